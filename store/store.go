@@ -1,0 +1,304 @@
+// Package store holds Faro's domain types and the storage contracts that the
+// rest of the server depends on. Two implementations satisfy them:
+// [github.com/faroai/faro/store/sqlite] (the embedded default) and
+// [github.com/faroai/faro/store/postgres] (PostgreSQL + pgvector). Both run
+// the one conformance suite in [github.com/faroai/faro/store/storetest], so a
+// behaviour exists in both or in neither.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Sentinel errors every implementation returns (wrapped, so use errors.Is).
+var (
+	// ErrNotFound: the thing asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the write would break a uniqueness rule (an identity
+	// already linked to another contact, a source already taken…).
+	ErrConflict = errors.New("conflict")
+	// ErrInvalid: the input cannot be stored as given (missing id, wrong
+	// embedding dimension…). The wrapping message says which field.
+	ErrInvalid = errors.New("invalid input")
+)
+
+// Role is what a person may do; it is decided by configuration, never by
+// what a message claims.
+type Role string
+
+// The roles.
+const (
+	RoleProspect Role = "prospect"
+	RoleStudent  Role = "student"
+	RoleStaff    Role = "staff"
+)
+
+// Valid reports whether r is one of the known roles.
+func (r Role) Valid() bool {
+	return r == RoleProspect || r == RoleStudent || r == RoleStaff
+}
+
+// Identity is one way a contact is reached: a channel ("web", "telegram",
+// "whatsapp", "slack", "discord", "mattermost", "api") and the platform's id
+// for the person there. (Channel, ExternalID) belongs to at most one contact.
+type Identity struct {
+	Channel    string `json:"channel"`
+	ExternalID string `json:"external_id"`
+}
+
+// Contact is one person across every channel they use.
+type Contact struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Email      string     `json:"email"` // unique case-insensitively when not empty
+	Phone      string     `json:"phone"`
+	Language   string     `json:"language"` // es, en, pt or ""
+	Role       Role       `json:"role"`
+	Identities []Identity `json:"identities"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+}
+
+// ConversationStatus says who answers a conversation.
+type ConversationStatus string
+
+// The conversation statuses.
+const (
+	ConversationOpen      ConversationStatus = "open"       // the bot answers
+	ConversationHandedOff ConversationStatus = "handed_off" // a human answers; the bot stays quiet
+	ConversationClosed    ConversationStatus = "closed"
+)
+
+// Conversation is one thread of messages with one contact on one channel.
+// (Channel, ExternalID) — the platform's chat, thread or session id — is
+// unique when ExternalID is not empty.
+type Conversation struct {
+	ID         string             `json:"id"`
+	ContactID  string             `json:"contact_id"`
+	Channel    string             `json:"channel"`
+	ExternalID string             `json:"external_id"`
+	Language   string             `json:"language"` // pinned once detected with confidence
+	Status     ConversationStatus `json:"status"`
+	Summary    string             `json:"summary"` // running summary of older turns
+	LastSeq    int64              `json:"last_seq"`
+	CreatedAt  time.Time          `json:"created_at"`
+	UpdatedAt  time.Time          `json:"updated_at"`
+}
+
+// Author is who wrote a message.
+type Author string
+
+// The authors.
+const (
+	AuthorUser      Author = "user"
+	AuthorAssistant Author = "assistant"
+	AuthorTool      Author = "tool"
+	AuthorStaff     Author = "staff" // a human replying to a handed-off conversation
+	AuthorSystem    Author = "system"
+)
+
+// Message is one entry of a conversation. Messages are append-only; Seq
+// numbers them 1, 2, 3… within their conversation, with no gaps and no
+// repeats, whatever the number of concurrent writers.
+type Message struct {
+	ID             string          `json:"id"`
+	ConversationID string          `json:"conversation_id"`
+	Seq            int64           `json:"seq"`
+	Author         Author          `json:"author"`
+	Text           string          `json:"text"`
+	ToolCalls      json.RawMessage `json:"tool_calls,omitempty"`   // calls the assistant asked for
+	ToolResults    json.RawMessage `json:"tool_results,omitempty"` // what the tools answered
+	Channel        string          `json:"channel"`
+	// PlatformID is the platform's id for the message (update_id, wamid,
+	// event_id, client_msg_id…). (Channel, PlatformID) is unique when
+	// PlatformID is not empty: a re-delivered event is stored once.
+	PlatformID string          `json:"platform_id,omitempty"`
+	Meta       json.RawMessage `json:"meta,omitempty"` // citations, token usage, attachments
+	CreatedAt  time.Time       `json:"created_at"`
+}
+
+// MessageQuery selects messages of one conversation in Seq order.
+type MessageQuery struct {
+	AfterSeq int64 // only messages with Seq > AfterSeq
+	// Limit caps the number returned; 0 means no cap. With Last set, the
+	// newest Limit messages are returned, still in ascending Seq order.
+	Limit int
+	Last  bool
+}
+
+// Document is one source of the knowledge base: a file, a page, a FAQ.
+type Document struct {
+	ID          string    `json:"id"`
+	Source      string    `json:"source"` // unique: relative path or URL
+	Title       string    `json:"title"`
+	Language    string    `json:"language"`
+	ContentHash string    `json:"content_hash"` // of the raw content, to skip unchanged re-ingests
+	URL         string    `json:"url"`          // where a reader can open it, if anywhere
+	Tags        []string  `json:"tags"`
+	Chunks      int       `json:"chunks"` // number of chunks, filled on read
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Chunk is one searchable passage of a document.
+type Chunk struct {
+	ID         string    `json:"id"`
+	DocumentID string    `json:"document_id"`
+	Position   int       `json:"position"` // 0-based order within the document
+	Heading    string    `json:"heading"`  // heading path, "Precios > Descuentos"
+	Text       string    `json:"text"`
+	Language   string    `json:"language"` // the document's unless the chunk says otherwise
+	Link       string    `json:"link"`     // file path + anchor, or URL
+	Embedding  []float32 `json:"-"`
+}
+
+// IndexInfo records which embedder built the vectors of the knowledge base:
+// vectors of different embedders or dimensions cannot be compared.
+type IndexInfo struct {
+	Embedder  string `json:"embedder"`
+	Dimension int    `json:"dimension"`
+}
+
+// SearchFilter narrows a knowledge search. Empty fields do not filter.
+type SearchFilter struct {
+	Language     string   // the chunk's language
+	SourcePrefix string   // documents whose source starts with this
+	Tags         []string // documents carrying all of these tags
+}
+
+// VectorQuery asks for the K chunks nearest to Embedding by cosine similarity.
+type VectorQuery struct {
+	Embedding []float32
+	K         int
+	Filter    SearchFilter
+}
+
+// TextQuery asks for the K chunks that best match Text by full-text search.
+// Words are folded (case, accents) and stemmed in Go with Snowball (see
+// [github.com/faroai/faro/store/fulltext]) so both backends match alike;
+// any query word may match, and chunks matching more and rarer words rank
+// higher.
+type TextQuery struct {
+	Text     string
+	Language string // the query's language if known; "" stems for every language
+	K        int
+	Filter   SearchFilter
+}
+
+// Hit is one search result: the chunk, where it comes from, and its score
+// (cosine similarity for vector search, higher is better; a relevance score
+// for text search, higher is better, comparable only within one query).
+type Hit struct {
+	Chunk  Chunk   `json:"chunk"`
+	Source string  `json:"source"`
+	Title  string  `json:"title"`
+	URL    string  `json:"url"`
+	Score  float64 `json:"score"`
+	Rank   int     `json:"rank"` // 1-based
+}
+
+// Contacts stores people.
+type Contacts interface {
+	// CreateContact stores c with a new ID and its identities. It returns
+	// ErrConflict if the email or an identity belongs to another contact.
+	CreateContact(ctx context.Context, c Contact) (Contact, error)
+	// Contact returns ErrNotFound if there is no contact with that id.
+	Contact(ctx context.Context, id string) (Contact, error)
+	// ContactByIdentity returns ErrNotFound if no contact has the identity.
+	ContactByIdentity(ctx context.Context, id Identity) (Contact, error)
+	// ContactByEmail matches case-insensitively; ErrNotFound if none.
+	ContactByEmail(ctx context.Context, email string) (Contact, error)
+	// UpdateContact saves name, email, phone, language and role of c.ID
+	// (identities are changed with LinkIdentity only). ErrNotFound if c.ID
+	// does not exist, ErrConflict if the email belongs to another contact.
+	UpdateContact(ctx context.Context, c Contact) (Contact, error)
+	// LinkIdentity adds id to the contact. Linking an identity the contact
+	// already has does nothing; one linked to another contact is ErrConflict.
+	LinkIdentity(ctx context.Context, contactID string, id Identity) error
+	// ListContacts returns contacts newest first, offset/limit paginated.
+	ListContacts(ctx context.Context, offset, limit int) ([]Contact, error)
+}
+
+// Conversations stores conversation threads.
+type Conversations interface {
+	// CreateConversation stores c with a new ID, status open unless given.
+	// ErrNotFound if the contact does not exist; ErrConflict if
+	// (Channel, ExternalID) is already taken.
+	CreateConversation(ctx context.Context, c Conversation) (Conversation, error)
+	// Conversation returns ErrNotFound if there is none with that id.
+	Conversation(ctx context.Context, id string) (Conversation, error)
+	// ConversationByExternalID finds the conversation of a platform chat or
+	// thread; ErrNotFound if none.
+	ConversationByExternalID(ctx context.Context, channel, externalID string) (Conversation, error)
+	// UpdateConversation saves language, status and summary of c.ID.
+	// ErrNotFound if it does not exist.
+	UpdateConversation(ctx context.Context, c Conversation) (Conversation, error)
+	// ListConversations returns conversations most recently updated first;
+	// contactID "" lists everyone's.
+	ListConversations(ctx context.Context, contactID string, offset, limit int) ([]Conversation, error)
+}
+
+// Messages stores the transcript of conversations.
+type Messages interface {
+	// AppendMessage stores m at the end of its conversation, giving it an ID
+	// and the next Seq. If m.PlatformID is set and (m.Channel, m.PlatformID)
+	// was stored before, nothing is written and the stored message comes
+	// back with created=false: the caller knows it is a re-delivery.
+	// ErrNotFound if the conversation does not exist.
+	AppendMessage(ctx context.Context, m Message) (stored Message, created bool, err error)
+	// Messages lists messages of a conversation by q, in ascending Seq.
+	Messages(ctx context.Context, conversationID string, q MessageQuery) ([]Message, error)
+	// MessageByPlatformID returns ErrNotFound if no such message was stored.
+	MessageByPlatformID(ctx context.Context, channel, platformID string) (Message, error)
+}
+
+// Knowledge stores documents, their chunks and embeddings, and searches them.
+type Knowledge interface {
+	// KnowledgeIndex says which embedder built the stored vectors; the zero
+	// IndexInfo (and no error) when none was recorded yet.
+	KnowledgeIndex(ctx context.Context) (IndexInfo, error)
+	// SetKnowledgeIndex records the embedder. Changing the dimension while
+	// chunks with embeddings exist is ErrConflict: re-embed first, with
+	// ReplaceEmbeddings, or delete the documents.
+	SetKnowledgeIndex(ctx context.Context, info IndexInfo) error
+	// PutDocument creates or replaces the document with d.Source and all of
+	// its chunks, in one transaction. Every embedding must have the
+	// recorded dimension (ErrInvalid otherwise).
+	PutDocument(ctx context.Context, d Document, chunks []Chunk) (Document, error)
+	// Document returns ErrNotFound if there is no document with that id.
+	Document(ctx context.Context, id string) (Document, error)
+	// DocumentBySource returns ErrNotFound if no document has that source.
+	DocumentBySource(ctx context.Context, source string) (Document, error)
+	// ListDocuments returns documents ordered by source.
+	ListDocuments(ctx context.Context, offset, limit int) ([]Document, error)
+	// DeleteDocument removes a document and its chunks; ErrNotFound if none.
+	DeleteDocument(ctx context.Context, id string) error
+	// Chunks returns a document's chunks by position, with embeddings.
+	Chunks(ctx context.Context, documentID string) ([]Chunk, error)
+	// ReplaceEmbeddings sets new vectors for all chunks at once (keyed by
+	// chunk id) and records info, in one transaction: the way to switch
+	// embedders. Chunks missing from vectors is ErrInvalid.
+	ReplaceEmbeddings(ctx context.Context, info IndexInfo, vectors map[string][]float32) error
+	// SearchVector returns the K chunks nearest to the query by cosine
+	// similarity, best first. The embedded store is exact; PostgreSQL uses
+	// its HNSW index (approximate, high recall).
+	SearchVector(ctx context.Context, q VectorQuery) ([]Hit, error)
+	// SearchText returns the K best full-text matches, best first.
+	SearchText(ctx context.Context, q TextQuery) ([]Hit, error)
+}
+
+// Store is everything Faro persists. Implementations are safe for
+// concurrent use.
+type Store interface {
+	Contacts
+	Conversations
+	Messages
+	Knowledge
+	// Ping answers nil when the database answers within ctx.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
