@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+
+	"github.com/faroai/faro/server"
+	"github.com/faroai/faro/store"
+)
+
+// Main is the running server, built from a Config. Tests build the same Main
+// with Addr ":0" and a data directory in t.TempDir().
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+
+	Store  store.Store
+	server *server.Server
+	ln     net.Listener
+	served chan error
+}
+
+// NewMain returns a Main for cfg; Run starts it.
+func NewMain(cfg Config, log *slog.Logger) *Main {
+	return &Main{Config: cfg, Log: log}
+}
+
+// Run opens the store (applying migrations), then starts serving HTTP in the
+// background. It returns once the server is listening.
+func (m *Main) Run(ctx context.Context) error {
+	st, err := openStore(ctx, m.Config, m.Log)
+	if err != nil {
+		return err
+	}
+	m.Store = st
+	m.server = server.New(server.Options{Store: st, Logger: m.Log})
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		_ = st.Close()
+		return fmt.Errorf("listen on %s (FARO_ADDR): %w", m.Config.Addr, err)
+	}
+	m.ln = ln
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.server.Serve(ln) }()
+	m.Log.Info("faro is serving", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr()))
+	return nil
+}
+
+// Addr is the address the server listens on (useful with port 0).
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Done reports a serving error that ends the server before Close.
+func (m *Main) Done() <-chan error { return m.served }
+
+// Close shuts the server down gracefully: it stops accepting, waits up to
+// ShutdownTimeout for work in flight, then closes the store.
+func (m *Main) Close() error {
+	var first error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		defer cancel()
+		if err := m.server.Shutdown(ctx); err != nil {
+			first = err
+		}
+	}
+	if m.Store != nil {
+		if err := m.Store.Close(); err != nil && first == nil {
+			first = fmt.Errorf("close store: %w", err)
+		}
+	}
+	return first
+}
+
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func runServe(ctx context.Context, env *environment, args []string) error {
+	fs, cfgPath := newFlagSet(env, "serve")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(*cfgPath, env.getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, env)
+	m := NewMain(cfg, log)
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	case err := <-m.Done():
+		_ = m.Close()
+		return err
+	}
+	if err := m.Close(); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(cfg Config, env *environment) *slog.Logger {
+	level, _ := parseLevel(cfg.LogLevel) // validated by LoadConfig
+	opts := &slog.HandlerOptions{Level: level}
+	w := env.stderr
+	if w == nil {
+		w = os.Stderr
+	}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
