@@ -1,0 +1,79 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestConfigDefaultsServeWithNothingSet(t *testing.T) {
+	t.Parallel()
+	c, err := LoadConfig("", envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, DefaultConfig(), c)
+	require.Equal(t, ":8080", c.Addr)
+	require.Empty(t, c.DatabaseURL, "the default store is the embedded one")
+}
+
+func TestConfigEnvironmentOverridesFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "faro.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("addr: \":9000\"\nlog_level: debug\nshutdown_timeout: 3s\n"), 0o600))
+	c, err := LoadConfig("", envOf(map[string]string{
+		"FARO_CONFIG":       path,
+		"FARO_ADDR":         "127.0.0.1:9100",
+		"FARO_DATABASE_URL": "postgres://faro:secret@db:5432/faro?sslmode=disable",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:9100", c.Addr, "the environment wins over the file")
+	require.Equal(t, "debug", c.LogLevel, "the file wins over the default")
+	require.Equal(t, 3*time.Second, c.ShutdownTimeout)
+	require.Equal(t, "postgres://faro:secret@db:5432/faro?sslmode=disable", c.DatabaseURL)
+}
+
+// Every bad value stops start-up with one line that names the variable.
+func TestConfigBadValueNamesTheVariable(t *testing.T) {
+	t.Parallel()
+	cases := map[string]map[string]string{
+		"FARO_ADDR":             {"FARO_ADDR": "8080"},
+		"FARO_SHUTDOWN_TIMEOUT": {"FARO_SHUTDOWN_TIMEOUT": "soon"},
+		"FARO_LOG_LEVEL":        {"FARO_LOG_LEVEL": "loud"},
+		"FARO_LOG_FORMAT":       {"FARO_LOG_FORMAT": "xml"},
+		"FARO_DATABASE_URL":     {"FARO_DATABASE_URL": "mysql://x"},
+		"FARO_CONFIG":           {"FARO_CONFIG": "/nonexistent/faro.yaml"},
+	}
+	for name, env := range cases {
+		_, err := LoadConfig("", envOf(env))
+		require.Error(t, err, name)
+		var ce *configError
+		require.True(t, errors.As(err, &ce), "%s: %v", name, err)
+		require.True(t, strings.HasPrefix(err.Error(), name+": "), "error %q should start with %s", err, name)
+		require.NotContains(t, err.Error(), "\n", "one line")
+	}
+}
+
+func TestConfigUnknownYAMLKeyIsAnError(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "faro.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("adress: \":9000\"\n"), 0o600))
+	_, err := LoadConfig(path, envOf(nil))
+	require.ErrorContains(t, err, path)
+	require.ErrorContains(t, err, "adress")
+	require.NotContains(t, err.Error(), "\n")
+}
+
+func TestRedactURLHidesPassword(t *testing.T) {
+	t.Parallel()
+	got := redactURL("postgres://faro:s3cret@db:5432/faro")
+	require.NotContains(t, got, "s3cret")
+	require.Contains(t, got, "db:5432")
+}
