@@ -1,0 +1,56 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/store/sqlite"
+)
+
+func TestOpenMigratesOnceAndReopens(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "nested", "dir", "faro.db")
+	db, err := sqlite.Open(ctx, path)
+	require.NoError(t, err, "Open creates the parent directories")
+	applied, err := db.Migrate(ctx)
+	require.NoError(t, err)
+	require.Empty(t, applied, "Open already applied every migration")
+	v, err := db.SchemaVersion(ctx)
+	require.NoError(t, err)
+	require.Positive(t, v)
+
+	c, err := db.CreateContact(ctx, store.Contact{Name: "Ana"})
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	require.NoError(t, db.Close(), "Close twice")
+
+	db, err = sqlite.Open(ctx, path)
+	require.NoError(t, err, "reopen an existing database")
+	defer db.Close()
+	got, err := db.Contact(ctx, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, c.Name, got.Name)
+	require.Equal(t, store.RoleProspect, got.Role, "an empty role is stored as prospect")
+}
+
+func TestOpenMemory(t *testing.T) {
+	ctx := t.Context()
+	db, err := sqlite.Open(ctx, ":memory:")
+	require.NoError(t, err)
+	defer db.Close()
+	c, err := db.CreateContact(ctx, store.Contact{Name: "Ana"})
+	require.NoError(t, err)
+	_, err = db.Contact(ctx, c.ID)
+	require.NoError(t, err, "every call sees the one in-memory database")
+}
+
+func TestOpenRejectsBadPaths(t *testing.T) {
+	for _, p := range []string{"", "data/faro.db?mode=ro"} {
+		_, err := sqlite.Open(context.Background(), p)
+		require.ErrorIs(t, err, store.ErrInvalid, "path %q", p)
+	}
+}

@@ -1,0 +1,111 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/faroai/faro/store"
+)
+
+// fetchAttempts bounds how often a search starts over because a winning
+// chunk was deleted between the scan and the fetch of its row.
+const fetchAttempts = 3
+
+// SearchVector returns the K chunks nearest to q.Embedding by cosine
+// similarity, best first, filters applied during the scan. It is exact:
+// every embedded chunk is compared. ErrInvalid for K below 1, an empty or
+// non-finite query, or one whose dimension differs from the index's.
+func (db *DB) SearchVector(ctx context.Context, q store.VectorQuery) ([]store.Hit, error) {
+	const op = "search vector"
+	if q.K < 1 {
+		return nil, wrap(op, invalid("k %d", q.K))
+	}
+	if len(q.Embedding) == 0 {
+		return nil, wrap(op, invalid("empty query embedding"))
+	}
+	if err := checkVector("query embedding", q.Embedding); err != nil {
+		return nil, wrap(op, err)
+	}
+	for attempt := 1; ; attempt++ {
+		hits, complete, err := db.searchVector(ctx, q)
+		if err != nil {
+			return nil, wrap(op, err)
+		}
+		if complete || attempt == fetchAttempts {
+			return hits, nil
+		}
+	}
+}
+
+// searchVector runs one scan and fetch; complete is false when a winner
+// vanished before its row was read.
+func (db *DB) searchVector(ctx context.Context, q store.VectorQuery) (hits []store.Hit, complete bool, err error) {
+	s, err := db.vectorSnapshot(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if s.rows() == 0 {
+		// Nothing to compare with; still refuse a query of the wrong
+		// dimension so the mistake shows before the index fills.
+		if s.dim != 0 && len(q.Embedding) != s.dim {
+			return nil, false, invalid("query has %d dimensions, the index %d", len(q.Embedding), s.dim)
+		}
+		return []store.Hit{}, true, nil
+	}
+	if len(q.Embedding) != s.dim {
+		return nil, false, invalid("query has %d dimensions, the index %d", len(q.Embedding), s.dim)
+	}
+	rf, ok := s.resolveFilter(q.Filter)
+	if !ok {
+		return []store.Hit{}, true, nil
+	}
+	query := make([]float32, len(q.Embedding))
+	copy(query, q.Embedding)
+	normalize(query)
+	winners := s.nearest(query, q.K, rf)
+	if len(winners) == 0 {
+		return []store.Hit{}, true, nil
+	}
+	return db.fetchHits(ctx, s, winners)
+}
+
+// fetchHits reads the rows of winners and returns them as hits in order.
+func (db *DB) fetchHits(ctx context.Context, s *vectorSnapshot, winners []scored) ([]store.Hit, bool, error) {
+	args := make([]any, len(winners))
+	for i, w := range winners {
+		args[i] = s.pks[w.row]
+	}
+	rows, err := db.sql.QueryContext(ctx,
+		`SELECT c.pk, `+chunkColumns+`, d.source, d.title, d.url
+		FROM chunks c JOIN documents d ON d.id = c.document_id
+		WHERE c.pk IN (`+placeholders(len(args))+`)`, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("fetch hits: %w", err)
+	}
+	defer rows.Close()
+	byPK := make(map[int64]store.Hit, len(winners))
+	for rows.Next() {
+		var pk int64
+		var h store.Hit
+		c := &h.Chunk
+		if err := rows.Scan(&pk, &c.ID, &c.DocumentID, &c.Position, &c.Heading, &c.Text, &c.Language, &c.Link,
+			&h.Source, &h.Title, &h.URL); err != nil {
+			return nil, false, fmt.Errorf("scan hit: %w", err)
+		}
+		byPK[pk] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("fetch hits: %w", err)
+	}
+	hits := make([]store.Hit, 0, len(winners))
+	for _, w := range winners {
+		h, ok := byPK[s.pks[w.row]]
+		if !ok {
+			continue
+		}
+		h.Score = float64(w.score)
+		h.Rank = len(hits) + 1
+		hits = append(hits, h)
+	}
+	return hits, len(hits) == len(winners), nil
+}
