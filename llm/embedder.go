@@ -21,13 +21,6 @@ import (
 	"github.com/tmc/langchaingo/llms/openai"
 )
 
-// The embedding providers.
-const (
-	EmbedderOffline = "offline"
-	EmbedderOpenAI  = "openai"
-	EmbedderOllama  = "ollama"
-)
-
 // Defaults of EmbedderConfig.
 const (
 	DefaultOpenAIBaseURL        = "https://api.openai.com/v1"
@@ -53,8 +46,8 @@ type EmbedderConfig struct {
 	// offline.DefaultDimension. Providers' models have their own.
 	Dimension int
 	// OpenAIBaseURL is the OpenAI API or any server that speaks it
-	// (vLLM, llama.cpp, LM Studio, LiteLLM…), up to and including "/v1";
-	// "" is DefaultOpenAIBaseURL.
+	// (vLLM, llama.cpp, LM Studio, LiteLLM…), up to and including "/v1"
+	// (a URL without a path gets "/v1"); "" is DefaultOpenAIBaseURL.
 	OpenAIBaseURL string
 	// OpenAIAPIKey is required by the OpenAI API; compatible servers often
 	// need none.
@@ -76,15 +69,15 @@ type EmbedderConfig struct {
 // names. It makes no network call.
 func NewEmbedder(cfg EmbedderConfig) (embeddings.Embedder, string, error) {
 	switch cfg.Provider {
-	case "", EmbedderOffline:
+	case "", ProviderOffline:
 		e, err := offline.NewEmbedder(offline.EmbedderOptions{Dimension: cfg.Dimension})
 		if err != nil {
 			return nil, "", err
 		}
 		return e, e.Name(), nil
-	case EmbedderOpenAI:
+	case ProviderOpenAI:
 		return newOpenAIEmbedder(cfg)
-	case EmbedderOllama:
+	case ProviderOllama:
 		return newOllamaEmbedder(cfg)
 	}
 	return nil, "", fmt.Errorf("embedder %q is not offline, openai or ollama", cfg.Provider)
@@ -100,6 +93,11 @@ func newOpenAIEmbedder(cfg EmbedderConfig) (embeddings.Embedder, string, error) 
 	}
 	if err := checkHTTPURL(base); err != nil {
 		return nil, "", fmt.Errorf("openai embedder: base URL: %w", err)
+	}
+	if u, _ := url.Parse(base); u.Path == "" {
+		// Every OpenAI-compatible server serves the API under /v1; an
+		// operator who gives the server's address means that.
+		base += "/v1"
 	}
 	key := cfg.OpenAIAPIKey
 	if key == "" {
@@ -128,7 +126,7 @@ func newOpenAIEmbedder(cfg EmbedderConfig) (embeddings.Embedder, string, error) 
 	if err != nil {
 		return nil, "", fmt.Errorf("openai embedder: %w", err)
 	}
-	return e, EmbedderOpenAI + ":" + model, nil
+	return e, ProviderOpenAI + ":" + model, nil
 }
 
 func newOllamaEmbedder(cfg EmbedderConfig) (embeddings.Embedder, string, error) {
@@ -154,7 +152,7 @@ func newOllamaEmbedder(cfg EmbedderConfig) (embeddings.Embedder, string, error) 
 	if err != nil {
 		return nil, "", fmt.Errorf("ollama embedder: %w", err)
 	}
-	return e, EmbedderOllama + ":" + model, nil
+	return e, ProviderOllama + ":" + model, nil
 }
 
 // newLangchainEmbedder wraps a provider client in langchaingo's batching

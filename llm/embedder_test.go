@@ -153,7 +153,7 @@ func TestOpenAIEmbedder(t *testing.T) {
 func TestOpenAICompatibleWithoutKey(t *testing.T) {
 	t.Parallel()
 	srv := newOpenAIServer(t, "")
-	e, name, err := NewEmbedder(EmbedderConfig{Provider: "openai", OpenAIBaseURL: srv.URL + "/v1"})
+	e, name, err := NewEmbedder(EmbedderConfig{Provider: "openai", OpenAIBaseURL: srv.URL})
 	require.NoError(t, err)
 	require.Equal(t, "openai:"+DefaultOpenAIEmbeddingModel, name)
 	v, err := e.EmbedQuery(context.Background(), "hola")
