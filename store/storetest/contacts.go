@@ -188,6 +188,9 @@ func exerciseContacts(t *testing.T, open func(t *testing.T) store.Store) {
 		requireErrorIs(t, err, store.ErrConflict, "CreateContact with an identity of another contact")
 		_, err = b.store.ContactByIdentity(b.ctx, store.Identity{Channel: "slack", ExternalID: "U1"})
 		requireErrorIs(t, err, store.ErrNotFound, "a refused CreateContact must store none of its identities")
+		all, err := b.store.ListContacts(b.ctx, 0, 10)
+		require.NoError(t, err, "ListContacts")
+		require.Len(t, all, 2, "a refused CreateContact must not store the contact")
 
 		// The same external id on another channel is another identity.
 		require.NoError(t, b.store.LinkIdentity(b.ctx, beto.ID, store.Identity{Channel: "discord", ExternalID: tg.ExternalID}),
