@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/faroai/faro/llm"
+	"github.com/faroai/faro/llm/offline"
 )
 
 // Config is everything Faro reads at start-up. Values come from, in
@@ -33,6 +36,21 @@ type Config struct {
 	// ShutdownTimeout bounds how long turns in flight may take to finish
 	// after SIGTERM (FARO_SHUTDOWN_TIMEOUT, a Go duration such as 15s).
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// Embedder makes the knowledge base's vectors: offline (the default,
+	// no network), openai (OpenAI or any compatible server) or ollama
+	// (FARO_EMBEDDER). Switching it needs `faro ingest --reembed`.
+	Embedder string `yaml:"embedder"`
+	// EmbeddingModel is the provider's embedding model (FARO_EMBEDDING_MODEL).
+	EmbeddingModel string `yaml:"embedding_model"`
+	// EmbeddingDim is the offline embedder's vector length; 0 means 384
+	// (FARO_EMBEDDING_DIM).
+	EmbeddingDim int `yaml:"embedding_dim"`
+	// OpenAIBaseURL and OpenAIAPIKey reach the openai embedder
+	// (FARO_OPENAI_BASE_URL, FARO_OPENAI_API_KEY).
+	OpenAIBaseURL string `yaml:"openai_base_url"`
+	OpenAIAPIKey  string `yaml:"openai_api_key"`
+	// OllamaURL reaches the ollama embedder (FARO_OLLAMA_URL).
+	OllamaURL string `yaml:"ollama_url"`
 }
 
 // DefaultConfig is what `faro serve` runs with when nothing is configured: a
@@ -44,6 +62,7 @@ func DefaultConfig() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: 15 * time.Second,
+		Embedder:        llm.ProviderOffline,
 	}
 }
 
@@ -79,6 +98,19 @@ func settings() []setting {
 			c.ShutdownTimeout = d
 			return nil
 		}},
+		{"FARO_EMBEDDER", func(c *Config, v string) error { c.Embedder = v; return nil }},
+		{"FARO_EMBEDDING_MODEL", func(c *Config, v string) error { c.EmbeddingModel = v; return nil }},
+		{"FARO_EMBEDDING_DIM", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("%q is not a whole number (example: 384)", v)
+			}
+			c.EmbeddingDim = n
+			return nil
+		}},
+		{"FARO_OPENAI_BASE_URL", func(c *Config, v string) error { c.OpenAIBaseURL = v; return nil }},
+		{"FARO_OPENAI_API_KEY", func(c *Config, v string) error { c.OpenAIAPIKey = v; return nil }},
+		{"FARO_OLLAMA_URL", func(c *Config, v string) error { c.OllamaURL = v; return nil }},
 	}
 }
 
@@ -142,7 +174,50 @@ func (c Config) validate() error {
 	if c.ShutdownTimeout <= 0 {
 		return &configError{"FARO_SHUTDOWN_TIMEOUT", errors.New("must be positive")}
 	}
+	return c.validateEmbedder()
+}
+
+// validateEmbedder checks the embedder settings, naming the variable at
+// fault, then builds the embedder once (no network) so that whatever
+// llm.NewEmbedder would refuse stops start-up here.
+func (c Config) validateEmbedder() error {
+	switch c.Embedder {
+	case llm.ProviderOffline, llm.ProviderOpenAI, llm.ProviderOllama:
+	default:
+		return &configError{"FARO_EMBEDDER", fmt.Errorf("%q is not offline, openai or ollama", c.Embedder)}
+	}
+	if c.EmbeddingDim != 0 {
+		if c.Embedder != llm.ProviderOffline {
+			return &configError{"FARO_EMBEDDING_DIM", fmt.Errorf("applies to the offline embedder only; the %s model has its own", c.Embedder)}
+		}
+		if c.EmbeddingDim < offline.MinDimension || c.EmbeddingDim > offline.MaxDimension {
+			return &configError{"FARO_EMBEDDING_DIM", fmt.Errorf("%d is not between %d and %d", c.EmbeddingDim, offline.MinDimension, offline.MaxDimension)}
+		}
+	}
+	for _, u := range []struct{ name, value string }{{"FARO_OPENAI_BASE_URL", c.OpenAIBaseURL}, {"FARO_OLLAMA_URL", c.OllamaURL}} {
+		if p, err := url.Parse(u.value); u.value != "" && (err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "") {
+			return &configError{u.name, fmt.Errorf("%q is not an http:// or https:// URL", u.value)}
+		}
+	}
+	if c.Embedder == llm.ProviderOpenAI && c.OpenAIAPIKey == "" && (c.OpenAIBaseURL == "" || strings.TrimRight(c.OpenAIBaseURL, "/") == llm.DefaultOpenAIBaseURL) {
+		return &configError{"FARO_OPENAI_API_KEY", errors.New("the OpenAI API needs a key (or set FARO_OPENAI_BASE_URL to a compatible server that needs none)")}
+	}
+	if _, _, err := llm.NewEmbedder(c.EmbedderConfig()); err != nil {
+		return &configError{"FARO_EMBEDDER", err}
+	}
 	return nil
+}
+
+// EmbedderConfig is the llm.EmbedderConfig of these settings.
+func (c Config) EmbedderConfig() llm.EmbedderConfig {
+	return llm.EmbedderConfig{
+		Provider:      c.Embedder,
+		Model:         c.EmbeddingModel,
+		Dimension:     c.EmbeddingDim,
+		OpenAIBaseURL: c.OpenAIBaseURL,
+		OpenAIAPIKey:  c.OpenAIAPIKey,
+		OllamaURL:     c.OllamaURL,
+	}
 }
 
 func parseLevel(s string) (slog.Level, error) {
