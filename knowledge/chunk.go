@@ -17,8 +17,8 @@ type ChunkOptions struct {
 	Size int
 	// Overlap is how many characters of the end of a chunk are repeated at
 	// the start of the next chunk of the same section (default 120), so
-	// that a passage cut in two is found whole in one of them. Whole
-	// sentences are repeated when the last ones fit.
+	// that a passage cut in two is found whole in one of them. Only whole
+	// sentences are repeated: none when the last sentence is longer.
 	Overlap int
 }
 
@@ -132,12 +132,12 @@ func splitSection(paras []string, opts ChunkOptions) []string {
 			chunks = append(chunks, done)
 			cur.Reset()
 			curRunes = 0
-			if tail := overlapTail(done, opts.Overlap); tail != "" {
-				if n := utf8.RuneCountInString(tail); n+len(sep)+u.runes <= opts.Size {
-					cur.WriteString(tail)
-					cur.WriteString(sep)
-					curRunes = n + len(sep)
-				}
+			// The overlap gets what room the next unit leaves.
+			room := min(opts.Overlap, opts.Size-len(sep)-u.runes)
+			if tail := overlapTail(done, room); tail != "" {
+				cur.WriteString(tail)
+				cur.WriteString(sep)
+				curRunes = utf8.RuneCountInString(tail) + len(sep)
 			}
 		}
 		cur.WriteString(u.text)
@@ -150,8 +150,10 @@ func splitSection(paras []string, opts ChunkOptions) []string {
 }
 
 // overlapTail is the end of a chunk to repeat at the start of the next one:
-// its last whole sentences that fit in n characters, or, when even the last
-// sentence is longer, its last words that do.
+// its last whole sentences that fit in n characters. When even the last
+// sentence is longer there is no overlap: starting the next chunk in the
+// middle of a sentence would cut it, and the chunk already ends at a
+// sentence's end.
 func overlapTail(chunk string, n int) string {
 	if n <= 0 {
 		return ""
@@ -169,22 +171,7 @@ func overlapTail(chunk string, n int) string {
 		}
 		tail = t
 	}
-	if tail != "" {
-		return tail
-	}
-	// No whole sentence fits: the last words, from a word boundary.
-	rest := chunk
-	for {
-		i := strings.IndexAny(rest, " \n\t")
-		if i < 0 {
-			break
-		}
-		rest = rest[i+1:]
-		if t := strings.TrimSpace(rest); utf8.RuneCountInString(t) <= n {
-			return t
-		}
-	}
-	return ""
+	return tail
 }
 
 // cutLong cuts a sentence longer than size between words (and a word longer
