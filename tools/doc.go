@@ -19,26 +19,41 @@
 //
 // # Adding a tool
 //
-// One file per tool, named after it (qualify_lead.go), holding:
+// One file per tool, named after it (enroll_course.go), holding:
 //
 //  1. The argument struct. `json` names are the tool's public arguments;
-//     `jsonschema` tags say the rest: description=…, required, enum=a,enum=b,
-//     format=email|date|date-time, minimum=…, maximum=…, minLength=….
-//     A field is required only when tagged `jsonschema:"required"`; give
-//     optional fields `omitempty`. A description with commas goes in its
-//     own tag, `jsonschema_description:"…"`, since commas separate the
-//     keywords of `jsonschema`.
-//     Optional fields arrive as zero values: there are no schema defaults.
+//     `jsonschema` tags say the rest: required, enum=a,enum=b,
+//     format=email|date|date-time, minimum=…, maximum=…, maxLength=…,
+//     description=…. A field is required only when tagged
+//     `jsonschema:"required"`; give optional fields `omitempty`. A
+//     description with commas goes in its own tag,
+//     `jsonschema_description:"…"`, since commas separate the keywords of
+//     `jsonschema`. Optional fields arrive as zero values: there are no
+//     schema defaults.
 //  2. Optionally a Validate() error method on it ([Validator]) for rules the
-//     schema cannot state (to after from, budget coherent with size); return
-//     a [FieldError] — or several with errors.Join — naming the field.
+//     schema cannot state (to after from); return a [FieldError] — or
+//     several with errors.Join — naming the field.
 //  3. The result type: a struct with JSON tags, read by the model as plain
 //     JSON. No top-level "error" member (that is how failures read).
 //  4. A registration function taking the tool's dependencies as small
-//     interfaces declared in the same file:
+//     interfaces declared in the same file (see below).
+//  5. Its line in registerAll in schema_test.go, then `go test ./tools
+//     -update` to write testdata/schemas/<tool>.json and testdata/roles.json.
+//     The golden files are the public contract: a diff in one is a change
+//     for every client, so review it like an API change (add optional
+//     arguments; rename nothing; widen roles only on purpose).
+//
+// For example:
 //
 //	// Enroller is what enroll_course needs from the store.
 //	type Enroller interface { … }
+//
+//	// EnrollCourseArgs are the arguments of enroll_course.
+//	type EnrollCourseArgs struct {
+//		Course string `json:"course" jsonschema:"required,description=Course slug"`
+//		Email  string `json:"email,omitempty" jsonschema:"format=email"`
+//		Name   string `json:"name,omitempty"`
+//	}
 //
 //	// AddEnrollCourse registers enroll_course.
 //	func AddEnrollCourse(r *Registry, e Enroller) {
@@ -55,11 +70,6 @@
 //			…
 //		})
 //	}
-//
-//  5. Its line in registerAll in schema_test.go, then `go test ./tools
-//     -update` to write testdata/schemas/<tool>.json. The golden files are
-//     the public contract: a diff in one is a change for every client, so
-//     review it like an API change (add optional arguments; rename nothing).
 //
 // Write Examples as users write — several per language, with typos and no
 // accents too: the offline engine routes messages to tools by them. At least
