@@ -224,7 +224,8 @@ func (r *Registry) expired(ctx context.Context, t *tool, o Outcome) Outcome {
 		return o
 	}
 	o.Status = StatusTimeout
-	o.Err = fmt.Errorf("tool %s: no answer within %s: %w", name, t.spec.Timeout, context.DeadlineExceeded)
+	// The deadline may be the turn's, shorter than the tool's own.
+	o.Err = fmt.Errorf("tool %s: no answer before the deadline (tool timeout %s): %w", name, t.spec.Timeout, context.DeadlineExceeded)
 	msg := fmt.Sprintf("tool %s did not answer in time", name)
 	if t.spec.Mutating {
 		// A retry could do the change twice (enrol twice, open two tickets).
@@ -259,16 +260,12 @@ func failed(o Outcome, err error) Outcome {
 	o.Err = err
 	var (
 		ve *ValidationError
-		fe FieldError
 		f  *Failure
 	)
 	switch {
 	case errors.As(err, &ve):
-		if ve.Tool == "" {
-			ve.Tool = name
-		}
-		return invalid(o, ve)
-	case errors.As(err, &fe):
+		return invalid(o, validationFrom(name, err))
+	case len(fieldErrors(err)) > 0:
 		return invalid(o, validationFrom(name, err))
 	case errors.Is(err, store.ErrInvalid):
 		return invalid(o, &ValidationError{Tool: name, Message: err.Error()})

@@ -43,8 +43,8 @@ type ValidationError struct {
 	// Message is a sentence for the model when the problem is not tied to
 	// fields (an In.Validate error that is not a [FieldError]); may be empty.
 	Message string
-	// Fields are in the order of the tool's schema; missing fields first
-	// within one property is not guaranteed, only schema order.
+	// Fields are in the order of the tool's properties in its schema
+	// (problems with the arguments as a whole first, unknown fields last).
 	Fields []FieldError
 }
 

@@ -141,6 +141,8 @@ func setup(t *testing.T) *testBundle {
 			return nil, fmt.Errorf("fail_test: course slug %q: %w", "xx", store.ErrInvalid)
 		case "field":
 			return nil, fmt.Errorf("fail_test: %w", tools.FieldError{Field: "kind", Problem: "no such course"})
+		case "fields":
+			return nil, errors.Join(&tools.FieldError{Field: "kind", Problem: "a"}, fmt.Errorf("x: %w", tools.FieldError{Field: "kind", Problem: "b"}))
 		case "nil":
 			return nil, nil
 		}
@@ -447,6 +449,10 @@ func TestToolErrors(t *testing.T) {
 	require.ErrorContains(t, o.Err, "secret_table", "the cause is kept for the logs")
 	o = b.reg.Call(t.Context(), caller(store.RoleStudent), call("fail_test", `{"kind":"field"}`))
 	require.Equal(t, []tools.FieldError{{Field: "kind", Problem: "no such course"}}, readError(t, o).Fields)
+	o = b.reg.Call(t.Context(), caller(store.RoleStudent), call("fail_test", `{"kind":"fields"}`))
+	require.Equal(t, tools.StatusInvalid, o.Status)
+	require.Equal(t, []tools.FieldError{{Field: "kind", Problem: "a"}, {Field: "kind", Problem: "b"}}, readError(t, o).Fields,
+		"pointer and joined field errors count too")
 	o = b.reg.Call(t.Context(), caller(store.RoleStudent), call("fail_test", `{"kind":"nil"}`))
 	require.Equal(t, tools.StatusOK, o.Status)
 	require.Equal(t, `{}`, o.Response.Content, "a nil result is an empty object, not null")
@@ -710,4 +716,28 @@ func TestValidationErrorText(t *testing.T) {
 	require.False(t, ok)
 	_, ok = tools.ReadError(`not json`)
 	require.False(t, ok)
+}
+
+type panickyArgs struct {
+	X string `json:"x,omitempty"`
+}
+
+// Validate panics: a bug in an argument type, outside the tool function.
+func (*panickyArgs) Validate() error { panic("validate bug") }
+
+func TestPanicInValidateContained(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ran := false
+	tools.Add(b.reg, tools.Spec{Name: "panicky", Description: "d", Roles: everyone, Examples: examples},
+		func(context.Context, tools.Caller, panickyArgs) (struct{}, error) { ran = true; return struct{}{}, nil })
+
+	var o tools.Outcome
+	require.NotPanics(t, func() { o = b.reg.Call(t.Context(), caller(store.RoleStaff), call("panicky", `{}`)) })
+	require.Equal(t, tools.StatusPanic, o.Status)
+	require.Equal(t, tools.CodeInternalError, readError(t, o).Error)
+	require.Equal(t, "call_1", o.Response.ToolCallID)
+	require.NotContains(t, o.Response.Content, "validate bug")
+	require.Contains(t, b.logs.String(), "validate bug")
+	require.False(t, ran)
 }
