@@ -1,8 +1,10 @@
 package knowledge
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/faroai/faro/demo"
 )
 
 func TestScoreQuery(t *testing.T) {
@@ -182,4 +186,32 @@ func TestEvaluateRetrieval(t *testing.T) {
 	_, err = New(st, other, other.Name(), nil).EvaluateRetrieval(context.Background(), queries, EvalOptions{Modes: []Mode{ModeVector}})
 	require.ErrorIs(t, err, ErrEmbedderMismatch)
 	require.ErrorContains(t, err, "price-es")
+}
+
+// TestDemoRetrieval runs the shipped evaluation set over the demo knowledge
+// base and holds the figures above a floor, so a change that makes
+// retrieval worse is noticed. The figures are logged (go test -v).
+func TestDemoRetrieval(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newOffline(t, 0)
+	b := New(openSQLite(t), e, e.Name(), nil)
+	kb, err := fs.Sub(demo.Knowledge, "knowledge")
+	require.NoError(t, err)
+	ing, err := b.Ingest(ctx, Source{FS: kb, Paths: []string{"."}}, IngestOptions{})
+	require.NoError(t, err)
+	require.Empty(t, ing.Failed)
+	queries, err := ReadEvalQueries(bytes.NewReader(demo.RetrievalQueries), "demo/eval/retrieval.jsonl")
+	require.NoError(t, err)
+	r, err := b.EvaluateRetrieval(ctx, queries, EvalOptions{K: 10})
+	require.NoError(t, err)
+	require.Empty(t, r.Unknown)
+	for _, m := range r.Modes {
+		t.Logf("%-6s recall@1 %.3f recall@5 %.3f recall@10 %.3f MRR@10 %.3f nDCG@10 %.3f p50 %s p99 %s",
+			m.Mode, m.RecallAt1, m.RecallAt5, m.RecallAtK, m.MRR, m.NDCG10, m.LatencyP50, m.LatencyP99)
+	}
+	hybrid := r.Modes[2]
+	require.Equal(t, ModeHybrid, hybrid.Mode)
+	require.GreaterOrEqual(t, hybrid.MRR, 0.8)
+	require.GreaterOrEqual(t, hybrid.RecallAtK, 0.85)
 }

@@ -196,7 +196,7 @@ func (b *Base) Search(ctx context.Context, q Query) ([]Result, error) {
 	}
 	terms := fulltext.QueryTerms(q.Text, cmp.Or(q.Language, q.Filter.Language))
 	for i := range results {
-		results[i].Citation.Quote = pickQuote(results[i].Chunk.Text, terms, results[i].Chunk.Language, maxQuoteRunes)
+		results[i].Citation.Quote = pickQuote(results[i].Chunk.Text, terms, maxQuoteRunes)
 	}
 	b.log.DebugContext(ctx, "knowledge search", "mode", string(mode), "k", k,
 		"vector_hits", len(vectorHits), "text_hits", len(textHits), "results", len(results),
@@ -314,29 +314,35 @@ func fusedBestRank(r Result) int {
 	return min(r.VectorRank, r.TextRank)
 }
 
-// pickQuote picks the sentence of text that contains the most query terms (the
-// first sentence when none does) and cuts it to at most limit runes at a
-// word boundary, marking cuts with "…".
-func pickQuote(text string, terms []string, lang string, limit int) string {
+// pickQuote picks the sentence of text that contains the most query terms
+// (the first sentence when none does) and cuts it to at most limit runes at
+// a word boundary, marking cuts with "…". A word contains a term when it
+// starts with it: terms are Snowball stems of folded words, which are
+// prefixes of the words they come from, and stemming every word of every
+// result again would cost more than the search itself.
+func pickQuote(text string, terms []string, limit int) string {
 	sentences := quoteSentences(text)
 	if len(sentences) == 0 {
 		return ""
 	}
 	best, bestScore := 0, 0
 	if len(terms) > 0 {
-		want := make(map[string]bool, len(terms))
-		for _, t := range terms {
-			want[t] = true
+		// Fold once for the whole passage: folding keeps the punctuation
+		// and line breaks that split sentences, so the folded sentences
+		// line up with the original ones.
+		folded := quoteSentences(fulltext.Fold(text))
+		if len(folded) != len(sentences) {
+			folded = sentences // unexpected; score the unfolded text
 		}
-		for i, s := range sentences {
-			seen := map[string]bool{}
-			for _, t := range fulltext.DocumentTerms(s, lang) {
-				if want[t] {
-					seen[t] = true
+		for i, sent := range folded {
+			score := 0
+			for _, t := range terms {
+				if containsWordPrefix(sent, t) {
+					score++
 				}
 			}
-			if len(seen) > bestScore {
-				best, bestScore = i, len(seen)
+			if score > bestScore {
+				best, bestScore = i, score
 			}
 		}
 	}
@@ -351,6 +357,24 @@ func pickQuote(text string, terms []string, lang string, limit int) string {
 		prefix = "…"
 	}
 	return prefix + cutQuote(q, limit)
+}
+
+// containsWordPrefix reports whether a word of s starts with prefix.
+func containsWordPrefix(s, prefix string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], prefix)
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j == 0 {
+			return true
+		}
+		if r, _ := utf8.DecodeLastRuneInString(s[:j]); !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // quoteSentences splits text at sentence ends (., !, ?, …, followed by a

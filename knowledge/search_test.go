@@ -276,16 +276,22 @@ func TestPickQuote(t *testing.T) {
 	t.Parallel()
 	text := "## Reembolsos\nSomos una academia online. Reembolsamos el 100% durante 14 días! Después, no.\n- Escríbenos a soporte."
 	require.Equal(t, "…Reembolsamos el 100% durante 14 días! Después, no. Escríbenos a soporte.",
-		pickQuote(text, []string{"reembols", "dias"}, "es", 240))
-	require.Equal(t, "Reembolsos Somos una academia online.", pickQuote(text, nil, "es", 37))
-	require.Equal(t, "Reembolsos", pickQuote(text, nil, "es", 20), "the next sentence does not fit")
-	require.Equal(t, "", pickQuote("", []string{"x"}, "es", 240))
+		pickQuote(text, []string{"reembols", "dias"}, 240))
+	require.Equal(t, "Reembolsos Somos una academia online.", pickQuote(text, nil, 37))
+	require.Equal(t, "Reembolsos", pickQuote(text, nil, 20), "the next sentence does not fit")
+	require.Equal(t, "", pickQuote("", []string{"x"}, 240))
 
 	long := strings.Repeat("palabra ", 100)
-	q := pickQuote(long, nil, "es", 50)
+	q := pickQuote(long, nil, 50)
 	require.LessOrEqual(t, len([]rune(q)), 50)
 	require.True(t, strings.HasSuffix(q, "palabra…"), q)
 	require.Equal(t, "abcdefghi…", cutQuote(strings.Repeat("abcdefghij", 3), 10))
+
+	require.True(t, containsWordPrefix("el reembolso total", "reembols"))
+	require.True(t, containsWordPrefix("reembolso", "reembols"))
+	require.True(t, containsWordPrefix("pagos, (reembolso)", "reembols"))
+	require.False(t, containsWordPrefix("sin-reembolso", "embols"))
+	require.False(t, containsWordPrefix("", "x"))
 }
 
 func TestCitationString(t *testing.T) {

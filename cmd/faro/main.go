@@ -33,6 +33,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the assistant server (the default)", runServe},
 		{"migrate", "apply database schema migrations and exit", runMigrate},
+		{"eval", "evaluate retrieval and conversations", runEval},
 	}
 }
 

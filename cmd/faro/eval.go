@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/faroai/faro/knowledge"
+	"github.com/faroai/faro/llm"
+	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/store/postgres"
+	"github.com/faroai/faro/store/sqlite"
+)
+
+// runEval dispatches `faro eval <what>`: retrieval here; conversations
+// join it later.
+func runEval(ctx context.Context, env *environment, args []string) error {
+	if len(args) == 0 {
+		return &usageError{"usage: faro eval retrieval --corpus DIR --queries FILE.jsonl [-k 10] [--json] [--database-url URL]"}
+	}
+	switch args[0] {
+	case "retrieval":
+		return runEvalRetrieval(ctx, env, args[1:])
+	}
+	return &usageError{fmt.Sprintf("faro eval: unknown evaluation %q (known: retrieval)", args[0])}
+}
+
+// retrievalEvalReport is what `faro eval retrieval --json` prints.
+type retrievalEvalReport struct {
+	Corpus      string                 `json:"corpus"`
+	QueriesFile string                 `json:"queries_file"`
+	Embedder    string                 `json:"embedder"`
+	Store       string                 `json:"store"`
+	Ingest      knowledge.IngestReport `json:"ingest"`
+	knowledge.EvalReport
+}
+
+func runEvalRetrieval(ctx context.Context, env *environment, args []string) error {
+	fs, cfgPath := newFlagSet(env, "eval retrieval")
+	corpus := fs.String("corpus", "", "folder of documents to ingest into a fresh temporary store (required)")
+	queriesPath := fs.String("queries", "", "JSONL file of queries with their relevant source ids (required)")
+	k := fs.Int("k", 10, "cut-off of recall@k and MRR@k")
+	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	details := fs.Bool("details", false, "also list each query's first relevant rank and top sources per mode")
+	dbURL := fs.String("database-url", "", "PostgreSQL to evaluate on, in a temporary schema dropped afterwards (default: embedded SQLite in a temporary folder)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return &usageError{fmt.Sprintf("faro eval retrieval: unexpected argument %q", fs.Arg(0))}
+	case *corpus == "" || *queriesPath == "":
+		return &usageError{"faro eval retrieval: --corpus and --queries are required"}
+	case *k < 1:
+		return &usageError{"faro eval retrieval: -k must be at least 1"}
+	}
+	cfg, err := LoadConfig(*cfgPath, env.getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, env)
+
+	// Read both inputs before any work, so a typo fails at once.
+	if fi, err := os.Stat(*corpus); err != nil {
+		return fmt.Errorf("eval: corpus: %w", err)
+	} else if !fi.IsDir() {
+		return fmt.Errorf("eval: corpus %s is not a folder", *corpus)
+	}
+	queries, err := knowledge.ReadEvalQueriesFile(*queriesPath)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+
+	embedder, name, err := llm.NewEmbedder(cfg.EmbedderConfig())
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	st, where, closeStore, err := openEvalStore(ctx, *dbURL, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	base := knowledge.New(st, embedder, name, log)
+
+	progress := ingestProgress(env.stderr, *asJSON)
+	ing, err := base.Ingest(ctx, knowledge.Source{Paths: []string{*corpus}}, knowledge.IngestOptions{ProgressFunc: progress})
+	if err != nil {
+		return fmt.Errorf("eval: ingest %s: %w", *corpus, err)
+	}
+	for _, f := range ing.Failed {
+		fmt.Fprintf(env.stderr, "faro eval: skipped %s: %s\n", f.Source, f.Reason)
+	}
+	rep, err := base.EvaluateRetrieval(ctx, queries, knowledge.EvalOptions{K: *k, Details: *details})
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	out := retrievalEvalReport{Corpus: *corpus, QueriesFile: *queriesPath, Embedder: name, Store: where, Ingest: ing, EvalReport: rep}
+	if *asJSON {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	return printRetrievalReport(env.stdout, out)
+}
+
+// ingestProgress reports the ingest of a large corpus every tenth of the
+// way on w (never into JSON output, which goes to stdout).
+func ingestProgress(w io.Writer, quiet bool) func(knowledge.Progress) {
+	if quiet {
+		return nil
+	}
+	next := 0
+	return func(p knowledge.Progress) {
+		if p.Total < 200 || p.Done < next {
+			return
+		}
+		fmt.Fprintf(w, "faro eval: ingested %d/%d documents\n", p.Done, p.Total)
+		next = p.Done + p.Total/10
+	}
+}
+
+func printRetrievalReport(w io.Writer, r retrievalEvalReport) error {
+	fmt.Fprintf(w, "Retrieval evaluation: %d queries, k=%d\n", r.EvalReport.Queries, r.K)
+	fmt.Fprintf(w, "corpus %s: %d documents, %d chunks, ingested in %s (%d failed)\n",
+		r.Corpus, r.Ingest.Read(), r.Ingest.Chunks, r.Ingest.Duration.Round(time.Millisecond), len(r.Ingest.Failed))
+	fmt.Fprintf(w, "embedder %s, store %s\n\n", r.Embedder, r.Store)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "mode\trecall@1\trecall@5\trecall@%d\tMRR@%d\tnDCG@10\tp50\tp99\t\n", r.K, r.K)
+	for _, m := range r.Modes {
+		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\t%s\t\n", m.Mode, m.RecallAt1, m.RecallAt5, m.RecallAtK, m.MRR, m.NDCG10,
+			fmtLatency(m.LatencyP50), fmtLatency(m.LatencyP99))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(r.Unknown) > 0 {
+		fmt.Fprintf(w, "\n%d relevant sources are not in the corpus (typos in the query file?):\n", len(r.Unknown))
+		for _, u := range r.Unknown {
+			fmt.Fprintf(w, "  %s\n", u)
+		}
+	}
+	if len(r.Details) > 0 {
+		fmt.Fprintf(w, "\nper query (rank of the first relevant document, 0 = not in the first %d; top sources):\n", r.K)
+		for _, d := range r.Details {
+			fmt.Fprintf(w, "  %-12s %-7s %2d  %s\n", d.ID, d.Mode, d.FirstRelevant, strings.Join(d.Top, ", "))
+		}
+	}
+	return nil
+}
+
+func fmtLatency(d time.Duration) string {
+	switch {
+	case d >= 10*time.Millisecond:
+		return d.Round(time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}
+
+// openEvalStore opens the fresh store an evaluation ingests into and says
+// what it is: embedded SQLite in a temporary folder, or, with dbURL, a
+// temporary schema of that PostgreSQL database, so nothing already there
+// is read or touched. closeStore removes it.
+func openEvalStore(ctx context.Context, dbURL string, log *slog.Logger) (st store.Knowledge, where string, closeStore func(), err error) {
+	if dbURL == "" {
+		dir, err := os.MkdirTemp("", "faro-eval-")
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("eval: temporary folder: %w", err)
+		}
+		db, err := sqlite.Open(ctx, filepath.Join(dir, "faro.db"))
+		if err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, "", nil, fmt.Errorf("eval: open embedded store: %w", err)
+		}
+		return db, "sqlite (temporary)", func() {
+			_ = db.Close()
+			_ = os.RemoveAll(dir)
+		}, nil
+	}
+	schema, schemaURL, err := evalSchemaURL(dbURL)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("eval: connect to %s: %w", redactURL(dbURL), err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		return nil, "", nil, fmt.Errorf("eval: create schema %s in %s: %w", schema, redactURL(dbURL), err)
+	}
+	drop := func() {
+		// Dropped on a connection of its own: the evaluation's may be gone.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, dbURL)
+		if err != nil {
+			log.Warn("eval: could not drop temporary schema", "schema", schema, "err", err)
+			return
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			log.Warn("eval: could not drop temporary schema", "schema", schema, "err", err)
+		}
+	}
+	db, err := postgres.Open(ctx, schemaURL)
+	if err != nil {
+		drop()
+		return nil, "", nil, fmt.Errorf("eval: open PostgreSQL store in schema %s: %w", schema, err)
+	}
+	return db, "postgres " + redactURL(dbURL) + " (temporary schema " + schema + ")", func() {
+		_ = db.Close()
+		drop()
+	}, nil
+}
+
+// evalSchemaURL names a new schema and returns the URL whose connections
+// work in it (search_path, with public after it for pgvector's types).
+func evalSchemaURL(dbURL string) (schema, schemaURL string, err error) {
+	u, err := url.Parse(dbURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", "", &usageError{"faro eval retrieval: --database-url must be a postgres:// URL"}
+	}
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", "", errors.New("eval: no randomness for a schema name")
+	}
+	schema = "faro_eval_" + hex.EncodeToString(b[:])
+	q := u.Query()
+	q.Set("search_path", schema+",public")
+	u.RawQuery = q.Encode()
+	return schema, u.String(), nil
+}
