@@ -12,16 +12,10 @@ import (
 	"github.com/faroai/faro/store/sqlite"
 )
 
-// migrator is a store that can report the migrations it applied.
-type migrator interface {
-	store.Store
-	Migrate(ctx context.Context) ([]string, error)
-}
-
 // openStore opens the configured store and brings its schema up to date:
 // PostgreSQL when FARO_DATABASE_URL is set, else the embedded SQLite file
 // under the data directory.
-func openStore(ctx context.Context, cfg Config, log *slog.Logger) (migrator, error) {
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (store.Store, error) {
 	if cfg.DatabaseURL != "" {
 		db, err := postgres.Open(ctx, cfg.DatabaseURL)
 		if err != nil {
@@ -53,9 +47,22 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer st.Close()
-	applied, err := st.Migrate(ctx)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	// Opening a store applies its migrations; Migrate then reports the
+	// schema is current, or applies what another process left behind.
+	var applied []string
+	switch db := st.(type) {
+	case *sqlite.DB:
+		versions, err := db.Migrate(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		for _, v := range versions {
+			applied = append(applied, fmt.Sprint(v))
+		}
+	case *postgres.DB:
+		if applied, err = db.Migrate(ctx); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
 	}
 	if len(applied) == 0 {
 		fmt.Fprintln(env.stdout, "schema is up to date")
