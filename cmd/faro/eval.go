@@ -54,6 +54,7 @@ func runEvalRetrieval(ctx context.Context, env *environment, args []string) erro
 	queriesPath := fs.String("queries", "", "JSONL file of queries with their relevant source ids (required)")
 	k := fs.Int("k", 10, "cut-off of recall@k and MRR@k")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	rrf := fs.Int("rrf-k", knowledge.DefaultRRFConstant, "constant k of reciprocal rank fusion, 1/(k+rank), in hybrid mode")
 	details := fs.Bool("details", false, "also list each query's first relevant rank and top sources per mode")
 	dbURL := fs.String("database-url", "", "PostgreSQL to evaluate on, in a temporary schema dropped afterwards (default: embedded SQLite in a temporary folder)")
 	if err := fs.Parse(args); err != nil {
@@ -66,6 +67,8 @@ func runEvalRetrieval(ctx context.Context, env *environment, args []string) erro
 		return &usageError{"faro eval retrieval: --corpus and --queries are required"}
 	case *k < 1:
 		return &usageError{"faro eval retrieval: -k must be at least 1"}
+	case *rrf < 1:
+		return &usageError{"faro eval retrieval: --rrf-k must be at least 1"}
 	}
 	cfg, err := LoadConfig(*cfgPath, env.getenv)
 	if err != nil {
@@ -103,7 +106,7 @@ func runEvalRetrieval(ctx context.Context, env *environment, args []string) erro
 	for _, f := range ing.Failed {
 		fmt.Fprintf(env.stderr, "faro eval: skipped %s: %s\n", f.Source, f.Reason)
 	}
-	rep, err := base.EvaluateRetrieval(ctx, queries, knowledge.EvalOptions{K: *k, Details: *details})
+	rep, err := base.EvaluateRetrieval(ctx, queries, knowledge.EvalOptions{K: *k, Details: *details, RRFConstant: *rrf})
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
