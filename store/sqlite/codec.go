@@ -98,14 +98,6 @@ func checkVector(field string, v []float32) error {
 // foldEmail is the key emails are unique by.
 func foldEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
-// placeholders returns "?, ?, ?" for n arguments.
-func placeholders(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return strings.Repeat("?, ", n-1) + "?"
-}
-
 // page turns offset/limit into SQL LIMIT/OFFSET values: a limit of 0 or
 // less means no cap (-1 to SQLite), a negative offset means 0.
 func page(offset, limit int) (int, int) {

@@ -291,23 +291,19 @@ func queryContacts(ctx context.Context, q querier, rest string, args ...any) ([]
 	for i, c := range out {
 		ids[i] = c.ID
 	}
-	irows, err := q.QueryContext(ctx,
-		`SELECT contact_id, channel, external_id FROM identities WHERE contact_id IN (`+placeholders(len(ids))+`) ORDER BY rowid`,
-		ids...)
+	err = queryIn(ctx, q,
+		`SELECT contact_id, channel, external_id FROM identities WHERE contact_id IN (%s) ORDER BY rowid`, ids,
+		func(rows *sql.Rows) error {
+			var owner string
+			var id store.Identity
+			if err := rows.Scan(&owner, &id.Channel, &id.ExternalID); err != nil {
+				return err
+			}
+			c := &out[index[owner]]
+			c.Identities = append(c.Identities, id)
+			return nil
+		})
 	if err != nil {
-		return nil, fmt.Errorf("select identities: %w", err)
-	}
-	defer irows.Close()
-	for irows.Next() {
-		var owner string
-		var id store.Identity
-		if err := irows.Scan(&owner, &id.Channel, &id.ExternalID); err != nil {
-			return nil, fmt.Errorf("scan identity: %w", err)
-		}
-		c := &out[index[owner]]
-		c.Identities = append(c.Identities, id)
-	}
-	if err := irows.Err(); err != nil {
 		return nil, fmt.Errorf("select identities: %w", err)
 	}
 	return out, nil

@@ -162,3 +162,42 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
+
+// maxInArgs bounds the keys of one "IN (…)" list, far below SQLite's limit
+// on bound parameters (32766), whatever the page size or K asked for.
+const maxInArgs = 500
+
+// queryIn runs query, whose one %s is the placeholder list of an IN, once
+// per batch of at most maxInArgs keys, calling scan for each row.
+func queryIn(ctx context.Context, q querier, query string, keys []any, scan func(*sql.Rows) error) error {
+	for len(keys) > 0 {
+		n := min(len(keys), maxInArgs)
+		if err := queryBatch(ctx, q, fmt.Sprintf(query, placeholders(n)), keys[:n], scan); err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+func queryBatch(ctx context.Context, q querier, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// placeholders returns "?, ?, ?" for n arguments.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/faroai/faro/store"
@@ -75,26 +76,23 @@ func (db *DB) fetchHits(ctx context.Context, s *vectorSnapshot, winners []scored
 	for i, w := range winners {
 		args[i] = s.pks[w.row]
 	}
-	rows, err := db.sql.QueryContext(ctx,
+	byPK := make(map[int64]store.Hit, len(winners))
+	err := queryIn(ctx, db.sql,
 		`SELECT c.pk, `+chunkColumns+`, d.source, d.title, d.url
 		FROM chunks c JOIN documents d ON d.id = c.document_id
-		WHERE c.pk IN (`+placeholders(len(args))+`)`, args...)
+		WHERE c.pk IN (%s)`, args,
+		func(rows *sql.Rows) error {
+			var pk int64
+			var h store.Hit
+			c := &h.Chunk
+			if err := rows.Scan(&pk, &c.ID, &c.DocumentID, &c.Position, &c.Heading, &c.Text, &c.Language, &c.Link,
+				&h.Source, &h.Title, &h.URL); err != nil {
+				return err
+			}
+			byPK[pk] = h
+			return nil
+		})
 	if err != nil {
-		return nil, false, fmt.Errorf("fetch hits: %w", err)
-	}
-	defer rows.Close()
-	byPK := make(map[int64]store.Hit, len(winners))
-	for rows.Next() {
-		var pk int64
-		var h store.Hit
-		c := &h.Chunk
-		if err := rows.Scan(&pk, &c.ID, &c.DocumentID, &c.Position, &c.Heading, &c.Text, &c.Language, &c.Link,
-			&h.Source, &h.Title, &h.URL); err != nil {
-			return nil, false, fmt.Errorf("scan hit: %w", err)
-		}
-		byPK[pk] = h
-	}
-	if err := rows.Err(); err != nil {
 		return nil, false, fmt.Errorf("fetch hits: %w", err)
 	}
 	hits := make([]store.Hit, 0, len(winners))

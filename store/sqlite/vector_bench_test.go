@@ -34,7 +34,8 @@ func BenchmarkSearchVector10k(b *testing.B)  { benchSearchVector(b, 10_000) }
 func BenchmarkSearchVector100k(b *testing.B) { benchSearchVector(b, 100_000) }
 
 // benchSearchVector measures one exact top-10 search over n chunks, the
-// index already in memory; "filtered" keeps half the chunks by language.
+// index already in memory ("filtered" keeps half the chunks by language),
+// and a search that must first reload the index.
 func benchSearchVector(b *testing.B, n int) {
 	db := openTest(b)
 	fillRandom(b, db, n)
@@ -65,4 +66,16 @@ func benchSearchVector(b *testing.B, n int) {
 			}
 		})
 	}
+	// reload: every search follows a knowledge write, so it loads the
+	// index from the database first. This is the cost a search pays once
+	// after each ingest.
+	b.Run("reload", func(b *testing.B) {
+		info, err := db.KnowledgeIndex(ctx)
+		require.NoError(b, err)
+		for b.Loop() {
+			require.NoError(b, db.SetKnowledgeIndex(ctx, info))
+			_, err := db.SearchVector(ctx, store.VectorQuery{Embedding: queries[0], K: 10})
+			require.NoError(b, err)
+		}
+	})
 }

@@ -98,25 +98,26 @@ func loadVectors(ctx context.Context, tx *sql.Tx) (*vectorSnapshot, error) {
 		return nil, fmt.Errorf("select embeddings: %w", err)
 	}
 	defer rows.Close()
+	// RawBytes are reused from row to row and only looked up or decoded
+	// before the next one: loading allocates nothing per row.
+	var docID, lang, blob sql.RawBytes
 	for rows.Next() {
 		var pk int64
-		var docID, lang string
-		var blob sql.RawBytes // decoded before Next: no copy per row
 		if err := rows.Scan(&pk, &docID, &lang, &blob); err != nil {
 			return nil, fmt.Errorf("scan embedding: %w", err)
 		}
 		if len(blob) != 4*s.dim {
 			return nil, fmt.Errorf("chunk %d: embedding of %d bytes, index dimension %d", pk, len(blob), s.dim)
 		}
-		doc, ok := docIndex[docID]
+		doc, ok := docIndex[string(docID)]
 		if !ok {
 			return nil, fmt.Errorf("chunk %d: no document %q", pk, docID)
 		}
-		li, ok := langIndex[lang]
+		li, ok := langIndex[string(lang)]
 		if !ok {
 			li = int32(len(s.languages))
-			langIndex[lang] = li
-			s.languages = append(s.languages, lang)
+			langIndex[string(lang)] = li
+			s.languages = append(s.languages, string(lang))
 		}
 		row := len(s.vecs)
 		s.vecs = s.vecs[:row+s.dim]
