@@ -5,10 +5,10 @@ import (
 	"unicode"
 )
 
-// languageWords are frequent function words that belong to one of the
-// languages only, so a hit is evidence for it alone. A read-only table.
+// languageWords are frequent words of each language; a word in two lists
+// is evidence for both. A read-only table.
 var languageWords = map[string]map[string]bool{
-	"es": wordSet(`el los las del al y en es por para con una un se lo le su sus como más pero
+	"es": wordSet(`de que el los las del al y en es por para con una un se lo le su sus como más pero
 		este esta estos estas está están son ser hay muy también porque cuando donde sobre
 		entre sin hasta desde todo todos nuestro nuestra puede pueden tiene tienen usted
 		ustedes qué cómo cuál cuánto precio curso cursos días año años ya sí ni otro otra
@@ -18,7 +18,7 @@ var languageWords = map[string]map[string]bool{
 		can could should not or but if then than there what which who when where how all any
 		each more most other some such only also into about after before because while our
 		do does did just may must`),
-	"pt": wordSet(`o os as do da dos das no na nos nas em um uma é são não com para pelo pela
+	"pt": wordSet(`de que o os as do da dos das no na nos nas em um uma é são não com para pelo pela
 		pelos pelas mais mas como ao aos à às seu sua seus suas você vocês isso isto esse essa
 		este esta está estão também quando onde sobre entre sem até todo todos nosso nossa
 		pode podem tem têm já muito há foi ser ou curso cursos dias ano anos aqui agora
@@ -55,24 +55,34 @@ func detectLanguage(text string) string {
 			scores["es"] += 2
 		case strings.ContainsAny(w, "ãõç"):
 			scores["pt"] += 2
+		case strings.HasSuffix(w, "ción") || strings.HasSuffix(w, "ciones"):
+			scores["es"]++
 		}
 	}
-	best, second := "", 0
+	best, second, runnerUp := "", 0, ""
 	for _, lang := range []string{"es", "en", "pt"} {
 		switch s := scores[lang]; {
 		case best == "" || s > scores[best]:
 			if best != "" {
-				second = scores[best]
+				second, runnerUp = scores[best], best
 			}
 			best = lang
-		case s > second:
-			second = s
+		case s > second || runnerUp == "":
+			second, runnerUp = s, lang
 		}
 	}
 	top := scores[best]
-	// Ask for some evidence, and a margin over the runner-up: Spanish and
-	// Portuguese share many words.
-	if top < 2 || top*10 < words || top <= second {
+	// Ask for some evidence, and a margin over the runner-up. A tie of
+	// Spanish and Portuguese (on shared words: "de", "que", "para") goes to
+	// Spanish, which Faro serves most: Portuguese text nearly always shows
+	// some marks of its own (ã, ç, não, você).
+	if top < 2 || top*10 < words {
+		return ""
+	}
+	if top == second {
+		if best == "es" && runnerUp == "pt" {
+			return "es"
+		}
 		return ""
 	}
 	return best

@@ -125,10 +125,15 @@ func build(it item, raw []byte, f format, opts ChunkOptions) (loaded, error) {
 	return loaded{doc: doc, chunks: chunks}, nil
 }
 
-// sampleText is up to n bytes of a document's body, for language detection.
+// sampleText is about n bytes of a document's headings and body, for
+// language detection.
 func sampleText(p parsed, n int) string {
 	var b strings.Builder
 	for _, s := range p.sections {
+		if len(s.headings) > 0 {
+			b.WriteString(s.headings[len(s.headings)-1])
+			b.WriteByte('\n')
+		}
 		for _, para := range s.paras {
 			if b.Len() >= n {
 				return b.String()
