@@ -154,11 +154,12 @@ func (c Config) resolve() (Config, error) {
 	case ProviderOffline:
 		return c, nil
 	case ProviderOpenAI:
-		if !customURL && c.APIKey == "" {
+		official := !customURL || strings.TrimRight(c.BaseURL, "/") == DefaultOpenAIBaseURL
+		if official && c.APIKey == "" {
 			return c, settingErr("FARO_LLM_API_KEY", "is required for FARO_LLM=openai (or set FARO_LLM_BASE_URL to an OpenAI-compatible server that needs none)")
 		}
-		if customURL && c.Model == "" {
-			return c, settingErr("FARO_LLM_MODEL", "is required for FARO_LLM=openai with FARO_LLM_BASE_URL: the name of a model that server serves")
+		if !official && c.Model == "" {
+			return c, settingErr("FARO_LLM_MODEL", "is required for FARO_LLM=openai with a custom base URL: the name of a model that server serves")
 		}
 		c.BaseURL = withV1(orDefault(c.BaseURL, DefaultOpenAIBaseURL))
 		c.Model = orDefault(c.Model, DefaultOpenAIModel)

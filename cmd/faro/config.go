@@ -51,6 +51,26 @@ type Config struct {
 	OpenAIAPIKey  string `yaml:"openai_api_key"`
 	// OllamaURL reaches the ollama embedder (FARO_OLLAMA_URL).
 	OllamaURL string `yaml:"ollama_url"`
+	// LLM is the language model: offline (the default, no network), openai
+	// (OpenAI or any compatible server), ollama or anthropic (FARO_LLM).
+	// The offline engine answers whenever the provider fails.
+	LLM string `yaml:"llm"`
+	// LLMModel is the provider's model; empty is llm's default for the
+	// provider (FARO_LLM_MODEL).
+	LLMModel string `yaml:"llm_model"`
+	// LLMBaseURL is the provider's address; empty means FARO_OPENAI_BASE_URL
+	// for openai and FARO_OLLAMA_URL for ollama (shared with the embedder),
+	// else the provider's public API (FARO_LLM_BASE_URL).
+	LLMBaseURL string `yaml:"llm_base_url"`
+	// LLMAPIKey is the provider's key; empty means FARO_OPENAI_API_KEY for
+	// openai (FARO_LLM_API_KEY).
+	LLMAPIKey string `yaml:"llm_api_key"`
+	// LLMTimeout bounds each request to the provider, streaming included
+	// (FARO_LLM_TIMEOUT, a Go duration such as 60s).
+	LLMTimeout time.Duration `yaml:"llm_timeout"`
+	// LLMMaxRetries is how many times a failed request is repeated before
+	// the offline engine answers (FARO_LLM_MAX_RETRIES, 0 to 10).
+	LLMMaxRetries int `yaml:"llm_max_retries"`
 }
 
 // DefaultConfig is what `faro serve` runs with when nothing is configured: a
@@ -63,6 +83,9 @@ func DefaultConfig() Config {
 		LogFormat:       "text",
 		ShutdownTimeout: 15 * time.Second,
 		Embedder:        llm.ProviderOffline,
+		LLM:             llm.ProviderOffline,
+		LLMTimeout:      llm.DefaultTimeout,
+		LLMMaxRetries:   llm.DefaultMaxRetries,
 	}
 }
 
@@ -111,6 +134,26 @@ func settings() []setting {
 		{"FARO_OPENAI_BASE_URL", func(c *Config, v string) error { c.OpenAIBaseURL = v; return nil }},
 		{"FARO_OPENAI_API_KEY", func(c *Config, v string) error { c.OpenAIAPIKey = v; return nil }},
 		{"FARO_OLLAMA_URL", func(c *Config, v string) error { c.OllamaURL = v; return nil }},
+		{"FARO_LLM", func(c *Config, v string) error { c.LLM = v; return nil }},
+		{"FARO_LLM_MODEL", func(c *Config, v string) error { c.LLMModel = v; return nil }},
+		{"FARO_LLM_BASE_URL", func(c *Config, v string) error { c.LLMBaseURL = v; return nil }},
+		{"FARO_LLM_API_KEY", func(c *Config, v string) error { c.LLMAPIKey = v; return nil }},
+		{"FARO_LLM_TIMEOUT", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%q is not a duration (examples: 30s, 2m)", v)
+			}
+			c.LLMTimeout = d
+			return nil
+		}},
+		{"FARO_LLM_MAX_RETRIES", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("%q is not a whole number (example: 2)", v)
+			}
+			c.LLMMaxRetries = n
+			return nil
+		}},
 	}
 }
 
@@ -174,7 +217,12 @@ func (c Config) validate() error {
 	if c.ShutdownTimeout <= 0 {
 		return &configError{"FARO_SHUTDOWN_TIMEOUT", errors.New("must be positive")}
 	}
-	return c.validateEmbedder()
+	// The embedder first: it names FARO_OPENAI_BASE_URL and FARO_OLLAMA_URL
+	// when they are wrong, which the model shares.
+	if err := c.validateEmbedder(); err != nil {
+		return err
+	}
+	return c.validateLLM()
 }
 
 // validateEmbedder checks the embedder settings, naming the variable at
@@ -218,6 +266,54 @@ func (c Config) EmbedderConfig() llm.EmbedderConfig {
 		OpenAIAPIKey:  c.OpenAIAPIKey,
 		OllamaURL:     c.OllamaURL,
 	}
+}
+
+// validateLLM checks the language model settings, naming the variable at
+// fault.
+func (c Config) validateLLM() error {
+	if c.LLMTimeout <= 0 {
+		return &configError{"FARO_LLM_TIMEOUT", errors.New("must be positive")}
+	}
+	if c.LLMMaxRetries < 0 || c.LLMMaxRetries > 10 {
+		return &configError{"FARO_LLM_MAX_RETRIES", fmt.Errorf("%d is not from 0 to 10", c.LLMMaxRetries)}
+	}
+	var se *llm.SettingError
+	if err := c.LLMConfig().Validate(); errors.As(err, &se) {
+		if se.Name == "FARO_LLM_API_KEY" && c.OpenAIAPIKey == "" && strings.EqualFold(c.LLM, llm.ProviderOpenAI) {
+			return &configError{se.Name, fmt.Errorf("%w; FARO_OPENAI_API_KEY, shared with the embedder, serves too", se.Err)}
+		}
+		return &configError{se.Name, se.Err}
+	} else if err != nil {
+		return &configError{"FARO_LLM", err}
+	}
+	return nil
+}
+
+// LLMConfig is the llm.Config of these settings, with the openai and
+// ollama addresses and key shared with the embedder filled in.
+func (c Config) LLMConfig() llm.Config {
+	cfg := llm.Config{
+		Provider:   c.LLM,
+		Model:      c.LLMModel,
+		BaseURL:    c.LLMBaseURL,
+		APIKey:     c.LLMAPIKey,
+		Timeout:    c.LLMTimeout,
+		MaxRetries: c.LLMMaxRetries,
+	}
+	switch strings.ToLower(c.LLM) {
+	case llm.ProviderOpenAI:
+		if cfg.BaseURL == "" {
+			cfg.BaseURL = c.OpenAIBaseURL
+		}
+		if cfg.APIKey == "" {
+			cfg.APIKey = c.OpenAIAPIKey
+		}
+	case llm.ProviderOllama:
+		if cfg.BaseURL == "" {
+			cfg.BaseURL = c.OllamaURL
+		}
+	}
+	return cfg
 }
 
 func parseLevel(s string) (slog.Level, error) {
