@@ -602,14 +602,7 @@ func (db *DB) SearchVector(ctx context.Context, q store.VectorQuery) ([]store.Hi
 		if len(q.Embedding) != dim {
 			return fmt.Errorf("query has dimension %d, the index %d: %w", len(q.Embedding), dim, store.ErrInvalid)
 		}
-		cast, _, _ := vectorIndexCast(dim)
-		// The ORDER BY expression is the index's; the score is computed
-		// apart, at full precision, for the K rows only.
-		rows, err := tx.Query(ctx, `SELECT `+hitColumns+`, 1 - (c.embedding <=> $1::text::vector)
-			FROM chunks c JOIN documents d ON d.id = c.document_id
-			WHERE c.embedding IS NOT NULL AND `+filterSQL(3)+`
-			ORDER BY c.embedding::`+cast+` <=> $1::text::`+cast+`
-			LIMIT $2`, append([]any{query, q.K}, filterArgs(q.Filter)...)...)
+		rows, err := tx.Query(ctx, vectorSearchSQL(dim), append([]any{query, q.K}, filterArgs(q.Filter)...)...)
 		if err != nil {
 			return err
 		}
@@ -620,6 +613,19 @@ func (db *DB) SearchVector(ctx context.Context, q store.VectorQuery) ([]store.Hi
 		return nil, dbErr(op, err)
 	}
 	return hits, nil
+}
+
+// vectorSearchSQL is the query of SearchVector for vectors of dim: $1 the
+// query vector as text, $2 K, $3… the filter. The ORDER BY expression is
+// the index's, or the index goes unused; the score is computed apart, at
+// full precision, for the K rows only.
+func vectorSearchSQL(dim int) string {
+	cast, _, _ := vectorIndexCast(dim)
+	return `SELECT ` + hitColumns + `, 1 - (c.embedding <=> $1::text::vector)
+		FROM chunks c JOIN documents d ON d.id = c.document_id
+		WHERE c.embedding IS NOT NULL AND ` + filterSQL(3) + `
+		ORDER BY c.embedding::` + cast + ` <=> $1::text::` + cast + `
+		LIMIT $2`
 }
 
 // BM25 parameters, the usual ones (and SQLite FTS5's).

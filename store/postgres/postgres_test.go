@@ -1,4 +1,4 @@
-package postgres_test
+package postgres
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faroai/faro/store"
-	"github.com/faroai/faro/store/postgres"
 	"github.com/faroai/faro/store/postgres/pgtest"
 	"github.com/faroai/faro/store/storetest"
 )
@@ -38,12 +37,12 @@ func TestMain(m *testing.M) {
 
 // openDB empties the shared database and opens a store on it through url,
 // closed when t ends (closing twice is harmless).
-func openDB(t *testing.T, url string) *postgres.DB {
+func openDB(t *testing.T, url string) *DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	require.NoError(t, pgtest.Reset(ctx, testURL), "reset the test database")
-	db, err := postgres.Open(ctx, url)
+	db, err := Open(ctx, url)
 	require.NoError(t, err, "open the test database")
 	t.Cleanup(func() { _ = db.Close() })
 	return db
