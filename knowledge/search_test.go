@@ -12,6 +12,8 @@ import (
 
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/store/postgres"
+	"github.com/faroai/faro/store/postgres/pgtest"
 	"github.com/faroai/faro/store/sqlite"
 )
 
@@ -81,6 +83,19 @@ func newOffline(t testing.TB, dim int) *offline.Embedder {
 func TestSearchSQLite(t *testing.T) {
 	t.Parallel()
 	exerciseSearch(t, openSQLite(t))
+}
+
+// TestSearchPostgres needs PostgreSQL with pgvector: FARO_TEST_DATABASE_URL
+// or PGlite from node_modules (npm ci). It fails without one, never skips.
+func TestSearchPostgres(t *testing.T) {
+	ctx := context.Background()
+	url, stop, err := pgtest.Start(ctx)
+	require.NoError(t, err, "PostgreSQL for the tests")
+	t.Cleanup(stop)
+	db, err := postgres.Open(ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	exerciseSearch(t, db)
 }
 
 // exerciseSearch checks Search against a real store; both backends run it.

@@ -203,7 +203,12 @@ func openEvalStore(ctx context.Context, dbURL string, log *slog.Logger) (st stor
 		return nil, "", nil, fmt.Errorf("eval: connect to %s: %w", redactURL(dbURL), err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
+	ident := pgx.Identifier{schema}.Sanitize()
+	// The SET matters on servers that run every client in one shared
+	// session and ignore connection parameters (PGlite, which the tests
+	// use): there it is what puts the store in the schema. On a real
+	// server it ends with this connection and the URL's parameter counts.
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+ident+"; SET search_path TO "+ident+", public"); err != nil {
 		return nil, "", nil, fmt.Errorf("eval: create schema %s in %s: %w", schema, redactURL(dbURL), err)
 	}
 	drop := func() {
@@ -216,9 +221,15 @@ func openEvalStore(ctx context.Context, dbURL string, log *slog.Logger) (st stor
 			return
 		}
 		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+		if _, err := c.Exec(ctx, "DROP SCHEMA "+ident+" CASCADE; RESET search_path"); err != nil {
 			log.Warn("eval: could not drop temporary schema", "schema", schema, "err", err)
 		}
+	}
+	// Never migrate into the operator's own schema: make sure the store's
+	// connections will work in the temporary one.
+	if err := checkSchema(ctx, schemaURL, schema); err != nil {
+		drop()
+		return nil, "", nil, err
 	}
 	db, err := postgres.Open(ctx, schemaURL)
 	if err != nil {
@@ -229,6 +240,23 @@ func openEvalStore(ctx context.Context, dbURL string, log *slog.Logger) (st stor
 		_ = db.Close()
 		drop()
 	}, nil
+}
+
+// checkSchema makes sure a connection to url works in schema.
+func checkSchema(ctx context.Context, url, schema string) error {
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("eval: connect to %s: %w", redactURL(url), err)
+	}
+	defer c.Close(context.WithoutCancel(ctx))
+	var current string
+	if err := c.QueryRow(ctx, "SELECT current_schema()").Scan(&current); err != nil {
+		return fmt.Errorf("eval: read the current schema: %w", err)
+	}
+	if current != schema {
+		return fmt.Errorf("eval: the server ignored search_path=%s (current schema %q): cannot evaluate in a temporary schema there", schema, current)
+	}
+	return nil
 }
 
 // evalSchemaURL names a new schema and returns the URL whose connections
