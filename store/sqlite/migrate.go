@@ -12,21 +12,30 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Migrate applies the pending schema migrations and returns the versions it
-// applied, oldest first (none when the schema is current). [Open] already
-// migrates; `faro migrate` calls this to report what it did.
-func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
+// Migrate applies the pending schema migrations and returns the file names
+// of those it applied, oldest first (none when the schema is current).
+// [Open] already migrates; `faro migrate` calls this to report what it did.
+//
+// SQLite has no advisory lock for goose to take, so processes opening a new
+// file together race to migrate it: the loser's CREATE fails. That is
+// harmless, and is not reported, when the schema is current afterwards.
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	p, err := db.migrator()
 	if err != nil {
 		return nil, err
 	}
 	results, err := p.Up(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: migrate: %w", err)
-	}
-	applied := make([]int64, 0, len(results))
+	applied := make([]string, 0, len(results))
 	for _, r := range results {
-		applied = append(applied, r.Source.Version)
+		if r.Error == nil {
+			applied = append(applied, r.Source.Path)
+		}
+	}
+	if err != nil {
+		if pending, perr := p.HasPending(ctx); perr == nil && !pending {
+			return applied, nil
+		}
+		return applied, fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	return applied, nil
 }

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -52,5 +53,25 @@ func TestOpenRejectsBadPaths(t *testing.T) {
 	for _, p := range []string{"", "data/faro.db?mode=ro"} {
 		_, err := sqlite.Open(context.Background(), p)
 		require.ErrorIs(t, err, store.ErrInvalid, "path %q", p)
+	}
+}
+
+// TestOpenConcurrently opens one new file from several goroutines at once,
+// as servers started together would: each must end with a migrated store.
+func TestOpenConcurrently(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "faro.db")
+	errs := make(chan error, 4)
+	for range cap(errs) {
+		go func() {
+			db, err := sqlite.Open(t.Context(), path)
+			if err == nil {
+				_, err = db.KnowledgeIndex(t.Context())
+				err = errors.Join(err, db.Close())
+			}
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		require.NoError(t, <-errs)
 	}
 }

@@ -162,17 +162,19 @@ func loadDocMeta(ctx context.Context, tx *sql.Tx, s *vectorSnapshot) (map[string
 	return index, nil
 }
 
-// normalize scales v to unit length in place; a zero vector stays zero.
-func normalize(v []float32) {
+// normalize scales v to unit length in place and reports whether it could:
+// a zero vector stays zero.
+func normalize(v []float32) bool {
 	var sum float64
 	for _, f := range v {
 		sum += float64(f) * float64(f)
 	}
 	if sum == 0 {
-		return
+		return false
 	}
 	inv := float32(1 / math.Sqrt(sum))
 	for i := range v {
 		v[i] *= inv
 	}
+	return true
 }

@@ -197,6 +197,9 @@ func TestDimensionRules(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrInvalid, "query of the wrong dimension")
 	_, err = db.SearchVector(ctx, store.VectorQuery{Embedding: []float32{1, 2}, K: 0})
 	require.ErrorIs(t, err, store.ErrInvalid, "K 0")
+	hits, err := db.SearchVector(ctx, store.VectorQuery{Embedding: []float32{0, 0}, K: 1})
+	require.NoError(t, err)
+	require.Empty(t, hits, "a zero query vector is similar to nothing")
 
 	require.NoError(t, db.DeleteDocument(ctx, d.ID))
 	require.NoError(t, db.SetKnowledgeIndex(ctx, store.IndexInfo{Embedder: "big", Dimension: 3}), "no embedded chunk left")
