@@ -34,6 +34,7 @@ func commands() []command {
 		{"serve", "run the assistant server (the default)", runServe},
 		{"migrate", "apply database schema migrations and exit", runMigrate},
 		{"eval", "evaluate retrieval and conversations", runEval},
+		{"ingest", "load documents into the knowledge base", runIngest},
 	}
 }
 

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/faroai/faro/knowledge"
+	"github.com/faroai/faro/llm"
+)
+
+const ingestUsage = `Usage: faro ingest [flags] PATH|URLFILE...
+
+Loads documents into the knowledge base: folders (read recursively, hidden
+files skipped), single files, and URL list files (*.urls, one http(s) URL a
+line). Markdown, plain text, HTML, PDF and CSV question-answer lists.
+
+A document's source id is its path relative to the folder given (or its URL).
+Unchanged documents are skipped; changed ones have their chunks replaced.
+
+--prune makes the stored documents match the paths: it removes file
+documents (under --prefix) not found in the paths given, and, when a URL list
+is given, fetched pages no longer listed. It does nothing if a path cannot be
+read.
+
+--reembed re-embeds everything stored with the configured embedder
+(FARO_EMBEDDER), which a change of embedder requires; it needs no path.
+
+Flags:
+`
+
+// runIngest is `faro ingest`.
+func runIngest(ctx context.Context, env *environment, args []string) error {
+	fs, cfgPath := newFlagSet(env, "ingest")
+	prune := fs.Bool("prune", false, "remove stored documents no longer found in the paths given")
+	reembed := fs.Bool("reembed", false, "first re-embed every stored chunk with the configured embedder")
+	force := fs.Bool("force", false, "re-ingest documents even if unchanged (after changing chunk sizes)")
+	prefix := fs.String("prefix", "", "put in front of every file's source id (and limit --prune to it)")
+	size := fs.Int("chunk-size", knowledge.DefaultChunkSize, "most characters in a chunk")
+	overlap := fs.Int("chunk-overlap", knowledge.DefaultChunkOverlap, "characters repeated between consecutive chunks of a section")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), ingestUsage)
+		fs.PrintDefaults()
+	}
+	paths, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 && !*reembed {
+		fs.Usage()
+		return &usageError{"faro ingest: give at least one folder, file or URL list (*.urls)"}
+	}
+	cfg, err := LoadConfig(*cfgPath, env.getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, env)
+	embedder, name, err := llm.NewEmbedder(cfg.EmbedderConfig())
+	if err != nil {
+		return fmt.Errorf("embedder (FARO_EMBEDDER): %w", err)
+	}
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	base := knowledge.New(st, embedder, name, log)
+
+	prog := newIngestMeter(env.stderr, log)
+	opts := knowledge.IngestOptions{
+		Prune:        *prune,
+		Reembed:      *reembed,
+		Force:        *force,
+		Chunking:     knowledge.ChunkOptions{Size: *size, Overlap: *overlap},
+		ProgressFunc: prog.update,
+	}
+	start := time.Now()
+	var rep knowledge.IngestReport
+	if len(paths) == 0 {
+		rep.Reembedded, err = base.Reembed(ctx, opts)
+		rep.Duration = time.Since(start)
+	} else {
+		rep, err = base.Ingest(ctx, knowledge.Source{Paths: paths, Prefix: *prefix}, opts)
+	}
+	prog.finish()
+	if err != nil {
+		// A summary only if something was done before the error.
+		if rep.Read()+rep.Reembedded+len(rep.Failed) > 0 {
+			printIngestSummary(env.stdout, rep, name)
+		}
+		return err
+	}
+	printIngestSummary(env.stdout, rep, name)
+	// Broken files are in the summary; the exit status says only whether
+	// anything at all could be read, so a script can tell a wrong path.
+	if len(paths) > 0 && rep.Read() == 0 {
+		return fmt.Errorf("ingest: no document could be read from %s", strings.Join(paths, ", "))
+	}
+	return nil
+}
+
+// parseInterleaved parses flags wherever they are among the arguments
+// (`faro ingest ./docs --prune`), which package flag alone does not.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+}
+
+// ingestMeter shows progress: a bar on a terminal, a log line per
+// document otherwise (a file, a pipe, CI), so logs stay readable.
+type ingestMeter struct {
+	w   io.Writer
+	tty bool
+	log *slog.Logger
+	bar *progressbar.ProgressBar
+}
+
+func newIngestMeter(w io.Writer, log *slog.Logger) *ingestMeter {
+	f, ok := w.(*os.File)
+	return &ingestMeter{w: w, tty: ok && term.IsTerminal(int(f.Fd())), log: log}
+}
+
+func (p *ingestMeter) update(u knowledge.Progress) {
+	if !p.tty {
+		attrs := []any{"done", u.Done, "total", u.Total, "source", u.Source, "status", string(u.Status)}
+		if u.Status == knowledge.StatusFailed {
+			p.log.Warn("ingest", append(attrs, "err", u.Err)...)
+			return
+		}
+		p.log.Info("ingest", append(attrs, "chunks", u.Chunks)...)
+		return
+	}
+	if p.bar == nil {
+		p.bar = progressbar.NewOptions(u.Total,
+			progressbar.OptionSetWriter(p.w),
+			progressbar.OptionSetDescription("ingest"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	_ = p.bar.Set(u.Done)
+}
+
+func (p *ingestMeter) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}
+
+// printIngestSummary writes what an ingest did, the failures with their
+// reasons last.
+func printIngestSummary(w io.Writer, r knowledge.IngestReport, embedder string) {
+	fmt.Fprintf(w, "documents: %d found, %d added, %d updated, %d unchanged (skipped), %d pruned, %d failed\n",
+		r.Found, r.Added, r.Updated, r.Skipped, r.Pruned, len(r.Failed))
+	fmt.Fprintf(w, "chunks:    %d stored", r.Chunks)
+	if r.Reembedded > 0 {
+		fmt.Fprintf(w, ", %d re-embedded", r.Reembedded)
+	}
+	fmt.Fprintf(w, " (embedder %s)\n", embedder)
+	fmt.Fprintf(w, "took:      %s\n", r.Duration.Round(time.Millisecond))
+	if len(r.Failed) > 0 {
+		fmt.Fprintln(w, "failed:")
+		for _, f := range r.Failed {
+			fmt.Fprintf(w, "  %s: %s\n", f.Source, f.Reason)
+		}
+	}
+}
