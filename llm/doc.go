@@ -1,7 +1,10 @@
-// Package llm builds the language model Faro talks to: a langchaingo
-// [llms.Model] for a real provider (OpenAI and any OpenAI-compatible server,
-// Ollama, Anthropic), made resilient, with the offline engine of
-// [github.com/faroai/faro/llm/offline] behind it as the fallback.
+// Package llm builds the models Faro talks to from configuration: the
+// language model, a langchaingo [llms.Model] for a real provider (OpenAI and
+// any OpenAI-compatible server, Ollama, Anthropic) made resilient, with the
+// offline engine of [github.com/faroai/faro/llm/offline] behind it as the
+// fallback; and the embedder of the knowledge base ([NewEmbedder]).
+// Configuration is read by the caller and passed in; nothing here reads the
+// environment.
 //
 // The composition root wires it like this:
 //

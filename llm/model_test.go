@@ -538,7 +538,9 @@ func TestStreamInterrupted(t *testing.T) {
 			offline := &fixedModel{text: "El curso ia-101 cuesta 100 USD."}
 			var fb fallbackRecorder
 			model := llm.WithFallback(newModel(t, p.name, srv, func(c *llm.Config) {
-				c.Timeout = 300 * time.Millisecond
+				// Long enough for the first words to arrive on a loaded
+				// machine; the stall after them lasts until the deadline.
+				c.Timeout = time.Second
 			}), offline, fb.record)
 
 			var got chunks
