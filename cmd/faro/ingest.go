@@ -13,8 +13,10 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/faroai/faro/demo"
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/llm"
+	"github.com/faroai/faro/store"
 )
 
 const ingestUsage = `Usage: faro ingest [flags] PATH|URLFILE...
@@ -184,4 +186,29 @@ func printIngestSummary(w io.Writer, r knowledge.IngestReport, embedder string) 
 			fmt.Fprintf(w, "  %s: %s\n", f.Source, f.Reason)
 		}
 	}
+}
+
+// loadDemoKnowledge ingests the demo knowledge base when the store has no
+// document yet, so that a first `faro serve` answers real questions. It
+// only logs on failure: an assistant without its demo documents still
+// serves, and the log says why.
+func loadDemoKnowledge(ctx context.Context, cfg Config, st store.Knowledge, log *slog.Logger) {
+	embedder, name, err := llm.NewEmbedder(cfg.EmbedderConfig())
+	if err != nil {
+		log.Warn("demo knowledge base not loaded", "err", err)
+		return
+	}
+	base := knowledge.New(st, embedder, name, log)
+	rep, loaded, err := base.LoadIfEmpty(ctx, knowledge.Source{FS: demo.Knowledge, Paths: []string{"knowledge"}}, knowledge.IngestOptions{})
+	if err != nil {
+		log.Warn("demo knowledge base not loaded", "err", err)
+		return
+	}
+	if !loaded {
+		return
+	}
+	for _, f := range rep.Failed {
+		log.Warn("demo knowledge document not loaded", "source", f.Source, "err", f.Reason)
+	}
+	log.Info("demo knowledge base loaded", "documents", rep.Added, "chunks", rep.Chunks, "embedder", name, "took", rep.Duration.Round(time.Millisecond).String())
 }

@@ -104,3 +104,32 @@ func TestIngestCommandExitStatus(t *testing.T) {
 	require.NoError(t, run(ctx, env, []string{"ingest", "--reembed"}))
 	require.Contains(t, out.String(), "1 re-embedded (embedder offline-hash-128)")
 }
+
+func TestServeLoadsDemoKnowledgeOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg := testConfig(t)
+	var logs bytes.Buffer
+	log := newLogger(cfg, &environment{stderr: &logs})
+
+	m := NewMain(cfg, log)
+	require.NoError(t, m.Run(ctx))
+	docs, err := m.Store.ListDocuments(ctx, 0, 1000)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(docs), 30, "the demo knowledge base is loaded on first start")
+	require.Contains(t, logs.String(), "demo knowledge base loaded")
+	require.NotContains(t, logs.String(), "not loaded", "every demo document loads")
+	// A document an operator removes stays removed: the demo is loaded
+	// into an empty knowledge base only.
+	require.NoError(t, m.Store.DeleteDocument(ctx, docs[0].ID))
+	require.NoError(t, m.Close())
+
+	logs.Reset()
+	m = NewMain(cfg, log)
+	require.NoError(t, m.Run(ctx))
+	t.Cleanup(func() { _ = m.Close() })
+	again, err := m.Store.ListDocuments(ctx, 0, 1000)
+	require.NoError(t, err)
+	require.Len(t, again, len(docs)-1)
+	require.NotContains(t, logs.String(), "demo knowledge base loaded")
+}

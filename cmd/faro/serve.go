@@ -36,6 +36,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Store = st
+	loadDemoKnowledge(ctx, m.Config, st, m.Log)
 	m.server = server.New(server.Options{Store: st, Logger: m.Log})
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
