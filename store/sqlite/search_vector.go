@@ -42,7 +42,7 @@ func (db *DB) SearchVector(ctx context.Context, q store.VectorQuery) ([]store.Hi
 // searchVector runs one scan and fetch; complete is false when a winner
 // vanished before its row was read.
 func (db *DB) searchVector(ctx context.Context, q store.VectorQuery) (hits []store.Hit, complete bool, err error) {
-	s, err := db.vectorSnapshot(ctx)
+	s, err := db.currentVectors(ctx)
 	if err != nil {
 		return nil, false, err
 	}

@@ -39,10 +39,10 @@ type vectorSnapshot struct {
 
 func (s *vectorSnapshot) rows() int { return len(s.pks) }
 
-// vectorSnapshot returns a snapshot at least as new as the knowledge
+// currentVectors returns a snapshot at least as new as the knowledge
 // generation at the time of the call, loading one if the cached one is
 // older. The check costs one single-row SELECT.
-func (db *DB) vectorSnapshot(ctx context.Context) (*vectorSnapshot, error) {
+func (db *DB) currentVectors(ctx context.Context) (*vectorSnapshot, error) {
 	gen, err := generation(ctx, db.sql)
 	if err != nil {
 		return nil, err
