@@ -19,6 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // stand-ins: schemas do not depend on them. A new tool adds its line here.
 func registerAll(r *tools.Registry) {
 	tools.AddSearchKnowledge(r, stubSearcher{})
+	tools.AddRequestHuman(r, failingHandOffer{})
 }
 
 // TestSchemasGolden pins each tool's argument schema, and who may call it:

@@ -1,0 +1,98 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/faroai/faro/store"
+)
+
+// HandOffer is what request_human needs from the store: read the caller's
+// conversation and save its status. store.Store satisfies it.
+type HandOffer interface {
+	Conversation(ctx context.Context, id string) (store.Conversation, error)
+	UpdateConversation(ctx context.Context, c store.Conversation) (store.Conversation, error)
+}
+
+// RequestHumanArgs are the arguments of request_human.
+type RequestHumanArgs struct {
+	// Reason is optional on purpose: someone who asks for a person should
+	// get one, not a question about why.
+	Reason string `json:"reason,omitempty" jsonschema:"maxLength=500" jsonschema_description:"Why the user needs a person, in a few words (what they asked, what went wrong). Optional."`
+}
+
+// RequestHumanResult is what request_human returns.
+type RequestHumanResult struct {
+	// Status is "handed_off".
+	Status string `json:"status"`
+	// AlreadyHandedOff says the conversation was with a person already.
+	AlreadyHandedOff bool `json:"already_handed_off,omitempty"`
+	// Message tells the model what to say next.
+	Message string `json:"message"`
+}
+
+// StatusHandedOff is RequestHumanResult.Status once the conversation is
+// with a person.
+const StatusHandedOff = "handed_off"
+
+// AddRequestHuman registers request_human, which hands the caller's
+// conversation to a person: it marks the conversation handed off, after
+// which the bot stays quiet in it until staff hand it back. Everyone may
+// call it. It panics when h is nil.
+//
+// Only the conversation's status changes here; notifying staff and
+// opening a ticket come with the hand-off workflow.
+func AddRequestHuman(r *Registry, h HandOffer) {
+	if h == nil {
+		panic("tools: AddRequestHuman: nil HandOffer")
+	}
+	Add(r, Spec{
+		Name: "request_human",
+		Description: "Hand the conversation to a person from the team. Use it when the user asks for a person, " +
+			"when they are upset, or when you cannot help with what they need. After it, tell the user a person will reply here; " +
+			"the assistant then stops answering in this conversation.",
+		Roles: []store.Role{store.RoleProspect, store.RoleStudent, store.RoleStaff},
+		Examples: []Example{
+			{Lang: "es", Text: "quiero hablar con una persona"},
+			{Lang: "es", Text: "me pasas con un humano por favor"},
+			{Lang: "es", Text: "necesito hablar con alguien de soporte, esto no funciona"},
+			{Lang: "es", Text: "hay algun asesor real?"},
+			{Lang: "en", Text: "can I talk to a human"},
+			{Lang: "en", Text: "i want to speak with a real person please"},
+			{Lang: "en", Text: "get me someone from support, this isn't working"},
+			{Lang: "pt", Text: "quero falar com um atendente humano"},
+		},
+		Mutating: true,
+	}, func(ctx context.Context, c Caller, in RequestHumanArgs) (RequestHumanResult, error) {
+		return requestHuman(ctx, h, c)
+	})
+}
+
+func requestHuman(ctx context.Context, h HandOffer, c Caller) (RequestHumanResult, error) {
+	if c.ConversationID == "" {
+		return RequestHumanResult{}, Fail("no_conversation", "there is no conversation to hand over; tell the user how to reach the team directly")
+	}
+	// Read the conversation afresh and change only its status, so that a
+	// language or summary saved meanwhile is kept.
+	conv, err := h.Conversation(ctx, c.ConversationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return RequestHumanResult{}, &Failure{Code: "no_conversation", Message: "the conversation was not found", Err: err}
+	}
+	if err != nil {
+		return RequestHumanResult{}, fmt.Errorf("request_human: load conversation: %w", err)
+	}
+	done := RequestHumanResult{
+		Status:  StatusHandedOff,
+		Message: "A person from the team will continue this conversation here. Tell the user so, briefly, in their language.",
+	}
+	if conv.Status == store.ConversationHandedOff {
+		done.AlreadyHandedOff = true
+		return done, nil
+	}
+	conv.Status = store.ConversationHandedOff
+	if _, err := h.UpdateConversation(ctx, conv); err != nil {
+		return RequestHumanResult{}, fmt.Errorf("request_human: hand off conversation %s: %w", conv.ID, err)
+	}
+	return done, nil
+}
