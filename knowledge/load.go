@@ -257,11 +257,10 @@ func (src Source) walk(ctx context.Context, root string) ([]item, []Failure, err
 		if formatOf(name) == formatUnknown && !isURLList(name) {
 			return nil
 		}
-		var rel string
+		rel := p
 		if src.FS != nil {
-			rel = strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
-			if root == "." {
-				rel = p
+			if root != "." {
+				rel = strings.TrimPrefix(p, root+"/")
 			}
 		} else {
 			r, err := filepath.Rel(root, p)

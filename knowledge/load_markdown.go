@@ -12,14 +12,34 @@ import (
 	"github.com/goccy/go-yaml"
 )
 
-// frontMatter is the YAML block a Markdown file may start with. Unknown keys
-// are allowed: the file may be shared with a static site generator.
-type frontMatter struct {
-	Title    string   `yaml:"title"`
-	Language string   `yaml:"language"`
-	Lang     string   `yaml:"lang"`
-	URL      string   `yaml:"url"`
-	Tags     []string `yaml:"tags"`
+// frontMatter reads the YAML block a Markdown file may start with: title,
+// language (or lang), url and tags (a list, or one comma-separated string).
+// Other keys are ignored: the file may be shared with a static site
+// generator, whose keys and value types are its own.
+func frontMatter(text string) (title, lang, url string, tags []string, err error) {
+	var m map[string]any
+	if err := yaml.Unmarshal([]byte(text), &m); err != nil {
+		return "", "", "", nil, err
+	}
+	str := func(k string) string {
+		if v, ok := m[k]; ok && v != nil {
+			return strings.TrimSpace(fmt.Sprint(v))
+		}
+		return ""
+	}
+	lang = str("language")
+	if lang == "" {
+		lang = str("lang")
+	}
+	switch v := m["tags"].(type) {
+	case []any:
+		for _, t := range v {
+			tags = append(tags, fmt.Sprint(t))
+		}
+	case string:
+		tags = strings.Split(v, ",")
+	}
+	return str("title"), lang, str("url"), tags, nil
 }
 
 // splitFrontMatter returns the YAML between a leading "---" line and the
@@ -65,14 +85,9 @@ func parseMarkdown(raw []byte) (parsed, error) {
 	src := strings.ReplaceAll(string(bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))), "\r\n", "\n")
 	var p parsed
 	if fm, body, ok := splitFrontMatter(src); ok {
-		var meta frontMatter
-		if err := yaml.Unmarshal([]byte(fm), &meta); err != nil {
+		var err error
+		if p.title, p.language, p.url, p.tags, err = frontMatter(fm); err != nil {
 			return parsed{}, fmt.Errorf("front matter: %s", oneLine(yaml.FormatError(err, false, false)))
-		}
-		p.title, p.url, p.tags = strings.TrimSpace(meta.Title), strings.TrimSpace(meta.URL), meta.Tags
-		p.language = meta.Language
-		if p.language == "" {
-			p.language = meta.Lang
 		}
 		src = body
 	}

@@ -64,6 +64,12 @@ func TestParseMarkdownForms(t *testing.T) {
 	require.Equal(t, "guía-de-inscripción", slugger{}.slug("Guía de inscripción"), "GitHub keeps accented letters")
 	require.Equal(t, "qué-es-rag-y-por-qué-importa", slugger{}.slug("¿Qué es RAG y por qué importa?"))
 
+	p, err = parseMarkdown([]byte("---\ntitle: Precios 2027\nlang: es-MX\ntags: precios, cursos\ndate: 2027-01-01\nweight: 3\n---\nTexto.\n"))
+	require.NoError(t, err)
+	require.Equal(t, "Precios 2027", p.title)
+	require.Equal(t, "es-MX", p.language)
+	require.Equal(t, []string{"precios", " cursos"}, p.tags, "trimmed when merged")
+
 	_, err = parseMarkdown([]byte("---\ntitle: [unclosed\n---\n# x\n"))
 	require.ErrorContains(t, err, "front matter")
 
