@@ -217,6 +217,37 @@ func exerciseContacts(t *testing.T, open func(t *testing.T) store.Store) {
 		require.Len(t, list, 4, "the refused contact must not be stored")
 	})
 
+	t.Run("InvalidAndDefaults", func(t *testing.T) {
+		b := setup(t, open)
+		// No role is a prospect: the least a person may do.
+		c, err := b.store.CreateContact(b.ctx, store.Contact{Name: "Sin rol"})
+		require.NoError(t, err, "CreateContact without a role")
+		require.Equal(t, store.RoleProspect, c.Role, "CreateContact without a role stores a prospect")
+		got, err := b.store.Contact(b.ctx, c.ID)
+		require.NoError(t, err, "Contact")
+		require.Equal(t, store.RoleProspect, got.Role, "a contact created without a role reads back a prospect")
+
+		_, err = b.store.CreateContact(b.ctx, store.Contact{Name: "Admin", Role: "admin"})
+		requireErrorIs(t, err, store.ErrInvalid, "CreateContact with an unknown role")
+		for _, id := range []store.Identity{{Channel: "", ExternalID: "1"}, {Channel: "telegram", ExternalID: ""}} {
+			_, err = b.store.CreateContact(b.ctx, store.Contact{Name: "x", Identities: []store.Identity{id}})
+			requireErrorIs(t, err, store.ErrInvalid, fmt.Sprintf("CreateContact with identity %+v", id))
+			err = b.store.LinkIdentity(b.ctx, c.ID, id)
+			requireErrorIs(t, err, store.ErrInvalid, fmt.Sprintf("LinkIdentity %+v", id))
+		}
+		bad := got
+		bad.Role = "root"
+		_, err = b.store.UpdateContact(b.ctx, bad)
+		requireErrorIs(t, err, store.ErrInvalid, "UpdateContact to an unknown role")
+
+		list, err := b.store.ListContacts(b.ctx, 0, 10)
+		require.NoError(t, err, "ListContacts")
+		require.Len(t, list, 1, "refused contacts must not be stored")
+		got, err = b.store.Contact(b.ctx, c.ID)
+		require.NoError(t, err, "Contact")
+		requireSameContact(t, c, got, "refused updates and links must change nothing")
+	})
+
 	t.Run("List", func(t *testing.T) {
 		b := setup(t, open)
 		list, err := b.store.ListContacts(b.ctx, 0, 10)
@@ -260,5 +291,10 @@ func exerciseContacts(t *testing.T, open func(t *testing.T) store.Store) {
 		page, err := b.store.ListContacts(b.ctx, n, 10)
 		require.NoError(t, err, "ListContacts past the end")
 		require.Empty(t, page, "ListContacts past the end")
+
+		// Limit 0 caps nothing, as in MessageQuery.
+		page, err = b.store.ListContacts(b.ctx, 2, 0)
+		require.NoError(t, err, "ListContacts limit 0")
+		require.Len(t, page, n-2, "ListContacts offset 2 limit 0: limit 0 means no cap")
 	})
 }

@@ -122,6 +122,26 @@ func exerciseConversations(t *testing.T, open func(t *testing.T) store.Store) {
 		requireErrorIs(t, err, store.ErrNotFound, "UpdateConversation of a missing id")
 	})
 
+	t.Run("Invalid", func(t *testing.T) {
+		b := setup(t, open)
+		contact := b.createContact(t, "Ana")
+		_, err := b.store.CreateConversation(b.ctx, store.Conversation{ContactID: contact.ID, Channel: "web", Status: "archived"})
+		requireErrorIs(t, err, store.ErrInvalid, "CreateConversation with an unknown status")
+		_, err = b.store.CreateConversation(b.ctx, store.Conversation{ContactID: contact.ID, ExternalID: "x"})
+		requireErrorIs(t, err, store.ErrInvalid, "CreateConversation without a channel")
+		conv := b.createConversation(t, contact.ID, "web", "s1")
+		bad := conv
+		bad.Status = "archived"
+		_, err = b.store.UpdateConversation(b.ctx, bad)
+		requireErrorIs(t, err, store.ErrInvalid, "UpdateConversation to an unknown status")
+		got, err := b.store.Conversation(b.ctx, conv.ID)
+		require.NoError(t, err, "Conversation")
+		requireSameConversation(t, conv, got, "a refused UpdateConversation changes nothing")
+		list, err := b.store.ListConversations(b.ctx, "", 0, 10)
+		require.NoError(t, err, "ListConversations")
+		require.Len(t, list, 1, "refused conversations must not be stored")
+	})
+
 	t.Run("ExternalIDUnique", func(t *testing.T) {
 		b := setup(t, open)
 		ana := b.createContact(t, "Ana")
@@ -190,6 +210,10 @@ func exerciseConversations(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 		require.Equal(t, []string{touched.ID, betos.ID, anas[3].ID, anas[2].ID, anas[1].ID}, ids,
 			"ListConversations with contact \"\" lists everyone's, most recently updated first")
+
+		all, err := b.store.ListConversations(b.ctx, ana.ID, 1, 0)
+		require.NoError(t, err, "ListConversations limit 0")
+		require.Len(t, all, len(wantAna)-1, "ListConversations offset 1 limit 0: limit 0 means no cap")
 
 		none, err := b.store.ListConversations(b.ctx, "no-such-contact", 0, 10)
 		requireEmptyOrNotFound(t, len(none), err, "ListConversations of an unknown contact")

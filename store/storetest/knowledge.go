@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -258,6 +259,9 @@ func exerciseKnowledge(t *testing.T, open func(t *testing.T) store.Store) {
 			got = append(got, d.Source)
 		}
 		require.Equal(t, ordered[2:4], got, "ListDocuments offset 2 limit 2")
+		page, err = b.store.ListDocuments(b.ctx, 1, 0)
+		require.NoError(t, err, "ListDocuments limit 0")
+		require.Len(t, page, len(sources)-1, "ListDocuments offset 1 limit 0: limit 0 means no cap")
 
 		victim := docs["cursos/ia-101.md"]
 		victimChunks := b.chunks(t, victim.ID)
@@ -297,6 +301,44 @@ func exerciseKnowledge(t *testing.T, open func(t *testing.T) store.Store) {
 		list, err = b.store.ListDocuments(b.ctx, 0, 10)
 		require.NoError(t, err, "ListDocuments after delete")
 		require.Len(t, list, len(sources)-1, "ListDocuments after delete")
+	})
+
+	t.Run("Invalid", func(t *testing.T) {
+		b := setup(t, open)
+		err := b.store.SetKnowledgeIndex(b.ctx, store.IndexInfo{Embedder: "test", Dimension: 0})
+		requireErrorIs(t, err, store.ErrInvalid, "SetKnowledgeIndex with dimension 0")
+		err = b.store.SetKnowledgeIndex(b.ctx, store.IndexInfo{Embedder: "test", Dimension: -4})
+		requireErrorIs(t, err, store.ErrInvalid, "SetKnowledgeIndex with a negative dimension")
+		info, err := b.store.KnowledgeIndex(b.ctx)
+		require.NoError(t, err, "KnowledgeIndex")
+		require.Zero(t, info, "a refused SetKnowledgeIndex records nothing")
+
+		b.setIndex(t, "test", 3)
+		doc := store.Document{Title: "Sin fuente", Language: "es"}
+		_, err = b.store.PutDocument(b.ctx, doc, []store.Chunk{{Position: 0, Text: "x", Embedding: []float32{1, 0, 0}}})
+		requireErrorIs(t, err, store.ErrInvalid, "PutDocument without a source")
+		doc.Source = "a.md"
+		nan := float32(math.NaN())
+		_, err = b.store.PutDocument(b.ctx, doc, []store.Chunk{{Position: 0, Text: "x", Embedding: []float32{1, nan, 0}}})
+		requireErrorIs(t, err, store.ErrInvalid, "PutDocument with a NaN in an embedding")
+		_, err = b.store.PutDocument(b.ctx, doc, []store.Chunk{
+			{Position: 0, Text: "x", Embedding: []float32{1, 0, 0}},
+			{Position: 0, Text: "y", Embedding: []float32{0, 1, 0}},
+		})
+		requireErrorIs(t, err, store.ErrInvalid, "PutDocument with two chunks at one position")
+		list, err := b.store.ListDocuments(b.ctx, 0, 10)
+		require.NoError(t, err, "ListDocuments")
+		require.Empty(t, list, "refused documents must not be stored")
+
+		b.putDocument(t, doc, []store.Chunk{{Position: 0, Text: "x", Embedding: []float32{1, 0, 0}}})
+		for _, k := range []int{0, -1} {
+			_, err = b.store.SearchVector(b.ctx, store.VectorQuery{Embedding: []float32{1, 0, 0}, K: k})
+			requireErrorIs(t, err, store.ErrInvalid, fmt.Sprintf("SearchVector with K=%d", k))
+			_, err = b.store.SearchText(b.ctx, store.TextQuery{Text: "x", K: k})
+			requireErrorIs(t, err, store.ErrInvalid, fmt.Sprintf("SearchText with K=%d", k))
+		}
+		_, err = b.store.SearchVector(b.ctx, store.VectorQuery{Embedding: []float32{1, nan, 0}, K: 1})
+		requireErrorIs(t, err, store.ErrInvalid, "SearchVector with a NaN in the query")
 	})
 
 	t.Run("ReplaceEmbeddings", func(t *testing.T) {

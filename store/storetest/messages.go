@@ -144,6 +144,40 @@ func exerciseMessages(t *testing.T, open func(t *testing.T) store.Store) {
 		require.Len(t, list, 1, "Messages lists one conversation only")
 	})
 
+	t.Run("InvalidAndDefaults", func(t *testing.T) {
+		b := setup(t, open)
+		conv := b.createConversation(t, b.createContact(t, "Ana").ID, "telegram", "chat-1")
+		for _, m := range []store.Message{
+			{Author: "bot", Text: "hola"},
+			{Author: "", Text: "hola"},
+			{Author: store.AuthorAssistant, ToolCalls: json.RawMessage(`[{"id":`)},
+			{Author: store.AuthorTool, ToolResults: json.RawMessage(`nope`)},
+			{Author: store.AuthorUser, Text: "hola", Meta: json.RawMessage(`{"a":1}}`)},
+		} {
+			m.ConversationID, m.Channel = conv.ID, conv.Channel
+			_, _, err := b.store.AppendMessage(b.ctx, m)
+			requireErrorIs(t, err, store.ErrInvalid, fmt.Sprintf("AppendMessage author %q tool_calls %s tool_results %s meta %s", m.Author, m.ToolCalls, m.ToolResults, m.Meta))
+		}
+		list, err := b.store.Messages(b.ctx, conv.ID, store.MessageQuery{})
+		require.NoError(t, err, "Messages")
+		require.Empty(t, list, "refused messages must not be stored")
+		b.requireLastSeq(t, conv.ID, 0, "after refused messages: no Seq used up")
+
+		// A message without a channel is on its conversation's channel, so
+		// its platform id is deduplicated there.
+		m, created, err := b.store.AppendMessage(b.ctx, store.Message{ConversationID: conv.ID, Author: store.AuthorUser, Text: "hola", PlatformID: "u-1"})
+		require.NoError(t, err, "AppendMessage without a channel")
+		require.True(t, created, "AppendMessage without a channel")
+		require.Equal(t, conv.Channel, m.Channel, "AppendMessage without a channel takes the conversation's")
+		require.Equal(t, int64(1), m.Seq, "the first stored message has Seq 1: refused ones use none")
+		got, err := b.store.MessageByPlatformID(b.ctx, conv.Channel, "u-1")
+		require.NoError(t, err, "MessageByPlatformID on the conversation's channel")
+		requireSameMessage(t, m, got, "MessageByPlatformID of a message stored without a channel")
+		_, created, err = b.store.AppendMessage(b.ctx, store.Message{ConversationID: conv.ID, Author: store.AuthorUser, Text: "hola", Channel: conv.Channel, PlatformID: "u-1"})
+		require.NoError(t, err, "AppendMessage re-delivery with the channel spelled out")
+		require.False(t, created, "a message stored without a channel is on the conversation's channel")
+	})
+
 	t.Run("Query", func(t *testing.T) {
 		b := setup(t, open)
 		conv := b.createConversation(t, b.createContact(t, "Ana").ID, "web", "s-1")
@@ -189,13 +223,26 @@ func exerciseMessages(t *testing.T, open func(t *testing.T) store.Store) {
 		chatB := b.createConversation(t, contact.ID, "telegram", "chat-b")
 		wa := b.createConversation(t, contact.ID, "whatsapp", "chat-a")
 
+		time.Sleep(5 * time.Millisecond)
 		first, created := b.appendText(t, chatA, store.AuthorUser, "hola", "upd-1")
 		require.True(t, created, "first delivery of upd-1 must be created")
+
+		// Appending is activity: the conversation moves up in
+		// ListConversations ("most recently updated first").
+		touched, err := b.store.Conversation(b.ctx, chatA.ID)
+		require.NoError(t, err, "Conversation after AppendMessage")
+		require.True(t, touched.UpdatedAt.After(chatA.UpdatedAt), "AppendMessage must move the conversation's UpdatedAt (was %v, now %v)", chatA.UpdatedAt, touched.UpdatedAt)
+		require.False(t, touched.UpdatedAt.Before(first.CreatedAt), "conversation UpdatedAt %v is before its newest message %v", touched.UpdatedAt, first.CreatedAt)
+		time.Sleep(5 * time.Millisecond)
 
 		again, created, err := b.store.AppendMessage(b.ctx, store.Message{ConversationID: chatA.ID, Author: store.AuthorUser, Text: "hola (re-delivered)", Channel: "telegram", PlatformID: "upd-1"})
 		require.NoError(t, err, "AppendMessage of a re-delivery is not an error")
 		require.False(t, created, "a re-delivered (channel, platform id) must report created=false")
 		requireSameMessage(t, first, again, "a re-delivery returns the message stored first, unchanged")
+		// "Nothing is written": not even the conversation's counters.
+		after, err := b.store.Conversation(b.ctx, chatA.ID)
+		require.NoError(t, err, "Conversation after a re-delivery")
+		requireSameConversation(t, touched, after, "a re-delivery must not touch the conversation (LastSeq, UpdatedAt)")
 
 		// The platform id names the event, whatever conversation a confused
 		// caller files it under.
