@@ -162,6 +162,9 @@ func exerciseConversations(t *testing.T, open func(t *testing.T) store.Store) {
 		a := b.createConversation(t, ana.ID, "api", "")
 		c := b.createConversation(t, ana.ID, "api", "")
 		require.NotEqual(t, a.ID, c.ID, "two conversations with an empty external id are two conversations")
+		// "" is no platform chat: it must not find one of them.
+		_, err = b.store.ConversationByExternalID(b.ctx, "api", "")
+		requireErrorIs(t, err, store.ErrNotFound, "ConversationByExternalID with an empty external id")
 	})
 
 	t.Run("List", func(t *testing.T) {
