@@ -354,8 +354,8 @@ func (b *testBundle) textCorpus(t *testing.T) map[string]corpusChunk {
 		})
 		var chunks []store.Chunk
 		for i, key := range keys {
-			// No heading: whether a heading is searchable is not part of
-			// the contract, and a heading's words would change what matches.
+			// No heading: headings are searched too (HeadingIsSearchable),
+			// and their words would change what matches and how it ranks.
 			chunks = append(chunks, store.Chunk{Position: i, Text: d.texts[key], Embedding: randomVector(rng, 4)})
 		}
 		put := b.putDocument(t, d.doc, chunks)
@@ -493,6 +493,18 @@ func exerciseSearchText(t *testing.T, open func(t *testing.T) store.Store) {
 		// Within a filter, K still takes the best.
 		got := search(t, store.TextQuery{Text: "curso de inteligencia artificial", Language: "es", K: 1, Filter: store.SearchFilter{Tags: []string{"ia"}}})
 		require.Equal(t, []string{"inscripciones"}, got, "K=1 within a filter")
+	})
+
+	t.Run("HeadingIsSearchable", func(t *testing.T) {
+		// A passage under "Becas > Requisitos" answers a question about
+		// becas even when its own text never says the word.
+		d := b.putDocument(t, store.Document{Source: "tmp/becas.md", Title: "Becas", Language: "es"},
+			[]store.Chunk{{Position: 0, Heading: "Becas > Requisitos", Text: "Presenta tu solicitud antes del viernes.", Embedding: []float32{1, 1, 1, 1}}})
+		got, err := b.store.SearchText(b.ctx, store.TextQuery{Text: "beca", K: 5})
+		require.NoError(t, err, "SearchText")
+		require.Len(t, got, 1, "a word of the chunk's heading must find it")
+		require.Equal(t, d.ID, got[0].Chunk.DocumentID, "SearchText beca")
+		require.NoError(t, b.store.DeleteDocument(b.ctx, d.ID), "DeleteDocument")
 	})
 
 	t.Run("ReplacedAndDeletedTextIsGone", func(t *testing.T) {
