@@ -10,11 +10,10 @@ package fulltext
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kljensen/snowball/english"
 	"github.com/kljensen/snowball/spanish"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -22,14 +21,36 @@ import (
 // (or "") is stemmed with each of them.
 var Languages = []string{"es", "en"}
 
-// Fold lowercases s and strips accents and other combining marks.
+// Fold lowercases s and strips accents and other combining marks. It runs
+// on every indexed word, so ASCII takes a fast path and other runes are
+// decomposed one at a time instead of through a transform chain.
 func Fold(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		out = s
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
 	}
-	return strings.ToLower(out)
+	if ascii {
+		return strings.ToLower(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	var dec [16]byte
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			b.WriteRune(unicode.ToLower(r))
+			continue
+		}
+		n := utf8.EncodeRune(dec[:], r)
+		for _, d := range string(norm.NFD.Append(nil, dec[:n]...)) {
+			if !unicode.Is(unicode.Mn, d) {
+				b.WriteRune(unicode.ToLower(d))
+			}
+		}
+	}
+	return b.String()
 }
 
 // Words splits folded text into words: runs of letters and digits.

@@ -41,3 +41,25 @@ func TestStopWordsAndFolding(t *testing.T) {
 		t.Fatalf("Fold = %q", got)
 	}
 }
+
+func TestFoldMatchesFullDecomposition(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"Inscripción":       "inscripcion",
+		"ÁÉÍÓÚ ÜÑ ç":        "aeiou un c",
+		"Ação São João":     "acao sao joao",
+		"plain ASCII Text":  "plain ascii text",
+		"precio: 149 US$ —": "precio: 149 us$ —",
+	} {
+		if got := Fold(in); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func BenchmarkDocumentTerms(b *testing.B) {
+	text := "Las inscripciones para el curso de Inteligencia Artificial aplicada al marketing abren el 8 de febrero; el precio es de 249 USD con descuentos."
+	for b.Loop() {
+		DocumentTerms(text, "es")
+	}
+}
