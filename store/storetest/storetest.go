@@ -1,19 +1,3 @@
-// Package storetest is the conformance suite that every [store.Store]
-// implementation runs, so that a behaviour exists in both backends or in
-// neither. Each backend's test file calls [Run] once with a factory:
-//
-//	func TestConformance(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) store.Store { return openTestStore(t) })
-//	}
-//
-// The suite checks what the doc comments of package store promise, and no
-// more: where a contract leaves a choice open (for example whether listing
-// the messages of a missing conversation is an error) the suite does not
-// decide it for the backends.
-//
-// Subtests run one after another and never call t.Parallel: the PostgreSQL
-// backend is tested on PGlite, where a factory may reset one shared database
-// for each store it opens.
 package storetest
 
 import (
