@@ -104,6 +104,14 @@ func exerciseKnowledge(t *testing.T, open func(t *testing.T) store.Store) {
 		require.NoError(t, err, "KnowledgeIndex after a refused change")
 		require.Equal(t, store.IndexInfo{Embedder: "offline-ngram-v1", Dimension: 4}, info, "a refused SetKnowledgeIndex must change nothing")
 
+		// Only the dimension is guarded: a new name for the same dimension
+		// (a renamed or re-versioned embedder) is recorded.
+		b.setIndex(t, "offline-ngram-v2", 4)
+		info, err = b.store.KnowledgeIndex(b.ctx)
+		require.NoError(t, err, "KnowledgeIndex after renaming the embedder")
+		require.Equal(t, store.IndexInfo{Embedder: "offline-ngram-v2", Dimension: 4}, info, "SetKnowledgeIndex with the same dimension and embedded chunks")
+		b.setIndex(t, "offline-ngram-v1", 4)
+
 		_, err = b.store.PutDocument(b.ctx, store.Document{Source: "wrong.md", Title: "Wrong", Language: "es"},
 			[]store.Chunk{
 				{Position: 0, Text: "bien", Embedding: []float32{1, 0, 0, 0}},
@@ -386,6 +394,14 @@ func exerciseKnowledge(t *testing.T, open func(t *testing.T) store.Store) {
 		err = b.store.ReplaceEmbeddings(b.ctx, store.IndexInfo{Embedder: "new", Dimension: 3}, wrongDim)
 		requireErrorIs(t, err, store.ErrInvalid, "ReplaceEmbeddings with a vector not of info.Dimension")
 		requireUnchanged("a vector of the wrong dimension")
+
+		extra := map[string][]float32{"no-such-chunk": {1, 1, 1}}
+		for id, v := range vectors {
+			extra[id] = v
+		}
+		err = b.store.ReplaceEmbeddings(b.ctx, store.IndexInfo{Embedder: "new", Dimension: 3}, extra)
+		requireErrorIs(t, err, store.ErrInvalid, "ReplaceEmbeddings with a vector for a chunk that does not exist")
+		requireUnchanged("a vector for an unknown chunk")
 
 		require.NoError(t, b.store.ReplaceEmbeddings(b.ctx, store.IndexInfo{Embedder: "new", Dimension: 3}, vectors), "ReplaceEmbeddings")
 		info, err := b.store.KnowledgeIndex(b.ctx)
