@@ -13,7 +13,10 @@
 //   - ErrInvalid for an unknown role, status or author, JSON that is not
 //     JSON, a NaN in a vector, two chunks at one position, an empty source
 //     or conversation channel, an identity with an empty part, a dimension
-//     below 1, K below 1, and a query vector of another dimension;
+//     below 1, K below 1, a query vector of another dimension, and a
+//     replacement vector for a chunk that does not exist;
+//   - SetKnowledgeIndex guards the dimension only: renaming the embedder
+//     is allowed while embedded chunks exist;
 //   - an empty role is a prospect; a message without a channel is on its
 //     conversation's; limit 0 caps nothing in every list;
 //   - a replaced document keeps its ID and CreatedAt; its chunk count is
