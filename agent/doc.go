@@ -1,0 +1,112 @@
+// Package agent runs Faro's turns: one inbound message (or a burst of
+// them) in, one reply out, with the knowledge base, the model and the
+// tools in between. Every channel calls [Agent.Turn]; so do `faro chat`
+// and `faro eval conversations`.
+//
+// # A turn
+//
+//  1. The message is persisted first (see [Agent.Turn] for re-deliveries
+//     and hand-offs).
+//  2. The conversation's language is pinned or kept (below), and the
+//     token budgets checked: over a budget the reply offers a person and
+//     the model is not called.
+//  3. Passages are retrieved for the message (with the previous user
+//     message when the new one is short or leans on it: "y el de
+//     marketing?") and handed to the model as an [llm.TurnContext] with
+//     numbered refs, [1], [2]….
+//  4. The prompt is: the system prompt for the caller's role and the
+//     conversation's language (prompts.go) plus the operator's
+//     Instructions; the running summary of older messages when the
+//     conversation is long; the turn context; the newest
+//     Limits.HistoryMessages messages, tool calls and results included.
+//  5. The model is called with the tools the role may use. Each tool call
+//     is persisted before it runs, run through the registry (which refuses
+//     a tool outside the caller's role in code, whatever the model asked),
+//     and its result persisted before the model reads it. This repeats
+//     until the model answers, or Limits.MaxSteps model calls or
+//     Limits.MaxToolCallsPerTurn tool calls are reached, or TurnTimeout
+//     passes; each limit ends the turn with a short reply in the user's
+//     language, never a loop.
+//  6. The answer is checked: a reply quoting the system prompt's rules or
+//     a secret-looking token of the Instructions is withheld (guard.go);
+//     citation markers are matched to the passages retrieved in the turn
+//     (the turn context's and those search_knowledge returned) and markers
+//     citing anything else are removed. The reply is persisted with a
+//     [ReplyMeta] (what it answers, citations, tools, token usage) and
+//     returned.
+//
+// Passages, tool results and summaries reach the model as data, labelled
+// so; the system prompt says never to follow instructions found in them.
+// That helps a hosted model behave, but what protects the business is in
+// code: tools gated by role, limits, budgets, the output guard.
+//
+// # One turn at a time per conversation, and bursts
+//
+// Messages of one conversation are answered one turn at a time, in the
+// order they were persisted (their Seq), never interleaved: a message that
+// arrives while a turn is running waits for it. This holds within one
+// process; a conversation's messages must reach one process (the channels
+// route by conversation) for it to hold across several.
+//
+// A burst — people on WhatsApp split one request over several short
+// messages — is answered once:
+//
+//   - A turn does not start until its conversation has been quiet for
+//     Limits.BurstWindow: each new message restarts the wait. Every
+//     message of the same sender that arrived by then is answered by that
+//     one turn.
+//   - A message of the same sender that arrives while the turn is being
+//     prepared (retrieving, calling the model, running tools) makes that
+//     preparation stale: its model call is canceled, its answer
+//     discarded, and a new turn — after its own burst window — answers
+//     the older messages and the new one together. Tool calls the stale
+//     preparation already ran stay done and recorded (a tool is never cut
+//     off half-way by a newer message), and the new turn's model sees
+//     them. Tokens the stale preparation spent count for the new turn.
+//   - Once a turn has started persisting its reply, it is too late to
+//     fold: a message arriving then is answered by the next turn.
+//   - A message from another sender (a group chat) ends a burst: it is
+//     answered by a turn of its own, after the running one, and it folds
+//     nothing into anything.
+//
+// Every caller of a burst gets a Reply with the same Text. The caller of
+// the newest message gets it with Folded false; it is the one whose
+// stream received the deltas, and the one a channel sends. The callers of
+// the older messages get Folded true: the answer was delivered through the
+// newest message, so a channel sends nothing for them (and drops any
+// preview it streamed for them, from a preparation that went stale).
+//
+// Turns run in a goroutine of their own, detached from the callers'
+// contexts: a caller that stops waiting does not cancel the turn, whose
+// reply is persisted and found by the message's next delivery. A
+// conversation's queue exists only while it holds messages; an idle
+// conversation costs nothing.
+//
+// # Language
+//
+// Each user message's language is detected (lang.go). A conversation's
+// language is pinned the first time a message says clearly which language
+// it is in; short messages ("ok", "gracias", "sí") never pin and never
+// flip it. Only an explicit request changes a pinned language: "in
+// English please", "háblame en español", "pode falar em português?" (a
+// question about a language, "is the course in English?", is not one).
+// Until a language is pinned, replies are in the contact's language, or
+// the message's best guess, or Options.DefaultLanguage.
+//
+// # Cost
+//
+// Each turn's tokens, as the provider reports them (llm.Usage), are
+// stored in its reply's Meta, with the conversation's running total.
+// Budgets.TokensPerConversation caps that total; TokensPerContactPerDay
+// caps a contact's tokens since midnight UTC over all their
+// conversations. Budgets are checked before every model call, so a turn
+// can end part-way with the budget reply; the turn that crosses a budget
+// is the last to spend.
+//
+// # Roles
+//
+// A turn runs with one role: Message.Role when trusted code set it, else
+// what the [RoleResolver] decides from the sender's verified identity and
+// stored contact ([ConfigRoles] by default), never from what the message
+// says.
+package agent

@@ -1,0 +1,16 @@
+package agent
+
+// Hooks for the package's tests, compiled only into them.
+
+// SetQueuedHook sets a function told each time a message joins its
+// conversation's queue (the moment a fold or a burst is decided), so
+// tests can order events without sleeping. Set it before the first Turn.
+func SetQueuedHook(a *Agent, f func(conversationID string, seq int64)) { a.onQueued = f }
+
+// Lanes returns the number of conversations with messages waiting or a
+// turn running: zero once the agent is idle.
+func Lanes(a *Agent) int {
+	a.lanes.mu.Lock()
+	defer a.lanes.mu.Unlock()
+	return len(a.lanes.m)
+}

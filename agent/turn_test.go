@@ -1,0 +1,180 @@
+package agent_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/faroai/faro/agent"
+	"github.com/faroai/faro/llm"
+	"github.com/faroai/faro/llm/llmtest"
+	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/tools"
+)
+
+// TestAnswerWithCitations: a question is persisted, passages retrieved and
+// handed over in the turn context, the answer streamed, its citations
+// checked against what was retrieved, and the reply persisted with them.
+func TestAnswerWithCitations(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.NewOpenAI(t, llmtest.Reply{
+		Func: func(req llmtest.Request) llmtest.Reply {
+			// The passages come as data in a system message; the
+			// question is the last user message.
+			require.Contains(t, req.System, "TURN CONTEXT")
+			require.Contains(t, req.System, "199 USD")
+			require.Equal(t, "¿Cuánto cuesta el curso de IA para marketing?", req.LastUserText())
+			return llmtest.Reply{Text: "Cuesta 199 USD [1], y hay reembolso total [7].", Usage: &llmtest.Usage{PromptTokens: 120, CompletionTokens: 30}}
+		},
+	})
+	b := setup(t, openSQLite(t), openAI(t, srv), map[string]string{"cursos/ia-marketing.md": priceDoc})
+
+	var c collector
+	r, err := b.agent.Turn(t.Context(), from("ana", "m1", "¿Cuánto cuesta el curso de IA para marketing?"), c.add)
+	require.NoError(t, err)
+	require.Equal(t, agent.OutcomeAnswered, r.Outcome)
+	require.Equal(t, "Cuesta 199 USD [1], y hay reembolso total.", r.Text, "a marker citing nothing retrieved is removed")
+	require.Equal(t, "Cuesta 199 USD [1], y hay reembolso total [7].", c.String(), "the raw answer was streamed; Text is final")
+	require.Greater(t, c.n, 1, "streamed in pieces")
+	require.Len(t, r.Citations, 1)
+	require.Equal(t, "1", r.Citations[0].Ref)
+	require.Equal(t, "cursos/ia-marketing.md", r.Citations[0].Source)
+	require.Equal(t, "es", r.Language)
+	require.Equal(t, store.RoleProspect, r.Role)
+	require.Equal(t, agent.Usage{PromptTokens: 120, CompletionTokens: 30, ModelCalls: 1}, r.Usage)
+	require.Equal(t, int64(1), r.InboundSeq)
+	require.Equal(t, []int64{1}, r.Answers)
+	require.False(t, r.Duplicate || r.Folded || r.Handoff)
+
+	// Persisted: the question first, then the reply with its meta.
+	require.Equal(t, []string{
+		"user: ¿Cuánto cuesta el curso de IA para marketing?",
+		"assistant: Cuesta 199 USD [1], y hay reembolso total.",
+	}, transcript(t, b.store, r.ConversationID))
+	ms, err := b.store.Messages(t.Context(), r.ConversationID, store.MessageQuery{})
+	require.NoError(t, err)
+	var meta agent.ReplyMeta
+	require.NoError(t, json.Unmarshal(ms[1].Meta, &meta))
+	require.Equal(t, []int64{1}, meta.AnswersSeq)
+	require.Equal(t, int64(150), meta.ConversationTokens)
+	require.Equal(t, r.Citations, meta.Citations)
+	require.Equal(t, r.MessageID, ms[1].ID)
+
+	// The conversation's language was pinned by a clear Spanish question.
+	conv, err := b.store.Conversation(t.Context(), r.ConversationID)
+	require.NoError(t, err)
+	require.Equal(t, "es", conv.Language)
+	require.Contains(t, b.logs.String(), "conversation_id="+r.ConversationID)
+}
+
+// TestToolRoundTrip runs a scripted multi-step conversation — a tool call,
+// its result, the final answer — through each provider's real langchaingo
+// client, streaming, and checks each step was persisted before the next.
+func TestToolRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, p := range []struct {
+		name string
+		new  func(testing.TB, ...llmtest.Reply) *llmtest.Server
+	}{
+		{llm.ProviderOpenAI, llmtest.NewOpenAI},
+		{llm.ProviderOllama, llmtest.NewOllama},
+		{llm.ProviderAnthropic, llmtest.NewAnthropic},
+	} {
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			var b *bundle
+			var ref string
+			srv := p.new(t,
+				llmtest.Reply{Text: "Let me check.", ToolCalls: []llmtest.ToolCall{{ID: "call_a", Name: "search_knowledge", Args: `{"query":"refund policy","language":"en"}`}}},
+				llmtest.Reply{Func: func(req llmtest.Request) llmtest.Reply {
+					// By now the call and its result are stored.
+					convs, err := b.store.ListConversations(t.Context(), "", 0, 10)
+					require.NoError(t, err)
+					lines := transcript(t, b.store, convs[0].ID)
+					require.Len(t, lines, 3, "question, call, result stored before the model reads the result")
+					require.Contains(t, lines[1], `"name":"search_knowledge"`)
+					require.Contains(t, lines[2], `"status":"ok"`)
+
+					res, ok := req.LastToolResult()
+					require.True(t, ok)
+					var out tools.SearchKnowledgeResult
+					require.NoError(t, json.Unmarshal([]byte(res.Text), &out))
+					require.NotEmpty(t, out.Passages)
+					ref = out.Passages[0].Ref
+					return llmtest.Reply{Text: "You get a full refund within 14 days [" + ref + "]."}
+				}},
+			)
+			b = setup(t, openSQLite(t), provider(t, p.name, srv), map[string]string{"legal/refunds.md": refundDoc})
+
+			var c collector
+			r, err := b.agent.Turn(t.Context(), from("bob", "m1", "Hi! can I get my money back if I don't like it?"), c.add)
+			require.NoError(t, err)
+			require.Equal(t, agent.OutcomeAnswered, r.Outcome)
+			require.Equal(t, "You get a full refund within 14 days ["+ref+"].", r.Text)
+			require.Len(t, r.Citations, 1, "a passage found by search_knowledge is citable")
+			require.Equal(t, "legal/refunds.md", r.Citations[0].Source)
+			require.Len(t, r.Tools, 1)
+			require.Equal(t, "search_knowledge", r.Tools[0].Name)
+			require.Equal(t, tools.StatusOK, r.Tools[0].Status)
+			require.JSONEq(t, `{"query":"refund policy","language":"en"}`, string(r.Tools[0].Args))
+			require.Equal(t, 2, r.Usage.ModelCalls)
+			require.Contains(t, c.String(), "full refund", "the answer was streamed")
+
+			reqs := srv.Requests()
+			require.Len(t, reqs, 2)
+			for _, req := range reqs {
+				require.True(t, req.Stream, "every call streams")
+				require.ElementsMatch(t, []string{"request_human", "search_knowledge"}, req.ToolNames())
+			}
+			lines := transcript(t, b.store, r.ConversationID)
+			require.Len(t, lines, 4)
+			require.Equal(t, "assistant: You get a full refund within 14 days ["+ref+"].", lines[3])
+		})
+	}
+}
+
+// TestHistoryAcrossTurns: the next turn sends the earlier question, tool
+// call, tool result and answer back in a shape the provider accepts.
+func TestHistoryAcrossTurns(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.NewOpenAI(t,
+		llmtest.Reply{ToolCalls: []llmtest.ToolCall{{ID: "call_1", Name: "search_knowledge", Args: `{"query":"precio"}`}}},
+		llmtest.Reply{Text: "Cuesta 199 USD."},
+		llmtest.Reply{Func: func(req llmtest.Request) llmtest.Reply {
+			var roles []string
+			for _, m := range req.Messages {
+				roles = append(roles, m.Role)
+			}
+			require.Equal(t, []string{"system", "system", "user", "assistant", "tool", "assistant", "user"}, roles)
+			require.Equal(t, "call_1", req.Messages[3].ToolCalls[0].ID)
+			require.Equal(t, "call_1", req.Messages[4].ToolCallID)
+			return llmtest.Reply{Text: "Seis semanas."}
+		}},
+	)
+	b := setup(t, openSQLite(t), openAI(t, srv), map[string]string{"cursos/ia-marketing.md": priceDoc})
+	_, err := b.agent.Turn(t.Context(), from("ana", "m1", "¿Cuánto cuesta el curso de IA para marketing?"), nil)
+	require.NoError(t, err)
+	r, err := b.agent.Turn(t.Context(), from("ana", "m2", "¿y cuánto dura?"), nil)
+	require.NoError(t, err)
+	require.Equal(t, "Seis semanas.", r.Text)
+	require.Equal(t, 0, agent.Lanes(b.agent), "an idle conversation holds no lock")
+}
+
+func TestInvalidMessage(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.NewOpenAI(t)
+	b := setup(t, openSQLite(t), openAI(t, srv), nil)
+	for name, m := range map[string]agent.Message{
+		"no text":    from("ana", "m1", "   "),
+		"no sender":  {Channel: "web", Text: "hola"},
+		"no channel": {Sender: store.Identity{ExternalID: "x"}, Text: "hola"},
+		"bad role":   {Channel: "web", Sender: store.Identity{ExternalID: "x"}, Text: "hola", Role: "admin"},
+		"too long":   from("ana", "m1", strings.Repeat("a", agent.MaxTextRunes+1)),
+	} {
+		r, err := b.agent.Turn(t.Context(), m, nil)
+		require.ErrorIs(t, err, agent.ErrInvalidMessage, name)
+		require.NotEmpty(t, r.Text, "%s: a short apology to show", name)
+	}
+}
