@@ -93,8 +93,8 @@ func (m *gateModel) none(t *testing.T) {
 
 // turnResult is a Turn run in a goroutine.
 type turnResult struct {
-	reply agent.Reply
-	err   error
+	reply  agent.Reply
+	err    error
 	deltas *collector
 }
 
