@@ -167,12 +167,13 @@ func BenchmarkSearchPostgres(b *testing.B) {
 			took := c.fill(b, db, e)
 			b.Logf("postgres: stored %d chunks in %s (%.0f chunks/s)", n, took.Round(time.Millisecond), float64(n)/took.Seconds())
 			b.Run("recall@10", func(b *testing.B) {
-				var recall float64
+				var recall, eps float64
 				for b.Loop() {
-					recall = hnswRecall(b, db, c, e, 10)
+					recall, eps = hnswRecall(b, db, c, e, 10, 0.01)
 				}
 				b.ReportMetric(recall, "recall@10")
-				b.Logf("postgres HNSW recall@10 against exact search, %d chunks, %d queries: %.3f", n, len(c.queries), recall)
+				b.ReportMetric(eps, "recall@10/eps0.01")
+				b.Logf("postgres HNSW against exact search, %d chunks, %d queries: recall@10 %.3f, within 1%% of the 10th distance %.3f", n, len(c.queries), recall, eps)
 			})
 			benchSearchModes(b, New(db, e, e.Name(), nil), db, c)
 		})
@@ -226,9 +227,15 @@ func benchSearchModes(b *testing.B, base *Base, st store.Knowledge, c benchCorpu
 	}
 }
 
-// hnswRecall is the mean share of the exact top k (cosine, computed here
-// over the corpus's vectors) that the store's vector search returns.
-func hnswRecall(tb testing.TB, st store.Knowledge, c benchCorpus, e *offline.Embedder, k int) float64 {
+// hnswRecall compares the store's vector search with exact search
+// (cosine, computed here over the corpus's vectors) for the corpus's
+// queries. recall is the mean share of the exact top k that the store
+// returns. epsRecall is ann-benchmarks' relaxed recall: a hit counts when
+// its cosine distance is within (1+eps) of the exact k-th distance, which
+// tells an index that misses equally good neighbours (short queries have
+// many chunks within 0.001 of the 10th score) from one that returns
+// worse ones.
+func hnswRecall(tb testing.TB, st store.Knowledge, c benchCorpus, e *offline.Embedder, k int, eps float64) (recall, epsRecall float64) {
 	tb.Helper()
 	ctx := context.Background()
 	type scored struct {
@@ -236,7 +243,6 @@ func hnswRecall(tb testing.TB, st store.Knowledge, c benchCorpus, e *offline.Emb
 		score float64
 	}
 	var all []scored
-	var sum float64
 	for _, q := range c.queries {
 		v, err := e.EmbedQuery(ctx, q)
 		require.NoError(tb, err)
@@ -251,17 +257,23 @@ func hnswRecall(tb testing.TB, st store.Knowledge, c benchCorpus, e *offline.Emb
 		for _, s := range all[:k] {
 			exact[s.key] = true
 		}
+		maxDist := (1 - all[k-1].score) * (1 + eps)
 		hits, err := st.SearchVector(ctx, store.VectorQuery{Embedding: v, K: k})
 		require.NoError(tb, err)
-		found := 0
+		found, near := 0, 0
 		for _, h := range hits {
 			if exact[fmt.Sprintf("%s#%d", h.Source, h.Chunk.Position)] {
 				found++
 			}
+			if 1-h.Score <= maxDist+1e-9 {
+				near++
+			}
 		}
-		sum += float64(found) / float64(k)
+		recall += float64(found) / float64(k)
+		epsRecall += float64(min(near, k)) / float64(k)
 	}
-	return sum / float64(len(c.queries))
+	n := float64(len(c.queries))
+	return recall / n, epsRecall / n
 }
 
 func cosine(a, b []float32) float64 {
@@ -282,5 +294,7 @@ func TestHNSWRecallSQLiteIsExact(t *testing.T) {
 	e := benchEmbedder(t)
 	st := openSQLite(t)
 	c.fill(t, st, e)
-	require.InDelta(t, 1.0, hnswRecall(t, st, c, e, 10), 1e-9)
+	recall, eps := hnswRecall(t, st, c, e, 10, 0.01)
+	require.InDelta(t, 1.0, recall, 1e-9)
+	require.InDelta(t, 1.0, eps, 1e-9)
 }
