@@ -5,9 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
@@ -157,4 +162,104 @@ func TestEvalRetrievalPostgres(t *testing.T) {
 	var tables int
 	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'chunks'`).Scan(&tables))
 	require.Zero(t, tables, "nothing is created outside the temporary schema")
+}
+
+// TestEvalRetrievalLargeCorpus runs the evaluation on a generated corpus of
+// 3,000 documents (about 15,000 chunks) to show that it completes in time
+// and memory on a corpus of outside size; -short leaves it out. The
+// documents describe made-up products in Spanish and English with shared
+// filler text; each query asks about one product's price, schedule or
+// requirements in other words than its document.
+func TestEvalRetrievalLargeCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("3,000 documents: not with -short")
+	}
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "corpus")
+	queries := filepath.Join(t.TempDir(), "q.jsonl")
+	writeLargeCorpus(t, dir, queries, 3000, 300)
+
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	out, stderr, err := runFaro(t, "eval", "retrieval", "--corpus", dir, "--queries", queries)
+	took := time.Since(start)
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err, stderr)
+	t.Logf("3,000 documents evaluated in %s; Go heap in use after %d MiB, memory obtained from the OS %d MiB\n%s",
+		took.Round(time.Second), after.HeapInuse>>20, after.Sys>>20, out)
+	require.Contains(t, out, "3000 documents")
+	require.Contains(t, out, "(0 failed)")
+	require.Contains(t, out, "Retrieval evaluation: 300 queries")
+}
+
+// writeLargeCorpus writes docs Markdown documents under dir and queries
+// JSONL queries about them to queries.
+func writeLargeCorpus(t *testing.T, dir, queries string, docs, nq int) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(42, 1))
+	syl := strings.Fields("zor va ni quel mit dra ko sen tal ru bex pho lin gar ve to mu ria cas del")
+	name := func() string {
+		var b strings.Builder
+		for range 3 {
+			b.WriteString(syl[rng.IntN(len(syl))])
+		}
+		s := b.String()
+		return strings.ToUpper(s[:1]) + s[1:]
+	}
+	fillerES := strings.Fields("la plataforma ofrece módulos prácticos con proyectos reales sesiones en vivo tutorías grabaciones materiales descargables evaluaciones foros de consulta y acompañamiento personalizado durante todo el programa para equipos y profesionales")
+	fillerEN := strings.Fields("the platform offers practical modules with real projects live sessions tutoring recordings downloadable materials assessments discussion forums and personal support throughout the programme for teams and professionals")
+	filler := func(words []string, n int) string {
+		var b strings.Builder
+		for i := range n {
+			b.WriteString(words[rng.IntN(len(words))])
+			if i%14 == 13 {
+				b.WriteString(". ")
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+		return b.String()
+	}
+	type fact struct{ source, name, lang string }
+	facts := make([]fact, docs)
+	seen := map[string]bool{}
+	for i := range docs {
+		n := name()
+		for seen[n] {
+			n = name() + name()
+		}
+		seen[n] = true
+		lang := []string{"es", "en"}[i%2]
+		price, weeks := 50+rng.IntN(900), 2+rng.IntN(12)
+		var doc string
+		if lang == "es" {
+			doc = fmt.Sprintf("# Programa %s\n\n%s\n\n## Precio\n\nEl programa %s cuesta %d USD e incluye el certificado. %s\n\n## Duración\n\nDura %d semanas con dos clases semanales. %s\n\n## Requisitos\n\nNo hace falta experiencia previa; basta con un ordenador. %s\n",
+				n, filler(fillerES, 90), n, price, filler(fillerES, 60), weeks, filler(fillerES, 60), filler(fillerES, 60))
+		} else {
+			doc = fmt.Sprintf("# %s programme\n\n%s\n\n## Price\n\nThe %s programme costs %d USD and includes the certificate. %s\n\n## Duration\n\nIt lasts %d weeks with two classes a week. %s\n\n## Requirements\n\nNo previous experience is needed; a computer is enough. %s\n",
+				n, filler(fillerEN, 90), n, price, filler(fillerEN, 60), weeks, filler(fillerEN, 60), filler(fillerEN, 60))
+		}
+		source := fmt.Sprintf("%s/%02d/%s.md", lang, i%50, strings.ToLower(n))
+		p := filepath.Join(dir, filepath.FromSlash(source))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(doc), 0o644))
+		facts[i] = fact{source, n, lang}
+	}
+	askES := []string{"¿cuánto vale %s?", "¿cuántas semanas dura %s?", "¿qué necesito para hacer %s?"}
+	askEN := []string{"how much is %s?", "how long does %s take?", "what do I need for %s?"}
+	var b strings.Builder
+	for i := range nq {
+		f := facts[rng.IntN(len(facts))]
+		ask := askEN
+		if f.lang == "es" {
+			ask = askES
+		}
+		line, err := json.Marshal(map[string]any{"id": fmt.Sprintf("g%d", i), "query": fmt.Sprintf(ask[rng.IntN(len(ask))], f.name), "relevant": []string{f.source}, "language": f.lang})
+		require.NoError(t, err)
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	require.NoError(t, os.WriteFile(queries, []byte(b.String()), 0o644))
 }
