@@ -1,5 +1,7 @@
 package agent
 
+import "github.com/faroai/faro/store"
+
 // Hooks for the package's tests, compiled only into them.
 
 // SetQueuedHook sets a function told each time a message joins its
@@ -14,3 +16,11 @@ func Lanes(a *Agent) int {
 	defer a.lanes.mu.Unlock()
 	return len(a.lanes.m)
 }
+
+// SystemPrompt is systemPrompt, for the static prompt tests.
+func SystemPrompt(lang string, role store.Role, instructions string) string {
+	return systemPrompt(lang, role, instructions)
+}
+
+// SecretLike is secretLike, for the static prompt tests.
+func SecretLike(tok string) bool { return secretLike(tok) }

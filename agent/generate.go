@@ -57,7 +57,7 @@ type turn struct {
 	prevTotal int64 // the conversation's tokens before this turn
 	dayTotal  int64 // the contact's tokens today before this turn; -1 when not counted
 
-	rules string // the system prompt without the instructions, for the leak guard
+	guard *guard // of the system prompt
 	msgs  []llms.MessageContent
 	known map[string]Citation // refs the reply may cite
 	ids   map[string]bool     // tool call ids used in the conversation
@@ -239,7 +239,7 @@ func (t *turn) prompt(hist []store.Message) error {
 	}
 	passages := t.retrieve(hist)
 
-	t.rules = systemPrompt(t.lang, t.role, "")
+	t.guard = newGuard(systemPrompt(t.lang, t.role, ""), a.instr)
 	// One part per system message, each ending in a blank line: Anthropic's
 	// client reads only a system message's first part and joins system
 	// messages with nothing between them.
@@ -362,13 +362,13 @@ func (t *turn) loop() genResult {
 // message's caller, and returns the text and tool calls of the answer.
 func (t *turn) callModel(defs []llms.Tool) (string, []llms.ToolCall, error) {
 	a, g := t.a, t.g
-	sink := g.newest().sink
+	stream := &guardedStream{g: t.guard, sink: g.newest().sink}
 	opts := []llms.CallOption{
 		llms.WithStreamingFunc(func(_ context.Context, chunk []byte) error {
 			if g.stale.Load() {
 				return errStale
 			}
-			sink.send(string(chunk))
+			stream.write(string(chunk))
 			return nil
 		}),
 	}
@@ -561,7 +561,7 @@ func (t *turn) answer(text string) genResult {
 	switch {
 	case text == "":
 		text = c.empty
-	case leaks(text, t.rules, t.a.instr):
+	case t.guard.leaks(text):
 		t.a.log.Warn("reply withheld: it quoted the system prompt", "conversation_id", t.g.convID)
 		text = c.noLeak
 	}

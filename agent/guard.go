@@ -3,6 +3,7 @@ package agent
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // The output guard (OWASP LLM07) withholds a reply that quotes the system
@@ -19,19 +20,32 @@ import (
 //
 // Facts in the Instructions a reply may repeat (opening hours, an address)
 // are not guarded: they are there to be said.
+//
+// Streamed deltas pass through the guard too: the stream stops at the
+// first delta that completes a quote, and the last bytes of the text, as
+// long as the longest guarded token, are held back, so a token split over
+// deltas never reaches the caller whole or in part.
 
 // guardWords is the length of the word runs compared.
 const guardWords = 8
 
-// leaks reports whether reply quotes rules (the system prompt without the
-// instructions) or a secret-looking token of instructions.
-func leaks(reply, rules, instructions string) bool {
-	r := " " + strings.Join(words(fold(reply)), " ") + " "
+// guard checks text against one system prompt.
+type guard struct {
+	secrets  []string        // lower-cased secret-like tokens of the instructions
+	shingles map[string]bool // runs of guardWords folded words of the rules
+	holdback int             // bytes of streamed text held back
+}
+
+// newGuard prepares the guard of a prompt whose rules (the system prompt
+// without the instructions) and instructions are given.
+func newGuard(rules, instructions string) *guard {
+	g := &guard{shingles: map[string]bool{}}
 	for _, tok := range strings.FieldsFunc(instructions, func(c rune) bool {
 		return !unicode.IsLetter(c) && !unicode.IsDigit(c) && c != '-' && c != '_'
 	}) {
-		if secretLike(tok) && strings.Contains(strings.ToLower(reply), strings.ToLower(tok)) {
-			return true
+		if tok = strings.Trim(tok, "-_"); secretLike(tok) {
+			g.secrets = append(g.secrets, strings.ToLower(tok))
+			g.holdback = max(g.holdback, len(tok))
 		}
 	}
 	lines := strings.Split(rules, "\n")
@@ -41,9 +55,24 @@ func leaks(reply, rules, instructions string) bool {
 	for _, line := range lines {
 		ws := words(fold(line))
 		for i := 0; i+guardWords <= len(ws); i++ {
-			if strings.Contains(r, " "+strings.Join(ws[i:i+guardWords], " ")+" ") {
-				return true
-			}
+			g.shingles[strings.Join(ws[i:i+guardWords], " ")] = true
+		}
+	}
+	return g
+}
+
+// leaks reports whether text quotes the rules or holds a secret token.
+func (g *guard) leaks(text string) bool {
+	lower := strings.ToLower(text)
+	for _, s := range g.secrets {
+		if strings.Contains(lower, s) {
+			return true
+		}
+	}
+	ws := words(fold(text))
+	for i := 0; i+guardWords <= len(ws); i++ {
+		if g.shingles[strings.Join(ws[i:i+guardWords], " ")] {
+			return true
 		}
 	}
 	return false
@@ -52,7 +81,6 @@ func leaks(reply, rules, instructions string) bool {
 // secretLike reports whether tok looks like an identifier or secret rather
 // than a word: long, with letters and digits.
 func secretLike(tok string) bool {
-	tok = strings.Trim(tok, "-_")
 	if len(tok) < 8 {
 		return false
 	}
@@ -62,4 +90,34 @@ func secretLike(tok string) bool {
 		digit = digit || unicode.IsDigit(c)
 	}
 	return letter && digit
+}
+
+// guardedStream passes one model call's deltas to a caller through the
+// guard.
+type guardedStream struct {
+	g       *guard
+	sink    *streamSink
+	text    strings.Builder
+	sent    int // bytes of text forwarded
+	blocked bool
+}
+
+func (s *guardedStream) write(delta string) {
+	if s.blocked {
+		return
+	}
+	s.text.WriteString(delta)
+	text := s.text.String()
+	if s.g.leaks(text) {
+		s.blocked = true
+		return
+	}
+	upto := len(text) - s.g.holdback
+	for upto > s.sent && upto < len(text) && !utf8.RuneStart(text[upto]) {
+		upto--
+	}
+	if upto > s.sent {
+		s.sink.send(text[s.sent:upto])
+		s.sent = upto
+	}
 }
