@@ -2,6 +2,7 @@ package agent
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -78,7 +79,11 @@ type detection struct {
 // ("ok", "gracias", "sí") give a guess but never confidence, so that they
 // cannot flip a conversation's language.
 func detectLanguage(text string) detection {
-	lower := strings.ToLower(text)
+	// Addresses say nothing of the language ("ana@example.com" is not
+	// Portuguese for "com").
+	fields := strings.Fields(text)
+	fields = slices.DeleteFunc(fields, func(f string) bool { return strings.ContainsAny(f, "@/") })
+	lower := strings.ToLower(strings.Join(fields, " "))
 	scores := map[string]int{}
 	n := 0
 	for _, w := range words(fold(lower)) {
@@ -156,18 +161,25 @@ func requestedLanguage(text string) string {
 	if len(ws) == 0 || len(ws) > 14 {
 		return ""
 	}
+	found, named := "", ""
 	for _, l := range languages {
 		for _, name := range languageNames[l] {
-			if !containsWord(ws, name) {
-				continue
-			}
-			// "English please", "in English", "en español por favor":
-			// the whole message is about the language.
-			short := len(ws) <= 3 && (ws[0] == name || ws[0] == "in" || ws[0] == "en" || ws[0] == "em")
-			if short || switchVerb.MatchString(f) || (len(ws) <= 5 && politely.MatchString(f)) {
-				return l
+			if containsWord(ws, name) {
+				if found != "" && found != l {
+					return "" // "I speak English and Spanish": no request
+				}
+				found, named = l, name
 			}
 		}
+	}
+	if found == "" {
+		return ""
+	}
+	// "English please", "in English", "en español por favor": the whole
+	// message is about the language.
+	short := len(ws) <= 3 && (ws[0] == named || ws[0] == "in" || ws[0] == "en" || ws[0] == "em")
+	if short || switchVerb.MatchString(f) || (len(ws) <= 5 && politely.MatchString(f)) {
+		return found
 	}
 	return ""
 }

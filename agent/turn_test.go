@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -177,4 +178,102 @@ func TestInvalidMessage(t *testing.T) {
 		require.ErrorIs(t, err, agent.ErrInvalidMessage, name)
 		require.NotEmpty(t, r.Text, "%s: a short apology to show", name)
 	}
+}
+
+// TestLanguagePinned: the conversation's language is pinned by a clear
+// message, kept through "ok" and "thanks", and changed on request; the
+// system prompt follows it.
+func TestLanguagePinned(t *testing.T) {
+	t.Parallel()
+	expect := func(lang, marker string) llmtest.Reply {
+		return llmtest.Reply{Func: func(req llmtest.Request) llmtest.Reply {
+			require.Contains(t, req.System, marker, "the prompt is in %s", lang)
+			require.Contains(t, req.System, `"language": "`+lang+`"`, "the turn context says %s", lang)
+			return llmtest.Reply{Text: "(" + lang + ")"}
+		}}
+	}
+	srv := llmtest.NewOpenAI(t,
+		expect("es", "Responde siempre en español"),
+		expect("es", "Responde siempre en español"),
+		expect("es", "Responde siempre en español"),
+		expect("en", "Always answer in English"),
+		expect("en", "Always answer in English"),
+	)
+	b := setup(t, openSQLite(t), openAI(t, srv), nil)
+	for i, step := range []struct{ text, lang string }{
+		{"Hola, quiero saber el precio del curso de IA", "es"},
+		{"ok", "es"},
+		{"thanks", "es"},
+		{"in English please", "en"},
+		{"gracias", "en"},
+	} {
+		r, err := b.agent.Turn(t.Context(), from("ana", fmt.Sprint("m", i), step.text), nil)
+		require.NoError(t, err)
+		require.Equal(t, step.lang, r.Language, step.text)
+	}
+}
+
+// TestFirstMessageUnsure: a first "ok" pins nothing; the reply takes the
+// contact's language, else the default.
+func TestFirstMessageUnsure(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.NewOpenAI(t, llmtest.Reply{Text: "Hi!"})
+	st := openSQLite(t)
+	_, err := st.CreateContact(t.Context(), store.Contact{Language: "en", Identities: []store.Identity{{Channel: "web", ExternalID: "zoe"}}})
+	require.NoError(t, err)
+	b := setup(t, st, openAI(t, srv), nil)
+	r, err := b.agent.Turn(t.Context(), from("zoe", "m1", "ok"), nil)
+	require.NoError(t, err)
+	require.Equal(t, "en", r.Language)
+}
+
+// TestRunningSummary: a long conversation sends the newest messages and a
+// summary of the older ones.
+func TestRunningSummary(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.NewOpenAI(t, llmtest.Reply{Times: llmtest.Forever, Func: func(req llmtest.Request) llmtest.Reply {
+		return llmtest.Reply{Text: "respuesta a " + req.LastUserText()}
+	}})
+	b := setup(t, openSQLite(t), openAI(t, srv), nil, func(o *agent.Options) {
+		o.Limits.HistoryMessages = 4
+		o.Limits.SummaryAfter = 4
+	})
+	var r agent.Reply
+	for i := range 5 {
+		var err error
+		r, err = b.agent.Turn(t.Context(), from("ana", fmt.Sprint("m", i), fmt.Sprintf("pregunta número %d sobre los cursos", i)), nil)
+		require.NoError(t, err)
+	}
+	reqs := srv.Requests()
+	last := reqs[len(reqs)-1]
+	require.Contains(t, last.System, "RESUMEN de la conversación anterior")
+	require.Contains(t, last.System, "- user: pregunta número 0 sobre los cursos")
+	var users int
+	for _, m := range last.Messages {
+		if m.Role == "user" {
+			users++
+		}
+	}
+	require.Equal(t, 2, users, "only the newest messages go as they are")
+	conv, err := b.store.Conversation(t.Context(), r.ConversationID)
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(conv.Summary, "(through message 5)\n"), conv.Summary)
+}
+
+// TestCloseWaitsForTurns: Close lets a turn in flight finish and persist
+// its reply, and refuses new turns.
+func TestCloseWaitsForTurns(t *testing.T) {
+	t.Parallel()
+	model := newGateModel()
+	b := setup(t, openSQLite(t), model, nil)
+	res := goTurn(b.agent, from("ana", "m1", "hola, quiero info de los cursos"))
+	call := model.next(t)
+	closed := make(chan error, 1)
+	go func() { closed <- b.agent.Close(t.Context()) }()
+	call.answer <- "¡Hola!"
+	r := recv(t, res)
+	require.NoError(t, r.err)
+	require.NoError(t, recv(t, closed))
+	_, err := b.agent.Turn(t.Context(), from("ana", "m2", "sigo aquí"), nil)
+	require.ErrorIs(t, err, agent.ErrClosed)
 }
