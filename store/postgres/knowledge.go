@@ -29,7 +29,11 @@ const (
 	maxHNSWVector  = 2000  // HNSW on vector; above it we index halfvec
 	maxHNSWHalfvec = 4000  // HNSW on halfvec; above it search is exact
 	maxEfSearch    = 1000
-	minEfSearch    = 100 // recall@10 ≈ 0.99 on 10k random 384-dim vectors
+	// minEfSearch trades speed for recall. On 10,000 random 384-dim
+	// vectors (the hardest case) with pgvector's default graph (m 16,
+	// ef_construction 64), recall@10 is 0.62 at 100, 0.83 at 200, 0.96 at
+	// 400; learned embeddings, which have structure, do much better.
+	minEfSearch = 200
 
 	maxLexemeBytes = 2047  // longer words cannot be tsvector lexemes
 	maxPosition    = 16383 // tsvector positions stop here
@@ -582,17 +586,18 @@ func (db *DB) SearchVector(ctx context.Context, q store.VectorQuery) ([]store.Hi
 	}
 	var hits []store.Hit
 	err = db.inTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		var dim int
-		if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT dimension FROM knowledge_index), 0)`).Scan(&dim); err != nil {
-			return err
-		}
 		// SET LOCAL, through set_config(…, true): PGlite shares session
 		// settings between connections; a transaction's own do not leak.
-		settings := `SELECT set_config('hnsw.ef_search', $1, true)`
+		// One round trip with reading the dimension.
+		var (
+			dim      int
+			ef, iter string
+		)
+		settings, dest := `SELECT coalesce((SELECT dimension FROM knowledge_index), 0), set_config('hnsw.ef_search', $1, true)`, []any{&dim, &ef}
 		if db.iterativeScan {
-			settings += `, set_config('hnsw.iterative_scan', 'strict_order', true)`
+			settings, dest = settings+`, set_config('hnsw.iterative_scan', 'strict_order', true)`, append(dest, &iter)
 		}
-		if _, err := tx.Exec(ctx, settings, strconv.Itoa(min(max(minEfSearch, q.K), maxEfSearch))); err != nil {
+		if err := tx.QueryRow(ctx, settings, strconv.Itoa(min(max(minEfSearch, q.K), maxEfSearch))).Scan(dest...); err != nil {
 			return err
 		}
 		if dim == 0 {
@@ -634,6 +639,38 @@ const (
 	bm25B  = 0.75
 )
 
+// textSearchSQL is the query of SearchText: $1 the query terms, $2 each as
+// a tsquery, $3 all of them OR-ed as a tsquery, $4 K, $5… the filter.
+//
+// Candidates come from the GIN index (any term matches); each term's
+// document frequency too. A term's frequency in a chunk is the number of
+// its positions; setweight and ts_filter first cut each candidate's
+// tsvector down to the query's terms, so only those are unnested (on
+// 10,000 chunks, five to ten times faster than unnesting every lexeme).
+var textSearchSQL = fmt.Sprintf(`WITH stats AS (
+		SELECT count(*)::float8 AS n, coalesce(avg(term_count), 0)::float8 AS avgdl FROM chunks
+	), q AS (
+		SELECT t.term, ln(1 + (s.n - df.n + 0.5) / (df.n + 0.5)) AS idf
+		FROM unnest($1::text[], $2::text[]) AS t(term, tsq)
+		CROSS JOIN stats s
+		CROSS JOIN LATERAL (SELECT count(*)::float8 AS n FROM chunks WHERE terms @@ t.tsq::tsquery) df
+	), scored AS (
+		SELECT c.id, sum(q.idf * (tf.n * (%[1]g + 1)) / (tf.n + %[1]g * (1 - %[2]g + %[2]g * c.term_count / s.avgdl))) AS score
+		FROM chunks c
+		JOIN documents d ON d.id = c.document_id
+		CROSS JOIN stats s
+		CROSS JOIN LATERAL unnest(ts_filter(setweight(c.terms, 'A', $1::text[]), '{a}')) AS u(lexeme, positions, weights)
+		JOIN q ON q.term = u.lexeme
+		CROSS JOIN LATERAL (SELECT coalesce(array_length(u.positions, 1), 1)::float8 AS n) tf
+		WHERE c.terms @@ $3::tsquery AND %[3]s
+		GROUP BY c.id
+		ORDER BY score DESC, c.id
+		LIMIT $4
+	)
+	SELECT `+hitColumns+`, scored.score
+	FROM scored JOIN chunks c ON c.id = scored.id JOIN documents d ON d.id = c.document_id
+	ORDER BY scored.score DESC, c.id`, bm25K1, bm25B, filterSQL(5))
+
 // SearchText returns the K best full-text matches, best first. Any query
 // term may match; the score is BM25 (higher is better): the sum over the
 // matched terms of their rarity in the knowledge base times their
@@ -654,32 +691,7 @@ func (db *DB) SearchText(ctx context.Context, q store.TextQuery) ([]store.Hit, e
 	if len(terms) == 0 {
 		return []store.Hit{}, nil
 	}
-	// Candidates come from the GIN index (any term matches); each term's
-	// document frequency too. Term frequencies are read from the tsvector
-	// positions.
-	rows, err := db.pool.Query(ctx, fmt.Sprintf(`WITH stats AS (
-			SELECT count(*)::float8 AS n, coalesce(avg(term_count), 0)::float8 AS avgdl FROM chunks
-		), q AS (
-			SELECT t.term, ln(1 + (s.n - df.n + 0.5) / (df.n + 0.5)) AS idf
-			FROM unnest($1::text[], $2::text[]) AS t(term, tsq)
-			CROSS JOIN stats s
-			CROSS JOIN LATERAL (SELECT count(*)::float8 AS n FROM chunks WHERE terms @@ t.tsq::tsquery) df
-		), scored AS (
-			SELECT c.id, sum(q.idf * (tf.n * (%[1]g + 1)) / (tf.n + %[1]g * (1 - %[2]g + %[2]g * c.term_count / s.avgdl))) AS score
-			FROM chunks c
-			JOIN documents d ON d.id = c.document_id
-			CROSS JOIN stats s
-			CROSS JOIN LATERAL unnest(c.terms) AS u(lexeme, positions, weights)
-			JOIN q ON q.term = u.lexeme
-			CROSS JOIN LATERAL (SELECT coalesce(array_length(u.positions, 1), 1)::float8 AS n) tf
-			WHERE c.terms @@ $3::tsquery AND %[3]s
-			GROUP BY c.id
-			ORDER BY score DESC, c.id
-			LIMIT $4
-		)
-		SELECT `+hitColumns+`, scored.score
-		FROM scored JOIN chunks c ON c.id = scored.id JOIN documents d ON d.id = c.document_id
-		ORDER BY scored.score DESC, c.id`, bm25K1, bm25B, filterSQL(5)),
+	rows, err := db.pool.Query(ctx, textSearchSQL,
 		append([]any{terms, termQueries, strings.Join(termQueries, " | "), q.K}, filterArgs(q.Filter)...)...)
 	if err != nil {
 		return nil, dbErr(op, err)
