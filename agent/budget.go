@@ -60,7 +60,7 @@ func (a *Agent) contactTokensSince(t *turn, since time.Time) (int64, error) {
 	var total int64
 	for _, c := range convs {
 		if c.UpdatedAt.Before(since) {
-			continue // nothing was written to it today
+			break // most recently updated first: nothing later was written to today
 		}
 		ms, err := a.store.Messages(ctx, c.ID, store.MessageQuery{})
 		if err != nil {

@@ -208,8 +208,9 @@ func (t *turn) history() ([]store.Message, error) {
 			t.prevTotal, found = meta.ConversationTokens, true
 		}
 	}
-	if !found && len(hist) > 0 && hist[0].Seq > 1 && a.limits.Budgets.TokensPerConversation > 0 {
-		// No reply in the window: find the last one further back.
+	if !found && len(hist) > 0 && hist[0].Seq > 1 {
+		// No reply in the window (a long exchange with staff): find the
+		// last one further back, so the running total stays right.
 		all, err := a.store.Messages(t.turnCtx, t.conv.ID, store.MessageQuery{})
 		if err != nil {
 			return nil, fmt.Errorf("load conversation usage: %w", err)
