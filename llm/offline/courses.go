@@ -1,0 +1,186 @@
+package offline
+
+import (
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// courseIndex holds the vocabulary's courses analysed for matching.
+type courseIndex struct {
+	courses []Named
+	// names are each course's titles and slug, as words.
+	names [][][]word
+	// keywords are each course's keywords, as words.
+	keywords [][][]word
+	// df counts, for each word key, the courses that have it in a name:
+	// a word every course has ("IA") says little about which one is meant.
+	df map[string]int
+}
+
+func wordKey(w word) string {
+	if w.concept != "" {
+		return "c:" + w.concept
+	}
+	return "s:" + w.es
+}
+
+func newCourseIndex(cs []Named) *courseIndex {
+	ix := &courseIndex{courses: cs, df: map[string]int{}}
+	for _, c := range cs {
+		var names [][]word
+		seen := map[string]bool{}
+		add := func(text string) {
+			ws := contentWords(analyze(text))
+			if len(ws) == 0 {
+				return
+			}
+			names = append(names, ws)
+			for _, w := range ws {
+				seen[wordKey(w)] = true
+			}
+		}
+		for _, lang := range slices.Sorted(maps.Keys(c.Titles)) {
+			add(c.Titles[lang])
+		}
+		add(strings.NewReplacer("-", " ", "_", " ").Replace(c.Slug))
+		var kws [][]word
+		for _, k := range c.Keywords {
+			if ws := contentWords(analyze(k)); len(ws) > 0 {
+				kws = append(kws, ws)
+			}
+		}
+		ix.names = append(ix.names, names)
+		ix.keywords = append(ix.keywords, kws)
+		for k := range seen {
+			ix.df[k]++
+		}
+	}
+	return ix
+}
+
+// contentWords drops function words and the words "course"/"curso",
+// which every course name could carry.
+func contentWords(ws []word) []word {
+	out := ws[:0:0]
+	for _, w := range ws {
+		if w.stop || w.concept == "course" || isDigits(w.fold) {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// idf weighs a word by how few courses have it.
+func (ix *courseIndex) idf(w word) float64 {
+	n := float64(len(ix.courses))
+	return math.Log(1 + n/float64(max(1, ix.df[wordKey(w)])))
+}
+
+// match scores each course against the message and returns the best, with
+// its score and the runner-up's.
+func (ix *courseIndex) match(text string) (best int, score, second float64) {
+	msg := contentWords(analyze(text))
+	best = -1
+	for ci := range ix.courses {
+		s := 0.0
+		for _, name := range ix.names[ci] {
+			var got, total float64
+			distinct := false
+			for _, nw := range name {
+				w := ix.idf(nw)
+				total += w
+				m := 0.0
+				for _, mw := range msg {
+					m = max(m, nw.matches(mw))
+				}
+				got += w * m
+				// A word of this course's name and no other's, long enough
+				// not to be an accident ("marketing", "prompts", "datos"):
+				// naming it is naming the course.
+				if m >= 0.8 && ix.df[wordKey(nw)] == 1 && utf8.RuneCountInString(nw.fold) >= 4 {
+					distinct = true
+				}
+			}
+			if total > 0 {
+				s = max(s, got/total)
+			}
+			if distinct {
+				s = max(s, 0.7)
+			}
+		}
+		for _, kw := range ix.keywords[ci] {
+			if coverage(kw, msg) >= 0.99 && ix.keywordUnique(ci, kw) {
+				s = max(s, 0.55)
+			}
+		}
+		switch {
+		case best < 0 || s > score:
+			second = max(second, score)
+			best, score = ci, s
+		case s > second:
+			second = s
+		}
+	}
+	return best, score, second
+}
+
+// keywordUnique reports whether no other course has the keyword.
+func (ix *courseIndex) keywordUnique(ci int, kw []word) bool {
+	for cj := range ix.courses {
+		if cj == ci {
+			continue
+		}
+		for _, other := range ix.keywords[cj] {
+			if coverage(kw, other) >= 0.99 {
+				return false
+			}
+		}
+		for _, name := range ix.names[cj] {
+			if coverage(kw, name) >= 0.99 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// matchCourse finds the course the text names and returns its slug. loose
+// (an answer to "which course?") accepts a weaker match.
+func (r *run) matchCourse(text string, loose bool) (string, bool) {
+	cs := r.courses()
+	if len(cs) == 0 {
+		return "", false
+	}
+	if r.courseIx == nil {
+		r.courseIx = newCourseIndex(cs)
+	}
+	// A slug written as is.
+	low := fold(text)
+	for _, c := range cs {
+		if strings.Contains(c.Slug, "-") && strings.Contains(low, fold(c.Slug)) {
+			return c.Slug, true
+		}
+	}
+	best, score, second := r.courseIx.match(text)
+	need := 0.6
+	if loose {
+		need = 0.45
+	}
+	if best < 0 || score < need || second > score-0.15 {
+		return "", false
+	}
+	return cs[best].Slug, true
+}
+
+// courseTitles lists the courses' titles in lang, for a question.
+func (r *run) courseTitles() []string {
+	var out []string
+	for _, c := range r.courses() {
+		out = append(out, c.Title(r.lang))
+	}
+	return out
+}

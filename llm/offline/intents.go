@@ -1,0 +1,181 @@
+package offline
+
+import "strings"
+
+// Small talk is recognised by word lists, not by similarity: the messages
+// are short and formulaic, and a greeting must never be mistaken for a
+// request (nor "hola, quiero inscribirme" for a mere greeting).
+
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+var (
+	greetingSet   = wordSet(`hola holaa holaaa holi buenas buenos buen dia dias tardes noches hi hello hey heya hiya good morning afternoon evening ola oi bom boa tarde noite saludos que tal como estas estan how are you hola! equipo team todos`)
+	thanksSet     = wordSet(`gracias muchas mil muchisimas thanks thank you thx ty tks obrigado obrigada valeu agradezco agradecido agradecida muy amable so much lot a very kind de nada`)
+	byeSet        = wordSet(`adios chau chao hasta luego pronto manana nos vemos bye goodbye see you later cya tchau ate logo cuidate take care que tengas buen dia have nice day`)
+	ackSet        = wordSet(`ok okay okey oka vale perfecto perfect listo dale genial excelente bien entendido de acuerdo great cool got it sounds good fine nice awesome beleza certo combinado otimo show bueno claro super joya entiendo understood`)
+	questionWords = wordSet(`que cuanto cuanta cuantos cuantas cuando donde como cual cuales quien quienes what how when where which who whom why whats quanto quanta quantos quantas quando onde qual quais quem porque`)
+	auxQuestion   = wordSet(`do does did is are can could will would should hay tienen tiene puedo puede pueden se tem existe existen aceptan ofrecen incluye incluyen sirve vale necesito hace`)
+)
+
+// isGreetingWord reports whether w only greets.
+func isGreetingWord(w string) bool { return greetMarkers[w] }
+
+// smallTalk is what a message that is nothing but small talk is.
+type smallTalk int
+
+const (
+	talkNone smallTalk = iota
+	talkGreeting
+	talkThanks
+	talkBye
+	talkAck
+)
+
+// Words that make a message small talk of one kind; the rest of the sets
+// above may accompany them ("muchas gracias", "see you later").
+var (
+	thanksMarkers = wordSet(`gracias thanks thank thx ty tks obrigado obrigada valeu agradezco agradecido agradecida muchisimas`)
+	byeMarkers    = wordSet(`adios chau chao bye goodbye cya tchau luego later cuidate logo`)
+	greetMarkers  = wordSet(`hola holaa holaaa holi buenas buenos hi hello hey heya hiya morning afternoon evening ola oi bom boa saludos`)
+)
+
+// classifySmallTalk returns the kind of small talk a message is, or
+// talkNone when it says anything else.
+func classifySmallTalk(toks []token) smallTalk {
+	var greet, thanks, bye bool
+	for _, t := range toks {
+		w := t.fold
+		switch {
+		case thanksMarkers[w]:
+			thanks = true
+		case byeMarkers[w]:
+			bye = true
+		case greetMarkers[w]:
+			greet = true
+		case ackSet[w] || thanksSet[w] || byeSet[w] || greetingSet[w] || isStopWord(w) ||
+			w == "jaja" || w == "jajaja" || w == "haha" || w == "lol":
+		default:
+			return talkNone
+		}
+	}
+	switch {
+	case bye:
+		return talkBye
+	case thanks:
+		return talkThanks
+	case greet:
+		return talkGreeting
+	}
+	// "ok", "perfecto", or nothing but an emoji.
+	return talkAck
+}
+
+// startsWithGreeting reports whether the message opens with a greeting.
+func startsWithGreeting(toks []token) bool {
+	return len(toks) > 0 && greetingSet[toks[0].fold] && toks[0].fold != "que" && toks[0].fold != "como" && toks[0].fold != "how"
+}
+
+var affirmSet = wordSet(`si claro dale ok okay okey vale yes yeah yep yup sure please sim pode perfecto bueno correcto exacto afirmativo porfa porfavor hazlo adelante go ahead do it of course bora isso`)
+var denySet = wordSet(`no nop nope nah nao tampoco negativo nunca`)
+
+// isAffirmation reports a short yes ("sí, por favor", "dale", "yes please").
+func isAffirmation(toks []token) bool {
+	if len(toks) == 0 || len(toks) > 6 {
+		return false
+	}
+	if denySet[toks[0].fold] {
+		return false
+	}
+	return affirmSet[toks[0].fold] || (len(toks) > 1 && toks[0].fold == "por" && toks[1].fold == "favor")
+}
+
+// isDenial reports a short no ("no gracias", "nah").
+func isDenial(toks []token) bool {
+	return len(toks) > 0 && len(toks) <= 5 && denySet[toks[0].fold]
+}
+
+var cancelSet = wordSet(`cancelar cancela cancelalo cancel olvidalo olvida dejalo deja nevermind forget stop esquece deixa desisto`)
+
+// isCancel reports a request to drop the task at hand ("olvídalo",
+// "cancelar", "never mind", "mejor no").
+func isCancel(toks []token) bool {
+	if len(toks) == 0 || len(toks) > 6 {
+		return false
+	}
+	for i, t := range toks {
+		if cancelSet[t.fold] {
+			return true
+		}
+		if i+1 < len(toks) {
+			pair := t.fold + " " + toks[i+1].fold
+			if pair == "mejor no" || pair == "never mind" || pair == "no importa" || pair == "ya no" || pair == "no quiero" || pair == "no thanks" || pair == "no gracias" || pair == "deixa pra" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var (
+	talkVerbs  = wordSet(`hablar hablo habla hable hablemos comunicarme comunicar contactar contactarme contacto pasame pasar pásame pasarme transferir transfiereme transferirme derivar derivame atienda atender atiende conectar conectame talk speak chat connect transfer reach get put falar fale passar transferir conversar quiero need want`)
+	humanWords = wordSet(`humano humana persona alguien agente asesor asesora operador operadora ejecutivo ejecutiva representante human person someone somebody agent representative rep operator atendente pessoa alguem gente staff equipo team soporte support`)
+	soloHuman  = wordSet(`humano humana agente asesor asesora operador human agent representative operator atendente`)
+)
+
+// isHandoff reports a request to talk to a person: a word of talking near
+// one of a person ("quiero hablar con un humano", "can I talk to someone",
+// "pasame con un asesor"), or a short message that is just "humano".
+func isHandoff(toks []token) bool {
+	for i, t := range toks {
+		if !humanWords[t.fold] {
+			continue
+		}
+		if len(toks) <= 3 && soloHuman[t.fold] {
+			return true
+		}
+		if i+1 < len(toks) && (t.fold == "persona" || t.fold == "person") && (toks[i+1].fold == "real" || toks[i+1].fold == "de") {
+			return true
+		}
+		if i > 0 && toks[i-1].fold == "real" {
+			return true
+		}
+		// "alguien", "equipo", "support" alone are too common; they need a
+		// verb of talking right before ("hablar con alguien").
+		weak := t.fold == "alguien" || t.fold == "someone" || t.fold == "somebody" || t.fold == "gente" || t.fold == "staff" ||
+			t.fold == "equipo" || t.fold == "team" || t.fold == "soporte" || t.fold == "support" || t.fold == "alguem"
+		for j := max(0, i-4); j < i; j++ {
+			v := toks[j].fold
+			if !talkVerbs[v] {
+				continue
+			}
+			if weak && (v == "quiero" || v == "need" || v == "want") {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// isQuestion reports whether a message asks something rather than asks for
+// something: a question mark, or a question word first.
+func isQuestion(text string, toks []token) bool {
+	if strings.ContainsAny(text, "?¿") {
+		return true
+	}
+	for i, t := range toks {
+		if i > 2 {
+			break
+		}
+		if questionWords[t.fold] || (i == 0 && auxQuestion[t.fold]) {
+			return true
+		}
+	}
+	return false
+}

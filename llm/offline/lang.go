@@ -1,0 +1,194 @@
+package offline
+
+import (
+	"strings"
+)
+
+// The languages the engine speaks.
+const (
+	langES = "es"
+	langEN = "en"
+	langPT = "pt"
+)
+
+// defaultLang answers when nothing tells the language: the business
+// serves Spanish speakers first.
+const defaultLang = langES
+
+// langIndex maps a language code to its position in the phrasebook.
+func langIndex(lang string) int {
+	switch lang {
+	case langEN:
+		return 1
+	case langPT:
+		return 2
+	}
+	return 0
+}
+
+// langWords are folded words that mark a language, with a weight: words
+// that belong to one language only weigh more than words two of them share
+// (Spanish and Portuguese share many). Read-only.
+var langWords = func() [3]map[string]float64 {
+	exclusive := [3]string{
+		// es
+		`el los las del y es muy pero hay tengo quiero puedo necesito cuanto cuesta cuestan hola gracias usted ustedes soy estoy una mi tu yo donde cuando este esta estos hacer hace tienen tiene ya se lo le les nos al porque pues entonces bueno buenas buenos vale hasta aqui alla algo nada mucho poco ahora como cual cuales quien sus mis tus inscribirme curso precio ayuda ayudar llamo nombre correo quiero puedes podrias gustaria dias tardes noches sea asi eso esa ese favor tambien senor senora chau adios claro dale perfecto listo genial oye`,
+		// en
+		`the and of to in is you that it for on with as are this be at or have from by not what all your can my we how do does i i'm im hello hi hey thanks thank please want need would could there about which when where who will get course courses price much many any some if our us me am was were been has had just like know tell help talk speak sign up enroll bye goodbye great cool sure yeah it's don't can't what's i'd i'll`,
+		// pt
+		`nao voce voces obrigado obrigada ola tudo meu minha isso essa esse quero tenho fazer tem sao mais muito estou sou uma um do da dos das ao com em na pelo pela gostaria quanto custa tambem ja bom dia boa tarde noite oi falar ajuda preciso posso qual quais onde quando agora entao seu sua pode podem vou vai curso cursos preco ate logo tchau sim certo eles elas aqui obg valeu chamo nome inscrever`,
+	}
+	var out [3]map[string]float64
+	for i := range out {
+		out[i] = map[string]float64{}
+	}
+	for i, list := range exclusive {
+		for _, w := range strings.Fields(list) {
+			out[i][w] = 1
+		}
+	}
+	// A word listed for two languages is weak evidence for either.
+	for i := range out {
+		for w := range out[i] {
+			shared := 0
+			for j := range out {
+				if _, ok := out[j][w]; ok {
+					shared++
+				}
+			}
+			if shared > 1 {
+				out[i][w] = 0.4
+			}
+		}
+	}
+	return out
+}()
+
+// langGuess is a detected language and how sure the detector is (0–1).
+type langGuess struct {
+	lang       string
+	confidence float64
+	// scores are the raw evidence for es, en and pt, for adding up the
+	// evidence of several short messages.
+	scores [3]float64
+}
+
+// detectLang guesses the language of one message from its function words
+// and spelling (ñ ¿ ¡ for Spanish; ã õ ç and "ção" for Portuguese;
+// apostrophes and "th"/"ing" for English). Short messages ("ok",
+// "gracias") get a low confidence whatever they contain, because one word
+// is weak evidence and often shared.
+func detectLang(text string) langGuess {
+	var score [3]float64
+	// Addresses are no language ("com" is Portuguese for "with").
+	text = reURL.ReplaceAllString(reEmail.ReplaceAllString(text, " "), " ")
+	lower := strings.ToLower(text)
+	for _, r := range lower {
+		switch r {
+		case 'ñ', '¿', '¡':
+			score[0] += 1.5
+		case 'ã', 'õ', 'ç', 'ê', 'ô', 'â':
+			score[2] += 1.5
+		}
+	}
+	if strings.Contains(lower, "ção") || strings.Contains(lower, "ções") {
+		score[2] += 1
+	}
+	toks := tokenize(text)
+	words := 0
+	for _, t := range toks {
+		if isDigits(t.fold) {
+			continue
+		}
+		words++
+		for i := range score {
+			score[i] += langWords[i][t.fold]
+		}
+		w := t.fold
+		switch {
+		case strings.Contains(w, "'"):
+			score[1] += 0.6
+		case strings.HasSuffix(w, "ing") && len(w) > 5, strings.HasPrefix(w, "th"):
+			score[1] += 0.5
+		case strings.HasSuffix(w, "cion") || strings.HasSuffix(w, "ciones"):
+			score[0] += 0.5
+		case strings.HasSuffix(w, "cao") || strings.HasSuffix(w, "coes") || strings.Contains(w, "nh") || strings.HasSuffix(w, "lh"):
+			score[2] += 0.5
+		}
+	}
+	best, second := 0, -1
+	for i := 1; i < 3; i++ {
+		if score[i] > score[best] {
+			best = i
+		}
+	}
+	for i := range 3 {
+		if i != best && (second < 0 || score[i] > score[second]) {
+			second = i
+		}
+	}
+	if score[best] == 0 || score[best] == score[second] {
+		return langGuess{scores: score}
+	}
+	margin := (score[best] - score[second]) / score[best]
+	conf := margin * min(1, score[best]/3)
+	if words < 3 {
+		conf = min(conf, 0.3)
+	}
+	return langGuess{lang: langCodes[best], confidence: conf, scores: score}
+}
+
+// langCodes are the languages in the order of langIndex.
+var langCodes = [3]string{langES, langEN, langPT}
+
+// confidentLang is the confidence from which a message's language counts.
+const confidentLang = 0.45
+
+// explicitSwitch finds a request to change language ("in English please",
+// "en español", "em português", "can you speak english?") and returns the
+// language asked for, or "". A mention of a language that is not a request
+// to speak it ("¿tienen cursos en inglés?") is not a switch.
+func explicitSwitch(text string) string {
+	toks := folds(text)
+	if len(toks) == 0 || len(toks) > 12 {
+		return ""
+	}
+	names := map[string]string{
+		"espanol": langES, "castellano": langES, "spanish": langES, "espanhol": langES,
+		"ingles": langEN, "english": langEN,
+		"portugues": langPT, "portuguese": langPT,
+	}
+	verbs := map[string]bool{
+		"habla": true, "hablame": true, "hablas": true, "hablar": true, "hablemos": true, "responde": true, "respondeme": true, "responder": true, "contesta": true, "contestame": true,
+		"escribe": true, "escribeme": true, "escribime": true, "sigamos": true, "seguimos": true, "cambia": true, "cambiemos": true,
+		"speak": true, "talk": true, "answer": true, "reply": true, "respond": true, "write": true, "continue": true, "switch": true,
+		"fala": true, "falar": true, "fale": true, "responda": true, "escreva": true, "continuar": true, "falamos": true,
+	}
+	polite := map[string]bool{"por": true, "favor": true, "please": true, "pls": true, "porfa": true, "plz": true}
+	for i, w := range toks {
+		lang, ok := names[w]
+		if !ok {
+			continue
+		}
+		// "in English", "en inglés", "em português" as a whole message or
+		// followed or preceded only by courtesy.
+		rest := 0
+		for j, o := range toks {
+			if j == i || (j == i-1 && (o == "in" || o == "en" || o == "em")) || polite[o] {
+				continue
+			}
+			rest++
+		}
+		if rest == 0 {
+			return lang
+		}
+		// A verb of speaking before it: "respondeme en ingles", "can you
+		// speak english", "fala em português".
+		for j := max(0, i-4); j < i; j++ {
+			if verbs[toks[j]] {
+				return lang
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,432 @@
+package offline
+
+import (
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Values found in a text before any field asks for them: emails, phones,
+// dates and numbers, each with its position. They are found in that order
+// and each is blanked out of the text before the next kind is looked for,
+// so the digits of a date are not read as a phone and those of a phone not
+// as a budget.
+
+var (
+	reEmail = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
+	reURL   = regexp.MustCompile(`(?i)\bhttps?://\S+`)
+	rePhone = regexp.MustCompile(`(?:\+|\b00)?\(?\d[\d \t().\-]{5,}\d\b`)
+	// A number, with its currency and multiplier if written.
+	reNumber   = regexp.MustCompile(`(?i)(#|us\$|usd|u\$s|r\$|\$|€|eur\b|mxn\b|ars\b|cop\b|brl\b)?\s?(\d+(?:[.,]\d+)*)(?:\s?(k|mil|millones|millón|millon|million|millions|thousand|grand|lucas|mm|m)\b)?(?:\s?(usd|us\$|u\$s|d[oó]lares|dollars|dls|bucks|eur|euros|€|mxn|pesos|reais|reales))?`)
+	reISODate  = regexp.MustCompile(`\b(\d{4})-(\d{1,2})-(\d{1,2})\b`)
+	reSlashDay = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b`)
+)
+
+// monthNames maps folded month names and abbreviations (es, en, pt) to
+// their number.
+var monthNames = map[string]time.Month{
+	"enero": 1, "ene": 1, "january": 1, "jan": 1, "janeiro": 1,
+	"febrero": 2, "feb": 2, "february": 2, "fevereiro": 2, "fev": 2,
+	"marzo": 3, "march": 3, "mar": 3, "marco": 3,
+	"abril": 4, "april": 4, "abr": 4, "apr": 4,
+	"mayo": 5, "may": 5, "maio": 5,
+	"junio": 6, "june": 6, "jun": 6, "junho": 6,
+	"julio": 7, "july": 7, "jul": 7, "julho": 7,
+	"agosto": 8, "august": 8, "ago": 8, "aug": 8,
+	"septiembre": 9, "setiembre": 9, "september": 9, "sep": 9, "sept": 9, "setembro": 9,
+	"octubre": 10, "october": 10, "oct": 10, "outubro": 10,
+	"noviembre": 11, "november": 11, "nov": 11, "novembro": 11,
+	"diciembre": 12, "december": 12, "dic": 12, "dec": 12, "dezembro": 12, "dez": 12,
+}
+
+// numberWords are small numbers written out, for "en tres meses" or
+// "somos doce".
+var numberWords = map[string]float64{
+	"un": 1, "una": 1, "uno": 1, "one": 1, "a": 1, "um": 1, "uma": 1,
+	"dos": 2, "two": 2, "dois": 2, "duas": 2,
+	"tres": 3, "three": 3, "cuatro": 4, "four": 4, "quatro": 4,
+	"cinco": 5, "five": 5, "seis": 6, "six": 6, "siete": 7, "seven": 7, "sete": 7,
+	"ocho": 8, "eight": 8, "oito": 8, "nueve": 9, "nine": 9, "nove": 9,
+	"diez": 10, "ten": 10, "dez": 10, "doce": 12, "twelve": 12, "quince": 15, "fifteen": 15,
+	"veinte": 20, "twenty": 20, "vinte": 20, "treinta": 30, "thirty": 30, "cincuenta": 50, "fifty": 50, "cien": 100, "hundred": 100,
+}
+
+// span is a found value and where it was.
+type span struct {
+	start, end int
+	value      string
+}
+
+// dateMention is a date found in the text.
+type dateMention struct {
+	start, end int
+	date       time.Time
+	// before is the folded word just before it ("hasta", "from"): it tells
+	// a start date from an end date.
+	before string
+}
+
+// numMention is a number found in the text.
+type numMention struct {
+	start, end int
+	value      float64
+	money      bool // written with a currency or a multiplier (5k, $3,000)
+	hash       bool // written "#123"
+	raw        string
+	// ctx are the words around it, which tell which field it is for
+	// ("50 empleados", "presupuesto de 5k", "ticket 4521").
+	ctx []word
+}
+
+// mentions are the typed values of one text.
+type mentions struct {
+	text    string
+	masked  string // text with the values blanked out
+	emails  []span
+	phones  []span
+	dates   []dateMention
+	numbers []numMention
+}
+
+// findMentions finds the typed values of text. now supplies the year of a
+// date written without one, and the meaning of "today" and "tomorrow".
+func findMentions(text string, now time.Time) mentions {
+	m := mentions{text: text}
+	b := []byte(text)
+	blank := func(start, end int) {
+		for i := start; i < end; i++ {
+			if b[i] != '\n' {
+				b[i] = ' '
+			}
+		}
+	}
+	for _, loc := range reURL.FindAllIndex(b, -1) {
+		blank(loc[0], loc[1])
+	}
+	for _, loc := range reEmail.FindAllIndex(b, -1) {
+		v := strings.TrimRight(text[loc[0]:loc[1]], ".")
+		m.emails = append(m.emails, span{loc[0], loc[1], v})
+		blank(loc[0], loc[1])
+	}
+	m.dates = findDates(text, string(b), now)
+	for _, d := range m.dates {
+		blank(d.start, d.end)
+	}
+	for _, loc := range rePhone.FindAllIndex(b, -1) {
+		raw := string(b[loc[0]:loc[1]])
+		if v, ok := phoneValue(raw); ok {
+			m.phones = append(m.phones, span{loc[0], loc[1], v})
+			blank(loc[0], loc[1])
+		}
+	}
+	m.masked = string(b)
+	toks := tokenize(m.masked)
+	ws := analyzeTokens(toks)
+	for _, loc := range reNumber.FindAllSubmatchIndex(b, -1) {
+		if loc[4] < 0 {
+			continue
+		}
+		// Not a piece of a word ("mp3", "b2b") nor of a longer number.
+		if loc[4] > 0 && isWordByte(b[loc[4]-1]) && (loc[2] < 0) {
+			continue
+		}
+		if loc[5] < len(b) && isLetterByte(b[loc[5]]) && loc[6] < 0 {
+			continue
+		}
+		raw := text[loc[4]:loc[5]]
+		v, ok := parseAmount(raw)
+		if !ok {
+			continue
+		}
+		n := numMention{start: loc[0], end: loc[1], raw: strings.TrimSpace(text[loc[0]:loc[1]])}
+		if loc[2] >= 0 {
+			cur := strings.ToLower(text[loc[2]:loc[3]])
+			if cur == "#" {
+				n.hash = true
+			} else {
+				n.money = true
+			}
+		}
+		if loc[6] >= 0 {
+			switch strings.ToLower(text[loc[6]:loc[7]]) {
+			case "k", "mil", "thousand", "grand", "lucas":
+				v *= 1000
+			case "m", "mm", "millones", "millón", "millon", "million", "millions":
+				v *= 1_000_000
+			}
+			n.money = true
+		}
+		if loc[8] >= 0 {
+			n.money = true
+		}
+		n.value = v
+		n.ctx = contextWords(ws, toks, loc[0], loc[1])
+		m.numbers = append(m.numbers, n)
+	}
+	// Small numbers written out, when a unit follows ("doce personas").
+	for i, t := range toks {
+		v, ok := numberWords[t.fold]
+		if !ok || v == 1 || i+1 >= len(toks) {
+			continue
+		}
+		if c := concepts.of(toks[i+1].fold, "", ""); c == "employee" {
+			m.numbers = append(m.numbers, numMention{start: t.start, end: t.end, value: v, raw: t.raw, ctx: contextWords(ws, toks, t.start, t.end)})
+		}
+	}
+	return m
+}
+
+func isWordByte(c byte) bool   { return isLetterByte(c) || (c >= '0' && c <= '9') }
+func isLetterByte(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80 }
+
+// contextWords returns the words within three of the span [start, end).
+func contextWords(ws []word, toks []token, start, end int) []word {
+	var out []word
+	for _, w := range ws {
+		t := toks[w.pos]
+		if t.end <= start && countTokensBetween(toks, t.end, start) < 3 {
+			out = append(out, w)
+		} else if t.start >= end && countTokensBetween(toks, end, t.start) < 3 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func countTokensBetween(toks []token, from, to int) int {
+	n := 0
+	for _, t := range toks {
+		if t.start >= from && t.end <= to {
+			n++
+		}
+	}
+	return n
+}
+
+// parseAmount reads a number written with thousands separators or a
+// decimal comma or point: "5.000", "3,000", "2.500,50", "1.5", "1,5".
+func parseAmount(s string) (float64, bool) {
+	dots, commas := strings.Count(s, "."), strings.Count(s, ",")
+	var clean string
+	switch {
+	case dots > 0 && commas > 0:
+		// The last separator is the decimal one.
+		if strings.LastIndex(s, ",") > strings.LastIndex(s, ".") {
+			clean = strings.ReplaceAll(strings.ReplaceAll(s, ".", ""), ",", ".")
+		} else {
+			clean = strings.ReplaceAll(s, ",", "")
+		}
+	case dots+commas == 0:
+		clean = s
+	default:
+		sep := "."
+		if commas > 0 {
+			sep = ","
+		}
+		parts := strings.Split(s, sep)
+		thousands := len(parts) > 2
+		if len(parts) == 2 && len(parts[1]) == 3 {
+			thousands = true
+		}
+		if thousands {
+			for _, p := range parts[1:] {
+				if len(p) != 3 {
+					return 0, false
+				}
+			}
+			clean = strings.Join(parts, "")
+		} else {
+			clean = parts[0] + "." + parts[1]
+		}
+	}
+	v, err := strconv.ParseFloat(clean, 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, false
+	}
+	return v, true
+}
+
+// phoneValue normalises a phone-like run to E.164-ish form ("+5215512345678"
+// or "5512345678"), or rejects it: fewer than 8 or more than 15 digits, or a
+// number written with thousands separators ("1.500.000").
+func phoneValue(raw string) (string, bool) {
+	raw = strings.TrimSpace(raw)
+	digits := 0
+	var b strings.Builder
+	plus := strings.HasPrefix(raw, "+") || strings.HasPrefix(raw, "00")
+	for _, r := range raw {
+		if r >= '0' && r <= '9' {
+			digits++
+			b.WriteRune(r)
+		}
+	}
+	if digits < 8 || digits > 15 {
+		return "", false
+	}
+	// "1.500.000" or "2,000,000" is an amount, not a phone.
+	if !plus && !strings.ContainsAny(raw, " ()-") {
+		return "", false
+	}
+	d := b.String()
+	if strings.HasPrefix(raw, "00") {
+		d = d[2:]
+	}
+	if plus {
+		return "+" + d, true
+	}
+	return d, true
+}
+
+// reNaturalDate finds "3 de marzo (de 2027)", "3 março 2027", "March 3rd,
+// 2027", "3rd of March" and "marzo 3".
+var (
+	reDayMonth = regexp.MustCompile(`(?i)\b(\d{1,2})(?:º|°|st|nd|rd|th)?\s+(?:de\s+|of\s+)?([a-zñçáéíóú]{3,10})\.?(?:\s*,?\s*(?:de(?:l)?\s+)?(\d{4}))?`)
+	reMonthDay = regexp.MustCompile(`(?i)\b([a-zñçáéíóú]{3,10})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:\s*,?\s*(\d{4}))?`)
+	// "del 1 al 15 de marzo": the first day takes the month of the second.
+	reDayRange = regexp.MustCompile(`(?i)\b(?:del?|from|entre|between)\s+(?:el\s+)?(\d{1,2})\s+(?:al?|to|y|and|hasta|until)\s+(?:el\s+)?(\d{1,2})\s+(?:de\s+|of\s+)?([a-zñçáéíóú]{3,10})(?:\s*,?\s*(?:de(?:l)?\s+)?(\d{4}))?`)
+)
+
+// findDates finds dates in text (its positions are those of orig). Dates
+// without a year take now's year.
+func findDates(orig, text string, now time.Time) []dateMention {
+	var out []dateMention
+	taken := make([]bool, len(text))
+	add := func(start, end int, d time.Time) {
+		for i := start; i < end; i++ {
+			if taken[i] {
+				return
+			}
+		}
+		for i := start; i < end; i++ {
+			taken[i] = true
+		}
+		out = append(out, dateMention{start: start, end: end, date: d, before: wordBefore(orig, start)})
+	}
+	year := func(s string) int {
+		if s == "" {
+			return now.Year()
+		}
+		y, _ := strconv.Atoi(s)
+		if y < 100 {
+			y += 2000
+		}
+		return y
+	}
+	mk := func(y int, m time.Month, d int) (time.Time, bool) {
+		if m < 1 || m > 12 || d < 1 || d > 31 {
+			return time.Time{}, false
+		}
+		t := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		if t.Day() != d {
+			return time.Time{}, false // 31 de febrero
+		}
+		return t, true
+	}
+	for _, g := range reISODate.FindAllStringSubmatchIndex(text, -1) {
+		y, _ := strconv.Atoi(text[g[2]:g[3]])
+		mo, _ := strconv.Atoi(text[g[4]:g[5]])
+		d, _ := strconv.Atoi(text[g[6]:g[7]])
+		if t, ok := mk(y, time.Month(mo), d); ok {
+			add(g[0], g[1], t)
+		}
+	}
+	for _, g := range reDayRange.FindAllStringSubmatchIndex(text, -1) {
+		mo, ok := monthNames[fold(text[g[6]:g[7]])]
+		if !ok {
+			continue
+		}
+		y := ""
+		if g[8] >= 0 {
+			y = text[g[8]:g[9]]
+		}
+		d1, _ := strconv.Atoi(text[g[2]:g[3]])
+		d2, _ := strconv.Atoi(text[g[4]:g[5]])
+		t1, ok1 := mk(year(y), mo, d1)
+		t2, ok2 := mk(year(y), mo, d2)
+		if ok1 && ok2 {
+			add(g[2], g[3], t1)
+			add(g[4], g[1], t2)
+		}
+	}
+	for _, g := range reDayMonth.FindAllStringSubmatchIndex(text, -1) {
+		mo, ok := monthNames[fold(text[g[4]:g[5]])]
+		if !ok {
+			continue
+		}
+		y := ""
+		if g[6] >= 0 {
+			y = text[g[6]:g[7]]
+		}
+		d, _ := strconv.Atoi(text[g[2]:g[3]])
+		if t, ok := mk(year(y), mo, d); ok {
+			add(g[0], g[1], t)
+		}
+	}
+	for _, g := range reMonthDay.FindAllStringSubmatchIndex(text, -1) {
+		mo, ok := monthNames[fold(text[g[2]:g[3]])]
+		if !ok {
+			continue
+		}
+		y := ""
+		if g[6] >= 0 {
+			y = text[g[6]:g[7]]
+		}
+		d, _ := strconv.Atoi(text[g[4]:g[5]])
+		if t, ok := mk(year(y), mo, d); ok {
+			add(g[0], g[1], t)
+		}
+	}
+	for _, g := range reSlashDay.FindAllStringSubmatchIndex(text, -1) {
+		a, _ := strconv.Atoi(text[g[2]:g[3]])
+		b, _ := strconv.Atoi(text[g[4]:g[5]])
+		// Day first, as Spanish and Portuguese write it; month first only
+		// when the second number cannot be a month.
+		d, mo := a, b
+		if b > 12 && a <= 12 {
+			d, mo = b, a
+		}
+		if t, ok := mk(year(text[g[6]:g[7]]), time.Month(mo), d); ok {
+			add(g[0], g[1], t)
+		}
+	}
+	// Relative days. "mañana" is also "morning" ("por la mañana"), so it
+	// counts only when no article precedes it.
+	for _, t := range tokenize(text) {
+		var d time.Time
+		switch t.fold {
+		case "hoy", "today", "hoje":
+			d = now
+		case "tomorrow", "amanha":
+			d = now.AddDate(0, 0, 1)
+		case "manana":
+			if b := wordBefore(orig, t.start); b == "la" || b == "por" || b == "esta" || b == "de" {
+				continue
+			}
+			d = now.AddDate(0, 0, 1)
+		default:
+			continue
+		}
+		add(t.start, t.end, time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC))
+	}
+	sortDates(out)
+	return out
+}
+
+func sortDates(ds []dateMention) {
+	for i := 1; i < len(ds); i++ {
+		for j := i; j > 0 && ds[j].start < ds[j-1].start; j-- {
+			ds[j], ds[j-1] = ds[j-1], ds[j]
+		}
+	}
+}
+
+// wordBefore returns the folded word that ends just before offset i.
+func wordBefore(text string, i int) string {
+	toks := tokenize(text[:i])
+	if len(toks) == 0 {
+		return ""
+	}
+	return toks[len(toks)-1].fold
+}

@@ -1,0 +1,347 @@
+package offline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tmc/langchaingo/llms"
+)
+
+// ToolCatalog tells the engine what a call's tool definitions do not: the
+// example requests each tool serves, by which the engine routes messages,
+// and the argument schema with its properties in declaration order (the
+// definitions carry the schema as a map, which loses the order). Package
+// [github.com/faroai/faro/llm/offline/toolcatalog] adapts the tool
+// registry; this package cannot import package tools itself (tools imports
+// knowledge, whose tests import this package).
+type ToolCatalog interface {
+	// Tool returns what is known of the named tool; ok is false when the
+	// catalogue has no such tool, and the engine then routes by the
+	// description in the call's definition alone.
+	Tool(name string) (info ToolInfo, ok bool)
+}
+
+// ToolInfo is a catalogue's description of one tool.
+type ToolInfo struct {
+	// Description says what the tool does; when empty, the call's
+	// definition's is used.
+	Description string
+	// Examples are requests the tool serves, as users write them.
+	Examples []Example
+	// Schema is the JSON schema of the arguments with properties in order;
+	// nil means the call's definition's.
+	Schema json.RawMessage
+}
+
+// Example is a request a tool serves, in a language (es, en or pt).
+type Example struct {
+	Lang string
+	Text string
+}
+
+// TextEmbedder turns text into vectors: [Embedder] does, and so does
+// langchaingo's embeddings.Embedder.
+type TextEmbedder interface {
+	EmbedDocuments(ctx context.Context, texts []string) ([][]float32, error)
+	EmbedQuery(ctx context.Context, text string) ([]float32, error)
+}
+
+// Options configure a [Model]. The zero value works: the hashing embedder,
+// no catalogue (routing by tool descriptions only) and no vocabulary
+// (course names are passed on as the user writes them).
+type Options struct {
+	// Embedder compares messages with tool examples and questions with
+	// passage sentences. Nil means this package's hashing embedder, which
+	// is fast and local; a networked embedder would make every turn wait
+	// on it.
+	Embedder TextEmbedder
+	// Catalog supplies tool examples and ordered schemas; may be nil.
+	Catalog ToolCatalog
+	// Vocabulary supplies the courses users name; may be nil.
+	Vocabulary Vocabulary
+	// Now gives the date used for dates written without a year and for
+	// "today"/"tomorrow"; nil means time.Now. Everything else the engine
+	// does depends only on the messages.
+	Now func() time.Time
+	// Logger receives what the engine cannot act on (a vocabulary that
+	// failed, an unreadable tool schema); nil discards it.
+	Logger *slog.Logger
+}
+
+// Model is Faro's offline language model: a deterministic engine that
+// implements langchaingo's llms.Model without a network or a model file.
+// For each call it reads the conversation (and the agent's turn context)
+// and either calls one of the offered tools with arguments taken from what
+// the user wrote, or answers: extractively from knowledge passages, with a
+// question for a missing argument, or with a short phrase (greeting,
+// thanks, hand-off). The same messages always get the same response. It is
+// safe for concurrent use.
+type Model struct {
+	emb     TextEmbedder
+	catalog ToolCatalog
+	vocab   Vocabulary
+	now     func() time.Time
+	log     *slog.Logger
+
+	// texts caches the analysis and embedding of tool examples and
+	// descriptions, which repeat on every call.
+	mu    sync.Mutex
+	texts map[string]*routeText
+}
+
+// Interface guard.
+var _ llms.Model = (*Model)(nil)
+
+// maxCachedTexts bounds the cache of analysed tool texts; a registry has a
+// few hundred examples at most, so this is only reached if tools change
+// their texts at run time.
+const maxCachedTexts = 4096
+
+// NewModel returns the offline model.
+func NewModel(opts Options) *Model {
+	m := &Model{
+		emb:     opts.Embedder,
+		catalog: opts.Catalog,
+		vocab:   opts.Vocabulary,
+		now:     opts.Now,
+		log:     opts.Logger,
+		texts:   map[string]*routeText{},
+	}
+	if m.emb == nil {
+		e, err := NewEmbedder(EmbedderOptions{})
+		if err != nil {
+			// The default options are valid; this is a bug in this package.
+			panic(fmt.Sprintf("offline: default embedder: %v", err))
+		}
+		m.emb = e
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
+	}
+	return m
+}
+
+// Call implements llms.Model: the prompt as one human message.
+//
+// Deprecated: use GenerateContent, as llms.Model says.
+func (m *Model) Call(ctx context.Context, prompt string, options ...llms.CallOption) (string, error) {
+	return llms.GenerateFromSinglePrompt(ctx, m, prompt, options...)
+}
+
+// GenerateContent implements llms.Model. It returns one choice: either
+// text, or one tool call (StopReason "tool_calls") for the agent to run and
+// answer with a tool message. GenerationInfo holds word-count estimates of
+// the tokens (PromptTokens, CompletionTokens, TotalTokens), so budgets work
+// offline as with a provider. With a streaming function, the text is
+// delivered in chunks of a few words before GenerateContent returns.
+func (m *Model) GenerateContent(ctx context.Context, messages []llms.MessageContent, options ...llms.CallOption) (*llms.ContentResponse, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("offline model: %w", err)
+	}
+	var opts llms.CallOptions
+	for _, o := range options {
+		o(&opts)
+	}
+	r := m.newRun(ctx, messages, opts)
+	out := r.respond()
+
+	choice := &llms.ContentChoice{}
+	completion := 0
+	if out.call != nil {
+		choice.ToolCalls = []llms.ToolCall{*out.call}
+		choice.FuncCall = out.call.FunctionCall
+		choice.StopReason = "tool_calls"
+		completion = 1 + wordCount(strings.NewReplacer(",", " ", ":", " ").Replace(out.call.FunctionCall.Arguments))
+	} else {
+		choice.Content = out.text
+		choice.StopReason = "stop"
+		completion = wordCount(out.text)
+	}
+	prompt := promptWords(messages, opts.Tools)
+	choice.GenerationInfo = map[string]any{
+		"PromptTokens":     prompt,
+		"CompletionTokens": completion,
+		"TotalTokens":      prompt + completion,
+	}
+	if opts.StreamingFunc != nil && choice.Content != "" {
+		for _, chunk := range chunks(choice.Content, streamWords) {
+			if err := opts.StreamingFunc(ctx, []byte(chunk)); err != nil {
+				return nil, fmt.Errorf("offline model: streaming: %w", err)
+			}
+		}
+	}
+	return &llms.ContentResponse{Choices: []*llms.ContentChoice{choice}}, nil
+}
+
+// streamWords is how many words each streamed chunk holds: enough chunks
+// for a channel to show the reply growing, few enough to cost nothing.
+const streamWords = 4
+
+// chunks splits s into pieces of n words that concatenate back to s.
+func chunks(s string, n int) []string {
+	var out []string
+	words, start := 0, 0
+	inWord := false
+	for i, r := range s {
+		space := r == ' ' || r == '\n' || r == '\t'
+		if !space && !inWord {
+			if words == n {
+				out = append(out, s[start:i])
+				start, words = i, 0
+			}
+			words++
+		}
+		inWord = !space
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// promptWords estimates the prompt's tokens as its words, tool
+// definitions included.
+func promptWords(msgs []llms.MessageContent, tools []llms.Tool) int {
+	n := 0
+	for _, mc := range msgs {
+		for _, p := range mc.Parts {
+			switch v := p.(type) {
+			case llms.TextContent:
+				n += wordCount(v.Text)
+			case llms.ToolCall:
+				if v.FunctionCall != nil {
+					n += 1 + wordCount(v.FunctionCall.Arguments)
+				}
+			case llms.ToolCallResponse:
+				n += wordCount(v.Content)
+			}
+		}
+	}
+	for _, t := range tools {
+		if t.Function != nil {
+			n += 1 + wordCount(t.Function.Description)
+		}
+	}
+	return n
+}
+
+// reply is what one call answers: text or a tool call.
+type reply struct {
+	text string
+	call *llms.ToolCall
+}
+
+// run is the work of one GenerateContent call.
+type run struct {
+	m     *Model
+	ctx   context.Context
+	conv  conversation
+	tools []*toolDef // offered in this call, in the order given
+	lang  string
+	now   time.Time
+
+	coursesLoaded bool
+	courseList    []Named
+	courseIx      *courseIndex
+}
+
+func (m *Model) newRun(ctx context.Context, msgs []llms.MessageContent, opts llms.CallOptions) *run {
+	r := &run{m: m, ctx: ctx, conv: readConversation(msgs), now: m.now()}
+	for _, t := range opts.Tools {
+		if t.Function == nil || t.Function.Name == "" {
+			continue
+		}
+		r.tools = append(r.tools, m.toolDef(ctx, *t.Function))
+	}
+	r.lang = r.chooseLang()
+	return r
+}
+
+// tool returns the offered tool with that name, or nil.
+func (r *run) tool(name string) *toolDef {
+	for _, t := range r.tools {
+		if t.name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// courses returns the vocabulary's courses, loaded once per call.
+func (r *run) courses() []Named {
+	if r.coursesLoaded {
+		return r.courseList
+	}
+	r.coursesLoaded = true
+	if r.m.vocab == nil {
+		return nil
+	}
+	cs, err := r.m.vocab.Courses(r.ctx)
+	if err != nil {
+		r.m.log.WarnContext(r.ctx, "offline model: course vocabulary failed; course names are asked for and passed on as written", "err", err)
+		return nil
+	}
+	r.courseList = cs
+	return cs
+}
+
+// chooseLang decides the reply's language: an explicit request to switch
+// wins; then the language the agent pinned, unless the message is long and
+// clearly in another; then the message's own, if clear; then the latest
+// clear one in the conversation; then the best guess.
+func (r *run) chooseLang() string {
+	var humans []string
+	for _, t := range r.conv.turns {
+		humans = append(humans, t.human)
+	}
+	cur := ""
+	if len(humans) > 0 {
+		cur = humans[len(humans)-1]
+	}
+	if sw := explicitSwitch(cur); sw != "" {
+		return sw
+	}
+	g := detectLang(cur)
+	if p := r.conv.tc.Language; p == langES || p == langEN || p == langPT {
+		if g.lang != "" && g.lang != p && g.confidence >= 0.7 && wordCount(cur) >= 6 {
+			return g.lang
+		}
+		return p
+	}
+	if g.confidence >= confidentLang {
+		return g.lang
+	}
+	// Short messages: the latest clear one before, else all of the
+	// evidence together.
+	sum := g.scores
+	for i := len(humans) - 2; i >= 0 && i >= len(humans)-8; i-- {
+		if sw := explicitSwitch(humans[i]); sw != "" {
+			return sw
+		}
+		h := detectLang(humans[i])
+		if h.confidence >= confidentLang {
+			return h.lang
+		}
+		for j := range sum {
+			sum[j] += h.scores[j]
+		}
+	}
+	best := 0
+	for j := range sum {
+		if sum[j] > sum[best] {
+			best = j
+		}
+	}
+	if sum[best] > 0 {
+		return langCodes[best]
+	}
+	return defaultLang
+}

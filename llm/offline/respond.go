@@ -1,0 +1,351 @@
+package offline
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tmc/langchaingo/llms"
+)
+
+// respond answers the call: the state is rebuilt from the earlier turns,
+// the last human message decided, and — when the conversation ends with a
+// tool result — that result turned into the answer.
+func (r *run) respond() reply {
+	if len(r.conv.turns) == 0 {
+		return reply{text: fmt.Sprintf(phGreeting.in(r.lang), "")}
+	}
+	st := r.replay()
+	cur := r.conv.turns[len(r.conv.turns)-1]
+	act := r.decide(cur.human, st)
+	if call, resp, ok := r.conv.lastResult(); ok {
+		return r.afterTool(act, call, resp)
+	}
+	return r.perform(act)
+}
+
+// perform turns a decision into a reply.
+func (r *run) perform(a action) reply {
+	switch a.kind {
+	case actCall:
+		return r.callReply(a.tool.name, a.args)
+	case actAsk:
+		return reply{text: r.question(a)}
+	case actKnowledge:
+		return r.knowledgeReply(a)
+	case actHandoffInfo:
+		text := phHandoffInfo.in(r.lang) + " " + phContactTeam.in(r.lang)
+		// The turn's passages may say how to reach the team (contact page).
+		if ans, ok := r.answer(r.conv.tc.Passages, a.query+" contacto soporte contact support email whatsapp"); ok {
+			text = phHandoffInfo.in(r.lang) + "\n\n" + ans
+		}
+		return reply{text: text}
+	case actTalk:
+		return reply{text: r.smallTalkText(a.talk)}
+	case actSwitched:
+		return reply{text: phSwitched.in(r.lang) + " " + strings.TrimPrefix(fmt.Sprintf(phGreeting.in(r.lang), ""), phHello.in(r.lang)+" ")}
+	case actCancel:
+		return reply{text: phCancel.in(r.lang)}
+	case actGiveUp:
+		return reply{text: phCancel.in(r.lang) + " " + r.offer()}
+	}
+	return reply{text: r.clarify()}
+}
+
+// smallTalkText answers a greeting, thanks, goodbye or "ok".
+func (r *run) smallTalkText(t smallTalk) string {
+	switch t {
+	case talkGreeting:
+		name := ""
+		if n := strings.Fields(r.conv.tc.Name); len(n) > 0 {
+			name = ", " + n[0]
+		}
+		return fmt.Sprintf(phGreeting.in(r.lang), name)
+	case talkThanks:
+		return phThanks.in(r.lang)
+	case talkBye:
+		return phBye.in(r.lang)
+	}
+	return phAck.in(r.lang)
+}
+
+// clarify asks the user to say it another way, and says what the engine
+// can do.
+func (r *run) clarify() string {
+	var can []string
+	for _, t := range r.tools {
+		if a, ok := toolAbilities[t.name]; ok {
+			can = append(can, a.in(r.lang))
+		}
+	}
+	line := phCanAnswer.in(r.lang)
+	if len(can) > 0 {
+		line += fmt.Sprintf(phCanAlso.in(r.lang), joinOr(can, r.lang))
+	}
+	return phClarify.in(r.lang) + " " + line + "."
+}
+
+// offer is what the engine proposes when it cannot help: a ticket, a
+// person, both, or the team's contact channels.
+func (r *run) offer() string {
+	ticket, human := r.tool(toolOpenTicket) != nil, r.tool(toolRequestHuman) != nil
+	switch {
+	case ticket && human:
+		return phOfferBoth.in(r.lang)
+	case ticket:
+		return phOfferTicket.in(r.lang)
+	case human:
+		return phOfferHuman.in(r.lang)
+	}
+	return phContactTeam.in(r.lang)
+}
+
+// knowledgeReply answers a question from the turn's passages; without
+// passages it searches (search_knowledge) if it may; with passages that do
+// not answer, it says so and offers help.
+func (r *run) knowledgeReply(a action) reply {
+	prefix := ""
+	if a.greet {
+		prefix = phHello.in(r.lang) + " "
+	}
+	q := r.contextualQuery(a.query)
+	if a.then != nil {
+		// A question in the middle of a task: answer it if the passages
+		// can, then ask what the task still needs.
+		ans, ok := r.answer(r.conv.tc.Passages, q)
+		if !ok {
+			ans = phNoAnswer.in(r.lang)
+		}
+		return reply{text: ans + "\n\n" + r.question(*a.then)}
+	}
+	if ans, ok := r.answer(r.conv.tc.Passages, q); ok {
+		return reply{text: prefix + ans}
+	}
+	if t := r.tool(toolSearchKnowledge); t != nil && len(r.conv.tc.Passages) == 0 {
+		st := r.startTask(t, []taskMsg{{text: q}})
+		return r.callReply(t.name, st.args)
+	}
+	return reply{text: prefix + phNoAnswer.in(r.lang) + " " + r.offer()}
+}
+
+// contextualQuery adds the previous question to a short follow-up ("¿y
+// cuánto cuesta?"), so the answer is about the same thing.
+func (r *run) contextualQuery(q string) string {
+	turns := r.conv.turns
+	if len(turns) < 2 || len(routeWords(analyze(q))) > 3 {
+		return q
+	}
+	prev := turns[len(turns)-2].human
+	if classifySmallTalk(tokenize(prev)) != talkNone {
+		return q
+	}
+	return prev + " " + q
+}
+
+// callReply is a tool call with deterministic ID: call_N for the N-th call
+// of the conversation.
+func (r *run) callReply(name string, args map[string]any) reply {
+	if args == nil {
+		args = map[string]any{}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	// Maps encode with sorted keys: the same arguments, the same bytes.
+	_ = enc.Encode(args) // strings, numbers, slices and maps of them always encode
+	return reply{call: &llms.ToolCall{
+		ID:           "call_" + strconv.Itoa(r.conv.callCount()+1),
+		Type:         "function",
+		FunctionCall: &llms.FunctionCall{Name: name, Arguments: strings.TrimSpace(b.String())},
+	}}
+}
+
+// question asks for one argument, in the user's language.
+func (r *run) question(a action) string {
+	f, ok := a.tool.schema.field(a.field)
+	if !ok {
+		f = field{name: a.field, kind: kindOther}
+	}
+	q := r.askFor(a.tool, f)
+	if a.notCaught {
+		if f.kind == kindEmail {
+			return phInvalidEmail.in(r.lang) + " " + q
+		}
+		if f.kind == kindCourse && len(r.courses()) > 0 {
+			return phCourseUnknown.in(r.lang) + " " + q
+		}
+		return fmt.Sprintf(phNotCaught.in(r.lang), fieldLabel(f, r.lang)) + " " + q
+	}
+	if a.greet {
+		return phHello.in(r.lang) + " " + q
+	}
+	return q
+}
+
+// askFor is the question for a field: a phrase of the phrasebook for the
+// fields most tools have, else one made from the field's label.
+func (r *run) askFor(t *toolDef, f field) string {
+	lang := r.lang
+	switch f.kind {
+	case kindEmail:
+		return phAskEmail.in(lang)
+	case kindPersonName:
+		return phAskName.in(lang)
+	case kindPhone:
+		return phAskPhone.in(lang)
+	case kindCourse:
+		q := phAskCourse.in(lang)
+		if titles := r.courseTitles(); len(titles) > 0 && len(titles) <= 12 {
+			q += fmt.Sprintf(phWeHave.in(lang), joinAnd(titles, lang))
+		}
+		return q
+	case kindCompany:
+		return phAskCompany.in(lang)
+	case kindCountry:
+		return phAskCountry.in(lang)
+	case kindIndustry:
+		return phAskIndustry.in(lang)
+	case kindTimeline:
+		return phAskTimeline.in(lang)
+	case kindDate:
+		switch {
+		case nameHas(f.name, "from", "since", "start", "desde", "inicio"):
+			return phAskFrom.in(lang)
+		case nameHas(f.name, "to", "until", "end", "hasta", "fin"):
+			return phAskTo.in(lang)
+		}
+		return phAskDate.in(lang)
+	case kindEnum, kindEnumList:
+		vals := f.enum
+		if f.kind == kindEnumList {
+			vals = f.itemEnum
+		}
+		opts := make([]string, len(vals))
+		for i, v := range vals {
+			opts[i] = label(v, lang)
+		}
+		if nameHas(f.name, "interest", "interes") {
+			return fmt.Sprintf(phAskInterest.in(lang), joinOr(opts, lang))
+		}
+		return fmt.Sprintf(phAskChoose.in(lang), fieldLabel(f, lang), joinOr(opts, lang))
+	case kindText:
+		switch {
+		case nameHas(f.name, "reason", "motivo"):
+			return phAskReason.in(lang)
+		case nameHas(f.name, "query", "question"):
+			return phAskQuery.in(lang)
+		}
+		return phAskProblem.in(lang)
+	case kindInteger:
+		if nameHas(f.name, "size", "employees", "headcount", "empleados") {
+			return phAskSize.in(lang)
+		}
+	case kindNumber:
+		if moneyField(f) {
+			return phAskBudget.in(lang)
+		}
+	}
+	if (f.kind == kindRef || f.kind == kindInteger) && strings.Contains(t.name, "ticket") {
+		return phAskTicket.in(lang)
+	}
+	return fmt.Sprintf(phAskGeneric.in(lang), fieldLabel(f, lang))
+}
+
+// fieldLabel names a field for a question: the phrasebook's label, else its
+// description when written in the user's language, else its name.
+func fieldLabel(f field, lang string) string {
+	if _, ok := labels[f.name]; ok {
+		return label(f.name, lang)
+	}
+	if d := strings.TrimRight(firstSentence(f.description), ".:"); d != "" && len(d) <= 60 {
+		if g := detectLang(d); g.lang == lang {
+			return strings.ToLower(d[:1]) + d[1:]
+		}
+	}
+	return strings.ReplaceAll(f.name, "_", " ")
+}
+
+// afterTool answers once a tool has run: from the result, or — when the
+// tool refused the arguments — with a question for the first bad one.
+func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallResponse) reply {
+	name := resp.Name
+	if call.FunctionCall != nil && call.FunctionCall.Name != "" {
+		name = call.FunctionCall.Name
+	}
+	if er, isErr := readError(resp.Content); isErr {
+		return reply{text: r.toolErrorText(name, er)}
+	}
+	if name == toolSearchKnowledge {
+		var res struct {
+			Query    string    `json:"query"`
+			Passages []passage `json:"passages"`
+		}
+		if json.Unmarshal([]byte(resp.Content), &res) == nil {
+			q := act.query
+			if q == "" {
+				q = res.Query
+			}
+			if ans, ok := r.answer(res.Passages, r.contextualQuery(q)); ok {
+				return reply{text: ans}
+			}
+			return reply{text: phNoAnswer.in(r.lang) + " " + r.offer()}
+		}
+	}
+	text := renderResult(resp.Content, r.lang)
+	if name == toolRequestHuman && !hasMessage(resp.Content) {
+		text = phHandoffDone.in(r.lang)
+	}
+	return reply{text: text}
+}
+
+// toolErrorText says what went wrong in the user's language, never with
+// the tool's own text (written for models, in English, maybe internal).
+func (r *run) toolErrorText(name string, er errorResult) string {
+	switch er.Error {
+	case codeInvalidArguments:
+		t := r.tool(name)
+		if t == nil {
+			return phInvalidGeneric.in(r.lang)
+		}
+		field, missing := firstProblem(er, t)
+		if field == "" {
+			return phInvalidGeneric.in(r.lang)
+		}
+		f, ok := t.schema.field(field)
+		if !ok {
+			f = field2(field)
+		}
+		q := r.askFor(t, f)
+		if missing {
+			return q
+		}
+		if f.kind == kindEmail {
+			return phInvalidEmail.in(r.lang) + " " + q
+		}
+		return fmt.Sprintf(phInvalidField.in(r.lang), fieldLabel(f, r.lang)) + " " + q
+	case "not_allowed", "unknown_tool":
+		return phNotAllowed.in(r.lang)
+	case "timeout", "canceled":
+		return phTimeout.in(r.lang)
+	case "not_found":
+		return phNotFound.in(r.lang)
+	case "conflict", "already_enrolled", "duplicate":
+		return phConflict.in(r.lang)
+	}
+	if strings.Contains(er.Error, "full") || strings.Contains(er.Error, "no_seats") || strings.Contains(er.Error, "sold_out") {
+		return phFull.in(r.lang) + " " + r.offer()
+	}
+	return phToolError.in(r.lang)
+}
+
+func field2(name string) field { return field{name: name, kind: kindOther} }
+
+// unmarshalArgs reads a tool call's arguments.
+func unmarshalArgs(args string, v *map[string]any) error {
+	if err := json.Unmarshal([]byte(args), v); err != nil {
+		return fmt.Errorf("tool call arguments: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,662 @@
+package offline
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/tmc/langchaingo/llms"
+)
+
+// Names of tools of the public contract that the engine treats specially:
+// search_knowledge is how it answers questions when it was given no
+// passages, request_human is the hand-off, open_ticket what it offers when
+// the knowledge base has no answer. Any other tool is routed to by its
+// examples and description alone.
+const (
+	toolSearchKnowledge = "search_knowledge"
+	toolRequestHuman    = "request_human"
+	toolOpenTicket      = "open_ticket"
+)
+
+// Routing thresholds, on the similarity of a message to a tool's examples
+// (0–1; see run.similarity). Tuned on the routing tests: realistic
+// messages for the tools of the contract, in Spanish and English.
+const (
+	// toolClear: a tool this close is what the user wants, question or not.
+	toolClear = 0.55
+	// toolMin: below this no tool is meant; between the two, a tool wins
+	// only if it beats the knowledge answer's score.
+	toolMin = 0.36
+	// searchHandicap lowers search_knowledge's score against specific tools:
+	// its examples are any question, so it should win only when no specific
+	// tool fits about as well.
+	searchHandicap = 0.06
+)
+
+// toolDef is an offered tool as the engine knows it for one call.
+type toolDef struct {
+	name, description string
+	examples          []Example
+	schema            schema
+	// texts are its examples, its description's first sentence and its
+	// name, analysed for routing.
+	texts []*routeText
+	// nameWords are the words of its name ("open", "ticket"), which are not
+	// content of a request.
+	nameWords map[string]bool
+}
+
+// routeText is one text a message is compared with.
+type routeText struct {
+	words  []word
+	vec    []float32
+	weight float64
+}
+
+// Weights of the texts of a tool: an example is what users write; the
+// description is written for models and says more than a request does.
+const (
+	weightExample     = 1.0
+	weightDescription = 0.85
+	weightName        = 0.75
+)
+
+// toolDef builds the engine's view of an offered tool.
+func (m *Model) toolDef(ctx context.Context, fd llms.FunctionDefinition) *toolDef {
+	t := &toolDef{name: fd.Name, description: fd.Description, nameWords: map[string]bool{}}
+	for _, w := range strings.Split(fd.Name, "_") {
+		t.nameWords[w] = true
+	}
+	var info ToolInfo
+	ok := false
+	if m.catalog != nil {
+		info, ok = m.catalog.Tool(fd.Name)
+	}
+	if ok {
+		t.examples = info.Examples
+		if t.description == "" {
+			t.description = info.Description
+		}
+	}
+	var err error
+	if ok && len(info.Schema) > 0 {
+		t.schema, err = parseSchema(info.Schema)
+	} else {
+		t.schema, err = schemaFromParameters(fd.Parameters)
+	}
+	if err != nil {
+		m.log.WarnContext(ctx, "offline model: tool schema unreadable; its arguments cannot be filled", "tool", fd.Name, "err", err)
+	}
+
+	type src struct {
+		text   string
+		weight float64
+	}
+	var srcs []src
+	for _, e := range t.examples {
+		srcs = append(srcs, src{e.Text, weightExample})
+	}
+	if d := firstSentence(t.description); d != "" {
+		srcs = append(srcs, src{d, weightDescription})
+	}
+	srcs = append(srcs, src{strings.ReplaceAll(fd.Name, "_", " "), weightName})
+	texts := make([]string, len(srcs))
+	for i, s := range srcs {
+		texts[i] = s.text
+	}
+	analysed := m.analysed(ctx, texts)
+	for i, a := range analysed {
+		rt := *a
+		rt.weight = srcs[i].weight
+		t.texts = append(t.texts, &rt)
+	}
+	return t
+}
+
+// analysed returns the analysis of each text, from the cache or computed
+// (embedded in one batch).
+func (m *Model) analysed(ctx context.Context, texts []string) []*routeText {
+	out := make([]*routeText, len(texts))
+	var todo []int
+	m.mu.Lock()
+	for i, t := range texts {
+		if rt, ok := m.texts[t]; ok {
+			out[i] = rt
+		} else {
+			todo = append(todo, i)
+		}
+	}
+	m.mu.Unlock()
+	if len(todo) == 0 {
+		return out
+	}
+	batch := make([]string, len(todo))
+	for j, i := range todo {
+		batch[j] = texts[i]
+	}
+	vecs, err := m.emb.EmbedDocuments(ctx, batch)
+	if err != nil || len(vecs) != len(batch) {
+		// Word overlap still routes; the next call tries again.
+		m.log.WarnContext(ctx, "offline model: embedding tool examples failed; routing by words only", "err", err)
+		vecs = make([][]float32, len(batch))
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.texts)+len(todo) > maxCachedTexts {
+		m.texts = map[string]*routeText{}
+	}
+	for j, i := range todo {
+		rt := &routeText{words: routeWords(analyze(texts[i])), vec: vecs[j]}
+		out[i] = rt
+		if err == nil {
+			m.texts[texts[i]] = rt
+		}
+	}
+	return out
+}
+
+// firstSentence returns the first sentence of a description.
+func firstSentence(s string) string {
+	s = strings.TrimSpace(s)
+	for i := 0; i+1 < len(s); i++ {
+		if (s[i] == '.' || s[i] == '!' || s[i] == '?' || s[i] == ':') && (s[i+1] == ' ' || s[i+1] == '\n') {
+			return s[:i+1]
+		}
+	}
+	return s
+}
+
+// routeWords keeps the words that carry a request's meaning.
+func routeWords(ws []word) []word {
+	out := ws[:0:0]
+	for _, w := range ws {
+		if w.stop || isDigits(w.fold) || greetMarkers[w.fold] {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// wordWeight is how much a word counts in routing: wanting and needing are
+// in every request and tell none apart.
+func wordWeight(w word) float64 {
+	switch w.concept {
+	case "want", "need":
+		return 0.4
+	}
+	return 1
+}
+
+// msgFeatures is a message analysed for routing.
+type msgFeatures struct {
+	text     string
+	toks     []token
+	words    []word
+	vec      []float32
+	question bool
+}
+
+// features analyses a message for routing. The values in it (emails,
+// phones, dates, the person's and the company's name) are left out: they
+// say nothing about what the user wants and would dilute the match.
+func (r *run) features(text string) msgFeatures {
+	m := findMentions(text, r.now)
+	toks := tokenize(m.masked)
+	used := make([]bool, len(toks))
+	if _, span, ok := extractName(m.masked, toks, false); ok {
+		markUsed(used, span)
+	}
+	if _, span, ok := extractCompany(m.masked, toks, used); ok {
+		markUsed(used, span)
+	}
+	var kept []token
+	for i, t := range toks {
+		if !used[i] {
+			kept = append(kept, t)
+		}
+	}
+	f := msgFeatures{text: text, toks: tokenize(text), question: isQuestion(text, tokenize(text))}
+	f.words = routeWords(analyzeTokens(kept))
+	var b strings.Builder
+	for _, t := range kept {
+		b.WriteString(t.raw)
+		b.WriteByte(' ')
+	}
+	if v, err := r.m.emb.EmbedQuery(r.ctx, b.String()); err == nil {
+		f.vec = v
+	}
+	return f
+}
+
+// similarity compares a message with one of a tool's texts: the F-measure
+// of their word overlap (same word, stem, concept or a typo), which says
+// whether the message asks what the example asks, blended with the
+// embeddings' cosine, which catches shared pieces of words the overlap
+// misses.
+func similarity(f msgFeatures, rt *routeText) float64 {
+	if len(f.words) == 0 || len(rt.words) == 0 {
+		return 0
+	}
+	var pGot, pTotal, rGot, rTotal float64
+	for _, mw := range f.words {
+		best := 0.0
+		for _, ew := range rt.words {
+			best = max(best, mw.matches(ew))
+		}
+		w := wordWeight(mw)
+		pGot += w * best
+		pTotal += w
+	}
+	for _, ew := range rt.words {
+		best := 0.0
+		for _, mw := range f.words {
+			best = max(best, ew.matches(mw))
+		}
+		w := wordWeight(ew)
+		rGot += w * best
+		rTotal += w
+	}
+	p, rc := pGot/pTotal, rGot/rTotal
+	fm := 0.0
+	if p+rc > 0 {
+		fm = 2 * p * rc / (p + rc)
+	}
+	cos := max(0, cosineSim(f.vec, rt.vec))
+	return rt.weight * (0.3*cos + 0.7*fm)
+}
+
+// toolScore is a tool's best similarity to the message.
+type toolScore struct {
+	tool  *toolDef
+	score float64
+}
+
+// scoreTools scores every offered tool, best first (ties by name, so the
+// order never depends on the order of the call's definitions).
+func (r *run) scoreTools(f msgFeatures) []toolScore {
+	out := make([]toolScore, 0, len(r.tools))
+	for _, t := range r.tools {
+		s := 0.0
+		for _, rt := range t.texts {
+			s = max(s, similarity(f, rt))
+		}
+		if t.name == toolSearchKnowledge {
+			s -= searchHandicap
+		}
+		out = append(out, toolScore{t, s})
+	}
+	slices.SortStableFunc(out, func(a, b toolScore) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return strings.Compare(a.tool.name, b.tool.name)
+	})
+	return out
+}
+
+// knowledgeTexts stand for "a question to answer from the knowledge base"
+// when search_knowledge is not offered, so that a question can outscore a
+// weakly matching tool either way.
+var knowledgeTexts = []string{
+	"cuánto cuesta el curso", "qué incluye", "cómo funciona", "tienen certificado", "cuándo empieza", "cuánto dura",
+	"cuál es la política de reembolso", "qué formas de pago aceptan", "hay descuentos",
+	"how much does the course cost", "what does it include", "how does it work", "do you offer certificates",
+	"when does it start", "how long does it take", "what is your refund policy", "which payment methods do you accept",
+	"quanto custa o curso", "como funciona", "tem certificado",
+}
+
+// knowledgeScore is how much the message looks like a question for the
+// knowledge base: search_knowledge's score when offered, else the best
+// similarity to knowledgeTexts.
+func (r *run) knowledgeScore(f msgFeatures, scores []toolScore) float64 {
+	for _, s := range scores {
+		if s.tool.name == toolSearchKnowledge {
+			return s.score
+		}
+	}
+	best := 0.0
+	for _, rt := range r.m.analysed(r.ctx, knowledgeTexts) {
+		k := *rt
+		k.weight = weightExample
+		best = max(best, similarity(f, &k))
+	}
+	return best - searchHandicap
+}
+
+// stateKind is where the conversation stands before a message.
+type stateKind int
+
+const (
+	stateNone    stateKind = iota
+	statePending           // the engine asked for an argument of a tool
+	stateOffer             // the engine offered a ticket or a person
+)
+
+// state is what the engine was doing when the message arrived, rebuilt from
+// the conversation (the engine keeps nothing between calls).
+type state struct {
+	kind  stateKind
+	tool  *toolDef
+	msgs  []taskMsg // the task's human messages so far
+	asked string
+	prior map[string]any
+	tries int // how many times in a row the same field was asked
+	// offerTool is the tool a yes to the offer calls, about offerMsgs.
+	offerTool string
+	offerMsgs []taskMsg
+}
+
+// actionKind is what the engine does with a message.
+type actionKind int
+
+const (
+	actClarify     actionKind = iota // ask the user to rephrase
+	actCall                          // call a tool
+	actAsk                           // ask for a tool argument
+	actKnowledge                     // answer from the knowledge passages
+	actHandoffInfo                   // say how to reach a person (no tool for it)
+	actTalk                          // answer small talk
+	actSwitched                      // acknowledge a change of language
+	actCancel                        // drop the task at hand
+	actGiveUp                        // stop asking for an argument the user cannot give
+)
+
+// action is the decision for one message.
+type action struct {
+	kind  actionKind
+	tool  *toolDef
+	args  map[string]any
+	field string // the argument to ask for
+	// notCaught: the user answered the last question but the answer was
+	// not usable; the question is asked again, saying so.
+	notCaught bool
+	msgs      []taskMsg // the task's human messages, with this one
+	prior     map[string]any
+	talk      smallTalk
+	greet     bool   // the message opened with a greeting: greet back
+	query     string // the question, for a knowledge answer
+	tries     int
+	// then is the task to go on with after answering a question asked in
+	// the middle of it (an actAsk).
+	then *action
+}
+
+// maxTries is how many times in a row the engine asks for the same argument
+// before it stops and offers a person instead.
+const maxTries = 3
+
+// decide chooses what to do with a message, given the state before it. It
+// reads only the user's message and the tools' own descriptions and
+// examples — never passages or tool results — so text retrieved from
+// documents cannot make the engine call a tool.
+func (r *run) decide(text string, st state) action {
+	toks := tokenize(text)
+	if sw := explicitSwitch(text); sw != "" {
+		if st.kind == statePending {
+			return action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries}
+		}
+		return action{kind: actSwitched}
+	}
+	switch st.kind {
+	case statePending:
+		if a, ok := r.continueTask(text, toks, st); ok {
+			return a
+		}
+	case stateOffer:
+		if isAffirmation(toks) {
+			if t := r.tool(st.offerTool); t != nil {
+				return r.startTask(t, st.offerMsgs)
+			}
+		}
+		if isDenial(toks) {
+			return action{kind: actTalk, talk: talkAck}
+		}
+	}
+	return r.fresh(text, toks)
+}
+
+// fresh decides on a message that starts something new.
+func (r *run) fresh(text string, toks []token) action {
+	if isHandoff(toks) {
+		return r.handoff(text)
+	}
+	if talk := classifySmallTalk(toks); talk != talkNone {
+		return action{kind: actTalk, talk: talk}
+	}
+	greet := startsWithGreeting(toks)
+	f := r.features(text)
+	scores := r.scoreTools(f)
+	know := r.knowledgeScore(f, scores)
+	for _, s := range scores {
+		if s.tool.name == toolSearchKnowledge {
+			continue
+		}
+		if s.score >= toolClear || (s.score >= toolMin && s.score > know) {
+			a := r.startTask(s.tool, []taskMsg{{text: text}})
+			a.greet = greet
+			return a
+		}
+		break
+	}
+	if len(f.words) == 0 {
+		if greet {
+			return action{kind: actTalk, talk: talkGreeting}
+		}
+		return action{kind: actClarify}
+	}
+	return action{kind: actKnowledge, query: text, greet: greet}
+}
+
+// continueTask reads a message as the answer to the question the engine
+// asked; ok is false when the message is about something else.
+func (r *run) continueTask(text string, toks []token, st state) (action, bool) {
+	if isCancel(toks) {
+		return action{kind: actCancel}, true
+	}
+	if isHandoff(toks) {
+		return r.handoff(text), true
+	}
+	msgs := append(slices.Clone(st.msgs), taskMsg{text: text, answers: st.asked})
+	res := r.fill(slotTask{tool: st.tool, msgs: msgs, prior: st.prior})
+	f := r.features(text)
+	scores := r.scoreTools(f)
+	// Another tool, clearly: the user moved on.
+	if len(scores) > 0 && scores[0].tool != st.tool && scores[0].tool.name != toolSearchKnowledge && scores[0].score >= toolClear && !res.caught {
+		return action{}, false
+	}
+	// A question in the middle of the task ("el de datos, ¿cuánto
+	// cuesta?") is answered, and the task goes on.
+	if strings.ContainsAny(text, "?¿") && len(answerWords(analyze(text))) >= 2 {
+		next := r.taskAction(st.tool, msgs, st.prior, res)
+		if !res.caught {
+			next = action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries}
+		}
+		if next.kind == actAsk {
+			return action{kind: actKnowledge, query: text, then: &next}, true
+		}
+	}
+	if res.caught {
+		return r.taskAction(st.tool, msgs, st.prior, res), true
+	}
+	switch classifySmallTalk(toks) {
+	case talkThanks, talkBye:
+		return action{}, false
+	case talkAck, talkGreeting:
+		return action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries}, true
+	}
+	if isQuestion(text, toks) && !res.badAsked {
+		return action{}, false
+	}
+	// The message gave other arguments (a phone instead of the email asked
+	// for): keep them and go on.
+	before := r.fill(slotTask{tool: st.tool, msgs: st.msgs, prior: st.prior})
+	if len(res.args) > len(before.args) {
+		a := r.taskAction(st.tool, msgs, st.prior, res)
+		if a.kind == actAsk && a.field == st.asked {
+			a.tries = st.tries + 1
+			a.notCaught = true
+		}
+		return a, true
+	}
+	if st.tries+1 >= maxTries {
+		return action{kind: actGiveUp, tool: st.tool, field: st.asked}, true
+	}
+	return action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, notCaught: true, tries: st.tries + 1}, true
+}
+
+// startTask begins a task for a tool with the messages that asked for it.
+func (r *run) startTask(t *toolDef, msgs []taskMsg) action {
+	res := r.fill(slotTask{tool: t, msgs: msgs})
+	last := msgs[len(msgs)-1].text
+	switch t.name {
+	case toolSearchKnowledge:
+		// The engine's own search: the user's words as the query.
+		res.args = map[string]any{}
+		if f, ok := t.schema.field("query"); ok {
+			res.args[f.name] = strings.TrimSpace(stripGreeting(last))
+		}
+		if f, ok := t.schema.field("language"); ok && (len(f.enum) == 0 || slices.Contains(f.enum, r.lang)) {
+			res.args[f.name] = r.lang
+		}
+		res.missing = nil
+	case toolRequestHuman:
+		// Asking for a person is reason enough: never make them explain.
+		for _, f := range t.schema.fields {
+			if f.kind == kindText {
+				if _, set := res.args[f.name]; !set {
+					res.args[f.name] = strings.TrimSpace(stripGreeting(last))
+				}
+			}
+		}
+		res.missing = slices.DeleteFunc(res.missing, func(name string) bool { _, set := res.args[name]; return set })
+	}
+	return r.taskAction(t, msgs, nil, res)
+}
+
+// taskAction calls the tool when nothing required is missing, or asks for
+// the first missing argument.
+func (r *run) taskAction(t *toolDef, msgs []taskMsg, prior map[string]any, res fillResult) action {
+	if len(res.missing) > 0 {
+		return action{kind: actAsk, tool: t, field: res.missing[0], msgs: msgs, prior: prior, args: res.args}
+	}
+	return action{kind: actCall, tool: t, args: res.args, msgs: msgs}
+}
+
+// handoff is a request for a person: the request_human tool if offered.
+func (r *run) handoff(text string) action {
+	if t := r.tool(toolRequestHuman); t != nil {
+		return r.startTask(t, []taskMsg{{text: text}})
+	}
+	return action{kind: actHandoffInfo, query: text}
+}
+
+// maxReplay bounds how many earlier turns are replayed to rebuild the
+// state: a task older than that is abandoned anyway.
+const maxReplay = 8
+
+// replay rebuilds the state before the last turn by deciding each earlier
+// turn again (the engine is deterministic, so it decides as it did) and
+// reading what actually happened: the tool results, and the offers made.
+func (r *run) replay() state {
+	var st state
+	turns := r.conv.turns
+	for i := max(0, len(turns)-1-maxReplay); i < len(turns)-1; i++ {
+		t := turns[i]
+		st = r.after(r.decide(t.human, st), t)
+	}
+	return st
+}
+
+// after is the state that follows a turn decided as act.
+func (r *run) after(act action, t turn) state {
+	if len(t.calls) > 0 {
+		// What the tools said settles it: a refusal for invalid arguments
+		// leaves the task open, asking for the first bad field.
+		for i := len(t.resps) - 1; i >= 0; i-- {
+			resp := t.resps[i]
+			er, isErr := readError(resp.Content)
+			tool := r.tool(resp.Name)
+			if !isErr || er.Error != codeInvalidArguments || tool == nil {
+				break
+			}
+			field, _ := firstProblem(er, tool)
+			if field == "" {
+				break
+			}
+			return state{kind: statePending, tool: tool, msgs: act.msgs, asked: field, prior: priorArgs(t.calls, resp, er)}
+		}
+		return offerState(t, act)
+	}
+	if act.kind == actKnowledge && act.then != nil {
+		act = *act.then
+	}
+	if act.kind == actAsk && act.tool != nil {
+		return state{kind: statePending, tool: act.tool, msgs: act.msgs, asked: act.field, prior: act.prior, tries: act.tries}
+	}
+	return offerState(t, act)
+}
+
+// offerState reads an offer at the end of the engine's reply ("¿Quieres que
+// abra un ticket?"): a "sí" next opens the ticket about the question.
+func offerState(t turn, act action) state {
+	reply := strings.TrimSpace(t.reply)
+	for _, p := range []struct {
+		ph   tr
+		tool string
+	}{{phOfferBoth, toolOpenTicket}, {phOfferTicket, toolOpenTicket}, {phOfferHuman, toolRequestHuman}} {
+		for _, s := range p.ph {
+			if strings.HasSuffix(reply, s) {
+				q := act.query
+				if q == "" {
+					q = t.human
+				}
+				return state{kind: stateOffer, offerTool: p.tool, offerMsgs: []taskMsg{{text: q}}}
+			}
+		}
+	}
+	return state{}
+}
+
+// firstProblem returns the first field an invalid-arguments result names
+// that the user can fix (not an unknown field, which is the caller's bug),
+// and whether it was missing rather than wrong.
+func firstProblem(er errorResult, t *toolDef) (string, bool) {
+	for _, f := range er.Fields {
+		if f.Field == "" || f.Problem == problemUnknown {
+			continue
+		}
+		top, _, _ := strings.Cut(f.Field, ".")
+		if _, ok := t.schema.field(top); !ok && len(t.schema.fields) > 0 {
+			continue
+		}
+		return top, f.Problem == problemMissing
+	}
+	return "", false
+}
+
+// priorArgs are the arguments of the call a result answers, without the
+// fields the result reports as wrong.
+func priorArgs(calls []llms.ToolCall, resp llms.ToolCallResponse, er errorResult) map[string]any {
+	var args string
+	for i := len(calls) - 1; i >= 0; i-- {
+		c := calls[i]
+		if c.FunctionCall != nil && (c.ID == resp.ToolCallID || resp.ToolCallID == "") {
+			args = c.FunctionCall.Arguments
+			break
+		}
+	}
+	prior := map[string]any{}
+	if args != "" {
+		_ = unmarshalArgs(args, &prior) // unreadable arguments: start over
+	}
+	for _, f := range er.Fields {
+		top, _, _ := strings.Cut(f.Field, ".")
+		delete(prior, top)
+	}
+	return prior
+}

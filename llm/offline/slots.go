@@ -1,0 +1,1052 @@
+package offline
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// taskMsg is one human message of a task.
+type taskMsg struct {
+	text string
+	// answers is the field the engine had just asked for when the user
+	// wrote it ("" for the request itself): a bare "Ana" answers "name".
+	answers string
+}
+
+// slotTask is what filling one tool's arguments reads.
+type slotTask struct {
+	tool *toolDef
+	// msgs are the task's human messages, oldest first: the request and
+	// every answer since.
+	msgs []taskMsg
+	// prior are the arguments of an earlier call of the tool in this task
+	// (one the tool refused as invalid), without the fields it rejected.
+	prior map[string]any
+}
+
+// fillResult is the arguments found and what is still missing.
+type fillResult struct {
+	args map[string]any
+	// missing are the required fields without a value, in schema order.
+	missing []string
+	// caught reports whether the last message answered the field it was
+	// asked for.
+	caught bool
+	// badAsked is set when the last message tried to answer the field it
+	// was asked for but the value was not usable (an email without a domain).
+	badAsked bool
+}
+
+// fill finds the tool's arguments in the task's texts. Later texts win over
+// earlier ones (a user correcting their email), free text accumulates.
+// Only what was written (or what the turn context says of the caller) is
+// used: nothing is made up.
+func (r *run) fill(t slotTask) fillResult {
+	res := fillResult{args: map[string]any{}}
+	for k, v := range t.prior {
+		res.args[k] = v
+	}
+	sch := t.tool.schema
+	var texts []textSlots
+	for i, msg := range t.msgs {
+		last := i == len(t.msgs)-1
+		ts := r.extract(t.tool, msg.text)
+		if f, ok := sch.field(msg.answers); ok {
+			if _, got := ts.values[f.name]; !got {
+				if v, ok, bad := r.lenient(t.tool, f, msg.text); ok {
+					ts.values[f.name] = v
+				} else if bad && last {
+					res.badAsked = true
+				}
+			}
+			if last {
+				_, res.caught = ts.values[f.name]
+			}
+			// An answer to another question ("ana@x.com", "contenido del
+			// curso") is not what the request is about.
+			ts.content = f.kind == kindText
+		}
+		texts = append(texts, ts)
+	}
+	for _, ts := range texts {
+		for k, v := range ts.values {
+			res.args[k] = v
+		}
+	}
+	// Free text: the subject from the first message that has content, the
+	// description from all of them.
+	var content []string
+	for _, ts := range texts {
+		if ts.content {
+			content = append(content, ts.stripped)
+		}
+	}
+	for _, f := range sch.fields {
+		if f.kind != kindText {
+			continue
+		}
+		if _, set := res.args[f.name]; set || len(content) == 0 {
+			continue
+		}
+		switch {
+		case nameHas(f.name, "subject", "title", "asunto", "summary"):
+			res.args[f.name] = subjectOf(content[0])
+		case nameHas(f.name, "query", "question"):
+			res.args[f.name] = content[len(content)-1]
+		default:
+			res.args[f.name] = strings.Join(content, " ")
+		}
+	}
+	// What the turn context knows of the caller fills the caller's own
+	// name, email and phone when the messages did not give them.
+	for _, f := range sch.fields {
+		if _, set := res.args[f.name]; set || !callerField(f) {
+			continue
+		}
+		switch f.kind {
+		case kindEmail:
+			if r.conv.tc.Email != "" {
+				res.args[f.name] = r.conv.tc.Email
+			}
+		case kindPersonName:
+			if r.conv.tc.Name != "" {
+				res.args[f.name] = r.conv.tc.Name
+			}
+		case kindPhone:
+			if r.conv.tc.Phone != "" {
+				res.args[f.name] = r.conv.tc.Phone
+			}
+		}
+	}
+	for _, f := range sch.fields {
+		if _, set := res.args[f.name]; !set && f.required {
+			res.missing = append(res.missing, f.name)
+		}
+	}
+	return res
+}
+
+// callerField reports whether f asks for the caller's own details rather
+// than someone else's (a client's email on a document).
+func callerField(f field) bool {
+	d := fold(f.description)
+	for _, w := range []string{"client", "cliente", "customer", "recipient", "destinatario", "other", "otra persona", "third"} {
+		if strings.Contains(d, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// textSlots are the values found in one text.
+type textSlots struct {
+	values   map[string]any
+	content  bool   // it says something beyond the request itself
+	stripped string // the text without a leading greeting
+}
+
+// extract finds every field's value in one text, strictly: a value counts
+// only when the text says what it is ("50 empleados", "presupuesto 5k"),
+// or when its form leaves no doubt (an email).
+func (r *run) extract(tool *toolDef, text string) textSlots {
+	ts := textSlots{values: map[string]any{}, stripped: stripGreeting(text)}
+	m := findMentions(text, r.now)
+	toks := tokenize(m.masked)
+	ws := analyzeTokens(toks)
+	used := make([]bool, len(toks)) // tokens taken by a name or company
+	sch := tool.schema
+
+	emails, phones := 0, 0
+	for _, f := range sch.fields {
+		switch f.kind {
+		case kindEmail:
+			if emails < len(m.emails) {
+				ts.values[f.name] = m.emails[emails].value
+				emails++
+			}
+		case kindPhone:
+			if phones < len(m.phones) {
+				ts.values[f.name] = m.phones[phones].value
+				phones++
+			}
+		case kindEnum:
+			if v, ok := matchEnum(f.enum, ws, false); ok {
+				ts.values[f.name] = v
+			}
+		case kindEnumList:
+			if vs := matchEnumList(f.itemEnum, ws); len(vs) > 0 {
+				ts.values[f.name] = vs
+			}
+		case kindCourse:
+			if slug, ok := r.matchCourse(text, false); ok {
+				ts.values[f.name] = slug
+			}
+		case kindPersonName:
+			if v, span, ok := extractName(m.masked, toks, false); ok {
+				ts.values[f.name] = v
+				markUsed(used, span)
+			}
+		case kindCountry:
+			if v, ok := extractCountry(toks); ok {
+				ts.values[f.name] = v
+			}
+		case kindIndustry:
+			if v, ok := extractIndustry(m.masked); ok {
+				ts.values[f.name] = v
+			}
+		case kindTimeline:
+			if v, ok := extractTimeline(m.masked); ok {
+				ts.values[f.name] = v
+			}
+		case kindTopic:
+			if v, ok := topicOf(tool, toks, ws); ok {
+				ts.values[f.name] = v
+			}
+		case kindObject:
+			if v := keyValues(text); len(v) > 0 {
+				ts.values[f.name] = v
+			}
+		}
+	}
+	for _, f := range sch.fields {
+		if f.kind == kindCompany {
+			if v, span, ok := extractCompany(m.masked, toks, used); ok {
+				ts.values[f.name] = v
+				markUsed(used, span)
+			}
+		}
+	}
+	// Dates go to date fields in order; a lone date after "hasta"/"until"
+	// goes to the field that ends a range.
+	var dateFields []field
+	for _, f := range sch.fields {
+		if f.kind == kindDate {
+			dateFields = append(dateFields, f)
+		}
+	}
+	if len(m.dates) == 1 && len(dateFields) > 1 && isEndWord(m.dates[0].before) {
+		for _, f := range dateFields {
+			if nameHas(f.name, "to", "until", "end", "hasta", "fin") {
+				ts.values[f.name] = formatDate(f, m.dates[0])
+			}
+		}
+	} else {
+		for i, f := range dateFields {
+			if i < len(m.dates) {
+				ts.values[f.name] = formatDate(f, m.dates[i])
+			}
+		}
+	}
+	for name, v := range assignNumbers(sch.fields, m.numbers) {
+		ts.values[name] = v
+	}
+	// Explicit "field: value" pairs, for fields no extractor knows.
+	for _, f := range sch.fields {
+		if _, set := ts.values[f.name]; set || (f.kind != kindOther && f.kind != kindRef) {
+			continue
+		}
+		if v, ok := labelledValue(text, f); ok {
+			ts.values[f.name] = v
+		}
+	}
+	ts.content = hasContent(tool, toks, ws, used)
+	return ts
+}
+
+func markUsed(used []bool, span [2]int) {
+	for i := span[0]; i < span[1] && i < len(used); i++ {
+		used[i] = true
+	}
+}
+
+func isEndWord(w string) bool {
+	switch w {
+	case "hasta", "until", "till", "to", "al", "ate", "through":
+		return true
+	}
+	return false
+}
+
+func formatDate(f field, d dateMention) string {
+	if f.format == "date-time" {
+		return d.date.Format("2006-01-02T15:04:05Z07:00")
+	}
+	return d.date.Format("2006-01-02")
+}
+
+// lenient reads the answer to a question the engine asked: the whole reply
+// is about that field, so a bare "Ana", "Acme" or "50" is the value. bad
+// reports a reply that tried but failed (no valid email in it).
+func (r *run) lenient(tool *toolDef, f field, text string) (v any, ok, bad bool) {
+	m := findMentions(text, r.now)
+	toks := tokenize(m.masked)
+	ws := analyzeTokens(toks)
+	reply := strings.TrimSpace(stripGreeting(text))
+	switch f.kind {
+	case kindEmail:
+		return nil, false, strings.Contains(text, "@") || len(toks) <= 3
+	case kindPhone:
+		return nil, false, true
+	case kindEnum:
+		if v, ok := matchEnum(f.enum, ws, true); ok {
+			return v, true, false
+		}
+		return nil, false, true
+	case kindEnumList:
+		if vs := matchEnumListLoose(f.itemEnum, ws); len(vs) > 0 {
+			return vs, true, false
+		}
+		return nil, false, true
+	case kindCourse:
+		if slug, ok := r.matchCourse(text, true); ok {
+			return slug, true, false
+		}
+		if len(r.courses()) == 0 && reply != "" && !strings.Contains(reply, " ") {
+			return reply, true, false // no catalogue to check against: a slug as written
+		}
+		return nil, false, true
+	case kindPersonName:
+		if v, _, ok := extractName(m.masked, toks, true); ok {
+			return v, true, false
+		}
+		return nil, false, true
+	case kindCompany:
+		if v, ok := bareValue(reply, []string{"se llama", "es", "la empresa es", "mi empresa es", "my company is", "it's", "its", "it is", "we are", "somos", "chama", "e"}); ok {
+			return v, true, false
+		}
+	case kindInteger, kindNumber, kindRef:
+		for _, n := range m.numbers {
+			if f.kind == kindInteger && n.value != math.Trunc(n.value) {
+				continue
+			}
+			return numberValue(f, n), true, false
+		}
+		if f.kind == kindRef {
+			if c := reCode.FindString(text); c != "" {
+				return c, true, false
+			}
+		}
+		for _, t := range toks {
+			if v, ok := numberWords[t.fold]; ok && f.kind != kindRef {
+				return numberValue(f, numMention{value: v, raw: t.raw}), true, false
+			}
+		}
+		return nil, false, true
+	case kindDate:
+		if len(m.dates) > 0 {
+			return formatDate(f, m.dates[0]), true, false
+		}
+		return nil, false, true
+	case kindBool:
+		switch {
+		case isAffirmation(toks):
+			return true, true, false
+		case isDenial(toks):
+			return false, true, false
+		}
+		return nil, false, true
+	case kindObject:
+		if kv := keyValues(text); len(kv) > 0 {
+			return kv, true, false
+		}
+		return nil, false, true
+	case kindText:
+		if reply != "" {
+			if nameHas(f.name, "subject", "title", "asunto", "summary") {
+				return subjectOf(reply), true, false
+			}
+			return reply, true, false
+		}
+	case kindCountry:
+		if v, ok := extractCountry(toks); ok {
+			return v, true, false
+		}
+		if v, ok := bareValue(reply, []string{"desde", "de", "from", "en", "in", "soy de", "i'm from", "estoy en", "sou de"}); ok {
+			return v, true, false
+		}
+	case kindIndustry, kindTimeline, kindTopic, kindOther:
+		if reply != "" {
+			return strings.TrimRight(reply, ".!?¿¡ "), true, false
+		}
+	}
+	return nil, false, false
+}
+
+// bareValue strips a leading phrase ("se llama", "it's") from a short reply
+// and returns the rest, if the reply is short enough to be just a value.
+func bareValue(reply string, prefixes []string) (string, bool) {
+	s := strings.TrimSpace(strings.TrimRight(reply, ".!?¿¡ "))
+	low := fold(s)
+	for _, p := range prefixes {
+		if strings.HasPrefix(low, p+" ") {
+			// The prefix is ASCII, so its folded length is its length in s
+			// unless s has accents before it; cut by words instead.
+			n := len(strings.Fields(p))
+			fields := strings.Fields(s)
+			if len(fields) > n {
+				s = strings.Join(fields[n:], " ")
+				low = fold(s)
+			}
+			break
+		}
+	}
+	if s == "" || wordCount(s) > 6 {
+		return "", false
+	}
+	return s, true
+}
+
+// numberValue converts a number to the field's JSON type.
+func numberValue(f field, n numMention) any {
+	switch {
+	case f.kind == kindRef || (f.typ == "string"):
+		if n.value == math.Trunc(n.value) {
+			return strconv.FormatFloat(n.value, 'f', -1, 64)
+		}
+		return strings.TrimPrefix(n.raw, "#")
+	case f.typ == "integer":
+		return int64(math.Round(n.value))
+	}
+	return n.value
+}
+
+// assignNumbers gives each numeric field the number that the words around
+// it point to ("50 empleados" → company_size, "5k USD" → budget, "ticket
+// 4521" → number). A number whose context names no field goes to the only
+// numeric field there is, if it fits its type.
+func assignNumbers(fields []field, nums []numMention) map[string]any {
+	out := map[string]any{}
+	var numeric []field
+	for _, f := range fields {
+		if f.kind == kindInteger || f.kind == kindNumber || f.kind == kindRef {
+			numeric = append(numeric, f)
+		}
+	}
+	if len(numeric) == 0 || len(nums) == 0 {
+		return out
+	}
+	type pair struct {
+		f     int
+		n     int
+		score float64
+	}
+	var pairs []pair
+	for fi, f := range numeric {
+		fctx := analyze(strings.ReplaceAll(f.name, "_", " ") + " " + f.description)
+		money := moneyField(f)
+		for ni, n := range nums {
+			s := 0.0
+			for _, w := range n.ctx {
+				if w.stop {
+					continue
+				}
+				for _, fw := range fctx {
+					if !fw.stop && w.matches(fw) >= 0.8 {
+						s = 1
+					}
+				}
+			}
+			switch {
+			case n.money && money:
+				s += 0.8
+			case n.money && f.kind == kindInteger:
+				s -= 1
+			case n.money:
+				s += 0.1
+			}
+			if n.hash && (f.kind == kindRef || nameHas(f.name, "number", "id", "numero")) {
+				s += 0.8
+			}
+			if f.kind == kindInteger && n.value != math.Trunc(n.value) {
+				s -= 2
+			}
+			if n.value < 0 || (f.kind == kindInteger && n.value > 1e12) {
+				s -= 2
+			}
+			pairs = append(pairs, pair{fi, ni, s})
+		}
+	}
+	slices.SortStableFunc(pairs, func(a, b pair) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return 0
+	})
+	fieldDone := make([]bool, len(numeric))
+	numDone := make([]bool, len(nums))
+	for _, p := range pairs {
+		if p.score < 0.8 || fieldDone[p.f] || numDone[p.n] {
+			continue
+		}
+		out[numeric[p.f].name] = numberValue(numeric[p.f], nums[p.n])
+		fieldDone[p.f], numDone[p.n] = true, true
+	}
+	// One numeric field and one number left with nothing against it.
+	if len(numeric) == 1 && len(nums) == 1 && !fieldDone[0] {
+		for _, p := range pairs {
+			if p.score >= 0 {
+				out[numeric[0].name] = numberValue(numeric[0], nums[0])
+			}
+		}
+	}
+	return out
+}
+
+// moneyField reports whether a number field holds an amount of money.
+func moneyField(f field) bool {
+	if f.kind != kindNumber {
+		return false
+	}
+	d := fold(f.name + " " + f.description)
+	for _, w := range []string{"budget", "price", "amount", "cost", "usd", "dollar", "presupuesto", "precio", "monto", "importe", "eur", "revenue", "fee"} {
+		if strings.Contains(d, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchEnum finds the enum value the words name: the value itself ("mrr",
+// "pdf"), its words through the concept table ("factura" → billing, "mes
+// pasado" → last_month), or its label in any language. loose (an answer to
+// the question that listed the values) accepts weaker matches and "other".
+func matchEnum(values []string, ws []word, loose bool) (string, bool) {
+	scores := enumScores(values, ws)
+	best, second := -1, -1
+	for i, s := range scores {
+		if !loose && values[i] == "other" {
+			continue // "otro" is a common word ("otro curso"), not a category
+		}
+		if best < 0 || s > scores[best] {
+			best, second = i, best
+		} else if second < 0 || s > scores[second] {
+			second = i
+		}
+	}
+	if best < 0 {
+		return "", false
+	}
+	min := 0.6
+	if loose {
+		min = 0.45
+	}
+	if scores[best] < min || (second >= 0 && scores[second] >= scores[best]-0.005) {
+		return "", false
+	}
+	return values[best], true
+}
+
+// matchEnumList finds every value the words name fully, for an array of
+// enum values (metrics: "mrr y churn").
+func matchEnumList(values []string, ws []word) []string {
+	var out []string
+	for i, s := range enumScores(values, ws) {
+		if s >= 0.99 && values[i] != "other" {
+			out = append(out, values[i])
+		}
+	}
+	return out
+}
+
+func matchEnumListLoose(values []string, ws []word) []string {
+	if out := matchEnumList(values, ws); len(out) > 0 {
+		return out
+	}
+	if v, ok := matchEnum(values, ws, true); ok {
+		return []string{v}
+	}
+	return nil
+}
+
+// genericConcepts modify an enum value's meaning without carrying it
+// ("this" of this_month): they weigh half.
+var genericConcepts = map[string]bool{"this": true, "last": true, "next": true, "new": true, "rate": true}
+
+func enumScores(values []string, ws []word) []float64 {
+	scores := make([]float64, len(values))
+	for i, v := range values {
+		fv := fold(v)
+		// The value written as is ("mrr", "pdf", "course_content").
+		// Two-letter codes ("es", "en") are common words: only their
+		// labels count.
+		if utf8.RuneCountInString(fv) > 2 {
+			for _, w := range ws {
+				if w.fold == fv || w.fold == strings.ReplaceAll(fv, "_", "") {
+					scores[i] = 1.1
+				}
+			}
+		}
+		if scores[i] > 0 {
+			continue
+		}
+		phrases := []string{strings.NewReplacer("_", " ", "-", " ").Replace(v)}
+		if t, ok := labels[v]; ok {
+			phrases = append(phrases, t[0], t[1], t[2])
+		}
+		var hits map[string]bool
+		for _, p := range phrases {
+			pw := analyze(p)
+			if c := coverage(pw, ws); c > 0 {
+				scores[i] = max(scores[i], c)
+				// Ties break towards the value more words point to
+				// ("entrar" and "contraseña" say access; "error" technical).
+				for _, w := range ws {
+					if !w.stop && bestMatch(w, pw) >= 0.8 {
+						if hits == nil {
+							hits = map[string]bool{}
+						}
+						hits[w.fold] = true
+					}
+				}
+			}
+		}
+		scores[i] += 0.01 * float64(len(hits))
+	}
+	return scores
+}
+
+// coverage is how much of the phrase's meaning the words contain, each
+// phrase word weighing 1 (0.5 for a generic modifier), 0 when none of its
+// core words is there.
+func coverage(phrase, ws []word) float64 {
+	var got, total float64
+	core := false
+	for _, p := range phrase {
+		if p.stop {
+			continue
+		}
+		weight := 1.0
+		if genericConcepts[p.concept] {
+			weight = 0.5
+		}
+		total += weight
+		best := 0.0
+		for _, w := range ws {
+			best = max(best, p.matches(w))
+		}
+		got += weight * best
+		if best >= 0.8 && weight == 1 {
+			core = true
+		}
+	}
+	if total == 0 || !core {
+		return 0
+	}
+	return got / total
+}
+
+// nameTriggers introduce a person's name. Strict ones ("soy", "I'm") also
+// introduce other things ("soy de Chile", "I'm interested"), so the name
+// after them must be capitalised.
+var nameTriggers = []struct {
+	words  []string
+	strict bool
+}{
+	{[]string{"me", "llamo"}, false},
+	{[]string{"mi", "nombre", "es"}, false},
+	{[]string{"my", "name", "is"}, false},
+	{[]string{"my", "name's"}, false},
+	{[]string{"me", "chamo"}, false},
+	{[]string{"meu", "nome", "e"}, false},
+	{[]string{"name"}, false},
+	{[]string{"nombre"}, false},
+	{[]string{"soy"}, true},
+	{[]string{"sou"}, true},
+	{[]string{"i", "am"}, true},
+	{[]string{"i'm"}, true},
+	{[]string{"im"}, true},
+	{[]string{"this", "is"}, true},
+	{[]string{"aqui"}, true},
+	{[]string{"habla"}, true},
+}
+
+// notNames are words that follow "soy" or "I'm" without being a name.
+var notNames = map[string]bool{
+	"estudiante": true, "alumno": true, "alumna": true, "gerente": true, "director": true, "directora": true,
+	"profesor": true, "profesora": true, "dueno": true, "duena": true, "fundador": true, "fundadora": true,
+	"ceo": true, "cto": true, "cmo": true, "founder": true, "owner": true, "manager": true, "student": true,
+	"interesado": true, "interesada": true, "looking": true, "trying": true, "nuevo": true, "nueva": true,
+	"new": true, "not": true, "very": true, "still": true, "just": true, "here": true, "aca": true, "aqui": true,
+	"responsable": true, "encargado": true, "encargada": true, "jefe": true, "jefa": true, "head": true,
+	"from": true, "de": true, "del": true, "da": true, "do": true, "at": true, "en": true, "y": true, "and": true, "e": true,
+	"sorry": true, "fine": true, "good": true, "bien": true, "mal": true, "ok": true, "sure": true, "happy": true,
+	"going": true, "having": true, "writing": true, "escribiendo": true, "buscando": true, "desde": true,
+	"the": true, "el": true, "la": true, "un": true, "una": true, "a": true, "an": true, "um": true, "uma": true,
+}
+
+// extractName finds a person's name introduced by "me llamo", "soy",
+// "I'm"... loose (an answer to "what's your name?") also takes a short
+// reply that is only a name. It returns the name and its token span.
+func extractName(text string, toks []token, loose bool) (string, [2]int, bool) {
+	for i := range toks {
+		for _, tr := range nameTriggers {
+			if i+len(tr.words) > len(toks) {
+				continue
+			}
+			match := true
+			for j, w := range tr.words {
+				if toks[i+j].fold != w {
+					match = false
+					break
+				}
+			}
+			if !match {
+				continue
+			}
+			strict := tr.strict && !loose
+			if name, end, ok := nameAt(text, toks, i+len(tr.words), strict); ok {
+				return name, [2]int{i + len(tr.words), end}, true
+			}
+		}
+	}
+	if loose && len(toks) >= 1 && len(toks) <= 4 {
+		if name, end, ok := nameAt(text, toks, 0, false); ok && end == len(toks) {
+			return name, [2]int{0, end}, true
+		}
+	}
+	return "", [2]int{}, false
+}
+
+// nameAt reads up to four name words from toks[i]. With strict, the first
+// must be capitalised.
+func nameAt(text string, toks []token, i int, strict bool) (string, int, bool) {
+	var parts []string
+	j := i
+	for ; j < len(toks) && len(parts) < 4; j++ {
+		t := toks[j]
+		if j > i && strings.TrimSpace(text[toks[j-1].end:t.start]) != "" {
+			break // punctuation between words ends the name
+		}
+		if !isNameWord(t) {
+			break
+		}
+		first, _ := utf8.DecodeRuneInString(t.raw)
+		if strict && !unicode.IsUpper(first) {
+			break
+		}
+		if j > i && !unicode.IsUpper(first) && strings.ToLower(text) != text {
+			break // "Ana López quiero…": a lowercase word after a capitalised name is not part of it
+		}
+		parts = append(parts, t.raw)
+	}
+	if len(parts) == 0 {
+		return "", 0, false
+	}
+	return titleCase(strings.Join(parts, " ")), i + len(parts), true
+}
+
+func isNameWord(t token) bool {
+	if notNames[t.fold] || isStopWord(t.fold) || isDigits(t.fold) {
+		return false
+	}
+	for _, r := range t.raw {
+		if !unicode.IsLetter(r) && r != '\'' && r != '-' {
+			return false
+		}
+	}
+	es, en := stems(t.fold)
+	if concepts.of(t.fold, es, en) != "" {
+		return false
+	}
+	if _, month := monthNames[t.fold]; month {
+		return false
+	}
+	_, country := countryNames[t.fold]
+	return !country
+}
+
+// companyTriggers precede a company's name. Those marked named ("se
+// llama", "called") may be followed by a lowercase name; the others need a
+// capitalised one, because "trabajo en marketing" names no company.
+var companyTriggers = []struct {
+	words []string
+	named bool
+}{
+	{[]string{"se", "llama"}, true},
+	{[]string{"llamada"}, true},
+	{[]string{"called"}, true},
+	{[]string{"named"}, true},
+	{[]string{"chamada"}, true},
+	{[]string{"empresa", "es"}, false},
+	{[]string{"company", "is"}, false},
+	{[]string{"trabajo", "en"}, false},
+	{[]string{"trabajo", "para"}, false},
+	{[]string{"trabajamos", "en"}, false},
+	{[]string{"work", "at"}, false},
+	{[]string{"work", "for"}, false},
+	{[]string{"working", "at"}, false},
+	{[]string{"trabalho", "na"}, false},
+	{[]string{"trabalho", "no"}, false},
+	{[]string{"trabalho", "em"}, false},
+	{[]string{"empresa"}, false},
+	{[]string{"company"}, false},
+	{[]string{"agencia"}, false},
+	{[]string{"agency"}, false},
+	{[]string{"startup"}, false},
+	{[]string{"de"}, false},
+	{[]string{"from"}, false},
+	{[]string{"at"}, false},
+	{[]string{"da"}, false},
+	{[]string{"do"}, false},
+}
+
+// extractCompany finds a company's name: "trabajo en Acme", "mi empresa se
+// llama acme", or the "de Acme" after a name the user gave ("soy Ana de
+// Acme"). used marks tokens already taken (the person's name), which a
+// bare "de"/"from" must follow.
+func extractCompany(text string, toks []token, used []bool) (string, [2]int, bool) {
+	for i := range toks {
+		for _, tr := range companyTriggers {
+			n := len(tr.words)
+			if i+n > len(toks) {
+				continue
+			}
+			match := true
+			for j, w := range tr.words {
+				if toks[i+j].fold != w {
+					match = false
+					break
+				}
+			}
+			if !match {
+				continue
+			}
+			// A bare preposition counts only right after the person's name.
+			if n == 1 && (tr.words[0] == "de" || tr.words[0] == "from" || tr.words[0] == "at" || tr.words[0] == "da" || tr.words[0] == "do") {
+				if i == 0 || !used[i-1] {
+					continue
+				}
+			}
+			start := i + n
+			var parts []string
+			j := start
+			for ; j < len(toks) && len(parts) < 4; j++ {
+				t := toks[j]
+				if j > start && strings.TrimSpace(text[toks[j-1].end:t.start]) != "" && strings.TrimSpace(text[toks[j-1].end:t.start]) != "&" {
+					break
+				}
+				first, _ := utf8.DecodeRuneInString(t.raw)
+				capital := unicode.IsUpper(first) || unicode.IsDigit(first)
+				if !capital && !(tr.named && len(parts) == 0 && !isStopWord(t.fold)) {
+					break
+				}
+				if _, country := countryNames[t.fold]; country && len(parts) == 0 {
+					break
+				}
+				if len(parts) == 0 && (isStopWord(t.fold) || notNames[t.fold]) {
+					break
+				}
+				parts = append(parts, t.raw)
+			}
+			if len(parts) > 0 {
+				return strings.Join(parts, " "), [2]int{start, start + len(parts)}, true
+			}
+		}
+	}
+	return "", [2]int{}, false
+}
+
+// countryNames are folded country names (es, en, pt) of the markets the
+// assistant serves and their neighbours. Read-only.
+var countryNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range strings.Split(`mexico,espana,spain,argentina,colombia,chile,peru,uruguay,paraguay,bolivia,ecuador,venezuela,guatemala,honduras,el salvador,nicaragua,costa rica,panama,cuba,republica dominicana,dominican republic,puerto rico,brasil,brazil,portugal,estados unidos,eeuu,usa,united states,canada,francia,france,alemania,germany,italia,italy,reino unido,united kingdom,uk,inglaterra,england,andorra,mexique`, ",") {
+		m[c] = true
+	}
+	return m
+}()
+
+// extractCountry finds a country name, one or two words.
+func extractCountry(toks []token) (string, bool) {
+	for i, t := range toks {
+		if i+1 < len(toks) && countryNames[t.fold+" "+toks[i+1].fold] {
+			return titleCase(t.raw + " " + toks[i+1].raw), true
+		}
+		if countryNames[t.fold] {
+			if t.fold == "usa" || t.fold == "eeuu" || t.fold == "uk" {
+				return strings.ToUpper(t.raw), true
+			}
+			return titleCase(t.raw), true
+		}
+	}
+	return "", false
+}
+
+var (
+	reIndustry = regexp.MustCompile(`(?i)\b(?:sector|industria|rubro|industry|setor|ramo)\s+(?:de(?:l)?\s+|of\s+|do\s+|da\s+|:\s*)?(?:la\s+|el\s+|los\s+|las\s+|the\s+|a\s+|o\s+)?(\p{L}+(?:\s+\p{L}+)?)`)
+	reBusiness = regexp.MustCompile(`(?i)\b(?:somos|we\s+are|we're|we\s+run)\s+(?:una|un|a|an|uma|um)\s+((?:agencia|agency|ag[eê]ncia|tienda|store|shop|ecommerce|e-commerce|escuela|school|escola|universidad|university|cl[ií]nica|clinic|hospital|banco|bank|consultora|consultor[ií]a|consultancy|consulting\s+firm|startup|fintech|inmobiliaria|real\s+estate\s+agency|restaurante|restaurant|hotel|f[aá]brica|factory|despacho|law\s+firm|ong|ngo|empresa|company|pyme)(?:\s+(?:de|of|do|da)\s+\p{L}+)?)`)
+)
+
+// extractIndustry finds a business sector: "sector salud", "somos una
+// agencia de marketing".
+func extractIndustry(text string) (string, bool) {
+	if g := reIndustry.FindStringSubmatch(text); g != nil {
+		v := strings.TrimSpace(g[1])
+		words := strings.Fields(v)
+		for len(words) > 1 && isStopWord(fold(words[len(words)-1])) {
+			words = words[:len(words)-1]
+		}
+		if len(words) > 0 && !isStopWord(fold(words[0])) {
+			return strings.Join(words, " "), true
+		}
+	}
+	if g := reBusiness.FindStringSubmatch(text); g != nil {
+		v := g[1]
+		// "una empresa de logística" is in logistics, not "empresa".
+		for _, generic := range []string{"empresa ", "company ", "pyme "} {
+			if rest, ok := strings.CutPrefix(strings.ToLower(v), generic); ok {
+				f := strings.Fields(rest)
+				if len(f) == 2 {
+					return v[len(v)-len(f[1]):], true
+				}
+				return "", false
+			}
+		}
+		return v, true
+	}
+	return "", false
+}
+
+var reTimeline = regexp.MustCompile(`(?i)\b(?:(?:en|dentro\s+de|in|within|em|en\s+los\s+pr[oó]ximos|in\s+the\s+next|nos\s+pr[oó]ximos)\s+(?:\d+|un|una|dos|tres|cuatro|cinco|seis|a|one|two|three|four|five|six|um|uma|dois|duas|tr[eê]s)\s+(?:d[ií]as|semanas|mes(?:es)?|años?|anos?|days|weeks|months?|years?|semestres?)|(?:el\s+|la\s+)?(?:este|esta|next|this|pr[oó]ximo|pr[oó]xima|siguiente)\s+(?:mes|semana|trimestre|año|ano|month|week|quarter|year|semestre)(?:\s+que\s+viene)?|asap|lo\s+antes\s+posible|cuanto\s+antes|lo\s+m[aá]s\s+pronto\s+posible|ya\s+mismo|de\s+inmediato|as\s+soon\s+as\s+possible|right\s+away|immediately|o\s+quanto\s+antes|imediatamente|(?:para|antes\s+de|by|before|até|hasta)\s+(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|january|february|march|april|may|june|july|august|september|october|november|december|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro)(?:\s+(?:de\s+)?\d{4})?)\b`)
+
+// extractTimeline finds when something should happen, in the user's words.
+func extractTimeline(text string) (string, bool) {
+	if v := reTimeline.FindString(text); v != "" {
+		return strings.TrimSpace(v), true
+	}
+	return "", false
+}
+
+// requestConcepts are what a request says about itself ("quiero abrir un
+// ticket", "necesito ayuda"): words that are not the content of the request.
+var requestConcepts = map[string]bool{
+	"want": true, "need": true, "open": true, "ticket": true, "problem": true, "support": true,
+	"talk": true, "human": true, "generate": true, "show": true, "list": true, "status": true, "interest": true,
+}
+
+// hasContent reports whether the text says something beyond the request
+// itself and the values taken from it: what a subject or a description
+// can be made of.
+func hasContent(tool *toolDef, toks []token, ws []word, used []bool) bool {
+	n := 0
+	for _, w := range ws {
+		if w.stop || requestConcepts[w.concept] || isDigits(w.fold) || isGreetingWord(w.fold) {
+			continue
+		}
+		if w.pos < len(used) && used[w.pos] {
+			continue
+		}
+		if tool.nameWords[w.fold] {
+			continue
+		}
+		if utf8.RuneCountInString(w.fold) < 3 {
+			continue
+		}
+		n++
+	}
+	return n >= 2
+}
+
+// topicOf finds a filter word in the message ("cursos de marketing" →
+// "marketing"): content words that are neither the request itself nor a
+// language.
+func topicOf(tool *toolDef, toks []token, ws []word) (string, bool) {
+	skip := map[string]bool{"course": true, "list": true, "show": true, "want": true, "need": true, "language": true,
+		"spanish": true, "english": true, "portuguese": true, "price": true, "interest": true, "free": true, "start": true}
+	var parts []string
+	for _, w := range ws {
+		if w.stop || skip[w.concept] || isDigits(w.fold) || isGreetingWord(w.fold) || tool.nameWords[w.fold] {
+			continue
+		}
+		if utf8.RuneCountInString(w.fold) < 2 || questionWords[w.fold] {
+			continue
+		}
+		parts = append(parts, toks[w.pos].raw)
+	}
+	if len(parts) == 0 || len(parts) > 3 {
+		return "", false
+	}
+	return strings.Join(parts, " "), true
+}
+
+var reKeyValue = regexp.MustCompile(`(?m)([\p{L}_][\p{L}\p{N}_ ]{0,30}?)\s*[:=]\s*([^,;\n]+)`)
+
+// keyValues reads "key: value" pairs, for free-form object fields.
+func keyValues(text string) map[string]any {
+	out := map[string]any{}
+	for _, g := range reKeyValue.FindAllStringSubmatch(text, -1) {
+		k := strings.ReplaceAll(strings.TrimSpace(fold(g[1])), " ", "_")
+		v := strings.TrimSpace(g[2])
+		if k != "" && v != "" && !strings.HasPrefix(v, "//") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+var reCode = regexp.MustCompile(`\b[A-Z]{1,5}-?\d{2,}\b`)
+
+// labelledValue reads "field: value" or "field value" written with the
+// field's own name ("template: certificado", "ticket #4521").
+func labelledValue(text string, f field) (string, bool) {
+	if f.kind == kindRef {
+		if c := reCode.FindString(text); c != "" {
+			return c, true
+		}
+	}
+	re := regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(strings.ReplaceAll(f.name, "_", " ")) + `\s*[:=]\s*([^,;\n]+)`)
+	if g := re.FindStringSubmatch(strings.ReplaceAll(text, "_", " ")); g != nil {
+		return strings.TrimSpace(g[1]), true
+	}
+	return "", false
+}
+
+var reGreeting = regexp.MustCompile(`(?i)^\s*(?:(?:hola+|holi|buenas|buen[oa]s\s+(?:d[ií]as|tardes|noches)|hi|hello|hey|good\s+(?:morning|afternoon|evening)|ol[aá]|oi|bom\s+dia|boa\s+(?:tarde|noite)|saludos|qu[eé]\s+tal)(?:\s+(?:a\s+todos|equipo|team))?[\s,!.¡:;-]*)+`)
+
+// stripGreeting removes a leading greeting ("Hola, buenas tardes! ").
+func stripGreeting(s string) string {
+	out := reGreeting.ReplaceAllString(s, "")
+	if out == "" {
+		return s
+	}
+	return strings.TrimSpace(out)
+}
+
+var reClauseBreak = regexp.MustCompile(`(?i)(?:[.!?\n]+\s*|,\s*|:\s*|\s+(?:porque|ya\s+que|pues|because|since|as|que|pois|porque)\s+)`)
+
+// subjectOf makes a ticket subject from a message: its first clause that
+// has content, capitalised and at most 80 characters.
+func subjectOf(text string) string {
+	text = strings.TrimSpace(text)
+	parts := reClauseBreak.Split(text, -1)
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		ws := analyze(p)
+		n := 0
+		for _, w := range ws {
+			if !w.stop && !requestConcepts[w.concept] && !isGreetingWord(w.fold) && utf8.RuneCountInString(w.fold) >= 3 {
+				n++
+			}
+		}
+		if n >= 1 && utf8.RuneCountInString(p) >= 8 {
+			return capitalize(clip(p, 80))
+		}
+	}
+	return capitalize(clip(text, 80))
+}
+
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
+}
