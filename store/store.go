@@ -290,6 +290,27 @@ type Knowledge interface {
 	SearchText(ctx context.Context, q TextQuery) ([]Hit, error)
 }
 
+// Usage is what answering one turn cost, in tokens as the model's provider
+// reported them, recorded for the budgets of a contact and for reports.
+type Usage struct {
+	ContactID        string    `json:"contact_id"`
+	ConversationID   string    `json:"conversation_id"`
+	PromptTokens     int64     `json:"prompt_tokens"`
+	CompletionTokens int64     `json:"completion_tokens"`
+	At               time.Time `json:"at"` // when it was spent; zero means now
+}
+
+// Usages records token usage.
+type Usages interface {
+	// RecordUsage stores u. ErrInvalid if ContactID is empty or a count is
+	// negative. The contact and conversation are not checked: usage may be
+	// recorded for a contact that is later deleted.
+	RecordUsage(ctx context.Context, u Usage) error
+	// UsageSince returns the tokens (prompt + completion) recorded for the
+	// contact at or after since; 0 when there are none.
+	UsageSince(ctx context.Context, contactID string, since time.Time) (int64, error)
+}
+
 // Store is everything Faro persists. Implementations are safe for
 // concurrent use.
 type Store interface {
@@ -297,6 +318,7 @@ type Store interface {
 	Conversations
 	Messages
 	Knowledge
+	Usages
 	// Ping answers nil when the database answers within ctx.
 	Ping(ctx context.Context) error
 	// Close releases the database.

@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Knowledge", func(t *testing.T) { exerciseKnowledge(t, open) })
 	t.Run("SearchVector", func(t *testing.T) { exerciseSearchVector(t, open) })
 	t.Run("SearchText", func(t *testing.T) { exerciseSearchText(t, open) })
+	t.Run("Usage", func(t *testing.T) { exerciseUsage(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { exerciseLifecycle(t, open) })
 }
 
