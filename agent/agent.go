@@ -23,9 +23,10 @@ type Store interface {
 	ConversationByExternalID(ctx context.Context, channel, externalID string) (store.Conversation, error)
 	CreateConversation(ctx context.Context, c store.Conversation) (store.Conversation, error)
 	UpdateConversation(ctx context.Context, c store.Conversation) (store.Conversation, error)
-	ListConversations(ctx context.Context, contactID string, offset, limit int) ([]store.Conversation, error)
 	AppendMessage(ctx context.Context, m store.Message) (store.Message, bool, error)
 	Messages(ctx context.Context, conversationID string, q store.MessageQuery) ([]store.Message, error)
+	RecordUsage(ctx context.Context, u store.Usage) error
+	UsageSince(ctx context.Context, contactID string, since time.Time) (int64, error)
 }
 
 // Searcher finds knowledge passages for a message. *knowledge.Base

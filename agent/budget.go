@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -44,36 +45,28 @@ func startOfDay(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// maxUsageConversations bounds the conversations read to count a contact's
-// day. A person has few conversations a day; past this many, the oldest
-// are not counted.
-const maxUsageConversations = 100
-
-// contactTokensSince sums the tokens of the replies to the contact's
-// conversations since since, from the replies' Meta.
+// contactTokensSince returns the tokens recorded for the turn's contact
+// since since.
 func (a *Agent) contactTokensSince(t *turn, since time.Time) (int64, error) {
-	ctx := t.turnCtx
-	convs, err := a.store.ListConversations(ctx, t.contact.ID, 0, maxUsageConversations)
+	n, err := a.store.UsageSince(t.turnCtx, t.contact.ID, since)
 	if err != nil {
 		return 0, fmt.Errorf("count the contact's tokens: %w", err)
 	}
-	var total int64
-	for _, c := range convs {
-		if c.UpdatedAt.Before(since) {
-			break // most recently updated first: nothing later was written to today
-		}
-		ms, err := a.store.Messages(ctx, c.ID, store.MessageQuery{})
-		if err != nil {
-			return 0, fmt.Errorf("count the contact's tokens: %w", err)
-		}
-		for _, m := range ms {
-			if m.CreatedAt.Before(since) {
-				continue
-			}
-			if meta, ok := decodeReplyMeta(m); ok {
-				total += meta.Usage.Total()
-			}
-		}
+	return n, nil
+}
+
+// recordUsage records what the turn spent, for the contact's daily budget.
+// A failure is logged, not returned: the reply is already stored, and a
+// budget counted a little short is better than an answer lost.
+func (t *turn) recordUsage(ctx context.Context) {
+	if t.usage.Total() == 0 {
+		return // the offline engine: nothing spent
 	}
-	return total, nil
+	err := t.a.store.RecordUsage(ctx, store.Usage{
+		ContactID: t.contact.ID, ConversationID: t.g.convID,
+		PromptTokens: int64(t.usage.PromptTokens), CompletionTokens: int64(t.usage.CompletionTokens),
+	})
+	if err != nil {
+		t.a.log.Error("token usage not recorded", "conversation_id", t.g.convID, "tokens", t.usage.Total(), "err", err)
+	}
 }

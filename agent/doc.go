@@ -96,10 +96,12 @@
 // # Cost
 //
 // Each turn's tokens, as the provider reports them (llm.Usage), are
-// stored in its reply's Meta, with the conversation's running total.
-// Budgets.TokensPerConversation caps that total; TokensPerContactPerDay
-// caps a contact's tokens since midnight UTC over all their
-// conversations. Budgets are checked before every model call, so a turn
+// stored in its reply's Meta, with the conversation's running total, and
+// recorded for the contact (store.Usages). Budgets.TokensPerConversation
+// caps the conversation's total; TokensPerContactPerDay caps a contact's
+// tokens since midnight UTC over all their conversations. Tokens of a
+// preparation discarded for a newer message, or of a turn that failed,
+// count too. Budgets are checked before every model call, so a turn
 // can end part-way with the budget reply; the turn that crosses a budget
 // is the last to spend.
 //

@@ -605,6 +605,7 @@ func (t *turn) commit(text string, outcome Outcome) genResult {
 	if err != nil {
 		return t.fail(fmt.Errorf("persist reply: %w", err))
 	}
+	t.recordUsage(ctx)
 	return genResult{reply: Reply{
 		ConversationID: t.conv.ID, MessageID: stored.ID, Seq: stored.Seq, Answers: g.seqs,
 		Text: text, Language: t.lang, Role: t.role, Outcome: outcome, Citations: cites, Handoff: t.handoff,
@@ -621,6 +622,10 @@ func (t *turn) fail(err error) genResult {
 	if t.g.stale.Load() {
 		return genResult{stale: true}
 	}
+	// Tokens spent before the failure were spent all the same.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(t.turnCtx), persistTimeout)
+	defer cancel()
+	t.recordUsage(ctx)
 	lang := cmp.Or(t.lang, t.conv.Language, t.contact.Language, t.a.lang)
 	return genResult{
 		reply: Reply{
