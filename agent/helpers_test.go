@@ -214,9 +214,6 @@ func transcript(t *testing.T, st store.Store, convID string) []string {
 	return out
 }
 
-// systemOf returns the system text of a request.
-func systemOf(req llmtest.Request) string { return req.System }
-
 const priceDoc = `# Precios del curso IA para marketing
 
 El curso IA para marketing cuesta 199 USD y dura seis semanas. Se puede pagar en tres cuotas sin interés.
