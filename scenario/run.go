@@ -25,10 +25,21 @@ import (
 	"github.com/faroai/faro/tools"
 )
 
-// ModelFunc makes the model one scenario runs against. courses is the
-// demo catalogue with the scenario's course fixtures, the vocabulary the
-// offline engine fills course names from.
-type ModelFunc func(ctx context.Context, s Scenario, courses offline.Vocabulary) (llms.Model, error)
+// ModelFunc makes the model one scenario runs against.
+type ModelFunc func(ctx context.Context, env ModelEnv) (llms.Model, error)
+
+// ModelEnv is what a scenario's model may need to know.
+type ModelEnv struct {
+	Scenario Scenario
+	// Courses are the demo catalogue with the scenario's course fixtures:
+	// the vocabulary the offline engine fills course names from.
+	Courses offline.Vocabulary
+	// Tools are the scenario's tools, whose examples the offline engine
+	// routes messages by.
+	Tools *tools.Registry
+	// Embedder is the one the knowledge base uses.
+	Embedder knowledge.Embedder
+}
 
 // ToolsFunc makes the tool registry of one scenario, over its store and
 // knowledge base.
@@ -231,7 +242,7 @@ func (r *Runner) run(ctx context.Context, s Scenario, res *Result) (err error) {
 	if err != nil {
 		return fmt.Errorf("fixtures.courses: %w", err)
 	}
-	model, err := r.opts.ModelFunc(ctx, s, vocab)
+	model, err := r.opts.ModelFunc(ctx, ModelEnv{Scenario: s, Courses: vocab, Tools: reg, Embedder: r.embedder})
 	if err != nil {
 		return fmt.Errorf("model: %w", err)
 	}

@@ -81,8 +81,9 @@ func (m *scriptedModel) GenerateContent(ctx context.Context, msgs []llms.Message
 }
 
 func scriptedModelFunc(m *scriptedModel) ModelFunc {
-	return func(ctx context.Context, s Scenario, v offline.Vocabulary) (llms.Model, error) {
-		courses, err := v.Courses(ctx)
+	return func(ctx context.Context, env ModelEnv) (llms.Model, error) {
+		s := env.Scenario
+		courses, err := env.Courses.Courses(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -25,17 +25,20 @@ import (
 	"github.com/faroai/faro/store/sqlite"
 )
 
-// runEval dispatches `faro eval <what>`: retrieval here; conversations
-// join it later.
+// runEval dispatches `faro eval <what>`: retrieval here,
+// conversations in eval_conversations.go.
 func runEval(ctx context.Context, env *environment, args []string) error {
 	if len(args) == 0 {
-		return &usageError{"usage: faro eval retrieval --corpus DIR --queries FILE.jsonl [-k 10] [--json] [--database-url URL]"}
+		return &usageError{"usage: faro eval retrieval --corpus DIR --queries FILE.jsonl [-k 10] [--json] [--database-url URL]\n" +
+			"       faro eval conversations [--json] [--details] PATH..."}
 	}
 	switch args[0] {
 	case "retrieval":
 		return runEvalRetrieval(ctx, env, args[1:])
+	case "conversations":
+		return runEvalConversations(ctx, env, args[1:])
 	}
-	return &usageError{fmt.Sprintf("faro eval: unknown evaluation %q (known: retrieval)", args[0])}
+	return &usageError{fmt.Sprintf("faro eval: unknown evaluation %q (known: retrieval, conversations)", args[0])}
 }
 
 // retrievalEvalReport is what `faro eval retrieval --json` prints.

@@ -35,6 +35,7 @@ func commands() []command {
 		{"migrate", "apply database schema migrations and exit", runMigrate},
 		{"eval", "evaluate retrieval and conversations", runEval},
 		{"ingest", "load documents into the knowledge base", runIngest},
+		{"chat", "talk to the assistant in the terminal", runChat},
 	}
 }
 

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/tmc/langchaingo/llms"
+
+	"github.com/faroai/faro/llm"
+	"github.com/faroai/faro/scenario"
+)
+
+// runEvalConversations is `faro eval conversations PATH…`: the scenarios
+// of EVAL.md, each in a fresh temporary embedded store with the demo data,
+// against the configured model (the offline engine by default). Failed
+// scenarios are results, not errors: the exit status is 0 unless a file
+// cannot be read or parsed.
+func runEvalConversations(ctx context.Context, env *environment, args []string) error {
+	fs, cfgPath := newFlagSet(env, "eval conversations")
+	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	details := fs.Bool("details", false, "also print every turn of the failed scenarios: the reply, tool calls and citations")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return &usageError{"usage: faro eval conversations [--json] [--details] PATH... (scenario files or folders of *.yaml)"}
+	}
+	cfg, err := LoadConfig(*cfgPath, env.getenv)
+	if err != nil {
+		return err
+	}
+	// Parse every file before any work, so a typo fails at once.
+	scenarios, err := scenario.Load(fs.Args()...)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+
+	log := newLogger(cfg, env)
+	embedder, embName, err := llm.NewEmbedder(cfg.EmbedderConfig())
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	opts := scenario.Options{
+		Embedder:     embedder,
+		EmbedderName: embName,
+		ToolsFunc:    agentTools,
+		// The agent logs every tool call and refusal; scenarios refuse on
+		// purpose, so only debug shows them (the report says what
+		// happened).
+		Logger: slog.New(slog.DiscardHandler),
+	}
+	if cfg.LogLevel == "debug" {
+		opts.Logger = log
+	}
+	// One client for the provider; the offline fallback per scenario, with
+	// the scenario's courses.
+	var primary llms.Model
+	if cfg.LLMConfig().Remote() {
+		if primary, err = llm.NewModel(cfg.LLMConfig(), nil); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+	}
+	opts.ModelName = modelName(cfg)
+	opts.ModelFunc = func(_ context.Context, env scenario.ModelEnv) (llms.Model, error) {
+		fallback := offlineModel(env.Courses, env.Tools)
+		if primary == nil {
+			return fallback, nil
+		}
+		return llm.WithFallback(primary, fallback, func(err error) {
+			log.Warn("eval: the model failed; the offline engine answered", "scenario", env.Scenario.Name, "err", err)
+		}), nil
+	}
+
+	runner, err := scenario.NewRunner(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	defer runner.Close()
+	rep, err := runner.Run(ctx, scenarios)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	if *asJSON {
+		return rep.WriteJSON(env.stdout)
+	}
+	if err := rep.WriteText(env.stdout); err != nil {
+		return err
+	}
+	if *details {
+		return writeFailedTurns(env.stdout, rep)
+	}
+	return nil
+}
+
+// writeFailedTurns prints every turn of the failed scenarios, for finding
+// out why they failed.
+func writeFailedTurns(w io.Writer, rep scenario.Report) error {
+	var b strings.Builder
+	for _, res := range rep.Failed() {
+		fmt.Fprintf(&b, "\n%s (%s, %s)\n", res.Name, res.Role, res.File)
+		if res.Error != "" {
+			fmt.Fprintf(&b, "  error: %s\n", res.Error)
+		}
+		for i, t := range res.Turns {
+			fmt.Fprintf(&b, "  %d. user: %s\n     bot:  %s\n", i+1, t.User, oneLine(t.Observed.Reply))
+			for _, c := range t.Observed.Calls {
+				fmt.Fprintf(&b, "     tool: %s %s (%s)\n", c.Tool, oneLine(string(c.Args)), c.Status)
+			}
+			for _, c := range t.Observed.Citations {
+				fmt.Fprintf(&b, "     cites: %s\n", c.Source)
+			}
+			if t.Observed.HandedOff {
+				fmt.Fprintf(&b, "     (handed to a person)\n")
+			}
+			for _, u := range t.Unmet {
+				fmt.Fprintf(&b, "     unmet: %s\n", u)
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
