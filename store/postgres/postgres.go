@@ -1,19 +1,3 @@
-// Package postgres stores Faro's data in PostgreSQL with the pgvector
-// extension: the backend chosen by setting FARO_DATABASE_URL, and the one
-// that lets any number of servers share one database.
-//
-// Vectors are searched through an HNSW index per embedding dimension
-// (approximate, high recall); full text through a tsvector column whose
-// terms are folded and stemmed in Go by [fulltext], ranked with BM25 so that
-// rarer words weigh more, as in the SQLite twin.
-//
-// The schema is migrated by [Open] (and by [Migrate] for `faro migrate`)
-// from SQL files embedded in the binary.
-//
-// Everything here also runs on PGlite, the PostgreSQL compiled to
-// WebAssembly that the tests use (see [github.com/faroai/faro/store/postgres/pgtest]):
-// no COPY, only SET LOCAL, and no transaction that waits on a second
-// pooled connection before it commits.
 package postgres
 
 import (
@@ -56,12 +40,12 @@ type DB struct {
 // applies pending migrations and returns the store. Connecting and
 // migrating happen under ctx.
 func Open(ctx context.Context, url string) (*DB, error) {
-	if err := createExtension(ctx, url); err != nil {
-		return nil, err
-	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse url: %w", err)
+	}
+	if err := createExtension(ctx, cfg); err != nil {
+		return nil, err
 	}
 	// Every connection learns the OIDs of vector, halfvec and sparsevec,
 	// which the extension gets at install time and so differ per database.
@@ -93,10 +77,14 @@ func Open(ctx context.Context, url string) (*DB, error) {
 // runs and reports. [Open] migrates by itself; Migrate is for migrating
 // without serving.
 func Migrate(ctx context.Context, url string) ([]string, error) {
-	if err := createExtension(ctx, url); err != nil {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse url: %w", err)
+	}
+	if err := createExtension(ctx, cfg); err != nil {
 		return nil, err
 	}
-	pool, err := pgxpool.New(ctx, url)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
@@ -145,9 +133,11 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) ([]string, error) {
 
 // createExtension installs pgvector before the migrations need its type,
 // on a connection of its own because the pool's connections register the
-// vector type as they open.
-func createExtension(ctx context.Context, url string) error {
-	conn, err := pgx.Connect(ctx, url)
+// vector type as they open. The connection is configured from the pool's
+// configuration, which has taken out the pool's own parameters
+// (pool_max_conns…): given to the server, they would be refused.
+func createExtension(ctx context.Context, cfg *pgxpool.Config) error {
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig.Copy())
 	if err != nil {
 		return fmt.Errorf("postgres: connect: %w", err)
 	}

@@ -79,7 +79,6 @@ CREATE TABLE documents (
     updated_at   timestamptz NOT NULL
 );
 CREATE INDEX documents_tags_idx ON documents USING gin (tags);
-CREATE INDEX documents_source_prefix_idx ON documents (source text_pattern_ops);
 
 -- embedding has no fixed dimension so that switching embedders needs no
 -- migration; each dimension gets its own HNSW expression index,

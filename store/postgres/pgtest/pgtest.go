@@ -1,22 +1,3 @@
-// Package pgtest gives tests a real PostgreSQL with pgvector: the server
-// named by FARO_TEST_DATABASE_URL, or else PGlite (PostgreSQL compiled to
-// WebAssembly, with the real pgvector) started from the repository's
-// node_modules. It is an ordinary package so tests of any package can use
-// it; typically once per package, in TestMain:
-//
-//	func TestMain(m *testing.M) {
-//		url, stop, err := pgtest.Start(context.Background())
-//		if err != nil {
-//			fmt.Fprintln(os.Stderr, err)
-//			os.Exit(1) // fail, never skip: the PostgreSQL backend must be tested
-//		}
-//		code := m.Run()
-//		stop()
-//		os.Exit(code)
-//	}
-//
-// and [Reset] between tests. PGlite is one database in one backend: tests
-// of a package that share it run one after the other.
 package pgtest
 
 import (
@@ -36,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // EnvURL names the environment variable that points the tests at a
@@ -75,7 +57,7 @@ func startDatabase(ctx context.Context, admin string) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	conn, err := pgx.Connect(ctx, admin)
+	conn, err := connect(ctx, admin)
 	if err != nil {
 		return "", nil, fmt.Errorf("pgtest: connect to %s: %w", EnvURL, err)
 	}
@@ -92,7 +74,7 @@ func startDatabase(ctx context.Context, admin string) (string, func(), error) {
 		once.Do(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			conn, err := pgx.Connect(ctx, admin)
+			conn, err := connect(ctx, admin)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "pgtest: drop database %s: %v\n", name, err)
 				return
@@ -255,7 +237,7 @@ func runPGlite(ctx context.Context, root, bin string) (string, func(), error) {
 func ping(ctx context.Context, url string) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
+	conn, err := connect(ctx, url)
 	if err != nil {
 		return err
 	}
@@ -282,7 +264,7 @@ func freePort() (int, error) {
 // embedding dimension) stay, and session settings are not touched, which
 // is why the stores set theirs with SET LOCAL.
 func Reset(ctx context.Context, url string) error {
-	conn, err := pgx.Connect(ctx, url)
+	conn, err := connect(ctx, url)
 	if err != nil {
 		return fmt.Errorf("pgtest: reset: %w", err)
 	}
@@ -303,4 +285,15 @@ func Reset(ctx context.Context, url string) error {
 		return fmt.Errorf("pgtest: reset: %w", err)
 	}
 	return nil
+}
+
+// connect opens one connection to url, which may carry pgxpool's own
+// parameters (pool_max_conns…): they are taken out, as a server would
+// refuse them.
+func connect(ctx context.Context, url string) (*pgx.Conn, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.ConnectConfig(ctx, cfg.ConnConfig)
 }

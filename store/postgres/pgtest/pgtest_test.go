@@ -1,9 +1,13 @@
 package pgtest
 
 import (
+	"context"
+	neturl "net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -36,4 +40,49 @@ func TestFindPGliteServerStopsAtModuleRoot(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, dir, root)
 	require.Equal(t, filepath.Join(bin, "pglite-server"), found)
+}
+
+// TestStart starts PGlite (the test must not find FARO_TEST_DATABASE_URL
+// set, or it runs against that server), then points FARO_TEST_DATABASE_URL
+// at it to check that a database is created and dropped: PGlite accepts
+// CREATE and DROP DATABASE though every connection lands in its one
+// database, so this checks the bookkeeping, not the isolation.
+func TestStart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	base, stopBase, err := Start(ctx)
+	require.NoError(t, err, "Start")
+	stopped := false
+	defer func() {
+		if !stopped {
+			stopBase()
+		}
+	}()
+	require.NoError(t, ping(ctx, base), "the server answers")
+	require.NoError(t, Reset(ctx, base), "Reset of a database without tables")
+
+	t.Setenv(EnvURL, base)
+	url, stop, err := Start(ctx)
+	require.NoError(t, err, "Start with %s", EnvURL)
+	u, err := neturl.Parse(url)
+	require.NoError(t, err)
+	name := strings.TrimPrefix(u.Path, "/")
+	require.True(t, strings.HasPrefix(name, "faro_test_"), "database name %q", name)
+	exists := func() bool {
+		conn, err := connect(ctx, base)
+		require.NoError(t, err)
+		defer conn.Close(ctx)
+		var n int
+		require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_database WHERE datname = $1`, name).Scan(&n))
+		return n == 1
+	}
+	require.True(t, exists(), "Start creates the database")
+	require.NoError(t, ping(ctx, url), "the database answers")
+	stop()
+	stop() // twice is harmless
+	require.False(t, exists(), "stop drops the database")
+
+	stopBase()
+	stopped = true
+	require.Error(t, ping(ctx, base), "stop ends the server")
 }
