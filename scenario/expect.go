@@ -24,6 +24,9 @@ type Observed struct {
 	// HandedOff is whether the conversation is with a person after the
 	// turn.
 	HandedOff bool `json:"handed_off"`
+	// Outcome is how the turn ended (agent.Outcome: answered, handed_off,
+	// step_limit…), for reports; no expectation reads it.
+	Outcome string `json:"outcome,omitempty"`
 }
 
 // Call is one tool call of a turn.

@@ -290,7 +290,7 @@ func (r *Runner) turn(ctx context.Context, a *agent.Agent, st store.Store, s Sce
 	if err != nil {
 		return Observed{}, err
 	}
-	obs := Observed{Reply: reply.Text}
+	obs := Observed{Reply: reply.Text, Outcome: string(reply.Outcome)}
 	for _, c := range reply.Tools {
 		obs.Calls = append(obs.Calls, Call{Tool: c.Name, Args: c.Args, Status: string(c.Status)})
 	}

@@ -106,6 +106,9 @@ func writeFailedTurns(w io.Writer, rep scenario.Report) error {
 		}
 		for i, t := range res.Turns {
 			fmt.Fprintf(&b, "  %d. user: %s\n     bot:  %s\n", i+1, t.User, oneLine(t.Observed.Reply))
+			if o := t.Observed.Outcome; o != "" && o != "answered" {
+				fmt.Fprintf(&b, "     outcome: %s\n", o)
+			}
 			for _, c := range t.Observed.Calls {
 				fmt.Fprintf(&b, "     tool: %s %s (%s)\n", c.Tool, oneLine(string(c.Args)), c.Status)
 			}
