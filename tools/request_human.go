@@ -28,8 +28,16 @@ type RequestHumanResult struct {
 	Status string `json:"status"`
 	// AlreadyHandedOff says the conversation was with a person already.
 	AlreadyHandedOff bool `json:"already_handed_off,omitempty"`
-	// Message tells the model what to say next.
+	// Message is the confirmation to give the user, in their language
+	// (the caller's): a model may say it as it is or in its own words.
 	Message string `json:"message"`
+}
+
+// handedOffMessage is RequestHumanResult.Message by language.
+var handedOffMessage = map[string]string{
+	"es": "Listo: una persona del equipo continuará esta conversación aquí lo antes posible.",
+	"en": "Done: a person from the team will continue this conversation here as soon as possible.",
+	"pt": "Pronto: uma pessoa da equipe vai continuar esta conversa aqui o quanto antes.",
 }
 
 // StatusHandedOff is RequestHumanResult.Status once the conversation is
@@ -82,10 +90,11 @@ func requestHuman(ctx context.Context, h HandOffer, c Caller) (RequestHumanResul
 	if err != nil {
 		return RequestHumanResult{}, fmt.Errorf("request_human: load conversation: %w", err)
 	}
-	done := RequestHumanResult{
-		Status:  StatusHandedOff,
-		Message: "A person from the team will continue this conversation here. Tell the user so, briefly, in their language.",
+	msg, ok := handedOffMessage[c.Language]
+	if !ok {
+		msg = handedOffMessage["es"]
 	}
+	done := RequestHumanResult{Status: StatusHandedOff, Message: msg}
 	if conv.Status == store.ConversationHandedOff {
 		done.AlreadyHandedOff = true
 		return done, nil

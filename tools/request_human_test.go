@@ -28,13 +28,14 @@ func TestRequestHuman(t *testing.T) {
 	for _, role := range []store.Role{store.RoleProspect, store.RoleStudent, store.RoleStaff} {
 		require.True(t, r.Allowed("request_human", role), "everyone may ask for a person: %s", role)
 	}
-	c := tools.Caller{ContactID: contact.ID, ConversationID: conv.ID, Channel: "web", Role: store.RoleProspect}
+	c := tools.Caller{ContactID: contact.ID, ConversationID: conv.ID, Channel: "web", Language: "es", Role: store.RoleProspect}
 
 	o := r.Call(ctx, c, call("request_human", `{"reason":"quiere hablar con ventas"}`))
 	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
 	res := o.Result.(tools.RequestHumanResult)
 	require.Equal(t, tools.StatusHandedOff, res.Status)
 	require.False(t, res.AlreadyHandedOff)
+	require.Contains(t, res.Message, "una persona del equipo", "the confirmation is in the caller's language")
 	got, err := db.Conversation(ctx, conv.ID)
 	require.NoError(t, err)
 	require.Equal(t, store.ConversationHandedOff, got.Status)
@@ -45,6 +46,9 @@ func TestRequestHuman(t *testing.T) {
 	o = r.Call(ctx, c, call("request_human", `{}`))
 	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
 	require.True(t, o.Result.(tools.RequestHumanResult).AlreadyHandedOff)
+	c.Language = "en"
+	o = r.Call(ctx, c, call("request_human", `{}`))
+	require.Contains(t, o.Result.(tools.RequestHumanResult).Message, "a person from the team")
 
 	// Without a conversation the model is told, not the raw error.
 	o = r.Call(ctx, tools.Caller{Role: store.RoleProspect}, call("request_human", `{}`))

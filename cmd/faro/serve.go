@@ -7,8 +7,16 @@ import (
 	"net"
 	"os"
 
+	"github.com/tmc/langchaingo/llms"
+
+	"github.com/faroai/faro/agent"
+	"github.com/faroai/faro/knowledge"
+	"github.com/faroai/faro/llm"
+	"github.com/faroai/faro/llm/offline"
+	"github.com/faroai/faro/llm/offline/toolcatalog"
 	"github.com/faroai/faro/server"
 	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/tools"
 )
 
 // Main is the running server, built from a Config. Tests build the same Main
@@ -17,7 +25,9 @@ type Main struct {
 	Config Config
 	Log    *slog.Logger
 
-	Store  store.Store
+	Store store.Store
+	// Agent answers every channel's messages; set by Run.
+	Agent  *agent.Agent
 	server *server.Server
 	ln     net.Listener
 	served chan error
@@ -37,6 +47,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Store = st
 	loadDemoKnowledge(ctx, m.Config, st, m.Log)
+	if m.Agent, err = newAgent(m.Config, st, m.Log); err != nil {
+		_ = st.Close()
+		return err
+	}
 	m.server = server.New(server.Options{Store: st, Logger: m.Log})
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -67,12 +81,73 @@ func (m *Main) Close() error {
 			first = err
 		}
 	}
+	if m.Agent != nil {
+		// Turns in flight finish and persist their replies before the
+		// store closes.
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		defer cancel()
+		if err := m.Agent.Close(ctx); err != nil && first == nil {
+			first = err
+		}
+	}
 	if m.Store != nil {
 		if err := m.Store.Close(); err != nil && first == nil {
 			first = fmt.Errorf("close store: %w", err)
 		}
 	}
 	return first
+}
+
+// newAgent builds the agent over st: the knowledge base with the
+// configured embedder, the tools, and the model (see newModel).
+func newAgent(cfg Config, st store.Store, log *slog.Logger) (*agent.Agent, error) {
+	emb, embName, err := llm.NewEmbedder(cfg.EmbedderConfig())
+	if err != nil {
+		return nil, fmt.Errorf("embedder (FARO_EMBEDDER): %w", err)
+	}
+	kb := knowledge.New(st, emb, embName, log)
+	reg := tools.NewRegistry(tools.WithLogger(log))
+	tools.AddSearchKnowledge(reg, kb)
+	tools.AddRequestHuman(reg, st)
+	model, err := newModel(cfg, reg, log)
+	if err != nil {
+		return nil, err
+	}
+	a, err := agent.New(agent.Options{
+		Store: st, Model: model, Tools: reg, Knowledge: kb, Logger: log,
+		// Nobody is staff until staff identities are configured.
+		Roles: &agent.ConfigRoles{},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	return a, nil
+}
+
+// newModel is the offline engine, or the configured provider with the
+// offline engine answering whenever the provider fails.
+func newModel(cfg Config, reg *tools.Registry, log *slog.Logger) (llms.Model, error) {
+	opts := offline.Options{Catalog: toolcatalog.New(reg), Logger: log}
+	if vocab, err := offline.DemoVocabulary(); err != nil {
+		// Course names are a help to fill arguments, not a need.
+		log.Warn("offline engine without the course catalogue", "err", err)
+	} else {
+		opts.Vocabulary = vocab
+	}
+	engine := offline.NewModel(opts)
+	lc := cfg.LLMConfig()
+	if !lc.Remote() {
+		log.Info("model", "provider", llm.ProviderOffline)
+		return engine, nil
+	}
+	primary, err := llm.NewModel(lc, nil)
+	if err != nil {
+		return nil, fmt.Errorf("model (FARO_LLM): %w", err)
+	}
+	log.Info("model", "provider", cfg.LLM, "model", cfg.LLMModel, "fallback", llm.ProviderOffline)
+	return llm.WithFallback(primary, engine, func(err error) {
+		log.Warn("the model failed; the offline engine answers", "provider", cfg.LLM, "err", err)
+	}), nil
 }
 
 func displayAddr(a net.Addr) string {
