@@ -207,5 +207,9 @@ func (db *DB) ListContacts(ctx context.Context, offset, limit int) ([]store.Cont
 	if err != nil {
 		return nil, dbErr(op, err)
 	}
-	return collect(op, rows, func(r pgx.Rows) (store.Contact, error) { return scanContact(r) })
+	out, err := collect(rows, func(r pgx.Rows) (store.Contact, error) { return scanContact(r) })
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	return out, nil
 }

@@ -116,7 +116,11 @@ func (db *DB) ListConversations(ctx context.Context, contactID string, offset, l
 	if err != nil {
 		return nil, dbErr(op, err)
 	}
-	return collect(op, rows, func(r pgx.Rows) (store.Conversation, error) { return scanConversation(r) })
+	out, err := collect(rows, func(r pgx.Rows) (store.Conversation, error) { return scanConversation(r) })
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	return out, nil
 }
 
 const messageColumns = `id, conversation_id, seq, author, text, tool_calls, tool_results, channel, platform_id, meta, created_at`
@@ -272,7 +276,11 @@ func (db *DB) Messages(ctx context.Context, conversationID string, q store.Messa
 	if err != nil {
 		return nil, dbErr(op, err)
 	}
-	return collect(op, rows, func(r pgx.Rows) (store.Message, error) { return scanMessage(r) })
+	out, err := collect(rows, func(r pgx.Rows) (store.Message, error) { return scanMessage(r) })
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	return out, nil
 }
 
 // MessageByPlatformID returns ErrNotFound if no such message was stored.

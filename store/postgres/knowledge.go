@@ -399,7 +399,11 @@ func (db *DB) ListDocuments(ctx context.Context, offset, limit int) ([]store.Doc
 	if err != nil {
 		return nil, dbErr(op, err)
 	}
-	return collect(op, rows, func(r pgx.Rows) (store.Document, error) { return scanDocument(r) })
+	out, err := collect(rows, func(r pgx.Rows) (store.Document, error) { return scanDocument(r) })
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	return out, nil
 }
 
 // DeleteDocument removes a document and its chunks; ErrNotFound if none.
@@ -443,7 +447,7 @@ func (db *DB) Chunks(ctx context.Context, documentID string) ([]store.Chunk, err
 	if err != nil {
 		return nil, dbErr(op, err)
 	}
-	chunks, err := collect(op, rows, func(r pgx.Rows) (store.Chunk, error) {
+	chunks, err := collect(rows, func(r pgx.Rows) (store.Chunk, error) {
 		var s chunkScan
 		if err := r.Scan(s.dest()...); err != nil {
 			return store.Chunk{}, err
@@ -451,7 +455,7 @@ func (db *DB) Chunks(ctx context.Context, documentID string) ([]store.Chunk, err
 		return s.chunk(), nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, dbErr(op, err)
 	}
 	if len(chunks) == 0 {
 		if _, err := db.Document(ctx, documentID); err != nil {
@@ -548,8 +552,8 @@ func filterArgs(f store.SearchFilter) []any {
 
 const hitColumns = chunkColumns + `, d.source, d.title, d.url`
 
-func scanHits(op string, rows pgx.Rows) ([]store.Hit, error) {
-	hits, err := collect(op, rows, func(r pgx.Rows) (store.Hit, error) {
+func scanHits(rows pgx.Rows) ([]store.Hit, error) {
+	hits, err := collect(rows, func(r pgx.Rows) (store.Hit, error) {
 		var (
 			h store.Hit
 			s chunkScan
@@ -611,7 +615,7 @@ func (db *DB) SearchVector(ctx context.Context, q store.VectorQuery) ([]store.Hi
 		if err != nil {
 			return err
 		}
-		hits, err = scanHits(op, rows)
+		hits, err = scanHits(rows)
 		return err
 	})
 	if err != nil {
@@ -696,5 +700,9 @@ func (db *DB) SearchText(ctx context.Context, q store.TextQuery) ([]store.Hit, e
 	if err != nil {
 		return nil, dbErr(op, err)
 	}
-	return scanHits(op, rows)
+	hits, err := scanHits(rows)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	return hits, nil
 }

@@ -270,19 +270,19 @@ func versionAtLeast(v string, major, minor int) bool {
 }
 
 // collect scans every row with scan and closes rows; an empty result is
-// an empty, non-nil slice.
-func collect[T any](op string, rows pgx.Rows, scan func(pgx.Rows) (T, error)) ([]T, error) {
+// an empty, non-nil slice. Errors come back as they are, for dbErr.
+func collect[T any](rows pgx.Rows, scan func(pgx.Rows) (T, error)) ([]T, error) {
 	defer rows.Close()
 	out := []T{}
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, dbErr(op, err)
+			return nil, err
 		}
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, dbErr(op, err)
+		return nil, err
 	}
 	return out, nil
 }

@@ -15,6 +15,22 @@
 //		os.Exit(code)
 //	}
 //
-// and [Reset] between tests. PGlite is one database in one backend: tests
-// of a package that share it run one after the other.
+// and [Reset] between tests.
+//
+// What PGlite is not, and what that means for a test (pglite-server
+// multiplexes its clients onto one backend session):
+//   - One database: CREATE DATABASE succeeds but every connection lands in
+//     the same one, so tests of a package share it and run one after the
+//     other.
+//   - Connection parameters (database, search_path, any setting in the
+//     URL) are ignored, and SET by one connection is seen by all: set what
+//     a transaction needs with SET LOCAL.
+//   - Queries of concurrent connections interleave message by message, and
+//     prepared statements outlive their connection: the URL Start returns
+//     for PGlite makes pgx use the simple protocol (one message a query),
+//     which is safe; do not override default_query_exec_mode on it unless
+//     one connection at a time is used.
+//   - One transaction at a time: the others wait, so a transaction that
+//     waits on a second connection before committing hangs.
+//   - No COPY (pgx CopyFrom wedges the server).
 package pgtest
