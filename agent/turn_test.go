@@ -11,6 +11,8 @@ import (
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/llmtest"
+	"github.com/faroai/faro/llm/offline"
+	"github.com/faroai/faro/llm/offline/toolcatalog"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/tools"
 )
@@ -276,4 +278,32 @@ func TestCloseWaitsForTurns(t *testing.T) {
 	require.NoError(t, recv(t, closed))
 	_, err := b.agent.Turn(t.Context(), from("ana", "m2", "sigo aquí"), nil)
 	require.ErrorIs(t, err, agent.ErrClosed)
+}
+
+// TestFallback: when the provider fails, the offline engine answers; the
+// turn says so in its hook, logs and the reply's meta.
+func TestFallback(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.NewOpenAI(t, llmtest.Reply{Status: 500, Times: llmtest.Forever})
+	reg := tools.NewRegistry()
+	engine := offline.NewModel(offline.Options{Catalog: toolcatalog.New(reg)})
+	var events []agent.FallbackEvent
+	var turns []agent.TurnEvent
+	b := setup(t, openSQLite(t), llm.WithFallback(openAI(t, srv), engine, nil), map[string]string{"cursos/ia-marketing.md": priceDoc},
+		func(o *agent.Options) {
+			o.Tools = reg
+			o.OnFallbackFunc = func(e agent.FallbackEvent) { events = append(events, e) }
+			o.OnTurnFunc = func(e agent.TurnEvent) { turns = append(turns, e) }
+		})
+	tools.AddSearchKnowledge(reg, b.kb)
+	r, err := b.agent.Turn(t.Context(), from("ana", "m1", "¿Cuánto cuesta el curso de IA para marketing?"), nil)
+	require.NoError(t, err)
+	require.Equal(t, agent.OutcomeAnswered, r.Outcome)
+	require.Contains(t, r.Text, "199")
+	require.NotEmpty(t, r.Citations)
+	require.NotEmpty(t, events)
+	require.Equal(t, r.ConversationID, events[0].ConversationID)
+	require.Len(t, turns, 1)
+	require.True(t, turns[0].Fallback)
+	require.Contains(t, b.logs.String(), "answered by the fallback model")
 }
