@@ -11,7 +11,7 @@ import (
 // since people and replies drop them). A word in two lists counts for both,
 // so the distinctive ones decide. It is read-only.
 var languageWords = map[string]map[string]bool{
-	"es": wordSet(`el la los las del al y es por para con una un unos unas se lo le les su sus como mas pero
+	"es": wordSet(`de que en el la los las del al y es por para con una un unos unas se lo le les su sus como mas pero
 		este esta estos estas esto estan son ser hay muy tambien porque cuando donde sobre entre sin hasta
 		desde todo todos nuestro nuestra nuestros puede pueden puedes tiene tienen tienes usted ustedes
 		que cual cuales cuanto cuanta ya si ni otro otra hacer solo despues ese esa eso tu tus te nos aqui

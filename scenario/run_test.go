@@ -217,7 +217,7 @@ turns:
 		"report_kpis":      {Passed: 2, Total: 2, Rate: 1},
 		"search_knowledge": {Passed: 0, Total: 1, Rate: 0},
 	}, rep.ByTool)
-	require.Equal(t, 3, rep.ByLanguage["es"].Total, "%v", rep.ByLanguage)
+	require.Equal(t, 4, rep.ByLanguage["es"].Total, "%v", rep.ByLanguage)
 	require.Equal(t, Rate{Passed: 0, Total: 1, Rate: 0}, rep.ByLanguage["en"])
 
 	var text bytes.Buffer
