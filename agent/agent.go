@@ -80,18 +80,20 @@ type Budgets struct {
 	TokensPerConversation int64
 }
 
-// DefaultLimits are the limits of a zero [Limits].
-var DefaultLimits = Limits{
-	MaxSteps:            6,
-	MaxToolCallsPerTurn: 8,
-	TurnTimeout:         90 * time.Second,
-	BurstWindow:         1500 * time.Millisecond,
-	HistoryMessages:     20,
-	SummaryAfter:        40,
+// DefaultLimits returns the limits a zero [Limits] stands for.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxSteps:            6,
+		MaxToolCallsPerTurn: 8,
+		TurnTimeout:         90 * time.Second,
+		BurstWindow:         1500 * time.Millisecond,
+		HistoryMessages:     20,
+		SummaryAfter:        40,
+	}
 }
 
 func (l Limits) withDefaults() Limits {
-	d := DefaultLimits
+	d := DefaultLimits()
 	if l.MaxSteps <= 0 {
 		l.MaxSteps = d.MaxSteps
 	}
