@@ -59,7 +59,14 @@ func chat(ctx context.Context, env *environment, in io.Reader, args []string) er
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, env)
+	// Info lines (store opened, a tool called) would interleave with the
+	// conversation on the terminal: the chat logs warnings and errors,
+	// unless debug is asked for.
+	logCfg := cfg
+	if logCfg.LogLevel == "info" {
+		logCfg.LogLevel = "warn"
+	}
+	log := newLogger(logCfg, env)
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -76,11 +83,8 @@ func chat(ctx context.Context, env *environment, in io.Reader, args []string) er
 	if err != nil {
 		return fmt.Errorf("chat: %w", err)
 	}
-	vocab, err := offline.DemoVocabulary()
-	if err != nil {
-		return fmt.Errorf("chat: %w", err)
-	}
-	model, modelName, err := newAgentModel(cfg, vocab, reg, log)
+	// The model as the server builds it.
+	model, err := newModel(cfg, reg, log)
 	if err != nil {
 		return fmt.Errorf("chat: %w", err)
 	}
@@ -107,7 +111,7 @@ func chat(ctx context.Context, env *environment, in io.Reader, args []string) er
 		who += " " + strings.TrimSpace(*name+" <"+*email+">")
 		who = strings.ReplaceAll(who, " <>", "")
 	}
-	fmt.Fprintf(env.stdout, "Faro chat as %s on %s; model %s. /reset starts a new conversation, /quit leaves.\n", who, *channel, modelName)
+	fmt.Fprintf(env.stdout, "Faro chat as %s on %s; model %s. /reset starts a new conversation, /quit leaves.\n", who, *channel, modelName(cfg))
 	return s.loop(ctx, in)
 }
 
@@ -295,31 +299,14 @@ func newChatID() string {
 }
 
 // agentTools registers the tools the agent offers: search_knowledge and
-// request_human so far. `faro chat` and `faro eval conversations` use it,
-// and so will the server; scenario.DefaultTools mirrors it for the
-// scenario tests (a test keeps the two in step).
+// request_human so far. `faro chat` and `faro eval conversations` use it;
+// scenario.DefaultTools mirrors it for the scenario tests (a test keeps
+// the two in step), and Main's newAgent registers the same.
 func agentTools(st store.Store, kb *knowledge.Base, log *slog.Logger) (*tools.Registry, error) {
 	reg := tools.NewRegistry(tools.WithLogger(log))
 	tools.AddSearchKnowledge(reg, kb)
 	tools.AddRequestHuman(reg, st)
 	return reg, nil
-}
-
-// newAgentModel builds the configured model: the offline engine, or a
-// provider with the offline engine as its fallback. The offline engine
-// fills course names from courses and routes by the examples of reg.
-func newAgentModel(cfg Config, courses offline.Vocabulary, reg *tools.Registry, log *slog.Logger) (llms.Model, string, error) {
-	fallback := offlineModel(courses, reg)
-	if !cfg.LLMConfig().Remote() {
-		return fallback, "offline", nil
-	}
-	primary, err := llm.NewModel(cfg.LLMConfig(), nil)
-	if err != nil {
-		return nil, "", err
-	}
-	return llm.WithFallback(primary, fallback, func(err error) {
-		log.Warn("the model failed; the offline engine answered", "err", err)
-	}), modelName(cfg), nil
 }
 
 // modelName names the configured model for people: "openai:gpt-4o-mini".
