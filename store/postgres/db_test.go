@@ -209,6 +209,40 @@ func TestWideVectors(t *testing.T) {
 	}
 }
 
+// TestReplaceEmbeddingsNewDimension switches 12 chunks to another
+// dimension: the new HNSW index is built in the transaction that rewrote
+// them, and the build reads the replaced row versions too (the conformance
+// suite's three chunks fit HOT updates and did not show it).
+func TestReplaceEmbeddingsNewDimension(t *testing.T) {
+	ctx := testCtx(t)
+	db := openDB(t, testURL)
+	require.NoError(t, db.SetKnowledgeIndex(ctx, store.IndexInfo{Embedder: "a", Dimension: 64}))
+	vec := func(dim, i int) []float32 { v := make([]float32, dim); v[i%dim] = 1; v[(i+1)%dim] = 0.5; return v }
+	for d := range 3 {
+		var cs []store.Chunk
+		for i := range 4 {
+			cs = append(cs, store.Chunk{Position: i, Text: fmt.Sprint(i), Embedding: vec(64, d*4+i)})
+		}
+		_, err := db.PutDocument(ctx, store.Document{Source: fmt.Sprint(d)}, cs)
+		require.NoError(t, err)
+	}
+	docs, err := db.ListDocuments(ctx, 0, 0)
+	require.NoError(t, err)
+	vectors := map[string][]float32{}
+	for _, d := range docs {
+		cs, err := db.Chunks(ctx, d.ID)
+		require.NoError(t, err)
+		for i, c := range cs {
+			vectors[c.ID] = vec(128, i)
+		}
+	}
+	require.NoError(t, db.ReplaceEmbeddings(ctx, store.IndexInfo{Embedder: "b", Dimension: 128}, vectors))
+	hits, err := db.SearchVector(ctx, store.VectorQuery{Embedding: vec(128, 0), K: 3})
+	require.NoError(t, err)
+	require.Len(t, hits, 3)
+	require.InDelta(t, 1, hits[0].Score, 1e-6)
+}
+
 func TestTsvectorLiteral(t *testing.T) {
 	require.Equal(t, "", tsvectorLiteral(nil))
 	require.Equal(t, `'curs':1,3 'ia':2 'it''s':4 'a\\b':5`, tsvectorLiteral([]string{"curs", "ia", "curs", "it's", `a\b`}))

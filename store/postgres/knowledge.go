@@ -115,14 +115,18 @@ func recordIndex(ctx context.Context, tx pgx.Tx, info store.IndexInfo) error {
 	if !ok {
 		return nil
 	}
-	_, err := tx.Exec(ctx, fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON chunks USING hnsw ((embedding::%s) %s)`,
-		vectorIndexName(info.Dimension), cast, opclass))
+	// Partial: rows of another dimension are left out rather than cast,
+	// which would fail. They exist while ReplaceEmbeddings rewrites every
+	// vector in the transaction that then builds this index, whose build
+	// also reads the row versions being replaced.
+	_, err := tx.Exec(ctx, fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON chunks USING hnsw ((embedding::%s) %s)
+		WHERE vector_dims(embedding) = %d`,
+		vectorIndexName(info.Dimension), cast, opclass, info.Dimension))
 	return err
 }
 
-// dropVectorIndexes drops the HNSW indexes of dimensions other than keep.
-// One must go before vectors of another dimension are written: its
-// expression casts every new row to its own dimension, and fails.
+// dropVectorIndexes drops the HNSW indexes of dimensions other than keep,
+// which no search uses any more and every write would keep up to date.
 func dropVectorIndexes(ctx context.Context, tx pgx.Tx, keep int) error {
 	rows, err := tx.Query(ctx, `SELECT indexname FROM pg_indexes
 		WHERE schemaname = current_schema() AND tablename = 'chunks' AND indexname LIKE 'chunks\_embedding\_hnsw\_%'`)
@@ -625,14 +629,15 @@ func (db *DB) SearchVector(ctx context.Context, q store.VectorQuery) ([]store.Hi
 }
 
 // vectorSearchSQL is the query of SearchVector for vectors of dim: $1 the
-// query vector as text, $2 K, $3… the filter. The ORDER BY expression is
-// the index's, or the index goes unused; the score is computed apart, at
-// full precision, for the K rows only.
+// query vector as text, $2 K, $3… the filter. The ORDER BY expression and
+// the vector_dims condition are the index's expression and predicate, or
+// the index goes unused; the score is computed apart, at full precision,
+// for the K rows only.
 func vectorSearchSQL(dim int) string {
 	cast, _, _ := vectorIndexCast(dim)
 	return `SELECT ` + hitColumns + `, 1 - (c.embedding <=> $1::text::vector)
 		FROM chunks c JOIN documents d ON d.id = c.document_id
-		WHERE c.embedding IS NOT NULL AND ` + filterSQL(3) + `
+		WHERE vector_dims(c.embedding) = ` + strconv.Itoa(dim) + ` AND ` + filterSQL(3) + `
 		ORDER BY c.embedding::` + cast + ` <=> $1::text::` + cast + `
 		LIMIT $2`
 }
