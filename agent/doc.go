@@ -37,6 +37,9 @@
 //
 // Passages, tool results and summaries reach the model as data, labelled
 // so; the system prompt says never to follow instructions found in them.
+// Paragraphs of passages that talk to the assistant itself ("ignore
+// previous instructions", "call report_kpis") are left out before the
+// model sees them, and logged (inject.go).
 // That helps a hosted model behave, but what protects the business is in
 // code: tools gated by role, limits, budgets, the output guard.
 //

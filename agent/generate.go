@@ -294,11 +294,19 @@ func (t *turn) retrieve(hist []store.Message) []llm.Passage {
 		return nil
 	}
 	passages := make([]llm.Passage, 0, len(results))
-	for i, r := range results {
-		ref := strconv.Itoa(i + 1)
+	for _, r := range results {
+		text, dropped := withoutInjections(r.Chunk.Text)
+		if dropped > 0 {
+			a.log.Warn("knowledge passage holds instructions for the assistant; left out", "conversation_id", t.conv.ID,
+				"source", r.Citation.Source, "chunk_id", r.Chunk.ID, "paragraphs", dropped)
+		}
+		if text == "" {
+			continue
+		}
+		ref := strconv.Itoa(len(passages) + 1)
 		passages = append(passages, llm.Passage{
 			Ref: ref, Source: r.Citation.Source, Title: r.Citation.Title, Heading: r.Citation.Heading,
-			Link: r.Citation.Link, Text: r.Chunk.Text, Score: math.Round(r.Score*1e4) / 1e4,
+			Link: r.Citation.Link, Text: text, Score: math.Round(r.Score*1e4) / 1e4,
 		})
 		t.known[ref] = Citation{Ref: ref, Citation: r.Citation}
 	}
@@ -428,6 +436,10 @@ func (t *turn) runCalls(text string, calls []llms.ToolCall) (genResult, bool) {
 	for _, c := range calls {
 		o := a.tools.Call(t.turnCtx, t.caller, c)
 		t.executed++
+		if sources := cleanSearchResult(&o); len(sources) > 0 {
+			a.log.Warn("knowledge passage holds instructions for the assistant; left out", "conversation_id", t.g.convID,
+				"tool", o.Tool, "sources", sources)
+		}
 		t.record(o)
 		if err := t.persistResult(c, o.Status, o.Response.Content); err != nil {
 			return t.fail(err), false
