@@ -47,7 +47,7 @@ func (db *DB) AppendMessage(ctx context.Context, m store.Message) (store.Message
 			channel = m.Channel
 		}
 		if m.PlatformID != "" {
-			stored, err := getMessage(ctx, tx, `WHERE channel = ? AND platform_id = ?`, channel, m.PlatformID)
+			stored, err := getMessage(ctx, tx, `WHERE channel = ? AND platform_id = ? AND platform_id <> ''`, channel, m.PlatformID)
 			if err == nil {
 				out = stored
 				return nil
@@ -82,10 +82,15 @@ func (db *DB) AppendMessage(ctx context.Context, m store.Message) (store.Message
 }
 
 // Messages lists messages of a conversation by q, in ascending Seq; an
-// unknown conversation has none.
+// unknown conversation has none. Limit 0 means no cap; a negative Limit is
+// ErrInvalid.
 func (db *DB) Messages(ctx context.Context, conversationID string, q store.MessageQuery) ([]store.Message, error) {
+	op := fmt.Sprintf("messages of conversation %q", conversationID)
+	if q.Limit < 0 {
+		return nil, wrap(op, invalid("limit %d is negative", q.Limit))
+	}
 	limit := q.Limit
-	if limit <= 0 {
+	if limit == 0 {
 		limit = -1
 	}
 	order := "ASC"
@@ -96,7 +101,7 @@ func (db *DB) Messages(ctx context.Context, conversationID string, q store.Messa
 		`WHERE conversation_id = ? AND seq > ? ORDER BY seq `+order+` LIMIT ?`,
 		conversationID, q.AfterSeq, limit)
 	if err != nil {
-		return nil, wrap(fmt.Sprintf("messages of conversation %q", conversationID), err)
+		return nil, wrap(op, err)
 	}
 	if q.Last {
 		slices.Reverse(out)
@@ -110,7 +115,7 @@ func (db *DB) MessageByPlatformID(ctx context.Context, channel, platformID strin
 	if platformID == "" {
 		return store.Message{}, wrap(op, store.ErrNotFound)
 	}
-	m, err := getMessage(ctx, db.sql, `WHERE channel = ? AND platform_id = ?`, channel, platformID)
+	m, err := getMessage(ctx, db.sql, `WHERE channel = ? AND platform_id = ? AND platform_id <> ''`, channel, platformID)
 	if err != nil {
 		return store.Message{}, wrap(op, err)
 	}
