@@ -25,10 +25,10 @@ const (
 	// must hold this share (by weight) of the question's words — its rare
 	// words weigh most, so a question about something the passages never
 	// mention is not answered with a sentence about something else.
-	minCoverage = 0.45
+	minCoverage = 0.40
 	// maxSentences quoted, from at most maxPassages passages.
 	maxSentences = 3
-	maxPassages  = 2
+	maxPassages  = 3
 )
 
 // sentence is one quotable sentence of a passage.
@@ -37,75 +37,274 @@ type sentence struct {
 	passage int // index in the passages
 	pos     int // position in the passage
 	words   []word
-	context []word // the passage's title and the heading above it
-	score   float64
-	cover   float64
+	context []word // the passage's title
+	section []word // the heading above it, or a table's header row
+	// sectionText is that heading as written, sectionPos the sentence's
+	// place under it, and sectionHit whether the heading matches the
+	// question well: then the section is the answer, as an FAQ's is.
+	sectionText string
+	sectionPos  int
+	sectionHit  bool
+	asked       []word // the FAQ question it answers
+	// askedText is that question as written, and after how many sentences
+	// of the answer this one comes (0: the first, the direct answer).
+	askedText string
+	after     int
+	score     float64
+	cover     float64
+	tableRow  bool
+	kinds     answerKinds // the kinds of answer the sentence holds
+	lang      string      // its passage's language, if clear
 }
 
-// answer builds an extractive answer to the question from the passages,
-// or reports that they do not answer it.
-func (r *run) answer(ps []passage, question string) (string, bool) {
-	if len(ps) == 0 {
-		return "", false
+// answerKinds are kinds of fact a sentence states, for questions that ask
+// for one by its kind: "¿cuánto cuesta?" is answered by a price, whatever
+// the words around it; "número de WhatsApp" by a phone number.
+type answerKinds uint8
+
+const (
+	hasPrice answerKinds = 1 << iota
+	hasTime
+	hasDate
+	hasNumber
+	hasDuration
+	hasEmail
+	hasLink
+	hasCount // any number of something ("500 emails")
+)
+
+var (
+	rePrice    = regexp.MustCompile(`(?i)(?:\bUSD\b|US\$|\$\s?\d|€|\bEUR\b|\bMXN\b)`)
+	reTime     = regexp.MustCompile(`(?i)\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm|h)\b`)
+	reDuration = regexp.MustCompile(`(?i)\b\d+\s?(?:minutos?|minutes?|min|segundos?|seconds?|horas?|hours?|h|d[ií]as?|days?|semanas?|weeks?|meses|months?|años?|years?|anos?)\b`)
+	reDigits   = regexp.MustCompile(`\d[\d\s-]{2,}\d`)
+	reCount    = regexp.MustCompile(`\b\d[\d.,]*\s+\p{L}{3,}`)
+	reLinkish  = regexp.MustCompile(`(?i)\b[a-z0-9-]+\.(?:example|com|org|net|io|es|mx)(?:/\S*)?`)
+)
+
+func kindsOf(text string) answerKinds {
+	var k answerKinds
+	if rePrice.MatchString(text) {
+		k |= hasPrice
 	}
-	qws := answerWords(analyze(stripGreeting(question)))
+	if reTime.MatchString(text) {
+		k |= hasTime
+	}
+	if reDuration.MatchString(text) {
+		k |= hasDuration
+	}
+	if reDigits.MatchString(text) {
+		k |= hasNumber
+	}
+	if reCount.MatchString(text) {
+		k |= hasCount
+	}
+	if reEmail.MatchString(text) {
+		k |= hasEmail
+	}
+	if reLinkish.MatchString(text) {
+		k |= hasLink
+	}
+	for _, w := range folds(text) {
+		if _, ok := monthNames[w]; ok && len(w) > 3 {
+			k |= hasDate
+		}
+	}
+	if reISODate.MatchString(text) {
+		k |= hasDate
+	}
+	return k
+}
+
+// askedKind is the kind of fact a question word asks for, if any.
+func askedKind(w word) answerKinds {
+	switch w.concept {
+	case "price":
+		return hasPrice
+	case "hour", "schedule":
+		return hasTime
+	case "duration":
+		return hasDuration
+	case "number", "phone":
+		return hasNumber
+	case "count":
+		return hasNumber | hasCount
+	case "when":
+		return hasDate | hasTime
+	case "email":
+		return hasEmail | hasLink
+	case "link":
+		return hasLink
+	case "start":
+		return hasDate
+	}
+	return 0
+}
+
+// match is how well the sentence answers for one question word: in the
+// sentence itself, in the FAQ question it answers, or (weaker) in the
+// headings above it.
+func (s *sentence) match(qw word) float64 {
+	m := bestMatch(qw, s.words)
+	if k := askedKind(qw); k != 0 && s.kinds&k != 0 {
+		return 1
+	}
+	if m < 1 && len(s.asked) > 0 {
+		m = max(m, 0.9*bestMatch(qw, s.asked))
+	}
+	if m < 0.9 && len(s.section) > 0 {
+		f := 0.7
+		if s.sectionHit {
+			f = 0.9
+		}
+		m = max(m, f*bestMatch(qw, s.section))
+	}
+	if m < 0.5 {
+		m = max(m, 0.5*bestMatch(qw, s.context))
+	}
+	return m
+}
+
+// ranking is the sentences of the passages scored against a question.
+type ranking struct {
+	ps      []passage
+	sents   []sentence
+	order   []int     // sentence indexes, best first
+	qws     []word    // the question's words that an answer must contain
+	weights []float64 // their weights: rare in the passages weighs more
+	// focus marks the words of the question's own clauses ("¿me devuelven
+	// la plata?"), as against the story around it ("pagué hace 10 días y
+	// la verdad no me convenció"): those must be answered.
+	focus []bool
+	// df counts the sentences that hold each question word.
+	df []int
+	// objects are the things the question asks about (see unknown).
+	objects []word
+	// covered is how well the picked sentences cover each word (set by pick).
+	covered []float64
+	cos     []float64 // each sentence's embedding similarity to the question
+}
+
+// rank scores every sentence of the passages against the question; nil
+// when there is nothing to rank.
+func (r *run) rank(ps []passage, question string) *ranking {
+	if len(ps) == 0 {
+		return nil
+	}
+	qws, focus := questionWords2(withoutSwitch(stripGreeting(question)))
 	if len(qws) == 0 {
-		return "", false
+		return nil
 	}
 	var sents []sentence
 	for i, p := range ps {
 		sents = append(sents, splitPassage(p, i)...)
 	}
 	if len(sents) == 0 {
-		return "", false
+		return nil
 	}
+	rk := &ranking{ps: ps, sents: sents, qws: qws, focus: focus, weights: make([]float64, len(qws)), cos: make([]float64, len(sents))}
 	// A question word found in few sentences tells them apart; one found
 	// nowhere still counts (at the top weight): the passages lack it.
 	df := make([]int, len(qws))
-	for _, s := range sents {
+	for i := range sents {
 		for qi, qw := range qws {
-			if bestMatch(qw, s.words) >= 0.8 {
+			if sents[i].match(qw) >= 0.8 {
 				df[qi]++
 			}
 		}
 	}
-	weights := make([]float64, len(qws))
+	mean := 0.0
 	for qi := range qws {
-		weights[qi] = math.Log(1+float64(len(sents))/float64(1+df[qi])) * wordWeight(qws[qi])
+		rk.weights[qi] = math.Log(1+float64(len(sents))/float64(1+df[qi])) * wordWeight(qws[qi])
+		mean += rk.weights[qi] / float64(len(qws))
 	}
+	// What the question asks for ("¿cuánto cuesta?": a price) is what the
+	// answer must give, however many passages state prices.
+	for qi, qw := range qws {
+		if askedKind(qw) != 0 {
+			rk.weights[qi] = max(rk.weights[qi], mean)
+		}
+	}
+	rk.df = df
+	rk.objects = questionObjects(withoutSwitch(stripGreeting(question)))
 	qvec, _ := r.m.emb.EmbedQuery(r.ctx, question)
-	texts := make([]string, len(sents))
+	// The sentences and the FAQ questions they answer, in one batch.
+	texts := make([]string, len(sents), 2*len(sents))
+	askedAt := map[string]int{}
 	for i, s := range sents {
 		texts[i] = s.text
+		for _, q := range []string{s.askedText, s.sectionText} {
+			if _, ok := askedAt[q]; !ok && q != "" {
+				askedAt[q] = len(texts)
+				texts = append(texts, q)
+			}
+		}
+	}
+	// A heading that holds most of the question makes its section the
+	// answer ("Cursos en inglés" for "¿qué cursos tienen en inglés?").
+	for i := range sents {
+		s := &sents[i]
+		var got, total float64
+		for qi, qw := range qws {
+			if focus[qi] {
+				got += rk.weights[qi] * bestMatch(qw, s.section)
+				total += rk.weights[qi]
+			}
+		}
+		s.sectionHit = total > 0 && got/total >= 0.6
 	}
 	vecs, err := r.m.emb.EmbedDocuments(r.ctx, texts)
 	if err != nil {
-		vecs = make([][]float32, len(sents))
+		vecs = make([][]float32, len(texts))
 	}
 	for i := range sents {
 		s := &sents[i]
 		var got, ctxGot, total float64
 		for qi, qw := range qws {
-			m := bestMatch(qw, s.words)
-			got += weights[qi] * m
-			ctxGot += weights[qi] * max(m, 0.6*bestMatch(qw, s.context))
-			total += weights[qi]
+			m := s.match(qw)
+			got += rk.weights[qi] * m
+			ctxGot += rk.weights[qi] * m
+			total += rk.weights[qi]
 		}
-		rank := 1 / (1 + 0.3*float64(s.passage))
-		cos := max(0, cosineSim(qvec, vecs[i]))
+		prior := 1 / (1 + 0.3*float64(s.passage))
+		rk.cos[i] = max(0, cosineSim(qvec, vecs[i]))
+		bonus := 0.0
+		if s.sectionHit {
+			fade := 1 - 0.1*float64(min(s.sectionPos, 3))
+			rk.cos[i] = max(rk.cos[i], fade*max(0, cosineSim(qvec, vecs[askedAt[s.sectionText]])))
+			if s.sectionPos == 0 {
+				bonus = 0.05
+			}
+		}
+		if s.askedText != "" {
+			// An FAQ's answer is as close to the question as the FAQ's own
+			// question is, the first sentence of it most.
+			fade := 1 - 0.15*float64(min(s.after, 3))
+			rk.cos[i] = max(rk.cos[i], fade*max(0, cosineSim(qvec, vecs[askedAt[s.askedText]])))
+			if s.after == 0 {
+				bonus = 0.05
+			}
+		}
+		// The user's own language reads best; for Portuguese, Spanish.
+		switch {
+		case s.lang != "" && s.lang == r.lang:
+			bonus += 0.06
+		case r.lang == langPT && s.lang == langES:
+			bonus += 0.03
+		}
 		s.cover = ctxGot / total
-		s.score = 0.45*(got/total) + 0.15*s.cover + 0.3*cos + 0.1*rank
+		s.score = 0.45*(got/total) + 0.15*s.cover + 0.3*rk.cos[i] + 0.15*prior + bonus
 		if n := len(s.words); n < 3 {
 			s.score -= 0.1
 		} else if n > 60 {
 			s.score -= 0.05
 		}
 	}
-	order := make([]int, len(sents))
-	for i := range order {
-		order[i] = i
+	rk.order = make([]int, len(sents))
+	for i := range rk.order {
+		rk.order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
+	slices.SortStableFunc(rk.order, func(a, b int) int {
 		switch {
 		case sents[a].score > sents[b].score:
 			return -1
@@ -114,37 +313,395 @@ func (r *run) answer(ps []passage, question string) (string, bool) {
 		}
 		return 0
 	})
-	best := sents[order[0]]
-	if best.score < minSentenceScore || best.cover < minCoverage {
-		return "", false
+	return rk
+}
+
+// pick chooses the sentences to quote and reports whether they answer the
+// question: greedily, each next sentence the one that adds most of the
+// question's words not yet covered, so that "how much is it and do I need
+// Python?" gets the price and the requirement.
+func (rk *ranking) pick() ([]int, float64, bool) {
+	sents := rk.sents
+	best := rk.order[0]
+	covered := make([]float64, len(rk.qws))
+	var total float64
+	for _, w := range rk.weights {
+		total += w
 	}
-	var picked []int
-	passages := map[int]bool{}
-	for _, i := range order {
+	add := func(i int) float64 {
+		gain := 0.0
 		s := sents[i]
-		if len(picked) == maxSentences || s.score < max(minSentenceScore, 0.8*best.score) {
+		for qi, qw := range rk.qws {
+			if m := s.match(qw); m > covered[qi] {
+				gain += rk.weights[qi] * (m - covered[qi])
+				covered[qi] = m
+			}
+		}
+		return gain / total
+	}
+	picked := []int{best}
+	add(best)
+	passages := map[int]bool{sents[best].passage: true}
+	for len(picked) < maxSentences {
+		next, nextValue := -1, 0.0
+		for _, i := range rk.order {
+			s := sents[i]
+			if slices.Contains(picked, i) || s.score < 0.4*sents[best].score {
+				continue
+			}
+			if !passages[s.passage] && len(passages) == maxPassages {
+				continue
+			}
+			if slices.ContainsFunc(picked, func(j int) bool { return sents[j].text == s.text }) {
+				continue
+			}
+			// What it adds, and, among sentences that add as much, the one
+			// about the same thing ("Building LLM Apps — 399 USD", not any
+			// price).
+			g := rk.gain(i, covered)
+			if g >= minGain && g+0.2*s.cover > nextValue {
+				next, nextValue = i, g+0.2*s.cover
+			}
+		}
+		if next < 0 {
 			break
 		}
-		if !passages[s.passage] && len(passages) == maxPassages {
-			continue
+		add(next)
+		picked = append(picked, next)
+		passages[sents[next].passage] = true
+	}
+	// A table row under a heading that asked the question comes with the
+	// rows around it: the table is the answer (the courses taught in
+	// English, the prices of the plans).
+	if b := sents[best]; b.sectionHit {
+		for i := range sents {
+			s := sents[i]
+			if len(picked) >= maxRows {
+				break
+			}
+			if s.passage == b.passage && s.tableRow && s.sectionText == b.sectionText && !slices.Contains(picked, i) {
+				picked = append(picked, i)
+			}
 		}
-		if slices.ContainsFunc(picked, func(j int) bool { return sents[j].text == s.text }) {
-			continue
-		}
-		picked = append(picked, i)
-		passages[s.passage] = true
 	}
 	// The sentence after the best one often finishes its thought
 	// ("…durante 14 días. Después, …"): keep it if it is about the question.
 	if len(picked) < maxSentences {
-		for i := range sents {
-			s := sents[i]
-			if s.passage == best.passage && s.pos == best.pos+1 && !slices.Contains(picked, i) && s.score >= 0.6*best.score {
+		for i, s := range sents {
+			if s.passage == sents[best].passage && s.pos == sents[best].pos+1 && !slices.Contains(picked, i) && s.score >= 0.75*sents[best].score {
 				picked = append(picked, i)
 				break
 			}
 		}
 	}
+	var cov, ftotal float64
+	for qi, c := range covered {
+		if rk.focus[qi] {
+			cov += rk.weights[qi] * c
+			ftotal += rk.weights[qi]
+		}
+	}
+	cov /= ftotal
+	rk.covered = covered
+	ok := sents[best].score >= minSentenceScore && cov >= minCoverage && rk.unknown() == ""
+	return picked, cov, ok
+}
+
+// questionWords2 returns the question's words an answer must contain, and
+// which of them are in the question's own clauses: those ending in "?" or
+// opening with a question word. A message with no such clause is all focus.
+func questionWords2(text string) ([]word, []bool) {
+	var ws []word
+	var focus []bool
+	clauses := reClauses.Split(text, -1)
+	marks := reClauses.FindAllString(text, -1)
+	anyFocus := false
+	for i, c := range clauses {
+		cw := answerWords(analyze(c))
+		if len(cw) == 0 {
+			continue
+		}
+		toks := tokenize(c)
+		// "y cuándo arranca": a conjunction may open the question.
+		if len(toks) > 1 && (toks[0].fold == "y" || toks[0].fold == "e" || toks[0].fold == "and" || toks[0].fold == "o" || toks[0].fold == "or") {
+			toks = toks[1:]
+		}
+		f := (i < len(marks) && strings.Contains(marks[i], "?")) || strings.Contains(c, "¿") || (len(toks) > 0 && (questionWords[toks[0].fold] || auxQuestion[toks[0].fold]))
+		anyFocus = anyFocus || f
+		for _, w := range cw {
+			ws = append(ws, w)
+			focus = append(focus, f)
+		}
+	}
+	if !anyFocus {
+		for i := range focus {
+			focus[i] = true
+		}
+	}
+	return ws, focus
+}
+
+// reClauses ends a clause of a message.
+var reClauses = regexp.MustCompile(`[.?!\n]+`)
+
+// unknown returns the thing the question asks whether the business has
+// ("¿hay estacionamiento?", "do you sell laptops?", "curso de fotografía")
+// when no passage names it: the passages are then about something near the
+// question but not about it, and quoting them would mislead. Only that
+// thing counts, not every word: the rest of a question ("arrepiento",
+// "finished") is often missing from an answer that still answers it.
+func (rk *ranking) unknown() string {
+	for _, obj := range rk.objects {
+		found := false
+		for i := range rk.sents {
+			s := &rk.sents[i]
+			if strictMatch(obj, s.words) || strictMatch(obj, s.asked) || strictMatch(obj, s.context) || strictMatch(obj, s.section) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return obj.fold
+		}
+	}
+	return ""
+}
+
+// strictMatch is a match by the word, its concept or a typo, not by stem
+// alone: "regalo" is not "regalamos".
+func strictMatch(w word, ws []word) bool {
+	for _, o := range ws {
+		if w.fold == o.fold || (w.concept != "" && w.concept == o.concept) {
+			return true
+		}
+		k := min(typoTolerance(w.fold), typoTolerance(o.fold))
+		if k > 0 && editWithin(w.fold, o.fold, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// objectTriggers are the folded words after which a question names the
+// thing it asks about: "hay X", "do you sell X", "curso de X".
+var objectTriggers = [][]string{
+	{"hay"}, {"tienen"}, {"tienes"}, {"venden"}, {"ofrecen"}, {"aceptan"}, {"existe"}, {"existen"},
+	{"curso", "de"}, {"cursos", "de"}, {"curso", "sobre"}, {"cursos", "sobre"}, {"pagar", "con"},
+	{"is", "there"}, {"are", "there"}, {"do", "you", "have"}, {"do", "you", "offer"}, {"do", "you", "sell"},
+	{"do", "you", "accept"}, {"do", "u", "have"}, {"do", "u", "offer"}, {"pay", "with"}, {"pay", "by"},
+	{"course", "about"}, {"course", "on"}, {"courses", "about"}, {"courses", "on"}, {"course", "in"},
+	{"the", "weather"}, {"el", "clima"},
+	{"tem"}, {"vendem"}, {"oferecem"}, {"aceitam"}, {"curso", "sobre"},
+	{"whats", "the"}, {"what's", "the"}, {"cual", "es", "el"}, {"cual", "es", "la"},
+}
+
+// objectSkip are words between a trigger and its object.
+var objectSkip = wordSet(`a an any some the un una unos unas algun alguna algunos algunas el la los las en de del um uma uns umas o os as no na algum alguma your ur u you`)
+
+// questionObjects finds the things a question asks about: the first
+// content word after a trigger, and the word after its "de" ("tarjetas de
+// regalo").
+func questionObjects(text string) []word {
+	toks := tokenize(text)
+	ws := analyzeTokens(toks)
+	byPos := map[int]word{}
+	for _, w := range ws {
+		byPos[w.pos] = w
+	}
+	var out []word
+	for i := range toks {
+		for _, tr := range objectTriggers {
+			if i+len(tr) > len(toks) {
+				continue
+			}
+			match := true
+			for j, w := range tr {
+				if toks[i+j].fold != w {
+					match = false
+					break
+				}
+			}
+			if !match {
+				continue
+			}
+			j := i + len(tr)
+			for j < len(toks) && objectSkip[toks[j].fold] {
+				j++
+			}
+			w, ok := byPos[j]
+			if !ok || w.stop || chatter[w.fold] || questionWords[w.fold] || isDigits(w.fold) || utf8.RuneCountInString(w.fold) < 3 {
+				continue
+			}
+			out = append(out, w)
+			if j+2 < len(toks) && (toks[j+1].fold == "de" || toks[j+1].fold == "of") {
+				if m, ok := byPos[j+2]; ok && !m.stop && !chatter[m.fold] && utf8.RuneCountInString(m.fold) >= 4 {
+					out = append(out, m)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// gain is how much of the question sentence i would add to what is covered.
+func (rk *ranking) gain(i int, covered []float64) float64 {
+	var gain, total float64
+	s := rk.sents[i]
+	for qi, qw := range rk.qws {
+		total += rk.weights[qi]
+		if m := s.match(qw); m > covered[qi] {
+			gain += rk.weights[qi] * (m - covered[qi])
+		}
+	}
+	return gain / total
+}
+
+// maxRows bounds the rows of a table quoted.
+const maxRows = 6
+
+// minGain is the least share of the question a further sentence must add
+// to be quoted.
+const minGain = 0.08
+
+// followUp is a search query for what the passages leave unanswered: the
+// question's focus words that no picked sentence covers, with the words
+// that name what they are about ("precio building llm apps rag"), or all
+// its focus words when nothing answered. "" when the answer is complete.
+func (rk *ranking) followUp(ok bool) string {
+	type wq struct {
+		w      string
+		weight float64
+		miss   bool
+	}
+	var ws []wq
+	missing := false
+	for qi, qw := range rk.qws {
+		if !rk.focus[qi] {
+			continue
+		}
+		miss := !ok || rk.covered == nil || rk.covered[qi] < 0.6
+		missing = missing || miss
+		ws = append(ws, wq{qw.fold, rk.weights[qi], miss})
+	}
+	if !missing {
+		return ""
+	}
+	// Missing words first, then the heaviest; in the question's order
+	// within each group.
+	slices.SortStableFunc(ws, func(a, b wq) int {
+		switch {
+		case a.miss && !b.miss:
+			return -1
+		case b.miss && !a.miss:
+			return 1
+		case a.miss:
+			return 0
+		case a.weight > b.weight:
+			return -1
+		case a.weight < b.weight:
+			return 1
+		}
+		return 0
+	})
+	var out []string
+	add := func(w string) {
+		if w != "" && !slices.Contains(out, w) && len(out) < 10 {
+			out = append(out, w)
+		}
+	}
+	covered := 0
+	for _, w := range ws {
+		if !w.miss {
+			// Of what is answered, only the names of the thing asked about
+			// ("rag", "growth"): "how much" and "course" would bring back
+			// the passages already seen.
+			qw := rk.wordNamed(w.w)
+			if covered == 3 || askedKind(qw) != 0 || genericAnswerConcepts[qw.concept] {
+				continue
+			}
+			covered++
+		}
+		add(w.w)
+		if w.miss {
+			// The knowledge base may be in the other language: the concept
+			// ("price") and what states it ("USD") find it there too.
+			for _, qw := range rk.qws {
+				if qw.fold == w.w && qw.concept != "" && qw.concept != qw.fold {
+					add(strings.ReplaceAll(qw.concept, "_", " "))
+				}
+				if qw.fold == w.w {
+					for _, h := range kindHints[askedKind(qw)] {
+						add(h)
+					}
+				}
+			}
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// kindHints are words that state a kind of fact in the knowledge base's
+// languages, added to a follow-up search for it.
+var kindHints = map[answerKinds][]string{
+	hasPrice:             {"USD"},
+	hasDuration:          {"length", "semanas", "weeks"},
+	hasDate | hasTime:    {"inicio", "starts"},
+	hasTime:              {"horario", "schedule"},
+	hasNumber | hasCount: {},
+}
+
+// genericAnswerConcepts are concepts of words that do not name what a
+// question is about.
+var genericAnswerConcepts = map[string]bool{"course": true, "want": true, "need": true, "price": true, "start": true, "duration": true}
+
+// wordNamed returns the question word with that folded form.
+func (rk *ranking) wordNamed(f string) word {
+	for _, w := range rk.qws {
+		if w.fold == f {
+			return w
+		}
+	}
+	return word{}
+}
+
+// mergePassages appends more passages to ps, leaving out those it has.
+func mergePassages(ps, more []passage) []passage {
+	out := slices.Clone(ps)
+	for _, p := range more {
+		if !slices.ContainsFunc(out, func(q passage) bool { return q.Source == p.Source && q.Text == p.Text }) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// answered is an extractive answer, or why there is none.
+type answered struct {
+	text string
+	ok   bool
+	// followUp is a query that could complete the answer or find one
+	// (see ranking.followUp).
+	followUp string
+}
+
+// answer builds an extractive answer to the question from the passages,
+// or reports that they do not answer it.
+func (r *run) answer(ps []passage, question string) (string, bool) {
+	a := r.answerFull(ps, question)
+	return a.text, a.ok
+}
+
+// answerFull is answer with the query that could complete it.
+func (r *run) answerFull(ps []passage, question string) answered {
+	rk := r.rank(ps, question)
+	if rk == nil {
+		return answered{followUp: strings.Join(folds(question), " ")}
+	}
+	picked, _, ok := rk.pick()
+	if !ok {
+		return answered{followUp: rk.followUp(false)}
+	}
+	sents := rk.sents
 	// In reading order: by passage rank, then position.
 	slices.SortFunc(picked, func(a, b int) int {
 		if sents[a].passage != sents[b].passage {
@@ -164,12 +721,24 @@ func (r *run) answer(ps []passage, question string) (string, bool) {
 		quoted += " " + s.text
 	}
 	var out strings.Builder
-	// Knowledge is quoted in its own language; say so when it is not the
-	// user's (always for Portuguese, which the knowledge base lacks).
-	if g := detectLang(quoted); r.lang == langPT || (g.lang != "" && g.lang != r.lang && g.confidence >= confidentLang) {
-		out.WriteString(phFoundPT.in(r.lang) + "\n\n")
+	// Knowledge is quoted in its own language; say which when it is not
+	// the user's (always for Portuguese, which the knowledge base lacks),
+	// and offer a person who speaks theirs.
+	qlang := sents[picked[0]].lang
+	if g := detectLang(quoted); g.lang != "" && g.confidence >= confidentLang {
+		qlang = g.lang
+	}
+	foreign := qlang != "" && qlang != r.lang
+	if foreign || r.lang == langPT {
+		if qlang == "" || qlang == r.lang {
+			qlang = langES
+		}
+		out.WriteString(fmt.Sprintf(phFoundIn.in(r.lang), label(qlang, r.lang)) + "\n\n")
 	}
 	out.WriteString(b.String())
+	if r.lang == langPT {
+		out.WriteString("\n\n" + phAskPerson.in(r.lang))
+	}
 	var srcs []string
 	seen := map[int]bool{}
 	for _, i := range picked {
@@ -181,7 +750,7 @@ func (r *run) answer(ps []passage, question string) (string, bool) {
 		srcs = append(srcs, fmt.Sprintf("[%s] %s", ps[pi].Ref, sourceTitle(ps[pi])))
 	}
 	out.WriteString("\n\n" + phSources.in(r.lang) + ": " + strings.Join(srcs, "; "))
-	return out.String(), true
+	return answered{text: out.String(), ok: true, followUp: rk.followUp(true)}
 }
 
 // answerWords are the question's words that must be found in an answer.
@@ -190,6 +759,16 @@ func (r *run) answer(ps []passage, question string) (string, bool) {
 func answerWords(ws []word) []word {
 	out := ws[:0:0]
 	for _, w := range ws {
+		// "¿cuántos?" asks for a number and "¿cuándo?" for a date, as
+		// "¿cuánto cuesta?" does for a price.
+		switch w.fold {
+		case "cuantos", "cuantas", "quantos", "quantas":
+			out = append(out, word{fold: w.fold, es: w.es, en: w.en, concept: "count", pos: w.pos})
+			continue
+		case "cuando", "when", "quando":
+			out = append(out, word{fold: w.fold, es: w.es, en: w.en, concept: "when", pos: w.pos})
+			continue
+		}
 		if w.stop || questionWords[w.fold] || auxQuestion[w.fold] || greetMarkers[w.fold] || thanksMarkers[w.fold] {
 			continue
 		}
@@ -197,13 +776,20 @@ func answerWords(ws []word) []word {
 		case "saber", "know", "tell", "decir", "dime", "decime", "informacion", "information", "info", "pregunta", "question", "duda", "consulta", "sobre", "about":
 			continue
 		}
-		if w.concept == "want" || w.concept == "need" {
+		if w.concept == "want" || chatter[w.fold] {
 			continue
 		}
 		out = append(out, w)
 	}
 	return out
 }
+
+// chatter are words of conversation, not of the topic ("la verdad",
+// "todavía", "like", "ainda"): a question is not left unanswered for want
+// of them in the passages.
+var chatter = wordSet(`verdad hace todavia aun casi bueno pues osea tipo igual solo solamente cosa cosas vez veces ayer entonces ahora asi claro seguro creo parece favor porfa oye mira vale bien mal algo nada mucho poco tanto sirve hago haces hacer pasa paso dice dijo quisiera gustaria saber
+	like just really actually anything something stuff thing things now pls plz ur u thx hey hi please get got kinda maybe guess think tomorrow tmrw today yesterday ago great good fine ok okay sure know tell
+	faz fazer ainda posso pode podem quero vou vai tenho temos estou sao ja tambem muito entao aqui la isso isto coisa coisas gente tudo bem`)
 
 func bestMatch(w word, ws []word) float64 {
 	best := 0.0
@@ -229,41 +815,86 @@ func sourceTitle(p passage) string {
 }
 
 // reInjection finds text that addresses the assistant rather than the
-// reader: instructions planted in a document. Such a sentence is never
-// quoted (and never acted on: passages do not route).
-var reInjection = regexp.MustCompile(`(?i)\b(?:ignore|ignora|ignorar|ignoren|disregard|forget|olvida|olvidate|esquece|esqueça)\b.{0,60}\b(?:instructions?|instrucciones|instru[cç][oõ]es|prompt|rules|reglas|regras|previous|anteriores)\b|\b(?:system prompt|you are now|ahora eres|a partir de ahora eres|from now on you)\b|\b(?:call|use|run|invoke|execute|llama|usa|ejecuta|invoca|chame|use)\s+(?:the\s+|la\s+|a\s+la\s+)?(?:tool\s+|function\s+|herramienta\s+|funci[oó]n\s+)?[a-z]+_[a-z_]+\b`)
+// reader: instructions planted in a document. From such a sentence on,
+// nothing of the passage is quoted (and nothing in a passage is ever acted
+// on: passages do not route).
+var reInjection = regexp.MustCompile(`(?i)` +
+	`\b(?:ignore|ignora|ignorar|ignoren|disregard|forget|olvida|olvidate|esquece|esqueça)\b.{0,60}\b(?:instructions?|instrucciones|instru[cç][oõ]es|prompt|rules|reglas|regras|previous|anteriores)\b` +
+	`|\b(?:system prompt|system message|mensaje de sistema|mensaje del sistema|prompt del sistema|you are now|ahora eres|a partir de ahora eres|from now on you|agora voc[eê] [eé])\b` +
+	`|\b(?:para el asistente|for the assistant|to the assistant|para o assistente|note to the (?:ai|assistant|model)|nota para la ia)\b` +
+	`|\b(?:call|use|run|invoke|execute|llama|usa|ejecuta|invoca|chame|use)\s+(?:the\s+|la\s+|a\s+la\s+)?(?:tool\s+|function\s+|herramienta\s+|funci[oó]n\s+)?[a-z]+_[a-z_]+\b`)
 
 var reMarkdown = strings.NewReplacer("**", "", "__", "", "`", "")
 
-// splitPassage cuts a passage into sentences, dropping Markdown marks and
-// keeping headings as context for the sentences under them.
+// splitPassage cuts a passage into sentences, dropping Markdown marks.
+// What only frames an answer is not quoted but lends its words to the
+// sentences under it: headings, a FAQ's question (its answer follows), and
+// a table's header row (for each row below it).
 func splitPassage(p passage, idx int) []sentence {
-	base := analyze(p.Title + " " + p.Heading)
-	heading := []word(nil)
+	// "Catálogo de cursos 2027 > Cursos en inglés": the last heading is the
+	// section the passage is in; the rest, like the title, only situates it.
+	plang := ""
+	if g := detectLang(p.Title + "\n" + p.Text); g.confidence >= confidentLang {
+		plang = g.lang
+	}
+	path := strings.Split(p.Heading, ">")
+	base := analyze(p.Title + " " + strings.Join(path[:len(path)-1], " "))
+	sectionText := strings.TrimSpace(path[len(path)-1])
+	heading := analyze(sectionText)
+	sectionPos := 0
+	var asked, tableHead []word
+	askedText, after := "", 0
+	inTable := false
 	var out []sentence
 	pos := 0
 	for line := range strings.Lines(p.Text) {
 		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "|---") || strings.HasPrefix(line, "---") || strings.HasPrefix(line, "```") {
+		if strings.HasPrefix(line, "|") && strings.Trim(line, "|-: ") == "" {
+			// The separator under a table's header row: that row frames
+			// the table.
+			if n := len(out); n > 0 && inTable && out[n-1].tableRow {
+				tableHead = out[n-1].words
+				out = out[:n-1]
+			}
+			continue
+		}
+		if line == "" || strings.HasPrefix(line, "---") || strings.HasPrefix(line, "```") {
 			continue
 		}
 		if strings.HasPrefix(line, "#") {
-			heading = analyze(strings.TrimLeft(line, "# "))
+			sectionText = strings.TrimLeft(line, "# ")
+			heading, asked, askedText, sectionPos = analyze(sectionText), nil, "", 0
 			continue
+		}
+		row := strings.HasPrefix(line, "|")
+		if !row {
+			inTable, tableHead = false, nil
 		}
 		line = strings.TrimLeft(line, "-*•> ")
 		line = trimListNumber(line)
 		line = strings.TrimSpace(reMarkdown.Replace(line))
-		if strings.HasPrefix(line, "|") {
-			line = strings.TrimSpace(strings.ReplaceAll(strings.Trim(line, "|"), "|", " — "))
+		if row {
+			inTable = true
+			line = strings.TrimSpace(strings.ReplaceAll(strings.Trim(line, "| "), "|", " — "))
 		}
-		ctx := append(slices.Clone(base), heading...)
 		for _, s := range splitSentences(line) {
-			if reInjection.MatchString(s) || utf8.RuneCountInString(s) < 12 {
+			if reInjection.MatchString(s) {
+				return out
+			}
+			if utf8.RuneCountInString(s) < 12 {
 				continue
 			}
-			out = append(out, sentence{text: s, passage: idx, pos: pos, words: routeWords(analyze(s)), context: ctx})
+			ws := routeWords(analyze(s))
+			if strings.HasSuffix(s, "?") {
+				asked, askedText, after = ws, s, 0
+				continue
+			}
+			out = append(out, sentence{text: s, passage: idx, pos: pos, words: ws, context: base, section: slices.Concat(heading, tableHead),
+				sectionText: sectionText, sectionPos: sectionPos,
+				asked: asked, askedText: askedText, after: after, tableRow: row, kinds: kindsOf(s), lang: plang})
 			pos++
+			after++
+			sectionPos++
 		}
 	}
 	return out

@@ -16,11 +16,11 @@ import (
 // enough; irregular forms are listed.
 const conceptTable = `
 ai: ia ai inteligencia_artificial artificial_intelligence
-course: curso cursos course courses clase clases class classes capacitacion capacitaciones capacitar capacitarnos formacion formar training trainings train programa programas diplomado bootcamp taller talleres workshop workshops treinamento
+course: curso cursos course courses clase clases class classes capacitacion capacitaciones capacitar capacitarnos formacion formar training trainings train diplomado bootcamp taller talleres workshop workshops treinamento
 enroll: inscribir inscribirme inscribirte inscribirse inscribo inscribi inscripcion inscripciones inscribime inscribite inscrito inscrita anotarme anotar matricular matricularme matriculo matricula matriculas apuntar apuntarme apunto apuntame registrarme registrar registro enroll enrol enrolled enrolling enrollment enrolment enrollments sign_up signup register registering registration inscrever inscrevo inscricao cadastrar join
-price: precio precios cuesta cuestan costo costos coste costes valor tarifa tarifas price prices pricing cost costs fee fees preco precos custa custam custo how_much
+price: precio precios cuesta cuestan costo costos coste costes valor tarifa tarifas price prices pricing cost costs fee fees preco precos custa custam custo how_much cuanto_sale cuanto_salen
 billing: factura facturas facturar facturacion cfdi rfc invoice invoices billing bill bills receipt recibo recibos nota_fiscal cobro cobros cobraron cobrar cobrado charged charge charges cargo cargos pagar pago pagos pague pagado pay paying payment payments paid pagamento pagamentos tarjeta card
-refund: reembolso reembolsos reembolsar devolucion devoluciones devolver refund refunds estorno
+refund: reembolso reembolsos reembolsar devolucion devoluciones devolver refund refunds estorno back
 discount: descuento descuentos promocion promo cupon discount discounts coupon desconto
 human: humano humana persona alguien agente asesor asesora operador operadora ejecutivo ejecutiva representante human person someone somebody agent representative rep operator atendente pessoa alguem
 talk: hablar hablame habla hable conversar comunicarme comunicar contactar contactarme llamar llamada talk speak speaking chat call contact falar fala ligar
@@ -32,7 +32,7 @@ access: acceso acceder entrar ingresar ingreso login loguear loguearme logueo co
 certificate: certificado certificados diploma diplomas constancia certificate certificates certification certificacao
 status: estado estatus status situacion seguimiento novedad novedades update updates andamento
 company: empresa empresas compania companias negocio negocios organizacion company companies business organization firm startup pyme
-employee: empleados empleado trabajadores trabajador personas colaboradores employees employee people staff headcount funcionarios equipo team
+employee: empleados empleado trabajadores trabajador personas colaboradores employees employee people staff headcount funcionarios equipo team equipos teams grupo grupos group groups ppl size tamano tamanho
 budget: presupuesto presupuestos budget budgets orcamento inversion invertir invest investment
 demo: demo demos demostracion
 quote: cotizacion cotizaciones cotizar quote quotes proposal propuesta propuestas
@@ -41,7 +41,7 @@ show: mostrar muestrame mostrame show
 report: reporte reportes informe informes report reports relatorio
 kpi: kpi kpis metricas metrica indicadores indicador metrics metric estadisticas stats numeros
 revenue: ingresos revenue facturado
-sales: ventas venta sales vendas comprar compra buy purchase
+sales: ventas venta sales vendas comprar compra compre compro buy bought purchase purchased comprei
 month: mes meses month months mensual monthly
 week: semana semanas week weeks semanal weekly
 quarter: trimestre trimestres quarter quarters trimestral quarterly
@@ -73,7 +73,8 @@ subscription: suscripcion suscripciones subscription subscriptions plan planes p
 content: contenido contenidos content material materiales temario syllabus video videos modulo modulos module modules leccion lecciones lesson lessons conteudo
 other: otro otra otros other outro
 want: quiero queremos quisiera quisieramos gustaria want wanna would_like quero gostaria
-need: necesito necesitamos need needs preciso precisamos
+need: necesito necesitamos need needs preciso precisamos falta requisito requisitos requirement requirements require requires prerequisite prerequisites
+duration: tarda tardan tardar demora demoran demorar dura duran duracion duration length how_long cuanto_tiempo quanto_tempo lleva
 start: empieza empiezan empezar comienza comienzan comenzar inicio inicia arranca arrancan start starts starting begin begins comeca
 free: gratis gratuito gratuita free
 schedule: horario horarios schedule
@@ -84,6 +85,23 @@ country: pais country
 industry: sector industria rubro industry vertical setor
 interest: interesa interes interested interest interessa interesse
 generate: generar genera generame generate create_a gerar
+money: dinero plata money dinheiro lana
+forget: olvide olvidaste olvido olvidar forgot forget forgotten esqueci esqueceu esquecer
+download: descargar descargo descarga download downloads downloading baixar baixo
+installment: cuotas cuota installments instalments instalment installment parcelar parcelas parcelado
+weekend: weekend weekends sabado sabados domingo domingos saturday saturdays sunday sundays fin_de finde
+number: numero numeros number numbers
+link: enlace enlaces link links vinculo
+expire: caduca caducado caducar caduco vence vencio vencido expire expired expires expira expirou
+receive: llega llego llegan recibir recibo recibi receive received arrive arrived chegou recebi
+office: oficina oficinas office offices escritorio
+hour: hora horas hour hours
+manager: directivos directivo gerentes gerente managers manager gestores lideres leaders executives
+developer: desarrollador desarrolladores programador programadores developer developers programmer programmers dev devs desenvolvedor
+student: estudiante estudiantes alumno alumnos alumna alumnas student students universitario universitarios estudante estudantes
+trial: prueba pruebas probar trial try teste testar
+respond: contestan contestar contesta responder responden respuesta respuestas reply replies respond responds response responses resposta respondem
+sell: vender venden vendemos vende sell sells selling sold vendem
 `
 
 // conceptIndex finds the concept of a folded word or two-word phrase.

@@ -1,6 +1,9 @@
 package offline
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // Small talk is recognised by word lists, not by similarity: the messages
 // are short and formulaic, and a greeting must never be mistaken for a
@@ -178,4 +181,13 @@ func isQuestion(text string, toks []token) bool {
 		}
 	}
 	return false
+}
+
+// rePersonal finds questions about the user's own case — a grade, an order,
+// a request — whose answer is in no document.
+var rePersonal = regexp.MustCompile(`(?i)\b(?:ya\s+me\s+(?:pusieron|dieron|pasaron|subieron|revisaron|corrigieron|calificaron|aprobaron|respondieron|contestaron|devolvieron)|mi\s+(?:nota|calificaci[oó]n|pedido|solicitud)\b|(?:did|have|has)\s+(?:you|they|someone)\s+(?:graded|reviewed|checked|processed|answered|grade|review|check|process)|my\s+(?:grade|score|mark|order)\b|minha\s+(?:nota|solicita[cç][aã]o)|j[aá]\s+(?:me\s+)?(?:deram|corrigiram|responderam))`)
+
+// personalStatus reports a question about the user's own case.
+func personalStatus(text string) bool {
+	return rePersonal.MatchString(text)
 }

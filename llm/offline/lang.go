@@ -149,6 +149,29 @@ const confidentLang = 0.45
 // language asked for, or "". A mention of a language that is not a request
 // to speak it ("¿tienen cursos en inglés?") is not a switch.
 func explicitSwitch(text string) string {
+	for _, c := range reClauses.Split(text, -1) {
+		if l := clauseSwitch(c); l != "" {
+			return l
+		}
+	}
+	return ""
+}
+
+// withoutSwitch returns text without its clauses that ask to change
+// language ("can we switch to english please?"), so what else it asks can
+// be answered.
+func withoutSwitch(text string) string {
+	var keep []string
+	for _, c := range reClauses.Split(text, -1) {
+		if strings.TrimSpace(c) != "" && clauseSwitch(c) == "" {
+			keep = append(keep, strings.TrimSpace(c))
+		}
+	}
+	return strings.Join(keep, ". ")
+}
+
+// clauseSwitch is explicitSwitch for one clause.
+func clauseSwitch(text string) string {
 	toks := folds(text)
 	if len(toks) == 0 || len(toks) > 12 {
 		return ""

@@ -48,7 +48,12 @@ var (
 	phHandoffDone = tr{"Listo: le pasé tu conversación a una persona del equipo, que te responderá por aquí lo antes posible.",
 		"Done: I've passed your conversation to someone from the team, who will reply here as soon as possible.",
 		"Pronto: passei a sua conversa para uma pessoa da equipe, que vai responder por aqui o mais rápido possível."}
-	phFoundPT = tr{"Esto es lo que encontré:", "Here's what I found:", "Isto é o que encontrei na nossa base de conhecimento:"}
+	phFoundIn = tr{"Esto es lo que encontré (el texto original está en %s):",
+		"Here's what I found (the original text is in %s):",
+		"Encontrei esta informação na nossa base de conhecimento (o texto original está em %s):"}
+	phAskPerson = tr{"Si tienes dudas, puedo pasarte con una persona del equipo.",
+		"If anything is unclear, I can put you in touch with someone from the team.",
+		"Se tiver alguma dúvida sobre o texto, posso passar você para uma pessoa da equipe."}
 	phSources = tr{"Fuentes", "Sources", "Fontes"}
 
 	phDone      = tr{"Listo.", "Done.", "Pronto."}

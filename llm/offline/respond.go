@@ -28,6 +28,14 @@ func (r *run) respond() reply {
 
 // perform turns a decision into a reply.
 func (r *run) perform(a action) reply {
+	out := r.perform1(a)
+	if a.switched && out.call == nil && a.kind != actSwitched {
+		out.text = phSwitched.in(r.lang) + " " + out.text
+	}
+	return out
+}
+
+func (r *run) perform1(a action) reply {
 	switch a.kind {
 	case actCall:
 		return r.callReply(a.tool.name, a.args)
@@ -111,6 +119,11 @@ func (r *run) knowledgeReply(a action) reply {
 		prefix = phHello.in(r.lang) + " "
 	}
 	q := r.contextualQuery(a.query)
+	if personalStatus(q) {
+		// Someone's own grade, order or request is not in the knowledge
+		// base: say so and offer a person, rather than quote a policy.
+		return reply{text: prefix + phNoAnswer.in(r.lang) + " " + r.offer()}
+	}
 	if a.then != nil {
 		// A question in the middle of a task: answer it if the passages
 		// can, then ask what the task still needs.
@@ -120,12 +133,19 @@ func (r *run) knowledgeReply(a action) reply {
 		}
 		return reply{text: ans + "\n\n" + r.question(*a.then)}
 	}
-	if ans, ok := r.answer(r.conv.tc.Passages, q); ok {
-		return reply{text: prefix + ans}
-	}
-	if t := r.tool(toolSearchKnowledge); t != nil && len(r.conv.tc.Passages) == 0 {
-		st := r.startTask(t, []taskMsg{{text: q}})
+	res := r.answerFull(r.conv.tc.Passages, q)
+	// The passages retrieved for the message miss the answer, or part of
+	// it: search again, for what is missing.
+	if t := r.tool(toolSearchKnowledge); t != nil && (!res.ok || res.followUp != "") {
+		query := res.followUp
+		if len(r.conv.tc.Passages) == 0 || query == "" {
+			query = q
+		}
+		st := r.startTask(t, []taskMsg{{text: query}})
 		return r.callReply(t.name, st.args)
+	}
+	if res.ok {
+		return reply{text: prefix + res.text}
 	}
 	return reply{text: prefix + phNoAnswer.in(r.lang) + " " + r.offer()}
 }
@@ -287,10 +307,17 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 			if q == "" {
 				q = res.Query
 			}
-			if ans, ok := r.answer(res.Passages, r.contextualQuery(q)); ok {
-				return reply{text: ans}
+			// The turn's passages and the search's together: the search
+			// was for what the first ones missed.
+			ps := mergePassages(r.conv.tc.Passages, res.Passages)
+			prefix := ""
+			if act.greet {
+				prefix = phHello.in(r.lang) + " "
 			}
-			return reply{text: phNoAnswer.in(r.lang) + " " + r.offer()}
+			if ans, ok := r.answer(ps, r.contextualQuery(q)); ok {
+				return reply{text: prefix + ans}
+			}
+			return reply{text: prefix + phNoAnswer.in(r.lang) + " " + r.offer()}
 		}
 	}
 	text := renderResult(resp.Content, r.lang)

@@ -384,6 +384,9 @@ type action struct {
 	// then is the task to go on with after answering a question asked in
 	// the middle of it (an actAsk).
 	then *action
+	// switched: the message also asked to change language; the reply
+	// says yes first.
+	switched bool
 }
 
 // maxTries is how many times in a row the engine asks for the same argument
@@ -395,13 +398,21 @@ const maxTries = 3
 // examples — never passages or tool results — so text retrieved from
 // documents cannot make the engine call a tool.
 func (r *run) decide(text string, st state) action {
-	toks := tokenize(text)
 	if sw := explicitSwitch(text); sw != "" {
-		if st.kind == statePending {
-			return action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries}
+		rest := withoutSwitch(text)
+		if len(routeWords(analyze(rest))) == 0 {
+			if st.kind == statePending {
+				return action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries}
+			}
+			return action{kind: actSwitched}
 		}
-		return action{kind: actSwitched}
+		// "can we switch to English? how much is the one for managers":
+		// say yes, and answer the rest.
+		a := r.decide(rest, st)
+		a.switched = true
+		return a
 	}
+	toks := tokenize(text)
 	switch st.kind {
 	case statePending:
 		if a, ok := r.continueTask(text, toks, st); ok {
