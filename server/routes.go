@@ -64,7 +64,7 @@ func (s *Server) apiRoutes() []route {
 			route{method: "GET", path: "/api/v1/conversations/{id}", roles: adminStaff, handler: s.getConversation,
 				op: operation{id: "getConversation", summary: "Get a conversation with its transcript", tag: "conversations",
 					query: []param{{"after_seq", "integer", "only messages after this seq (the response's next_after_seq)"}, {"limit", "integer", "messages per page, 1 to 200 (default 200)"}},
-					resp: "Transcript"}},
+					resp:  "Transcript"}},
 			route{method: "POST", path: "/api/v1/conversations/{id}/reply", roles: adminStaff, handler: s.replyConversation,
 				op: operation{id: "replyConversation", summary: "Reply as staff to a handed-off conversation (stored, then delivered through the channel)", tag: "conversations",
 					body: "StaffReplyRequest", status: http.StatusCreated, resp: "StaffReply"}},
