@@ -1,0 +1,325 @@
+/* Faro chat widget. One tag on any page:
+ *   <script src="https://faro.example.com/widget.js" defer
+ *           data-faro-language="es" data-faro-pricing-path="/pricing"></script>
+ * Plain JS, no build step. Model text is only ever set with textContent;
+ * links are built with DOM APIs and only for http(s) URLs. Protocol:
+ * PROTOCOL.md next to this file. */
+(function () {
+  "use strict";
+  if (window.FaroWidget) return;
+  var script = document.currentScript;
+  var ds = (script && script.dataset) || {};
+  var base = ds.faroServer || (script ? new URL(script.src, location.href).origin : location.origin);
+  var wsBase = base.replace(/^http/, "ws");
+  var K = { visitor: "faro.visitor", conv: "faro.conv", seq: "faro.last_seq", pending: "faro.pending",
+            consent: "faro.consent", pages: "faro.pages", first: "faro.first_seen", pricing: "faro.pricing" };
+  var store = {
+    get: function (k) { try { return localStorage.getItem(k); } catch (e) { return null; } },
+    set: function (k, v) { try { localStorage.setItem(k, v); } catch (e) { /* private mode */ } },
+    del: function (k) { try { localStorage.removeItem(k); } catch (e) { /* private mode */ } }
+  };
+  var T = {
+    es: { open: "Abrir el chat", close: "Cerrar el chat", send: "Enviar", placeholder: "Escribe tu mensaje…",
+          typing: "Escribiendo…", sources: "Fuentes", offline: "Reconectando…", handoff: "Te pasamos con una persona del equipo.",
+          lead: "Datos recibidos: el equipo te contactará.", label: "Tu mensaje", failed: "No se pudo enviar; reintentando." },
+    en: { open: "Open chat", close: "Close chat", send: "Send", placeholder: "Type your message…",
+          typing: "Typing…", sources: "Sources", offline: "Reconnecting…", handoff: "A person from the team will take over.",
+          lead: "Details received: the team will contact you.", label: "Your message", failed: "Could not send; retrying." }
+  };
+  var theme = null, lang = "es", t = T.es;
+  var ws = null, token = null, tokenExp = 0, backoff = 500, phase = "closed", pingTimer = null, signalTimer = null;
+  var seen = {};        // seqs already rendered
+  var userEls = {};     // client_msg_id -> element
+  var streams = {};     // stream_id -> {el, next}
+  var ui = {};
+  var lastSeq = parseInt(store.get(K.seq) || "0", 10) || 0;
+  var convId = store.get(K.conv) || "";
+  var pending = [];
+  try { pending = JSON.parse(store.get(K.pending) || "[]") || []; } catch (e) { pending = []; }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16); crypto.getRandomValues(b);
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function safeURL(u) {
+    try { var p = new URL(u, base); return (p.protocol === "https:" || p.protocol === "http:") ? p.href : null; }
+    catch (e) { return null; }
+  }
+  function savePending() { store.set(K.pending, JSON.stringify(pending)); }
+  function bumpSeq(s) {
+    if (typeof s === "number" && s > lastSeq) { lastSeq = s; store.set(K.seq, String(s)); }
+  }
+
+  // --- consent-aware engagement signals -------------------------------
+  function consented() { return ds.faroConsent === "analytics" || store.get(K.consent) === "granted"; }
+  function countVisit() {
+    if (!consented()) return;
+    var now = Math.floor(Date.now() / 1000);
+    if (!store.get(K.first)) store.set(K.first, String(now));
+    store.set(K.pages, String((parseInt(store.get(K.pages) || "0", 10) || 0) + 1));
+    var pp = ds.faroPricingPath || "/pricing";
+    if (location.pathname.indexOf(pp) === 0 || /precios|pricing/.test(location.pathname)) {
+      store.set(K.pricing, String((parseInt(store.get(K.pricing) || "0", 10) || 0) + 1));
+    }
+  }
+  function sendSignals() {
+    if (!consented() || phase !== "live") return;
+    var first = parseInt(store.get(K.first) || "0", 10) || Math.floor(Date.now() / 1000);
+    send({ type: "signals", pages_viewed: parseInt(store.get(K.pages) || "0", 10) || 0,
+           time_on_site_seconds: Math.max(0, Math.floor(Date.now() / 1000) - first),
+           pricing_visits: parseInt(store.get(K.pricing) || "0", 10) || 0,
+           demo_requested: store.get("faro.demo_requested") === "1" });
+  }
+
+  // --- DOM ---------------------------------------------------------------
+  function build() {
+    var css = el("link"); css.rel = "stylesheet"; css.href = base + "/widget.css";
+    document.head.appendChild(css);
+    var root = el("div", "faro-root");
+    root.style.setProperty("--faro-color", theme.color);
+    root.style.setProperty("--faro-text", theme.text_color);
+    var bubble = el("button", "faro-bubble");
+    bubble.type = "button";
+    bubble.setAttribute("aria-label", t.open);
+    bubble.setAttribute("aria-expanded", "false");
+    bubble.setAttribute("aria-controls", "faro-dialog");
+    bubble.appendChild(el("span", "faro-bubble-icon", "💬")).setAttribute("aria-hidden", "true");
+    var dlg = el("div", "faro-dialog");
+    dlg.id = "faro-dialog";
+    dlg.setAttribute("role", "dialog");
+    dlg.setAttribute("aria-modal", "false");
+    dlg.setAttribute("aria-labelledby", "faro-title");
+    dlg.hidden = true;
+    var head = el("div", "faro-head");
+    var logo = theme.logo_url && safeURL(theme.logo_url);
+    if (logo) { var img = el("img", "faro-logo"); img.src = logo; img.alt = ""; head.appendChild(img); }
+    var title = el("h2", "faro-title", theme.title); title.id = "faro-title";
+    head.appendChild(title);
+    var status = el("span", "faro-status"); status.setAttribute("aria-live", "polite");
+    head.appendChild(status);
+    var close = el("button", "faro-close", "×"); close.type = "button"; close.setAttribute("aria-label", t.close);
+    head.appendChild(close);
+    var log = el("div", "faro-log");
+    log.setAttribute("role", "log"); log.setAttribute("aria-live", "polite"); log.setAttribute("aria-relevant", "additions");
+    log.appendChild(el("div", "faro-msg faro-assistant faro-greeting", lang === "en" ? theme.greeting_en : theme.greeting_es));
+    var typing = el("div", "faro-typing", t.typing); typing.hidden = true;
+    var form = el("form", "faro-form");
+    var label = el("label", "faro-sr", t.label); label.htmlFor = "faro-input";
+    var input = el("input", "faro-input"); input.id = "faro-input"; input.type = "text";
+    input.maxLength = 4000; input.autocomplete = "off"; input.placeholder = t.placeholder;
+    var btn = el("button", "faro-send", t.send); btn.type = "submit";
+    form.appendChild(label); form.appendChild(input); form.appendChild(btn);
+    dlg.appendChild(head); dlg.appendChild(log); dlg.appendChild(typing); dlg.appendChild(form);
+    root.appendChild(dlg); root.appendChild(bubble);
+    document.body.appendChild(root);
+    ui = { root: root, bubble: bubble, dlg: dlg, log: log, input: input, typing: typing, status: status };
+
+    bubble.addEventListener("click", function () { dlg.hidden ? open() : closeDlg(); });
+    close.addEventListener("click", closeDlg);
+    dlg.addEventListener("keydown", function (e) { if (e.key === "Escape") { e.preventDefault(); closeDlg(); } });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      userSend(text);
+    });
+  }
+  function open() {
+    ui.dlg.hidden = false;
+    ui.bubble.setAttribute("aria-expanded", "true");
+    ui.bubble.setAttribute("aria-label", t.close);
+    ui.input.focus();
+    scroll();
+  }
+  function closeDlg() {
+    ui.dlg.hidden = true;
+    ui.bubble.setAttribute("aria-expanded", "false");
+    ui.bubble.setAttribute("aria-label", t.open);
+    ui.bubble.focus();
+  }
+  function scroll() { ui.log.scrollTop = ui.log.scrollHeight; }
+  function addUser(id, text, acked) {
+    if (id && userEls[id]) { if (acked) userEls[id].classList.remove("faro-pending"); return userEls[id]; }
+    var m = el("div", "faro-msg faro-user" + (acked ? "" : " faro-pending"), text);
+    if (id) { m.dataset.clientMsgId = id; userEls[id] = m; }
+    ui.log.appendChild(m); scroll();
+    return m;
+  }
+  function addNote(text, cls) { ui.log.appendChild(el("div", "faro-note " + (cls || ""), text)); scroll(); }
+  function renderReply(f) {
+    ui.typing.hidden = true;
+    var s = f.stream_id && streams[f.stream_id];
+    var m = s ? s.el : el("div", "faro-msg faro-assistant");
+    m.classList.remove("faro-streaming");
+    m.textContent = "";
+    m.appendChild(el("div", "faro-text", f.text));
+    m.dataset.seq = String(f.seq);
+    if (f.from === "staff") m.classList.add("faro-staff");
+    if (f.citations && f.citations.length) {
+      var box = el("div", "faro-citations");
+      box.appendChild(el("span", "faro-cite-label", t.sources + ":"));
+      var ul = el("ul");
+      f.citations.forEach(function (c) {
+        var li = el("li");
+        var u = c.url && safeURL(c.url);
+        var label = "[" + c.ref + "] " + (c.title || "");
+        if (u) { var a = el("a", null, label); a.href = u; a.target = "_blank"; a.rel = "noopener noreferrer"; li.appendChild(a); }
+        else li.appendChild(el("span", "faro-cite", label));
+        ul.appendChild(li);
+      });
+      box.appendChild(ul); m.appendChild(box);
+    }
+    if (!s) ui.log.appendChild(m);
+    if (f.stream_id) delete streams[f.stream_id];
+    (f.tools || []).forEach(function (tl) {
+      if (tl.name === "qualify_lead" && tl.status === "ok") addNote(t.lead, "faro-lead");
+    });
+    if (f.handoff) addNote(t.handoff, "faro-handoff");
+    scroll();
+  }
+  function renderDelta(f) {
+    ui.typing.hidden = true;
+    var s = streams[f.stream_id];
+    if (!s) {
+      s = streams[f.stream_id] = { el: el("div", "faro-msg faro-assistant faro-streaming"), next: 0 };
+      ui.log.appendChild(s.el);
+    }
+    if (f.index !== s.next) return; // a dropped delta: the final text replaces the preview
+    s.next++;
+    s.el.textContent += f.text;
+    scroll();
+  }
+
+  // --- connection --------------------------------------------------------
+  function send(obj) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(obj)); }
+  function userSend(text) {
+    var p = { client_msg_id: uuid(), text: text };
+    pending.push(p); savePending();
+    addUser(p.client_msg_id, text, false);
+    if (phase === "live") send({ type: "message", client_msg_id: p.client_msg_id, text: text });
+  }
+  function session() {
+    var body = {}; var v = store.get(K.visitor); if (v) body.visitor_id = v;
+    return fetch(base + "/widget/session", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body), credentials: "omit" })
+      .then(function (r) { if (!r.ok) throw new Error("session " + r.status); return r.json(); })
+      .then(function (s) {
+        token = s.token; tokenExp = Date.now() + s.expires_in * 1000;
+        store.set(K.visitor, s.visitor_id);
+      });
+  }
+  function setStatus(s) { ui.status.textContent = s; }
+  function connect() {
+    phase = "connecting";
+    var ready = (token && Date.now() < tokenExp - 30000) ? Promise.resolve() : session();
+    ready.then(function () {
+      ws = new WebSocket(wsBase + "/widget/ws");
+      ws.onopen = function () {
+        send({ type: "auth", token: token });
+        phase = "hello";
+        send({ type: "hello", visitor_id: store.get(K.visitor), language: lang, page: location.pathname,
+               consent: { analytics: consented() } });
+      };
+      ws.onmessage = function (ev) { var f; try { f = JSON.parse(ev.data); } catch (e) { return; } onFrame(f); };
+      ws.onclose = function (ev) {
+        clearInterval(pingTimer); clearInterval(signalTimer);
+        phase = "closed"; ws = null;
+        if (ev.code === 4401) token = null; // expired or refused: a new session first
+        setStatus(t.offline);
+        var wait = Math.min(backoff, 15000) * (0.75 + Math.random() * 0.5);
+        backoff = Math.min(backoff * 2, 15000);
+        setTimeout(connect, wait);
+      };
+    }).catch(function () {
+      setStatus(t.offline);
+      var wait = Math.min(backoff, 15000); backoff = Math.min(backoff * 2, 15000);
+      setTimeout(connect, wait);
+    });
+  }
+  function goLive() {
+    phase = "live"; backoff = 500; setStatus("");
+    pending.forEach(function (p) { send({ type: "message", client_msg_id: p.client_msg_id, text: p.text }); });
+    clearInterval(pingTimer); pingTimer = setInterval(function () { send({ type: "ping" }); }, 25000);
+    clearInterval(signalTimer); signalTimer = setInterval(sendSignals, 60000);
+    sendSignals();
+  }
+  function onFrame(f) {
+    switch (f.type) {
+      case "ready":
+        if (phase === "hello") {
+          if (f.conversation_id) {
+            if (f.conversation_id !== convId) { convId = f.conversation_id; store.set(K.conv, convId); lastSeq = 0; store.set(K.seq, "0"); }
+            phase = "resume";
+            // Replays from the start on a fresh page, so the history shows.
+            send({ type: "resume", conversation_id: convId, last_seq: renderedFrom });
+            return;
+          }
+          goLive(); return;
+        }
+        if (phase === "resume") { bumpSeq(f.seq); goLive(); }
+        return;
+      case "ack":
+        if (f.conversation_id && f.conversation_id !== convId) { convId = f.conversation_id; store.set(K.conv, convId); }
+        pending = pending.filter(function (p) { return p.client_msg_id !== f.client_msg_id; }); savePending();
+        var u = userEls[f.client_msg_id]; if (u) u.classList.remove("faro-pending");
+        bumpSeq(f.seq); renderedFrom = Math.max(renderedFrom, f.seq || 0);
+        return;
+      case "user":
+        if (seen[f.seq]) return; seen[f.seq] = true; bumpSeq(f.seq);
+        renderedFrom = Math.max(renderedFrom, f.seq);
+        addUser(f.client_msg_id, f.text, true);
+        return;
+      case "typing": ui.typing.hidden = false; return;
+      case "delta": renderDelta(f); return;
+      case "reply":
+        if (seen[f.seq]) return; seen[f.seq] = true; bumpSeq(f.seq);
+        renderReply(f);
+        renderedFrom = Math.max(renderedFrom, f.seq);
+        return;
+      case "error":
+        ui.typing.hidden = true;
+        addNote(f.message, "faro-error");
+        if (f.client_msg_id && f.code !== "failed") {
+          pending = pending.filter(function (p) { return p.client_msg_id !== f.client_msg_id; }); savePending();
+        }
+        return;
+      case "pong": return;
+    }
+  }
+  // What this page has already drawn: after a reload it is nothing, so
+  // the whole conversation replays; on a reconnect, only what was missed.
+  var renderedFrom = 0;
+
+  function start() {
+    fetch(base + "/widget/config.json", { credentials: "omit" })
+      .then(function (r) { return r.json(); })
+      .then(function (cfg) {
+        theme = cfg;
+        var l = (ds.faroLanguage || document.documentElement.lang || cfg.language || navigator.language || "es").slice(0, 2).toLowerCase();
+        lang = l === "en" ? "en" : "es"; t = T[lang];
+        build(); countVisit();
+        pending.forEach(function (p) { addUser(p.client_msg_id, p.text, false); });
+        connect();
+        if (ds.faroOpen === "true") open();
+      });
+  }
+  window.FaroWidget = {
+    open: function () { open(); }, close: function () { closeDlg(); },
+    setConsent: function (yes) {
+      if (yes) { store.set(K.consent, "granted"); countVisit(); sendSignals(); }
+      else { [K.consent, K.pages, K.first, K.pricing].forEach(store.del); }
+    },
+    state: function () { return { phase: phase, conversation_id: convId, last_seq: lastSeq, pending: pending.length }; }
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+})();

@@ -1,0 +1,539 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+
+	"github.com/faroai/faro/agent"
+	"github.com/faroai/faro/store"
+)
+
+// Limits of the protocol (CHANNELS.md §4).
+const (
+	maxFrameBytes = 16 << 10 // a bigger frame closes the socket with 1009
+	maxTextRunes  = 4000     // a longer message gets an error frame
+	// maxInflight caps the turns one socket waits for at once; the agent
+	// answers a conversation one turn at a time anyway.
+	maxInflight = 4
+	// Close codes of our own (4000-4999 are the application's).
+	closeUnauthorized = 4401
+	// turnTimeout bounds how long a socket waits for a turn; the turn
+	// itself goes on and persists its reply.
+	turnTimeout = 2 * time.Minute
+)
+
+var clientMsgIDPattern = regexp.MustCompile(`^[A-Za-z0-9-]{8,64}$`)
+
+// conn is one widget socket: one reader (the HTTP handler's goroutine),
+// one writer, and a bounded queue between what produces frames and the
+// writer, so that a slow client never blocks the agent or anyone else.
+type conn struct {
+	h      *Handler
+	ws     *websocket.Conn
+	ip     string
+	origin string
+	send   chan []byte
+	done   chan struct{}
+	once   sync.Once
+
+	// set by the reader after auth, read by turn goroutines after.
+	visitor string
+	lang    atomic.Value // string: es, en or pt; the turn learns it too
+	consent bool
+	limiter *rate.Limiter
+
+	convID string // guarded by h.mu
+
+	mu       sync.Mutex // guards sentSeq, inflight; held while replaying
+	sentSeq  int64      // highest seq of a persisted message queued to this socket
+	inflight int
+}
+
+func newID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
+}
+
+func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
+	ip := clientIP(r)
+	h.mu.Lock()
+	full, closing := h.perIP[ip] >= h.opts.MaxConnsPerIP, h.closing
+	h.mu.Unlock()
+	if closing {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if full {
+		http.Error(w, "too many connections", http.StatusTooManyRequests)
+		return
+	}
+	// Upgrade answers 403 itself when CheckOrigin refuses.
+	ws, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		h.log.Debug("widget upgrade refused", "ip", ip, "err", err)
+		return
+	}
+	origin, _ := normalizeOrigin(r.Header.Get("Origin"))
+	c := &conn{
+		h: h, ws: ws, ip: ip, origin: origin,
+		send:    make(chan []byte, h.opts.SendQueue),
+		done:    make(chan struct{}),
+		limiter: rate.NewLimiter(5, 10),
+	}
+	c.lang.Store(h.opts.Theme.Language)
+	if !h.register(c) {
+		c.closeWith(websocket.CloseTryAgainLater, "too many connections")
+		return
+	}
+	defer h.unregister(c)
+	ws.SetReadLimit(maxFrameBytes)
+	writerDone := make(chan struct{})
+	go func() { c.writeLoop(); close(writerDone) }()
+	c.readLoop()
+	c.shutdown()
+	<-writerDone
+}
+
+// closeWith sends a close frame with code and ends the socket. Safe from
+// any goroutine, more than once.
+func (c *conn) closeWith(code int, reason string) {
+	c.once.Do(func() {
+		msg := websocket.FormatCloseMessage(code, reason)
+		_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.h.opts.WriteWait))
+		close(c.done)
+		_ = c.ws.Close()
+	})
+}
+
+func (c *conn) shutdown() {
+	c.once.Do(func() {
+		close(c.done)
+		_ = c.ws.Close()
+	})
+}
+
+func (c *conn) writeLoop() {
+	t := time.NewTicker(c.h.opts.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case b := <-c.send:
+			_ = c.ws.SetWriteDeadline(time.Now().Add(c.h.opts.WriteWait))
+			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+				c.shutdown()
+				return
+			}
+		case <-t.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.h.opts.WriteWait)); err != nil {
+				c.shutdown()
+				return
+			}
+		case <-c.done:
+			return
+		}
+	}
+}
+
+// trySend queues a frame without ever waiting; false when the queue is
+// full or the socket closed.
+func (c *conn) trySend(v any) bool {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return false
+	}
+	select {
+	case <-c.done:
+		return false
+	default:
+	}
+	select {
+	case c.send <- b:
+		return true
+	default:
+		return false
+	}
+}
+
+// sendEphemeral queues a frame that may be lost (deltas, typing, pong):
+// dropped when the client is not keeping up.
+func (c *conn) sendEphemeral(v any) { _ = c.trySend(v) }
+
+// sendFinal queues a frame that must arrive. When the queue is full the
+// client is too slow to be served: the socket closes with 1013 (the frame
+// is in the store; the client gets it when it resumes), in a goroutine of
+// its own so that the caller never waits on the socket.
+func (c *conn) sendFinal(v any) {
+	if !c.trySend(v) {
+		go c.closeWith(websocket.CloseTryAgainLater, "client too slow")
+	}
+}
+
+// deliver queues a persisted message once: a seq this socket already got
+// (replayed, or sent live) is skipped, so resume and live delivery never
+// duplicate.
+func (c *conn) deliver(seq int64, v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if seq <= c.sentSeq {
+		return
+	}
+	c.sentSeq = seq
+	c.sendFinal(v)
+}
+
+func (c *conn) language() string {
+	l, _ := c.lang.Load().(string)
+	return l
+}
+
+func (c *conn) errorFrame(code, clientMsgID string) {
+	c.sendFinal(errorFrame{Type: "error", Code: code, Message: errorText(c.language(), code), ClientMsgID: clientMsgID})
+}
+
+func (c *conn) readLoop() {
+	if !c.authenticate() {
+		return
+	}
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.h.opts.PongWait))
+	c.ws.SetPongHandler(func(string) error {
+		return c.ws.SetReadDeadline(time.Now().Add(c.h.opts.PongWait))
+	})
+	strikes := 0
+	for {
+		mt, data, err := c.ws.ReadMessage()
+		if err != nil {
+			// ErrReadLimit: gorilla has already sent 1009.
+			return
+		}
+		if mt != websocket.TextMessage {
+			c.closeWith(websocket.CloseUnsupportedData, "text frames only")
+			return
+		}
+		// Any frame shows the client is alive (browsers cannot send
+		// protocol pings; they send {"type":"ping"}).
+		_ = c.ws.SetReadDeadline(time.Now().Add(c.h.opts.PongWait))
+		if !c.limiter.Allow() {
+			if strikes++; strikes > 50 {
+				c.closeWith(websocket.ClosePolicyViolation, "rate limit")
+				return
+			}
+			c.errorFrame(codeRateLimited, "")
+			continue
+		}
+		strikes = 0
+		var f inFrame
+		if err := json.Unmarshal(data, &f); err != nil {
+			c.errorFrame(codeBadFrame, "")
+			continue
+		}
+		c.handle(f)
+	}
+}
+
+// authenticate reads the first frame, which must be a valid auth frame
+// within AuthTimeout; otherwise the socket closes with 4401.
+func (c *conn) authenticate() bool {
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.h.opts.AuthTimeout))
+	mt, data, err := c.ws.ReadMessage()
+	if err != nil {
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) && !errors.Is(err, websocket.ErrReadLimit) {
+			c.closeWith(closeUnauthorized, "auth required")
+		}
+		return false
+	}
+	var f inFrame
+	if mt != websocket.TextMessage || json.Unmarshal(data, &f) != nil || f.Type != "auth" {
+		c.closeWith(closeUnauthorized, "auth required")
+		return false
+	}
+	cl, err := c.h.signer.verify(f.Token, c.h.now())
+	if err != nil || cl.Origin != c.origin || cl.Tenant != c.h.opts.Tenant {
+		c.h.log.Info("widget auth refused", "ip", c.ip, "err", err)
+		c.closeWith(closeUnauthorized, "invalid or expired token")
+		return false
+	}
+	c.visitor = cl.Visitor
+	return true
+}
+
+func (c *conn) handle(f inFrame) {
+	switch f.Type {
+	case "ping":
+		c.sendEphemeral(pongFrame{Type: "pong"})
+	case "hello":
+		c.hello(f)
+	case "resume":
+		c.resume(f)
+	case "message":
+		c.message(f)
+	case "signals":
+		c.signals(f)
+	case "auth":
+		// A refreshed token on a live socket: nothing to do, the socket
+		// was authorized when it opened.
+	default:
+		c.errorFrame(codeBadFrame, "")
+	}
+}
+
+func (c *conn) hello(f inFrame) {
+	if f.VisitorID != "" && f.VisitorID != c.visitor {
+		c.errorFrame(codeForbidden, "")
+		return
+	}
+	switch l := strings.ToLower(f.Language); {
+	case strings.HasPrefix(l, "en"):
+		c.lang.Store("en")
+	case strings.HasPrefix(l, "pt"):
+		c.lang.Store("pt")
+	case strings.HasPrefix(l, "es"):
+		c.lang.Store("es")
+	}
+	c.consent = f.Consent != nil && f.Consent.Analytics
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conv, err := c.h.opts.Store.ConversationByExternalID(ctx, Channel, c.visitor)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		c.sendFinal(readyFrame{Type: "ready"})
+	case err != nil:
+		c.h.log.Warn("widget hello: conversation lookup", "err", err)
+		c.errorFrame(codeFailed, "")
+	default:
+		c.h.subscribe(c, conv.ID)
+		c.sendFinal(readyFrame{Type: "ready", ConversationID: conv.ID, Seq: conv.LastSeq})
+	}
+}
+
+// owned finds the conversation and checks it is this visitor's: a widget
+// conversation whose external id is the token's visitor id.
+func (c *conn) owned(ctx context.Context, id string) (store.Conversation, bool) {
+	conv, err := c.h.opts.Store.Conversation(ctx, id)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			c.h.log.Warn("widget: conversation lookup", "conversation_id", id, "err", err)
+		}
+		return conv, false
+	}
+	return conv, conv.Channel == Channel && conv.ExternalID == c.visitor
+}
+
+// resume replays the conversation's persisted messages after last_seq,
+// then says ready; live messages follow. c.mu is held from before the
+// store is read until everything is queued, so a live reply that lands
+// meanwhile is either in the replay or queued after it, never both.
+func (c *conn) resume(f inFrame) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conv, ok := c.owned(ctx, f.ConversationID)
+	if !ok {
+		// Not found and not yours look the same, so ids cannot be probed.
+		c.errorFrame(codeForbidden, "")
+		return
+	}
+	c.h.subscribe(c, conv.ID)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f.LastSeq > c.sentSeq {
+		c.sentSeq = max(f.LastSeq, 0)
+	}
+	after := c.sentSeq
+	for {
+		msgs, err := c.h.opts.Store.Messages(ctx, conv.ID, store.MessageQuery{AfterSeq: after, Limit: 200})
+		if err != nil {
+			c.h.log.Warn("widget resume: messages", "conversation_id", conv.ID, "err", err)
+			c.errorFrame(codeFailed, "")
+			return
+		}
+		for _, m := range msgs {
+			after = m.Seq
+			if v, ok := c.frameOf(m); ok {
+				c.sentSeq = m.Seq
+				c.sendFinal(v)
+			}
+		}
+		if len(msgs) < 200 {
+			break
+		}
+	}
+	c.sentSeq = max(c.sentSeq, after)
+	c.sendFinal(readyFrame{Type: "ready", ConversationID: conv.ID, Seq: c.sentSeq})
+}
+
+// frameOf is the frame a stored message replays as: the visitor's
+// messages, the assistant's final replies and staff replies; tool calls
+// and results are internals the page never sees.
+func (c *conn) frameOf(m store.Message) (any, bool) {
+	switch m.Author {
+	case store.AuthorUser:
+		_, cmid, _ := strings.Cut(m.PlatformID, ":")
+		return userFrame{Type: "user", Seq: m.Seq, Text: m.Text, ClientMsgID: cmid}, true
+	case store.AuthorStaff:
+		return replyFrame{Type: "reply", Seq: m.Seq, Text: m.Text, From: "staff", Citations: []citation{}, Tools: []toolOutcome{}}, true
+	case store.AuthorAssistant:
+		if len(m.ToolCalls) > 0 && string(m.ToolCalls) != "null" && string(m.ToolCalls) != "[]" {
+			return nil, false
+		}
+		var meta agent.ReplyMeta
+		_ = json.Unmarshal(m.Meta, &meta) // a reply without meta still replays its text
+		return replyFrame{
+			Type: "reply", Seq: m.Seq, Text: m.Text, From: "assistant",
+			Citations: citationsOf(meta.Citations), Tools: toolsOf(meta.Tools),
+			Handoff: meta.Handoff, Language: meta.Language, Outcome: meta.Outcome, Answers: meta.AnswersSeq,
+		}, m.Text != ""
+	}
+	return nil, false
+}
+
+func citationsOf(cs []agent.Citation) []citation {
+	out := make([]citation, 0, len(cs))
+	for _, c := range cs {
+		u := c.Link
+		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+			u = "" // the widget links http(s) only; it checks again
+		}
+		title := c.Title
+		if title == "" {
+			title = c.Source
+		}
+		out = append(out, citation{Ref: c.Ref, Title: title, Heading: c.Heading, Quote: c.Quote, URL: u})
+	}
+	return out
+}
+
+func toolsOf(ts []agent.ToolSummary) []toolOutcome {
+	out := make([]toolOutcome, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, toolOutcome{Name: t.Name, Status: string(t.Status)})
+	}
+	return out
+}
+
+func (c *conn) message(f inFrame) {
+	if !clientMsgIDPattern.MatchString(f.ClientMsgID) {
+		c.errorFrame(codeBadFrame, "")
+		return
+	}
+	text := strings.TrimSpace(f.Text)
+	if text == "" || !utf8.ValidString(text) {
+		c.errorFrame(codeBadFrame, f.ClientMsgID)
+		return
+	}
+	if utf8.RuneCountInString(text) > maxTextRunes {
+		c.errorFrame(codeTooLong, f.ClientMsgID)
+		return
+	}
+	c.mu.Lock()
+	busy := c.inflight >= maxInflight
+	if !busy {
+		c.inflight++
+	}
+	c.mu.Unlock()
+	if busy {
+		c.errorFrame(codeBusy, f.ClientMsgID)
+		return
+	}
+	c.sendEphemeral(typingFrame{Type: "typing"})
+	go c.turn(f.ClientMsgID, text)
+}
+
+// turn runs one message through the agent and delivers the outcome to
+// every socket of the conversation. Its context is not the socket's: a
+// visitor who drops mid-turn still gets the reply on the socket they come
+// back on.
+func (c *conn) turn(clientMsgID, text string) {
+	defer func() {
+		c.mu.Lock()
+		c.inflight--
+		c.mu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), turnTimeout)
+	defer cancel()
+	idx := 0
+	stream := func(d string) {
+		// Called one at a time by the agent; never blocks it.
+		c.sendEphemeral(deltaFrame{Type: "delta", StreamID: clientMsgID, Index: idx, Text: d})
+		idx++
+	}
+	msg := agent.Message{
+		Channel: Channel,
+		// Namespaced by visitor: a client_msg_id chosen by one visitor
+		// must never match (and so be answered with) another's message.
+		PlatformID: c.visitor + ":" + clientMsgID,
+		ChatID:     c.visitor,
+		Sender:     store.Identity{Channel: Channel, ExternalID: c.visitor},
+		Text:       text,
+	}
+	r, err := c.h.opts.Agent.Turn(ctx, msg, stream)
+	if err != nil {
+		c.h.log.Warn("widget turn failed", "conversation_id", r.ConversationID, "err", err)
+		m := r.Text
+		if m == "" {
+			m = errorText(c.language(), codeFailed)
+		}
+		c.sendFinal(errorFrame{Type: "error", Code: codeFailed, Message: m, ClientMsgID: clientMsgID})
+		return
+	}
+	c.h.subscribe(c, r.ConversationID)
+	if r.Language != "" {
+		c.lang.Store(r.Language)
+	}
+	c.sendFinal(ackFrame{Type: "ack", ClientMsgID: clientMsgID, Seq: r.InboundSeq, ConversationID: r.ConversationID})
+	for _, s := range c.h.subscribers(r.ConversationID) {
+		if s != c {
+			s.deliver(r.InboundSeq, userFrame{Type: "user", Seq: r.InboundSeq, Text: text, ClientMsgID: clientMsgID})
+		}
+	}
+	if r.Folded || r.Seq == 0 {
+		// Folded: the newest message's turn delivers the answer. Seq 0:
+		// handed off to a person, whose reply arrives as a staff message.
+		return
+	}
+	rf := replyFrame{
+		Type: "reply", Seq: r.Seq, Text: r.Text, StreamID: clientMsgID, From: "assistant",
+		Citations: citationsOf(r.Citations), Tools: toolsOf(r.Tools), Handoff: r.Handoff,
+		Language: r.Language, Outcome: r.Outcome, Answers: r.Answers,
+	}
+	for _, s := range c.h.subscribers(r.ConversationID) {
+		s.deliver(r.Seq, rf)
+	}
+}
+
+func (c *conn) signals(f inFrame) {
+	if !c.consent {
+		c.errorFrame(codeNoConsent, "")
+		return
+	}
+	clamp := func(p *int) int {
+		if p == nil || *p < 0 {
+			return 0
+		}
+		return min(*p, 1_000_000)
+	}
+	s := Signals{
+		VisitorID:         c.visitor,
+		PagesViewed:       clamp(f.PagesViewed),
+		TimeOnSiteSeconds: clamp(f.TimeOnSiteSeconds),
+		PricingVisits:     clamp(f.PricingVisits),
+		DemoRequested:     f.DemoRequested != nil && *f.DemoRequested,
+	}
+	c.h.mu.Lock()
+	s.ConversationID = c.convID
+	c.h.mu.Unlock()
+	c.h.storeSignals(s)
+}

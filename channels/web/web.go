@@ -1,0 +1,513 @@
+package web
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+
+	"github.com/faroai/faro/agent"
+	"github.com/faroai/faro/store"
+)
+
+//go:embed assets
+var assetsFS embed.FS
+
+// Channel is the agent.Message Channel of widget messages.
+const Channel = "web"
+
+// Agent answers messages; *agent.Agent satisfies it.
+type Agent interface {
+	Turn(ctx context.Context, msg agent.Message, stream func(delta string)) (agent.Reply, error)
+}
+
+// Store is what the widget reads: conversations to check ownership and
+// messages to replay. store.Store satisfies it.
+type Store interface {
+	Conversation(ctx context.Context, id string) (store.Conversation, error)
+	ConversationByExternalID(ctx context.Context, channel, externalID string) (store.Conversation, error)
+	Messages(ctx context.Context, conversationID string, q store.MessageQuery) ([]store.Message, error)
+}
+
+var (
+	_ Agent = (*agent.Agent)(nil)
+	_ Store = store.Store(nil)
+)
+
+// Theme is the widget's look and greeting, served as /widget/config.json so
+// the same script is white-labelled by configuration.
+type Theme struct {
+	Title      string `json:"title"`
+	Color      string `json:"color"`      // #rrggbb, the bubble and header
+	TextColor  string `json:"text_color"` // #rrggbb, text on Color
+	LogoURL    string `json:"logo_url,omitempty"`
+	GreetingES string `json:"greeting_es"`
+	GreetingEN string `json:"greeting_en"`
+	Language   string `json:"language"` // es or en: used when the page says neither
+}
+
+// DefaultTheme is the demo business's look.
+func DefaultTheme() Theme {
+	return Theme{
+		Title:      "Brújula Digital",
+		Color:      "#0b5cad",
+		TextColor:  "#ffffff",
+		GreetingES: "¡Hola! Soy el asistente de Brújula Digital. ¿En qué te ayudo? Cursos, Pulse o documentos.",
+		GreetingEN: "Hi! I'm Brújula Digital's assistant. How can I help? Courses, Pulse or documents.",
+		Language:   "es",
+	}
+}
+
+var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// Validate names the field at fault.
+func (t Theme) Validate() error {
+	if !hexColor.MatchString(t.Color) {
+		return fmt.Errorf("color %q is not #rrggbb", t.Color)
+	}
+	if !hexColor.MatchString(t.TextColor) {
+		return fmt.Errorf("text color %q is not #rrggbb", t.TextColor)
+	}
+	if t.LogoURL != "" {
+		u, err := url.Parse(t.LogoURL)
+		if err != nil || !(u.Scheme == "https" || u.Scheme == "http" || (u.Scheme == "" && strings.HasPrefix(t.LogoURL, "/"))) {
+			return fmt.Errorf("logo URL %q is not an http(s) URL or a path", t.LogoURL)
+		}
+	}
+	if t.Language != "es" && t.Language != "en" {
+		return fmt.Errorf("language %q is not es or en", t.Language)
+	}
+	return nil
+}
+
+// Options configure a Handler. Agent, Store and Secret are required.
+type Options struct {
+	Agent  Agent
+	Store  Store
+	Secret []byte // at least 32 bytes
+	// Origins are the page origins ("https://example.com") allowed to open
+	// the widget. Empty allows only the server's own origin.
+	Origins []string
+	Theme   Theme
+	// Tenant is bound into tokens; "default" when empty.
+	Tenant string
+	// TokenTTL is how long a visitor token is valid (default 15 min).
+	TokenTTL time.Duration
+	// MaxConnsPerIP caps the sockets one address holds (default 20).
+	MaxConnsPerIP int
+	// SessionsPerMinute is the per-address rate of POST /widget/session
+	// (default 30, burst the same).
+	SessionsPerMinute int
+	// OnSignals, when set, is told the engagement signals of a visitor who
+	// consented (the latest are also kept: see Handler.Signals). It must
+	// not block.
+	OnSignals func(Signals)
+	// OnConnections, when set, is told the number of open sockets each
+	// time it changes, for metrics. It must not block.
+	OnConnections func(n int)
+	Logger        *slog.Logger
+	Clock         func() time.Time
+
+	// Timing, for tests; zero means the production values.
+	AuthTimeout  time.Duration // 5s
+	PingInterval time.Duration // 54s
+	PongWait     time.Duration // 60s
+	WriteWait    time.Duration // 10s
+	SendQueue    int           // 256
+}
+
+// Handler serves the widget: its socket, sessions, script, config and the
+// demo pages.
+type Handler struct {
+	opts     Options
+	signer   signer
+	upgrader websocket.Upgrader
+	log      *slog.Logger
+	now      func() time.Time
+	origins  map[string]bool
+	assets   fs.FS
+
+	mu       sync.Mutex
+	closing  bool
+	conns    map[*conn]struct{}
+	perIP    map[string]int
+	byConv   map[string]map[*conn]struct{}
+	limiters map[string]*ipLimiter
+	signals  map[string]Signals // by visitor id
+	wg       sync.WaitGroup
+}
+
+type ipLimiter struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// New returns a Handler.
+func New(opts Options) (*Handler, error) {
+	if opts.Agent == nil || opts.Store == nil {
+		return nil, errors.New("web: Agent and Store are required")
+	}
+	if len(opts.Secret) < 32 {
+		return nil, errors.New("web: the signing secret must be at least 32 bytes")
+	}
+	if opts.Theme == (Theme{}) {
+		opts.Theme = DefaultTheme()
+	}
+	if err := opts.Theme.Validate(); err != nil {
+		return nil, fmt.Errorf("web: theme: %w", err)
+	}
+	if opts.Tenant == "" {
+		opts.Tenant = "default"
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&opts.TokenTTL, 15*time.Minute)
+	def(&opts.AuthTimeout, 5*time.Second)
+	def(&opts.PingInterval, 54*time.Second)
+	def(&opts.PongWait, 60*time.Second)
+	def(&opts.WriteWait, 10*time.Second)
+	if opts.MaxConnsPerIP <= 0 {
+		opts.MaxConnsPerIP = 20
+	}
+	if opts.SessionsPerMinute <= 0 {
+		opts.SessionsPerMinute = 30
+	}
+	if opts.SendQueue <= 0 {
+		opts.SendQueue = 256
+	}
+	h := &Handler{
+		opts:     opts,
+		signer:   signer{secret: opts.Secret},
+		log:      opts.Logger,
+		now:      opts.Clock,
+		origins:  map[string]bool{},
+		conns:    map[*conn]struct{}{},
+		perIP:    map[string]int{},
+		byConv:   map[string]map[*conn]struct{}{},
+		limiters: map[string]*ipLimiter{},
+		signals:  map[string]Signals{},
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	for _, o := range opts.Origins {
+		n, err := normalizeOrigin(o)
+		if err != nil {
+			return nil, fmt.Errorf("web: origin %q: %w", o, err)
+		}
+		h.origins[n] = true
+	}
+	sub, err := fs.Sub(assetsFS, "assets")
+	if err != nil {
+		return nil, fmt.Errorf("web: assets: %w", err)
+	}
+	h.assets = sub
+	h.upgrader = websocket.Upgrader{
+		ReadBufferSize:  1024,
+		WriteBufferSize: 1024,
+		CheckOrigin:     h.originAllowed,
+		// Compression costs memory per socket; widget frames are small.
+		EnableCompression: false,
+	}
+	return h, nil
+}
+
+// normalizeOrigin returns scheme://host[:port] in lower case, refusing
+// anything that is not an http(s) origin.
+func normalizeOrigin(o string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(o))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return "", errors.New("not an origin like https://example.com")
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host), nil
+}
+
+// originAllowed is the socket's and the session's gate: the request's
+// Origin must be configured, or, with none configured, be the server's own
+// origin. A request without Origin is refused: browsers always send it, so
+// only scripts omit it, and they can send any Origin they like anyway.
+func (h *Handler) originAllowed(r *http.Request) bool {
+	o, err := normalizeOrigin(r.Header.Get("Origin"))
+	if err != nil {
+		return false
+	}
+	if len(h.origins) > 0 {
+		return h.origins[o]
+	}
+	u, _ := url.Parse(o)
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// Mount registers the routes on mux (server.Server's Handle fits). demo adds
+// the demo landing page at / and /pricing.
+func (h *Handler) Mount(handle func(pattern string, h http.Handler), demo bool) {
+	handle("GET /widget/ws", http.HandlerFunc(h.serveWS))
+	handle("POST /widget/session", http.HandlerFunc(h.serveSession))
+	handle("OPTIONS /widget/session", http.HandlerFunc(h.serveSession))
+	handle("GET /widget/config.json", http.HandlerFunc(h.serveConfig))
+	handle("GET /widget.js", h.asset("widget.js", "text/javascript; charset=utf-8"))
+	handle("GET /widget.css", h.asset("widget.css", "text/css; charset=utf-8"))
+	if demo {
+		handle("GET /{$}", h.asset("index.html", "text/html; charset=utf-8"))
+		handle("GET /pricing", h.asset("pricing.html", "text/html; charset=utf-8"))
+		handle("GET /demo.css", h.asset("demo.css", "text/css; charset=utf-8"))
+		handle("GET /demo.js", h.asset("demo.js", "text/javascript; charset=utf-8"))
+	}
+}
+
+func (h *Handler) asset(name, ctype string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := fs.ReadFile(h.assets, name)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-cache")
+		if strings.HasSuffix(name, ".html") {
+			// The demo pages load nothing but our own script and styles.
+			w.Header().Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' https: data:; frame-ancestors 'none'")
+		}
+		_, _ = w.Write(b)
+	})
+}
+
+func (h *Handler) serveConfig(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "max-age=300")
+	// The script fetches this from customers' pages too.
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	_ = json.NewEncoder(w).Encode(h.opts.Theme)
+}
+
+// sessionRequest is the body of POST /widget/session: the visitor id the
+// page kept from an earlier session, or nothing for a new visitor.
+type sessionRequest struct {
+	VisitorID string `json:"visitor_id"`
+}
+
+type sessionResponse struct {
+	Token     string `json:"token"`
+	VisitorID string `json:"visitor_id"`
+	ExpiresAt int64  `json:"expires_at"` // unix seconds
+	ExpiresIn int    `json:"expires_in"` // seconds
+}
+
+var visitorIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
+
+// serveSession issues a visitor token bound to the request's origin. A
+// visitor id is a random 128-bit value the page keeps in localStorage: it is
+// the visitor's capability to their conversation, so it is only accepted
+// in a well-formed, unguessable shape, and refreshing is asking again with it.
+func (h *Handler) serveSession(w http.ResponseWriter, r *http.Request) {
+	if !h.originAllowed(r) {
+		http.Error(w, "origin not allowed", http.StatusForbidden)
+		return
+	}
+	origin, _ := normalizeOrigin(r.Header.Get("Origin"))
+	w.Header().Set("Access-Control-Allow-Origin", origin)
+	w.Header().Set("Vary", "Origin")
+	if r.Method == http.MethodOptions {
+		w.Header().Set("Access-Control-Allow-Methods", "POST")
+		w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if !h.allowSession(clientIP(r)) {
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, "too many sessions", http.StatusTooManyRequests)
+		return
+	}
+	var req sessionRequest
+	if r.ContentLength != 0 {
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1024)).Decode(&req); err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+	}
+	vid := req.VisitorID
+	if !visitorIDPattern.MatchString(vid) {
+		vid = newID()
+	}
+	exp := h.now().Add(h.opts.TokenTTL)
+	tok := h.signer.sign(claims{Tenant: h.opts.Tenant, Visitor: vid, Origin: origin, Expiry: exp.Unix()})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(sessionResponse{Token: tok, VisitorID: vid, ExpiresAt: exp.Unix(), ExpiresIn: int(h.opts.TokenTTL / time.Second)})
+}
+
+func (h *Handler) allowSession(ip string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := h.now()
+	l, ok := h.limiters[ip]
+	if !ok {
+		// Forget addresses idle for ten minutes, so the map stays small.
+		if len(h.limiters) > 10000 {
+			for k, v := range h.limiters {
+				if now.Sub(v.seen) > 10*time.Minute {
+					delete(h.limiters, k)
+				}
+			}
+		}
+		per := time.Minute / time.Duration(h.opts.SessionsPerMinute)
+		l = &ipLimiter{lim: rate.NewLimiter(rate.Every(per), h.opts.SessionsPerMinute)}
+		h.limiters[ip] = l
+	}
+	l.seen = now
+	return l.lim.AllowN(now, 1)
+}
+
+// clientIP is the peer address. Behind a proxy every visitor shares the
+// proxy's address; trusting X-Forwarded-For is the proxy's configuration
+// to make, not ours, so it is not read.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// Signals returns the latest engagement signals a consenting visitor's page
+// reported, kept in memory by visitor id (see PROTOCOL.md, "Signals").
+func (h *Handler) Signals(visitorID string) (Signals, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s, ok := h.signals[visitorID]
+	return s, ok
+}
+
+// Connections is the number of open sockets.
+func (h *Handler) Connections() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
+}
+
+// Shutdown closes every socket with 1001 (going away), so clients resume on
+// another server or after the restart, and refuses new ones. Call it before
+// the HTTP server's Shutdown: hijacked connections are not the HTTP server's
+// to wait for. Turns in flight go on and persist their replies; a client
+// gets them on resume.
+func (h *Handler) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	all := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		all = append(all, c)
+	}
+	h.mu.Unlock()
+	for _, c := range all {
+		c.closeWith(websocket.CloseGoingAway, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("web: shutdown: %w", ctx.Err())
+	}
+}
+
+func (h *Handler) register(c *conn) bool {
+	h.mu.Lock()
+	if h.closing || h.perIP[c.ip] >= h.opts.MaxConnsPerIP {
+		h.mu.Unlock()
+		return false
+	}
+	h.conns[c] = struct{}{}
+	h.perIP[c.ip]++
+	h.wg.Add(1)
+	n := len(h.conns)
+	h.mu.Unlock()
+	if h.opts.OnConnections != nil {
+		h.opts.OnConnections(n)
+	}
+	return true
+}
+
+func (h *Handler) unregister(c *conn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	if h.perIP[c.ip]--; h.perIP[c.ip] <= 0 {
+		delete(h.perIP, c.ip)
+	}
+	if c.convID != "" {
+		h.unsubscribeLocked(c, c.convID)
+	}
+	n := len(h.conns)
+	h.mu.Unlock()
+	h.wg.Done()
+	if h.opts.OnConnections != nil {
+		h.opts.OnConnections(n)
+	}
+}
+
+func (h *Handler) subscribe(c *conn, convID string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c.convID == convID {
+		return
+	}
+	if c.convID != "" {
+		h.unsubscribeLocked(c, c.convID)
+	}
+	c.convID = convID
+	m := h.byConv[convID]
+	if m == nil {
+		m = map[*conn]struct{}{}
+		h.byConv[convID] = m
+	}
+	m[c] = struct{}{}
+}
+
+func (h *Handler) unsubscribeLocked(c *conn, convID string) {
+	if m := h.byConv[convID]; m != nil {
+		delete(m, c)
+		if len(m) == 0 {
+			delete(h.byConv, convID)
+		}
+	}
+}
+
+// subscribers are the sockets showing a conversation (a visitor's tabs).
+func (h *Handler) subscribers(convID string) []*conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]*conn, 0, len(h.byConv[convID]))
+	for c := range h.byConv[convID] {
+		out = append(out, c)
+	}
+	return out
+}
+
+func (h *Handler) storeSignals(s Signals) {
+	h.mu.Lock()
+	h.signals[s.VisitorID] = s
+	h.mu.Unlock()
+	if h.opts.OnSignals != nil {
+		h.opts.OnSignals(s)
+	}
+}
