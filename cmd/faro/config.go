@@ -13,6 +13,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/faroai/faro/channels/web"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
 )
@@ -71,6 +72,33 @@ type Config struct {
 	// LLMMaxRetries is how many times a failed request is repeated before
 	// the offline engine answers (FARO_LLM_MAX_RETRIES, 0 to 10).
 	LLMMaxRetries int `yaml:"llm_max_retries"`
+
+	// WidgetOrigins are the origins of the pages allowed to open the web
+	// widget, comma-separated (https://example.com,https://www.example.com);
+	// empty allows only this server's own origin (FARO_WIDGET_ORIGINS).
+	WidgetOrigins []string `yaml:"widget_origins"`
+	// WidgetSecret signs visitor tokens, at least 32 characters; empty means
+	// one generated on first start and kept in the data directory. Servers
+	// behind one load balancer need the same (FARO_WIDGET_SECRET).
+	WidgetSecret string `yaml:"widget_secret"`
+	// The widget's look: title, colours (#rrggbb), logo URL, greetings and
+	// default language es or en (FARO_WIDGET_TITLE, FARO_WIDGET_COLOR,
+	// FARO_WIDGET_TEXT_COLOR, FARO_WIDGET_LOGO_URL, FARO_WIDGET_GREETING_ES,
+	// FARO_WIDGET_GREETING_EN, FARO_WIDGET_LANGUAGE).
+	WidgetTitle      string `yaml:"widget_title"`
+	WidgetColor      string `yaml:"widget_color"`
+	WidgetTextColor  string `yaml:"widget_text_color"`
+	WidgetLogoURL    string `yaml:"widget_logo_url"`
+	WidgetGreetingES string `yaml:"widget_greeting_es"`
+	WidgetGreetingEN string `yaml:"widget_greeting_en"`
+	WidgetLanguage   string `yaml:"widget_language"`
+	// WidgetMaxConnsPerIP caps the widget sockets one address holds
+	// (FARO_WIDGET_MAX_CONNS_PER_IP, default 20; raise it behind a proxy
+	// or for a load test).
+	WidgetMaxConnsPerIP int `yaml:"widget_max_conns_per_ip"`
+	// WidgetSessionsPerMinute caps the visitor tokens one address gets a
+	// minute (FARO_WIDGET_SESSIONS_PER_MINUTE, default 30).
+	WidgetSessionsPerMinute int `yaml:"widget_sessions_per_minute"`
 }
 
 // DefaultConfig is what `faro serve` runs with when nothing is configured: a
@@ -86,6 +114,15 @@ func DefaultConfig() Config {
 		LLM:             llm.ProviderOffline,
 		LLMTimeout:      llm.DefaultTimeout,
 		LLMMaxRetries:   llm.DefaultMaxRetries,
+
+		WidgetTitle:             web.DefaultTheme().Title,
+		WidgetColor:             web.DefaultTheme().Color,
+		WidgetTextColor:         web.DefaultTheme().TextColor,
+		WidgetGreetingES:        web.DefaultTheme().GreetingES,
+		WidgetGreetingEN:        web.DefaultTheme().GreetingEN,
+		WidgetLanguage:          web.DefaultTheme().Language,
+		WidgetMaxConnsPerIP:     20,
+		WidgetSessionsPerMinute: 30,
 	}
 }
 
@@ -152,6 +189,39 @@ func settings() []setting {
 				return fmt.Errorf("%q is not a whole number (example: 2)", v)
 			}
 			c.LLMMaxRetries = n
+			return nil
+		}},
+		{"FARO_WIDGET_ORIGINS", func(c *Config, v string) error {
+			c.WidgetOrigins = nil
+			for _, o := range strings.Split(v, ",") {
+				if o = strings.TrimSpace(o); o != "" {
+					c.WidgetOrigins = append(c.WidgetOrigins, o)
+				}
+			}
+			return nil
+		}},
+		{"FARO_WIDGET_SECRET", func(c *Config, v string) error { c.WidgetSecret = v; return nil }},
+		{"FARO_WIDGET_TITLE", func(c *Config, v string) error { c.WidgetTitle = v; return nil }},
+		{"FARO_WIDGET_COLOR", func(c *Config, v string) error { c.WidgetColor = v; return nil }},
+		{"FARO_WIDGET_TEXT_COLOR", func(c *Config, v string) error { c.WidgetTextColor = v; return nil }},
+		{"FARO_WIDGET_LOGO_URL", func(c *Config, v string) error { c.WidgetLogoURL = v; return nil }},
+		{"FARO_WIDGET_GREETING_ES", func(c *Config, v string) error { c.WidgetGreetingES = v; return nil }},
+		{"FARO_WIDGET_GREETING_EN", func(c *Config, v string) error { c.WidgetGreetingEN = v; return nil }},
+		{"FARO_WIDGET_LANGUAGE", func(c *Config, v string) error { c.WidgetLanguage = v; return nil }},
+		{"FARO_WIDGET_MAX_CONNS_PER_IP", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("%q is not a whole number (example: 20)", v)
+			}
+			c.WidgetMaxConnsPerIP = n
+			return nil
+		}},
+		{"FARO_WIDGET_SESSIONS_PER_MINUTE", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("%q is not a whole number (example: 30)", v)
+			}
+			c.WidgetSessionsPerMinute = n
 			return nil
 		}},
 	}
@@ -222,7 +292,51 @@ func (c Config) validate() error {
 	if err := c.validateEmbedder(); err != nil {
 		return err
 	}
+	if err := c.validateWidget(); err != nil {
+		return err
+	}
 	return c.validateLLM()
+}
+
+// validateWidget checks the web widget's settings, naming the variable at
+// fault.
+func (c Config) validateWidget() error {
+	for _, o := range c.WidgetOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return &configError{"FARO_WIDGET_ORIGINS", fmt.Errorf("%q is not an origin like https://example.com", o)}
+		}
+	}
+	if c.WidgetSecret != "" && len(c.WidgetSecret) < 32 {
+		return &configError{"FARO_WIDGET_SECRET", errors.New("must be at least 32 characters (example: the output of openssl rand -hex 32)")}
+	}
+	t := c.WidgetTheme()
+	for _, f := range []struct {
+		name string
+		ok   bool
+		err  string
+	}{
+		{"FARO_WIDGET_COLOR", web.Theme{Color: t.Color, TextColor: "#000000", Language: "es"}.Validate() == nil, "is not a colour like #0b5cad"},
+		{"FARO_WIDGET_TEXT_COLOR", web.Theme{Color: "#000000", TextColor: t.TextColor, Language: "es"}.Validate() == nil, "is not a colour like #ffffff"},
+		{"FARO_WIDGET_LOGO_URL", web.Theme{Color: "#000000", TextColor: "#000000", Language: "es", LogoURL: t.LogoURL}.Validate() == nil, "is not an http(s) URL or a path starting with /"},
+		{"FARO_WIDGET_LANGUAGE", t.Language == "es" || t.Language == "en", "is not es or en"},
+		{"FARO_WIDGET_TITLE", t.Title != "" && len(t.Title) <= 80, "must be 1 to 80 characters"},
+		{"FARO_WIDGET_MAX_CONNS_PER_IP", c.WidgetMaxConnsPerIP > 0, "must be positive"},
+		{"FARO_WIDGET_SESSIONS_PER_MINUTE", c.WidgetSessionsPerMinute > 0, "must be positive"},
+	} {
+		if !f.ok {
+			return &configError{f.name, fmt.Errorf("%s", f.err)}
+		}
+	}
+	return nil
+}
+
+// WidgetTheme is the web.Theme of these settings.
+func (c Config) WidgetTheme() web.Theme {
+	return web.Theme{
+		Title: c.WidgetTitle, Color: c.WidgetColor, TextColor: c.WidgetTextColor, LogoURL: c.WidgetLogoURL,
+		GreetingES: c.WidgetGreetingES, GreetingEN: c.WidgetGreetingEN, Language: c.WidgetLanguage,
+	}
 }
 
 // validateEmbedder checks the embedder settings, naming the variable at

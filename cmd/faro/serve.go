@@ -10,6 +10,7 @@ import (
 	"github.com/tmc/langchaingo/llms"
 
 	"github.com/faroai/faro/agent"
+	"github.com/faroai/faro/channels/web"
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
@@ -27,7 +28,9 @@ type Main struct {
 
 	Store store.Store
 	// Agent answers every channel's messages; set by Run.
-	Agent  *agent.Agent
+	Agent *agent.Agent
+	// Widget serves the web chat widget and its demo page; set by Run.
+	Widget *web.Handler
 	server *server.Server
 	ln     net.Listener
 	served chan error
@@ -52,6 +55,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.server = server.New(server.Options{Store: st, Logger: m.Log})
+	if m.Widget, err = newWidget(m.Config, st, m.Agent, m.Log); err != nil {
+		_ = st.Close()
+		return err
+	}
+	m.Widget.Mount(m.server.Handle, true)
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		_ = st.Close()
@@ -74,6 +82,16 @@ func (m *Main) Done() <-chan error { return m.served }
 // ShutdownTimeout for work in flight, then closes the store.
 func (m *Main) Close() error {
 	var first error
+	if m.Widget != nil {
+		// Sockets first, with 1001 so widgets resume elsewhere or after
+		// the restart: hijacked connections are not the HTTP server's to
+		// wait for.
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		if err := m.Widget.Shutdown(ctx); err != nil {
+			first = err
+		}
+		cancel()
+	}
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 		defer cancel()
@@ -200,4 +218,25 @@ func newLogger(cfg Config, env *environment) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// newWidget builds the web widget over the agent: visitor tokens signed
+// with FARO_WIDGET_SECRET, or with a secret kept in the data directory so
+// that they survive a restart.
+func newWidget(cfg Config, st store.Store, a *agent.Agent, log *slog.Logger) (*web.Handler, error) {
+	secret := []byte(cfg.WidgetSecret)
+	if len(secret) == 0 {
+		var err error
+		if secret, err = web.LoadOrCreateSecret(cfg.DataDir); err != nil {
+			return nil, fmt.Errorf("widget secret (FARO_WIDGET_SECRET or FARO_DATA_DIR): %w", err)
+		}
+	}
+	h, err := web.New(web.Options{
+		Agent: a, Store: st, Secret: secret, Origins: cfg.WidgetOrigins, Theme: cfg.WidgetTheme(),
+		MaxConnsPerIP: cfg.WidgetMaxConnsPerIP, SessionsPerMinute: cfg.WidgetSessionsPerMinute, Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("widget: %w", err)
+	}
+	return h, nil
 }
