@@ -1,0 +1,361 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/faroai/faro/store"
+)
+
+const courseColumns = `slug, title_es, title_en, description_es, description_en, language, topics, level,
+	price_amount, price_currency, seats, start_date, duration_weeks, status, source, created_at, updated_at,
+	(SELECT COUNT(*) FROM enrollments e WHERE e.course_slug = courses.slug AND e.status <> 'cancelled')`
+
+// dateLayout is how a course's start date is stored: a calendar date.
+const dateLayout = "2006-01-02"
+
+// PutCourse creates or replaces the course with c.Slug.
+func (db *DB) PutCourse(ctx context.Context, c store.Course) (store.Course, error) {
+	op := fmt.Sprintf("put course %q", c.Slug)
+	c, err := store.NormalizeCourse(c)
+	if err != nil {
+		return store.Course{}, wrap(op, err)
+	}
+	topics, err := json.Marshal(c.Topics)
+	if err != nil {
+		return store.Course{}, wrap(op, fmt.Errorf("encode topics: %w", err))
+	}
+	var start any
+	if !c.Start.IsZero() {
+		start = c.Start.Format(dateLayout)
+	}
+	var out store.Course
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		t := toNanos(now())
+		if _, err := tx.ExecContext(ctx, `INSERT INTO courses (slug, title_es, title_en, description_es, description_en,
+				language, topics, level, price_amount, price_currency, seats, start_date, duration_weeks, status, source,
+				created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (slug) DO UPDATE SET title_es = excluded.title_es, title_en = excluded.title_en,
+				description_es = excluded.description_es, description_en = excluded.description_en,
+				language = excluded.language, topics = excluded.topics, level = excluded.level,
+				price_amount = excluded.price_amount, price_currency = excluded.price_currency, seats = excluded.seats,
+				start_date = excluded.start_date, duration_weeks = excluded.duration_weeks, status = excluded.status,
+				source = excluded.source, updated_at = excluded.updated_at`,
+			c.Slug, c.Title.ES, c.Title.EN, c.Description.ES, c.Description.EN, c.Language, string(topics), c.Level,
+			c.Price.Amount, c.Price.Currency, c.Seats, start, c.DurationWeeks, string(c.Status), c.Source, t, t); err != nil {
+			return fmt.Errorf("upsert: %w", err)
+		}
+		var err error
+		out, err = getCourse(ctx, tx, c.Slug)
+		return err
+	})
+	if err != nil {
+		return store.Course{}, wrap(op, err)
+	}
+	return out, nil
+}
+
+// Course returns ErrNotFound if there is no course with that slug.
+func (db *DB) Course(ctx context.Context, slug string) (store.Course, error) {
+	c, err := getCourse(ctx, db.sql, slug)
+	if err != nil {
+		return store.Course{}, wrap(fmt.Sprintf("course %q", slug), err)
+	}
+	return c, nil
+}
+
+// ListCourses returns the courses matching f, by start date then slug.
+func (db *DB) ListCourses(ctx context.Context, f store.CourseFilter) ([]store.Course, error) {
+	const op = "list courses"
+	if f.Status != "" && !f.Status.Valid() {
+		return nil, wrap(op, invalid("status %q", f.Status))
+	}
+	cs, err := queryCourses(ctx, db.sql, `WHERE (? = '' OR language = ?) AND (? = '' OR status = ?)
+		ORDER BY start_date IS NULL, start_date, slug`, f.Language, f.Language, string(f.Status), string(f.Status))
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	// The topic is matched in Go, with the same folding as in PostgreSQL:
+	// the catalogue is small.
+	return slices.DeleteFunc(cs, func(c store.Course) bool { return !c.HasTopic(f.Topic) }), nil
+}
+
+// SeatsTaken counts the course's enrolments that are not cancelled.
+func (db *DB) SeatsTaken(ctx context.Context, slug string) (int, error) {
+	c, err := getCourse(ctx, db.sql, slug)
+	if err != nil {
+		return 0, wrap(fmt.Sprintf("seats taken of course %q", slug), err)
+	}
+	return c.SeatsTaken, nil
+}
+
+func getCourse(ctx context.Context, q querier, slug string) (store.Course, error) {
+	cs, err := queryCourses(ctx, q, `WHERE slug = ?`, slug)
+	if err != nil {
+		return store.Course{}, err
+	}
+	if len(cs) == 0 {
+		return store.Course{}, sql.ErrNoRows
+	}
+	return cs[0], nil
+}
+
+func queryCourses(ctx context.Context, q querier, rest string, args ...any) ([]store.Course, error) {
+	out := []store.Course{}
+	err := queryBatch(ctx, q, `SELECT `+courseColumns+` FROM courses `+rest, args, func(rows *sql.Rows) error {
+		var (
+			c                store.Course
+			topics, status   string
+			start            *string
+			created, updated int64
+		)
+		if err := rows.Scan(&c.Slug, &c.Title.ES, &c.Title.EN, &c.Description.ES, &c.Description.EN, &c.Language,
+			&topics, &c.Level, &c.Price.Amount, &c.Price.Currency, &c.Seats, &start, &c.DurationWeeks, &status,
+			&c.Source, &created, &updated, &c.SeatsTaken); err != nil {
+			return fmt.Errorf("scan course: %w", err)
+		}
+		if err := json.Unmarshal([]byte(topics), &c.Topics); err != nil {
+			return fmt.Errorf("decode topics of course %q: %w", c.Slug, err)
+		}
+		if start != nil {
+			d, err := time.Parse(dateLayout, *start)
+			if err != nil {
+				return fmt.Errorf("decode start of course %q: %w", c.Slug, err)
+			}
+			c.Start = d
+		}
+		c.Status = store.CourseStatus(status)
+		c.CreatedAt, c.UpdatedAt = fromNanos(created), fromNanos(updated)
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("select courses: %w", err)
+	}
+	return out, nil
+}
+
+// ---------------------------------------------------------------- enrolments
+
+const enrollmentColumns = `id, course_slug, contact_id, email, name, status, payment_ref, progress, created_at, updated_at`
+
+// Enroll gives the person a seat in the course. The immediate write
+// transaction (and writeSem) serialise every enrolment, so counting the
+// seats and inserting cannot interleave with another enrolment.
+func (db *DB) Enroll(ctx context.Context, r store.EnrollRequest) (store.Enrollment, bool, error) {
+	op := fmt.Sprintf("enroll %q in course %q", r.Email, r.CourseSlug)
+	key := store.FoldEmail(r.Email)
+	if r.CourseSlug == "" || key == "" {
+		return store.Enrollment{}, false, wrap(op, invalid("course and email are required"))
+	}
+	var (
+		out     store.Enrollment
+		created bool
+	)
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		var (
+			status string
+			seats  int
+			price  float64
+		)
+		err := tx.QueryRowContext(ctx, `SELECT status, seats, price_amount FROM courses WHERE slug = ?`, r.CourseSlug).
+			Scan(&status, &seats, &price)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("no such course")
+		}
+		if err != nil {
+			return fmt.Errorf("find course: %w", err)
+		}
+		out, err = getEnrollment(ctx, tx, `WHERE course_slug = ? AND email_fold = ? AND status <> 'cancelled'`, r.CourseSlug, key)
+		if err == nil {
+			return nil // already enrolled
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		switch store.CourseStatus(status) {
+		case store.CourseClosed:
+			return store.ErrClosed
+		case store.CourseFull:
+			return store.ErrFull
+		}
+		var taken int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM enrollments WHERE course_slug = ? AND status <> 'cancelled'`,
+			r.CourseSlug).Scan(&taken); err != nil {
+			return fmt.Errorf("count seats: %w", err)
+		}
+		if taken >= seats {
+			return fmt.Errorf("%d of %d seats taken: %w", taken, seats, store.ErrFull)
+		}
+		id, err := newID()
+		if err != nil {
+			return err
+		}
+		st := store.EnrollmentActive
+		if price > 0 {
+			st = store.EnrollmentPendingPayment
+		}
+		t := toNanos(now())
+		if _, err := tx.ExecContext(ctx, `INSERT INTO enrollments (`+enrollmentColumns+`, email_fold)
+			VALUES (?, ?, ?, ?, ?, ?, '', 0, ?, ?, ?)`,
+			id, r.CourseSlug, strings.TrimSpace(r.ContactID), strings.TrimSpace(r.Email), strings.TrimSpace(r.Name),
+			string(st), t, t, key); err != nil {
+			return fmt.Errorf("insert enrolment: %w", err)
+		}
+		created = true
+		out, err = getEnrollment(ctx, tx, `WHERE id = ?`, id)
+		return err
+	})
+	if err != nil {
+		return store.Enrollment{}, false, wrap(op, err)
+	}
+	return out, created, nil
+}
+
+// Enrollment returns ErrNotFound if there is none with that id.
+func (db *DB) Enrollment(ctx context.Context, id string) (store.Enrollment, error) {
+	e, err := getEnrollment(ctx, db.sql, `WHERE id = ?`, id)
+	if err != nil {
+		return store.Enrollment{}, wrap(fmt.Sprintf("enrolment %q", id), err)
+	}
+	return e, nil
+}
+
+// ConfirmPayment moves a pending_payment enrolment to active.
+func (db *DB) ConfirmPayment(ctx context.Context, enrollmentID, paymentRef string) (store.Enrollment, error) {
+	op := fmt.Sprintf("confirm payment %q of enrolment %q", paymentRef, enrollmentID)
+	paymentRef = strings.TrimSpace(paymentRef)
+	if paymentRef == "" {
+		return store.Enrollment{}, wrap(op, invalid("empty payment reference"))
+	}
+	return db.changeEnrollment(ctx, op, enrollmentID, func(e *store.Enrollment) (bool, error) {
+		return store.ConfirmEnrollmentPayment(e, paymentRef)
+	})
+}
+
+// SetProgress saves the progress of an active enrolment; 100 completes it.
+func (db *DB) SetProgress(ctx context.Context, enrollmentID string, progress int) (store.Enrollment, error) {
+	op := fmt.Sprintf("set progress of enrolment %q to %d", enrollmentID, progress)
+	if progress < 0 || progress > 100 {
+		return store.Enrollment{}, wrap(op, invalid("progress %d: must be 0..100", progress))
+	}
+	return db.changeEnrollment(ctx, op, enrollmentID, func(e *store.Enrollment) (bool, error) {
+		return store.SetEnrollmentProgress(e, progress)
+	})
+}
+
+// CancelEnrollment cancels an enrolment and frees its seat.
+func (db *DB) CancelEnrollment(ctx context.Context, enrollmentID string) (store.Enrollment, error) {
+	op := fmt.Sprintf("cancel enrolment %q", enrollmentID)
+	return db.changeEnrollment(ctx, op, enrollmentID, store.CancelEnrollmentStatus)
+}
+
+// changeEnrollment reads the enrolment, lets change decide (the rules are
+// shared with PostgreSQL in package store) and saves it if it changed.
+func (db *DB) changeEnrollment(ctx context.Context, op, id string, change func(*store.Enrollment) (bool, error)) (store.Enrollment, error) {
+	var out store.Enrollment
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		e, err := getEnrollment(ctx, tx, `WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		changed, err := change(&e)
+		if err != nil || !changed {
+			out = e
+			return err
+		}
+		e.UpdatedAt = now()
+		if _, err := tx.ExecContext(ctx, `UPDATE enrollments SET status = ?, payment_ref = ?, progress = ?, updated_at = ?
+			WHERE id = ?`, string(e.Status), e.PaymentRef, e.Progress, toNanos(e.UpdatedAt), id); err != nil {
+			return fmt.Errorf("update enrolment: %w", err)
+		}
+		out = e
+		return nil
+	})
+	if err != nil {
+		return store.Enrollment{}, wrap(op, err)
+	}
+	return out, nil
+}
+
+// EnrollmentsByContact lists the contact's enrolments, newest first.
+func (db *DB) EnrollmentsByContact(ctx context.Context, contactID string) ([]store.Enrollment, error) {
+	if contactID == "" {
+		return []store.Enrollment{}, nil
+	}
+	out, err := queryEnrollments(ctx, db.sql, `WHERE contact_id = ? ORDER BY created_at DESC, id DESC`, contactID)
+	if err != nil {
+		return nil, wrap(fmt.Sprintf("enrolments of contact %q", contactID), err)
+	}
+	return out, nil
+}
+
+// EnrollmentsByEmail lists the enrolments of an email, newest first.
+func (db *DB) EnrollmentsByEmail(ctx context.Context, email string) ([]store.Enrollment, error) {
+	key := store.FoldEmail(email)
+	if key == "" {
+		return []store.Enrollment{}, nil
+	}
+	out, err := queryEnrollments(ctx, db.sql, `WHERE email_fold = ? ORDER BY created_at DESC, id DESC`, key)
+	if err != nil {
+		return nil, wrap(fmt.Sprintf("enrolments of %q", email), err)
+	}
+	return out, nil
+}
+
+// ListEnrollments returns enrolments matching f, newest first.
+func (db *DB) ListEnrollments(ctx context.Context, f store.EnrollmentFilter, offset, limit int) ([]store.Enrollment, error) {
+	const op = "list enrolments"
+	offset, limit, err := listPage(offset, limit)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	out, err := queryEnrollments(ctx, db.sql, `WHERE (? = '' OR course_slug = ?) AND (? = '' OR contact_id = ?)
+		AND (? = '' OR status = ?) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+		f.CourseSlug, f.CourseSlug, f.ContactID, f.ContactID, string(f.Status), string(f.Status), limit, offset)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
+}
+
+func getEnrollment(ctx context.Context, q querier, where string, args ...any) (store.Enrollment, error) {
+	es, err := queryEnrollments(ctx, q, where, args...)
+	if err != nil {
+		return store.Enrollment{}, err
+	}
+	if len(es) == 0 {
+		return store.Enrollment{}, sql.ErrNoRows
+	}
+	return es[0], nil
+}
+
+func queryEnrollments(ctx context.Context, q querier, rest string, args ...any) ([]store.Enrollment, error) {
+	out := []store.Enrollment{}
+	err := queryBatch(ctx, q, `SELECT `+enrollmentColumns+` FROM enrollments `+rest, args, func(rows *sql.Rows) error {
+		var (
+			e                store.Enrollment
+			status           string
+			created, updated int64
+		)
+		if err := rows.Scan(&e.ID, &e.CourseSlug, &e.ContactID, &e.Email, &e.Name, &status, &e.PaymentRef,
+			&e.Progress, &created, &updated); err != nil {
+			return fmt.Errorf("scan enrolment: %w", err)
+		}
+		e.Status = store.EnrollmentStatus(status)
+		e.CreatedAt, e.UpdatedAt = fromNanos(created), fromNanos(updated)
+		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("select enrolments: %w", err)
+	}
+	return out, nil
+}
