@@ -16,6 +16,7 @@ import (
 	"github.com/faroai/faro/channels/web"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
+	"github.com/faroai/faro/server"
 )
 
 // Config is everything Faro reads at start-up. Values come from, in
@@ -99,6 +100,11 @@ type Config struct {
 	// WidgetSessionsPerMinute caps the visitor tokens one address gets a
 	// minute (FARO_WIDGET_SESSIONS_PER_MINUTE, default 30).
 	WidgetSessionsPerMinute int `yaml:"widget_sessions_per_minute"`
+	// APIKeys are the keys of the admin and OpenAI-compatible APIs, each
+	// with a name and a role: admin, staff, student or prospect
+	// (FARO_API_KEYS, "name:role:key,name:role:key"; in YAML a list of
+	// {name, role, key}). The server keeps only their SHA-256 digests.
+	APIKeys []server.KeySpec `yaml:"api_keys"`
 }
 
 // DefaultConfig is what `faro serve` runs with when nothing is configured: a
@@ -181,6 +187,14 @@ func settings() []setting {
 				return fmt.Errorf("%q is not a duration (examples: 30s, 2m)", v)
 			}
 			c.LLMTimeout = d
+			return nil
+		}},
+		{"FARO_API_KEYS", func(c *Config, v string) error {
+			keys, err := server.ParseKeySpecs(v)
+			if err != nil {
+				return fmt.Errorf("%w (format: name:role:key,name:role:key)", err)
+			}
+			c.APIKeys = keys
 			return nil
 		}},
 		{"FARO_LLM_MAX_RETRIES", func(c *Config, v string) error {
@@ -286,6 +300,9 @@ func (c Config) validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return &configError{"FARO_SHUTDOWN_TIMEOUT", errors.New("must be positive")}
+	}
+	if err := server.ValidateKeySpecs(c.APIKeys); err != nil {
+		return &configError{"FARO_API_KEYS", err}
 	}
 	// The embedder first: it names FARO_OPENAI_BASE_URL and FARO_OLLAMA_URL
 	// when they are wrong, which the model shares.

@@ -31,9 +31,15 @@ type Main struct {
 	Agent *agent.Agent
 	// Widget serves the web chat widget and its demo page; set by Run.
 	Widget *web.Handler
-	server *server.Server
-	ln     net.Listener
-	served chan error
+	// Knowledge is the knowledge base the agent searches and the admin API
+	// changes; set by Run.
+	Knowledge *knowledge.Base
+	// Metrics are served at /metrics; the agent, the channels and the
+	// model's fallback count into them. Set by Run.
+	Metrics *server.Metrics
+	server  *server.Server
+	ln      net.Listener
+	served  chan error
 }
 
 // NewMain returns a Main for cfg; Run starts it.
@@ -50,16 +56,32 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Store = st
 	loadDemoKnowledge(ctx, m.Config, st, m.Log)
-	if m.Agent, err = newAgent(m.Config, st, m.Log); err != nil {
+	m.Metrics = server.NewMetrics()
+	if m.Agent, m.Knowledge, err = newAgent(m.Config, st, m.Log, m.Metrics); err != nil {
 		_ = st.Close()
 		return err
 	}
-	m.server = server.New(server.Options{Store: st, Logger: m.Log})
+	keys, err := server.NewKeys(m.Config.APIKeys)
+	if err != nil {
+		_ = st.Close()
+		return &configError{"FARO_API_KEYS", err}
+	}
+	opts := server.Options{
+		Store: st, Logger: m.Log, Keys: keys, Admin: st, Knowledge: m.Knowledge, Agent: m.Agent, Metrics: m.Metrics,
+	}
+	// The business data joins the admin API once the store holds it.
+	if b, ok := st.(server.BusinessStore); ok {
+		opts.Business = b
+	}
+	m.server = server.New(opts)
 	if m.Widget, err = newWidget(m.Config, st, m.Agent, m.Log); err != nil {
 		_ = st.Close()
 		return err
 	}
 	m.Widget.Mount(m.server.Handle, true)
+	if keys.Len() == 0 {
+		m.Log.Info("no API keys (FARO_API_KEYS): the admin and OpenAI-compatible APIs refuse every call")
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		_ = st.Close()
@@ -117,34 +139,45 @@ func (m *Main) Close() error {
 }
 
 // newAgent builds the agent over st: the knowledge base with the
-// configured embedder, the tools, and the model (see newModel).
-func newAgent(cfg Config, st store.Store, log *slog.Logger) (*agent.Agent, error) {
+// configured embedder, the tools, and the model (see newModel), counting
+// turns, tool calls, fallbacks and model errors into metrics.
+func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metrics) (*agent.Agent, *knowledge.Base, error) {
 	emb, embName, err := llm.NewEmbedder(cfg.EmbedderConfig())
 	if err != nil {
-		return nil, fmt.Errorf("embedder (FARO_EMBEDDER): %w", err)
+		return nil, nil, fmt.Errorf("embedder (FARO_EMBEDDER): %w", err)
 	}
 	kb := knowledge.New(st, emb, embName, log)
 	reg := tools.NewRegistry(tools.WithLogger(log))
 	tools.AddSearchKnowledge(reg, kb)
 	tools.AddRequestHuman(reg, st)
-	model, err := newModel(cfg, reg, log)
+	model, err := newModelWith(cfg, reg, log, func() { metrics.ModelError(cfg.LLM) })
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	a, err := agent.New(agent.Options{
 		Store: st, Model: model, Tools: reg, Knowledge: kb, Logger: log,
-		// Nobody is staff until staff identities are configured.
-		Roles: &agent.ConfigRoles{},
+		// Nobody is staff until staff identities are configured; API
+		// callers get their key's role from the server.
+		Roles:          &agent.ConfigRoles{},
+		OnTurnFunc:     metrics.ObserveTurn,
+		OnToolCallFunc: metrics.ObserveToolCall,
+		OnFallbackFunc: metrics.ObserveFallback,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("agent: %w", err)
+		return nil, nil, fmt.Errorf("agent: %w", err)
 	}
-	return a, nil
+	return a, kb, nil
 }
 
 // newModel is the offline engine, or the configured provider with the
 // offline engine answering whenever the provider fails.
 func newModel(cfg Config, reg *tools.Registry, log *slog.Logger) (llms.Model, error) {
+	return newModelWith(cfg, reg, log, nil)
+}
+
+// newModelWith is newModel with onError, when set, told of every failure of
+// the provider (for metrics).
+func newModelWith(cfg Config, reg *tools.Registry, log *slog.Logger, onError func()) (llms.Model, error) {
 	opts := offline.Options{Catalog: toolcatalog.New(reg), Logger: log}
 	if vocab, err := offline.DemoVocabulary(); err != nil {
 		// Course names are a help to fill arguments, not a need.
@@ -165,6 +198,9 @@ func newModel(cfg Config, reg *tools.Registry, log *slog.Logger) (llms.Model, er
 	log.Info("model", "provider", cfg.LLM, "model", cfg.LLMModel, "fallback", llm.ProviderOffline)
 	return llm.WithFallback(primary, engine, func(err error) {
 		log.Warn("the model failed; the offline engine answers", "provider", cfg.LLM, "err", err)
+		if onError != nil {
+			onError()
+		}
 	}), nil
 }
 
