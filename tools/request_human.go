@@ -2,8 +2,10 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/faroai/faro/store"
 )
@@ -44,13 +46,32 @@ var handedOffMessage = map[string]string{
 // with a person.
 const StatusHandedOff = "handed_off"
 
+// EventHandoff is the outbox event of a conversation handed to a person:
+// the webhooks notify staff. Its id is "conversation.handoff:<conversation
+// id>:<the hand-off's time>", so one hand-off is one notification however
+// often the model asks again.
+const EventHandoff = "conversation.handoff"
+
+// handoffPayload is the body of a conversation.handoff event.
+type handoffPayload struct {
+	ConversationID string    `json:"conversation_id"`
+	ContactID      string    `json:"contact_id,omitempty"`
+	Channel        string    `json:"channel,omitempty"`
+	Language       string    `json:"language,omitempty"`
+	Name           string    `json:"name,omitempty"`
+	Email          string    `json:"email,omitempty"`
+	Reason         string    `json:"reason,omitempty"`
+	At             time.Time `json:"at"`
+}
+
 // AddRequestHuman registers request_human, which hands the caller's
 // conversation to a person: it marks the conversation handed off, after
 // which the bot stays quiet in it until staff hand it back. Everyone may
 // call it. It panics when h is nil.
 //
-// Only the conversation's status changes here; notifying staff and
-// opening a ticket come with the hand-off workflow.
+// When h is also an [EventEnqueuer] (store.Store is), the hand-off
+// enqueues a conversation.handoff event, which the webhook deliverer sends
+// to staff.
 func AddRequestHuman(r *Registry, h HandOffer) {
 	if h == nil {
 		panic("tools: AddRequestHuman: nil HandOffer")
@@ -73,11 +94,11 @@ func AddRequestHuman(r *Registry, h HandOffer) {
 		},
 		Mutating: true,
 	}, func(ctx context.Context, c Caller, in RequestHumanArgs) (RequestHumanResult, error) {
-		return requestHuman(ctx, h, c)
+		return requestHuman(ctx, h, c, in)
 	})
 }
 
-func requestHuman(ctx context.Context, h HandOffer, c Caller) (RequestHumanResult, error) {
+func requestHuman(ctx context.Context, h HandOffer, c Caller, in RequestHumanArgs) (RequestHumanResult, error) {
 	if c.ConversationID == "" {
 		return RequestHumanResult{}, Fail("no_conversation", "there is no conversation to hand over; tell the user how to reach the team directly")
 	}
@@ -97,11 +118,43 @@ func requestHuman(ctx context.Context, h HandOffer, c Caller) (RequestHumanResul
 	done := RequestHumanResult{Status: StatusHandedOff, Message: msg}
 	if conv.Status == store.ConversationHandedOff {
 		done.AlreadyHandedOff = true
-		return done, nil
+		// Enqueued again with the id of the hand-off: a notification lost
+		// to a crash after the status was saved is sent now, one already
+		// enqueued is not repeated.
+		return done, notifyHandoff(ctx, h, c, conv, in.Reason)
 	}
 	conv.Status = store.ConversationHandedOff
 	if _, err := h.UpdateConversation(ctx, conv); err != nil {
 		return RequestHumanResult{}, fmt.Errorf("request_human: hand off conversation %s: %w", conv.ID, err)
 	}
-	return done, nil
+	// Read back, so the event id is made from the hand-off time as stored
+	// (at the store's precision): a retry of this call after a failed
+	// enqueue makes the same id.
+	if _, ok := h.(EventEnqueuer); ok {
+		if conv, err = h.Conversation(ctx, conv.ID); err != nil {
+			return RequestHumanResult{}, fmt.Errorf("request_human: read conversation %s back: %w", c.ConversationID, err)
+		}
+	}
+	return done, notifyHandoff(ctx, h, c, conv, in.Reason)
+}
+
+// notifyHandoff enqueues conversation.handoff when h has an outbox.
+func notifyHandoff(ctx context.Context, h HandOffer, c Caller, conv store.Conversation, reason string) error {
+	q, ok := h.(EventEnqueuer)
+	if !ok {
+		return nil
+	}
+	at := conv.UpdatedAt.UTC()
+	payload, err := json.Marshal(handoffPayload{
+		ConversationID: conv.ID, ContactID: conv.ContactID, Channel: conv.Channel, Language: c.Language,
+		Name: c.Name, Email: c.Email, Reason: reason, At: at,
+	})
+	if err != nil {
+		return fmt.Errorf("request_human: encode event: %w", err)
+	}
+	id := fmt.Sprintf("%s:%s:%d", EventHandoff, conv.ID, at.UnixMilli())
+	if _, err := q.EnqueueEvent(ctx, store.Event{ID: id, Type: EventHandoff, Payload: payload}); err != nil {
+		return fmt.Errorf("request_human: enqueue %s for conversation %s: %w", EventHandoff, conv.ID, err)
+	}
+	return nil
 }

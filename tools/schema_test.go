@@ -20,7 +20,17 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func registerAll(r *tools.Registry) {
 	tools.AddSearchKnowledge(r, stubSearcher{})
 	tools.AddRequestHuman(r, failingHandOffer{})
+	tools.AddQualifyLead(r, stubBackend{}, tools.DefaultLeadScoring())
+	tools.AddListCourses(r, stubBackend{})
+	tools.AddEnrollCourse(r, stubBackend{}, tools.DefaultEnrollConfig())
+	tools.AddMyEnrollments(r, stubBackend{})
+	tools.AddOpenTicket(r, stubBackend{}, tools.DefaultTicketConfig())
+	tools.AddTicketStatus(r, stubBackend{})
 }
+
+// stubBackend stands in for the store where only schemas are read; any
+// call panics.
+type stubBackend struct{ tools.Backend }
 
 // TestSchemasGolden pins each tool's argument schema, and who may call it:
 // tool names and their arguments are a public contract (scenarios, API and

@@ -1,0 +1,50 @@
+package tools
+
+import (
+	"fmt"
+	"log/slog"
+)
+
+// Backend is everything the default tools need of the store; store.Store
+// satisfies it.
+type Backend interface {
+	HandOffer
+	LeadStore
+	Enroller
+	EnrollmentReader
+	TicketOpener
+	TicketReader
+}
+
+// Config holds the business rules of the default tools. The composition
+// root may load it from configuration; [DefaultConfig] is the demo's.
+type Config struct {
+	Leads   LeadScoring
+	Enroll  EnrollConfig
+	Tickets TicketConfig
+}
+
+// DefaultConfig returns the default rules of every tool.
+func DefaultConfig() Config {
+	return Config{Leads: DefaultLeadScoring(), Enroll: DefaultEnrollConfig(), Tickets: DefaultTicketConfig()}
+}
+
+// NewDefault builds the registry of the tools Faro offers — the one list
+// `faro serve`, `faro chat` and `faro eval conversations` (and the
+// scenario runner) all use, so what a scenario shows is what the server
+// does.
+func NewDefault(b Backend, s Searcher, cfg Config, log *slog.Logger) (*Registry, error) {
+	if b == nil || s == nil {
+		return nil, fmt.Errorf("tools: NewDefault: nil store or searcher")
+	}
+	reg := NewRegistry(WithLogger(log))
+	AddSearchKnowledge(reg, s)
+	AddRequestHuman(reg, b)
+	AddQualifyLead(reg, b, cfg.Leads)
+	AddListCourses(reg, b)
+	AddEnrollCourse(reg, b, cfg.Enroll)
+	AddMyEnrollments(reg, b)
+	AddOpenTicket(reg, b, cfg.Tickets)
+	AddTicketStatus(reg, b)
+	return reg, nil
+}

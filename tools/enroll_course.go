@@ -1,0 +1,244 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/faroai/faro/store"
+)
+
+// CourseCatalog is what the course tools read of the catalogue.
+// store.Store satisfies it.
+type CourseCatalog interface {
+	Course(ctx context.Context, slug string) (store.Course, error)
+	ListCourses(ctx context.Context, f store.CourseFilter) ([]store.Course, error)
+}
+
+// Enroller is what enroll_course needs from the store: the catalogue, to
+// find the course the user named, and a seat. store.Store satisfies it.
+type Enroller interface {
+	CourseCatalog
+	Enroll(ctx context.Context, r store.EnrollRequest) (store.Enrollment, bool, error)
+}
+
+// EnrollConfig configures enroll_course.
+type EnrollConfig struct {
+	// PaymentLinkTemplate makes the link a paid enrolment is paid at;
+	// {slug}, {enrollment}, {email}, {amount} and {currency} are replaced
+	// (query-escaped). The payment provider confirms the payment through
+	// the API, which activates the enrolment (store ConfirmPayment).
+	PaymentLinkTemplate string
+}
+
+// DefaultEnrollConfig is the demo's: a checkout page that does not exist.
+func DefaultEnrollConfig() EnrollConfig {
+	return EnrollConfig{PaymentLinkTemplate: "https://pay.example/checkout?course={slug}&enrollment={enrollment}"}
+}
+
+// PaymentLink is the link where enrolment e in course c is paid.
+func (cfg EnrollConfig) PaymentLink(c store.Course, e store.Enrollment) string {
+	tmpl := cfg.PaymentLinkTemplate
+	if tmpl == "" {
+		tmpl = DefaultEnrollConfig().PaymentLinkTemplate
+	}
+	return strings.NewReplacer(
+		"{slug}", url.QueryEscape(c.Slug),
+		"{enrollment}", url.QueryEscape(e.ID),
+		"{email}", url.QueryEscape(e.Email),
+		"{amount}", url.QueryEscape(fmtAmount(c.Price.Amount)),
+		"{currency}", url.QueryEscape(c.Price.Currency),
+	).Replace(tmpl)
+}
+
+// EnrollCourseArgs are the arguments of enroll_course.
+type EnrollCourseArgs struct {
+	Course string `json:"course" jsonschema:"required,maxLength=200" jsonschema_description:"The course slug (ia-marketing), or its title as the user wrote it."`
+	Email  string `json:"email,omitempty" jsonschema:"format=email,maxLength=254" jsonschema_description:"Email to enrol with. Leave it out to use the one we know for the user."`
+	Name   string `json:"name,omitempty" jsonschema:"maxLength=200" jsonschema_description:"Full name of the person to enrol."`
+}
+
+// EnrollCourseResult is what enroll_course returns.
+type EnrollCourseResult struct {
+	// Status is the enrolment's: active, or pending_payment until the
+	// payment link is paid.
+	Status       store.EnrollmentStatus `json:"status"`
+	Course       string                 `json:"course"`
+	Title        string                 `json:"title"`
+	EnrollmentID string                 `json:"enrollment_id"`
+	Email        string                 `json:"email"`
+	Start        string                 `json:"start,omitempty"`
+	// AlreadyEnrolled: the person had this seat already; nothing changed.
+	AlreadyEnrolled bool   `json:"already_enrolled"`
+	PaymentLink     string `json:"payment_link,omitempty"`
+	Price           string `json:"price,omitempty"`
+	// Message is what to tell the user, in their language.
+	Message string `json:"message"`
+}
+
+// AddEnrollCourse registers enroll_course: a seat in a course found by
+// slug or title, active for a free course, pending payment (with a link)
+// for a paid one; a second request answers "already enrolled". Prospects,
+// students and staff may call it. It panics when e is nil.
+func AddEnrollCourse(r *Registry, e Enroller, cfg EnrollConfig) {
+	if e == nil {
+		panic("tools: AddEnrollCourse: nil Enroller")
+	}
+	Add(r, Spec{
+		Name: "enroll_course",
+		Description: "Enrol the user in a course of the catalogue, by its slug or title. A free course is confirmed at once; " +
+			"a paid one gets a payment link and the seat is held until it is paid. Use list_courses first when the user does not know which course.",
+		Roles: []store.Role{store.RoleProspect, store.RoleStudent, store.RoleStaff},
+		Examples: []Example{
+			{Lang: "es", Text: "quiero inscribirme en el curso de ia para marketing"},
+			{Lang: "es", Text: "me apuntas al curso de fundamentos de ia generativa?"},
+			{Lang: "es", Text: "como me matriculo en analisis de datos con ia"},
+			{Lang: "es", Text: "quiero reservar mi plaza en el curso de prompt engineering"},
+			{Lang: "en", Text: "sign me up for the AI for marketing course"},
+			{Lang: "en", Text: "I want to enroll in prompt engineering in practice"},
+			{Lang: "en", Text: "how do i register for the generative ai foundations course"},
+			{Lang: "pt", Text: "quero me inscrever no curso de IA para marketing"},
+		},
+		Mutating: true,
+	}, func(ctx context.Context, c Caller, in EnrollCourseArgs) (EnrollCourseResult, error) {
+		return enrollCourse(ctx, e, cfg, c, in)
+	})
+}
+
+func enrollCourse(ctx context.Context, e Enroller, cfg EnrollConfig, c Caller, in EnrollCourseArgs) (EnrollCourseResult, error) {
+	course, err := findCourse(ctx, e, in.Course)
+	if err != nil {
+		return EnrollCourseResult{}, err
+	}
+	email := strings.TrimSpace(in.Email)
+	if email == "" {
+		email = c.Email
+	}
+	if email == "" {
+		// Asked for only now: a caller whose email we know is never asked.
+		return EnrollCourseResult{}, FieldError{Field: "email", Problem: ProblemMissing}
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" {
+		name = c.Name
+	}
+	req := store.EnrollRequest{CourseSlug: course.Slug, Email: email, Name: name}
+	// The seat is the caller's unless staff enrol someone else.
+	if c.Role != store.RoleStaff || store.FoldEmail(email) == store.FoldEmail(c.Email) {
+		req.ContactID = c.ContactID
+	}
+	en, created, err := e.Enroll(ctx, req)
+	title := course.Title.In(c.Language)
+	switch {
+	case errors.Is(err, store.ErrFull):
+		return EnrollCourseResult{}, &Failure{Code: "course_full",
+			Message: fmt.Sprintf("course %s (%q) has no seats left; offer the waiting list or another course", course.Slug, title), Err: err}
+	case errors.Is(err, store.ErrClosed):
+		return EnrollCourseResult{}, &Failure{Code: "course_closed",
+			Message: fmt.Sprintf("course %s (%q) is not taking enrolments; suggest another course from list_courses", course.Slug, title), Err: err}
+	case errors.Is(err, store.ErrNotFound):
+		return EnrollCourseResult{}, &Failure{Code: "not_found", Message: fmt.Sprintf("course %s does not exist", course.Slug), Err: err}
+	case err != nil:
+		return EnrollCourseResult{}, fmt.Errorf("enroll_course: enrol %s in %s: %w", email, course.Slug, err)
+	}
+	res := EnrollCourseResult{
+		Status: en.Status, Course: course.Slug, Title: title, EnrollmentID: en.ID, Email: en.Email,
+		AlreadyEnrolled: !created,
+	}
+	if !course.Start.IsZero() {
+		res.Start = course.Start.Format("2006-01-02")
+	}
+	if !course.Free() {
+		res.Price = fmtAmount(course.Price.Amount) + " " + course.Price.Currency
+	}
+	if en.Status == store.EnrollmentPendingPayment {
+		res.PaymentLink = cfg.PaymentLink(course, en)
+	}
+	res.Message = enrollMessage(c.Language, res)
+	return res, nil
+}
+
+// findCourse finds the course the user named: its slug, else a fuzzy match
+// of its title. No match, or several close ones, is an invalid course
+// argument naming the candidates, so the model (or the offline engine)
+// asks the user which one.
+func findCourse(ctx context.Context, cat CourseCatalog, named string) (store.Course, error) {
+	slug := strings.ToLower(strings.TrimSpace(named))
+	if !strings.ContainsAny(slug, " \t") {
+		c, err := cat.Course(ctx, slug)
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return store.Course{}, fmt.Errorf("find course %q: %w", slug, err)
+		}
+	}
+	all, err := cat.ListCourses(ctx, store.CourseFilter{})
+	if err != nil {
+		return store.Course{}, fmt.Errorf("find course %q: list courses: %w", named, err)
+	}
+	course, cands, ok := pickCourse(matchCourses(named, all))
+	if ok {
+		return course, nil
+	}
+	if len(cands) > 0 {
+		names := make([]string, len(cands))
+		for i, c := range cands {
+			names[i] = fmt.Sprintf("%q (%s)", c.Title.EN, c.Slug)
+		}
+		return store.Course{}, FieldError{Field: "course",
+			Problem: "matches several courses: " + strings.Join(names, ", ") + "; ask the user which one"}
+	}
+	return store.Course{}, FieldError{Field: "course", Problem: "no course of the catalogue has that slug or title; list_courses shows them"}
+}
+
+func enrollMessage(lang string, r EnrollCourseResult) string {
+	start := ""
+	if lang == "en" {
+		if r.Start != "" {
+			start = " It starts on " + r.Start + "."
+		}
+		switch {
+		case r.AlreadyEnrolled && r.Status == store.EnrollmentPendingPayment:
+			return fmt.Sprintf("You're already enrolled in “%s” with %s; your seat is held until you pay %s here: %s", r.Title, r.Email, r.Price, r.PaymentLink)
+		case r.AlreadyEnrolled:
+			return fmt.Sprintf("You're already enrolled in “%s” with %s (status: %s), so there's nothing more to do.%s", r.Title, r.Email, r.Status, start)
+		case r.Status == store.EnrollmentPendingPayment:
+			return fmt.Sprintf("I've enrolled you in “%s” with %s. Your seat is held until you pay %s here: %s%s", r.Title, r.Email, r.Price, r.PaymentLink, start)
+		}
+		return fmt.Sprintf("Done: you're enrolled in “%s” with %s.%s", r.Title, r.Email, start)
+	}
+	if r.Start != "" {
+		start = " Empieza el " + r.Start + "."
+	}
+	switch {
+	case r.AlreadyEnrolled && r.Status == store.EnrollmentPendingPayment:
+		return fmt.Sprintf("Ya estabas inscrito en «%s» con %s; tu plaza está reservada hasta que pagues %s aquí: %s", r.Title, r.Email, r.Price, r.PaymentLink)
+	case r.AlreadyEnrolled:
+		return fmt.Sprintf("Ya estabas inscrito en «%s» con %s (estado: %s), así que no hace falta hacer nada más.%s", r.Title, r.Email, statusES(r.Status), start)
+	case r.Status == store.EnrollmentPendingPayment:
+		return fmt.Sprintf("Te he inscrito en «%s» con %s. Tu plaza queda reservada hasta que pagues %s aquí: %s%s", r.Title, r.Email, r.Price, r.PaymentLink, start)
+	}
+	return fmt.Sprintf("Listo: te he inscrito en «%s» con %s.%s", r.Title, r.Email, start)
+}
+
+func statusES(s store.EnrollmentStatus) string {
+	switch s {
+	case store.EnrollmentActive:
+		return "activa"
+	case store.EnrollmentPendingPayment:
+		return "pendiente de pago"
+	case store.EnrollmentCompleted:
+		return "completada"
+	case store.EnrollmentCancelled:
+		return "cancelada"
+	}
+	return string(s)
+}
+
+// fmtAmount writes an amount without decimals when it has none: 249, 19.5.
+func fmtAmount(f float64) string { return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64) }

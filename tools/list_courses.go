@@ -1,0 +1,156 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/faroai/faro/store"
+)
+
+// ListCoursesArgs are the arguments of list_courses.
+type ListCoursesArgs struct {
+	Language string `json:"language,omitempty" jsonschema:"enum=es,enum=en" jsonschema_description:"Only courses taught in this language (es or en). Omit for all."`
+	Topic    string `json:"topic,omitempty" jsonschema:"maxLength=100" jsonschema_description:"A topic or word to filter by (marketing, python, prompts). Omit for all."`
+}
+
+// ListCoursesResult is what list_courses returns.
+type ListCoursesResult struct {
+	Courses []CourseSummary `json:"courses"`
+	// Message lists them for the user, in their language.
+	Message string `json:"message"`
+}
+
+// CourseSummary is one course as a user sees it in a list.
+type CourseSummary struct {
+	Slug      string             `json:"slug"`
+	Title     string             `json:"title"` // in the caller's language
+	Language  string             `json:"language"`
+	Price     float64            `json:"price"`
+	Currency  string             `json:"currency,omitempty"`
+	Start     string             `json:"start,omitempty"`
+	SeatsLeft int                `json:"seats_left"`
+	Status    store.CourseStatus `json:"status"`
+}
+
+// AddListCourses registers list_courses, the catalogue with prices, start
+// dates and seats left, filtered by language of instruction and topic.
+// Everyone may call it. It panics when cat is nil.
+func AddListCourses(r *Registry, cat CourseCatalog) {
+	if cat == nil {
+		panic("tools: AddListCourses: nil CourseCatalog")
+	}
+	Add(r, Spec{
+		Name: "list_courses",
+		Description: "List the courses of the catalogue with price, start date, seats left and status, optionally only those taught " +
+			"in a language or about a topic. Use it when the user asks which courses there are or what is available.",
+		Roles: []store.Role{store.RoleProspect, store.RoleStudent, store.RoleStaff},
+		Examples: []Example{
+			{Lang: "es", Text: "que cursos tienen disponibles?"},
+			{Lang: "es", Text: "muestrame la lista de cursos"},
+			{Lang: "es", Text: "que cursos hay en ingles"},
+			{Lang: "es", Text: "tienen cursos de marketing? cuando empiezan"},
+			{Lang: "en", Text: "which courses do you offer"},
+			{Lang: "en", Text: "show me the course catalog"},
+			{Lang: "en", Text: "any courses about python starting soon?"},
+			{Lang: "pt", Text: "quais cursos voces tem?"},
+		},
+	}, func(ctx context.Context, c Caller, in ListCoursesArgs) (ListCoursesResult, error) {
+		return listCourses(ctx, cat, c, in)
+	})
+}
+
+func listCourses(ctx context.Context, cat CourseCatalog, c Caller, in ListCoursesArgs) (ListCoursesResult, error) {
+	all, err := cat.ListCourses(ctx, store.CourseFilter{Language: in.Language})
+	if err != nil {
+		return ListCoursesResult{}, fmt.Errorf("list_courses: %w", err)
+	}
+	out := ListCoursesResult{Courses: []CourseSummary{}}
+	for _, co := range all {
+		if in.Topic != "" && !courseAbout(co, in.Topic) {
+			continue
+		}
+		s := CourseSummary{
+			Slug: co.Slug, Title: co.Title.In(c.Language), Language: co.Language, Price: co.Price.Amount,
+			Currency: co.Price.Currency, SeatsLeft: max(co.Seats-co.SeatsTaken, 0), Status: co.Status,
+		}
+		if !co.Start.IsZero() {
+			s.Start = co.Start.Format("2006-01-02")
+		}
+		if s.Status == store.CourseOpen && s.SeatsLeft == 0 {
+			s.Status = store.CourseFull
+		}
+		out.Courses = append(out.Courses, s)
+	}
+	out.Message = coursesMessage(c.Language, out.Courses)
+	return out, nil
+}
+
+// courseAbout reports whether the course is about topic: one of its
+// topics, or a word of its titles, folded and typo-tolerant.
+func courseAbout(c store.Course, topic string) bool {
+	q := contentTokens(topic)
+	if len(q) == 0 {
+		return true
+	}
+	words := contentTokens(strings.Join(c.Topics, " ") + " " + c.Title.ES + " " + c.Title.EN)
+	for _, t := range c.Topics {
+		words = append(words, contentTokens(strings.ReplaceAll(t, "-", " "))...)
+	}
+	for _, qw := range q {
+		for _, w := range words {
+			if wordsMatch(qw, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func coursesMessage(lang string, cs []CourseSummary) string {
+	en := lang == "en"
+	if len(cs) == 0 {
+		if en {
+			return "No course matches that right now. I can show you the whole catalogue if you like."
+		}
+		return "Ahora mismo no hay ningún curso que coincida. Si quieres, te muestro el catálogo completo."
+	}
+	var b strings.Builder
+	if en {
+		b.WriteString("These are our courses:")
+	} else {
+		b.WriteString("Estos son nuestros cursos:")
+	}
+	for _, c := range cs {
+		price := "gratis"
+		if en {
+			price = "free"
+		}
+		if c.Price > 0 {
+			price = fmtAmount(c.Price) + " " + c.Currency
+		}
+		fmt.Fprintf(&b, "\n- %s — %s", c.Title, price)
+		if c.Start != "" {
+			if en {
+				fmt.Fprintf(&b, ", starts %s", c.Start)
+			} else {
+				fmt.Fprintf(&b, ", empieza el %s", c.Start)
+			}
+		}
+		switch {
+		case c.Status == store.CourseOpen && en:
+			fmt.Fprintf(&b, ", %d seats left", c.SeatsLeft)
+		case c.Status == store.CourseOpen:
+			fmt.Fprintf(&b, ", %d plazas libres", c.SeatsLeft)
+		case c.Status == store.CourseFull && en:
+			b.WriteString(", full (waiting list)")
+		case c.Status == store.CourseFull:
+			b.WriteString(", completo (lista de espera)")
+		case en:
+			b.WriteString(", not enrolling")
+		default:
+			b.WriteString(", inscripciones cerradas")
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,136 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/faroai/faro/store"
+)
+
+// EnrollmentReader is what my_enrollments reads: the caller's enrolments
+// and the titles of their courses. store.Store satisfies it.
+type EnrollmentReader interface {
+	CourseCatalog
+	EnrollmentsByContact(ctx context.Context, contactID string) ([]store.Enrollment, error)
+	EnrollmentsByEmail(ctx context.Context, email string) ([]store.Enrollment, error)
+}
+
+// MyEnrollmentsArgs are the arguments of my_enrollments: none, the caller
+// is who is asked about.
+type MyEnrollmentsArgs struct{}
+
+// MyEnrollmentsResult is what my_enrollments returns.
+type MyEnrollmentsResult struct {
+	Enrollments []MyEnrollment `json:"enrollments"`
+	// Message lists them for the user, in their language.
+	Message string `json:"message"`
+}
+
+// MyEnrollment is one of the caller's enrolments.
+type MyEnrollment struct {
+	Course   string                 `json:"course"`
+	Title    string                 `json:"title"`
+	Status   store.EnrollmentStatus `json:"status"`
+	Progress int                    `json:"progress"` // percent
+	Start    string                 `json:"start,omitempty"`
+}
+
+// AddMyEnrollments registers my_enrollments: the caller's own enrolments
+// and progress, found by their contact and their known email — never by
+// an argument, so nobody reads another person's. Students may call it. It
+// panics when e is nil.
+func AddMyEnrollments(r *Registry, e EnrollmentReader) {
+	if e == nil {
+		panic("tools: AddMyEnrollments: nil EnrollmentReader")
+	}
+	Add(r, Spec{
+		Name:        "my_enrollments",
+		Description: "The courses the user is enrolled in, with status and progress. Use it when a student asks about their courses or how far they are.",
+		Roles:       []store.Role{store.RoleStudent},
+		Examples: []Example{
+			{Lang: "es", Text: "en que cursos estoy inscrito?"},
+			{Lang: "es", Text: "como voy con mis cursos, cuanto progreso llevo"},
+			{Lang: "es", Text: "mis inscripciones"},
+			{Lang: "en", Text: "which courses am I enrolled in"},
+			{Lang: "en", Text: "how far along am i in my courses"},
+			{Lang: "en", Text: "show my enrollments"},
+			{Lang: "pt", Text: "em quais cursos estou matriculado?"},
+		},
+	}, func(ctx context.Context, c Caller, _ MyEnrollmentsArgs) (MyEnrollmentsResult, error) {
+		return myEnrollments(ctx, e, c)
+	})
+}
+
+func myEnrollments(ctx context.Context, e EnrollmentReader, c Caller) (MyEnrollmentsResult, error) {
+	var all []store.Enrollment
+	if c.ContactID != "" {
+		got, err := e.EnrollmentsByContact(ctx, c.ContactID)
+		if err != nil {
+			return MyEnrollmentsResult{}, fmt.Errorf("my_enrollments: by contact %s: %w", c.ContactID, err)
+		}
+		all = append(all, got...)
+	}
+	// Enrolments made with the email before the chat contact was known
+	// (on the website, by staff) are the caller's too.
+	if c.Email != "" {
+		got, err := e.EnrollmentsByEmail(ctx, c.Email)
+		if err != nil {
+			return MyEnrollmentsResult{}, fmt.Errorf("my_enrollments: by email: %w", err)
+		}
+		all = append(all, got...)
+	}
+	out := MyEnrollmentsResult{Enrollments: []MyEnrollment{}}
+	seen := map[string]bool{}
+	for _, en := range all {
+		if seen[en.ID] || en.Status == store.EnrollmentCancelled {
+			continue
+		}
+		seen[en.ID] = true
+		m := MyEnrollment{Course: en.CourseSlug, Title: en.CourseSlug, Status: en.Status, Progress: en.Progress}
+		if co, err := e.Course(ctx, en.CourseSlug); err == nil {
+			m.Title = co.Title.In(c.Language)
+			if !co.Start.IsZero() {
+				m.Start = co.Start.Format("2006-01-02")
+			}
+		}
+		out.Enrollments = append(out.Enrollments, m)
+	}
+	out.Message = enrollmentsMessage(c.Language, out.Enrollments)
+	return out, nil
+}
+
+func enrollmentsMessage(lang string, es []MyEnrollment) string {
+	en := lang == "en"
+	if len(es) == 0 {
+		if en {
+			return "You're not enrolled in any course yet. Would you like to see the catalogue?"
+		}
+		return "Todavía no tienes ninguna inscripción en cursos. ¿Quieres ver el catálogo?"
+	}
+	var b strings.Builder
+	if en {
+		b.WriteString("Your courses:")
+	} else {
+		b.WriteString("Tus cursos:")
+	}
+	for _, m := range es {
+		status := string(m.Status)
+		if !en {
+			status = statusES(m.Status)
+		}
+		if en {
+			fmt.Fprintf(&b, "\n- %s — %s, progress %d%%", m.Title, strings.ReplaceAll(status, "_", " "), m.Progress)
+		} else {
+			fmt.Fprintf(&b, "\n- %s — %s, progreso %d%%", m.Title, status, m.Progress)
+		}
+		if m.Start != "" {
+			if en {
+				fmt.Fprintf(&b, " (starts %s)", m.Start)
+			} else {
+				fmt.Fprintf(&b, " (empieza el %s)", m.Start)
+			}
+		}
+	}
+	return b.String()
+}
