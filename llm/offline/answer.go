@@ -55,6 +55,11 @@ type sentence struct {
 	tableRow  bool
 	kinds     answerKinds // the kinds of answer the sentence holds
 	lang      string      // its passage's language, if clear
+	// pointer: it only sends the reader elsewhere ("consulta la Política
+	// de reembolsos", "See Pricing"); it names the topic without answering.
+	pointer bool
+	// example: it illustrates the rule before it ("For example, …").
+	example bool
 }
 
 // answerKinds are kinds of fact a sentence states, for questions that ask
@@ -145,9 +150,21 @@ func askedKind(w word) answerKinds {
 // sentence itself, in the FAQ question it answers, or (weaker) in the
 // headings above it.
 func (s *sentence) match(qw word) float64 {
+	if s.pointer {
+		return 0.5 * s.match1(qw)
+	}
+	return s.match1(qw)
+}
+
+func (s *sentence) match1(qw word) float64 {
 	m := bestMatch(qw, s.words)
-	if k := askedKind(qw); k != 0 && s.kinds&k != 0 {
-		return 1
+	if k := askedKind(qw); k != 0 {
+		// A question for a fact is answered by the fact: "¿cuándo
+		// empieza?" by a date, not by "empieza por Fundamentos".
+		if s.kinds&k != 0 {
+			return 1
+		}
+		m *= 0.5
 	}
 	if m < 1 && len(s.asked) > 0 {
 		m = max(m, 0.9*bestMatch(qw, s.asked))
@@ -216,6 +233,11 @@ func (r *run) rank(ps []passage, question string) *ranking {
 	mean := 0.0
 	for qi := range qws {
 		rk.weights[qi] = math.Log(1+float64(len(sents))/float64(1+df[qi])) * wordWeight(qws[qi])
+		if isDigits(qws[qi].fold) {
+			// "hace 3 meses", "somos 12": the user's particulars, rarely
+			// what the answer must repeat.
+			rk.weights[qi] *= 0.3
+		}
 		mean += rk.weights[qi] / float64(len(qws))
 	}
 	// What the question asks for ("¿cuánto cuesta?": a price) is what the
@@ -291,6 +313,11 @@ func (r *run) rank(ps []passage, question string) *ranking {
 			bonus += 0.06
 		case r.lang == langPT && s.lang == langES:
 			bonus += 0.03
+		}
+		if s.example {
+			// The rule answers; its example, which repeats the question's
+			// particulars, only illustrates it.
+			bonus -= 0.08
 		}
 		s.cover = ctxGot / total
 		s.score = 0.45*(got/total) + 0.15*s.cover + 0.3*rk.cos[i] + 0.15*prior + bonus
@@ -381,6 +408,17 @@ func (rk *ranking) pick() ([]int, float64, bool) {
 			}
 			if s.passage == b.passage && s.tableRow && s.sectionText == b.sectionText && !slices.Contains(picked, i) {
 				picked = append(picked, i)
+			}
+		}
+	}
+	// An example quoted comes with the rule it illustrates, just before it.
+	for _, i := range slices.Clone(picked) {
+		if !sents[i].example || len(picked) > maxSentences {
+			continue
+		}
+		for j := range sents {
+			if sents[j].passage == sents[i].passage && sents[j].pos == sents[i].pos-1 && !sents[j].example && !slices.Contains(picked, j) {
+				picked = append(picked, j)
 			}
 		}
 	}
@@ -580,6 +618,9 @@ func (rk *ranking) followUp(ok bool) string {
 			continue
 		}
 		miss := !ok || rk.covered == nil || rk.covered[qi] < 0.6
+		if isDigits(qw.fold) && ok {
+			miss = false
+		}
 		missing = missing || miss
 		ws = append(ws, wq{qw.fold, rk.weights[qi], miss})
 	}
@@ -698,6 +739,19 @@ func (r *run) answerFull(ps []passage, question string) answered {
 		return answered{followUp: strings.Join(folds(question), " ")}
 	}
 	picked, _, ok := rk.pick()
+	if tr := r.m.trace; tr != nil {
+		for k, i := range rk.order {
+			if k > 12 {
+				break
+			}
+			st := rk.sents[i]
+			tr("  %.3f cos=%.2f cover=%.2f p%d %q sec=%v kinds=%b\n", st.score, rk.cos[i], st.cover, st.passage, clip(st.text, 110), st.sectionHit, st.kinds)
+		}
+		for qi, qw := range rk.qws {
+			tr("   w %s/%s=%.2f f=%v c=%.2f", qw.fold, qw.concept, rk.weights[qi], rk.focus[qi], rk.covered[qi])
+		}
+		tr(" picked %v %v\n", picked, ok)
+	}
 	if !ok {
 		return answered{followUp: rk.followUp(false)}
 	}
@@ -724,8 +778,10 @@ func (r *run) answerFull(ps []passage, question string) answered {
 	// Knowledge is quoted in its own language; say which when it is not
 	// the user's (always for Portuguese, which the knowledge base lacks),
 	// and offer a person who speaks theirs.
+	// The passages' language says it best (course names in English inside
+	// a Spanish sentence mislead a detector); the quote's, failing that.
 	qlang := sents[picked[0]].lang
-	if g := detectLang(quoted); g.lang != "" && g.confidence >= confidentLang {
+	if g := detectLang(quoted); qlang == "" && g.confidence >= confidentLang {
 		qlang = g.lang
 	}
 	foreign := qlang != "" && qlang != r.lang
@@ -833,10 +889,7 @@ var reMarkdown = strings.NewReplacer("**", "", "__", "", "`", "")
 func splitPassage(p passage, idx int) []sentence {
 	// "Catálogo de cursos 2027 > Cursos en inglés": the last heading is the
 	// section the passage is in; the rest, like the title, only situates it.
-	plang := ""
-	if g := detectLang(p.Title + "\n" + p.Text); g.confidence >= confidentLang {
-		plang = g.lang
-	}
+	plang := passageLang(p)
 	path := strings.Split(p.Heading, ">")
 	base := analyze(p.Title + " " + strings.Join(path[:len(path)-1], " "))
 	sectionText := strings.TrimSpace(path[len(path)-1])
@@ -891,13 +944,39 @@ func splitPassage(p passage, idx int) []sentence {
 			}
 			out = append(out, sentence{text: s, passage: idx, pos: pos, words: ws, context: base, section: slices.Concat(heading, tableHead),
 				sectionText: sectionText, sectionPos: sectionPos,
-				asked: asked, askedText: askedText, after: after, tableRow: row, kinds: kindsOf(s), lang: plang})
+				asked: asked, askedText: askedText, after: after, tableRow: row, kinds: kindsOf(s), lang: plang,
+				pointer: rePointer.MatchString(s), example: reExample.MatchString(s)})
 			pos++
 			after++
 			sectionPos++
 		}
 	}
 	return out
+}
+
+// reExample finds sentences that illustrate a rule rather than state it.
+var reExample = regexp.MustCompile(`(?i)^(?:for example|for instance|e\.g\.|example|ejemplo|por ejemplo|p\. ej\.|exemplo|por exemplo)\b`)
+
+// rePointer finds sentences that only send the reader to another page.
+var rePointer = regexp.MustCompile(`(?i)^(?:consulta|consultá|ver|véase|mira|lee|see|check|read|refer to|more (?:in|at|on)|details? (?:in|at)|detalle en|más (?:información|info|detalles) en|veja|confira|consulte)\b|\b(?:consulta|see|ver|veja|consulte) (?:la|el|los|las|our|the|nuestra|nuestro|a|o) [^.]{0,60}$|^(?:si|if|se) [^,.]{0,80}, (?:consulta|see|check|lee|read|ver|veja|consulte)\b`)
+
+// passageLang is the language of a passage: as its search result says, or
+// as its source's folder says ("es/faq.csv"), or as detected.
+func passageLang(p passage) string {
+	switch p.Language {
+	case langES, langEN, langPT:
+		return p.Language
+	}
+	for _, seg := range strings.Split(p.Source, "/") {
+		switch seg {
+		case langES, langEN, langPT:
+			return seg
+		}
+	}
+	if g := detectLang(p.Title + "\n" + p.Text); g.confidence >= confidentLang {
+		return g.lang
+	}
+	return ""
 }
 
 // trimListNumber removes "1. " or "2) " at the start of a line.

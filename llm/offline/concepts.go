@@ -2,6 +2,8 @@ package offline
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // conceptTable groups words of Spanish, English and Portuguese that mean
@@ -26,17 +28,17 @@ human: humano humana persona alguien agente asesor asesora operador operadora ej
 talk: hablar hablame habla hable conversar comunicarme comunicar contactar contactarme llamar llamada talk speak speaking chat call contact falar fala ligar
 ticket: ticket tickets incidencia incidencias reclamo reclamos reclamacion queja quejas caso chamado chamados case complaint
 problem: problema problemas issue issues problem problems
-technical: tecnico tecnica tecnicos technical tech error errores falla fallas fallo bug bugs broken funciona funcionan erro erros defeito
+technical: tecnico tecnica tecnicos technical tech error errores falla fallas fallo bug bugs broken funciona funcionan erro erros defeito carga cargan load loads loading carrega
 support: soporte ayuda support help helpdesk suporte ajuda
 access: acceso acceder entrar ingresar ingreso login loguear loguearme logueo contrasena clave password passwords access log_in sign_in senha acessar acesso
 certificate: certificado certificados diploma diplomas constancia certificate certificates certification certificacao
 status: estado estatus status situacion seguimiento novedad novedades update updates andamento
-company: empresa empresas compania companias negocio negocios organizacion company companies business organization firm startup pyme
+company: empresa empresas compania companias negocio negocios organizacion company companies business organization firm startup pyme agencia agencias agency agencies corporate corporativo corporativa
 employee: empleados empleado trabajadores trabajador personas colaboradores employees employee people staff headcount funcionarios equipo team equipos teams grupo grupos group groups ppl size tamano tamanho
 budget: presupuesto presupuestos budget budgets orcamento inversion invertir invest investment
 demo: demo demos demostracion
 quote: cotizacion cotizaciones cotizar quote quotes proposal propuesta propuestas
-list: lista listado listar catalogo catalog list oferta ofrecen ofrecer offer offers disponibles available
+list: lista listado listar catalogo catalog list disponibles available
 show: mostrar muestrame mostrame show
 report: reporte reportes informe informes report reports relatorio
 kpi: kpi kpis metricas metrica indicadores indicador metrics metric estadisticas stats numeros
@@ -101,6 +103,7 @@ developer: desarrollador desarrolladores programador programadores developer dev
 student: estudiante estudiantes alumno alumnos alumna alumnas student students universitario universitarios estudante estudantes
 trial: prueba pruebas probar trial try teste testar
 respond: contestan contestar contesta responder responden respuesta respuestas reply replies respond responds response responses resposta respondem
+send: enviar envio envios mandar manda mandan send sends sending sent
 sell: vender venden vendemos vende sell sells selling sold vendem
 `
 
@@ -187,11 +190,24 @@ func analyzeTokens(toks []token) []word {
 		}
 		es, en := stems(f)
 		w := word{fold: f, es: es, en: en, pos: i}
-		w.concept = concepts.of(f, es, en)
+		if i > 0 && isCapitalized(toks[i].raw) {
+			// A capitalised word inside a text is a name ("plan Starter",
+			// "Growth"): only itself, not its stem, says what it means.
+			w.concept = concepts.word[f]
+		} else {
+			w.concept = concepts.of(f, es, en)
+		}
 		w.stop = isStopWord(f) && w.concept == ""
 		out = append(out, w)
 	}
 	return out
+}
+
+// isCapitalized reports whether a word starts with a capital and is not all
+// capitals (an acronym like "IA" or "USD" is not a name).
+func isCapitalized(raw string) bool {
+	r, _ := utf8.DecodeRuneInString(raw)
+	return unicode.IsUpper(r) && strings.ToUpper(raw) != raw
 }
 
 // matches reports how well two words match: 1 for the same word, stem or
@@ -221,7 +237,7 @@ var stopSet = func() map[string]bool {
 	for _, w := range strings.Fields(stopWords) {
 		m[w] = true
 	}
-	for _, w := range strings.Fields(`porfa porfavor favor pls plz please tengo tenemos tiene tienen hacer hago puede pueden podria podrias would could can i'm im i've its it's dont don't do does did es esta estoy soy somos sou estou tem tenho get got ser be am is are was were`) {
+	for _, w := range strings.Fields(`porfa porfavor favor pls plz please tengo tenemos tiene tienen hacer hago puede pueden podria podrias would could can i'm im i've its it's dont don't do does did es esta estoy soy somos sou estou tem tenho get got ser be am is are was were we're you're they're i'd looking offer offers ofrecen ofrece ofrecer oferecem provide provides brindan`) {
 		m[w] = true
 	}
 	return m

@@ -39,6 +39,8 @@ type passage struct {
 	Link    string  `json:"link,omitempty"`
 	Text    string  `json:"text"`
 	Score   float64 `json:"score,omitempty"`
+	// Language is set by search_knowledge results (tools.Passage).
+	Language string `json:"language,omitempty"`
 }
 
 // readTurnContext finds the turn context in msgs (the last one wins), as

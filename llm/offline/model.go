@@ -88,6 +88,9 @@ type Model struct {
 	now     func() time.Time
 	log     *slog.Logger
 
+	// trace, when set (by tests), receives the engine's reasoning.
+	trace func(format string, args ...any)
+
 	// texts caches the analysis and embedding of tool examples and
 	// descriptions, which repeat on every call.
 	mu    sync.Mutex

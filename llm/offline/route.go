@@ -2,6 +2,7 @@ package offline
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strings"
 
@@ -27,7 +28,10 @@ const (
 	toolClear = 0.55
 	// toolMin: below this no tool is meant; between the two, a tool wins
 	// only if it beats the knowledge answer's score.
-	toolMin = 0.36
+	toolMin = 0.30
+	// toolMargin is how much a tool between toolMin and toolClear must beat
+	// the knowledge answer by.
+	toolMargin = 0.03
 	// searchHandicap lowers search_knowledge's score against specific tools:
 	// its examples are any question, so it should win only when no specific
 	// tool fits about as well.
@@ -45,6 +49,9 @@ type toolDef struct {
 	// nameWords are the words of its name ("open", "ticket"), which are not
 	// content of a request.
 	nameWords map[string]bool
+	// vocab holds the keys (word, stems, concept) of every word of its
+	// texts, to count how many tools know a word.
+	vocab map[string]bool
 }
 
 // routeText is one text a message is compared with.
@@ -106,12 +113,37 @@ func (m *Model) toolDef(ctx context.Context, fd llms.FunctionDefinition) *toolDe
 		texts[i] = s.text
 	}
 	analysed := m.analysed(ctx, texts)
+	t.vocab = map[string]bool{}
 	for i, a := range analysed {
 		rt := *a
 		rt.weight = srcs[i].weight
 		t.texts = append(t.texts, &rt)
+		for _, w := range rt.words {
+			for _, k := range wordKeys(w) {
+				t.vocab[k] = true
+			}
+		}
 	}
 	return t
+}
+
+// wordKeys are the ways a word can be found in a tool's vocabulary.
+func wordKeys(w word) []string {
+	keys := []string{"w:" + w.fold, "s:" + w.es, "e:" + w.en}
+	if w.concept != "" {
+		keys = append(keys, "c:"+w.concept)
+	}
+	return keys
+}
+
+// knows reports whether the tool's texts have the word.
+func (t *toolDef) knows(w word) bool {
+	for _, k := range wordKeys(w) {
+		if t.vocab[k] {
+			return true
+		}
+	}
+	return false
 }
 
 // analysed returns the analysis of each text, from the cache or computed
@@ -194,6 +226,7 @@ type msgFeatures struct {
 	text     string
 	toks     []token
 	words    []word
+	weights  []float64 // of words: rare among the tools weighs more
 	vec      []float32
 	question bool
 }
@@ -219,8 +252,22 @@ func (r *run) features(text string) msgFeatures {
 	}
 	f := msgFeatures{text: text, toks: tokenize(text), question: isQuestion(text, tokenize(text))}
 	f.words = routeWords(analyzeTokens(kept))
+	f.weights = make([]float64, len(f.words))
+	for i, w := range f.words {
+		f.weights[i] = r.routeWeight(w)
+		// A course's name says which course, not what to do with it.
+		if r.courseWord(w) {
+			f.weights[i] *= 0.4
+		}
+	}
 	var b strings.Builder
 	for _, t := range kept {
+		// The embedding too leaves course names out: "how much is the
+		// prompt engineering course" is not close to "enrol me in the
+		// prompt engineering course".
+		if w := analyzeTokens([]token{t}); len(w) == 1 && r.courseWord(w[0]) {
+			continue
+		}
 		b.WriteString(t.raw)
 		b.WriteByte(' ')
 	}
@@ -240,31 +287,75 @@ func similarity(f msgFeatures, rt *routeText) float64 {
 		return 0
 	}
 	var pGot, pTotal, rGot, rTotal float64
-	for _, mw := range f.words {
+	for i, mw := range f.words {
 		best := 0.0
 		for _, ew := range rt.words {
 			best = max(best, mw.matches(ew))
 		}
-		w := wordWeight(mw)
+		w := f.weights[i]
 		pGot += w * best
 		pTotal += w
 	}
 	for _, ew := range rt.words {
-		best := 0.0
-		for _, mw := range f.words {
-			best = max(best, ew.matches(mw))
+		best, w := 0.0, wordWeight(ew)
+		for i, mw := range f.words {
+			if m := ew.matches(mw); m > best {
+				// Weighed as the message word it matched is.
+				best, w = m, f.weights[i]
+			}
 		}
-		w := wordWeight(ew)
 		rGot += w * best
 		rTotal += w
 	}
-	p, rc := pGot/pTotal, rGot/rTotal
+	// An example of one common word ("¿qué cursos tienen?") must not
+	// match every message that has it: recall is of at least one full
+	// word's weight.
+	p, rc := pGot/pTotal, rGot/max(rTotal, 1)
 	fm := 0.0
 	if p+rc > 0 {
 		fm = 2 * p * rc / (p + rc)
 	}
 	cos := max(0, cosineSim(f.vec, rt.vec))
 	return rt.weight * (0.3*cos + 0.7*fm)
+}
+
+// routeWeight is how much a message word tells the tools apart: words
+// that many offered tools' examples share ("curso", "quiero") weigh less
+// than words only one has ("ticket", "propuesta"), and a word no tool has
+// weighs most, so a message that is mostly about something else does not
+// go to a tool on a shared word.
+func (r *run) routeWeight(w word) float64 {
+	df := 0
+	for _, t := range r.tools {
+		if t.knows(w) {
+			df++
+		}
+	}
+	if df == 0 {
+		// No tool knows it: it tells none apart, and is as often filler
+		// ("looking", "we're") as the topic of a question.
+		return wordWeight(w) * 0.5
+	}
+	n := float64(max(len(r.tools), 1))
+	return wordWeight(w) * math.Log(1+n/float64(1+df)) / math.Log(1+n)
+}
+
+// courseWord reports whether a word is one of a course's names.
+func (r *run) courseWord(w word) bool {
+	if len(r.courses()) == 0 || w.concept == "course" || w.concept == "ai" {
+		return false
+	}
+	if r.courseIx == nil {
+		r.courseIx = newCourseIndex(r.courses())
+	}
+	for _, names := range r.courseIx.names {
+		for _, name := range names {
+			if strictMatch(w, name) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // toolScore is a tool's best similarity to the message.
@@ -284,6 +375,17 @@ func (r *run) scoreTools(f msgFeatures) []toolScore {
 		}
 		if t.name == toolSearchKnowledge {
 			s -= searchHandicap
+		} else if f.question {
+			// A question for a fact ("¿cuánto cuesta…?", "when does it
+			// start?") that the tool's examples never ask is for the
+			// knowledge base, whatever else it shares with them.
+			pen := 0.0
+			for _, w := range f.words {
+				if asksFact(w) && !t.knows(w) {
+					pen += 0.1
+				}
+			}
+			s -= min(pen, 0.2)
 		}
 		out = append(out, toolScore{t, s})
 	}
@@ -314,18 +416,43 @@ var knowledgeTexts = []string{
 // knowledge base: search_knowledge's score when offered, else the best
 // similarity to knowledgeTexts.
 func (r *run) knowledgeScore(f msgFeatures, scores []toolScore) float64 {
+	best := -1.0
 	for _, s := range scores {
 		if s.tool.name == toolSearchKnowledge {
-			return s.score
+			best = s.score
 		}
 	}
-	best := 0.0
-	for _, rt := range r.m.analysed(r.ctx, knowledgeTexts) {
-		k := *rt
-		k.weight = weightExample
-		best = max(best, similarity(f, &k))
+	if best < 0 {
+		best = 0
+		for _, rt := range r.m.analysed(r.ctx, knowledgeTexts) {
+			k := *rt
+			k.weight = weightExample
+			best = max(best, similarity(f, &k))
+		}
+		best -= searchHandicap
 	}
-	return best - searchHandicap
+	// Questions lean towards an answer, questions for a fact more.
+	if f.question {
+		best += 0.08
+		if slices.ContainsFunc(f.words, asksFact) {
+			best += 0.06
+		}
+	}
+	return best
+}
+
+// asksFact reports a word that asks for a kind of fact: a price, a date, a
+// duration, a number ("cuánto cuesta", "cuándo", "how long", "cuántos").
+func asksFact(w word) bool {
+	switch w.concept {
+	case "price", "duration", "start", "hour", "schedule":
+		return true
+	}
+	switch w.fold {
+	case "cuantos", "cuantas", "quantos", "quantas", "cuando", "when", "quando":
+		return true
+	}
+	return false
 }
 
 // stateKind is where the conversation stands before a message.
@@ -447,7 +574,7 @@ func (r *run) fresh(text string, toks []token) action {
 		if s.tool.name == toolSearchKnowledge {
 			continue
 		}
-		if s.score >= toolClear || (s.score >= toolMin && s.score > know) {
+		if s.score >= toolClear || (s.score >= toolMin && s.score > know+toolMargin) {
 			a := r.startTask(s.tool, []taskMsg{{text: text}})
 			a.greet = greet
 			return a

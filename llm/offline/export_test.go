@@ -1,0 +1,55 @@
+package offline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tmc/langchaingo/llms"
+)
+
+// Decision reports what the model decides for the last human message of
+// msgs, before any tool runs: the kind ("call", "ask", "knowledge",
+// "talk", "clarify", "handoff-info", "switched", "cancel", "give-up"), the
+// tool and the field asked for. It lets tests check routing even when the
+// tool's arguments are still missing.
+func Decision(m *Model, msgs []llms.MessageContent, options ...llms.CallOption) (kind, tool, field string) {
+	var opts llms.CallOptions
+	for _, o := range options {
+		o(&opts)
+	}
+	r := m.newRun(context.Background(), msgs, opts)
+	if len(r.conv.turns) == 0 {
+		return "talk", "", ""
+	}
+	a := r.decide(r.conv.turns[len(r.conv.turns)-1].human, r.replay())
+	if a.tool != nil {
+		tool = a.tool.name
+	}
+	kinds := map[actionKind]string{actClarify: "clarify", actCall: "call", actAsk: "ask", actKnowledge: "knowledge",
+		actHandoffInfo: "handoff-info", actTalk: "talk", actSwitched: "switched", actCancel: "cancel", actGiveUp: "give-up"}
+	return kinds[a.kind], tool, a.field
+}
+
+// Scores lists each offered tool's routing score for the last human
+// message, best first, and the knowledge score, for debugging tests.
+func Scores(m *Model, msgs []llms.MessageContent, options ...llms.CallOption) []string {
+	var opts llms.CallOptions
+	for _, o := range options {
+		o(&opts)
+	}
+	r := m.newRun(context.Background(), msgs, opts)
+	f := r.features(r.conv.turns[len(r.conv.turns)-1].human)
+	scores := r.scoreTools(f)
+	var out []string
+	for _, s := range scores {
+		out = append(out, fmt.Sprintf("%s=%.3f", s.tool.name, s.score))
+	}
+	out = append(out, fmt.Sprintf("knowledge=%.3f", r.knowledgeScore(f, scores)))
+	for i, w := range f.words {
+		out = append(out, fmt.Sprintf("%s(%s):%.2f", w.fold, w.concept, f.weights[i]))
+	}
+	return out
+}
+
+// SetTrace makes m print its reasoning with f.
+func SetTrace(m *Model, f func(format string, args ...any)) { m.trace = f }

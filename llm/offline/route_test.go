@@ -1,0 +1,115 @@
+package offline_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/faroai/faro/llm"
+	"github.com/faroai/faro/llm/offline"
+	"github.com/faroai/faro/store"
+	"github.com/stretchr/testify/require"
+	"github.com/tmc/langchaingo/llms"
+)
+
+// routeOf returns the tool the model routes a fresh message to, whether it
+// calls it or first asks for an argument ("" when it routes to no tool),
+// with the contract's tools for role (search_knowledge included, as the
+// server offers it) and no passages in the turn.
+func routeOf(t *testing.T, role store.Role, text string) (string, string) {
+	t.Helper()
+	c := &calls{}
+	reg := newRegistry(t, c, func(string) any { return map[string]any{"query": "", "passages": []any{}} })
+	m := newModel(t, reg)
+	msgs := []llms.MessageContent{
+		{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{llm.TurnContext{Role: string(role)}.Part()}},
+		llms.TextParts(llms.ChatMessageTypeHuman, text),
+	}
+	kind, tool, _ := offline.Decision(m, msgs, llms.WithTools(reg.Definitions(role)))
+	scores := offline.Scores(m, msgs, llms.WithTools(reg.Definitions(role)))
+	if kind == "knowledge" {
+		return "knowledge", fmt.Sprint(kind, scores)
+	}
+	return tool, fmt.Sprint(kind, scores)
+}
+
+// Routing among the contract's tools, by their own examples and
+// descriptions, for messages written as users write them: typos, no
+// accents, extra facts, mixed languages. "" means no business tool: a
+// knowledge answer (or a search for one), small talk or a question back.
+func TestRouting(t *testing.T) {
+	t.Parallel()
+	const knowledge = "knowledge"
+	cases := []struct {
+		role store.Role
+		text string
+		want string
+	}{
+		// enroll_course
+		{store.RoleProspect, "hola quiero inscribirme al curso de ia para marketing", "enroll_course"},
+		{store.RoleProspect, "me anoto en el de prompt engineering, mi mail es ana@gmail.com", "enroll_course"},
+		{store.RoleStudent, "como me matriculo en analisis de datos?", "enroll_course"},
+		{store.RoleProspect, "quisiera apuntarme al curso de agentes", "enroll_course"},
+		{store.RoleProspect, "inscribirme en fundamentos de ia generativa porfa", "enroll_course"},
+		{store.RoleProspect, "I want to sign up for AI for Marketing", "enroll_course"},
+		{store.RoleStudent, "pls enroll me in the RAG course", "enroll_course"},
+		{store.RoleProspect, "how can i register for the managers course?", "enroll_course"},
+		{store.RoleProspect, "quero me inscrever no curso de prompt engineering", "enroll_course"},
+		// list_courses
+		{store.RoleProspect, "que cursos tienen?", "list_courses"},
+		{store.RoleProspect, "me mostras el catalogo de cursos?", "list_courses"},
+		{store.RoleProspect, "what courses do you have?", "list_courses"},
+		{store.RoleStudent, "list your courses please", "list_courses"},
+		{store.RoleProspect, "quais cursos vocês oferecem?", "list_courses"},
+		// qualify_lead
+		{store.RoleProspect, "hola, soy gerente de una pyme de 30 personas y queremos capacitar al equipo en IA", "qualify_lead"},
+		{store.RoleProspect, "quiero una propuesta para mi empresa", "qualify_lead"},
+		{store.RoleProspect, "me interesa pulse para mi agencia, somos 12", "qualify_lead"},
+		{store.RoleProspect, "we're a 200-person company looking for AI training for our staff", "qualify_lead"},
+		{store.RoleProspect, "can someone from sales contact me about a corporate plan?", "qualify_lead"},
+		// open_ticket
+		{store.RoleStudent, "me cobraron dos veces el curso!!", "open_ticket"},
+		{store.RoleStudent, "quiero abrir un ticket", "open_ticket"},
+		{store.RoleStudent, "el video del modulo 3 no carga, ya probe en otro navegador", "open_ticket"},
+		{store.RoleStudent, "I was charged twice for the same course", "open_ticket"},
+		{store.RoleStudent, "please open a support ticket for me", "open_ticket"},
+		// ticket_status
+		{store.RoleStudent, "como va mi ticket 4521?", "ticket_status"},
+		{store.RoleStudent, "hay novedades de mi reclamo 77?", "ticket_status"},
+		{store.RoleStudent, "any update on ticket #4521?", "ticket_status"},
+		// request_human
+		{store.RoleProspect, "quiero hablar con una persona", "request_human"},
+		{store.RoleStudent, "pasame con un asesor x favor", "request_human"},
+		{store.RoleProspect, "can i talk to a human?", "request_human"},
+		{store.RoleProspect, "I need a real person", "request_human"},
+		{store.RoleProspect, "quero falar com um atendente", "request_human"},
+		// report_kpis, staff only
+		{store.RoleStaff, "dame el mrr de este mes", "report_kpis"},
+		{store.RoleStaff, "cuantos leads entraron el mes pasado?", "report_kpis"},
+		{store.RoleStaff, "kpis del trimestre porfa", "report_kpis"},
+		{store.RoleStaff, "what's our churn this quarter", "report_kpis"},
+		// questions for the knowledge base
+		{store.RoleProspect, "cuanto cuesta el curso de ia para marketing?", knowledge},
+		{store.RoleProspect, "los cursos tienen certificado?", knowledge},
+		{store.RoleStudent, "cual es la politica de reembolso", knowledge},
+		{store.RoleProspect, "se puede pagar en cuotas?", knowledge},
+		{store.RoleProspect, "how much is the prompt engineering course?", knowledge},
+		{store.RoleProspect, "do you offer refunds?", knowledge},
+		{store.RoleProspect, "quanto custa o curso de dados?", knowledge},
+		// a prospect's KPI request is a question the engine cannot route
+		// to report_kpis, which is not offered to them
+		{store.RoleProspect, "dame el mrr de este mes", knowledge},
+		// small talk
+		{store.RoleProspect, "hola", ""},
+		{store.RoleProspect, "buenas tardes!", ""},
+		{store.RoleProspect, "gracias!", ""},
+		{store.RoleProspect, "thanks a lot", ""},
+		{store.RoleProspect, "chau", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.text, func(t *testing.T) {
+			t.Parallel()
+			got, kind := routeOf(t, c.role, c.text)
+			require.Equal(t, c.want, got, "decision: %s", kind)
+		})
+	}
+}
