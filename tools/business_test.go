@@ -1,0 +1,444 @@
+package tools_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/store/sqlite"
+	"github.com/faroai/faro/tools"
+)
+
+// businessStore is what these tests need of a backend: the tools' store
+// and a way to make contacts and conversations.
+type businessStore interface {
+	tools.Backend
+	CreateContact(ctx context.Context, c store.Contact) (store.Contact, error)
+	CreateConversation(ctx context.Context, c store.Conversation) (store.Conversation, error)
+	LeadHistory(ctx context.Context, leadID string) ([]store.LeadStageChange, error)
+	LeadByEmail(ctx context.Context, email string) (store.Lead, error)
+	Event(ctx context.Context, id string) (store.Event, error)
+	ClaimEvents(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Event, error)
+	TicketNotes(ctx context.Context, ticketID string) ([]store.TicketNote, error)
+	PutCourse(ctx context.Context, c store.Course) (store.Course, error)
+}
+
+// bizBundle is one test's store, registry and people.
+type bizBundle struct {
+	st  businessStore
+	reg *tools.Registry
+	now time.Time
+}
+
+func newSQLite(t *testing.T) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "faro.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func setupBiz(t *testing.T, st businessStore) *bizBundle {
+	t.Helper()
+	b := &bizBundle{st: st, now: time.Date(2027, 1, 4, 9, 0, 0, 0, time.UTC)}
+	cfg := tools.DefaultConfig()
+	cfg.Tickets.Now = func() time.Time { return b.now }
+	reg, err := tools.NewDefault(st, stubSearcher{}, cfg, nil)
+	require.NoError(t, err)
+	b.reg = reg
+	for _, c := range []store.Course{
+		{Slug: "fundamentos-ia", Title: store.Localized{ES: "Fundamentos de IA generativa", EN: "Generative AI Foundations"},
+			Language: "es", Topics: []string{"ia-generativa", "prompts"}, Price: store.Money{Amount: 0, Currency: "USD"}, Seats: 500,
+			Start: time.Date(2027, 1, 11, 0, 0, 0, 0, time.UTC), Status: store.CourseOpen},
+		{Slug: "ia-marketing", Title: store.Localized{ES: "IA para marketing", EN: "AI for Marketing"},
+			Language: "es", Topics: []string{"marketing", "copywriting"}, Price: store.Money{Amount: 249, Currency: "USD"}, Seats: 60,
+			Start: time.Date(2027, 2, 8, 0, 0, 0, 0, time.UTC), Status: store.CourseOpen},
+		{Slug: "prompt-engineering", Title: store.Localized{ES: "Prompt engineering en la práctica", EN: "Prompt Engineering in Practice"},
+			Language: "en", Topics: []string{"prompts"}, Price: store.Money{Amount: 199, Currency: "USD"}, Seats: 80, Status: store.CourseOpen},
+		{Slug: "agentes-automatizacion", Title: store.Localized{ES: "Automatización con agentes de IA", EN: "Automation with AI Agents"},
+			Language: "es", Topics: []string{"agentes", "python"}, Price: store.Money{Amount: 349, Currency: "USD"}, Seats: 40, Status: store.CourseFull},
+		{Slug: "ia-ventas", Title: store.Localized{ES: "IA para ventas", EN: "AI for Sales"},
+			Language: "es", Topics: []string{"ventas"}, Price: store.Money{Amount: 149, Currency: "USD"}, Seats: 30, Status: store.CourseClosed},
+		{Slug: "taller-1", Title: store.Localized{ES: "Taller exprés de IA", EN: "AI express workshop"},
+			Language: "es", Price: store.Money{Amount: 0, Currency: "USD"}, Seats: 1, Status: store.CourseOpen},
+	} {
+		_, err := st.PutCourse(t.Context(), c)
+		require.NoError(t, err)
+	}
+	return b
+}
+
+// person makes a contact with a conversation and returns its caller.
+func (b *bizBundle) person(t *testing.T, role store.Role, name, email, lang string) tools.Caller {
+	t.Helper()
+	ext := fmt.Sprintf("%s-%d", strings.ToLower(name), time.Now().UnixNano())
+	c, err := b.st.CreateContact(t.Context(), store.Contact{Name: name, Email: email, Role: role,
+		Identities: []store.Identity{{Channel: "web", ExternalID: ext}}})
+	require.NoError(t, err)
+	conv, err := b.st.CreateConversation(t.Context(), store.Conversation{ContactID: c.ID, Channel: "web", ExternalID: ext, Language: lang})
+	require.NoError(t, err)
+	return tools.Caller{ContactID: c.ID, ConversationID: conv.ID, Channel: "web", Language: lang, Email: email, Name: name, Role: role}
+}
+
+func (b *bizBundle) call(t *testing.T, c tools.Caller, name, args string) tools.Outcome {
+	t.Helper()
+	return b.reg.Call(t.Context(), c, call(name, args))
+}
+
+func requireInvalid(t *testing.T, o tools.Outcome, fields ...string) {
+	t.Helper()
+	require.Equal(t, tools.StatusInvalid, o.Status, "content: %s", o.Response.Content)
+	er := readError(t, o)
+	var got []string
+	for _, f := range er.Fields {
+		got = append(got, f.Field)
+	}
+	require.Subset(t, got, fields, "content: %s", o.Response.Content)
+}
+
+func TestQualifyLead(t *testing.T) {
+	t.Parallel()
+	testQualifyLead(t, setupBiz(t, newSQLite(t)))
+}
+
+func testQualifyLead(t *testing.T, b *bizBundle) {
+	ana := b.person(t, store.RoleProspect, "Ana", "", "es")
+
+	// Who may call it.
+	require.Equal(t, tools.StatusRefused, b.call(t, b.person(t, store.RoleStudent, "Stu", "stu@example.com", "es"), "qualify_lead",
+		`{"name":"Stu","email":"stu@example.com","interest":"courses"}`).Status)
+	require.True(t, b.reg.Allowed("qualify_lead", store.RoleStaff))
+
+	// Invalid and missing arguments come back named, one problem each.
+	requireInvalid(t, b.call(t, ana, "qualify_lead", `{"name":"Ana","email":"ana-at-example","interest":"courses"}`), "email")
+	requireInvalid(t, b.call(t, ana, "qualify_lead", `{"name":"Ana","email":"ana@example.com","interest":"courses","budget":-500}`), "budget")
+	requireInvalid(t, b.call(t, ana, "qualify_lead", `{"name":"Ana","email":"ana@example.com","interest":"cursos"}`), "interest")
+	o := b.call(t, ana, "qualify_lead", `{"name":"Ana","interest":"courses"}`)
+	require.Equal(t, []string{"email"}, tools.Missing(o.Err))
+
+	// A modest lead: marketing qualified, no demo offered.
+	o = b.call(t, ana, "qualify_lead", `{"name":"Ana Pérez","email":"Ana@Example.com","company":"Acme","company_size":20,"country":"Chile","interest":"courses","budget":1500,"timeline":"en 2 meses"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	res := o.Result.(tools.QualifyLeadResult)
+	require.True(t, res.Created)
+	require.Equal(t, store.StageMarketingQualified, res.Stage)
+	require.Equal(t, store.StageNew, res.PreviousStage)
+	require.False(t, res.OfferDemo)
+	require.Len(t, res.Score.Factors, 4)
+	require.Contains(t, res.Message, "Gracias, Ana")
+	require.NotContains(t, res.Message, "puntuación", "a prospect never hears their score")
+
+	// The same email, other case: the same lead, updated, and now sales
+	// qualified — lead.qualified enqueued, a demo offered.
+	o = b.call(t, ana, "qualify_lead", `{"name":"Ana Pérez","email":"ana@example.COM","company_size":300,"industry":"retail","interest":"courses","budget":8000}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	res2 := o.Result.(tools.QualifyLeadResult)
+	require.False(t, res2.Created)
+	require.Equal(t, res.LeadID, res2.LeadID, "one lead per email")
+	require.Equal(t, store.StageSalesQualified, res2.Stage)
+	require.True(t, res2.OfferDemo)
+	require.Contains(t, res2.Message, "demo")
+	ev, err := b.st.Event(t.Context(), "lead.qualified:"+res.LeadID)
+	require.NoError(t, err)
+	require.Equal(t, tools.EventLeadQualified, ev.Type)
+	var payload map[string]any
+	require.NoError(t, json.Unmarshal(ev.Payload, &payload))
+	require.Equal(t, "Ana@Example.com", payload["email"], "the email keeps its first spelling")
+	require.Equal(t, ana.ConversationID, payload["conversation_id"])
+	require.NotEmpty(t, payload["factors"])
+
+	// Again: still sales qualified, no second demo offer, no second event.
+	o = b.call(t, ana, "qualify_lead", `{"name":"Ana","email":"ana@example.com","interest":"courses","budget":100}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	require.Equal(t, store.StageSalesQualified, o.Result.(tools.QualifyLeadResult).Stage, "never backwards")
+	require.False(t, o.Result.(tools.QualifyLeadResult).OfferDemo)
+	events, err := b.st.ClaimEvents(t.Context(), time.Now().Add(time.Minute), 10, time.Minute)
+	require.NoError(t, err)
+	n := 0
+	for _, e := range events {
+		if e.Type == tools.EventLeadQualified {
+			n++
+		}
+	}
+	require.Equal(t, 1, n)
+
+	hist, err := b.st.LeadHistory(t.Context(), res.LeadID)
+	require.NoError(t, err)
+	require.Len(t, hist, 2, "new → marketing_qualified → sales_qualified, kept")
+	lead, err := b.st.LeadByEmail(t.Context(), "ANA@example.com")
+	require.NoError(t, err)
+	require.Equal(t, ana.ContactID, lead.ContactID, "a prospect's lead is linked to their contact")
+
+	// Staff see the score, in English when they write English.
+	staff := b.person(t, store.RoleStaff, "Sam", "sam.sales@brujula.example", "en")
+	o = b.call(t, staff, "qualify_lead", `{"name":"Bo","email":"bo@client.example","interest":"documents"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	require.Contains(t, o.Result.(tools.QualifyLeadResult).Message, "score")
+	lead, err = b.st.LeadByEmail(t.Context(), "bo@client.example")
+	require.NoError(t, err)
+	require.Empty(t, lead.ContactID, "staff qualify someone else")
+}
+
+func TestEnrollCourse(t *testing.T) {
+	t.Parallel()
+	b := setupBiz(t, newSQLite(t))
+	ana := b.person(t, store.RoleProspect, "Ana", "ana@example.com", "es")
+
+	// A free course by a title with a typo and no accents: active at once.
+	o := b.call(t, ana, "enroll_course", `{"course":"fundamentos de ia generatva"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	res := o.Result.(tools.EnrollCourseResult)
+	require.Equal(t, store.EnrollmentActive, res.Status)
+	require.Equal(t, "fundamentos-ia", res.Course)
+	require.Equal(t, "ana@example.com", res.Email, "the caller's known email")
+	require.Empty(t, res.PaymentLink)
+	require.Contains(t, res.Message, "te he inscrito")
+
+	// Again: already enrolled, nothing changes.
+	o = b.call(t, ana, "enroll_course", `{"course":"fundamentos-ia"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	again := o.Result.(tools.EnrollCourseResult)
+	require.True(t, again.AlreadyEnrolled)
+	require.Equal(t, res.EnrollmentID, again.EnrollmentID)
+	require.Contains(t, again.Message, "Ya estabas inscrito")
+
+	// A paid course by its English title: pending payment, with the link.
+	o = b.call(t, ana, "enroll_course", `{"course":"AI for marketing"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	paid := o.Result.(tools.EnrollCourseResult)
+	require.Equal(t, store.EnrollmentPendingPayment, paid.Status)
+	require.Equal(t, "https://pay.example/checkout?course=ia-marketing&enrollment="+paid.EnrollmentID, paid.PaymentLink)
+	require.Contains(t, paid.Message, paid.PaymentLink)
+	require.Equal(t, "249 USD", paid.Price)
+
+	// Full, closed, unknown, ambiguous: said clearly.
+	o = b.call(t, ana, "enroll_course", `{"course":"agentes-automatizacion"}`)
+	require.Equal(t, "course_full", readError(t, o).Error)
+	o = b.call(t, ana, "enroll_course", `{"course":"IA para ventas"}`)
+	require.Equal(t, "course_closed", readError(t, o).Error)
+	requireInvalid(t, b.call(t, ana, "enroll_course", `{"course":"cocina italiana"}`), "course")
+	o = b.call(t, ana, "enroll_course", `{"course":"ia para markting y ventas"}`)
+	requireInvalid(t, o, "course")
+	require.Contains(t, o.Response.Content, "ia-marketing")
+	require.Contains(t, o.Response.Content, "ia-ventas")
+
+	// Without a known email, it is asked for; a bad one is refused.
+	anon := b.person(t, store.RoleProspect, "Leo", "", "en")
+	o = b.call(t, anon, "enroll_course", `{"course":"fundamentos-ia"}`)
+	require.Equal(t, []string{"email"}, tools.Missing(o.Err))
+	requireInvalid(t, b.call(t, anon, "enroll_course", `{"course":"fundamentos-ia","email":"leo@"}`), "email")
+	o = b.call(t, anon, "enroll_course", `{"course":"fundamentos-ia","email":"leo@example.com","name":"Leo Gil"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	require.Contains(t, o.Result.(tools.EnrollCourseResult).Message, "you're enrolled")
+	require.Contains(t, o.Result.(tools.EnrollCourseResult).Title, "Generative AI Foundations", "the title in the caller's language")
+
+	// The last seat: one gets it, the next is told it is full.
+	o = b.call(t, anon, "enroll_course", `{"course":"taller-1"}`)
+	require.Equal(t, tools.StatusInvalid, o.Status, "no email known for Leo's contact: asked again")
+	o = b.call(t, anon, "enroll_course", `{"course":"taller-1","email":"leo@example.com"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	o = b.call(t, ana, "enroll_course", `{"course":"taller-1"}`)
+	require.Equal(t, "course_full", readError(t, o).Error)
+
+	// Students and staff may enrol; everyone's role is checked.
+	for _, role := range []store.Role{store.RoleProspect, store.RoleStudent, store.RoleStaff} {
+		require.True(t, b.reg.Allowed("enroll_course", role))
+	}
+}
+
+// testEnrollSeatsConcurrently races more people than seats for a course:
+// exactly the seats are given, the rest are told it is full.
+func testEnrollSeatsConcurrently(t *testing.T, st businessStore, slug string) {
+	b := &bizBundle{st: st}
+	reg, err := tools.NewDefault(st, stubSearcher{}, tools.DefaultConfig(), nil)
+	require.NoError(t, err)
+	b.reg = reg
+	_, err = st.PutCourse(t.Context(), store.Course{Slug: slug, Title: store.Localized{ES: "Carrera " + slug, EN: "Race " + slug},
+		Language: "es", Price: store.Money{Currency: "USD"}, Seats: 3, Status: store.CourseOpen})
+	require.NoError(t, err)
+	const people = 10
+	outcomes := make([]tools.Outcome, people)
+	var wg sync.WaitGroup
+	for i := range people {
+		c := tools.Caller{Role: store.RoleProspect, Language: "es", Email: fmt.Sprintf("p%d-%s@example.com", i, slug)}
+		wg.Go(func() { outcomes[i] = b.reg.Call(t.Context(), c, call("enroll_course", `{"course":"`+slug+`"}`)) })
+	}
+	wg.Wait()
+	ok, full := 0, 0
+	for _, o := range outcomes {
+		switch {
+		case o.Status == tools.StatusOK:
+			ok++
+		case o.Status == tools.StatusError && strings.Contains(o.Response.Content, "course_full"):
+			full++
+		default:
+			t.Errorf("unexpected outcome %s: %s (%v)", o.Status, o.Response.Content, o.Err)
+		}
+	}
+	require.Equal(t, 3, ok, "exactly the seats")
+	require.Equal(t, people-3, full)
+}
+
+func TestEnrollSeatsConcurrentlySQLite(t *testing.T) {
+	t.Parallel()
+	testEnrollSeatsConcurrently(t, newSQLite(t), "carrera-sqlite")
+}
+
+func TestListCourses(t *testing.T) {
+	t.Parallel()
+	b := setupBiz(t, newSQLite(t))
+	en := b.person(t, store.RoleProspect, "Leo", "", "en")
+	o := b.call(t, en, "list_courses", `{}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	res := o.Result.(tools.ListCoursesResult)
+	require.Len(t, res.Courses, 6)
+	byslug := map[string]tools.CourseSummary{}
+	for _, c := range res.Courses {
+		byslug[c.Slug] = c
+	}
+	require.Equal(t, "AI for Marketing", byslug["ia-marketing"].Title, "in the caller's language")
+	require.Equal(t, 60, byslug["ia-marketing"].SeatsLeft)
+	require.Equal(t, "2027-02-08", byslug["ia-marketing"].Start)
+	require.Equal(t, 249.0, byslug["ia-marketing"].Price)
+	require.Equal(t, store.CourseFull, byslug["agentes-automatizacion"].Status)
+	require.Contains(t, res.Message, "These are our courses")
+
+	o = b.call(t, en, "list_courses", `{"language":"en"}`)
+	require.Len(t, o.Result.(tools.ListCoursesResult).Courses, 1)
+	o = b.call(t, en, "list_courses", `{"topic":"Marketing"}`)
+	require.Len(t, o.Result.(tools.ListCoursesResult).Courses, 1)
+	o = b.call(t, en, "list_courses", `{"topic":"cocina"}`)
+	require.Empty(t, o.Result.(tools.ListCoursesResult).Courses)
+	requireInvalid(t, b.call(t, en, "list_courses", `{"language":"fr"}`), "language")
+
+	es := b.person(t, store.RoleStudent, "Ana", "ana@example.com", "es")
+	o = b.call(t, es, "list_courses", `{"topic":"prompts"}`)
+	require.Equal(t, tools.StatusOK, o.Status)
+	require.Contains(t, o.Result.(tools.ListCoursesResult).Message, "Fundamentos de IA generativa")
+}
+
+func TestMyEnrollments(t *testing.T) {
+	t.Parallel()
+	b := setupBiz(t, newSQLite(t))
+	ana := b.person(t, store.RoleStudent, "Ana", "ana@example.com", "es")
+	bo := b.person(t, store.RoleStudent, "Bo", "bo@example.com", "en")
+
+	require.Equal(t, tools.StatusRefused, b.call(t, b.person(t, store.RoleProspect, "P", "", "es"), "my_enrollments", `{}`).Status)
+
+	o := b.call(t, ana, "my_enrollments", `{}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	require.Empty(t, o.Result.(tools.MyEnrollmentsResult).Enrollments)
+	require.Contains(t, o.Result.(tools.MyEnrollmentsResult).Message, "Todavía no")
+
+	require.Equal(t, tools.StatusOK, b.call(t, ana, "enroll_course", `{"course":"fundamentos-ia"}`).Status)
+	require.Equal(t, tools.StatusOK, b.call(t, bo, "enroll_course", `{"course":"ia-marketing"}`).Status)
+	// Enrolled by staff with Ana's email, before her chat contact existed.
+	staff := b.person(t, store.RoleStaff, "Sam", "sam@brujula.example", "es")
+	require.Equal(t, tools.StatusOK, b.call(t, staff, "enroll_course", `{"course":"ia-marketing","email":"ANA@example.com","name":"Ana"}`).Status)
+
+	o = b.call(t, ana, "my_enrollments", `{}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	got := o.Result.(tools.MyEnrollmentsResult)
+	require.Len(t, got.Enrollments, 2, "by contact and by email, no one else's")
+	require.Contains(t, got.Message, "Fundamentos de IA generativa")
+	require.Contains(t, got.Message, "pendiente de pago")
+	requireInvalid(t, b.call(t, ana, "my_enrollments", `{"email":"bo@example.com"}`))
+}
+
+func TestOpenTicketAndStatus(t *testing.T) {
+	t.Parallel()
+	testOpenTicketAndStatus(t, setupBiz(t, newSQLite(t)))
+}
+
+func testOpenTicketAndStatus(t *testing.T, b *bizBundle) {
+	ana := b.person(t, store.RoleStudent, "Ana", "ana@example.com", "es")
+
+	o := b.call(t, ana, "open_ticket", `{"subject":"Me cobraron dos veces","description":"Veo dos cargos de 249 USD en mi tarjeta"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	t1 := o.Result.(tools.OpenTicketResult)
+	require.Equal(t, store.CategoryBilling, t1.Category, "derived from the words")
+	require.Equal(t, store.PriorityUrgent, t1.Priority)
+	require.Equal(t, "billing-es", t1.Queue)
+	require.Equal(t, b.now.Add(2*time.Hour).Format(time.RFC3339), t1.DueAt, "the urgent SLA")
+	require.False(t, t1.AddedToExisting)
+	require.Regexp(t, `^T-\d{6}$`, t1.Number)
+	require.Contains(t, t1.Message, t1.Number)
+
+	// Same person, same subject (other words order, accents): added.
+	o = b.call(t, ana, "open_ticket", `{"subject":"me cobraron dos veces!!","description":"Sigue sin resolverse","category":"billing"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	t2 := o.Result.(tools.OpenTicketResult)
+	require.True(t, t2.AddedToExisting)
+	require.Equal(t, t1.Number, t2.Number)
+	require.Contains(t, t2.Message, "Ya tienes abierto")
+
+	// Only staff set the priority.
+	requireInvalid(t, b.call(t, ana, "open_ticket", `{"subject":"x","description":"y","priority":"urgent"}`), "priority")
+	staff := b.person(t, store.RoleStaff, "Sam", "sam@brujula.example", "en")
+	o = b.call(t, staff, "open_ticket", `{"subject":"Client cannot download invoice","description":"Reported by phone","category":"billing","email":"client@example.com","priority":"low"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	t3 := o.Result.(tools.OpenTicketResult)
+	require.Equal(t, store.PriorityLow, t3.Priority)
+	require.Equal(t, "billing-en", t3.Queue)
+
+	// A prospect on the website without a known email is asked for it;
+	// bad categories are refused.
+	leo := b.person(t, store.RoleProspect, "Leo", "", "en")
+	o = b.call(t, leo, "open_ticket", `{"subject":"Can't log in","description":"The password reset link expired"}`)
+	require.Equal(t, []string{"email"}, tools.Missing(o.Err))
+	requireInvalid(t, b.call(t, leo, "open_ticket", `{"subject":"a","description":"b","category":"hardware","email":"leo@example.com"}`), "category")
+	o = b.call(t, leo, "open_ticket", `{"subject":"Can't log in","description":"The password reset link expired","email":"leo@example.com"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	t4 := o.Result.(tools.OpenTicketResult)
+	require.Equal(t, store.CategoryAccess, t4.Category)
+	require.Equal(t, store.PriorityHigh, t4.Priority)
+	require.Equal(t, "access-en", t4.Queue)
+
+	// Status: the owner sees it, by any spelling of the number.
+	num := strings.TrimPrefix(t1.Number, "T-")
+	for _, n := range []string{t1.Number, "#" + strings.TrimLeft(num, "0"), strings.ToLower(t1.Number)} {
+		o = b.call(t, ana, "ticket_status", `{"number":"`+n+`"}`)
+		require.Equal(t, tools.StatusOK, o.Status, "%s: %v", n, o.Err)
+		require.Equal(t, store.TicketOpen, o.Result.(tools.TicketStatusResult).Status)
+	}
+	require.Contains(t, o.Result.(tools.TicketStatusResult).Message, "sigue abierto")
+
+	// Someone else gets exactly what a number that does not exist gets.
+	other := b.call(t, leo, "ticket_status", `{"number":"`+t1.Number+`"}`)
+	missing := b.call(t, leo, "ticket_status", `{"number":"T-999999"}`)
+	require.Equal(t, tools.StatusError, other.Status)
+	require.Equal(t, readError(t, missing).Error, readError(t, other).Error)
+	require.Equal(t, strings.ReplaceAll(readError(t, missing).Message, "T-999999", t1.Number), readError(t, other).Message)
+	// Staff see any.
+	o = b.call(t, staff, "ticket_status", `{"number":"`+t1.Number+`"}`)
+	require.Equal(t, tools.StatusOK, o.Status)
+	requireInvalid(t, b.call(t, leo, "ticket_status", `{"number":"abc"}`), "number")
+}
+
+func TestRequestHumanNotifiesStaff(t *testing.T) {
+	t.Parallel()
+	b := setupBiz(t, newSQLite(t))
+	ana := b.person(t, store.RoleProspect, "Ana", "ana@example.com", "es")
+	o := b.call(t, ana, "request_human", `{"reason":"quiere hablar con ventas"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	o = b.call(t, ana, "request_human", `{}`)
+	require.True(t, o.Result.(tools.RequestHumanResult).AlreadyHandedOff)
+
+	events, err := b.st.ClaimEvents(t.Context(), time.Now().Add(time.Minute), 10, time.Minute)
+	require.NoError(t, err)
+	require.Len(t, events, 1, "one hand-off, one notification")
+	require.Equal(t, tools.EventHandoff, events[0].Type)
+	require.True(t, strings.HasPrefix(events[0].ID, "conversation.handoff:"+ana.ConversationID+":"))
+	var p map[string]any
+	require.NoError(t, json.Unmarshal(events[0].Payload, &p))
+	require.Equal(t, "quiere hablar con ventas", p["reason"])
+	require.Equal(t, ana.ConversationID, p["conversation_id"])
+}
