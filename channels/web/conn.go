@@ -169,8 +169,14 @@ func (c *conn) trySend(v any) bool {
 }
 
 // sendEphemeral queues a frame that may be lost (deltas, typing, pong):
-// dropped when the client is not keeping up.
-func (c *conn) sendEphemeral(v any) { _ = c.trySend(v) }
+// dropped when the client is not keeping up. Deltas may fill only half the
+// queue, so that a burst of them never leaves a final without room.
+func (c *conn) sendEphemeral(v any) {
+	if len(c.send) >= cap(c.send)/2 {
+		return
+	}
+	_ = c.trySend(v)
+}
 
 // sendFinal queues a frame that must arrive. When the queue is full the
 // client is too slow to be served: the socket closes with 1013 (the frame
