@@ -161,10 +161,16 @@ func (s *sentence) match1(qw word) float64 {
 	if k := askedKind(qw); k != 0 {
 		// A question for a fact is answered by the fact: "¿cuándo
 		// empieza?" by a date, not by "empieza por Fundamentos".
-		if s.kinds&k != 0 {
+		if s.kinds&k != 0 && (qw.of == nil || bestMatch(*qw.of, s.words) >= 0.8) {
 			return 1
 		}
-		m *= 0.5
+		if qw.concept == "count" || qw.concept == "when" {
+			// "cuántos", "cuándo" are only answered by the fact itself.
+			return 0
+		}
+		// Words around it may still say it is on topic, at most halfway.
+		m = max(m, 0.9*bestMatch(qw, s.asked), 0.7*bestMatch(qw, s.section))
+		return 0.5 * m
 	}
 	if m < 1 && len(s.asked) > 0 {
 		m = max(m, 0.9*bestMatch(qw, s.asked))
@@ -667,12 +673,29 @@ func (rk *ranking) followUp(ok bool) string {
 			// The knowledge base may be in the other language: the concept
 			// ("price") and what states it ("USD") find it there too.
 			for _, qw := range rk.qws {
-				if qw.fold == w.w && qw.concept != "" && qw.concept != qw.fold {
-					add(strings.ReplaceAll(qw.concept, "_", " "))
+				if qw.fold == w.w && qw.concept != "" {
+					// Two other words for it, which the knowledge base may
+					// use instead ("mails" → "email correo").
+					n := 0
+					for _, syn := range concepts.members[qw.concept] {
+						if syn != qw.fold && n < 2 && !strings.Contains(syn, " ") {
+							add(syn)
+							n++
+						}
+					}
 				}
 				if qw.fold == w.w {
 					for _, h := range kindHints[askedKind(qw)] {
 						add(h)
+					}
+					if qw.of != nil {
+						add(qw.of.fold)
+						for _, syn := range concepts.members[qw.of.concept] {
+							if syn != qw.of.fold && !strings.Contains(syn, " ") {
+								add(syn)
+								break
+							}
+						}
 					}
 				}
 			}
@@ -687,6 +710,7 @@ var kindHints = map[answerKinds][]string{
 	hasPrice:             {"USD"},
 	hasDuration:          {"length", "semanas", "weeks"},
 	hasDate | hasTime:    {"inicio", "starts"},
+	hasDate:              {"inicio", "starts"},
 	hasTime:              {"horario", "schedule"},
 	hasNumber | hasCount: {},
 }
@@ -814,12 +838,21 @@ func (r *run) answerFull(ps []passage, question string) answered {
 // the person's name is not either.
 func answerWords(ws []word) []word {
 	out := ws[:0:0]
-	for _, w := range ws {
+	for i, w := range ws {
 		// "¿cuántos?" asks for a number and "¿cuándo?" for a date, as
 		// "¿cuánto cuesta?" does for a price.
 		switch w.fold {
 		case "cuantos", "cuantas", "quantos", "quantas":
-			out = append(out, word{fold: w.fold, es: w.es, en: w.en, concept: "count", pos: w.pos})
+			// What is counted is the word after ("cuántos mails"): the
+			// number must come with it.
+			c := word{fold: w.fold, es: w.es, en: w.en, concept: "count", pos: w.pos}
+			for _, n := range ws[i+1:] {
+				if !n.stop {
+					c.of = &n
+					break
+				}
+			}
+			out = append(out, c)
 			continue
 		case "cuando", "when", "quando":
 			out = append(out, word{fold: w.fold, es: w.es, en: w.en, concept: "when", pos: w.pos})

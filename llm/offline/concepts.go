@@ -19,7 +19,7 @@ import (
 const conceptTable = `
 ai: ia ai inteligencia_artificial artificial_intelligence
 course: curso cursos course courses clase clases class classes capacitacion capacitaciones capacitar capacitarnos formacion formar training trainings train diplomado bootcamp taller talleres workshop workshops treinamento
-enroll: inscribir inscribirme inscribirte inscribirse inscribo inscribi inscripcion inscripciones inscribime inscribite inscrito inscrita anotarme anotar matricular matricularme matriculo matricula matriculas apuntar apuntarme apunto apuntame registrarme registrar registro enroll enrol enrolled enrolling enrollment enrolment enrollments sign_up signup register registering registration inscrever inscrevo inscricao cadastrar join
+enroll: inscribir inscribirme inscribirte inscribirse inscribo inscribi inscripcion inscripciones inscribime inscribite inscrito inscrita anotarme anotar anotame anotate anotenme apuntame matriculame matricular matricularme matriculo matricula matriculas apuntar apuntarme apunto apuntame registrarme registrar registro enroll enrol enrolled enrolling enrollment enrolment enrollments sign_up signup register registering registration inscrever inscrevo inscricao cadastrar join
 price: precio precios cuesta cuestan costo costos coste costes valor tarifa tarifas price prices pricing cost costs fee fees preco precos custa custam custo how_much cuanto_sale cuanto_salen
 billing: factura facturas facturar facturacion cfdi rfc invoice invoices billing bill bills receipt recibo recibos nota_fiscal cobro cobros cobraron cobrar cobrado charged charge charges cargo cargos pagar pago pagos pague pagado pay paying payment payments paid pagamento pagamentos tarjeta card
 refund: reembolso reembolsos reembolsar devolucion devoluciones devolver refund refunds estorno back
@@ -76,13 +76,13 @@ content: contenido contenidos content material materiales temario syllabus video
 other: otro otra otros other outro
 want: quiero queremos quisiera quisieramos gustaria want wanna would_like quero gostaria
 need: necesito necesitamos need needs preciso precisamos falta requisito requisitos requirement requirements require requires prerequisite prerequisites
-duration: tarda tardan tardar demora demoran demorar dura duran duracion duration length how_long cuanto_tiempo quanto_tempo lleva
+duration: tarda tardan tardar demora demoran demorar dura duran duracion duration length how_long cuanto_tiempo quanto_tempo
 start: empieza empiezan empezar comienza comienzan comenzar inicio inicia arranca arrancan start starts starting begin begins comeca
 free: gratis gratuito gratuita free
 schedule: horario horarios schedule
 email: email correo mail emails correos
 phone: telefono tel celular movil whatsapp phone mobile cell
-name: nombre name nome llamo
+name: nombre name nome llamo se_llama me_llamo se_chama me_chamo
 country: pais country
 industry: sector industria rubro industry vertical setor
 interest: interesa interes interested interest interessa interesse
@@ -110,23 +110,26 @@ sell: vender venden vendemos vende sell sells selling sold vendem
 // conceptIndex finds the concept of a folded word or two-word phrase.
 // Built once; read-only afterwards.
 type conceptIndex struct {
-	word map[string]string
-	pair map[string]string // "a b" → concept
-	es   map[string]string // Spanish stem → concept
-	en   map[string]string // English stem → concept
+	// members are each concept's words in table order.
+	members map[string][]string
+	word    map[string]string
+	pair    map[string]string // "a b" → concept
+	es      map[string]string // Spanish stem → concept
+	en      map[string]string // English stem → concept
 }
 
 // concepts is the read-only index of conceptTable.
 var concepts = buildConcepts(conceptTable)
 
 func buildConcepts(table string) *conceptIndex {
-	ix := &conceptIndex{word: map[string]string{}, pair: map[string]string{}, es: map[string]string{}, en: map[string]string{}}
+	ix := &conceptIndex{members: map[string][]string{}, word: map[string]string{}, pair: map[string]string{}, es: map[string]string{}, en: map[string]string{}}
 	for line := range strings.Lines(table) {
 		name, words, ok := strings.Cut(strings.TrimSpace(line), ":")
 		if !ok {
 			continue
 		}
 		for _, w := range strings.Fields(words) {
+			ix.members[name] = append(ix.members[name], strings.ReplaceAll(w, "_", " "))
 			if a, b, two := strings.Cut(w, "_"); two {
 				key := a + " " + strings.ReplaceAll(b, "_", " ")
 				if _, dup := ix.pair[key]; !dup {
@@ -169,6 +172,8 @@ type word struct {
 	fold, es, en, concept string
 	stop                  bool // a function word: no meaning for matching
 	pos                   int  // index of its token in the text
+	// of is what a question word asks about ("mails" of "cuántos mails").
+	of *word
 }
 
 // analyze turns text into words for matching. Two-word phrases of the

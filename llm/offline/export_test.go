@@ -13,13 +13,19 @@ import (
 // tool and the field asked for. It lets tests check routing even when the
 // tool's arguments are still missing.
 func Decision(m *Model, msgs []llms.MessageContent, options ...llms.CallOption) (kind, tool, field string) {
+	kind, tool, field, _ = DecisionArgs(m, msgs, options...)
+	return kind, tool, field
+}
+
+// DecisionArgs is Decision with the arguments found so far.
+func DecisionArgs(m *Model, msgs []llms.MessageContent, options ...llms.CallOption) (kind, tool, field string, args map[string]any) {
 	var opts llms.CallOptions
 	for _, o := range options {
 		o(&opts)
 	}
 	r := m.newRun(context.Background(), msgs, opts)
 	if len(r.conv.turns) == 0 {
-		return "talk", "", ""
+		return "talk", "", "", nil
 	}
 	a := r.decide(r.conv.turns[len(r.conv.turns)-1].human, r.replay())
 	if a.tool != nil {
@@ -27,7 +33,7 @@ func Decision(m *Model, msgs []llms.MessageContent, options ...llms.CallOption) 
 	}
 	kinds := map[actionKind]string{actClarify: "clarify", actCall: "call", actAsk: "ask", actKnowledge: "knowledge",
 		actHandoffInfo: "handoff-info", actTalk: "talk", actSwitched: "switched", actCancel: "cancel", actGiveUp: "give-up"}
-	return kinds[a.kind], tool, a.field
+	return kinds[a.kind], tool, a.field, a.args
 }
 
 // Scores lists each offered tool's routing score for the last human

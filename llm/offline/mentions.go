@@ -41,6 +41,10 @@ var monthNames = map[string]time.Month{
 	"diciembre": 12, "december": 12, "dic": 12, "dec": 12, "dezembro": 12, "dez": 12,
 }
 
+// headcount are words that count people after a number.
+var headcount = map[string]bool{"person": true, "persons": true, "people": true, "persona": true, "personas": true,
+	"pessoa": true, "pessoas": true, "empleados": true, "employees": true, "staff": true, "colaboradores": true, "funcionarios": true}
+
 // numberWords are small numbers written out, for "en tres meses" or
 // "somos doce".
 var numberWords = map[string]float64{
@@ -182,8 +186,22 @@ func isWordByte(c byte) bool   { return isLetterByte(c) || (c >= '0' && c <= '9'
 func isLetterByte(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80 }
 
 // contextWords returns the words within three of the span [start, end).
+// A count of people ("200-person", "somos 12") also gets the concept
+// "employee": that is how sizes of teams and companies are written.
 func contextWords(ws []word, toks []token, start, end int) []word {
 	var out []word
+	for i, t := range toks {
+		after := t.start >= end && t.start-end <= 2
+		before := t.end <= start && start-t.end <= 2
+		switch {
+		case after && headcount[t.fold]:
+		case before && t.fold == "somos":
+		case before && t.fold == "of" && i > 0 && (toks[i-1].fold == "team" || toks[i-1].fold == "equipo"):
+		default:
+			continue
+		}
+		out = append(out, word{fold: t.fold, concept: "employee"})
+	}
 	for _, w := range ws {
 		t := toks[w.pos]
 		if t.end <= start && countTokensBetween(toks, t.end, start) < 3 {

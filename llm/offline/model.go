@@ -36,6 +36,10 @@ type ToolInfo struct {
 	// Schema is the JSON schema of the arguments with properties in order;
 	// nil means the call's definition's.
 	Schema json.RawMessage
+	// Mutating says the tool changes data (enrols, opens a ticket): the
+	// engine calls such a tool on a question ("¿se puede pagar en
+	// cuotas?") only when the question clearly asks for it.
+	Mutating bool
 }
 
 // Example is a request a tool serves, in a language (es, en or pt).

@@ -28,7 +28,7 @@ const (
 	toolClear = 0.55
 	// toolMin: below this no tool is meant; between the two, a tool wins
 	// only if it beats the knowledge answer's score.
-	toolMin = 0.30
+	toolMin = 0.26
 	// toolMargin is how much a tool between toolMin and toolClear must beat
 	// the knowledge answer by.
 	toolMargin = 0.03
@@ -49,6 +49,7 @@ type toolDef struct {
 	// nameWords are the words of its name ("open", "ticket"), which are not
 	// content of a request.
 	nameWords map[string]bool
+	mutating  bool
 	// vocab holds the keys (word, stems, concept) of every word of its
 	// texts, to count how many tools know a word.
 	vocab map[string]bool
@@ -82,6 +83,7 @@ func (m *Model) toolDef(ctx context.Context, fd llms.FunctionDefinition) *toolDe
 	}
 	if ok {
 		t.examples = info.Examples
+		t.mutating = info.Mutating
 		if t.description == "" {
 			t.description = info.Description
 		}
@@ -254,11 +256,15 @@ func (r *run) features(text string) msgFeatures {
 	f.words = routeWords(analyzeTokens(kept))
 	f.weights = make([]float64, len(f.words))
 	for i, w := range f.words {
-		f.weights[i] = r.routeWeight(w)
-		// A course's name says which course, not what to do with it.
+		// A course's name says which course, not what to do with it; nor
+		// does it mean what its words do elsewhere ("agentes" of the
+		// agents course is no human agent).
 		if r.courseWord(w) {
-			f.weights[i] *= 0.4
+			f.words[i].concept = ""
+			f.weights[i] = 0.4 * r.routeWeight(f.words[i])
+			continue
 		}
+		f.weights[i] = r.routeWeight(w)
 	}
 	var b strings.Builder
 	for _, t := range kept {
@@ -282,7 +288,7 @@ func (r *run) features(text string) msgFeatures {
 // whether the message asks what the example asks, blended with the
 // embeddings' cosine, which catches shared pieces of words the overlap
 // misses.
-func similarity(f msgFeatures, rt *routeText) float64 {
+func (r *run) similarity(f msgFeatures, rt *routeText) float64 {
 	if len(f.words) == 0 || len(rt.words) == 0 {
 		return 0
 	}
@@ -297,7 +303,7 @@ func similarity(f msgFeatures, rt *routeText) float64 {
 		pTotal += w
 	}
 	for _, ew := range rt.words {
-		best, w := 0.0, wordWeight(ew)
+		best, w := 0.0, r.routeWeight(ew)
 		for i, mw := range f.words {
 			if m := ew.matches(mw); m > best {
 				// Weighed as the message word it matched is.
@@ -371,7 +377,7 @@ func (r *run) scoreTools(f msgFeatures) []toolScore {
 	for _, t := range r.tools {
 		s := 0.0
 		for _, rt := range t.texts {
-			s = max(s, similarity(f, rt))
+			s = max(s, r.similarity(f, rt))
 		}
 		if t.name == toolSearchKnowledge {
 			s -= searchHandicap
@@ -427,7 +433,7 @@ func (r *run) knowledgeScore(f msgFeatures, scores []toolScore) float64 {
 		for _, rt := range r.m.analysed(r.ctx, knowledgeTexts) {
 			k := *rt
 			k.weight = weightExample
-			best = max(best, similarity(f, &k))
+			best = max(best, r.similarity(f, &k))
 		}
 		best -= searchHandicap
 	}
@@ -574,7 +580,9 @@ func (r *run) fresh(text string, toks []token) action {
 		if s.tool.name == toolSearchKnowledge {
 			continue
 		}
-		if s.score >= toolClear || (s.score >= toolMin && s.score > know+toolMargin) {
+		// A question does not change data unless it clearly asks to.
+		weak := s.score >= toolMin && s.score > know+toolMargin && !(f.question && s.tool.mutating)
+		if s.score >= toolClear || weak {
 			a := r.startTask(s.tool, []taskMsg{{text: text}})
 			a.greet = greet
 			return a

@@ -98,6 +98,13 @@ func TestRouting(t *testing.T) {
 		// a prospect's KPI request is a question the engine cannot route
 		// to report_kpis, which is not offered to them
 		{store.RoleProspect, "dame el mrr de este mes", knowledge},
+		// off-topic or unclear messages go to no tool
+		{store.RoleProspect, "mi perro se llama Firulais", knowledge},
+		{store.RoleProspect, "hoy llueve mucho en madrid", knowledge},
+		{store.RoleProspect, "quiero aprender a cocinar", knowledge},
+		{store.RoleStudent, "my cat walked on the keyboard lol", knowledge},
+		{store.RoleProspect, "asdfgh", knowledge},
+		{store.RoleProspect, "???", ""},
 		// small talk
 		{store.RoleProspect, "hola", ""},
 		{store.RoleProspect, "buenas tardes!", ""},

@@ -435,9 +435,24 @@ func assignNumbers(fields []field, nums []numMention) map[string]any {
 		n     int
 		score float64
 	}
+	// Words that name other fields ("company" of company_size, also a
+	// field) do not point a number to this one.
+	others := map[string]bool{}
+	for _, f := range fields {
+		if !strings.Contains(f.name, "_") {
+			for _, w := range analyze(f.name) {
+				others[wordKey(w)] = true
+			}
+		}
+	}
 	var pairs []pair
 	for fi, f := range numeric {
-		fctx := analyze(strings.ReplaceAll(f.name, "_", " ") + " " + f.description)
+		var fctx []word
+		for _, w := range analyze(strings.ReplaceAll(f.name, "_", " ") + " " + f.description) {
+			if !others[wordKey(w)] || strings.EqualFold(f.name, w.fold) {
+				fctx = append(fctx, w)
+			}
+		}
 		money := moneyField(f)
 		for ni, n := range nums {
 			s := 0.0

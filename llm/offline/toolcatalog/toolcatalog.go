@@ -36,7 +36,7 @@ func (c Catalog) Tool(name string) (offline.ToolInfo, bool) {
 	if !ok {
 		return offline.ToolInfo{}, false
 	}
-	info := offline.ToolInfo{Description: spec.Description}
+	info := offline.ToolInfo{Description: spec.Description, Mutating: spec.Mutating}
 	for _, e := range spec.Examples {
 		info.Examples = append(info.Examples, offline.Example{Lang: e.Lang, Text: e.Text})
 	}
