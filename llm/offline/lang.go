@@ -32,11 +32,11 @@ func langIndex(lang string) int {
 var langWords = func() [3]map[string]float64 {
 	exclusive := [3]string{
 		// es
-		`el los las del y es muy pero hay tengo quiero puedo necesito cuanto cuesta cuestan hola gracias usted ustedes soy estoy una mi tu yo donde cuando este esta estos hacer hace tienen tiene ya se lo le les nos al porque pues entonces bueno buenas buenos vale hasta aqui alla algo nada mucho poco ahora como cual cuales quien sus mis tus inscribirme curso precio ayuda ayudar llamo nombre correo quiero puedes podrias gustaria dias tardes noches sea asi eso esa ese favor tambien senor senora chau adios claro dale perfecto listo genial oye`,
+		`de la que en con por para me un al lo te sin sobre el los las del y es muy pero hay tengo quiero puedo necesito cuanto cuesta cuestan hola gracias usted ustedes soy estoy una mi tu yo donde cuando este esta estos hacer hace tienen tiene ya se lo le les nos al porque pues entonces bueno buenas buenos vale hasta aqui alla algo nada mucho poco ahora como cual cuales quien sus mis tus inscribirme curso precio ayuda ayudar llamo nombre correo quiero puedes podrias gustaria dias tardes noches sea asi eso esa ese favor tambien senor senora chau adios claro dale perfecto listo genial oye`,
 		// en
 		`the and of to in is you that it for on with as are this be at or have from by not what all your can my we how do does i i'm im hello hi hey thanks thank please want need would could there about which when where who will get course courses price much many any some if our us me am was were been has had just like know tell help talk speak sign up enroll bye goodbye great cool sure yeah it's don't can't what's i'd i'll`,
 		// pt
-		`nao voce voces obrigado obrigada ola tudo meu minha isso essa esse quero tenho fazer tem sao mais muito estou sou uma um do da dos das ao com em na pelo pela gostaria quanto custa tambem ja bom dia boa tarde noite oi falar ajuda preciso posso qual quais onde quando agora entao seu sua pode podem vou vai curso cursos preco ate logo tchau sim certo eles elas aqui obg valeu chamo nome inscrever`,
+		`de que por para me se o a os as no na em nao voce voces obrigado obrigada ola tudo meu minha isso essa esse quero tenho fazer tem sao mais muito estou sou uma um do da dos das ao com em na pelo pela gostaria quanto custa tambem ja bom dia boa tarde noite oi falar ajuda preciso posso qual quais onde quando agora entao seu sua pode podem vou vai curso cursos preco ate logo tchau sim certo eles elas aqui obg valeu chamo nome inscrever`,
 	}
 	var out [3]map[string]float64
 	for i := range out {
@@ -63,6 +63,11 @@ var langWords = func() [3]map[string]float64 {
 	}
 	return out
 }()
+
+// loanwords are English words Spanish and Portuguese speakers use as their
+// own: no evidence of English.
+var loanwords = map[string]bool{"marketing": true, "branding": true, "coaching": true, "streaming": true,
+	"engineering": true, "meeting": true, "training": true, "email": true, "emails": true, "online": true, "software": true}
 
 // langGuess is a detected language and how sure the detector is (0–1).
 type langGuess struct {
@@ -108,7 +113,7 @@ func detectLang(text string) langGuess {
 		switch {
 		case strings.Contains(w, "'"):
 			score[1] += 0.6
-		case strings.HasSuffix(w, "ing") && len(w) > 5, strings.HasPrefix(w, "th"):
+		case (strings.HasSuffix(w, "ing") && len(w) > 5 && !loanwords[w]) || strings.HasPrefix(w, "th"):
 			score[1] += 0.5
 		case strings.HasSuffix(w, "cion") || strings.HasSuffix(w, "ciones"):
 			score[0] += 0.5

@@ -190,7 +190,7 @@ func (r *run) question(a action) string {
 	}
 	q := r.askFor(a.tool, f)
 	if a.notCaught {
-		if f.kind == kindEmail {
+		if f.kind == kindEmail && a.badAnswer {
 			return phInvalidEmail.in(r.lang) + " " + q
 		}
 		if f.kind == kindCourse && len(r.courses()) > 0 {

@@ -506,8 +506,11 @@ type action struct {
 	args  map[string]any
 	field string // the argument to ask for
 	// notCaught: the user answered the last question but the answer was
-	// not usable; the question is asked again, saying so.
+	// not usable; the question is asked again, saying so. badAnswer: the
+	// answer was meant as the value but is malformed (an email without a
+	// domain).
 	notCaught bool
+	badAnswer bool
 	msgs      []taskMsg // the task's human messages, with this one
 	prior     map[string]any
 	talk      smallTalk
@@ -617,7 +620,7 @@ func (r *run) continueTask(text string, toks []token, st state) (action, bool) {
 	}
 	// A question in the middle of the task ("el de datos, ¿cuánto
 	// cuesta?") is answered, and the task goes on.
-	if strings.ContainsAny(text, "?¿") && len(answerWords(analyze(text))) >= 2 {
+	if strings.ContainsAny(text, "?¿") && len(answerWords(analyze(text))) >= 1 {
 		next := r.taskAction(st.tool, msgs, st.prior, res)
 		if !res.caught {
 			next = action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries}
@@ -646,13 +649,14 @@ func (r *run) continueTask(text string, toks []token, st state) (action, bool) {
 		if a.kind == actAsk && a.field == st.asked {
 			a.tries = st.tries + 1
 			a.notCaught = true
+			a.badAnswer = res.badAsked
 		}
 		return a, true
 	}
 	if st.tries+1 >= maxTries {
 		return action{kind: actGiveUp, tool: st.tool, field: st.asked}, true
 	}
-	return action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, notCaught: true, tries: st.tries + 1}, true
+	return action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, notCaught: true, badAnswer: res.badAsked, tries: st.tries + 1}, true
 }
 
 // startTask begins a task for a tool with the messages that asked for it.

@@ -289,7 +289,9 @@ func (r *run) lenient(tool *toolDef, f field, text string) (v any, ok, bad bool)
 	reply := strings.TrimSpace(stripGreeting(text))
 	switch f.kind {
 	case kindEmail:
-		return nil, false, strings.Contains(text, "@") || len(toks) <= 3
+		// Something with an @ was meant as the address; anything else is
+		// just not an answer.
+		return nil, false, strings.Contains(text, "@")
 	case kindPhone:
 		return nil, false, true
 	case kindEnum:
