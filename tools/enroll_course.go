@@ -24,6 +24,7 @@ type CourseCatalog interface {
 type Enroller interface {
 	CourseCatalog
 	Enroll(ctx context.Context, r store.EnrollRequest) (store.Enrollment, bool, error)
+	EnrollmentsByContact(ctx context.Context, contactID string) ([]store.Enrollment, error)
 }
 
 // EnrollConfig configures enroll_course.
@@ -117,6 +118,20 @@ func enrollCourse(ctx context.Context, e Enroller, cfg EnrollConfig, c Caller, i
 	email := strings.TrimSpace(in.Email)
 	if email == "" {
 		email = c.Email
+	}
+	if email == "" && c.ContactID != "" && c.Role != store.RoleStaff {
+		// The email the caller enrolled with before, in this chat or
+		// another: someone who gave it once is not asked again.
+		ens, err := e.EnrollmentsByContact(ctx, c.ContactID)
+		if err != nil {
+			return EnrollCourseResult{}, fmt.Errorf("enroll_course: enrolments of %s: %w", c.ContactID, err)
+		}
+		for _, en := range ens { // newest first
+			if en.Email != "" {
+				email = en.Email
+				break
+			}
+		}
 	}
 	if email == "" {
 		// Asked for only now: a caller whose email we know is never asked.

@@ -92,7 +92,7 @@ func searchKnowledge(ctx context.Context, s Searcher, in SearchKnowledgeArgs) (S
 	out := SearchKnowledgeResult{Query: in.Query, Passages: make([]Passage, 0, len(results))}
 	for _, res := range results {
 		out.Passages = append(out.Passages, Passage{
-			Ref:      passageRef(res.Chunk),
+			Ref:      passageRef(res.Citation.Source, res.Chunk),
 			Title:    res.Citation.Title,
 			Heading:  res.Citation.Heading,
 			Source:   res.Citation.Source,
@@ -109,11 +109,17 @@ func searchKnowledge(ctx context.Context, s Searcher, in SearchKnowledgeArgs) (S
 	return out, nil
 }
 
-// passageRef derives a short, stable citation marker from a chunk.
-func passageRef(ch store.Chunk) string {
-	id := ch.ID
-	if id == "" {
-		id = ch.DocumentID + "#" + strconv.Itoa(ch.Position)
+// passageRef derives a short, stable citation marker from a chunk: from
+// its document's source and its position, so the same passage keeps its
+// ref when the knowledge base is ingested again (chunk ids are new each
+// time), and two servers over copies of one corpus cite alike.
+func passageRef(source string, ch store.Chunk) string {
+	id := source + "#" + strconv.Itoa(ch.Position)
+	if source == "" {
+		id = ch.ID
+		if id == "" {
+			id = ch.DocumentID + "#" + strconv.Itoa(ch.Position)
+		}
 	}
 	sum := sha256.Sum256([]byte(id))
 	return "k" + hex.EncodeToString(sum[:])[:6]
