@@ -132,11 +132,18 @@ func (r *Runner) ingestDemo(ctx context.Context) error {
 	}
 	kb := knowledge.New(db, r.embedder, r.embName, r.opts.Logger)
 	rep, err := kb.Ingest(ctx, knowledge.Source{FS: demo.Knowledge, Paths: []string{"knowledge"}}, knowledge.IngestOptions{})
+	if err == nil {
+		// The demo catalogue too, as serve loads it on first start.
+		var courses []Course
+		if courses, err = demoCourses(); err == nil {
+			err = putCourses(ctx, db, courses, "demo catalogue")
+		}
+	}
 	if cerr := db.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("scenarios: ingest the demo knowledge base: %w", err)
+		return fmt.Errorf("scenarios: ingest the demo knowledge base and catalogue: %w", err)
 	}
 	if len(rep.Failed) > 0 {
 		return fmt.Errorf("scenarios: demo document %s: %s", rep.Failed[0].Source, rep.Failed[0].Reason)
@@ -232,6 +239,9 @@ func (r *Runner) run(ctx context.Context, s Scenario, res *Result) (err error) {
 	}
 	sender, err := addContact(ctx, st, s)
 	if err != nil {
+		return err
+	}
+	if err := putCourses(ctx, st, s.Fixtures.Courses, "fixtures.courses"); err != nil {
 		return err
 	}
 	reg, err := r.opts.ToolsFunc(st, kb, r.opts.Logger)
@@ -388,10 +398,8 @@ func copyDatabase(src, dst string) error {
 }
 
 // DefaultTools registers the tools every scenario gets: those the server
-// registers (search_knowledge and request_human so far).
+// registers, by the one function that lists them ([tools.NewDefault]),
+// with the default business rules.
 func DefaultTools(st store.Store, kb *knowledge.Base, log *slog.Logger) (*tools.Registry, error) {
-	reg := tools.NewRegistry(tools.WithLogger(log))
-	tools.AddSearchKnowledge(reg, kb)
-	tools.AddRequestHuman(reg, st)
-	return reg, nil
+	return tools.NewDefault(st, kb, tools.DefaultConfig(), log)
 }

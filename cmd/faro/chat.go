@@ -298,14 +298,14 @@ func newChatID() string {
 	return "terminal-" + time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
 }
 
-// agentTools registers the tools the agent offers: search_knowledge and
-// request_human so far. `faro chat` and `faro eval conversations` use it;
-// scenario.DefaultTools mirrors it for the scenario tests (a test keeps
-// the two in step), and Main's newAgent registers the same.
+// agentTools registers the tools the agent offers, by the one function
+// that lists them (tools.NewDefault, which scenario.DefaultTools calls
+// too): `faro serve`, `faro chat` and `faro eval conversations` use it.
 func agentTools(st store.Store, kb *knowledge.Base, log *slog.Logger) (*tools.Registry, error) {
-	reg := tools.NewRegistry(tools.WithLogger(log))
-	tools.AddSearchKnowledge(reg, kb)
-	tools.AddRequestHuman(reg, st)
+	reg, err := tools.NewDefault(st, kb, tools.DefaultConfig(), log)
+	if err != nil {
+		return nil, fmt.Errorf("tools: %w", err)
+	}
 	return reg, nil
 }
 

@@ -147,9 +147,10 @@ func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metr
 		return nil, nil, fmt.Errorf("embedder (FARO_EMBEDDER): %w", err)
 	}
 	kb := knowledge.New(st, emb, embName, log)
-	reg := tools.NewRegistry(tools.WithLogger(log))
-	tools.AddSearchKnowledge(reg, kb)
-	tools.AddRequestHuman(reg, st)
+	reg, err := agentTools(st, kb, log)
+	if err != nil {
+		return nil, nil, err
+	}
 	model, err := newModelWith(cfg, reg, log, func() { metrics.ModelError(cfg.LLM) })
 	if err != nil {
 		return nil, nil, err
