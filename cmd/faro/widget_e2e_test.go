@@ -1,0 +1,317 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/require"
+)
+
+// TestWidgetInChromium drives the demo page in headless Chromium over the
+// DevTools protocol: a question in Spanish gets a streamed answer with a
+// citation, a message with name and email goes through, and after a reload
+// the conversation is still on the page (replayed from the store).
+func TestWidgetInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test: not with -short")
+	}
+	bin := chromiumPath()
+	require.NotEmpty(t, bin, "Chromium is needed for the widget's browser test: apt-get install -y chromium (.ci/run installs it)")
+
+	cfg := testConfig(t)
+	m := NewMain(cfg, newLogger(cfg, &environment{stderr: io.Discard}))
+	require.NoError(t, m.Run(context.Background()))
+	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	base := "http://" + m.Addr()
+
+	b := launchChromium(t, bin)
+	p := b.page(t)
+	p.call(t, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false})
+	p.navigate(t, base+"/")
+	p.waitJS(t, `!!window.FaroWidget && document.querySelector('.faro-bubble') !== null && FaroWidget.state().phase === 'live'`)
+
+	// Accessibility: a labelled button, a dialog, a polite live log.
+	require.Equal(t, true, p.eval(t, `(() => {
+		const b = document.querySelector('.faro-bubble'), d = document.querySelector('[role=dialog]'), l = document.querySelector('[role=log]');
+		return !!b.getAttribute('aria-label') && !!d && d.hidden && l.getAttribute('aria-live') === 'polite';
+	})()`))
+	p.eval(t, `document.querySelector('.faro-bubble').click()`)
+	require.Equal(t, "faro-input", p.eval(t, `document.activeElement.id`), "focus moves into the dialog")
+
+	// Watch for streamed text: an assistant bubble marked as streaming.
+	p.eval(t, `window.__sawStream = false; new MutationObserver(() => { if (document.querySelector('.faro-streaming')) window.__sawStream = true; })
+		.observe(document.querySelector('.faro-log'), {subtree: true, childList: true, characterData: true, attributes: true}); true`)
+	say := func(text string) {
+		p.eval(t, fmt.Sprintf(`(() => { const i = document.getElementById('faro-input'); i.value = %q; i.form.requestSubmit(); return true; })()`, text))
+	}
+	say("¿Cuánto cuesta el curso de IA para marketing?")
+	p.waitJS(t, `document.querySelectorAll('.faro-assistant:not(.faro-greeting):not(.faro-streaming) .faro-text').length >= 1`)
+	answer := p.eval(t, `document.querySelector('.faro-assistant:not(.faro-greeting) .faro-text').textContent`).(string)
+	t.Logf("answer: %s", answer)
+	require.Contains(t, answer, "249")
+	cites := p.eval(t, `[...document.querySelectorAll('.faro-citations li')].map(e => e.textContent).join(' | ')`).(string)
+	t.Logf("citations: %s", cites)
+	require.NotEmpty(t, cites, "the answer shows its citation")
+	if p.eval(t, `window.__sawStream`) != true {
+		t.Log("no delta was rendered before the final (the engine answered in one piece)")
+	}
+	// Model text is never markup: the log holds no element the widget did
+	// not make.
+	require.Equal(t, float64(0), p.eval(t, `document.querySelectorAll('.faro-text *').length`))
+
+	// Details for lead capture.
+	say("Me llamo Ana Pérez, mi correo es ana.perez@example.com y quiero inscribirme en IA para marketing")
+	p.waitJS(t, `document.querySelectorAll('.faro-assistant:not(.faro-greeting):not(.faro-streaming) .faro-text').length >= 2`)
+	second := p.eval(t, `[...document.querySelectorAll('.faro-assistant .faro-text')].pop().textContent`).(string)
+	t.Logf("after details: %s", second)
+	p.waitJS(t, `FaroWidget.state().pending === 0`)
+	leadNote := p.eval(t, `!!document.querySelector('.faro-lead')`)
+	t.Logf("lead note shown: %v (qualify_lead registered in Main: %v)", leadNote, m.Agent != nil && leadNote == true)
+
+	// Escape closes and gives focus back to the bubble.
+	p.call(t, "Input.dispatchKeyEvent", map[string]any{"type": "keyDown", "key": "Escape", "code": "Escape", "windowsVirtualKeyCode": 27})
+	p.waitJS(t, `document.querySelector('[role=dialog]').hidden && document.activeElement.classList.contains('faro-bubble')`)
+
+	// A reload shows the conversation again.
+	state := p.eval(t, `JSON.stringify(FaroWidget.state())`).(string)
+	p.navigate(t, base+"/pricing")
+	p.waitJS(t, `!!window.FaroWidget && FaroWidget.state().phase === 'live'`)
+	require.Equal(t, true, p.waitJS(t, `[...document.querySelectorAll('.faro-user')].some(e => e.textContent.includes('IA para marketing'))
+		&& document.querySelectorAll('.faro-assistant:not(.faro-greeting) .faro-text').length >= 2`))
+	after := p.eval(t, `JSON.stringify(FaroWidget.state())`).(string)
+	t.Logf("state before reload %s, after %s", state, after)
+	require.Equal(t, float64(2), p.eval(t, `document.querySelectorAll('.faro-user').length`), "each message once")
+
+	// Mobile width: the open dialog takes the screen.
+	p.call(t, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 390, "height": 800, "deviceScaleFactor": 2, "mobile": true})
+	p.eval(t, `FaroWidget.open(); true`)
+	w := p.waitJS(t, `document.querySelector('.faro-dialog').getBoundingClientRect().width >= 380`)
+	require.Equal(t, true, w)
+}
+
+func chromiumPath() string {
+	for _, n := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+type browser struct{ debugURL string }
+
+// launchChromium starts headless Chromium on a DevTools port it picks and
+// reads the address from its stderr.
+func launchChromium(t *testing.T, bin string) *browser {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--disable-dev-shm-usage", "--user-data-dir="+filepath.Join(t.TempDir(), "chromium"),
+		"--remote-debugging-port=0", "about:blank")
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if _, after, ok := strings.Cut(sc.Text(), "DevTools listening on "); ok {
+				found <- strings.TrimSpace(after)
+			}
+		}
+	}()
+	select {
+	case u := <-found:
+		return &browser{debugURL: u}
+	case <-time.After(30 * time.Second):
+		t.Fatal("chromium did not print its DevTools address within 30s")
+		return nil
+	}
+}
+
+// page attaches to the first page target.
+func (b *browser) page(t *testing.T) *cdpConn {
+	t.Helper()
+	host := strings.TrimPrefix(b.debugURL, "ws://")
+	host, _, _ = strings.Cut(host, "/")
+	var targets []struct {
+		Type string `json:"type"`
+		WS   string `json:"webSocketDebuggerUrl"`
+	}
+	require.Eventually(t, func() bool {
+		res, err := http.Get("http://" + host + "/json/list")
+		if err != nil {
+			return false
+		}
+		defer res.Body.Close()
+		if json.NewDecoder(res.Body).Decode(&targets) != nil {
+			return false
+		}
+		for _, tg := range targets {
+			if tg.Type == "page" {
+				return true
+			}
+		}
+		return false
+	}, 20*time.Second, 100*time.Millisecond)
+	for _, tg := range targets {
+		if tg.Type == "page" {
+			ws, _, err := websocket.DefaultDialer.Dial(tg.WS, nil)
+			require.NoError(t, err)
+			c := &cdpConn{ws: ws, waiting: map[int]chan cdpReply{}}
+			go c.read()
+			t.Cleanup(func() { _ = ws.Close() })
+			c.call(t, "Page.enable", nil)
+			c.call(t, "Runtime.enable", nil)
+			return c
+		}
+	}
+	t.Fatal("no page target")
+	return nil
+}
+
+// cdpConn is a DevTools protocol session over one websocket: commands get
+// ids, replies are matched by id, events are read and dropped.
+type cdpConn struct {
+	ws      *websocket.Conn
+	wmu     sync.Mutex
+	mu      sync.Mutex
+	next    int
+	waiting map[int]chan cdpReply
+	console []string
+}
+
+type cdpReply struct {
+	ID     int             `json:"id"`
+	Method string          `json:"method"`
+	Result json.RawMessage `json:"result"`
+	Params json.RawMessage `json:"params"`
+	Error  *struct {
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func (c *cdpConn) read() {
+	for {
+		var r cdpReply
+		if err := c.ws.ReadJSON(&r); err != nil {
+			c.mu.Lock()
+			for id, ch := range c.waiting {
+				close(ch)
+				delete(c.waiting, id)
+			}
+			c.mu.Unlock()
+			return
+		}
+		if r.ID == 0 {
+			if r.Method == "Runtime.exceptionThrown" || r.Method == "Runtime.consoleAPICalled" {
+				c.mu.Lock()
+				c.console = append(c.console, string(r.Params))
+				c.mu.Unlock()
+			}
+			continue
+		}
+		c.mu.Lock()
+		ch := c.waiting[r.ID]
+		delete(c.waiting, r.ID)
+		c.mu.Unlock()
+		if ch != nil {
+			ch <- r
+		}
+	}
+}
+
+func (c *cdpConn) call(t *testing.T, method string, params any) json.RawMessage {
+	t.Helper()
+	c.mu.Lock()
+	c.next++
+	id := c.next
+	ch := make(chan cdpReply, 1)
+	c.waiting[id] = ch
+	c.mu.Unlock()
+	c.wmu.Lock()
+	err := c.ws.WriteJSON(map[string]any{"id": id, "method": method, "params": params})
+	c.wmu.Unlock()
+	require.NoError(t, err)
+	select {
+	case r, ok := <-ch:
+		require.True(t, ok, "devtools connection closed during %s", method)
+		if r.Error != nil {
+			t.Fatalf("%s: %s", method, r.Error.Message)
+		}
+		return r.Result
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s: no answer in 30s", method)
+		return nil
+	}
+}
+
+func (c *cdpConn) navigate(t *testing.T, url string) {
+	t.Helper()
+	c.call(t, "Page.navigate", map[string]any{"url": url})
+	c.waitJS(t, `document.readyState === 'complete' && location.href === `+fmt.Sprintf("%q", url))
+}
+
+var errJS = errors.New("javascript exception")
+
+func (c *cdpConn) evalErr(t *testing.T, expr string) (any, error) {
+	raw := c.call(t, "Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true, "awaitPromise": true})
+	var r struct {
+		Result struct {
+			Value any `json:"value"`
+		} `json:"result"`
+		Exception *struct {
+			Text      string `json:"text"`
+			Exception struct {
+				Description string `json:"description"`
+			} `json:"exception"`
+		} `json:"exceptionDetails"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &r))
+	if r.Exception != nil {
+		return nil, fmt.Errorf("%w: %s %s", errJS, r.Exception.Text, r.Exception.Exception.Description)
+	}
+	return r.Result.Value, nil
+}
+
+func (c *cdpConn) eval(t *testing.T, expr string) any {
+	t.Helper()
+	v, err := c.evalErr(t, expr)
+	require.NoError(t, err, expr)
+	return v
+}
+
+// waitJS polls expr until it is true (20s).
+func (c *cdpConn) waitJS(t *testing.T, expr string) any {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last any
+	var lastErr error
+	for time.Now().Before(deadline) {
+		last, lastErr = c.evalErr(t, expr)
+		if last == true {
+			return true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c.mu.Lock()
+	console := strings.Join(c.console, "\n")
+	c.mu.Unlock()
+	html, _ := c.evalErr(t, `document.querySelector('.faro-log') ? document.querySelector('.faro-log').innerText : '(no widget)'`)
+	t.Fatalf("waiting for %s: last %v %v\nwidget log: %v\nconsole: %s", expr, last, lastErr, html, console)
+	return nil
+}
