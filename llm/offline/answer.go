@@ -239,6 +239,10 @@ func (r *run) rank(ps []passage, question string) *ranking {
 	mean := 0.0
 	for qi := range qws {
 		rk.weights[qi] = math.Log(1+float64(len(sents))/float64(1+df[qi])) * wordWeight(qws[qi])
+		if !focus[qi] {
+			// The story around the question counts for little.
+			rk.weights[qi] *= 0.3
+		}
 		if isDigits(qws[qi].fold) {
 			// "hace 3 meses", "somos 12": the user's particulars, rarely
 			// what the answer must repeat.
@@ -361,16 +365,13 @@ func (rk *ranking) pick() ([]int, float64, bool) {
 	for _, w := range rk.weights {
 		total += w
 	}
-	add := func(i int) float64 {
-		gain := 0.0
+	add := func(i int) {
 		s := sents[i]
 		for qi, qw := range rk.qws {
 			if m := s.match(qw); m > covered[qi] {
-				gain += rk.weights[qi] * (m - covered[qi])
 				covered[qi] = m
 			}
 		}
-		return gain / total
 	}
 	picked := []int{best}
 	add(best)
@@ -406,7 +407,7 @@ func (rk *ranking) pick() ([]int, float64, bool) {
 	// A table row under a heading that asked the question comes with the
 	// rows around it: the table is the answer (the courses taught in
 	// English, the prices of the plans).
-	if b := sents[best]; b.sectionHit {
+	if b := sents[best]; b.sectionHit && !(b.tableRow && b.cover >= 0.9) {
 		for i := range sents {
 			s := sents[i]
 			if len(picked) >= maxRows {
@@ -425,6 +426,17 @@ func (rk *ranking) pick() ([]int, float64, bool) {
 		for j := range sents {
 			if sents[j].passage == sents[i].passage && sents[j].pos == sents[i].pos-1 && !sents[j].example && !slices.Contains(picked, j) {
 				picked = append(picked, j)
+			}
+		}
+	}
+	// A section often states its rule first and details it after: when
+	// the best sentence is a detail, the rule comes with it.
+	if b := sents[best]; b.sectionPos > 0 && len(picked) < maxSentences {
+		for i, s := range sents {
+			if s.passage == b.passage && s.sectionText == b.sectionText && s.sectionPos == 0 &&
+				!slices.Contains(picked, i) && s.score >= 0.6*b.score && !s.pointer {
+				picked = append(picked, i)
+				break
 			}
 		}
 	}
@@ -457,8 +469,8 @@ func (rk *ranking) pick() ([]int, float64, bool) {
 func questionWords2(text string) ([]word, []bool) {
 	var ws []word
 	var focus []bool
-	clauses := reClauses.Split(text, -1)
-	marks := reClauses.FindAllString(text, -1)
+	clauses := reFocusClauses.Split(text, -1)
+	marks := reFocusClauses.FindAllString(text, -1)
 	anyFocus := false
 	for i, c := range clauses {
 		cw := answerWords(analyze(c))
@@ -487,6 +499,11 @@ func questionWords2(text string) ([]word, []bool) {
 
 // reClauses ends a clause of a message.
 var reClauses = regexp.MustCompile(`[.?!\n]+`)
+
+// reFocusClauses also ends a clause at a comma or semicolon, to tell the
+// question ("¿posso pedir reembolso?") from the story before it ("comprei
+// o curso faz uma semana,").
+var reFocusClauses = regexp.MustCompile(`[.?!\n,;]+`)
 
 // unknown returns the thing the question asks whether the business has
 // ("¿hay estacionamiento?", "do you sell laptops?", "curso de fotografía")
@@ -587,11 +604,15 @@ func questionObjects(text string) []word {
 	return out
 }
 
-// gain is how much of the question sentence i would add to what is covered.
+// gain is how much of the question sentence i would add to what is
+// covered: of its own clauses, not of the story around them.
 func (rk *ranking) gain(i int, covered []float64) float64 {
 	var gain, total float64
 	s := rk.sents[i]
 	for qi, qw := range rk.qws {
+		if !rk.focus[qi] {
+			continue
+		}
 		total += rk.weights[qi]
 		if m := s.match(qw); m > covered[qi] {
 			gain += rk.weights[qi] * (m - covered[qi])
@@ -877,7 +898,8 @@ func answerWords(ws []word) []word {
 // "todavía", "like", "ainda"): a question is not left unanswered for want
 // of them in the passages.
 var chatter = wordSet(`verdad hace todavia aun casi bueno pues osea tipo igual solo solamente cosa cosas vez veces ayer entonces ahora asi claro seguro creo parece favor porfa oye mira vale bien mal algo nada mucho poco tanto sirve hago haces hacer pasa paso dice dijo quisiera gustaria saber
-	like just really actually anything something stuff thing things now pls plz ur u thx hey hi please get got kinda maybe guess think tomorrow tmrw today yesterday ago great good fine ok okay sure know tell
+	pedir pido pide pides pidio solicitar solicito solicita obtener obtengo conseguir consigo request requested ask asked obter
+	one ones like just really actually anything something stuff thing things now pls plz ur u thx hey hi please get got kinda maybe guess think tomorrow tmrw today yesterday ago great good fine ok okay sure know tell
 	faz fazer ainda posso pode podem quero vou vai tenho temos estou sao ja tambem muito entao aqui la isso isto coisa coisas gente tudo bem`)
 
 func bestMatch(w word, ws []word) float64 {
@@ -961,7 +983,7 @@ func splitPassage(p passage, idx int) []sentence {
 		line = strings.TrimSpace(reMarkdown.Replace(line))
 		if row {
 			inTable = true
-			line = strings.TrimSpace(strings.ReplaceAll(strings.Trim(line, "| "), "|", " — "))
+			line = strings.Join(strings.Fields(strings.ReplaceAll(strings.Trim(line, "| "), "|", " — ")), " ")
 		}
 		for _, s := range splitSentences(line) {
 			if reInjection.MatchString(s) {

@@ -22,7 +22,7 @@ course: curso cursos course courses clase clases class classes capacitacion capa
 enroll: inscribir inscribirme inscribirte inscribirse inscribo inscribi inscripcion inscripciones inscribime inscribite inscrito inscrita anotarme anotar anotame anotate anotenme apuntame matriculame matricular matricularme matriculo matricula matriculas apuntar apuntarme apunto apuntame registrarme registrar registro enroll enrol enrolled enrolling enrollment enrolment enrollments sign_up signup register registering registration inscrever inscrevo inscricao cadastrar join
 price: precio precios cuesta cuestan costo costos coste costes valor tarifa tarifas price prices pricing cost costs fee fees preco precos custa custam custo how_much cuanto_sale cuanto_salen
 billing: factura facturas facturar facturacion cfdi rfc invoice invoices billing bill bills receipt recibo recibos nota_fiscal cobro cobros cobraron cobrar cobrado charged charge charges cargo cargos pagar pago pagos pague pagado pay paying payment payments paid pagamento pagamentos tarjeta card
-refund: reembolso reembolsos reembolsar devolucion devoluciones devolver refund refunds estorno back
+refund: reembolso reembolsos reembolsar devolucion devoluciones devolver devuelven devuelve devuelvan devuelvo refund refunds estorno back
 discount: descuento descuentos promocion promo cupon discount discounts coupon desconto
 human: humano humana persona alguien agente asesor asesora operador operadora ejecutivo ejecutiva representante human person someone somebody agent representative rep operator atendente pessoa alguem
 talk: hablar hablame habla hable conversar comunicarme comunicar contactar contactarme llamar llamada talk speak speaking chat call contact falar fala ligar

@@ -18,7 +18,7 @@ func wordSet(s string) map[string]bool {
 }
 
 var (
-	greetingSet   = wordSet(`hola holaa holaaa holi buenas buenos buen dia dias tardes noches hi hello hey heya hiya good morning afternoon evening ola oi bom boa tarde noite saludos que tal como estas estan how are you hola! equipo team todos`)
+	greetingSet   = wordSet(`hola holaa holaaa holi buenas buenos buen dia dias tardes noches hi hello hey heya hiya good morning afternoon evening ola oi bom boa tarde noite saludos que tal como estas estan how are you hola! equipo team todos tudo bem vai voce there`)
 	thanksSet     = wordSet(`gracias muchas mil muchisimas thanks thank you thx ty tks obrigado obrigada valeu agradezco agradecido agradecida muy amable so much lot a very kind de nada`)
 	byeSet        = wordSet(`adios chau chao hasta luego pronto manana nos vemos bye goodbye see you later cya tchau ate logo cuidate take care que tengas buen dia have nice day`)
 	ackSet        = wordSet(`ok okay okey oka vale perfecto perfect listo dale genial excelente bien entendido de acuerdo great cool got it sounds good fine nice awesome beleza certo combinado otimo show bueno claro super joya entiendo understood`)

@@ -166,13 +166,24 @@ func explicitSwitch(text string) string {
 // language ("can we switch to english please?"), so what else it asks can
 // be answered.
 func withoutSwitch(text string) string {
-	var keep []string
-	for _, c := range reClauses.Split(text, -1) {
-		if strings.TrimSpace(c) != "" && clauseSwitch(c) == "" {
-			keep = append(keep, strings.TrimSpace(c))
+	if explicitSwitch(text) == "" {
+		return text
+	}
+	var b strings.Builder
+	rest := text
+	for rest != "" {
+		loc := reClauses.FindStringIndex(rest)
+		clause, mark := rest, ""
+		if loc != nil {
+			clause, mark, rest = rest[:loc[0]], rest[loc[0]:loc[1]], rest[loc[1]:]
+		} else {
+			rest = ""
+		}
+		if strings.TrimSpace(clause) != "" && clauseSwitch(clause) == "" {
+			b.WriteString(strings.TrimSpace(clause) + mark + " ")
 		}
 	}
-	return strings.Join(keep, ". ")
+	return strings.TrimSpace(b.String())
 }
 
 // clauseSwitch is explicitSwitch for one clause.
@@ -188,7 +199,7 @@ func clauseSwitch(text string) string {
 	}
 	verbs := map[string]bool{
 		"habla": true, "hablame": true, "hablas": true, "hablar": true, "hablemos": true, "responde": true, "respondeme": true, "responder": true, "contesta": true, "contestame": true,
-		"escribe": true, "escribeme": true, "escribime": true, "sigamos": true, "seguimos": true, "cambia": true, "cambiemos": true,
+		"escribe": true, "escribeme": true, "escribime": true, "sigamos": true, "seguimos": true, "seguir": true, "cambia": true, "cambiemos": true, "cambiar": true, "continuemos": true,
 		"speak": true, "talk": true, "answer": true, "reply": true, "respond": true, "write": true, "continue": true, "switch": true,
 		"fala": true, "falar": true, "fale": true, "responda": true, "escreva": true, "continuar": true, "falamos": true,
 	}

@@ -598,6 +598,11 @@ func (r *run) fresh(text string, toks []token) action {
 		}
 		return action{kind: actClarify}
 	}
+	// "gracias por la info, muy amable": thanks with words around it, and
+	// nothing asked.
+	if !f.question && slices.ContainsFunc(toks, func(t token) bool { return thanksMarkers[t.fold] }) {
+		return action{kind: actTalk, talk: talkThanks}
+	}
 	return action{kind: actKnowledge, query: text, greet: greet}
 }
 
