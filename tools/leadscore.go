@@ -81,7 +81,7 @@ type BudgetBand struct {
 //     → 15, budget ≥ 5,000 USD → 15, ≥ 1,000 → 10, ≥ 200 → 5, > 0 → 2,
 //     a timeline within about three months → 5;
 //
-// marketing qualified from 25 points, sales qualified from 45. A
+// marketing qualified from 25 points, sales qualified from 40. A
 // conversation alone (no website or email signals) reaches sales qualified
 // only with a company of 250+ in a target market, a budget of 5,000 USD or
 // more and a purchase within a quarter (or a demo asked for) — the lead
@@ -106,7 +106,7 @@ func DefaultLeadScoring() LeadScoring {
 		PerPricingVisit: 4, DemoPoints: 15,
 		BudgetBands:    []BudgetBand{{5000, 15}, {1000, 10}, {200, 5}, {0.01, 2}},
 		TimelinePoints: 5, BudgetCap: 30,
-		MarketingQualified: 25, SalesQualified: 45,
+		MarketingQualified: 25, SalesQualified: 40,
 	}
 }
 

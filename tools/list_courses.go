@@ -50,9 +50,13 @@ func AddListCourses(r *Registry, cat CourseCatalog) {
 			{Lang: "es", Text: "muestrame la lista de cursos"},
 			{Lang: "es", Text: "que cursos hay en ingles"},
 			{Lang: "es", Text: "tienen cursos de marketing? cuando empiezan"},
+			{Lang: "es", Text: "tienen algo sobre python o datos?"},
+			{Lang: "es", Text: "cuales cursos quedan con plazas libres"},
 			{Lang: "en", Text: "which courses do you offer"},
 			{Lang: "en", Text: "show me the course catalog"},
 			{Lang: "en", Text: "any courses about python starting soon?"},
+			{Lang: "en", Text: "got anything on data analysis?"},
+			{Lang: "en", Text: "which courses still have seats"},
 			{Lang: "pt", Text: "quais cursos voces tem?"},
 		},
 	}, func(ctx context.Context, c Caller, in ListCoursesArgs) (ListCoursesResult, error) {
