@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"time"
@@ -320,7 +321,11 @@ func (b *Base) ingestOne(ctx context.Context, it item, opts IngestOptions, dim i
 		return o
 	}
 	for i := range l.chunks {
-		l.chunks[i].Embedding = vecs[i]
+		// A vector with no direction is ErrInvalid to the store; the chunk
+		// is kept, found by text only.
+		if hasDirection(vecs[i]) {
+			l.chunks[i].Embedding = vecs[i]
+		}
 	}
 	if _, err := b.store.PutDocument(ctx, l.doc, l.chunks); err != nil {
 		o.err = fmt.Errorf("store: %w", err)
@@ -328,6 +333,16 @@ func (b *Base) ingestOne(ctx context.Context, it item, opts IngestOptions, dim i
 	}
 	o.status, o.chunks = status, len(l.chunks)
 	return o
+}
+
+// hasDirection reports whether v can be compared by cosine similarity: not
+// all zeros, and finite.
+func hasDirection(v []float32) bool {
+	var sum float64
+	for _, x := range v {
+		sum += float64(x) * float64(x)
+	}
+	return sum > 0 && !math.IsInf(sum, 0) && !math.IsNaN(sum)
 }
 
 // embeddingText is what is embedded for a chunk: its heading path gives a

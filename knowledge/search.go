@@ -229,6 +229,12 @@ func (b *Base) searchVector(ctx context.Context, text string, n int, f store.Sea
 	if len(v) != info.Dimension {
 		return nil, errMismatch(info, b.embedderName, len(v))
 	}
+	if !hasDirection(v) {
+		// The store refuses a vector with no direction (ErrInvalid): an
+		// embedder may give one for text it has no features for, and then
+		// nothing is similar to the question; the text half still answers.
+		return nil, nil
+	}
 	hits, err := b.store.SearchVector(ctx, store.VectorQuery{Embedding: v, K: n, Filter: f})
 	if err != nil {
 		return nil, fmt.Errorf("vector search: %w", err)

@@ -20,16 +20,34 @@ var (
 	// ErrConflict: the write would break a uniqueness rule (an identity
 	// already linked to another contact, a source already taken…).
 	ErrConflict = errors.New("conflict")
-	// ErrInvalid: the input cannot be stored as given (missing id, wrong
-	// embedding dimension…). The wrapping message says which field.
+	// ErrInvalid: the input cannot be stored or answered as given (missing
+	// id, wrong embedding dimension…). The wrapping message says which
+	// field. Every method returns it, before touching anything, for:
+	//   - an unknown Role, ConversationStatus or Author (empty ones have
+	//     defaults, see each type);
+	//   - JSON fields (ToolCalls, ToolResults, Meta) that are not JSON;
+	//   - a negative offset or limit of a List method, or a negative
+	//     MessageQuery.Limit (0 is "no cap" everywhere);
+	//   - an Identity with an empty Channel or ExternalID, a conversation
+	//     without a Channel, a document without a Source;
+	//   - an IndexInfo with an empty Embedder or a Dimension below 1;
+	//   - an embedding (stored or queried) with no direction: all zeros,
+	//     or a NaN or infinite value; cosine similarity is undefined for it;
+	//   - an embedding before any embedder is recorded, or of another
+	//     dimension than the recorded one; two chunks at one position;
+	//   - a search K below 1.
 	ErrInvalid = errors.New("invalid input")
 )
+
+// Pagination: every List method takes offset and limit. Limit 0 means no
+// cap; a negative offset or limit is ErrInvalid.
 
 // Role is what a person may do; it is decided by configuration, never by
 // what a message claims.
 type Role string
 
-// The roles.
+// The roles. An empty Role given to a write is stored as RoleProspect:
+// whoever configuration does not know is a prospect.
 const (
 	RoleProspect Role = "prospect"
 	RoleStudent  Role = "student"
@@ -53,7 +71,7 @@ type Identity struct {
 type Contact struct {
 	ID         string     `json:"id"`
 	Name       string     `json:"name"`
-	Email      string     `json:"email"` // unique case-insensitively when not empty
+	Email      string     `json:"email"` // as given; compared trimmed and lower-cased, unique so when not empty
 	Phone      string     `json:"phone"`
 	Language   string     `json:"language"` // es, en, pt or ""
 	Role       Role       `json:"role"`
@@ -62,7 +80,8 @@ type Contact struct {
 	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
-// ConversationStatus says who answers a conversation.
+// ConversationStatus says who answers a conversation. An empty status is
+// ConversationOpen when creating and "keep the stored one" when updating.
 type ConversationStatus string
 
 // The conversation statuses.
@@ -111,7 +130,7 @@ type Message struct {
 	Text           string          `json:"text"`
 	ToolCalls      json.RawMessage `json:"tool_calls,omitempty"`   // calls the assistant asked for
 	ToolResults    json.RawMessage `json:"tool_results,omitempty"` // what the tools answered
-	Channel        string          `json:"channel"`
+	Channel        string          `json:"channel"`                // "" when appending: the conversation's
 	// PlatformID is the platform's id for the message (update_id, wamid,
 	// event_id, client_msg_id…). (Channel, PlatformID) is unique when
 	// PlatformID is not empty: a re-delivered event is stored once.
@@ -156,7 +175,9 @@ type Chunk struct {
 }
 
 // IndexInfo records which embedder built the vectors of the knowledge base:
-// vectors of different embedders or dimensions cannot be compared.
+// vectors of different embedders or dimensions cannot be compared. Both
+// fields are required (ErrInvalid otherwise): a name, so that a reader can
+// refuse a query vector of another embedder with the same dimension.
 type IndexInfo struct {
 	Embedder  string `json:"embedder"`
 	Dimension int    `json:"dimension"`
@@ -188,6 +209,12 @@ type TextQuery struct {
 	Filter   SearchFilter
 }
 
+// Embeddings: a vector with no direction (all zeros, NaN or infinite
+// values) is ErrInvalid wherever it is given, to PutDocument,
+// ReplaceEmbeddings or SearchVector. An embedder may return one for text it
+// has no features for; the caller leaves that chunk without a vector, or
+// skips the vector half of a search.
+
 // Hit is one search result: the chunk, where it comes from, and its score
 // (cosine similarity for vector search, higher is better; a relevance score
 // for text search, higher is better, comparable only within one query).
@@ -209,7 +236,8 @@ type Contacts interface {
 	Contact(ctx context.Context, id string) (Contact, error)
 	// ContactByIdentity returns ErrNotFound if no contact has the identity.
 	ContactByIdentity(ctx context.Context, id Identity) (Contact, error)
-	// ContactByEmail matches case-insensitively; ErrNotFound if none.
+	// ContactByEmail matches trimmed and case-insensitively; ErrNotFound
+	// if none, and always for an empty (or blank) email.
 	ContactByEmail(ctx context.Context, email string) (Contact, error)
 	// UpdateContact saves name, email, phone, language and role of c.ID
 	// (identities are changed with LinkIdentity only). ErrNotFound if c.ID
@@ -226,15 +254,15 @@ type Contacts interface {
 type Conversations interface {
 	// CreateConversation stores c with a new ID, status open unless given.
 	// ErrNotFound if the contact does not exist; ErrConflict if
-	// (Channel, ExternalID) is already taken.
+	// (Channel, ExternalID) is already taken; ErrInvalid without Channel.
 	CreateConversation(ctx context.Context, c Conversation) (Conversation, error)
 	// Conversation returns ErrNotFound if there is none with that id.
 	Conversation(ctx context.Context, id string) (Conversation, error)
 	// ConversationByExternalID finds the conversation of a platform chat or
-	// thread; ErrNotFound if none.
+	// thread; ErrNotFound if none, and always for an empty externalID.
 	ConversationByExternalID(ctx context.Context, channel, externalID string) (Conversation, error)
-	// UpdateConversation saves language, status and summary of c.ID.
-	// ErrNotFound if it does not exist.
+	// UpdateConversation saves language, status and summary of c.ID; an
+	// empty status keeps the stored one. ErrNotFound if it does not exist.
 	UpdateConversation(ctx context.Context, c Conversation) (Conversation, error)
 	// ListConversations returns conversations most recently updated first;
 	// contactID "" lists everyone's.
@@ -244,14 +272,20 @@ type Conversations interface {
 // Messages stores the transcript of conversations.
 type Messages interface {
 	// AppendMessage stores m at the end of its conversation, giving it an ID
-	// and the next Seq. If m.PlatformID is set and (m.Channel, m.PlatformID)
-	// was stored before, nothing is written and the stored message comes
-	// back with created=false: the caller knows it is a re-delivery.
+	// and the next Seq; a message without a Channel is on its
+	// conversation's. Appending moves the conversation's LastSeq to the new
+	// Seq and its UpdatedAt to the message's CreatedAt. If m.PlatformID is
+	// set and (m.Channel, m.PlatformID) was stored before, nothing is
+	// written (LastSeq and UpdatedAt do not move) and the stored message
+	// comes back with created=false: the caller knows it is a re-delivery.
 	// ErrNotFound if the conversation does not exist.
 	AppendMessage(ctx context.Context, m Message) (stored Message, created bool, err error)
-	// Messages lists messages of a conversation by q, in ascending Seq.
+	// Messages lists messages of a conversation by q, in ascending Seq. A
+	// conversation that does not exist has none, or is ErrNotFound (either
+	// is allowed).
 	Messages(ctx context.Context, conversationID string, q MessageQuery) ([]Message, error)
-	// MessageByPlatformID returns ErrNotFound if no such message was stored.
+	// MessageByPlatformID returns ErrNotFound if no such message was
+	// stored, and always for an empty platformID.
 	MessageByPlatformID(ctx context.Context, channel, platformID string) (Message, error)
 }
 
@@ -262,13 +296,22 @@ type Knowledge interface {
 	KnowledgeIndex(ctx context.Context) (IndexInfo, error)
 	// SetKnowledgeIndex records the embedder. Changing the dimension while
 	// chunks with embeddings exist is ErrConflict: re-embed first, with
-	// ReplaceEmbeddings, or delete the documents.
+	// ReplaceEmbeddings, or delete the documents. Only the dimension is
+	// guarded: renaming the embedder is allowed while embedded chunks
+	// exist. An empty Embedder or a Dimension below 1 is ErrInvalid.
 	SetKnowledgeIndex(ctx context.Context, info IndexInfo) error
 	// PutDocument creates or replaces the document with d.Source and all of
-	// its chunks, in one transaction. Every embedding must have the
-	// recorded dimension (ErrInvalid otherwise).
+	// its chunks, in one transaction; a refused PutDocument changes
+	// nothing. A replaced document keeps its ID and CreatedAt; its chunks
+	// are all replaced and get new IDs. Chunk positions must be distinct; a
+	// chunk without a Language takes the document's. A chunk's Heading is
+	// searched by SearchText together with its Text. A chunk may have no
+	// embedding: it is then found by SearchText only. Every embedding must
+	// have the recorded dimension, so embeddings before any
+	// SetKnowledgeIndex are ErrInvalid, as is one with no direction.
 	PutDocument(ctx context.Context, d Document, chunks []Chunk) (Document, error)
 	// Document returns ErrNotFound if there is no document with that id.
+	// Document.Chunks is filled by every read of a document.
 	Document(ctx context.Context, id string) (Document, error)
 	// DocumentBySource returns ErrNotFound if no document has that source.
 	DocumentBySource(ctx context.Context, source string) (Document, error)
@@ -280,13 +323,21 @@ type Knowledge interface {
 	Chunks(ctx context.Context, documentID string) ([]Chunk, error)
 	// ReplaceEmbeddings sets new vectors for all chunks at once (keyed by
 	// chunk id) and records info, in one transaction: the way to switch
-	// embedders. Chunks missing from vectors is ErrInvalid.
+	// embedders; the new dimension may differ from the old. A chunk missing
+	// from vectors, a vector for a chunk that does not exist, a vector not
+	// of info.Dimension or with no direction is ErrInvalid, and changes
+	// nothing.
 	ReplaceEmbeddings(ctx context.Context, info IndexInfo, vectors map[string][]float32) error
 	// SearchVector returns the K chunks nearest to the query by cosine
 	// similarity, best first. The embedded store is exact; PostgreSQL uses
-	// its HNSW index (approximate, high recall).
+	// its HNSW index (approximate: recall@10 at least 0.95 against exact
+	// search, even on unstructured vectors). ErrInvalid for K below 1, a
+	// query of another dimension than the recorded one, or with no
+	// direction. Chunks without an embedding are never returned.
 	SearchVector(ctx context.Context, q VectorQuery) ([]Hit, error)
-	// SearchText returns the K best full-text matches, best first.
+	// SearchText returns the K best full-text matches, best first, over
+	// each chunk's heading and text. ErrInvalid for K below 1; a query with
+	// no searchable word has no hits.
 	SearchText(ctx context.Context, q TextQuery) ([]Hit, error)
 }
 

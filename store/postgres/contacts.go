@@ -37,8 +37,10 @@ func scanContact(row pgx.Row) (store.Contact, error) {
 }
 
 // emailKey is the form of an email that uniqueness and look-ups compare.
+// Surrounding spaces are dropped as SQLite's store does: an address typed
+// or pasted with a trailing space is the same address.
 func emailKey(email string) string {
-	return strings.ToLower(email)
+	return strings.ToLower(strings.TrimSpace(email))
 }
 
 func checkRole(op string, r store.Role) error {
@@ -131,11 +133,12 @@ func (db *DB) ContactByIdentity(ctx context.Context, id store.Identity) (store.C
 // the empty email, which many contacts may share).
 func (db *DB) ContactByEmail(ctx context.Context, email string) (store.Contact, error) {
 	op := fmt.Sprintf("contact by email %q", email)
-	if email == "" {
+	key := emailKey(email)
+	if key == "" {
 		return store.Contact{}, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
 	c, err := scanContact(db.pool.QueryRow(ctx, `SELECT `+contactColumns+` FROM contacts c `+identitiesJoin+`
-		WHERE c.email_key = $1`, emailKey(email)))
+		WHERE c.email_key = $1`, key))
 	if err != nil {
 		return store.Contact{}, dbErr(op, err)
 	}

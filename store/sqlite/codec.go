@@ -85,12 +85,23 @@ func decodeVector(b []byte) ([]float32, error) {
 	return v, nil
 }
 
-// checkVector rejects values no similarity can be computed from.
+// checkVector rejects vectors no cosine similarity can be computed from:
+// a value that is not finite, or all zeros (no direction; PostgreSQL's
+// pgvector answers NaN for it). An empty vector is no vector and passes:
+// a chunk may have none.
 func checkVector(field string, v []float32) error {
+	if len(v) == 0 {
+		return nil
+	}
+	var sum float64
 	for _, f := range v {
 		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
 			return invalid("%s: not a finite number", field)
 		}
+		sum += float64(f) * float64(f)
+	}
+	if sum == 0 {
+		return invalid("%s: all zeros, no direction", field)
 	}
 	return nil
 }
@@ -98,11 +109,16 @@ func checkVector(field string, v []float32) error {
 // foldEmail is the key emails are unique by.
 func foldEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
-// page turns offset/limit into SQL LIMIT/OFFSET values: a limit of 0 or
-// less means no cap (-1 to SQLite), a negative offset means 0.
-func page(offset, limit int) (int, int) {
-	if limit <= 0 {
+// page turns offset/limit into SQL LIMIT/OFFSET values: limit 0 means no
+// cap (-1 to SQLite). A negative offset or limit is ErrInvalid, as in the
+// PostgreSQL store: silently reading it as "from the start" or "no cap"
+// would hide a caller's arithmetic bug behind a page of wrong results.
+func page(offset, limit int) (int, int, error) {
+	if offset < 0 || limit < 0 {
+		return 0, 0, invalid("offset %d, limit %d: must not be negative", offset, limit)
+	}
+	if limit == 0 {
 		limit = -1
 	}
-	return max(offset, 0), limit
+	return offset, limit, nil
 }

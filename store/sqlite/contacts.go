@@ -171,12 +171,15 @@ func (db *DB) LinkIdentity(ctx context.Context, contactID string, ident store.Id
 	return wrap(op, err)
 }
 
-// ListContacts returns contacts newest first, offset/limit paginated; a
-// limit of 0 or less means no cap.
+// ListContacts returns contacts newest first, offset/limit paginated;
+// limit 0 means no cap, a negative offset or limit is ErrInvalid.
 func (db *DB) ListContacts(ctx context.Context, offset, limit int) ([]store.Contact, error) {
-	offset, limit = page(offset, limit)
+	offset, limit, err := page(offset, limit)
+	if err != nil {
+		return nil, wrap("list contacts", err)
+	}
 	var out []store.Contact
-	err := db.read(ctx, func(tx *sql.Tx) (err error) {
+	err = db.read(ctx, func(tx *sql.Tx) (err error) {
 		out, err = queryContacts(ctx, tx, `ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, limit, offset)
 		return err
 	})

@@ -121,10 +121,13 @@ func (db *DB) UpdateConversation(ctx context.Context, c store.Conversation) (sto
 }
 
 // ListConversations returns conversations most recently updated first (a
-// new message counts as an update); contactID "" lists everyone's. A limit
-// of 0 or less means no cap.
+// new message counts as an update); contactID "" lists everyone's. Limit 0
+// means no cap; a negative offset or limit is ErrInvalid.
 func (db *DB) ListConversations(ctx context.Context, contactID string, offset, limit int) ([]store.Conversation, error) {
-	offset, limit = page(offset, limit)
+	offset, limit, perr := page(offset, limit)
+	if perr != nil {
+		return nil, wrap("list conversations", perr)
+	}
 	var (
 		out []store.Conversation
 		err error

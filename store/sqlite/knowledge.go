@@ -20,12 +20,12 @@ func (db *DB) KnowledgeIndex(ctx context.Context) (store.IndexInfo, error) {
 }
 
 // SetKnowledgeIndex records the embedder. Changing the dimension while
-// chunks with embeddings exist is ErrConflict; a dimension below 1 is
-// ErrInvalid.
+// chunks with embeddings exist is ErrConflict; an empty embedder name or a
+// dimension below 1 is ErrInvalid.
 func (db *DB) SetKnowledgeIndex(ctx context.Context, info store.IndexInfo) error {
 	op := fmt.Sprintf("set knowledge index %q/%d", info.Embedder, info.Dimension)
-	if info.Dimension < 1 {
-		return wrap(op, invalid("dimension %d", info.Dimension))
+	if err := checkIndexInfo(info); err != nil {
+		return wrap(op, err)
 	}
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		cur, err := knowledgeIndex(ctx, tx)
@@ -54,11 +54,12 @@ func (db *DB) SetKnowledgeIndex(ctx context.Context, info store.IndexInfo) error
 // ReplaceEmbeddings sets new vectors for all chunks at once, keyed by chunk
 // id, and records info, in one transaction. ErrInvalid if a chunk is
 // missing from vectors, a key is no chunk's id, a vector does not have
-// info.Dimension values, or a value is not finite.
+// info.Dimension values or has no direction (all zeros, or a value that
+// is not finite), or info is (see SetKnowledgeIndex).
 func (db *DB) ReplaceEmbeddings(ctx context.Context, info store.IndexInfo, vectors map[string][]float32) error {
 	op := fmt.Sprintf("replace embeddings with %q/%d", info.Embedder, info.Dimension)
-	if info.Dimension < 1 {
-		return wrap(op, invalid("dimension %d", info.Dimension))
+	if err := checkIndexInfo(info); err != nil {
+		return wrap(op, err)
 	}
 	// Sorted, so that which bad vector is reported does not depend on map order.
 	ids := make([]string, 0, len(vectors))
@@ -103,6 +104,19 @@ func (db *DB) ReplaceEmbeddings(ctx context.Context, info store.IndexInfo, vecto
 		return bumpGeneration(ctx, tx)
 	})
 	return wrap(op, err)
+}
+
+// checkIndexInfo refuses an index record that cannot tell embedders apart
+// (no name: the knowledge base could not refuse a query vector of another
+// embedder of the same dimension) or holds no vector at all.
+func checkIndexInfo(info store.IndexInfo) error {
+	if info.Embedder == "" {
+		return invalid("embedder name is empty")
+	}
+	if info.Dimension < 1 {
+		return invalid("dimension %d", info.Dimension)
+	}
+	return nil
 }
 
 func knowledgeIndex(ctx context.Context, q querier) (store.IndexInfo, error) {

@@ -14,9 +14,9 @@ const fetchAttempts = 3
 
 // SearchVector returns the K chunks nearest to q.Embedding by cosine
 // similarity, best first, filters applied during the scan. It is exact:
-// every embedded chunk is compared. A zero query vector has no hits.
-// ErrInvalid for K below 1, an empty or non-finite query, or one whose
-// dimension differs from the index's.
+// every embedded chunk is compared. ErrInvalid for K below 1, an empty
+// query, one with no direction (all zeros, or a value that is not finite),
+// or one whose dimension differs from the index's.
 func (db *DB) SearchVector(ctx context.Context, q store.VectorQuery) ([]store.Hit, error) {
 	const op = "search vector"
 	if q.K < 1 {
@@ -64,10 +64,9 @@ func (db *DB) searchVector(ctx context.Context, q store.VectorQuery) (hits []sto
 	query := make([]float32, len(q.Embedding))
 	copy(query, q.Embedding)
 	if !normalize(query) {
-		// A zero vector has no direction: nothing is similar to it. An
-		// embedder gives one for text it has no features for, and the
-		// text half of a hybrid search may still answer.
-		return []store.Hit{}, true, nil
+		// Unreachable after checkVector; kept so a zero vector can never
+		// reach the dot products as NaN.
+		return nil, false, invalid("query embedding: all zeros, no direction")
 	}
 	winners := s.nearest(query, q.K, rf)
 	if len(winners) == 0 {

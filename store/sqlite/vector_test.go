@@ -22,9 +22,15 @@ func randomVector(rng *rand.Rand, dim int) []float32 {
 	return v
 }
 
-// putRandomDocument stores a document of n chunks with random vectors.
+// putRandomDocument stores a document of n chunks with random vectors,
+// recording a "random" embedder of dim first if none is.
 func putRandomDocument(t testing.TB, db *sqlite.DB, rng *rand.Rand, source, lang string, tags []string, n, dim int) store.Document {
 	t.Helper()
+	info, err := db.KnowledgeIndex(t.Context())
+	require.NoError(t, err, "KnowledgeIndex")
+	if info.Dimension == 0 {
+		require.NoError(t, db.SetKnowledgeIndex(t.Context(), store.IndexInfo{Embedder: "random", Dimension: dim}), "SetKnowledgeIndex")
+	}
 	chunks := make([]store.Chunk, n)
 	for i := range chunks {
 		chunks[i] = store.Chunk{Position: i, Text: fmt.Sprintf("%s chunk %d", source, i), Embedding: randomVector(rng, dim)}
@@ -143,6 +149,7 @@ func TestSearchVectorSeesEveryWrite(t *testing.T) {
 	}
 	x, y := []float32{1, 0, 0}, []float32{0, 1, 0}
 	require.Empty(t, top(x), "empty knowledge base")
+	require.NoError(t, db.SetKnowledgeIndex(ctx, store.IndexInfo{Embedder: "test", Dimension: 3}))
 
 	a, err := db.PutDocument(ctx, store.Document{Source: "a"}, []store.Chunk{{Text: "a", Embedding: x}})
 	require.NoError(t, err)
@@ -176,11 +183,17 @@ func TestDimensionRules(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, info)
 
-	d, err := db.PutDocument(ctx, store.Document{Source: "a"}, []store.Chunk{{Text: "a", Embedding: []float32{1, 2}}})
-	require.NoError(t, err)
+	_, err = db.PutDocument(ctx, store.Document{Source: "a"}, []store.Chunk{{Text: "a", Embedding: []float32{1, 2}}})
+	require.ErrorIs(t, err, store.ErrInvalid, "an embedding before any embedder is recorded")
 	info, err = db.KnowledgeIndex(ctx)
 	require.NoError(t, err)
-	require.Equal(t, store.IndexInfo{Embedder: "", Dimension: 2}, info, "the first dimension seen is recorded")
+	require.Zero(t, info, "a refused embedding records nothing")
+	require.ErrorIs(t, db.SetKnowledgeIndex(ctx, store.IndexInfo{Dimension: 2}), store.ErrInvalid, "an embedder without a name")
+	require.NoError(t, db.SetKnowledgeIndex(ctx, store.IndexInfo{Embedder: "first", Dimension: 2}))
+	d, err := db.PutDocument(ctx, store.Document{Source: "a"}, []store.Chunk{{Text: "a", Embedding: []float32{1, 2}}})
+	require.NoError(t, err)
+	_, err = db.PutDocument(ctx, store.Document{Source: "zero"}, []store.Chunk{{Text: "z", Embedding: []float32{0, 0}}})
+	require.ErrorIs(t, err, store.ErrInvalid, "a zero vector has no direction")
 
 	_, err = db.PutDocument(ctx, store.Document{Source: "b"}, []store.Chunk{{Text: "b", Embedding: []float32{1, 2, 3}}})
 	require.ErrorIs(t, err, store.ErrInvalid, "wrong dimension")
@@ -197,9 +210,8 @@ func TestDimensionRules(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrInvalid, "query of the wrong dimension")
 	_, err = db.SearchVector(ctx, store.VectorQuery{Embedding: []float32{1, 2}, K: 0})
 	require.ErrorIs(t, err, store.ErrInvalid, "K 0")
-	hits, err := db.SearchVector(ctx, store.VectorQuery{Embedding: []float32{0, 0}, K: 1})
-	require.NoError(t, err)
-	require.Empty(t, hits, "a zero query vector is similar to nothing")
+	_, err = db.SearchVector(ctx, store.VectorQuery{Embedding: []float32{0, 0}, K: 1})
+	require.ErrorIs(t, err, store.ErrInvalid, "a zero query vector has no direction")
 
 	require.NoError(t, db.DeleteDocument(ctx, d.ID))
 	require.NoError(t, db.SetKnowledgeIndex(ctx, store.IndexInfo{Embedder: "big", Dimension: 3}), "no embedded chunk left")
@@ -208,8 +220,8 @@ func TestDimensionRules(t *testing.T) {
 	require.NoError(t, err)
 	tc, err := db.Chunks(ctx, text.ID)
 	require.NoError(t, err)
-	require.ErrorIs(t, db.ReplaceEmbeddings(ctx, store.IndexInfo{Dimension: 3}, map[string][]float32{}), store.ErrInvalid, "a chunk without a vector")
-	require.ErrorIs(t, db.ReplaceEmbeddings(ctx, store.IndexInfo{Dimension: 3},
+	require.ErrorIs(t, db.ReplaceEmbeddings(ctx, store.IndexInfo{Embedder: "e", Dimension: 3}, map[string][]float32{}), store.ErrInvalid, "a chunk without a vector")
+	require.ErrorIs(t, db.ReplaceEmbeddings(ctx, store.IndexInfo{Embedder: "e", Dimension: 3},
 		map[string][]float32{tc[0].ID: {1, 2, 3}, "no-such-chunk": {1, 2, 3}}), store.ErrInvalid, "an unknown chunk")
 	require.NoError(t, db.ReplaceEmbeddings(ctx, store.IndexInfo{Embedder: "e", Dimension: 3}, map[string][]float32{tc[0].ID: {1, 2, 3}}))
 }

@@ -207,6 +207,22 @@ func exerciseContacts(t *testing.T, open func(t *testing.T) store.Store) {
 		_, err = b.store.CreateContact(b.ctx, store.Contact{Name: "Ana bis", Email: "ana@example.COM", Role: store.RoleProspect})
 		requireErrorIs(t, err, store.ErrConflict, "CreateContact with an email taken in another case")
 
+		// Surrounding space is no part of an address: compared trimmed
+		// and lower-cased, in uniqueness and look-ups alike. The email
+		// itself is stored as given.
+		_, err = b.store.CreateContact(b.ctx, store.Contact{Name: "Ana ter", Email: " ana@example.com\t", Role: store.RoleProspect})
+		requireErrorIs(t, err, store.ErrConflict, "CreateContact with an email taken, with surrounding space")
+		beto, err := b.store.CreateContact(b.ctx, store.Contact{Name: "Beto", Email: "  Beto@Example.com ", Role: store.RoleProspect})
+		require.NoError(t, err, "CreateContact with an email with surrounding space")
+		require.Equal(t, "  Beto@Example.com ", beto.Email, "the email is stored as given")
+		for _, q := range []string{"beto@example.com", " BETO@example.com\n", "Beto@Example.com"} {
+			got, err := b.store.ContactByEmail(b.ctx, q)
+			require.NoError(t, err, "ContactByEmail %q", q)
+			require.Equal(t, beto.ID, got.ID, "ContactByEmail %q: compared trimmed and lower-cased", q)
+		}
+		_, err = b.store.ContactByEmail(b.ctx, "   ")
+		requireErrorIs(t, err, store.ErrNotFound, "ContactByEmail of a blank email")
+
 		// Empty email is "no email", and many contacts have none.
 		for i := range 3 {
 			_, err := b.store.CreateContact(b.ctx, store.Contact{Name: fmt.Sprintf("anon %d", i), Role: store.RoleProspect})
@@ -214,7 +230,12 @@ func exerciseContacts(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 		list, err := b.store.ListContacts(b.ctx, 0, 100)
 		require.NoError(t, err, "ListContacts")
-		require.Len(t, list, 4, "the refused contact must not be stored")
+		require.Len(t, list, 5, "the refused contacts must not be stored")
+
+		anon := list[0]
+		anon.Email = "BETO@example.com  "
+		_, err = b.store.UpdateContact(b.ctx, anon)
+		requireErrorIs(t, err, store.ErrConflict, "UpdateContact to another contact's email, in another case and with space")
 	})
 
 	t.Run("InvalidAndDefaults", func(t *testing.T) {
@@ -296,5 +317,11 @@ func exerciseContacts(t *testing.T, open func(t *testing.T) store.Store) {
 		page, err = b.store.ListContacts(b.ctx, 2, 0)
 		require.NoError(t, err, "ListContacts limit 0")
 		require.Len(t, page, n-2, "ListContacts offset 2 limit 0: limit 0 means no cap")
+
+		// Negative is a caller's bug, not "from the start" or "no cap".
+		for _, p := range [][2]int{{-1, 3}, {0, -1}, {-2, -2}} {
+			_, err = b.store.ListContacts(b.ctx, p[0], p[1])
+			requireErrorIs(t, err, store.ErrInvalid, fmt.Sprintf("ListContacts offset %d limit %d", p[0], p[1]))
+		}
 	})
 }

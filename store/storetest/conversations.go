@@ -116,6 +116,19 @@ func exerciseConversations(t *testing.T, open func(t *testing.T) store.Store) {
 		require.NoError(t, err, "UpdateConversation to closed")
 		require.Equal(t, store.ConversationClosed, closed.Status, "status after closing")
 
+		// An empty status keeps the stored one: a caller that only changes
+		// the summary cannot reopen a conversation by accident.
+		summary := closed
+		summary.Status = ""
+		summary.Summary = "resumen nuevo"
+		summary, err = b.store.UpdateConversation(b.ctx, summary)
+		require.NoError(t, err, "UpdateConversation with an empty status")
+		require.Equal(t, store.ConversationClosed, summary.Status, "UpdateConversation with an empty status keeps the stored status")
+		require.Equal(t, "resumen nuevo", summary.Summary, "UpdateConversation with an empty status still saves the summary")
+		got, err = b.store.Conversation(b.ctx, created.ID)
+		require.NoError(t, err, "Conversation")
+		requireSameConversation(t, summary, got, "Conversation after an update with an empty status")
+
 		missing := got
 		missing.ID = "no-such-conversation"
 		_, err = b.store.UpdateConversation(b.ctx, missing)
@@ -220,5 +233,12 @@ func exerciseConversations(t *testing.T, open func(t *testing.T) store.Store) {
 
 		none, err := b.store.ListConversations(b.ctx, "no-such-contact", 0, 10)
 		requireEmptyOrNotFound(t, len(none), err, "ListConversations of an unknown contact")
+
+		for _, p := range [][2]int{{-1, 3}, {0, -1}} {
+			for _, contact := range []string{"", ana.ID} {
+				_, err = b.store.ListConversations(b.ctx, contact, p[0], p[1])
+				requireErrorIs(t, err, store.ErrInvalid, fmt.Sprintf("ListConversations(%q) offset %d limit %d", contact, p[0], p[1]))
+			}
+		}
 	})
 }

@@ -6,25 +6,32 @@
 //		storetest.Run(t, func(t *testing.T) store.Store { return openTestStore(t) })
 //	}
 //
-// The suite checks what the doc comments of package store promise. It also
-// pins a few behaviours that both backends share but the doc comments do
-// not spell out yet, so that they cannot drift apart:
+// The suite checks what the doc comments of package store promise,
+// including the rules that once were pinned here only and are now written
+// there (store.ErrInvalid lists its cases):
 //
 //   - ErrInvalid for an unknown role, status or author, JSON that is not
-//     JSON, a NaN in a vector, two chunks at one position, an empty source
-//     or conversation channel, an identity with an empty part, a dimension
-//     below 1, K below 1, a query vector of another dimension, and a
-//     replacement vector for a chunk that does not exist;
+//     JSON, a vector with no direction (NaN, infinite, all zeros) stored or
+//     queried, an embedding before any SetKnowledgeIndex, two chunks at one
+//     position, an empty source or conversation channel, an identity with
+//     an empty part, an empty embedder name or a dimension below 1, K below
+//     1, a query vector of another dimension, a replacement vector for a
+//     chunk that does not exist, and a negative offset or limit;
 //   - SetKnowledgeIndex guards the dimension only: renaming the embedder
 //     is allowed while embedded chunks exist;
 //   - an empty role is a prospect; a message without a channel is on its
-//     conversation's; limit 0 caps nothing in every list;
+//     conversation's; limit 0 caps nothing in every list; an empty status
+//     in UpdateConversation keeps the stored one;
+//   - emails compare trimmed and lower-cased;
 //   - a replaced document keeps its ID and CreatedAt; its chunk count is
 //     filled by every read;
 //   - appending a message moves the conversation's LastSeq and UpdatedAt; a
 //     re-delivery moves neither;
-//   - a chunk's heading is searched with its text; "" as a platform or
-//     external id finds nothing;
+//   - a chunk's heading is searched with its text; a chunk without a
+//     vector is found by text only; "" as a platform or external id finds
+//     nothing;
+//   - ReplaceEmbeddings switches dimension, up and down, on enough chunks
+//     that a database really builds its vector index over them;
 //   - timestamps are UTC, and a write returns exactly what later reads do.
 //
 // Where the contract leaves a choice open and the backends may differ (the

@@ -270,6 +270,10 @@ func exerciseKnowledge(t *testing.T, open func(t *testing.T) store.Store) {
 		page, err = b.store.ListDocuments(b.ctx, 1, 0)
 		require.NoError(t, err, "ListDocuments limit 0")
 		require.Len(t, page, len(sources)-1, "ListDocuments offset 1 limit 0: limit 0 means no cap")
+		for _, p := range [][2]int{{-1, 3}, {0, -1}} {
+			_, err = b.store.ListDocuments(b.ctx, p[0], p[1])
+			requireErrorIs(t, err, store.ErrInvalid, fmt.Sprintf("ListDocuments offset %d limit %d", p[0], p[1]))
+		}
 
 		victim := docs["cursos/ia-101.md"]
 		victimChunks := b.chunks(t, victim.ID)
@@ -317,9 +321,26 @@ func exerciseKnowledge(t *testing.T, open func(t *testing.T) store.Store) {
 		requireErrorIs(t, err, store.ErrInvalid, "SetKnowledgeIndex with dimension 0")
 		err = b.store.SetKnowledgeIndex(b.ctx, store.IndexInfo{Embedder: "test", Dimension: -4})
 		requireErrorIs(t, err, store.ErrInvalid, "SetKnowledgeIndex with a negative dimension")
+		err = b.store.SetKnowledgeIndex(b.ctx, store.IndexInfo{Embedder: "", Dimension: 3})
+		requireErrorIs(t, err, store.ErrInvalid, "SetKnowledgeIndex with an empty embedder name")
 		info, err := b.store.KnowledgeIndex(b.ctx)
 		require.NoError(t, err, "KnowledgeIndex")
 		require.Zero(t, info, "a refused SetKnowledgeIndex records nothing")
+
+		// Embeddings before any embedder is recorded: no dimension to check
+		// them against, and no name to check queries against later.
+		_, err = b.store.PutDocument(b.ctx, store.Document{Source: "pronto.md", Language: "es"},
+			[]store.Chunk{{Position: 0, Text: "x", Embedding: []float32{1, 0, 0}}})
+		requireErrorIs(t, err, store.ErrInvalid, "PutDocument with an embedding before SetKnowledgeIndex")
+		info, err = b.store.KnowledgeIndex(b.ctx)
+		require.NoError(t, err, "KnowledgeIndex")
+		require.Zero(t, info, "a refused PutDocument records no index")
+		_, err = b.store.DocumentBySource(b.ctx, "pronto.md")
+		requireErrorIs(t, err, store.ErrNotFound, "a refused PutDocument stores no document")
+		// Without embeddings there is nothing to check: text only.
+		textOnly := b.putDocument(t, store.Document{Source: "texto.md", Language: "es"},
+			[]store.Chunk{{Position: 0, Text: "solo texto"}})
+		require.NoError(t, b.store.DeleteDocument(b.ctx, textOnly.ID), "DeleteDocument")
 
 		b.setIndex(t, "test", 3)
 		doc := store.Document{Title: "Sin fuente", Language: "es"}
@@ -327,8 +348,14 @@ func exerciseKnowledge(t *testing.T, open func(t *testing.T) store.Store) {
 		requireErrorIs(t, err, store.ErrInvalid, "PutDocument without a source")
 		doc.Source = "a.md"
 		nan := float32(math.NaN())
-		_, err = b.store.PutDocument(b.ctx, doc, []store.Chunk{{Position: 0, Text: "x", Embedding: []float32{1, nan, 0}}})
-		requireErrorIs(t, err, store.ErrInvalid, "PutDocument with a NaN in an embedding")
+		inf := float32(math.Inf(1))
+		// No direction, no cosine similarity (pgvector answers NaN): refused
+		// wherever a vector is given.
+		noDirection := map[string][]float32{"NaN": {1, nan, 0}, "+Inf": {inf, 0, 0}, "all zeros": {0, 0, 0}}
+		for what, v := range noDirection {
+			_, err = b.store.PutDocument(b.ctx, doc, []store.Chunk{{Position: 0, Text: "x", Embedding: v}})
+			requireErrorIs(t, err, store.ErrInvalid, "PutDocument with an embedding of "+what)
+		}
 		_, err = b.store.PutDocument(b.ctx, doc, []store.Chunk{
 			{Position: 0, Text: "x", Embedding: []float32{1, 0, 0}},
 			{Position: 0, Text: "y", Embedding: []float32{0, 1, 0}},
@@ -338,15 +365,25 @@ func exerciseKnowledge(t *testing.T, open func(t *testing.T) store.Store) {
 		require.NoError(t, err, "ListDocuments")
 		require.Empty(t, list, "refused documents must not be stored")
 
-		b.putDocument(t, doc, []store.Chunk{{Position: 0, Text: "x", Embedding: []float32{1, 0, 0}}})
+		stored := b.putDocument(t, doc, []store.Chunk{{Position: 0, Text: "x", Embedding: []float32{1, 0, 0}}})
 		for _, k := range []int{0, -1} {
 			_, err = b.store.SearchVector(b.ctx, store.VectorQuery{Embedding: []float32{1, 0, 0}, K: k})
 			requireErrorIs(t, err, store.ErrInvalid, fmt.Sprintf("SearchVector with K=%d", k))
 			_, err = b.store.SearchText(b.ctx, store.TextQuery{Text: "x", K: k})
 			requireErrorIs(t, err, store.ErrInvalid, fmt.Sprintf("SearchText with K=%d", k))
 		}
-		_, err = b.store.SearchVector(b.ctx, store.VectorQuery{Embedding: []float32{1, nan, 0}, K: 1})
-		requireErrorIs(t, err, store.ErrInvalid, "SearchVector with a NaN in the query")
+		for what, v := range noDirection {
+			_, err = b.store.SearchVector(b.ctx, store.VectorQuery{Embedding: v, K: 1})
+			requireErrorIs(t, err, store.ErrInvalid, "SearchVector with a query of "+what)
+		}
+		chunks := b.chunks(t, stored.ID)
+		for what, v := range noDirection {
+			err = b.store.ReplaceEmbeddings(b.ctx, store.IndexInfo{Embedder: "test", Dimension: 3}, map[string][]float32{chunks[0].ID: v})
+			requireErrorIs(t, err, store.ErrInvalid, "ReplaceEmbeddings with a vector of "+what)
+		}
+		err = b.store.ReplaceEmbeddings(b.ctx, store.IndexInfo{Embedder: "", Dimension: 3}, map[string][]float32{chunks[0].ID: {0, 1, 0}})
+		requireErrorIs(t, err, store.ErrInvalid, "ReplaceEmbeddings with an empty embedder name")
+		requireSameDirection(t, []float32{1, 0, 0}, b.chunks(t, chunks[0].DocumentID)[0].Embedding, "refused ReplaceEmbeddings keep the vector")
 	})
 
 	t.Run("ReplaceEmbeddings", func(t *testing.T) {
@@ -427,5 +464,83 @@ func exerciseKnowledge(t *testing.T, open func(t *testing.T) store.Store) {
 		requireErrorIs(t, err, store.ErrInvalid, "PutDocument with the old dimension after ReplaceEmbeddings")
 		b.putDocument(t, store.Document{Source: "c.md", Title: "C", Language: "es"},
 			[]store.Chunk{{Position: 0, Text: "c0", Embedding: []float32{1, 1, 0}}})
+	})
+
+	t.Run("ChunkWithoutVector", func(t *testing.T) {
+		b := setup(t, open)
+		b.setIndex(t, "test", 3)
+		doc := b.putDocument(t, store.Document{Source: "mixto.md", Title: "Mixto", Language: "es"}, []store.Chunk{
+			{Position: 0, Text: "tiene vector y habla de becas", Embedding: []float32{1, 0, 0}},
+			{Position: 1, Text: "solo texto sobre becas y horarios"},
+		})
+		stored := b.chunks(t, doc.ID)
+		require.Len(t, stored, 2, "Chunks")
+		require.Empty(t, stored[1].Embedding, "a chunk stored without a vector reads back without one")
+
+		hits, err := b.store.SearchText(b.ctx, store.TextQuery{Text: "horarios", K: 5})
+		require.NoError(t, err, "SearchText")
+		require.Len(t, hits, 1, "SearchText finds the chunk without a vector")
+		require.Equal(t, stored[1].ID, hits[0].Chunk.ID, "SearchText finds the chunk without a vector")
+		hits, err = b.store.SearchVector(b.ctx, store.VectorQuery{Embedding: []float32{0, 1, 1}, K: 5})
+		require.NoError(t, err, "SearchVector")
+		require.Len(t, hits, 1, "SearchVector returns only chunks with a vector")
+		require.Equal(t, stored[0].ID, hits[0].Chunk.ID, "SearchVector returns only chunks with a vector")
+	})
+
+	// Enough chunks that a database plans and builds a vector index over
+	// them for real: a PostgreSQL bug (the new dimension's HNSW index built
+	// over the replaced row versions, failing to cast them) hid behind the
+	// three chunks above. Up and down in dimension, every chunk must be
+	// found by its new vector.
+	t.Run("ReplaceEmbeddingsManyChunks", func(t *testing.T) {
+		b := setup(t, open)
+		const docs, perDoc = 4, 5 // 20 chunks
+		b.setIndex(t, "small", 8)
+		var all []store.Chunk
+		for d := range docs {
+			cs := make([]store.Chunk, perDoc)
+			for i := range cs {
+				v := make([]float32, 8)
+				v[(d*perDoc+i)%8] = 1
+				v[(d*perDoc+i+3)%8] = float32(d + 1)
+				cs[i] = store.Chunk{Position: i, Text: fmt.Sprintf("trozo %d del documento %d", i, d), Embedding: v}
+			}
+			doc := b.putDocument(t, store.Document{Source: fmt.Sprintf("many/%d.md", d), Title: "Many", Language: "es"}, cs)
+			all = append(all, b.chunks(t, doc.ID)...)
+		}
+		require.Len(t, all, docs*perDoc, "chunks stored")
+
+		for _, dim := range []int{24, 6} {
+			info := store.IndexInfo{Embedder: fmt.Sprintf("switch-%d", dim), Dimension: dim}
+			vectors := map[string][]float32{}
+			for i, c := range all {
+				// One axis for each of the first dim chunks, then two axes:
+				// every vector is a distinct direction.
+				v := make([]float32, dim)
+				v[i%dim] = 1
+				if i >= dim {
+					v[(i/dim+i)%dim] += 2
+				}
+				vectors[c.ID] = v
+			}
+			require.NoError(t, b.store.ReplaceEmbeddings(b.ctx, info, vectors), "ReplaceEmbeddings of %d chunks to dimension %d", len(all), dim)
+			got, err := b.store.KnowledgeIndex(b.ctx)
+			require.NoError(t, err, "KnowledgeIndex")
+			require.Equal(t, info, got, "ReplaceEmbeddings records the new embedder")
+			for _, c := range all {
+				now := b.chunks(t, c.DocumentID)
+				i := slices.IndexFunc(now, func(x store.Chunk) bool { return x.ID == c.ID })
+				require.GreaterOrEqual(t, i, 0, "chunk %s disappeared in ReplaceEmbeddings", c.ID)
+				requireSameDirection(t, vectors[c.ID], now[i].Embedding, fmt.Sprintf("Chunks after ReplaceEmbeddings to dimension %d", dim))
+				hits, err := b.store.SearchVector(b.ctx, store.VectorQuery{Embedding: vectors[c.ID], K: 1})
+				require.NoError(t, err, "SearchVector of dimension %d", dim)
+				require.Len(t, hits, 1, "SearchVector K=1 after ReplaceEmbeddings to dimension %d", dim)
+				require.Equal(t, c.ID, hits[0].Chunk.ID, "SearchVector after ReplaceEmbeddings to dimension %d: the chunk's own vector finds it", dim)
+				require.InDelta(t, 1.0, hits[0].Score, 1e-4, "cosine of a vector with itself")
+			}
+			hits, err := b.store.SearchVector(b.ctx, store.VectorQuery{Embedding: vectors[all[0].ID], K: len(all) + 5})
+			require.NoError(t, err, "SearchVector with K above the corpus")
+			require.Len(t, hits, len(all), "SearchVector with K above the corpus returns every chunk after ReplaceEmbeddings to dimension %d", dim)
+		}
 	})
 }

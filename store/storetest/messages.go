@@ -214,6 +214,10 @@ func exerciseMessages(t *testing.T, open func(t *testing.T) store.Store) {
 				require.Equal(t, fmt.Sprintf("mensaje %d", m.Seq), m.Text, "Messages %+v: message with Seq %d", c.q, m.Seq)
 			}
 		}
+		for _, q := range []store.MessageQuery{{Limit: -1}, {Limit: -3, Last: true}} {
+			_, err := b.store.Messages(b.ctx, conv.ID, q)
+			requireErrorIs(t, err, store.ErrInvalid, fmt.Sprintf("Messages %+v: a negative limit", q))
+		}
 	})
 
 	t.Run("PlatformIDStoredOnce", func(t *testing.T) {
