@@ -89,8 +89,9 @@ func TestBinaryStartsWithNoConfigurationAndStopsOnSIGTERM(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "serve")
 	cmd.Dir = dir // ./data is created here, as on a fresh clone
 	cmd.Env = append(cleanEnv(), "FARO_TEST_RUN_MAIN=1", "FARO_ADDR=127.0.0.1:"+port)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	// Read while the process still writes it: a plain bytes.Buffer races.
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
