@@ -115,11 +115,11 @@ type Options struct {
 	// consented (the latest are also kept: see Handler.Signals). It must
 	// not block.
 	OnSignals func(Signals)
-	// OnConnections, when set, is told the number of open sockets each
-	// time it changes, for metrics. It must not block.
-	OnConnections func(n int)
-	Logger        *slog.Logger
-	Clock         func() time.Time
+	// OnOpen and OnClose, when set, are told each time a socket is
+	// registered and unregistered, for metrics. They must not block.
+	OnOpen, OnClose func()
+	Logger          *slog.Logger
+	Clock           func() time.Time
 
 	// Timing, for tests; zero means the production values.
 	AuthTimeout  time.Duration // 5s
@@ -440,10 +440,9 @@ func (h *Handler) register(c *conn) bool {
 	h.conns[c] = struct{}{}
 	h.perIP[c.ip]++
 	h.wg.Add(1)
-	n := len(h.conns)
 	h.mu.Unlock()
-	if h.opts.OnConnections != nil {
-		h.opts.OnConnections(n)
+	if h.opts.OnOpen != nil {
+		h.opts.OnOpen()
 	}
 	return true
 }
@@ -457,11 +456,10 @@ func (h *Handler) unregister(c *conn) {
 	if c.convID != "" {
 		h.unsubscribeLocked(c, c.convID)
 	}
-	n := len(h.conns)
 	h.mu.Unlock()
 	h.wg.Done()
-	if h.opts.OnConnections != nil {
-		h.opts.OnConnections(n)
+	if h.opts.OnClose != nil {
+		h.opts.OnClose()
 	}
 }
 

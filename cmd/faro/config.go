@@ -74,6 +74,12 @@ type Config struct {
 	// the offline engine answers (FARO_LLM_MAX_RETRIES, 0 to 10).
 	LLMMaxRetries int `yaml:"llm_max_retries"`
 
+	// BurstWindow is how long a turn waits for more messages of the same
+	// sender, to answer a request split over several short messages once
+	// (FARO_BURST_WINDOW, a Go duration; 0 is the agent's default, 1.5s;
+	// "off" answers every message at once).
+	BurstWindow time.Duration `yaml:"burst_window"`
+
 	// WidgetOrigins are the origins of the pages allowed to open the web
 	// widget, comma-separated (https://example.com,https://www.example.com);
 	// empty allows only this server's own origin (FARO_WIDGET_ORIGINS).
@@ -203,6 +209,18 @@ func settings() []setting {
 				return fmt.Errorf("%q is not a whole number (example: 2)", v)
 			}
 			c.LLMMaxRetries = n
+			return nil
+		}},
+		{"FARO_BURST_WINDOW", func(c *Config, v string) error {
+			if v == "off" {
+				c.BurstWindow = -1
+				return nil
+			}
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return fmt.Errorf("%q is not off or a duration (examples: 1.5s, 500ms)", v)
+			}
+			c.BurstWindow = d
 			return nil
 		}},
 		{"FARO_WIDGET_ORIGINS", func(c *Config, v string) error {

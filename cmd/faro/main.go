@@ -36,6 +36,7 @@ func commands() []command {
 		{"eval", "evaluate retrieval and conversations", runEval},
 		{"ingest", "load documents into the knowledge base", runIngest},
 		{"chat", "talk to the assistant in the terminal", runChat},
+		{"loadtest", "open N widget visitors against a running server and measure", runLoadtest},
 	}
 }
 

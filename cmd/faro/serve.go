@@ -74,7 +74,7 @@ func (m *Main) Run(ctx context.Context) error {
 		opts.Business = b
 	}
 	m.server = server.New(opts)
-	if m.Widget, err = newWidget(m.Config, st, m.Agent, m.Log); err != nil {
+	if m.Widget, err = newWidget(m.Config, st, m.Agent, m.Log, m.Metrics); err != nil {
 		_ = st.Close()
 		return err
 	}
@@ -160,6 +160,7 @@ func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metr
 		// Nobody is staff until staff identities are configured; API
 		// callers get their key's role from the server.
 		Roles:          &agent.ConfigRoles{},
+		Limits:         agent.Limits{BurstWindow: cfg.BurstWindow},
 		OnTurnFunc:     metrics.ObserveTurn,
 		OnToolCallFunc: metrics.ObserveToolCall,
 		OnFallbackFunc: metrics.ObserveFallback,
@@ -260,7 +261,7 @@ func newLogger(cfg Config, env *environment) *slog.Logger {
 // newWidget builds the web widget over the agent: visitor tokens signed
 // with FARO_WIDGET_SECRET, or with a secret kept in the data directory so
 // that they survive a restart.
-func newWidget(cfg Config, st store.Store, a *agent.Agent, log *slog.Logger) (*web.Handler, error) {
+func newWidget(cfg Config, st store.Store, a *agent.Agent, log *slog.Logger, metrics *server.Metrics) (*web.Handler, error) {
 	secret := []byte(cfg.WidgetSecret)
 	if len(secret) == 0 {
 		var err error
@@ -271,6 +272,7 @@ func newWidget(cfg Config, st store.Store, a *agent.Agent, log *slog.Logger) (*w
 	h, err := web.New(web.Options{
 		Agent: a, Store: st, Secret: secret, Origins: cfg.WidgetOrigins, Theme: cfg.WidgetTheme(),
 		MaxConnsPerIP: cfg.WidgetMaxConnsPerIP, SessionsPerMinute: cfg.WidgetSessionsPerMinute, Logger: log,
+		OnOpen: metrics.WebsocketOpened, OnClose: metrics.WebsocketClosed,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("widget: %w", err)

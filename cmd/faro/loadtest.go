@@ -1,0 +1,391 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// loadQuestions are what load-test visitors ask: the demo business's
+// questions, in Spanish and English, so the offline engine does its usual
+// retrieval and extraction.
+var loadQuestions = [...]string{
+	"¿Cuánto cuesta el curso de IA para marketing?",
+	"¿Cuándo empieza el curso de análisis de datos con IA?",
+	"¿Qué planes tiene Brújula Pulse?",
+	"¿Tienen política de reembolsos?",
+	"How much is the Prompt Engineering course?",
+	"What does the Growth plan of Pulse include?",
+	"¿Dan certificado al terminar un curso?",
+	"¿Puedo pagar en cuotas?",
+}
+
+type loadOptions struct {
+	url      string
+	origin   string
+	visitors int
+	messages int
+	duration time.Duration
+	ramp     time.Duration
+	think    time.Duration
+	timeout  time.Duration
+	pid      int
+}
+
+// loadStats are shared by every visitor goroutine.
+type loadStats struct {
+	connected, held, failedConn atomic.Int64
+	sent, replied, lost, dup    atomic.Int64
+	errFrames                   atomic.Int64
+	mu                          sync.Mutex
+	latencies                   []time.Duration
+	firstErr                    error
+}
+
+func (s *loadStats) fail(err error) {
+	s.mu.Lock()
+	if s.firstErr == nil {
+		s.firstErr = err
+	}
+	s.mu.Unlock()
+}
+
+func runLoadtest(ctx context.Context, env *environment, args []string) error {
+	fs, _ := newFlagSet(env, "loadtest")
+	var o loadOptions
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "the faro server to load")
+	fs.StringVar(&o.origin, "origin", "", "Origin header (default: the server's own origin; must be allowed by FARO_WIDGET_ORIGINS)")
+	fs.IntVar(&o.visitors, "visitors", 100, "websocket visitors to open and hold")
+	fs.IntVar(&o.messages, "messages", 3, "messages each visitor sends, one after the other's reply")
+	fs.DurationVar(&o.duration, "duration", 2*time.Minute, "stop after this long, whatever is left")
+	fs.DurationVar(&o.ramp, "ramp", 10*time.Second, "time over which the visitors connect")
+	fs.DurationVar(&o.think, "think", 0, "pause between a reply and the next message (random up to this)")
+	fs.DurationVar(&o.timeout, "reply-timeout", 30*time.Second, "a reply not seen by then is counted lost")
+	fs.IntVar(&o.pid, "pid", 0, "the server's process id, to measure its memory per connection from /proc (same machine)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	u, err := url.Parse(o.url)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return &usageError{fmt.Sprintf("--url %q is not an http(s) URL", o.url)}
+	}
+	if o.visitors < 1 || o.messages < 0 {
+		return &usageError{"--visitors must be at least 1 and --messages not negative"}
+	}
+	if o.origin == "" {
+		o.origin = u.Scheme + "://" + u.Host
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.duration)
+	defer cancel()
+	out := env.stdout
+
+	rssBefore := rssOf(o.pid)
+	fmt.Fprintf(out, "faro loadtest: %d visitors, %d messages each, ramp %s, against %s\n", o.visitors, o.messages, o.ramp, o.url)
+	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	dialer := &websocket.Dialer{HandshakeTimeout: 20 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 1024}
+	st := &loadStats{}
+
+	// Phase 1: connect everyone (ramped); each holds its socket open.
+	allHeld := make(chan struct{})
+	startMsgs := make(chan struct{})
+	var connectedWG, doneWG sync.WaitGroup
+	connectedWG.Add(o.visitors)
+	doneWG.Add(o.visitors)
+	begin := time.Now()
+	for i := range o.visitors {
+		delay := time.Duration(0)
+		if o.visitors > 1 {
+			delay = o.ramp * time.Duration(i) / time.Duration(o.visitors)
+		}
+		go func() {
+			defer doneWG.Done()
+			v := &visitor{o: &o, st: st, client: client, dialer: dialer}
+			once := sync.OnceFunc(connectedWG.Done)
+			defer once()
+			select {
+			case <-time.After(delay):
+			case <-ctx.Done():
+				return
+			}
+			if err := v.connect(ctx); err != nil {
+				st.failedConn.Add(1)
+				st.fail(err)
+				return
+			}
+			defer v.ws.Close()
+			st.connected.Add(1)
+			once()
+			select {
+			case <-startMsgs:
+			case <-ctx.Done():
+				return
+			}
+			v.converse(ctx)
+			// Hold the socket until everyone is done or time runs out,
+			// so "held" is every visitor at once.
+			select {
+			case <-allHeld:
+			case <-ctx.Done():
+			}
+		}()
+	}
+	connectedWG.Wait()
+	connectTime := time.Since(begin)
+	held := st.connected.Load()
+	rssHeld := rssOf(o.pid)
+	fmt.Fprintf(out, "connected: %d of %d in %s (%d failed)\n", held, o.visitors, connectTime.Round(time.Millisecond), st.failedConn.Load())
+	metricsConns := scrapeMetric(client, o.url, "faro_websocket_connections")
+
+	// Phase 2: every visitor holds a short conversation.
+	msgBegin := time.Now()
+	close(startMsgs)
+	convDone := make(chan struct{})
+	go func() {
+		for st.replied.Load()+st.lost.Load() < held*int64(o.messages) && ctx.Err() == nil {
+			time.Sleep(20 * time.Millisecond)
+		}
+		close(convDone)
+	}()
+	<-convDone
+	msgElapsed := time.Since(msgBegin)
+	close(allHeld)
+	doneWG.Wait()
+
+	st.mu.Lock()
+	lat := slices.Clone(st.latencies)
+	firstErr := st.firstErr
+	st.mu.Unlock()
+	slices.Sort(lat)
+	fmt.Fprintf(out, "connections held at once: %d\n", held)
+	if metricsConns >= 0 {
+		fmt.Fprintf(out, "server reports %0.f websocket connections (/metrics)\n", metricsConns)
+	}
+	fmt.Fprintf(out, "messages: %d sent, %d replied in %s: %.1f turns/s\n", st.sent.Load(), st.replied.Load(),
+		msgElapsed.Round(time.Millisecond), float64(st.replied.Load())/msgElapsed.Seconds())
+	fmt.Fprintf(out, "reply latency: p50 %s, p90 %s, p99 %s, max %s\n", pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 100))
+	fmt.Fprintf(out, "lost replies: %d, duplicated replies: %d, error frames: %d\n", st.lost.Load(), st.dup.Load(), st.errFrames.Load())
+	switch {
+	case o.pid == 0:
+		fmt.Fprintln(out, "server memory per connection: not measured (pass --pid of a local server)")
+	case rssBefore > 0 && rssHeld > 0 && held > 0:
+		fmt.Fprintf(out, "server memory: RSS %.1f MiB before, %.1f MiB with %d held: %.1f KiB per connection\n",
+			float64(rssBefore)/(1<<20), float64(rssHeld)/(1<<20), held, float64(rssHeld-rssBefore)/float64(held)/1024)
+	default:
+		fmt.Fprintf(out, "server memory: could not read /proc/%d/status\n", o.pid)
+	}
+	if firstErr != nil {
+		fmt.Fprintf(out, "first error: %v\n", firstErr)
+	}
+	if st.lost.Load() > 0 || st.dup.Load() > 0 {
+		return fmt.Errorf("loadtest: %d lost and %d duplicated replies", st.lost.Load(), st.dup.Load())
+	}
+	if held < int64(o.visitors) {
+		return fmt.Errorf("loadtest: only %d of %d visitors connected", held, o.visitors)
+	}
+	return nil
+}
+
+type visitor struct {
+	o      *loadOptions
+	st     *loadStats
+	client *http.Client
+	dialer *websocket.Dialer
+	ws     *websocket.Conn
+}
+
+type loadFrame struct {
+	Type        string `json:"type"`
+	Seq         int64  `json:"seq"`
+	ClientMsgID string `json:"client_msg_id"`
+	StreamID    string `json:"stream_id"`
+	Code        string `json:"code"`
+	Message     string `json:"message"`
+}
+
+func (v *visitor) connect(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(v.o.url, "/")+"/widget/session", strings.NewReader("{}"))
+	if err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	req.Header.Set("Origin", v.o.origin)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := v.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(res.Body, 200))
+		return fmt.Errorf("session: %s: %s (raise FARO_WIDGET_SESSIONS_PER_MINUTE for a load test)", res.Status, strings.TrimSpace(string(b)))
+	}
+	var s struct {
+		Token     string `json:"token"`
+		VisitorID string `json:"visitor_id"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&s); err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	wsURL := "ws" + strings.TrimPrefix(strings.TrimRight(v.o.url, "/"), "http") + "/widget/ws"
+	ws, res2, err := v.dialer.DialContext(ctx, wsURL, http.Header{"Origin": {v.o.origin}})
+	if err != nil {
+		if res2 != nil {
+			return fmt.Errorf("dial: %w (HTTP %s; raise FARO_WIDGET_MAX_CONNS_PER_IP for a load test)", err, res2.Status)
+		}
+		return fmt.Errorf("dial: %w", err)
+	}
+	v.ws = ws
+	if err := ws.WriteJSON(map[string]any{"type": "auth", "token": s.Token}); err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	if err := ws.WriteJSON(map[string]any{"type": "hello", "visitor_id": s.VisitorID, "language": "es"}); err != nil {
+		return fmt.Errorf("hello: %w", err)
+	}
+	_ = ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+	for {
+		var f loadFrame
+		if err := ws.ReadJSON(&f); err != nil {
+			return fmt.Errorf("waiting for ready: %w", err)
+		}
+		if f.Type == "ready" {
+			return nil
+		}
+	}
+}
+
+// converse sends the visitor's messages one at a time, each after the
+// previous reply, and checks every message is answered exactly once.
+func (v *visitor) converse(ctx context.Context) {
+	replies := map[string]int{} // client_msg_id -> replies seen
+	seqs := map[int64]bool{}
+	for i := range v.o.messages {
+		if ctx.Err() != nil {
+			return
+		}
+		if v.o.think > 0 {
+			time.Sleep(time.Duration(mrand.Int64N(int64(v.o.think))))
+		}
+		id := loadUUID()
+		q := loadQuestions[mrand.IntN(len(loadQuestions))]
+		sent := time.Now()
+		if err := v.ws.WriteJSON(map[string]any{"type": "message", "client_msg_id": id, "text": q}); err != nil {
+			v.st.fail(fmt.Errorf("send: %w", err))
+			v.st.lost.Add(int64(v.o.messages - i))
+			return
+		}
+		v.st.sent.Add(1)
+		deadline := sent.Add(v.o.timeout)
+		for replies[id] == 0 {
+			_ = v.ws.SetReadDeadline(deadline)
+			var f loadFrame
+			if err := v.ws.ReadJSON(&f); err != nil {
+				v.st.fail(fmt.Errorf("read: %w", err))
+				v.st.lost.Add(int64(v.o.messages - i))
+				return
+			}
+			switch f.Type {
+			case "reply":
+				if seqs[f.Seq] {
+					v.st.dup.Add(1)
+					continue
+				}
+				seqs[f.Seq] = true
+				replies[f.StreamID]++
+				if f.StreamID == id {
+					v.st.mu.Lock()
+					v.st.latencies = append(v.st.latencies, time.Since(sent))
+					v.st.mu.Unlock()
+					v.st.replied.Add(1)
+				}
+			case "error":
+				v.st.errFrames.Add(1)
+				v.st.fail(fmt.Errorf("error frame %s: %s", f.Code, f.Message))
+				if f.ClientMsgID == id {
+					v.st.lost.Add(1)
+					replies[id] = -1
+				}
+			}
+		}
+	}
+}
+
+func loadUUID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+func pct(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
+	i = min(max(i, 0), len(sorted)-1)
+	return sorted[i].Round(100 * time.Microsecond)
+}
+
+// rssOf reads a local process's resident memory from /proc, in bytes; 0
+// when unknown.
+func rssOf(pid int) int64 {
+	if pid <= 0 {
+		return 0
+	}
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			fields := strings.Fields(rest)
+			if len(fields) > 0 {
+				kb, err := strconv.ParseInt(fields[0], 10, 64)
+				if err == nil {
+					return kb * 1024
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// scrapeMetric reads one unlabelled gauge from the server's /metrics; -1
+// when the server exposes none.
+func scrapeMetric(c *http.Client, base, name string) float64 {
+	res, err := c.Get(strings.TrimRight(base, "/") + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return -1
+	}
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(rest), 64); err == nil {
+				return f
+			}
+		}
+	}
+	return -1
+}
