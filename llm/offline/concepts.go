@@ -19,7 +19,7 @@ import (
 const conceptTable = `
 ai: ia ai inteligencia_artificial artificial_intelligence
 course: curso cursos course courses clase clases class classes capacitacion capacitaciones capacitar capacitarnos formacion formar training trainings train diplomado bootcamp taller talleres workshop workshops treinamento
-enroll: inscribir inscribirme inscribirte inscribirse inscribo inscribi inscripcion inscripciones inscribime inscribite inscrito inscrita anotarme anotar anotame anotate anotenme apuntame matriculame matricular matricularme matriculo matricula matriculas apuntar apuntarme apunto apuntame registrarme registrar registro enroll enrol enrolled enrolling enrollment enrolment enrollments sign_up signup register registering registration inscrever inscrevo inscricao cadastrar join
+enroll: inscribir inscribirme inscribirte inscribirse inscribo inscribi inscripcion inscripciones inscribime inscribeme inscribite inscribes inscribas inscrito inscrita anotarme anotar anotame anotate anotenme apuntame matriculame matricular matricularme matriculo matricula matriculas apuntar apuntarme apunto apuntame registrarme registrar registro enroll enrol enrolled enrolling enrollment enrolment enrollments sign_up signup register registering registration inscrever inscrevo inscricao cadastrar join
 price: precio precios cuesta cuestan costo costos coste costes valor tarifa tarifas price prices pricing cost costs fee fees preco precos custa custam custo how_much cuanto_sale cuanto_salen
 billing: factura facturas facturar facturacion cfdi rfc invoice invoices billing bill bills receipt recibo recibos nota_fiscal cobro cobros cobraron cobrar cobrado charged charge charges cargo cargos pagar pago pagos pague pagado pay paying payment payments paid pagamento pagamentos tarjeta card
 refund: reembolso reembolsos reembolsar devolucion devoluciones devolver devuelven devuelve devuelvan devuelvo refund refunds estorno back
@@ -104,6 +104,7 @@ student: estudiante estudiantes alumno alumnos alumna alumnas student students u
 trial: prueba pruebas probar trial try teste testar
 respond: contestan contestar contesta responder responden respuesta respuestas reply replies respond responds response responses resposta respondem
 send: enviar envio envios mandar manda mandan send sends sending sent
+seats: plazas plaza lugares lugar cupos cupo vagas vaga seats seat spots spot disponibilidad completo completa agotado agotada full waitlist waiting_list lista_de espera
 sell: vender venden vendemos vende sell sells selling sold vendem
 `
 
@@ -242,7 +243,7 @@ var stopSet = func() map[string]bool {
 	for _, w := range strings.Fields(stopWords) {
 		m[w] = true
 	}
-	for _, w := range strings.Fields(`porfa porfavor favor pls plz please tengo tenemos tiene tienen hacer hago puede pueden podria podrias would could can i'm im i've its it's dont don't do does did es esta estoy soy somos sou estou tem tenho get got ser be am is are was were we're you're they're i'd looking offer offers ofrecen ofrece ofrecer oferecem provide provides brindan`) {
+	for _, w := range strings.Fields(`porfa porfavor favor pls plz please tengo tenemos tiene tienen hacer hago puede pueden podria podrias would could can i'm im i've its it's dont don't do does did es esta estoy soy somos sou estou tem tenho get got ser be am is are was were we're you're they're i'd looking offer offers ofrecen ofrece ofrecer oferecem provide provides brindan vale entonces bueno pues ok okay dale`) {
 		m[w] = true
 	}
 	return m

@@ -2,6 +2,7 @@ package offline
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -22,8 +23,8 @@ var (
 	thanksSet     = wordSet(`gracias muchas mil muchisimas thanks thank you thx ty tks obrigado obrigada valeu agradezco agradecido agradecida muy amable so much lot a very kind de nada`)
 	byeSet        = wordSet(`adios chau chao hasta luego pronto manana nos vemos bye goodbye see you later cya tchau ate logo cuidate take care que tengas buen dia have nice day`)
 	ackSet        = wordSet(`ok okay okey oka vale perfecto perfect listo dale genial excelente bien entendido de acuerdo great cool got it sounds good fine nice awesome beleza certo combinado otimo show bueno claro super joya entiendo understood`)
-	questionWords = wordSet(`que cuanto cuanta cuantos cuantas cuando donde como cual cuales quien quienes what how when where which who whom why whats quanto quanta quantos quantas quando onde qual quais quem porque`)
-	auxQuestion   = wordSet(`do does did is are can could will would should hay tienen tiene puedo puede pueden se tem existe existen aceptan ofrecen incluye incluyen sirve vale necesito hace`)
+	questionWords = wordSet(`q que cuanto cuanta cuantos cuantas cuando donde como cual cuales quien quienes what how when where which who whom why whats quanto quanta quantos quantas quando onde qual quais quem porque`)
+	auxQuestion   = wordSet(`do does did is are can could will would should hay tienen tiene puedo puede pueden se tem existe existen aceptan ofrecen incluye incluyen posso`)
 )
 
 // isGreetingWord reports whether w only greets.
@@ -166,18 +167,53 @@ func isHandoff(toks []token) bool {
 	return false
 }
 
-// isQuestion reports whether a message asks something rather than asks for
-// something: a question mark, or a question word first.
+// isQuestion reports whether a message is phrased as a question: a
+// question mark, or a clause that opens with a question word ("…, q hago").
 func isQuestion(text string, toks []token) bool {
 	if strings.ContainsAny(text, "?¿") {
 		return true
 	}
-	for i, t := range toks {
-		if i > 2 {
-			break
+	for _, c := range reFocusClauses.Split(text, -1) {
+		ct := tokenize(c)
+		for i, t := range ct {
+			if i > 2 {
+				break
+			}
+			if questionWords[t.fold] || (i == 0 && auxQuestion[t.fold]) {
+				return true
+			}
 		}
-		if questionWords[t.fold] || (i == 0 && auxQuestion[t.fold]) {
-			return true
+	}
+	return false
+}
+
+// asksForInformation reports a question that asks for information ("¿se
+// puede pagar en cuotas?", "¿cuánto cuesta?", "q hago") rather than a
+// request phrased as one ("¿me inscribes?", "can you sign me up?").
+func asksForInformation(text string, ws []word) bool {
+	if !isQuestion(text, tokenize(text)) {
+		return false
+	}
+	if slices.ContainsFunc(ws, asksFact) {
+		return true
+	}
+	for _, c := range reFocusClauses.Split(text, -1) {
+		ct := tokenize(c)
+		for i, t := range ct {
+			if i > 2 {
+				break
+			}
+			if questionWords[t.fold] {
+				return true
+			}
+			if i == 0 && auxQuestion[t.fold] {
+				// "can I…", "puedo…", "se puede…" ask whether; "can you…",
+				// "could someone…" ask for.
+				if len(ct) > 1 && (ct[1].fold == "you" || ct[1].fold == "u" || ct[1].fold == "someone" || ct[1].fold == "somebody") {
+					continue
+				}
+				return true
+			}
 		}
 	}
 	return false

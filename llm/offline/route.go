@@ -388,10 +388,10 @@ func (r *run) scoreTools(f msgFeatures) []toolScore {
 			pen := 0.0
 			for _, w := range f.words {
 				if asksFact(w) && !t.knows(w) {
-					pen += 0.1
+					pen += 0.15
 				}
 			}
-			s -= min(pen, 0.2)
+			s -= min(pen, 0.25)
 		}
 		out = append(out, toolScore{t, s})
 	}
@@ -583,8 +583,9 @@ func (r *run) fresh(text string, toks []token) action {
 		if s.tool.name == toolSearchKnowledge {
 			continue
 		}
-		// A question does not change data unless it clearly asks to.
-		weak := s.score >= toolMin && s.score > know+toolMargin && !(f.question && s.tool.mutating)
+		// A question for information does not change data unless it
+		// clearly asks to.
+		weak := s.score >= toolMin && s.score > know+toolMargin && !(s.tool.mutating && asksForInformation(text, f.words))
 		if s.score >= toolClear || weak {
 			a := r.startTask(s.tool, []taskMsg{{text: text}})
 			a.greet = greet
