@@ -379,9 +379,21 @@ func testOpenTicketAndStatus(t *testing.T, b *bizBundle) {
 	require.True(t, t2.AddedToExisting)
 	require.Equal(t, t1.Number, t2.Number)
 	require.Contains(t, t2.Message, "Ya tienes abierto")
+	// In fewer words, the same problem: added too. Another problem of the
+	// same category is a new ticket.
+	o = b.call(t, ana, "open_ticket", `{"subject":"cobraron dos veces","description":"Sigo viendo los dos cargos"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	require.True(t, o.Result.(tools.OpenTicketResult).AddedToExisting)
+	require.Equal(t, t1.Number, o.Result.(tools.OpenTicketResult).Number)
+	o = b.call(t, ana, "open_ticket", `{"subject":"La factura de enero tiene mal mi NIF","description":"Necesito corregirla"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	require.False(t, o.Result.(tools.OpenTicketResult).AddedToExisting)
 
-	// Only staff set the priority.
+	// Only staff set the priority; others may only agree with the rules.
 	requireInvalid(t, b.call(t, ana, "open_ticket", `{"subject":"x","description":"y","priority":"urgent"}`), "priority")
+	o = b.call(t, ana, "open_ticket", `{"subject":"Es urgente: el certificado sale con mi nombre mal","description":"Lo necesito hoy","priority":"urgent"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "the rules say urgent too: %v", o.Err)
+	require.Equal(t, store.PriorityUrgent, o.Result.(tools.OpenTicketResult).Priority)
 	staff := b.person(t, store.RoleStaff, "Sam", "sam@brujula.example", "en")
 	o = b.call(t, staff, "open_ticket", `{"subject":"Client cannot download invoice","description":"Reported by phone","category":"billing","email":"client@example.com","priority":"low"}`)
 	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)

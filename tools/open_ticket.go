@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 // customer of a higher tier. store.Store satisfies it.
 type TicketOpener interface {
 	OpenTicket(ctx context.Context, t store.Ticket) (store.Ticket, bool, error)
+	ListTickets(ctx context.Context, f store.TicketFilter, offset, limit int) ([]store.Ticket, error)
 	EnrollmentsByContact(ctx context.Context, contactID string) ([]store.Enrollment, error)
 }
 
@@ -50,7 +52,7 @@ type OpenTicketArgs struct {
 	Description string `json:"description" jsonschema:"required,maxLength=4000" jsonschema_description:"What happened, with the details the user gave (what they tried, error messages, dates)."`
 	Category    string `json:"category,omitempty" jsonschema:"enum=billing,enum=access,enum=technical,enum=course_content,enum=sales,enum=other" jsonschema_description:"billing (payments, invoices, refunds), access (login, password, account), technical (the platform fails), course_content (material, lessons), sales, or other. Omit when unsure: it is derived from the text."`
 	Email       string `json:"email,omitempty" jsonschema:"format=email,maxLength=254" jsonschema_description:"Email to answer at. Leave it out to use the one we know for the user."`
-	Priority    string `json:"priority,omitempty" jsonschema:"enum=low,enum=normal,enum=high,enum=urgent" jsonschema_description:"Staff only: overrides the priority the rules derive. Leave it out otherwise."`
+	Priority    string `json:"priority,omitempty" jsonschema:"enum=low,enum=normal,enum=high,enum=urgent" jsonschema_description:"Staff only: overrides the priority the rules derive (category, urgent words, customer tier). Leave it out otherwise."`
 }
 
 // OpenTicketResult is what open_ticket returns.
@@ -101,11 +103,6 @@ func AddOpenTicket(r *Registry, t TicketOpener, cfg TicketConfig) {
 }
 
 func openTicket(ctx context.Context, s TicketOpener, cfg TicketConfig, c Caller, in OpenTicketArgs) (OpenTicketResult, error) {
-	if in.Priority != "" && c.Role != store.RoleStaff {
-		// Said to the model, which set it: the rules decide for everyone
-		// but staff.
-		return OpenTicketResult{}, FieldError{Field: "priority", Problem: "only staff may set the priority; leave it out and the rules decide"}
-	}
 	email := strings.TrimSpace(in.Email)
 	if email == "" {
 		email = c.Email
@@ -121,7 +118,7 @@ func openTicket(ctx context.Context, s TicketOpener, cfg TicketConfig, c Caller,
 		category = ticketCategory(text)
 	}
 	priority := store.TicketPriority(in.Priority)
-	if priority == "" {
+	if c.Role != store.RoleStaff || priority == "" {
 		customer := c.Role == store.RoleStudent
 		if !customer && c.ContactID != "" && c.Role != store.RoleStaff {
 			ens, err := s.EnrollmentsByContact(ctx, c.ContactID)
@@ -134,7 +131,13 @@ func openTicket(ctx context.Context, s TicketOpener, cfg TicketConfig, c Caller,
 				}
 			}
 		}
-		priority = TicketPriorityFor(category, text, customer)
+		derived := TicketPriorityFor(category, text, customer)
+		if priority != "" && priority != derived {
+			// Only staff override the rules. A model that read "urgente"
+			// and set urgent agrees with them, and is not refused for it.
+			return OpenTicketResult{}, FieldError{Field: "priority", Problem: "only staff may set the priority; leave it out and the rules decide"}
+		}
+		priority = derived
 	}
 	lang := c.Language
 	if lang != "en" && lang != "es" {
@@ -152,6 +155,17 @@ func openTicket(ctx context.Context, s TicketOpener, cfg TicketConfig, c Caller,
 	if d, ok := cfg.SLA[priority]; ok && d > 0 {
 		t.DueAt = cfg.now().Add(d).UTC()
 	}
+	// People say the same problem in other words the second time ("me
+	// cobraron dos veces el curso de IA" then "me cobraron dos veces"):
+	// a near subject of an active ticket of theirs in the same category
+	// takes that ticket's subject, so the store adds to it.
+	same, err := similarActiveTicket(ctx, s, t)
+	if err != nil {
+		return OpenTicketResult{}, err
+	}
+	if same != "" {
+		t.Subject = same
+	}
 	stored, created, err := s.OpenTicket(ctx, t)
 	if err != nil {
 		return OpenTicketResult{}, fmt.Errorf("open_ticket: %w", err)
@@ -165,6 +179,56 @@ func openTicket(ctx context.Context, s TicketOpener, cfg TicketConfig, c Caller,
 	}
 	res.Message = ticketMessage(c.Language, res)
 	return res, nil
+}
+
+// similarActiveTicket returns the subject of the person's active ticket in
+// t's category whose subject is near t's: most of the words of the
+// shorter subject (by [store.SubjectKey]) are in the longer. "" when none.
+func similarActiveTicket(ctx context.Context, s TicketOpener, t store.Ticket) (string, error) {
+	f := store.TicketFilter{ContactID: t.ContactID}
+	if f.ContactID == "" {
+		if t.Email == "" {
+			return "", nil
+		}
+		f.Email = t.Email
+	}
+	open, err := s.ListTickets(ctx, f, 0, 50)
+	if err != nil {
+		return "", fmt.Errorf("open_ticket: tickets of the caller: %w", err)
+	}
+	key := strings.Fields(store.SubjectKey(t.Subject))
+	best, bestScore := "", 0.0
+	for _, o := range open {
+		if !o.Status.Active() || o.Category != t.Category {
+			continue
+		}
+		if sc := keyOverlap(key, strings.Fields(store.SubjectKey(o.Subject))); sc > bestScore {
+			best, bestScore = o.Subject, sc
+		}
+	}
+	if bestScore >= 0.75 {
+		return best, nil
+	}
+	return "", nil
+}
+
+// keyOverlap is the share of the shorter key's terms found in the other;
+// 0 when the shorter has fewer than two terms ("factura" alone says too
+// little to take two problems for one).
+func keyOverlap(a, b []string) float64 {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if len(a) < 2 {
+		return 0
+	}
+	n := 0
+	for _, w := range a {
+		if slices.Contains(b, w) {
+			n++
+		}
+	}
+	return float64(n) / float64(len(a))
 }
 
 // TicketPriorityFor derives a ticket's priority: the category's base
