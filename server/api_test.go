@@ -187,7 +187,7 @@ func (d *recordingDeliverer) Deliver(_ context.Context, _ store.Conversation, m 
 
 // adminAPI exercises the conversation, contact and knowledge endpoints on
 // st; both backends run it.
-func adminAPI(t *testing.T, st store.Store) {
+func adminAPI(t *testing.T, st fullStore) {
 	b := setup(t, st, nil)
 	ctx := t.Context()
 	contact, conv := seedConversation(t, b.st, "ana")
@@ -322,7 +322,7 @@ func TestAdminAPIOnSQLite(t *testing.T) {
 }
 
 // businessAPI exercises leads, courses, enrolments and tickets on st.
-func businessAPI(t *testing.T, st store.Store) {
+func businessAPI(t *testing.T, st fullStore) {
 	b := setup(t, st, nil)
 	ctx := t.Context()
 

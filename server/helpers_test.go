@@ -63,10 +63,16 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
+// fullStore is a store with the business data, as both backends are.
+type fullStore interface {
+	store.Store
+	store.Business
+}
+
 // bundle is a server over a real store, knowledge base and agent (the
 // offline engine), served by httptest.
 type bundle struct {
-	st      store.Store
+	st      fullStore
 	kb      *knowledge.Base
 	agent   *agent.Agent
 	srv     *server.Server
@@ -75,7 +81,7 @@ type bundle struct {
 	metrics *server.Metrics
 }
 
-func openSQLite(t *testing.T) store.Store {
+func openSQLite(t *testing.T) *sqlite.DB {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "faro.db"))
 	require.NoError(t, err)
@@ -85,7 +91,7 @@ func openSQLite(t *testing.T) store.Store {
 
 // setup builds the bundle over st (SQLite when nil); edit changes the
 // options before the server is built.
-func setup(t *testing.T, st store.Store, edit func(*server.Options)) *bundle {
+func setup(t *testing.T, st fullStore, edit func(*server.Options)) *bundle {
 	t.Helper()
 	if st == nil {
 		st = openSQLite(t)
