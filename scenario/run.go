@@ -401,5 +401,13 @@ func copyDatabase(src, dst string) error {
 // registers, by the one function that lists them ([tools.NewDefault]),
 // with the default business rules.
 func DefaultTools(st store.Store, kb *knowledge.Base, log *slog.Logger) (*tools.Registry, error) {
-	return tools.NewDefault(st, kb, tools.DefaultConfig(), log)
+	// Asserted rather than required of store.Store, so that the scenario
+	// runner builds whichever way store.Store is composed; both backends
+	// keep the business data.
+	var b any = st
+	backend, ok := b.(tools.Backend)
+	if !ok {
+		return nil, fmt.Errorf("store %T does not keep the business data the tools need", st)
+	}
+	return tools.NewDefault(backend, kb, tools.DefaultConfig(), log)
 }

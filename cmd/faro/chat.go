@@ -302,7 +302,15 @@ func newChatID() string {
 // that lists them (tools.NewDefault, which scenario.DefaultTools calls
 // too): `faro serve`, `faro chat` and `faro eval conversations` use it.
 func agentTools(st store.Store, kb *knowledge.Base, log *slog.Logger) (*tools.Registry, error) {
-	reg, err := tools.NewDefault(st, kb, tools.DefaultConfig(), log)
+	// Asserted rather than required of store.Store, so this builds
+	// whichever way store.Store is composed; both backends keep the
+	// business data.
+	var b any = st
+	backend, ok := b.(tools.Backend)
+	if !ok {
+		return nil, fmt.Errorf("tools: store %T does not keep the business data the tools need", st)
+	}
+	reg, err := tools.NewDefault(backend, kb, tools.DefaultConfig(), log)
 	if err != nil {
 		return nil, fmt.Errorf("tools: %w", err)
 	}
