@@ -188,8 +188,9 @@ func isQuestion(text string, toks []token) bool {
 }
 
 // asksForInformation reports a question that asks for information ("¿se
-// puede pagar en cuotas?", "¿cuánto cuesta?", "q hago") rather than a
-// request phrased as one ("¿me inscribes?", "can you sign me up?").
+// puede pagar en cuotas?", "¿ustedes venden mis datos?", "q hago") rather
+// than a request phrased as one ("¿me inscribes?", "can you sign me up?",
+// "quiero abrir un ticket, ¿me ayudas?").
 func asksForInformation(text string, ws []word) bool {
 	if !isQuestion(text, tokenize(text)) {
 		return false
@@ -197,21 +198,53 @@ func asksForInformation(text string, ws []word) bool {
 	if slices.ContainsFunc(ws, asksFact) {
 		return true
 	}
+	return !isRequest(text)
+}
+
+// requestOpeners start a request addressed to the assistant.
+var requestOpeners = [][]string{
+	{"me"}, {"nos"}, {"can", "you"}, {"could", "you"}, {"would", "you"}, {"can", "u"}, {"can", "someone"},
+	{"could", "someone"}, {"puedes"}, {"podrias"}, {"podes"}, {"pode"}, {"voce", "pode"}, {"please"}, {"por", "favor"},
+}
+
+// isRequest reports a message that asks the assistant to do something:
+// addressed to it ("¿me inscribes?", "can you…"), or saying what the user
+// wants ("quiero…", "I need…").
+func isRequest(text string) bool {
 	for _, c := range reFocusClauses.Split(text, -1) {
 		ct := tokenize(c)
-		for i, t := range ct {
-			if i > 2 {
-				break
+		for _, op := range requestOpeners {
+			if len(ct) < len(op)+1 {
+				continue
 			}
-			if questionWords[t.fold] {
+			match := true
+			for i, w := range op {
+				if ct[i].fold != w {
+					match = false
+					break
+				}
+			}
+			if match {
 				return true
 			}
-			if i == 0 && auxQuestion[t.fold] {
-				// "can I…", "puedo…", "se puede…" ask whether; "can you…",
-				// "could someone…" ask for.
-				if len(ct) > 1 && (ct[1].fold == "you" || ct[1].fold == "u" || ct[1].fold == "someone" || ct[1].fold == "somebody") {
-					continue
-				}
+		}
+	}
+	// Wanting or needing, said in the question itself ("¿quiero abrir un
+	// ticket?"), not in the story around it ("le quiero regalar un curso").
+	rest := text
+	for rest != "" {
+		loc := reFocusClauses.FindStringIndex(rest)
+		clause, mark := rest, ""
+		if loc != nil {
+			clause, mark, rest = rest[:loc[0]], rest[loc[0]:loc[1]], rest[loc[1]:]
+		} else {
+			rest = ""
+		}
+		if !strings.Contains(mark, "?") && !strings.Contains(clause, "¿") {
+			continue
+		}
+		for _, w := range analyze(clause) {
+			if w.concept == "want" || w.concept == "need" {
 				return true
 			}
 		}

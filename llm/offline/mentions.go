@@ -165,6 +165,15 @@ func findMentions(text string, now time.Time) mentions {
 		if loc[8] >= 0 {
 			n.money = true
 		}
+		// A minus sign written before it is kept: a negative budget is the
+		// user's value, for the tool to accept or refuse, not ours to fix.
+		at := loc[4]
+		if loc[2] >= 0 {
+			at = loc[2]
+		}
+		if negativeAt(text, at) {
+			v = -v
+		}
 		n.value = v
 		n.ctx = contextWords(ws, toks, loc[0], loc[1])
 		m.numbers = append(m.numbers, n)
@@ -180,6 +189,18 @@ func findMentions(text string, now time.Time) mentions {
 		}
 	}
 	return m
+}
+
+// negativeAt reports a minus sign right before offset i that starts a
+// word ("de -2000"), not a range ("3-9").
+func negativeAt(text string, i int) bool {
+	for _, sign := range []string{"-", "−"} {
+		j := i - len(sign)
+		if j >= 0 && text[j:i] == sign && (j == 0 || text[j-1] == ' ' || text[j-1] == '(' || text[j-1] == ':') {
+			return true
+		}
+	}
+	return false
 }
 
 func isWordByte(c byte) bool   { return isLetterByte(c) || (c >= '0' && c <= '9') }

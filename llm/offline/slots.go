@@ -482,7 +482,7 @@ func assignNumbers(fields []field, nums []numMention) map[string]any {
 			if f.kind == kindInteger && n.value != math.Trunc(n.value) {
 				s -= 2
 			}
-			if n.value < 0 || (f.kind == kindInteger && n.value > 1e12) {
+			if f.kind == kindInteger && math.Abs(n.value) > 1e12 {
 				s -= 2
 			}
 			pairs = append(pairs, pair{fi, ni, s})
