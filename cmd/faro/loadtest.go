@@ -52,6 +52,7 @@ type loadOptions struct {
 type loadStats struct {
 	connected, held, failedConn atomic.Int64
 	sent, replied, lost, dup    atomic.Int64
+	late                        atomic.Int64 // replies not seen within --reply-timeout live
 	errFrames                   atomic.Int64
 	mu                          sync.Mutex
 	latencies                   []time.Duration
@@ -103,6 +104,11 @@ func runLoadtest(ctx context.Context, env *environment, args []string) error {
 
 	// Phase 1: connect everyone (ramped); each holds its socket open.
 	allHeld := make(chan struct{})
+	// Verification opens new sockets; a few at a time, not all at once.
+	verifySlots := make(chan struct{}, 64)
+	for range cap(verifySlots) {
+		verifySlots <- struct{}{}
+	}
 	startMsgs := make(chan struct{})
 	var connectedWG, doneWG sync.WaitGroup
 	connectedWG.Add(o.visitors)
@@ -143,6 +149,12 @@ func runLoadtest(ctx context.Context, env *environment, args []string) error {
 			case <-allHeld:
 			case <-ctx.Done():
 			}
+			// Checked against the store even when time ran out.
+			vctx, vcancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer vcancel()
+			<-verifySlots
+			v.verify(vctx, time.Minute)
+			verifySlots <- struct{}{}
 		}()
 	}
 	connectedWG.Wait()
@@ -157,7 +169,7 @@ func runLoadtest(ctx context.Context, env *environment, args []string) error {
 	close(startMsgs)
 	convDone := make(chan struct{})
 	go func() {
-		for st.replied.Load()+st.lost.Load() < held*int64(o.messages) && ctx.Err() == nil {
+		for st.replied.Load()+st.late.Load() < held*int64(o.messages) && ctx.Err() == nil {
 			time.Sleep(20 * time.Millisecond)
 		}
 		close(convDone)
@@ -179,7 +191,8 @@ func runLoadtest(ctx context.Context, env *environment, args []string) error {
 	fmt.Fprintf(out, "messages: %d sent, %d replied in %s: %.1f turns/s\n", st.sent.Load(), st.replied.Load(),
 		msgElapsed.Round(time.Millisecond), float64(st.replied.Load())/msgElapsed.Seconds())
 	fmt.Fprintf(out, "reply latency: p50 %s, p90 %s, p99 %s, max %s\n", pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 100))
-	fmt.Fprintf(out, "lost replies: %d, duplicated replies: %d, error frames: %d\n", st.lost.Load(), st.dup.Load(), st.errFrames.Load())
+	fmt.Fprintf(out, "replies not seen live within %s: %d (then checked in the store)\n", o.timeout, st.late.Load())
+	fmt.Fprintf(out, "lost replies: %d, duplicated replies: %d (every message sent, replayed from the store), error frames: %d\n", st.lost.Load(), st.dup.Load(), st.errFrames.Load())
 	switch {
 	case o.pid == 0:
 		fmt.Fprintln(out, "server memory per connection: not measured (pass --pid of a local server)")
@@ -207,6 +220,10 @@ type visitor struct {
 	client *http.Client
 	dialer *websocket.Dialer
 	ws     *websocket.Conn
+	sent   []string // client_msg_ids sent
+	// visitorID and convID are the server's names for this visitor and
+	// their conversation.
+	visitorID, convID string
 }
 
 type loadFrame struct {
@@ -218,8 +235,16 @@ type loadFrame struct {
 	Message     string `json:"message"`
 }
 
-func (v *visitor) connect(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(v.o.url, "/")+"/widget/session", strings.NewReader("{}"))
+func (v *visitor) connect(ctx context.Context) error { return v.connectAs(ctx, "") }
+
+// connectAs opens a session (for visitorID when set, else a new visitor),
+// a socket, and says hello; it returns at ready.
+func (v *visitor) connectAs(ctx context.Context, visitorID string) error {
+	body := "{}"
+	if visitorID != "" {
+		body = fmt.Sprintf(`{"visitor_id":%q}`, visitorID)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(v.o.url, "/")+"/widget/session", strings.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
@@ -250,6 +275,7 @@ func (v *visitor) connect(ctx context.Context) error {
 		return fmt.Errorf("dial: %w", err)
 	}
 	v.ws = ws
+	v.visitorID = s.VisitorID
 	if err := ws.WriteJSON(map[string]any{"type": "auth", "token": s.Token}); err != nil {
 		return fmt.Errorf("auth: %w", err)
 	}
@@ -258,11 +284,15 @@ func (v *visitor) connect(ctx context.Context) error {
 	}
 	_ = ws.SetReadDeadline(time.Now().Add(30 * time.Second))
 	for {
-		var f loadFrame
+		var f struct {
+			loadFrame
+			ConversationID string `json:"conversation_id"`
+		}
 		if err := ws.ReadJSON(&f); err != nil {
 			return fmt.Errorf("waiting for ready: %w", err)
 		}
 		if f.Type == "ready" {
+			v.convID = f.ConversationID
 			return nil
 		}
 	}
@@ -289,13 +319,15 @@ func (v *visitor) converse(ctx context.Context) {
 			return
 		}
 		v.st.sent.Add(1)
+		v.sent = append(v.sent, id)
 		deadline := sent.Add(v.o.timeout)
 		for replies[id] == 0 {
 			_ = v.ws.SetReadDeadline(deadline)
 			var f loadFrame
 			if err := v.ws.ReadJSON(&f); err != nil {
+				// Late or lost: verify tells which, from the store.
+				v.st.late.Add(1)
 				v.st.fail(fmt.Errorf("read: %w", err))
-				v.st.lost.Add(int64(v.o.messages - i))
 				return
 			}
 			switch f.Type {
@@ -316,12 +348,80 @@ func (v *visitor) converse(ctx context.Context) {
 				v.st.errFrames.Add(1)
 				v.st.fail(fmt.Errorf("error frame %s: %s", f.Code, f.Message))
 				if f.ClientMsgID == id {
-					v.st.lost.Add(1)
 					replies[id] = -1
 				}
 			}
 		}
 	}
+}
+
+// verify asks the server, on a fresh socket, for the whole conversation
+// from the store (hello, then resume from 0) and counts the messages this
+// visitor sent that have no reply (lost) or more than one (duplicated).
+func (v *visitor) verify(ctx context.Context, grace time.Duration) {
+	if len(v.sent) == 0 {
+		return
+	}
+	deadline := time.Now().Add(grace)
+	for {
+		lost, dup, err := v.replay(ctx)
+		if err == nil && (lost == 0 || time.Now().After(deadline)) {
+			v.st.lost.Add(int64(lost))
+			v.st.dup.Add(int64(dup))
+			return
+		}
+		if err != nil && time.Now().After(deadline) {
+			v.st.fail(err)
+			v.st.lost.Add(int64(len(v.sent)))
+			return
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+func (v *visitor) replay(ctx context.Context) (lost, dup int, err error) {
+	w := &visitor{o: v.o, st: v.st, client: v.client, dialer: v.dialer}
+	if err := w.connectAs(ctx, v.visitorID); err != nil {
+		return 0, 0, err
+	}
+	defer w.ws.Close()
+	if w.convID == "" {
+		return len(v.sent), 0, nil
+	}
+	if err := w.ws.WriteJSON(map[string]any{"type": "resume", "conversation_id": w.convID, "last_seq": 0}); err != nil {
+		return 0, 0, fmt.Errorf("resume: %w", err)
+	}
+	seqOf := map[string]int64{}
+	answers := map[int64]int{}
+	for {
+		var f struct {
+			loadFrame
+			Answers []int64 `json:"answers"`
+		}
+		if err := w.ws.ReadJSON(&f); err != nil {
+			return 0, 0, fmt.Errorf("replay: %w", err)
+		}
+		switch f.Type {
+		case "user":
+			seqOf[f.ClientMsgID] = f.Seq
+		case "reply":
+			for _, a := range f.Answers {
+				answers[a]++
+			}
+		}
+		if f.Type == "ready" {
+			break
+		}
+	}
+	for _, id := range v.sent {
+		switch n := answers[seqOf[id]]; {
+		case seqOf[id] == 0 || n == 0:
+			lost++
+		case n > 1:
+			dup += n - 1
+		}
+	}
+	return lost, dup, nil
 }
 
 func loadUUID() string {
