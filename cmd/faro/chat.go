@@ -73,6 +73,7 @@ func chat(ctx context.Context, env *environment, in io.Reader, args []string) er
 	}
 	defer st.Close()
 	loadDemoKnowledge(ctx, cfg, st, log)
+	loadDemoCatalog(ctx, st, log)
 
 	embedder, embName, err := llm.NewEmbedder(cfg.EmbedderConfig())
 	if err != nil {

@@ -56,6 +56,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Store = st
 	loadDemoKnowledge(ctx, m.Config, st, m.Log)
+	loadDemoCatalog(ctx, st, m.Log)
 	m.Metrics = server.NewMetrics()
 	if m.Agent, m.Knowledge, err = newAgent(m.Config, st, m.Log, m.Metrics); err != nil {
 		_ = st.Close()
