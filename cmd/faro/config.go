@@ -111,6 +111,13 @@ type Config struct {
 	// (FARO_API_KEYS, "name:role:key,name:role:key"; in YAML a list of
 	// {name, role, key}). The server keeps only their SHA-256 digests.
 	APIKeys []server.KeySpec `yaml:"api_keys"`
+	// WebhookURLs receive the outbound events (lead.qualified,
+	// conversation.handoff) as signed JSON POSTs, comma-separated
+	// (FARO_WEBHOOK_URLS); none means events wait in the outbox.
+	WebhookURLs []string `yaml:"webhook_urls"`
+	// WebhookSecret signs them (HMAC-SHA256), at least 16 characters;
+	// required with WebhookURLs (FARO_WEBHOOK_SECRET).
+	WebhookSecret string `yaml:"webhook_secret"`
 }
 
 // DefaultConfig is what `faro serve` runs with when nothing is configured: a
@@ -203,6 +210,16 @@ func settings() []setting {
 			c.APIKeys = keys
 			return nil
 		}},
+		{"FARO_WEBHOOK_URLS", func(c *Config, v string) error {
+			c.WebhookURLs = nil
+			for _, u := range strings.Split(v, ",") {
+				if u = strings.TrimSpace(u); u != "" {
+					c.WebhookURLs = append(c.WebhookURLs, u)
+				}
+			}
+			return nil
+		}},
+		{"FARO_WEBHOOK_SECRET", func(c *Config, v string) error { c.WebhookSecret = v; return nil }},
 		{"FARO_LLM_MAX_RETRIES", func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil {
@@ -330,7 +347,24 @@ func (c Config) validate() error {
 	if err := c.validateWidget(); err != nil {
 		return err
 	}
+	if err := c.validateWebhooks(); err != nil {
+		return err
+	}
 	return c.validateLLM()
+}
+
+// validateWebhooks checks the outbound webhooks' settings.
+func (c Config) validateWebhooks() error {
+	for _, raw := range c.WebhookURLs {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return &configError{"FARO_WEBHOOK_URLS", fmt.Errorf("%q is not an http(s) URL", redactURL(raw))}
+		}
+	}
+	if len(c.WebhookURLs) > 0 && len(c.WebhookSecret) < 16 {
+		return &configError{"FARO_WEBHOOK_SECRET", errors.New("must be at least 16 characters when FARO_WEBHOOK_URLS is set (example: the output of openssl rand -hex 32)")}
+	}
+	return nil
 }
 
 // validateWidget checks the web widget's settings, naming the variable at

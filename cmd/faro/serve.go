@@ -18,6 +18,7 @@ import (
 	"github.com/faroai/faro/server"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/tools"
+	"github.com/faroai/faro/webhook"
 )
 
 // Main is the running server, built from a Config. Tests build the same Main
@@ -40,6 +41,9 @@ type Main struct {
 	server  *server.Server
 	ln      net.Listener
 	served  chan error
+	// stopWebhooks ends the webhook deliverer and waits for it; nil when
+	// no webhook is configured.
+	stopWebhooks func()
 }
 
 // NewMain returns a Main for cfg; Run starts it.
@@ -80,11 +84,18 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Widget.Mount(m.server.Handle, true)
+	if err := m.startWebhooks(); err != nil {
+		_ = st.Close()
+		return err
+	}
 	if keys.Len() == 0 {
 		m.Log.Info("no API keys (FARO_API_KEYS): the admin and OpenAI-compatible APIs refuse every call")
 	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
+		if m.stopWebhooks != nil {
+			m.stopWebhooks()
+		}
 		_ = st.Close()
 		return fmt.Errorf("listen on %s (FARO_ADDR): %w", m.Config.Addr, err)
 	}
@@ -92,6 +103,38 @@ func (m *Main) Run(ctx context.Context) error {
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(ln) }()
 	m.Log.Info("faro is serving", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr()))
+	return nil
+}
+
+// startWebhooks runs the outbound webhook deliverer in the background
+// when FARO_WEBHOOK_URLS is set: it sends the outbox's events (a lead that
+// became sales qualified, a conversation handed to a person), signed,
+// retrying with backoff. Every server runs one; the outbox leases each
+// event to one of them at a time.
+func (m *Main) startWebhooks() error {
+	if len(m.Config.WebhookURLs) == 0 {
+		return nil
+	}
+	out, ok := m.Store.(webhook.Outbox)
+	if !ok {
+		return &configError{"FARO_WEBHOOK_URLS", fmt.Errorf("the store %T keeps no outbox", m.Store)}
+	}
+	eps := make([]webhook.Endpoint, len(m.Config.WebhookURLs))
+	for i, u := range m.Config.WebhookURLs {
+		eps[i] = webhook.Endpoint{URL: u, Secret: m.Config.WebhookSecret}
+	}
+	d, err := webhook.New(out, webhook.Options{Endpoints: eps, Logger: m.Log})
+	if err != nil {
+		return &configError{"FARO_WEBHOOK_URLS", err}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = d.Run(ctx) // returns nil when ctx ends
+	}()
+	m.stopWebhooks = func() { cancel(); <-done }
+	m.Log.Info("webhooks", "urls", len(eps))
 	return nil
 }
 
@@ -130,6 +173,11 @@ func (m *Main) Close() error {
 		if err := m.Agent.Close(ctx); err != nil && first == nil {
 			first = err
 		}
+	}
+	if m.stopWebhooks != nil {
+		// After the agent: events of its last turns are enqueued by now;
+		// those not delivered wait in the outbox for the next start.
+		m.stopWebhooks()
 	}
 	if m.Store != nil {
 		if err := m.Store.Close(); err != nil && first == nil {
