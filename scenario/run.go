@@ -404,8 +404,7 @@ func DefaultTools(st store.Store, kb *knowledge.Base, log *slog.Logger) (*tools.
 	// Asserted rather than required of store.Store, so that the scenario
 	// runner builds whichever way store.Store is composed; both backends
 	// keep the business data.
-	var b any = st
-	backend, ok := b.(tools.Backend)
+	backend, ok := st.(tools.Backend)
 	if !ok {
 		return nil, fmt.Errorf("store %T does not keep the business data the tools need", st)
 	}

@@ -306,8 +306,7 @@ func agentTools(st store.Store, kb *knowledge.Base, log *slog.Logger) (*tools.Re
 	// Asserted rather than required of store.Store, so this builds
 	// whichever way store.Store is composed; both backends keep the
 	// business data.
-	var b any = st
-	backend, ok := b.(tools.Backend)
+	backend, ok := st.(tools.Backend)
 	if !ok {
 		return nil, fmt.Errorf("tools: store %T does not keep the business data the tools need", st)
 	}
