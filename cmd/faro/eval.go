@@ -201,19 +201,7 @@ func openEvalStore(ctx context.Context, dbURL string, log *slog.Logger) (st stor
 	if err != nil {
 		return nil, "", nil, err
 	}
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("eval: connect to %s: %w", redactURL(dbURL), err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
 	ident := pgx.Identifier{schema}.Sanitize()
-	// The SET matters on servers that run every client in one shared
-	// session and ignore connection parameters (PGlite, which the tests
-	// use): there it is what puts the store in the schema. On a real
-	// server it ends with this connection and the URL's parameter counts.
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+ident+"; SET search_path TO "+ident+", public"); err != nil {
-		return nil, "", nil, fmt.Errorf("eval: create schema %s in %s: %w", schema, redactURL(dbURL), err)
-	}
 	drop := func() {
 		// Dropped on a connection of its own: the evaluation's may be gone.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -224,13 +212,18 @@ func openEvalStore(ctx context.Context, dbURL string, log *slog.Logger) (st stor
 			return
 		}
 		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP SCHEMA "+ident+" CASCADE; RESET search_path"); err != nil {
+		if _, err := c.Exec(ctx, "DROP SCHEMA IF EXISTS "+ident+" CASCADE"); err != nil {
 			log.Warn("eval: could not drop temporary schema", "schema", schema, "err", err)
 		}
 	}
-	// Never migrate into the operator's own schema: make sure the store's
-	// connections will work in the temporary one.
-	if err := checkSchema(ctx, schemaURL, schema); err != nil {
+	// Never migrate into the database's own schema: the store's
+	// connections are put in the temporary one by the URL's search_path
+	// alone, so make sure the server honours it before anything is
+	// written. No SET on the session instead: a server that ignores
+	// connection parameters may share one session among all its clients
+	// (PGlite does), and a SET there would move every other client — a
+	// running faro serve — into a schema about to be dropped.
+	if err := createEvalSchema(ctx, schemaURL, schema); err != nil {
 		drop()
 		return nil, "", nil, err
 	}
@@ -245,19 +238,31 @@ func openEvalStore(ctx context.Context, dbURL string, log *slog.Logger) (st stor
 	}, nil
 }
 
-// checkSchema makes sure a connection to url works in schema.
-func checkSchema(ctx context.Context, url, schema string) error {
+// errSearchPathIgnored is returned when the server does not put a
+// connection in the schema its search_path parameter names.
+var errSearchPathIgnored = errors.New("the server ignores the search_path connection parameter")
+
+// createEvalSchema creates schema on a connection to url (whose
+// search_path names it) and checks that the connection works in it:
+// current_schema() names the first schema of the path that exists, so
+// after the CREATE it is schema unless the server ignored the parameter.
+func createEvalSchema(ctx context.Context, url, schema string) error {
 	c, err := pgx.Connect(ctx, url)
 	if err != nil {
 		return fmt.Errorf("eval: connect to %s: %w", redactURL(url), err)
 	}
 	defer c.Close(context.WithoutCancel(ctx))
+	if _, err := c.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		return fmt.Errorf("eval: create schema %s in %s: %w", schema, redactURL(url), err)
+	}
 	var current string
-	if err := c.QueryRow(ctx, "SELECT current_schema()").Scan(&current); err != nil {
+	if err := c.QueryRow(ctx, "SELECT coalesce(current_schema(), '')").Scan(&current); err != nil {
 		return fmt.Errorf("eval: read the current schema: %w", err)
 	}
 	if current != schema {
-		return fmt.Errorf("eval: the server ignored search_path=%s (current schema %q): cannot evaluate in a temporary schema there", schema, current)
+		return fmt.Errorf("eval: %w: the connection works in %q, not in the temporary schema %s, and the evaluation must not write into the database's own tables; "+
+			"use a PostgreSQL server that honours connection parameters (not PGlite, nor a pooler that drops them)",
+			errSearchPathIgnored, current, schema)
 	}
 	return nil
 }

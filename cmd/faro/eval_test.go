@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -135,33 +136,69 @@ func TestEvalRetrievalErrors(t *testing.T) {
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
 
-// TestEvalRetrievalPostgres evaluates in a temporary schema of a real
-// PostgreSQL and leaves nothing behind. It needs FARO_TEST_DATABASE_URL or
-// PGlite from node_modules (npm ci), and fails without one.
+// TestEvalRetrievalPostgres evaluates in a temporary schema of PostgreSQL
+// and leaves nothing behind. The schema is the connections' search_path
+// parameter: on a server that ignores it (PGlite, which the tests run
+// without FARO_TEST_DATABASE_URL: one shared session, connection
+// parameters ignored) the evaluation must refuse, with an error that says
+// why, before writing anything, rather than work in the database's own
+// schema; on a server that honours it, it runs to the end. Either way
+// nothing is left in the database, and its session is not moved into
+// another schema. It needs FARO_TEST_DATABASE_URL or PGlite from
+// node_modules (npm ci), and fails without one.
 func TestEvalRetrievalPostgres(t *testing.T) {
 	ctx := context.Background()
 	url, stop, err := pgtest.Start(ctx)
 	require.NoError(t, err, "PostgreSQL for the tests")
 	t.Cleanup(stop)
+	honours := honoursSearchPath(t, url)
+	t.Logf("the server honours the search_path connection parameter: %v", honours)
+
 	dir, queries := evalCorpus(t)
 	out, _, err := runFaro(t, "eval", "retrieval", "--corpus", dir, "--queries", queries, "--database-url", url)
-	require.NoError(t, err)
-	require.Contains(t, out, "store postgres")
-	require.Contains(t, out, "temporary schema faro_eval_")
-	require.Contains(t, out, "hybrid")
+	if honours {
+		require.NoError(t, err)
+		require.Contains(t, out, "store postgres")
+		require.Contains(t, out, "temporary schema faro_eval_")
+		require.Contains(t, out, "hybrid")
+	} else {
+		require.ErrorIs(t, err, errSearchPathIgnored)
+		require.ErrorContains(t, err, `the connection works in "public", not in the temporary schema faro_eval_`)
+		require.Equal(t, 1, exitCode(err))
+		require.Empty(t, out, "nothing is evaluated")
+	}
 
 	conn, err := pgx.Connect(ctx, url)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
-	var left []string
 	rows, err := conn.Query(ctx, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'faro_eval_%'`)
 	require.NoError(t, err)
-	left, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	left, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	require.NoError(t, err)
 	require.Empty(t, left, "the temporary schema is dropped")
 	var tables int
-	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'chunks'`).Scan(&tables))
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()`).Scan(&tables))
 	require.Zero(t, tables, "nothing is created outside the temporary schema")
+	var current string
+	require.NoError(t, conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&current))
+	require.Equal(t, "public", current, "a new connection still works in public: the evaluation set nothing on a shared session")
+}
+
+// honoursSearchPath asks the server at dbURL whether a connection is put
+// in the schema its search_path parameter names.
+func honoursSearchPath(t *testing.T, dbURL string) bool {
+	t.Helper()
+	u, err := neturl.Parse(dbURL)
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("search_path", "pg_catalog")
+	u.RawQuery = q.Encode()
+	conn, err := pgx.Connect(t.Context(), u.String())
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	var current string
+	require.NoError(t, conn.QueryRow(t.Context(), `SELECT current_schema()`).Scan(&current))
+	return current == "pg_catalog"
 }
 
 // TestEvalRetrievalLargeCorpus runs the evaluation on a generated corpus of
