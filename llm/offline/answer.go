@@ -220,7 +220,7 @@ func (r *run) rank(ps []passage, question string) *ranking {
 	}
 	var sents []sentence
 	for i, p := range ps {
-		sents = append(sents, splitPassage(p, i)...)
+		sents = append(sents, r.m.sentencesOf(p, i)...)
 	}
 	if len(sents) == 0 {
 		return nil

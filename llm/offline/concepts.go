@@ -194,6 +194,14 @@ func analyzeTokens(toks []token) []word {
 				continue
 			}
 		}
+		if c, known := concepts.word[f]; !known && isStopWord(f) {
+			// Function words need no stems (the costly part of analysis).
+			out = append(out, word{fold: f, es: f, en: f, stop: true, pos: i})
+			continue
+		} else if known && isStopWord(f) {
+			out = append(out, word{fold: f, es: f, en: f, concept: c, pos: i})
+			continue
+		}
 		es, en := stems(f)
 		w := word{fold: f, es: es, en: en, pos: i}
 		if i > 0 && isCapitalized(toks[i].raw) {

@@ -119,6 +119,20 @@ type turn struct {
 	reply string
 }
 
+// toolOf returns the name of the tool a response of the turn answers: its
+// own Name, else its call's.
+func (t turn) toolOf(resp llms.ToolCallResponse) string {
+	if resp.Name != "" {
+		return resp.Name
+	}
+	for _, c := range t.calls {
+		if c.ID == resp.ToolCallID && c.FunctionCall != nil {
+			return c.FunctionCall.Name
+		}
+	}
+	return ""
+}
+
 // conversation is the call's messages as the engine reads them.
 type conversation struct {
 	tc    turnContext

@@ -7,6 +7,7 @@ import (
 
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/tools"
 	"github.com/stretchr/testify/require"
 	"github.com/tmc/langchaingo/llms"
 )
@@ -242,4 +243,24 @@ func TestNoAnswerOffersATicket(t *testing.T) {
 		{user: "otro", call: "open_ticket", args: map[string]any{"category": "other",
 			"description": "hay estacionamiento en la oficina de madrid?", "email": "leo@example.com"}},
 	})
+}
+
+// The tool registry's own refusal (its real wire format) is read back: the
+// missing field is asked for.
+func TestRegistryRefusalIsRead(t *testing.T) {
+	t.Parallel()
+	reg := newRegistry(t, &calls{}, nil)
+	m := newModel(t, reg)
+	call := llms.ToolCall{ID: "call_1", Type: "function", FunctionCall: &llms.FunctionCall{Name: "open_ticket", Arguments: `{"subject":"No carga el video","description":"No carga el video del módulo 2"}`}}
+	out := reg.Call(context.Background(), tools.Caller{Role: store.RoleStudent}, call)
+	require.Equal(t, tools.StatusInvalid, out.Status)
+	msgs := []llms.MessageContent{
+		{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{llm.TurnContext{Role: "student", Language: "en"}.Part()}},
+		llms.TextParts(llms.ChatMessageTypeHuman, "the video of module 2 doesn't load"),
+		{Role: llms.ChatMessageTypeAI, Parts: []llms.ContentPart{call}},
+		{Role: llms.ChatMessageTypeTool, Parts: []llms.ContentPart{out.Response}},
+	}
+	resp, err := m.GenerateContent(context.Background(), msgs, llms.WithTools(reg.Definitions(store.RoleStudent)))
+	require.NoError(t, err)
+	require.Equal(t, "Which category? It can be: billing, access, technical, course content, sales or other.", resp.Choices[0].Content)
 }

@@ -156,7 +156,7 @@ func (r *run) matchCourse(text string, loose bool) (string, bool) {
 		return "", false
 	}
 	if r.courseIx == nil {
-		r.courseIx = newCourseIndex(cs)
+		r.courseIx = r.m.courseIndex(cs)
 	}
 	// A slug written as is.
 	low := fold(text)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -96,9 +98,63 @@ type Model struct {
 	trace func(format string, args ...any)
 
 	// texts caches the analysis and embedding of tool examples and
-	// descriptions, which repeat on every call.
-	mu    sync.Mutex
-	texts map[string]*routeText
+	// descriptions, which repeat on every call; splits, passages cut into
+	// sentences (a turn's passages come back in its second call, and
+	// popular ones in many turns); courseIx, the vocabulary analysed, with
+	// the key of the courses it was built from.
+	mu        sync.Mutex
+	texts     map[string]*routeText
+	splits    map[passage][]sentence
+	courseIx  *courseIndex
+	courseKey string
+}
+
+// maxCachedSplits bounds the cache of passages cut into sentences.
+const maxCachedSplits = 1024
+
+// sentencesOf returns the sentences of passage p (number idx in its list),
+// cut once and then from the cache. The caller may change the copy.
+func (m *Model) sentencesOf(p passage, idx int) []sentence {
+	key := p
+	key.Ref, key.Score = "", 0
+	m.mu.Lock()
+	cached, ok := m.splits[key]
+	m.mu.Unlock()
+	if !ok {
+		cached = splitPassage(p, 0)
+		m.mu.Lock()
+		if len(m.splits) >= maxCachedSplits {
+			m.splits = map[passage][]sentence{}
+		}
+		m.splits[key] = cached
+		m.mu.Unlock()
+	}
+	out := make([]sentence, len(cached))
+	copy(out, cached)
+	for i := range out {
+		out[i].passage = idx
+	}
+	return out
+}
+
+// courseIndex returns the vocabulary's courses analysed, rebuilt only when
+// the courses change.
+func (m *Model) courseIndex(cs []Named) *courseIndex {
+	var b strings.Builder
+	for _, c := range cs {
+		b.WriteString(c.Slug)
+		for _, l := range slices.Sorted(maps.Keys(c.Titles)) {
+			b.WriteString("\x00" + l + "\x00" + c.Titles[l])
+		}
+		b.WriteString("\x00" + strings.Join(c.Keywords, "\x00") + "\x01")
+	}
+	key := b.String()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.courseIx == nil || m.courseKey != key {
+		m.courseIx, m.courseKey = newCourseIndex(cs), key
+	}
+	return m.courseIx
 }
 
 // Interface guard.
@@ -118,6 +174,7 @@ func NewModel(opts Options) *Model {
 		now:     opts.Now,
 		log:     opts.Logger,
 		texts:   map[string]*routeText{},
+		splits:  map[passage][]sentence{},
 	}
 	if m.emb == nil {
 		e, err := NewEmbedder(EmbedderOptions{})

@@ -52,7 +52,7 @@ type toolDef struct {
 	mutating  bool
 	// vocab holds the keys (word, stems, concept) of every word of its
 	// texts, to count how many tools know a word.
-	vocab map[string]bool
+	vocab map[vocabKey]bool
 }
 
 // routeText is one text a message is compared with.
@@ -115,33 +115,38 @@ func (m *Model) toolDef(ctx context.Context, fd llms.FunctionDefinition) *toolDe
 		texts[i] = s.text
 	}
 	analysed := m.analysed(ctx, texts)
-	t.vocab = map[string]bool{}
+	t.vocab = map[vocabKey]bool{}
 	for i, a := range analysed {
 		rt := *a
 		rt.weight = srcs[i].weight
 		t.texts = append(t.texts, &rt)
 		for _, w := range rt.words {
 			for _, k := range wordKeys(w) {
-				t.vocab[k] = true
+				if k.s != "" {
+					t.vocab[k] = true
+				}
 			}
 		}
 	}
 	return t
 }
 
-// wordKeys are the ways a word can be found in a tool's vocabulary.
-func wordKeys(w word) []string {
-	keys := []string{"w:" + w.fold, "s:" + w.es, "e:" + w.en}
-	if w.concept != "" {
-		keys = append(keys, "c:"+w.concept)
-	}
-	return keys
+// vocabKey is one way a word can be found in a tool's vocabulary: as
+// itself, by either stem, or by its concept.
+type vocabKey struct {
+	kind byte
+	s    string
+}
+
+// wordKeys are the keys of a word ("" concept left out).
+func wordKeys(w word) [4]vocabKey {
+	return [4]vocabKey{{'w', w.fold}, {'s', w.es}, {'e', w.en}, {'c', w.concept}}
 }
 
 // knows reports whether the tool's texts have the word.
 func (t *toolDef) knows(w word) bool {
 	for _, k := range wordKeys(w) {
-		if t.vocab[k] {
+		if k.s != "" && t.vocab[k] {
 			return true
 		}
 	}
@@ -352,7 +357,7 @@ func (r *run) courseWord(w word) bool {
 		return false
 	}
 	if r.courseIx == nil {
-		r.courseIx = newCourseIndex(r.courses())
+		r.courseIx = r.m.courseIndex(r.courses())
 	}
 	for _, names := range r.courseIx.names {
 		for _, name := range names {
@@ -733,18 +738,14 @@ func (r *run) after(act action, t turn) state {
 	if len(t.calls) > 0 {
 		// What the tools said settles it: a refusal for invalid arguments
 		// leaves the task open, asking for the first bad field.
-		for i := len(t.resps) - 1; i >= 0; i-- {
-			resp := t.resps[i]
+		if n := len(t.resps); n > 0 {
+			resp := t.resps[n-1]
 			er, isErr := readError(resp.Content)
-			tool := r.tool(resp.Name)
-			if !isErr || er.Error != codeInvalidArguments || tool == nil {
-				break
+			if tool := r.tool(t.toolOf(resp)); isErr && er.Error == codeInvalidArguments && tool != nil {
+				if field, _ := firstProblem(er, tool); field != "" {
+					return state{kind: statePending, tool: tool, msgs: act.msgs, asked: field, prior: priorArgs(t.calls, resp, er)}
+				}
 			}
-			field, _ := firstProblem(er, tool)
-			if field == "" {
-				break
-			}
-			return state{kind: statePending, tool: tool, msgs: act.msgs, asked: field, prior: priorArgs(t.calls, resp, er)}
 		}
 		return offerState(t, act)
 	}

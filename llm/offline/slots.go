@@ -386,13 +386,11 @@ func bareValue(reply string, prefixes []string) (string, bool) {
 	low := fold(s)
 	for _, p := range prefixes {
 		if strings.HasPrefix(low, p+" ") {
-			// The prefix is ASCII, so its folded length is its length in s
-			// unless s has accents before it; cut by words instead.
+			// Cut by words: folding may change the byte length of the
+			// prefix as written ("está" → "esta").
 			n := len(strings.Fields(p))
-			fields := strings.Fields(s)
-			if len(fields) > n {
+			if fields := strings.Fields(s); len(fields) > n {
 				s = strings.Join(fields[n:], " ")
-				low = fold(s)
 			}
 			break
 		}

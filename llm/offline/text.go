@@ -96,6 +96,12 @@ func stems(w string) (es, en string) {
 // editWithin reports whether a and b are at most k edits apart
 // (Levenshtein over runes), stopping early once the distance exceeds k.
 func editWithin(a, b string, k int) bool {
+	if d := len(a) - len(b); (d > 3*k || -d > 3*k) && k < 4 {
+		return false // even in multi-byte runes they are too far apart
+	}
+	if ascii(a) && ascii(b) && len(b) < 64 {
+		return editWithinASCII(a, b, k)
+	}
 	ra, rb := []rune(a), []rune(b)
 	if d := len(ra) - len(rb); d > k || -d > k {
 		return false
@@ -124,6 +130,45 @@ func editWithin(a, b string, k int) bool {
 	return prev[len(rb)] <= k
 }
 
+// editWithinASCII is editWithin for ASCII words shorter than 64 bytes
+// (folded words nearly always are), without allocating.
+func editWithinASCII(a, b string, k int) bool {
+	if d := len(a) - len(b); d > k || -d > k {
+		return false
+	}
+	var rows [2][65]int
+	prev, cur := &rows[0], &rows[1]
+	for j := 0; j <= len(b); j++ {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			best = min(best, cur[j])
+		}
+		if best > k {
+			return false
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)] <= k
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // typoTolerance is how many edits two words of this length may differ by and
 // still be taken as the same word: none for short words, where one letter
 // changes the word ("mes"/"mas"), more for long ones.
@@ -136,24 +181,6 @@ func typoTolerance(w string) int {
 		return 1
 	}
 	return 0
-}
-
-// sameWord reports whether two folded words are the same word, allowing
-// inflection (same stem) and typos.
-func sameWord(a, b string) bool {
-	if a == b {
-		return true
-	}
-	if isDigits(a) || isDigits(b) {
-		return false
-	}
-	aes, aen := stems(a)
-	bes, ben := stems(b)
-	if aes == bes || aen == ben {
-		return true
-	}
-	k := min(typoTolerance(a), typoTolerance(b))
-	return k > 0 && editWithin(a, b, k)
 }
 
 // titleCase capitalises each word of a name written in lower case
