@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -299,35 +300,62 @@ func (v *visitor) connectAs(ctx context.Context, visitorID string) error {
 }
 
 // converse sends the visitor's messages one at a time, each after the
-// previous reply, and checks every message is answered exactly once.
+// previous reply, and checks every message is answered exactly once. A
+// reader goroutine reads all the while, as a browser does, so the
+// server's pings are answered during think time.
 func (v *visitor) converse(ctx context.Context) {
+	frames := make(chan loadFrame, 64)
+	go func() {
+		defer close(frames)
+		for {
+			_ = v.ws.SetReadDeadline(time.Time{})
+			var f loadFrame
+			if err := v.ws.ReadJSON(&f); err != nil {
+				return
+			}
+			if f.Type == "delta" || f.Type == "typing" {
+				continue // previews: the reply is what is measured
+			}
+			select {
+			case frames <- f:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	replies := map[string]int{} // client_msg_id -> replies seen
 	seqs := map[int64]bool{}
-	for i := range v.o.messages {
+	for range v.o.messages {
+		if v.o.think > 0 {
+			select {
+			case <-time.After(time.Duration(mrand.Int64N(int64(v.o.think)))):
+			case <-ctx.Done():
+			}
+		}
 		if ctx.Err() != nil {
 			return
-		}
-		if v.o.think > 0 {
-			time.Sleep(time.Duration(mrand.Int64N(int64(v.o.think))))
 		}
 		id := loadUUID()
 		q := loadQuestions[mrand.IntN(len(loadQuestions))]
 		sent := time.Now()
 		if err := v.ws.WriteJSON(map[string]any{"type": "message", "client_msg_id": id, "text": q}); err != nil {
 			v.st.fail(fmt.Errorf("send: %w", err))
-			v.st.lost.Add(int64(v.o.messages - i))
 			return
 		}
 		v.st.sent.Add(1)
 		v.sent = append(v.sent, id)
-		deadline := sent.Add(v.o.timeout)
+		timeout := time.After(v.o.timeout)
 		for replies[id] == 0 {
-			_ = v.ws.SetReadDeadline(deadline)
 			var f loadFrame
-			if err := v.ws.ReadJSON(&f); err != nil {
+			var ok bool
+			select {
+			case f, ok = <-frames:
+			case <-timeout:
+			}
+			if !ok {
 				// Late or lost: verify tells which, from the store.
 				v.st.late.Add(1)
-				v.st.fail(fmt.Errorf("read: %w", err))
+				v.st.fail(errors.New("no reply within --reply-timeout, or the socket closed"))
 				return
 			}
 			switch f.Type {
