@@ -74,7 +74,7 @@ cancel: cancelar cancelacion cancel cancellation darme_de_baja cancelamento
 subscription: suscripcion suscripciones subscription subscriptions plan planes plans assinatura
 content: contenido contenidos content material materiales temario syllabus video videos modulo modulos module modules leccion lecciones lesson lessons conteudo
 other: otro otra otros other outro
-want: quiero queremos quisiera quisieramos gustaria want wanna would_like quero gostaria
+want: quiero queremos quisiera quisieramos gustaria want wanna would_like we'd_like i'd_like quero gostaria
 need: necesito necesitamos need needs preciso precisamos falta requisito requisitos requirement requirements require requires prerequisite prerequisites
 duration: tarda tardan tardar demora demoran demorar dura duran duracion duration length how_long cuanto_tiempo quanto_tempo
 start: empieza empiezan empezar comienza comienzan comenzar inicio inicia arranca arrancan start starts starting begin begins comeca

@@ -245,6 +245,11 @@ func classify(f field) fieldKind {
 		return kindObject
 	case f.typ == "boolean":
 		return kindBool
+	case len(f.enum) == 0 && f.typ == "integer" && !nameHas(f.name, "phone", "telephone", "tel", "mobile", "whatsapp", "telefono", "celular"):
+		// A count is a count whatever its name says ("email_opens").
+		return kindInteger
+	case len(f.enum) == 0 && f.typ == "number":
+		return kindNumber
 	case f.format == "email" || nameHas(f.name, "email", "mail", "correo"):
 		return kindEmail
 	case nameHas(f.name, "phone", "telephone", "tel", "mobile", "whatsapp", "telefono", "celular"):

@@ -211,6 +211,10 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 			if v := keyValues(text); len(v) > 0 {
 				ts.values[f.name] = v
 			}
+		case kindBool:
+			if flagAsked(f, ws) {
+				ts.values[f.name] = true
+			}
 		}
 	}
 	for _, f := range sch.fields {
@@ -256,6 +260,31 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 	}
 	ts.content = hasContent(tool, toks, ws, used)
 	return ts
+}
+
+// flagAsked reports a boolean field that names something the message asks
+// for: "demo_requested" when the user wants a demo. Only true is ever set:
+// not asking is not saying no.
+func flagAsked(f field, ws []word) bool {
+	var named []word
+	for _, w := range analyze(strings.ReplaceAll(f.name, "_", " ")) {
+		switch w.fold {
+		case "requested", "wanted", "wants", "asked", "is", "has", "flag", "requiere", "quiere":
+			continue
+		}
+		if !w.stop {
+			named = append(named, w)
+		}
+	}
+	if len(named) == 0 || !slices.ContainsFunc(ws, func(w word) bool { return w.concept == "want" || w.concept == "need" }) {
+		return false
+	}
+	for _, n := range named {
+		if bestMatch(n, ws) < 0.8 {
+			return false
+		}
+	}
+	return true
 }
 
 func markUsed(used []bool, span [2]int) {
