@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/store"
@@ -21,6 +23,10 @@ type Turner interface {
 }
 
 var _ Turner = (*agent.Agent)(nil)
+
+// streamWriteTimeout bounds one write of a streamed reply, so a client
+// that stops reading is dropped instead of holding the handler.
+const streamWriteTimeout = 30 * time.Second
 
 // ModelID is the one model the OpenAI-compatible API lists: Faro itself,
 // with its knowledge base and tools.
@@ -294,58 +300,60 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, t chatTurn, 
 		if err != nil {
 			return // our own types always encode
 		}
-		// A client that went away is not an error of the turn, which goes
-		// on and is persisted; its writes just fail.
+		// A client that went away, or stopped reading, is not an error of
+		// the turn, which goes on and is persisted; its writes just fail.
+		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 		_, _ = fmt.Fprintf(w, "data: %s\n\n", b)
 		_ = rc.Flush()
 	}
 	send(chunk(ChatDelta{Role: "assistant"}, nil))
 
-	// The agent calls stream from its own goroutine; the response is
-	// written from this one only.
-	deltas := make(chan string, 64)
+	// The agent calls stream from its own goroutine and must never wait on
+	// this client: its text is gathered under a lock and this goroutine,
+	// the only one writing the response, sends whatever has gathered.
+	var (
+		mu      sync.Mutex
+		pending strings.Builder
+	)
+	wake := make(chan struct{}, 1)
 	type result struct {
 		reply agent.Reply
 		err   error
 	}
 	done := make(chan result, 1)
-	turnDone := make(chan struct{})
 	go func() {
 		reply, err := s.opts.Agent.Turn(r.Context(), t.msg, func(d string) {
+			mu.Lock()
+			pending.WriteString(d)
+			mu.Unlock()
 			select {
-			case deltas <- d:
-			case <-turnDone:
+			case wake <- struct{}{}:
+			default:
 			}
 		})
-		close(turnDone)
 		done <- result{reply, err}
 	}()
 	var streamed strings.Builder
+	flush := func() {
+		mu.Lock()
+		d := pending.String()
+		pending.Reset()
+		mu.Unlock()
+		if d != "" {
+			streamed.WriteString(d)
+			send(chunk(ChatDelta{Content: d}, nil))
+		}
+	}
 	var res result
 loop:
 	for {
 		select {
-		case d := <-deltas:
-			if d != "" {
-				streamed.WriteString(d)
-				send(chunk(ChatDelta{Content: d}, nil))
-			}
+		case <-wake:
+			flush()
 		case res = <-done:
+			flush() // what came before Turn returned
 			break loop
 		}
-	}
-	// Deltas sent before Turn returned are still in the channel.
-	for {
-		select {
-		case d := <-deltas:
-			if d != "" {
-				streamed.WriteString(d)
-				send(chunk(ChatDelta{Content: d}, nil))
-			}
-			continue
-		default:
-		}
-		break
 	}
 	if res.err != nil {
 		s.log(r.Context()).Error("chat completion failed while streaming", "err", res.err)
