@@ -205,6 +205,8 @@ type ranking struct {
 	objects []word
 	// covered is how well the picked sentences cover each word (set by pick).
 	covered []float64
+	// lang is the user's language.
+	lang string
 	cos     []float64 // each sentence's embedding similarity to the question
 }
 
@@ -225,7 +227,7 @@ func (r *run) rank(ps []passage, question string) *ranking {
 	if len(sents) == 0 {
 		return nil
 	}
-	rk := &ranking{ps: ps, sents: sents, qws: qws, focus: focus, weights: make([]float64, len(qws)), cos: make([]float64, len(sents))}
+	rk := &ranking{ps: ps, sents: sents, qws: qws, focus: focus, lang: r.lang, weights: make([]float64, len(qws)), cos: make([]float64, len(sents))}
 	// A question word found in few sentences tells them apart; one found
 	// nowhere still counts (at the top weight): the passages lack it.
 	df := make([]int, len(qws))
@@ -320,7 +322,7 @@ func (r *run) rank(ps []passage, question string) *ranking {
 		// The user's own language reads best; for Portuguese, Spanish.
 		switch {
 		case s.lang != "" && s.lang == r.lang:
-			bonus += 0.06
+			bonus += 0.1
 		case r.lang == langPT && s.lang == langES:
 			bonus += 0.03
 		}
@@ -360,6 +362,20 @@ func (r *run) rank(ps []passage, question string) *ranking {
 func (rk *ranking) pick() ([]int, float64, bool) {
 	sents := rk.sents
 	best := rk.order[0]
+	// A sentence in the user's language that answers as well, nearly as
+	// high, is the better quote.
+	if l := sents[best].lang; l != "" && l != rk.lang {
+		for _, i := range rk.order[1:] {
+			s := sents[i]
+			if s.score < sents[best].score-0.06 {
+				break
+			}
+			if s.lang == rk.lang && s.cover >= sents[best].cover {
+				best = i
+				break
+			}
+		}
+	}
 	covered := make([]float64, len(rk.qws))
 	var total float64
 	for _, w := range rk.weights {
