@@ -501,8 +501,19 @@ func (h *Handler) subscribers(convID string) []*conn {
 	return out
 }
 
+// maxSignals bounds the visitors whose signals are kept in memory; past
+// it an arbitrary older entry makes room (they are a hint for the lead
+// score, not a record).
+const maxSignals = 100_000
+
 func (h *Handler) storeSignals(s Signals) {
 	h.mu.Lock()
+	if _, ok := h.signals[s.VisitorID]; !ok && len(h.signals) >= maxSignals {
+		for k := range h.signals {
+			delete(h.signals, k)
+			break
+		}
+	}
 	h.signals[s.VisitorID] = s
 	h.mu.Unlock()
 	if h.opts.OnSignals != nil {
