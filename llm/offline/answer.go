@@ -409,8 +409,12 @@ func (rk *ranking) pick() ([]int, float64, bool) {
 			// about the same thing ("Building LLM Apps — 399 USD", not any
 			// price).
 			g := rk.gain(i, covered)
-			if g >= minGain && g+0.2*s.cover > nextValue {
-				next, nextValue = i, g+0.2*s.cover
+			v := g + 0.1*s.cover + 0.15*rk.cos[i]
+			if passages[s.passage] {
+				v += 0.1 // the same document, most likely the same thing
+			}
+			if g >= minGain && v > nextValue {
+				next, nextValue = i, v
 			}
 		}
 		if next < 0 {
@@ -964,6 +968,10 @@ func splitPassage(p passage, idx int) []sentence {
 	path := strings.Split(p.Heading, ">")
 	base := analyze(p.Title + " " + strings.Join(path[:len(path)-1], " "))
 	sectionText := strings.TrimSpace(path[len(path)-1])
+	if len(path) == 1 && strings.EqualFold(sectionText, strings.TrimSpace(p.Title)) {
+		// The document's own title is no section of it.
+		sectionText = ""
+	}
 	heading := analyze(sectionText)
 	sectionPos := 0
 	var asked, tableHead []word
