@@ -207,7 +207,7 @@ type ranking struct {
 	covered []float64
 	// lang is the user's language.
 	lang string
-	cos     []float64 // each sentence's embedding similarity to the question
+	cos  []float64 // each sentence's embedding similarity to the question
 }
 
 // rank scores every sentence of the passages against the question; nil

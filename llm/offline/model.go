@@ -87,6 +87,73 @@ type Options struct {
 // question for a missing argument, or with a short phrase (greeting,
 // thanks, hand-off). The same messages always get the same response. It is
 // safe for concurrent use.
+//
+// # State
+//
+// The engine keeps nothing between calls. It rebuilds where the
+// conversation stands by deciding each earlier turn again (it decides as it
+// did, being deterministic) and reading what happened after: a question it
+// asked for an argument leaves that task open, a tool's refusal of an
+// argument leaves it open on that field, an offer of a ticket waits for a
+// yes. Call IDs count the conversation's calls ("call_3").
+//
+// # Language
+//
+// An explicit request ("in English please", "em português") wins; then the
+// language the agent pinned in the turn context, unless the message is long
+// and clearly in another; then the message's own when clear; then the
+// latest clear one of the conversation. Short messages ("ok", "gracias")
+// are never clear. Replies come from a Spanish, English and Portuguese
+// phrasebook; knowledge is quoted as written, introduced in the user's
+// language when it is in another.
+//
+// # Routing
+//
+// Only the user's latest message (with the task it continues) routes;
+// passages and tool results never do. Greetings, thanks, goodbyes, requests
+// for a person, cancellations and language switches are recognised by word
+// lists. Otherwise the message is compared with each offered tool's example
+// requests, the first sentence of its description and its name: an
+// F-measure of word overlap (same word, Snowball stem, a concept of a
+// built-in es/en/pt synonym table, or a typo), each word weighed by how few
+// of the offered tools know it, blended with the hashing embedder's cosine.
+// Course names weigh little (they say which course, not what to do). A
+// tool clearly ahead is called; one merely ahead of the knowledge base's
+// score (search_knowledge's, lowered, or the question-likeness of the
+// message) is called unless the tool changes data and the message is a
+// question for information rather than a request. Everything else is a
+// knowledge question, or, with no content, a question back.
+//
+// # Arguments
+//
+// Each field of the tool's schema gets an extractor by its type, format,
+// name and description: emails, phones, amounts ("5k", "5.000 USD",
+// "$3,000", a minus sign kept), counts pointed to by the words around them
+// ("50 empleados", "200-person"), dates (ISO, "3 de marzo", "March 3rd",
+// ranges), enum values by word, synonym or label in any language, names
+// after "me llamo"/"I'm", companies after "de"/"trabajo en", courses by
+// fuzzy title from the [Vocabulary], free text (subject, description,
+// reason) from what the messages say beyond the request itself. The
+// caller's own name, email and phone come from the turn context when the
+// messages lack them. Nothing is guessed: a required field still empty is
+// asked for, one at a time in schema order, and the answer is read for
+// that field first.
+//
+// # Answers
+//
+// Passages are cut into sentences (headings, an FAQ's question and a
+// table's header frame the sentences under them; text addressed to the
+// assistant and everything after it is dropped). Each sentence is scored on
+// the question's words (rare ones weigh more; the question's own clauses
+// more than the story around them; "how much", "when", "how many" are
+// answered only by a price, a date, a number), its embedding cosine, its
+// passage's rank and language. The best sentence and those that add most
+// of what the question still lacks are quoted verbatim with their [ref]
+// and a sources line. When part of the question is unanswered and
+// search_knowledge is offered, the engine searches once more for it. When
+// nothing answers — too little of the question covered, or the thing asked
+// about ("parking", "bitcoin") in no passage — it says so and offers a
+// ticket or a person.
 type Model struct {
 	emb     TextEmbedder
 	catalog ToolCatalog
