@@ -142,11 +142,13 @@ func buildConcepts(table string) *conceptIndex {
 				continue
 			}
 			ix.word[w] = name
+			// Stems of three letters or fewer catch unrelated words
+			// ("sab" of "sábado" and of "saber").
 			es, en := stems(w)
-			if _, dup := ix.es[es]; !dup && len(es) >= 3 {
+			if _, dup := ix.es[es]; !dup && len(es) >= 4 {
 				ix.es[es] = name
 			}
-			if _, dup := ix.en[en]; !dup && len(en) >= 3 {
+			if _, dup := ix.en[en]; !dup && len(en) >= 4 {
 				ix.en[en] = name
 			}
 		}

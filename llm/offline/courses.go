@@ -99,9 +99,9 @@ func (ix *courseIndex) match(text string) (best int, score, second float64) {
 				}
 				got += w * m
 				// A word of this course's name and no other's, long enough
-				// not to be an accident ("marketing", "prompts", "datos"):
+				// not to be an accident ("marketing", "prompts", "rag"):
 				// naming it is naming the course.
-				if m >= 0.8 && ix.df[wordKey(nw)] == 1 && utf8.RuneCountInString(nw.fold) >= 4 {
+				if m >= 0.8 && ix.df[wordKey(nw)] == 1 && utf8.RuneCountInString(nw.fold) >= 3 {
 					distinct = true
 				}
 			}

@@ -176,16 +176,25 @@ func isQuestion(text string, toks []token) bool {
 	for _, c := range reFocusClauses.Split(text, -1) {
 		ct := tokenize(c)
 		for i, t := range ct {
-			if i > 2 {
-				break
+			if i <= 2 && (questionWords[t.fold] || (i == 0 && auxQuestion[t.fold])) {
+				return true
 			}
-			if questionWords[t.fold] || (i == 0 && auxQuestion[t.fold]) {
+			// "… y cuándo empieza", "quisiera saber …", "tell me …".
+			if i > 0 && questionWords[t.fold] && conjunctions[ct[i-1].fold] {
+				return true
+			}
+			if knowVerbs[t.fold] && (i == 0 || concepts.word[ct[i-1].fold] == "want" || ct[i-1].fold == "to") {
 				return true
 			}
 		}
 	}
 	return false
 }
+
+var (
+	conjunctions = wordSet(`y e and o or u pero but`)
+	knowVerbs    = wordSet(`saber know conocer dime decime tell saber`)
+)
 
 // asksForInformation reports a question that asks for information ("¿se
 // puede pagar en cuotas?", "¿ustedes venden mis datos?", "q hago") rather

@@ -442,11 +442,16 @@ func (r *run) knowledgeScore(f msgFeatures, scores []toolScore) float64 {
 		}
 		best -= searchHandicap
 	}
-	// Questions lean towards an answer, questions for a fact more.
+	// Questions lean towards an answer, questions for a fact more, and a
+	// fact about one course the user names ("how much is the RAG course?")
+	// more still: the documents about it answer better than any listing.
 	if f.question {
 		best += 0.08
 		if slices.ContainsFunc(f.words, asksFact) {
 			best += 0.06
+			if _, named := r.matchCourse(f.text, false); named {
+				best += 0.08
+			}
 		}
 	}
 	return best
