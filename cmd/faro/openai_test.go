@@ -16,6 +16,8 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"github.com/stretchr/testify/require"
+	"github.com/tmc/langchaingo/llms"
+	lcopenai "github.com/tmc/langchaingo/llms/openai"
 
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/server"
@@ -210,4 +212,37 @@ func TestAPIKeysConfig(t *testing.T) {
 		require.Equal(t, "FARO_API_KEYS", ce.name)
 		require.NotContains(t, err.Error(), "0123456789abcdef0123", "errors never show a secret")
 	}
+}
+
+// TestLangchaingoClientTalksToFaro: langchaingo's own OpenAI client, the
+// one Faro itself uses for providers, streaming and not.
+func TestLangchaingoClientTalksToFaro(t *testing.T) {
+	t.Parallel()
+	m, logs := startWithKeys(t)
+	client, err := lcopenai.New(lcopenai.WithBaseURL("http://"+m.Addr()+"/v1"), lcopenai.WithToken(testStudentKey), lcopenai.WithModel("faro"))
+	require.NoError(t, err)
+	ctx := t.Context()
+
+	q := "What is your refund policy for courses?"
+	resp, err := client.GenerateContent(ctx, []llms.MessageContent{llms.TextParts(llms.ChatMessageTypeHuman, q)})
+	require.NoError(t, err, "logs:\n%s", logs.String())
+	a := resp.Choices[0].Content
+	require.NotEmpty(t, a)
+
+	var streamed strings.Builder
+	resp, err = client.GenerateContent(ctx, []llms.MessageContent{
+		llms.TextParts(llms.ChatMessageTypeHuman, q),
+		llms.TextParts(llms.ChatMessageTypeAI, a),
+		llms.TextParts(llms.ChatMessageTypeHuman, "¿Y cuánto cuesta el curso de IA para marketing?"),
+	}, llms.WithStreamingFunc(func(_ context.Context, chunk []byte) error {
+		streamed.Write(chunk)
+		return nil
+	}))
+	require.NoError(t, err, "logs:\n%s", logs.String())
+	require.NotEmpty(t, streamed.String())
+	require.Equal(t, streamed.String(), resp.Choices[0].Content)
+
+	convs, err := m.Store.ListConversations(ctx, "", 0, 10)
+	require.NoError(t, err)
+	require.Len(t, convs, 1, "one conversation across both requests")
 }
