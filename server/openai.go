@@ -171,8 +171,18 @@ type Model struct {
 }
 
 func (s *Server) listModels(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, ModelList{Object: "list", Data: []Model{{ID: ModelID, Object: "model", OwnedBy: "faro"}}})
+	writeJSON(w, http.StatusOK, ModelList{Object: "list", Data: []Model{faroModel()}})
 }
+
+func (s *Server) getModel(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("model") != ModelID {
+		s.writeError(w, r, Errorf(CodeNotFound, "the model %q does not exist; use %q", r.PathValue("model"), ModelID))
+		return
+	}
+	writeJSON(w, http.StatusOK, faroModel())
+}
+
+func faroModel() Model { return Model{ID: ModelID, Object: "model", OwnedBy: "faro"} }
 
 // chatTurn is a request turned into the agent's message.
 type chatTurn struct {

@@ -163,6 +163,10 @@ func TestChatCompletionsConversationIDs(t *testing.T) {
 		require.Equal(t, http.StatusBadRequest, r.status)
 		require.Equal(t, server.CodeInvalid, r.errorBody(t).Code)
 	}
+	var model server.Model
+	b.do(t, "GET", "/v1/models/faro", prospectKey, nil).json(t, &model)
+	require.Equal(t, "faro", model.ID)
+	require.Equal(t, http.StatusNotFound, b.do(t, "GET", "/v1/models/gpt-4o", prospectKey, nil).status)
 	r := b.do(t, "POST", "/v1/chat/completions", prospectKey, map[string]any{"model": "gpt-4o", "messages": first["messages"]})
 	require.Equal(t, http.StatusNotFound, r.status)
 	require.Equal(t, server.CodeNotFound, r.errorBody(t).Code)

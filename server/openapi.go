@@ -33,6 +33,7 @@ func schemaTypes() map[string]any {
 		"ChatCompletion":    ChatCompletion{},
 		"ChatChunk":         ChatChunk{},
 		"ModelList":         ModelList{},
+		"Model":             Model{},
 		"Lead":              LeadDetail{},
 		"Course":            store.Course{},
 		"Enrollment":        store.Enrollment{},

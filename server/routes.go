@@ -95,6 +95,8 @@ func (s *Server) apiRoutes() []route {
 					body: "ChatRequest", resp: "ChatCompletion", stream: true}},
 			route{method: "GET", path: "/v1/models", roles: anyKey, handler: s.listModels,
 				op: operation{id: "listModels", summary: "OpenAI-compatible model list: faro", tag: "openai", resp: "ModelList"}},
+			route{method: "GET", path: "/v1/models/{model}", roles: anyKey, handler: s.getModel,
+				op: operation{id: "getModel", summary: "OpenAI-compatible model: faro", tag: "openai", resp: "Model"}},
 		)
 	}
 	return rs
