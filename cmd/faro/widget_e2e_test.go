@@ -335,3 +335,38 @@ func (c *cdpConn) waitJS(t *testing.T, expr string) any {
 	t.Fatalf("waiting for %s: last %v %v\nwidget log: %v\nconsole: %s", expr, last, lastErr, html, console)
 	return nil
 }
+
+// TestWidgetConfigNamesTheVariable: a wrong widget setting stops start-up
+// with the variable's name.
+func TestWidgetConfigNamesTheVariable(t *testing.T) {
+	for name, value := range map[string]string{
+		"FARO_WIDGET_ORIGINS":             "shop.example",
+		"FARO_WIDGET_SECRET":              "short",
+		"FARO_WIDGET_COLOR":               "blue",
+		"FARO_WIDGET_TEXT_COLOR":          "#fff",
+		"FARO_WIDGET_LOGO_URL":            "javascript:alert(1)",
+		"FARO_WIDGET_LANGUAGE":            "fr",
+		"FARO_WIDGET_MAX_CONNS_PER_IP":    "0",
+		"FARO_WIDGET_SESSIONS_PER_MINUTE": "many",
+		"FARO_BURST_WINDOW":               "-1s",
+	} {
+		_, err := LoadConfig("", func(k string) string {
+			if k == name {
+				return value
+			}
+			return ""
+		})
+		require.Error(t, err, name)
+		require.True(t, strings.HasPrefix(err.Error(), name+": "), "%s: %v", name, err)
+	}
+	c, err := LoadConfig("", func(k string) string {
+		return map[string]string{
+			"FARO_WIDGET_ORIGINS": "https://shop.example, https://www.shop.example",
+			"FARO_WIDGET_COLOR":   "#112233", "FARO_BURST_WINDOW": "off",
+		}[k]
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"https://shop.example", "https://www.shop.example"}, c.WidgetOrigins)
+	require.Equal(t, "#112233", c.WidgetTheme().Color)
+	require.Equal(t, time.Duration(-1), c.BurstWindow)
+}
