@@ -370,6 +370,7 @@ type Store interface {
 	Messages
 	Knowledge
 	Usages
+	Business // leads, courses, enrolments, tickets, outbox: business.go
 	// Ping answers nil when the database answers within ctx.
 	Ping(ctx context.Context) error
 	// Close releases the database.
