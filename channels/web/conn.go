@@ -232,17 +232,19 @@ func (c *conn) readLoop() {
 		// Any frame shows the client is alive (browsers cannot send
 		// protocol pings; they send {"type":"ping"}).
 		_ = c.ws.SetReadDeadline(time.Now().Add(c.h.opts.PongWait))
+		var f inFrame
+		jsonErr := json.Unmarshal(data, &f)
 		if !c.limiter.Allow() {
 			if strikes++; strikes > 50 {
 				c.closeWith(websocket.ClosePolicyViolation, "rate limit")
 				return
 			}
-			c.errorFrame(codeRateLimited, "")
+			// Names the message, so the client keeps it and sends it again.
+			c.errorFrame(codeRateLimited, f.ClientMsgID)
 			continue
 		}
 		strikes = 0
-		var f inFrame
-		if err := json.Unmarshal(data, &f); err != nil {
+		if jsonErr != nil {
 			c.errorFrame(codeBadFrame, "")
 			continue
 		}

@@ -54,6 +54,7 @@ type loadStats struct {
 	connected, held, failedConn atomic.Int64
 	sent, replied, lost, dup    atomic.Int64
 	late                        atomic.Int64 // replies not seen within --reply-timeout live
+	rateLimited                 atomic.Int64 // messages the server asked to send again later
 	errFrames                   atomic.Int64
 	mu                          sync.Mutex
 	latencies                   []time.Duration
@@ -194,6 +195,9 @@ func runLoadtest(ctx context.Context, env *environment, args []string) error {
 	fmt.Fprintf(out, "reply latency: p50 %s, p90 %s, p99 %s, max %s\n", pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 100))
 	fmt.Fprintf(out, "replies not seen live within %s: %d (then checked in the store)\n", o.timeout, st.late.Load())
 	fmt.Fprintf(out, "lost replies: %d, duplicated replies: %d (every message sent, replayed from the store), error frames: %d\n", st.lost.Load(), st.dup.Load(), st.errFrames.Load())
+	if n := st.rateLimited.Load(); n > 0 {
+		fmt.Fprintf(out, "rate limited (sent again after 1s, as the widget does): %d\n", n)
+	}
 	switch {
 	case o.pid == 0:
 		fmt.Fprintln(out, "server memory per connection: not measured (pass --pid of a local server)")
@@ -373,6 +377,16 @@ func (v *visitor) converse(ctx context.Context) {
 					v.st.replied.Add(1)
 				}
 			case "error":
+				if f.Code == "rate_limited" && f.ClientMsgID == id {
+					// As the widget does: the same message again, shortly.
+					v.st.rateLimited.Add(1)
+					time.Sleep(time.Second)
+					if err := v.ws.WriteJSON(map[string]any{"type": "message", "client_msg_id": id, "text": q}); err != nil {
+						v.st.fail(fmt.Errorf("send: %w", err))
+						return
+					}
+					continue
+				}
 				v.st.errFrames.Add(1)
 				v.st.fail(fmt.Errorf("error frame %s: %s", f.Code, f.Message))
 				if f.ClientMsgID == id {

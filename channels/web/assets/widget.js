@@ -289,7 +289,11 @@
       case "error":
         ui.typing.hidden = true;
         addNote(f.message, "faro-error");
-        if (f.client_msg_id && f.code !== "failed") {
+        if (f.client_msg_id && f.code === "rate_limited") {
+          // Kept and sent again shortly, with the same id.
+          var again = pending.filter(function (p) { return p.client_msg_id === f.client_msg_id; })[0];
+          if (again) setTimeout(function () { if (phase === "live") send({ type: "message", client_msg_id: again.client_msg_id, text: again.text }); }, 1500);
+        } else if (f.client_msg_id && f.code !== "failed") {
           pending = pending.filter(function (p) { return p.client_msg_id !== f.client_msg_id; }); savePending();
         }
         return;
