@@ -501,7 +501,8 @@ func (c *conn) turn(clientMsgID, text string) {
 	if r.Language != "" {
 		c.lang.Store(r.Language)
 	}
-	c.sendFinal(ackFrame{Type: "ack", ClientMsgID: clientMsgID, Seq: r.InboundSeq, ConversationID: r.ConversationID})
+	c.sendFinal(ackFrame{Type: "ack", ClientMsgID: clientMsgID, Seq: r.InboundSeq, ConversationID: r.ConversationID,
+		HandedOff: r.Outcome == agent.OutcomeHandedOff})
 	for _, s := range c.h.subscribers(r.ConversationID) {
 		if s != c {
 			s.deliver(r.InboundSeq, userFrame{Type: "user", Seq: r.InboundSeq, Text: text, ClientMsgID: clientMsgID})

@@ -53,6 +53,9 @@ type ackFrame struct {
 	ClientMsgID    string `json:"client_msg_id"`
 	Seq            int64  `json:"seq"`
 	ConversationID string `json:"conversation_id"`
+	// HandedOff: the conversation is with a person, so no bot reply
+	// follows; theirs arrives as a staff reply.
+	HandedOff bool `json:"handed_off,omitempty"`
 }
 
 type typingFrame struct {

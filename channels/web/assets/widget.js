@@ -273,6 +273,7 @@
         pending = pending.filter(function (p) { return p.client_msg_id !== f.client_msg_id; }); savePending();
         var u = userEls[f.client_msg_id]; if (u) u.classList.remove("faro-pending");
         bumpSeq(f.seq); renderedFrom = Math.max(renderedFrom, f.seq || 0);
+        if (f.handed_off) { ui.typing.hidden = true; addNote(t.handoff, "faro-handoff"); }
         return;
       case "user":
         if (seen[f.seq]) return; seen[f.seq] = true; bumpSeq(f.seq);
