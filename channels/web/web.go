@@ -520,3 +520,17 @@ func (h *Handler) storeSignals(s Signals) {
 		h.opts.OnSignals(s)
 	}
 }
+
+// Deliver sends a stored staff message (a person answering a handed-off
+// conversation) to the visitor's open sockets now; a visitor with none
+// gets it on resume, from the store. It satisfies server.Deliverer.
+func (h *Handler) Deliver(_ context.Context, conv store.Conversation, m store.Message) error {
+	if conv.Channel != Channel {
+		return fmt.Errorf("web: deliver: conversation %s is on %q", conv.ID, conv.Channel)
+	}
+	f := replyFrame{Type: "reply", Seq: m.Seq, Text: m.Text, From: "staff", Citations: []citation{}, Tools: []toolOutcome{}}
+	for _, c := range h.subscribers(conv.ID) {
+		c.deliver(m.Seq, f)
+	}
+	return nil
+}

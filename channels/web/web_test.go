@@ -581,3 +581,28 @@ func TestSecretPersists(t *testing.T) {
 	require.Equal(t, a, b)
 	require.GreaterOrEqual(t, len(a), 32)
 }
+
+func TestStaffReplyDeliveredLive(t *testing.T) {
+	e := start(t, nil, nil, nil)
+	s := e.session("")
+	c := e.connect(s)
+	c.send(map[string]any{"type": "hello"})
+	c.until("ready")
+	c.send(map[string]any{"type": "message", "client_msg_id": "eeeeeeee-0001", "text": "hola"})
+	fs := c.until("reply")
+	convID := ""
+	for _, f := range fs {
+		if f.Type == "ack" {
+			convID = f.ConversationID
+		}
+	}
+	conv, err := e.store.Conversation(t.Context(), convID)
+	require.NoError(t, err)
+	m, _, err := e.store.AppendMessage(t.Context(), store.Message{ConversationID: convID, Author: store.AuthorStaff, Text: "Soy Marta, del equipo.", Channel: web.Channel})
+	require.NoError(t, err)
+	require.NoError(t, e.h.Deliver(t.Context(), conv, m))
+	fs = c.until("reply")
+	got := fs[len(fs)-1]
+	require.Equal(t, m.Seq, got.Seq)
+	require.Equal(t, "Soy Marta, del equipo.", got.Text)
+}

@@ -84,6 +84,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Widget.Mount(m.server.Handle, true)
+	// Staff replies to handed-off widget conversations reach open sockets.
+	m.server.RegisterDeliverer(web.Channel, m.Widget)
 	if err := m.startWebhooks(); err != nil {
 		_ = st.Close()
 		return err
