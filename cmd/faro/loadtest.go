@@ -51,7 +51,7 @@ type loadOptions struct {
 
 // loadStats are shared by every visitor goroutine.
 type loadStats struct {
-	connected, held, failedConn atomic.Int64
+	connected, failedConn atomic.Int64
 	sent, replied, lost, dup    atomic.Int64
 	late                        atomic.Int64 // replies not seen within --reply-timeout live
 	rateLimited                 atomic.Int64 // messages the server asked to send again later
