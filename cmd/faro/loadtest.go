@@ -51,14 +51,14 @@ type loadOptions struct {
 
 // loadStats are shared by every visitor goroutine.
 type loadStats struct {
-	connected, failedConn atomic.Int64
-	sent, replied, lost, dup    atomic.Int64
-	late                        atomic.Int64 // replies not seen within --reply-timeout live
-	rateLimited                 atomic.Int64 // messages the server asked to send again later
-	errFrames                   atomic.Int64
-	mu                          sync.Mutex
-	latencies                   []time.Duration
-	firstErr                    error
+	connected, failedConn    atomic.Int64
+	sent, replied, lost, dup atomic.Int64
+	late                     atomic.Int64 // replies not seen within --reply-timeout live
+	rateLimited              atomic.Int64 // messages the server asked to send again later
+	errFrames                atomic.Int64
+	mu                       sync.Mutex
+	latencies                []time.Duration
+	firstErr                 error
 }
 
 func (s *loadStats) fail(err error) {
