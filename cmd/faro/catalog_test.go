@@ -7,7 +7,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/faroai/faro/demo"
 	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/store/catalog"
 	"github.com/faroai/faro/store/sqlite"
 )
 
@@ -22,7 +24,7 @@ func TestLoadDemoCatalogOnFirstStart(t *testing.T) {
 	loadDemoCatalog(ctx, db, log)
 	courses, err := db.ListCourses(ctx, store.CourseFilter{})
 	require.NoError(t, err)
-	want, err := demoCatalog()
+	want, err := catalog.Parse(demo.Catalog)
 	require.NoError(t, err)
 	require.Len(t, courses, len(want))
 	c, err := db.Course(ctx, "ia-marketing")
