@@ -13,10 +13,12 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/web"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/server"
+	"github.com/faroai/faro/store"
 )
 
 // Config is everything Faro reads at start-up. Values come from, in
@@ -111,6 +113,10 @@ type Config struct {
 	// (FARO_API_KEYS, "name:role:key,name:role:key"; in YAML a list of
 	// {name, role, key}). The server keeps only their SHA-256 digests.
 	APIKeys []server.KeySpec `yaml:"api_keys"`
+	// Staff are the channel identities of staff members, who may use the
+	// staff tools from a chat channel (FARO_STAFF, "slack:U123,telegram:42").
+	// A role is never taken from what a message says.
+	Staff []string `yaml:"staff"`
 	// WebhookURLs receive the outbound events (lead.qualified,
 	// conversation.handoff) as signed JSON POSTs, comma-separated
 	// (FARO_WEBHOOK_URLS); none means events wait in the outbox.
@@ -208,6 +214,15 @@ func settings() []setting {
 				return fmt.Errorf("%w (format: name:role:key,name:role:key)", err)
 			}
 			c.APIKeys = keys
+			return nil
+		}},
+		{"FARO_STAFF", func(c *Config, v string) error {
+			c.Staff = nil
+			for _, id := range strings.Split(v, ",") {
+				if id = strings.TrimSpace(id); id != "" {
+					c.Staff = append(c.Staff, id)
+				}
+			}
 			return nil
 		}},
 		{"FARO_WEBHOOK_URLS", func(c *Config, v string) error {
@@ -338,6 +353,9 @@ func (c Config) validate() error {
 	}
 	if err := server.ValidateKeySpecs(c.APIKeys); err != nil {
 		return &configError{"FARO_API_KEYS", err}
+	}
+	if _, err := c.staffIdentities(); err != nil {
+		return &configError{"FARO_STAFF", err}
 	}
 	// The embedder first: it names FARO_OPENAI_BASE_URL and FARO_OLLAMA_URL
 	// when they are wrong, which the model shares.
@@ -514,4 +532,17 @@ func redactURL(raw string) string {
 		return "(unparseable URL)"
 	}
 	return u.Redacted()
+}
+
+// staffIdentities parses Staff.
+func (c Config) staffIdentities() ([]store.Identity, error) {
+	ids := make([]store.Identity, 0, len(c.Staff))
+	for _, s := range c.Staff {
+		id, err := agent.ParseIdentity(s)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }

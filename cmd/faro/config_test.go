@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/faroai/faro/store"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -50,6 +52,7 @@ func TestConfigBadValueNamesTheVariable(t *testing.T) {
 		"FARO_LOG_FORMAT":       {"FARO_LOG_FORMAT": "xml"},
 		"FARO_DATABASE_URL":     {"FARO_DATABASE_URL": "mysql://x"},
 		"FARO_CONFIG":           {"FARO_CONFIG": "/nonexistent/faro.yaml"},
+		"FARO_STAFF":            {"FARO_STAFF": "slack:U1,U2"},
 	}
 	for name, env := range cases {
 		_, err := LoadConfig("", envOf(env))
@@ -76,4 +79,13 @@ func TestRedactURLHidesPassword(t *testing.T) {
 	got := redactURL("postgres://faro:s3cret@db:5432/faro")
 	require.NotContains(t, got, "s3cret")
 	require.Contains(t, got, "db:5432")
+}
+
+func TestConfigStaffIdentities(t *testing.T) {
+	t.Parallel()
+	c, err := LoadConfig("", envOf(map[string]string{"FARO_STAFF": "slack:U123, Telegram:42 ,"}))
+	require.NoError(t, err)
+	ids, err := c.staffIdentities()
+	require.NoError(t, err)
+	require.Equal(t, []store.Identity{{Channel: "slack", ExternalID: "U123"}, {Channel: "telegram", ExternalID: "42"}}, ids)
 }

@@ -206,11 +206,15 @@ func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metr
 	if err != nil {
 		return nil, nil, err
 	}
+	staff, err := cfg.staffIdentities() // validated by LoadConfig
+	if err != nil {
+		return nil, nil, &configError{"FARO_STAFF", err}
+	}
 	a, err := agent.New(agent.Options{
 		Store: st, Model: model, Tools: reg, Knowledge: kb, Logger: log,
-		// Nobody is staff until staff identities are configured; API
-		// callers get their key's role from the server.
-		Roles:          &agent.ConfigRoles{},
+		// Staff are the configured identities; API callers get their
+		// key's role from the server.
+		Roles:          &agent.ConfigRoles{Staff: staff},
 		Limits:         agent.Limits{BurstWindow: cfg.BurstWindow},
 		OnTurnFunc:     metrics.ObserveTurn,
 		OnToolCallFunc: metrics.ObserveToolCall,
