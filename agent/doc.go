@@ -12,7 +12,7 @@
 //     the model is not called.
 //  3. Passages are retrieved for the message (with the previous user
 //     message when the new one is short or leans on it: "y el de
-//     marketing?") and handed to the model as an [llm.TurnContext] with
+//     marketing?") and handed to the model as an [turnctx.Context] with
 //     numbered refs, [1], [2]….
 //  4. The prompt is: the system prompt for the caller's role and the
 //     conversation's language (prompts.go) plus the operator's

@@ -16,6 +16,7 @@ import (
 
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/llm"
+	"github.com/faroai/faro/llm/turnctx"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/tools"
 )
@@ -248,7 +249,7 @@ func (t *turn) prompt(hist []store.Message) error {
 	if s := strings.TrimSpace(summary); s != "" {
 		t.msgs = append(t.msgs, llms.TextParts(llms.ChatMessageTypeSystem, summaryHeader[t.lang]+"\n"+s+"\n\n"))
 	}
-	tc := llm.TurnContext{
+	tc := turnctx.Context{
 		Language: t.lang, Role: string(t.role), Name: t.caller.Name, Email: t.contact.Email,
 		Phone: t.contact.Phone, Channel: t.channel, Passages: passages,
 	}
@@ -262,7 +263,7 @@ func (t *turn) prompt(hist []store.Message) error {
 // retrieve searches the knowledge base for the batch's messages (with the
 // previous user message when they lean on it) and returns the passages
 // for the turn context.
-func (t *turn) retrieve(hist []store.Message) []llm.Passage {
+func (t *turn) retrieve(hist []store.Message) []turnctx.Passage {
 	a := t.a
 	if a.knowledge == nil {
 		return nil
@@ -293,7 +294,7 @@ func (t *turn) retrieve(hist []store.Message) []llm.Passage {
 		a.log.Warn("knowledge search failed", "conversation_id", t.conv.ID, "err", err)
 		return nil
 	}
-	passages := make([]llm.Passage, 0, len(results))
+	passages := make([]turnctx.Passage, 0, len(results))
 	for _, r := range results {
 		text, dropped := withoutInjections(r.Chunk.Text)
 		if dropped > 0 {
@@ -304,7 +305,7 @@ func (t *turn) retrieve(hist []store.Message) []llm.Passage {
 			continue
 		}
 		ref := strconv.Itoa(len(passages) + 1)
-		passages = append(passages, llm.Passage{
+		passages = append(passages, turnctx.Passage{
 			Ref: ref, Source: r.Citation.Source, Title: r.Citation.Title, Heading: r.Citation.Heading,
 			Link: r.Citation.Link, Text: text, Score: math.Round(r.Score*1e4) / 1e4,
 		})

@@ -13,8 +13,8 @@ import (
 	"github.com/tmc/langchaingo/llms"
 
 	"github.com/faroai/faro/knowledge"
-	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
+	"github.com/faroai/faro/llm/turnctx"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/tools"
 )
@@ -71,7 +71,7 @@ func (m *scriptedModel) GenerateContent(ctx context.Context, msgs []llms.Message
 	case strings.Contains(u, "kpi"):
 		return callTool("report_kpis", `{"period":"this_month"}`)
 	}
-	tc, _ := llm.ReadTurnContext(msgs)
+	tc, _ := turnctx.Read(msgs)
 	if len(tc.Passages) == 0 {
 		return answer("No tengo esa información.")
 	}

@@ -16,9 +16,9 @@ import (
 	"testing"
 
 	"github.com/faroai/faro/knowledge"
-	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/llm/offline/toolcatalog"
+	"github.com/faroai/faro/llm/turnctx"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/store/sqlite"
 	"github.com/faroai/faro/tools"
@@ -43,7 +43,7 @@ func TestRealRoute(t *testing.T) {
 	for _, role := range []store.Role{store.RoleProspect, store.RoleStudent} {
 		for _, text := range msgs {
 			mc := []llms.MessageContent{
-				{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{llm.TurnContext{Role: string(role)}.Part()}},
+				{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{turnctx.Context{Role: string(role)}.Part()}},
 				llms.TextParts(llms.ChatMessageTypeHuman, text),
 			}
 			kind, tool, field := offline.Decision(m, mc, llms.WithTools(reg.Definitions(role)))

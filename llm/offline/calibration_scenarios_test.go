@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/llm/offline/toolcatalog"
+	"github.com/faroai/faro/llm/turnctx"
 	"github.com/faroai/faro/scenario"
 	"github.com/tmc/langchaingo/llms"
 )
@@ -55,7 +55,7 @@ type logModel struct {
 
 func (l logModel) GenerateContent(ctx context.Context, msgs []llms.MessageContent, opts ...llms.CallOption) (*llms.ContentResponse, error) {
 	resp, err := l.m.GenerateContent(ctx, msgs, opts...)
-	if tc, ok := llm.ReadTurnContext(msgs); ok {
+	if tc, ok := turnctx.Read(msgs); ok {
 		for _, p := range tc.Passages {
 			fmt.Printf("   TC passage %s %s | %s\n", p.Ref, p.Source, p.Heading)
 		}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/faroai/faro/llm"
+	"github.com/faroai/faro/llm/turnctx"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/tools"
 	"github.com/stretchr/testify/require"
@@ -124,8 +124,8 @@ func TestAsksForMissingArgumentsOneAtATime(t *testing.T) {
 	t.Run("a question in the middle is answered and the task goes on", func(t *testing.T) {
 		t.Parallel()
 		a := newAgent(t, store.RoleProspect, "")
-		a.passages = func(q string) []llm.Passage {
-			return []llm.Passage{{Ref: "1", Source: "es/cursos/ia-marketing.md", Title: "IA para marketing",
+		a.passages = func(q string) []turnctx.Passage {
+			return []turnctx.Passage{{Ref: "1", Source: "es/cursos/ia-marketing.md", Title: "IA para marketing",
 				Text: "- Precio: 249 USD (impuestos no incluidos)\n- Inicio: lunes 8 de febrero de 2027"}}
 		}
 		runTurns(t, a, []turnWant{
@@ -175,7 +175,7 @@ func TestInvalidToolResultAsksForTheField(t *testing.T) {
 	resp := llms.ToolCallResponse{ToolCallID: "call_1", Name: "enroll_course",
 		Content: `{"error":"invalid_arguments","message":"invalid arguments for enroll_course; correct them and call the tool again","fields":[{"field":"email","problem":"must be a valid email address"}]}`}
 	msgs := []llms.MessageContent{
-		{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{llm.TurnContext{Role: "prospect", Language: "es"}.Part()}},
+		{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{turnctx.Context{Role: "prospect", Language: "es"}.Part()}},
 		llms.TextParts(llms.ChatMessageTypeHuman, "inscribime en ia para marketing, ana@x"),
 		{Role: llms.ChatMessageTypeAI, Parts: []llms.ContentPart{call}},
 		{Role: llms.ChatMessageTypeTool, Parts: []llms.ContentPart{resp}},
@@ -213,7 +213,7 @@ func TestToolErrorsApologise(t *testing.T) {
 		{"es", "course_full", "no quedan plazas"},
 	} {
 		msgs := []llms.MessageContent{
-			{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{llm.TurnContext{Role: "student", Language: c.lang}.Part()}},
+			{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{turnctx.Context{Role: "student", Language: c.lang}.Part()}},
 			llms.TextParts(llms.ChatMessageTypeHuman, "x"),
 			{Role: llms.ChatMessageTypeAI, Parts: []llms.ContentPart{llms.ToolCall{ID: "call_1", Type: "function", FunctionCall: &llms.FunctionCall{Name: "open_ticket", Arguments: "{}"}}}},
 			{Role: llms.ChatMessageTypeTool, Parts: []llms.ContentPart{llms.ToolCallResponse{ToolCallID: "call_1", Name: "open_ticket",
@@ -232,8 +232,8 @@ func TestToolErrorsApologise(t *testing.T) {
 func TestNoAnswerOffersATicket(t *testing.T) {
 	t.Parallel()
 	a := newAgent(t, store.RoleStudent, "es")
-	a.passages = func(string) []llm.Passage {
-		return []llm.Passage{{Ref: "1", Source: "es/soporte/certificados.md", Title: "Certificados",
+	a.passages = func(string) []turnctx.Passage {
+		return []turnctx.Passage{{Ref: "1", Source: "es/soporte/certificados.md", Title: "Certificados",
 			Text: "El certificado se emite en un máximo de 5 días hábiles después del final del curso."}}
 	}
 	a.tc.Email = "leo@example.com"
@@ -255,7 +255,7 @@ func TestRegistryRefusalIsRead(t *testing.T) {
 	out := reg.Call(context.Background(), tools.Caller{Role: store.RoleStudent}, call)
 	require.Equal(t, tools.StatusInvalid, out.Status)
 	msgs := []llms.MessageContent{
-		{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{llm.TurnContext{Role: "student", Language: "en"}.Part()}},
+		{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{turnctx.Context{Role: "student", Language: "en"}.Part()}},
 		llms.TextParts(llms.ChatMessageTypeHuman, "the video of module 2 doesn't load"),
 		{Role: llms.ChatMessageTypeAI, Parts: []llms.ContentPart{call}},
 		{Role: llms.ChatMessageTypeTool, Parts: []llms.ContentPart{out.Response}},

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/llm/offline/toolcatalog"
+	"github.com/faroai/faro/llm/turnctx"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/tools"
 	"github.com/stretchr/testify/require"
@@ -249,16 +249,16 @@ type agent struct {
 	model    llms.Model
 	reg      *tools.Registry
 	role     store.Role
-	tc       llm.TurnContext
+	tc       turnctx.Context
 	history  []llms.MessageContent
 	calls    *calls
-	passages func(q string) []llm.Passage // retrieval for each message; may be nil
+	passages func(q string) []turnctx.Passage // retrieval for each message; may be nil
 }
 
 func newAgent(t testing.TB, role store.Role, lang string) *agent {
 	c := &calls{}
 	reg := newRegistry(t, c, nil)
-	return &agent{t: t, model: newModel(t, reg), reg: reg, role: role, calls: c, tc: llm.TurnContext{Role: string(role), Language: lang}}
+	return &agent{t: t, model: newModel(t, reg), reg: reg, role: role, calls: c, tc: turnctx.Context{Role: string(role), Language: lang}}
 }
 
 // turn is what one user message led to.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/faroai/faro/llm"
+	"github.com/faroai/faro/llm/turnctx"
 	"github.com/faroai/faro/store"
 	"github.com/stretchr/testify/require"
 	"github.com/tmc/langchaingo/llms"
@@ -15,7 +15,7 @@ import (
 func replyIn(t *testing.T, pinned string, humans ...string) string {
 	t.Helper()
 	m := newModel(t, nil)
-	msgs := []llms.MessageContent{{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{llm.TurnContext{Role: "prospect", Language: pinned}.Part()}}}
+	msgs := []llms.MessageContent{{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{turnctx.Context{Role: "prospect", Language: pinned}.Part()}}}
 	for i, h := range humans {
 		if i > 0 {
 			msgs = append(msgs, llms.TextParts(llms.ChatMessageTypeAI, "…"))
@@ -64,8 +64,8 @@ func TestReplyLanguage(t *testing.T) {
 func TestSwitchWithAQuestion(t *testing.T) {
 	t.Parallel()
 	a := newAgent(t, store.RoleProspect, "es")
-	a.passages = func(string) []llm.Passage {
-		return []llm.Passage{{Ref: "1", Source: "en/courses/ai-for-managers.md", Title: "AI Strategy for Managers",
+	a.passages = func(string) []turnctx.Passage {
+		return []turnctx.Passage{{Ref: "1", Source: "en/courses/ai-for-managers.md", Title: "AI Strategy for Managers",
 			Text: "- Price: USD 229\n- Length: 3 weeks"}}
 	}
 	res := a.say("can we switch to english please? my spanish is not great. how much is the one for managers")

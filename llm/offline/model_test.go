@@ -9,6 +9,7 @@ import (
 
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
+	"github.com/faroai/faro/llm/turnctx"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/tools"
 	"github.com/stretchr/testify/require"
@@ -18,8 +19,8 @@ import (
 func knowledgeMessages(lang string) []llms.MessageContent {
 	return []llms.MessageContent{
 		llms.TextParts(llms.ChatMessageTypeSystem, "You are the assistant."),
-		{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{llm.TurnContext{Role: "prospect", Language: lang,
-			Passages: []llm.Passage{pMarketing, pRefund}}.Part()}},
+		{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{turnctx.Context{Role: "prospect", Language: lang,
+			Passages: []turnctx.Passage{pMarketing, pRefund}}.Part()}},
 		llms.TextParts(llms.ChatMessageTypeHuman, "cuanto cuesta el curso de ia para marketing y cuando empieza?"),
 	}
 }
@@ -194,8 +195,8 @@ func BenchmarkGenerateContent(b *testing.B) {
 	m := newModel(b, reg)
 	opts := llms.WithTools(reg.Definitions(store.RoleProspect))
 	knowledge := []llms.MessageContent{
-		{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{llm.TurnContext{Role: "prospect",
-			Passages: []llm.Passage{pMarketing, pRefund, pFAQ, pPrices, pCertificates}}.Part()}},
+		{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{turnctx.Context{Role: "prospect",
+			Passages: []turnctx.Passage{pMarketing, pRefund, pFAQ, pPrices, pCertificates}}.Part()}},
 		llms.TextParts(llms.ChatMessageTypeHuman, "cuanto cuesta el curso de ia para marketing y cuando empieza?"),
 	}
 	lead := []llms.MessageContent{llms.TextParts(llms.ChatMessageTypeHuman,

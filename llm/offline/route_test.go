@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
+	"github.com/faroai/faro/llm/turnctx"
 	"github.com/faroai/faro/store"
 	"github.com/stretchr/testify/require"
 	"github.com/tmc/langchaingo/llms"
@@ -21,7 +21,7 @@ func routeOf(t *testing.T, role store.Role, text string) (string, string) {
 	reg := newRegistry(t, c, func(string) any { return map[string]any{"query": "", "passages": []any{}} })
 	m := newModel(t, reg)
 	msgs := []llms.MessageContent{
-		{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{llm.TurnContext{Role: string(role)}.Part()}},
+		{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{turnctx.Context{Role: string(role)}.Part()}},
 		llms.TextParts(llms.ChatMessageTypeHuman, text),
 	}
 	kind, tool, _ := offline.Decision(m, msgs, llms.WithTools(reg.Definitions(role)))

@@ -3,8 +3,8 @@ package offline_test
 import (
 	"testing"
 
-	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
+	"github.com/faroai/faro/llm/turnctx"
 	"github.com/faroai/faro/store"
 	"github.com/stretchr/testify/require"
 	"github.com/tmc/langchaingo/llms"
@@ -12,7 +12,7 @@ import (
 
 // argsOf returns what the model decides for one fresh message: the tool,
 // the arguments it found, and the field it asks for ("" when it calls).
-func argsOf(t *testing.T, role store.Role, tc llm.TurnContext, text string) (string, map[string]any, string) {
+func argsOf(t *testing.T, role store.Role, tc turnctx.Context, text string) (string, map[string]any, string) {
 	t.Helper()
 	reg := newRegistry(t, &calls{}, nil)
 	m := newModel(t, reg)
@@ -38,7 +38,7 @@ func TestSlotFilling(t *testing.T) {
 	cases := []struct {
 		name  string
 		role  store.Role
-		tc    llm.TurnContext
+		tc    turnctx.Context
 		text  string
 		tool  string
 		want  map[string]any
@@ -116,7 +116,7 @@ func TestSlotFilling(t *testing.T) {
 		{
 			name: "enroll: the caller's email comes from the turn context",
 			role: store.RoleStudent,
-			tc:   llm.TurnContext{Name: "Camila Ruiz", Email: "camila@example.com"},
+			tc:   turnctx.Context{Name: "Camila Ruiz", Email: "camila@example.com"},
 			text: "inscribime en prompt engineering porfa",
 			tool: "enroll_course",
 			want: map[string]any{"course": "prompt-engineering", "email": "camila@example.com", "name": "Camila Ruiz"},
@@ -124,7 +124,7 @@ func TestSlotFilling(t *testing.T) {
 		{
 			name: "enroll: an email in the message wins over the turn context",
 			role: store.RoleStudent,
-			tc:   llm.TurnContext{Email: "old@example.com"},
+			tc:   turnctx.Context{Email: "old@example.com"},
 			text: "anotame en el de agentes con nuevo@example.com",
 			tool: "enroll_course",
 			want: map[string]any{"course": "agentes-automatizacion", "email": "nuevo@example.com"},
