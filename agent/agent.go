@@ -183,7 +183,8 @@ type Agent struct {
 	// conversation's queue (see export_test.go).
 	onQueued func(conversationID string, seq int64)
 
-	lanes lanes
+	lanes    lanes
+	passages passageFilter
 
 	// stop ends the turns still running when Close gives up waiting.
 	stopCtx context.Context

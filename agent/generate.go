@@ -296,7 +296,7 @@ func (t *turn) retrieve(hist []store.Message) []turnctx.Passage {
 	}
 	passages := make([]turnctx.Passage, 0, len(results))
 	for _, r := range results {
-		text, dropped := withoutInjections(r.Chunk.Text)
+		text, dropped := a.passages.clean(r.Chunk.Text)
 		if dropped > 0 {
 			a.log.Warn("knowledge passage holds instructions for the assistant; left out", "conversation_id", t.conv.ID,
 				"source", r.Citation.Source, "chunk_id", r.Chunk.ID, "paragraphs", dropped)
@@ -437,7 +437,7 @@ func (t *turn) runCalls(text string, calls []llms.ToolCall) (genResult, bool) {
 	for _, c := range calls {
 		o := a.tools.Call(t.turnCtx, t.caller, c)
 		t.executed++
-		if sources := cleanSearchResult(&o); len(sources) > 0 {
+		if sources := cleanSearchResult(&a.passages, &o); len(sources) > 0 {
 			a.log.Warn("knowledge passage holds instructions for the assistant; left out", "conversation_id", t.g.convID,
 				"tool", o.Tool, "sources", sources)
 		}

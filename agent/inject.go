@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/faroai/faro/tools"
 )
@@ -49,6 +50,41 @@ func withoutInjections(text string) (string, int) {
 	return strings.TrimSpace(strings.Join(kept, "\n\n")), len(paras) - len(kept)
 }
 
+// passageFilter remembers what withoutInjections made of a passage: the
+// same chunks come back turn after turn, and the patterns cost as much as
+// the rest of a turn's bookkeeping (15% of a turn in BenchmarkTurn).
+type passageFilter struct {
+	mu   sync.Mutex
+	seen map[string]filteredPassage // by the passage's text
+}
+
+type filteredPassage struct {
+	text    string
+	dropped int
+}
+
+// passageFilterSize bounds the memory: at most this many passages of at
+// most a chunk's size are remembered; then the memory starts over.
+const passageFilterSize = 4096
+
+// clean is withoutInjections, remembered.
+func (f *passageFilter) clean(text string) (string, int) {
+	f.mu.Lock()
+	r, ok := f.seen[text]
+	f.mu.Unlock()
+	if ok {
+		return r.text, r.dropped
+	}
+	kept, dropped := withoutInjections(text)
+	f.mu.Lock()
+	if f.seen == nil || len(f.seen) >= passageFilterSize {
+		f.seen = make(map[string]filteredPassage)
+	}
+	f.seen[text] = filteredPassage{kept, dropped}
+	f.mu.Unlock()
+	return kept, dropped
+}
+
 func injected(p string) bool {
 	f := fold(p)
 	for _, re := range injectionPatterns {
@@ -62,7 +98,7 @@ func injected(p string) bool {
 // cleanSearchResult leaves the injected paragraphs out of a
 // search_knowledge result, and out of the content the model reads. It
 // returns the passages' sources that held some.
-func cleanSearchResult(o *tools.Outcome) []string {
+func cleanSearchResult(f *passageFilter, o *tools.Outcome) []string {
 	res, ok := o.Result.(tools.SearchKnowledgeResult)
 	if !ok {
 		return nil
@@ -70,7 +106,7 @@ func cleanSearchResult(o *tools.Outcome) []string {
 	var sources []string
 	kept := res.Passages[:0:0]
 	for _, p := range res.Passages {
-		text, n := withoutInjections(p.Text)
+		text, n := f.clean(p.Text)
 		if n > 0 {
 			sources = append(sources, p.Source)
 		}
