@@ -454,3 +454,51 @@ func TestRequestHumanNotifiesStaff(t *testing.T) {
 	require.Equal(t, "quiere hablar con ventas", p["reason"])
 	require.Equal(t, ana.ConversationID, p["conversation_id"])
 }
+
+// siteSignals is what the website measured, by contact: the widget's side
+// of SignalSource.
+type siteSignals map[string]store.Signals
+
+func (s siteSignals) CallerSignals(_ context.Context, c tools.Caller) (store.Signals, bool) {
+	sg, ok := s[c.ContactID]
+	return sg, ok
+}
+
+// The website's engagement signals reach the lead score without the model
+// passing them; staff qualifying someone else do not get their own.
+func TestQualifyLeadReadsWebsiteSignals(t *testing.T) {
+	t.Parallel()
+	st := newSQLite(t)
+	b := setupBiz(t, st)
+	site := siteSignals{}
+	cfg := tools.DefaultConfig()
+	cfg.Signals = site
+	reg, err := tools.NewDefault(st, stubSearcher{}, cfg, nil)
+	require.NoError(t, err)
+	b.reg = reg
+
+	args := `{"name":"Eva","email":"eva@example.com","interest":"marketing_saas"}`
+	plain := b.person(t, store.RoleProspect, "Eva", "", "es")
+	o := b.call(t, plain, "qualify_lead", args)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	without := o.Result.(tools.QualifyLeadResult)
+
+	eager := b.person(t, store.RoleProspect, "Leo", "", "es")
+	site[eager.ContactID] = store.Signals{PagesViewed: 12, TimeOnSiteSeconds: 900, PricingVisits: 3, DemoRequested: true}
+	o = b.call(t, eager, "qualify_lead", `{"name":"Leo","email":"leo@example.com","interest":"marketing_saas"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	with := o.Result.(tools.QualifyLeadResult)
+	require.Greater(t, with.Score.Total, without.Score.Total, "the site's signals count")
+	lead, err := st.LeadByEmail(t.Context(), "leo@example.com")
+	require.NoError(t, err)
+	require.Equal(t, 3, lead.Signals.PricingVisits)
+	require.True(t, lead.Signals.DemoRequested)
+
+	staff := b.person(t, store.RoleStaff, "Sol", "sol@example.com", "es")
+	site[staff.ContactID] = store.Signals{PricingVisits: 9}
+	o = b.call(t, staff, "qualify_lead", `{"name":"Max","email":"max@example.com","interest":"courses"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	lead, err = st.LeadByEmail(t.Context(), "max@example.com")
+	require.NoError(t, err)
+	require.Zero(t, lead.Signals.PricingVisits, "staff's own visits are not the lead's")
+}

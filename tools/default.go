@@ -22,6 +22,9 @@ type Config struct {
 	Leads   LeadScoring
 	Enroll  EnrollConfig
 	Tickets TicketConfig
+	// Signals, when set, gives qualify_lead the website's engagement
+	// signals for the caller.
+	Signals SignalSource
 }
 
 // DefaultConfig returns the default rules of every tool.
@@ -40,7 +43,7 @@ func NewDefault(b Backend, s Searcher, cfg Config, log *slog.Logger) (*Registry,
 	reg := NewRegistry(WithLogger(log))
 	AddSearchKnowledge(reg, s)
 	AddRequestHuman(reg, b)
-	AddQualifyLead(reg, b, cfg.Leads)
+	AddQualifyLead(reg, b, cfg.Leads, cfg.Signals)
 	AddListCourses(reg, b)
 	AddEnrollCourse(reg, b, cfg.Enroll)
 	AddMyEnrollments(reg, b)

@@ -21,6 +21,15 @@ type LeadStore interface {
 	EventEnqueuer
 }
 
+// SignalSource reports the engagement signals the website measured for
+// the caller, when it has them (the widget keeps them for visitors who
+// consented to analytics). qualify_lead merges them into the lead with
+// those given as arguments, so the score reads what the site saw rather
+// than what the model remembered to pass.
+type SignalSource interface {
+	CallerSignals(ctx context.Context, c Caller) (store.Signals, bool)
+}
+
 // EventEnqueuer puts an event in the outbox, from which the webhook
 // deliverer sends it to the configured URLs.
 type EventEnqueuer interface {
@@ -93,7 +102,7 @@ type QualifyLeadResult struct {
 // into sales_qualified enqueues lead.qualified for the CRM webhooks and
 // tells the model to offer a demo. Prospects and staff may call it. It
 // panics when s is nil.
-func AddQualifyLead(r *Registry, s LeadStore, cfg LeadScoring) {
+func AddQualifyLead(r *Registry, s LeadStore, cfg LeadScoring, signals SignalSource) {
 	if s == nil {
 		panic("tools: AddQualifyLead: nil LeadStore")
 	}
@@ -120,11 +129,11 @@ func AddQualifyLead(r *Registry, s LeadStore, cfg LeadScoring) {
 		},
 		Mutating: true,
 	}, func(ctx context.Context, c Caller, in QualifyLeadArgs) (QualifyLeadResult, error) {
-		return qualifyLead(ctx, s, cfg, c, in)
+		return qualifyLead(ctx, s, cfg, signals, c, in)
 	})
 }
 
-func qualifyLead(ctx context.Context, s LeadStore, cfg LeadScoring, c Caller, in QualifyLeadArgs) (QualifyLeadResult, error) {
+func qualifyLead(ctx context.Context, s LeadStore, cfg LeadScoring, signals SignalSource, c Caller, in QualifyLeadArgs) (QualifyLeadResult, error) {
 	lead := store.Lead{
 		Email:       strings.TrimSpace(in.Email),
 		Name:        strings.TrimSpace(in.Name),
@@ -145,6 +154,11 @@ func qualifyLead(ctx context.Context, s LeadStore, cfg LeadScoring, c Caller, in
 	// qualify someone else, whose contact is not the caller.
 	if c.Role != store.RoleStaff {
 		lead.ContactID = c.ContactID
+		if signals != nil {
+			if seen, ok := signals.CallerSignals(ctx, c); ok {
+				lead.Signals = lead.Signals.Merge(seen)
+			}
+		}
 	}
 	stored, created, err := s.UpsertLead(ctx, lead)
 	if err != nil {

@@ -20,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func registerAll(r *tools.Registry) {
 	tools.AddSearchKnowledge(r, stubSearcher{})
 	tools.AddRequestHuman(r, failingHandOffer{})
-	tools.AddQualifyLead(r, stubBackend{}, tools.DefaultLeadScoring())
+	tools.AddQualifyLead(r, stubBackend{}, tools.DefaultLeadScoring(), nil)
 	tools.AddListCourses(r, stubBackend{})
 	tools.AddEnrollCourse(r, stubBackend{}, tools.DefaultEnrollConfig())
 	tools.AddMyEnrollments(r, stubBackend{})

@@ -303,6 +303,12 @@ func newChatID() string {
 // that lists them (tools.NewDefault, which scenario.DefaultTools calls
 // too): `faro serve`, `faro chat` and `faro eval conversations` use it.
 func agentTools(st store.Store, kb *knowledge.Base, log *slog.Logger) (*tools.Registry, error) {
+	return agentToolsWith(st, kb, log, nil)
+}
+
+// agentToolsWith is agentTools with the website's engagement signals for
+// qualify_lead (nil: only what the model passes).
+func agentToolsWith(st store.Store, kb *knowledge.Base, log *slog.Logger, signals tools.SignalSource) (*tools.Registry, error) {
 	// Asserted rather than required of store.Store, so this builds
 	// whichever way store.Store is composed; both backends keep the
 	// business data.
@@ -310,7 +316,9 @@ func agentTools(st store.Store, kb *knowledge.Base, log *slog.Logger) (*tools.Re
 	if !ok {
 		return nil, fmt.Errorf("tools: store %T does not keep the business data the tools need", st)
 	}
-	reg, err := tools.NewDefault(backend, kb, tools.DefaultConfig(), log)
+	cfg := tools.DefaultConfig()
+	cfg.Signals = signals
+	reg, err := tools.NewDefault(backend, kb, cfg, log)
 	if err != nil {
 		return nil, fmt.Errorf("tools: %w", err)
 	}

@@ -62,7 +62,8 @@ func (m *Main) Run(ctx context.Context) error {
 	loadDemoKnowledge(ctx, m.Config, st, m.Log)
 	loadDemoCatalog(ctx, st, m.Log)
 	m.Metrics = server.NewMetrics()
-	if m.Agent, m.Knowledge, err = newAgent(m.Config, st, m.Log, m.Metrics); err != nil {
+	signals := &visitorSignals{contacts: st}
+	if m.Agent, m.Knowledge, err = newAgent(m.Config, st, m.Log, m.Metrics, signals); err != nil {
 		_ = st.Close()
 		return err
 	}
@@ -83,6 +84,7 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = st.Close()
 		return err
 	}
+	signals.widget = m.Widget.Signals // before serving: no turn runs yet
 	m.Widget.Mount(m.server.Handle, true)
 	// Staff replies to handed-off widget conversations reach open sockets.
 	m.server.RegisterDeliverer(web.Channel, m.Widget)
@@ -192,13 +194,13 @@ func (m *Main) Close() error {
 // newAgent builds the agent over st: the knowledge base with the
 // configured embedder, the tools, and the model (see newModel), counting
 // turns, tool calls, fallbacks and model errors into metrics.
-func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metrics) (*agent.Agent, *knowledge.Base, error) {
+func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metrics, signals tools.SignalSource) (*agent.Agent, *knowledge.Base, error) {
 	emb, embName, err := llm.NewEmbedder(cfg.EmbedderConfig())
 	if err != nil {
 		return nil, nil, fmt.Errorf("embedder (FARO_EMBEDDER): %w", err)
 	}
 	kb := knowledge.New(st, emb, embName, log)
-	reg, err := agentTools(st, kb, log)
+	reg, err := agentToolsWith(st, kb, log, signals)
 	if err != nil {
 		return nil, nil, err
 	}
