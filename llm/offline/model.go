@@ -382,6 +382,8 @@ type run struct {
 	coursesLoaded bool
 	courseList    []Named
 	courseIx      *courseIndex
+
+	df map[wordForms]int // see toolsKnowing
 }
 
 func (m *Model) newRun(ctx context.Context, msgs []llms.MessageContent, opts llms.CallOptions) *run {

@@ -336,12 +336,7 @@ func (r *run) similarity(f msgFeatures, rt *routeText) float64 {
 // weighs most, so a message that is mostly about something else does not
 // go to a tool on a shared word.
 func (r *run) routeWeight(w word) float64 {
-	df := 0
-	for _, t := range r.tools {
-		if t.knows(w) {
-			df++
-		}
-	}
+	df := r.toolsKnowing(w)
 	if df == 0 {
 		// No tool knows it: it tells none apart, and is as often filler
 		// ("looking", "we're") as the topic of a question.
@@ -349,6 +344,30 @@ func (r *run) routeWeight(w word) float64 {
 	}
 	n := float64(max(len(r.tools), 1))
 	return wordWeight(w) * math.Log(1+n/float64(1+df)) / math.Log(1+n)
+}
+
+// wordForms is what toolDef.knows reads of a word.
+type wordForms struct{ fold, es, en, concept string }
+
+// toolsKnowing counts the offered tools that know w. Scoring asks it for
+// every word of every example of every tool, in every replayed turn, so a
+// call remembers the counts (the offered tools do not change within it).
+func (r *run) toolsKnowing(w word) int {
+	k := wordForms{w.fold, w.es, w.en, w.concept}
+	if df, ok := r.df[k]; ok {
+		return df
+	}
+	df := 0
+	for _, t := range r.tools {
+		if t.knows(w) {
+			df++
+		}
+	}
+	if r.df == nil {
+		r.df = map[wordForms]int{}
+	}
+	r.df[k] = df
+	return df
 }
 
 // courseWord reports whether a word is one of a course's names.
