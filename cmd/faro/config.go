@@ -37,6 +37,10 @@ type Config struct {
 	LogLevel string `yaml:"log_level"`
 	// LogFormat is text or json (FARO_LOG_FORMAT).
 	LogFormat string `yaml:"log_format"`
+	// DebugAddr, when set, serves Go's runtime profiles (net/http/pprof)
+	// on a listener of its own, never on the public one: profiles show
+	// memory contents and cost CPU (FARO_DEBUG_ADDR, e.g. 127.0.0.1:6060).
+	DebugAddr string `yaml:"debug_addr"`
 	// ShutdownTimeout bounds how long turns in flight may take to finish
 	// after SIGTERM (FARO_SHUTDOWN_TIMEOUT, a Go duration such as 15s).
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
@@ -175,6 +179,7 @@ func settings() []setting {
 		{"FARO_DATABASE_URL", func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
 		{"FARO_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
 		{"FARO_LOG_FORMAT", func(c *Config, v string) error { c.LogFormat = v; return nil }},
+		{"FARO_DEBUG_ADDR", func(c *Config, v string) error { c.DebugAddr = v; return nil }},
 		{"FARO_SHUTDOWN_TIMEOUT", func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -332,6 +337,11 @@ func (c Config) validate() error {
 		return &configError{"FARO_ADDR", fmt.Errorf("%q is not host:port (example: :8080)", c.Addr)}
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return &configError{"FARO_ADDR", fmt.Errorf("port %q is not a number from 0 to 65535", port)}
+	}
+	if c.DebugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
+			return &configError{"FARO_DEBUG_ADDR", fmt.Errorf("%q is not host:port (example: 127.0.0.1:6060)", c.DebugAddr)}
+		}
 	}
 	if c.DataDir == "" {
 		return &configError{"FARO_DATA_DIR", errors.New("must not be empty")}

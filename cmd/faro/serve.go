@@ -44,6 +44,8 @@ type Main struct {
 	// stopWebhooks ends the webhook deliverer and waits for it; nil when
 	// no webhook is configured.
 	stopWebhooks func()
+	// debug serves runtime profiles when FARO_DEBUG_ADDR is set.
+	debug *debugServer
 }
 
 // NewMain returns a Main for cfg; Run starts it.
@@ -103,6 +105,17 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = st.Close()
 		return fmt.Errorf("listen on %s (FARO_ADDR): %w", m.Config.Addr, err)
 	}
+	if m.Config.DebugAddr != "" {
+		if m.debug, err = startDebug(m.Config.DebugAddr); err != nil {
+			_ = ln.Close()
+			if m.stopWebhooks != nil {
+				m.stopWebhooks()
+			}
+			_ = st.Close()
+			return err
+		}
+		m.Log.Info("runtime profiles", "url", "http://"+displayAddr(m.debug.ln.Addr())+"/debug/pprof/")
+	}
 	m.ln = ln
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(ln) }()
@@ -152,6 +165,9 @@ func (m *Main) Done() <-chan error { return m.served }
 // ShutdownTimeout for work in flight, then closes the store.
 func (m *Main) Close() error {
 	var first error
+	if m.debug != nil {
+		_ = m.debug.Close()
+	}
 	if m.Widget != nil {
 		// Sockets first, with 1001 so widgets resume elsewhere or after
 		// the restart: hijacked connections are not the HTTP server's to
