@@ -45,7 +45,7 @@ type conn struct {
 	ws     *websocket.Conn
 	ip     string
 	origin string
-	send   chan []byte
+	send   chan outgoing
 	done   chan struct{}
 	once   sync.Once
 
@@ -90,7 +90,7 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	origin, _ := normalizeOrigin(r.Header.Get("Origin"))
 	c := &conn{
 		h: h, ws: ws, ip: ip, origin: origin,
-		send:    make(chan []byte, h.opts.SendQueue),
+		send:    make(chan outgoing, h.opts.SendQueue),
 		done:    make(chan struct{}),
 		limiter: rate.NewLimiter(5, 10),
 	}
@@ -131,7 +131,13 @@ func (c *conn) writeLoop() {
 	defer t.Stop()
 	for {
 		select {
-		case b := <-c.send:
+		case o := <-c.send:
+			b := o.frame
+			if o.stream != nil {
+				if b = o.stream.take(); b == nil {
+					continue
+				}
+			}
 			_ = c.ws.SetWriteDeadline(time.Now().Add(c.h.opts.WriteWait))
 			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
 				c.shutdown()
@@ -155,13 +161,17 @@ func (c *conn) trySend(v any) bool {
 	if err != nil {
 		return false
 	}
+	return c.enqueue(outgoing{frame: b})
+}
+
+func (c *conn) enqueue(o outgoing) bool {
 	select {
 	case <-c.done:
 		return false
 	default:
 	}
 	select {
-	case c.send <- b:
+	case c.send <- o:
 		return true
 	default:
 		return false
@@ -472,11 +482,13 @@ func (c *conn) turn(clientMsgID, text string) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), turnTimeout)
 	defer cancel()
-	idx := 0
+	deltas := &deltaStream{id: clientMsgID}
 	stream := func(d string) {
 		// Called one at a time by the agent; never blocks it.
-		c.sendEphemeral(deltaFrame{Type: "delta", StreamID: clientMsgID, Index: idx, Text: d})
-		idx++
+		// Deltas may fill only half the queue (see sendEphemeral).
+		if deltas.add(d) && (len(c.send) >= cap(c.send)/2 || !c.enqueue(outgoing{stream: deltas})) {
+			deltas.unqueue()
+		}
 	}
 	msg := agent.Message{
 		Channel: Channel,
@@ -545,4 +557,80 @@ func (c *conn) signals(f inFrame) {
 	s.ConversationID = c.convID
 	c.h.mu.Unlock()
 	c.h.storeSignals(s)
+}
+
+// outgoing is one entry of a socket's send queue: a frame ready to write,
+// or a turn's stream, whose text so far the writer takes when it gets there.
+type outgoing struct {
+	frame  []byte
+	stream *deltaStream
+}
+
+// deltaStream coalesces the streamed text of one turn while the socket is
+// busy. The agent appends; at most one queue entry stands for the stream at
+// a time, and the writer takes everything appended until it writes. An idle
+// socket so sends each piece as it comes (a provider's tokens as they are
+// generated); a busy one sends fewer, larger deltas instead of queueing one
+// frame per piece — the offline engine produces a whole answer in
+// microseconds, and a frame per four words cost both ends a write and a
+// read each. Indexes stay 0, 1, 2… over the frames actually sent.
+type deltaStream struct {
+	id     string
+	mu     sync.Mutex
+	text   strings.Builder
+	queued bool // an entry for this stream is in the send queue
+	index  int
+	// broken: more than maxPendingDelta waited for a writer that did not
+	// come; the rest of the stream is dropped (the final reply replaces
+	// it), so a slow client never makes the server hold more.
+	broken bool
+}
+
+// maxPendingDelta bounds the streamed text a socket holds for one turn.
+const maxPendingDelta = 64 << 10
+
+// add appends d and reports whether the stream needs a queue entry (none
+// is waiting already).
+func (s *deltaStream) add(d string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.broken {
+		return false
+	}
+	if s.text.Len()+len(d) > maxPendingDelta {
+		s.broken = true
+		s.text = strings.Builder{}
+		return false
+	}
+	s.text.WriteString(d)
+	need := !s.queued
+	s.queued = true
+	return need
+}
+
+// unqueue records that the entry add asked for was not queued (the queue
+// was too full): the text waits for the next piece, or for the final
+// reply that replaces it.
+func (s *deltaStream) unqueue() {
+	s.mu.Lock()
+	s.queued = false
+	s.mu.Unlock()
+}
+
+// take returns the delta frame of the text appended since the last take,
+// or nil when there is none.
+func (s *deltaStream) take() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queued = false
+	if s.text.Len() == 0 {
+		return nil
+	}
+	b, err := json.Marshal(deltaFrame{Type: "delta", StreamID: s.id, Index: s.index, Text: s.text.String()})
+	if err != nil {
+		return nil
+	}
+	s.index++
+	s.text.Reset()
+	return b
 }

@@ -152,6 +152,7 @@ type frame struct {
 	Code           string `json:"code"`
 	Message        string `json:"message"`
 	StreamID       string `json:"stream_id"`
+	Index          int    `json:"index"`
 }
 
 func (c *client) next(timeout time.Duration) (frame, error) {
@@ -515,7 +516,10 @@ func (f *flood) Turn(_ context.Context, m agent.Message, stream func(string)) (a
 
 func TestSlowClientBlocksNobody(t *testing.T) {
 	fl := &flood{}
-	e := start(t, nil, fl, func(o *web.Options) { o.WriteWait = time.Second })
+	e := start(t, nil, fl, func(o *web.Options) {
+		o.WriteWait = time.Second
+		o.PingInterval, o.PongWait = 200*time.Millisecond, time.Second
+	})
 	slow := e.connect(e.session(""))
 	// The slow client asks, then never reads again.
 	for i := range 5 {
@@ -535,8 +539,16 @@ func TestSlowClientBlocksNobody(t *testing.T) {
 	// 10,000 deltas of 64 KiB to sockets that cannot take them: the stream
 	// callback never waited on a socket.
 	require.Less(t, time.Duration(fl.streamed.Load()), 3*time.Second)
-	// Its queue is bounded and the socket's buffers full: its writes time
-	// out and it is dropped (it resumes from the store if it comes back).
+	// Its queue is bounded, and a turn's deltas past 64 KiB are dropped
+	// rather than held for it; reading nothing, it answers no ping and is
+	// dropped (it resumes from the store if it comes back).
+	go func() { // the fast client keeps reading, and so answers pings
+		for {
+			if _, err := fast.next(time.Minute); err != nil {
+				return
+			}
+		}
+	}()
 	require.Eventually(t, func() bool { return e.h.Connections() == 1 }, 10*time.Second, 20*time.Millisecond)
 }
 
@@ -605,4 +617,42 @@ func TestStaffReplyDeliveredLive(t *testing.T) {
 	got := fs[len(fs)-1]
 	require.Equal(t, m.Seq, got.Seq)
 	require.Equal(t, "Soy Marta, del equipo.", got.Text)
+}
+
+// pieces streams n numbered pieces as fast as it can, like the offline
+// engine does a whole answer.
+type pieces struct{ n int }
+
+func (p pieces) Turn(_ context.Context, m agent.Message, stream func(string)) (agent.Reply, error) {
+	var all strings.Builder
+	for i := range p.n {
+		s := fmt.Sprintf("%d ", i)
+		all.WriteString(s)
+		stream(s)
+	}
+	return agent.Reply{ConversationID: "conv-" + m.Sender.ExternalID, InboundSeq: 1, Seq: 2, Text: all.String(), Outcome: agent.OutcomeAnswered}, nil
+}
+
+func TestDeltasCoalesceInOrder(t *testing.T) {
+	e := start(t, nil, pieces{n: 500}, nil)
+	c := e.connect(e.session(""))
+	c.send(map[string]any{"type": "message", "client_msg_id": "ffffffff-0001", "text": "hola"})
+	var streamed strings.Builder
+	deltas := 0
+	fs := c.until("reply")
+	for _, f := range fs {
+		if f.Type != "delta" {
+			continue
+		}
+		require.Equal(t, deltas, f.Index, "indexes are 0, 1, 2… over the frames sent")
+		require.Equal(t, "ffffffff-0001", f.StreamID)
+		streamed.WriteString(f.Text)
+		deltas++
+	}
+	// Nothing lost, nothing reordered, however the pieces were grouped: the
+	// preview is the reply.
+	require.Positive(t, deltas)
+	require.LessOrEqual(t, deltas, 500)
+	require.Equal(t, fs[len(fs)-1].Text, streamed.String())
+	t.Logf("500 pieces in %d delta frames", deltas)
 }
