@@ -130,6 +130,7 @@ func (b *Base) Ingest(ctx context.Context, src Source, opts IngestOptions) (Inge
 			rep.Pruned, err = b.prune(ctx, sc, keep)
 		}
 	}
+	b.compactAfter(ctx, rep)
 	rep.Duration = time.Since(start)
 	return rep, err
 }
@@ -149,6 +150,7 @@ func (b *Base) IngestData(ctx context.Context, source string, data []byte, opts 
 		return IngestReport{Found: 1, Failed: []Failure{{Source: source, Reason: unsupportedReason(source)}}}, nil
 	}
 	rep, err := b.run(ctx, []item{it}, opts)
+	b.compactAfter(ctx, rep)
 	rep.Duration = time.Since(start)
 	return rep, err
 }
@@ -194,6 +196,7 @@ func (b *Base) Delete(ctx context.Context, id string) error {
 	if err := b.store.DeleteDocument(ctx, id); err != nil {
 		return fmt.Errorf("delete document %s: %w", id, err)
 	}
+	b.compact(ctx)
 	return nil
 }
 
@@ -278,6 +281,31 @@ func (b *Base) run(ctx context.Context, items []item, opts IngestOptions) (Inges
 		return rep, fmt.Errorf("ingest: %w", err)
 	}
 	return rep, nil
+}
+
+// textCompacter is a store whose full-text index answers faster once the
+// pieces a batch of writes left are merged (SQLite's FTS5).
+type textCompacter interface {
+	CompactText(ctx context.Context) error
+}
+
+// compactAfter compacts when the batch rep reports changed the text.
+func (b *Base) compactAfter(ctx context.Context, rep IngestReport) {
+	if rep.Added+rep.Updated+rep.Pruned > 0 && ctx.Err() == nil {
+		b.compact(ctx)
+	}
+}
+
+// compact merges the store's full-text index after a batch of writes. A
+// failure costs search speed, not data: it is logged, not returned.
+func (b *Base) compact(ctx context.Context) {
+	c, ok := b.store.(textCompacter)
+	if !ok {
+		return
+	}
+	if err := c.CompactText(ctx); err != nil {
+		b.log.Warn("knowledge: full-text index not compacted; searches are slower until the next ingest", "err", err)
+	}
 }
 
 // ingestOne reads, parses, chunks, embeds and stores one document.

@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -416,4 +417,42 @@ func TestIngestOptionsInvalid(t *testing.T) {
 	b := New(nil, testEmbedder(t, 64), "x", nil)
 	_, err := b.Ingest(context.Background(), Source{}, IngestOptions{Chunking: ChunkOptions{Size: 100, Overlap: 90}})
 	require.ErrorContains(t, err, "overlap")
+}
+
+// After a batch of writes the SQLite full-text index is one segment again
+// (each document's write adds one; a query seeks them all): ingest, upload
+// and delete leave it merged.
+func TestIngestCompactsSQLiteText(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "faro.db")
+	db, err := sqlite.Open(ctx, path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	raw, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = raw.Close() })
+	segments := func() int {
+		var n int
+		require.NoError(t, raw.QueryRowContext(ctx, `SELECT count(DISTINCT segid) FROM chunks_fts_idx`).Scan(&n))
+		return n
+	}
+	emb, err := offline.NewEmbedder(offline.EmbedderOptions{Dimension: 64})
+	require.NoError(t, err)
+	b := New(db, emb, "offline-hash-64", nil)
+	files := fstest.MapFS{}
+	for i := range 12 {
+		files[fmt.Sprintf("doc%02d.md", i)] = &fstest.MapFile{Data: fmt.Appendf(nil, "# Curso %d\n\nEl curso %d trata de marketing con IA.", i, i)}
+	}
+	rep, err := b.Ingest(ctx, Source{FS: files, Paths: []string{"."}}, IngestOptions{})
+	require.NoError(t, err)
+	require.Equal(t, 12, rep.Added)
+	require.Equal(t, 1, segments())
+
+	_, err = b.IngestData(ctx, "extra.md", []byte("# Extra\n\nUn documento más sobre precios."), IngestOptions{})
+	require.NoError(t, err)
+	require.Equal(t, 1, segments())
+	docs, err := b.Documents(ctx, 0, 1)
+	require.NoError(t, err)
+	require.NoError(t, b.Delete(ctx, docs[0].ID))
+	require.Equal(t, 1, segments())
 }
