@@ -52,10 +52,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 		}
 	}
-	sqldb, err := sql.Open("sqlite", dsn(path))
+	connector, err := newCachingConnector(dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
+	sqldb := sql.OpenDB(connector)
 	if memory {
 		// Every connection to ":memory:" is a different database.
 		sqldb.SetMaxOpenConns(1)
