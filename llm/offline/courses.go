@@ -10,6 +10,8 @@ import (
 
 // courseIndex holds the vocabulary's courses analysed for matching.
 type courseIndex struct {
+	// key identifies the courses it was built from.
+	key     string
 	courses []Named
 	// names are each course's titles and slug, as words.
 	names [][][]word

@@ -59,3 +59,10 @@ func Scores(m *Model, msgs []llms.MessageContent, options ...llms.CallOption) []
 
 // SetTrace makes m print its reasoning with f.
 func SetTrace(m *Model, f func(format string, args ...any)) { m.trace = f }
+
+// DecisionsRemembered is how many decisions m keeps (see memo.go).
+func DecisionsRemembered(m *Model) int {
+	m.memo.mu.Lock()
+	defer m.memo.mu.Unlock()
+	return len(m.memo.decisions)
+}

@@ -174,6 +174,8 @@ type Model struct {
 	splits    map[passage][]sentence
 	courseIx  *courseIndex
 	courseKey string
+
+	memo *memo // offered tools and decisions; see memo.go
 }
 
 // maxCachedSplits bounds the cache of passages cut into sentences.
@@ -220,6 +222,7 @@ func (m *Model) courseIndex(cs []Named) *courseIndex {
 	defer m.mu.Unlock()
 	if m.courseIx == nil || m.courseKey != key {
 		m.courseIx, m.courseKey = newCourseIndex(cs), key
+		m.courseIx.key = key
 	}
 	return m.courseIx
 }
@@ -242,6 +245,7 @@ func NewModel(opts Options) *Model {
 		log:     opts.Logger,
 		texts:   map[string]*routeText{},
 		splits:  map[passage][]sentence{},
+		memo:    newMemo(),
 	}
 	if m.emb == nil {
 		e, err := NewEmbedder(EmbedderOptions{})
@@ -378,22 +382,22 @@ type run struct {
 	tools []*toolDef // offered in this call, in the order given
 	lang  string
 	now   time.Time
+	// toolset is the offered tools as the engine sees them, shared with
+	// the calls that offer the same.
+	toolset *toolset
+	// prefix hashes the turns replayed before the current one (see
+	// decideAfter).
+	prefix uint64
 
 	coursesLoaded bool
 	courseList    []Named
 	courseIx      *courseIndex
-
-	df map[wordForms]int // see toolsKnowing
 }
 
 func (m *Model) newRun(ctx context.Context, msgs []llms.MessageContent, opts llms.CallOptions) *run {
 	r := &run{m: m, ctx: ctx, conv: readConversation(msgs), now: m.now()}
-	for _, t := range opts.Tools {
-		if t.Function == nil || t.Function.Name == "" {
-			continue
-		}
-		r.tools = append(r.tools, m.toolDef(ctx, *t.Function))
-	}
+	r.toolset = m.toolset(ctx, opts.Tools)
+	r.tools = r.toolset.tools
 	r.lang = r.chooseLang()
 	return r
 }

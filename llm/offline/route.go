@@ -70,9 +70,11 @@ const (
 	weightName        = 0.75
 )
 
-// toolDef builds the engine's view of an offered tool.
-func (m *Model) toolDef(ctx context.Context, fd llms.FunctionDefinition) *toolDef {
-	t := &toolDef{name: fd.Name, description: fd.Description, nameWords: map[string]bool{}}
+// toolDef builds the engine's view of an offered tool; complete is false
+// when part of it failed (its schema unreadable, its texts not embedded)
+// and it should be built again next time rather than kept.
+func (m *Model) toolDef(ctx context.Context, fd llms.FunctionDefinition) (t *toolDef, complete bool) {
+	t = &toolDef{name: fd.Name, description: fd.Description, nameWords: map[string]bool{}}
 	for _, w := range strings.Split(fd.Name, "_") {
 		t.nameWords[w] = true
 	}
@@ -114,7 +116,7 @@ func (m *Model) toolDef(ctx context.Context, fd llms.FunctionDefinition) *toolDe
 	for i, s := range srcs {
 		texts[i] = s.text
 	}
-	analysed := m.analysed(ctx, texts)
+	analysed, embedded := m.analysed(ctx, texts)
 	t.vocab = map[vocabKey]bool{}
 	for i, a := range analysed {
 		rt := *a
@@ -128,7 +130,7 @@ func (m *Model) toolDef(ctx context.Context, fd llms.FunctionDefinition) *toolDe
 			}
 		}
 	}
-	return t
+	return t, err == nil && embedded
 }
 
 // vocabKey is one way a word can be found in a tool's vocabulary: as
@@ -154,9 +156,10 @@ func (t *toolDef) knows(w word) bool {
 }
 
 // analysed returns the analysis of each text, from the cache or computed
-// (embedded in one batch).
-func (m *Model) analysed(ctx context.Context, texts []string) []*routeText {
-	out := make([]*routeText, len(texts))
+// (embedded in one batch); embedded is false when the embedder failed and
+// the texts route by their words alone.
+func (m *Model) analysed(ctx context.Context, texts []string) (out []*routeText, embedded bool) {
+	out = make([]*routeText, len(texts))
 	var todo []int
 	m.mu.Lock()
 	for i, t := range texts {
@@ -168,14 +171,15 @@ func (m *Model) analysed(ctx context.Context, texts []string) []*routeText {
 	}
 	m.mu.Unlock()
 	if len(todo) == 0 {
-		return out
+		return out, true
 	}
 	batch := make([]string, len(todo))
 	for j, i := range todo {
 		batch[j] = texts[i]
 	}
 	vecs, err := m.emb.EmbedDocuments(ctx, batch)
-	if err != nil || len(vecs) != len(batch) {
+	embedded = err == nil && len(vecs) == len(batch)
+	if !embedded {
 		// Word overlap still routes; the next call tries again.
 		m.log.WarnContext(ctx, "offline model: embedding tool examples failed; routing by words only", "err", err)
 		vecs = make([][]float32, len(batch))
@@ -188,11 +192,11 @@ func (m *Model) analysed(ctx context.Context, texts []string) []*routeText {
 	for j, i := range todo {
 		rt := &routeText{words: routeWords(analyze(texts[i])), vec: vecs[j]}
 		out[i] = rt
-		if err == nil {
+		if embedded {
 			m.texts[texts[i]] = rt
 		}
 	}
-	return out
+	return out, embedded
 }
 
 // firstSentence returns the first sentence of a description.
@@ -350,25 +354,34 @@ func (r *run) routeWeight(w word) float64 {
 type wordForms struct{ fold, es, en, concept string }
 
 // toolsKnowing counts the offered tools that know w. Scoring asks it for
-// every word of every example of every tool, in every replayed turn, so a
-// call remembers the counts (the offered tools do not change within it).
+// every word of every example of every tool, so the counts are kept with
+// the offered tools.
 func (r *run) toolsKnowing(w word) int {
 	k := wordForms{w.fold, w.es, w.en, w.concept}
-	if df, ok := r.df[k]; ok {
+	ts := r.toolset
+	ts.mu.Lock()
+	df, ok := ts.df[k]
+	ts.mu.Unlock()
+	if ok {
 		return df
 	}
-	df := 0
 	for _, t := range r.tools {
 		if t.knows(w) {
 			df++
 		}
 	}
-	if r.df == nil {
-		r.df = map[wordForms]int{}
+	ts.mu.Lock()
+	if ts.df == nil || len(ts.df) >= maxToolsetWords {
+		ts.df = map[wordForms]int{}
 	}
-	r.df[k] = df
+	ts.df[k] = df
+	ts.mu.Unlock()
 	return df
 }
+
+// maxToolsetWords bounds the word counts a toolset keeps (users' words
+// are unbounded; the examples' are a few hundred).
+const maxToolsetWords = 1 << 14
 
 // courseWord reports whether a word is one of a course's names.
 func (r *run) courseWord(w word) bool {
@@ -454,7 +467,8 @@ func (r *run) knowledgeScore(f msgFeatures, scores []toolScore) float64 {
 	}
 	if best < 0 {
 		best = 0
-		for _, rt := range r.m.analysed(r.ctx, knowledgeTexts) {
+		analysed, _ := r.m.analysed(r.ctx, knowledgeTexts)
+		for _, rt := range analysed {
 			k := *rt
 			k.weight = weightExample
 			best = max(best, r.similarity(f, &k))
@@ -750,10 +764,13 @@ const maxReplay = 8
 func (r *run) replay() state {
 	var st state
 	turns := r.conv.turns
+	h := r.decisionBase()
 	for i := max(0, len(turns)-1-maxReplay); i < len(turns)-1; i++ {
 		t := turns[i]
-		st = r.after(r.decide(t.human, st), t)
+		st = r.after(r.decideAfter(h, t.human, st), t)
+		h = r.chain(h, t)
 	}
+	r.prefix = h
 	return st
 }
 

@@ -1,0 +1,209 @@
+package offline
+
+import (
+	"context"
+	"encoding/json"
+	"hash/maphash"
+	"strings"
+	"sync"
+
+	"github.com/tmc/langchaingo/llms"
+)
+
+// The engine is called two or more times per turn (the decision, then the
+// reply after each tool result), and each call used to build the offered
+// tools again and replay the conversation's earlier turns, deciding each
+// one again to rebuild the state — work that grew with the conversation and
+// was half of a loaded server's CPU. A Model therefore keeps:
+//
+//   - toolsets: the engine's view of a list of offered tools (the agent
+//     offers the same list on every call), with the counts of tools that
+//     know each word;
+//   - decisions: what decide chose for a message, keyed by everything
+//     decide reads — the offered tools, the reply language, the caller's
+//     known name, email and phone, the course vocabulary, the day (for
+//     relative dates), and the turns replayed before the message — so a
+//     replay decides only the turns it has not decided before, and the
+//     turn's later calls none.
+//
+// Both are pure caches: a miss decides as before, and a hit is what that
+// decision was. They are bounded, and emptied when full.
+
+const (
+	maxCachedToolsets  = 64
+	maxCachedDecisions = 1 << 14
+)
+
+// toolset is a list of offered tools as the engine sees it. Shared by the
+// calls that offer the same list; read-only but for df.
+type toolset struct {
+	key   string
+	tools []*toolDef
+	mu    sync.Mutex
+	df    map[wordForms]int // see run.toolsKnowing
+}
+
+// memo holds a Model's caches.
+type memo struct {
+	seed      maphash.Seed
+	mu        sync.Mutex
+	toolsets  map[string]*toolset
+	decisions map[uint64]action
+}
+
+func newMemo() *memo {
+	return &memo{seed: maphash.MakeSeed(), toolsets: map[string]*toolset{}, decisions: map[uint64]action{}}
+}
+
+// toolset returns the engine's view of the offered tools, built once per
+// distinct list.
+func (m *Model) toolset(ctx context.Context, offered []llms.Tool) *toolset {
+	var defs []llms.FunctionDefinition
+	var key strings.Builder
+	for _, t := range offered {
+		if t.Function == nil || t.Function.Name == "" {
+			continue
+		}
+		fd := *t.Function
+		defs = append(defs, fd)
+		key.WriteString(fd.Name + "\x00" + fd.Description + "\x00")
+		if _, ok := m.catalogTool(fd.Name); !ok {
+			// The schema comes from the parameters only when the catalog
+			// does not know the tool.
+			b, _ := json.Marshal(fd.Parameters)
+			key.Write(b)
+		}
+		key.WriteByte('\x01')
+	}
+	k := key.String()
+	m.memo.mu.Lock()
+	ts, ok := m.memo.toolsets[k]
+	m.memo.mu.Unlock()
+	if ok {
+		return ts
+	}
+	ts = &toolset{key: k}
+	complete := true
+	for _, fd := range defs {
+		t, ok := m.toolDef(ctx, fd)
+		complete = complete && ok
+		ts.tools = append(ts.tools, t)
+	}
+	if complete {
+		m.memo.mu.Lock()
+		if len(m.memo.toolsets) >= maxCachedToolsets {
+			m.memo.toolsets = map[string]*toolset{}
+		}
+		if prev, ok := m.memo.toolsets[k]; ok {
+			ts = prev // built meanwhile by another call: share one
+		} else {
+			m.memo.toolsets[k] = ts
+		}
+		m.memo.mu.Unlock()
+	}
+	return ts
+}
+
+func (m *Model) catalogTool(name string) (ToolInfo, bool) {
+	if m.catalog == nil {
+		return ToolInfo{}, false
+	}
+	return m.catalog.Tool(name)
+}
+
+// decisionBase hashes what every decision of this call depends on besides
+// the turns and the message.
+func (r *run) decisionBase() uint64 {
+	var h maphash.Hash
+	h.SetSeed(r.m.memo.seed)
+	for _, s := range []string{r.toolset.key, r.lang, r.conv.tc.Name, r.conv.tc.Email, r.conv.tc.Phone, r.courseKey(), r.now.Format("2006-01-02")} {
+		h.WriteString(s)
+		h.WriteByte(0)
+	}
+	return h.Sum64()
+}
+
+// chain extends a hash of the turns so far with turn t: everything the
+// state after it is read from (the message, the tool calls and results, the
+// reply).
+func (r *run) chain(prev uint64, t turn) uint64 {
+	var h maphash.Hash
+	h.SetSeed(r.m.memo.seed)
+	writeUint64(&h, prev)
+	h.WriteString(t.human)
+	h.WriteByte(0)
+	for _, c := range t.calls {
+		if c.FunctionCall != nil {
+			h.WriteString(c.FunctionCall.Name)
+			h.WriteByte(0)
+			h.WriteString(c.FunctionCall.Arguments)
+		}
+		h.WriteByte(1)
+	}
+	for _, resp := range t.resps {
+		h.WriteString(t.toolOf(resp))
+		h.WriteByte(0)
+		h.WriteString(resp.Content)
+		h.WriteByte(2)
+	}
+	h.WriteString(t.reply)
+	return h.Sum64()
+}
+
+func writeUint64(h *maphash.Hash, v uint64) {
+	var b [8]byte
+	for i := range b {
+		b[i] = byte(v >> (8 * i))
+	}
+	h.Write(b[:])
+}
+
+// decideAfter is decide for a message that follows the turns hashed in
+// prefix (with st the state they left), from the memo when decided before.
+func (r *run) decideAfter(prefix uint64, text string, st state) action {
+	var h maphash.Hash
+	h.SetSeed(r.m.memo.seed)
+	writeUint64(&h, prefix)
+	h.WriteString(text)
+	key := h.Sum64()
+	m := r.m.memo
+	m.mu.Lock()
+	a, ok := m.decisions[key]
+	m.mu.Unlock()
+	if ok {
+		return r.rebind(a)
+	}
+	a = r.decide(text, st)
+	m.mu.Lock()
+	if len(m.decisions) >= maxCachedDecisions {
+		m.decisions = map[uint64]action{}
+	}
+	m.decisions[key] = a
+	m.mu.Unlock()
+	return a
+}
+
+// rebind points a remembered action at this call's tools: the toolset it
+// was decided with may since have been built again, and tools are compared
+// by identity.
+func (r *run) rebind(a action) action {
+	if a.tool != nil {
+		a.tool = r.tool(a.tool.name)
+	}
+	if a.then != nil {
+		then := r.rebind(*a.then)
+		a.then = &then
+	}
+	return a
+}
+
+// courseKey identifies the course vocabulary the call routes with.
+func (r *run) courseKey() string {
+	if len(r.courses()) == 0 {
+		return ""
+	}
+	if r.courseIx == nil {
+		r.courseIx = r.m.courseIndex(r.courses())
+	}
+	return r.courseIx.key
+}
