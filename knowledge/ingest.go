@@ -107,6 +107,8 @@ func (o IngestOptions) withDefaults() (IngestOptions, error) {
 // whole ingest (the embedder changed, the context ended, the store failed
 // while pruning or re-embedding).
 func (b *Base) Ingest(ctx context.Context, src Source, opts IngestOptions) (IngestReport, error) {
+	b.changed()
+	defer b.changed()
 	start := time.Now()
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -139,6 +141,8 @@ func (b *Base) Ingest(ctx context.Context, src Source, opts IngestOptions) (Inge
 // named source (whose extension picks the loader): what an upload through
 // the admin API calls. An unchanged document is left as it is.
 func (b *Base) IngestData(ctx context.Context, source string, data []byte, opts IngestOptions) (IngestReport, error) {
+	b.changed()
+	defer b.changed()
 	start := time.Now()
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -193,6 +197,8 @@ func (b *Base) Documents(ctx context.Context, offset, limit int) ([]store.Docume
 // Delete removes a document and its chunks; store.ErrNotFound (wrapped) if
 // there is none with that id.
 func (b *Base) Delete(ctx context.Context, id string) error {
+	b.changed()
+	defer b.changed()
 	if err := b.store.DeleteDocument(ctx, id); err != nil {
 		return fmt.Errorf("delete document %s: %w", id, err)
 	}
@@ -449,6 +455,8 @@ func (b *Base) checkIndex(ctx context.Context, dim int) error {
 // records it as the index's embedder, all in one transaction of the store;
 // it returns the number of chunks. Use it after changing embedder.
 func (b *Base) Reembed(ctx context.Context, opts IngestOptions) (int, error) {
+	b.changed()
+	defer b.changed()
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return 0, fmt.Errorf("reembed: %w", err)

@@ -27,6 +27,8 @@ type Base struct {
 	// (store.IndexInfo.Embedder), so a switch of embedder is detected.
 	embedderName string
 	log          *slog.Logger
+	// cache remembers recent searches; nil when off (see CacheSearches).
+	cache *searchCache
 }
 
 // New returns a Base over st that embeds with e; name identifies e and its

@@ -149,6 +149,16 @@ func (b *Base) Search(ctx context.Context, q Query) ([]Result, error) {
 		n = max(3*k, minCandidates)
 	}
 	n = max(n, k)
+	var cacheKeyed string
+	var gen uint64
+	if b.cache != nil {
+		cacheKeyed = cacheKey(q, mode, k, rrf, n)
+		var hit bool
+		var res []Result
+		if res, gen, hit = b.cache.lookup(cacheKeyed); hit {
+			return res, nil
+		}
+	}
 
 	type listResult struct {
 		hits []store.Hit
@@ -186,7 +196,8 @@ func (b *Base) Search(ctx context.Context, q Query) ([]Result, error) {
 			return nil, fmt.Errorf("search: %w", vectorErr)
 		}
 		// The embedding provider failed (down, rate-limited…): answer from
-		// the full text alone rather than not at all.
+		// the full text alone rather than not at all (and not remembered:
+		// the next search tries the provider again).
 		b.log.WarnContext(ctx, "knowledge search without vectors", "err", vectorErr)
 	}
 
@@ -197,6 +208,9 @@ func (b *Base) Search(ctx context.Context, q Query) ([]Result, error) {
 	terms := fulltext.QueryTerms(q.Text, cmp.Or(q.Language, q.Filter.Language))
 	for i := range results {
 		results[i].Citation.Quote = pickQuote(results[i].Chunk.Text, terms, maxQuoteRunes)
+	}
+	if b.cache != nil && vectorErr == nil {
+		b.cache.store(cacheKeyed, gen, results)
 	}
 	b.log.DebugContext(ctx, "knowledge search", "mode", string(mode), "k", k,
 		"vector_hits", len(vectorHits), "text_hits", len(textHits), "results", len(results),

@@ -15,6 +15,7 @@ import (
 
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/web"
+	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/server"
@@ -86,6 +87,14 @@ type Config struct {
 	// "off" answers every message at once).
 	BurstWindow time.Duration `yaml:"burst_window"`
 
+	// SearchCache is how many recent knowledge searches are remembered
+	// (the same question in the same words is answered from memory), and
+	// SearchCacheTTL for how long: a change made by another process is
+	// seen after it (FARO_SEARCH_CACHE, 0 turns it off;
+	// FARO_SEARCH_CACHE_TTL).
+	SearchCache    int           `yaml:"search_cache"`
+	SearchCacheTTL time.Duration `yaml:"search_cache_ttl"`
+
 	// WidgetOrigins are the origins of the pages allowed to open the web
 	// widget, comma-separated (https://example.com,https://www.example.com);
 	// empty allows only this server's own origin (FARO_WIDGET_ORIGINS).
@@ -139,6 +148,8 @@ func DefaultConfig() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: 15 * time.Second,
+		SearchCache:     knowledge.DefaultCacheEntries,
+		SearchCacheTTL:  knowledge.DefaultCacheTTL,
 		Embedder:        llm.ProviderOffline,
 		LLM:             llm.ProviderOffline,
 		LLMTimeout:      llm.DefaultTimeout,
@@ -258,6 +269,22 @@ func settings() []setting {
 				return fmt.Errorf("%q is not off or a duration (examples: 1.5s, 500ms)", v)
 			}
 			c.BurstWindow = d
+			return nil
+		}},
+		{"FARO_SEARCH_CACHE", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return fmt.Errorf("%q is not a number of searches (example: 2048; 0 turns it off)", v)
+			}
+			c.SearchCache = n
+			return nil
+		}},
+		{"FARO_SEARCH_CACHE_TTL", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%q is not a positive duration (examples: 1m, 30s)", v)
+			}
+			c.SearchCacheTTL = d
 			return nil
 		}},
 		{"FARO_WIDGET_ORIGINS", func(c *Config, v string) error {

@@ -216,6 +216,7 @@ func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metr
 		return nil, nil, fmt.Errorf("embedder (FARO_EMBEDDER): %w", err)
 	}
 	kb := knowledge.New(st, emb, embName, log)
+	kb.CacheSearches(cfg.SearchCache, cfg.SearchCacheTTL)
 	reg, err := agentToolsWith(st, kb, log, signals)
 	if err != nil {
 		return nil, nil, err
