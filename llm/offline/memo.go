@@ -22,9 +22,9 @@ import (
 //   - decisions: what decide chose for a message, keyed by everything
 //     decide reads — the offered tools, the reply language, the caller's
 //     known name, email and phone, the course vocabulary, the day (for
-//     relative dates), and the turns replayed before the message — so a
-//     replay decides only the turns it has not decided before, and the
-//     turn's later calls none.
+//     relative dates), the state the message met and the message itself —
+//     so a replay decides only what it has not decided before, and the
+//     turn's later calls nothing.
 //
 // Both are pure caches: a miss decides as before, and a hit is what that
 // decision was. They are bounded, and emptied when full.
@@ -123,47 +123,19 @@ func (r *run) decisionBase() uint64 {
 	return h.Sum64()
 }
 
-// chain extends a hash of the turns so far with turn t: everything the
-// state after it is read from (the message, the tool calls and results, the
-// reply).
-func (r *run) chain(prev uint64, t turn) uint64 {
+// decideMemo is decide, from the memo when the same message met the same
+// state before (in an earlier call, or earlier in this one). The key is the
+// state itself, not the turns that led to it: the agent sends a window of
+// the newest messages, which slides every turn, and the state a message
+// meets is what decide reads of them.
+func (r *run) decideMemo(text string, st state) action {
 	var h maphash.Hash
 	h.SetSeed(r.m.memo.seed)
-	writeUint64(&h, prev)
-	h.WriteString(t.human)
-	h.WriteByte(0)
-	for _, c := range t.calls {
-		if c.FunctionCall != nil {
-			h.WriteString(c.FunctionCall.Name)
-			h.WriteByte(0)
-			h.WriteString(c.FunctionCall.Arguments)
-		}
-		h.WriteByte(1)
+	if r.base == 0 {
+		r.base = r.decisionBase()
 	}
-	for _, resp := range t.resps {
-		h.WriteString(t.toolOf(resp))
-		h.WriteByte(0)
-		h.WriteString(resp.Content)
-		h.WriteByte(2)
-	}
-	h.WriteString(t.reply)
-	return h.Sum64()
-}
-
-func writeUint64(h *maphash.Hash, v uint64) {
-	var b [8]byte
-	for i := range b {
-		b[i] = byte(v >> (8 * i))
-	}
-	h.Write(b[:])
-}
-
-// decideAfter is decide for a message that follows the turns hashed in
-// prefix (with st the state they left), from the memo when decided before.
-func (r *run) decideAfter(prefix uint64, text string, st state) action {
-	var h maphash.Hash
-	h.SetSeed(r.m.memo.seed)
-	writeUint64(&h, prefix)
+	writeUint64(&h, r.base)
+	writeState(&h, st)
 	h.WriteString(text)
 	key := h.Sum64()
 	m := r.m.memo
@@ -181,6 +153,47 @@ func (r *run) decideAfter(prefix uint64, text string, st state) action {
 	m.decisions[key] = a
 	m.mu.Unlock()
 	return a
+}
+
+// writeState hashes everything decide reads of a state.
+func writeState(h *maphash.Hash, st state) {
+	h.WriteByte(byte(st.kind))
+	if st.tool != nil {
+		h.WriteString(st.tool.name)
+	}
+	h.WriteByte(0)
+	writeMsgs(h, st.msgs)
+	h.WriteString(st.asked)
+	h.WriteByte(0)
+	// encoding/json writes map keys sorted: the same arguments, the same
+	// bytes.
+	if len(st.prior) > 0 {
+		b, _ := json.Marshal(st.prior)
+		h.Write(b)
+	}
+	h.WriteByte(0)
+	writeUint64(h, uint64(st.tries))
+	h.WriteString(st.offerTool)
+	h.WriteByte(0)
+	writeMsgs(h, st.offerMsgs)
+}
+
+func writeMsgs(h *maphash.Hash, msgs []taskMsg) {
+	writeUint64(h, uint64(len(msgs)))
+	for _, m := range msgs {
+		h.WriteString(m.text)
+		h.WriteByte(0)
+		h.WriteString(m.answers)
+		h.WriteByte(0)
+	}
+}
+
+func writeUint64(h *maphash.Hash, v uint64) {
+	var b [8]byte
+	for i := range b {
+		b[i] = byte(v >> (8 * i))
+	}
+	h.Write(b[:])
 }
 
 // rebind points a remembered action at this call's tools: the toolset it

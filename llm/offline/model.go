@@ -385,9 +385,9 @@ type run struct {
 	// toolset is the offered tools as the engine sees them, shared with
 	// the calls that offer the same.
 	toolset *toolset
-	// prefix hashes the turns replayed before the current one (see
-	// decideAfter).
-	prefix uint64
+	// base hashes what every decision of the call depends on besides
+	// the message and its state (see decideMemo); 0 until computed.
+	base uint64
 
 	coursesLoaded bool
 	courseList    []Named

@@ -19,7 +19,7 @@ func (r *run) respond() reply {
 	}
 	st := r.replay()
 	cur := r.conv.turns[len(r.conv.turns)-1]
-	act := r.decideAfter(r.prefix, cur.human, st)
+	act := r.decideMemo(cur.human, st)
 	if call, resp, ok := r.conv.lastResult(); ok {
 		return r.afterTool(act, call, resp)
 	}

@@ -764,13 +764,10 @@ const maxReplay = 8
 func (r *run) replay() state {
 	var st state
 	turns := r.conv.turns
-	h := r.decisionBase()
 	for i := max(0, len(turns)-1-maxReplay); i < len(turns)-1; i++ {
 		t := turns[i]
-		st = r.after(r.decideAfter(h, t.human, st), t)
-		h = r.chain(h, t)
+		st = r.after(r.decideMemo(t.human, st), t)
 	}
-	r.prefix = h
 	return st
 }
 
