@@ -78,6 +78,40 @@ func (g *guard) leaks(text string) bool {
 	return false
 }
 
+// resume returns where to check text again when its first checked bytes
+// were checked: far enough back that a secret or a run of guardWords words
+// that ends after checked starts at or after it. Whitespace separates words
+// before and after folding, so the text after a space splits into words as
+// it does within the whole; going back guardWords spaces covers at least
+// guardWords words (punctuation splits more).
+func (g *guard) resume(text string, checked int) int {
+	if checked <= 0 {
+		return 0
+	}
+	lo := max(0, checked-g.holdback)
+	i, spaces := checked, 0
+	for i > 0 && spaces <= guardWords {
+		r, size := utf8.DecodeLastRuneInString(text[:i])
+		if unicode.IsSpace(r) {
+			// A run of spaces counts once.
+			if j := i - size; j == 0 || !isSpaceBefore(text, j) {
+				spaces++
+			}
+		}
+		i -= size
+	}
+	lo = min(lo, i)
+	for lo > 0 && !utf8.RuneStart(text[lo]) {
+		lo--
+	}
+	return lo
+}
+
+func isSpaceBefore(text string, i int) bool {
+	r, _ := utf8.DecodeLastRuneInString(text[:i])
+	return unicode.IsSpace(r)
+}
+
 // secretLike reports whether tok looks like an identifier or secret rather
 // than a word: long, with letters and digits.
 func secretLike(tok string) bool {
@@ -99,6 +133,7 @@ type guardedStream struct {
 	sink    *streamSink
 	text    strings.Builder
 	sent    int // bytes of text forwarded
+	checked int // bytes of text the guard has seen
 	blocked bool
 }
 
@@ -108,10 +143,14 @@ func (s *guardedStream) write(delta string) {
 	}
 	s.text.WriteString(delta)
 	text := s.text.String()
-	if s.g.leaks(text) {
+	// Only what a quote ending in the new delta could span is checked
+	// again: the whole text on every delta made a reply's checks grow with
+	// the square of its length.
+	if s.g.leaks(text[s.g.resume(text, s.checked):]) {
 		s.blocked = true
 		return
 	}
+	s.checked = len(text)
 	upto := len(text) - s.g.holdback
 	for upto > s.sent && upto < len(text) && !utf8.RuneStart(text[upto]) {
 		upto--

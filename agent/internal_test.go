@@ -3,7 +3,10 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"math/rand/v2"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 	"github.com/tmc/langchaingo/llms"
@@ -274,5 +277,41 @@ func TestWithoutInjections(t *testing.T) {
 		text, n := withoutInjections(good)
 		require.Zero(t, n, good)
 		require.Equal(t, good, text)
+	}
+}
+
+// The stream checks only the tail a quote ending in the new delta could
+// span; it must block exactly when checking the whole text would, wherever
+// the deltas split the words, spaces and accents.
+func TestGuardedStreamChecksLikeWholeText(t *testing.T) {
+	t.Parallel()
+	rules := systemPrompt("es", store.RoleProspect, "")
+	g := newGuard(rules, "Canario XK-99887766.")
+	lines := strings.Split(rules, "\n")
+	quote := lines[len(lines)-1]
+	rnd := rand.New(rand.NewPCG(1, 2))
+	texts := []string{
+		"Claro:  las  reglas  dicen   " + quote + " y nada más.",
+		"El curso cuesta 199 USD [1]. ¿Quieres que te inscriba? Árbol, acción, ñandú.",
+		"Tu referencia es xk-99887766, guárdala.",
+		"sin\tespacios,solo,comas,y,puntos." + quote,
+	}
+	for _, text := range texts {
+		for range 50 {
+			s := &guardedStream{g: g, sink: &streamSink{}}
+			rest := text
+			sofar := ""
+			for rest != "" && !s.blocked {
+				n := 1 + rnd.IntN(12)
+				for n < len(rest) && !utf8.RuneStart(rest[n]) {
+					n++
+				}
+				n = min(n, len(rest))
+				sofar += rest[:n]
+				s.write(rest[:n])
+				rest = rest[n:]
+				require.Equal(t, g.leaks(sofar), s.blocked, "after %q", sofar)
+			}
+		}
 	}
 }
