@@ -102,6 +102,9 @@ type Registry struct {
 
 	mu    sync.RWMutex
 	tools map[string]*tool
+	// defs are Definitions' answers by role, built on first use and
+	// dropped when a tool is added: every model call of every turn asks.
+	defs map[store.Role][]llms.Tool
 }
 
 // Option configures a [Registry].
@@ -180,6 +183,7 @@ func AddSafely[In, Out any](r *Registry, spec Spec, fn func(ctx context.Context,
 		return fmt.Errorf("add tool %q: already registered", spec.Name)
 	}
 	r.tools[spec.Name] = t
+	r.defs = nil
 	return nil
 }
 
@@ -291,8 +295,13 @@ func (r *Registry) Allowed(name string, role store.Role) bool {
 // values the caller may change.
 func (r *Registry) Definitions(role store.Role) []llms.Tool {
 	r.mu.RLock()
-	defer r.mu.RUnlock()
-	var defs []llms.Tool
+	defs, ok := r.defs[role]
+	r.mu.RUnlock()
+	if ok {
+		return copyDefinitions(defs)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, t := range r.tools {
 		if !t.spec.Allows(role) {
 			continue
@@ -310,7 +319,43 @@ func (r *Registry) Definitions(role store.Role) []llms.Tool {
 		})
 	}
 	slices.SortFunc(defs, func(a, b llms.Tool) int { return strings.Compare(a.Function.Name, b.Function.Name) })
-	return defs
+	if r.defs == nil {
+		r.defs = map[store.Role][]llms.Tool{}
+	}
+	r.defs[role] = defs
+	return copyDefinitions(defs)
+}
+
+// copyDefinitions copies defs deeply; copying the parsed schemas costs a
+// fraction of parsing them again.
+func copyDefinitions(defs []llms.Tool) []llms.Tool {
+	out := make([]llms.Tool, len(defs))
+	for i, d := range defs {
+		f := *d.Function
+		f.Parameters = copyJSON(f.Parameters)
+		out[i] = llms.Tool{Type: d.Type, Function: &f}
+	}
+	return out
+}
+
+// copyJSON copies a value decoded by encoding/json into any.
+func copyJSON(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			m[k] = copyJSON(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(v))
+		for i, e := range v {
+			s[i] = copyJSON(e)
+		}
+		return s
+	default:
+		return v // string, float64, bool, nil: values
+	}
 }
 
 // names returns the names of the tools role may use, sorted.

@@ -559,7 +559,15 @@ func TestDefinitions(t *testing.T) {
 	// Each call hands out its own maps.
 	d := b.reg.Definitions(store.RoleStaff)
 	d[0].Function.Parameters.(map[string]any)["type"] = "mutated"
-	require.Equal(t, "object", b.reg.Definitions(store.RoleStaff)[0].Function.Parameters.(map[string]any)["type"])
+	d[0].Function.Parameters.(map[string]any)["properties"].(map[string]any)["extra"] = true
+	again := b.reg.Definitions(store.RoleStaff)[0].Function.Parameters.(map[string]any)
+	require.Equal(t, "object", again["type"])
+	require.NotContains(t, again["properties"], "extra", "nested maps too")
+
+	// A tool added later is offered at once.
+	require.NoError(t, tools.AddSafely(b.reg, tools.Spec{Name: "added_later", Description: "Added after the definitions were read.", Roles: []store.Role{store.RoleStaff}, Examples: examples},
+		func(context.Context, tools.Caller, struct{}) (struct{}, error) { return struct{}{}, nil }))
+	require.Contains(t, names(b.reg.Definitions(store.RoleStaff)), "added_later")
 }
 
 func TestSchemaShape(t *testing.T) {
