@@ -287,7 +287,7 @@ func (r *run) rank(ps []passage, question string) *ranking {
 		}
 		s.sectionHit = total > 0 && got/total >= 0.6
 	}
-	vecs, err := r.m.emb.EmbedDocuments(r.ctx, texts)
+	vecs, err := r.m.embedSentences(r.ctx, texts)
 	if err != nil {
 		vecs = make([][]float32, len(texts))
 	}

@@ -3,6 +3,7 @@ package offline
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"hash/maphash"
 	"strings"
 	"sync"
@@ -32,6 +33,9 @@ import (
 const (
 	maxCachedToolsets  = 64
 	maxCachedDecisions = 1 << 14
+	// maxCachedVectors bounds the passages' sentences kept embedded:
+	// 8192 of 384 dimensions is 12 MiB, a knowledge base's popular part.
+	maxCachedVectors = 8192
 )
 
 // toolset is a list of offered tools as the engine sees it. Shared by the
@@ -49,10 +53,52 @@ type memo struct {
 	mu        sync.Mutex
 	toolsets  map[string]*toolset
 	decisions map[uint64]action
+	// vectors are embeddings of passages' sentences: the same popular
+	// passages come back turn after turn, and each answer compares the
+	// question with every sentence of its passages.
+	vectors map[string][]float32
 }
 
 func newMemo() *memo {
-	return &memo{seed: maphash.MakeSeed(), toolsets: map[string]*toolset{}, decisions: map[uint64]action{}}
+	return &memo{seed: maphash.MakeSeed(), toolsets: map[string]*toolset{}, decisions: map[uint64]action{}, vectors: map[string][]float32{}}
+}
+
+// embedSentences embeds texts, those embedded before from the memo and the
+// others in one batch. The vectors are shared: read them only.
+func (m *Model) embedSentences(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	var todo []string
+	var at []int
+	m.memo.mu.Lock()
+	for i, t := range texts {
+		if v, ok := m.memo.vectors[t]; ok {
+			out[i] = v
+		} else {
+			todo = append(todo, t)
+			at = append(at, i)
+		}
+	}
+	m.memo.mu.Unlock()
+	if len(todo) == 0 {
+		return out, nil
+	}
+	vecs, err := m.emb.EmbedDocuments(ctx, todo)
+	if err != nil {
+		return nil, err
+	}
+	if len(vecs) != len(todo) {
+		return nil, fmt.Errorf("offline model: %d vectors for %d sentences", len(vecs), len(todo))
+	}
+	m.memo.mu.Lock()
+	defer m.memo.mu.Unlock()
+	if len(m.memo.vectors)+len(todo) > maxCachedVectors {
+		m.memo.vectors = map[string][]float32{}
+	}
+	for j, i := range at {
+		out[i] = vecs[j]
+		m.memo.vectors[todo[j]] = vecs[j]
+	}
+	return out, nil
 }
 
 // toolset returns the engine's view of the offered tools, built once per
