@@ -109,8 +109,8 @@ func turnOrder(msgs []store.Message) []store.Message {
 	var next int64 = -1 // anchor of the first reply at or after i
 	for i := len(msgs) - 1; i >= 0; i-- {
 		m := msgs[i]
-		if meta, ok := decodeReplyMeta(m); ok {
-			next = slices.Max(meta.AnswersSeq)
+		if answers := decodeAnswers(m); len(answers) > 0 {
+			next = slices.Max(answers)
 		}
 		ks[i] = keyed{m: m, anchor: next, user: m.Author == store.AuthorUser || m.Author == store.AuthorStaff}
 	}
@@ -183,6 +183,21 @@ func decodeResult(raw json.RawMessage) (ToolResultRecord, bool) {
 		return r, false
 	}
 	return r, true
+}
+
+// decodeAnswers is decodeReplyMeta's AnswersSeq alone, for ordering a
+// history without decoding every reply's citations.
+func decodeAnswers(m store.Message) []int64 {
+	if m.Author != store.AuthorAssistant || len(m.Meta) == 0 || len(m.ToolCalls) > 0 {
+		return nil
+	}
+	var meta struct {
+		AnswersSeq []int64 `json:"answers_seq"`
+	}
+	if json.Unmarshal(m.Meta, &meta) != nil {
+		return nil
+	}
+	return meta.AnswersSeq
 }
 
 func decodeReplyMeta(m store.Message) (ReplyMeta, bool) {

@@ -51,6 +51,12 @@ const (
 // readError parses a tool result as tools.ReadError does: an object with a
 // non-empty "error" string.
 func readError(content string) (errorResult, bool) {
+	// Results are written by encoding/json, which spells the key plainly:
+	// without it there is nothing to parse (most results are successes,
+	// some of them passages kilobytes long).
+	if !strings.Contains(content, `"error"`) {
+		return errorResult{}, false
+	}
 	var er errorResult
 	if err := json.Unmarshal([]byte(content), &er); err != nil || er.Error == "" {
 		return errorResult{}, false

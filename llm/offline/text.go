@@ -198,7 +198,30 @@ func titleCase(s string) string {
 }
 
 // wordCount counts whitespace-separated words: the engine's token estimate.
-func wordCount(s string) int { return len(strings.Fields(s)) }
+func wordCount(s string) int {
+	// len(strings.Fields(s)) without building the slice: every call counts
+	// the whole prompt, passages and tool results included.
+	n, in := 0, false
+	for i := 0; i < len(s); {
+		c := s[i]
+		var space bool
+		if c < utf8.RuneSelf {
+			space = c == ' ' || c-'\t' <= '\r'-'\t' // \t \n \v \f \r
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
+			i += size
+		}
+		if space {
+			in = false
+		} else if !in {
+			in = true
+			n++
+		}
+	}
+	return n
+}
 
 // cosine of two vectors of the same length (unit vectors: the dot product).
 func cosineSim(a, b []float32) float64 {
