@@ -208,7 +208,14 @@ type ranking struct {
 	// lang is the user's language.
 	lang string
 	cos  []float64 // each sentence's embedding similarity to the question
+	// matches holds how well each sentence matches each question word
+	// (sentence i, word qi at i*len(qws)+qi): scoring, picking and the
+	// gain of every candidate read them many times.
+	matches []float64
 }
+
+// match is sentence i's match of question word qi.
+func (rk *ranking) match(i, qi int) float64 { return rk.matches[i*len(rk.qws)+qi] }
 
 // rank scores every sentence of the passages against the question; nil
 // when there is nothing to rank.
@@ -231,9 +238,12 @@ func (r *run) rank(ps []passage, question string) *ranking {
 	// A question word found in few sentences tells them apart; one found
 	// nowhere still counts (at the top weight): the passages lack it.
 	df := make([]int, len(qws))
+	rk.matches = make([]float64, len(sents)*len(qws))
 	for i := range sents {
 		for qi, qw := range qws {
-			if sents[i].match(qw) >= 0.8 {
+			m := sents[i].match(qw)
+			rk.matches[i*len(qws)+qi] = m
+			if m >= 0.8 {
 				df[qi]++
 			}
 		}
@@ -286,6 +296,12 @@ func (r *run) rank(ps []passage, question string) *ranking {
 			}
 		}
 		s.sectionHit = total > 0 && got/total >= 0.6
+		if s.sectionHit {
+			// Its section now counts for more (see match1).
+			for qi, qw := range qws {
+				rk.matches[i*len(qws)+qi] = s.match(qw)
+			}
+		}
 	}
 	vecs, err := r.m.embedSentences(r.ctx, texts)
 	if err != nil {
@@ -294,8 +310,8 @@ func (r *run) rank(ps []passage, question string) *ranking {
 	for i := range sents {
 		s := &sents[i]
 		var got, ctxGot, total float64
-		for qi, qw := range qws {
-			m := s.match(qw)
+		for qi := range qws {
+			m := rk.match(i, qi)
 			got += rk.weights[qi] * m
 			ctxGot += rk.weights[qi] * m
 			total += rk.weights[qi]
@@ -382,9 +398,8 @@ func (rk *ranking) pick() ([]int, float64, bool) {
 		total += w
 	}
 	add := func(i int) {
-		s := sents[i]
-		for qi, qw := range rk.qws {
-			if m := s.match(qw); m > covered[qi] {
+		for qi := range rk.qws {
+			if m := rk.match(i, qi); m > covered[qi] {
 				covered[qi] = m
 			}
 		}
@@ -628,13 +643,12 @@ func questionObjects(text string) []word {
 // covered: of its own clauses, not of the story around them.
 func (rk *ranking) gain(i int, covered []float64) float64 {
 	var gain, total float64
-	s := rk.sents[i]
-	for qi, qw := range rk.qws {
+	for qi := range rk.qws {
 		if !rk.focus[qi] {
 			continue
 		}
 		total += rk.weights[qi]
-		if m := s.match(qw); m > covered[qi] {
+		if m := rk.match(i, qi); m > covered[qi] {
 			gain += rk.weights[qi] * (m - covered[qi])
 		}
 	}
