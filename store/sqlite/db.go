@@ -24,7 +24,10 @@ type DB struct {
 	// the busy handler's sleep-and-retry latency under contention. Other
 	// processes are still handled by busy_timeout.
 	writeSem chan struct{}
-	vectors  vectorCache
+	// writes are the write transactions waiting for writeSem; whoever
+	// holds it runs them together (see write).
+	writes  writeQueue
+	vectors vectorCache
 }
 
 // Interface guards.
@@ -113,18 +116,20 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// write runs fn in one immediate transaction, committing if fn returns nil.
-func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	select {
-	case db.writeSem <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-db.writeSem }()
+// runTx runs fn in one immediate transaction, committing if fn returns
+// nil. The caller holds writeSem.
+func (db *DB) runTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	defer func() {
+		// A panic in fn must not leave the write lock held.
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		return errors.Join(err, rollback(tx))
 	}
@@ -134,8 +139,6 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// read runs fn in one read-only (deferred, snapshot) transaction, for reads
-// that must see one consistent state across several queries.
 func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
