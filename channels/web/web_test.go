@@ -397,19 +397,33 @@ func TestResumeReplaysExactlyWhatWasMissed(t *testing.T) {
 	// agent folded them (a burst), else two.
 	storedReplies := 0
 	require.Eventually(t, func() bool {
+		// Done when every message is answered (a reply's answers_seq
+		// names the messages it answers), not merely when some reply
+		// follows the last: the other may still be on its way.
 		ms, _ := st.Messages(t.Context(), conv, store.MessageQuery{AfterSeq: lastSeq})
-		lastUser, lastReply, n := int64(0), int64(0), 0
+		asked, answered, n := map[int64]bool{}, map[int64]bool{}, 0
 		for _, m := range ms {
 			switch {
 			case m.Author == store.AuthorUser:
-				lastUser = m.Seq
+				asked[m.Seq] = true
 			case m.Author == store.AuthorAssistant && len(m.ToolCalls) == 0:
-				lastReply = m.Seq
+				var meta agent.ReplyMeta
+				if json.Unmarshal(m.Meta, &meta) != nil {
+					return false
+				}
+				for _, seq := range meta.AnswersSeq {
+					answered[seq] = true
+				}
 				n++
 			}
 		}
 		storedReplies = n
-		return lastUser > 0 && lastReply > lastUser
+		for seq := range asked {
+			if !answered[seq] {
+				return false
+			}
+		}
+		return len(asked) == 2
 	}, 10*time.Second, 50*time.Millisecond)
 
 	// A restart: a new handler over the same store.
