@@ -138,7 +138,7 @@ func (db *DB) ContactByEmail(ctx context.Context, email string) (store.Contact, 
 		return store.Contact{}, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
 	c, err := scanContact(db.pool.QueryRow(ctx, `SELECT `+contactColumns+` FROM contacts c `+identitiesJoin+`
-		WHERE c.email_key = $1`, key))
+		WHERE c.email_key = $1 AND c.email_key <> ''`, key))
 	if err != nil {
 		return store.Contact{}, dbErr(op, err)
 	}

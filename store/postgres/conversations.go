@@ -78,7 +78,7 @@ func (db *DB) ConversationByExternalID(ctx context.Context, channel, externalID 
 		return store.Conversation{}, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
 	c, err := scanConversation(db.pool.QueryRow(ctx, `SELECT `+conversationColumns+` FROM conversations
-		WHERE channel = $1 AND external_id = $2`, channel, externalID))
+		WHERE channel = $1 AND external_id = $2 AND external_id <> ''`, channel, externalID))
 	if err != nil {
 		return store.Conversation{}, dbErr(op, err)
 	}
@@ -290,7 +290,7 @@ func (db *DB) MessageByPlatformID(ctx context.Context, channel, platformID strin
 		return store.Message{}, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
 	}
 	m, err := scanMessage(db.pool.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE channel = $1 AND platform_id = $2`, channel, platformID))
+		WHERE channel = $1 AND platform_id = $2 AND platform_id <> ''`, channel, platformID))
 	if err != nil {
 		return store.Message{}, dbErr(op, err)
 	}

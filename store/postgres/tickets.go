@@ -35,7 +35,7 @@ func scanTicket(row pgx.Row) (store.Ticket, error) {
 
 // activeTicket is the person's active ticket on the subject, locked.
 const activeTicket = `SELECT ` + ticketColumns + ` FROM tickets
-	WHERE owner_key = $1 AND subject_key = $2 AND status IN ('open', 'pending') FOR UPDATE`
+	WHERE owner_key = $1 AND subject_key = $2 AND status IN ('open', 'pending') AND owner_key <> '' FOR UPDATE`
 
 // OpenTicket stores a new ticket, or adds to the person's active ticket on
 // the same subject. Concurrent calls meet at the unique index on active

@@ -93,7 +93,7 @@ func (db *DB) ContactByEmail(ctx context.Context, email string) (store.Contact, 
 	}
 	var out store.Contact
 	err := db.read(ctx, func(tx *sql.Tx) (err error) {
-		out, err = getContact(ctx, tx, `WHERE email_fold = ?`, key)
+		out, err = getContact(ctx, tx, whereContactEmail, key)
 		return err
 	})
 	if err != nil {
@@ -214,7 +214,7 @@ func checkEmailFree(ctx context.Context, q querier, email, self string) error {
 		return nil
 	}
 	var owner string
-	err := q.QueryRowContext(ctx, `SELECT id FROM contacts WHERE email_fold = ?`, key).Scan(&owner)
+	err := q.QueryRowContext(ctx, `SELECT id FROM contacts `+whereContactEmail, key).Scan(&owner)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil

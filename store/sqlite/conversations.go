@@ -82,7 +82,7 @@ func (db *DB) ConversationByExternalID(ctx context.Context, channel, externalID 
 	if externalID == "" {
 		return store.Conversation{}, wrap(op, store.ErrNotFound)
 	}
-	c, err := getConversation(ctx, db.sql, `WHERE channel = ? AND external_id = ?`, channel, externalID)
+	c, err := getConversation(ctx, db.sql, whereConversationExternal, channel, externalID)
 	if err != nil {
 		return store.Conversation{}, wrap(op, err)
 	}

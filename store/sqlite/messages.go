@@ -47,7 +47,7 @@ func (db *DB) AppendMessage(ctx context.Context, m store.Message) (store.Message
 			channel = m.Channel
 		}
 		if m.PlatformID != "" {
-			stored, err := getMessage(ctx, tx, `WHERE channel = ? AND platform_id = ? AND platform_id <> ''`, channel, m.PlatformID)
+			stored, err := getMessage(ctx, tx, whereMessagePlatform, channel, m.PlatformID)
 			if err == nil {
 				out = stored
 				return nil
@@ -115,7 +115,7 @@ func (db *DB) MessageByPlatformID(ctx context.Context, channel, platformID strin
 	if platformID == "" {
 		return store.Message{}, wrap(op, store.ErrNotFound)
 	}
-	m, err := getMessage(ctx, db.sql, `WHERE channel = ? AND platform_id = ? AND platform_id <> ''`, channel, platformID)
+	m, err := getMessage(ctx, db.sql, whereMessagePlatform, channel, platformID)
 	if err != nil {
 		return store.Message{}, wrap(op, err)
 	}

@@ -27,7 +27,7 @@ func (db *DB) OpenTicket(ctx context.Context, in store.Ticket) (store.Ticket, bo
 	var created bool
 	err = db.write(ctx, func(tx *sql.Tx) error {
 		if owner != "" {
-			old, err := getTicket(ctx, tx, `WHERE owner_key = ? AND subject_key = ? AND status IN ('open', 'pending')`, owner, subject)
+			old, err := getTicket(ctx, tx, whereTicketActiveSubject, owner, subject)
 			switch {
 			case err == nil:
 				if desc := strings.TrimSpace(t.Description); desc != "" {
