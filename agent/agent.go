@@ -185,6 +185,7 @@ type Agent struct {
 
 	lanes    lanes
 	passages passageFilter
+	guards   guards
 
 	// stop ends the turns still running when Close gives up waiting.
 	stopCtx context.Context

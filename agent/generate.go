@@ -241,7 +241,7 @@ func (t *turn) prompt(hist []store.Message) error {
 	}
 	passages := t.retrieve(hist)
 
-	t.guard = newGuard(systemPrompt(t.lang, t.role, ""), a.instr)
+	t.guard = a.guards.get(t.lang, t.role, a.instr)
 	// One part per system message, each ending in a blank line: Anthropic's
 	// client reads only a system message's first part and joins system
 	// messages with nothing between them.

@@ -2,8 +2,11 @@ package agent
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/faroai/faro/store"
 )
 
 // The output guard (OWASP LLM07) withholds a reply that quotes the system
@@ -124,6 +127,28 @@ func secretLike(tok string) bool {
 		digit = digit || unicode.IsDigit(c)
 	}
 	return letter && digit
+}
+
+// guards keeps the guard of each system prompt: a handful (a language and
+// a role each), read-only once built, and every turn needs one.
+type guards struct {
+	mu sync.Mutex
+	by map[string]*guard
+}
+
+func (gs *guards) get(lang string, role store.Role, instructions string) *guard {
+	key := lang + "\x00" + string(role)
+	gs.mu.Lock()
+	defer gs.mu.Unlock()
+	if g, ok := gs.by[key]; ok {
+		return g
+	}
+	g := newGuard(systemPrompt(lang, role, ""), instructions)
+	if gs.by == nil {
+		gs.by = map[string]*guard{}
+	}
+	gs.by[key] = g
+	return g
 }
 
 // guardedStream passes one model call's deltas to a caller through the
