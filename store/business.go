@@ -614,6 +614,7 @@ type Business interface {
 	Enrollments
 	Tickets
 	Outbox
+	GeneratedDocuments // generated_documents.go
 }
 
 // FoldEmail is the form emails are compared by: trimmed and lower-cased.
