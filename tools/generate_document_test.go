@@ -10,6 +10,7 @@ import (
 	"github.com/ledongthuc/pdf"
 	"github.com/stretchr/testify/require"
 
+	"github.com/faroai/faro/documents"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/tools"
 )
@@ -173,4 +174,24 @@ func TestGenerateDocumentStaff(t *testing.T) {
 	// Bad arguments are named.
 	requireInvalid(t, b.call(t, staff, "generate_document", `{"template":"contract"}`), "template")
 	requireInvalid(t, b.call(t, staff, "generate_document", `{"template":"invoice","format":"docx"}`), "format")
+}
+
+// The template enum the model sees is the catalogue's list.
+func TestGenerateDocumentEnumIsTheCatalogue(t *testing.T) {
+	t.Parallel()
+	reg := tools.NewRegistry()
+	tools.AddGenerateDocument(reg, stubBackend{}, tools.DefaultDocumentConfig())
+	raw, ok := reg.Schema("generate_document")
+	require.True(t, ok)
+	var sch struct {
+		Properties struct {
+			Template struct {
+				Enum []string `json:"enum"`
+			} `json:"template"`
+		} `json:"properties"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &sch))
+	cat, err := documents.New()
+	require.NoError(t, err)
+	require.Equal(t, cat.Names(), sch.Properties.Template.Enum)
 }
