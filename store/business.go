@@ -607,7 +607,7 @@ type Outbox interface {
 	MarkFailed(ctx context.Context, id string, nextAttemptAt time.Time, lastErr string) error
 }
 
-// Business is the data of the sales, courses and support tools.
+// Business is the data of the sales, courses, support and document tools.
 type Business interface {
 	Leads
 	Courses

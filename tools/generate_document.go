@@ -96,7 +96,7 @@ type GenerateDocumentResult struct {
 	ExpiresAt  string              `json:"expires_at,omitempty"` // RFC 3339, when URL stops working
 	Missing    []string            `json:"missing,omitempty"`
 	Problems   []documents.Problem `json:"problems,omitempty"`
-	Templates  []documentsTemplate `json:"templates,omitempty"`
+	Templates  []DocumentTemplate  `json:"templates,omitempty"`
 	// AlreadyGenerated: the same request was made before in this
 	// conversation today; that document is handed out again.
 	AlreadyGenerated bool `json:"already_generated,omitempty"`
@@ -104,9 +104,9 @@ type GenerateDocumentResult struct {
 	Message string `json:"message"`
 }
 
-// documentsTemplate names a template and its variables, for a model that
+// DocumentTemplate names a template and its variables, for a model that
 // must ask for them.
-type documentsTemplate struct {
+type DocumentTemplate struct {
 	Name      string   `json:"name"`
 	Variables []string `json:"variables"`
 }
@@ -211,7 +211,7 @@ func generateDocument(ctx context.Context, st DocumentStore, cfg DocumentConfig,
 	var ve *documents.VarsError
 	if errors.As(err, &ve) {
 		out := GenerateDocumentResult{Status: DocIncomplete, Template: tm.Name, Missing: ve.Missing(), Problems: ve.Problems, Message: ve.Message(lang)}
-		out.Templates = []documentsTemplate{{Name: tm.Name, Variables: varNames(tm)}}
+		out.Templates = []DocumentTemplate{{Name: tm.Name, Variables: varNames(tm)}}
 		return out, nil
 	}
 	if err != nil {
