@@ -237,11 +237,14 @@ func (r *Runner) run(ctx context.Context, s Scenario, res *Result) (err error) {
 	if err := addKnowledge(ctx, kb, s.Fixtures.Knowledge); err != nil {
 		return err
 	}
-	sender, err := addContact(ctx, st, s)
+	sender, contactID, err := addContact(ctx, st, s)
 	if err != nil {
 		return err
 	}
 	if err := putCourses(ctx, st, s.Fixtures.Courses, "fixtures.courses"); err != nil {
+		return err
+	}
+	if err := addEnrollments(ctx, st, s, contactID); err != nil {
 		return err
 	}
 	reg, err := r.opts.ToolsFunc(st, kb, r.opts.Logger)
@@ -344,8 +347,8 @@ func isMarkdownOrText(source string) bool {
 }
 
 // addContact stores what is known about the person and returns the
-// identity their messages come from.
-func addContact(ctx context.Context, st store.Store, s Scenario) (store.Identity, error) {
+// identity their messages come from, and their contact id.
+func addContact(ctx context.Context, st store.Store, s Scenario) (store.Identity, string, error) {
 	id := store.Identity{Channel: s.Channel, ExternalID: "scenario-" + slug(s.Name)}
 	c := store.Contact{
 		Name:       cmp.Or(s.Contact.Name, ""),
@@ -360,10 +363,34 @@ func addContact(ctx context.Context, st store.Store, s Scenario) (store.Identity
 	if s.Role == store.RoleStudent {
 		c.Role = store.RoleStudent
 	}
-	if _, err := st.CreateContact(ctx, c); err != nil {
-		return id, fmt.Errorf("contact: %w", err)
+	stored, err := st.CreateContact(ctx, c)
+	if err != nil {
+		return id, "", fmt.Errorf("contact: %w", err)
 	}
-	return id, nil
+	return id, stored.ID, nil
+}
+
+// addEnrollments makes the person's enrolments of the fixtures: paid when
+// the course is, then moved to their progress (100 completes them).
+func addEnrollments(ctx context.Context, st store.Store, s Scenario, contactID string) error {
+	for i, f := range s.Fixtures.Enrollments {
+		at := fmt.Sprintf("fixtures.enrollments[%d] (%s)", i, f.Course)
+		en, _, err := st.Enroll(ctx, store.EnrollRequest{CourseSlug: f.Course, ContactID: contactID, Email: s.Contact.Email, Name: s.Contact.Name})
+		if err != nil {
+			return fmt.Errorf("%s: %w", at, err)
+		}
+		if en.Status == store.EnrollmentPendingPayment {
+			if en, err = st.ConfirmPayment(ctx, en.ID, "scenario-"+slug(s.Name)); err != nil {
+				return fmt.Errorf("%s: pay: %w", at, err)
+			}
+		}
+		if f.Progress > 0 {
+			if _, err := st.SetProgress(ctx, en.ID, f.Progress); err != nil {
+				return fmt.Errorf("%s: progress: %w", at, err)
+			}
+		}
+	}
+	return nil
 }
 
 func slug(s string) string {

@@ -52,6 +52,18 @@ type Contact struct {
 type Fixtures struct {
 	Knowledge []KnowledgeFixture `yaml:"knowledge"`
 	Courses   []Course           `yaml:"courses"`
+	// Enrollments are the person's own enrolments (contact.email is
+	// required with them), made before the first turn.
+	Enrollments []EnrollmentFixture `yaml:"enrollments"`
+}
+
+// EnrollmentFixture is one enrolment of the scenario's person.
+type EnrollmentFixture struct {
+	// Course is the slug, of the demo catalogue or of fixtures.courses.
+	Course string `yaml:"course"`
+	// Progress is the percent done; 100 completes the course. A paid
+	// course is taken as paid.
+	Progress int `yaml:"progress"`
 }
 
 // KnowledgeFixture is one document ingested into the scenario's knowledge
@@ -387,6 +399,17 @@ func (s *Scenario) validate() error {
 			return &fieldError{path: at + ".slug", msg: fmt.Sprintf("%q is given twice", c.Slug)}
 		}
 		slugs[c.Slug] = true
+	}
+	for i, e := range s.Fixtures.Enrollments {
+		at := fmt.Sprintf("fixtures.enrollments[%d]", i)
+		switch {
+		case strings.TrimSpace(e.Course) == "":
+			return &fieldError{path: at + ".course", msg: "missing: the course slug"}
+		case e.Progress < 0 || e.Progress > 100:
+			return &fieldError{path: at + ".progress", msg: fmt.Sprintf("%d is not a percent (0 to 100)", e.Progress)}
+		case strings.TrimSpace(s.Contact.Email) == "":
+			return &fieldError{path: "contact.email", msg: "missing: enrolments are made with the person's email"}
+		}
 	}
 	if len(s.Turns) == 0 {
 		return &fieldError{path: "turns", msg: "missing: a scenario needs at least one turn"}

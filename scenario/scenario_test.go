@@ -115,6 +115,9 @@ func TestParseErrorsNameFileAndField(t *testing.T) {
 		{"fixture without text", base + "fixtures:\n  knowledge:\n    - source: a.md\nturns:\n  - user: hi\n", "fixtures.knowledge[0].text", "missing"},
 		{"fixture format", base + "fixtures:\n  knowledge:\n    - {source: a.docx, text: x}\nturns:\n  - user: hi\n", "fixtures.knowledge[0].source", "extension"},
 		{"unknown course key", base + "fixtures:\n  courses:\n    - {slug: a, prize: 3}\nturns:\n  - user: hi\n", "fixtures.courses[0].prize", "unknown field"},
+		{"enrollment without course", base + "contact: {email: a@b.co}\nfixtures:\n  enrollments:\n    - {progress: 100}\nturns:\n  - user: hi\n", "fixtures.enrollments[0].course", "missing"},
+		{"enrollment progress", base + "contact: {email: a@b.co}\nfixtures:\n  enrollments:\n    - {course: ia-101, progress: 120}\nturns:\n  - user: hi\n", "fixtures.enrollments[0].progress", "percent"},
+		{"enrollment without email", base + "fixtures:\n  enrollments:\n    - {course: ia-101}\nturns:\n  - user: hi\n", "contact.email", "missing"},
 		{"duplicate key", base + "name: b\nturns:\n  - user: hi\n", "", "already defined"},
 	}
 	for _, tt := range tests {

@@ -110,10 +110,17 @@ func TestShippedScenarios(t *testing.T) {
 }
 
 // generatedID is an id the store makes (a UUID, as in an enrolment's
-// payment link): two runs make different ones for the same reply.
-var generatedID = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+// payment link), and linkSig the expiry and signature of a document's
+// download link (of that id, from the time of the run, with a key made per
+// run): two runs make different ones for the same reply.
+var (
+	generatedID = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	linkSig     = regexp.MustCompile(`([?&](?:exp|sig)=)[A-Za-z0-9_-]+`)
+)
 
-func maskIDs(s string) string { return generatedID.ReplaceAllString(s, "<id>") }
+func maskIDs(s string) string {
+	return linkSig.ReplaceAllString(generatedID.ReplaceAllString(s, "<id>"), "${1}<masked>")
+}
 
 func callNames(calls []Call) []string {
 	var out []string

@@ -11,10 +11,12 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/faroai/faro/agent"
+	"github.com/faroai/faro/documents"
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
@@ -115,8 +117,13 @@ func setup(t *testing.T, st fullStore, edit func(*server.Options)) *bundle {
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = a.Close(context.Background()) })
+	cat, err := documents.New()
+	require.NoError(t, err)
+	links, err := documents.NewLinks("https://faro.example", []byte("a-server-secret-of-32-characters"), time.Hour)
+	require.NoError(t, err)
 	opts := server.Options{
 		Store: st, Logger: log, Keys: testKeys(t), Admin: st, Knowledge: kb, Business: st, Agent: a, Metrics: metrics,
+		Documents: &server.Documents{Store: st, Catalog: cat, Links: links},
 	}
 	if edit != nil {
 		edit(&opts)

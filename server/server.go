@@ -42,6 +42,10 @@ type Options struct {
 	// Business holds leads, courses, enrolments and tickets; nil leaves
 	// their routes out.
 	Business BusinessStore
+	// Documents serves generated documents: the admin routes, and the
+	// signed download links at /d/{id} that need no key. Nil leaves them
+	// out.
+	Documents *Documents
 	// Agent answers the OpenAI-compatible API.
 	Agent Turner
 	// Metrics are served at /metrics and counted by every request.
@@ -93,6 +97,9 @@ func New(opts Options) *Server {
 			h = s.authorize(rt.roles, h)
 		}
 		s.Handle(rt.pattern(), h)
+	}
+	if opts.Documents != nil && opts.Documents.Store != nil && opts.Documents.Links != nil {
+		s.Handle("GET /d/{id}", http.HandlerFunc(s.downloadLink))
 	}
 	// API paths answer in the API's error shape even when nothing matches.
 	s.Handle("/api/", http.HandlerFunc(s.unmatched))

@@ -607,13 +607,14 @@ type Outbox interface {
 	MarkFailed(ctx context.Context, id string, nextAttemptAt time.Time, lastErr string) error
 }
 
-// Business is the data of the sales, courses and support tools.
+// Business is the data of the sales, courses, support and document tools.
 type Business interface {
 	Leads
 	Courses
 	Enrollments
 	Tickets
 	Outbox
+	GeneratedDocuments // generated_documents.go
 }
 
 // FoldEmail is the form emails are compared by: trimmed and lower-cased.

@@ -51,6 +51,7 @@ func setupBiz(t *testing.T, st businessStore) *bizBundle {
 	b := &bizBundle{st: st, now: time.Date(2027, 1, 4, 9, 0, 0, 0, time.UTC)}
 	cfg := tools.DefaultConfig()
 	cfg.Tickets.Now = func() time.Time { return b.now }
+	cfg.Documents.Now = func() time.Time { return b.now }
 	reg, err := tools.NewDefault(st, stubSearcher{}, cfg, nil)
 	require.NoError(t, err)
 	b.reg = reg

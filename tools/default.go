@@ -14,6 +14,7 @@ type Backend interface {
 	EnrollmentReader
 	TicketOpener
 	TicketReader
+	DocumentStore
 }
 
 // Config holds the business rules of the default tools. The composition
@@ -25,11 +26,14 @@ type Config struct {
 	// Signals, when set, gives qualify_lead the website's engagement
 	// signals for the caller.
 	Signals SignalSource
+	// Documents holds the templates and the signer of download links of
+	// generate_document.
+	Documents DocumentConfig
 }
 
 // DefaultConfig returns the default rules of every tool.
 func DefaultConfig() Config {
-	return Config{Leads: DefaultLeadScoring(), Enroll: DefaultEnrollConfig(), Tickets: DefaultTicketConfig()}
+	return Config{Leads: DefaultLeadScoring(), Enroll: DefaultEnrollConfig(), Tickets: DefaultTicketConfig(), Documents: DefaultDocumentConfig()}
 }
 
 // NewDefault builds the registry of the tools Faro offers — the one list
@@ -49,5 +53,6 @@ func NewDefault(b Backend, s Searcher, cfg Config, log *slog.Logger) (*Registry,
 	AddMyEnrollments(reg, b)
 	AddOpenTicket(reg, b, cfg.Tickets)
 	AddTicketStatus(reg, b)
+	AddGenerateDocument(reg, b, cfg.Documents)
 	return reg, nil
 }

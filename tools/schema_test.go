@@ -26,6 +26,7 @@ func registerAll(r *tools.Registry) {
 	tools.AddMyEnrollments(r, stubBackend{})
 	tools.AddOpenTicket(r, stubBackend{}, tools.DefaultTicketConfig())
 	tools.AddTicketStatus(r, stubBackend{})
+	tools.AddGenerateDocument(r, stubBackend{}, tools.DefaultDocumentConfig())
 }
 
 // stubBackend stands in for the store where only schemas are read; any

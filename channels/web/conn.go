@@ -19,6 +19,7 @@ import (
 
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/tools"
 )
 
 // Limits of the protocol (CHANNELS.md §4).
@@ -437,9 +438,28 @@ func citationsOf(cs []agent.Citation) []citation {
 func toolsOf(ts []agent.ToolSummary) []toolOutcome {
 	out := make([]toolOutcome, 0, len(ts))
 	for _, t := range ts {
-		out = append(out, toolOutcome{Name: t.Name, Status: string(t.Status)})
+		out = append(out, toolOutcome{Name: t.Name, Status: string(t.Status), Link: documentLink(t)})
 	}
 	return out
+}
+
+// documentLink is the download link of a document generate_document made
+// in the call, when it made one; only an http(s) link is passed on.
+func documentLink(t agent.ToolSummary) string {
+	if t.Name != "generate_document" || t.Status != tools.StatusOK {
+		return ""
+	}
+	var res struct {
+		Status string `json:"status"`
+		URL    string `json:"url"`
+	}
+	if json.Unmarshal(t.Result, &res) != nil || res.Status != tools.DocGenerated {
+		return ""
+	}
+	if !strings.HasPrefix(res.URL, "https://") && !strings.HasPrefix(res.URL, "http://") {
+		return ""
+	}
+	return res.URL
 }
 
 func (c *conn) message(f inFrame) {

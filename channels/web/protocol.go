@@ -104,10 +104,12 @@ type citation struct {
 
 // toolOutcome is what the visitor may see of a tool call: its name and
 // status, never its arguments or raw result (which may hold other people's
-// data or internals).
+// data or internals) — except the download link of a document generated
+// for them, which is theirs.
 type toolOutcome struct {
 	Name   string `json:"name"`
 	Status string `json:"status"`
+	Link   string `json:"link,omitempty"`
 }
 
 type errorFrame struct {

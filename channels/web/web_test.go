@@ -21,6 +21,7 @@ import (
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/store/sqlite"
+	"github.com/faroai/faro/tools"
 )
 
 const secret = "0123456789abcdef0123456789abcdef-test"
@@ -153,6 +154,11 @@ type frame struct {
 	Message        string `json:"message"`
 	StreamID       string `json:"stream_id"`
 	Index          int    `json:"index"`
+	Tools          []struct {
+		Name   string `json:"name"`
+		Status string `json:"status"`
+		Link   string `json:"link"`
+	} `json:"tools"`
 }
 
 func (c *client) next(timeout time.Duration) (frame, error) {
@@ -669,4 +675,35 @@ func TestDeltasCoalesceInOrder(t *testing.T) {
 	require.LessOrEqual(t, deltas, 500)
 	require.Equal(t, fs[len(fs)-1].Text, streamed.String())
 	t.Logf("500 pieces in %d delta frames", deltas)
+}
+
+// documented answers with tool summaries of generated documents.
+type documented struct{ seq atomic.Int64 }
+
+func (d *documented) Turn(_ context.Context, m agent.Message, _ func(string)) (agent.Reply, error) {
+	n := d.seq.Add(2)
+	return agent.Reply{ConversationID: "conv-" + m.Sender.ExternalID, InboundSeq: n - 1, Seq: n, Text: "aquí está", Outcome: agent.OutcomeAnswered,
+		Tools: []agent.ToolSummary{
+			{Name: "generate_document", Status: tools.StatusOK, Args: json.RawMessage(`{"template":"certificate"}`),
+				Result: json.RawMessage(`{"status":"generated","url":"https://faro.example/d/abc?exp=1&sig=x","message":"listo"}`)},
+			{Name: "generate_document", Status: tools.StatusOK, Result: json.RawMessage(`{"status":"generated","url":"javascript:alert(1)"}`)},
+			{Name: "generate_document", Status: tools.StatusOK, Result: json.RawMessage(`{"status":"incomplete","message":"falta"}`)},
+			{Name: "enroll_course", Status: tools.StatusOK, Result: json.RawMessage(`{"url":"https://pay.example/x"}`)},
+		}}, nil
+}
+
+func TestReplyCarriesDocumentLink(t *testing.T) {
+	e := start(t, nil, &documented{}, nil)
+	s := e.session("")
+	c := e.connect(s)
+	c.send(map[string]any{"type": "hello", "visitor_id": s.VisitorID, "language": "es"})
+	c.until("ready")
+	c.send(map[string]any{"type": "message", "client_msg_id": "eeeeeeee-0001", "text": "mi certificado"})
+	fs := c.until("reply")
+	reply := fs[len(fs)-1]
+	require.Len(t, reply.Tools, 4)
+	require.Equal(t, "https://faro.example/d/abc?exp=1&sig=x", reply.Tools[0].Link, "the document made for the visitor")
+	require.Empty(t, reply.Tools[1].Link, "only http(s) links")
+	require.Empty(t, reply.Tools[2].Link, "nothing generated")
+	require.Empty(t, reply.Tools[3].Link, "other tools' results stay private")
 }

@@ -303,12 +303,13 @@ func newChatID() string {
 // that lists them (tools.NewDefault, which scenario.DefaultTools calls
 // too): `faro serve`, `faro chat` and `faro eval conversations` use it.
 func agentTools(st store.Store, kb *knowledge.Base, log *slog.Logger) (*tools.Registry, error) {
-	return agentToolsWith(st, kb, log, nil)
+	return agentToolsWith(st, kb, log, nil, tools.DefaultDocumentConfig())
 }
 
 // agentToolsWith is agentTools with the website's engagement signals for
-// qualify_lead (nil: only what the model passes).
-func agentToolsWith(st store.Store, kb *knowledge.Base, log *slog.Logger, signals tools.SignalSource) (*tools.Registry, error) {
+// qualify_lead (nil: only what the model passes) and the templates and
+// link signer of generate_document (the server's, so that its links open).
+func agentToolsWith(st store.Store, kb *knowledge.Base, log *slog.Logger, signals tools.SignalSource, docs tools.DocumentConfig) (*tools.Registry, error) {
 	// Asserted rather than required of store.Store, so this builds
 	// whichever way store.Store is composed; both backends keep the
 	// business data.
@@ -318,6 +319,7 @@ func agentToolsWith(st store.Store, kb *knowledge.Base, log *slog.Logger, signal
 	}
 	cfg := tools.DefaultConfig()
 	cfg.Signals = signals
+	cfg.Documents = docs
 	reg, err := tools.NewDefault(backend, kb, cfg, log)
 	if err != nil {
 		return nil, fmt.Errorf("tools: %w", err)

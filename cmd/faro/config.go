@@ -137,6 +137,11 @@ type Config struct {
 	// WebhookSecret signs them (HMAC-SHA256), at least 16 characters;
 	// required with WebhookURLs (FARO_WEBHOOK_SECRET).
 	WebhookSecret string `yaml:"webhook_secret"`
+	// PublicURL is the address people reach this server at, for the
+	// download links of generated documents sent in chats
+	// (FARO_PUBLIC_URL, https://faro.example.com); empty means
+	// http://localhost and the port of FARO_ADDR.
+	PublicURL string `yaml:"public_url"`
 }
 
 // DefaultConfig is what `faro serve` runs with when nothing is configured: a
@@ -251,6 +256,7 @@ func settings() []setting {
 			return nil
 		}},
 		{"FARO_WEBHOOK_SECRET", func(c *Config, v string) error { c.WebhookSecret = v; return nil }},
+		{"FARO_PUBLIC_URL", func(c *Config, v string) error { c.PublicURL = v; return nil }},
 		{"FARO_LLM_MAX_RETRIES", func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil {
@@ -405,7 +411,26 @@ func (c Config) validate() error {
 	if err := c.validateWebhooks(); err != nil {
 		return err
 	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			return &configError{"FARO_PUBLIC_URL", fmt.Errorf("%q is not an http(s) address like https://faro.example.com", c.PublicURL)}
+		}
+	}
 	return c.validateLLM()
+}
+
+// PublicBase is where people reach this server: PublicURL, or
+// http://localhost with the port of Addr.
+func (c Config) PublicBase() string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	_, port, err := net.SplitHostPort(c.Addr)
+	if err != nil || port == "" {
+		port = "8080"
+	}
+	return "http://localhost:" + port
 }
 
 // validateWebhooks checks the outbound webhooks' settings.

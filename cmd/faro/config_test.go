@@ -53,6 +53,7 @@ func TestConfigBadValueNamesTheVariable(t *testing.T) {
 		"FARO_DATABASE_URL":     {"FARO_DATABASE_URL": "mysql://x"},
 		"FARO_CONFIG":           {"FARO_CONFIG": "/nonexistent/faro.yaml"},
 		"FARO_STAFF":            {"FARO_STAFF": "slack:U1,U2"},
+		"FARO_PUBLIC_URL":       {"FARO_PUBLIC_URL": "faro.example.com"},
 	}
 	for name, env := range cases {
 		_, err := LoadConfig("", envOf(env))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/web"
+	"github.com/faroai/faro/documents"
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
@@ -65,7 +66,17 @@ func (m *Main) Run(ctx context.Context) error {
 	loadDemoCatalog(ctx, st, m.Log)
 	m.Metrics = server.NewMetrics()
 	signals := &visitorSignals{contacts: st}
-	if m.Agent, m.Knowledge, err = newAgent(m.Config, st, m.Log, m.Metrics, signals); err != nil {
+	secret, err := widgetSecret(m.Config)
+	if err != nil {
+		_ = st.Close()
+		return err
+	}
+	docs, err := newDocuments(m.Config, secret)
+	if err != nil {
+		_ = st.Close()
+		return err
+	}
+	if m.Agent, m.Knowledge, err = newAgent(m.Config, st, m.Log, m.Metrics, signals, docs); err != nil {
 		_ = st.Close()
 		return err
 	}
@@ -76,13 +87,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	opts := server.Options{
 		Store: st, Logger: m.Log, Keys: keys, Admin: st, Knowledge: m.Knowledge, Agent: m.Agent, Metrics: m.Metrics,
+		Documents: &server.Documents{Store: st, Catalog: docs.Catalog, Links: docs.Links},
 	}
 	// The business data joins the admin API once the store holds it.
 	if b, ok := st.(server.BusinessStore); ok {
 		opts.Business = b
 	}
 	m.server = server.New(opts)
-	if m.Widget, err = newWidget(m.Config, st, m.Agent, m.Log, m.Metrics); err != nil {
+	if m.Widget, err = newWidget(m.Config, st, m.Agent, m.Log, m.Metrics, secret); err != nil {
 		_ = st.Close()
 		return err
 	}
@@ -210,14 +222,14 @@ func (m *Main) Close() error {
 // newAgent builds the agent over st: the knowledge base with the
 // configured embedder, the tools, and the model (see newModel), counting
 // turns, tool calls, fallbacks and model errors into metrics.
-func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metrics, signals tools.SignalSource) (*agent.Agent, *knowledge.Base, error) {
+func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metrics, signals tools.SignalSource, docs tools.DocumentConfig) (*agent.Agent, *knowledge.Base, error) {
 	emb, embName, err := llm.NewEmbedder(cfg.EmbedderConfig())
 	if err != nil {
 		return nil, nil, fmt.Errorf("embedder (FARO_EMBEDDER): %w", err)
 	}
 	kb := knowledge.New(st, emb, embName, log)
 	kb.CacheSearches(cfg.SearchCache, cfg.SearchCacheTTL)
-	reg, err := agentToolsWith(st, kb, log, signals)
+	reg, err := agentToolsWith(st, kb, log, signals, docs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -332,17 +344,39 @@ func newLogger(cfg Config, env *environment) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// newWidget builds the web widget over the agent: visitor tokens signed
-// with FARO_WIDGET_SECRET, or with a secret kept in the data directory so
-// that they survive a restart.
-func newWidget(cfg Config, st store.Store, a *agent.Agent, log *slog.Logger, metrics *server.Metrics) (*web.Handler, error) {
-	secret := []byte(cfg.WidgetSecret)
-	if len(secret) == 0 {
-		var err error
-		if secret, err = web.LoadOrCreateSecret(cfg.DataDir); err != nil {
-			return nil, fmt.Errorf("widget secret (FARO_WIDGET_SECRET or FARO_DATA_DIR): %w", err)
-		}
+// widgetSecret is the server's signing secret: FARO_WIDGET_SECRET, or one
+// kept in the data directory so that what it signed survives a restart.
+// It signs the widget's visitor tokens and, through a key derived from it,
+// the download links of generated documents.
+func widgetSecret(cfg Config) ([]byte, error) {
+	if cfg.WidgetSecret != "" {
+		return []byte(cfg.WidgetSecret), nil
 	}
+	secret, err := web.LoadOrCreateSecret(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("widget secret (FARO_WIDGET_SECRET or FARO_DATA_DIR): %w", err)
+	}
+	return secret, nil
+}
+
+// newDocuments is the templates and the download links of generated
+// documents: under FARO_PUBLIC_URL, signed with a key derived from the
+// server's secret, so every server sharing the secret verifies them.
+func newDocuments(cfg Config, secret []byte) (tools.DocumentConfig, error) {
+	cat, err := documents.New()
+	if err != nil {
+		return tools.DocumentConfig{}, err
+	}
+	links, err := documents.NewLinks(cfg.PublicBase(), secret, 0)
+	if err != nil {
+		return tools.DocumentConfig{}, &configError{"FARO_PUBLIC_URL", err}
+	}
+	return tools.DocumentConfig{Catalog: cat, Links: links}, nil
+}
+
+// newWidget builds the web widget over the agent, its visitor tokens
+// signed with secret (see widgetSecret).
+func newWidget(cfg Config, st store.Store, a *agent.Agent, log *slog.Logger, metrics *server.Metrics, secret []byte) (*web.Handler, error) {
 	h, err := web.New(web.Options{
 		Agent: a, Store: st, Secret: secret, Origins: cfg.WidgetOrigins, Theme: cfg.WidgetTheme(),
 		MaxConnsPerIP: cfg.WidgetMaxConnsPerIP, SessionsPerMinute: cfg.WidgetSessionsPerMinute, Logger: log,

@@ -19,6 +19,7 @@ func exerciseBusiness(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Enrollments", func(t *testing.T) { exerciseEnrollments(t, open) })
 	t.Run("Tickets", func(t *testing.T) { exerciseTickets(t, open) })
 	t.Run("Outbox", func(t *testing.T) { exerciseOutbox(t, open) })
+	t.Run("GeneratedDocuments", func(t *testing.T) { exerciseGeneratedDocuments(t, open) })
 }
 
 func exerciseLeads(t *testing.T, open func(t *testing.T) store.Store) {

@@ -21,10 +21,12 @@
   var T = {
     es: { open: "Abrir el chat", close: "Cerrar el chat", send: "Enviar", placeholder: "Escribe tu mensaje…",
           typing: "Escribiendo…", sources: "Fuentes", offline: "Reconectando…", handoff: "Te pasamos con una persona del equipo.",
-          lead: "Datos recibidos: el equipo te contactará.", label: "Tu mensaje", failed: "No se pudo enviar; reintentando." },
+          lead: "Datos recibidos: el equipo te contactará.", label: "Tu mensaje", failed: "No se pudo enviar; reintentando.",
+          document: "Abrir el documento" },
     en: { open: "Open chat", close: "Close chat", send: "Send", placeholder: "Type your message…",
           typing: "Typing…", sources: "Sources", offline: "Reconnecting…", handoff: "A person from the team will take over.",
-          lead: "Details received: the team will contact you.", label: "Your message", failed: "Could not send; retrying." }
+          lead: "Details received: the team will contact you.", label: "Your message", failed: "Could not send; retrying.",
+          document: "Open the document" }
   };
   var theme = null, lang = "es", t = T.es;
   var ws = null, token = null, tokenExp = 0, backoff = 500, phase = "closed", pingTimer = null, signalTimer = null;
@@ -183,6 +185,12 @@
     if (f.stream_id) delete streams[f.stream_id];
     (f.tools || []).forEach(function (tl) {
       if (tl.name === "qualify_lead" && tl.status === "ok") addNote(t.lead, "faro-lead");
+      var dl = tl.link && safeURL(tl.link);
+      if (dl) {
+        var note = el("div", "faro-note faro-document"), a = el("a", null, t.document);
+        a.href = dl; a.target = "_blank"; a.rel = "noopener noreferrer";
+        note.appendChild(a); ui.log.appendChild(note);
+      }
     });
     if (f.handoff) addNote(t.handoff, "faro-handoff");
     scroll();
