@@ -19,6 +19,9 @@ type field struct {
 	itemType    string   // for arrays
 	itemEnum    []string // for arrays of enum values
 	kind        fieldKind
+	// enumWords and itemEnumWords are the words of each value's phrases
+	// (see enumPhrases), analysed once with the schema.
+	enumWords, itemEnumWords [][][]word
 }
 
 // fieldKind is what the engine takes a field to hold, from its type,
@@ -89,11 +92,13 @@ func parseSchema(raw []byte) (schema, error) {
 			}
 		}
 		f.enum = enumStrings(prop.Enum)
+		f.enumWords = enumPhraseWords(f.enum)
 		f.format = prop.Format
 		f.description = prop.Description
 		if prop.Items != nil {
 			f.itemType = schemaType(prop.Items.Type)
 			f.itemEnum = enumStrings(prop.Items.Enum)
+			f.itemEnumWords = enumPhraseWords(f.itemEnum)
 		}
 		f.kind = classify(f)
 		s.fields = append(s.fields, f)

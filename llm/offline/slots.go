@@ -175,11 +175,11 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 				phones++
 			}
 		case kindEnum:
-			if v, ok := matchEnum(f.enum, ws, false); ok {
+			if v, ok := matchEnum(f.enum, f.enumWords, ws, false); ok {
 				ts.values[f.name] = v
 			}
 		case kindEnumList:
-			if vs := matchEnumList(f.itemEnum, ws); len(vs) > 0 {
+			if vs := matchEnumList(f.itemEnum, f.itemEnumWords, ws); len(vs) > 0 {
 				ts.values[f.name] = vs
 			}
 		case kindCourse:
@@ -324,12 +324,12 @@ func (r *run) lenient(tool *toolDef, f field, text string) (v any, ok, bad bool)
 	case kindPhone:
 		return nil, false, true
 	case kindEnum:
-		if v, ok := matchEnum(f.enum, ws, true); ok {
+		if v, ok := matchEnum(f.enum, f.enumWords, ws, true); ok {
 			return v, true, false
 		}
 		return nil, false, true
 	case kindEnumList:
-		if vs := matchEnumListLoose(f.itemEnum, ws); len(vs) > 0 {
+		if vs := matchEnumListLoose(f.itemEnum, f.itemEnumWords, ws); len(vs) > 0 {
 			return vs, true, false
 		}
 		return nil, false, true
@@ -562,8 +562,8 @@ func moneyField(f field) bool {
 // "pdf"), its words through the concept table ("factura" → billing, "mes
 // pasado" → last_month), or its label in any language. loose (an answer to
 // the question that listed the values) accepts weaker matches and "other".
-func matchEnum(values []string, ws []word, loose bool) (string, bool) {
-	scores := enumScores(values, ws)
+func matchEnum(values []string, phrases [][][]word, ws []word, loose bool) (string, bool) {
+	scores := enumScores(values, phrases, ws)
 	best, second := -1, -1
 	for i, s := range scores {
 		if !loose && values[i] == "other" {
@@ -590,9 +590,9 @@ func matchEnum(values []string, ws []word, loose bool) (string, bool) {
 
 // matchEnumList finds every value the words name fully, for an array of
 // enum values (metrics: "mrr y churn").
-func matchEnumList(values []string, ws []word) []string {
+func matchEnumList(values []string, phrases [][][]word, ws []word) []string {
 	var out []string
-	for i, s := range enumScores(values, ws) {
+	for i, s := range enumScores(values, phrases, ws) {
 		if s >= 0.99 && values[i] != "other" {
 			out = append(out, values[i])
 		}
@@ -600,11 +600,11 @@ func matchEnumList(values []string, ws []word) []string {
 	return out
 }
 
-func matchEnumListLoose(values []string, ws []word) []string {
-	if out := matchEnumList(values, ws); len(out) > 0 {
+func matchEnumListLoose(values []string, phrases [][][]word, ws []word) []string {
+	if out := matchEnumList(values, phrases, ws); len(out) > 0 {
 		return out
 	}
-	if v, ok := matchEnum(values, ws, true); ok {
+	if v, ok := matchEnum(values, phrases, ws, true); ok {
 		return []string{v}
 	}
 	return nil
@@ -614,7 +614,26 @@ func matchEnumListLoose(values []string, ws []word) []string {
 // ("this" of this_month): they weigh half.
 var genericConcepts = map[string]bool{"this": true, "last": true, "next": true, "new": true, "rate": true}
 
-func enumScores(values []string, ws []word) []float64 {
+// enumPhraseWords analyses the phrases that name each enum value: the
+// value written out ("last_month" → "last month") and its labels in each
+// language.
+func enumPhraseWords(values []string) [][][]word {
+	out := make([][][]word, len(values))
+	for i, v := range values {
+		phrases := []string{strings.NewReplacer("_", " ", "-", " ").Replace(v)}
+		if t, ok := labels[v]; ok {
+			phrases = append(phrases, t[0], t[1], t[2])
+		}
+		for _, p := range phrases {
+			out[i] = append(out[i], analyze(p))
+		}
+	}
+	return out
+}
+
+// enumScores scores each value by the words ws; phrases are
+// enumPhraseWords(values).
+func enumScores(values []string, phrases [][][]word, ws []word) []float64 {
 	scores := make([]float64, len(values))
 	for i, v := range values {
 		fv := fold(v)
@@ -631,13 +650,8 @@ func enumScores(values []string, ws []word) []float64 {
 		if scores[i] > 0 {
 			continue
 		}
-		phrases := []string{strings.NewReplacer("_", " ", "-", " ").Replace(v)}
-		if t, ok := labels[v]; ok {
-			phrases = append(phrases, t[0], t[1], t[2])
-		}
 		var hits map[string]bool
-		for _, p := range phrases {
-			pw := analyze(p)
+		for _, pw := range phrases[i] {
 			if c := coverage(pw, ws); c > 0 {
 				scores[i] = max(scores[i], c)
 				// Ties break towards the value more words point to
