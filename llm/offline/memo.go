@@ -57,10 +57,12 @@ type memo struct {
 	// passages come back turn after turn, and each answer compares the
 	// question with every sentence of its passages.
 	vectors map[string][]float32
+	// cataloged are the tool names the catalog is known to have.
+	cataloged map[string]bool
 }
 
 func newMemo() *memo {
-	return &memo{seed: maphash.MakeSeed(), toolsets: map[string]*toolset{}, decisions: map[uint64]action{}, vectors: map[string][]float32{}}
+	return &memo{seed: maphash.MakeSeed(), toolsets: map[string]*toolset{}, decisions: map[uint64]action{}, vectors: map[string][]float32{}, cataloged: map[string]bool{}}
 }
 
 // embedSentences embeds texts, those embedded before from the memo and the
@@ -113,7 +115,7 @@ func (m *Model) toolset(ctx context.Context, offered []llms.Tool) *toolset {
 		fd := *t.Function
 		defs = append(defs, fd)
 		key.WriteString(fd.Name + "\x00" + fd.Description + "\x00")
-		if _, ok := m.catalogTool(fd.Name); !ok {
+		if !m.catalogKnows(fd.Name) {
 			// The schema comes from the parameters only when the catalog
 			// does not know the tool.
 			b, _ := json.Marshal(fd.Parameters)
@@ -150,11 +152,26 @@ func (m *Model) toolset(ctx context.Context, offered []llms.Tool) *toolset {
 	return ts
 }
 
-func (m *Model) catalogTool(name string) (ToolInfo, bool) {
+// catalogKnows reports whether the catalog has the tool. A catalog only
+// gains tools, so a yes is remembered (asking builds the tool's whole
+// info, on every call, for every offered tool).
+func (m *Model) catalogKnows(name string) bool {
 	if m.catalog == nil {
-		return ToolInfo{}, false
+		return false
 	}
-	return m.catalog.Tool(name)
+	m.memo.mu.Lock()
+	known := m.memo.cataloged[name]
+	m.memo.mu.Unlock()
+	if known {
+		return true
+	}
+	if _, ok := m.catalog.Tool(name); !ok {
+		return false
+	}
+	m.memo.mu.Lock()
+	m.memo.cataloged[name] = true
+	m.memo.mu.Unlock()
+	return true
 }
 
 // decisionBase hashes what every decision of this call depends on besides
