@@ -50,6 +50,8 @@ func TestResolve(t *testing.T) {
 			kpi.Range{day(time.UTC, 2026, 3, 3), day(time.UTC, 2026, 3, 16)}, kpi.Range{day(time.UTC, 2026, 2, 18), day(time.UTC, 2026, 3, 3)}},
 		{"one day custom", kpi.Custom, "2026-03-03", "2026-03-03", mx,
 			kpi.Range{day(mx, 2026, 3, 3), day(mx, 2026, 3, 4)}, kpi.Range{day(mx, 2026, 3, 2), day(mx, 2026, 3, 3)}},
+		{"one date without a period is that day", "", "2026-03-03", "", time.UTC,
+			kpi.Range{day(time.UTC, 2026, 3, 3), day(time.UTC, 2026, 3, 4)}, kpi.Range{day(time.UTC, 2026, 3, 2), day(time.UTC, 2026, 3, 3)}},
 		{"dates without a period are custom", "", "2026-01-01", "2026-01-31", time.UTC,
 			kpi.Range{day(time.UTC, 2026, 1, 1), day(time.UTC, 2026, 2, 1)}, kpi.Range{day(time.UTC, 2025, 12, 1), day(time.UTC, 2026, 1, 1)}},
 	} {

@@ -6,6 +6,7 @@
 package kpi
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -92,7 +93,8 @@ func (e *Error) Message(lang string) string {
 // included) into its range in loc, at now, and the previous range of the
 // same length that ends where it starts: the month before a month, the
 // week before a week, the same number of days before a custom range. An
-// empty period is this_month, or custom when dates are given.
+// empty period is this_month, or custom when dates are given (one date
+// alone is that one day).
 func Resolve(p Period, from, to string, now time.Time, loc *time.Location) (cur, prev Range, err error) {
 	if loc == nil {
 		loc = time.UTC
@@ -102,6 +104,9 @@ func Resolve(p Period, from, to string, now time.Time, loc *time.Location) (cur,
 		p = ThisMonth
 		if from != "" || to != "" {
 			p = Custom
+			// One date and no period is that day ("the KPIs of
+			// 2026-03-03"); an explicit custom period needs both.
+			from, to = cmp.Or(from, to), cmp.Or(to, from)
 		}
 	}
 	if !p.Valid() {

@@ -166,7 +166,7 @@ func (r *Reporter) Report(ctx context.Context, req Request) (Report, error) {
 	p := req.Period
 	if p == "" {
 		p = ThisMonth
-		if req.From != "" || req.To != "" {
+		if strings.TrimSpace(req.From) != "" || strings.TrimSpace(req.To) != "" {
 			p = Custom
 		}
 	}

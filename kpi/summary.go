@@ -82,11 +82,14 @@ func (r Report) title(lang string) string {
 	to, err2 := time.Parse(time.RFC3339, r.To)
 	dates := ""
 	if err1 == nil && err2 == nil {
-		dates = from.Format(DateLayout) + " – " + to.AddDate(0, 0, -1).Format(DateLayout)
+		dates = from.Format(DateLayout)
+		if last := to.AddDate(0, 0, -1); !last.Equal(from) {
+			dates += " – " + last.Format(DateLayout)
+		}
 	}
 	if r.Period == Custom || periodNames[r.Period].es == "" {
 		if lang == "es" {
-			return fmt.Sprintf("KPIs del periodo %s (%s), comparados con el periodo anterior:", dates, r.TimeZone)
+			return fmt.Sprintf("KPIs de %s (%s), comparados con el periodo anterior:", dates, r.TimeZone)
 		}
 		return fmt.Sprintf("KPIs for %s (%s), compared with the previous period:", dates, r.TimeZone)
 	}
