@@ -69,8 +69,8 @@ type SubscriptionStats struct {
 	// ActiveCustomers counts the distinct customers with a subscription
 	// active at to.
 	ActiveCustomers int `json:"active_customers"`
-	// Cancelled counts the subscriptions active at from that were
-	// cancelled in the range.
+	// Cancelled counts the subscriptions cancelled in the range (also
+	// those that started in it).
 	Cancelled int `json:"cancelled"`
 	// NewCustomers counts the customers (folded email; a subscription
 	// without one, its contact) whose first subscription or first active

@@ -158,7 +158,7 @@ func (db *DB) SubscriptionStats(ctx context.Context, from, to time.Time) (store.
 			(SELECT COUNT(*) FROM at_end),
 			(SELECT COUNT(DISTINCT customer_key) FROM at_end),
 			(SELECT COUNT(*) FROM at_start),
-			(SELECT COUNT(*) FROM at_start WHERE cancelled_at IS NOT NULL AND cancelled_at < $2),
+			(SELECT COUNT(*) FROM subscriptions WHERE cancelled_at >= $1 AND cancelled_at < $2),
 			(SELECT COUNT(*) FROM firsts WHERE first >= $1 AND first < $2)`, from, to).
 		Scan(&currencies, &cents, &out.ActiveAtEnd, &out.ActiveCustomers, &out.ActiveAtStart, &out.Cancelled, &out.NewCustomers)
 	if err != nil {

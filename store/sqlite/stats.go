@@ -161,9 +161,10 @@ func (db *DB) SubscriptionStats(ctx context.Context, from, to time.Time) (store.
 			WHERE started_at < ? AND (cancelled_at IS NULL OR cancelled_at >= ?)`, t, t).Scan(&out.ActiveCustomers); err != nil {
 			return fmt.Errorf("active customers: %w", err)
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*),
-				COALESCE(SUM(CASE WHEN cancelled_at IS NOT NULL AND cancelled_at < ? THEN 1 ELSE 0 END), 0)
-			FROM subscriptions WHERE started_at < ? AND (cancelled_at IS NULL OR cancelled_at >= ?)`, t, f, f).
+		if err := tx.QueryRowContext(ctx, `SELECT
+				COALESCE(SUM(CASE WHEN started_at < ? AND (cancelled_at IS NULL OR cancelled_at >= ?) THEN 1 ELSE 0 END), 0),
+				COALESCE(SUM(CASE WHEN cancelled_at >= ? AND cancelled_at < ? THEN 1 ELSE 0 END), 0)
+			FROM subscriptions`, f, f, f, t).
 			Scan(&out.ActiveAtStart, &out.Cancelled); err != nil {
 			return fmt.Errorf("churn: %w", err)
 		}

@@ -131,6 +131,8 @@ func exerciseStats(t *testing.T, open func(t *testing.T) store.Store) {
 			{ExternalID: "s5", ContactID: "k1", Plan: "pro", MonthlyAmountCents: 1500, Currency: "EUR", StartedAt: d(10, 5), CancelledAt: d(11, 3)},
 			// cancelled at the very end of October: still active at its end
 			{ExternalID: "s6", Email: "e@example.com", Plan: "pro", MonthlyAmountCents: 700, StartedAt: d(9, 10), CancelledAt: d(11, 1)},
+			// started and cancelled within October: new, and churned
+			{ExternalID: "s8", Email: "h@example.com", Plan: "basic", MonthlyAmountCents: 500, StartedAt: d(10, 3), CancelledAt: d(10, 20)},
 			// after October
 			{ExternalID: "s7", Email: "f@example.com", Plan: "pro", MonthlyAmountCents: 9900, StartedAt: d(11, 5)},
 		} {
@@ -143,8 +145,8 @@ func exerciseStats(t *testing.T, open func(t *testing.T) store.Store) {
 		require.Equal(t, 5, got.ActiveAtEnd, "s1, s3, s4, s5, s6 at the end")
 		require.Equal(t, 4, got.ActiveCustomers, "a, c, contact k1, e: a counted once")
 		require.Equal(t, 3, got.ActiveAtStart, "s1, s2, s6 at the start")
-		require.Equal(t, 1, got.Cancelled, "s2 cancelled in the range")
-		require.Equal(t, 2, got.NewCustomers, "c and contact k1 started in October")
+		require.Equal(t, 2, got.Cancelled, "s2 and s8 cancelled in the range")
+		require.Equal(t, 3, got.NewCustomers, "c, contact k1 and h started in October")
 
 		empty, err := s.SubscriptionStats(ctx, d(1, 1), d(2, 1))
 		require.NoError(t, err)
