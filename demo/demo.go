@@ -2,8 +2,9 @@
 // a bilingual (Spanish and English) knowledge base for an invented company,
 // Brújula Digital, which sells online AI courses (Brújula Academy), a
 // marketing automation SaaS (Brújula Pulse) and AI document generation
-// (Brújula Docs); its course catalogue; and a retrieval evaluation set over
-// that knowledge base.
+// (Brújula Docs); its course catalogue; a few demo subscriptions to the
+// SaaS, for the KPIs; and a retrieval evaluation set over that knowledge
+// base.
 //
 // The files are plain content under this folder and are embedded into the
 // binary, so `faro serve` needs nothing on disk to answer real questions out
@@ -31,6 +32,15 @@ var Knowledge embed.FS
 //
 //go:embed catalog.yaml
 var Catalog []byte
+
+// Subscriptions are demo subscriptions to Brújula Pulse
+// (subscriptions.yaml), clearly invented, loaded on first start so the
+// KPIs show an MRR: a YAML list with external_id, email, plan,
+// monthly_amount_cents, currency, started_at and cancelled_at (RFC 3339).
+// Callers must not modify it.
+//
+//go:embed subscriptions.yaml
+var Subscriptions []byte
 
 // RetrievalQueries is the retrieval evaluation set over [Knowledge]
 // (eval/retrieval.jsonl), one JSON query a line in the format of

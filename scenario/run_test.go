@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -12,11 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tmc/langchaingo/llms"
 
-	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/llm/turnctx"
-	"github.com/faroai/faro/store"
-	"github.com/faroai/faro/tools"
 )
 
 // scriptedModel is a model with fixed habits, so the runner is tested
@@ -97,26 +93,6 @@ func scriptedModelFunc(m *scriptedModel) ModelFunc {
 	}
 }
 
-// staffTools adds a staff-only report_kpis to the default tools, so that
-// a prospect's request for it is refused.
-func staffTools(st store.Store, kb *knowledge.Base, log *slog.Logger) (*tools.Registry, error) {
-	reg, err := DefaultTools(st, kb, log)
-	if err != nil {
-		return nil, err
-	}
-	type args struct {
-		Period string `json:"period,omitempty"`
-	}
-	type result struct {
-		MRR int `json:"mrr"`
-	}
-	tools.Add(reg, tools.Spec{
-		Name: "report_kpis", Description: "KPIs", Roles: []store.Role{store.RoleStaff},
-		Examples: []tools.Example{{Lang: "es", Text: "kpis"}, {Lang: "en", Text: "kpis"}},
-	}, func(context.Context, tools.Caller, args) (result, error) { return result{MRR: 1}, nil })
-	return reg, nil
-}
-
 func parseAll(t *testing.T, srcs ...string) []Scenario {
 	t.Helper()
 	var out []Scenario
@@ -132,7 +108,9 @@ func TestRunnerWithScriptedModel(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	m := &scriptedModel{}
-	r, err := NewRunner(ctx, Options{ModelFunc: scriptedModelFunc(m), ModelName: "scripted", ToolsFunc: staffTools, TempDir: t.TempDir()})
+	// The default tools hold report_kpis, staff only: a prospect's call of
+	// it is refused.
+	r, err := NewRunner(ctx, Options{ModelFunc: scriptedModelFunc(m), ModelName: "scripted", ToolsFunc: DefaultTools, TempDir: t.TempDir()})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, r.Close()) })
 

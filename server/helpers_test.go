@@ -18,6 +18,7 @@ import (
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/documents"
 	"github.com/faroai/faro/knowledge"
+	"github.com/faroai/faro/kpi"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/llm/offline/toolcatalog"
@@ -123,7 +124,8 @@ func setup(t *testing.T, st fullStore, edit func(*server.Options)) *bundle {
 	require.NoError(t, err)
 	opts := server.Options{
 		Store: st, Logger: log, Keys: testKeys(t), Admin: st, Knowledge: kb, Business: st, Agent: a, Metrics: metrics,
-		Documents: &server.Documents{Store: st, Catalog: cat, Links: links},
+		Documents:     &server.Documents{Store: st, Catalog: cat, Links: links},
+		Subscriptions: st, KPIs: kpi.NewReporter(st, nil, nil),
 	}
 	if edit != nil {
 		edit(&opts)

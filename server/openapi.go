@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/faroai/faro/knowledge"
+	"github.com/faroai/faro/kpi"
 	"github.com/faroai/faro/store"
 )
 
@@ -42,6 +43,8 @@ func schemaTypes() map[string]any {
 		"TicketUpdate":            TicketUpdateRequest{},
 		"GeneratedDocument":       GeneratedDocumentInfo{},
 		"GenerateDocumentRequest": GenerateDocumentRequest{},
+		"Subscription":            store.Subscription{},
+		"KPIReport":               kpi.Report{},
 	}
 }
 

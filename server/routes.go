@@ -89,6 +89,7 @@ func (s *Server) apiRoutes() []route {
 	}
 	rs = append(rs, s.businessRoutes()...)
 	rs = append(rs, s.documentRoutes()...)
+	rs = append(rs, s.kpiRoutes()...)
 	if s.opts.Agent != nil {
 		rs = append(rs,
 			route{method: "POST", path: "/v1/chat/completions", roles: anyKey, handler: s.chatCompletions,

@@ -46,6 +46,10 @@ type Options struct {
 	// signed download links at /d/{id} that need no key. Nil leaves them
 	// out.
 	Documents *Documents
+	// Subscriptions are fed by billing; nil leaves their routes out.
+	Subscriptions SubscriptionStore
+	// KPIs answer GET /api/v1/kpis; nil leaves it out.
+	KPIs KPIReporter
 	// Agent answers the OpenAI-compatible API.
 	Agent Turner
 	// Metrics are served at /metrics and counted by every request.

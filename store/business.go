@@ -615,6 +615,8 @@ type Business interface {
 	Tickets
 	Outbox
 	GeneratedDocuments // generated_documents.go
+	Subscriptions      // subscriptions.go
+	Stats              // stats.go: the aggregates of the KPIs
 }
 
 // FoldEmail is the form emails are compared by: trimmed and lower-cased.

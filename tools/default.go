@@ -3,6 +3,9 @@ package tools
 import (
 	"fmt"
 	"log/slog"
+	"time"
+
+	"github.com/faroai/faro/kpi"
 )
 
 // Backend is everything the default tools need of the store; store.Store
@@ -15,6 +18,7 @@ type Backend interface {
 	TicketOpener
 	TicketReader
 	DocumentStore
+	kpi.Source
 }
 
 // Config holds the business rules of the default tools. The composition
@@ -29,6 +33,9 @@ type Config struct {
 	// Documents holds the templates and the signer of download links of
 	// generate_document.
 	Documents DocumentConfig
+	// KPILocation is the time zone of report_kpis' periods (a day, a
+	// week…); nil is UTC.
+	KPILocation *time.Location
 }
 
 // DefaultConfig returns the default rules of every tool.
@@ -54,5 +61,6 @@ func NewDefault(b Backend, s Searcher, cfg Config, log *slog.Logger) (*Registry,
 	AddOpenTicket(reg, b, cfg.Tickets)
 	AddTicketStatus(reg, b)
 	AddGenerateDocument(reg, b, cfg.Documents)
+	AddReportKPIs(reg, kpi.NewReporter(b, cfg.KPILocation, nil))
 	return reg, nil
 }

@@ -152,7 +152,8 @@ func notifyHandoff(ctx context.Context, h HandOffer, c Caller, conv store.Conver
 	if err != nil {
 		return fmt.Errorf("request_human: encode event: %w", err)
 	}
-	id := fmt.Sprintf("%s:%s:%d", EventHandoff, conv.ID, at.UnixMilli())
+	// The prefix is the store's: the KPIs find past hand-offs by it.
+	id := fmt.Sprintf("%s%d", store.HandoffEventPrefix(conv.ID), at.UnixMilli())
 	if _, err := q.EnqueueEvent(ctx, store.Event{ID: id, Type: EventHandoff, Payload: payload}); err != nil {
 		return fmt.Errorf("request_human: enqueue %s for conversation %s: %w", EventHandoff, conv.ID, err)
 	}

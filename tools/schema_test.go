@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/faroai/faro/kpi"
 	"github.com/faroai/faro/tools"
 	"github.com/stretchr/testify/require"
 )
@@ -27,6 +28,7 @@ func registerAll(r *tools.Registry) {
 	tools.AddOpenTicket(r, stubBackend{}, tools.DefaultTicketConfig())
 	tools.AddTicketStatus(r, stubBackend{})
 	tools.AddGenerateDocument(r, stubBackend{}, tools.DefaultDocumentConfig())
+	tools.AddReportKPIs(r, kpi.NewReporter(stubBackend{}, nil, nil))
 }
 
 // stubBackend stands in for the store where only schemas are read; any

@@ -74,13 +74,14 @@ func chat(ctx context.Context, env *environment, in io.Reader, args []string) er
 	defer st.Close()
 	loadDemoKnowledge(ctx, cfg, st, log)
 	loadDemoCatalog(ctx, st, log)
+	loadDemoSubscriptions(ctx, st, log)
 
 	embedder, embName, err := llm.NewEmbedder(cfg.EmbedderConfig())
 	if err != nil {
 		return fmt.Errorf("chat: %w", err)
 	}
 	kb := knowledge.New(st, embedder, embName, log)
-	reg, err := agentTools(st, kb, log)
+	reg, err := agentToolsWith(st, kb, log, nil, tools.DefaultDocumentConfig(), cfg.Location())
 	if err != nil {
 		return fmt.Errorf("chat: %w", err)
 	}
@@ -303,13 +304,14 @@ func newChatID() string {
 // that lists them (tools.NewDefault, which scenario.DefaultTools calls
 // too): `faro serve`, `faro chat` and `faro eval conversations` use it.
 func agentTools(st store.Store, kb *knowledge.Base, log *slog.Logger) (*tools.Registry, error) {
-	return agentToolsWith(st, kb, log, nil, tools.DefaultDocumentConfig())
+	return agentToolsWith(st, kb, log, nil, tools.DefaultDocumentConfig(), time.UTC)
 }
 
 // agentToolsWith is agentTools with the website's engagement signals for
 // qualify_lead (nil: only what the model passes) and the templates and
-// link signer of generate_document (the server's, so that its links open).
-func agentToolsWith(st store.Store, kb *knowledge.Base, log *slog.Logger, signals tools.SignalSource, docs tools.DocumentConfig) (*tools.Registry, error) {
+// link signer of generate_document (the server's, so that its links open),
+// and the time zone of report_kpis' periods.
+func agentToolsWith(st store.Store, kb *knowledge.Base, log *slog.Logger, signals tools.SignalSource, docs tools.DocumentConfig, loc *time.Location) (*tools.Registry, error) {
 	// Asserted rather than required of store.Store, so this builds
 	// whichever way store.Store is composed; both backends keep the
 	// business data.
@@ -320,6 +322,7 @@ func agentToolsWith(st store.Store, kb *knowledge.Base, log *slog.Logger, signal
 	cfg := tools.DefaultConfig()
 	cfg.Signals = signals
 	cfg.Documents = docs
+	cfg.KPILocation = loc
 	reg, err := tools.NewDefault(backend, kb, cfg, log)
 	if err != nil {
 		return nil, fmt.Errorf("tools: %w", err)

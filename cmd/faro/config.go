@@ -142,6 +142,9 @@ type Config struct {
 	// (FARO_PUBLIC_URL, https://faro.example.com); empty means
 	// http://localhost and the port of FARO_ADDR.
 	PublicURL string `yaml:"public_url"`
+	// TimeZone is where the KPIs' days, weeks and months begin: an IANA
+	// name such as America/Mexico_City (FARO_TIMEZONE, default UTC).
+	TimeZone string `yaml:"timezone"`
 }
 
 // DefaultConfig is what `faro serve` runs with when nothing is configured: a
@@ -152,6 +155,7 @@ func DefaultConfig() Config {
 		DataDir:         "data",
 		LogLevel:        "info",
 		LogFormat:       "text",
+		TimeZone:        "UTC",
 		ShutdownTimeout: 15 * time.Second,
 		SearchCache:     knowledge.DefaultCacheEntries,
 		SearchCacheTTL:  knowledge.DefaultCacheTTL,
@@ -196,6 +200,7 @@ func settings() []setting {
 		{"FARO_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
 		{"FARO_LOG_FORMAT", func(c *Config, v string) error { c.LogFormat = v; return nil }},
 		{"FARO_DEBUG_ADDR", func(c *Config, v string) error { c.DebugAddr = v; return nil }},
+		{"FARO_TIMEZONE", func(c *Config, v string) error { c.TimeZone = v; return nil }},
 		{"FARO_SHUTDOWN_TIMEOUT", func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -391,6 +396,9 @@ func (c Config) validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return &configError{"FARO_LOG_FORMAT", fmt.Errorf("%q is not text or json", c.LogFormat)}
 	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" {
+		return &configError{"FARO_TIMEZONE", fmt.Errorf("%q is not a time zone name (example: America/Mexico_City)", c.TimeZone)}
+	}
 	if c.ShutdownTimeout <= 0 {
 		return &configError{"FARO_SHUTDOWN_TIMEOUT", errors.New("must be positive")}
 	}
@@ -431,6 +439,16 @@ func (c Config) PublicBase() string {
 		port = "8080"
 	}
 	return "http://localhost:" + port
+}
+
+// Location is the time zone of the KPIs (UTC when TimeZone is not valid,
+// which validate refuses at start-up).
+func (c Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // validateWebhooks checks the outbound webhooks' settings.

@@ -42,6 +42,16 @@ func TestConfigEnvironmentOverridesFile(t *testing.T) {
 	require.Equal(t, "postgres://faro:secret@db:5432/faro?sslmode=disable", c.DatabaseURL)
 }
 
+func TestConfigTimeZone(t *testing.T) {
+	t.Parallel()
+	c, err := LoadConfig("", envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, time.UTC, c.Location(), "KPIs count UTC days by default")
+	c, err = LoadConfig("", envOf(map[string]string{"FARO_TIMEZONE": "America/Mexico_City"}))
+	require.NoError(t, err)
+	require.Equal(t, "America/Mexico_City", c.Location().String())
+}
+
 // Every bad value stops start-up with one line that names the variable.
 func TestConfigBadValueNamesTheVariable(t *testing.T) {
 	t.Parallel()
@@ -54,6 +64,7 @@ func TestConfigBadValueNamesTheVariable(t *testing.T) {
 		"FARO_CONFIG":           {"FARO_CONFIG": "/nonexistent/faro.yaml"},
 		"FARO_STAFF":            {"FARO_STAFF": "slack:U1,U2"},
 		"FARO_PUBLIC_URL":       {"FARO_PUBLIC_URL": "faro.example.com"},
+		"FARO_TIMEZONE":         {"FARO_TIMEZONE": "Mars/Olympus_Mons"},
 	}
 	for name, env := range cases {
 		_, err := LoadConfig("", envOf(env))

@@ -13,6 +13,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// The time zone database in the binary: FARO_TIMEZONE works on hosts
+	// and images without /usr/share/zoneinfo.
+	_ "time/tzdata"
 )
 
 // command is one subcommand of the binary.

@@ -13,6 +13,7 @@ import (
 	"github.com/faroai/faro/channels/web"
 	"github.com/faroai/faro/documents"
 	"github.com/faroai/faro/knowledge"
+	"github.com/faroai/faro/kpi"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/llm/offline/toolcatalog"
@@ -64,6 +65,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Store = st
 	loadDemoKnowledge(ctx, m.Config, st, m.Log)
 	loadDemoCatalog(ctx, st, m.Log)
+	loadDemoSubscriptions(ctx, st, m.Log)
 	m.Metrics = server.NewMetrics()
 	signals := &visitorSignals{contacts: st}
 	secret, err := widgetSecret(m.Config)
@@ -92,6 +94,13 @@ func (m *Main) Run(ctx context.Context) error {
 	// The business data joins the admin API once the store holds it.
 	if b, ok := st.(server.BusinessStore); ok {
 		opts.Business = b
+	}
+	if sub, ok := st.(server.SubscriptionStore); ok {
+		opts.Subscriptions = sub
+	}
+	// The same reporter, in the same time zone, as report_kpis.
+	if src, ok := st.(kpi.Source); ok {
+		opts.KPIs = kpi.NewReporter(src, m.Config.Location(), nil)
 	}
 	m.server = server.New(opts)
 	if m.Widget, err = newWidget(m.Config, st, m.Agent, m.Log, m.Metrics, secret); err != nil {
@@ -229,7 +238,7 @@ func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metr
 	}
 	kb := knowledge.New(st, emb, embName, log)
 	kb.CacheSearches(cfg.SearchCache, cfg.SearchCacheTTL)
-	reg, err := agentToolsWith(st, kb, log, signals, docs)
+	reg, err := agentToolsWith(st, kb, log, signals, docs, cfg.Location())
 	if err != nil {
 		return nil, nil, err
 	}

@@ -59,8 +59,12 @@ func (db *DB) migrator() (*goose.Provider, error) {
 		return nil, fmt.Errorf("sqlite: migrations: %w", err)
 	}
 	// The global registry is off so Go migrations registered by other
-	// packages can never leak into this schema.
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.sql, fsys, goose.WithDisableGlobalRegistry(true))
+	// packages can never leak into this schema. Out of order is allowed:
+	// migrations are numbered as features are planned and merged in any
+	// order, each creating its own tables, so a database that has 00005
+	// gets 00004 when it arrives instead of refusing to open.
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.sql, fsys, goose.WithDisableGlobalRegistry(true),
+		goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: migrations: %w", err)
 	}

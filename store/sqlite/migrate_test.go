@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -74,4 +75,32 @@ func TestOpenConcurrently(t *testing.T) {
 	for range cap(errs) {
 		require.NoError(t, <-errs)
 	}
+}
+
+// A database migrated before a lower-numbered migration was merged (it
+// has 00005, not 00004) opens, and gets the missing one.
+func TestOpenAppliesAMigrationMergedOutOfOrder(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "faro.db")
+	db, err := sqlite.Open(ctx, path)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	raw, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	for _, q := range []string{
+		`DROP INDEX messages_created`,
+		`DROP TABLE subscriptions`,
+		`DELETE FROM goose_db_version WHERE version_id = 4`,
+	} {
+		_, err := raw.ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	require.NoError(t, raw.Close())
+
+	db, err = sqlite.Open(ctx, path)
+	require.NoError(t, err, "a missing lower migration is applied, not refused")
+	defer db.Close()
+	_, err = db.ListSubscriptions(ctx, 0, 0)
+	require.NoError(t, err, "00004's table exists now")
 }

@@ -20,6 +20,8 @@ func exerciseBusiness(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Tickets", func(t *testing.T) { exerciseTickets(t, open) })
 	t.Run("Outbox", func(t *testing.T) { exerciseOutbox(t, open) })
 	t.Run("GeneratedDocuments", func(t *testing.T) { exerciseGeneratedDocuments(t, open) })
+	t.Run("Subscriptions", func(t *testing.T) { exerciseSubscriptions(t, open) })
+	t.Run("Stats", func(t *testing.T) { exerciseStats(t, open) })
 }
 
 func exerciseLeads(t *testing.T, open func(t *testing.T) store.Store) {

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/faroai/faro/demo"
+	"github.com/faroai/faro/kpi"
+	"github.com/faroai/faro/store/sqlite"
+)
+
+func TestLoadDemoSubscriptionsOnFirstStart(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "faro.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	log := slog.New(slog.DiscardHandler)
+
+	loadDemoSubscriptions(ctx, db, log)
+	subs, err := db.ListSubscriptions(ctx, 0, 0)
+	require.NoError(t, err)
+	want, err := parseDemoSubscriptions(demo.Subscriptions)
+	require.NoError(t, err)
+	require.Len(t, subs, len(want))
+	for _, s := range subs {
+		require.Contains(t, s.Email, "example.com", "demo data uses reserved example domains only")
+	}
+
+	// The defaults show an MRR: that is what the demo data is for.
+	rep, err := kpi.NewReporter(db, nil, nil).Report(ctx, kpi.Request{Metrics: []kpi.Metric{kpi.MRR}})
+	require.NoError(t, err)
+	require.NotNil(t, rep.Metrics[0].Value)
+	require.Positive(t, *rep.Metrics[0].Value, "non-zero MRR on defaults")
+
+	// Billing's changes to a demo subscription are kept on the next start.
+	s, err := db.Subscription(ctx, "demo-pulse-0001")
+	require.NoError(t, err)
+	s.CancelledAt = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	_, _, err = db.PutSubscription(ctx, s)
+	require.NoError(t, err)
+	loadDemoSubscriptions(ctx, db, log)
+	s, err = db.Subscription(ctx, "demo-pulse-0001")
+	require.NoError(t, err)
+	require.False(t, s.CancelledAt.IsZero(), "a demo subscription billing cancelled stays cancelled")
+
+	_, err = parseDemoSubscriptions([]byte("- external_id: x\n  email: a@example.com\n  started_at: 2026-01-01T00:00:00Z\n"))
+	require.Error(t, err, "an entry the store would refuse (no plan)")
+}
