@@ -24,6 +24,10 @@ func toPDF(bs []block, title string, centered bool, issued time.Time) ([]byte, e
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetMargins(pageMargin, pageMargin, pageMargin)
 	pdf.SetAutoPageBreak(true, pageMargin)
+	// Fonts and other resources in a fixed order: fpdf lists them from a
+	// map otherwise, and the same document must give the same bytes (its
+	// digest is stored, and a re-delivered request finds it).
+	pdf.SetCatalogSort(true)
 	pdf.SetCreationDate(issued.UTC())
 	pdf.SetModificationDate(issued.UTC())
 	pdf.SetTitle(title, true)
