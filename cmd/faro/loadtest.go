@@ -83,7 +83,21 @@ type loadStats struct {
 	errFrames                atomic.Int64
 	mu                       sync.Mutex
 	latencies                []time.Duration
-	firstErr                 error
+	// at is when each of latencies was observed, and firstDone when the
+	// first visitor finished: until then every visitor was talking, the
+	// steady part of the run.
+	at        []time.Time
+	firstDone time.Time
+	firstErr  error
+}
+
+// done records that a visitor finished its conversation.
+func (s *loadStats) done() {
+	s.mu.Lock()
+	if s.firstDone.IsZero() {
+		s.firstDone = time.Now()
+	}
+	s.mu.Unlock()
 }
 
 func (s *loadStats) fail(err error) {
@@ -175,6 +189,7 @@ func runLoadtest(ctx context.Context, env *environment, args []string) error {
 				return
 			}
 			v.converse(ctx)
+			st.done()
 			// Hold the socket until everyone is done or time runs out,
 			// so "held" is every visitor at once.
 			select {
@@ -213,9 +228,19 @@ func runLoadtest(ctx context.Context, env *environment, args []string) error {
 
 	st.mu.Lock()
 	lat := slices.Clone(st.latencies)
+	// The steady part: replies observed while every visitor was talking
+	// (the ramp of think times at the end is lighter load).
+	var steady []time.Duration
+	for i, at := range st.at {
+		if !st.firstDone.IsZero() && !at.After(st.firstDone) {
+			steady = append(steady, st.latencies[i])
+		}
+	}
+	steadyFor := st.firstDone.Sub(msgBegin)
 	firstErr := st.firstErr
 	st.mu.Unlock()
 	slices.Sort(lat)
+	slices.Sort(steady)
 	fmt.Fprintf(out, "connections held at once: %d\n", held)
 	if metricsConns >= 0 {
 		fmt.Fprintf(out, "server reports %0.f websocket connections (/metrics)\n", metricsConns)
@@ -223,6 +248,10 @@ func runLoadtest(ctx context.Context, env *environment, args []string) error {
 	fmt.Fprintf(out, "messages: %d sent, %d replied in %s: %.1f turns/s\n", st.sent.Load(), st.replied.Load(),
 		msgElapsed.Round(time.Millisecond), float64(st.replied.Load())/msgElapsed.Seconds())
 	fmt.Fprintf(out, "reply latency: p50 %s, p90 %s, p99 %s, max %s\n", pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 100))
+	if len(steady) > 0 && steadyFor > 0 {
+		fmt.Fprintf(out, "steady (every visitor talking, first %s): %.1f turns/s, p50 %s, p99 %s\n", steadyFor.Round(time.Millisecond),
+			float64(len(steady))/steadyFor.Seconds(), pct(steady, 50), pct(steady, 99))
+	}
 	fmt.Fprintf(out, "replies not seen live within %s: %d (then checked in the store)\n", o.timeout, st.late.Load())
 	fmt.Fprintf(out, "lost replies: %d, duplicated replies: %d (every message sent, replayed from the store), error frames: %d\n", st.lost.Load(), st.dup.Load(), st.errFrames.Load())
 	if n := st.unverified.Load(); n > 0 {
@@ -406,6 +435,7 @@ func (v *visitor) converse(ctx context.Context) {
 				if f.StreamID == id {
 					v.st.mu.Lock()
 					v.st.latencies = append(v.st.latencies, time.Since(sent))
+					v.st.at = append(v.st.at, time.Now())
 					v.st.mu.Unlock()
 					v.st.replied.Add(1)
 				}

@@ -53,4 +53,5 @@ func TestLoadtestAgainstTheServer(t *testing.T) {
 	require.Contains(t, report, "connected: 20 of 20")
 	require.Regexp(t, regexp.MustCompile(`messages: 60 sent, 60 replied`), report)
 	require.Contains(t, report, "lost replies: 0, duplicated replies: 0")
+	require.Contains(t, report, "steady (every visitor talking")
 }
