@@ -322,6 +322,9 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	log := newLogger(cfg, env)
+	if pct, tuned := tuneGC(env.getenv); tuned {
+		log.Debug("garbage collector", "gogc", pct)
+	}
 	m := NewMain(cfg, log)
 	if err := m.Run(ctx); err != nil {
 		return err
