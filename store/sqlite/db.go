@@ -28,6 +28,9 @@ type DB struct {
 	// holds it runs them together (see write).
 	writes  writeQueue
 	vectors vectorCache
+	// checkpoints copies the WAL into the database in the background (nil
+	// for an in-memory database).
+	checkpoints *checkpointer
 }
 
 // Interface guards.
@@ -79,6 +82,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		_ = sqldb.Close()
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
+	if !memory {
+		db.startCheckpointer(checkpointEvery)
+	}
 	return db, nil
 }
 
@@ -90,6 +96,9 @@ func dsn(path string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// Checkpoints run in the background, not in a writer's COMMIT (see
+	// checkpoint.go).
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	// Write transactions take the write lock at BEGIN: a deferred
 	// transaction that reads and then writes can fail with SQLITE_BUSY on
 	// the upgrade, which no busy handler resolves. Read-only transactions
@@ -109,6 +118,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close releases the database and the in-memory vector index.
 func (db *DB) Close() error {
+	db.stopCheckpointer()
 	db.vectors.reset()
 	if err := db.sql.Close(); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
