@@ -42,7 +42,7 @@ func (db *DB) startCheckpointer(every time.Duration) {
 }
 
 // checkpoint copies the WAL into the database file as far as readers
-// allow, and reports the log's frames and those copied.
+// allow (PASSIVE: it never waits for a writer or blocks one).
 func (db *DB) checkpoint(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
