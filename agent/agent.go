@@ -155,6 +155,12 @@ type Options struct {
 	// fallback model of llm.WithFallback.
 	OnFallbackFunc func(FallbackEvent)
 
+	// RecentBytes bounds the memory kept of recently active
+	// conversations' newest messages, decoded, so that a turn reads only
+	// what was stored since the conversation's last turn (see recent.go).
+	// Zero means DefaultRecentBytes; negative keeps none.
+	RecentBytes int64
+
 	// TimerFunc returns a channel that receives after d; nil means
 	// time.After. Tests inject one to drive burst windows without sleeping.
 	TimerFunc func(d time.Duration) <-chan time.Time
@@ -184,6 +190,7 @@ type Agent struct {
 	onQueued func(conversationID string, seq int64)
 
 	lanes    lanes
+	recent   *recent
 	passages passageFilter
 	guards   guards
 
@@ -246,6 +253,10 @@ func New(opts Options) (*Agent, error) {
 		a.timer = time.After
 	}
 	a.lanes.m = map[string]*lane{}
+	if opts.RecentBytes == 0 {
+		opts.RecentBytes = DefaultRecentBytes
+	}
+	a.recent = newRecent(opts.RecentBytes, a.limits.HistoryMessages)
 	a.stopCtx, a.stop = context.WithCancel(context.Background())
 	return a, nil
 }

@@ -179,15 +179,9 @@ func (t *turn) pinLanguage() error {
 
 // history loads the newest stored messages (always including the batch),
 // and notes the conversation's tokens so far.
-func (t *turn) history() ([]store.Message, error) {
+func (t *turn) history() ([]histMsg, error) {
 	a := t.a
-	q := store.MessageQuery{Last: true, Limit: a.limits.HistoryMessages}
-	if gap := t.conv.LastSeq - t.g.seqs[0] + 1; gap > int64(q.Limit) {
-		// A long burst, or a turn that waited long: start at its first
-		// message however many came since.
-		q = store.MessageQuery{AfterSeq: t.g.seqs[0] - 1}
-	}
-	hist, err := a.store.Messages(t.turnCtx, t.conv.ID, q)
+	hist, err := t.window()
 	if err != nil {
 		return nil, fmt.Errorf("load history: %w", err)
 	}
@@ -195,21 +189,21 @@ func (t *turn) history() ([]store.Message, error) {
 	// folded into this one is before it; a newer message is for the next
 	// turn) are not this turn's business.
 	last := t.g.seqs[len(t.g.seqs)-1]
-	hist = slices.DeleteFunc(hist, func(m store.Message) bool {
-		return m.Seq > last && m.Author == store.AuthorUser
+	hist = slices.DeleteFunc(hist, func(m histMsg) bool {
+		return m.seq > last && m.author == store.AuthorUser
 	})
 	for _, m := range hist {
-		for _, c := range decodeCalls(m.ToolCalls) {
+		for _, c := range m.calls {
 			t.ids[c.ID] = true
 		}
 	}
 	found := false
 	for i := len(hist) - 1; i >= 0 && !found; i-- {
-		if meta, ok := decodeReplyMeta(hist[i]); ok {
-			t.prevTotal, found = meta.ConversationTokens, true
+		if len(hist[i].answers) > 0 {
+			t.prevTotal, found = hist[i].convTokens, true
 		}
 	}
-	if !found && len(hist) > 0 && hist[0].Seq > 1 {
+	if !found && len(hist) > 0 && hist[0].seq > 1 {
 		// No reply in the window (a long exchange with staff): find the
 		// last one further back, so the running total stays right.
 		all, err := a.store.Messages(t.turnCtx, t.conv.ID, store.MessageQuery{})
@@ -226,13 +220,63 @@ func (t *turn) history() ([]store.Message, error) {
 	return hist, nil
 }
 
+// window returns the conversation's newest HistoryMessages messages, or
+// all since the batch's first when more came since, decoded. The kept
+// window (see recent) is used when it reaches up to the newest messages
+// with no gap: then only the messages after it are read.
+func (t *turn) window() ([]histMsg, error) {
+	a := t.a
+	limit := a.limits.HistoryMessages
+	if gap := t.conv.LastSeq - t.g.seqs[0] + 1; gap > int64(limit) {
+		// A long burst, or a turn that waited long: start at its first
+		// message however many came since.
+		ms, err := a.store.Messages(t.turnCtx, t.conv.ID, store.MessageQuery{AfterSeq: t.g.seqs[0] - 1})
+		if err != nil {
+			return nil, err
+		}
+		return decodeAll(nil, ms), nil
+	}
+	kept := a.recent.get(t.conv.ID)
+	q := store.MessageQuery{Last: true, Limit: limit}
+	if len(kept) > 0 {
+		q.AfterSeq = kept[len(kept)-1].seq
+	}
+	ms, err := a.store.Messages(t.turnCtx, t.conv.ID, q)
+	if err != nil {
+		return nil, err
+	}
+	var hist []histMsg
+	if len(kept) > 0 && len(ms) < limit && (len(ms) == 0 || ms[0].Seq == q.AfterSeq+1) {
+		// The kept window and what followed it, the newest limit of them.
+		hist = decodeAll(slices.Clip(kept[max(0, len(kept)+len(ms)-limit):]), ms)
+	} else {
+		if len(kept) > 0 && len(ms) < limit {
+			// A gap after the kept window: read the window whole.
+			if ms, err = a.store.Messages(t.turnCtx, t.conv.ID, store.MessageQuery{Last: true, Limit: limit}); err != nil {
+				return nil, err
+			}
+		}
+		hist = decodeAll(nil, ms)
+	}
+	a.recent.put(t.conv.ID, hist)
+	return hist, nil
+}
+
+// decodeAll appends ms, decoded, to hs.
+func decodeAll(hs []histMsg, ms []store.Message) []histMsg {
+	for _, m := range ms {
+		hs = append(hs, decodeHist(m))
+	}
+	return hs
+}
+
 // prompt builds the model's messages: the system prompt, the running
 // summary, the turn context with the retrieved passages, the history.
-func (t *turn) prompt(hist []store.Message) error {
+func (t *turn) prompt(hist []histMsg) error {
 	a := t.a
 	windowStart := t.g.seqs[0]
 	if len(hist) > 0 {
-		windowStart = hist[0].Seq
+		windowStart = hist[0].seq
 	}
 	summary, err := a.runningSummary(t.turnCtx, t.conv, windowStart)
 	if err != nil {
@@ -256,14 +300,14 @@ func (t *turn) prompt(hist []store.Message) error {
 	part := tc.Part()
 	part.Text += "\n\n"
 	t.msgs = append(t.msgs, llms.MessageContent{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{part}})
-	t.msgs = append(t.msgs, conversationMessages(hist)...)
+	t.msgs = append(t.msgs, historyMessages(hist)...)
 	return nil
 }
 
 // retrieve searches the knowledge base for the batch's messages (with the
 // previous user message when they lean on it) and returns the passages
 // for the turn context.
-func (t *turn) retrieve(hist []store.Message) []turnctx.Passage {
+func (t *turn) retrieve(hist []histMsg) []turnctx.Passage {
 	a := t.a
 	if a.knowledge == nil {
 		return nil
@@ -277,8 +321,8 @@ func (t *turn) retrieve(hist []store.Message) []turnctx.Passage {
 	query := strings.Join(texts, "\n")
 	if anaphoric(query) {
 		for i := len(hist) - 1; i >= 0; i-- {
-			if m := hist[i]; m.Author == store.AuthorUser && m.Seq < t.g.seqs[0] {
-				query = m.Text + "\n" + query
+			if m := hist[i]; m.author == store.AuthorUser && m.seq < t.g.seqs[0] {
+				query = m.text + "\n" + query
 				break
 			}
 		}
@@ -511,12 +555,13 @@ func (t *turn) persistCalls(text string, calls []llms.ToolCall) error {
 	if err != nil {
 		return fmt.Errorf("encode tool calls: %w", err)
 	}
-	_, _, err = t.a.store.AppendMessage(t.turnCtx, store.Message{
+	stored, _, err := t.a.store.AppendMessage(t.turnCtx, store.Message{
 		ConversationID: t.conv.ID, Author: store.AuthorAssistant, Text: text, ToolCalls: raw, Channel: t.conv.Channel,
 	})
 	if err != nil {
 		return fmt.Errorf("persist tool calls: %w", err)
 	}
+	t.a.recent.add(t.conv.ID, decodeHist(stored))
 	return nil
 }
 
@@ -525,12 +570,13 @@ func (t *turn) persistResult(c llms.ToolCall, status tools.Status, content strin
 	if err != nil {
 		return fmt.Errorf("encode tool result: %w", err)
 	}
-	_, _, err = t.a.store.AppendMessage(t.turnCtx, store.Message{
+	stored, _, err := t.a.store.AppendMessage(t.turnCtx, store.Message{
 		ConversationID: t.conv.ID, Author: store.AuthorTool, ToolResults: raw, Channel: t.conv.Channel,
 	})
 	if err != nil {
 		return fmt.Errorf("persist result of %s: %w", c.FunctionCall.Name, err)
 	}
+	t.a.recent.add(t.conv.ID, decodeHist(stored))
 	return nil
 }
 
@@ -618,6 +664,9 @@ func (t *turn) commit(text string, outcome Outcome) genResult {
 	if err != nil {
 		return t.fail(fmt.Errorf("persist reply: %w", err))
 	}
+	// As decodeHist reads it back, without decoding the Meta just encoded.
+	a.recent.add(t.conv.ID, histMsg{seq: stored.Seq, author: store.AuthorAssistant, text: stored.Text,
+		answers: meta.AnswersSeq, convTokens: meta.ConversationTokens})
 	t.recordUsage(ctx)
 	return genResult{reply: Reply{
 		ConversationID: t.conv.ID, MessageID: stored.ID, Seq: stored.Seq, Answers: g.seqs,

@@ -34,13 +34,22 @@ import (
 // group chat: "ana asks, bob asks, ana's answer" is sent as "ana asks,
 // ana's answer, bob asks").
 func conversationMessages(msgs []store.Message) []llms.MessageContent {
+	hs := make([]histMsg, len(msgs))
+	for i, m := range msgs {
+		hs[i] = decodeHist(m)
+	}
+	return historyMessages(hs)
+}
+
+// historyMessages is conversationMessages of messages decoded already.
+func historyMessages(msgs []histMsg) []llms.MessageContent {
 	msgs = turnOrder(msgs)
 	var out []llms.MessageContent
 	used := make([]bool, len(msgs))
 	for i, m := range msgs {
-		switch m.Author {
+		switch m.author {
 		case store.AuthorUser:
-			text := strings.TrimSpace(m.Text)
+			text := strings.TrimSpace(m.text)
 			if text == "" {
 				continue
 			}
@@ -51,19 +60,18 @@ func conversationMessages(msgs []store.Message) []llms.MessageContent {
 			}
 			out = append(out, llms.TextParts(llms.ChatMessageTypeHuman, text))
 		case store.AuthorAssistant, store.AuthorStaff:
-			calls := decodeCalls(m.ToolCalls)
-			if len(calls) == 0 {
-				text := strings.TrimSpace(m.Text)
+			if len(m.calls) == 0 {
+				text := strings.TrimSpace(m.text)
 				if text == "" {
 					continue
 				}
-				if m.Author == store.AuthorStaff {
+				if m.author == store.AuthorStaff {
 					text = "(a member of staff wrote) " + text
 				}
 				out = append(out, llms.TextParts(llms.ChatMessageTypeAI, text))
 				continue
 			}
-			for _, c := range calls {
+			for _, c := range m.calls {
 				res, ok := findResult(msgs, used, i, c.ID)
 				if !ok {
 					res = ToolResultRecord{ToolCallID: c.ID, Name: c.Name, Status: tools.StatusError,
@@ -99,9 +107,9 @@ func callMessages(c ToolCallRecord, content string) []llms.MessageContent {
 // the first reply at or after it (its turn's), or, when no reply follows
 // yet (a turn still running), the user message stored before it — and
 // messages are sorted by anchor, user messages first, then by Seq.
-func turnOrder(msgs []store.Message) []store.Message {
+func turnOrder(msgs []histMsg) []histMsg {
 	type keyed struct {
-		m      store.Message
+		m      histMsg
 		anchor int64
 		user   bool
 	}
@@ -109,17 +117,17 @@ func turnOrder(msgs []store.Message) []store.Message {
 	var next int64 = -1 // anchor of the first reply at or after i
 	for i := len(msgs) - 1; i >= 0; i-- {
 		m := msgs[i]
-		if answers := decodeAnswers(m); len(answers) > 0 {
-			next = slices.Max(answers)
+		if len(m.answers) > 0 {
+			next = slices.Max(m.answers)
 		}
-		ks[i] = keyed{m: m, anchor: next, user: m.Author == store.AuthorUser || m.Author == store.AuthorStaff}
+		ks[i] = keyed{m: m, anchor: next, user: m.author == store.AuthorUser || m.author == store.AuthorStaff}
 	}
 	var lastUser int64
 	for i := range ks {
 		switch {
 		case ks[i].user:
-			ks[i].anchor = ks[i].m.Seq
-			lastUser = ks[i].m.Seq
+			ks[i].anchor = ks[i].m.seq
+			lastUser = ks[i].m.seq
 		case ks[i].anchor < 0:
 			ks[i].anchor = lastUser
 		}
@@ -134,9 +142,9 @@ func turnOrder(msgs []store.Message) []store.Message {
 			}
 			return 1
 		}
-		return cmp.Compare(x.m.Seq, y.m.Seq)
+		return cmp.Compare(x.m.seq, y.m.seq)
 	})
-	out := make([]store.Message, len(ks))
+	out := make([]histMsg, len(ks))
 	for i, k := range ks {
 		out[i] = k.m
 	}
@@ -145,20 +153,19 @@ func turnOrder(msgs []store.Message) []store.Message {
 
 // findResult finds the first unused tool message that answers call id,
 // looking after msgs[i] first.
-func findResult(msgs []store.Message, used []bool, i int, id string) (ToolResultRecord, bool) {
+func findResult(msgs []histMsg, used []bool, i int, id string) (ToolResultRecord, bool) {
 	if r, ok := findResultIn(msgs, used, i+1, len(msgs), id); ok {
 		return r, true
 	}
 	return findResultIn(msgs, used, 0, i, id)
 }
 
-func findResultIn(msgs []store.Message, used []bool, from, to int, id string) (ToolResultRecord, bool) {
+func findResultIn(msgs []histMsg, used []bool, from, to int, id string) (ToolResultRecord, bool) {
 	for j := from; j < to; j++ {
-		if used[j] || msgs[j].Author != store.AuthorTool {
+		if used[j] || msgs[j].author != store.AuthorTool || !msgs[j].hasResult {
 			continue
 		}
-		r, ok := decodeResult(msgs[j].ToolResults)
-		if ok && r.ToolCallID == id {
+		if r := msgs[j].result; r.ToolCallID == id {
 			used[j] = true
 			return r, true
 		}
@@ -185,19 +192,47 @@ func decodeResult(raw json.RawMessage) (ToolResultRecord, bool) {
 	return r, true
 }
 
-// decodeAnswers is decodeReplyMeta's AnswersSeq alone, for ordering a
-// history without decoding every reply's citations.
-func decodeAnswers(m store.Message) []int64 {
-	if m.Author != store.AuthorAssistant || len(m.Meta) == 0 || len(m.ToolCalls) > 0 {
-		return nil
+// histMsg is a stored message as a turn reads it: its JSON decoded once,
+// and only what turns read of it kept (a reply's Meta repeats its tools'
+// results and citations, which no turn reads back).
+type histMsg struct {
+	seq    int64
+	author store.Author
+	text   string
+	calls  []ToolCallRecord
+	// result is a tool message's, when hasResult.
+	result    ToolResultRecord
+	hasResult bool
+	// answers and convTokens are a reply's ReplyMeta.AnswersSeq and
+	// ConversationTokens; a message with no answers is not a reply.
+	answers    []int64
+	convTokens int64
+}
+
+func decodeHist(m store.Message) histMsg {
+	h := histMsg{seq: m.Seq, author: m.Author, text: m.Text, calls: decodeCalls(m.ToolCalls)}
+	if m.Author == store.AuthorTool {
+		h.result, h.hasResult = decodeResult(m.ToolResults)
 	}
-	var meta struct {
-		AnswersSeq []int64 `json:"answers_seq"`
+	if m.Author == store.AuthorAssistant && len(m.Meta) > 0 && len(m.ToolCalls) == 0 {
+		var meta struct {
+			AnswersSeq         []int64 `json:"answers_seq"`
+			ConversationTokens int64   `json:"conversation_tokens"`
+		}
+		if json.Unmarshal(m.Meta, &meta) == nil && len(meta.AnswersSeq) > 0 {
+			h.answers, h.convTokens = meta.AnswersSeq, meta.ConversationTokens
+		}
 	}
-	if json.Unmarshal(m.Meta, &meta) != nil {
-		return nil
+	return h
+}
+
+// size is about the bytes h holds, for bounding a cache of them.
+func (h histMsg) size() int64 {
+	n := 96 + len(h.text) + len(h.result.ToolCallID) + len(h.result.Name) + len(h.result.Content) + 8*len(h.answers)
+	for _, c := range h.calls {
+		n += 48 + len(c.ID) + len(c.Name) + len(c.Arguments)
 	}
-	return meta.AnswersSeq
+	return int64(n)
 }
 
 func decodeReplyMeta(m store.Message) (ReplyMeta, bool) {

@@ -133,6 +133,9 @@ func (a *Agent) accept(ctx context.Context, msg Message, stream func(string)) (*
 	if err != nil {
 		return nil, conv, false, fmt.Errorf("persist message: %w", err)
 	}
+	if created {
+		a.recent.add(conv.ID, decodeHist(stored))
+	}
 	role := msg.Role
 	if role == "" {
 		role = a.roles.ResolveRole(ctx, msg.Sender, contact)

@@ -95,6 +95,12 @@ type Config struct {
 	SearchCache    int           `yaml:"search_cache"`
 	SearchCacheTTL time.Duration `yaml:"search_cache_ttl"`
 
+	// HistoryCacheMB bounds the memory, in MiB, kept of recently active
+	// conversations' newest messages, so a turn reads from the database
+	// only what was stored since its conversation's last turn
+	// (FARO_HISTORY_CACHE, 0 turns it off).
+	HistoryCacheMB int `yaml:"history_cache_mb"`
+
 	// WidgetOrigins are the origins of the pages allowed to open the web
 	// widget, comma-separated (https://example.com,https://www.example.com);
 	// empty allows only this server's own origin (FARO_WIDGET_ORIGINS).
@@ -159,6 +165,7 @@ func DefaultConfig() Config {
 		ShutdownTimeout: 15 * time.Second,
 		SearchCache:     knowledge.DefaultCacheEntries,
 		SearchCacheTTL:  knowledge.DefaultCacheTTL,
+		HistoryCacheMB:  agent.DefaultRecentBytes >> 20,
 		Embedder:        llm.ProviderOffline,
 		LLM:             llm.ProviderOffline,
 		LLMTimeout:      llm.DefaultTimeout,
@@ -288,6 +295,14 @@ func settings() []setting {
 				return fmt.Errorf("%q is not a number of searches (example: 2048; 0 turns it off)", v)
 			}
 			c.SearchCache = n
+			return nil
+		}},
+		{"FARO_HISTORY_CACHE", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return fmt.Errorf("%q is not a size in MiB (example: 64; 0 turns it off)", v)
+			}
+			c.HistoryCacheMB = n
 			return nil
 		}},
 		{"FARO_SEARCH_CACHE_TTL", func(c *Config, v string) error {

@@ -42,6 +42,16 @@ func TestConfigEnvironmentOverridesFile(t *testing.T) {
 	require.Equal(t, "postgres://faro:secret@db:5432/faro?sslmode=disable", c.DatabaseURL)
 }
 
+func TestConfigHistoryCache(t *testing.T) {
+	t.Parallel()
+	c, err := LoadConfig("", envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, int64(64<<20), recentBytes(c.HistoryCacheMB))
+	c, err = LoadConfig("", envOf(map[string]string{"FARO_HISTORY_CACHE": "0"}))
+	require.NoError(t, err)
+	require.Negative(t, recentBytes(c.HistoryCacheMB), "0 MiB keeps none, not the agent's default")
+}
+
 func TestConfigTimeZone(t *testing.T) {
 	t.Parallel()
 	c, err := LoadConfig("", envOf(nil))
@@ -65,6 +75,8 @@ func TestConfigBadValueNamesTheVariable(t *testing.T) {
 		"FARO_STAFF":            {"FARO_STAFF": "slack:U1,U2"},
 		"FARO_PUBLIC_URL":       {"FARO_PUBLIC_URL": "faro.example.com"},
 		"FARO_TIMEZONE":         {"FARO_TIMEZONE": "Mars/Olympus_Mons"},
+		"FARO_HISTORY_CACHE":    {"FARO_HISTORY_CACHE": "-1"},
+		"FARO_SEARCH_CACHE":     {"FARO_SEARCH_CACHE": "many"},
 	}
 	for name, env := range cases {
 		_, err := LoadConfig("", envOf(env))

@@ -256,6 +256,7 @@ func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metr
 		// key's role from the server.
 		Roles:          &agent.ConfigRoles{Staff: staff},
 		Limits:         agent.Limits{BurstWindow: cfg.BurstWindow},
+		RecentBytes:    recentBytes(cfg.HistoryCacheMB),
 		OnTurnFunc:     metrics.ObserveTurn,
 		OnToolCallFunc: metrics.ObserveToolCall,
 		OnFallbackFunc: metrics.ObserveFallback,
@@ -264,6 +265,14 @@ func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metr
 		return nil, nil, fmt.Errorf("agent: %w", err)
 	}
 	return a, kb, nil
+}
+
+// recentBytes is FARO_HISTORY_CACHE as the agent takes it: 0 MiB is none.
+func recentBytes(mb int) int64 {
+	if mb == 0 {
+		return -1
+	}
+	return int64(mb) << 20
 }
 
 // newModel is the offline engine, or the configured provider with the
