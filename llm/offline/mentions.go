@@ -96,7 +96,7 @@ type mentions struct {
 
 // findMentions finds the typed values of text. now supplies the year of a
 // date written without one, and the meaning of "today" and "tomorrow".
-func findMentions(text string, now time.Time) mentions {
+func findMentions(an *analyzer, text string, now time.Time) mentions {
 	m := mentions{text: text}
 	b := []byte(text)
 	blank := func(start, end int) {
@@ -127,7 +127,7 @@ func findMentions(text string, now time.Time) mentions {
 	}
 	m.masked = string(b)
 	toks := tokenize(m.masked)
-	ws := analyzeTokens(toks)
+	ws := an.analyzeTokens(toks)
 	for _, loc := range reNumber.FindAllSubmatchIndex(b, -1) {
 		if loc[4] < 0 {
 			continue

@@ -176,6 +176,8 @@ type Model struct {
 	courseKey string
 
 	memo *memo // offered tools and decisions; see memo.go
+	// an analyses text, with the stems of the words seen before cached.
+	an *analyzer
 }
 
 // maxCachedSplits bounds the cache of passages cut into sentences.
@@ -190,7 +192,7 @@ func (m *Model) sentencesOf(p passage, idx int) []sentence {
 	cached, ok := m.splits[key]
 	m.mu.Unlock()
 	if !ok {
-		cached = splitPassage(p, 0)
+		cached = splitPassage(m.an, p, 0)
 		m.mu.Lock()
 		if len(m.splits) >= maxCachedSplits {
 			m.splits = map[passage][]sentence{}
@@ -221,7 +223,7 @@ func (m *Model) courseIndex(cs []Named) *courseIndex {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.courseIx == nil || m.courseKey != key {
-		m.courseIx, m.courseKey = newCourseIndex(cs), key
+		m.courseIx, m.courseKey = newCourseIndex(m.an, cs), key
 		m.courseIx.key = key
 	}
 	return m.courseIx
@@ -246,6 +248,7 @@ func NewModel(opts Options) *Model {
 		texts:   map[string]*routeText{},
 		splits:  map[passage][]sentence{},
 		memo:    newMemo(),
+		an:      newAnalyzer(),
 	}
 	if m.emb == nil {
 		e, err := NewEmbedder(EmbedderOptions{})

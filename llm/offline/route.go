@@ -92,9 +92,9 @@ func (m *Model) toolDef(ctx context.Context, fd llms.FunctionDefinition) (t *too
 	}
 	var err error
 	if ok && len(info.Schema) > 0 {
-		t.schema, err = parseSchema(info.Schema)
+		t.schema, err = parseSchema(m.an, info.Schema)
 	} else {
-		t.schema, err = schemaFromParameters(fd.Parameters)
+		t.schema, err = schemaFromParameters(m.an, fd.Parameters)
 	}
 	if err != nil {
 		m.log.WarnContext(ctx, "offline model: tool schema unreadable; its arguments cannot be filled", "tool", fd.Name, "err", err)
@@ -190,7 +190,7 @@ func (m *Model) analysed(ctx context.Context, texts []string) (out []*routeText,
 		m.texts = map[string]*routeText{}
 	}
 	for j, i := range todo {
-		rt := &routeText{words: routeWords(analyze(texts[i])), vec: vecs[j]}
+		rt := &routeText{words: routeWords(m.an.analyze(texts[i])), vec: vecs[j]}
 		out[i] = rt
 		if embedded {
 			m.texts[texts[i]] = rt
@@ -246,10 +246,10 @@ type msgFeatures struct {
 // phones, dates, the person's and the company's name) are left out: they
 // say nothing about what the user wants and would dilute the match.
 func (r *run) features(text string) msgFeatures {
-	m := findMentions(text, r.now)
+	m := findMentions(r.m.an, text, r.now)
 	toks := tokenize(m.masked)
 	used := make([]bool, len(toks))
-	if _, span, ok := extractName(m.masked, toks, false); ok {
+	if _, span, ok := extractName(r.m.an, m.masked, toks, false); ok {
 		markUsed(used, span)
 	}
 	if _, span, ok := extractCompany(m.masked, toks, used); ok {
@@ -262,7 +262,7 @@ func (r *run) features(text string) msgFeatures {
 		}
 	}
 	f := msgFeatures{text: text, toks: tokenize(text), question: isQuestion(text, tokenize(text))}
-	f.words = routeWords(analyzeTokens(kept))
+	f.words = routeWords(r.m.an.analyzeTokens(kept))
 	f.weights = make([]float64, len(f.words))
 	for i, w := range f.words {
 		// A course's name says which course, not what to do with it; nor
@@ -280,7 +280,7 @@ func (r *run) features(text string) msgFeatures {
 		// The embedding too leaves course names out: "how much is the
 		// prompt engineering course" is not close to "enrol me in the
 		// prompt engineering course".
-		if w := analyzeTokens([]token{t}); len(w) == 1 && r.courseWord(w[0]) {
+		if w := r.m.an.analyzeTokens([]token{t}); len(w) == 1 && r.courseWord(w[0]) {
 			continue
 		}
 		b.WriteString(t.raw)
@@ -579,7 +579,7 @@ const maxTries = 3
 func (r *run) decide(text string, st state) action {
 	if sw := explicitSwitch(text); sw != "" {
 		rest := withoutSwitch(text)
-		if len(routeWords(analyze(rest))) == 0 {
+		if len(routeWords(r.m.an.analyze(rest))) == 0 {
 			if st.kind == statePending {
 				return action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries}
 			}
@@ -628,7 +628,7 @@ func (r *run) fresh(text string, toks []token) action {
 		}
 		// A question for information does not change data unless it
 		// clearly asks to.
-		weak := s.score >= toolMin && s.score > know+toolMargin && !(s.tool.mutating && asksForInformation(text, f.words))
+		weak := s.score >= toolMin && s.score > know+toolMargin && !(s.tool.mutating && asksForInformation(r.m.an, text, f.words))
 		if s.score >= toolClear || weak {
 			a := r.startTask(s.tool, []taskMsg{{text: text}})
 			a.greet = greet
@@ -669,7 +669,7 @@ func (r *run) continueTask(text string, toks []token, st state) (action, bool) {
 	}
 	// A question in the middle of the task ("el de datos, ¿cuánto
 	// cuesta?") is answered, and the task goes on.
-	if strings.ContainsAny(text, "?¿") && len(answerWords(analyze(text))) >= 1 {
+	if strings.ContainsAny(text, "?¿") && len(answerWords(r.m.an.analyze(text))) >= 1 {
 		next := r.taskAction(st.tool, msgs, st.prior, res)
 		if !res.caught {
 			next = action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries}

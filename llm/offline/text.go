@@ -84,9 +84,10 @@ func isDigits(w string) bool {
 	return true
 }
 
-// stem returns the Spanish and English stems of a folded word. Portuguese
-// uses the Spanish rules, as the full-text index does.
-func stems(w string) (es, en string) {
+// stemsOf returns the Spanish and English stems of a folded word.
+// Portuguese uses the Spanish rules, as the full-text index does. The
+// engine stems through an [analyzer], which caches this.
+func stemsOf(w string) (es, en string) {
 	if isDigits(w) {
 		return w, w
 	}
