@@ -178,6 +178,8 @@ type Model struct {
 	memo *memo // offered tools and decisions; see memo.go
 	// an analyses text, with the stems of the words seen before cached.
 	an *analyzer
+	// counts caches the word counts of long prompt texts; see textWords.
+	counts *textCache[int]
 }
 
 // maxCachedSplits bounds the cache of passages cut into sentences.
@@ -249,6 +251,7 @@ func NewModel(opts Options) *Model {
 		splits:  map[passage][]sentence{},
 		memo:    newMemo(),
 		an:      newAnalyzer(),
+		counts:  newTextCache[int](maxCachedCounts, maxCountedBytes),
 	}
 	if m.emb == nil {
 		e, err := NewEmbedder(EmbedderOptions{})
@@ -297,13 +300,13 @@ func (m *Model) GenerateContent(ctx context.Context, messages []llms.MessageCont
 		choice.ToolCalls = []llms.ToolCall{*out.call}
 		choice.FuncCall = out.call.FunctionCall
 		choice.StopReason = "tool_calls"
-		completion = 1 + wordCount(strings.NewReplacer(",", " ", ":", " ").Replace(out.call.FunctionCall.Arguments))
+		completion = 1 + wordCount(argSeparators.Replace(out.call.FunctionCall.Arguments))
 	} else {
 		choice.Content = out.text
 		choice.StopReason = "stop"
 		completion = wordCount(out.text)
 	}
-	prompt := promptWords(messages, opts.Tools)
+	prompt := m.promptWords(messages, opts.Tools)
 	choice.GenerationInfo = map[string]any{
 		"PromptTokens":     prompt,
 		"CompletionTokens": completion,
@@ -345,29 +348,59 @@ func chunks(s string, n int) []string {
 	return out
 }
 
+// argSeparators makes the punctuation of a call's JSON arguments space, so
+// that its keys and values count as words.
+var argSeparators = strings.NewReplacer(",", " ", ":", " ")
+
 // promptWords estimates the prompt's tokens as its words, tool
 // definitions included.
-func promptWords(msgs []llms.MessageContent, tools []llms.Tool) int {
+func (m *Model) promptWords(msgs []llms.MessageContent, tools []llms.Tool) int {
 	n := 0
 	for _, mc := range msgs {
 		for _, p := range mc.Parts {
 			switch v := p.(type) {
 			case llms.TextContent:
-				n += wordCount(v.Text)
+				n += m.textWords(v.Text)
 			case llms.ToolCall:
 				if v.FunctionCall != nil {
-					n += 1 + wordCount(v.FunctionCall.Arguments)
+					n += 1 + m.textWords(v.FunctionCall.Arguments)
 				}
 			case llms.ToolCallResponse:
-				n += wordCount(v.Content)
+				n += m.textWords(v.Content)
 			}
 		}
 	}
 	for _, t := range tools {
 		if t.Function != nil {
-			n += 1 + wordCount(t.Function.Description)
+			n += 1 + m.textWords(t.Function.Description)
 		}
 	}
+	return n
+}
+
+// Every call counts its whole prompt, and most of it was counted before:
+// the system prompt, the tool descriptions, the turn's passages (again in
+// the turn's later calls) and the earlier messages and tool results (again
+// in every later turn). Long texts are therefore counted once and then
+// looked up, which hashes and compares them, several times faster than
+// counting; short ones cost less to count than to look up.
+const (
+	minCountedLen   = 256
+	maxCachedCounts = 1 << 13
+	// maxCountedBytes bounds the texts the cache keeps.
+	maxCountedBytes = 8 << 20
+)
+
+// textWords is wordCount(s), from the cache for a long s counted before.
+func (m *Model) textWords(s string) int {
+	if len(s) < minCountedLen {
+		return wordCount(s)
+	}
+	if n, ok := m.counts.get(s); ok {
+		return n
+	}
+	n := wordCount(s)
+	m.counts.put(s, n)
 	return n
 }
 
