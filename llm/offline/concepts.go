@@ -280,8 +280,13 @@ func (a word) matches(b word) float64 {
 	case a.es == b.es || a.en == b.en:
 		return 1
 	}
+	// A typo keeps the first letter: compare that before the lengths
+	// (matching runs for every pair of message and example words).
+	if a.fold == "" || b.fold == "" || a.fold[0] != b.fold[0] {
+		return 0
+	}
 	k := min(typoTolerance(a.fold), typoTolerance(b.fold))
-	if k > 0 && a.fold[0] == b.fold[0] && editWithin(a.fold, b.fold, k) {
+	if k > 0 && editWithin(a.fold, b.fold, k) {
 		return 0.8
 	}
 	return 0

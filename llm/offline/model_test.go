@@ -219,18 +219,20 @@ func BenchmarkGenerateContent(b *testing.B) {
 	// system prompt and five passages, deciding with an empty decision memo
 	// (what a turn costs when the memo misses); the model's other caches
 	// stay warm, as on a loaded server.
-	questions := evalQuestions(b)
+	var cold [][]llms.MessageContent
+	for _, q := range evalQuestions(b) {
+		cold = append(cold, []llms.MessageContent{
+			llms.TextParts(llms.ChatMessageTypeSystem, coldSystemPrompt),
+			{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{turnctx.Context{Role: "prospect", Language: q.Language,
+				Passages: []turnctx.Passage{pMarketing, pRefund, pFAQ, pPrices, pCertificates}}.Part()}},
+			llms.TextParts(llms.ChatMessageTypeHuman, q.Query),
+		})
+	}
 	b.Run("cold", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
-			q := questions[i%len(questions)]
+			msgs := cold[i%len(cold)]
 			i++
-			msgs := []llms.MessageContent{
-				llms.TextParts(llms.ChatMessageTypeSystem, coldSystemPrompt),
-				{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{turnctx.Context{Role: "prospect", Language: q.Language,
-					Passages: []turnctx.Passage{pMarketing, pRefund, pFAQ, pPrices, pCertificates}}.Part()}},
-				llms.TextParts(llms.ChatMessageTypeHuman, q.Query),
-			}
 			offline.ForgetDecisions(m)
 			if _, err := m.GenerateContent(context.Background(), msgs, opts); err != nil {
 				b.Fatal(err)

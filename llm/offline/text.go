@@ -22,7 +22,8 @@ type token struct {
 // and the original spelling. Apostrophes inside a word stay in it
 // ("i'm", "don't"), because they carry meaning for English.
 func tokenize(s string) []token {
-	var out []token
+	// About one word in six bytes: room for most texts' words at once.
+	out := make([]token, 0, 1+len(s)/6)
 	start := -1
 	for i, r := range s {
 		inWord := unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
@@ -174,6 +175,9 @@ func ascii(s string) bool {
 // still be taken as the same word: none for short words, where one letter
 // changes the word ("mes"/"mas"), more for long ones.
 func typoTolerance(w string) int {
+	if len(w) < 5 {
+		return 0 // fewer bytes, fewer runes: most words, without counting
+	}
 	n := utf8.RuneCountInString(w)
 	switch {
 	case n >= 8:
