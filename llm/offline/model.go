@@ -180,6 +180,8 @@ type Model struct {
 	an *analyzer
 	// counts caches the word counts of long prompt texts; see textWords.
 	counts *textCache[int]
+	// turnCtxs caches turn contexts by their text; see readTurnContext.
+	turnCtxs *textCache[turnContext]
 }
 
 // maxCachedSplits bounds the cache of passages cut into sentences.
@@ -252,6 +254,8 @@ func NewModel(opts Options) *Model {
 		memo:    newMemo(),
 		an:      newAnalyzer(),
 		counts:  newTextCache[int](maxCachedCounts, maxCountedBytes),
+		// A turn context is read again in its turn's later calls.
+		turnCtxs: newTextCache[turnContext](maxCachedTurnContexts, maxTurnContextBytes),
 	}
 	if m.emb == nil {
 		e, err := NewEmbedder(EmbedderOptions{})
@@ -391,6 +395,14 @@ const (
 	maxCountedBytes = 8 << 20
 )
 
+// A turn context comes back within its turn, milliseconds later: those of
+// the last thousand turns or so (a second or two of a loaded server) are
+// plenty. Each is kept twice, as text and parsed.
+const (
+	maxCachedTurnContexts = 1024
+	maxTurnContextBytes   = 4 << 20
+)
+
 // textWords is wordCount(s), from the cache for a long s counted before.
 func (m *Model) textWords(s string) int {
 	if len(s) < minCountedLen {
@@ -431,7 +443,7 @@ type run struct {
 }
 
 func (m *Model) newRun(ctx context.Context, msgs []llms.MessageContent, opts llms.CallOptions) *run {
-	r := &run{m: m, ctx: ctx, conv: readConversation(msgs), now: m.now()}
+	r := &run{m: m, ctx: ctx, conv: m.readConversation(msgs), now: m.now()}
 	r.toolset = m.toolset(ctx, opts.Tools)
 	r.tools = r.toolset.tools
 	r.lang = r.chooseLang()

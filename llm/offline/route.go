@@ -59,6 +59,7 @@ type toolDef struct {
 type routeText struct {
 	words  []word
 	vec    []float32
+	norm   float64 // sqNorm(vec), for cosineNormed
 	weight float64
 }
 
@@ -190,7 +191,7 @@ func (m *Model) analysed(ctx context.Context, texts []string) (out []*routeText,
 		m.texts = map[string]*routeText{}
 	}
 	for j, i := range todo {
-		rt := &routeText{words: routeWords(m.an.analyze(texts[i])), vec: vecs[j]}
+		rt := &routeText{words: routeWords(m.an.analyze(texts[i])), vec: vecs[j], norm: sqNorm(vecs[j])}
 		out[i] = rt
 		if embedded {
 			m.texts[texts[i]] = rt
@@ -239,6 +240,7 @@ type msgFeatures struct {
 	words    []word
 	weights  []float64 // of words: rare among the tools weighs more
 	vec      []float32
+	norm     float64 // sqNorm(vec)
 	question bool
 }
 
@@ -287,7 +289,7 @@ func (r *run) features(text string) msgFeatures {
 		b.WriteByte(' ')
 	}
 	if v, err := r.m.emb.EmbedQuery(r.ctx, b.String()); err == nil {
-		f.vec = v
+		f.vec, f.norm = v, sqNorm(v)
 	}
 	return f
 }
@@ -330,7 +332,8 @@ func (r *run) similarity(f msgFeatures, rt *routeText) float64 {
 	if p+rc > 0 {
 		fm = 2 * p * rc / (p + rc)
 	}
-	cos := max(0, cosineSim(f.vec, rt.vec))
+	// The norms are computed once per text, not once per pair.
+	cos := max(0, cosineNormed(f.vec, rt.vec, f.norm, rt.norm))
 	return rt.weight * (0.3*cos + 0.7*fm)
 }
 

@@ -237,14 +237,29 @@ var asciiSpace = [utf8.RuneSelf]uint8{'\t': 1, '\n': 1, '\v': 1, '\f': 1, '\r': 
 
 // cosine of two vectors of the same length (unit vectors: the dot product).
 func cosineSim(a, b []float32) float64 {
+	return cosineNormed(a, b, sqNorm(a), sqNorm(b))
+}
+
+// sqNorm is the squared norm of v, summed in order (as cosineSim did, so
+// the cosines are the same to the bit).
+func sqNorm(v []float32) float64 {
+	var n float64
+	for _, x := range v {
+		n += float64(x) * float64(x)
+	}
+	return n
+}
+
+// cosineNormed is the cosine of a and b given their squared norms na and
+// nb, for vectors compared many times.
+func cosineNormed(a, b []float32, na, nb float64) float64 {
 	if len(a) == 0 || len(a) != len(b) {
 		return 0
 	}
-	var dot, na, nb float64
+	b = b[:len(a)]
+	var dot float64
 	for i := range a {
 		dot += float64(a[i]) * float64(b[i])
-		na += float64(a[i]) * float64(a[i])
-		nb += float64(b[i]) * float64(b[i])
 	}
 	if na == 0 || nb == 0 {
 		return 0

@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/tmc/langchaingo/llms"
+
+	"github.com/faroai/faro/llm/turnctx"
 )
 
 // The cache stays within its bounds (a full shard is emptied), answers what
@@ -82,4 +85,33 @@ func TestTextWords(t *testing.T) {
 	require.True(t, cached)
 	_, cached = m.counts.get("hola mundo")
 	require.False(t, cached, "short texts are counted, not cached")
+}
+
+// Turn contexts read through the cache are what turnctx.Read reads, the
+// first time and after.
+func TestReadTurnContextCached(t *testing.T) {
+	t.Parallel()
+	m := NewModel(Options{})
+	ctxA := turnctx.Context{Role: "prospect", Language: "es", Name: "Ana", Passages: []turnctx.Passage{{Ref: "1", Source: "a.md", Text: "Cuesta 249 USD."}}}.Part()
+	ctxB := turnctx.Context{Role: "student", Email: "b@x.com"}.Part()
+	broken := llms.TextPart(strings.SplitN(ctxA.Text, "\n", 2)[0] + "\n{not json")
+	sys := func(parts ...llms.ContentPart) llms.MessageContent {
+		return llms.MessageContent{Role: llms.ChatMessageTypeSystem, Parts: parts}
+	}
+	for _, msgs := range [][]llms.MessageContent{
+		nil,
+		{llms.TextParts(llms.ChatMessageTypeSystem, "You are the assistant.")},
+		{sys(llms.TextPart("You are the assistant.")), sys(ctxA), llms.TextParts(llms.ChatMessageTypeHuman, "hola")},
+		{sys(ctxA), sys(ctxB)},
+		{sys(ctxB, ctxA)},
+		{sys(ctxA, broken)},
+		{sys(ctxA), {Role: llms.ChatMessageTypeHuman, Parts: []llms.ContentPart{ctxB}}},
+	} {
+		want, wantOK := turnctx.Read(msgs)
+		for range 2 {
+			got, ok := m.readTurnContext(msgs)
+			require.Equal(t, wantOK, ok)
+			require.Equal(t, want, got)
+		}
+	}
 }
