@@ -303,9 +303,9 @@ func (r *run) rank(ps []passage, question string) *ranking {
 			}
 		}
 	}
-	vecs, err := r.m.embedSentences(r.ctx, texts)
+	vecs, norms, err := r.m.embedSentences(r.ctx, texts)
 	if err != nil {
-		vecs = make([][]float32, len(texts))
+		vecs, norms = make([][]float32, len(texts)), make([]float64, len(texts))
 	}
 	qnorm := sqNorm(qvec) // once, not once per sentence
 	for i := range sents {
@@ -318,11 +318,11 @@ func (r *run) rank(ps []passage, question string) *ranking {
 			total += rk.weights[qi]
 		}
 		prior := 1 / (1 + 0.3*float64(s.passage))
-		rk.cos[i] = max(0, cosineNormed(qvec, vecs[i], qnorm, sqNorm(vecs[i])))
+		rk.cos[i] = max(0, cosineNormed(qvec, vecs[i], qnorm, norms[i]))
 		bonus := 0.0
 		if s.sectionHit {
 			fade := 1 - 0.1*float64(min(s.sectionPos, 3))
-			rk.cos[i] = max(rk.cos[i], fade*max(0, cosineNormed(qvec, vecs[askedAt[s.sectionText]], qnorm, sqNorm(vecs[askedAt[s.sectionText]]))))
+			rk.cos[i] = max(rk.cos[i], fade*max(0, cosineNormed(qvec, vecs[askedAt[s.sectionText]], qnorm, norms[askedAt[s.sectionText]])))
 			if s.sectionPos == 0 {
 				bonus = 0.05
 			}
@@ -331,7 +331,7 @@ func (r *run) rank(ps []passage, question string) *ranking {
 			// An FAQ's answer is as close to the question as the FAQ's own
 			// question is, the first sentence of it most.
 			fade := 1 - 0.15*float64(min(s.after, 3))
-			rk.cos[i] = max(rk.cos[i], fade*max(0, cosineNormed(qvec, vecs[askedAt[s.askedText]], qnorm, sqNorm(vecs[askedAt[s.askedText]]))))
+			rk.cos[i] = max(rk.cos[i], fade*max(0, cosineNormed(qvec, vecs[askedAt[s.askedText]], qnorm, norms[askedAt[s.askedText]])))
 			if s.after == 0 {
 				bonus = 0.05
 			}

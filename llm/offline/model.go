@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -215,13 +214,31 @@ func (m *Model) sentencesOf(p passage, idx int) []sentence {
 // courseIndex returns the vocabulary's courses analysed, rebuilt only when
 // the courses change.
 func (m *Model) courseIndex(cs []Named) *courseIndex {
+	// Every call builds the key, so it is written piece by piece, with no
+	// string built on the way.
 	var b strings.Builder
+	var langs []string
 	for _, c := range cs {
 		b.WriteString(c.Slug)
-		for _, l := range slices.Sorted(maps.Keys(c.Titles)) {
-			b.WriteString("\x00" + l + "\x00" + c.Titles[l])
+		langs = langs[:0]
+		for l := range c.Titles {
+			langs = append(langs, l)
 		}
-		b.WriteString("\x00" + strings.Join(c.Keywords, "\x00") + "\x01")
+		slices.Sort(langs)
+		for _, l := range langs {
+			b.WriteByte(0)
+			b.WriteString(l)
+			b.WriteByte(0)
+			b.WriteString(c.Titles[l])
+		}
+		b.WriteByte(0)
+		for i, k := range c.Keywords {
+			if i > 0 {
+				b.WriteByte(0)
+			}
+			b.WriteString(k)
+		}
+		b.WriteByte(1)
 	}
 	key := b.String()
 	m.mu.Lock()
