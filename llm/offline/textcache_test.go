@@ -2,6 +2,8 @@ package offline
 
 import (
 	"fmt"
+	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -113,5 +115,29 @@ func TestReadTurnContextCached(t *testing.T) {
 			require.Equal(t, wantOK, ok)
 			require.Equal(t, want, got)
 		}
+	}
+}
+
+// Stems from the cache against stemming, from about 300 goroutines (a
+// loaded server's) on however many cores there are: the cache's locks must
+// cost less than the stemming they save.
+func BenchmarkStems(b *testing.B) {
+	data, err := os.ReadFile("../../demo/eval/retrieval.jsonl")
+	require.NoError(b, err)
+	words := folds(string(data))
+	for _, c := range []struct {
+		name string
+		an   *analyzer
+	}{{"cached", newAnalyzer()}, {"uncached", nil}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetParallelism(max(1, 300/runtime.GOMAXPROCS(0)))
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					c.an.stems(words[i%len(words)])
+					i++
+				}
+			})
+		})
 	}
 }
