@@ -235,13 +235,9 @@ func wordCount(s string) int {
 // strings.Fields) takes for space: \t \n \v \f \r and ' '.
 var asciiSpace = [utf8.RuneSelf]uint8{'\t': 1, '\n': 1, '\v': 1, '\f': 1, '\r': 1, ' ': 1}
 
-// cosine of two vectors of the same length (unit vectors: the dot product).
-func cosineSim(a, b []float32) float64 {
-	return cosineNormed(a, b, sqNorm(a), sqNorm(b))
-}
-
-// sqNorm is the squared norm of v, summed in order (as cosineSim did, so
-// the cosines are the same to the bit).
+// sqNorm is the squared norm of v, summed in order (as the cosine summed
+// it when it computed the norms itself, so cosines are the same to the
+// bit).
 func sqNorm(v []float32) float64 {
 	var n float64
 	for _, x := range v {
@@ -250,8 +246,9 @@ func sqNorm(v []float32) float64 {
 	return n
 }
 
-// cosineNormed is the cosine of a and b given their squared norms na and
-// nb, for vectors compared many times.
+// cosineNormed is the cosine of two vectors of the same length, given
+// their squared norms na and nb (computed once for a vector compared many
+// times); for unit vectors, the dot product.
 func cosineNormed(a, b []float32, na, nb float64) float64 {
 	if len(a) == 0 || len(a) != len(b) {
 		return 0
