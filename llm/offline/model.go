@@ -457,6 +457,9 @@ type run struct {
 	coursesLoaded bool
 	courseList    []Named
 	courseIx      *courseIndex
+
+	// pairs is similarity's scratch: the matches of word pairs.
+	pairs []float64
 }
 
 func (m *Model) newRun(ctx context.Context, msgs []llms.MessageContent, opts llms.CallOptions) *run {

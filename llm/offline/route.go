@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tmc/langchaingo/llms"
 )
@@ -61,6 +62,18 @@ type routeText struct {
 	vec    []float32
 	norm   float64 // sqNorm(vec), for cosineNormed
 	weight float64
+	// wordWeights, for a text of an offered tool, holds routeWeight of
+	// each of its words: the same for every call that offers the tool's
+	// toolset (a tool's texts belong to one toolset), so worked out once.
+	// Nil for texts of no toolset.
+	wordWeights *lazyWeights
+}
+
+// lazyWeights are a text's word weights, computed by the first call that
+// needs them.
+type lazyWeights struct {
+	once sync.Once
+	w    []float64
 }
 
 // Weights of the texts of a tool: an example is what users write; the
@@ -122,6 +135,7 @@ func (m *Model) toolDef(ctx context.Context, fd llms.FunctionDefinition) (t *too
 	for i, a := range analysed {
 		rt := *a
 		rt.weight = srcs[i].weight
+		rt.wordWeights = &lazyWeights{}
 		t.texts = append(t.texts, &rt)
 		for _, w := range rt.words {
 			for _, k := range wordKeys(w) {
@@ -303,20 +317,30 @@ func (r *run) similarity(f msgFeatures, rt *routeText) float64 {
 	if len(f.words) == 0 || len(rt.words) == 0 {
 		return 0
 	}
+	// Matching is symmetric: each pair is matched once, for precision and
+	// recall both.
+	nw := len(rt.words)
+	if n := len(f.words) * nw; cap(r.pairs) < n {
+		r.pairs = make([]float64, n)
+	}
+	pairs := r.pairs[:len(f.words)*nw]
 	var pGot, pTotal, rGot, rTotal float64
 	for i, mw := range f.words {
 		best := 0.0
-		for _, ew := range rt.words {
-			best = max(best, mw.matches(ew))
+		for j, ew := range rt.words {
+			m := mw.matches(ew)
+			pairs[i*nw+j] = m
+			best = max(best, m)
 		}
 		w := f.weights[i]
 		pGot += w * best
 		pTotal += w
 	}
-	for _, ew := range rt.words {
-		best, w := 0.0, r.routeWeight(ew)
-		for i, mw := range f.words {
-			if m := ew.matches(mw); m > best {
+	weights := r.textWeights(rt)
+	for j := range rt.words {
+		best, w := 0.0, weights[j]
+		for i := range f.words {
+			if m := pairs[i*nw+j]; m > best {
 				// Weighed as the message word it matched is.
 				best, w = m, f.weights[i]
 			}
@@ -335,6 +359,23 @@ func (r *run) similarity(f msgFeatures, rt *routeText) float64 {
 	// The norms are computed once per text, not once per pair.
 	cos := max(0, cosineNormed(f.vec, rt.vec, f.norm, rt.norm))
 	return rt.weight * (0.3*cos + 0.7*fm)
+}
+
+// textWeights returns routeWeight of each word of rt, worked out once for
+// a tool's text. Read the slice only.
+func (r *run) textWeights(rt *routeText) []float64 {
+	compute := func() []float64 {
+		w := make([]float64, len(rt.words))
+		for j, ew := range rt.words {
+			w[j] = r.routeWeight(ew)
+		}
+		return w
+	}
+	if rt.wordWeights == nil {
+		return compute()
+	}
+	rt.wordWeights.once.Do(func() { rt.wordWeights.w = compute() })
+	return rt.wordWeights.w
 }
 
 // routeWeight is how much a message word tells the tools apart: words
