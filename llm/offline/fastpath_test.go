@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/tmc/langchaingo/llms"
 )
 
 // explicitSwitch splits clauses without the pattern, and finds what the
@@ -66,6 +67,36 @@ func TestCosineNormedIsCosine(t *testing.T) {
 	for _, a := range vecs {
 		for _, b := range vecs {
 			require.Equal(t, oneLoop(a, b), cosineNormed(a, b, sqNorm(a), sqNorm(b)))
+		}
+	}
+}
+
+// A tool text's word weights, worked out once for its toolset, are the
+// words' routeWeight in every later call offering the toolset.
+func TestTextWeightsAreRouteWeights(t *testing.T) {
+	t.Parallel()
+	m := NewModel(Options{})
+	tool := func(name, desc string) llms.Tool {
+		return llms.Tool{Type: "function", Function: &llms.FunctionDefinition{Name: name, Description: desc,
+			Parameters: map[string]any{"type": "object", "properties": map[string]any{"query": map[string]any{"type": "string"}}}}}
+	}
+	opts := llms.CallOptions{Tools: []llms.Tool{
+		tool("search_knowledge", "Search the knowledge base for course and policy questions."),
+		tool("open_ticket", "Open a support ticket for a problem with access, billing or a course."),
+		tool("request_human", "Hand the conversation to a person on the team."),
+	}}
+	msgs := []llms.MessageContent{llms.TextParts(llms.ChatMessageTypeHuman, "no puedo entrar al curso, quiero abrir un ticket")}
+	for range 2 {
+		r := m.newRun(context.Background(), msgs, opts)
+		require.Len(t, r.tools, 3)
+		for _, td := range r.tools {
+			for _, rt := range td.texts {
+				want := make([]float64, len(rt.words))
+				for j, w := range rt.words {
+					want[j] = r.routeWeight(w)
+				}
+				require.Equal(t, want, r.textWeights(rt), td.name)
+			}
 		}
 	}
 }

@@ -116,15 +116,19 @@ func (m *Model) embedSentences(ctx context.Context, texts []string) ([][]float32
 // toolset returns the engine's view of the offered tools, built once per
 // distinct list.
 func (m *Model) toolset(ctx context.Context, offered []llms.Tool) *toolset {
-	var defs []llms.FunctionDefinition
+	// Every call builds the key (and nearly every call finds the
+	// toolset), so it is written piece by piece, with no string built on
+	// the way.
 	var key strings.Builder
 	for _, t := range offered {
 		if t.Function == nil || t.Function.Name == "" {
 			continue
 		}
-		fd := *t.Function
-		defs = append(defs, fd)
-		key.WriteString(fd.Name + "\x00" + fd.Description + "\x00")
+		fd := t.Function
+		key.WriteString(fd.Name)
+		key.WriteByte(0)
+		key.WriteString(fd.Description)
+		key.WriteByte(0)
 		if !m.catalogKnows(fd.Name) {
 			// The schema comes from the parameters only when the catalog
 			// does not know the tool.
@@ -142,8 +146,11 @@ func (m *Model) toolset(ctx context.Context, offered []llms.Tool) *toolset {
 	}
 	ts = &toolset{key: k}
 	complete := true
-	for _, fd := range defs {
-		t, ok := m.toolDef(ctx, fd)
+	for _, o := range offered {
+		if o.Function == nil || o.Function.Name == "" {
+			continue
+		}
+		t, ok := m.toolDef(ctx, *o.Function)
 		complete = complete && ok
 		ts.tools = append(ts.tools, t)
 	}

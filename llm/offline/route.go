@@ -321,7 +321,7 @@ func (r *run) similarity(f msgFeatures, rt *routeText) float64 {
 	// recall both.
 	nw := len(rt.words)
 	if n := len(f.words) * nw; cap(r.pairs) < n {
-		r.pairs = make([]float64, n)
+		r.pairs = make([]float64, max(n, 256)) // most pairs of a call fit
 	}
 	pairs := r.pairs[:len(f.words)*nw]
 	var pGot, pTotal, rGot, rTotal float64
@@ -337,8 +337,14 @@ func (r *run) similarity(f msgFeatures, rt *routeText) float64 {
 		pTotal += w
 	}
 	weights := r.textWeights(rt)
-	for j := range rt.words {
-		best, w := 0.0, weights[j]
+	for j, ew := range rt.words {
+		var w float64
+		if weights != nil {
+			w = weights[j]
+		} else {
+			w = r.routeWeight(ew)
+		}
+		best := 0.0
 		for i := range f.words {
 			if m := pairs[i*nw+j]; m > best {
 				// Weighed as the message word it matched is.
@@ -361,20 +367,19 @@ func (r *run) similarity(f msgFeatures, rt *routeText) float64 {
 	return rt.weight * (0.3*cos + 0.7*fm)
 }
 
-// textWeights returns routeWeight of each word of rt, worked out once for
-// a tool's text. Read the slice only.
+// textWeights returns routeWeight of each word of a tool's text, worked
+// out once; nil for a text of no tool. Read the slice only.
 func (r *run) textWeights(rt *routeText) []float64 {
-	compute := func() []float64 {
+	if rt.wordWeights == nil {
+		return nil
+	}
+	rt.wordWeights.once.Do(func() {
 		w := make([]float64, len(rt.words))
 		for j, ew := range rt.words {
 			w[j] = r.routeWeight(ew)
 		}
-		return w
-	}
-	if rt.wordWeights == nil {
-		return compute()
-	}
-	rt.wordWeights.once.Do(func() { rt.wordWeights.w = compute() })
+		rt.wordWeights.w = w
+	})
 	return rt.wordWeights.w
 }
 
