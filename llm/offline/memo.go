@@ -28,7 +28,10 @@ import (
 //     turn's later calls nothing.
 //
 // Both are pure caches: a miss decides as before, and a hit is what that
-// decision was. They are bounded, and emptied when full.
+// decision was. They are bounded, and emptied when full. So are the
+// Model's text caches (see textcache.go), which every call reads: words'
+// stems (analyzer), the word counts of long prompt texts (textWords) and
+// turn contexts parsed (readTurnContext).
 
 const (
 	maxCachedToolsets  = 64
