@@ -223,7 +223,7 @@ func (r *run) rank(ps []passage, question string) *ranking {
 	if len(ps) == 0 {
 		return nil
 	}
-	qws, focus := questionWords2(withoutSwitch(stripGreeting(question)))
+	qws, focus := questionWords2(r.m.an, withoutSwitch(stripGreeting(question)))
 	if len(qws) == 0 {
 		return nil
 	}
@@ -270,7 +270,7 @@ func (r *run) rank(ps []passage, question string) *ranking {
 		}
 	}
 	rk.df = df
-	rk.objects = questionObjects(withoutSwitch(stripGreeting(question)))
+	rk.objects = questionObjects(r.m.an, withoutSwitch(stripGreeting(question)))
 	qvec, _ := r.m.emb.EmbedQuery(r.ctx, question)
 	// The sentences and the FAQ questions they answer, in one batch.
 	texts := make([]string, len(sents), 2*len(sents))
@@ -303,10 +303,11 @@ func (r *run) rank(ps []passage, question string) *ranking {
 			}
 		}
 	}
-	vecs, err := r.m.embedSentences(r.ctx, texts)
+	vecs, norms, err := r.m.embedSentences(r.ctx, texts)
 	if err != nil {
-		vecs = make([][]float32, len(texts))
+		vecs, norms = make([][]float32, len(texts)), make([]float64, len(texts))
 	}
+	qnorm := sqNorm(qvec) // once, not once per sentence
 	for i := range sents {
 		s := &sents[i]
 		var got, ctxGot, total float64
@@ -317,11 +318,11 @@ func (r *run) rank(ps []passage, question string) *ranking {
 			total += rk.weights[qi]
 		}
 		prior := 1 / (1 + 0.3*float64(s.passage))
-		rk.cos[i] = max(0, cosineSim(qvec, vecs[i]))
+		rk.cos[i] = max(0, cosineNormed(qvec, vecs[i], qnorm, norms[i]))
 		bonus := 0.0
 		if s.sectionHit {
 			fade := 1 - 0.1*float64(min(s.sectionPos, 3))
-			rk.cos[i] = max(rk.cos[i], fade*max(0, cosineSim(qvec, vecs[askedAt[s.sectionText]])))
+			rk.cos[i] = max(rk.cos[i], fade*max(0, cosineNormed(qvec, vecs[askedAt[s.sectionText]], qnorm, norms[askedAt[s.sectionText]])))
 			if s.sectionPos == 0 {
 				bonus = 0.05
 			}
@@ -330,7 +331,7 @@ func (r *run) rank(ps []passage, question string) *ranking {
 			// An FAQ's answer is as close to the question as the FAQ's own
 			// question is, the first sentence of it most.
 			fade := 1 - 0.15*float64(min(s.after, 3))
-			rk.cos[i] = max(rk.cos[i], fade*max(0, cosineSim(qvec, vecs[askedAt[s.askedText]])))
+			rk.cos[i] = max(rk.cos[i], fade*max(0, cosineNormed(qvec, vecs[askedAt[s.askedText]], qnorm, norms[askedAt[s.askedText]])))
 			if s.after == 0 {
 				bonus = 0.05
 			}
@@ -501,14 +502,14 @@ func (rk *ranking) pick() ([]int, float64, bool) {
 // questionWords2 returns the question's words an answer must contain, and
 // which of them are in the question's own clauses: those ending in "?" or
 // opening with a question word. A message with no such clause is all focus.
-func questionWords2(text string) ([]word, []bool) {
+func questionWords2(an *analyzer, text string) ([]word, []bool) {
 	var ws []word
 	var focus []bool
 	clauses := reFocusClauses.Split(text, -1)
 	marks := reFocusClauses.FindAllString(text, -1)
 	anyFocus := false
 	for i, c := range clauses {
-		cw := answerWords(analyze(c))
+		cw := answerWords(an.analyze(c))
 		if len(cw) == 0 {
 			continue
 		}
@@ -597,9 +598,9 @@ var objectSkip = wordSet(`a an any some the un una unos unas algun alguna alguno
 // questionObjects finds the things a question asks about: the first
 // content word after a trigger, and the word after its "de" ("tarjetas de
 // regalo").
-func questionObjects(text string) []word {
+func questionObjects(an *analyzer, text string) []word {
 	toks := tokenize(text)
-	ws := analyzeTokens(toks)
+	ws := an.analyzeTokens(toks)
 	byPos := map[int]word{}
 	for _, w := range ws {
 		byPos[w.pos] = w
@@ -975,18 +976,18 @@ var reMarkdown = strings.NewReplacer("**", "", "__", "", "`", "")
 // What only frames an answer is not quoted but lends its words to the
 // sentences under it: headings, a FAQ's question (its answer follows), and
 // a table's header row (for each row below it).
-func splitPassage(p passage, idx int) []sentence {
+func splitPassage(an *analyzer, p passage, idx int) []sentence {
 	// "Catálogo de cursos 2027 > Cursos en inglés": the last heading is the
 	// section the passage is in; the rest, like the title, only situates it.
 	plang := passageLang(p)
 	path := strings.Split(p.Heading, ">")
-	base := analyze(p.Title + " " + strings.Join(path[:len(path)-1], " "))
+	base := an.analyze(p.Title + " " + strings.Join(path[:len(path)-1], " "))
 	sectionText := strings.TrimSpace(path[len(path)-1])
 	if len(path) == 1 && strings.EqualFold(sectionText, strings.TrimSpace(p.Title)) {
 		// The document's own title is no section of it.
 		sectionText = ""
 	}
-	heading := analyze(sectionText)
+	heading := an.analyze(sectionText)
 	sectionPos := 0
 	var asked, tableHead []word
 	askedText, after := "", 0
@@ -1009,7 +1010,7 @@ func splitPassage(p passage, idx int) []sentence {
 		}
 		if strings.HasPrefix(line, "#") {
 			sectionText = strings.TrimLeft(line, "# ")
-			heading, asked, askedText, sectionPos = analyze(sectionText), nil, "", 0
+			heading, asked, askedText, sectionPos = an.analyze(sectionText), nil, "", 0
 			continue
 		}
 		row := strings.HasPrefix(line, "|")
@@ -1030,7 +1031,7 @@ func splitPassage(p passage, idx int) []sentence {
 			if utf8.RuneCountInString(s) < 12 {
 				continue
 			}
-			ws := routeWords(analyze(s))
+			ws := routeWords(an.analyze(s))
 			if strings.HasSuffix(s, "?") {
 				asked, askedText, after = ws, s, 0
 				continue

@@ -144,7 +144,7 @@ func buildConcepts(table string) *conceptIndex {
 			ix.word[w] = name
 			// Stems of three letters or fewer catch unrelated words
 			// ("sab" of "sábado" and of "saber").
-			es, en := stems(w)
+			es, en := stemsOf(w)
 			if _, dup := ix.es[es]; !dup && len(es) >= 4 {
 				ix.es[es] = name
 			}
@@ -179,13 +179,54 @@ type word struct {
 	of *word
 }
 
-// analyze turns text into words for matching. Two-word phrases of the
-// concept table become one word ("inteligencia artificial" → concept ai).
-func analyze(text string) []word {
-	return analyzeTokens(tokenize(text))
+// analyzer turns text into words for matching. Stemming is the costly
+// part of analysis (two Snowball stemmers a word), and the same few
+// thousand words — of messages, passages, tool texts and course names —
+// come back on every call, so an analyzer caches the stems of the words it
+// has seen. A Model owns one; a nil analyzer stems every word afresh.
+type analyzer struct {
+	stemCache *textCache[stemPair]
 }
 
-func analyzeTokens(toks []token) []word {
+type stemPair struct{ es, en string }
+
+const (
+	// maxCachedStems bounds the stem cache: a few thousand words recur;
+	// 16,384 of them take about 1.5 MiB.
+	maxCachedStems = 1 << 14
+	// maxStemmedLen is the longest word whose stems are cached: longer
+	// ones are rare (URLs, garbage) and would only crowd out the others.
+	maxStemmedLen = 40
+)
+
+func newAnalyzer() *analyzer {
+	return &analyzer{stemCache: newTextCache[stemPair](maxCachedStems, 0)}
+}
+
+// stems returns the Spanish and English stems of a folded word, as
+// [stemsOf] does.
+func (a *analyzer) stems(w string) (es, en string) {
+	if a == nil || isDigits(w) || len(w) > maxStemmedLen {
+		return stemsOf(w)
+	}
+	if st, ok := a.stemCache.get(w); ok {
+		return st.es, st.en
+	}
+	es, en = stemsOf(w)
+	// The stems may be slices of w (a word too short to stem is itself):
+	// copy them, as the cache copies its key, so that a cached word keeps
+	// no message alive.
+	a.stemCache.put(w, stemPair{strings.Clone(es), strings.Clone(en)})
+	return es, en
+}
+
+// analyze turns text into words for matching. Two-word phrases of the
+// concept table become one word ("inteligencia artificial" → concept ai).
+func (a *analyzer) analyze(text string) []word {
+	return a.analyzeTokens(tokenize(text))
+}
+
+func (a *analyzer) analyzeTokens(toks []token) []word {
 	out := make([]word, 0, len(toks))
 	for i := 0; i < len(toks); i++ {
 		f := toks[i].fold
@@ -204,7 +245,7 @@ func analyzeTokens(toks []token) []word {
 			out = append(out, word{fold: f, es: f, en: f, concept: c, pos: i})
 			continue
 		}
-		es, en := stems(f)
+		es, en := a.stems(f)
 		w := word{fold: f, es: es, en: en, pos: i}
 		if i > 0 && isCapitalized(toks[i].raw) {
 			// A capitalised word inside a text is a name ("plan Starter",
@@ -239,8 +280,13 @@ func (a word) matches(b word) float64 {
 	case a.es == b.es || a.en == b.en:
 		return 1
 	}
+	// A typo keeps the first letter: compare that before the lengths
+	// (matching runs for every pair of message and example words).
+	if a.fold == "" || b.fold == "" || a.fold[0] != b.fold[0] {
+		return 0
+	}
 	k := min(typoTolerance(a.fold), typoTolerance(b.fold))
-	if k > 0 && a.fold[0] == b.fold[0] && editWithin(a.fold, b.fold, k) {
+	if k > 0 && editWithin(a.fold, b.fold, k) {
 		return 0.8
 	}
 	return 0

@@ -21,9 +21,34 @@ type turnContext = turnctx.Context
 // result (tools.Passage), which has the same JSON names.
 type passage = turnctx.Passage
 
-// readTurnContext finds the turn context in msgs (the last one wins).
-func readTurnContext(msgs []llms.MessageContent) (turnContext, bool) {
-	return turnctx.Read(msgs)
+// readTurnContext finds the turn context in msgs (the last one wins), as
+// turnctx.Read does. A turn's calls all carry its turn context, and parsing
+// its passages' JSON again was a good part of a call that decides from the
+// memo: a text read before comes from the cache. The context is shared:
+// read it only.
+func (m *Model) readTurnContext(msgs []llms.MessageContent) (turnContext, bool) {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Role != llms.ChatMessageTypeSystem {
+			continue
+		}
+		for _, p := range msgs[i].Parts {
+			t, ok := p.(llms.TextContent)
+			if !ok {
+				continue
+			}
+			if c, ok := m.turnCtxs.get(t.Text); ok {
+				return c, true
+			}
+			// turnctx.Read of this part alone: the first part (from the
+			// end) that is a turn context wins, as there.
+			one := []llms.MessageContent{{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{t}}}
+			if c, ok := turnctx.Read(one); ok {
+				m.turnCtxs.put(t.Text, c)
+				return c, true
+			}
+		}
+	}
+	return turnContext{}, false
 }
 
 // errorResult mirrors tools.ErrorResult: the content of a tool result that
@@ -111,9 +136,9 @@ type conversation struct {
 // other than the turn context (the agent's prompt, a running summary) are
 // instructions for hosted models; the engine has its own behaviour and
 // skips them.
-func readConversation(msgs []llms.MessageContent) conversation {
+func (m *Model) readConversation(msgs []llms.MessageContent) conversation {
 	var c conversation
-	c.tc, c.hasTC = readTurnContext(msgs)
+	c.tc, c.hasTC = m.readTurnContext(msgs)
 	for _, mc := range msgs {
 		if mc.Role == llms.ChatMessageTypeSystem {
 			continue

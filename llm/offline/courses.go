@@ -20,6 +20,8 @@ type courseIndex struct {
 	// df counts, for each word key, the courses that have it in a name:
 	// a word every course has ("IA") says little about which one is meant.
 	df map[string]int
+	// an analyses the messages matched against the courses.
+	an *analyzer
 }
 
 func wordKey(w word) string {
@@ -29,13 +31,13 @@ func wordKey(w word) string {
 	return "s:" + w.es
 }
 
-func newCourseIndex(cs []Named) *courseIndex {
-	ix := &courseIndex{courses: cs, df: map[string]int{}}
+func newCourseIndex(an *analyzer, cs []Named) *courseIndex {
+	ix := &courseIndex{an: an, courses: cs, df: map[string]int{}}
 	for _, c := range cs {
 		var names [][]word
 		seen := map[string]bool{}
 		add := func(text string) {
-			ws := contentWords(analyze(text))
+			ws := contentWords(an.analyze(text))
 			if len(ws) == 0 {
 				return
 			}
@@ -50,7 +52,7 @@ func newCourseIndex(cs []Named) *courseIndex {
 		add(strings.NewReplacer("-", " ", "_", " ").Replace(c.Slug))
 		var kws [][]word
 		for _, k := range c.Keywords {
-			if ws := contentWords(analyze(k)); len(ws) > 0 {
+			if ws := contentWords(an.analyze(k)); len(ws) > 0 {
 				kws = append(kws, ws)
 			}
 		}
@@ -85,7 +87,7 @@ func (ix *courseIndex) idf(w word) float64 {
 // match scores each course against the message and returns the best, with
 // its score and the runner-up's.
 func (ix *courseIndex) match(text string) (best int, score, second float64) {
-	msg := contentWords(analyze(text))
+	msg := contentWords(ix.an.analyze(text))
 	best = -1
 	for ci := range ix.courses {
 		s := 0.0

@@ -65,6 +65,10 @@ type Embedder struct {
 	// scratch recycles the per-text buffers (feature list, n-gram buffer)
 	// so embedding allocates only the result and the folded words.
 	scratch sync.Pool
+	// stemCache backs the scratches' own stem caches, which the pool
+	// drops at every collection: a busy server collects several times a
+	// second, and each fresh scratch stemmed its words again.
+	stemCache *textCache[[2]string]
 }
 
 // NewEmbedder returns an Embedder with the given options.
@@ -76,7 +80,7 @@ func NewEmbedder(opts EmbedderOptions) (*Embedder, error) {
 	if dim < MinDimension || dim > MaxDimension {
 		return nil, fmt.Errorf("offline embedder: dimension %d is not between %d and %d", dim, MinDimension, MaxDimension)
 	}
-	e := &Embedder{dim: dim, stems: !opts.NoStems, stop: map[string]struct{}{}}
+	e := &Embedder{dim: dim, stems: !opts.NoStems, stop: map[string]struct{}{}, stemCache: newTextCache[[2]string](maxCachedStems, 0)}
 	for _, w := range strings.Fields(stopWords) {
 		e.stop[w] = struct{}{}
 	}
@@ -203,7 +207,7 @@ func (s *scratch) count() {
 // stemCacheMax bounds the stem cache of one scratch (a few hundred KB).
 const stemCacheMax = 8192
 
-func (s *scratch) stem(w string) [2]string {
+func (s *scratch) stem(shared *textCache[[2]string], w string) [2]string {
 	if st, ok := s.stems[w]; ok {
 		return st
 	}
@@ -212,7 +216,14 @@ func (s *scratch) stem(w string) [2]string {
 		// words come back at once.
 		s.stems = make(map[string][2]string, stemCacheMax/4)
 	}
-	st := [2]string{fulltext.Stem(w, "es"), fulltext.Stem(w, "en")}
+	st, ok := shared.get(w)
+	if !ok {
+		st = [2]string{fulltext.Stem(w, "es"), fulltext.Stem(w, "en")}
+		if len(w) <= maxStemmedLen {
+			// Copies: the stems may be slices of w (see analyzer.stems).
+			shared.put(w, [2]string{strings.Clone(st[0]), strings.Clone(st[1])})
+		}
+	}
 	s.stems[w] = st
 	return st
 }
@@ -274,7 +285,7 @@ func (e *Embedder) embed(s *scratch, text string, v []float32) {
 			continue
 		}
 		if e.stems {
-			st := s.stem(w)
+			st := s.stem(e.stemCache, w)
 			s.feats = append(s.feats, feature(kindStem, st[0], ""))
 			if st[1] != st[0] {
 				s.feats = append(s.feats, feature(kindStem, st[1], ""))

@@ -66,3 +66,11 @@ func DecisionsRemembered(m *Model) int {
 	defer m.memo.mu.Unlock()
 	return len(m.memo.decisions)
 }
+
+// ForgetDecisions empties m's decision memo, so the next calls decide
+// cold (benchmarks of a memo miss).
+func ForgetDecisions(m *Model) {
+	m.memo.mu.Lock()
+	defer m.memo.mu.Unlock()
+	m.memo.decisions = map[uint64]action{}
+}

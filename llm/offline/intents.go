@@ -200,14 +200,14 @@ var (
 // puede pagar en cuotas?", "¿ustedes venden mis datos?", "q hago") rather
 // than a request phrased as one ("¿me inscribes?", "can you sign me up?",
 // "quiero abrir un ticket, ¿me ayudas?").
-func asksForInformation(text string, ws []word) bool {
+func asksForInformation(an *analyzer, text string, ws []word) bool {
 	if !isQuestion(text, tokenize(text)) {
 		return false
 	}
 	if slices.ContainsFunc(ws, asksFact) {
 		return true
 	}
-	return !isRequest(text)
+	return !isRequest(an, text)
 }
 
 // requestOpeners start a request addressed to the assistant.
@@ -219,7 +219,7 @@ var requestOpeners = [][]string{
 // isRequest reports a message that asks the assistant to do something:
 // addressed to it ("¿me inscribes?", "can you…"), or saying what the user
 // wants ("quiero…", "I need…").
-func isRequest(text string) bool {
+func isRequest(an *analyzer, text string) bool {
 	for _, c := range reFocusClauses.Split(text, -1) {
 		ct := tokenize(c)
 		for _, op := range requestOpeners {
@@ -252,7 +252,7 @@ func isRequest(text string) bool {
 		if !strings.Contains(mark, "?") && !strings.Contains(clause, "¿") {
 			continue
 		}
-		for _, w := range analyze(clause) {
+		for _, w := range an.analyze(clause) {
 			if w.concept == "want" || w.concept == "need" {
 				return true
 			}

@@ -86,7 +86,14 @@ type langGuess struct {
 func detectLang(text string) langGuess {
 	var score [3]float64
 	// Addresses are no language ("com" is Portuguese for "with").
-	text = reURL.ReplaceAllString(reEmail.ReplaceAllString(text, " "), " ")
+	// (Only a text with an "@" or a "://" can have one: most skip the
+	// patterns.)
+	if strings.IndexByte(text, '@') >= 0 {
+		text = reEmail.ReplaceAllString(text, " ")
+	}
+	if strings.Contains(text, "://") {
+		text = reURL.ReplaceAllString(text, " ")
+	}
 	lower := strings.ToLower(text)
 	for _, r := range lower {
 		switch r {
@@ -154,7 +161,9 @@ const confidentLang = 0.45
 // language asked for, or "". A mention of a language that is not a request
 // to speak it ("¿tienen cursos en inglés?") is not a switch.
 func explicitSwitch(text string) string {
-	for _, c := range reClauses.Split(text, -1) {
+	// The clauses reClauses.Split finds, without the empty ones (which
+	// switch nothing), and without running the pattern.
+	for _, c := range strings.FieldsFunc(text, isClauseEnd) {
 		if l := clauseSwitch(c); l != "" {
 			return l
 		}
@@ -186,26 +195,33 @@ func withoutSwitch(text string) string {
 	return strings.TrimSpace(b.String())
 }
 
+// isClauseEnd reports the runes of reClauses.
+func isClauseEnd(r rune) bool { return r == '.' || r == '?' || r == '!' || r == '\n' }
+
+// Words of a request to switch language; read-only.
+var (
+	switchNames = map[string]string{
+		"espanol": langES, "castellano": langES, "spanish": langES, "espanhol": langES,
+		"ingles": langEN, "english": langEN,
+		"portugues": langPT, "portuguese": langPT,
+	}
+	switchVerbs = map[string]bool{
+		"habla": true, "hablame": true, "hablas": true, "hablar": true, "hablemos": true, "responde": true, "respondeme": true, "responder": true, "contesta": true, "contestame": true,
+		"escribe": true, "escribeme": true, "escribime": true, "sigamos": true, "seguimos": true, "seguir": true, "cambia": true, "cambiemos": true, "cambiar": true, "continuemos": true,
+		"speak": true, "talk": true, "answer": true, "reply": true, "respond": true, "write": true, "continue": true, "switch": true,
+		"fala": true, "falar": true, "fale": true, "responda": true, "escreva": true, "continuar": true, "falamos": true,
+	}
+	switchPolite = map[string]bool{"por": true, "favor": true, "please": true, "pls": true, "porfa": true, "plz": true}
+)
+
 // clauseSwitch is explicitSwitch for one clause.
 func clauseSwitch(text string) string {
 	toks := folds(text)
 	if len(toks) == 0 || len(toks) > 12 {
 		return ""
 	}
-	names := map[string]string{
-		"espanol": langES, "castellano": langES, "spanish": langES, "espanhol": langES,
-		"ingles": langEN, "english": langEN,
-		"portugues": langPT, "portuguese": langPT,
-	}
-	verbs := map[string]bool{
-		"habla": true, "hablame": true, "hablas": true, "hablar": true, "hablemos": true, "responde": true, "respondeme": true, "responder": true, "contesta": true, "contestame": true,
-		"escribe": true, "escribeme": true, "escribime": true, "sigamos": true, "seguimos": true, "seguir": true, "cambia": true, "cambiemos": true, "cambiar": true, "continuemos": true,
-		"speak": true, "talk": true, "answer": true, "reply": true, "respond": true, "write": true, "continue": true, "switch": true,
-		"fala": true, "falar": true, "fale": true, "responda": true, "escreva": true, "continuar": true, "falamos": true,
-	}
-	polite := map[string]bool{"por": true, "favor": true, "please": true, "pls": true, "porfa": true, "plz": true}
 	for i, w := range toks {
-		lang, ok := names[w]
+		lang, ok := switchNames[w]
 		if !ok {
 			continue
 		}
@@ -213,7 +229,7 @@ func clauseSwitch(text string) string {
 		// followed or preceded only by courtesy.
 		rest := 0
 		for j, o := range toks {
-			if j == i || (j == i-1 && (o == "in" || o == "en" || o == "em")) || polite[o] {
+			if j == i || (j == i-1 && (o == "in" || o == "en" || o == "em")) || switchPolite[o] {
 				continue
 			}
 			rest++
@@ -224,7 +240,7 @@ func clauseSwitch(text string) string {
 		// A verb of speaking before it: "respondeme en ingles", "can you
 		// speak english", "fala em português".
 		for j := max(0, i-4); j < i; j++ {
-			if verbs[toks[j]] {
+			if switchVerbs[toks[j]] {
 				return lang
 			}
 		}

@@ -28,7 +28,10 @@ import (
 //     turn's later calls nothing.
 //
 // Both are pure caches: a miss decides as before, and a hit is what that
-// decision was. They are bounded, and emptied when full.
+// decision was. They are bounded, and emptied when full. So are the
+// Model's text caches (see textcache.go), which every call reads: words'
+// stems (analyzer), the word counts of long prompt texts (textWords) and
+// turn contexts parsed (readTurnContext).
 
 const (
 	maxCachedToolsets  = 64
@@ -56,25 +59,33 @@ type memo struct {
 	// vectors are embeddings of passages' sentences: the same popular
 	// passages come back turn after turn, and each answer compares the
 	// question with every sentence of its passages.
-	vectors map[string][]float32
+	vectors map[string]normedVec
 	// cataloged are the tool names the catalog is known to have.
 	cataloged map[string]bool
 }
 
 func newMemo() *memo {
-	return &memo{seed: maphash.MakeSeed(), toolsets: map[string]*toolset{}, decisions: map[uint64]action{}, vectors: map[string][]float32{}, cataloged: map[string]bool{}}
+	return &memo{seed: maphash.MakeSeed(), toolsets: map[string]*toolset{}, decisions: map[uint64]action{}, vectors: map[string]normedVec{}, cataloged: map[string]bool{}}
+}
+
+// normedVec is a vector with its squared norm (see cosineNormed).
+type normedVec struct {
+	vec  []float32
+	norm float64
 }
 
 // embedSentences embeds texts, those embedded before from the memo and the
-// others in one batch. The vectors are shared: read them only.
-func (m *Model) embedSentences(ctx context.Context, texts []string) ([][]float32, error) {
+// others in one batch, and returns their squared norms too. The vectors
+// are shared: read them only.
+func (m *Model) embedSentences(ctx context.Context, texts []string) ([][]float32, []float64, error) {
 	out := make([][]float32, len(texts))
+	norms := make([]float64, len(texts))
 	var todo []string
 	var at []int
 	m.memo.mu.Lock()
 	for i, t := range texts {
 		if v, ok := m.memo.vectors[t]; ok {
-			out[i] = v
+			out[i], norms[i] = v.vec, v.norm
 		} else {
 			todo = append(todo, t)
 			at = append(at, i)
@@ -82,39 +93,45 @@ func (m *Model) embedSentences(ctx context.Context, texts []string) ([][]float32
 	}
 	m.memo.mu.Unlock()
 	if len(todo) == 0 {
-		return out, nil
+		return out, norms, nil
 	}
 	vecs, err := m.emb.EmbedDocuments(ctx, todo)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(vecs) != len(todo) {
-		return nil, fmt.Errorf("offline model: %d vectors for %d sentences", len(vecs), len(todo))
+		return nil, nil, fmt.Errorf("offline model: %d vectors for %d sentences", len(vecs), len(todo))
+	}
+	for j, i := range at {
+		out[i], norms[i] = vecs[j], sqNorm(vecs[j])
 	}
 	m.memo.mu.Lock()
 	defer m.memo.mu.Unlock()
 	if len(m.memo.vectors)+len(todo) > maxCachedVectors {
-		m.memo.vectors = map[string][]float32{}
+		m.memo.vectors = map[string]normedVec{}
 	}
 	for j, i := range at {
-		out[i] = vecs[j]
-		m.memo.vectors[todo[j]] = vecs[j]
+		m.memo.vectors[todo[j]] = normedVec{out[i], norms[i]}
 	}
-	return out, nil
+	return out, norms, nil
 }
 
 // toolset returns the engine's view of the offered tools, built once per
 // distinct list.
 func (m *Model) toolset(ctx context.Context, offered []llms.Tool) *toolset {
-	var defs []llms.FunctionDefinition
+	// Every call builds the key (and nearly every call finds the
+	// toolset), so it is written piece by piece, with no string built on
+	// the way.
 	var key strings.Builder
 	for _, t := range offered {
 		if t.Function == nil || t.Function.Name == "" {
 			continue
 		}
-		fd := *t.Function
-		defs = append(defs, fd)
-		key.WriteString(fd.Name + "\x00" + fd.Description + "\x00")
+		fd := t.Function
+		key.WriteString(fd.Name)
+		key.WriteByte(0)
+		key.WriteString(fd.Description)
+		key.WriteByte(0)
 		if !m.catalogKnows(fd.Name) {
 			// The schema comes from the parameters only when the catalog
 			// does not know the tool.
@@ -132,8 +149,11 @@ func (m *Model) toolset(ctx context.Context, offered []llms.Tool) *toolset {
 	}
 	ts = &toolset{key: k}
 	complete := true
-	for _, fd := range defs {
-		t, ok := m.toolDef(ctx, fd)
+	for _, o := range offered {
+		if o.Function == nil || o.Function.Name == "" {
+			continue
+		}
+		t, ok := m.toolDef(ctx, *o.Function)
 		complete = complete && ok
 		ts.tools = append(ts.tools, t)
 	}

@@ -96,7 +96,7 @@ type mentions struct {
 
 // findMentions finds the typed values of text. now supplies the year of a
 // date written without one, and the meaning of "today" and "tomorrow".
-func findMentions(text string, now time.Time) mentions {
+func findMentions(an *analyzer, text string, now time.Time) mentions {
 	m := mentions{text: text}
 	b := []byte(text)
 	blank := func(start, end int) {
@@ -106,10 +106,15 @@ func findMentions(text string, now time.Time) mentions {
 			}
 		}
 	}
-	for _, loc := range reURL.FindAllIndex(b, -1) {
+	// Each pattern below needs a "://", an "@" or a digit (\d is ASCII)
+	// to match: a text without one skips it, as most messages have no
+	// URL, email or number, and scanning for one costs more than the rest
+	// of the analysis. Blanking adds none of them.
+	digits := hasDigit(text)
+	for _, loc := range findAllIf(strings.Contains(text, "://"), reURL, b) {
 		blank(loc[0], loc[1])
 	}
-	for _, loc := range reEmail.FindAllIndex(b, -1) {
+	for _, loc := range findAllIf(strings.IndexByte(text, '@') >= 0, reEmail, b) {
 		v := strings.TrimRight(text[loc[0]:loc[1]], ".")
 		m.emails = append(m.emails, span{loc[0], loc[1], v})
 		blank(loc[0], loc[1])
@@ -118,7 +123,7 @@ func findMentions(text string, now time.Time) mentions {
 	for _, d := range m.dates {
 		blank(d.start, d.end)
 	}
-	for _, loc := range rePhone.FindAllIndex(b, -1) {
+	for _, loc := range findAllIf(digits, rePhone, b) {
 		raw := string(b[loc[0]:loc[1]])
 		if v, ok := phoneValue(raw); ok {
 			m.phones = append(m.phones, span{loc[0], loc[1], v})
@@ -127,8 +132,12 @@ func findMentions(text string, now time.Time) mentions {
 	}
 	m.masked = string(b)
 	toks := tokenize(m.masked)
-	ws := analyzeTokens(toks)
-	for _, loc := range reNumber.FindAllSubmatchIndex(b, -1) {
+	ws := an.analyzeTokens(toks)
+	var numbers [][]int
+	if digits {
+		numbers = reNumber.FindAllSubmatchIndex(b, -1)
+	}
+	for _, loc := range numbers {
 		if loc[4] < 0 {
 			continue
 		}
@@ -189,6 +198,20 @@ func findMentions(text string, now time.Time) mentions {
 		}
 	}
 	return m
+}
+
+// hasDigit reports whether s has an ASCII digit.
+func hasDigit(s string) bool {
+	return strings.ContainsAny(s, "0123456789")
+}
+
+// findAllIf is re.FindAllIndex(b, -1) when may, else nothing: may is false
+// only when re cannot match b.
+func findAllIf(may bool, re *regexp.Regexp, b []byte) [][]int {
+	if !may {
+		return nil
+	}
+	return re.FindAllIndex(b, -1)
 }
 
 // negativeAt reports a minus sign right before offset i that starts a
@@ -363,71 +386,74 @@ func findDates(orig, text string, now time.Time) []dateMention {
 		}
 		return t, true
 	}
-	for _, g := range reISODate.FindAllStringSubmatchIndex(text, -1) {
-		y, _ := strconv.Atoi(text[g[2]:g[3]])
-		mo, _ := strconv.Atoi(text[g[4]:g[5]])
-		d, _ := strconv.Atoi(text[g[6]:g[7]])
-		if t, ok := mk(y, time.Month(mo), d); ok {
-			add(g[0], g[1], t)
+	// The numeric forms all need a digit (see findMentions).
+	if hasDigit(text) {
+		for _, g := range reISODate.FindAllStringSubmatchIndex(text, -1) {
+			y, _ := strconv.Atoi(text[g[2]:g[3]])
+			mo, _ := strconv.Atoi(text[g[4]:g[5]])
+			d, _ := strconv.Atoi(text[g[6]:g[7]])
+			if t, ok := mk(y, time.Month(mo), d); ok {
+				add(g[0], g[1], t)
+			}
 		}
-	}
-	for _, g := range reDayRange.FindAllStringSubmatchIndex(text, -1) {
-		mo, ok := monthNames[fold(text[g[6]:g[7]])]
-		if !ok {
-			continue
+		for _, g := range reDayRange.FindAllStringSubmatchIndex(text, -1) {
+			mo, ok := monthNames[fold(text[g[6]:g[7]])]
+			if !ok {
+				continue
+			}
+			y := ""
+			if g[8] >= 0 {
+				y = text[g[8]:g[9]]
+			}
+			d1, _ := strconv.Atoi(text[g[2]:g[3]])
+			d2, _ := strconv.Atoi(text[g[4]:g[5]])
+			t1, ok1 := mk(year(y), mo, d1)
+			t2, ok2 := mk(year(y), mo, d2)
+			if ok1 && ok2 {
+				add(g[2], g[3], t1)
+				add(g[4], g[1], t2)
+			}
 		}
-		y := ""
-		if g[8] >= 0 {
-			y = text[g[8]:g[9]]
+		for _, g := range reDayMonth.FindAllStringSubmatchIndex(text, -1) {
+			mo, ok := monthNames[fold(text[g[4]:g[5]])]
+			if !ok {
+				continue
+			}
+			y := ""
+			if g[6] >= 0 {
+				y = text[g[6]:g[7]]
+			}
+			d, _ := strconv.Atoi(text[g[2]:g[3]])
+			if t, ok := mk(year(y), mo, d); ok {
+				add(g[0], g[1], t)
+			}
 		}
-		d1, _ := strconv.Atoi(text[g[2]:g[3]])
-		d2, _ := strconv.Atoi(text[g[4]:g[5]])
-		t1, ok1 := mk(year(y), mo, d1)
-		t2, ok2 := mk(year(y), mo, d2)
-		if ok1 && ok2 {
-			add(g[2], g[3], t1)
-			add(g[4], g[1], t2)
+		for _, g := range reMonthDay.FindAllStringSubmatchIndex(text, -1) {
+			mo, ok := monthNames[fold(text[g[2]:g[3]])]
+			if !ok {
+				continue
+			}
+			y := ""
+			if g[6] >= 0 {
+				y = text[g[6]:g[7]]
+			}
+			d, _ := strconv.Atoi(text[g[4]:g[5]])
+			if t, ok := mk(year(y), mo, d); ok {
+				add(g[0], g[1], t)
+			}
 		}
-	}
-	for _, g := range reDayMonth.FindAllStringSubmatchIndex(text, -1) {
-		mo, ok := monthNames[fold(text[g[4]:g[5]])]
-		if !ok {
-			continue
-		}
-		y := ""
-		if g[6] >= 0 {
-			y = text[g[6]:g[7]]
-		}
-		d, _ := strconv.Atoi(text[g[2]:g[3]])
-		if t, ok := mk(year(y), mo, d); ok {
-			add(g[0], g[1], t)
-		}
-	}
-	for _, g := range reMonthDay.FindAllStringSubmatchIndex(text, -1) {
-		mo, ok := monthNames[fold(text[g[2]:g[3]])]
-		if !ok {
-			continue
-		}
-		y := ""
-		if g[6] >= 0 {
-			y = text[g[6]:g[7]]
-		}
-		d, _ := strconv.Atoi(text[g[4]:g[5]])
-		if t, ok := mk(year(y), mo, d); ok {
-			add(g[0], g[1], t)
-		}
-	}
-	for _, g := range reSlashDay.FindAllStringSubmatchIndex(text, -1) {
-		a, _ := strconv.Atoi(text[g[2]:g[3]])
-		b, _ := strconv.Atoi(text[g[4]:g[5]])
-		// Day first, as Spanish and Portuguese write it; month first only
-		// when the second number cannot be a month.
-		d, mo := a, b
-		if b > 12 && a <= 12 {
-			d, mo = b, a
-		}
-		if t, ok := mk(year(text[g[6]:g[7]]), time.Month(mo), d); ok {
-			add(g[0], g[1], t)
+		for _, g := range reSlashDay.FindAllStringSubmatchIndex(text, -1) {
+			a, _ := strconv.Atoi(text[g[2]:g[3]])
+			b, _ := strconv.Atoi(text[g[4]:g[5]])
+			// Day first, as Spanish and Portuguese write it; month first only
+			// when the second number cannot be a month.
+			d, mo := a, b
+			if b > 12 && a <= 12 {
+				d, mo = b, a
+			}
+			if t, ok := mk(year(text[g[6]:g[7]]), time.Month(mo), d); ok {
+				add(g[0], g[1], t)
+			}
 		}
 	}
 	// Relative days. "mañana" is also "morning" ("por la mañana"), so it

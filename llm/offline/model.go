@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -176,6 +175,12 @@ type Model struct {
 	courseKey string
 
 	memo *memo // offered tools and decisions; see memo.go
+	// an analyses text, with the stems of the words seen before cached.
+	an *analyzer
+	// counts caches the word counts of long prompt texts; see textWords.
+	counts *textCache[int]
+	// turnCtxs caches turn contexts by their text; see readTurnContext.
+	turnCtxs *textCache[turnContext]
 }
 
 // maxCachedSplits bounds the cache of passages cut into sentences.
@@ -190,7 +195,7 @@ func (m *Model) sentencesOf(p passage, idx int) []sentence {
 	cached, ok := m.splits[key]
 	m.mu.Unlock()
 	if !ok {
-		cached = splitPassage(p, 0)
+		cached = splitPassage(m.an, p, 0)
 		m.mu.Lock()
 		if len(m.splits) >= maxCachedSplits {
 			m.splits = map[passage][]sentence{}
@@ -209,19 +214,37 @@ func (m *Model) sentencesOf(p passage, idx int) []sentence {
 // courseIndex returns the vocabulary's courses analysed, rebuilt only when
 // the courses change.
 func (m *Model) courseIndex(cs []Named) *courseIndex {
+	// Every call builds the key, so it is written piece by piece, with no
+	// string built on the way.
 	var b strings.Builder
+	var langs []string
 	for _, c := range cs {
 		b.WriteString(c.Slug)
-		for _, l := range slices.Sorted(maps.Keys(c.Titles)) {
-			b.WriteString("\x00" + l + "\x00" + c.Titles[l])
+		langs = langs[:0]
+		for l := range c.Titles {
+			langs = append(langs, l)
 		}
-		b.WriteString("\x00" + strings.Join(c.Keywords, "\x00") + "\x01")
+		slices.Sort(langs)
+		for _, l := range langs {
+			b.WriteByte(0)
+			b.WriteString(l)
+			b.WriteByte(0)
+			b.WriteString(c.Titles[l])
+		}
+		b.WriteByte(0)
+		for i, k := range c.Keywords {
+			if i > 0 {
+				b.WriteByte(0)
+			}
+			b.WriteString(k)
+		}
+		b.WriteByte(1)
 	}
 	key := b.String()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.courseIx == nil || m.courseKey != key {
-		m.courseIx, m.courseKey = newCourseIndex(cs), key
+		m.courseIx, m.courseKey = newCourseIndex(m.an, cs), key
 		m.courseIx.key = key
 	}
 	return m.courseIx
@@ -246,6 +269,10 @@ func NewModel(opts Options) *Model {
 		texts:   map[string]*routeText{},
 		splits:  map[passage][]sentence{},
 		memo:    newMemo(),
+		an:      newAnalyzer(),
+		counts:  newTextCache[int](maxCachedCounts, maxCountedBytes),
+		// A turn context is read again in its turn's later calls.
+		turnCtxs: newTextCache[turnContext](maxCachedTurnContexts, maxTurnContextBytes),
 	}
 	if m.emb == nil {
 		e, err := NewEmbedder(EmbedderOptions{})
@@ -294,13 +321,13 @@ func (m *Model) GenerateContent(ctx context.Context, messages []llms.MessageCont
 		choice.ToolCalls = []llms.ToolCall{*out.call}
 		choice.FuncCall = out.call.FunctionCall
 		choice.StopReason = "tool_calls"
-		completion = 1 + wordCount(strings.NewReplacer(",", " ", ":", " ").Replace(out.call.FunctionCall.Arguments))
+		completion = 1 + wordCount(argSeparators.Replace(out.call.FunctionCall.Arguments))
 	} else {
 		choice.Content = out.text
 		choice.StopReason = "stop"
 		completion = wordCount(out.text)
 	}
-	prompt := promptWords(messages, opts.Tools)
+	prompt := m.promptWords(messages, opts.Tools)
 	choice.GenerationInfo = map[string]any{
 		"PromptTokens":     prompt,
 		"CompletionTokens": completion,
@@ -342,29 +369,67 @@ func chunks(s string, n int) []string {
 	return out
 }
 
+// argSeparators makes the punctuation of a call's JSON arguments space, so
+// that its keys and values count as words.
+var argSeparators = strings.NewReplacer(",", " ", ":", " ")
+
 // promptWords estimates the prompt's tokens as its words, tool
 // definitions included.
-func promptWords(msgs []llms.MessageContent, tools []llms.Tool) int {
+func (m *Model) promptWords(msgs []llms.MessageContent, tools []llms.Tool) int {
 	n := 0
 	for _, mc := range msgs {
 		for _, p := range mc.Parts {
 			switch v := p.(type) {
 			case llms.TextContent:
-				n += wordCount(v.Text)
+				n += m.textWords(v.Text)
 			case llms.ToolCall:
 				if v.FunctionCall != nil {
-					n += 1 + wordCount(v.FunctionCall.Arguments)
+					n += 1 + m.textWords(v.FunctionCall.Arguments)
 				}
 			case llms.ToolCallResponse:
-				n += wordCount(v.Content)
+				n += m.textWords(v.Content)
 			}
 		}
 	}
 	for _, t := range tools {
 		if t.Function != nil {
-			n += 1 + wordCount(t.Function.Description)
+			n += 1 + m.textWords(t.Function.Description)
 		}
 	}
+	return n
+}
+
+// Every call counts its whole prompt, and most of it was counted before:
+// the system prompt, the tool descriptions, the turn's passages (again in
+// the turn's later calls) and the earlier messages and tool results (again
+// in every later turn). Long texts are therefore counted once and then
+// looked up, which hashes and compares them, several times faster than
+// counting; short ones cost less to count than to look up.
+const (
+	minCountedLen   = 256
+	maxCachedCounts = 1 << 13
+	// maxCountedBytes bounds the texts the cache keeps.
+	maxCountedBytes = 8 << 20
+)
+
+// A turn context comes back within its turn, milliseconds later: those of
+// the last thousand turns or so (a second or two of a loaded server) are
+// plenty. Each is kept twice, as text and parsed.
+const (
+	maxCachedTurnContexts = 1024
+	maxTurnContextBytes   = 4 << 20
+)
+
+// textWords is wordCount(s), from the cache for a long s counted before.
+func (m *Model) textWords(s string) int {
+	if len(s) < minCountedLen {
+		return wordCount(s)
+	}
+	if n, ok := m.counts.get(s); ok {
+		return n
+	}
+	n := wordCount(s)
+	m.counts.put(s, n)
 	return n
 }
 
@@ -392,10 +457,13 @@ type run struct {
 	coursesLoaded bool
 	courseList    []Named
 	courseIx      *courseIndex
+
+	// pairs is similarity's scratch: the matches of word pairs.
+	pairs []float64
 }
 
 func (m *Model) newRun(ctx context.Context, msgs []llms.MessageContent, opts llms.CallOptions) *run {
-	r := &run{m: m, ctx: ctx, conv: readConversation(msgs), now: m.now()}
+	r := &run{m: m, ctx: ctx, conv: m.readConversation(msgs), now: m.now()}
 	r.toolset = m.toolset(ctx, opts.Tools)
 	r.tools = r.toolset.tools
 	r.lang = r.chooseLang()

@@ -154,7 +154,7 @@ func (r *run) knowledgeReply(a action) reply {
 // cuánto cuesta?"), so the answer is about the same thing.
 func (r *run) contextualQuery(q string) string {
 	turns := r.conv.turns
-	if len(turns) < 2 || len(routeWords(analyze(q))) > 3 {
+	if len(turns) < 2 || len(routeWords(r.m.an.analyze(q))) > 3 {
 		return q
 	}
 	prev := turns[len(turns)-2].human

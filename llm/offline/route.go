@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tmc/langchaingo/llms"
 )
@@ -59,7 +60,20 @@ type toolDef struct {
 type routeText struct {
 	words  []word
 	vec    []float32
+	norm   float64 // sqNorm(vec), for cosineNormed
 	weight float64
+	// wordWeights, for a text of an offered tool, holds routeWeight of
+	// each of its words: the same for every call that offers the tool's
+	// toolset (a tool's texts belong to one toolset), so worked out once.
+	// Nil for texts of no toolset.
+	wordWeights *lazyWeights
+}
+
+// lazyWeights are a text's word weights, computed by the first call that
+// needs them.
+type lazyWeights struct {
+	once sync.Once
+	w    []float64
 }
 
 // Weights of the texts of a tool: an example is what users write; the
@@ -92,9 +106,9 @@ func (m *Model) toolDef(ctx context.Context, fd llms.FunctionDefinition) (t *too
 	}
 	var err error
 	if ok && len(info.Schema) > 0 {
-		t.schema, err = parseSchema(info.Schema)
+		t.schema, err = parseSchema(m.an, info.Schema)
 	} else {
-		t.schema, err = schemaFromParameters(fd.Parameters)
+		t.schema, err = schemaFromParameters(m.an, fd.Parameters)
 	}
 	if err != nil {
 		m.log.WarnContext(ctx, "offline model: tool schema unreadable; its arguments cannot be filled", "tool", fd.Name, "err", err)
@@ -121,6 +135,7 @@ func (m *Model) toolDef(ctx context.Context, fd llms.FunctionDefinition) (t *too
 	for i, a := range analysed {
 		rt := *a
 		rt.weight = srcs[i].weight
+		rt.wordWeights = &lazyWeights{}
 		t.texts = append(t.texts, &rt)
 		for _, w := range rt.words {
 			for _, k := range wordKeys(w) {
@@ -190,7 +205,7 @@ func (m *Model) analysed(ctx context.Context, texts []string) (out []*routeText,
 		m.texts = map[string]*routeText{}
 	}
 	for j, i := range todo {
-		rt := &routeText{words: routeWords(analyze(texts[i])), vec: vecs[j]}
+		rt := &routeText{words: routeWords(m.an.analyze(texts[i])), vec: vecs[j], norm: sqNorm(vecs[j])}
 		out[i] = rt
 		if embedded {
 			m.texts[texts[i]] = rt
@@ -239,6 +254,7 @@ type msgFeatures struct {
 	words    []word
 	weights  []float64 // of words: rare among the tools weighs more
 	vec      []float32
+	norm     float64 // sqNorm(vec)
 	question bool
 }
 
@@ -246,10 +262,10 @@ type msgFeatures struct {
 // phones, dates, the person's and the company's name) are left out: they
 // say nothing about what the user wants and would dilute the match.
 func (r *run) features(text string) msgFeatures {
-	m := findMentions(text, r.now)
+	m := findMentions(r.m.an, text, r.now)
 	toks := tokenize(m.masked)
 	used := make([]bool, len(toks))
-	if _, span, ok := extractName(m.masked, toks, false); ok {
+	if _, span, ok := extractName(r.m.an, m.masked, toks, false); ok {
 		markUsed(used, span)
 	}
 	if _, span, ok := extractCompany(m.masked, toks, used); ok {
@@ -262,7 +278,7 @@ func (r *run) features(text string) msgFeatures {
 		}
 	}
 	f := msgFeatures{text: text, toks: tokenize(text), question: isQuestion(text, tokenize(text))}
-	f.words = routeWords(analyzeTokens(kept))
+	f.words = routeWords(r.m.an.analyzeTokens(kept))
 	f.weights = make([]float64, len(f.words))
 	for i, w := range f.words {
 		// A course's name says which course, not what to do with it; nor
@@ -280,14 +296,14 @@ func (r *run) features(text string) msgFeatures {
 		// The embedding too leaves course names out: "how much is the
 		// prompt engineering course" is not close to "enrol me in the
 		// prompt engineering course".
-		if w := analyzeTokens([]token{t}); len(w) == 1 && r.courseWord(w[0]) {
+		if w := r.m.an.analyzeTokens([]token{t}); len(w) == 1 && r.courseWord(w[0]) {
 			continue
 		}
 		b.WriteString(t.raw)
 		b.WriteByte(' ')
 	}
 	if v, err := r.m.emb.EmbedQuery(r.ctx, b.String()); err == nil {
-		f.vec = v
+		f.vec, f.norm = v, sqNorm(v)
 	}
 	return f
 }
@@ -301,20 +317,36 @@ func (r *run) similarity(f msgFeatures, rt *routeText) float64 {
 	if len(f.words) == 0 || len(rt.words) == 0 {
 		return 0
 	}
+	// Matching is symmetric: each pair is matched once, for precision and
+	// recall both.
+	nw := len(rt.words)
+	if n := len(f.words) * nw; cap(r.pairs) < n {
+		r.pairs = make([]float64, max(n, 256)) // most pairs of a call fit
+	}
+	pairs := r.pairs[:len(f.words)*nw]
 	var pGot, pTotal, rGot, rTotal float64
 	for i, mw := range f.words {
 		best := 0.0
-		for _, ew := range rt.words {
-			best = max(best, mw.matches(ew))
+		for j, ew := range rt.words {
+			m := mw.matches(ew)
+			pairs[i*nw+j] = m
+			best = max(best, m)
 		}
 		w := f.weights[i]
 		pGot += w * best
 		pTotal += w
 	}
-	for _, ew := range rt.words {
-		best, w := 0.0, r.routeWeight(ew)
-		for i, mw := range f.words {
-			if m := ew.matches(mw); m > best {
+	weights := r.textWeights(rt)
+	for j, ew := range rt.words {
+		var w float64
+		if weights != nil {
+			w = weights[j]
+		} else {
+			w = r.routeWeight(ew)
+		}
+		best := 0.0
+		for i := range f.words {
+			if m := pairs[i*nw+j]; m > best {
 				// Weighed as the message word it matched is.
 				best, w = m, f.weights[i]
 			}
@@ -330,8 +362,25 @@ func (r *run) similarity(f msgFeatures, rt *routeText) float64 {
 	if p+rc > 0 {
 		fm = 2 * p * rc / (p + rc)
 	}
-	cos := max(0, cosineSim(f.vec, rt.vec))
+	// The norms are computed once per text, not once per pair.
+	cos := max(0, cosineNormed(f.vec, rt.vec, f.norm, rt.norm))
 	return rt.weight * (0.3*cos + 0.7*fm)
+}
+
+// textWeights returns routeWeight of each word of a tool's text, worked
+// out once; nil for a text of no tool. Read the slice only.
+func (r *run) textWeights(rt *routeText) []float64 {
+	if rt.wordWeights == nil {
+		return nil
+	}
+	rt.wordWeights.once.Do(func() {
+		w := make([]float64, len(rt.words))
+		for j, ew := range rt.words {
+			w[j] = r.routeWeight(ew)
+		}
+		rt.wordWeights.w = w
+	})
+	return rt.wordWeights.w
 }
 
 // routeWeight is how much a message word tells the tools apart: words
@@ -579,7 +628,7 @@ const maxTries = 3
 func (r *run) decide(text string, st state) action {
 	if sw := explicitSwitch(text); sw != "" {
 		rest := withoutSwitch(text)
-		if len(routeWords(analyze(rest))) == 0 {
+		if len(routeWords(r.m.an.analyze(rest))) == 0 {
 			if st.kind == statePending {
 				return action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries}
 			}
@@ -628,7 +677,7 @@ func (r *run) fresh(text string, toks []token) action {
 		}
 		// A question for information does not change data unless it
 		// clearly asks to.
-		weak := s.score >= toolMin && s.score > know+toolMargin && !(s.tool.mutating && asksForInformation(text, f.words))
+		weak := s.score >= toolMin && s.score > know+toolMargin && !(s.tool.mutating && asksForInformation(r.m.an, text, f.words))
 		if s.score >= toolClear || weak {
 			a := r.startTask(s.tool, []taskMsg{{text: text}})
 			a.greet = greet
@@ -669,7 +718,7 @@ func (r *run) continueTask(text string, toks []token, st state) (action, bool) {
 	}
 	// A question in the middle of the task ("el de datos, ¿cuánto
 	// cuesta?") is answered, and the task goes on.
-	if strings.ContainsAny(text, "?¿") && len(answerWords(analyze(text))) >= 1 {
+	if strings.ContainsAny(text, "?¿") && len(answerWords(r.m.an.analyze(text))) >= 1 {
 		next := r.taskAction(st.tool, msgs, st.prior, res)
 		if !res.caught {
 			next = action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries}

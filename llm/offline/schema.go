@@ -58,7 +58,7 @@ type schema struct {
 // parseSchema reads a JSON schema of an object. Properties keep the order
 // they are written in, which is the order of the tool's Go struct: the
 // engine asks for missing arguments in that order, as the tool reports them.
-func parseSchema(raw []byte) (schema, error) {
+func parseSchema(an *analyzer, raw []byte) (schema, error) {
 	var top struct {
 		Properties orderedProps `json:"properties"`
 		Required   []string     `json:"required"`
@@ -92,13 +92,13 @@ func parseSchema(raw []byte) (schema, error) {
 			}
 		}
 		f.enum = enumStrings(prop.Enum)
-		f.enumWords = enumPhraseWords(f.enum)
+		f.enumWords = enumPhraseWords(an, f.enum)
 		f.format = prop.Format
 		f.description = prop.Description
 		if prop.Items != nil {
 			f.itemType = schemaType(prop.Items.Type)
 			f.itemEnum = enumStrings(prop.Items.Enum)
-			f.itemEnumWords = enumPhraseWords(f.itemEnum)
+			f.itemEnumWords = enumPhraseWords(an, f.itemEnum)
 		}
 		f.kind = classify(f)
 		s.fields = append(s.fields, f)
@@ -118,7 +118,7 @@ func parseSchema(raw []byte) (schema, error) {
 // schemaFromParameters reads the Parameters of an llms.FunctionDefinition,
 // which the agent builds from a map (so key order is lost: properties come
 // required first, in "required" order, then by name).
-func schemaFromParameters(params any) (schema, error) {
+func schemaFromParameters(an *analyzer, params any) (schema, error) {
 	if params == nil {
 		return schema{}, nil
 	}
@@ -137,7 +137,7 @@ func schemaFromParameters(params any) (schema, error) {
 		}
 		raw = b
 	}
-	s, err := parseSchema(raw)
+	s, err := parseSchema(an, raw)
 	if err != nil {
 		return schema{}, err
 	}

@@ -13,7 +13,7 @@ import (
 func TestSchemaOrder(t *testing.T) {
 	t.Parallel()
 	raw := `{"type":"object","properties":{"subject":{"type":"string"},"description":{"type":"string"},"category":{"type":"string","enum":["billing","other"]},"email":{"type":"string","format":"email"}},"required":["subject","description","category"]}`
-	s, err := parseSchema([]byte(raw))
+	s, err := parseSchema(newAnalyzer(), []byte(raw))
 	require.NoError(t, err)
 	var names []string
 	for _, f := range s.fields {
@@ -21,7 +21,7 @@ func TestSchemaOrder(t *testing.T) {
 	}
 	require.Equal(t, []string{"subject", "description", "category", "email"}, names)
 
-	m, err := schemaFromParameters(map[string]any{
+	m, err := schemaFromParameters(newAnalyzer(), map[string]any{
 		"type":       "object",
 		"properties": map[string]any{"z": map[string]any{"type": "string"}, "course": map[string]any{"type": "string"}, "email": map[string]any{"type": "string"}},
 		"required":   []any{"course", "email"},
@@ -69,10 +69,11 @@ func TestClassify(t *testing.T) {
 func TestFlagAsked(t *testing.T) {
 	t.Parallel()
 	f := field{name: "demo_requested", typ: "boolean", kind: kindBool}
-	require.True(t, flagAsked(f, analyze("quiero una demo de pulse")))
-	require.True(t, flagAsked(f, analyze("we'd like a demo please")))
-	require.False(t, flagAsked(f, analyze("la demo que vi fue buena")))
-	require.False(t, flagAsked(f, analyze("quiero una propuesta")))
+	an := newAnalyzer()
+	require.True(t, flagAsked(an, f, an.analyze("quiero una demo de pulse")))
+	require.True(t, flagAsked(an, f, an.analyze("we'd like a demo please")))
+	require.False(t, flagAsked(an, f, an.analyze("la demo que vi fue buena")))
+	require.False(t, flagAsked(an, f, an.analyze("quiero una propuesta")))
 }
 
 // Values are found in text as written: amounts with their separators and
@@ -82,7 +83,7 @@ func TestMentions(t *testing.T) {
 	now := time.Date(2027, 1, 20, 0, 0, 0, 0, time.UTC)
 	nums := func(s string) []float64 {
 		var out []float64
-		for _, n := range findMentions(s, now).numbers {
+		for _, n := range findMentions(newAnalyzer(), s, now).numbers {
 			out = append(out, n.value)
 		}
 		return out
@@ -97,7 +98,7 @@ func TestMentions(t *testing.T) {
 	require.Equal(t, []float64{12}, nums("somos doce personas"))
 	require.Empty(t, nums("b2b y mp3"))
 
-	m := findMentions("mi cel es +52 55 1234 5678 o 55-8765-4321, mail ana.lopez@acme.com.", now)
+	m := findMentions(newAnalyzer(), "mi cel es +52 55 1234 5678 o 55-8765-4321, mail ana.lopez@acme.com.", now)
 	require.Equal(t, "+525512345678", m.phones[0].value)
 	require.Equal(t, "5587654321", m.phones[1].value)
 	require.Equal(t, "ana.lopez@acme.com", m.emails[0].value)
@@ -105,7 +106,7 @@ func TestMentions(t *testing.T) {
 
 	dates := func(s string) []string {
 		var out []string
-		for _, d := range findMentions(s, now).dates {
+		for _, d := range findMentions(newAnalyzer(), s, now).dates {
 			out = append(out, d.date.Format("2006-01-02"))
 		}
 		return out

@@ -95,7 +95,7 @@ func (r *run) fill(t slotTask) fillResult {
 		}
 		switch {
 		case nameHas(f.name, "subject", "title", "asunto", "summary"):
-			res.args[f.name] = subjectOf(content[0])
+			res.args[f.name] = subjectOf(r.m.an, content[0])
 		case nameHas(f.name, "query", "question"):
 			res.args[f.name] = content[len(content)-1]
 		default:
@@ -155,9 +155,9 @@ type textSlots struct {
 // or when its form leaves no doubt (an email).
 func (r *run) extract(tool *toolDef, text string) textSlots {
 	ts := textSlots{values: map[string]any{}, stripped: stripGreeting(text)}
-	m := findMentions(text, r.now)
+	m := findMentions(r.m.an, text, r.now)
 	toks := tokenize(m.masked)
-	ws := analyzeTokens(toks)
+	ws := r.m.an.analyzeTokens(toks)
 	used := make([]bool, len(toks)) // tokens taken by a name or company
 	sch := tool.schema
 
@@ -187,7 +187,7 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 				ts.values[f.name] = slug
 			}
 		case kindPersonName:
-			if v, span, ok := extractName(m.masked, toks, false); ok {
+			if v, span, ok := extractName(r.m.an, m.masked, toks, false); ok {
 				ts.values[f.name] = v
 				markUsed(used, span)
 			}
@@ -212,7 +212,7 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 				ts.values[f.name] = v
 			}
 		case kindBool:
-			if flagAsked(f, ws) {
+			if flagAsked(r.m.an, f, ws) {
 				ts.values[f.name] = true
 			}
 		}
@@ -246,7 +246,7 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 			}
 		}
 	}
-	for name, v := range assignNumbers(sch.fields, m.numbers) {
+	for name, v := range assignNumbers(r.m.an, sch.fields, m.numbers) {
 		ts.values[name] = v
 	}
 	// Explicit "field: value" pairs, for fields no extractor knows.
@@ -265,9 +265,9 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 // flagAsked reports a boolean field that names something the message asks
 // for: "demo_requested" when the user wants a demo. Only true is ever set:
 // not asking is not saying no.
-func flagAsked(f field, ws []word) bool {
+func flagAsked(an *analyzer, f field, ws []word) bool {
 	var named []word
-	for _, w := range analyze(strings.ReplaceAll(f.name, "_", " ")) {
+	for _, w := range an.analyze(strings.ReplaceAll(f.name, "_", " ")) {
 		switch w.fold {
 		case "requested", "wanted", "wants", "asked", "is", "has", "flag", "requiere", "quiere":
 			continue
@@ -312,9 +312,9 @@ func formatDate(f field, d dateMention) string {
 // is about that field, so a bare "Ana", "Acme" or "50" is the value. bad
 // reports a reply that tried but failed (no valid email in it).
 func (r *run) lenient(tool *toolDef, f field, text string) (v any, ok, bad bool) {
-	m := findMentions(text, r.now)
+	m := findMentions(r.m.an, text, r.now)
 	toks := tokenize(m.masked)
-	ws := analyzeTokens(toks)
+	ws := r.m.an.analyzeTokens(toks)
 	reply := strings.TrimSpace(stripGreeting(text))
 	switch f.kind {
 	case kindEmail:
@@ -342,7 +342,7 @@ func (r *run) lenient(tool *toolDef, f field, text string) (v any, ok, bad bool)
 		}
 		return nil, false, true
 	case kindPersonName:
-		if v, _, ok := extractName(m.masked, toks, true); ok {
+		if v, _, ok := extractName(r.m.an, m.masked, toks, true); ok {
 			return v, true, false
 		}
 		return nil, false, true
@@ -389,7 +389,7 @@ func (r *run) lenient(tool *toolDef, f field, text string) (v any, ok, bad bool)
 	case kindText:
 		if reply != "" {
 			if nameHas(f.name, "subject", "title", "asunto", "summary") {
-				return subjectOf(reply), true, false
+				return subjectOf(r.m.an, reply), true, false
 			}
 			return reply, true, false
 		}
@@ -448,7 +448,7 @@ func numberValue(f field, n numMention) any {
 // it point to ("50 empleados" → company_size, "5k USD" → budget, "ticket
 // 4521" → number). A number whose context names no field goes to the only
 // numeric field there is, if it fits its type.
-func assignNumbers(fields []field, nums []numMention) map[string]any {
+func assignNumbers(an *analyzer, fields []field, nums []numMention) map[string]any {
 	out := map[string]any{}
 	var numeric []field
 	for _, f := range fields {
@@ -469,7 +469,7 @@ func assignNumbers(fields []field, nums []numMention) map[string]any {
 	others := map[string]bool{}
 	for _, f := range fields {
 		if !strings.Contains(f.name, "_") {
-			for _, w := range analyze(f.name) {
+			for _, w := range an.analyze(f.name) {
 				others[wordKey(w)] = true
 			}
 		}
@@ -477,7 +477,7 @@ func assignNumbers(fields []field, nums []numMention) map[string]any {
 	var pairs []pair
 	for fi, f := range numeric {
 		var fctx []word
-		for _, w := range analyze(strings.ReplaceAll(f.name, "_", " ") + " " + f.description) {
+		for _, w := range an.analyze(strings.ReplaceAll(f.name, "_", " ") + " " + f.description) {
 			if !others[wordKey(w)] || strings.EqualFold(f.name, w.fold) {
 				fctx = append(fctx, w)
 			}
@@ -617,7 +617,7 @@ var genericConcepts = map[string]bool{"this": true, "last": true, "next": true, 
 // enumPhraseWords analyses the phrases that name each enum value: the
 // value written out ("last_month" → "last month") and its labels in each
 // language.
-func enumPhraseWords(values []string) [][][]word {
+func enumPhraseWords(an *analyzer, values []string) [][][]word {
 	out := make([][][]word, len(values))
 	for i, v := range values {
 		phrases := []string{strings.NewReplacer("_", " ", "-", " ").Replace(v)}
@@ -625,7 +625,7 @@ func enumPhraseWords(values []string) [][][]word {
 			phrases = append(phrases, t[0], t[1], t[2])
 		}
 		for _, p := range phrases {
-			out[i] = append(out[i], analyze(p))
+			out[i] = append(out[i], an.analyze(p))
 		}
 	}
 	return out
@@ -743,7 +743,7 @@ var notNames = map[string]bool{
 // extractName finds a person's name introduced by "me llamo", "soy",
 // "I'm"... loose (an answer to "what's your name?") also takes a short
 // reply that is only a name. It returns the name and its token span.
-func extractName(text string, toks []token, loose bool) (string, [2]int, bool) {
+func extractName(an *analyzer, text string, toks []token, loose bool) (string, [2]int, bool) {
 	for i := range toks {
 		for _, tr := range nameTriggers {
 			if i+len(tr.words) > len(toks) {
@@ -760,13 +760,13 @@ func extractName(text string, toks []token, loose bool) (string, [2]int, bool) {
 				continue
 			}
 			strict := tr.strict && !loose
-			if name, end, ok := nameAt(text, toks, i+len(tr.words), strict); ok {
+			if name, end, ok := nameAt(an, text, toks, i+len(tr.words), strict); ok {
 				return name, [2]int{i + len(tr.words), end}, true
 			}
 		}
 	}
 	if loose && len(toks) >= 1 && len(toks) <= 4 {
-		if name, end, ok := nameAt(text, toks, 0, false); ok && end == len(toks) {
+		if name, end, ok := nameAt(an, text, toks, 0, false); ok && end == len(toks) {
 			return name, [2]int{0, end}, true
 		}
 	}
@@ -775,7 +775,7 @@ func extractName(text string, toks []token, loose bool) (string, [2]int, bool) {
 
 // nameAt reads up to four name words from toks[i]. With strict, the first
 // must be capitalised.
-func nameAt(text string, toks []token, i int, strict bool) (string, int, bool) {
+func nameAt(an *analyzer, text string, toks []token, i int, strict bool) (string, int, bool) {
 	var parts []string
 	j := i
 	for ; j < len(toks) && len(parts) < 4; j++ {
@@ -783,7 +783,7 @@ func nameAt(text string, toks []token, i int, strict bool) (string, int, bool) {
 		if j > i && strings.TrimSpace(text[toks[j-1].end:t.start]) != "" {
 			break // punctuation between words ends the name
 		}
-		if !isNameWord(t) {
+		if !isNameWord(an, t) {
 			break
 		}
 		first, _ := utf8.DecodeRuneInString(t.raw)
@@ -801,7 +801,7 @@ func nameAt(text string, toks []token, i int, strict bool) (string, int, bool) {
 	return titleCase(strings.Join(parts, " ")), i + len(parts), true
 }
 
-func isNameWord(t token) bool {
+func isNameWord(an *analyzer, t token) bool {
 	if notNames[t.fold] || isStopWord(t.fold) || isDigits(t.fold) {
 		return false
 	}
@@ -810,7 +810,7 @@ func isNameWord(t token) bool {
 			return false
 		}
 	}
-	es, en := stems(t.fold)
+	es, en := an.stems(t.fold)
 	if concepts.of(t.fold, es, en) != "" {
 		return false
 	}
@@ -1082,12 +1082,12 @@ var reClauseBreak = regexp.MustCompile(`(?i)(?:[.!?\n]+\s*|,\s*|:\s*|\s+(?:porqu
 
 // subjectOf makes a ticket subject from a message: its first clause that
 // has content, capitalised and at most 80 characters.
-func subjectOf(text string) string {
+func subjectOf(an *analyzer, text string) string {
 	text = strings.TrimSpace(text)
 	parts := reClauseBreak.Split(text, -1)
 	for _, p := range parts {
 		p = strings.TrimSpace(p)
-		ws := analyze(p)
+		ws := an.analyze(p)
 		n := 0
 		for _, w := range ws {
 			if !w.stop && !requestConcepts[w.concept] && !isGreetingWord(w.fold) && utf8.RuneCountInString(w.fold) >= 3 {

@@ -22,7 +22,8 @@ type token struct {
 // and the original spelling. Apostrophes inside a word stay in it
 // ("i'm", "don't"), because they carry meaning for English.
 func tokenize(s string) []token {
-	var out []token
+	// About one word in six bytes: room for most texts' words at once.
+	out := make([]token, 0, 1+len(s)/6)
 	start := -1
 	for i, r := range s {
 		inWord := unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
@@ -84,9 +85,10 @@ func isDigits(w string) bool {
 	return true
 }
 
-// stem returns the Spanish and English stems of a folded word. Portuguese
-// uses the Spanish rules, as the full-text index does.
-func stems(w string) (es, en string) {
+// stemsOf returns the Spanish and English stems of a folded word.
+// Portuguese uses the Spanish rules, as the full-text index does. The
+// engine stems through an [analyzer], which caches this.
+func stemsOf(w string) (es, en string) {
 	if isDigits(w) {
 		return w, w
 	}
@@ -173,6 +175,9 @@ func ascii(s string) bool {
 // still be taken as the same word: none for short words, where one letter
 // changes the word ("mes"/"mas"), more for long ones.
 func typoTolerance(w string) int {
+	if len(w) < 5 {
+		return 0 // fewer bytes, fewer runes: most words, without counting
+	}
 	n := utf8.RuneCountInString(w)
 	switch {
 	case n >= 8:
@@ -200,39 +205,58 @@ func titleCase(s string) string {
 // wordCount counts whitespace-separated words: the engine's token estimate.
 func wordCount(s string) int {
 	// len(strings.Fields(s)) without building the slice: every call counts
-	// the whole prompt, passages and tool results included.
-	n, in := 0, false
+	// the whole prompt, passages and tool results included. A word starts
+	// at a letter after a space (or at the start); counting those from a
+	// table, without a branch on each byte's class, keeps the loop clear
+	// of the mispredictions that a word boundary every few bytes costs.
+	n, prevSpace := 0, uint8(1)
 	for i := 0; i < len(s); {
 		c := s[i]
-		var space bool
 		if c < utf8.RuneSelf {
-			space = c == ' ' || c-'\t' <= '\r'-'\t' // \t \n \v \f \r
+			space := asciiSpace[c]
+			n += int(prevSpace &^ space)
+			prevSpace = space
 			i++
-		} else {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			space = unicode.IsSpace(r)
-			i += size
+			continue
 		}
-		if space {
-			in = false
-		} else if !in {
-			in = true
-			n++
+		r, size := utf8.DecodeRuneInString(s[i:])
+		space := uint8(0)
+		if unicode.IsSpace(r) {
+			space = 1
 		}
+		n += int(prevSpace &^ space)
+		prevSpace = space
+		i += size
 	}
 	return n
 }
 
-// cosine of two vectors of the same length (unit vectors: the dot product).
-func cosineSim(a, b []float32) float64 {
+// asciiSpace is 1 for the ASCII bytes unicode.IsSpace (and so
+// strings.Fields) takes for space: \t \n \v \f \r and ' '.
+var asciiSpace = [utf8.RuneSelf]uint8{'\t': 1, '\n': 1, '\v': 1, '\f': 1, '\r': 1, ' ': 1}
+
+// sqNorm is the squared norm of v, summed in order (as the cosine summed
+// it when it computed the norms itself, so cosines are the same to the
+// bit).
+func sqNorm(v []float32) float64 {
+	var n float64
+	for _, x := range v {
+		n += float64(x) * float64(x)
+	}
+	return n
+}
+
+// cosineNormed is the cosine of two vectors of the same length, given
+// their squared norms na and nb (computed once for a vector compared many
+// times); for unit vectors, the dot product.
+func cosineNormed(a, b []float32, na, nb float64) float64 {
 	if len(a) == 0 || len(a) != len(b) {
 		return 0
 	}
-	var dot, na, nb float64
+	b = b[:len(a)]
+	var dot float64
 	for i := range a {
 		dot += float64(a[i]) * float64(b[i])
-		na += float64(a[i]) * float64(a[i])
-		nb += float64(b[i]) * float64(b[i])
 	}
 	if na == 0 || nb == 0 {
 		return 0
