@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,4 +47,50 @@ func TestCheckpointsRunInTheBackground(t *testing.T) {
 
 	require.NoError(t, db.Close())
 	require.Nil(t, db.checkpoints, "stopped with the database")
+}
+
+// Under a steady stream of writes and readers that never stop, the log is
+// started over instead of growing with everything ever written.
+func TestCheckpointsKeepTheLogShort(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "faro.db")
+	db, err := Open(t.Context(), path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	const restartFrames = 256 // 1 MiB of pages
+	db.stopCheckpointer()
+	db.startCheckpointer(20*time.Millisecond, restartFrames)
+
+	_, err = db.sql.Exec(`CREATE TABLE scratch (k INTEGER PRIMARY KEY, v TEXT NOT NULL)`)
+	require.NoError(t, err)
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for range 3 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var n int
+				_ = db.read(t.Context(), func(tx *sql.Tx) error {
+					return tx.QueryRow(`SELECT count(*) FROM scratch WHERE k % 7 = 0`).Scan(&n)
+				})
+			}
+		})
+	}
+	blob := strings.Repeat("x", 4000)
+	var biggest int64
+	for i := range 6000 { // about 24 MiB written, a few pages at a time
+		require.NoError(t, db.write(t.Context(), func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT OR REPLACE INTO scratch (k, v) VALUES (?, ?)`, i%500, blob)
+			return err
+		}))
+		if fi, err := os.Stat(path + "-wal"); err == nil {
+			biggest = max(biggest, fi.Size())
+		}
+	}
+	close(stop)
+	readers.Wait()
+	require.Less(t, biggest, int64(8<<20), "the log is started over, not grown to all that was written")
 }

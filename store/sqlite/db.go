@@ -83,7 +83,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
 	if !memory {
-		db.startCheckpointer(checkpointEvery)
+		db.startCheckpointer(checkpointEvery, walRestartFrames)
 	}
 	return db, nil
 }
