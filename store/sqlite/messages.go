@@ -35,18 +35,22 @@ func (db *DB) AppendMessage(ctx context.Context, m store.Message) (store.Message
 		isNew bool
 	)
 	err = db.write(ctx, func(tx *sql.Tx) error {
-		var channel string
-		err := tx.QueryRowContext(ctx, `SELECT channel FROM conversations WHERE id = ?`, m.ConversationID).Scan(&channel)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("conversation")
-		}
-		if err != nil {
-			return fmt.Errorf("find conversation: %w", err)
-		}
-		if m.Channel != "" {
-			channel = m.Channel
-		}
+		channel := m.Channel
 		if m.PlatformID != "" {
+			// The duplicate check comes before the seq is taken, and needs
+			// the conversation (unknown is not found, as for any message)
+			// and the channel.
+			var convChannel string
+			err := tx.QueryRowContext(ctx, `SELECT channel FROM conversations WHERE id = ?`, m.ConversationID).Scan(&convChannel)
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound("conversation")
+			}
+			if err != nil {
+				return fmt.Errorf("find conversation: %w", err)
+			}
+			if channel == "" {
+				channel = convChannel
+			}
 			stored, err := getMessage(ctx, tx, whereMessagePlatform, channel, m.PlatformID)
 			if err == nil {
 				out = stored
@@ -56,11 +60,23 @@ func (db *DB) AppendMessage(ctx context.Context, m store.Message) (store.Message
 				return fmt.Errorf("find platform id: %w", err)
 			}
 		}
-		var seq int64
-		if err := tx.QueryRowContext(ctx,
-			`UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq`,
-			toNanos(created), m.ConversationID).Scan(&seq); err != nil {
+		// One statement takes the next seq and reads the conversation's
+		// channel (a message's own, when it has none).
+		var (
+			seq         int64
+			convChannel string
+		)
+		err := tx.QueryRowContext(ctx,
+			`UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq, channel`,
+			toNanos(created), m.ConversationID).Scan(&seq, &convChannel)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("conversation")
+		}
+		if err != nil {
 			return fmt.Errorf("next seq: %w", err)
+		}
+		if channel == "" {
+			channel = convChannel
 		}
 		if _, err := tx.ExecContext(ctx,
 			`INSERT INTO messages (`+messageColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
