@@ -56,7 +56,10 @@ type turn struct {
 	channel   string
 	caller    tools.Caller
 	prevTotal int64 // the conversation's tokens before this turn
-	dayTotal  int64 // the contact's tokens today before this turn; -1 when not counted
+	// slid are the messages just before the history window, when the
+	// kept window held them (see window).
+	slid     []histMsg
+	dayTotal int64 // the contact's tokens today before this turn; -1 when not counted
 
 	guard *guard // of the system prompt
 	msgs  []llms.MessageContent
@@ -245,10 +248,10 @@ func (t *turn) window() ([]histMsg, error) {
 	if err != nil {
 		return nil, err
 	}
-	var hist []histMsg
+	var all []histMsg // ascending, the newest last
 	if len(kept) > 0 && len(ms) < limit && (len(ms) == 0 || ms[0].Seq == q.AfterSeq+1) {
-		// The kept window and what followed it, the newest limit of them.
-		hist = decodeAll(slices.Clip(kept[max(0, len(kept)+len(ms)-limit):]), ms)
+		// The kept messages and what followed them.
+		all = decodeAll(slices.Clip(kept), ms)
 	} else {
 		if len(kept) > 0 && len(ms) < limit {
 			// A gap after the kept window: read the window whole.
@@ -256,10 +259,15 @@ func (t *turn) window() ([]histMsg, error) {
 				return nil, err
 			}
 		}
-		hist = decodeAll(nil, ms)
+		all = decodeAll(nil, ms)
 	}
-	a.recent.put(t.conv.ID, hist)
-	return hist, nil
+	a.recent.put(t.conv.ID, all)
+	// The window is the newest limit; the running summary may want the
+	// kept ones before it. A copy: the caller edits it, and all may be
+	// the cache's.
+	cut := max(0, len(all)-limit)
+	t.slid = all[:cut]
+	return slices.Clone(all[cut:]), nil
 }
 
 // decodeAll appends ms, decoded, to hs.
@@ -278,7 +286,7 @@ func (t *turn) prompt(hist []histMsg) error {
 	if len(hist) > 0 {
 		windowStart = hist[0].seq
 	}
-	summary, err := a.runningSummary(t.turnCtx, t.conv, windowStart)
+	summary, err := a.runningSummary(t.turnCtx, t.conv, windowStart, t.slid)
 	if err != nil {
 		// A summary is a help, not a need: answer without the new part.
 		a.log.Warn("summary not updated", "conversation_id", t.conv.ID, "err", err)

@@ -269,7 +269,11 @@ func parseSummary(s string) (through int64, body string) {
 
 // runningSummary brings the conversation's summary up to the first
 // message of the history window and returns its body.
-func (a *Agent) runningSummary(ctx context.Context, conv store.Conversation, windowStart int64) (string, error) {
+//
+// slid are messages just before the window, read already (they slid out
+// of the kept window this turn): when they cover what the summary lacks,
+// they are not read again.
+func (a *Agent) runningSummary(ctx context.Context, conv store.Conversation, windowStart int64, slid []histMsg) (string, error) {
 	through, body := parseSummary(conv.Summary)
 	if a.limits.SummaryAfter < 0 || conv.LastSeq <= int64(a.limits.SummaryAfter) || windowStart-1 <= through {
 		return body, nil
@@ -278,9 +282,13 @@ func (a *Agent) runningSummary(ctx context.Context, conv store.Conversation, win
 	if windowStart-1-from > summaryMaxFetch {
 		from = windowStart - 1 - summaryMaxFetch
 	}
-	older, err := a.store.Messages(ctx, conv.ID, store.MessageQuery{AfterSeq: from, Limit: int(windowStart - 1 - from)})
-	if err != nil {
-		return body, fmt.Errorf("summary: load messages: %w", err)
+	older := covering(slid, from, windowStart)
+	if older == nil {
+		ms, err := a.store.Messages(ctx, conv.ID, store.MessageQuery{AfterSeq: from, Limit: int(windowStart - 1 - from)})
+		if err != nil {
+			return body, fmt.Errorf("summary: load messages: %w", err)
+		}
+		older = decodeAll(nil, ms)
 	}
 	lines := strings.Split(strings.TrimSpace(body), "\n")
 	if len(lines) == 1 && lines[0] == "" {
@@ -302,21 +310,32 @@ func (a *Agent) runningSummary(ctx context.Context, conv store.Conversation, win
 	return body, nil
 }
 
-func summaryLine(m store.Message) string {
-	switch m.Author {
+// covering returns the messages of slid after from, when slid holds every
+// message from from+1 to windowStart-1 (slid is ascending with no gap);
+// nil when it does not.
+func covering(slid []histMsg, from, windowStart int64) []histMsg {
+	if len(slid) == 0 || slid[0].seq > from+1 || slid[len(slid)-1].seq != windowStart-1 {
+		return nil
+	}
+	i, _ := slices.BinarySearchFunc(slid, from+1, func(m histMsg, seq int64) int { return cmp.Compare(m.seq, seq) })
+	return slid[i:]
+}
+
+func summaryLine(m histMsg) string {
+	switch m.author {
 	case store.AuthorUser:
-		return "- user: " + clip(m.Text, summaryLineRunes)
+		return "- user: " + clip(m.text, summaryLineRunes)
 	case store.AuthorStaff:
-		return "- staff: " + clip(m.Text, summaryLineRunes)
+		return "- staff: " + clip(m.text, summaryLineRunes)
 	case store.AuthorAssistant:
-		if calls := decodeCalls(m.ToolCalls); len(calls) > 0 {
+		if calls := m.calls; len(calls) > 0 {
 			names := make([]string, len(calls))
 			for i, c := range calls {
 				names[i] = c.Name
 			}
 			return "- assistant used: " + strings.Join(names, ", ")
 		}
-		return "- assistant: " + clip(m.Text, summaryLineRunes)
+		return "- assistant: " + clip(m.text, summaryLineRunes)
 	}
 	return ""
 }

@@ -26,7 +26,7 @@ const DefaultRecentBytes = 64 << 20
 type recent struct {
 	mu    sync.Mutex
 	max   int64
-	keep  int // messages kept per conversation: the history window
+	keep  int // messages kept per conversation (see newRecent)
 	bytes int64
 	lru   *simplelru.LRU[string, recentWindow]
 }
@@ -36,14 +36,16 @@ type recentWindow struct {
 	size int64
 }
 
-// newRecent returns a cache of at most maxBytes, keeping the newest keep
-// messages of each conversation; nil (no cache) when maxBytes is not
-// positive.
-func newRecent(maxBytes int64, keep int) *recent {
+// newRecent returns a cache of at most maxBytes, keeping the newest
+// messages of each conversation: its history window and half as many
+// again, the messages that slide out of the window over a turn or two,
+// which the running summary then takes from here; nil (no cache) when
+// maxBytes is not positive.
+func newRecent(maxBytes int64, window int) *recent {
 	if maxBytes <= 0 {
 		return nil
 	}
-	r := &recent{max: maxBytes, keep: keep}
+	r := &recent{max: maxBytes, keep: window + window/2}
 	// The bound is in bytes, enforced in put; the entry count is not one.
 	r.lru, _ = simplelru.NewLRU(math.MaxInt, func(_ string, w recentWindow) { r.bytes -= w.size })
 	return r
@@ -65,11 +67,12 @@ func (r *recent) get(convID string) []histMsg {
 }
 
 // put keeps msgs (ascending, consecutive Seqs, the conversation's newest)
-// as convID's window.
+// as convID's window, the newest keep of them.
 func (r *recent) put(convID string, msgs []histMsg) {
 	if r == nil || len(msgs) == 0 {
 		return
 	}
+	msgs = msgs[max(0, len(msgs)-r.keep):]
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.set(convID, msgs)

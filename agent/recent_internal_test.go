@@ -27,7 +27,7 @@ func msgs(from, to int64) []histMsg {
 }
 
 func TestRecentAddKeepsWindowsWhole(t *testing.T) {
-	r := newRecent(1<<20, 3)
+	r := newRecent(1<<20, 2)    // keeps 3: a window of 2 and 1 more
 	r.add("c", histMsg{seq: 1}) // no window yet: nothing to extend
 	require.Nil(t, r.get("c"))
 

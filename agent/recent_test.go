@@ -3,6 +3,7 @@ package agent_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,8 +15,8 @@ import (
 
 // TestKeptHistoryIsTheStored: a turn that reads its history from the kept
 // window (recent.go) sends the model exactly what a turn reading it all
-// from the store sends, through a window that slides, tool calls and
-// results, a staff message stored by another process and turns taken by
+// from the store sends, running summary included, through a window that
+// slides, tool calls and results, a staff message stored by another process and turns taken by
 // another server over the same database.
 func TestKeptHistoryIsTheStored(t *testing.T) {
 	for _, be := range backends {
@@ -48,6 +49,7 @@ func historyRequests(t *testing.T, st store.Store, recentBytes int64) []string {
 	}})
 	opts := func(o *agent.Options) {
 		o.Limits.HistoryMessages = 5
+		o.Limits.SummaryAfter = 6 // the running summary too, from messages that slid out
 		o.RecentBytes = recentBytes
 	}
 	docs := map[string]string{"cursos/ia-marketing.md": priceDoc}
@@ -69,7 +71,9 @@ func historyRequests(t *testing.T, st store.Store, recentBytes int64) []string {
 		}
 	}
 	var out []string
-	for _, req := range srv.Requests() {
+	reqs := srv.Requests()
+	require.True(t, strings.Contains(reqs[len(reqs)-1].System, "- staff: Hola, soy Marta"), "the summary has begun")
+	for _, req := range reqs {
 		raw, err := json.Marshal(req.Messages)
 		require.NoError(t, err)
 		out = append(out, string(raw))
