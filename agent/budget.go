@@ -55,18 +55,31 @@ func (a *Agent) contactTokensSince(t *turn, since time.Time) (int64, error) {
 	return n, nil
 }
 
-// recordUsage records what the turn spent, for the contact's daily budget.
-// A failure is logged, not returned: the reply is already stored, and a
-// budget counted a little short is better than an answer lost.
-func (t *turn) recordUsage(ctx context.Context) {
+// usageRecord is what the turn spent, to store with its reply; zero when
+// nothing was spent or there is no contact to count it against (logged).
+func (t *turn) usageRecord() store.Usage {
 	if t.usage.Total() == 0 {
-		return // the offline engine: nothing spent
+		return store.Usage{}
 	}
-	err := t.a.store.RecordUsage(ctx, store.Usage{
+	if t.contact.ID == "" {
+		t.a.log.Error("token usage not recorded", "conversation_id", t.g.convID, "tokens", t.usage.Total(), "err", "no contact")
+		return store.Usage{}
+	}
+	return store.Usage{
 		ContactID: t.contact.ID, ConversationID: t.g.convID,
 		PromptTokens: int64(t.usage.PromptTokens), CompletionTokens: int64(t.usage.CompletionTokens),
-	})
-	if err != nil {
+	}
+}
+
+// recordUsage records what a turn that stored no reply spent, for the
+// contact's daily budget. A failure is logged, not returned: a budget
+// counted a little short is better than an answer lost.
+func (t *turn) recordUsage(ctx context.Context) {
+	u := t.usageRecord()
+	if u.ContactID == "" {
+		return
+	}
+	if err := t.a.store.RecordUsage(ctx, u); err != nil {
 		t.a.log.Error("token usage not recorded", "conversation_id", t.g.convID, "tokens", t.usage.Total(), "err", err)
 	}
 }

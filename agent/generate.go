@@ -666,16 +666,16 @@ func (t *turn) commit(text string, outcome Outcome) genResult {
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
 		defer cancel()
 	}
-	stored, _, err := a.store.AppendMessage(ctx, store.Message{
+	// The reply and the tokens spent on it are stored together.
+	stored, err := a.store.AppendReply(ctx, store.Message{
 		ConversationID: t.conv.ID, Author: store.AuthorAssistant, Text: text, Meta: raw, Channel: t.conv.Channel,
-	})
+	}, t.usageRecord())
 	if err != nil {
 		return t.fail(fmt.Errorf("persist reply: %w", err))
 	}
 	// As decodeHist reads it back, without decoding the Meta just encoded.
 	a.recent.add(t.conv.ID, histMsg{seq: stored.Seq, author: store.AuthorAssistant, text: stored.Text,
 		answers: meta.AnswersSeq, convTokens: meta.ConversationTokens})
-	t.recordUsage(ctx)
 	return genResult{reply: Reply{
 		ConversationID: t.conv.ID, MessageID: stored.ID, Seq: stored.Seq, Answers: g.seqs,
 		Text: text, Language: t.lang, Role: t.role, Outcome: outcome, Citations: cites, Handoff: t.handoff,

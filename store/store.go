@@ -280,6 +280,11 @@ type Messages interface {
 	// comes back with created=false: the caller knows it is a re-delivery.
 	// ErrNotFound if the conversation does not exist.
 	AppendMessage(ctx context.Context, m Message) (stored Message, created bool, err error)
+	// AppendReply is AppendMessage and RecordUsage of u in one transaction
+	// (a reply and the tokens spent on it: both or neither). m has no
+	// PlatformID (ErrInvalid): a reply is never a re-delivery. A u with
+	// no tokens records nothing; otherwise as RecordUsage.
+	AppendReply(ctx context.Context, m Message, u Usage) (Message, error)
 	// Messages lists messages of a conversation by q, in ascending Seq. A
 	// conversation that does not exist has none, or is ErrNotFound (either
 	// is allowed).

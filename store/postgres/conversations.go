@@ -178,6 +178,26 @@ func checkAuthor(op string, a store.Author) error {
 // is written and the stored message comes back with created=false.
 // ErrNotFound if the conversation does not exist.
 func (db *DB) AppendMessage(ctx context.Context, m store.Message) (store.Message, bool, error) {
+	return db.appendMessage(ctx, m, store.Usage{})
+}
+
+// AppendReply stores m and records u in one transaction.
+func (db *DB) AppendReply(ctx context.Context, m store.Message, u store.Usage) (store.Message, error) {
+	op := fmt.Sprintf("append reply to conversation %q", m.ConversationID)
+	if m.PlatformID != "" {
+		return store.Message{}, invalid(op, "a reply has no platform id")
+	}
+	if u.PromptTokens != 0 || u.CompletionTokens != 0 {
+		if err := checkUsage(op, u); err != nil {
+			return store.Message{}, err
+		}
+	}
+	out, _, err := db.appendMessage(ctx, m, u)
+	return out, err
+}
+
+// appendMessage is AppendMessage, recording u too when it has tokens.
+func (db *DB) appendMessage(ctx context.Context, m store.Message, u store.Usage) (store.Message, bool, error) {
 	op := fmt.Sprintf("append message to conversation %q", m.ConversationID)
 	if err := checkAuthor(op, m.Author); err != nil {
 		return store.Message{}, false, err
@@ -245,7 +265,10 @@ func (db *DB) AppendMessage(ctx context.Context, m store.Message) (store.Message
 			duplicate = true
 			return errDuplicate
 		}
-		return err
+		if err != nil || (u.PromptTokens == 0 && u.CompletionTokens == 0) {
+			return err
+		}
+		return insertUsage(ctx, tx, u)
 	})
 	if duplicate {
 		stored, err := db.MessageByPlatformID(ctx, channel, m.PlatformID)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/faroai/faro/store"
 )
 
@@ -12,23 +14,37 @@ import (
 // or a count is negative.
 func (db *DB) RecordUsage(ctx context.Context, u store.Usage) error {
 	op := fmt.Sprintf("record usage of contact %q", u.ContactID)
+	if err := checkUsage(op, u); err != nil {
+		return err
+	}
+	if err := insertUsage(ctx, db.pool, u); err != nil {
+		return dbErr(op, err)
+	}
+	return nil
+}
+
+func checkUsage(op string, u store.Usage) error {
 	switch {
 	case u.ContactID == "":
 		return invalid(op, "usage without a contact")
 	case u.PromptTokens < 0 || u.CompletionTokens < 0:
 		return invalid(op, "negative token count")
 	}
+	return nil
+}
+
+// insertUsage stores u (checked); a zero At is now.
+func insertUsage(ctx context.Context, q interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}, u store.Usage) error {
 	at := u.At
 	if at.IsZero() {
 		at = now()
 	}
-	_, err := db.pool.Exec(ctx, `INSERT INTO token_usage
+	_, err := q.Exec(ctx, `INSERT INTO token_usage
 		(contact_id, conversation_id, prompt_tokens, completion_tokens, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		u.ContactID, u.ConversationID, u.PromptTokens, u.CompletionTokens, at)
-	if err != nil {
-		return dbErr(op, err)
-	}
-	return nil
+	return err
 }
 
 // UsageSince returns the tokens recorded for the contact at or after since.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/faroai/faro/store"
 )
@@ -21,6 +22,26 @@ const messageColumns = `id, conversation_id, seq, author, text, tool_calls, tool
 // conversation does not exist; ErrInvalid for an unknown author or JSON
 // fields that are not JSON.
 func (db *DB) AppendMessage(ctx context.Context, m store.Message) (store.Message, bool, error) {
+	return db.appendMessage(ctx, m, store.Usage{})
+}
+
+// AppendReply stores m and records u in one transaction.
+func (db *DB) AppendReply(ctx context.Context, m store.Message, u store.Usage) (store.Message, error) {
+	op := fmt.Sprintf("append reply to conversation %q", m.ConversationID)
+	if m.PlatformID != "" {
+		return store.Message{}, wrap(op, invalid("a reply has no platform id"))
+	}
+	if u.PromptTokens != 0 || u.CompletionTokens != 0 {
+		if err := checkUsage(u); err != nil {
+			return store.Message{}, wrap(op, err)
+		}
+	}
+	out, _, err := db.appendMessage(ctx, m, u)
+	return out, err
+}
+
+// appendMessage is AppendMessage, recording u too when it has tokens.
+func (db *DB) appendMessage(ctx context.Context, m store.Message, u store.Usage) (store.Message, bool, error) {
 	op := fmt.Sprintf("append message to conversation %q", m.ConversationID)
 	if err := checkMessage(m); err != nil {
 		return store.Message{}, false, wrap(op, err)
@@ -35,66 +56,75 @@ func (db *DB) AppendMessage(ctx context.Context, m store.Message) (store.Message
 		isNew bool
 	)
 	err = db.write(ctx, func(tx *sql.Tx) error {
-		channel := m.Channel
-		if m.PlatformID != "" {
-			// The duplicate check comes before the seq is taken, and needs
-			// the conversation (unknown is not found, as for any message)
-			// and the channel.
-			var convChannel string
-			err := tx.QueryRowContext(ctx, `SELECT channel FROM conversations WHERE id = ?`, m.ConversationID).Scan(&convChannel)
-			if errors.Is(err, sql.ErrNoRows) {
-				return notFound("conversation")
-			}
-			if err != nil {
-				return fmt.Errorf("find conversation: %w", err)
-			}
-			if channel == "" {
-				channel = convChannel
-			}
-			stored, err := getMessage(ctx, tx, whereMessagePlatform, channel, m.PlatformID)
-			if err == nil {
-				out = stored
-				return nil
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("find platform id: %w", err)
-			}
+		var err error
+		out, isNew, err = insertMessage(ctx, tx, m, id, created)
+		if err != nil || !isNew || (u.PromptTokens == 0 && u.CompletionTokens == 0) {
+			return err
 		}
-		// One statement takes the next seq and reads the conversation's
-		// channel (a message's own, when it has none).
-		var (
-			seq         int64
-			convChannel string
-		)
-		err := tx.QueryRowContext(ctx,
-			`UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq, channel`,
-			toNanos(created), m.ConversationID).Scan(&seq, &convChannel)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("conversation")
-		}
-		if err != nil {
-			return fmt.Errorf("next seq: %w", err)
-		}
-		if channel == "" {
-			channel = convChannel
-		}
-		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO messages (`+messageColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, m.ConversationID, seq, string(m.Author), m.Text, nullJSON(m.ToolCalls), nullJSON(m.ToolResults),
-			channel, m.PlatformID, nullJSON(m.Meta), toNanos(created)); err != nil {
-			return fmt.Errorf("insert: %w", err)
-		}
-		out = m
-		out.ID, out.Seq, out.Channel, out.CreatedAt = id, seq, channel, created
-		// Read back as stored: empty JSON is absent.
-		out.ToolCalls, out.ToolResults, out.Meta = emptyToNil(m.ToolCalls), emptyToNil(m.ToolResults), emptyToNil(m.Meta)
-		isNew = true
-		return nil
+		return insertUsage(ctx, tx, u)
 	})
 	if err != nil {
 		return store.Message{}, false, wrap(op, err)
 	}
 	return out, isNew, nil
+}
+
+// insertMessage stores m as id, or finds it stored before by its platform
+// id (isNew false).
+func insertMessage(ctx context.Context, tx *sql.Tx, m store.Message, id string, created time.Time) (out store.Message, isNew bool, err error) {
+	channel := m.Channel
+	if m.PlatformID != "" {
+		// The duplicate check comes before the seq is taken, and needs
+		// the conversation (unknown is not found, as for any message)
+		// and the channel.
+		var convChannel string
+		err := tx.QueryRowContext(ctx, `SELECT channel FROM conversations WHERE id = ?`, m.ConversationID).Scan(&convChannel)
+		if errors.Is(err, sql.ErrNoRows) {
+			return out, false, notFound("conversation")
+		}
+		if err != nil {
+			return out, false, fmt.Errorf("find conversation: %w", err)
+		}
+		if channel == "" {
+			channel = convChannel
+		}
+		stored, err := getMessage(ctx, tx, whereMessagePlatform, channel, m.PlatformID)
+		if err == nil {
+			return stored, false, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return out, false, fmt.Errorf("find platform id: %w", err)
+		}
+	}
+	// One statement takes the next seq and reads the conversation's
+	// channel (a message's own, when it has none).
+	var (
+		seq         int64
+		convChannel string
+	)
+	err = tx.QueryRowContext(ctx,
+		`UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq, channel`,
+		toNanos(created), m.ConversationID).Scan(&seq, &convChannel)
+	if errors.Is(err, sql.ErrNoRows) {
+		return out, false, notFound("conversation")
+	}
+	if err != nil {
+		return out, false, fmt.Errorf("next seq: %w", err)
+	}
+	if channel == "" {
+		channel = convChannel
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO messages (`+messageColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, m.ConversationID, seq, string(m.Author), m.Text, nullJSON(m.ToolCalls), nullJSON(m.ToolResults),
+		channel, m.PlatformID, nullJSON(m.Meta), toNanos(created)); err != nil {
+		return out, false, fmt.Errorf("insert: %w", err)
+	}
+	out = m
+	out.ID, out.Seq, out.Channel, out.CreatedAt = id, seq, channel, created
+	// Read back as stored: empty JSON is absent.
+	out.ToolCalls, out.ToolResults, out.Meta = emptyToNil(m.ToolCalls), emptyToNil(m.ToolResults), emptyToNil(m.Meta)
+	return out, true, nil
 }
 
 // Messages lists messages of a conversation by q, in ascending Seq; an

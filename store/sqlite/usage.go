@@ -16,17 +16,23 @@ func (db *DB) RecordUsage(ctx context.Context, u store.Usage) error {
 	if err := checkUsage(u); err != nil {
 		return wrap(op, err)
 	}
+	err := db.write(ctx, func(tx *sql.Tx) error { return insertUsage(ctx, tx, u) })
+	return wrap(op, err)
+}
+
+// insertUsage stores u (checked); a zero At is now.
+func insertUsage(ctx context.Context, tx *sql.Tx, u store.Usage) error {
 	at := u.At
 	if at.IsZero() {
 		at = now()
 	}
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO token_usage
-			(contact_id, conversation_id, prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?)`,
-			u.ContactID, u.ConversationID, u.PromptTokens, u.CompletionTokens, toNanos(at))
-		return err
-	})
-	return wrap(op, err)
+	_, err := tx.ExecContext(ctx, `INSERT INTO token_usage
+		(contact_id, conversation_id, prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?)`,
+		u.ContactID, u.ConversationID, u.PromptTokens, u.CompletionTokens, toNanos(at))
+	if err != nil {
+		return fmt.Errorf("record usage: %w", err)
+	}
+	return nil
 }
 
 // UsageSince returns the tokens recorded for the contact at or after since.

@@ -57,3 +57,52 @@ func exerciseUsage(t *testing.T, open func(t *testing.T) store.Store) {
 	require.NoError(t, err)
 	require.Equal(t, int64(465), got, "refused usage is not stored")
 }
+
+func exerciseReplyUsage(t *testing.T, open func(t *testing.T) store.Store) {
+	b := setup(t, open)
+	ctx, s := b.ctx, b.store
+	contact := b.createContact(t, "Ana")
+	conv := b.createConversation(t, contact.ID, "web", "chat-reply")
+	since := time.Now().Add(-time.Minute)
+	usage := func() int64 {
+		t.Helper()
+		n, err := s.UsageSince(ctx, contact.ID, since)
+		require.NoError(t, err)
+		return n
+	}
+	count := func() int {
+		t.Helper()
+		ms, err := s.Messages(ctx, conv.ID, store.MessageQuery{})
+		require.NoError(t, err)
+		return len(ms)
+	}
+
+	m, err := s.AppendReply(ctx, store.Message{ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "Cuesta 199 USD."},
+		store.Usage{ContactID: contact.ID, ConversationID: conv.ID, PromptTokens: 120, CompletionTokens: 8})
+	require.NoError(t, err, "AppendReply")
+	require.Equal(t, int64(1), m.Seq)
+	require.Equal(t, "web", m.Channel, "on its conversation's channel")
+	require.Equal(t, int64(128), usage(), "the reply's tokens are recorded with it")
+
+	_, err = s.AppendReply(ctx, store.Message{ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "Hola."},
+		store.Usage{ContactID: contact.ID})
+	require.NoError(t, err, "AppendReply with no tokens")
+	require.Equal(t, 2, count())
+	require.Equal(t, int64(128), usage())
+
+	// Both or neither.
+	_, err = s.AppendReply(ctx, store.Message{ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "x"},
+		store.Usage{ContactID: contact.ID, PromptTokens: -1, CompletionTokens: 5})
+	requireErrorIs(t, err, store.ErrInvalid, "AppendReply with a negative count")
+	_, err = s.AppendReply(ctx, store.Message{ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "x"},
+		store.Usage{PromptTokens: 5})
+	requireErrorIs(t, err, store.ErrInvalid, "AppendReply with tokens and no contact")
+	_, err = s.AppendReply(ctx, store.Message{ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "x", PlatformID: "p1"},
+		store.Usage{ContactID: contact.ID, PromptTokens: 5})
+	requireErrorIs(t, err, store.ErrInvalid, "AppendReply with a platform id")
+	_, err = s.AppendReply(ctx, store.Message{ConversationID: "no-such-conversation", Author: store.AuthorAssistant, Text: "x"},
+		store.Usage{ContactID: contact.ID, PromptTokens: 5})
+	requireErrorIs(t, err, store.ErrNotFound, "AppendReply to an unknown conversation")
+	require.Equal(t, 2, count(), "a refused reply is not stored")
+	require.Equal(t, int64(128), usage(), "nor are its tokens")
+}
