@@ -139,6 +139,15 @@ type Message struct {
 	CreatedAt  time.Time       `json:"created_at"`
 }
 
+// IsStep reports whether m is a step of a turn — a tool call or a tool
+// result — rather than something said. Appending a step does not move its
+// conversation's UpdatedAt: it is stored milliseconds after the message
+// its turn answers, and moving UpdatedAt rewrites the conversations'
+// recency indexes, a fair part of what a busy server writes.
+func (m Message) IsStep() bool {
+	return m.Author == AuthorTool || len(m.ToolCalls) > 0 || len(m.ToolResults) > 0
+}
+
 // MessageQuery selects messages of one conversation in Seq order.
 type MessageQuery struct {
 	AfterSeq int64 // only messages with Seq > AfterSeq
@@ -274,7 +283,8 @@ type Messages interface {
 	// AppendMessage stores m at the end of its conversation, giving it an ID
 	// and the next Seq; a message without a Channel is on its
 	// conversation's. Appending moves the conversation's LastSeq to the new
-	// Seq and its UpdatedAt to the message's CreatedAt. If m.PlatformID is
+	// Seq and, unless m is a step (Message.IsStep), its UpdatedAt to the
+	// message's CreatedAt. If m.PlatformID is
 	// set and (m.Channel, m.PlatformID) was stored before, nothing is
 	// written (LastSeq and UpdatedAt do not move) and the stored message
 	// comes back with created=false: the caller knows it is a re-delivery.

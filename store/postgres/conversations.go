@@ -244,8 +244,13 @@ func (db *DB) appendMessage(ctx context.Context, m store.Message, u store.Usage)
 		t := now()
 		// The row lock taken here is held until commit: concurrent appends
 		// to one conversation queue behind it and get consecutive seqs.
-		if err := tx.QueryRow(ctx, `UPDATE conversations SET last_seq = last_seq + 1, updated_at = $2
-			WHERE id = $1 RETURNING last_seq, channel`, m.ConversationID, t).Scan(&seq, &convChannel); err != nil {
+		next := `UPDATE conversations SET last_seq = last_seq + 1, updated_at = $2 WHERE id = $1 RETURNING last_seq, channel`
+		args := []any{m.ConversationID, t}
+		if m.IsStep() {
+			next = `UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, channel`
+			args = args[:1]
+		}
+		if err := tx.QueryRow(ctx, next, args...).Scan(&seq, &convChannel); err != nil {
 			return err
 		}
 		if channel == "" {

@@ -102,9 +102,14 @@ func insertMessage(ctx context.Context, tx *sql.Tx, m store.Message, id string, 
 		seq         int64
 		convChannel string
 	)
-	err = tx.QueryRowContext(ctx,
-		`UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq, channel`,
-		toNanos(created), m.ConversationID).Scan(&seq, &convChannel)
+	next := `UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq, channel`
+	args := []any{toNanos(created), m.ConversationID}
+	if m.IsStep() {
+		// Without updated_at in the SET, SQLite leaves its indexes alone.
+		next = `UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq, channel`
+		args = args[1:]
+	}
+	err = tx.QueryRowContext(ctx, next, args...).Scan(&seq, &convChannel)
 	if errors.Is(err, sql.ErrNoRows) {
 		return out, false, notFound("conversation")
 	}

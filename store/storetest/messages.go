@@ -220,6 +220,37 @@ func exerciseMessages(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("StepsDoNotMoveUpdatedAt", func(t *testing.T) {
+		b := setup(t, open)
+		contact := b.createContact(t, "Ana")
+		conv := b.createConversation(t, contact.ID, "web", "chat-steps")
+		updatedAt := func() time.Time {
+			t.Helper()
+			c, err := b.store.Conversation(b.ctx, conv.ID)
+			require.NoError(t, err)
+			return c.UpdatedAt
+		}
+		time.Sleep(5 * time.Millisecond)
+		asked, _ := b.appendText(t, conv, store.AuthorUser, "¿Cuánto cuesta?", "")
+		require.Equal(t, asked.CreatedAt, updatedAt(), "a user message moves UpdatedAt to its CreatedAt")
+		for _, step := range []store.Message{
+			{ConversationID: conv.ID, Author: store.AuthorAssistant, ToolCalls: json.RawMessage(`[{"id":"c1","name":"search_knowledge","arguments":"{}"}]`)},
+			{ConversationID: conv.ID, Author: store.AuthorTool, ToolResults: json.RawMessage(`{"tool_call_id":"c1","content":"{}"}`)},
+		} {
+			time.Sleep(5 * time.Millisecond)
+			m, created, err := b.store.AppendMessage(b.ctx, step)
+			require.NoError(t, err)
+			require.True(t, created)
+			require.True(t, m.IsStep())
+			require.Equal(t, asked.CreatedAt, updatedAt(), "a %s step leaves UpdatedAt", step.Author)
+		}
+		b.requireLastSeq(t, conv.ID, 3, "steps take their seqs")
+		time.Sleep(5 * time.Millisecond)
+		reply, err := b.store.AppendReply(b.ctx, store.Message{ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "199 USD."}, store.Usage{})
+		require.NoError(t, err)
+		require.Equal(t, reply.CreatedAt, updatedAt(), "a reply moves UpdatedAt")
+	})
+
 	t.Run("PlatformIDStoredOnce", func(t *testing.T) {
 		b := setup(t, open)
 		contact := b.createContact(t, "Ana")
