@@ -27,28 +27,16 @@ type passage = turnctx.Passage
 // memo: a text read before comes from the cache. The context is shared:
 // read it only.
 func (m *Model) readTurnContext(msgs []llms.MessageContent) (turnContext, bool) {
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].Role != llms.ChatMessageTypeSystem {
-			continue
+	return turnctx.ReadWith(msgs, func(text string) (turnContext, bool) {
+		if c, ok := m.turnCtxs.get(text); ok {
+			return c, true
 		}
-		for _, p := range msgs[i].Parts {
-			t, ok := p.(llms.TextContent)
-			if !ok {
-				continue
-			}
-			if c, ok := m.turnCtxs.get(t.Text); ok {
-				return c, true
-			}
-			// turnctx.Read of this part alone: the first part (from the
-			// end) that is a turn context wins, as there.
-			one := []llms.MessageContent{{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{t}}}
-			if c, ok := turnctx.Read(one); ok {
-				m.turnCtxs.put(t.Text, c)
-				return c, true
-			}
+		c, ok := turnctx.Parse(text)
+		if ok {
+			m.turnCtxs.put(text, c)
 		}
-	}
-	return turnContext{}, false
+		return c, ok
+	})
 }
 
 // errorResult mirrors tools.ErrorResult: the content of a tool result that

@@ -57,24 +57,36 @@ func (c Context) Part() llms.TextContent {
 // whether there was one. Only system messages are read, so a user cannot
 // forge one.
 func Read(msgs []llms.MessageContent) (Context, bool) {
+	return ReadWith(msgs, Parse)
+}
+
+// ReadWith is Read with parse reading each candidate text part (a caller
+// that sees the same parts again can remember what they held).
+func ReadWith(msgs []llms.MessageContent, parse func(text string) (Context, bool)) (Context, bool) {
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if msgs[i].Role != llms.ChatMessageTypeSystem {
 			continue
 		}
 		for _, p := range msgs[i].Parts {
-			t, ok := p.(llms.TextContent)
-			if !ok {
-				continue
-			}
-			rest, found := strings.CutPrefix(t.Text, turnContextHeader+"\n")
-			if !found {
-				continue
-			}
-			var c Context
-			if json.Unmarshal([]byte(rest), &c) == nil {
-				return c, true
+			if t, ok := p.(llms.TextContent); ok {
+				if c, ok := parse(t.Text); ok {
+					return c, true
+				}
 			}
 		}
 	}
 	return Context{}, false
+}
+
+// Parse reads a text part written by Part; false for any other text.
+func Parse(text string) (Context, bool) {
+	rest, found := strings.CutPrefix(text, turnContextHeader+"\n")
+	if !found {
+		return Context{}, false
+	}
+	var c Context
+	if json.Unmarshal([]byte(rest), &c) != nil {
+		return Context{}, false
+	}
+	return c, true
 }
