@@ -289,21 +289,13 @@ func settings() []setting {
 			c.BurstWindow = d
 			return nil
 		}},
-		{"FARO_SEARCH_CACHE", func(c *Config, v string) error {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return fmt.Errorf("%q is not a number of searches (example: 2048; 0 turns it off)", v)
-			}
-			c.SearchCache = n
-			return nil
+		{"FARO_SEARCH_CACHE", func(c *Config, v string) (err error) {
+			c.SearchCache, err = cacheSize(v, "a number of searches (example: 2048")
+			return err
 		}},
-		{"FARO_HISTORY_CACHE", func(c *Config, v string) error {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return fmt.Errorf("%q is not a size in MiB (example: 64; 0 turns it off)", v)
-			}
-			c.HistoryCacheMB = n
-			return nil
+		{"FARO_HISTORY_CACHE", func(c *Config, v string) (err error) {
+			c.HistoryCacheMB, err = cacheSize(v, "a size in MiB (example: 64")
+			return err
 		}},
 		{"FARO_SEARCH_CACHE_TTL", func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
@@ -640,4 +632,14 @@ func (c Config) staffIdentities() ([]store.Identity, error) {
 		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// cacheSize reads a cache's size: a number, 0 turning the cache off. what
+// says what the number is, with an example, for the error.
+func cacheSize(v, what string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not %s; 0 turns it off)", v, what)
+	}
+	return n, nil
 }
