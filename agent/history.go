@@ -16,7 +16,8 @@ import (
 	"github.com/faroai/faro/tools"
 )
 
-// conversationMessages turns stored messages into the model's conversation:
+// historyMessages turns stored messages, decoded, into the model's
+// conversation:
 // user, assistant and tool messages, with each tool call sent back as an
 // assistant message holding that one call followed by the tool message
 // answering it — the shape every provider accepts (see package llm).
@@ -33,15 +34,6 @@ import (
 // answers, even if a message of someone else was stored in between (a
 // group chat: "ana asks, bob asks, ana's answer" is sent as "ana asks,
 // ana's answer, bob asks").
-func conversationMessages(msgs []store.Message) []llms.MessageContent {
-	hs := make([]histMsg, len(msgs))
-	for i, m := range msgs {
-		hs[i] = decodeHist(m)
-	}
-	return historyMessages(hs)
-}
-
-// historyMessages is conversationMessages of messages decoded already.
 func historyMessages(msgs []histMsg) []llms.MessageContent {
 	msgs = turnOrder(msgs)
 	var out []llms.MessageContent

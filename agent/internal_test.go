@@ -171,7 +171,7 @@ func TestConversationMessages(t *testing.T) {
 		{Seq: 7, Author: store.AuthorUser, Text: "uno"},
 		{Seq: 8, Author: store.AuthorUser, Text: "dos"},
 	}
-	out := conversationMessages(msgs)
+	out := historyMessages(decodeAll(nil, msgs))
 	type line struct {
 		role llms.ChatMessageType
 		text string

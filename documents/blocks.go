@@ -120,20 +120,26 @@ func plain(line string) string { return strings.ReplaceAll(line, "**", "") }
 // mdEscape keeps text from being read as HTML by a Markdown viewer.
 var mdEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// toMarkdown writes the blocks back as Markdown with every text escaped.
-func toMarkdown(bs []block) string {
-	var b strings.Builder
-	inline := func(line string) string {
+// inlineWith renders a line's spans: each text escaped, bold ones between
+// open and close.
+func inlineWith(escape func(string) string, open, close string) func(string) string {
+	return func(line string) string {
 		var s strings.Builder
 		for _, sp := range spans(line) {
 			if sp.bold {
-				s.WriteString("**" + mdEscape.Replace(sp.text) + "**")
+				s.WriteString(open + escape(sp.text) + close)
 			} else {
-				s.WriteString(mdEscape.Replace(sp.text))
+				s.WriteString(escape(sp.text))
 			}
 		}
 		return s.String()
 	}
+}
+
+// toMarkdown writes the blocks back as Markdown with every text escaped.
+func toMarkdown(bs []block) string {
+	var b strings.Builder
+	inline := inlineWith(mdEscape.Replace, "**", "**")
 	for i, bl := range bs {
 		if i > 0 && !(bl.kind == blockBullet && bs[i-1].kind == blockBullet) {
 			b.WriteString("\n")
@@ -176,17 +182,7 @@ func toMarkdown(bs []block) string {
 // toHTML writes a whole HTML page; every text is HTML-escaped.
 func toHTML(bs []block, title, lang string) string {
 	var b strings.Builder
-	inline := func(line string) string {
-		var s strings.Builder
-		for _, sp := range spans(line) {
-			if sp.bold {
-				s.WriteString("<strong>" + html.EscapeString(sp.text) + "</strong>")
-			} else {
-				s.WriteString(html.EscapeString(sp.text))
-			}
-		}
-		return s.String()
-	}
+	inline := inlineWith(html.EscapeString, "<strong>", "</strong>")
 	b.WriteString(`<!DOCTYPE html>
 <html lang="` + html.EscapeString(lang) + `">
 <head>
