@@ -17,10 +17,10 @@ import (
 )
 
 // historyMessages turns stored messages, decoded, into the model's
-// conversation:
-// user, assistant and tool messages, with each tool call sent back as an
-// assistant message holding that one call followed by the tool message
-// answering it — the shape every provider accepts (see package llm).
+// conversation: user, assistant and tool messages, with each tool call sent
+// back as an assistant message holding that one call followed by the tool
+// message answering it — the shape every provider accepts (see package
+// llm).
 //
 // A call's result is found among the later messages by call id, wherever
 // it was stored: a user message may have been stored between a call and
