@@ -24,7 +24,7 @@ type Store interface {
 	CreateConversation(ctx context.Context, c store.Conversation) (store.Conversation, error)
 	UpdateConversation(ctx context.Context, c store.Conversation) (store.Conversation, error)
 	AppendMessage(ctx context.Context, m store.Message) (store.Message, bool, error)
-	AppendReply(ctx context.Context, m store.Message, u store.Usage) (store.Message, error)
+	AppendMessages(ctx context.Context, ms []store.Message, u store.Usage) ([]store.Message, error)
 	Messages(ctx context.Context, conversationID string, q store.MessageQuery) ([]store.Message, error)
 	RecordUsage(ctx context.Context, u store.Usage) error
 	UsageSince(ctx context.Context, contactID string, since time.Time) (int64, error)

@@ -22,7 +22,10 @@
 //  5. The model is called with the tools the role may use. Each tool call
 //     is persisted before it runs, run through the registry (which refuses
 //     a tool outside the caller's role in code, whatever the model asked),
-//     and its result persisted before the model reads it. This repeats
+//     and its result persisted before the model reads it — except calls
+//     that change nothing (no tool among them is Mutating): those and
+//     their results are persisted with what the turn persists next, its
+//     reply most often, in one transaction (see runCalls). This repeats
 //     until the model answers, or Limits.MaxSteps model calls or
 //     Limits.MaxToolCallsPerTurn tool calls are reached, or TurnTimeout
 //     passes; each limit ends the turn with a short reply in the user's

@@ -66,6 +66,11 @@ type turn struct {
 	known map[string]Citation // refs the reply may cite
 	ids   map[string]bool     // tool call ids used in the conversation
 
+	// pending are steps of read-only tool calls not stored yet: they are
+	// stored with whatever the turn stores next, in one transaction (see
+	// runCalls).
+	pending []store.Message
+
 	usage    Usage
 	tools    []ToolSummary
 	steps    int
@@ -87,6 +92,13 @@ func (a *Agent) generate(turnCtx, modelCtx context.Context, g *generation, carri
 	}
 	res := t.run()
 	if res.stale {
+		// The steps stay in the conversation, as stored steps would have:
+		// the next generation sees what this one looked up.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(turnCtx), persistTimeout)
+		if _, err := t.persist(ctx, store.Usage{}); err != nil {
+			a.log.Error("steps of a folded turn not stored", "conversation_id", g.convID, "err", err)
+		}
+		cancel()
 		res.usage, res.tools = t.usage, t.tools
 		return res
 	}
@@ -475,6 +487,15 @@ func (t *turn) callModel(defs []llms.Tool) (string, []llms.ToolCall, error) {
 // runCalls persists the model's tool calls, runs them one by one and
 // persists each result before the model reads it. ok is false when the
 // turn ends here (stale, or the store failed).
+//
+// Calls that change nothing (no tool among them is Mutating) are the
+// exception: they and their results are kept in t.pending and stored with
+// the turn's next write — its reply, most often — in one transaction.
+// Storing first is what makes a retry after a crash do nothing twice;
+// there is nothing to do twice in a lookup, and a crash before the reply
+// is stored loses only work the next delivery of the message redoes, as
+// it would redo the model's. A busy server then makes two writes for a
+// turn that searched, not four.
 func (t *turn) runCalls(text string, calls []llms.ToolCall) (genResult, bool) {
 	a := t.a
 	if t.g.stale.Load() {
@@ -483,7 +504,8 @@ func (t *turn) runCalls(text string, calls []llms.ToolCall) (genResult, bool) {
 		return genResult{stale: true}, false
 	}
 	calls = t.normalizeCalls(calls)
-	if err := t.persistCalls(text, calls); err != nil {
+	later := !slices.ContainsFunc(calls, func(c llms.ToolCall) bool { return a.tools.Mutating(c.FunctionCall.Name) })
+	if err := t.persistCalls(text, calls, later); err != nil {
 		return t.fail(err), false
 	}
 	for _, c := range calls {
@@ -494,7 +516,7 @@ func (t *turn) runCalls(text string, calls []llms.ToolCall) (genResult, bool) {
 				"tool", o.Tool, "sources", sources)
 		}
 		t.record(o)
-		if err := t.persistResult(c, o.Status, o.Response.Content); err != nil {
+		if err := t.persistResult(c, o.Status, o.Response.Content, later); err != nil {
 			return t.fail(err), false
 		}
 		if o.Status == tools.StatusOK && o.Tool == "request_human" {
@@ -554,7 +576,9 @@ func recordOf(c llms.ToolCall) ToolCallRecord {
 	return ToolCallRecord{ID: c.ID, Name: c.FunctionCall.Name, Arguments: c.FunctionCall.Arguments}
 }
 
-func (t *turn) persistCalls(text string, calls []llms.ToolCall) error {
+// persistCalls stores the message of calls, with the steps pending; or,
+// later, adds it to them.
+func (t *turn) persistCalls(text string, calls []llms.ToolCall, later bool) error {
 	recs := make([]ToolCallRecord, len(calls))
 	for i, c := range calls {
 		recs[i] = recordOf(c)
@@ -563,29 +587,55 @@ func (t *turn) persistCalls(text string, calls []llms.ToolCall) error {
 	if err != nil {
 		return fmt.Errorf("encode tool calls: %w", err)
 	}
-	stored, _, err := t.a.store.AppendMessage(t.turnCtx, store.Message{
-		ConversationID: t.conv.ID, Author: store.AuthorAssistant, Text: text, ToolCalls: raw, Channel: t.conv.Channel,
-	})
-	if err != nil {
+	m := store.Message{ConversationID: t.conv.ID, Author: store.AuthorAssistant, Text: text, ToolCalls: raw, Channel: t.conv.Channel}
+	if later {
+		t.pending = append(t.pending, m)
+		return nil
+	}
+	if _, err := t.persist(t.turnCtx, store.Usage{}, m); err != nil {
 		return fmt.Errorf("persist tool calls: %w", err)
 	}
-	t.a.recent.add(t.conv.ID, decodeHist(stored))
 	return nil
 }
 
-func (t *turn) persistResult(c llms.ToolCall, status tools.Status, content string) error {
+// persistResult stores the result of c, with the steps pending; or,
+// later, adds it to them.
+func (t *turn) persistResult(c llms.ToolCall, status tools.Status, content string, later bool) error {
 	raw, err := json.Marshal(ToolResultRecord{ToolCallID: c.ID, Name: c.FunctionCall.Name, Status: status, Content: content})
 	if err != nil {
 		return fmt.Errorf("encode tool result: %w", err)
 	}
-	stored, _, err := t.a.store.AppendMessage(t.turnCtx, store.Message{
-		ConversationID: t.conv.ID, Author: store.AuthorTool, ToolResults: raw, Channel: t.conv.Channel,
-	})
-	if err != nil {
+	m := store.Message{ConversationID: t.conv.ID, Author: store.AuthorTool, ToolResults: raw, Channel: t.conv.Channel}
+	if later {
+		t.pending = append(t.pending, m)
+		return nil
+	}
+	if _, err := t.persist(t.turnCtx, store.Usage{}, m); err != nil {
 		return fmt.Errorf("persist result of %s: %w", c.FunctionCall.Name, err)
 	}
-	t.a.recent.add(t.conv.ID, decodeHist(stored))
 	return nil
+}
+
+// persist stores the pending steps, then ms, and records u, in one
+// transaction, and returns ms as stored. The steps join the kept history
+// as they are stored; the reply is the caller's to add. Nothing pending
+// and nothing given stores nothing.
+func (t *turn) persist(ctx context.Context, u store.Usage, ms ...store.Message) ([]store.Message, error) {
+	all := append(t.pending, ms...)
+	if len(all) == 0 {
+		return nil, nil
+	}
+	stored, err := t.a.store.AppendMessages(ctx, all, u)
+	if err != nil {
+		return nil, err
+	}
+	t.pending = nil
+	for _, m := range stored {
+		if m.IsStep() {
+			t.a.recent.add(t.conv.ID, decodeHist(m))
+		}
+	}
+	return stored[len(stored)-len(ms):], nil
 }
 
 // refuseCalls records calls the turn will not run (a limit was reached),
@@ -595,12 +645,13 @@ func (t *turn) refuseCalls(text string, calls []llms.ToolCall, outcome Outcome, 
 		return genResult{stale: true}
 	}
 	calls = t.normalizeCalls(calls)
-	if err := t.persistCalls(text, calls); err != nil {
+	// None of them runs: they are stored with the reply.
+	if err := t.persistCalls(text, calls, true); err != nil {
 		return t.fail(err)
 	}
 	content := fmt.Sprintf(`{"error":"limit_reached","message":%q}`, why)
 	for _, c := range calls {
-		if err := t.persistResult(c, StatusSkipped, content); err != nil {
+		if err := t.persistResult(c, StatusSkipped, content, true); err != nil {
 			return t.fail(err)
 		}
 		t.tools = append(t.tools, ToolSummary{Name: c.FunctionCall.Name, Args: json.RawMessage(recordArgs(c.FunctionCall.Arguments)), Status: StatusSkipped, Result: json.RawMessage(content)})
@@ -666,13 +717,15 @@ func (t *turn) commit(text string, outcome Outcome) genResult {
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
 		defer cancel()
 	}
-	// The reply and the tokens spent on it are stored together.
-	stored, err := a.store.AppendReply(ctx, store.Message{
+	// The reply, the steps not stored yet and the tokens spent on them
+	// are stored together.
+	replies, err := t.persist(ctx, t.usageRecord(), store.Message{
 		ConversationID: t.conv.ID, Author: store.AuthorAssistant, Text: text, Meta: raw, Channel: t.conv.Channel,
-	}, t.usageRecord())
+	})
 	if err != nil {
 		return t.fail(fmt.Errorf("persist reply: %w", err))
 	}
+	stored := replies[0]
 	// As decodeHist reads it back, without decoding the Meta just encoded.
 	a.recent.add(t.conv.ID, histMsg{seq: stored.Seq, author: store.AuthorAssistant, text: stored.Text,
 		answers: meta.AnswersSeq, convTokens: meta.ConversationTokens})
@@ -692,10 +745,16 @@ func (t *turn) fail(err error) genResult {
 	if t.g.stale.Load() {
 		return genResult{stale: true}
 	}
-	// Tokens spent before the failure were spent all the same.
+	// Steps taken and tokens spent before the failure were taken and
+	// spent all the same.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(t.turnCtx), persistTimeout)
 	defer cancel()
-	t.recordUsage(ctx)
+	if len(t.pending) == 0 {
+		t.recordUsage(ctx)
+	} else if _, perr := t.persist(ctx, t.usageRecord()); perr != nil {
+		t.a.log.Error("steps and token usage of a failed turn not stored", "conversation_id", t.g.convID,
+			"steps", len(t.pending), "tokens", t.usage.Total(), "err", perr)
+	}
 	lang := cmp.Or(t.lang, t.conv.Language, t.contact.Language, t.a.lang)
 	return genResult{
 		reply: Reply{

@@ -1,6 +1,7 @@
 package agent_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -74,7 +75,8 @@ func TestAnswerWithCitations(t *testing.T) {
 
 // TestToolRoundTrip runs a scripted multi-step conversation — a tool call,
 // its result, the final answer — through each provider's real langchaingo
-// client, streaming, and checks each step was persisted before the next.
+// client, streaming, and checks the steps of a lookup are persisted with
+// the answer.
 func TestToolRoundTrip(t *testing.T) {
 	t.Parallel()
 	for _, p := range []struct {
@@ -92,13 +94,11 @@ func TestToolRoundTrip(t *testing.T) {
 			srv := p.new(t,
 				llmtest.Reply{Text: "Let me check.", ToolCalls: []llmtest.ToolCall{{ID: "call_a", Name: "search_knowledge", Args: `{"query":"refund policy","language":"en"}`}}},
 				llmtest.Reply{Func: func(req llmtest.Request) llmtest.Reply {
-					// By now the call and its result are stored.
+					// search_knowledge changes nothing: its call and
+					// result are stored with the answer.
 					convs, err := b.store.ListConversations(t.Context(), "", 0, 10)
 					require.NoError(t, err)
-					lines := transcript(t, b.store, convs[0].ID)
-					require.Len(t, lines, 3, "question, call, result stored before the model reads the result")
-					require.Contains(t, lines[1], `"name":"search_knowledge"`)
-					require.Contains(t, lines[2], `"status":"ok"`)
+					require.Len(t, transcript(t, b.store, convs[0].ID), 1, "only the question is stored yet")
 
 					res, ok := req.LastToolResult()
 					require.True(t, ok)
@@ -132,10 +132,70 @@ func TestToolRoundTrip(t *testing.T) {
 				require.ElementsMatch(t, []string{"request_human", "search_knowledge"}, req.ToolNames())
 			}
 			lines := transcript(t, b.store, r.ConversationID)
-			require.Len(t, lines, 4)
+			require.Len(t, lines, 4, "question, call, result, answer")
+			require.Contains(t, lines[1], `"name":"search_knowledge"`)
+			require.Contains(t, lines[2], `"status":"ok"`)
 			require.Equal(t, "assistant: You get a full refund within 14 days ["+ref+"].", lines[3])
 		})
 	}
+}
+
+// TestStepsStoredBeforeChanges: a lookup's call and result wait for the
+// turn's next write; a tool that changes data has its call stored — with
+// the lookup before it, in order — before it runs, and its result before
+// the model reads it.
+func TestStepsStoredBeforeChanges(t *testing.T) {
+	t.Parallel()
+	var b *bundle
+	lines := func() []string {
+		t.Helper()
+		convs, err := b.store.ListConversations(t.Context(), "", 0, 10)
+		require.NoError(t, err)
+		require.Len(t, convs, 1)
+		return transcript(t, b.store, convs[0].ID)
+	}
+	srv := llmtest.NewOpenAI(t,
+		llmtest.Reply{ToolCalls: []llmtest.ToolCall{{ID: "call_a", Name: "search_knowledge", Args: `{"query":"precio"}`}}},
+		llmtest.Reply{Func: func(llmtest.Request) llmtest.Reply {
+			require.Len(t, lines(), 1, "the lookup is not stored yet")
+			return llmtest.Reply{ToolCalls: []llmtest.ToolCall{{ID: "call_b", Name: "note_interest", Args: `{"course":"ia-marketing"}`}}}
+		}},
+		llmtest.Reply{Func: func(llmtest.Request) llmtest.Reply {
+			got := lines()
+			require.Len(t, got, 5, "the change's result is stored before the model reads it")
+			require.Contains(t, got[4], `"name":"note_interest"`)
+			return llmtest.Reply{Text: "Anotado: 199 USD."}
+		}},
+	)
+	b = setup(t, openSQLite(t), openAI(t, srv), map[string]string{"cursos/ia-marketing.md": priceDoc})
+	ran := 0
+	tools.Add(b.tools, tools.Spec{
+		Name: "note_interest", Description: "Notes the user's interest in a course.", Roles: []store.Role{store.RoleProspect, store.RoleStudent, store.RoleStaff},
+		Examples: []tools.Example{{Lang: "es", Text: "me interesa el curso"}, {Lang: "en", Text: "I'm interested in the course"}},
+		Mutating: true,
+	}, func(_ context.Context, _ tools.Caller, in struct {
+		Course string `json:"course"`
+	}) (map[string]string, error) {
+		ran++
+		got := lines()
+		require.Len(t, got, 4, "question, the lookup's call and result, this call: stored before it runs")
+		require.Contains(t, got[1], `"name":"search_knowledge"`)
+		require.Contains(t, got[2], `"status":"ok"`)
+		require.Contains(t, got[3], `"name":"note_interest"`)
+		return map[string]string{"noted": in.Course}, nil
+	})
+
+	r, err := b.agent.Turn(t.Context(), from("ana", "m1", "¿Cuánto cuesta el curso de IA para marketing? Me interesa."), nil)
+	require.NoError(t, err)
+	require.Equal(t, "Anotado: 199 USD.", r.Text)
+	require.Equal(t, 1, ran)
+	ms, err := b.store.Messages(t.Context(), r.ConversationID, store.MessageQuery{})
+	require.NoError(t, err)
+	require.Len(t, ms, 6)
+	for i, m := range ms {
+		require.Equal(t, int64(i+1), m.Seq)
+	}
+	require.Equal(t, r.MessageID, ms[5].ID)
 }
 
 // TestHistoryAcrossTurns: the next turn sends the earlier question, tool

@@ -290,11 +290,17 @@ type Messages interface {
 	// comes back with created=false: the caller knows it is a re-delivery.
 	// ErrNotFound if the conversation does not exist.
 	AppendMessage(ctx context.Context, m Message) (stored Message, created bool, err error)
-	// AppendReply is AppendMessage and RecordUsage of u in one transaction
-	// (a reply and the tokens spent on it: both or neither). m has no
-	// PlatformID (ErrInvalid): a reply is never a re-delivery. A u with
-	// no tokens records nothing; otherwise as RecordUsage.
-	AppendReply(ctx context.Context, m Message, u Usage) (Message, error)
+	// AppendMessages stores ms, in order, at the end of their conversation
+	// and records u, in one transaction: all or nothing. A turn stores its
+	// reply this way, with the steps not stored yet that led to it and the
+	// tokens they cost. Each message is appended as by AppendMessage
+	// (consecutive Seqs, an empty Channel is the conversation's, a step
+	// leaves UpdatedAt), and they are returned as stored, in order.
+	// ErrInvalid for no messages, messages of more than one conversation
+	// or one with a PlatformID (what a turn stores is never a
+	// re-delivery); ErrNotFound if the conversation does not exist. A u
+	// with no tokens records nothing; otherwise as RecordUsage.
+	AppendMessages(ctx context.Context, ms []Message, u Usage) ([]Message, error)
 	// Messages lists messages of a conversation by q, in ascending Seq. A
 	// conversation that does not exist has none, or is ErrNotFound (either
 	// is allowed).

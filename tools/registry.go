@@ -56,9 +56,10 @@ type Spec struct {
 	// Examples are requests the tool serves: at least one in Spanish and
 	// one in English.
 	Examples []Example
-	// Mutating says the tool changes data. Informational for now;
-	// confirmation rules may use it, and a timeout of a mutating tool
-	// tells the model the change may still have happened.
+	// Mutating says the tool changes data. A call to a tool that does
+	// not is stored with the turn's reply rather than before it runs (see
+	// the agent's runCalls); a timeout of a mutating tool tells the model
+	// the change may still have happened.
 	Mutating bool
 	// Timeout bounds one call; zero means [DefaultTimeout].
 	Timeout time.Duration
@@ -271,6 +272,13 @@ func (r *Registry) Spec(name string) (Spec, bool) {
 		return Spec{}, false
 	}
 	return t.spec.clone(), true
+}
+
+// Mutating reports whether the named tool changes data; false for a name
+// no tool has (a call to it runs nothing).
+func (r *Registry) Mutating(name string) bool {
+	t := r.lookup(name)
+	return t != nil && t.spec.Mutating
 }
 
 // Schema returns the JSON schema generated for the named tool's arguments

@@ -178,39 +178,8 @@ func checkAuthor(op string, a store.Author) error {
 // is written and the stored message comes back with created=false.
 // ErrNotFound if the conversation does not exist.
 func (db *DB) AppendMessage(ctx context.Context, m store.Message) (store.Message, bool, error) {
-	return db.appendMessage(ctx, m, store.Usage{})
-}
-
-// AppendReply stores m and records u in one transaction.
-func (db *DB) AppendReply(ctx context.Context, m store.Message, u store.Usage) (store.Message, error) {
-	op := fmt.Sprintf("append reply to conversation %q", m.ConversationID)
-	if m.PlatformID != "" {
-		return store.Message{}, invalid(op, "a reply has no platform id")
-	}
-	if u.PromptTokens != 0 || u.CompletionTokens != 0 {
-		if err := checkUsage(op, u); err != nil {
-			return store.Message{}, err
-		}
-	}
-	out, _, err := db.appendMessage(ctx, m, u)
-	return out, err
-}
-
-// appendMessage is AppendMessage, recording u too when it has tokens.
-func (db *DB) appendMessage(ctx context.Context, m store.Message, u store.Usage) (store.Message, bool, error) {
 	op := fmt.Sprintf("append message to conversation %q", m.ConversationID)
-	if err := checkAuthor(op, m.Author); err != nil {
-		return store.Message{}, false, err
-	}
-	calls, err := jsonArg(op, "tool_calls", m.ToolCalls)
-	if err != nil {
-		return store.Message{}, false, err
-	}
-	results, err := jsonArg(op, "tool_results", m.ToolResults)
-	if err != nil {
-		return store.Message{}, false, err
-	}
-	meta, err := jsonArg(op, "meta", m.Meta)
+	row, err := newMessageRow(op, m)
 	if err != nil {
 		return store.Message{}, false, err
 	}
@@ -225,10 +194,6 @@ func (db *DB) appendMessage(ctx context.Context, m store.Message, u store.Usage)
 			return store.Message{}, false, err
 		}
 	}
-	id, err := newID()
-	if err != nil {
-		return store.Message{}, false, fmt.Errorf("postgres: %s: %w", op, err)
-	}
 	var (
 		out       store.Message
 		duplicate bool
@@ -237,43 +202,17 @@ func (db *DB) appendMessage(ctx context.Context, m store.Message, u store.Usage)
 	// errDuplicate rolls back the seq the transaction took.
 	errDuplicate := errors.New("duplicate")
 	err = db.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		var (
-			seq         int64
-			convChannel string
-		)
-		t := now()
-		// The row lock taken here is held until commit: concurrent appends
-		// to one conversation queue behind it and get consecutive seqs.
-		next := `UPDATE conversations SET last_seq = last_seq + 1, updated_at = $2 WHERE id = $1 RETURNING last_seq, channel`
-		args := []any{m.ConversationID, t}
-		if m.IsStep() {
-			next = `UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, channel`
-			args = args[:1]
-		}
-		if err := tx.QueryRow(ctx, next, args...).Scan(&seq, &convChannel); err != nil {
-			return err
-		}
-		if channel == "" {
-			channel = convChannel
-		}
-		// A concurrent writer of the same platform id makes this insert wait
-		// for it, then do nothing; the stored message is read after the
-		// rollback.
 		var err error
-		out, err = scanMessage(tx.QueryRow(ctx, `INSERT INTO messages
-			(id, conversation_id, seq, author, text, tool_calls, tool_results, channel, platform_id, meta, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-			ON CONFLICT (channel, platform_id) WHERE platform_id <> '' DO NOTHING
-			RETURNING `+messageColumns,
-			id, m.ConversationID, seq, m.Author, m.Text, calls, results, channel, m.PlatformID, meta, t))
+		out, err = row.insert(ctx, tx)
 		if errors.Is(err, pgx.ErrNoRows) {
+			// A concurrent writer of the same platform id made the insert
+			// wait for it, then do nothing; the stored message is read
+			// after the rollback.
+			channel = row.channel
 			duplicate = true
 			return errDuplicate
 		}
-		if err != nil || (u.PromptTokens == 0 && u.CompletionTokens == 0) {
-			return err
-		}
-		return insertUsage(ctx, tx, u)
+		return err
 	})
 	if duplicate {
 		stored, err := db.MessageByPlatformID(ctx, channel, m.PlatformID)
@@ -286,6 +225,117 @@ func (db *DB) appendMessage(ctx context.Context, m store.Message, u store.Usage)
 		return store.Message{}, false, dbErr(op, err)
 	}
 	return out, true, nil
+}
+
+// AppendMessages stores ms in order and records u, in one transaction:
+// all or nothing (see store.Messages).
+func (db *DB) AppendMessages(ctx context.Context, ms []store.Message, u store.Usage) ([]store.Message, error) {
+	if len(ms) == 0 {
+		return nil, invalid("append messages", "no messages")
+	}
+	conv := ms[0].ConversationID
+	op := fmt.Sprintf("append messages to conversation %q", conv)
+	rows := make([]messageRow, len(ms))
+	for i, m := range ms {
+		switch {
+		case m.ConversationID != conv:
+			return nil, invalid(op, "a message of conversation %q among them", m.ConversationID)
+		case m.PlatformID != "":
+			return nil, invalid(op, "a message with a platform id among them: it would be a re-delivery")
+		}
+		row, err := newMessageRow(op, m)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = row
+	}
+	tokens := u.PromptTokens != 0 || u.CompletionTokens != 0
+	if tokens {
+		if err := checkUsage(op, u); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]store.Message, len(ms))
+	err := db.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		for i := range rows {
+			var err error
+			if out[i], err = rows[i].insert(ctx, tx); err != nil {
+				return err
+			}
+		}
+		if !tokens {
+			return nil
+		}
+		return insertUsage(ctx, tx, u)
+	})
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	return out, nil
+}
+
+// messageRow is a message checked and encoded for its INSERT, with its new
+// ID.
+type messageRow struct {
+	m                    store.Message
+	id                   string
+	calls, results, meta any
+	// channel is the message's once inserted (the conversation's when m
+	// has none).
+	channel string
+}
+
+func newMessageRow(op string, m store.Message) (messageRow, error) {
+	r := messageRow{m: m, channel: m.Channel}
+	if err := checkAuthor(op, m.Author); err != nil {
+		return r, err
+	}
+	var err error
+	if r.calls, err = jsonArg(op, "tool_calls", m.ToolCalls); err != nil {
+		return r, err
+	}
+	if r.results, err = jsonArg(op, "tool_results", m.ToolResults); err != nil {
+		return r, err
+	}
+	if r.meta, err = jsonArg(op, "meta", m.Meta); err != nil {
+		return r, err
+	}
+	if r.id, err = newID(); err != nil {
+		return r, fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	return r, nil
+}
+
+// insert appends the message in tx: the next seq, the conversation's
+// UpdatedAt unless it is a step, the row. pgx.ErrNoRows when its platform
+// id was stored before.
+func (r *messageRow) insert(ctx context.Context, tx pgx.Tx) (store.Message, error) {
+	m := r.m
+	var (
+		seq         int64
+		convChannel string
+	)
+	t := now()
+	// The row lock taken here is held until commit: concurrent appends
+	// to one conversation queue behind it and get consecutive seqs.
+	next := `UPDATE conversations SET last_seq = last_seq + 1, updated_at = $2 WHERE id = $1 RETURNING last_seq, channel`
+	args := []any{m.ConversationID, t}
+	if m.IsStep() {
+		next = `UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, channel`
+		args = args[:1]
+	}
+	if err := tx.QueryRow(ctx, next, args...).Scan(&seq, &convChannel); err != nil {
+		return store.Message{}, err
+	}
+	if r.channel == "" {
+		r.channel = convChannel
+	}
+	return scanMessage(tx.QueryRow(ctx, `INSERT INTO messages
+		(id, conversation_id, seq, author, text, tool_calls, tool_results, channel, platform_id, meta, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (channel, platform_id) WHERE platform_id <> '' DO NOTHING
+		RETURNING `+messageColumns,
+		r.id, m.ConversationID, seq, m.Author, m.Text, r.calls, r.results, r.channel, m.PlatformID, r.meta, t))
 }
 
 // Messages lists messages of a conversation by q, in ascending Seq; none

@@ -22,26 +22,6 @@ const messageColumns = `id, conversation_id, seq, author, text, tool_calls, tool
 // conversation does not exist; ErrInvalid for an unknown author or JSON
 // fields that are not JSON.
 func (db *DB) AppendMessage(ctx context.Context, m store.Message) (store.Message, bool, error) {
-	return db.appendMessage(ctx, m, store.Usage{})
-}
-
-// AppendReply stores m and records u in one transaction.
-func (db *DB) AppendReply(ctx context.Context, m store.Message, u store.Usage) (store.Message, error) {
-	op := fmt.Sprintf("append reply to conversation %q", m.ConversationID)
-	if m.PlatformID != "" {
-		return store.Message{}, wrap(op, invalid("a reply has no platform id"))
-	}
-	if u.PromptTokens != 0 || u.CompletionTokens != 0 {
-		if err := checkUsage(u); err != nil {
-			return store.Message{}, wrap(op, err)
-		}
-	}
-	out, _, err := db.appendMessage(ctx, m, u)
-	return out, err
-}
-
-// appendMessage is AppendMessage, recording u too when it has tokens.
-func (db *DB) appendMessage(ctx context.Context, m store.Message, u store.Usage) (store.Message, bool, error) {
 	op := fmt.Sprintf("append message to conversation %q", m.ConversationID)
 	if err := checkMessage(m); err != nil {
 		return store.Message{}, false, wrap(op, err)
@@ -50,23 +30,69 @@ func (db *DB) appendMessage(ctx context.Context, m store.Message, u store.Usage)
 	if err != nil {
 		return store.Message{}, false, wrap(op, err)
 	}
-	created := now()
 	var (
 		out   store.Message
 		isNew bool
 	)
 	err = db.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, isNew, err = insertMessage(ctx, tx, m, id, created)
-		if err != nil || !isNew || (u.PromptTokens == 0 && u.CompletionTokens == 0) {
-			return err
-		}
-		return insertUsage(ctx, tx, u)
+		out, isNew, err = insertMessage(ctx, tx, m, id, now())
+		return err
 	})
 	if err != nil {
 		return store.Message{}, false, wrap(op, err)
 	}
 	return out, isNew, nil
+}
+
+// AppendMessages stores ms in order and records u, in one transaction:
+// all or nothing (see store.Messages).
+func (db *DB) AppendMessages(ctx context.Context, ms []store.Message, u store.Usage) ([]store.Message, error) {
+	if len(ms) == 0 {
+		return nil, wrap("append messages", invalid("no messages"))
+	}
+	conv := ms[0].ConversationID
+	op := fmt.Sprintf("append messages to conversation %q", conv)
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		switch {
+		case m.ConversationID != conv:
+			return nil, wrap(op, invalid("a message of conversation %q among them", m.ConversationID))
+		case m.PlatformID != "":
+			return nil, wrap(op, invalid("a message with a platform id among them: it would be a re-delivery"))
+		}
+		if err := checkMessage(m); err != nil {
+			return nil, wrap(op, err)
+		}
+		id, err := newID()
+		if err != nil {
+			return nil, wrap(op, err)
+		}
+		ids[i] = id
+	}
+	tokens := u.PromptTokens != 0 || u.CompletionTokens != 0
+	if tokens {
+		if err := checkUsage(u); err != nil {
+			return nil, wrap(op, err)
+		}
+	}
+	out := make([]store.Message, len(ms))
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		for i, m := range ms {
+			var err error
+			if out[i], _, err = insertMessage(ctx, tx, m, ids[i], now()); err != nil {
+				return err
+			}
+		}
+		if !tokens {
+			return nil
+		}
+		return insertUsage(ctx, tx, u)
+	})
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
 }
 
 // insertMessage stores m as id, or finds it stored before by its platform

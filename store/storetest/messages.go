@@ -246,8 +246,9 @@ func exerciseMessages(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 		b.requireLastSeq(t, conv.ID, 3, "steps take their seqs")
 		time.Sleep(5 * time.Millisecond)
-		reply, err := b.store.AppendReply(b.ctx, store.Message{ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "199 USD."}, store.Usage{})
+		replies, err := b.store.AppendMessages(b.ctx, []store.Message{{ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "199 USD."}}, store.Usage{})
 		require.NoError(t, err)
+		reply := replies[0]
 		require.Equal(t, reply.CreatedAt, updatedAt(), "a reply moves UpdatedAt")
 	})
 

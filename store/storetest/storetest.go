@@ -26,7 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("SearchVector", func(t *testing.T) { exerciseSearchVector(t, open) })
 	t.Run("SearchText", func(t *testing.T) { exerciseSearchText(t, open) })
 	t.Run("Usage", func(t *testing.T) { exerciseUsage(t, open) })
-	t.Run("ReplyUsage", func(t *testing.T) { exerciseReplyUsage(t, open) })
+	t.Run("AppendMessages", func(t *testing.T) { exerciseAppendMessages(t, open) })
 	t.Run("Business", func(t *testing.T) { exerciseBusiness(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { exerciseLifecycle(t, open) })
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -58,7 +59,7 @@ func exerciseUsage(t *testing.T, open func(t *testing.T) store.Store) {
 	require.Equal(t, int64(465), got, "refused usage is not stored")
 }
 
-func exerciseReplyUsage(t *testing.T, open func(t *testing.T) store.Store) {
+func exerciseAppendMessages(t *testing.T, open func(t *testing.T) store.Store) {
 	b := setup(t, open)
 	ctx, s := b.ctx, b.store
 	contact := b.createContact(t, "Ana")
@@ -76,33 +77,62 @@ func exerciseReplyUsage(t *testing.T, open func(t *testing.T) store.Store) {
 		require.NoError(t, err)
 		return len(ms)
 	}
+	asked, _, err := s.AppendMessage(ctx, store.Message{ConversationID: conv.ID, Author: store.AuthorUser, Text: "¿Cuánto cuesta?"})
+	require.NoError(t, err)
 
-	m, err := s.AppendReply(ctx, store.Message{ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "Cuesta 199 USD."},
+	// A turn's steps and its reply, with the tokens they cost.
+	call := store.Message{ConversationID: conv.ID, Author: store.AuthorAssistant,
+		ToolCalls: json.RawMessage(`[{"id":"c1","name":"search_knowledge","arguments":"{}"}]`)}
+	result := store.Message{ConversationID: conv.ID, Author: store.AuthorTool, ToolResults: json.RawMessage(`{"tool_call_id":"c1","content":"{}"}`)}
+	reply := store.Message{ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "Cuesta 199 USD.", Meta: json.RawMessage(`{"outcome":"answered"}`)}
+	out, err := s.AppendMessages(ctx, []store.Message{call, result, reply},
 		store.Usage{ContactID: contact.ID, ConversationID: conv.ID, PromptTokens: 120, CompletionTokens: 8})
-	require.NoError(t, err, "AppendReply")
-	require.Equal(t, int64(1), m.Seq)
-	require.Equal(t, "web", m.Channel, "on its conversation's channel")
-	require.Equal(t, int64(128), usage(), "the reply's tokens are recorded with it")
+	require.NoError(t, err, "AppendMessages")
+	require.Len(t, out, 3)
+	for i, m := range out {
+		require.NotEmpty(t, m.ID)
+		require.Equal(t, int64(2+i), m.Seq, "consecutive seqs, in order")
+		require.Equal(t, "web", m.Channel, "on its conversation's channel")
+	}
+	require.JSONEq(t, string(call.ToolCalls), string(out[0].ToolCalls))
+	require.JSONEq(t, string(result.ToolResults), string(out[1].ToolResults))
+	require.Equal(t, "Cuesta 199 USD.", out[2].Text)
+	stored, err := s.Messages(ctx, conv.ID, store.MessageQuery{AfterSeq: asked.Seq})
+	require.NoError(t, err)
+	require.Equal(t, out, stored, "returned as stored")
+	b.requireLastSeq(t, conv.ID, 4, "the conversation's last seq is the reply's")
+	got, err := s.Conversation(ctx, conv.ID)
+	require.NoError(t, err)
+	require.Equal(t, out[2].CreatedAt, got.UpdatedAt, "the reply moves UpdatedAt; the steps before it do not matter")
+	require.Equal(t, int64(128), usage(), "the tokens are recorded with them")
 
-	_, err = s.AppendReply(ctx, store.Message{ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "Hola."},
+	_, err = s.AppendMessages(ctx, []store.Message{{ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "Hola."}},
 		store.Usage{ContactID: contact.ID})
-	require.NoError(t, err, "AppendReply with no tokens")
-	require.Equal(t, 2, count())
+	require.NoError(t, err, "a reply alone, with no tokens")
+	require.Equal(t, 5, count())
 	require.Equal(t, int64(128), usage())
 
-	// Both or neither.
-	_, err = s.AppendReply(ctx, store.Message{ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "x"},
-		store.Usage{ContactID: contact.ID, PromptTokens: -1, CompletionTokens: 5})
-	requireErrorIs(t, err, store.ErrInvalid, "AppendReply with a negative count")
-	_, err = s.AppendReply(ctx, store.Message{ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "x"},
-		store.Usage{PromptTokens: 5})
-	requireErrorIs(t, err, store.ErrInvalid, "AppendReply with tokens and no contact")
-	_, err = s.AppendReply(ctx, store.Message{ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "x", PlatformID: "p1"},
-		store.Usage{ContactID: contact.ID, PromptTokens: 5})
-	requireErrorIs(t, err, store.ErrInvalid, "AppendReply with a platform id")
-	_, err = s.AppendReply(ctx, store.Message{ConversationID: "no-such-conversation", Author: store.AuthorAssistant, Text: "x"},
-		store.Usage{ContactID: contact.ID, PromptTokens: 5})
-	requireErrorIs(t, err, store.ErrNotFound, "AppendReply to an unknown conversation")
-	require.Equal(t, 2, count(), "a refused reply is not stored")
-	require.Equal(t, int64(128), usage(), "nor are its tokens")
+	// All or nothing.
+	for _, bad := range []struct {
+		name string
+		ms   []store.Message
+		u    store.Usage
+		want error
+	}{
+		{"a negative token count", []store.Message{call, reply}, store.Usage{ContactID: contact.ID, PromptTokens: -1, CompletionTokens: 5}, store.ErrInvalid},
+		{"tokens and no contact", []store.Message{call, reply}, store.Usage{PromptTokens: 5}, store.ErrInvalid},
+		{"a platform id", []store.Message{call, {ConversationID: conv.ID, Author: store.AuthorAssistant, Text: "x", PlatformID: "p1"}}, store.Usage{}, store.ErrInvalid},
+		{"an unknown author last", []store.Message{call, result, {ConversationID: conv.ID, Author: "robot", Text: "x"}}, store.Usage{}, store.ErrInvalid},
+		{"JSON that is not JSON last", []store.Message{call, {ConversationID: conv.ID, Author: store.AuthorTool, ToolResults: json.RawMessage(`{`)}}, store.Usage{}, store.ErrInvalid},
+		{"two conversations", []store.Message{call, {ConversationID: "other", Author: store.AuthorAssistant, Text: "x"}}, store.Usage{}, store.ErrInvalid},
+		{"no messages", nil, store.Usage{}, store.ErrInvalid},
+		{"an unknown conversation", []store.Message{{ConversationID: "no-such-conversation", Author: store.AuthorAssistant, Text: "x"}},
+			store.Usage{ContactID: contact.ID, PromptTokens: 5}, store.ErrNotFound},
+	} {
+		_, err := s.AppendMessages(ctx, bad.ms, bad.u)
+		requireErrorIs(t, err, bad.want, "AppendMessages with "+bad.name)
+	}
+	require.Equal(t, 5, count(), "refused messages are not stored")
+	b.requireLastSeq(t, conv.ID, 5, "nor do they take seqs")
+	require.Equal(t, int64(128), usage(), "nor are their tokens")
 }
