@@ -50,7 +50,7 @@ func (db *DB) SearchText(ctx context.Context, q store.TextQuery) ([]store.Hit, e
 	match := strings.Join(quoted, " OR ")
 	filter, fargs := filterSQL(q.Filter)
 	if filter == "" {
-		hits, _, err := db.searchText(ctx, match, q.K, q.K, "", nil)
+		hits, err := db.searchTextRanked(ctx, match, q.K)
 		if err != nil {
 			return nil, wrap(op, err)
 		}
@@ -71,6 +71,39 @@ func (db *DB) SearchText(ctx context.Context, q store.TextQuery) ([]store.Hit, e
 		return nil, wrap(op, err)
 	}
 	return hits, nil
+}
+
+// searchTextRanked returns the best k matches, ranked inside FTS5, their
+// rows read as the vector search reads its winners' (see hitsOf).
+func (db *DB) searchTextRanked(ctx context.Context, match string, k int) ([]store.Hit, error) {
+	for attempt := 1; ; attempt++ {
+		s, err := db.currentVectors(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var ranked []rankedPK
+		err = queryBatch(ctx, db.sql,
+			`SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts), rowid LIMIT ?`,
+			[]any{match, k},
+			func(rows *sql.Rows) error {
+				var r rankedPK
+				if err := rows.Scan(&r.pk, &r.score); err != nil {
+					return fmt.Errorf("scan: %w", err)
+				}
+				ranked = append(ranked, r)
+				return nil
+			})
+		if err != nil {
+			return nil, err
+		}
+		hits, complete, err := db.hitsOf(ctx, s, ranked)
+		if err != nil {
+			return nil, err
+		}
+		if complete || attempt == fetchAttempts {
+			return hits, nil
+		}
+	}
 }
 
 // searchText ranks the best n matches inside FTS5, then joins their rows

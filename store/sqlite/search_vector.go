@@ -75,40 +75,64 @@ func (db *DB) searchVector(ctx context.Context, q store.VectorQuery) (hits []sto
 	return db.fetchHits(ctx, s, winners)
 }
 
-// fetchHits reads the rows of winners and returns them as hits in order.
+// fetchHits returns the hits of winners, in order (see hitsOf).
 func (db *DB) fetchHits(ctx context.Context, s *vectorSnapshot, winners []scored) ([]store.Hit, bool, error) {
-	args := make([]any, len(winners))
+	ranked := make([]rankedPK, len(winners))
 	for i, w := range winners {
-		args[i] = s.pks[w.row]
+		ranked[i] = rankedPK{pk: s.pks[w.row], score: float64(w.score)}
 	}
-	byPK := make(map[int64]store.Hit, len(winners))
-	err := queryIn(ctx, db.sql,
-		`SELECT c.pk, `+chunkColumns+`, d.source, d.title, d.url
-		FROM chunks c JOIN documents d ON d.id = c.document_id
-		WHERE c.pk IN (%s)`, args,
-		func(rows *sql.Rows) error {
-			var pk int64
-			var h store.Hit
-			c := &h.Chunk
-			if err := rows.Scan(&pk, &c.ID, &c.DocumentID, &c.Position, &c.Heading, &c.Text, &c.Language, &c.Link,
-				&h.Source, &h.Title, &h.URL); err != nil {
-				return err
-			}
-			byPK[pk] = h
-			return nil
-		})
-	if err != nil {
-		return nil, false, fmt.Errorf("fetch hits: %w", err)
+	return db.hitsOf(ctx, s, ranked)
+}
+
+// rankedPK is a chunk a search ranked, by its pk.
+type rankedPK struct {
+	pk    int64
+	score float64
+}
+
+// hitsOf returns the chunks of ranked as hits, in order, from the
+// snapshot's rows when it holds them and from the database otherwise;
+// complete is false when one of them was deleted meanwhile.
+func (db *DB) hitsOf(ctx context.Context, s *vectorSnapshot, ranked []rankedPK) ([]store.Hit, bool, error) {
+	byPK := make(map[int64]store.Hit, len(ranked))
+	var missing []any
+	for _, r := range ranked {
+		if h, ok := s.hits.Get(r.pk); ok {
+			byPK[r.pk] = h
+		} else {
+			missing = append(missing, r.pk)
+		}
 	}
-	hits := make([]store.Hit, 0, len(winners))
-	for _, w := range winners {
-		h, ok := byPK[s.pks[w.row]]
+	if len(missing) > 0 {
+		err := queryIn(ctx, db.sql,
+			`SELECT c.pk, `+chunkColumns+`, d.source, d.title, d.url
+			FROM chunks c JOIN documents d ON d.id = c.document_id
+			WHERE c.pk IN (%s)`, missing,
+			func(rows *sql.Rows) error {
+				var pk int64
+				var h store.Hit
+				c := &h.Chunk
+				if err := rows.Scan(&pk, &c.ID, &c.DocumentID, &c.Position, &c.Heading, &c.Text, &c.Language, &c.Link,
+					&h.Source, &h.Title, &h.URL); err != nil {
+					return err
+				}
+				byPK[pk] = h
+				s.hits.Add(pk, h)
+				return nil
+			})
+		if err != nil {
+			return nil, false, fmt.Errorf("fetch hits: %w", err)
+		}
+	}
+	hits := make([]store.Hit, 0, len(ranked))
+	for _, r := range ranked {
+		h, ok := byPK[r.pk]
 		if !ok {
 			continue
 		}
-		h.Score = float64(w.score)
+		h.Score = r.score
 		h.Rank = len(hits) + 1
 		hits = append(hits, h)
 	}
-	return hits, len(hits) == len(winners), nil
+	return hits, len(hits) == len(ranked), nil
 }

@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"math"
 	"sync/atomic"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/faroai/faro/store"
 )
 
 // vectorCache holds the in-memory vector index of one DB. Searches read the
@@ -35,7 +39,18 @@ type vectorSnapshot struct {
 	docSources []string
 	docTags    [][]string
 	languages  []string
+
+	// hits holds rows searches found, as hits without Score and Rank:
+	// a row is read once per generation, not once per search that finds
+	// it. Its pages are seldom in SQLite's page cache, which a
+	// connection drops whenever anything was written since its last
+	// transaction — every few milliseconds on a busy server.
+	hits *lru.Cache[int64, store.Hit]
 }
+
+// cachedHits bounds the rows a snapshot keeps (a chunk is what the
+// chunker cut: 800 runes by default).
+const cachedHits = 4096
 
 func (s *vectorSnapshot) rows() int { return len(s.pks) }
 
@@ -75,7 +90,11 @@ func (db *DB) currentVectors(ctx context.Context) (*vectorSnapshot, error) {
 // loadVectors reads every embedded chunk inside one read transaction, so the
 // snapshot matches the generation it is labelled with.
 func loadVectors(ctx context.Context, tx *sql.Tx) (*vectorSnapshot, error) {
-	s := &vectorSnapshot{}
+	hits, err := lru.New[int64, store.Hit](cachedHits)
+	if err != nil {
+		return nil, fmt.Errorf("hit cache: %w", err)
+	}
+	s := &vectorSnapshot{hits: hits}
 	var n int
 	if err := tx.QueryRowContext(ctx,
 		`SELECT generation, dimension, (SELECT count(*) FROM chunks WHERE embedding IS NOT NULL) FROM knowledge_meta`).

@@ -530,4 +530,41 @@ func exerciseSearchText(t *testing.T, open func(t *testing.T) store.Store) {
 		require.NoError(t, err, "SearchText")
 		require.Empty(t, got, "the text of a deleted document must leave the index")
 	})
+
+	t.Run("HitsFollowChanges", func(t *testing.T) {
+		// Searched, replaced, searched again: a store that keeps rows it
+		// found must not answer with the old ones.
+		search := func(what string) (text, vector store.Hit) {
+			t.Helper()
+			got, err := b.store.SearchText(b.ctx, store.TextQuery{Text: "berenjenas", K: 1})
+			require.NoError(t, err, "SearchText")
+			require.Len(t, got, 1, "SearchText %s", what)
+			near, err := b.store.SearchVector(b.ctx, store.VectorQuery{Embedding: []float32{-1, 7, -1, 7}, K: 1})
+			require.NoError(t, err, "SearchVector")
+			require.Len(t, near, 1, "SearchVector %s", what)
+			return got[0], near[0]
+		}
+		put := func(title, text string) store.Document {
+			return b.putDocument(t, store.Document{Source: "tmp/berenjenas.md", Title: title, Language: "es", URL: "https://example.com/" + title},
+				[]store.Chunk{{Position: 0, Heading: title, Text: text, Embedding: []float32{-1, 7, -1, 7}}})
+		}
+		d := put("Verduras", "La berenjena es morada.")
+		for range 2 {
+			text, vector := search("before")
+			for _, h := range []store.Hit{text, vector} {
+				require.Equal(t, d.ID, h.Chunk.DocumentID)
+				require.Equal(t, "La berenjena es morada.", h.Chunk.Text)
+				require.Equal(t, "Verduras", h.Title)
+			}
+		}
+		put("Hortalizas", "La berenjena es morada y amarga.")
+		text, vector := search("after")
+		for _, h := range []store.Hit{text, vector} {
+			require.Equal(t, "La berenjena es morada y amarga.", h.Chunk.Text, "the replacing chunk's text")
+			require.Equal(t, "Hortalizas", h.Title, "the document's new title")
+			require.Equal(t, "Hortalizas", h.Chunk.Heading)
+			require.Equal(t, "https://example.com/Hortalizas", h.URL)
+		}
+		require.NoError(t, b.store.DeleteDocument(b.ctx, d.ID), "DeleteDocument")
+	})
 }
