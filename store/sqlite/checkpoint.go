@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -15,9 +16,10 @@ const (
 	// the checkpointer makes the next writer start the log over (see
 	// restartLog): 4096 frames are 16 MiB of 4 KiB pages.
 	walRestartFrames = 4096
-	// restartBusyMS bounds how long a restart waits for readers, holding
-	// this process's writers.
-	restartBusyMS = 200
+	// restartWait bounds how long a restart waits for readers, holding
+	// this process's writers; restartPoll is how often it looks.
+	restartWait = 50 * time.Millisecond
+	restartPoll = 500 * time.Microsecond
 )
 
 // SQLite's automatic checkpoint runs inside the COMMIT that crosses the
@@ -83,28 +85,33 @@ func (db *DB) checkpoint(ctx context.Context, restartFrames int) error {
 }
 
 // restartLog runs a RESTART checkpoint holding writeSem, so that this
-// process's writers wait on it in Go, not in SQLite's busy handler (which
-// sleeps in steps of milliseconds), and waits at most restartBusyMS for
-// readers. A restart that times out is tried again at the next tick.
+// process's writers wait on it in Go, not in SQLite's busy handler. The
+// checkpoint waits for the readers of older snapshots to finish; SQLite's
+// own busy handler would sleep between looks in growing steps (1, 2, 5,
+// 10… ms), holding every writer far longer than the readers need, so the
+// checkpoint is tried without one, every restartPoll, for at most
+// restartWait. A restart that did not happen is tried again at the next
+// tick.
 func (db *DB) restartLog(ctx context.Context) error {
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("restart checkpoint: %w", err)
 	}
 	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+		return fmt.Errorf("restart checkpoint: %w", err)
+	}
 	select {
 	case db.writeSem <- struct{}{}:
 	case <-ctx.Done():
-		return ctx.Err()
+		err = ctx.Err()
 	}
-	defer func() { <-db.writeSem }()
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, restartBusyMS)); err != nil {
-		return fmt.Errorf("restart checkpoint: %w", err)
+	if err == nil {
+		err = restartPolling(ctx, conn)
+		<-db.writeSem
 	}
-	var busy, logFrames, copied int
-	err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &logFrames, &copied)
 	if _, rerr := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, busyTimeoutMS)); rerr != nil {
-		// Not back to the pool with the short timeout.
+		// Not back to the pool without a busy timeout.
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		err = errors.Join(err, rerr)
 	}
@@ -112,6 +119,26 @@ func (db *DB) restartLog(ctx context.Context) error {
 		return fmt.Errorf("restart checkpoint: %w", err)
 	}
 	return nil
+}
+
+// restartPolling tries a RESTART checkpoint on conn until it is not
+// blocked by a reader or restartWait has passed.
+func restartPolling(ctx context.Context, conn *sql.Conn) error {
+	deadline := time.Now().Add(restartWait)
+	for {
+		var busy, logFrames, copied int
+		if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &logFrames, &copied); err != nil {
+			return err
+		}
+		if busy == 0 || time.Now().After(deadline) {
+			return nil
+		}
+		select {
+		case <-time.After(restartPoll):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // stopCheckpointer ends the goroutine and waits for it.
