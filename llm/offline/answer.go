@@ -3,6 +3,7 @@ package offline
 import (
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"regexp"
 	"slices"
@@ -271,7 +272,10 @@ func (r *run) rank(ps []passage, question string) *ranking {
 	}
 	rk.df = df
 	rk.objects = questionObjects(r.m.an, withoutSwitch(stripGreeting(question)))
-	qvec, _ := r.m.emb.EmbedQuery(r.ctx, question)
+	qvec, err := r.m.emb.EmbedQuery(r.ctx, question)
+	if err != nil {
+		r.degraded = true
+	}
 	// The sentences and the FAQ questions they answer, in one batch.
 	texts := make([]string, len(sents), 2*len(sents))
 	askedAt := map[string]int{}
@@ -305,6 +309,7 @@ func (r *run) rank(ps []passage, question string) *ranking {
 	}
 	vecs, norms, err := r.m.embedSentences(r.ctx, texts)
 	if err != nil {
+		r.degraded = true
 		vecs, norms = make([][]float32, len(texts)), make([]float64, len(texts))
 	}
 	qnorm := sqNorm(qvec) // once, not once per sentence
@@ -812,8 +817,58 @@ func (r *run) answer(ps []passage, question string) (string, bool) {
 	return a.text, a.ok
 }
 
-// answerFull is answer with the query that could complete it.
+// answerFull is answer with the query that could complete it, from the
+// memo when the same question met the same passages in the same language
+// before (see answerMemo).
 func (r *run) answerFull(ps []passage, question string) answered {
+	if r.m.trace != nil {
+		return r.answerFresh(ps, question) // traced as it is worked out
+	}
+	key := r.answerKey(ps, question)
+	m := r.m.memo
+	m.mu.Lock()
+	a, ok := m.answers[key]
+	m.mu.Unlock()
+	if ok {
+		return a
+	}
+	r.degraded = false
+	a = r.answerFresh(ps, question)
+	if r.degraded || r.ctx.Err() != nil {
+		// Ranked without the embedder's vectors: not what the same
+		// question gets once it answers again.
+		return a
+	}
+	m.mu.Lock()
+	if len(m.answers) >= maxCachedAnswers {
+		m.answers = map[uint64]answered{}
+	}
+	m.answers[key] = a
+	m.mu.Unlock()
+	return a
+}
+
+// answerKey hashes everything answerFresh reads: the reply language, the
+// question and every field of the passages.
+func (r *run) answerKey(ps []passage, question string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(r.m.memo.seed)
+	h.WriteString(r.lang)
+	h.WriteByte(0)
+	h.WriteString(question)
+	h.WriteByte(0)
+	for _, p := range ps {
+		for _, f := range []string{p.Ref, p.Source, p.Title, p.Heading, p.Link, p.Text, p.Language} {
+			h.WriteString(f)
+			h.WriteByte(0)
+		}
+		writeUint64(&h, math.Float64bits(p.Score))
+	}
+	return h.Sum64()
+}
+
+// answerFresh is answerFull worked out.
+func (r *run) answerFresh(ps []passage, question string) answered {
 	rk := r.rank(ps, question)
 	if rk == nil {
 		return answered{followUp: strings.Join(folds(question), " ")}

@@ -74,3 +74,10 @@ func ForgetDecisions(m *Model) {
 	defer m.memo.mu.Unlock()
 	m.memo.decisions = map[uint64]action{}
 }
+
+// AnswersRemembered is how many answers m keeps (see answerFull).
+func AnswersRemembered(m *Model) int {
+	m.memo.mu.Lock()
+	defer m.memo.mu.Unlock()
+	return len(m.memo.answers)
+}

@@ -36,6 +36,7 @@ import (
 const (
 	maxCachedToolsets  = 64
 	maxCachedDecisions = 1 << 14
+	maxCachedAnswers   = 1 << 12
 	// maxCachedVectors bounds the passages' sentences kept embedded:
 	// 8192 of 384 dimensions is 12 MiB, a knowledge base's popular part.
 	maxCachedVectors = 8192
@@ -56,6 +57,11 @@ type memo struct {
 	mu        sync.Mutex
 	toolsets  map[string]*toolset
 	decisions map[uint64]action
+	// answers are what answerFull made of a question and its passages:
+	// visitors ask the same questions and the search finds the same
+	// passages, and ranking their sentences is the engine's largest cost
+	// after deciding.
+	answers map[uint64]answered
 	// vectors are embeddings of passages' sentences: the same popular
 	// passages come back turn after turn, and each answer compares the
 	// question with every sentence of its passages.
@@ -65,7 +71,7 @@ type memo struct {
 }
 
 func newMemo() *memo {
-	return &memo{seed: maphash.MakeSeed(), toolsets: map[string]*toolset{}, decisions: map[uint64]action{}, vectors: map[string]normedVec{}, cataloged: map[string]bool{}}
+	return &memo{seed: maphash.MakeSeed(), toolsets: map[string]*toolset{}, decisions: map[uint64]action{}, answers: map[uint64]answered{}, vectors: map[string]normedVec{}, cataloged: map[string]bool{}}
 }
 
 // normedVec is a vector with its squared norm (see cosineNormed).

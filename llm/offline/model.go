@@ -453,6 +453,9 @@ type run struct {
 	// base hashes what every decision of the call depends on besides
 	// the message and its state (see decideMemo); 0 until computed.
 	base uint64
+	// degraded is set when the embedder failed while ranking, so that
+	// answer is not remembered (see answerFull).
+	degraded bool
 
 	coursesLoaded bool
 	courseList    []Named
