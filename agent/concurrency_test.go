@@ -56,6 +56,13 @@ func (m *gateModel) GenerateContent(ctx context.Context, msgs []llms.MessageCont
 	}
 	select {
 	case text := <-c.answer:
+		// "call:NAME ARGS" answers with a tool call.
+		if rest, ok := strings.CutPrefix(text, "call:"); ok {
+			name, args, _ := strings.Cut(rest, " ")
+			return &llms.ContentResponse{Choices: []*llms.ContentChoice{{ToolCalls: []llms.ToolCall{
+				{ID: "call_" + name, Type: "function", FunctionCall: &llms.FunctionCall{Name: name, Arguments: args}},
+			}}}}, nil
+		}
 		if o.StreamingFunc != nil {
 			for _, w := range strings.SplitAfter(text, " ") {
 				if err := o.StreamingFunc(ctx, []byte(w)); err != nil {
@@ -222,6 +229,47 @@ func TestStaleReplyFolded(t *testing.T) {
 				"assistant: ¡Hola! Te ayudo con la inscripción.",
 			}, transcript(t, b.store, r1.reply.ConversationID), "one reply, no stale one")
 			require.Contains(t, b.logs.String(), "turn folded into a newer message")
+		})
+	}
+}
+
+// TestStaleLookupDropped: a lookup made by a generation that goes stale
+// before its reply is stored is not stored (it would follow the newer
+// message, as if made for it); the reply still lists it.
+func TestStaleLookupDropped(t *testing.T) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			model := newGateModel()
+			b := setup(t, be.open(t), model, map[string]string{"cursos/ia-marketing.md": priceDoc})
+			q := queued(b.agent)
+
+			first := goTurn(b.agent, from("ana", "m1", "¿cuánto cuesta el curso de IA para marketing?"))
+			require.Equal(t, int64(1), recv(t, q))
+			model.next(t).answer <- `call:search_knowledge {"query":"precio curso IA para marketing"}`
+			stale := model.next(t) // the answer after the lookup
+			second := goTurn(b.agent, from("ana", "m2", "¿y cuánto dura?"))
+			require.Equal(t, int64(2), recv(t, q))
+			select {
+			case <-stale.ctx.Done():
+			case <-time.After(20 * time.Second):
+				t.Fatal("the stale generation's model call was not canceled")
+			}
+
+			call := model.next(t)
+			for _, m := range call.msgs {
+				require.NotEqual(t, llms.ChatMessageTypeTool, m.Role, "the dropped lookup is not in the history")
+			}
+			call.answer <- "Cuesta 199 USD y dura seis semanas."
+			r1, r2 := recv(t, first), recv(t, second)
+			require.NoError(t, r1.err)
+			require.NoError(t, r2.err)
+			require.Len(t, r2.reply.Tools, 1, "the reply lists the lookup")
+			require.Equal(t, "search_knowledge", r2.reply.Tools[0].Name)
+			require.Equal(t, []string{
+				"user: ¿cuánto cuesta el curso de IA para marketing?",
+				"user: ¿y cuánto dura?",
+				"assistant: Cuesta 199 USD y dura seis semanas.",
+			}, transcript(t, b.store, r2.reply.ConversationID))
 		})
 	}
 }

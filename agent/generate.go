@@ -92,13 +92,9 @@ func (a *Agent) generate(turnCtx, modelCtx context.Context, g *generation, carri
 	}
 	res := t.run()
 	if res.stale {
-		// The steps stay in the conversation, as stored steps would have:
-		// the next generation sees what this one looked up.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(turnCtx), persistTimeout)
-		if _, err := t.persist(ctx, store.Usage{}); err != nil {
-			a.log.Error("steps of a folded turn not stored", "conversation_id", g.convID, "err", err)
-		}
-		cancel()
+		// Lookups not stored yet are dropped with the generation (the
+		// reply's Tools still lists them): stored now, they would follow
+		// the newer message that made it stale, as if made for it.
 		res.usage, res.tools = t.usage, t.tools
 		return res
 	}
