@@ -826,25 +826,17 @@ func (r *run) answerFull(ps []passage, question string) answered {
 	}
 	key := r.answerKey(ps, question)
 	m := r.m.memo
-	m.mu.Lock()
-	a, ok := m.answers[key]
-	m.mu.Unlock()
-	if ok {
+	if a, ok := recall(m, &m.answers, key); ok {
 		return a
 	}
 	r.degraded = false
-	a = r.answerFresh(ps, question)
+	a := r.answerFresh(ps, question)
 	if r.degraded || r.ctx.Err() != nil {
 		// Ranked without the embedder's vectors: not what the same
 		// question gets once it answers again.
 		return a
 	}
-	m.mu.Lock()
-	if len(m.answers) >= maxCachedAnswers {
-		m.answers = map[uint64]answered{}
-	}
-	m.answers[key] = a
-	m.mu.Unlock()
+	remember(m, &m.answers, key, a, maxCachedAnswers)
 	return a
 }
 

@@ -228,20 +228,32 @@ func (r *run) decideMemo(text string, st state) action {
 	h.WriteString(text)
 	key := h.Sum64()
 	m := r.m.memo
-	m.mu.Lock()
-	a, ok := m.decisions[key]
-	m.mu.Unlock()
-	if ok {
+	if a, ok := recall(m, &m.decisions, key); ok {
 		return r.rebind(a)
 	}
-	a = r.decide(text, st)
-	m.mu.Lock()
-	if len(m.decisions) >= maxCachedDecisions {
-		m.decisions = map[uint64]action{}
-	}
-	m.decisions[key] = a
-	m.mu.Unlock()
+	a := r.decide(text, st)
+	remember(m, &m.decisions, key, a, maxCachedDecisions)
 	return a
+}
+
+// recall looks key up in *table, one of m's (read under m.mu: remember
+// may replace it).
+func recall[V any](m *memo, table *map[uint64]V, key uint64) (V, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := (*table)[key]
+	return v, ok
+}
+
+// remember keeps v under key in *table, one of m's, emptying it first
+// when it holds limit entries.
+func remember[V any](m *memo, table *map[uint64]V, key uint64, v V, limit int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(*table) >= limit {
+		*table = map[uint64]V{}
+	}
+	(*table)[key] = v
 }
 
 // writeState hashes everything decide reads of a state.
