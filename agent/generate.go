@@ -572,8 +572,7 @@ func recordOf(c llms.ToolCall) ToolCallRecord {
 	return ToolCallRecord{ID: c.ID, Name: c.FunctionCall.Name, Arguments: c.FunctionCall.Arguments}
 }
 
-// persistCalls stores the message of calls, with the steps pending; or,
-// later, adds it to them.
+// persistCalls stores the message of calls (see step).
 func (t *turn) persistCalls(text string, calls []llms.ToolCall, later bool) error {
 	recs := make([]ToolCallRecord, len(calls))
 	for i, c := range calls {
@@ -584,32 +583,34 @@ func (t *turn) persistCalls(text string, calls []llms.ToolCall, later bool) erro
 		return fmt.Errorf("encode tool calls: %w", err)
 	}
 	m := store.Message{ConversationID: t.conv.ID, Author: store.AuthorAssistant, Text: text, ToolCalls: raw, Channel: t.conv.Channel}
-	if later {
-		t.pending = append(t.pending, m)
-		return nil
-	}
-	if _, err := t.persist(t.turnCtx, store.Usage{}, m); err != nil {
+	if err := t.step(m, later); err != nil {
 		return fmt.Errorf("persist tool calls: %w", err)
 	}
 	return nil
 }
 
-// persistResult stores the result of c, with the steps pending; or,
-// later, adds it to them.
+// persistResult stores the result of c (see step).
 func (t *turn) persistResult(c llms.ToolCall, status tools.Status, content string, later bool) error {
 	raw, err := json.Marshal(ToolResultRecord{ToolCallID: c.ID, Name: c.FunctionCall.Name, Status: status, Content: content})
 	if err != nil {
 		return fmt.Errorf("encode tool result: %w", err)
 	}
 	m := store.Message{ConversationID: t.conv.ID, Author: store.AuthorTool, ToolResults: raw, Channel: t.conv.Channel}
+	if err := t.step(m, later); err != nil {
+		return fmt.Errorf("persist result of %s: %w", c.FunctionCall.Name, err)
+	}
+	return nil
+}
+
+// step stores m, a step, with the steps pending; or, later, adds it to
+// them.
+func (t *turn) step(m store.Message, later bool) error {
 	if later {
 		t.pending = append(t.pending, m)
 		return nil
 	}
-	if _, err := t.persist(t.turnCtx, store.Usage{}, m); err != nil {
-		return fmt.Errorf("persist result of %s: %w", c.FunctionCall.Name, err)
-	}
-	return nil
+	_, err := t.persist(t.turnCtx, store.Usage{}, m)
+	return err
 }
 
 // persist stores the pending steps, then ms, and records u, in one
