@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,9 +17,12 @@ import (
 
 // Result is how one scenario went.
 type Result struct {
-	Name string     `json:"name"`
-	File string     `json:"file,omitempty"`
-	Role store.Role `json:"role"`
+	Name string `json:"name"`
+	File string `json:"file,omitempty"`
+	// Split is the scenario's split (test, tune), empty when its file is
+	// in neither folder.
+	Split string     `json:"split,omitempty"`
+	Role  store.Role `json:"role"`
 	// Language is the scenario's language: the first reply_language it
 	// expects, else the language of its first message ("" if unknown).
 	Language string `json:"language,omitempty"`
@@ -80,13 +84,22 @@ type Report struct {
 	// Model names the model the scenarios ran against.
 	Model     string   `json:"model"`
 	Scenarios []Result `json:"scenarios"`
+	Rates
+	// BySplit has the same rates for each split's scenarios, when the run
+	// held scenarios of a split (a split's name: test, tune; "other" for
+	// files in neither folder).
+	BySplit  map[string]Rates `json:"by_split,omitempty"`
+	Duration time.Duration    `json:"duration_ns"`
+}
+
+// Rates are the pass rates of a set of scenarios.
+type Rates struct {
 	// Overall counts scenarios.
 	Overall Rate `json:"overall"`
 	// ByTool counts turns, under each tool their expectations name.
 	ByTool map[string]Rate `json:"by_tool"`
 	// ByLanguage counts scenarios, by their language.
 	ByLanguage map[string]Rate `json:"by_language"`
-	Duration   time.Duration   `json:"duration_ns"`
 }
 
 // Failed returns the results that did not pass.
@@ -100,23 +113,45 @@ func (r Report) Failed() []Result {
 	return out
 }
 
-// summarize fills the rates from the results.
+// summarize fills the rates from the results, overall and per split.
 func (r *Report) summarize() {
-	r.Overall = Rate{}
-	r.ByTool = map[string]Rate{}
-	r.ByLanguage = map[string]Rate{}
+	r.Rates = newRates()
+	r.BySplit = nil
+	split := slices.ContainsFunc(r.Scenarios, func(s Result) bool { return s.Split != "" })
 	for _, s := range r.Scenarios {
-		r.Overall.add(s.Passed)
-		lang := cmp.Or(s.Language, "unknown")
-		rate := r.ByLanguage[lang]
-		rate.add(s.Passed)
-		r.ByLanguage[lang] = rate
-		for _, t := range s.Turns {
-			for _, tool := range t.Tools {
-				rate := r.ByTool[tool]
-				rate.add(len(t.Unmet) == 0)
-				r.ByTool[tool] = rate
-			}
+		r.Rates.add(s)
+		if !split {
+			continue
+		}
+		if r.BySplit == nil {
+			r.BySplit = map[string]Rates{}
+		}
+		name := cmp.Or(s.Split, "other")
+		rs, ok := r.BySplit[name]
+		if !ok {
+			rs = newRates()
+		}
+		rs.add(s)
+		r.BySplit[name] = rs
+	}
+}
+
+func newRates() Rates {
+	return Rates{ByTool: map[string]Rate{}, ByLanguage: map[string]Rate{}}
+}
+
+// add counts s: its scenario overall and by language, its turns by tool.
+func (r *Rates) add(s Result) {
+	r.Overall.add(s.Passed)
+	lang := cmp.Or(s.Language, "unknown")
+	rate := r.ByLanguage[lang]
+	rate.add(s.Passed)
+	r.ByLanguage[lang] = rate
+	for _, t := range s.Turns {
+		for _, tool := range t.Tools {
+			rate := r.ByTool[tool]
+			rate.add(len(t.Unmet) == 0)
+			r.ByTool[tool] = rate
 		}
 	}
 }
@@ -180,20 +215,30 @@ func (r Report) WriteText(w io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "\nby tool (turns)\t\n")
-	for _, k := range sortedKeys(r.ByTool) {
-		fmt.Fprintf(tw, "  %s\t%s\n", k, r.ByTool[k])
+	// Each split is reported on its own: a rate that mixes the tuning
+	// split into the held-out one says nothing.
+	for _, name := range slices.Sorted(maps.Keys(r.BySplit)) {
+		r.BySplit[name].write(tw, "split "+name+": ")
 	}
-	fmt.Fprintf(tw, "by language (scenarios)\t\n")
-	for _, k := range sortedKeys(r.ByLanguage) {
-		fmt.Fprintf(tw, "  %s\t%s\n", k, r.ByLanguage[k])
-	}
-	fmt.Fprintf(tw, "overall (scenarios)\t%s\n", r.Overall)
+	r.Rates.write(tw, "")
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "model %s, %s\n", r.Model, r.Duration.Round(time.Millisecond))
 	return err
+}
+
+// write prints the rates as a table, each heading led by prefix.
+func (r Rates) write(tw io.Writer, prefix string) {
+	fmt.Fprintf(tw, "\n%sby tool (turns)\t\n", prefix)
+	for _, k := range sortedKeys(r.ByTool) {
+		fmt.Fprintf(tw, "  %s\t%s\n", k, r.ByTool[k])
+	}
+	fmt.Fprintf(tw, "%sby language (scenarios)\t\n", prefix)
+	for _, k := range sortedKeys(r.ByLanguage) {
+		fmt.Fprintf(tw, "  %s\t%s\n", k, r.ByLanguage[k])
+	}
+	fmt.Fprintf(tw, "%soverall (scenarios)\t%s\n", prefix, r.Overall)
 }
 
 // WriteJSON prints the report as one indented JSON object.

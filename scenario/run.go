@@ -196,7 +196,7 @@ feed:
 // RunOne runs one scenario in a fresh store.
 func (r *Runner) RunOne(ctx context.Context, s Scenario) Result {
 	start := time.Now()
-	res := Result{Name: s.Name, File: s.File, Role: s.Role, Language: scenarioLanguage(s)}
+	res := Result{Name: s.Name, File: s.File, Split: s.Split, Role: s.Role, Language: scenarioLanguage(s)}
 	if err := r.run(ctx, s, &res); err != nil {
 		res.Error = err.Error()
 	}

@@ -25,6 +25,10 @@ type Scenario struct {
 	// File is where the scenario was read from; empty for one parsed from
 	// bytes without a name.
 	File string `yaml:"-"`
+	// Split is the evaluation split the file belongs to, from the folder
+	// it is in: "test" under a folder named test (held out: never tuned
+	// on), "tune" under one named tune, empty otherwise.
+	Split string `yaml:"-"`
 	// Name is unique within a run and used in reports.
 	Name string `yaml:"name"`
 	// Role is who the person is: prospect, student or staff. It is forced
@@ -227,6 +231,7 @@ func Parse(file string, data []byte) (Scenario, error) {
 		return s, decodeError(file, data, err)
 	}
 	s.File = file
+	s.Split = splitOf(file)
 	if s.Channel == "" {
 		s.Channel = "web"
 	}
@@ -519,3 +524,22 @@ func isYAML(name string) bool {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// splitOf is the split a scenario file belongs to: the innermost folder of
+// its path named "test" or "tune", else none.
+func splitOf(file string) string {
+	dirs := strings.Split(filepath.ToSlash(filepath.Dir(file)), "/")
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if dirs[i] == SplitTest || dirs[i] == SplitTune {
+			return dirs[i]
+		}
+	}
+	return ""
+}
+
+// The splits scenarios are kept in: one to tune the engine on, one held
+// out to test it, never used to write examples, word lists or thresholds.
+const (
+	SplitTune = "tune"
+	SplitTest = "test"
+)

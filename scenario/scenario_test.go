@@ -191,3 +191,36 @@ func TestLoadShippedScenarios(t *testing.T) {
 		require.False(t, strings.HasSuffix(s.Name, ".yaml"), s.Name)
 	}
 }
+
+func TestLoadSplits(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, name := range []string{"tune/a.yaml", "tune/tools/b.yaml", "test/es/c.yaml", "d.yaml"} {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		base := strings.TrimSuffix(filepath.Base(name), ".yaml")
+		require.NoError(t, os.WriteFile(p, []byte("name: "+base+"\nrole: prospect\nturns:\n  - user: hi\n"), 0o644))
+	}
+	got, err := Load(dir)
+	require.NoError(t, err)
+	splits := map[string]string{}
+	for _, s := range got {
+		splits[s.Name] = s.Split
+	}
+	require.Equal(t, map[string]string{"a": SplitTune, "b": SplitTune, "c": SplitTest, "d": ""}, splits)
+
+	rep := Report{Scenarios: []Result{
+		{Name: "a", Split: SplitTune, Language: "es", Passed: true},
+		{Name: "c", Split: SplitTest, Language: "en", Passed: false, Turns: []TurnResult{{Tools: []string{"enroll_course"}, Unmet: []Unmet{{}}}}},
+		{Name: "d", Language: "en", Passed: true},
+	}}
+	rep.summarize()
+	require.Equal(t, Rate{Passed: 2, Total: 3, Rate: 2.0 / 3}, rep.Overall)
+	require.Equal(t, Rate{Passed: 1, Total: 1, Rate: 1}, rep.BySplit[SplitTune].Overall)
+	require.Equal(t, Rate{Passed: 0, Total: 1}, rep.BySplit[SplitTest].ByTool["enroll_course"])
+	require.Equal(t, Rate{Passed: 1, Total: 1, Rate: 1}, rep.BySplit["other"].ByLanguage["en"])
+	var b strings.Builder
+	require.NoError(t, rep.WriteText(&b))
+	require.Contains(t, b.String(), "split test: overall (scenarios)")
+	require.Contains(t, b.String(), "split tune: overall (scenarios)")
+}

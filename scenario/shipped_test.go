@@ -21,13 +21,17 @@ import (
 // shippedDir is the folder of the scenarios Faro ships.
 const shippedDir = "../scenarios"
 
-// passFloor is the least share of the shipped scenarios the offline engine
-// must pass: a little under the rate measured when it was last set
-// (55/61 = 90% on 2026-11-25; 36% with the engine's first cut). Raise it as
-// the engine gets better; never lower it to make a change pass — fix the
-// engine, or show that a scenario's expectation is unfair and fix the
-// scenario.
-const passFloor = 0.85
+// passFloors are the least share of each split of the shipped scenarios
+// the offline engine must pass: a little under the rate measured when it
+// was last set. Raise them as the engine gets better; never lower one to
+// make a change pass — fix the engine, or show that a scenario's
+// expectation is unfair and fix the scenario. The test split is held out:
+// a failure there is fixed in the engine by what it teaches in general,
+// never by an example, word or threshold taken from the scenario.
+var passFloors = map[string]float64{
+	SplitTune: 0.85, // 65/71 = 91.5% on 2026-12-06
+	SplitTest: 0,    // set when the split is first measured
+}
 
 // The shipped scenarios run twice: on the offline engine called directly,
 // and through the real langchaingo OpenAI client and the OpenAI wire
@@ -91,7 +95,11 @@ func TestShippedScenarios(t *testing.T) {
 			require.Empty(t, f.Error, "%s could not run on %s", f.Name, rep.Model)
 		}
 	}
-	require.GreaterOrEqual(t, direct.Overall.Rate, passFloor, "the offline engine passes fewer shipped scenarios than it did (floor %.0f%%)", 100*passFloor)
+	for split, floor := range passFloors {
+		got := direct.BySplit[split].Overall
+		require.NotZero(t, got.Total, "no scenario in the %s split", split)
+		require.GreaterOrEqual(t, got.Rate, floor, "the offline engine passes fewer scenarios of the %s split than it did (floor %.0f%%)", split, 100*floor)
+	}
 
 	require.Len(t, wire.Scenarios, len(direct.Scenarios))
 	for i, got := range wire.Scenarios {
