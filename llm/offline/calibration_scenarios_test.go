@@ -97,9 +97,9 @@ func TestOneScenario(t *testing.T) {
 	if name == "" {
 		t.Skip()
 	}
-	scs, err := scenario.Load("../../scenarios/" + name + ".yaml")
+	scs, err := scenario.Load("../../scenarios/tune/" + name + ".yaml")
 	if err != nil {
-		scs, err = scenario.Load("../../scenarios/tools/" + name + ".yaml")
+		scs, err = scenario.Load("../../scenarios/tune/tools/" + name + ".yaml")
 	}
 	if err != nil {
 		t.Fatal(err)
