@@ -374,19 +374,38 @@ func (t *turn) retrieve(hist []histMsg) []turnctx.Passage {
 	return passages
 }
 
-// anaphoricStart are first words (accent-folded) of a message that leans
-// on the one before ("y el de marketing?", "and the price?").
-var anaphoricStart = wordSet(`y e o ou and or also too tambien pero but mas eso esto esa ese esas esos isso isto essa esse
-	that this it those these entonces so then ok vale and what about cuanto cuesta quanto custa`)
+// anaphoricStarts are the openings (accent-folded words) of a message that
+// leans on the one before ("y el de marketing?", "and the price?", "what
+// about installments?"). They are phrases: "what", "so" or "cuánto" alone
+// open as many new questions as follow-ups.
+var anaphoricStarts = phrases(`y, e, ou, and, or, also, too, tambien, pero, but, mas, eso, esto, esa, ese, esas, esos,
+	isso, isto, essa, esse, that, this, those, these, and what about, what about, how about, and how about,
+	y que tal, que tal, y si, e se, e quanto, y cuanto, and how much, y el, y la, y los, y las, e o, e a, and the`)
+
+// phrases splits a comma-separated list into phrases of folded words.
+func phrases(list string) [][]string {
+	var out [][]string
+	for _, p := range strings.Split(list, ",") {
+		if ws := words(fold(p)); len(ws) > 0 {
+			out = append(out, ws)
+		}
+	}
+	return out
+}
 
 // anaphoric reports whether a message is too short, or too dependent on
 // the previous one, to be searched alone.
 func anaphoric(text string) bool {
 	ws := words(fold(text))
-	if len(ws) < 5 {
+	if len(ws) < 4 {
 		return true
 	}
-	return anaphoricStart[ws[0]]
+	for _, p := range anaphoricStarts {
+		if len(p) <= len(ws) && slices.Equal(ws[:len(p)], p) {
+			return true
+		}
+	}
+	return false
 }
 
 // loop calls the model and runs its tool calls until it answers or a limit

@@ -315,3 +315,19 @@ func TestGuardedStreamChecksLikeWholeText(t *testing.T) {
 		}
 	}
 }
+
+func TestAnaphoric(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]bool{
+		"y el de marketing?":                              true,
+		"and what about the installments for that course": true,
+		"¿Cómo me inscribo?":                              true,
+		"E o preço do curso de dados, quanto fica?":       true,
+		"what courses do you have for complete beginners": false,
+		"so how do I reset my password on the campus":     false,
+		"cuánto cuesta el plan Growth de Pulse al mes":     false,
+		"O curso de prompt engineering tem certificado?":  false,
+	} {
+		require.Equal(t, want, anaphoric(text), text)
+	}
+}
