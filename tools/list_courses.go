@@ -58,6 +58,13 @@ func AddListCourses(r *Registry, cat CourseCatalog) {
 			{Lang: "en", Text: "got anything on data analysis?"},
 			{Lang: "en", Text: "which courses still have seats"},
 			{Lang: "pt", Text: "quais cursos voces tem?"},
+			{Lang: "es", Text: "que cursos me recomiendan para empezar desde cero"},
+			{Lang: "es", Text: "cursos para principiantes?"},
+			{Lang: "en", Text: "what courses do you have for beginners"},
+			{Lang: "en", Text: "list the courses you teach"},
+			{Lang: "pt", Text: "quais cursos voces oferecem para iniciantes"},
+			{Lang: "pt", Text: "tem algum curso de marketing?"},
+			{Lang: "pt", Text: "mostra a lista de cursos"},
 		},
 	}, func(ctx context.Context, c Caller, in ListCoursesArgs) (ListCoursesResult, error) {
 		return listCourses(ctx, cat, c, in)

@@ -56,6 +56,12 @@ func AddMyEnrollments(r *Registry, e EnrollmentReader) {
 			{Lang: "en", Text: "how far along am i in my courses"},
 			{Lang: "en", Text: "show my enrollments"},
 			{Lang: "pt", Text: "em quais cursos estou matriculado?"},
+			{Lang: "es", Text: "a que cursos estoy anotado ahora?"},
+			{Lang: "es", Text: "que cursos tengo y como voy"},
+			{Lang: "en", Text: "which courses am I signed up for right now"},
+			{Lang: "en", Text: "what's my progress in my courses"},
+			{Lang: "pt", Text: "quais sao os meus cursos e meu progresso"},
+			{Lang: "pt", Text: "em que cursos eu to inscrita?"},
 		},
 	}, func(ctx context.Context, c Caller, _ MyEnrollmentsArgs) (MyEnrollmentsResult, error) {
 		return myEnrollments(ctx, e, c)

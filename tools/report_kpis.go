@@ -77,6 +77,13 @@ func AddReportKPIs(r *Registry, rep *kpi.Reporter) {
 			{Lang: "en", Text: "churn and new customers last month"},
 			{Lang: "en", Text: "how many tickets did we open today and how many are still open"},
 			{Lang: "en", Text: "what's the automation rate this year"},
+			{Lang: "es", Text: "cuantas inscripciones tuvimos este mes"},
+			{Lang: "es", Text: "como venimos de clientes nuevos este trimestre"},
+			{Lang: "en", Text: "how many people enrolled in courses this month"},
+			{Lang: "en", Text: "how are we doing on revenue this year"},
+			{Lang: "pt", Text: "qual o MRR deste mes?"},
+			{Lang: "pt", Text: "quantos leads chegaram nesta semana"},
+			{Lang: "pt", Text: "como esta o churn no trimestre"},
 		},
 	}, func(ctx context.Context, c Caller, in ReportKPIsArgs) (ReportKPIsResult, error) {
 		return reportKPIs(ctx, rep, c, in)

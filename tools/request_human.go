@@ -91,6 +91,10 @@ func AddRequestHuman(r *Registry, h HandOffer) {
 			{Lang: "en", Text: "i want to speak with a real person please"},
 			{Lang: "en", Text: "get me someone from support, this isn't working"},
 			{Lang: "pt", Text: "quero falar com um atendente humano"},
+			{Lang: "es", Text: "prefiero hablar con alguien de carne y hueso"},
+			{Lang: "en", Text: "transfer me to a live agent please"},
+			{Lang: "pt", Text: "tem alguem da equipe pra me atender?"},
+			{Lang: "pt", Text: "me passa para um humano por favor"},
 		},
 		Mutating: true,
 	}, func(ctx context.Context, c Caller, in RequestHumanArgs) (RequestHumanResult, error) {

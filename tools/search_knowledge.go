@@ -76,6 +76,13 @@ func AddSearchKnowledge(r *Registry, s Searcher) {
 			{Lang: "en", Text: "what's your refund policy"},
 			{Lang: "en", Text: "do u offer certificates after finishing a course"},
 			{Lang: "pt", Text: "quanto custa o curso de IA e tem certificado?"},
+			{Lang: "es", Text: "como recupero mi contrasena del campus"},
+			{Lang: "es", Text: "en que horario atienden?"},
+			{Lang: "en", Text: "how do I download my certificate"},
+			{Lang: "en", Text: "requirements to earn the certificate?"},
+			{Lang: "pt", Text: "quanto custa o plano Growth do Pulse"},
+			{Lang: "pt", Text: "esqueci minha senha, como faco"},
+			{Lang: "pt", Text: "qual e a politica de reembolso dos cursos"},
 		},
 	}, func(ctx context.Context, c Caller, in SearchKnowledgeArgs) (SearchKnowledgeResult, error) {
 		return searchKnowledge(ctx, s, in)

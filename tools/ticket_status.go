@@ -60,6 +60,12 @@ func AddTicketStatus(r *Registry, t TicketReader) {
 			{Lang: "en", Text: "any update on my support ticket #45?"},
 			{Lang: "en", Text: "has my ticket been resolved yet"},
 			{Lang: "pt", Text: "qual o status do meu chamado 45?"},
+			{Lang: "es", Text: "en que quedo el ticket T-000301 que abri"},
+			{Lang: "es", Text: "revisame el estado del T-000077"},
+			{Lang: "en", Text: "where is ticket T-000301 at"},
+			{Lang: "en", Text: "check the status of T-000077 for a customer"},
+			{Lang: "pt", Text: "como esta o chamado T-000301?"},
+			{Lang: "pt", Text: "alguma novidade sobre o meu chamado?"},
 		},
 	}, func(ctx context.Context, c Caller, in TicketStatusArgs) (TicketStatusResult, error) {
 		return ticketStatus(ctx, t, c, in)

@@ -100,6 +100,9 @@ func TestOneScenario(t *testing.T) {
 	scs, err := scenario.Load("../../scenarios/tune/" + name + ".yaml")
 	if err != nil {
 		scs, err = scenario.Load("../../scenarios/tune/tools/" + name + ".yaml")
+		if err != nil {
+			scs, err = scenario.Load("../../scenarios/tune/fresh/" + name + ".yaml")
+		}
 	}
 	if err != nil {
 		t.Fatal(err)

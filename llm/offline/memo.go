@@ -49,6 +49,10 @@ type toolset struct {
 	tools []*toolDef
 	mu    sync.Mutex
 	df    map[wordForms]int // see run.toolsKnowing
+	// clf routes messages among the tools and the knowledge base; trained
+	// by the first call that routes (see run.classifier).
+	clfOnce sync.Once
+	clf     *classifier
 }
 
 // memo holds a Model's caches.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/tmc/langchaingo/llms"
+
+	"github.com/faroai/faro/lexicon"
 )
 
 // ToolCatalog tells the engine what a call's tool definitions do not: the
@@ -73,6 +75,9 @@ type Options struct {
 	// "today"/"tomorrow"; nil means time.Now. Everything else the engine
 	// does depends only on the messages.
 	Now func() time.Time
+	// Lexicon is the languages' data the engine learns from; nil means
+	// the lexicon shipped in the binary.
+	Lexicon *lexicon.Lexicon
 	// Logger receives what the engine cannot act on (a vocabulary that
 	// failed, an unreadable tool schema); nil discards it.
 	Logger *slog.Logger
@@ -159,6 +164,9 @@ type Model struct {
 	vocab   Vocabulary
 	now     func() time.Time
 	log     *slog.Logger
+	// questions are the lexicon's questions for information: what the
+	// router's knowledge class is trained on.
+	questions []string
 
 	// trace, when set (by tests), receives the engine's reasoning.
 	trace func(format string, args ...any)
@@ -288,6 +296,16 @@ func NewModel(opts Options) *Model {
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}
+	lx := opts.Lexicon
+	if lx == nil {
+		var err error
+		if lx, err = lexicon.Builtin(); err != nil {
+			// The shipped files are checked by the lexicon's tests; this
+			// is a bug in that package.
+			panic(fmt.Sprintf("offline: %v", err))
+		}
+	}
+	m.questions = lx.Questions()
 	return m
 }
 

@@ -252,6 +252,7 @@ type msgFeatures struct {
 	text     string
 	toks     []token
 	words    []word
+	all      []word    // every word, function words too (words has none)
 	weights  []float64 // of words: rare among the tools weighs more
 	vec      []float32
 	norm     float64 // sqNorm(vec)
@@ -278,7 +279,8 @@ func (r *run) features(text string) msgFeatures {
 		}
 	}
 	f := msgFeatures{text: text, toks: tokenize(text), question: isQuestion(text, tokenize(text))}
-	f.words = routeWords(r.m.an.analyzeTokens(kept))
+	f.all = r.m.an.analyzeTokens(kept)
+	f.words = routeWords(f.all)
 	f.weights = make([]float64, len(f.words))
 	for i, w := range f.words {
 		// A course's name says which course, not what to do with it; nor
@@ -493,20 +495,9 @@ func (r *run) scoreTools(f msgFeatures) []toolScore {
 	return out
 }
 
-// knowledgeTexts stand for "a question to answer from the knowledge base"
-// when search_knowledge is not offered, so that a question can outscore a
-// weakly matching tool either way.
-var knowledgeTexts = []string{
-	"cuánto cuesta el curso", "qué incluye", "cómo funciona", "tienen certificado", "cuándo empieza", "cuánto dura",
-	"cuál es la política de reembolso", "qué formas de pago aceptan", "hay descuentos",
-	"how much does the course cost", "what does it include", "how does it work", "do you offer certificates",
-	"when does it start", "how long does it take", "what is your refund policy", "which payment methods do you accept",
-	"quanto custa o curso", "como funciona", "tem certificado",
-}
-
 // knowledgeScore is how much the message looks like a question for the
 // knowledge base: search_knowledge's score when offered, else the best
-// similarity to knowledgeTexts.
+// similarity to the lexicon's questions.
 func (r *run) knowledgeScore(f msgFeatures, scores []toolScore) float64 {
 	best := -1.0
 	for _, s := range scores {
@@ -516,7 +507,7 @@ func (r *run) knowledgeScore(f msgFeatures, scores []toolScore) float64 {
 	}
 	if best < 0 {
 		best = 0
-		analysed, _ := r.m.analysed(r.ctx, knowledgeTexts)
+		analysed, _ := r.m.analysed(r.ctx, r.m.questions)
 		for _, rt := range analysed {
 			k := *rt
 			k.weight = weightExample
@@ -671,6 +662,21 @@ func (r *run) fresh(text string, toks []token) action {
 	f := r.features(text)
 	scores := r.scoreTools(f)
 	know := r.knowledgeScore(f, scores)
+	scores, know = r.blendClassifier(f, scores, know)
+	if tr := r.m.trace; tr != nil {
+		tr("route %q know=%.3f", text, know)
+		for _, s := range scores[:min(4, len(scores))] {
+			tr(" %s=%.3f", s.tool.name, s.score)
+		}
+		probs, n := r.classifier().predict(f.all, strings.ContainsAny(f.text, "?¿"), r.courseWord)
+		tr("\n  clf(%d):", n)
+		for _, c := range r.classifier().classes {
+			if probs[c] > 0.05 {
+				tr(" %s=%.2f", strings.TrimPrefix(c, "\x00"), probs[c])
+			}
+		}
+		tr("\n")
+	}
 	for _, s := range scores {
 		if s.tool.name == toolSearchKnowledge {
 			continue

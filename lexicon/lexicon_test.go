@@ -1,0 +1,20 @@
+package lexicon
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestBuiltin(t *testing.T) {
+	t.Parallel()
+	lx, err := Builtin()
+	require.NoError(t, err)
+	var codes []string
+	for _, l := range lx.Languages {
+		codes = append(codes, l.Code)
+		require.GreaterOrEqual(t, len(l.Questions), 20, "%s has too few questions to learn from", l.Code)
+	}
+	require.Equal(t, []string{"en", "es", "pt"}, codes)
+	require.Len(t, lx.Questions(), len(lx.Languages[0].Questions)+len(lx.Languages[1].Questions)+len(lx.Languages[2].Questions))
+}
