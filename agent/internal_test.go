@@ -325,7 +325,7 @@ func TestAnaphoric(t *testing.T) {
 		"E o preço do curso de dados, quanto fica?":       true,
 		"what courses do you have for complete beginners": false,
 		"so how do I reset my password on the campus":     false,
-		"cuánto cuesta el plan Growth de Pulse al mes":     false,
+		"cuánto cuesta el plan Growth de Pulse al mes":    false,
 		"O curso de prompt engineering tem certificado?":  false,
 	} {
 		require.Equal(t, want, anaphoric(text), text)
