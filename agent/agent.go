@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/faroai/faro/lexicon"
 	"log/slog"
 	"sync"
 	"time"
@@ -193,6 +194,8 @@ type Agent struct {
 	lanes    lanes
 	recent   *recent
 	passages passageFilter
+	// synonyms widen a search in a language the index cannot stem.
+	synonyms *lexicon.Synonyms
 	guards   guards
 
 	// stop ends the turns still running when Close gives up waiting.
@@ -237,6 +240,7 @@ func New(opts Options) (*Agent, error) {
 		onTurn:     opts.OnTurnFunc,
 		onToolCall: opts.OnToolCallFunc,
 		onFallback: opts.OnFallbackFunc,
+		synonyms:   lexicon.NewSynonyms(),
 	}
 	if a.tools == nil {
 		a.tools = tools.NewRegistry()

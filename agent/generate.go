@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/faroai/faro/store/fulltext"
 	"math"
 	"slices"
 	"strconv"
@@ -346,6 +347,11 @@ func (t *turn) retrieve(hist []histMsg) []turnctx.Passage {
 	q := knowledge.Query{Text: clip(query, 1000), K: knowledge.DefaultK}
 	if d := detectLanguage(query); d.Confident {
 		q.Language = d.Lang
+		if !slices.Contains(fulltext.Languages, d.Lang) {
+			// A language the index cannot stem (Portuguese) finds the
+			// documents of the others through its words' synonyms in them.
+			q.Text = clip(a.widen(query), 2000)
+		}
 	}
 	results, err := a.knowledge.Search(t.turnCtx, q)
 	if err != nil {
@@ -779,4 +785,32 @@ func (t *turn) fail(err error) genResult {
 		},
 		err: fmt.Errorf("agent: turn of conversation %s: %w", t.g.convID, err),
 	}
+}
+
+// widenWords is how many synonyms of a word a widened search adds.
+const widenWords = 3
+
+// widen appends to a query the synonyms of its words in the other
+// languages of the lexicon ("senha" brings "contrasena" and "password").
+func (a *Agent) widen(query string) string {
+	seen := map[string]bool{}
+	ws := words(fold(query))
+	for _, w := range ws {
+		seen[w] = true
+	}
+	var b strings.Builder
+	b.WriteString(query)
+	for _, w := range ws {
+		// A concept's first words are its commonest (Spanish, then
+		// English); the rest would only add noise to the search.
+		syns := a.synonyms.Of(w)
+		for _, syn := range syns[:min(len(syns), widenWords)] {
+			if !seen[syn] {
+				seen[syn] = true
+				b.WriteByte(' ')
+				b.WriteString(syn)
+			}
+		}
+	}
+	return b.String()
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/goccy/go-yaml"
 )
 
-//go:embed *.yaml
+//go:embed *.yaml concepts.txt
 var files embed.FS
 
 // Language is one language's data.
@@ -65,4 +65,48 @@ func (lx *Lexicon) Questions() []string {
 		out = append(out, l.Questions...)
 	}
 	return out
+}
+
+// ConceptTable returns the concepts: lines of "name: word word two_words",
+// folded words of every language that mean the same thing, and comment
+// lines starting with "#" (see concepts.txt).
+func ConceptTable() string {
+	data, err := files.ReadFile("concepts.txt")
+	if err != nil {
+		// The file is embedded with the package; its absence is a build bug.
+		panic(fmt.Sprintf("lexicon: %v", err))
+	}
+	return string(data)
+}
+
+// Synonyms finds the words that mean the same as a word, in every
+// language of the concept table. It is read-only once built.
+type Synonyms struct {
+	concept map[string]string   // folded word → concept
+	members map[string][]string // concept → its words
+}
+
+// NewSynonyms indexes the concept table.
+func NewSynonyms() *Synonyms {
+	s := &Synonyms{concept: map[string]string{}, members: map[string][]string{}}
+	for line := range strings.Lines(ConceptTable()) {
+		name, words, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok || strings.HasPrefix(name, "#") {
+			continue
+		}
+		for _, w := range strings.Fields(words) {
+			w = strings.ReplaceAll(w, "_", " ")
+			s.members[name] = append(s.members[name], w)
+			if _, dup := s.concept[w]; !dup {
+				s.concept[w] = name
+			}
+		}
+	}
+	return s
+}
+
+// Of returns the words that mean what the folded word means (itself
+// included), or nil when it is in no concept.
+func (s *Synonyms) Of(word string) []string {
+	return s.members[s.concept[word]]
 }

@@ -361,6 +361,7 @@ func (r *run) rank(ps []passage, question string) *ranking {
 			s.score -= 0.05
 		}
 	}
+	r.preferAskedCourse(question, ps, sents)
 	rk.order = make([]int, len(sents))
 	for i := range rk.order {
 		rk.order[i] = i
@@ -1388,4 +1389,28 @@ func scalar(v any, lang string) string {
 		return tr{"no", "no", "não"}.in(lang)
 	}
 	return ""
+}
+
+// preferAskedCourse keeps an answer about the course the question names:
+// a sentence that names another course answers another question ("the
+// free course starts on 11 January" is no answer to when the data course
+// starts), and a sentence of a passage about the named course is the
+// likeliest answer.
+func (r *run) preferAskedCourse(question string, ps []passage, sents []sentence) {
+	asked, ok := r.matchCourse(question, false)
+	if !ok {
+		return
+	}
+	about := make([]string, len(ps))
+	for i, p := range ps {
+		about[i], _ = r.matchCourse(sourceTitle(p), false)
+	}
+	for i := range sents {
+		s := &sents[i]
+		if c, named := r.matchCourse(s.text, false); named && c != asked {
+			s.score -= 0.2
+		} else if about[s.passage] == asked {
+			s.score += 0.05
+		}
+	}
 }

@@ -161,7 +161,20 @@ func (r *run) contextualQuery(q string) string {
 	if classifySmallTalk(tokenize(prev)) != talkNone {
 		return q
 	}
-	return prev + " " + q
+	// The previous question lends what it was about ("el curso de IA para
+	// marketing"), not what it asked ("cuánto cuesta"): "¿y cuándo
+	// empieza?" wants a date, and the price asked before would outscore it.
+	var topic []string
+	for _, w := range r.m.an.analyze(prev) {
+		if w.stop || asksFact(w) || isDigits(w.fold) {
+			continue
+		}
+		topic = append(topic, w.fold)
+	}
+	if len(topic) == 0 {
+		return q
+	}
+	return strings.Join(topic, " ") + " " + q
 }
 
 // callReply is a tool call with deterministic ID: call_N for the N-th call
