@@ -10,16 +10,24 @@ import (
 	"text/template"
 )
 
-// Text is a text in Spanish and English.
+// Text is a text in Spanish and English, and in Portuguese where it is
+// said to a person (labels, problems): the templates themselves are
+// written in Spanish and English only.
 type Text struct {
 	ES string `json:"es"`
 	EN string `json:"en"`
+	PT string `json:"pt,omitempty"`
 }
 
-// In returns the text in lang: Spanish for "es", English otherwise (the
-// templates have no Portuguese yet).
+// In returns the text in lang: Spanish for "es", Portuguese for "pt"
+// (Spanish when it has none), English otherwise.
 func (t Text) In(lang string) string {
-	if lang == "es" {
+	switch {
+	case lang == "es":
+		return t.ES
+	case lang == "pt" && t.PT != "":
+		return t.PT
+	case lang == "pt":
 		return t.ES
 	}
 	return t.EN
@@ -160,16 +168,28 @@ func (e *UnknownTemplateError) names() []string {
 	return out
 }
 
+// unknownTemplateMessages take the name asked for and the templates.
+var unknownTemplateMessages = map[string]string{
+	"es": "No tengo ninguna plantilla llamada «%s». Puedo generar: %s.",
+	"en": "I have no template called “%s”. I can generate: %s.",
+	"pt": "Não tenho nenhum modelo chamado “%s”. Posso gerar: %s.",
+}
+
+// inLang is table's entry for lang, or the English one.
+func inLang[T any](table map[string]T, lang string) T {
+	if t, ok := table[lang]; ok {
+		return t
+	}
+	return table["en"]
+}
+
 // Message says it in lang, listing the templates with their titles.
 func (e *UnknownTemplateError) Message(lang string) string {
 	list := make([]string, len(e.Known))
 	for i, t := range e.Known {
 		list[i] = fmt.Sprintf("%s (%s)", t.Name, t.Title.In(lang))
 	}
-	if lang == "es" {
-		return fmt.Sprintf("No tengo ninguna plantilla llamada «%s». Puedo generar: %s.", e.Name, strings.Join(list, ", "))
-	}
-	return fmt.Sprintf("I have no template called “%s”. I can generate: %s.", e.Name, strings.Join(list, ", "))
+	return fmt.Sprintf(inLang(unknownTemplateMessages, lang), e.Name, strings.Join(list, ", "))
 }
 
 // Problem is one variable that is missing or cannot be read.
@@ -225,30 +245,42 @@ func (e *VarsError) Message(lang string) string {
 			wrong = append(wrong, name+": "+p.Why.In(lang))
 		}
 	}
-	title := e.Template.Title.In(lang)
+	tx := inLang(varsMessages, lang)
 	var b strings.Builder
-	if lang == "es" {
-		fmt.Fprintf(&b, "Para generar «%s»", title)
-		if len(missing) > 0 {
-			fmt.Fprintf(&b, " me falta: %s.", strings.Join(missing, ", "))
-		} else {
-			b.WriteString(" hay que corregir algunos datos.")
-		}
-		if len(wrong) > 0 {
-			fmt.Fprintf(&b, " No puedo usar: %s.", strings.Join(wrong, "; "))
-		}
-		return b.String()
-	}
-	fmt.Fprintf(&b, "To generate the %s", strings.ToLower(title[:1])+title[1:])
+	b.WriteString(tx.intro(e.Template.Title.In(lang)))
 	if len(missing) > 0 {
-		fmt.Fprintf(&b, " I still need: %s.", strings.Join(missing, ", "))
+		fmt.Fprintf(&b, tx.missing, strings.Join(missing, ", "))
 	} else {
-		b.WriteString(" some details need fixing.")
+		b.WriteString(tx.fix)
 	}
 	if len(wrong) > 0 {
-		fmt.Fprintf(&b, " I can't use: %s.", strings.Join(wrong, "; "))
+		fmt.Fprintf(&b, tx.wrong, strings.Join(wrong, "; "))
 	}
 	return b.String()
+}
+
+// varsTexts are the frames of a [VarsError] message in one language: the
+// intro names the template, then what is missing (or that something must
+// be fixed), then what is wrong.
+type varsTexts struct {
+	intro               func(title string) string
+	missing, fix, wrong string
+}
+
+var varsMessages = map[string]varsTexts{
+	"es": {
+		intro:   func(title string) string { return "Para generar «" + title + "»" },
+		missing: " me falta: %s.", fix: " hay que corregir algunos datos.", wrong: " No puedo usar: %s.",
+	},
+	"en": {
+		// "To generate the commercial proposal": the title in lower case.
+		intro:   func(title string) string { return "To generate the " + strings.ToLower(title[:1]) + title[1:] },
+		missing: " I still need: %s.", fix: " some details need fixing.", wrong: " I can't use: %s.",
+	},
+	"pt": {
+		intro:   func(title string) string { return "Para gerar “" + title + "”" },
+		missing: " ainda preciso de: %s.", fix: " é preciso corrigir alguns dados.", wrong: " Não posso usar: %s.",
+	},
 }
 
 // ErrRender is a template that failed to execute with checked values: a

@@ -165,17 +165,23 @@ func TestCheckReportsEveryProblemInTheUsersLanguage(t *testing.T) {
 	require.Contains(t, es, "validez (valid_until): no es una fecha ni un número de días")
 	en := ve.Message("en")
 	require.Contains(t, en, "I still need: company (company), items with prices (items).")
+	pt := ve.Message("pt")
+	require.Contains(t, pt, "Para gerar “Proposta comercial” ainda preciso de: empresa (company), itens com preço (items).")
+	require.Contains(t, pt, "Não posso usar: validade (valid_until): não é uma data nem um número de dias")
 
 	_, err = c.Check(tm, map[string]any{"client_name": "A", "company": "B", "items": "consulting", "valid_until": "2027-02-30"}, issued)
 	require.True(t, errors.As(err, &ve))
 	require.Len(t, ve.Problems, 2)
 	require.Contains(t, ve.Message("en"), "item 1 has no description and price")
 	require.Contains(t, ve.Message("en"), "validity (valid_until): is neither a date nor a number of days")
+	require.Contains(t, ve.Message("pt"), "o item 1 não tem descrição e preço")
 
 	_, err = c.Template("contrato")
 	var ue *documents.UnknownTemplateError
 	require.True(t, errors.As(err, &ue))
 	require.Contains(t, ue.Message("es"), "certificate (Certificado de finalización), proposal (Propuesta comercial), invoice (Factura)")
+	require.Contains(t, ue.Message("pt"), "Não tenho nenhum modelo chamado “contrato”. Posso gerar: certificate (Certificado de conclusão), "+
+		"proposal (Proposta comercial), invoice (Fatura).")
 	require.Contains(t, ue.Error(), "certificate, proposal, invoice")
 }
 
@@ -191,6 +197,23 @@ func TestCheckReadsValuesAsPeopleWriteThem(t *testing.T) {
 	require.Equal(t, 21.0, v["tax_rate"])
 	require.Equal(t, time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC), v["due_date"])
 	require.NotContains(t, v, "unknown")
+
+	// Dates as Portuguese speakers write them.
+	v, err = c.Check(tm, map[string]any{"invoice_number": "8", "client_name": "Ana", "items": "Curso 100", "due_date": "31 de março de 2027"}, issued)
+	require.NoError(t, err)
+	require.Equal(t, time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC), v["due_date"])
+	v, err = c.Check(tm, map[string]any{"invoice_number": "9", "client_name": "Ana", "items": "Curso 100", "due_date": "5 fev 2027"}, issued)
+	require.NoError(t, err)
+	require.Equal(t, time.Date(2027, 2, 5, 0, 0, 0, 0, time.UTC), v["due_date"])
+}
+
+func TestTextIn(t *testing.T) {
+	tx := documents.Text{ES: "empresa", EN: "company", PT: "companhia"}
+	require.Equal(t, "empresa", tx.In("es"))
+	require.Equal(t, "company", tx.In("en"))
+	require.Equal(t, "companhia", tx.In("pt"))
+	require.Equal(t, "company", tx.In("fr"))
+	require.Equal(t, "empresa", documents.Text{ES: "empresa", EN: "company"}.In("pt"), "no Portuguese: Spanish, the nearer language")
 }
 
 func TestLinks(t *testing.T) {

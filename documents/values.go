@@ -119,19 +119,21 @@ func read(typ VarType, x any, issued time.Time) (any, Text) {
 	case TypeString:
 		s, ok := scalarText(x)
 		if !ok {
-			return nil, Text{ES: "debe ser un texto", EN: "must be text"}
+			return nil, Text{ES: "debe ser un texto", EN: "must be text", PT: "deve ser um texto"}
 		}
 		s = oneLine(s)
 		if len([]rune(s)) > maxStringRunes {
 			return nil, Text{ES: fmt.Sprintf("es demasiado largo (máximo %d caracteres)", maxStringRunes),
-				EN: fmt.Sprintf("is too long (at most %d characters)", maxStringRunes)}
+				EN: fmt.Sprintf("is too long (at most %d characters)", maxStringRunes),
+				PT: fmt.Sprintf("é longo demais (no máximo %d caracteres)", maxStringRunes)}
 		}
 		return s, Text{}
 	case TypeDate:
 		s, _ := scalarText(x)
 		d, ok := parseDate(s)
 		if !ok {
-			return nil, Text{ES: "no es una fecha (por ejemplo 2027-03-31 o 31/03/2027)", EN: "is not a date (for example 2027-03-31 or 31/03/2027)"}
+			return nil, Text{ES: "no es una fecha (por ejemplo 2027-03-31 o 31/03/2027)", EN: "is not a date (for example 2027-03-31 or 31/03/2027)",
+				PT: "não é uma data (por exemplo 2027-03-31 ou 31/03/2027)"}
 		}
 		return d, Text{}
 	case TypeValidity:
@@ -143,7 +145,8 @@ func read(typ VarType, x any, issued time.Time) (any, Text) {
 			y, m, dd := issued.UTC().Date()
 			return time.Date(y, m, dd+n, 0, 0, 0, 0, time.UTC), Text{}
 		}
-		return nil, Text{ES: "no es una fecha ni un número de días (por ejemplo 2027-03-31 o «30 días»)", EN: "is neither a date nor a number of days (for example 2027-03-31 or “30 days”)"}
+		return nil, Text{ES: "no es una fecha ni un número de días (por ejemplo 2027-03-31 o «30 días»)", EN: "is neither a date nor a number of days (for example 2027-03-31 or “30 days”)",
+			PT: "não é uma data nem um número de dias (por exemplo 2027-03-31 ou “30 dias”)"}
 	case TypeNumber:
 		if f, ok := x.(float64); ok && !math.IsNaN(f) && !math.IsInf(f, 0) {
 			return f, Text{}
@@ -151,7 +154,7 @@ func read(typ VarType, x any, issued time.Time) (any, Text) {
 		s, _ := scalarText(x)
 		f, ok := parseNumber(s)
 		if !ok {
-			return nil, Text{ES: "no es un número", EN: "is not a number"}
+			return nil, Text{ES: "no es un número", EN: "is not a number", PT: "não é um número"}
 		}
 		return f, Text{}
 	case TypeItems:
@@ -161,7 +164,7 @@ func read(typ VarType, x any, issued time.Time) (any, Text) {
 		}
 		return items, Text{}
 	}
-	return nil, Text{ES: "tipo desconocido", EN: "unknown type"}
+	return nil, Text{ES: "tipo desconocido", EN: "unknown type", PT: "tipo desconhecido"}
 }
 
 // scalarText is a string, number or boolean as text.
@@ -190,8 +193,10 @@ var monthNames = map[string]time.Month{
 	"septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
 	"january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
 	"september": 9, "october": 10, "november": 11, "december": 12,
+	"janeiro": 1, "fevereiro": 2, "marco": 3, "maio": 5, "junho": 6, "julho": 7,
+	"setembro": 9, "outubro": 10, "novembro": 11, "dezembro": 12,
 	"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-	"ene": 1, "abr": 4, "ago": 8, "dic": 12,
+	"ene": 1, "abr": 4, "ago": 8, "dic": 12, "fev": 2, "mai": 5, "set": 9, "out": 10, "dez": 12,
 }
 
 var (
@@ -202,7 +207,8 @@ var (
 )
 
 // parseDate reads a date as people write it: 2027-03-31, 31/03/2027
-// (day first, as in Spanish), "31 de marzo de 2027", "March 31, 2027".
+// (day first, as in Spanish), "31 de marzo de 2027", "31 de março de
+// 2027", "March 31, 2027".
 func parseDate(s string) (time.Time, bool) {
 	s = strings.ToLower(oneLine(fold(s)))
 	var y, m, d int
@@ -311,10 +317,11 @@ func readItems(x any) ([]Item, Text) {
 	case map[string]any:
 		raw = []any{v}
 	default:
-		return nil, Text{ES: "debe ser una lista de conceptos con precio", EN: "must be a list of items with a price"}
+		return nil, Text{ES: "debe ser una lista de conceptos con precio", EN: "must be a list of items with a price", PT: "deve ser uma lista de itens com preço"}
 	}
 	if len(raw) > maxItems {
-		return nil, Text{ES: fmt.Sprintf("tiene más de %d conceptos", maxItems), EN: fmt.Sprintf("has more than %d items", maxItems)}
+		return nil, Text{ES: fmt.Sprintf("tiene más de %d conceptos", maxItems), EN: fmt.Sprintf("has more than %d items", maxItems),
+			PT: fmt.Sprintf("tem mais de %d itens", maxItems)}
 	}
 	var out []Item
 	for i, r := range raw {
@@ -323,12 +330,13 @@ func readItems(x any) ([]Item, Text) {
 			return nil, Text{
 				ES: fmt.Sprintf("el concepto %d no tiene descripción y precio (por ejemplo «Taller de IA 1500» o {\"description\": \"Taller de IA\", \"unit_price\": 1500})", i+1),
 				EN: fmt.Sprintf("item %d has no description and price (for example “AI workshop 1500” or {\"description\": \"AI workshop\", \"unit_price\": 1500})", i+1),
+				PT: fmt.Sprintf("o item %d não tem descrição e preço (por exemplo “Workshop de IA 1500” ou {\"description\": \"Workshop de IA\", \"unit_price\": 1500})", i+1),
 			}
 		}
 		out = append(out, it)
 	}
 	if len(out) == 0 {
-		return nil, Text{ES: "no tiene ningún concepto", EN: "has no items"}
+		return nil, Text{ES: "no tiene ningún concepto", EN: "has no items", PT: "não tem nenhum item"}
 	}
 	return out, Text{}
 }

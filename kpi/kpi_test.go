@@ -73,14 +73,15 @@ func TestResolveErrors(t *testing.T) {
 		code     string
 		field    string
 		es, en   string
+		pt       string
 	}{
-		{"unknown period", "next_decade", "", "", kpi.CodeBadPeriod, "period", "periodo", "period"},
-		{"custom without dates", kpi.Custom, "", "", kpi.CodeMissingDates, "from", "dos fechas", "both dates"},
-		{"custom without to", kpi.Custom, "2026-01-01", "", kpi.CodeMissingDates, "to", "dos fechas", "both dates"},
-		{"not a date", kpi.Custom, "2026-02-30", "2026-03-01", kpi.CodeBadDate, "from", "no es una fecha válida", "not a valid date"},
-		{"words", kpi.Custom, "2026-01-01", "ayer", kpi.CodeBadDate, "to", "AAAA-MM-DD", "YYYY-MM-DD"},
-		{"from after to", kpi.Custom, "2026-03-15", "2026-03-03", kpi.CodeFromAfterTo, "from", "posterior", "after"},
-		{"dates with another period", kpi.ThisMonth, "2026-03-03", "2026-03-15", kpi.CodeDatesOnly, "period", "custom", "custom"},
+		{"unknown period", "next_decade", "", "", kpi.CodeBadPeriod, "period", "periodo", "period", "Não conheço o período"},
+		{"custom without dates", kpi.Custom, "", "", kpi.CodeMissingDates, "from", "dos fechas", "both dates", "preciso das duas datas"},
+		{"custom without to", kpi.Custom, "2026-01-01", "", kpi.CodeMissingDates, "to", "dos fechas", "both dates", "duas datas"},
+		{"not a date", kpi.Custom, "2026-02-30", "2026-03-01", kpi.CodeBadDate, "from", "no es una fecha válida", "not a valid date", "não é uma data válida"},
+		{"words", kpi.Custom, "2026-01-01", "ayer", kpi.CodeBadDate, "to", "AAAA-MM-DD", "YYYY-MM-DD", "escreva como AAAA-MM-DD"},
+		{"from after to", kpi.Custom, "2026-03-15", "2026-03-03", kpi.CodeFromAfterTo, "from", "posterior", "after", "é posterior à final"},
+		{"dates with another period", kpi.ThisMonth, "2026-03-03", "2026-03-15", kpi.CodeDatesOnly, "period", "custom", "custom", "só valem com o período custom"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, _, err := kpi.Resolve(c.p, c.from, c.to, now, time.UTC)
@@ -90,6 +91,7 @@ func TestResolveErrors(t *testing.T) {
 			require.Equal(t, c.field, ke.Field)
 			require.Contains(t, ke.Message("es"), c.es)
 			require.Contains(t, ke.Message("en"), c.en)
+			require.Contains(t, ke.Message("pt"), c.pt)
 		})
 	}
 }
@@ -176,10 +178,62 @@ func TestReport(t *testing.T) {
 	require.Contains(t, sum, "Leads: 2 (anterior: 0, +2)")
 	require.True(t, strings.Contains(rep.Summary("en"), "MRR: 68.00 USD (previous: 148.00 USD, −80.00 USD)"), rep.Summary("en"))
 
+	// In Portuguese: definitions, reasons and the summary.
+	rep, err = r.Report(ctx, kpi.Request{Metrics: []kpi.Metric{kpi.MRR, kpi.NPS}, Period: kpi.ThisMonth, Language: "pt"})
+	require.NoError(t, err)
+	require.Contains(t, rep.Metrics[0].Definition, "assinaturas ativas no fim do período")
+	require.Contains(t, rep.Metrics[1].Unavailable, "não há dados de pesquisas")
+	sum = rep.Summary("pt")
+	require.Contains(t, sum, "KPIs deste mês")
+	require.Contains(t, sum, "MRR: 68,00 USD (anterior: 148,00 USD, −80,00 USD)")
+	require.Contains(t, sum, "NPS: Net Promoter Score: (promotores − detratores)")
+
 	_, err = r.Report(ctx, kpi.Request{Period: kpi.Custom, From: "2026-13-01", To: "2026-12-31"})
 	var ke *kpi.Error
 	require.True(t, errors.As(err, &ke), "a bad date is a kpi.Error: %v", err)
 	_, err = kpi.ParseMetrics([]string{"mrr", "revenue"})
 	require.True(t, errors.As(err, &ke), "an unknown metric is a kpi.Error: %v", err)
 	require.Equal(t, kpi.CodeBadMetric, ke.Code)
+}
+
+// TestSummaryLanguages checks the summary's frames, names, dates and
+// numbers in each language, on a report made by hand.
+func TestSummaryLanguages(t *testing.T) {
+	f := func(x float64) *float64 { return &x }
+	rep := kpi.Report{
+		Period: kpi.ThisWeek, TimeZone: "UTC", From: "2026-11-30T00:00:00Z", To: "2026-12-07T00:00:00Z",
+		Metrics: []kpi.Value{
+			{Metric: kpi.MRR, Unit: kpi.UnitUSD, Value: f(1234.5), Previous: f(1000), Change: f(234.5)},
+			{Metric: kpi.Conversion, Unit: kpi.UnitRatio, Value: f(0.125), Previous: f(0.1), Change: f(0.025),
+				Breakdown: map[string]float64{"converted": 1, "leads": 8}},
+			{Metric: kpi.NPS, Unit: kpi.UnitRatio, Unavailable: "x"},
+		},
+	}
+	for _, c := range []struct {
+		lang string
+		want []string
+	}{
+		{"es", []string{"KPIs de esta semana (30 de noviembre – 6 de diciembre de 2026, UTC), comparados con el periodo anterior:",
+			"- MRR: 1,234.50 USD (anterior: 1,000.00 USD, +234.50 USD)",
+			"- Conversión: 12.5 % (anterior: 10 %, +2.5 pp) — convertidos 1, leads 8", "- NPS: no disponible (x)"}},
+		{"en", []string{"KPIs for this week (November 30 – December 6, 2026, UTC), compared with the previous period:",
+			"- MRR: 1,234.50 USD (previous: 1,000.00 USD, +234.50 USD)",
+			"- Conversion: 12.5 % (previous: 10 %, +2.5 pp) — converted 1, leads 8", "- NPS: not available (x)"}},
+		{"pt", []string{"KPIs desta semana (30 de novembro – 6 de dezembro de 2026, UTC), comparados com o período anterior:",
+			"- MRR: 1.234,50 USD (anterior: 1.000,00 USD, +234,50 USD)",
+			"- Conversão: 12,5 % (anterior: 10 %, +2,5 p.p.) — convertidos 1, leads 8", "- NPS: não disponível (x)"}},
+	} {
+		sum := rep.Summary(c.lang)
+		for _, w := range c.want {
+			require.Contains(t, sum, w, "%s: %s", c.lang, sum)
+		}
+	}
+
+	// A custom period across years, and a single day.
+	rep.Period, rep.From, rep.To = kpi.Custom, "2026-12-20T00:00:00Z", "2027-01-06T00:00:00Z"
+	require.Contains(t, rep.Summary("pt"), "KPIs de 20 de dezembro de 2026 – 5 de janeiro de 2027 (UTC)")
+	require.Contains(t, rep.Summary("en"), "KPIs for December 20, 2026 – January 5, 2027 (UTC)")
+	rep.Period, rep.From, rep.To = kpi.Today, "2027-03-01T00:00:00Z", "2027-03-02T00:00:00Z"
+	require.Contains(t, rep.Summary("pt"), "KPIs de hoje (1 de março de 2027, UTC)")
+	require.Contains(t, rep.Summary("fr"), "KPIs for today (March 1, 2027, UTC)", "other languages read English")
 }

@@ -59,13 +59,13 @@ func (r Range) Days() int {
 }
 
 // Error is a request the reporter cannot answer as given: a bad period or
-// date. It says what is wrong in Spanish and English.
+// date. It says what is wrong in Spanish, English and Portuguese.
 type Error struct {
 	// Code is one of the Code… constants.
 	Code string
 	// Field is the argument at fault: period, from, to or metrics.
-	Field  string
-	es, en string
+	Field string
+	msg   tr
 }
 
 // The codes of an [Error].
@@ -79,15 +79,11 @@ const (
 )
 
 // Error implements error, in English.
-func (e *Error) Error() string { return "kpi: " + e.en }
+func (e *Error) Error() string { return "kpi: " + e.msg.en }
 
-// Message says what is wrong in lang (es or en; anything else is English).
-func (e *Error) Message(lang string) string {
-	if lang == "es" {
-		return e.es
-	}
-	return e.en
-}
+// Message says what is wrong in lang (es, en or pt; anything else is
+// English).
+func (e *Error) Message(lang string) string { return e.msg.in(lang) }
 
 // Resolve turns a period (and, for custom, the from and to dates, both
 // included) into its range in loc, at now, and the previous range of the
@@ -111,13 +107,19 @@ func Resolve(p Period, from, to string, now time.Time, loc *time.Location) (cur,
 	}
 	if !p.Valid() {
 		return Range{}, Range{}, &Error{Code: CodeBadPeriod, Field: "period",
-			es: fmt.Sprintf("No conozco el periodo «%s»: usa today, this_week, this_month, last_month, this_quarter, this_year o custom.", p),
-			en: fmt.Sprintf("Unknown period %q: use today, this_week, this_month, last_month, this_quarter, this_year or custom.", p)}
+			msg: tr{
+				fmt.Sprintf("No conozco el periodo «%s»: usa today, this_week, this_month, last_month, this_quarter, this_year o custom.", p),
+				fmt.Sprintf("Unknown period %q: use today, this_week, this_month, last_month, this_quarter, this_year or custom.", p),
+				fmt.Sprintf("Não conheço o período “%s”: use today, this_week, this_month, last_month, this_quarter, this_year ou custom.", p),
+			}}
 	}
 	if p != Custom && (from != "" || to != "") {
 		return Range{}, Range{}, &Error{Code: CodeDatesOnly, Field: "period",
-			es: "Las fechas desde/hasta solo valen con el periodo custom (personalizado).",
-			en: "from and to are only for period custom."}
+			msg: tr{
+				"Las fechas desde/hasta solo valen con el periodo custom (personalizado).",
+				"from and to are only for period custom.",
+				"As datas de início e fim (from e to) só valem com o período custom (personalizado).",
+			}}
 	}
 	now = now.In(loc)
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
@@ -160,8 +162,11 @@ func resolveCustom(from, to string, loc *time.Location) (cur, prev Range, err er
 			field = "to"
 		}
 		return Range{}, Range{}, &Error{Code: CodeMissingDates, Field: field,
-			es: "Para un periodo personalizado necesito las dos fechas, desde y hasta (AAAA-MM-DD).",
-			en: "A custom period needs both dates, from and to (YYYY-MM-DD)."}
+			msg: tr{
+				"Para un periodo personalizado necesito las dos fechas, desde y hasta (AAAA-MM-DD).",
+				"A custom period needs both dates, from and to (YYYY-MM-DD).",
+				"Para um período personalizado preciso das duas datas, início e fim (AAAA-MM-DD).",
+			}}
 	}
 	f, err := parseDate("from", from, loc)
 	if err != nil {
@@ -173,8 +178,11 @@ func resolveCustom(from, to string, loc *time.Location) (cur, prev Range, err er
 	}
 	if f.After(t) {
 		return Range{}, Range{}, &Error{Code: CodeFromAfterTo, Field: "from",
-			es: fmt.Sprintf("La fecha inicial (%s) es posterior a la final (%s).", from, to),
-			en: fmt.Sprintf("The start date (%s) is after the end date (%s).", from, to)}
+			msg: tr{
+				fmt.Sprintf("La fecha inicial (%s) es posterior a la final (%s).", from, to),
+				fmt.Sprintf("The start date (%s) is after the end date (%s).", from, to),
+				fmt.Sprintf("A data inicial (%s) é posterior à final (%s).", from, to),
+			}}
 	}
 	cur = Range{From: f, To: t.AddDate(0, 0, 1)} // to is included: up to the end of its day
 	prev = Range{From: f.AddDate(0, 0, -cur.Days()), To: f}
@@ -185,8 +193,11 @@ func parseDate(field, s string, loc *time.Location) (time.Time, error) {
 	d, err := time.ParseInLocation(DateLayout, s, loc)
 	if err != nil {
 		return time.Time{}, &Error{Code: CodeBadDate, Field: field,
-			es: fmt.Sprintf("«%s» no es una fecha válida: escríbela como AAAA-MM-DD (por ejemplo 2026-03-31).", s),
-			en: fmt.Sprintf("%q is not a valid date: write it as YYYY-MM-DD (for example 2026-03-31).", s)}
+			msg: tr{
+				fmt.Sprintf("«%s» no es una fecha válida: escríbela como AAAA-MM-DD (por ejemplo 2026-03-31).", s),
+				fmt.Sprintf("%q is not a valid date: write it as YYYY-MM-DD (for example 2026-03-31).", s),
+				fmt.Sprintf("“%s” não é uma data válida: escreva como AAAA-MM-DD (por exemplo 2026-03-31).", s),
+			}}
 	}
 	return d, nil
 }

@@ -82,8 +82,8 @@ type Request struct {
 	Period  Period
 	// From and To are dates (YYYY-MM-DD, both included) of a custom period.
 	From, To string
-	// Language of the definitions and messages: es or en (anything else
-	// is English).
+	// Language of the definitions and messages: es, en or pt (anything
+	// else is English).
 	Language string
 }
 
@@ -132,9 +132,11 @@ func ParseMetrics(names []string) ([]Metric, error) {
 			continue
 		}
 		if !m.Valid() {
-			return nil, &Error{Code: CodeBadMetric, Field: "metrics",
-				es: fmt.Sprintf("No conozco la métrica «%s»: usa %s.", n, metricList()),
-				en: fmt.Sprintf("Unknown metric %q: use %s.", n, metricList())}
+			return nil, &Error{Code: CodeBadMetric, Field: "metrics", msg: tr{
+				fmt.Sprintf("No conozco la métrica «%s»: usa %s.", n, metricList()),
+				fmt.Sprintf("Unknown metric %q: use %s.", n, metricList()),
+				fmt.Sprintf("Não conheço a métrica “%s”: use %s.", n, metricList()),
+			}}
 		}
 		out = append(out, m)
 	}
@@ -175,10 +177,7 @@ func (r *Reporter) Report(ctx context.Context, req Request) (Report, error) {
 		// In report order, once each.
 		metrics = slices.DeleteFunc(slices.Clone(Metrics), func(m Metric) bool { return !slices.Contains(req.Metrics, m) })
 	}
-	lang := req.Language
-	if lang != "es" {
-		lang = "en"
-	}
+	lang := reportLang(req.Language)
 	c := &figures{src: r.src, now: now.UTC(), r: Range{From: cur.From.UTC(), To: cur.To.UTC()}}
 	pc := &figures{src: r.src, now: now.UTC(), r: Range{From: prev.From.UTC(), To: prev.To.UTC()}}
 	out := Report{
@@ -283,14 +282,27 @@ type one struct {
 	breakdown map[string]float64
 }
 
-// tr is a text in Spanish and English.
-type tr struct{ es, en string }
+// tr is a text in Spanish, English and Portuguese.
+type tr struct{ es, en, pt string }
 
+// in is the text in lang: English for a language it is not written in.
 func (t tr) in(lang string) string {
-	if lang == "es" {
+	switch lang {
+	case "es":
 		return t.es
+	case "pt":
+		return t.pt
 	}
 	return t.en
+}
+
+// reportLang is the language a report is written in: es, en or pt, and
+// English for anything else.
+func reportLang(lang string) string {
+	if lang == "es" || lang == "pt" {
+		return lang
+	}
+	return "en"
 }
 
 func compute(ctx context.Context, m Metric, cur, prev *figures, lang string) (Value, error) {
@@ -334,6 +346,7 @@ type definition struct {
 var noSurvey = tr{
 	"no hay datos de encuestas: Faro no guarda respuestas NPS",
 	"no survey data: Faro stores no NPS answers",
+	"não há dados de pesquisas: o Faro não guarda respostas de NPS",
 }
 
 // definitions is the one place each metric's computation and explanation
@@ -342,6 +355,7 @@ var definitions = map[Metric]definition{
 	MRR: {UnitUSD, tr{
 		"suma de los importes mensuales (USD) de las suscripciones activas al final del periodo (o hoy, si no ha terminado)",
 		"sum of the monthly amounts (USD) of the subscriptions active at the end of the period (or now, if it has not ended)",
+		"soma dos valores mensais (USD) das assinaturas ativas no fim do período (ou agora, se ele ainda não terminou)",
 	}, func(ctx context.Context, f *figures) (one, error) {
 		s, err := f.subscriptions(ctx)
 		if err != nil {
@@ -352,6 +366,7 @@ var definitions = map[Metric]definition{
 	ARR: {UnitUSD, tr{
 		"12 × MRR: el MRR al final del periodo anualizado",
 		"12 × MRR: the MRR at the end of the period, annualised",
+		"12 × MRR: o MRR no fim do período, anualizado",
 	}, func(ctx context.Context, f *figures) (one, error) {
 		s, err := f.subscriptions(ctx)
 		if err != nil {
@@ -362,6 +377,7 @@ var definitions = map[Metric]definition{
 	NewCustomers: {UnitCount, tr{
 		"clientes cuya primera suscripción o primera matrícula confirmada empezó en el periodo",
 		"customers whose first subscription or first confirmed enrolment started in the period",
+		"clientes cuja primeira assinatura ou primeira matrícula confirmada começou no período",
 	}, func(ctx context.Context, f *figures) (one, error) {
 		s, err := f.subscriptions(ctx)
 		if err != nil {
@@ -372,6 +388,7 @@ var definitions = map[Metric]definition{
 	ActiveCustomers: {UnitCount, tr{
 		"clientes con al menos una suscripción activa al final del periodo (o hoy)",
 		"customers with at least one subscription active at the end of the period (or now)",
+		"clientes com pelo menos uma assinatura ativa no fim do período (ou agora)",
 	}, func(ctx context.Context, f *figures) (one, error) {
 		s, err := f.subscriptions(ctx)
 		if err != nil {
@@ -382,13 +399,14 @@ var definitions = map[Metric]definition{
 	Churn: {UnitRatio, tr{
 		"suscripciones canceladas en el periodo / suscripciones activas al inicio del periodo",
 		"subscriptions cancelled in the period / subscriptions active at its start",
+		"assinaturas canceladas no período / assinaturas ativas no início do período",
 	}, func(ctx context.Context, f *figures) (one, error) {
 		s, err := f.subscriptions(ctx)
 		if err != nil {
 			return one{}, err
 		}
 		if s.ActiveAtStart == 0 {
-			return one{why: tr{"no había suscripciones activas al inicio del periodo", "no subscription was active at the start of the period"}}, nil
+			return one{why: tr{"no había suscripciones activas al inicio del periodo", "no subscription was active at the start of the period", "não havia assinaturas ativas no início do período"}}, nil
 		}
 		return one{value: float64(s.Cancelled) / float64(s.ActiveAtStart), ok: true,
 			breakdown: map[string]float64{"cancelled": float64(s.Cancelled), "active_at_start": float64(s.ActiveAtStart)}}, nil
@@ -396,6 +414,7 @@ var definitions = map[Metric]definition{
 	Leads: {UnitCount, tr{
 		"leads creados en el periodo; el desglose es su etapa actual",
 		"leads created in the period; the breakdown is their stage now",
+		"leads criados no período; o detalhamento é a etapa atual de cada um",
 	}, func(ctx context.Context, f *figures) (one, error) {
 		s, err := f.leads(ctx)
 		if err != nil {
@@ -410,13 +429,14 @@ var definitions = map[Metric]definition{
 	Conversion: {UnitRatio, tr{
 		"leads creados en el periodo que ya son clientes (matrícula confirmada o suscripción) / leads creados en el periodo",
 		"leads created in the period that became customers (a confirmed enrolment or a subscription) / leads created in the period",
+		"leads criados no período que viraram clientes (matrícula confirmada ou assinatura) / leads criados no período",
 	}, func(ctx context.Context, f *figures) (one, error) {
 		s, err := f.leads(ctx)
 		if err != nil {
 			return one{}, err
 		}
 		if s.Created == 0 {
-			return one{why: tr{"no hubo leads en el periodo", "no leads in the period"}}, nil
+			return one{why: tr{"no hubo leads en el periodo", "no leads in the period", "não houve leads no período"}}, nil
 		}
 		return one{value: float64(s.Converted) / float64(s.Created), ok: true,
 			breakdown: map[string]float64{"converted": float64(s.Converted), "leads": float64(s.Created)}}, nil
@@ -424,6 +444,7 @@ var definitions = map[Metric]definition{
 	Enrollments: {UnitCount, tr{
 		"matrículas hechas en el periodo (confirmadas + pendientes de pago); ingresos: precio de los cursos de las confirmadas, en USD",
 		"enrolments made in the period (confirmed + pending payment); revenue: course price of the confirmed ones, in USD",
+		"matrículas feitas no período (confirmadas + pagamento pendente); receita: preço dos cursos das confirmadas, em USD",
 	}, func(ctx context.Context, f *figures) (one, error) {
 		s, err := f.enrollments(ctx)
 		if err != nil {
@@ -442,13 +463,14 @@ var definitions = map[Metric]definition{
 	AutomationRate: {UnitRatio, tr{
 		"conversaciones con actividad en el periodo que nunca pasaron a una persona / todas las conversaciones con actividad",
 		"conversations with activity in the period never handed to a person / all conversations with activity",
+		"conversas com atividade no período que nunca passaram para uma pessoa / todas as conversas com atividade",
 	}, func(ctx context.Context, f *figures) (one, error) {
 		s, err := f.conversations(ctx)
 		if err != nil {
 			return one{}, err
 		}
 		if s.Active == 0 {
-			return one{why: tr{"no hubo conversaciones en el periodo", "no conversations in the period"}}, nil
+			return one{why: tr{"no hubo conversaciones en el periodo", "no conversations in the period", "não houve conversas no período"}}, nil
 		}
 		return one{value: float64(s.Active-s.HandedOff) / float64(s.Active), ok: true,
 			breakdown: map[string]float64{"conversations": float64(s.Active), "handed_off": float64(s.HandedOff)}}, nil
@@ -456,12 +478,14 @@ var definitions = map[Metric]definition{
 	NPS: {UnitRatio, tr{
 		"Net Promoter Score: (promotores − detractores) / respuestas de las encuestas del periodo",
 		"Net Promoter Score: (promoters − detractors) / survey answers of the period",
+		"Net Promoter Score: (promotores − detratores) / respostas às pesquisas do período",
 	}, func(context.Context, *figures) (one, error) {
 		return one{why: noSurvey}, nil
 	}},
 	Tickets: {UnitCount, tr{
 		"tickets abiertos en el periodo; desglose según su estado actual, y los abiertos con el SLA vencido",
 		"tickets opened in the period; broken down by where they stand now, and the open ones past their SLA",
+		"chamados abertos no período; detalhados pela situação atual, e os abertos com o SLA vencido",
 	}, func(ctx context.Context, f *figures) (one, error) {
 		s, err := f.tickets(ctx)
 		if err != nil {

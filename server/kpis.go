@@ -100,8 +100,8 @@ func (s *Server) putSubscription(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getKPIs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	lang := q.Get("lang")
-	if lang != "" && lang != "es" && lang != "en" {
-		s.writeError(w, r, Errorf(CodeInvalid, "lang must be es or en"))
+	if lang != "" && lang != "es" && lang != "en" && lang != "pt" {
+		s.writeError(w, r, Errorf(CodeInvalid, "lang must be es, en or pt"))
 		return
 	}
 	var names []string

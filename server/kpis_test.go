@@ -90,6 +90,7 @@ func kpisAPI(t *testing.T, st fullStore) {
 	for _, c := range []struct{ query, want string }{
 		{"period=custom&from=2026-03-15&to=2026-03-03", "after the end date"},
 		{"period=custom&from=2026-03-15&to=2026-03-03&lang=es", "posterior"},
+		{"period=custom&from=2026-03-15&to=2026-03-03&lang=pt", "é posterior à final"},
 		{"period=custom&from=15/03/2026&to=2026-03-20", "YYYY-MM-DD"},
 		{"period=custom", "both dates"},
 		{"period=next_year", "Unknown period"},

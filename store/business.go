@@ -190,10 +190,11 @@ type Localized struct {
 	EN string `json:"en"`
 }
 
-// In returns the text in lang ("es", "en"; anything else, Portuguese
-// included, reads English first), falling back to the other language.
+// In returns the text in lang, falling back to the other language: "es"
+// and "pt" read Spanish first (there is no Portuguese text, and Spanish is
+// the nearer to it), anything else English first.
 func (l Localized) In(lang string) string {
-	if lang == "es" {
+	if lang == "es" || lang == "pt" {
 		return cmpOr(l.ES, l.EN)
 	}
 	return cmpOr(l.EN, l.ES)

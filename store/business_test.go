@@ -61,6 +61,8 @@ func TestLocalizedIn(t *testing.T) {
 	l := store.Localized{ES: "Hola", EN: "Hello"}
 	require.Equal(t, "Hola", l.In("es"))
 	require.Equal(t, "Hello", l.In("en"))
-	require.Equal(t, "Hello", l.In("pt"), "other languages read English first")
+	require.Equal(t, "Hola", l.In("pt"), "Portuguese reads Spanish, the nearer language")
+	require.Equal(t, "Hello", store.Localized{EN: "Hello"}.In("pt"), "or English when there is no Spanish")
+	require.Equal(t, "Hello", l.In("fr"), "other languages read English first")
 	require.Equal(t, "Hola", store.Localized{ES: "Hola"}.In("en"), "falls back to the other language")
 }

@@ -227,46 +227,70 @@ func findCourse(ctx context.Context, cat CourseCatalog, named string) (store.Cou
 	return store.Course{}, FieldError{Field: "course", Problem: "no course of the catalogue has that slug or title; list_courses shows them"}
 }
 
+// enrollTexts are enroll_course's messages in one language. The verbs
+// take, in order: the title, the email, then the price and the payment
+// link, or the status; start is appended (" Empieza el …") when the
+// course has a start date.
+type enrollTexts struct {
+	start                                  string // the start date
+	alreadyPending, already, pending, done string
+}
+
+var enrollMessages = map[string]enrollTexts{
+	"es": {
+		start:          " Empieza el %s.",
+		alreadyPending: "Ya estabas inscrito en «%s» con %s; tu plaza está reservada hasta que pagues %s aquí: %s",
+		already:        "Ya estabas inscrito en «%s» con %s (estado: %s), así que no hace falta hacer nada más.%s",
+		pending:        "Te he inscrito en «%s» con %s. Tu plaza queda reservada hasta que pagues %s aquí: %s%s",
+		done:           "Listo: te he inscrito en «%s» con %s.%s",
+	},
+	"en": {
+		start:          " It starts on %s.",
+		alreadyPending: "You're already enrolled in “%s” with %s; your seat is held until you pay %s here: %s",
+		already:        "You're already enrolled in “%s” with %s (status: %s), so there's nothing more to do.%s",
+		pending:        "I've enrolled you in “%s” with %s. Your seat is held until you pay %s here: %s%s",
+		done:           "Done: you're enrolled in “%s” with %s.%s",
+	},
+	"pt": {
+		start:          " O curso começa em %s.",
+		alreadyPending: "Você já tem uma matrícula em “%s” com %s; sua vaga fica reservada até o pagamento de %s aqui: %s",
+		already:        "Você já tem uma matrícula em “%s” com %s (situação: %s), então não é preciso fazer mais nada.%s",
+		pending:        "Fiz sua matrícula em “%s” com %s. Sua vaga fica reservada até o pagamento de %s aqui: %s%s",
+		done:           "Pronto: fiz sua matrícula em “%s” com %s.%s",
+	},
+}
+
 func enrollMessage(lang string, r EnrollCourseResult) string {
+	tx := inLang(enrollMessages, lang)
 	start := ""
-	if lang == "en" {
-		if r.Start != "" {
-			start = " It starts on " + r.Start + "."
-		}
-		switch {
-		case r.AlreadyEnrolled && r.Status == store.EnrollmentPendingPayment:
-			return fmt.Sprintf("You're already enrolled in “%s” with %s; your seat is held until you pay %s here: %s", r.Title, r.Email, r.Price, r.PaymentLink)
-		case r.AlreadyEnrolled:
-			return fmt.Sprintf("You're already enrolled in “%s” with %s (status: %s), so there's nothing more to do.%s", r.Title, r.Email, r.Status, start)
-		case r.Status == store.EnrollmentPendingPayment:
-			return fmt.Sprintf("I've enrolled you in “%s” with %s. Your seat is held until you pay %s here: %s%s", r.Title, r.Email, r.Price, r.PaymentLink, start)
-		}
-		return fmt.Sprintf("Done: you're enrolled in “%s” with %s.%s", r.Title, r.Email, start)
-	}
 	if r.Start != "" {
-		start = " Empieza el " + r.Start + "."
+		start = fmt.Sprintf(tx.start, longDate(r.Start, lang))
 	}
 	switch {
 	case r.AlreadyEnrolled && r.Status == store.EnrollmentPendingPayment:
-		return fmt.Sprintf("Ya estabas inscrito en «%s» con %s; tu plaza está reservada hasta que pagues %s aquí: %s", r.Title, r.Email, r.Price, r.PaymentLink)
+		return fmt.Sprintf(tx.alreadyPending, r.Title, r.Email, r.Price, r.PaymentLink)
 	case r.AlreadyEnrolled:
-		return fmt.Sprintf("Ya estabas inscrito en «%s» con %s (estado: %s), así que no hace falta hacer nada más.%s", r.Title, r.Email, statusES(r.Status), start)
+		return fmt.Sprintf(tx.already, r.Title, r.Email, enrollmentStatusName(lang, r.Status), start)
 	case r.Status == store.EnrollmentPendingPayment:
-		return fmt.Sprintf("Te he inscrito en «%s» con %s. Tu plaza queda reservada hasta que pagues %s aquí: %s%s", r.Title, r.Email, r.Price, r.PaymentLink, start)
+		return fmt.Sprintf(tx.pending, r.Title, r.Email, r.Price, r.PaymentLink, start)
 	}
-	return fmt.Sprintf("Listo: te he inscrito en «%s» con %s.%s", r.Title, r.Email, start)
+	return fmt.Sprintf(tx.done, r.Title, r.Email, start)
 }
 
-func statusES(s store.EnrollmentStatus) string {
-	switch s {
-	case store.EnrollmentActive:
-		return "activa"
-	case store.EnrollmentPendingPayment:
-		return "pendiente de pago"
-	case store.EnrollmentCompleted:
-		return "completada"
-	case store.EnrollmentCancelled:
-		return "cancelada"
+// enrollmentStatusNames name an enrolment's status for people, by language.
+var enrollmentStatusNames = map[string]map[store.EnrollmentStatus]string{
+	"es": {store.EnrollmentActive: "activa", store.EnrollmentPendingPayment: "pendiente de pago",
+		store.EnrollmentCompleted: "completada", store.EnrollmentCancelled: "cancelada"},
+	"en": {store.EnrollmentActive: "active", store.EnrollmentPendingPayment: "pending payment",
+		store.EnrollmentCompleted: "completed", store.EnrollmentCancelled: "cancelled"},
+	"pt": {store.EnrollmentActive: "ativa", store.EnrollmentPendingPayment: "pagamento pendente",
+		store.EnrollmentCompleted: "concluída", store.EnrollmentCancelled: "cancelada"},
+}
+
+// enrollmentStatusName is s in lang; the status itself when it has no name.
+func enrollmentStatusName(lang string, s store.EnrollmentStatus) string {
+	if n, ok := inLang(enrollmentStatusNames, lang)[s]; ok {
+		return n
 	}
 	return string(s)
 }

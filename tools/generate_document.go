@@ -170,12 +170,55 @@ func AddGenerateDocument(r *Registry, st DocumentStore, cfg DocumentConfig) {
 	})
 }
 
-// docLang is the language documents are written in: Spanish or English.
+// docLang is the language documents are written in: Spanish or English
+// (the templates have no Portuguese; a Portuguese speaker gets English).
 func docLang(lang string) string {
 	if lang == "es" {
 		return "es"
 	}
 	return "en"
+}
+
+// msgLang is the language generate_document talks to the caller in: theirs
+// when it has texts for it, else the document's.
+func msgLang(lang string) string {
+	if _, ok := documentMessages[lang]; ok {
+		return lang
+	}
+	return docLang(lang)
+}
+
+// documentTexts are generate_document's messages in one language. The
+// generated ones take what the document is about (course, company or
+// invoice number), the format, the link and the day it expires;
+// notEnrolled the course title; notCompleted the title and the progress.
+type documentTexts struct {
+	certificate, proposal, invoice string
+	notEnrolled, notCompleted      string
+}
+
+var documentMessages = map[string]documentTexts{
+	"es": {
+		certificate:  "Listo: aquí tienes el certificado de «%s» en %s: %s (el enlace vale hasta el %s).",
+		proposal:     "Listo: la propuesta comercial para %s en %s está aquí: %s (el enlace vale hasta el %s).",
+		invoice:      "Listo: la factura %s en %s está aquí: %s (el enlace vale hasta el %s).",
+		notEnrolled:  "No encuentro ninguna inscripción tuya en «%s», así que no puedo emitir ese certificado. Si crees que es un error, dime con qué correo te inscribiste o pide hablar con una persona.",
+		notCompleted: "Todavía no has completado «%s» (progreso: %d %%). El certificado se emite al terminar el curso; cuando lo completes, pídemelo de nuevo.",
+	},
+	"en": {
+		certificate:  "Done: here is the certificate for “%s” as %s: %s (the link works until %s).",
+		proposal:     "Done: the commercial proposal for %s as %s is here: %s (the link works until %s).",
+		invoice:      "Done: invoice %s as %s is here: %s (the link works until %s).",
+		notEnrolled:  "I can't find an enrolment of yours in “%s”, so I can't issue that certificate. If you think that's wrong, tell me the email you enrolled with or ask to talk to a person.",
+		notCompleted: "You haven't completed “%s” yet (progress: %d%%). The certificate is issued once the course is finished; ask me again when you're done.",
+	},
+	"pt": {
+		certificate:  "Pronto: aqui está o certificado de “%s” em %s: %s (o link vale até %s).",
+		proposal:     "Pronto: a proposta comercial para %s em %s está aqui: %s (o link vale até %s).",
+		invoice:      "Pronto: a fatura %s em %s está aqui: %s (o link vale até %s).",
+		notEnrolled:  "Não encontrei nenhuma matrícula sua em “%s”, então não posso emitir esse certificado. Se achar que é um engano, me diga com qual e-mail você fez a matrícula ou peça para falar com uma pessoa.",
+		notCompleted: "Você ainda não concluiu “%s” (progresso: %d%%). O certificado é emitido quando o curso termina; quando concluir, é só me pedir de novo.",
+	},
 }
 
 func generateDocument(ctx context.Context, st DocumentStore, cfg DocumentConfig, c Caller, in GenerateDocumentArgs) (GenerateDocumentResult, error) {
@@ -220,7 +263,7 @@ func generateDocument(ctx context.Context, st DocumentStore, cfg DocumentConfig,
 	values, err := cfg.Catalog.Check(tm, vars, now)
 	var ve *documents.VarsError
 	if errors.As(err, &ve) {
-		out := GenerateDocumentResult{Status: DocIncomplete, Template: tm.Name, Missing: ve.Missing(), Problems: ve.Problems, Message: ve.Message(lang)}
+		out := GenerateDocumentResult{Status: DocIncomplete, Template: tm.Name, Missing: ve.Missing(), Problems: ve.Problems, Message: ve.Message(msgLang(c.Language))}
 		out.Templates = []DocumentTemplate{{Name: tm.Name, Variables: varNames(tm)}}
 		return out, nil
 	}
@@ -253,7 +296,7 @@ func generateDocument(ctx context.Context, st DocumentStore, cfg DocumentConfig,
 		Status: DocGenerated, Template: tm.Name, DocumentID: doc.ID, Format: doc.Format, Filename: doc.Filename, Size: doc.Size,
 		URL: url, ExpiresAt: exp.Format(time.RFC3339), AlreadyGenerated: !created,
 	}
-	out.Message = generatedMessage(lang, tm, values, format, url, exp)
+	out.Message = generatedMessage(msgLang(c.Language), tm, values, format, url, exp)
 	return out, nil
 }
 
@@ -345,12 +388,10 @@ func ownCertificate(ctx context.Context, st DocumentStore, tm documents.Template
 			break
 		}
 	}
-	title := course.Title.In(lang)
+	ml := msgLang(c.Language)
+	tx := documentMessages[ml]
 	if en == nil {
-		msg := fmt.Sprintf("No encuentro ninguna inscripción tuya en «%s», así que no puedo emitir ese certificado. Si crees que es un error, dime con qué correo te inscribiste o pide hablar con una persona.", title)
-		if lang == "en" {
-			msg = fmt.Sprintf("I can't find an enrolment of yours in “%s”, so I can't issue that certificate. If you think that's wrong, tell me the email you enrolled with or ask to talk to a person.", title)
-		}
+		msg := fmt.Sprintf(tx.notEnrolled, course.Title.In(ml))
 		return nil, &GenerateDocumentResult{Status: DocNotEnrolled, Message: msg}, nil
 	}
 	name := strings.TrimSpace(en.Name)
@@ -366,14 +407,11 @@ func ownCertificate(ctx context.Context, st DocumentStore, tm documents.Template
 		}
 	}
 	if en.Status != store.EnrollmentCompleted {
-		msg := fmt.Sprintf("Todavía no has completado «%s» (progreso: %d %%). El certificado se emite al terminar el curso; cuando lo completes, pídemelo de nuevo.", title, en.Progress)
-		if lang == "en" {
-			msg = fmt.Sprintf("You haven't completed “%s” yet (progress: %d%%). The certificate is issued once the course is finished; ask me again when you're done.", title, en.Progress)
-		}
+		msg := fmt.Sprintf(tx.notCompleted, course.Title.In(ml), en.Progress)
 		return nil, &GenerateDocumentResult{Status: DocNotCompleted, Message: msg}, nil
 	}
 	vars := map[string]any{
-		"course_title":       title,
+		"course_title":       course.Title.In(lang),
 		"completion_date":    en.UpdatedAt.UTC().Format(time.DateOnly),
 		"certificate_number": CertificateNumber(*en),
 	}
@@ -478,21 +516,13 @@ func generatedMessage(lang string, t documents.Template, v documents.Values, f d
 	case documents.Invoice:
 		about, _ = v["invoice_number"].(string)
 	}
-	until := exp.Format(time.DateOnly)
-	if lang == "es" {
-		switch t.Name {
-		case documents.Certificate:
-			return fmt.Sprintf("Listo: aquí tienes el certificado de «%s» en %s: %s (el enlace vale hasta el %s).", about, format, url, until)
-		case documents.Proposal:
-			return fmt.Sprintf("Listo: la propuesta comercial para %s en %s está aquí: %s (el enlace vale hasta el %s).", about, format, url, until)
-		}
-		return fmt.Sprintf("Listo: la factura %s en %s está aquí: %s (el enlace vale hasta el %s).", about, format, url, until)
-	}
+	tx := documentMessages[lang]
+	until := longDateOf(exp, lang)
 	switch t.Name {
 	case documents.Certificate:
-		return fmt.Sprintf("Done: here is the certificate for “%s” as %s: %s (the link works until %s).", about, format, url, until)
+		return fmt.Sprintf(tx.certificate, about, format, url, until)
 	case documents.Proposal:
-		return fmt.Sprintf("Done: the commercial proposal for %s as %s is here: %s (the link works until %s).", about, format, url, until)
+		return fmt.Sprintf(tx.proposal, about, format, url, until)
 	}
-	return fmt.Sprintf("Done: invoice %s as %s is here: %s (the link works until %s).", about, format, url, until)
+	return fmt.Sprintf(tx.invoice, about, format, url, until)
 }

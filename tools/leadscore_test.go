@@ -128,6 +128,8 @@ func TestTicketPriorityRules(t *testing.T) {
 		{store.CategoryTechnical, "No puedo acceder al campus", false, store.PriorityHigh},
 		{store.CategoryAccess, "forgot my password", false, store.PriorityHigh},
 		{store.CategoryOther, "I can't log in", false, store.PriorityHigh},
+		{store.CategoryBilling, "Fui cobrado duas vezes pelo curso", false, store.PriorityUrgent},
+		{store.CategoryOther, "Não consigo acessar a plataforma", false, store.PriorityHigh},
 	} {
 		require.Equal(t, tt.want, TicketPriorityFor(tt.cat, tt.text, tt.customer), "%s %q customer=%v", tt.cat, tt.text, tt.customer)
 	}
@@ -135,4 +137,8 @@ func TestTicketPriorityRules(t *testing.T) {
 	require.Equal(t, store.CategoryAccess, ticketCategory("no puedo entrar, olvidé mi contraseña"))
 	require.Equal(t, store.CategoryTechnical, ticketCategory("the videos won't load, looks broken"))
 	require.Equal(t, store.CategoryCourseContent, ticketCategory("hay un error en el ejercicio del módulo 3"))
+	require.Equal(t, store.CategoryBilling, ticketCategory("paguei o curso e a fatura não chegou"))
+	require.Equal(t, store.CategoryAccess, ticketCategory("esqueci minha senha"))
+	require.Equal(t, store.CategoryTechnical, ticketCategory("o vídeo não carrega"))
+	require.Equal(t, store.CategoryOther, ticketCategory("a Paula quer saber outra coisa"))
 }

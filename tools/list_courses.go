@@ -118,49 +118,53 @@ func courseAbout(c store.Course, topic string) bool {
 	return false
 }
 
+// coursesTexts are list_courses' messages in one language; each course is
+// a line of its title, price (or free), start (a date) and seats.
+type coursesTexts struct {
+	none, header, free, start, seats, full, closed string
+}
+
+var coursesMessages = map[string]coursesTexts{
+	"es": {
+		none:   "Ahora mismo no hay ningún curso que coincida. Si quieres, te muestro el catálogo completo.",
+		header: "Estos son nuestros cursos:", free: "gratis", start: ", empieza el %s",
+		seats: ", %d plazas libres", full: ", completo (lista de espera)", closed: ", inscripciones cerradas",
+	},
+	"en": {
+		none:   "No course matches that right now. I can show you the whole catalogue if you like.",
+		header: "These are our courses:", free: "free", start: ", starts %s",
+		seats: ", %d seats left", full: ", full (waiting list)", closed: ", not enrolling",
+	},
+	"pt": {
+		none:   "No momento nenhum curso corresponde a isso. Se quiser, mostro o catálogo completo.",
+		header: "Estes são os nossos cursos:", free: "gratuito", start: ", começa em %s",
+		seats: ", %d vagas disponíveis", full: ", lotado (lista de espera)", closed: ", inscrições encerradas",
+	},
+}
+
 func coursesMessage(lang string, cs []CourseSummary) string {
-	en := lang == "en"
+	tx := inLang(coursesMessages, lang)
 	if len(cs) == 0 {
-		if en {
-			return "No course matches that right now. I can show you the whole catalogue if you like."
-		}
-		return "Ahora mismo no hay ningún curso que coincida. Si quieres, te muestro el catálogo completo."
+		return tx.none
 	}
 	var b strings.Builder
-	if en {
-		b.WriteString("These are our courses:")
-	} else {
-		b.WriteString("Estos son nuestros cursos:")
-	}
+	b.WriteString(tx.header)
 	for _, c := range cs {
-		price := "gratis"
-		if en {
-			price = "free"
-		}
+		price := tx.free
 		if c.Price > 0 {
 			price = fmtAmount(c.Price) + " " + c.Currency
 		}
 		fmt.Fprintf(&b, "\n- %s — %s", c.Title, price)
 		if c.Start != "" {
-			if en {
-				fmt.Fprintf(&b, ", starts %s", c.Start)
-			} else {
-				fmt.Fprintf(&b, ", empieza el %s", c.Start)
-			}
+			fmt.Fprintf(&b, tx.start, longDate(c.Start, lang))
 		}
-		switch {
-		case c.Status == store.CourseOpen && en:
-			fmt.Fprintf(&b, ", %d seats left", c.SeatsLeft)
-		case c.Status == store.CourseOpen:
-			fmt.Fprintf(&b, ", %d plazas libres", c.SeatsLeft)
-		case c.Status == store.CourseFull && en:
-			b.WriteString(", full (waiting list)")
-		case c.Status == store.CourseFull:
-			b.WriteString(", completo (lista de espera)")
-		case en:
-			b.WriteString(", not enrolling")
+		switch c.Status {
+		case store.CourseOpen:
+			fmt.Fprintf(&b, tx.seats, c.SeatsLeft)
+		case store.CourseFull:
+			b.WriteString(tx.full)
 		default:
-			b.WriteString(", inscripciones cerradas")
+			b.WriteString(tx.closed)
 		}
 	}
 	return b.String()

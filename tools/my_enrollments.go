@@ -106,36 +106,38 @@ func myEnrollments(ctx context.Context, e EnrollmentReader, c Caller) (MyEnrollm
 	return out, nil
 }
 
+// enrollmentsTexts are my_enrollments' messages in one language; line
+// takes the title, the status and the progress, start a date.
+type enrollmentsTexts struct {
+	none, header, line, start string
+}
+
+var enrollmentsMessages = map[string]enrollmentsTexts{
+	"es": {
+		none:   "Todavía no tienes ninguna inscripción en cursos. ¿Quieres ver el catálogo?",
+		header: "Tus cursos:", line: "\n- %s — %s, progreso %d%%", start: " (empieza el %s)",
+	},
+	"en": {
+		none:   "You're not enrolled in any course yet. Would you like to see the catalogue?",
+		header: "Your courses:", line: "\n- %s — %s, progress %d%%", start: " (starts %s)",
+	},
+	"pt": {
+		none:   "Você ainda não tem matrícula em nenhum curso. Quer ver o catálogo?",
+		header: "Seus cursos:", line: "\n- %s — %s, progresso %d%%", start: " (começa em %s)",
+	},
+}
+
 func enrollmentsMessage(lang string, es []MyEnrollment) string {
-	en := lang == "en"
+	tx := inLang(enrollmentsMessages, lang)
 	if len(es) == 0 {
-		if en {
-			return "You're not enrolled in any course yet. Would you like to see the catalogue?"
-		}
-		return "Todavía no tienes ninguna inscripción en cursos. ¿Quieres ver el catálogo?"
+		return tx.none
 	}
 	var b strings.Builder
-	if en {
-		b.WriteString("Your courses:")
-	} else {
-		b.WriteString("Tus cursos:")
-	}
+	b.WriteString(tx.header)
 	for _, m := range es {
-		status := string(m.Status)
-		if !en {
-			status = statusES(m.Status)
-		}
-		if en {
-			fmt.Fprintf(&b, "\n- %s — %s, progress %d%%", m.Title, strings.ReplaceAll(status, "_", " "), m.Progress)
-		} else {
-			fmt.Fprintf(&b, "\n- %s — %s, progreso %d%%", m.Title, status, m.Progress)
-		}
+		fmt.Fprintf(&b, tx.line, m.Title, enrollmentStatusName(lang, m.Status), m.Progress)
 		if m.Start != "" {
-			if en {
-				fmt.Fprintf(&b, " (starts %s)", m.Start)
-			} else {
-				fmt.Fprintf(&b, " (empieza el %s)", m.Start)
-			}
+			fmt.Fprintf(&b, tx.start, longDate(m.Start, lang))
 		}
 	}
 	return b.String()

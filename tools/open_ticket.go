@@ -244,7 +244,8 @@ func keyOverlap(a, b []string) float64 {
 // (access high — the person cannot work; billing, technical and sales
 // normal; course content and other low), raised to urgent by words of
 // urgency or money taken wrongly ("urgente", "cobrado dos veces", "charged
-// twice") and to high by a lock-out ("no puedo acceder", "can't log in");
+// twice", "cobrado duas vezes") and to high by a lock-out ("no puedo
+// acceder", "can't log in", "não consigo acessar");
 // a customer (an enrolled student) is one level higher, up to high.
 func TicketPriorityFor(category store.TicketCategory, text string, customer bool) store.TicketPriority {
 	levels := []store.TicketPriority{store.PriorityLow, store.PriorityNormal, store.PriorityHigh, store.PriorityUrgent}
@@ -262,11 +263,12 @@ func TicketPriorityFor(category store.TicketCategory, text string, customer bool
 	switch {
 	case containsAny(t, " urgente ", " urgent ", " urgencia ", " emergencia ", " emergency ", " asap ", "cuanto antes",
 		"cobrado dos veces", "cobraron dos veces", "cobro doble", "doble cobro", "cobrado doble", "charged twice",
-		"double charged", "charged me twice", "fraude", " fraud "):
+		"double charged", "charged me twice", "fraude", " fraud ", "cobrado duas vezes", "cobraram duas vezes",
+		"cobranca duplicada", "cobrado em dobro"):
 		p = 3
 	case containsAny(t, "no puedo acceder", "no puedo entrar", "no me deja entrar", "no puedo iniciar sesion",
 		"can t access", "cannot access", "can t log in", "cannot log in", "can t login", "locked out", "cuenta bloqueada",
-		"account locked"):
+		"account locked", "nao consigo acessar", "nao consigo entrar", "nao consigo fazer login", "conta bloqueada"):
 		p = max(p, 2)
 	}
 	return levels[p]
@@ -277,17 +279,19 @@ func ticketCategory(text string) store.TicketCategory {
 	t := " " + foldText(text) + " "
 	switch {
 	case containsAny(t, "cobr", "factura", " pago", "pague", "reembolso", "devolucion", "tarjeta", "charge", "invoice",
-		"payment", " paid", "refund", "billing", " card "):
+		"payment", " paid", "refund", "billing", " card ", "fatura", "pagamento", "paguei", "cartao", "estorno"):
 		return store.CategoryBilling
 	case containsAny(t, "acceder", "acceso", "contrasena", "entrar", "iniciar sesion", "login", "log in", "password",
-		"access", "cuenta", "account"):
+		"access", "cuenta", "account", "acessar", "acesso", "senha", "conta "):
 		return store.CategoryAccess
-	case containsAny(t, "modulo", "leccion", "material", "contenido", "ejercicio", "module", "lesson", "content", "exercise", "quiz"):
+	case containsAny(t, "modulo", "leccion", "material", "contenido", "ejercicio", "module", "lesson", "content", "exercise", "quiz",
+		" aula", "conteudo", "exercicio"):
 		return store.CategoryCourseContent
 	case containsAny(t, "error", "no funciona", "no carga", "falla", "bug", "crash", "not working", "doesn t work",
-		"won t", "broken", "video"):
+		"won t", "broken", "video", "erro", "nao funciona", "nao carrega", "travou"):
 		return store.CategoryTechnical
-	case containsAny(t, "precio", "comprar", "descuento", "cotizacion", "price", "buy", "discount", "quote"):
+	case containsAny(t, "precio", "comprar", "descuento", "cotizacion", "price", "buy", "discount", "quote", "preco", "desconto",
+		"orcamento"):
 		return store.CategorySales
 	}
 	return store.CategoryOther
@@ -302,29 +306,46 @@ func containsAny(s string, subs ...string) bool {
 	return false
 }
 
-func ticketMessage(lang string, r OpenTicketResult) string {
-	if lang == "en" {
-		if r.AddedToExisting {
-			return fmt.Sprintf("You already have ticket %s open about this, so I've added your message to it instead of opening another. The team will answer there.", r.Number)
-		}
-		return fmt.Sprintf("I've opened ticket %s (priority %s). The support team will get back to you; you can ask me for its status with that number.", r.Number, r.Priority)
-	}
-	if r.AddedToExisting {
-		return fmt.Sprintf("Ya tienes abierto el ticket %s sobre esto, así que he añadido tu mensaje a ese ticket en lugar de abrir otro. El equipo te responderá allí.", r.Number)
-	}
-	return fmt.Sprintf("He abierto el ticket %s (prioridad %s). El equipo de soporte te responderá; puedes preguntarme por su estado con ese número.", r.Number, priorityES(r.Priority))
+// ticketTexts are open_ticket's messages in one language: added takes the
+// number, opened the number and the priority.
+type ticketTexts struct {
+	added, opened string
 }
 
-func priorityES(p store.TicketPriority) string {
-	switch p {
-	case store.PriorityLow:
-		return "baja"
-	case store.PriorityNormal:
-		return "normal"
-	case store.PriorityHigh:
-		return "alta"
-	case store.PriorityUrgent:
-		return "urgente"
+var ticketMessages = map[string]ticketTexts{
+	"es": {
+		added:  "Ya tienes abierto el ticket %s sobre esto, así que he añadido tu mensaje a ese ticket en lugar de abrir otro. El equipo te responderá allí.",
+		opened: "He abierto el ticket %s (prioridad %s). El equipo de soporte te responderá; puedes preguntarme por su estado con ese número.",
+	},
+	"en": {
+		added:  "You already have ticket %s open about this, so I've added your message to it instead of opening another. The team will answer there.",
+		opened: "I've opened ticket %s (priority %s). The support team will get back to you; you can ask me for its status with that number.",
+	},
+	"pt": {
+		added:  "Você já tem o chamado %s aberto sobre isso, então adicionei sua mensagem a ele em vez de abrir outro. A equipe vai responder por lá.",
+		opened: "Abri o chamado %s (prioridade %s). A equipe de suporte vai entrar em contato com você; é só me perguntar pela situação dele com esse número.",
+	},
+}
+
+func ticketMessage(lang string, r OpenTicketResult) string {
+	tx := inLang(ticketMessages, lang)
+	if r.AddedToExisting {
+		return fmt.Sprintf(tx.added, r.Number)
+	}
+	return fmt.Sprintf(tx.opened, r.Number, priorityName(lang, r.Priority))
+}
+
+// priorityNames name a ticket's priority for people, by language.
+var priorityNames = map[string]map[store.TicketPriority]string{
+	"es": {store.PriorityLow: "baja", store.PriorityNormal: "normal", store.PriorityHigh: "alta", store.PriorityUrgent: "urgente"},
+	"en": {store.PriorityLow: "low", store.PriorityNormal: "normal", store.PriorityHigh: "high", store.PriorityUrgent: "urgent"},
+	"pt": {store.PriorityLow: "baixa", store.PriorityNormal: "normal", store.PriorityHigh: "alta", store.PriorityUrgent: "urgente"},
+}
+
+// priorityName is p in lang; the priority itself when it has no name.
+func priorityName(lang string, p store.TicketPriority) string {
+	if n, ok := inLang(priorityNames, lang)[p]; ok {
+		return n
 	}
 	return string(p)
 }

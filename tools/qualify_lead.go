@@ -232,40 +232,49 @@ type leadQualifiedPayload struct {
 	QualifiedAt    time.Time          `json:"qualified_at"`
 }
 
+// leadTexts are qualify_lead's messages in one language. staff takes the
+// email, the stage and the score; created and updated the first name and
+// the email; demo is appended when the model should offer a demo.
+type leadTexts struct {
+	staff, created, updated, demo string
+}
+
+var leadMessages = map[string]leadTexts{
+	"es": {
+		staff:   "Lead de %s guardado: etapa %s, puntuación %s/100.",
+		created: "¡Gracias, %s! He registrado tus datos y el equipo comercial te contactará en %s.",
+		updated: "¡Gracias, %s! Ya teníamos tus datos con %s: los he actualizado y el equipo comercial los tendrá en cuenta.",
+		demo:    " ¿Te gustaría agendar una demo personalizada con nuestro equipo? Dime qué días y horarios te vienen bien.",
+	},
+	"en": {
+		staff:   "Lead %s saved: stage %s, score %s/100.",
+		created: "Thanks, %s! I've saved your details and our sales team will contact you at %s.",
+		updated: "Thanks, %s! We already had your details under %s: I've updated them for our sales team.",
+		demo:    " Would you like to book a personalised demo with our team? Tell me which days and times suit you.",
+	},
+	"pt": {
+		staff:   "Lead de %s salvo: etapa %s, pontuação %s/100.",
+		created: "Obrigado, %s! Registrei seus dados e a equipe comercial vai entrar em contato pelo e-mail %s.",
+		updated: "Obrigado, %s! Já tínhamos seus dados com %s: atualizei as informações para a equipe comercial.",
+		demo:    " Você gostaria de agendar uma demonstração personalizada com a nossa equipe? Me diga quais dias e horários são melhores para você.",
+	},
+}
+
 // leadMessage is what the user is told. A prospect never hears their
 // score; staff get it, with the stage.
 func leadMessage(c Caller, l store.Lead, res QualifyLeadResult) string {
-	es := c.Language == "es" || (c.Language != "en" && c.Language != "pt")
+	tx := inLang(leadMessages, c.Language)
 	if c.Role == store.RoleStaff {
-		if es {
-			return fmt.Sprintf("Lead de %s guardado: etapa %s, puntuación %s/100.", l.Email, res.Stage, fmtPoints(res.Score.Total))
-		}
-		return fmt.Sprintf("Lead %s saved: stage %s, score %s/100.", l.Email, res.Stage, fmtPoints(res.Score.Total))
+		return fmt.Sprintf(tx.staff, l.Email, res.Stage, fmtPoints(res.Score.Total))
 	}
-	name := firstName(l.Name)
-	var b strings.Builder
-	if es {
-		switch {
-		case res.Created:
-			fmt.Fprintf(&b, "¡Gracias, %s! He registrado tus datos y el equipo comercial te contactará en %s.", name, l.Email)
-		default:
-			fmt.Fprintf(&b, "¡Gracias, %s! Ya teníamos tus datos con %s: los he actualizado y el equipo comercial los tendrá en cuenta.", name, l.Email)
-		}
-		if res.OfferDemo {
-			b.WriteString(" ¿Te gustaría agendar una demo personalizada con nuestro equipo? Dime qué días y horarios te vienen bien.")
-		}
-		return b.String()
-	}
-	switch {
-	case res.Created:
-		fmt.Fprintf(&b, "Thanks, %s! I've saved your details and our sales team will contact you at %s.", name, l.Email)
-	default:
-		fmt.Fprintf(&b, "Thanks, %s! We already had your details under %s: I've updated them for our sales team.", name, l.Email)
+	msg := fmt.Sprintf(tx.updated, firstName(l.Name), l.Email)
+	if res.Created {
+		msg = fmt.Sprintf(tx.created, firstName(l.Name), l.Email)
 	}
 	if res.OfferDemo {
-		b.WriteString(" Would you like to book a personalised demo with our team? Tell me which days and times suit you.")
+		msg += tx.demo
 	}
-	return b.String()
+	return msg
 }
 
 func firstName(name string) string {

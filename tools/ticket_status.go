@@ -111,23 +111,42 @@ func ownTicket(c Caller, t store.Ticket) bool {
 	return c.Email != "" && store.FoldEmail(c.Email) == store.FoldEmail(t.Email)
 }
 
+// ticketStatusTexts are ticket_status' messages in one language. Each
+// takes the number and the subject; open also the queue and the priority.
+type ticketStatusTexts struct {
+	resolved, closed, pending, open string
+}
+
+var ticketStatusMessages = map[string]ticketStatusTexts{
+	"es": {
+		resolved: "El ticket %s («%s») está resuelto. Si el problema vuelve, dímelo y lo retomamos con el equipo.",
+		closed:   "El ticket %s («%s») está cerrado. Si el problema vuelve, dímelo y lo retomamos con el equipo.",
+		pending:  "El ticket %s («%s») está esperando tu respuesta: el equipo necesita más información tuya.",
+		open:     "El ticket %s («%s») sigue abierto en la cola %s, con prioridad %s. El equipo te responderá lo antes posible.",
+	},
+	"en": {
+		resolved: "Ticket %s (“%s”) is resolved. If the problem is back, tell me and I'll reopen it with the team.",
+		closed:   "Ticket %s (“%s”) is closed. If the problem is back, tell me and I'll reopen it with the team.",
+		pending:  "Ticket %s (“%s”) is waiting for your reply: the team needs more information from you.",
+		open:     "Ticket %s (“%s”) is open with the %s team, priority %s. They'll get back to you as soon as possible.",
+	},
+	"pt": {
+		resolved: "O chamado %s (“%s”) está resolvido. Se o problema voltar, me avise que retomamos com a equipe.",
+		closed:   "O chamado %s (“%s”) está encerrado. Se o problema voltar, me avise que retomamos com a equipe.",
+		pending:  "O chamado %s (“%s”) está aguardando sua resposta: a equipe precisa de mais informações suas.",
+		open:     "O chamado %s (“%s”) continua aberto na fila %s, com prioridade %s. A equipe vai responder o quanto antes.",
+	},
+}
+
 func ticketStatusMessage(lang string, r TicketStatusResult) string {
-	if lang == "en" {
-		switch r.Status {
-		case store.TicketResolved, store.TicketClosed:
-			return fmt.Sprintf("Ticket %s (“%s”) is %s. If the problem is back, tell me and I'll reopen it with the team.", r.Number, r.Subject, r.Status)
-		case store.TicketPending:
-			return fmt.Sprintf("Ticket %s (“%s”) is waiting for your reply: the team needs more information from you.", r.Number, r.Subject)
-		}
-		return fmt.Sprintf("Ticket %s (“%s”) is open with the %s team, priority %s. They'll get back to you as soon as possible.", r.Number, r.Subject, r.Queue, r.Priority)
-	}
+	tx := inLang(ticketStatusMessages, lang)
 	switch r.Status {
 	case store.TicketResolved:
-		return fmt.Sprintf("El ticket %s («%s») está resuelto. Si el problema vuelve, dímelo y lo retomamos con el equipo.", r.Number, r.Subject)
+		return fmt.Sprintf(tx.resolved, r.Number, r.Subject)
 	case store.TicketClosed:
-		return fmt.Sprintf("El ticket %s («%s») está cerrado. Si el problema vuelve, dímelo y lo retomamos con el equipo.", r.Number, r.Subject)
+		return fmt.Sprintf(tx.closed, r.Number, r.Subject)
 	case store.TicketPending:
-		return fmt.Sprintf("El ticket %s («%s») está esperando tu respuesta: el equipo necesita más información tuya.", r.Number, r.Subject)
+		return fmt.Sprintf(tx.pending, r.Number, r.Subject)
 	}
-	return fmt.Sprintf("El ticket %s («%s») sigue abierto en la cola %s, con prioridad %s. El equipo te responderá lo antes posible.", r.Number, r.Subject, r.Queue, priorityES(r.Priority))
+	return fmt.Sprintf(tx.open, r.Number, r.Subject, r.Queue, priorityName(lang, r.Priority))
 }
