@@ -5,7 +5,6 @@ import (
 
 	"github.com/tmc/langchaingo/llms"
 
-	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/llm/offline/business"
 )
 
@@ -13,5 +12,5 @@ import (
 // server builds it, routing by the examples of the scenario's tools and
 // filling course names from the courses of its store.
 func OfflineModel(_ context.Context, env ModelEnv) (llms.Model, error) {
-	return business.NewModel(env.Store, env.Tools, offline.Options{}), nil
+	return business.NewModel(env.Store, env.Tools, business.Options{}), nil
 }

@@ -80,7 +80,7 @@ func (m *scriptedModel) GenerateContent(ctx context.Context, msgs []llms.Message
 func scriptedModelFunc(m *scriptedModel) ModelFunc {
 	return func(ctx context.Context, env ModelEnv) (llms.Model, error) {
 		s := env.Scenario
-		courses, err := business.NewVocabulary(env.Store).Courses(ctx)
+		courses, err := business.NewVocabulary(env.Store, business.VocabularyOptions{}).Courses(ctx)
 		if err != nil {
 			return nil, err
 		}

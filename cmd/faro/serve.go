@@ -285,7 +285,7 @@ func newModel(cfg Config, st business.CourseLister, reg *tools.Registry, log *sl
 // newModelWith is newModel with onError, when set, told of every failure of
 // the provider (for metrics).
 func newModelWith(cfg Config, st business.CourseLister, reg *tools.Registry, log *slog.Logger, onError func()) (llms.Model, error) {
-	engine := business.NewModel(st, reg, offline.Options{Logger: log})
+	engine := business.NewModel(st, reg, business.Options{Engine: offline.Options{Logger: log}})
 	lc := cfg.LLMConfig()
 	if !lc.Remote() {
 		log.Info("model", "provider", llm.ProviderOffline)

@@ -10,6 +10,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/llm/offline/toolcatalog"
@@ -22,37 +24,81 @@ type CourseLister interface {
 	ListCourses(ctx context.Context, f store.CourseFilter) ([]store.Course, error)
 }
 
+// DefaultMaxAge is how long a [Vocabulary] reuses a read of the
+// catalogue by default: the calls of one turn share a read, and a
+// catalogue change reaches every server sharing the store within it.
+const DefaultMaxAge = time.Second
+
+// VocabularyOptions configure a [Vocabulary]; the zero value works.
+type VocabularyOptions struct {
+	// MaxAge is how long a read of the store's courses is reused; 0 means
+	// [DefaultMaxAge], negative means every call reads the store.
+	MaxAge time.Duration
+	// Clock measures MaxAge; nil means time.Now.
+	Clock func() time.Time
+}
+
 // Vocabulary is an [offline.Vocabulary] over the store's courses: their
 // slugs, their titles in every language and their topics as keywords. It
-// reads the store on every call, so a course added, renamed or replaced
-// is named by the next turn, on every server sharing the store. The read
-// is one query over a small table per model call, and the engine keeps
-// its index of the names while they do not change.
+// reads the store again when its last read is older than MaxAge, so a
+// course added, renamed or replaced through the store (on any server
+// sharing it) is named by the turns that start after that; the engine
+// keeps its index of the names while they do not change. Reading on every
+// call would cost each model call a catalogue query (see
+// BenchmarkGenerateContent). It is safe for concurrent use.
 type Vocabulary struct {
 	courses CourseLister
+	maxAge  time.Duration
+	clock   func() time.Time
+
+	mu     sync.Mutex
+	named  []offline.Named // the last read, shared read-only by its callers
+	readAt time.Time
 }
 
 // Interface guard.
 var _ offline.Vocabulary = (*Vocabulary)(nil)
 
 // NewVocabulary returns the vocabulary of the courses st lists.
-func NewVocabulary(st CourseLister) *Vocabulary {
-	return &Vocabulary{courses: st}
+func NewVocabulary(st CourseLister, opts VocabularyOptions) *Vocabulary {
+	v := &Vocabulary{courses: st, maxAge: opts.MaxAge, clock: opts.Clock}
+	if v.maxAge == 0 {
+		v.maxAge = DefaultMaxAge
+	}
+	if v.clock == nil {
+		v.clock = time.Now
+	}
+	return v
 }
 
 // Courses implements [offline.Vocabulary]: every course of the store,
 // whatever its status (a user may name a full or closed course and be
-// told so), in the store's order.
+// told so), in the store's order. The result is shared by the calls
+// until the next read: callers must not modify it. A failed read is not
+// kept: the next call tries the store again.
 func (v *Vocabulary) Courses(ctx context.Context) ([]offline.Named, error) {
+	now := v.clock()
+	v.mu.Lock()
+	if v.named != nil && v.maxAge > 0 && now.Sub(v.readAt) < v.maxAge {
+		named := v.named
+		v.mu.Unlock()
+		return named, nil
+	}
+	v.mu.Unlock()
+	// Read without the lock: concurrent misses may read twice, which is
+	// cheaper than making every caller wait on one query.
 	cs, err := v.courses.ListCourses(ctx, store.CourseFilter{})
 	if err != nil {
 		return nil, fmt.Errorf("course vocabulary: %w", err)
 	}
-	out := make([]offline.Named, 0, len(cs))
+	named := make([]offline.Named, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, Named(c))
+		named = append(named, Named(c))
 	}
-	return out, nil
+	v.mu.Lock()
+	v.named, v.readAt = named, now
+	v.mu.Unlock()
+	return named, nil
 }
 
 // Named is the course as the engine names it. Topics are slugs
@@ -72,12 +118,21 @@ func Named(c store.Course) offline.Named {
 	return offline.Named{Slug: c.Slug, Titles: titles, Keywords: kw}
 }
 
+// Options configure [NewModel]; the zero value works.
+type Options struct {
+	// Engine sets the engine's logger, date clock and embedder; its
+	// Catalog and Vocabulary are replaced by the business's.
+	Engine offline.Options
+	// Vocabulary sets how the courses are read.
+	Vocabulary VocabularyOptions
+}
+
 // NewModel returns the offline engine over the business: routing by the
 // examples of the tools in reg and filling course names from the courses
-// of st. opts sets the rest (logger, clock, embedder); its Catalog and
-// Vocabulary are replaced.
-func NewModel(st CourseLister, reg *tools.Registry, opts offline.Options) *offline.Model {
-	opts.Catalog = toolcatalog.New(reg)
-	opts.Vocabulary = NewVocabulary(st)
-	return offline.NewModel(opts)
+// of st.
+func NewModel(st CourseLister, reg *tools.Registry, opts Options) *offline.Model {
+	eo := opts.Engine
+	eo.Catalog = toolcatalog.New(reg)
+	eo.Vocabulary = NewVocabulary(st, opts.Vocabulary)
+	return offline.NewModel(eo)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/llm/offline/business"
+	"github.com/faroai/faro/llm/offline/toolcatalog"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/store/catalog"
 	"github.com/faroai/faro/store/postgres"
@@ -43,10 +45,22 @@ func TestCatalogueChangesPostgres(t *testing.T) {
 	testCatalogueChanges(t, db)
 }
 
+// countingStore counts the catalogue reads of a real store.
+type countingStore struct {
+	store.Store
+	reads atomic.Int32
+}
+
+func (c *countingStore) ListCourses(ctx context.Context, f store.CourseFilter) ([]store.Course, error) {
+	c.reads.Add(1)
+	return c.Store.ListCourses(ctx, f)
+}
+
 // testCatalogueChanges runs one engine over st while the business changes
 // its catalogue: a course stored under a slug and title the demo never had
-// is enrolled in by its exact name on the next message, and after a
-// rename its old title no longer picks it while the new one does.
+// is enrolled in by its exact name once the vocabulary's last read is
+// older than its MaxAge, and after a rename its old title no longer picks
+// it while the new one does. Messages within MaxAge share one read.
 func testCatalogueChanges(t *testing.T, st store.Store) {
 	ctx := t.Context()
 	courses, err := catalog.Parse(demo.Catalog)
@@ -59,7 +73,10 @@ func testCatalogueChanges(t *testing.T, st store.Store) {
 	require.NoError(t, err)
 	reg, err := tools.NewDefault(st, knowledge.New(st, emb, emb.Name(), nil), tools.DefaultConfig(), nil)
 	require.NoError(t, err)
-	m := business.NewModel(st, reg, offline.Options{})
+	counted := &countingStore{Store: st}
+	now := time.Date(2027, 1, 20, 10, 0, 0, 0, time.UTC)
+	later := func() { now = now.Add(business.DefaultMaxAge) }
+	m := business.NewModel(counted, reg, business.Options{Vocabulary: business.VocabularyOptions{Clock: func() time.Time { return now }}})
 	defs := llms.WithTools(reg.Definitions(store.RoleProspect))
 
 	// enrolledIn is the course of the enroll_course call the engine makes
@@ -90,6 +107,7 @@ func testCatalogueChanges(t *testing.T, st store.Store) {
 	// The engine is built before the course exists, and asked first.
 	require.NotEqual(t, slug, enrolledIn(ask(oldTitle)))
 	require.Equal(t, "ia-marketing", enrolledIn(ask("IA para marketing")), "the demo catalogue is named")
+	require.EqualValues(t, 1, counted.reads.Load(), "calls within MaxAge share a read")
 
 	course := store.Course{
 		Slug: slug, Title: store.Localized{ES: oldTitle, EN: "Quantum Ceramics for Drones"},
@@ -98,12 +116,16 @@ func testCatalogueChanges(t *testing.T, st store.Store) {
 	}
 	_, err = st.PutCourse(ctx, course)
 	require.NoError(t, err)
-	require.Equal(t, slug, enrolledIn(ask(oldTitle)), "a course added to the store is named by the next message")
+	require.NotEqual(t, slug, enrolledIn(ask(oldTitle)), "within MaxAge the last read stands")
+	later()
+	require.Equal(t, slug, enrolledIn(ask(oldTitle)), "a course added to the store is named once MaxAge has passed")
+	require.EqualValues(t, 2, counted.reads.Load())
 	require.Equal(t, slug, enrolledIn("I want to enroll in Quantum Ceramics for Drones, I'm Ana López, ana.lopez@example.com"))
 
 	course.Title = store.Localized{ES: newTitle, EN: "Orbital Pottery for Robots"}
 	_, err = st.PutCourse(ctx, course)
 	require.NoError(t, err)
+	later()
 	require.NotEqual(t, slug, enrolledIn(ask(oldTitle)), "a renamed course is no longer offered under its old title")
 	require.Equal(t, slug, enrolledIn(ask(newTitle)))
 }
@@ -116,7 +138,7 @@ func TestVocabulary(t *testing.T) {
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "faro.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
-	v := business.NewVocabulary(db)
+	v := business.NewVocabulary(db, business.VocabularyOptions{MaxAge: -1})
 	cs, err := v.Courses(ctx)
 	require.NoError(t, err)
 	require.Empty(t, cs)
@@ -138,6 +160,51 @@ func TestVocabularyStoreFails(t *testing.T) {
 	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "faro.db"))
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
-	_, err = business.NewVocabulary(db).Courses(context.Background())
+	_, err = business.NewVocabulary(db, business.VocabularyOptions{}).Courses(context.Background())
 	require.ErrorContains(t, err, "course vocabulary")
+}
+
+// BenchmarkGenerateContent is what reading the courses from the store
+// costs the engine: one call deciding an enrolment in a demo course, with
+// the store's vocabulary as serve builds it ("store"), reading the store on
+// every call ("store-every-call") and with the same catalogue parsed once
+// into memory ("memory"), on the embedded SQLite.
+// The engine's own caches stay warm in both, as on a running server.
+func BenchmarkGenerateContent(b *testing.B) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "faro.db"))
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = db.Close() })
+	courses, err := catalog.Parse(demo.Catalog)
+	require.NoError(b, err)
+	for _, c := range courses {
+		_, err := db.PutCourse(ctx, c)
+		require.NoError(b, err)
+	}
+	emb, err := offline.NewEmbedder(offline.EmbedderOptions{})
+	require.NoError(b, err)
+	reg, err := tools.NewDefault(db, knowledge.New(db, emb, emb.Name(), nil), tools.DefaultConfig(), nil)
+	require.NoError(b, err)
+	memory, err := offline.NewCatalogVocabulary(demo.Catalog)
+	require.NoError(b, err)
+	defs := llms.WithTools(reg.Definitions(store.RoleProspect))
+	msgs := []llms.MessageContent{llms.TextParts(llms.ChatMessageTypeHuman,
+		"quiero inscribirme en IA para marketing, soy Ana López, ana.lopez@example.com")}
+	for _, c := range []struct {
+		name  string
+		model *offline.Model
+	}{
+		{"store", business.NewModel(db, reg, business.Options{})},
+		{"store-every-call", business.NewModel(db, reg, business.Options{Vocabulary: business.VocabularyOptions{MaxAge: -1}})},
+		{"memory", offline.NewModel(offline.Options{Catalog: toolcatalog.New(reg), Vocabulary: memory})},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				resp, err := c.model.GenerateContent(ctx, msgs, defs)
+				if err != nil || len(resp.Choices[0].ToolCalls) != 1 {
+					b.Fatal(err, resp)
+				}
+			}
+		})
+	}
 }
