@@ -128,6 +128,15 @@ func testCatalogueChanges(t *testing.T, st store.Store) {
 	later()
 	require.NotEqual(t, slug, enrolledIn(ask(oldTitle)), "a renamed course is no longer offered under its old title")
 	require.Equal(t, slug, enrolledIn(ask(newTitle)))
+	// Asked which course, the engine offers the new title, not the old.
+	resp, err := m.GenerateContent(ctx, []llms.MessageContent{llms.TextParts(llms.ChatMessageTypeHuman,
+		"quiero inscribirme en un curso, soy Ana López, ana.lopez@example.com")}, defs)
+	require.NoError(t, err)
+	offer := resp.Choices[0].Content
+	require.Empty(t, resp.Choices[0].ToolCalls, offer)
+	require.Contains(t, offer, newTitle)
+	require.Contains(t, offer, "IA para marketing")
+	require.NotContains(t, offer, oldTitle)
 }
 
 // The vocabulary is every course of the store, in every language, topics
