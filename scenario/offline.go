@@ -5,13 +5,12 @@ import (
 
 	"github.com/tmc/langchaingo/llms"
 
-	"github.com/faroai/faro/llm/offline"
-	"github.com/faroai/faro/llm/offline/toolcatalog"
+	"github.com/faroai/faro/llm/offline/business"
 )
 
-// OfflineModel is the default [ModelFunc]: the offline engine, routing by
-// the examples of the scenario's tools and filling course names from its
-// courses.
+// OfflineModel is the default [ModelFunc]: the offline engine as the
+// server builds it, routing by the examples of the scenario's tools and
+// filling course names from the courses of its store.
 func OfflineModel(_ context.Context, env ModelEnv) (llms.Model, error) {
-	return offline.NewModel(offline.Options{Catalog: toolcatalog.New(env.Tools), Vocabulary: env.Courses}), nil
+	return business.NewModel(env.Store, env.Tools, business.Options{}), nil
 }

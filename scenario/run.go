@@ -31,9 +31,10 @@ type ModelFunc func(ctx context.Context, env ModelEnv) (llms.Model, error)
 // ModelEnv is what a scenario's model may need to know.
 type ModelEnv struct {
 	Scenario Scenario
-	// Courses are the demo catalogue with the scenario's course fixtures:
-	// the vocabulary the offline engine fills course names from.
-	Courses offline.Vocabulary
+	// Store is the scenario's store: its courses (the demo catalogue and
+	// the scenario's course fixtures) are those the offline engine names
+	// (see [OfflineModel]).
+	Store store.Store
 	// Tools are the scenario's tools, whose examples the offline engine
 	// routes messages by.
 	Tools *tools.Registry
@@ -251,11 +252,7 @@ func (r *Runner) run(ctx context.Context, s Scenario, res *Result) (err error) {
 	if err != nil {
 		return fmt.Errorf("tools: %w", err)
 	}
-	vocab, err := vocabulary(s.Fixtures.Courses)
-	if err != nil {
-		return fmt.Errorf("fixtures.courses: %w", err)
-	}
-	model, err := r.opts.ModelFunc(ctx, ModelEnv{Scenario: s, Courses: vocab, Tools: reg, Embedder: r.embedder})
+	model, err := r.opts.ModelFunc(ctx, ModelEnv{Scenario: s, Store: st, Tools: reg, Embedder: r.embedder})
 	if err != nil {
 		return fmt.Errorf("model: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/tmc/langchaingo/llms"
 
 	"github.com/faroai/faro/llm/offline"
+	"github.com/faroai/faro/llm/offline/business"
 	"github.com/faroai/faro/llm/turnctx"
 )
 
@@ -79,7 +80,7 @@ func (m *scriptedModel) GenerateContent(ctx context.Context, msgs []llms.Message
 func scriptedModelFunc(m *scriptedModel) ModelFunc {
 	return func(ctx context.Context, env ModelEnv) (llms.Model, error) {
 		s := env.Scenario
-		courses, err := env.Courses.Courses(ctx)
+		courses, err := business.NewVocabulary(env.Store, business.VocabularyOptions{}).Courses(ctx)
 		if err != nil {
 			return nil, err
 		}

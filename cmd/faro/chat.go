@@ -14,13 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tmc/langchaingo/llms"
-
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/llm"
-	"github.com/faroai/faro/llm/offline"
-	"github.com/faroai/faro/llm/offline/toolcatalog"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/tools"
 )
@@ -86,7 +82,7 @@ func chat(ctx context.Context, env *environment, in io.Reader, args []string) er
 		return fmt.Errorf("chat: %w", err)
 	}
 	// The model as the server builds it.
-	model, err := newModel(cfg, reg, log)
+	model, err := newModel(cfg, st, reg, log)
 	if err != nil {
 		return fmt.Errorf("chat: %w", err)
 	}
@@ -339,10 +335,4 @@ func modelName(cfg Config) string {
 		return cfg.LLM
 	}
 	return cfg.LLM + ":" + cfg.LLMModel
-}
-
-// offlineModel is the offline engine, routing by the examples of the
-// tools in reg and filling course names from courses.
-func offlineModel(courses offline.Vocabulary, reg *tools.Registry) llms.Model {
-	return offline.NewModel(offline.Options{Catalog: toolcatalog.New(reg), Vocabulary: courses})
 }

@@ -55,8 +55,8 @@ func runEvalConversations(ctx context.Context, env *environment, args []string) 
 	if cfg.LogLevel == "debug" {
 		opts.Logger = log
 	}
-	// One client for the provider; the offline fallback per scenario, with
-	// the scenario's courses.
+	// One client for the provider; the offline fallback per scenario, over
+	// the scenario's store and tools.
 	var primary llms.Model
 	if cfg.LLMConfig().Remote() {
 		if primary, err = llm.NewModel(cfg.LLMConfig(), nil); err != nil {
@@ -64,10 +64,10 @@ func runEvalConversations(ctx context.Context, env *environment, args []string) 
 		}
 	}
 	opts.ModelName = modelName(cfg)
-	opts.ModelFunc = func(_ context.Context, env scenario.ModelEnv) (llms.Model, error) {
-		fallback := offlineModel(env.Courses, env.Tools)
-		if primary == nil {
-			return fallback, nil
+	opts.ModelFunc = func(ctx context.Context, env scenario.ModelEnv) (llms.Model, error) {
+		fallback, err := scenario.OfflineModel(ctx, env)
+		if err != nil || primary == nil {
+			return fallback, err
 		}
 		return llm.WithFallback(primary, fallback, func(err error) {
 			log.Warn("eval: the model failed; the offline engine answered", "scenario", env.Scenario.Name, "err", err)

@@ -16,7 +16,7 @@ import (
 	"github.com/faroai/faro/kpi"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
-	"github.com/faroai/faro/llm/offline/toolcatalog"
+	"github.com/faroai/faro/llm/offline/business"
 	"github.com/faroai/faro/server"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/tools"
@@ -242,7 +242,7 @@ func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metr
 	if err != nil {
 		return nil, nil, err
 	}
-	model, err := newModelWith(cfg, reg, log, func() { metrics.ModelError(cfg.LLM) })
+	model, err := newModelWith(cfg, st, reg, log, func() { metrics.ModelError(cfg.LLM) })
 	if err != nil {
 		return nil, nil, err
 	}
@@ -276,22 +276,16 @@ func recentBytes(mb int) int64 {
 }
 
 // newModel is the offline engine, or the configured provider with the
-// offline engine answering whenever the provider fails.
-func newModel(cfg Config, reg *tools.Registry, log *slog.Logger) (llms.Model, error) {
-	return newModelWith(cfg, reg, log, nil)
+// offline engine answering whenever the provider fails. The engine names
+// the courses of st, as they are when each turn runs.
+func newModel(cfg Config, st business.CourseLister, reg *tools.Registry, log *slog.Logger) (llms.Model, error) {
+	return newModelWith(cfg, st, reg, log, nil)
 }
 
 // newModelWith is newModel with onError, when set, told of every failure of
 // the provider (for metrics).
-func newModelWith(cfg Config, reg *tools.Registry, log *slog.Logger, onError func()) (llms.Model, error) {
-	opts := offline.Options{Catalog: toolcatalog.New(reg), Logger: log}
-	if vocab, err := offline.DemoVocabulary(); err != nil {
-		// Course names are a help to fill arguments, not a need.
-		log.Warn("offline engine without the course catalogue", "err", err)
-	} else {
-		opts.Vocabulary = vocab
-	}
-	engine := offline.NewModel(opts)
+func newModelWith(cfg Config, st business.CourseLister, reg *tools.Registry, log *slog.Logger, onError func()) (llms.Model, error) {
+	engine := business.NewModel(st, reg, business.Options{Engine: offline.Options{Logger: log}})
 	lc := cfg.LLMConfig()
 	if !lc.Remote() {
 		log.Info("model", "provider", llm.ProviderOffline)

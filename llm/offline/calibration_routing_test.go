@@ -37,8 +37,7 @@ func TestRealRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vocab, _ := offline.DemoVocabulary()
-	m := offline.NewModel(offline.Options{Catalog: toolcatalog.New(reg), Vocabulary: vocab})
+	m := offline.NewModel(offline.Options{Catalog: toolcatalog.New(reg), Vocabulary: demoVocabulary(t)})
 	msgs := strings.Split(os.Getenv("FARO_MSGS"), "|")
 	for _, role := range []store.Role{store.RoleProspect, store.RoleStudent} {
 		for _, text := range msgs {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faroai/faro/demo"
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/llm/offline/toolcatalog"
 	"github.com/faroai/faro/llm/turnctx"
@@ -232,13 +233,22 @@ var fixedNow = time.Date(2027, 1, 20, 10, 0, 0, 0, time.UTC)
 // newModel returns the offline model over reg with the demo vocabulary.
 func newModel(t testing.TB, reg *tools.Registry) *offline.Model {
 	t.Helper()
-	vocab, err := offline.DemoVocabulary()
-	require.NoError(t, err)
+	vocab := demoVocabulary(t)
 	var cat offline.ToolCatalog
 	if reg != nil {
 		cat = toolcatalog.New(reg)
 	}
 	return offline.NewModel(offline.Options{Catalog: cat, Vocabulary: vocab, Now: func() time.Time { return fixedNow }})
+}
+
+// demoVocabulary is the vocabulary of the demo catalogue, which the
+// engine's tests are written against; the engine itself imports no demo
+// data.
+func demoVocabulary(t testing.TB) *offline.CatalogVocabulary {
+	t.Helper()
+	v, err := offline.NewCatalogVocabulary(demo.Catalog)
+	require.NoError(t, err)
+	return v
 }
 
 // agent plays the agent's turn loop against the model: the system prompt,

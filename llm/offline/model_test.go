@@ -170,11 +170,10 @@ func TestWithoutCatalog(t *testing.T) {
 	require.JSONEq(t, `{"number":77}`, resp.Choices[0].ToolCalls[0].FunctionCall.Arguments)
 }
 
-// The demo vocabulary has every course of the demo catalogue.
-func TestDemoVocabulary(t *testing.T) {
+// The catalogue vocabulary has every course of the demo catalogue.
+func TestCatalogVocabulary(t *testing.T) {
 	t.Parallel()
-	v, err := offline.DemoVocabulary()
-	require.NoError(t, err)
+	v := demoVocabulary(t)
 	cs, err := v.Courses(context.Background())
 	require.NoError(t, err)
 	require.Len(t, cs, 7)

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/faroai/faro/demo"
 	"github.com/goccy/go-yaml"
 )
 
@@ -42,8 +41,8 @@ func (n Named) Title(lang string) string {
 }
 
 // Vocabulary is the set of named things the engine may fill tool
-// arguments with. The store backs it in production; [CatalogVocabulary]
-// reads a catalogue file.
+// arguments with. The store's courses back it in production (package
+// llm/offline/business); [CatalogVocabulary] reads a catalogue file.
 type Vocabulary interface {
 	// Courses returns the courses a user may name, in a stable order. An
 	// error is not fatal to a turn: the engine then asks the user for the
@@ -79,16 +78,6 @@ func NewCatalogVocabulary(data []byte) (*CatalogVocabulary, error) {
 			kw = append(kw, strings.ReplaceAll(t, "-", " "))
 		}
 		v.courses = append(v.courses, Named{Slug: e.Slug, Titles: e.Title, Keywords: kw})
-	}
-	return v, nil
-}
-
-// DemoVocabulary returns the courses of the demo catalogue that Faro ships
-// ([demo.Catalog]).
-func DemoVocabulary() (*CatalogVocabulary, error) {
-	v, err := NewCatalogVocabulary(demo.Catalog)
-	if err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
 	}
 	return v, nil
 }
