@@ -372,7 +372,7 @@ func addContact(ctx context.Context, st store.Store, s Scenario) (store.Identity
 func addEnrollments(ctx context.Context, st store.Store, s Scenario, contactID string) error {
 	for i, f := range s.Fixtures.Enrollments {
 		at := fmt.Sprintf("fixtures.enrollments[%d] (%s)", i, f.Course)
-		en, _, err := st.Enroll(ctx, store.EnrollRequest{CourseSlug: f.Course, ContactID: contactID, Email: s.Contact.Email, Name: s.Contact.Name})
+		en, err := enrollPast(ctx, st, store.EnrollRequest{CourseSlug: f.Course, ContactID: contactID, Email: s.Contact.Email, Name: s.Contact.Name})
 		if err != nil {
 			return fmt.Errorf("%s: %w", at, err)
 		}
@@ -388,6 +388,30 @@ func addEnrollments(ctx context.Context, st store.Store, s Scenario, contactID s
 		}
 	}
 	return nil
+}
+
+// enrollPast enrols as the person did when the course was taking
+// enrolments: a course closed now (its cohort over, the person's
+// certificate due) is opened for the enrolment and closed again.
+func enrollPast(ctx context.Context, st store.Store, req store.EnrollRequest) (store.Enrollment, error) {
+	en, _, err := st.Enroll(ctx, req)
+	if !errors.Is(err, store.ErrClosed) {
+		return en, err
+	}
+	c, err := st.Course(ctx, req.CourseSlug)
+	if err != nil {
+		return en, err
+	}
+	open := c
+	open.Status = store.CourseOpen
+	if _, err := st.PutCourse(ctx, open); err != nil {
+		return en, err
+	}
+	en, _, err = st.Enroll(ctx, req)
+	if _, perr := st.PutCourse(ctx, c); err == nil {
+		err = perr
+	}
+	return en, err
 }
 
 func slug(s string) string {

@@ -235,3 +235,26 @@ turns:
 	require.False(t, res.Passed)
 	require.Contains(t, res.Error, "fixtures.knowledge[0] (roto.csv): no text found")
 }
+
+// A completed enrolment in a course that is closed now (its cohort over)
+// is a fixture like any other.
+func TestRunnerEnrollmentInClosedCourse(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, err := NewRunner(ctx, Options{ModelFunc: scriptedModelFunc(&scriptedModel{}), TempDir: t.TempDir()})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, r.Close()) })
+	res := r.RunOne(ctx, parseAll(t, `
+name: closed-course
+role: student
+contact: {name: Caio, email: caio@example.com}
+fixtures:
+  courses:
+    - {slug: cafe-101, title: {es: Café, en: Coffee}, language: es, price: {amount: 90, currency: USD}, seats: 10, start: 2026-01-05, status: closed}
+  enrollments:
+    - {course: cafe-101, progress: 100}
+turns:
+  - user: hola
+`)[0])
+	require.Empty(t, res.Error)
+}
