@@ -33,6 +33,7 @@ type classifier struct {
 type trainingText struct {
 	words    []word // every word, function words too
 	question bool   // the text has a question mark
+	request  bool   // the text asks the assistant to act (isRequest)
 	weight   float64
 }
 
@@ -60,7 +61,7 @@ func trainClassifier(classes []string, texts map[string][]trainingText, course f
 	for ci, name := range classes {
 		for _, t := range texts[name] {
 			var x []featVal
-			routeFeatures(t.words, t.question, course, func(f string, v float64) {
+			routeFeatures(t.words, t.question, t.request, course, func(f string, v float64) {
 				j, ok := c.feats[f]
 				if !ok {
 					j = len(c.feats)
@@ -72,6 +73,19 @@ func trainClassifier(classes []string, texts map[string][]trainingText, course f
 				samples = append(samples, sample{ci, x, t.weight})
 			}
 		}
+	}
+	// Every class weighs the same in all: the knowledge class has more
+	// texts than any tool, and would otherwise win on its size alone.
+	total := make([]float64, len(classes))
+	for _, s := range samples {
+		total[s.class] += s.weight
+	}
+	mean := 0.0
+	for _, t := range total {
+		mean += t / float64(len(total))
+	}
+	for i := range samples {
+		samples[i].weight *= mean / total[samples[i].class]
 	}
 	c.w = make([][]float64, len(classes))
 	for i := range c.w {
@@ -127,9 +141,9 @@ func (c *classifier) scores(x []featVal, out []float64) {
 
 // predict returns each class's probability for a message's words, and how
 // many of its features the classifier knows (0: it has no evidence).
-func (c *classifier) predict(ws []word, question bool, course func(word) bool) (map[string]float64, int) {
+func (c *classifier) predict(ws []word, question, request bool, course func(word) bool) (map[string]float64, int) {
 	var x []featVal
-	routeFeatures(ws, question, course, func(f string, v float64) {
+	routeFeatures(ws, question, request, course, func(f string, v float64) {
 		if j, ok := c.feats[f]; ok {
 			x = append(x, featVal{j, v})
 		}
@@ -161,9 +175,12 @@ func softmax(p []float64) {
 // neighbouring words; the character trigrams of longer words, so that a
 // typo or an unseen form of a known word still counts. A course's name
 // is one feature for any course.
-func routeFeatures(ws []word, question bool, course func(word) bool, emit func(string, float64)) {
+func routeFeatures(ws []word, question, request bool, course func(word) bool, emit func(string, float64)) {
 	if question {
 		emit("m|question", 1)
+	}
+	if request {
+		emit("m|request", 1)
 	}
 	prev := ""
 	named := false
@@ -238,7 +255,7 @@ func (m *Model) toolClassTexts(t *toolDef) []trainingText {
 }
 
 func (m *Model) trainingText(text string, weight float64) trainingText {
-	return trainingText{words: m.an.analyze(text), question: strings.ContainsAny(text, "?¿"), weight: weight}
+	return trainingText{words: m.an.analyze(text), question: strings.ContainsAny(text, "?¿"), request: isRequest(m.an, text), weight: weight}
 }
 
 // classifier returns the toolset's classifier, trained on first use.
@@ -266,7 +283,7 @@ const classifierShare = 0.5
 // blendClassifier mixes the classifier's probabilities into the tools'
 // scores and the knowledge score, and sorts the scores again.
 func (r *run) blendClassifier(f msgFeatures, scores []toolScore, know float64) ([]toolScore, float64) {
-	probs, n := r.classifier().predict(f.all, strings.ContainsAny(f.text, "?¿"), r.courseWord)
+	probs, n := r.classifier().predict(f.all, strings.ContainsAny(f.text, "?¿"), isRequest(r.m.an, f.text), r.courseWord)
 	if n == 0 {
 		return scores, know
 	}
@@ -277,7 +294,11 @@ func (r *run) blendClassifier(f msgFeatures, scores []toolScore, know float64) (
 		}
 		// The classifier raises what word overlap finds too weak (a
 		// request diluted by its values); it never sinks a clear match.
-		scores[i].score = max(scores[i].score, (1-classifierShare)*scores[i].score+classifierShare*p)
+		// It makes a tool a candidate, not a clear match: what it raises is
+		// still weighed against the knowledge answer, and a question for
+		// information does not change data (see fresh).
+		raised := min((1-classifierShare)*scores[i].score+classifierShare*p, toolClear-0.01)
+		scores[i].score = max(scores[i].score, raised)
 	}
 	know = max(know, (1-classifierShare)*know+classifierShare*probs[classKnowledge])
 	slices.SortStableFunc(scores, func(a, b toolScore) int {

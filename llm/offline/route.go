@@ -2,6 +2,7 @@ package offline
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -668,7 +669,7 @@ func (r *run) fresh(text string, toks []token) action {
 		for _, s := range scores[:min(4, len(scores))] {
 			tr(" %s=%.3f", s.tool.name, s.score)
 		}
-		probs, n := r.classifier().predict(f.all, strings.ContainsAny(f.text, "?¿"), r.courseWord)
+		probs, n := r.classifier().predict(f.all, strings.ContainsAny(f.text, "?¿"), isRequest(r.m.an, f.text), r.courseWord)
 		tr("\n  clf(%d):", n)
 		for _, c := range r.classifier().classes {
 			if probs[c] > 0.05 {
@@ -676,6 +677,10 @@ func (r *run) fresh(text string, toks []token) action {
 			}
 		}
 		tr("\n")
+	}
+	if a, ok := r.continuePrevious(text, f, scores); ok {
+		a.greet = greet
+		return a
 	}
 	for _, s := range scores {
 		if s.tool.name == toolSearchKnowledge {
@@ -909,4 +914,63 @@ func priorArgs(calls []llms.ToolCall, resp llms.ToolCallResponse, er errorResult
 		delete(prior, top)
 	}
 	return prior
+}
+
+// continuePrevious reads a short follow-up of a tool's call as the same
+// request with other values: "¿y la conversión del mes pasado?" after a KPI
+// report, "and the managers one too" after an enrolment. It holds when the
+// previous turn called the tool, no other tool is clearly meant, and the
+// message gives the tool a value it takes by kind (one of its enum values,
+// a course, a date, a reference) — not free text, which any message has.
+func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (action, bool) {
+	turns := r.conv.turns
+	if len(turns) < 2 || len(f.words) > 8 {
+		return action{}, false
+	}
+	prev := turns[len(turns)-2]
+	if len(prev.calls) == 0 {
+		return action{}, false
+	}
+	call := prev.calls[len(prev.calls)-1]
+	if call.FunctionCall == nil {
+		return action{}, false
+	}
+	t := r.tool(call.FunctionCall.Name)
+	if t == nil || t.name == toolSearchKnowledge || t.name == toolRequestHuman {
+		return action{}, false
+	}
+	if len(scores) > 0 && scores[0].tool != t && scores[0].score >= toolClear {
+		return action{}, false
+	}
+	// A question for a fact ("how much is the one for managers?" after a
+	// listing) is for the knowledge base, or for routing as usual.
+	if slices.ContainsFunc(f.words, asksFact) {
+		return action{}, false
+	}
+	msgs := []taskMsg{{text: text}}
+	got := r.fill(slotTask{tool: t, msgs: msgs})
+	known := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: ""}}}) // the turn context's alone
+	fresh := map[string]bool{}
+	for _, fd := range t.schema.fields {
+		v, ok := got.args[fd.name]
+		if !ok || fd.kind == kindText || fd.kind == kindObject || fd.kind == kindOther {
+			continue
+		}
+		if kv, had := known.args[fd.name]; had && fmt.Sprint(kv) == fmt.Sprint(v) {
+			continue
+		}
+		fresh[fd.name] = true
+	}
+	if len(fresh) == 0 {
+		return action{}, false
+	}
+	prior := map[string]any{}
+	_ = unmarshalArgs(call.FunctionCall.Arguments, &prior) // unreadable: start from the message alone
+	for _, fd := range t.schema.fields {
+		if fd.kind == kindText || fresh[fd.name] {
+			delete(prior, fd.name)
+		}
+	}
+	res := r.fill(slotTask{tool: t, msgs: msgs, prior: prior})
+	return r.taskAction(t, msgs, prior, res), true
 }
