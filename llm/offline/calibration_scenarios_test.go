@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/faroai/faro/llm/offline"
-	"github.com/faroai/faro/llm/offline/toolcatalog"
+	"github.com/faroai/faro/llm/offline/business"
 	"github.com/faroai/faro/llm/turnctx"
 	"github.com/faroai/faro/scenario"
 	"github.com/tmc/langchaingo/llms"
@@ -109,7 +109,7 @@ func TestOneScenario(t *testing.T) {
 	}
 	ctx := context.Background()
 	r, err := scenario.NewRunner(ctx, scenario.Options{TempDir: t.TempDir(), ModelFunc: func(ctx context.Context, env scenario.ModelEnv) (llms.Model, error) {
-		m := offline.NewModel(offline.Options{Catalog: toolcatalog.New(env.Tools), Vocabulary: env.Courses})
+		m := business.NewModel(env.Store, env.Tools, business.Options{})
 		if os.Getenv("FARO_TRACE") != "" {
 			offline.SetTrace(m, func(f string, a ...any) { fmt.Printf(f, a...) })
 		}

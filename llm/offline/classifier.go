@@ -170,6 +170,11 @@ func softmax(p []float64) {
 	}
 }
 
+// trigramShare is how much a word's character trigrams count together,
+// against 1 for the word itself: enough to carry a typo or an unseen form
+// of a known word, little enough that words no class knows stay mute.
+const trigramShare = 0.3
+
 // routeFeatures emits the features of a text's words: each word's folded
 // form, its Spanish and English stems and its concept; pairs of
 // neighbouring words; the character trigrams of longer words, so that a
@@ -221,7 +226,7 @@ func routeFeatures(ws []word, question, request bool, course func(word) bool, em
 			g := "^" + w.fold + "$"
 			grams := len(g) - 2
 			for i := 0; i+3 <= len(g); i++ {
-				emit("g|"+g[i:i+3], 0.6*v/float64(grams)*2)
+				emit("g|"+g[i:i+3], trigramShare*v/float64(grams))
 			}
 		}
 	}
