@@ -81,3 +81,22 @@ func AnswersRemembered(m *Model) int {
 	defer m.memo.mu.Unlock()
 	return len(m.memo.answers)
 }
+
+// FillArgs fills the named tool's arguments from the last human message of
+// msgs, as a task that message starts, without routing: the arguments found
+// and the required ones still missing, in the order they would be asked.
+// What earlier turns said of the caller counts, as when deciding.
+func FillArgs(m *Model, msgs []llms.MessageContent, tool string, options ...llms.CallOption) (map[string]any, []string) {
+	var opts llms.CallOptions
+	for _, o := range options {
+		o(&opts)
+	}
+	r := m.newRun(context.Background(), msgs, opts)
+	t := r.tool(tool)
+	if t == nil || len(r.conv.turns) == 0 {
+		return nil, nil
+	}
+	cur := r.conv.turns[len(r.conv.turns)-1].human
+	res := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: cur}}})
+	return res.args, res.missing
+}

@@ -433,6 +433,10 @@ func bareValue(reply string, prefixes []string) (string, bool) {
 // numberValue converts a number to the field's JSON type.
 func numberValue(f field, n numMention) any {
 	switch {
+	case f.kind == kindRef && n.written != "":
+		// An identifier goes as written ("T-000231", "#45"): its zeros
+		// and letters are part of it.
+		return n.written
 	case f.kind == kindRef || (f.typ == "string"):
 		if n.value == math.Trunc(n.value) {
 			return strconv.FormatFloat(n.value, 'f', -1, 64)
@@ -503,8 +507,11 @@ func assignNumbers(an *analyzer, fields []field, nums []numMention) map[string]a
 			case n.money:
 				s += 0.1
 			}
-			if n.hash && (f.kind == kindRef || nameHas(f.name, "number", "id", "numero")) {
+			if (n.hash || n.code) && (f.kind == kindRef || nameHas(f.name, "number", "id", "numero")) {
 				s += 0.8
+			}
+			if n.code && (f.kind == kindInteger || f.kind == kindNumber) {
+				s -= 1 // an identifier is no quantity
 			}
 			if f.kind == kindInteger && n.value != math.Trunc(n.value) {
 				s -= 2
