@@ -69,3 +69,18 @@ func TestFillTicketNumberAsWritten(t *testing.T) {
 		require.Equal(t, want, args["number"], text)
 	}
 }
+
+// When several required fields are missing, the one that identifies the
+// person (an email, a phone) is asked first, whatever the schema's order.
+func TestFillAsksIdentifyingFieldFirst(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"quiero una propuesta para capacitar a mi equipo en IA",
+		"we'd like a quote to train our team on AI",
+		"quero uma proposta para treinar minha equipe em IA",
+	} {
+		_, missing := fillOne(t, turnctx.Context{}, "qualify_lead", human(text))
+		require.GreaterOrEqual(t, len(missing), 2, text)
+		require.Equal(t, []string{"email", "name"}, missing[:2], text)
+	}
+}

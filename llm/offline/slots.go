@@ -32,7 +32,8 @@ type slotTask struct {
 // fillResult is the arguments found and what is still missing.
 type fillResult struct {
 	args map[string]any
-	// missing are the required fields without a value, in schema order.
+	// missing are the required fields without a value, in the order to ask
+	// them (see askRank).
 	missing []string
 	// caught reports whether the last message answered the field it was
 	// asked for.
@@ -128,7 +129,39 @@ func (r *run) fill(t slotTask) fillResult {
 			res.missing = append(res.missing, f.name)
 		}
 	}
+	res.missing = askOrder(sch, res.missing)
 	return res
+}
+
+// askOrder orders the missing fields for asking: what identifies the
+// person (an email, then a phone) comes before what describes them (a
+// name, a company, free text), since with it the rest can be looked up or
+// followed up on. What the request is about (a course, a category) keeps
+// its place in the schema's order.
+func askOrder(sch schema, missing []string) []string {
+	var ids, out []string
+	for _, name := range missing {
+		if f, _ := sch.field(name); f.kind == kindEmail || f.kind == kindPhone {
+			ids = append(ids, name)
+		}
+	}
+	slices.SortStableFunc(ids, func(a, b string) int {
+		fa, _ := sch.field(a)
+		fb, _ := sch.field(b)
+		return int(fa.kind) - int(fb.kind) // kindEmail < kindPhone
+	})
+	for _, name := range missing {
+		f, _ := sch.field(name)
+		switch f.kind {
+		case kindEmail, kindPhone:
+			continue
+		case kindPersonName, kindCompany, kindCountry, kindIndustry, kindTimeline, kindText, kindOther:
+			out = append(out, ids...)
+			ids = nil
+		}
+		out = append(out, name)
+	}
+	return append(out, ids...)
 }
 
 // callerField reports whether f asks for the caller's own details rather
@@ -774,6 +807,13 @@ func extractName(an *analyzer, text string, toks []token, loose bool) (string, [
 	}
 	if loose && len(toks) >= 1 && len(toks) <= 4 {
 		if name, end, ok := nameAt(an, text, toks, 0, false); ok && end == len(toks) {
+			return name, [2]int{0, end}, true
+		}
+	}
+	// "Ana Pérez, y nos interesa…": a capitalised name that opens the
+	// answer and is cut off from the rest by punctuation.
+	if loose && len(toks) > 1 {
+		if name, end, ok := nameAt(an, text, toks, 0, true); ok && end < len(toks) && strings.TrimSpace(text[toks[end-1].end:toks[end].start]) != "" {
 			return name, [2]int{0, end}, true
 		}
 	}
