@@ -27,7 +27,10 @@ func DecisionArgs(m *Model, msgs []llms.MessageContent, options ...llms.CallOpti
 	if len(r.conv.turns) == 0 {
 		return "talk", "", "", nil
 	}
-	a := r.decide(r.conv.turns[len(r.conv.turns)-1].human, r.replay())
+	st := r.replay()
+	cur := r.conv.turns[len(r.conv.turns)-1].human
+	r.callerBefore(cur)
+	a := r.decide(cur, st)
 	if a.tool != nil {
 		tool = a.tool.name
 	}
@@ -97,6 +100,7 @@ func FillArgs(m *Model, msgs []llms.MessageContent, tool string, options ...llms
 		return nil, nil
 	}
 	cur := r.conv.turns[len(r.conv.turns)-1].human
+	r.callerBefore(cur)
 	res := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: cur}}})
 	return res.args, res.missing
 }

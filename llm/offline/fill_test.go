@@ -84,3 +84,88 @@ func TestFillAsksIdentifyingFieldFirst(t *testing.T) {
 		require.Equal(t, []string{"email", "name"}, missing[:2], text)
 	}
 }
+
+func ai(text string) llms.MessageContent { return llms.TextParts(llms.ChatMessageTypeAI, text) }
+
+// called is an assistant's tool call and the tool's result.
+func called(id, tool, args, result string) []llms.MessageContent {
+	return []llms.MessageContent{
+		{Role: llms.ChatMessageTypeAI, Parts: []llms.ContentPart{llms.ToolCall{ID: id, Type: "function",
+			FunctionCall: &llms.FunctionCall{Name: tool, Arguments: args}}}},
+		{Role: llms.ChatMessageTypeTool, Parts: []llms.ContentPart{llms.ToolCallResponse{ToolCallID: id, Name: tool, Content: result}}},
+	}
+}
+
+// The caller is never asked for what the conversation or the contact
+// already holds: their email and name come from what they wrote earlier
+// and from the arguments of earlier calls (their answers to questions),
+// else from the turn context.
+func TestFillCallerFromConversation(t *testing.T) {
+	t.Parallel()
+	var lead []llms.MessageContent
+	lead = append(lead, human("quiero una propuesta para capacitar a mi equipo en IA"), ai("¿Cuál es tu correo electrónico?"),
+		human("marcos.rivas@andinacargo.pe"), ai("¿Cuál es tu nombre completo?"), human("Marcos Rivas"))
+	lead = append(lead, called("call_1", "qualify_lead",
+		`{"name":"Marcos Rivas","email":"marcos.rivas@andinacargo.pe","interest":"courses"}`, `{"message":"ok"}`)...)
+	lead = append(lead, ai("¡Gracias, Marcos!"))
+
+	t.Run("enrol after a qualified lead", func(t *testing.T) {
+		t.Parallel()
+		msgs := append(append([]llms.MessageContent{}, lead...), human("Quiero inscribirme en IA para marketing"))
+		args, missing := fillOne(t, turnctx.Context{}, "enroll_course", msgs...)
+		require.Empty(t, missing)
+		require.Equal(t, "ia-marketing", args["course"])
+		require.Equal(t, "marcos.rivas@andinacargo.pe", args["email"])
+		require.Equal(t, "Marcos Rivas", args["name"])
+	})
+	t.Run("ticket with the email written earlier", func(t *testing.T) {
+		t.Parallel()
+		args, missing := fillOne(t, turnctx.Context{}, "open_ticket",
+			human("Hola, soy Lucía Méndez, mi correo es lucia.mendez@gmail.com"), ai("¡Hola, Lucía! ¿En qué te ayudo?"),
+			human("no puedo entrar al campus, me dice usuario bloqueado"))
+		require.Empty(t, missing)
+		require.Equal(t, "lucia.mendez@gmail.com", args["email"])
+	})
+	t.Run("the conversation's email is newer than the contact's", func(t *testing.T) {
+		t.Parallel()
+		args, _ := fillOne(t, turnctx.Context{Email: "old@example.com"}, "open_ticket",
+			human("ahora uso nueva@example.com"), ai("Anotado."),
+			human("no puedo entrar al campus, me dice usuario bloqueado"))
+		require.Equal(t, "nueva@example.com", args["email"])
+	})
+	t.Run("the turn context's email", func(t *testing.T) {
+		t.Parallel()
+		args, missing := fillOne(t, turnctx.Context{Email: "gabi@example.com", Name: "Gabriel Ortiz"}, "enroll_course",
+			human("Quiero inscribirme en IA para marketing"))
+		require.Empty(t, missing)
+		require.Equal(t, "gabi@example.com", args["email"])
+		require.Equal(t, "Gabriel Ortiz", args["name"])
+	})
+	t.Run("a later message is not known before it", func(t *testing.T) {
+		t.Parallel()
+		// The first message's task is filled as it was decided then.
+		args, _ := fillOne(t, turnctx.Context{}, "enroll_course", human("Quiero inscribirme en IA para marketing"))
+		require.NotContains(t, args, "email")
+	})
+	t.Run("staff talk about customers", func(t *testing.T) {
+		t.Parallel()
+		args, _ := fillOne(t, turnctx.Context{Role: string(store.RoleStaff), Email: "lorena@brujula.example"}, "open_ticket",
+			human("el cliente es ana@cliente.com"), ai("Anotado."),
+			human("abre un ticket: no le llega el certificado"))
+		require.Equal(t, "lorena@brujula.example", args["email"])
+	})
+}
+
+// An optional email the tool would take from what it knows of the caller
+// is asked for before the call when nobody knows one: the tool would
+// refuse the call without it.
+func TestFillAsksForAnEmailNobodyKnows(t *testing.T) {
+	t.Parallel()
+	args, missing := fillOne(t, turnctx.Context{}, "open_ticket",
+		human("no puedo entrar al campus, ya pedi 3 veces el link para cambiar la contraseña"))
+	require.Equal(t, []string{"email"}, missing, "args %v", args)
+	args, missing = fillOne(t, turnctx.Context{}, "enroll_course", human("sign me up for AI for Marketing"))
+	require.Equal(t, []string{"email"}, missing, "args %v", args)
+	_, missing = fillOne(t, turnctx.Context{Email: "ana@example.com"}, "enroll_course", human("sign me up for AI for Marketing"))
+	require.Empty(t, missing)
+}

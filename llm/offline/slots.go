@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"cmp"
 	"math"
 	"regexp"
 	"slices"
@@ -103,29 +104,30 @@ func (r *run) fill(t slotTask) fillResult {
 			res.args[f.name] = strings.Join(content, " ")
 		}
 	}
-	// What the turn context knows of the caller fills the caller's own
-	// name, email and phone when the messages did not give them.
+	// The caller's own name, email and phone that the task's messages did
+	// not give come from what the conversation said before (the latest,
+	// more current than the contact record), else from what the turn
+	// context knows: the caller is never asked again.
+	tc := r.conv.tc
 	for _, f := range sch.fields {
 		if _, set := res.args[f.name]; set || !callerField(f) {
 			continue
 		}
+		var v string
 		switch f.kind {
 		case kindEmail:
-			if r.conv.tc.Email != "" {
-				res.args[f.name] = r.conv.tc.Email
-			}
+			v = cmp.Or(r.known.email, tc.Email)
 		case kindPersonName:
-			if r.conv.tc.Name != "" {
-				res.args[f.name] = r.conv.tc.Name
-			}
+			v = cmp.Or(r.known.name, tc.Name)
 		case kindPhone:
-			if r.conv.tc.Phone != "" {
-				res.args[f.name] = r.conv.tc.Phone
-			}
+			v = cmp.Or(r.known.phone, tc.Phone)
+		}
+		if v != "" {
+			res.args[f.name] = v
 		}
 	}
 	for _, f := range sch.fields {
-		if _, set := res.args[f.name]; !set && f.required {
+		if _, set := res.args[f.name]; !set && (f.required || fallsBackToKnown(f)) {
 			res.missing = append(res.missing, f.name)
 		}
 	}
@@ -162,6 +164,18 @@ func askOrder(sch schema, missing []string) []string {
 		out = append(out, name)
 	}
 	return append(out, ids...)
+}
+
+// fallsBackToKnown reports an optional field of the caller's email that
+// the tool fills itself with the one it knows ("Leave it out to use the
+// one we know for the user"). Still empty here, nobody knows one: the tool
+// would refuse the call for the want of it, so it is asked for first.
+func fallsBackToKnown(f field) bool {
+	if f.required || f.kind != kindEmail || !callerField(f) {
+		return false
+	}
+	d := fold(f.description)
+	return strings.Contains(d, "we know") || strings.Contains(d, "known") || strings.Contains(d, "conocemos") || strings.Contains(d, "conocido")
 }
 
 // callerField reports whether f asks for the caller's own details rather
