@@ -169,3 +169,32 @@ func TestFillAsksForAnEmailNobodyKnows(t *testing.T) {
 	_, missing = fillOne(t, turnctx.Context{Email: "ana@example.com"}, "enroll_course", human("sign me up for AI for Marketing"))
 	require.Empty(t, missing)
 }
+
+// A free-text filter is filled only from words that name something real:
+// a topic, keyword or title word of the catalogue. Function words, verbs
+// and an audience ("for beginners") are no topic, or the list would say no
+// course matches.
+func TestFillTopicFromTheCatalogue(t *testing.T) {
+	t.Parallel()
+	want := map[string]string{
+		"what courses are taught here":                "",
+		"qué cursos dan?":                             "",
+		"q cursos tienen para principiantes?":         "",
+		"any courses for complete beginners?":         "",
+		"quais cursos vcs têm pra iniciante?":         "",
+		"que cursos ofrecen este año":                 "",
+		"tienen cursos de marketing? cuando empiezan": "marketing",
+		"any courses about python starting soon?":     "python",
+		"got anything on data analysis?":              "data analysis",
+		"tienen algo sobre python o datos?":           "python datos",
+		"cursos de marketting":                        "marketting",
+		"que cursos de IA tienen":                     "",
+		"any course for managers?":                    "managers",
+	}
+	got := map[string]string{}
+	for text := range want {
+		args, _ := fillOne(t, turnctx.Context{}, "list_courses", human(text))
+		got[text], _ = args["topic"].(string)
+	}
+	require.Equal(t, want, got)
+}

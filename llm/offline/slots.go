@@ -251,7 +251,7 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 				ts.values[f.name] = v
 			}
 		case kindTopic:
-			if v, ok := topicOf(tool, toks, ws); ok {
+			if v, ok := r.topicOf(tool, toks, ws); ok {
 				ts.values[f.name] = v
 			}
 		case kindObject:
@@ -1076,16 +1076,38 @@ func hasContent(tool *toolDef, toks []token, ws []word, used []bool) bool {
 
 // topicOf finds a filter word in the message ("cursos de marketing" →
 // "marketing"): content words that are neither the request itself nor a
-// language.
-func topicOf(tool *toolDef, toks []token, ws []word) (string, bool) {
+// language, and that name something real. For a tool about courses, with
+// a course vocabulary, that is a word of a course's title or keywords
+// ("python", "datos", typos forgiven) that not most courses share; for
+// any other, a word introduced as a subject ("sobre pagos", "about
+// billing"). A verb ("dan", "taught") or an audience ("principiantes")
+// would filter everything out.
+func (r *run) topicOf(tool *toolDef, toks []token, ws []word) (string, bool) {
 	skip := map[string]bool{"course": true, "list": true, "show": true, "want": true, "need": true, "language": true,
 		"spanish": true, "english": true, "portuguese": true, "price": true, "interest": true, "free": true, "start": true}
+	var ix *courseIndex
+	if r.aboutCourses(tool) {
+		if cs := r.courses(); len(cs) > 0 {
+			if r.courseIx == nil {
+				r.courseIx = r.m.courseIndex(cs)
+			}
+			ix = r.courseIx
+		}
+	}
 	var parts []string
-	for _, w := range ws {
+	for i, w := range ws {
 		if w.stop || skip[w.concept] || isDigits(w.fold) || isGreetingWord(w.fold) || tool.nameWords[w.fold] {
 			continue
 		}
 		if utf8.RuneCountInString(w.fold) < 2 || questionWords[w.fold] {
+			continue
+		}
+		switch {
+		case ix != nil:
+			if !ix.topicWord(w) {
+				continue
+			}
+		case !subjectAt(ws, toks, i):
 			continue
 		}
 		parts = append(parts, toks[w.pos].raw)
@@ -1094,6 +1116,49 @@ func topicOf(tool *toolDef, toks []token, ws []word) (string, bool) {
 		return "", false
 	}
 	return strings.Join(parts, " "), true
+}
+
+// aboutCourses reports whether the tool deals in courses: its name or
+// the first sentence of its description says so.
+func (r *run) aboutCourses(tool *toolDef) bool {
+	desc, _, _ := strings.Cut(tool.description, ".")
+	for _, w := range r.m.an.analyze(strings.ReplaceAll(tool.name, "_", " ") + " " + desc) {
+		if w.concept == "course" {
+			return true
+		}
+	}
+	return false
+}
+
+// topicWord reports whether w is a word of a course's title or keywords
+// that not most courses share: "ia" of an AI academy's every title says
+// what the whole catalogue is about, and filtering by it would only hide
+// the courses that do not spell it out.
+func (ix *courseIndex) topicWord(w word) bool {
+	for ci := range ix.courses {
+		for _, set := range [][][]word{ix.names[ci], ix.keywords[ci]} {
+			for _, name := range set {
+				for _, nw := range name {
+					if nw.matches(w) >= 0.8 {
+						return 2*ix.df[wordKey(nw)] <= len(ix.courses)
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// subjectAt reports whether word i of ws comes at most three words after
+// one that introduces a subject ("sobre", "about", "acerca de").
+func subjectAt(ws []word, toks []token, i int) bool {
+	for j := ws[i].pos - 1; j >= 0 && j >= ws[i].pos-3; j-- {
+		switch toks[j].fold {
+		case "sobre", "about", "acerca", "regarding", "on", "re", "tema", "topic":
+			return true
+		}
+	}
+	return false
 }
 
 var reKeyValue = regexp.MustCompile(`(?m)([\p{L}_][\p{L}\p{N}_ ]{0,30}?)\s*[:=]\s*([^,;\n]+)`)
