@@ -198,3 +198,25 @@ func TestFillTopicFromTheCatalogue(t *testing.T) {
 	}
 	require.Equal(t, want, got)
 }
+
+// A level is an enum of list_courses: its label in any language fills it
+// ("principiantes", "beginners", "iniciante"), next to a topic.
+func TestFillCourseLevel(t *testing.T) {
+	t.Parallel()
+	want := map[string]string{
+		"q cursos tienen para principiantes?":   "beginner",
+		"any courses for complete beginners?":   "beginner",
+		"quais cursos vcs têm pra iniciante?":   "beginner",
+		"tienen algo avanzado de python?":       "advanced",
+		"which courses are intermediate level?": "intermediate",
+		"que cursos tienen?":                    "",
+	}
+	got := map[string]string{}
+	for text := range want {
+		args, _ := fillOne(t, turnctx.Context{}, "list_courses", human(text))
+		got[text], _ = args["level"].(string)
+	}
+	require.Equal(t, want, got)
+	args, _ := fillOne(t, turnctx.Context{}, "list_courses", human("tienen algo avanzado de python?"))
+	require.Equal(t, "python", args["topic"])
+}
