@@ -7,6 +7,7 @@ import (
 	"github.com/faroai/faro/llm/turnctx"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/tools"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tmc/langchaingo/llms"
 )
@@ -219,4 +220,45 @@ func TestFillCourseLevel(t *testing.T) {
 	require.Equal(t, want, got)
 	args, _ := fillOne(t, turnctx.Context{}, "list_courses", human("tienen algo avanzado de python?"))
 	require.Equal(t, "python", args["topic"])
+}
+
+// Everything one message holds is taken: the course and the email of an
+// enrolment, and a lead's name, company, size, budget, email and interest,
+// in Spanish, English and Portuguese.
+func TestFillEverythingInOneMessage(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		tool, text string
+		want       map[string]any
+	}{
+		{"enroll_course", "sign me up for Prompt Engineering in Practice, my email is x@y.com",
+			map[string]any{"course": "prompt-engineering", "email": "x@y.com"}},
+		{"enroll_course", "oi! quero me inscrever no Prompt Engineering in Practice, meu email é joao.silva@gmail.com",
+			map[string]any{"course": "prompt-engineering", "email": "joao.silva@gmail.com"}},
+		{"enroll_course", "me interesa Análisis de datos con IA. Soy Carla Mendez, carla@mail.com",
+			map[string]any{"course": "datos-ia", "email": "carla@mail.com", "name": "Carla Mendez"}},
+		{"qualify_lead", "I'm John Carter from Globex, 40 people, budget 3000, my email is john@globex.com, we want to train the team in AI",
+			map[string]any{"name": "John Carter", "company": "Globex", "company_size": 40.0, "budget": 3000.0, "email": "john@globex.com", "interest": "courses"}},
+		{"qualify_lead", "Hi, I'm Priya Shah at Northwind Foods, 200 employees, priya@northwind.com, interested in your courses",
+			map[string]any{"name": "Priya Shah", "company": "Northwind Foods", "company_size": 200.0, "email": "priya@northwind.com", "interest": "courses"}},
+		{"qualify_lead", "My name is Mary Jones, I work at Initech, we are 25 employees and want a demo of your marketing platform. mary@initech.com",
+			map[string]any{"name": "Mary Jones", "company": "Initech", "company_size": 25.0, "email": "mary@initech.com", "interest": "marketing_saas"}},
+		{"qualify_lead", "Buenas, soy Marcos Rivas de Andina Cargo. Somos 40 y queremos capacitar a todo el equipo en IA, presupuesto 3000 dolares. mi correo marcos.rivas@andinacargo.pe",
+			map[string]any{"name": "Marcos Rivas", "company": "Andina Cargo", "company_size": 40.0, "budget": 3000.0, "email": "marcos.rivas@andinacargo.pe", "interest": "courses"}},
+		{"qualify_lead", "me llamo Lucía Paz, de Panadería Sol, 12 personas, tenemos 2.000 USD para cursos de IA, lucia@sol.mx",
+			map[string]any{"name": "Lucía Paz", "company": "Panadería Sol", "company_size": 12.0, "budget": 2000.0, "email": "lucia@sol.mx", "interest": "courses"}},
+		{"qualify_lead", "Olá, sou a Fernanda Costa da Vitta Cosmeticos. Somos 60 funcionários e queremos um treinamento em IA, orçamento de 5 mil reais, meu email é fernanda@vitta.com.br",
+			map[string]any{"name": "Fernanda Costa", "company": "Vitta Cosmeticos", "company_size": 60.0, "budget": 5000.0, "email": "fernanda@vitta.com.br", "interest": "courses"}},
+		{"qualify_lead", "sou Pedro Alves, da Loja Azul, 40 pessoas, queremos uma demo da plataforma de marketing. pedro@azul.com.br",
+			map[string]any{"name": "Pedro Alves", "company": "Loja Azul", "company_size": 40.0, "email": "pedro@azul.com.br", "interest": "marketing_saas"}},
+	}
+	for _, c := range cases {
+		args, missing := fillOne(t, turnctx.Context{}, c.tool, human(c.text))
+		got := map[string]any{}
+		for k := range c.want {
+			got[k] = normalize(args[k])
+		}
+		assert.Equal(t, c.want, got, c.text)
+		assert.Empty(t, missing, c.text)
+	}
 }

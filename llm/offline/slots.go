@@ -814,8 +814,14 @@ func extractName(an *analyzer, text string, toks []token, loose bool) (string, [
 				continue
 			}
 			strict := tr.strict && !loose
-			if name, end, ok := nameAt(an, text, toks, i+len(tr.words), strict); ok {
-				return name, [2]int{i + len(tr.words), end}, true
+			start := i + len(tr.words)
+			// "sou a Fernanda", "sou o Pedro": Portuguese puts an article
+			// before a name.
+			if tr.words[len(tr.words)-1] == "sou" && start+1 < len(toks) && (toks[start].fold == "a" || toks[start].fold == "o") {
+				start++
+			}
+			if name, end, ok := nameAt(an, text, toks, start, strict); ok {
+				return name, [2]int{start, end}, true
 			}
 		}
 	}
@@ -844,10 +850,16 @@ func nameAt(an *analyzer, text string, toks []token, i int, strict bool) (string
 		if j > i && strings.TrimSpace(text[toks[j-1].end:t.start]) != "" {
 			break // punctuation between words ends the name
 		}
+		first, _ := utf8.DecodeRuneInString(t.raw)
 		if !isNameWord(an, t) {
+			// A surname that is also a word ("Costa", "Rosa"): capitalised,
+			// after a first name, and ending the name.
+			if j > i && unicode.IsUpper(first) && plainWord(t) && nameEndsAfter(text, toks, j) {
+				parts = append(parts, t.raw)
+				j++
+			}
 			break
 		}
-		first, _ := utf8.DecodeRuneInString(t.raw)
 		if strict && !unicode.IsUpper(first) {
 			break
 		}
@@ -860,6 +872,34 @@ func nameAt(an *analyzer, text string, toks []token, i int, strict bool) (string
 		return "", 0, false
 	}
 	return titleCase(strings.Join(parts, " ")), i + len(parts), true
+}
+
+// plainWord reports whether t could be a name but for its meaning: letters,
+// and no function word, month or country.
+func plainWord(t token) bool {
+	if notNames[t.fold] || isStopWord(t.fold) || isDigits(t.fold) || countryNames[t.fold] {
+		return false
+	}
+	for _, r := range t.raw {
+		if !unicode.IsLetter(r) && r != '\'' && r != '-' {
+			return false
+		}
+	}
+	_, month := monthNames[t.fold]
+	return !month
+}
+
+// nameEndsAfter reports whether the name can end at toks[j]: the text ends,
+// punctuation follows, or what introduces a company ("de", "from", "at").
+func nameEndsAfter(text string, toks []token, j int) bool {
+	if j+1 >= len(toks) || strings.TrimSpace(text[toks[j].end:toks[j+1].start]) != "" {
+		return true
+	}
+	switch toks[j+1].fold {
+	case "de", "del", "da", "do", "from", "at", "y", "and", "e":
+		return true
+	}
+	return false
 }
 
 func isNameWord(an *analyzer, t token) bool {
