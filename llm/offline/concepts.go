@@ -77,6 +77,7 @@ other: otro otra otros other outro
 want: quiero queremos quisiera quisieramos gustaria want wanna would_like we'd_like i'd_like quero gostaria
 need: necesito necesitamos need needs preciso precisamos falta requisito requisitos requirement requirements require requires prerequisite prerequisites
 duration: tarda tardan tardar demora demoran demorar dura duran duracion duration length how_long cuanto_tiempo quanto_tempo
+beginner: principiante principiantes iniciante iniciantes beginner beginners novato novatos novice novices
 start: empieza empiezan empezar comienza comienzan comenzar inicio inicia arranca arrancan start starts starting begin begins comeca
 free: gratis gratuito gratuita free
 schedule: horario horarios schedule

@@ -211,6 +211,9 @@ func TestFillCourseLevel(t *testing.T) {
 		"tienen algo avanzado de python?":       "advanced",
 		"which courses are intermediate level?": "intermediate",
 		"que cursos tienen?":                    "",
+		"y cuando empieza?":                     "",
+		"when does it start?":                   "",
+		"quando começa o curso?":                "",
 	}
 	got := map[string]string{}
 	for text := range want {
