@@ -265,3 +265,16 @@ func TestFillEverythingInOneMessage(t *testing.T) {
 		assert.Empty(t, missing, c.text)
 	}
 }
+
+// An enum value's gloss in the field's description ("marketing_saas (the
+// marketing automation SaaS)", "billing (payments, invoices, refunds)")
+// names it as well as its label does.
+func TestFillEnumByDescriptionGloss(t *testing.T) {
+	t.Parallel()
+	args, _ := fillOne(t, turnctx.Context{}, "qualify_lead",
+		human("Hola! Soy Ana Ruiz, tengo una agencia en Guadalajara (Agencia Ruiz, 8 personas). Me interesa una demo para automatizar whatsapp y email de marketing. ana@agenciaruiz.mx"))
+	require.Equal(t, "marketing_saas", args["interest"])
+	args, _ = fillOne(t, turnctx.Context{Email: "bo@example.com"}, "open_ticket",
+		human("I asked for a refund two weeks ago and nothing arrived yet"))
+	require.Equal(t, "billing", args["category"])
+}

@@ -669,17 +669,41 @@ func matchEnumListLoose(values []string, phrases [][][]word, ws []word) []string
 var genericConcepts = map[string]bool{"this": true, "last": true, "next": true, "new": true, "rate": true}
 
 // enumPhraseWords analyses the phrases that name each enum value: the
-// value written out ("last_month" → "last month") and its labels in each
-// language.
-func enumPhraseWords(an *analyzer, values []string) [][][]word {
+// value written out ("last_month" → "last month"), its labels in each
+// language, and what the field's description says of it in parentheses
+// (see enumGlosses).
+func enumPhraseWords(an *analyzer, values []string, description string) [][][]word {
 	out := make([][][]word, len(values))
 	for i, v := range values {
 		phrases := []string{strings.NewReplacer("_", " ", "-", " ").Replace(v)}
 		if t, ok := labels[v]; ok {
 			phrases = append(phrases, t[0], t[1], t[2])
 		}
+		phrases = append(phrases, enumGlosses(description, v)...)
 		for _, p := range phrases {
 			out[i] = append(out[i], an.analyze(p))
+		}
+	}
+	return out
+}
+
+// enumGlosses reads what a field's description says an enum value means,
+// in parentheses after it: "billing (payments, invoices, refunds)" glosses
+// billing as three phrases, "marketing_saas (the marketing automation
+// SaaS)" as one.
+func enumGlosses(description, value string) []string {
+	re, err := regexp.Compile(`(?i)(?:^|[^\pL\pN_])` + regexp.QuoteMeta(value) + `\s*\(([^)]*)\)`)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, g := range re.FindAllStringSubmatch(description, -1) {
+		for _, p := range strings.Split(g[1], ",") {
+			for _, q := range strings.Split(p, " or ") {
+				if q = strings.TrimSpace(q); q != "" {
+					out = append(out, q)
+				}
+			}
 		}
 	}
 	return out
