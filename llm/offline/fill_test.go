@@ -278,3 +278,22 @@ func TestFillEnumByDescriptionGloss(t *testing.T) {
 		human("I asked for a refund two weeks ago and nothing arrived yet"))
 	require.Equal(t, "billing", args["category"])
 }
+
+// A staff member recording a lead records someone else: the prospect's
+// fields are not filled with the staff member's own details. A percentage
+// is no count.
+func TestFillStaffLeadIsNotTheCaller(t *testing.T) {
+	t.Parallel()
+	tc := turnctx.Context{Role: string(store.RoleStaff), Name: "Lorena Díaz", Email: "lorena@brujula.example"}
+	args, _ := fillOne(t, tc, "qualify_lead",
+		human("registra un lead: Panaderia San Telmo, 12 personas, curso IA para marketing con el 25% de descuento por equipo"))
+	require.NotContains(t, args, "name")
+	require.NotContains(t, args, "email")
+	require.NotContains(t, args, "email_opens")
+	require.EqualValues(t, 12, args["company_size"])
+	// A prospect's own details are theirs.
+	args, _ = fillOne(t, turnctx.Context{Name: "Hugo Ferreyra", Email: "hugo@santelmo.ar"}, "qualify_lead",
+		human("quiero una propuesta para capacitar a mi equipo en IA"))
+	require.Equal(t, "Hugo Ferreyra", args["name"])
+	require.Equal(t, "hugo@santelmo.ar", args["email"])
+}

@@ -79,6 +79,7 @@ type numMention struct {
 	money      bool // written with a currency or a multiplier (5k, $3,000)
 	hash       bool // written "#123"
 	code       bool // written after the letters of a code ("T-000231")
+	percent    bool // written "25%"
 	raw        string
 	// written is the number as written, for an identifier: "#45",
 	// "000231", or with the letters of its code ("T-000231").
@@ -181,6 +182,9 @@ func findMentions(an *analyzer, text string, now time.Time) mentions {
 		}
 		if loc[8] >= 0 {
 			n.money = true
+		}
+		if rest := strings.TrimLeft(text[loc[1]:], " "); strings.HasPrefix(rest, "%") {
+			n.percent, n.money = true, false
 		}
 		// A minus sign written before it is kept: a negative budget is the
 		// user's value, for the tool to accept or refuse, not ours to fix.

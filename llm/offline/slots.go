@@ -110,7 +110,7 @@ func (r *run) fill(t slotTask) fillResult {
 	// context knows: the caller is never asked again.
 	tc := r.conv.tc
 	for _, f := range sch.fields {
-		if _, set := res.args[f.name]; set || !callerField(f) {
+		if _, set := res.args[f.name]; set || !callerField(f) || !ofRole(f, tc.Role) {
 			continue
 		}
 		var v string
@@ -176,6 +176,50 @@ func fallsBackToKnown(f field) bool {
 	}
 	d := fold(f.description)
 	return strings.Contains(d, "we know") || strings.Contains(d, "known") || strings.Contains(d, "conocemos") || strings.Contains(d, "conocido")
+}
+
+// roleWords are how field descriptions name the people of each role.
+var roleWords = map[string][]string{
+	"prospect": {"prospect", "prospecto", "lead"},
+	"student":  {"student", "estudiante", "alumno", "alumna"},
+	"staff":    {"staff", "employee of ours", "agent"},
+}
+
+// ofRole reports whether a field of a person's details can be the
+// caller's, given their role: "The prospect's full name" is not a staff
+// member's, who records a lead for someone else. A description that names
+// no role can be anyone's.
+func ofRole(f field, role string) bool {
+	d := fold(f.description)
+	named := false
+	for r, words := range roleWords {
+		for _, w := range words {
+			if containsWord(d, w) {
+				if r == role {
+					return true
+				}
+				named = true
+			}
+		}
+	}
+	return !named || role == ""
+}
+
+// containsWord reports whether s has w as a whole word (or words).
+func containsWord(s, w string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], w)
+		if j < 0 {
+			return false
+		}
+		j += i
+		before := j == 0 || !isWordByte(s[j-1])
+		after := j+len(w) == len(s) || !isWordByte(s[j+len(w)])
+		if before && after {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // callerField reports whether f asks for the caller's own details rather
@@ -560,6 +604,9 @@ func assignNumbers(an *analyzer, fields []field, nums []numMention) map[string]a
 			if n.code && (f.kind == kindInteger || f.kind == kindNumber) {
 				s -= 1 // an identifier is no quantity
 			}
+			if n.percent && !percentField(f) {
+				s -= 2 // "25%" is a share, not a count or an amount
+			}
 			if f.kind == kindInteger && n.value != math.Trunc(n.value) {
 				s -= 2
 			}
@@ -596,6 +643,17 @@ func assignNumbers(an *analyzer, fields []field, nums []numMention) map[string]a
 		}
 	}
 	return out
+}
+
+// percentField reports whether a number field holds a percentage.
+func percentField(f field) bool {
+	d := fold(f.name + " " + f.description)
+	for _, w := range []string{"percent", "porcentaje", "porcentagem", "%", "discount", "descuento", "desconto", "rate", "tasa", "taxa"} {
+		if strings.Contains(d, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // moneyField reports whether a number field holds an amount of money.
