@@ -297,3 +297,19 @@ func TestFillStaffLeadIsNotTheCaller(t *testing.T) {
 	require.Equal(t, "Hugo Ferreyra", args["name"])
 	require.Equal(t, "hugo@santelmo.ar", args["email"])
 }
+
+// Through the whole turn loop: the answers to a lead's questions are known
+// when the same person then enrols, and the questions before were asked
+// as they were (each turn is decided with what came before it only).
+func TestConversationNeverAsksTwice(t *testing.T) {
+	t.Parallel()
+	runTurns(t, newAgent(t, store.RoleProspect, ""), []turnWant{
+		{user: "quiero una propuesta para capacitar a mi equipo en IA", replyHas: []string{"correo"}},
+		{user: "marcos.rivas@andinacargo.pe", replyHas: []string{"nombre"}},
+		{user: "Marcos Rivas", call: "qualify_lead", args: map[string]any{"name": "Marcos Rivas", "email": "marcos.rivas@andinacargo.pe"}},
+		{user: "Quiero inscribirme en IA para marketing", call: "enroll_course",
+			args: map[string]any{"course": "ia-marketing", "email": "marcos.rivas@andinacargo.pe", "name": "Marcos Rivas"}},
+		{user: "y tambien en analisis de datos con ia", call: "enroll_course",
+			args: map[string]any{"course": "datos-ia", "email": "marcos.rivas@andinacargo.pe"}},
+	})
+}

@@ -178,31 +178,25 @@ func fallsBackToKnown(f field) bool {
 	return strings.Contains(d, "we know") || strings.Contains(d, "known") || strings.Contains(d, "conocemos") || strings.Contains(d, "conocido")
 }
 
-// roleWords are how field descriptions name the people of each role.
-var roleWords = map[string][]string{
-	"prospect": {"prospect", "prospecto", "lead"},
-	"student":  {"student", "estudiante", "alumno", "alumna"},
-	"staff":    {"staff", "employee of ours", "agent"},
-}
+// customerWords are how field descriptions name the academy's customers.
+var customerWords = []string{"prospect", "prospecto", "lead", "student", "estudiante", "alumno", "alumna"}
 
 // ofRole reports whether a field of a person's details can be the
 // caller's, given their role: "The prospect's full name" is not a staff
-// member's, who records a lead for someone else. A description that names
-// no role can be anyone's.
+// member's, who records a lead for someone else. A prospect or a student
+// is the customer such descriptions speak of (a prospect enrolling
+// becomes "the student").
 func ofRole(f field, role string) bool {
+	if role != roleStaff {
+		return true
+	}
 	d := fold(f.description)
-	named := false
-	for r, words := range roleWords {
-		for _, w := range words {
-			if containsWord(d, w) {
-				if r == role {
-					return true
-				}
-				named = true
-			}
+	for _, w := range customerWords {
+		if containsWord(d, w) {
+			return false
 		}
 	}
-	return !named || role == ""
+	return true
 }
 
 // containsWord reports whether s has w as a whole word (or words).
