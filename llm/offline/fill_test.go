@@ -32,6 +32,8 @@ func shippedArgsRegistry(t testing.TB) *tools.Registry {
 		record(c, "open_ticket", func(tools.OpenTicketArgs) any { return ok("") }))
 	tools.Add(r, spec("ticket_status", false),
 		record(c, "ticket_status", func(tools.TicketStatusArgs) any { return ok("") }))
+	tools.Add(r, spec("generate_document", false),
+		record(c, "generate_document", func(tools.GenerateDocumentArgs) any { return ok("") }))
 	tools.Add(r, spec("list_courses", false),
 		record(c, "list_courses", func(tools.ListCoursesArgs) any { return ok("") }))
 	return r
@@ -312,4 +314,14 @@ func TestConversationNeverAsksTwice(t *testing.T) {
 		{user: "y tambien en analisis de datos con ia", call: "enroll_course",
 			args: map[string]any{"course": "datos-ia", "email": "marcos.rivas@andinacargo.pe"}},
 	})
+}
+
+// A course named in a longer request is found ("el certificado del de
+// analisis de datos"), for any tool with a course field.
+func TestFillCourseInARequest(t *testing.T) {
+	t.Parallel()
+	args, _ := fillOne(t, turnctx.Context{Role: string(store.RoleStudent)}, "generate_document",
+		human("ok necesito el certificado del de analisis de datos para mi jefe, me lo generas?"))
+	require.Equal(t, "certificate", args["template"])
+	require.Equal(t, "datos-ia", args["course"])
 }

@@ -268,7 +268,7 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 				ts.values[f.name] = vs
 			}
 		case kindCourse:
-			if slug, ok := r.matchCourse(text, false); ok {
+			if slug, ok := r.matchCourseFor(tool, text, false); ok {
 				ts.values[f.name] = slug
 			}
 		case kindPersonName:
@@ -419,7 +419,7 @@ func (r *run) lenient(tool *toolDef, f field, text string) (v any, ok, bad bool)
 		}
 		return nil, false, true
 	case kindCourse:
-		if slug, ok := r.matchCourse(text, true); ok {
+		if slug, ok := r.matchCourseFor(tool, text, true); ok {
 			return slug, true, false
 		}
 		if len(r.courses()) == 0 && reply != "" && !strings.Contains(reply, " ") {
