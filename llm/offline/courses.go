@@ -84,15 +84,10 @@ func (ix *courseIndex) idf(w word) float64 {
 	return math.Log(1 + n/float64(max(1, ix.df[wordKey(w)])))
 }
 
-// match scores each course against the message and returns the best, with
-// its score and the runner-up's.
-func (ix *courseIndex) match(text string) (best int, score, second float64) {
-	return ix.matchSkipping(text, nil)
-}
-
-// matchSkipping is match without the message's words of the concepts in
-// skip.
-func (ix *courseIndex) matchSkipping(text string, skip map[string]bool) (best int, score, second float64) {
+// match scores each course against the message, without its words of the
+// concepts in skip, and returns the best, with its score and the
+// runner-up's.
+func (ix *courseIndex) match(text string, skip map[string]bool) (best int, score, second float64) {
 	msg := contentWords(ix.an.analyze(text))
 	if len(skip) > 0 {
 		msg = slices.DeleteFunc(msg, func(w word) bool { return skip[w.concept] })
@@ -196,7 +191,7 @@ func (r *run) matchCourseFor(tool *toolDef, text string, loose bool) (string, bo
 			}
 		}
 	}
-	best, score, second := r.courseIx.matchSkipping(text, skip)
+	best, score, second := r.courseIx.match(text, skip)
 	need := 0.6
 	if loose {
 		need = 0.45

@@ -932,7 +932,6 @@ func nameAt(an *analyzer, text string, toks []token, i int, strict bool) (string
 			// after a first name, and ending the name.
 			if j > i && unicode.IsUpper(first) && plainWord(t) && nameEndsAfter(text, toks, j) {
 				parts = append(parts, t.raw)
-				j++
 			}
 			break
 		}
