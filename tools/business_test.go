@@ -57,7 +57,7 @@ func setupBiz(t *testing.T, st businessStore) *bizBundle {
 	b.reg = reg
 	for _, c := range []store.Course{
 		{Slug: "fundamentos-ia", Title: store.Localized{ES: "Fundamentos de IA generativa", EN: "Generative AI Foundations"},
-			Language: "es", Topics: []string{"ia-generativa", "prompts"}, Price: store.Money{Amount: 0, Currency: "USD"}, Seats: 500,
+			Language: "es", Topics: []string{"ia-generativa", "prompts"}, Level: "beginner", Price: store.Money{Amount: 0, Currency: "USD"}, Seats: 500,
 			Start: time.Date(2027, 1, 11, 0, 0, 0, 0, time.UTC), Status: store.CourseOpen},
 		{Slug: "ia-marketing", Title: store.Localized{ES: "IA para marketing", EN: "AI for Marketing"},
 			Language: "es", Topics: []string{"marketing", "copywriting"}, Price: store.Money{Amount: 249, Currency: "USD"}, Seats: 60,
@@ -65,7 +65,7 @@ func setupBiz(t *testing.T, st businessStore) *bizBundle {
 		{Slug: "prompt-engineering", Title: store.Localized{ES: "Prompt engineering en la práctica", EN: "Prompt Engineering in Practice"},
 			Language: "en", Topics: []string{"prompts"}, Price: store.Money{Amount: 199, Currency: "USD"}, Seats: 80, Status: store.CourseOpen},
 		{Slug: "agentes-automatizacion", Title: store.Localized{ES: "Automatización con agentes de IA", EN: "Automation with AI Agents"},
-			Language: "es", Topics: []string{"agentes", "python"}, Price: store.Money{Amount: 349, Currency: "USD"}, Seats: 40, Status: store.CourseFull},
+			Language: "es", Topics: []string{"agentes", "python"}, Level: "advanced", Price: store.Money{Amount: 349, Currency: "USD"}, Seats: 40, Status: store.CourseFull},
 		{Slug: "ia-ventas", Title: store.Localized{ES: "IA para ventas", EN: "AI for Sales"},
 			Language: "es", Topics: []string{"ventas"}, Price: store.Money{Amount: 149, Currency: "USD"}, Seats: 30, Status: store.CourseClosed},
 		{Slug: "taller-1", Title: store.Localized{ES: "Taller exprés de IA", EN: "AI express workshop"},
@@ -319,6 +319,11 @@ func TestListCourses(t *testing.T) {
 	o = b.call(t, en, "list_courses", `{"topic":"cocina"}`)
 	require.Empty(t, o.Result.(tools.ListCoursesResult).Courses)
 	requireInvalid(t, b.call(t, en, "list_courses", `{"language":"fr"}`), "language")
+	o = b.call(t, en, "list_courses", `{"level":"beginner"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	require.Len(t, o.Result.(tools.ListCoursesResult).Courses, 1)
+	require.Equal(t, "fundamentos-ia", o.Result.(tools.ListCoursesResult).Courses[0].Slug)
+	requireInvalid(t, b.call(t, en, "list_courses", `{"level":"expert"}`), "level")
 
 	es := b.person(t, store.RoleStudent, "Ana", "ana@example.com", "es")
 	o = b.call(t, es, "list_courses", `{"topic":"prompts"}`)

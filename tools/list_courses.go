@@ -12,6 +12,7 @@ import (
 type ListCoursesArgs struct {
 	Language string `json:"language,omitempty" jsonschema:"enum=es,enum=en" jsonschema_description:"Only courses taught in this language (es or en). Omit for all."`
 	Topic    string `json:"topic,omitempty" jsonschema:"maxLength=100" jsonschema_description:"A topic or word to filter by (marketing, python, prompts). Omit for all."`
+	Level    string `json:"level,omitempty" jsonschema:"enum=beginner,enum=intermediate,enum=advanced" jsonschema_description:"Only courses of this level: beginner (no experience needed), intermediate or advanced. Omit for all."`
 }
 
 // ListCoursesResult is what list_courses returns.
@@ -34,7 +35,8 @@ type CourseSummary struct {
 }
 
 // AddListCourses registers list_courses, the catalogue with prices, start
-// dates and seats left, filtered by language of instruction and topic.
+// dates and seats left, filtered by language of instruction, topic and
+// level.
 // Everyone may call it. It panics when cat is nil.
 func AddListCourses(r *Registry, cat CourseCatalog) {
 	if cat == nil {
@@ -43,7 +45,7 @@ func AddListCourses(r *Registry, cat CourseCatalog) {
 	Add(r, Spec{
 		Name: "list_courses",
 		Description: "List the courses of the catalogue with price, start date, seats left and status, optionally only those taught " +
-			"in a language or about a topic. Use it when the user asks which courses there are or what is available.",
+			"in a language, about a topic or of a level. Use it when the user asks which courses there are or what is available.",
 		Roles: []store.Role{store.RoleProspect, store.RoleStudent, store.RoleStaff},
 		Examples: []Example{
 			{Lang: "es", Text: "que cursos tienen disponibles?"},
@@ -52,11 +54,13 @@ func AddListCourses(r *Registry, cat CourseCatalog) {
 			{Lang: "es", Text: "tienen cursos de marketing? cuando empiezan"},
 			{Lang: "es", Text: "tienen algo sobre python o datos?"},
 			{Lang: "es", Text: "cuales cursos quedan con plazas libres"},
+			{Lang: "es", Text: "hay algun curso para principiantes?"},
 			{Lang: "en", Text: "which courses do you offer"},
 			{Lang: "en", Text: "show me the course catalog"},
 			{Lang: "en", Text: "any courses about python starting soon?"},
 			{Lang: "en", Text: "got anything on data analysis?"},
 			{Lang: "en", Text: "which courses still have seats"},
+			{Lang: "en", Text: "anything for beginners?"},
 			{Lang: "pt", Text: "quais cursos voces tem?"},
 			{Lang: "es", Text: "que cursos me recomiendan para empezar desde cero"},
 			{Lang: "es", Text: "cursos para principiantes?"},
@@ -65,6 +69,7 @@ func AddListCourses(r *Registry, cat CourseCatalog) {
 			{Lang: "pt", Text: "quais cursos voces oferecem para iniciantes"},
 			{Lang: "pt", Text: "tem algum curso de marketing?"},
 			{Lang: "pt", Text: "mostra a lista de cursos"},
+			{Lang: "pt", Text: "tem curso para iniciantes?"},
 		},
 	}, func(ctx context.Context, c Caller, in ListCoursesArgs) (ListCoursesResult, error) {
 		return listCourses(ctx, cat, c, in)
@@ -79,6 +84,9 @@ func listCourses(ctx context.Context, cat CourseCatalog, c Caller, in ListCourse
 	out := ListCoursesResult{Courses: []CourseSummary{}}
 	for _, co := range all {
 		if in.Topic != "" && !courseAbout(co, in.Topic) {
+			continue
+		}
+		if in.Level != "" && !strings.EqualFold(co.Level, in.Level) {
 			continue
 		}
 		s := CourseSummary{

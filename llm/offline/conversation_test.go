@@ -104,10 +104,11 @@ func TestAsksForMissingArgumentsOneAtATime(t *testing.T) {
 	t.Run("lead es, answers in any order", func(t *testing.T) {
 		t.Parallel()
 		runTurns(t, newAgent(t, store.RoleProspect, ""), []turnWant{
-			{user: "me interesa una propuesta para mi empresa, somos 40", replyHas: []string{"nombre"}},
-			{user: "Ana Pérez", replyHas: []string{"correo"}},
-			// The email asked for comes with another answer unasked.
-			{user: "ana@perez.com, y nos interesa la plataforma de marketing", call: "qualify_lead",
+			// The email, which identifies the person, is asked before the name.
+			{user: "me interesa una propuesta para mi empresa, somos 40", replyHas: []string{"correo"}},
+			{user: "ana@perez.com", replyHas: []string{"nombre"}},
+			// The name asked for comes with another answer unasked.
+			{user: "Ana Pérez, y nos interesa la plataforma de marketing", call: "qualify_lead",
 				args: map[string]any{"name": "Ana Pérez", "email": "ana@perez.com", "company_size": 40, "interest": "marketing_saas"}},
 		})
 	})

@@ -84,10 +84,14 @@ func (ix *courseIndex) idf(w word) float64 {
 	return math.Log(1 + n/float64(max(1, ix.df[wordKey(w)])))
 }
 
-// match scores each course against the message and returns the best, with
-// its score and the runner-up's.
-func (ix *courseIndex) match(text string) (best int, score, second float64) {
+// match scores each course against the message, without its words of the
+// concepts in skip, and returns the best, with its score and the
+// runner-up's.
+func (ix *courseIndex) match(text string, skip map[string]bool) (best int, score, second float64) {
 	msg := contentWords(ix.an.analyze(text))
+	if len(skip) > 0 {
+		msg = slices.DeleteFunc(msg, func(w word) bool { return skip[w.concept] })
+	}
 	best = -1
 	for ci := range ix.courses {
 		s := 0.0
@@ -155,6 +159,13 @@ func (ix *courseIndex) keywordUnique(ci int, kw []word) bool {
 // matchCourse finds the course the text names and returns its slug. loose
 // (an answer to "which course?") accepts a weaker match.
 func (r *run) matchCourse(text string, loose bool) (string, bool) {
+	return r.matchCourseFor(nil, text, loose)
+}
+
+// matchCourseFor is matchCourse for an argument of tool: the words of
+// what the tool does are the request, not the course's name ("me lo
+// generas" of generate_document does not name "IA generativa").
+func (r *run) matchCourseFor(tool *toolDef, text string, loose bool) (string, bool) {
 	cs := r.courses()
 	if len(cs) == 0 {
 		return "", false
@@ -169,7 +180,18 @@ func (r *run) matchCourse(text string, loose bool) (string, bool) {
 			return c.Slug, true
 		}
 	}
-	best, score, second := r.courseIx.match(text)
+	var skip map[string]bool
+	if tool != nil {
+		for _, w := range r.m.an.analyze(strings.ReplaceAll(tool.name, "_", " ")) {
+			if w.concept != "" && w.concept != "course" {
+				if skip == nil {
+					skip = map[string]bool{}
+				}
+				skip[w.concept] = true
+			}
+		}
+	}
+	best, score, second := r.courseIx.match(text, skip)
 	need := 0.6
 	if loose {
 		need = 0.45

@@ -27,7 +27,10 @@ func DecisionArgs(m *Model, msgs []llms.MessageContent, options ...llms.CallOpti
 	if len(r.conv.turns) == 0 {
 		return "talk", "", "", nil
 	}
-	a := r.decide(r.conv.turns[len(r.conv.turns)-1].human, r.replay())
+	st := r.replay()
+	cur := r.conv.turns[len(r.conv.turns)-1].human
+	r.callerBefore(cur)
+	a := r.decide(cur, st)
 	if a.tool != nil {
 		tool = a.tool.name
 	}
@@ -80,4 +83,24 @@ func AnswersRemembered(m *Model) int {
 	m.memo.mu.Lock()
 	defer m.memo.mu.Unlock()
 	return len(m.memo.answers)
+}
+
+// FillArgs fills the named tool's arguments from the last human message of
+// msgs, as a task that message starts, without routing: the arguments found
+// and the required ones still missing, in the order they would be asked.
+// What earlier turns said of the caller counts, as when deciding.
+func FillArgs(m *Model, msgs []llms.MessageContent, tool string, options ...llms.CallOption) (map[string]any, []string) {
+	var opts llms.CallOptions
+	for _, o := range options {
+		o(&opts)
+	}
+	r := m.newRun(context.Background(), msgs, opts)
+	t := r.tool(tool)
+	if t == nil || len(r.conv.turns) == 0 {
+		return nil, nil
+	}
+	cur := r.conv.turns[len(r.conv.turns)-1].human
+	r.callerBefore(cur)
+	res := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: cur}}})
+	return res.args, res.missing
 }

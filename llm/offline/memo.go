@@ -229,6 +229,7 @@ func (r *run) decideMemo(text string, st state) action {
 	}
 	writeUint64(&h, r.base)
 	writeState(&h, st)
+	writeFacts(&h, r.callerBefore(text))
 	h.WriteString(text)
 	key := h.Sum64()
 	m := r.m.memo

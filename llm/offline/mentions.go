@@ -78,7 +78,12 @@ type numMention struct {
 	value      float64
 	money      bool // written with a currency or a multiplier (5k, $3,000)
 	hash       bool // written "#123"
+	code       bool // written after the letters of a code ("T-000231")
+	percent    bool // written "25%"
 	raw        string
+	// written is the number as written, for an identifier: "#45",
+	// "000231", or with the letters of its code ("T-000231").
+	written string
 	// ctx are the words around it, which tell which field it is for
 	// ("50 empleados", "presupuesto de 5k", "ticket 4521").
 	ctx []word
@@ -153,14 +158,18 @@ func findMentions(an *analyzer, text string, now time.Time) mentions {
 		if !ok {
 			continue
 		}
-		n := numMention{start: loc[0], end: loc[1], raw: strings.TrimSpace(text[loc[0]:loc[1]])}
+		n := numMention{start: loc[0], end: loc[1], raw: strings.TrimSpace(text[loc[0]:loc[1]]), written: raw}
 		if loc[2] >= 0 {
 			cur := strings.ToLower(text[loc[2]:loc[3]])
 			if cur == "#" {
 				n.hash = true
+				n.written = "#" + raw
 			} else {
 				n.money = true
 			}
+		} else if c := codePrefix(text, loc[4]); c != "" {
+			n.written = c + raw
+			n.code = true
 		}
 		if loc[6] >= 0 {
 			switch strings.ToLower(text[loc[6]:loc[7]]) {
@@ -173,6 +182,9 @@ func findMentions(an *analyzer, text string, now time.Time) mentions {
 		}
 		if loc[8] >= 0 {
 			n.money = true
+		}
+		if rest := strings.TrimLeft(text[loc[1]:], " "); strings.HasPrefix(rest, "%") {
+			n.percent, n.money = true, false
 		}
 		// A minus sign written before it is kept: a negative budget is the
 		// user's value, for the tool to accept or refuse, not ours to fix.
@@ -198,6 +210,22 @@ func findMentions(an *analyzer, text string, now time.Time) mentions {
 		}
 	}
 	return m
+}
+
+// codePrefix returns the letters and hyphen of a code that end at offset
+// i ("T-" of "T-000231"), or "" when the number there is not part of one.
+func codePrefix(text string, i int) string {
+	if i < 2 || text[i-1] != '-' {
+		return ""
+	}
+	j := i - 1
+	for j > 0 && isLetterByte(text[j-1]) && text[j-1] < 0x80 {
+		j--
+	}
+	if n := i - 1 - j; n == 0 || n > 5 || (j > 0 && isWordByte(text[j-1])) {
+		return ""
+	}
+	return text[j:i]
 }
 
 // hasDigit reports whether s has an ASCII digit.

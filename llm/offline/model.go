@@ -138,10 +138,13 @@ type Options struct {
 // after "me llamo"/"I'm", companies after "de"/"trabajo en", courses by
 // fuzzy title from the [Vocabulary], free text (subject, description,
 // reason) from what the messages say beyond the request itself. The
-// caller's own name, email and phone come from the turn context when the
-// messages lack them. Nothing is guessed: a required field still empty is
-// asked for, one at a time in schema order, and the answer is read for
-// that field first.
+// caller's own name, email and phone the task's messages lack come from
+// what the conversation said before (their messages, earlier calls'
+// arguments) or else the turn context: the caller is never asked twice.
+// Nothing is guessed: a required field still empty (or an optional email
+// the tool would take from what it knows, when nobody knows one) is asked
+// for, one at a time, an email or phone before a name or free text and
+// otherwise in schema order, and the answer is read for that field first.
 //
 // # Answers
 //
@@ -481,6 +484,13 @@ type run struct {
 
 	// pairs is similarity's scratch: the matches of word pairs.
 	pairs []float64
+
+	// known is what the conversation said of the caller before the turn
+	// being decided (see callerBefore); turnFacts, what each turn said,
+	// read once; knownCursor, the turn after the last one decided.
+	known       callerFacts
+	turnFacts   []callerFacts
+	knownCursor int
 }
 
 func (m *Model) newRun(ctx context.Context, msgs []llms.MessageContent, opts llms.CallOptions) *run {

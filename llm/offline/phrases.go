@@ -192,6 +192,9 @@ var labels = map[string]tr{
 	"full":             {"completo", "full", "lotado"},
 	"enrolled":         {"inscrito", "enrolled", "inscrito"},
 	"waitlisted":       {"en lista de espera", "on the waiting list", "na lista de espera"},
+	"beginner":         {"principiante", "beginner", "iniciante"},
+	"intermediate":     {"intermedio", "intermediate", "intermediário"},
+	"advanced":         {"avanzado", "advanced", "avançado"},
 }
 
 // label names a field or value in lang.

@@ -92,13 +92,13 @@ func parseSchema(an *analyzer, raw []byte) (schema, error) {
 			}
 		}
 		f.enum = enumStrings(prop.Enum)
-		f.enumWords = enumPhraseWords(an, f.enum)
+		f.enumWords = enumPhraseWords(an, f.enum, prop.Description)
 		f.format = prop.Format
 		f.description = prop.Description
 		if prop.Items != nil {
 			f.itemType = schemaType(prop.Items.Type)
 			f.itemEnum = enumStrings(prop.Items.Enum)
-			f.itemEnumWords = enumPhraseWords(an, f.itemEnum)
+			f.itemEnumWords = enumPhraseWords(an, f.itemEnum, prop.Description)
 		}
 		f.kind = classify(f)
 		s.fields = append(s.fields, f)

@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"cmp"
 	"math"
 	"regexp"
 	"slices"
@@ -32,7 +33,8 @@ type slotTask struct {
 // fillResult is the arguments found and what is still missing.
 type fillResult struct {
 	args map[string]any
-	// missing are the required fields without a value, in schema order.
+	// missing are the required fields without a value, in the order to ask
+	// them (see askRank).
 	missing []string
 	// caught reports whether the last message answered the field it was
 	// asked for.
@@ -102,33 +104,116 @@ func (r *run) fill(t slotTask) fillResult {
 			res.args[f.name] = strings.Join(content, " ")
 		}
 	}
-	// What the turn context knows of the caller fills the caller's own
-	// name, email and phone when the messages did not give them.
+	// The caller's own name, email and phone that the task's messages did
+	// not give come from what the conversation said before (the latest,
+	// more current than the contact record), else from what the turn
+	// context knows: the caller is never asked again.
+	tc := r.conv.tc
 	for _, f := range sch.fields {
-		if _, set := res.args[f.name]; set || !callerField(f) {
+		if _, set := res.args[f.name]; set || !callerField(f) || !ofRole(f, tc.Role) {
 			continue
 		}
+		var v string
 		switch f.kind {
 		case kindEmail:
-			if r.conv.tc.Email != "" {
-				res.args[f.name] = r.conv.tc.Email
-			}
+			v = cmp.Or(r.known.email, tc.Email)
 		case kindPersonName:
-			if r.conv.tc.Name != "" {
-				res.args[f.name] = r.conv.tc.Name
-			}
+			v = cmp.Or(r.known.name, tc.Name)
 		case kindPhone:
-			if r.conv.tc.Phone != "" {
-				res.args[f.name] = r.conv.tc.Phone
-			}
+			v = cmp.Or(r.known.phone, tc.Phone)
+		}
+		if v != "" {
+			res.args[f.name] = v
 		}
 	}
 	for _, f := range sch.fields {
-		if _, set := res.args[f.name]; !set && f.required {
+		if _, set := res.args[f.name]; !set && (f.required || fallsBackToKnown(f)) {
 			res.missing = append(res.missing, f.name)
 		}
 	}
+	res.missing = askOrder(sch, res.missing)
 	return res
+}
+
+// askOrder orders the missing fields for asking: what identifies the
+// person (an email, then a phone) comes before what describes them (a
+// name, a company, free text), since with it the rest can be looked up or
+// followed up on. What the request is about (a course, a category) keeps
+// its place in the schema's order.
+func askOrder(sch schema, missing []string) []string {
+	var ids, out []string
+	for _, name := range missing {
+		if f, _ := sch.field(name); f.kind == kindEmail || f.kind == kindPhone {
+			ids = append(ids, name)
+		}
+	}
+	slices.SortStableFunc(ids, func(a, b string) int {
+		fa, _ := sch.field(a)
+		fb, _ := sch.field(b)
+		return int(fa.kind) - int(fb.kind) // kindEmail < kindPhone
+	})
+	for _, name := range missing {
+		f, _ := sch.field(name)
+		switch f.kind {
+		case kindEmail, kindPhone:
+			continue
+		case kindPersonName, kindCompany, kindCountry, kindIndustry, kindTimeline, kindText, kindOther:
+			out = append(out, ids...)
+			ids = nil
+		}
+		out = append(out, name)
+	}
+	return append(out, ids...)
+}
+
+// fallsBackToKnown reports an optional field of the caller's email that
+// the tool fills itself with the one it knows ("Leave it out to use the
+// one we know for the user"). Still empty here, nobody knows one: the tool
+// would refuse the call for the want of it, so it is asked for first.
+func fallsBackToKnown(f field) bool {
+	if f.required || f.kind != kindEmail || !callerField(f) {
+		return false
+	}
+	d := fold(f.description)
+	return strings.Contains(d, "we know") || strings.Contains(d, "known") || strings.Contains(d, "conocemos") || strings.Contains(d, "conocido")
+}
+
+// customerWords are how field descriptions name the academy's customers.
+var customerWords = []string{"prospect", "prospecto", "lead", "student", "estudiante", "alumno", "alumna"}
+
+// ofRole reports whether a field of a person's details can be the
+// caller's, given their role: "The prospect's full name" is not a staff
+// member's, who records a lead for someone else. A prospect or a student
+// is the customer such descriptions speak of (a prospect enrolling
+// becomes "the student").
+func ofRole(f field, role string) bool {
+	if role != roleStaff {
+		return true
+	}
+	d := fold(f.description)
+	for _, w := range customerWords {
+		if containsWord(d, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// containsWord reports whether s has w as a whole word (or words).
+func containsWord(s, w string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], w)
+		if j < 0 {
+			return false
+		}
+		j += i
+		before := j == 0 || !isWordByte(s[j-1])
+		after := j+len(w) == len(s) || !isWordByte(s[j+len(w)])
+		if before && after {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // callerField reports whether f asks for the caller's own details rather
@@ -183,7 +268,7 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 				ts.values[f.name] = vs
 			}
 		case kindCourse:
-			if slug, ok := r.matchCourse(text, false); ok {
+			if slug, ok := r.matchCourseFor(tool, text, false); ok {
 				ts.values[f.name] = slug
 			}
 		case kindPersonName:
@@ -204,7 +289,7 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 				ts.values[f.name] = v
 			}
 		case kindTopic:
-			if v, ok := topicOf(tool, toks, ws); ok {
+			if v, ok := r.topicOf(tool, toks, ws); ok {
 				ts.values[f.name] = v
 			}
 		case kindObject:
@@ -334,7 +419,7 @@ func (r *run) lenient(tool *toolDef, f field, text string) (v any, ok, bad bool)
 		}
 		return nil, false, true
 	case kindCourse:
-		if slug, ok := r.matchCourse(text, true); ok {
+		if slug, ok := r.matchCourseFor(tool, text, true); ok {
 			return slug, true, false
 		}
 		if len(r.courses()) == 0 && reply != "" && !strings.Contains(reply, " ") {
@@ -433,6 +518,10 @@ func bareValue(reply string, prefixes []string) (string, bool) {
 // numberValue converts a number to the field's JSON type.
 func numberValue(f field, n numMention) any {
 	switch {
+	case f.kind == kindRef && n.written != "":
+		// An identifier goes as written ("T-000231", "#45"): its zeros
+		// and letters are part of it.
+		return n.written
 	case f.kind == kindRef || (f.typ == "string"):
 		if n.value == math.Trunc(n.value) {
 			return strconv.FormatFloat(n.value, 'f', -1, 64)
@@ -503,8 +592,14 @@ func assignNumbers(an *analyzer, fields []field, nums []numMention) map[string]a
 			case n.money:
 				s += 0.1
 			}
-			if n.hash && (f.kind == kindRef || nameHas(f.name, "number", "id", "numero")) {
+			if (n.hash || n.code) && (f.kind == kindRef || nameHas(f.name, "number", "id", "numero")) {
 				s += 0.8
+			}
+			if n.code && (f.kind == kindInteger || f.kind == kindNumber) {
+				s -= 1 // an identifier is no quantity
+			}
+			if n.percent && !percentField(f) {
+				s -= 2 // "25%" is a share, not a count or an amount
 			}
 			if f.kind == kindInteger && n.value != math.Trunc(n.value) {
 				s -= 2
@@ -542,6 +637,17 @@ func assignNumbers(an *analyzer, fields []field, nums []numMention) map[string]a
 		}
 	}
 	return out
+}
+
+// percentField reports whether a number field holds a percentage.
+func percentField(f field) bool {
+	d := fold(f.name + " " + f.description)
+	for _, w := range []string{"percent", "porcentaje", "porcentagem", "%", "discount", "descuento", "desconto", "rate", "tasa", "taxa"} {
+		if strings.Contains(d, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // moneyField reports whether a number field holds an amount of money.
@@ -615,17 +721,41 @@ func matchEnumListLoose(values []string, phrases [][][]word, ws []word) []string
 var genericConcepts = map[string]bool{"this": true, "last": true, "next": true, "new": true, "rate": true}
 
 // enumPhraseWords analyses the phrases that name each enum value: the
-// value written out ("last_month" → "last month") and its labels in each
-// language.
-func enumPhraseWords(an *analyzer, values []string) [][][]word {
+// value written out ("last_month" → "last month"), its labels in each
+// language, and what the field's description says of it in parentheses
+// (see enumGlosses).
+func enumPhraseWords(an *analyzer, values []string, description string) [][][]word {
 	out := make([][][]word, len(values))
 	for i, v := range values {
 		phrases := []string{strings.NewReplacer("_", " ", "-", " ").Replace(v)}
 		if t, ok := labels[v]; ok {
 			phrases = append(phrases, t[0], t[1], t[2])
 		}
+		phrases = append(phrases, enumGlosses(description, v)...)
 		for _, p := range phrases {
 			out[i] = append(out[i], an.analyze(p))
+		}
+	}
+	return out
+}
+
+// enumGlosses reads what a field's description says an enum value means,
+// in parentheses after it: "billing (payments, invoices, refunds)" glosses
+// billing as three phrases, "marketing_saas (the marketing automation
+// SaaS)" as one.
+func enumGlosses(description, value string) []string {
+	re, err := regexp.Compile(`(?i)(?:^|[^\pL\pN_])` + regexp.QuoteMeta(value) + `\s*\(([^)]*)\)`)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, g := range re.FindAllStringSubmatch(description, -1) {
+		for _, p := range strings.Split(g[1], ",") {
+			for _, q := range strings.Split(p, " or ") {
+				if q = strings.TrimSpace(q); q != "" {
+					out = append(out, q)
+				}
+			}
 		}
 	}
 	return out
@@ -760,13 +890,26 @@ func extractName(an *analyzer, text string, toks []token, loose bool) (string, [
 				continue
 			}
 			strict := tr.strict && !loose
-			if name, end, ok := nameAt(an, text, toks, i+len(tr.words), strict); ok {
-				return name, [2]int{i + len(tr.words), end}, true
+			start := i + len(tr.words)
+			// "sou a Fernanda", "sou o Pedro": Portuguese puts an article
+			// before a name.
+			if tr.words[len(tr.words)-1] == "sou" && start+1 < len(toks) && (toks[start].fold == "a" || toks[start].fold == "o") {
+				start++
+			}
+			if name, end, ok := nameAt(an, text, toks, start, strict); ok {
+				return name, [2]int{start, end}, true
 			}
 		}
 	}
 	if loose && len(toks) >= 1 && len(toks) <= 4 {
 		if name, end, ok := nameAt(an, text, toks, 0, false); ok && end == len(toks) {
+			return name, [2]int{0, end}, true
+		}
+	}
+	// "Ana Pérez, y nos interesa…": a capitalised name that opens the
+	// answer and is cut off from the rest by punctuation.
+	if loose && len(toks) > 1 {
+		if name, end, ok := nameAt(an, text, toks, 0, true); ok && end < len(toks) && strings.TrimSpace(text[toks[end-1].end:toks[end].start]) != "" {
 			return name, [2]int{0, end}, true
 		}
 	}
@@ -783,10 +926,15 @@ func nameAt(an *analyzer, text string, toks []token, i int, strict bool) (string
 		if j > i && strings.TrimSpace(text[toks[j-1].end:t.start]) != "" {
 			break // punctuation between words ends the name
 		}
+		first, _ := utf8.DecodeRuneInString(t.raw)
 		if !isNameWord(an, t) {
+			// A surname that is also a word ("Costa", "Rosa"): capitalised,
+			// after a first name, and ending the name.
+			if j > i && unicode.IsUpper(first) && plainWord(t) && nameEndsAfter(text, toks, j) {
+				parts = append(parts, t.raw)
+			}
 			break
 		}
-		first, _ := utf8.DecodeRuneInString(t.raw)
 		if strict && !unicode.IsUpper(first) {
 			break
 		}
@@ -799,6 +947,34 @@ func nameAt(an *analyzer, text string, toks []token, i int, strict bool) (string
 		return "", 0, false
 	}
 	return titleCase(strings.Join(parts, " ")), i + len(parts), true
+}
+
+// plainWord reports whether t could be a name but for its meaning: letters,
+// and no function word, month or country.
+func plainWord(t token) bool {
+	if notNames[t.fold] || isStopWord(t.fold) || isDigits(t.fold) || countryNames[t.fold] {
+		return false
+	}
+	for _, r := range t.raw {
+		if !unicode.IsLetter(r) && r != '\'' && r != '-' {
+			return false
+		}
+	}
+	_, month := monthNames[t.fold]
+	return !month
+}
+
+// nameEndsAfter reports whether the name can end at toks[j]: the text ends,
+// punctuation follows, or what introduces a company ("de", "from", "at").
+func nameEndsAfter(text string, toks []token, j int) bool {
+	if j+1 >= len(toks) || strings.TrimSpace(text[toks[j].end:toks[j+1].start]) != "" {
+		return true
+	}
+	switch toks[j+1].fold {
+	case "de", "del", "da", "do", "from", "at", "y", "and", "e":
+		return true
+	}
+	return false
 }
 
 func isNameWord(an *analyzer, t token) bool {
@@ -1015,16 +1191,38 @@ func hasContent(tool *toolDef, toks []token, ws []word, used []bool) bool {
 
 // topicOf finds a filter word in the message ("cursos de marketing" →
 // "marketing"): content words that are neither the request itself nor a
-// language.
-func topicOf(tool *toolDef, toks []token, ws []word) (string, bool) {
+// language, and that name something real. For a tool about courses, with
+// a course vocabulary, that is a word of a course's title or keywords
+// ("python", "datos", typos forgiven) that not most courses share; for
+// any other, a word introduced as a subject ("sobre pagos", "about
+// billing"). A verb ("dan", "taught") or an audience ("principiantes")
+// would filter everything out.
+func (r *run) topicOf(tool *toolDef, toks []token, ws []word) (string, bool) {
 	skip := map[string]bool{"course": true, "list": true, "show": true, "want": true, "need": true, "language": true,
 		"spanish": true, "english": true, "portuguese": true, "price": true, "interest": true, "free": true, "start": true}
+	var ix *courseIndex
+	if r.aboutCourses(tool) {
+		if cs := r.courses(); len(cs) > 0 {
+			if r.courseIx == nil {
+				r.courseIx = r.m.courseIndex(cs)
+			}
+			ix = r.courseIx
+		}
+	}
 	var parts []string
-	for _, w := range ws {
+	for i, w := range ws {
 		if w.stop || skip[w.concept] || isDigits(w.fold) || isGreetingWord(w.fold) || tool.nameWords[w.fold] {
 			continue
 		}
 		if utf8.RuneCountInString(w.fold) < 2 || questionWords[w.fold] {
+			continue
+		}
+		switch {
+		case ix != nil:
+			if !ix.topicWord(w) {
+				continue
+			}
+		case !subjectAt(ws, toks, i):
 			continue
 		}
 		parts = append(parts, toks[w.pos].raw)
@@ -1033,6 +1231,49 @@ func topicOf(tool *toolDef, toks []token, ws []word) (string, bool) {
 		return "", false
 	}
 	return strings.Join(parts, " "), true
+}
+
+// aboutCourses reports whether the tool deals in courses: its name or
+// the first sentence of its description says so.
+func (r *run) aboutCourses(tool *toolDef) bool {
+	desc, _, _ := strings.Cut(tool.description, ".")
+	for _, w := range r.m.an.analyze(strings.ReplaceAll(tool.name, "_", " ") + " " + desc) {
+		if w.concept == "course" {
+			return true
+		}
+	}
+	return false
+}
+
+// topicWord reports whether w is a word of a course's title or keywords
+// that not most courses share: "ia" of an AI academy's every title says
+// what the whole catalogue is about, and filtering by it would only hide
+// the courses that do not spell it out.
+func (ix *courseIndex) topicWord(w word) bool {
+	for ci := range ix.courses {
+		for _, set := range [][][]word{ix.names[ci], ix.keywords[ci]} {
+			for _, name := range set {
+				for _, nw := range name {
+					if nw.matches(w) >= 0.8 {
+						return 2*ix.df[wordKey(nw)] <= len(ix.courses)
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// subjectAt reports whether word i of ws comes at most three words after
+// one that introduces a subject ("sobre", "about", "acerca de").
+func subjectAt(ws []word, toks []token, i int) bool {
+	for j := ws[i].pos - 1; j >= 0 && j >= ws[i].pos-3; j-- {
+		switch toks[j].fold {
+		case "sobre", "about", "acerca", "regarding", "on", "re", "tema", "topic":
+			return true
+		}
+	}
+	return false
 }
 
 var reKeyValue = regexp.MustCompile(`(?m)([\p{L}_][\p{L}\p{N}_ ]{0,30}?)\s*[:=]\s*([^,;\n]+)`)

@@ -82,7 +82,7 @@ func TestSlotFilling(t *testing.T) {
 			role: store.RoleProspect,
 			text: "quiero una propuesta para mi empresa, llevo 3 años en el rubro",
 			tool: "qualify_lead",
-			not:  []string{"company_size", "budget"}, asked: "name",
+			not:  []string{"company_size", "budget"}, asked: "email",
 		},
 		{
 			name: "enroll: course by fuzzy title, no accents, other words",

@@ -1,0 +1,114 @@
+package offline
+
+import (
+	"hash/maphash"
+	"strings"
+)
+
+// callerFacts are what a conversation has said of the caller: their name,
+// email and phone as they wrote them or as an earlier call passed them.
+type callerFacts struct {
+	name, email, phone string
+}
+
+// merge returns f with what later says, which wins (a corrected email).
+func (f callerFacts) merge(later callerFacts) callerFacts {
+	if later.name != "" {
+		f.name = later.name
+	}
+	if later.email != "" {
+		f.email = later.email
+	}
+	if later.phone != "" {
+		f.phone = later.phone
+	}
+	return f
+}
+
+// callerBefore returns what the conversation said of the caller before the
+// turn whose message is text, and remembers it in r.known for filling the
+// arguments of that turn's decision. Turns are decided in order (the
+// replay, then the last), so the turn is the next one from the last found
+// with that message; a text found in no turn gets nothing, as does a staff
+// caller, who talks about customers rather than themselves.
+func (r *run) callerBefore(text string) callerFacts {
+	r.known = callerFacts{}
+	if r.conv.tc.Role == roleStaff {
+		return r.known
+	}
+	at := -1
+	for j := r.knownCursor; j < len(r.conv.turns); j++ {
+		if r.conv.turns[j].human == text {
+			at = j
+			break
+		}
+	}
+	if at < 0 {
+		return r.known
+	}
+	r.knownCursor = at + 1
+	for len(r.turnFacts) < at {
+		r.turnFacts = append(r.turnFacts, r.factsOf(r.conv.turns[len(r.turnFacts)]))
+	}
+	for _, f := range r.turnFacts[:at] {
+		r.known = r.known.merge(f)
+	}
+	return r.known
+}
+
+// roleStaff is the staff role of the turn context (store.RoleStaff).
+const roleStaff = "staff"
+
+// factsOf reads what one turn said of the caller: an email, a phone or a
+// name introduced as theirs ("soy Ana", "me llamo Ana") in the message,
+// and the caller's fields of the calls made in the turn, which hold the
+// answers given to the engine's questions.
+func (r *run) factsOf(t turn) callerFacts {
+	var f callerFacts
+	m := findMentions(r.m.an, t.human, r.now)
+	if n := len(m.emails); n > 0 {
+		f.email = m.emails[n-1].value
+	}
+	if n := len(m.phones); n > 0 {
+		f.phone = m.phones[n-1].value
+	}
+	if name, _, ok := extractName(r.m.an, m.masked, tokenize(m.masked), false); ok {
+		f.name = name
+	}
+	for _, c := range t.calls {
+		if c.FunctionCall == nil {
+			continue
+		}
+		tool := r.tool(c.FunctionCall.Name)
+		var args map[string]any
+		if tool == nil || unmarshalArgs(c.FunctionCall.Arguments, &args) != nil {
+			continue
+		}
+		for _, fl := range tool.schema.fields {
+			v, _ := args[fl.name].(string)
+			v = strings.TrimSpace(v)
+			if v == "" || !callerField(fl) {
+				continue
+			}
+			switch fl.kind {
+			case kindEmail:
+				if reEmail.FindString(v) == v {
+					f.email = v
+				}
+			case kindPersonName:
+				f.name = v
+			case kindPhone:
+				f.phone = v
+			}
+		}
+	}
+	return f
+}
+
+// writeFacts hashes the facts a decision was made with.
+func writeFacts(h *maphash.Hash, f callerFacts) {
+	for _, s := range []string{f.name, f.email, f.phone} {
+		h.WriteString(s)
+		h.WriteByte(0)
+	}
+}
