@@ -60,9 +60,9 @@ func New(st store.Knowledge, e Embedder, name string, log *slog.Logger) *Base {
 
 // SetVectorWeight sets the vector side's share w in hybrid search: a
 // passage scores w·v + (1−w)·t, v and t its vector and full-text scores
-// each divided by the best of its list. 0 ranks by full text alone (the
-// vector side only adds passages after the text matches), 1 by vectors
-// alone. The default is the embedder's own (VectorWeigher), else
+// each divided by the best of its list. 0 ranks by full text (passages
+// only the vectors found follow, at the text list's lowest score), 1 by
+// vectors. The default is the embedder's own (VectorWeigher), else
 // DefaultVectorWeight; measure another with `faro eval retrieval
 // --vector-weight`. A w outside [0, 1] is an error. Call it before b is
 // shared.
