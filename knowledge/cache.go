@@ -54,9 +54,9 @@ func (b *Base) changed() {
 }
 
 // cacheKey is q with its defaults applied, as one string.
-func cacheKey(q Query, mode Mode, k, rrf, n int) string {
+func cacheKey(q Query, mode Mode, k, n int, w float64) string {
 	var s strings.Builder
-	for _, p := range []string{q.Text, q.Language, string(mode), strconv.Itoa(k), strconv.Itoa(rrf), strconv.Itoa(n),
+	for _, p := range []string{q.Text, q.Language, string(mode), strconv.Itoa(k), strconv.Itoa(n), strconv.FormatFloat(w, 'g', -1, 64),
 		q.Filter.Language, q.Filter.SourcePrefix, strings.Join(q.Filter.Tags, "\x01")} {
 		s.WriteString(p)
 		s.WriteByte(0)

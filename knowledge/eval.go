@@ -88,8 +88,6 @@ type EvalOptions struct {
 	Modes []Mode
 	// Details asks for the per-query ranks in the report.
 	Details bool
-	// RRFConstant is passed to every Query (0: DefaultRRFConstant).
-	RRFConstant int
 }
 
 // EvalMetrics are the figures of one search mode over a query set. Recall
@@ -176,7 +174,7 @@ func (b *Base) EvaluateRetrieval(ctx context.Context, queries []EvalQuery, opts 
 	for _, q := range queries {
 		for i, mode := range modes {
 			start := time.Now()
-			res, err := b.Search(ctx, Query{Text: q.Query, Language: q.Language, K: 5 * depth, Mode: mode, RRFConstant: opts.RRFConstant})
+			res, err := b.Search(ctx, Query{Text: q.Query, Language: q.Language, K: 5 * depth, Mode: mode})
 			took := time.Since(start)
 			if err != nil {
 				return report, fmt.Errorf("evaluate query %s (%s): %w", q.ID, mode, err)

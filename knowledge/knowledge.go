@@ -6,6 +6,7 @@ package knowledge
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/faroai/faro/store"
@@ -29,6 +30,17 @@ type Base struct {
 	log          *slog.Logger
 	// cache remembers recent searches; nil when off (see CacheSearches).
 	cache *searchCache
+	// vectorWeight is the vector side's share in hybrid fusion, in [0, 1]
+	// (see SetVectorWeight).
+	vectorWeight float64
+}
+
+// VectorWeigher is an embedder that says how much its similarities are
+// worth next to full text: the weight, in [0, 1], that hybrid search gives
+// the vector side by default (see Base.SetVectorWeight). An embedder that
+// does not implement it gets DefaultVectorWeight.
+type VectorWeigher interface {
+	VectorWeight() float64
 }
 
 // New returns a Base over st that embeds with e; name identifies e and its
@@ -37,5 +49,30 @@ func New(st store.Knowledge, e Embedder, name string, log *slog.Logger) *Base {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Base{store: st, embedder: e, embedderName: name, log: log}
+	w := DefaultVectorWeight
+	if vw, ok := e.(VectorWeigher); ok {
+		if x := vw.VectorWeight(); x >= 0 && x <= 1 {
+			w = x
+		}
+	}
+	return &Base{store: st, embedder: e, embedderName: name, log: log, vectorWeight: w}
 }
+
+// SetVectorWeight sets the vector side's share w in hybrid search: a
+// passage scores w·v + (1−w)·t, v and t its vector and full-text scores
+// each divided by the best of its list. 0 ranks by full text (passages
+// only the vectors found follow, at the text list's lowest score), 1 by
+// vectors. The default is the embedder's own (VectorWeigher), else
+// DefaultVectorWeight; measure another with `faro eval retrieval
+// --vector-weight`. A w outside [0, 1] is an error. Call it before b is
+// shared.
+func (b *Base) SetVectorWeight(w float64) error {
+	if !(w >= 0 && w <= 1) {
+		return fmt.Errorf("vector weight %g is not between 0 and 1", w)
+	}
+	b.vectorWeight = w
+	return nil
+}
+
+// VectorWeight is the vector side's share in hybrid search.
+func (b *Base) VectorWeight() float64 { return b.vectorWeight }

@@ -38,11 +38,12 @@ func Modes() []Mode { return []Mode{ModeVector, ModeText, ModeHybrid} }
 const (
 	// DefaultK is how many results a Query without K asks for.
 	DefaultK = 5
-	// DefaultRRFConstant is k in reciprocal rank fusion, 1/(k+rank): the
-	// value of the original paper (Cormack et al., 2009), which damps the
-	// weight of the very first ranks so that a passage both methods rank
-	// well beats one that only a single method ranks first.
-	DefaultRRFConstant = 60
+	// DefaultVectorWeight is the share of the vector side in hybrid
+	// fusion for an embedder that does not declare its own (see
+	// VectorWeigher): with both sides' scores normalised, an even split,
+	// for the embedding models of providers, which rank about as well as
+	// full text or better.
+	DefaultVectorWeight = 0.5
 	// minCandidates is the least number of passages taken from each
 	// method before fusion: a passage ranked 30th by one method and 3rd by
 	// the other must be seen by both to be fused well.
@@ -65,9 +66,6 @@ type Query struct {
 	Filter store.SearchFilter
 	// Mode is hybrid ("" too), vector or text.
 	Mode Mode
-	// RRFConstant is k of reciprocal rank fusion; 0 means
-	// DefaultRRFConstant.
-	RRFConstant int
 	// Candidates is how many passages each method contributes before
 	// fusion; 0 means the larger of 3×K and 50. It is at least K.
 	Candidates int
@@ -76,8 +74,9 @@ type Query struct {
 // Result is one passage found.
 type Result struct {
 	Chunk store.Chunk `json:"chunk"`
-	// Score is the fused score, Σ 1/(k + rank) over the methods that found
-	// the passage; higher is better, comparable within one search.
+	// Score is the fused score, w·vector + (1−w)·text, each side's score
+	// divided by the best of its list (see Base.SetVectorWeight), from 0 to
+	// 1; higher is better, comparable within one search.
 	Score float64 `json:"score"`
 	// VectorRank and TextRank are the passage's 1-based rank in each
 	// method's list, 0 when that method did not return it.
@@ -121,7 +120,7 @@ func (c Citation) String() string {
 
 // Search finds the K passages that best answer q, best first. In hybrid
 // mode the vector and full-text searches run concurrently and their lists
-// are fused by reciprocal rank fusion. It returns ErrEmbedderMismatch
+// are fused by a weighted sum of their normalised scores (see fuse). It returns ErrEmbedderMismatch
 // (wrapped) when vectors are needed and the index was built by another
 // embedder, and store.ErrInvalid for an empty question or an unknown mode.
 // When the embedder fails (a provider that is down), a hybrid search logs a
@@ -140,10 +139,6 @@ func (b *Base) Search(ctx context.Context, q Query) ([]Result, error) {
 	if k <= 0 {
 		k = DefaultK
 	}
-	rrf := q.RRFConstant
-	if rrf <= 0 {
-		rrf = DefaultRRFConstant
-	}
 	n := q.Candidates
 	if n <= 0 {
 		n = max(3*k, minCandidates)
@@ -152,7 +147,7 @@ func (b *Base) Search(ctx context.Context, q Query) ([]Result, error) {
 	var cacheKeyed string
 	var gen uint64
 	if b.cache != nil {
-		cacheKeyed = cacheKey(q, mode, k, rrf, n)
+		cacheKeyed = cacheKey(q, mode, k, n, b.vectorWeight)
 		var hit bool
 		var res []Result
 		if res, gen, hit = b.cache.lookup(cacheKeyed); hit {
@@ -201,7 +196,7 @@ func (b *Base) Search(ctx context.Context, q Query) ([]Result, error) {
 		b.log.WarnContext(ctx, "knowledge search without vectors", "err", vectorErr)
 	}
 
-	results := fuseRRF(vectorHits, textHits, rrf)
+	results := fuse(vectorHits, textHits, b.vectorWeight)
 	if len(results) > k {
 		results = results[:k]
 	}
@@ -277,15 +272,32 @@ func errMismatch(info store.IndexInfo, name string, dim int) error {
 		ErrEmbedderMismatch, info.Embedder, info.Dimension, have, info.Embedder)
 }
 
-// fuse merges the two ranked lists by reciprocal rank fusion: a passage
-// scores Σ 1/(k + rank) over the lists it is in. Either list may be empty
-// (single-method searches), which leaves the other's order unchanged. Ties
-// go to the better single rank, then to the chunk id, so the order is
-// deterministic.
-func fuseRRF(vector, text []store.Hit, k int) []Result {
+// fuse merges the two ranked lists by a convex combination of their
+// normalised scores: a passage scores w·v + (1−w)·t, where v is its cosine
+// similarity and t its BM25 score, each divided by the best of its list
+// (both have 0 as their floor, so this maps each list onto [0, 1] without
+// letting its worst candidate decide the scale). A passage missing from a
+// list gets that list's lowest score, the most it can have had.
+//
+// Unlike reciprocal rank fusion, which gives both lists the same say
+// whatever they are worth, the weight lets a weak side (the offline
+// hashing embedder next to BM25) refine the order without overturning a
+// clear full-text match, and a list whose scores are all alike moves the
+// fused order little. An empty list (single-method searches, a failed
+// embedder, a question with no searchable word) leaves the other's order
+// unchanged. Ties go to the better single rank, then to the chunk id, so
+// the order is deterministic.
+func fuse(vector, text []store.Hit, w float64) []Result {
+	switch {
+	case len(vector) == 0:
+		w = 0
+	case len(text) == 0:
+		w = 1
+	}
+	vNorm, tNorm := scoreNormaliser(vector), scoreNormaliser(text)
 	byID := make(map[string]int, len(vector)+len(text))
 	results := make([]Result, 0, len(vector)+len(text))
-	add := func(h store.Hit, rank int) *Result {
+	add := func(h store.Hit) *Result {
 		i, ok := byID[h.Chunk.ID]
 		if !ok {
 			i = len(results)
@@ -300,17 +312,26 @@ func fuseRRF(vector, text []store.Hit, k int) []Result {
 				},
 			})
 		}
-		r := &results[i]
-		r.Score += 1 / float64(k+rank)
-		return r
+		return &results[i]
 	}
 	for i, h := range vector {
-		r := add(h, i+1)
+		r := add(h)
 		r.VectorRank, r.VectorScore = i+1, h.Score
 	}
 	for i, h := range text {
-		r := add(h, i+1)
+		r := add(h)
 		r.TextRank, r.TextScore = i+1, h.Score
+	}
+	for i := range results {
+		r := &results[i]
+		v, t := vNorm.floor, tNorm.floor
+		if r.VectorRank > 0 {
+			v = vNorm.of(r.VectorScore)
+		}
+		if r.TextRank > 0 {
+			t = tNorm.of(r.TextScore)
+		}
+		r.Score = w*v + (1-w)*t
 	}
 	slices.SortStableFunc(results, func(a, b Result) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
@@ -322,6 +343,34 @@ func fuseRRF(vector, text []store.Hit, k int) []Result {
 		return strings.Compare(a.Chunk.ID, b.Chunk.ID)
 	})
 	return results
+}
+
+// normaliser maps one list's scores onto [0, 1] by dividing by its best.
+type normaliser struct {
+	best  float64
+	floor float64 // the normalised lowest score of the list
+}
+
+func scoreNormaliser(hits []store.Hit) normaliser {
+	var n normaliser
+	if len(hits) == 0 {
+		return n
+	}
+	lowest := hits[0].Score
+	for _, h := range hits {
+		n.best = max(n.best, h.Score)
+		lowest = min(lowest, h.Score)
+	}
+	n.floor = n.of(lowest)
+	return n
+}
+
+// of is score normalised; 0 when the list has no positive score.
+func (n normaliser) of(score float64) float64 {
+	if n.best <= 0 {
+		return 0
+	}
+	return max(score, 0) / n.best
 }
 
 func fusedBestRank(r Result) int {

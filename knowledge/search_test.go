@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -115,7 +116,8 @@ func exerciseSearch(t *testing.T, st store.Knowledge) {
 		require.Equal(t, "El curso cuesta 149 USD. Hay un 20% de descuento para grupos de tres o más personas.", top.Citation.Quote)
 		require.Positive(t, top.VectorRank)
 		require.Positive(t, top.TextRank)
-		require.InDelta(t, 1/float64(DefaultRRFConstant+top.VectorRank)+1/float64(DefaultRRFConstant+top.TextRank), top.Score, 1e-12)
+		require.Greater(t, top.Score, 0.0)
+		require.LessOrEqual(t, top.Score, 1.0)
 		require.LessOrEqual(t, len(res), 3)
 		for i := 1; i < len(res); i++ {
 			require.GreaterOrEqual(t, res[i-1].Score, res[i].Score)
@@ -149,6 +151,27 @@ func exerciseSearch(t *testing.T, st store.Knowledge) {
 			require.Equal(t, i+1, r.TextRank)
 			require.Zero(t, r.VectorRank)
 		}
+	})
+
+	t.Run("vector weight", func(t *testing.T) {
+		q := Query{Text: "certificate course", K: 10}
+		ids := func(b *Base, mode Mode) []string {
+			t.Helper()
+			q := q
+			q.Mode = mode
+			res, err := b.Search(ctx, q)
+			require.NoError(t, err)
+			return fusedIDs(res)
+		}
+		e := newOffline(t, 0)
+		w := New(st, e, e.Name(), nil)
+		require.InDelta(t, 0.2, w.VectorWeight(), 0, "the offline embedder's own")
+		vec, txt := ids(w, ModeVector), ids(w, ModeText)
+		require.NotEqual(t, vec[:len(txt)], txt, "the two methods disagree here")
+		require.NoError(t, w.SetVectorWeight(1))
+		require.Equal(t, vec, ids(w, ModeHybrid), "weight 1: the vector order")
+		require.NoError(t, w.SetVectorWeight(0))
+		require.Equal(t, txt, ids(w, ModeHybrid)[:len(txt)], "weight 0: the full-text order first")
 	})
 
 	t.Run("filters", func(t *testing.T) {
@@ -245,46 +268,87 @@ func TestSearchEmptyBase(t *testing.T) {
 	}
 }
 
-func hits(ids ...string) []store.Hit {
-	out := make([]store.Hit, len(ids))
-	for i, id := range ids {
-		out[i] = store.Hit{Chunk: store.Chunk{ID: id}, Source: "s-" + id, Score: float64(10 - i), Rank: i + 1}
+// scored makes a ranked list of hits from id, score pairs.
+func scored(pairs ...any) []store.Hit {
+	out := make([]store.Hit, 0, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		id := pairs[i].(string)
+		out = append(out, store.Hit{Chunk: store.Chunk{ID: id}, Source: "s-" + id, Score: pairs[i+1].(float64), Rank: i/2 + 1})
 	}
 	return out
 }
 
-func TestFuseRRF(t *testing.T) {
-	t.Parallel()
-	// k = 1 keeps the sums easy to check by hand:
-	// a: vector 1, text 3 → 1/2 + 1/4 = 0.75
-	// b: vector 2         → 1/3       ≈ 0.333
-	// c: text 1           → 1/2       = 0.5
-	// d: vector 3, text 2 → 1/4 + 1/3 ≈ 0.583
-	res := fuseRRF(hits("a", "b", "d"), hits("c", "d", "a"), 1)
+func fusedIDs(res []Result) []string {
 	var got []string
 	for _, r := range res {
 		got = append(got, r.Chunk.ID)
 	}
-	require.Equal(t, []string{"a", "d", "c", "b"}, got)
-	require.InDelta(t, 0.75, res[0].Score, 1e-12)
-	require.InDelta(t, 1.0/4+1.0/3, res[1].Score, 1e-12)
-	require.Equal(t, 1, res[0].VectorRank)
-	require.Equal(t, 3, res[0].TextRank)
-	require.Equal(t, 0, res[2].VectorRank)
-	require.Equal(t, "s-c", res[2].Citation.Source)
+	return got
+}
+
+func TestFuse(t *testing.T) {
+	t.Parallel()
+	// Normalised by the best of each list, a missing passage at the
+	// list's lowest:
+	//   vector a 0.8 → 1, b 0.4 → 0.5 (c: 0.5)
+	//   text   b 20 → 1, c 10 → 0.5, a 5 → 0.25
+	vector, text := scored("a", 0.8, "b", 0.4), scored("b", 20.0, "c", 10.0, "a", 5.0)
+
+	// A weak vector side refines the full-text order:
+	// a .25·1 + .75·.25 = .4375, b .25·.5 + .75·1 = .875, c .25·.5 + .75·.5 = .5
+	res := fuse(vector, text, 0.25)
+	require.Equal(t, []string{"b", "c", "a"}, fusedIDs(res))
+	require.InDelta(t, 0.875, res[0].Score, 1e-12)
+	require.InDelta(t, 0.5, res[1].Score, 1e-12)
+	require.InDelta(t, 0.4375, res[2].Score, 1e-12)
+	require.Equal(t, 2, res[0].VectorRank)
+	require.Equal(t, 1, res[0].TextRank)
+	require.InDelta(t, 0.4, res[0].VectorScore, 1e-12)
+	require.InDelta(t, 20.0, res[0].TextScore, 1e-12)
+	require.Equal(t, 0, res[1].VectorRank)
+	require.Equal(t, "s-c", res[1].Citation.Source)
+
+	// A strong one overturns it: a .8125, b .625, c .5.
+	res = fuse(vector, text, 0.75)
+	require.Equal(t, []string{"a", "b", "c"}, fusedIDs(res))
+	require.InDelta(t, 0.8125, res[0].Score, 1e-12)
+
+	// Weight 0 follows the full text; 1 the vectors.
+	require.Equal(t, []string{"b", "c", "a"}, fusedIDs(fuse(vector, text, 0)))
+	require.Equal(t, []string{"a", "b", "c"}, fusedIDs(fuse(vector, text, 1)))
 
 	// Equal scores: the better single rank first, then the id.
-	res = fuseRRF(hits("x", "y"), hits("z", "w"), 60)
-	got = got[:0]
-	for _, r := range res {
-		got = append(got, r.Chunk.ID)
-	}
-	require.Equal(t, []string{"x", "z", "w", "y"}, got)
+	res = fuse(scored("x", 1.0, "y", 0.5), scored("z", 2.0, "w", 1.0), 0.5)
+	require.Equal(t, []string{"x", "z", "w", "y"}, fusedIDs(res))
 
-	// One list alone keeps its order.
-	res = fuseRRF(nil, hits("c", "b", "a"), 60)
-	require.Equal(t, "c", res[0].Chunk.ID)
-	require.Equal(t, "a", res[2].Chunk.ID)
+	// One list alone keeps its order, whatever the weight.
+	res = fuse(nil, scored("c", 3.0, "b", 2.0, "a", 1.0), 0.9)
+	require.Equal(t, []string{"c", "b", "a"}, fusedIDs(res))
+	require.InDelta(t, 1.0, res[0].Score, 1e-12)
+	res = fuse(scored("c", 0.3, "b", 0.2), nil, 0.1)
+	require.Equal(t, []string{"c", "b"}, fusedIDs(res))
+
+	// A side with no positive score adds nothing.
+	res = fuse(scored("a", -0.1, "b", -0.2), scored("b", 2.0, "a", 1.0), 0.5)
+	require.Equal(t, []string{"b", "a"}, fusedIDs(res))
+	require.InDelta(t, 0.5, res[0].Score, 1e-12)
+}
+
+// plainEmbedder hides the offline embedder's own vector weight.
+type plainEmbedder struct{ Embedder }
+
+func TestVectorWeight(t *testing.T) {
+	t.Parallel()
+	e := newOffline(t, 0)
+	b := New(openSQLite(t), plainEmbedder{e}, e.Name(), nil)
+	require.InDelta(t, DefaultVectorWeight, b.VectorWeight(), 0, "an embedder that does not say")
+	require.NoError(t, b.SetVectorWeight(0))
+	require.InDelta(t, 0.0, b.VectorWeight(), 0)
+	require.NoError(t, b.SetVectorWeight(1))
+	for _, w := range []float64{-0.1, 1.5, math.NaN()} {
+		require.Error(t, b.SetVectorWeight(w), w)
+	}
+	require.InDelta(t, 1.0, b.VectorWeight(), 0, "a refused weight changes nothing")
 }
 
 func TestPickQuote(t *testing.T) {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/knowledge"
-	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/tools"
 )
@@ -72,11 +71,10 @@ func chat(ctx context.Context, env *environment, in io.Reader, args []string) er
 	loadDemoCatalog(ctx, st, log)
 	loadDemoSubscriptions(ctx, st, log)
 
-	embedder, embName, err := llm.NewEmbedder(cfg.EmbedderConfig())
+	kb, err := cfg.newKnowledgeBase(st, log)
 	if err != nil {
 		return fmt.Errorf("chat: %w", err)
 	}
-	kb := knowledge.New(st, embedder, embName, log)
 	reg, err := agentToolsWith(st, kb, log, nil, tools.DefaultDocumentConfig(), cfg.Location())
 	if err != nil {
 		return fmt.Errorf("chat: %w", err)

@@ -94,6 +94,10 @@ type Config struct {
 	// FARO_SEARCH_CACHE_TTL).
 	SearchCache    int           `yaml:"search_cache"`
 	SearchCacheTTL time.Duration `yaml:"search_cache_ttl"`
+	// SearchVectorWeight is the vector side's share, from 0 to 1, in
+	// hybrid knowledge search (FARO_SEARCH_VECTOR_WEIGHT); nil is the
+	// embedder's own (see knowledge.Base.SetVectorWeight).
+	SearchVectorWeight *float64 `yaml:"search_vector_weight"`
 
 	// HistoryCacheMB bounds the memory, in MiB, kept of recently active
 	// conversations' newest messages, so a turn reads from the database
@@ -293,6 +297,14 @@ func settings() []setting {
 			c.SearchCache, err = cacheSize(v, "a number of searches (example: 2048")
 			return err
 		}},
+		{"FARO_SEARCH_VECTOR_WEIGHT", func(c *Config, v string) error {
+			w, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return fmt.Errorf("%q is not a number from 0 to 1 (example: 0.2)", v)
+			}
+			c.SearchVectorWeight = &w
+			return nil
+		}},
 		{"FARO_HISTORY_CACHE", func(c *Config, v string) (err error) {
 			c.HistoryCacheMB, err = cacheSize(v, "a size in MiB (example: 64")
 			return err
@@ -399,6 +411,9 @@ func (c Config) validate() error {
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return &configError{"FARO_LOG_LEVEL", err}
+	}
+	if w := c.SearchVectorWeight; w != nil && !(*w >= 0 && *w <= 1) {
+		return &configError{"FARO_SEARCH_VECTOR_WEIGHT", fmt.Errorf("%g is not a number from 0 to 1 (example: 0.2)", *w)}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return &configError{"FARO_LOG_FORMAT", fmt.Errorf("%q is not text or json", c.LogFormat)}
@@ -542,6 +557,22 @@ func (c Config) validateEmbedder() error {
 		return &configError{"FARO_EMBEDDER", err}
 	}
 	return nil
+}
+
+// newKnowledgeBase is the knowledge base over st with the configured
+// embedder and hybrid search weight.
+func (c Config) newKnowledgeBase(st store.Knowledge, log *slog.Logger) (*knowledge.Base, error) {
+	emb, name, err := llm.NewEmbedder(c.EmbedderConfig())
+	if err != nil {
+		return nil, fmt.Errorf("embedder (FARO_EMBEDDER): %w", err)
+	}
+	kb := knowledge.New(st, emb, name, log)
+	if c.SearchVectorWeight != nil {
+		if err := kb.SetVectorWeight(*c.SearchVectorWeight); err != nil {
+			return nil, fmt.Errorf("FARO_SEARCH_VECTOR_WEIGHT: %w", err)
+		}
+	}
+	return kb, nil
 }
 
 // EmbedderConfig is the llm.EmbedderConfig of these settings.

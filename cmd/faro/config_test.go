@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/store/sqlite"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -62,21 +64,55 @@ func TestConfigTimeZone(t *testing.T) {
 	require.Equal(t, "America/Mexico_City", c.Location().String())
 }
 
+func TestConfigSearchVectorWeight(t *testing.T) {
+	t.Parallel()
+	weight := func(c Config) float64 {
+		t.Helper()
+		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "faro.db"))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = db.Close() })
+		kb, err := c.newKnowledgeBase(db, nil)
+		require.NoError(t, err)
+		return kb.VectorWeight()
+	}
+	c, err := LoadConfig("", envOf(nil))
+	require.NoError(t, err)
+	require.Nil(t, c.SearchVectorWeight)
+	require.InDelta(t, 0.2, weight(c), 0, "the offline embedder's own")
+
+	c, err = LoadConfig("", envOf(map[string]string{"FARO_SEARCH_VECTOR_WEIGHT": "0.35"}))
+	require.NoError(t, err)
+	require.InDelta(t, 0.35, weight(c), 0)
+
+	path := filepath.Join(t.TempDir(), "faro.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("search_vector_weight: 0\n"), 0o600))
+	c, err = LoadConfig(path, envOf(nil))
+	require.NoError(t, err)
+	require.InDelta(t, 0.0, weight(c), 0, "0 is a weight, not unset")
+
+	for _, v := range []string{"1.5", "-0.1", "NaN"} {
+		_, err = LoadConfig("", envOf(map[string]string{"FARO_SEARCH_VECTOR_WEIGHT": v}))
+		require.ErrorContains(t, err, "FARO_SEARCH_VECTOR_WEIGHT: ", v)
+		require.ErrorContains(t, err, "from 0 to 1", v)
+	}
+}
+
 // Every bad value stops start-up with one line that names the variable.
 func TestConfigBadValueNamesTheVariable(t *testing.T) {
 	t.Parallel()
 	cases := map[string]map[string]string{
-		"FARO_ADDR":             {"FARO_ADDR": "8080"},
-		"FARO_SHUTDOWN_TIMEOUT": {"FARO_SHUTDOWN_TIMEOUT": "soon"},
-		"FARO_LOG_LEVEL":        {"FARO_LOG_LEVEL": "loud"},
-		"FARO_LOG_FORMAT":       {"FARO_LOG_FORMAT": "xml"},
-		"FARO_DATABASE_URL":     {"FARO_DATABASE_URL": "mysql://x"},
-		"FARO_CONFIG":           {"FARO_CONFIG": "/nonexistent/faro.yaml"},
-		"FARO_STAFF":            {"FARO_STAFF": "slack:U1,U2"},
-		"FARO_PUBLIC_URL":       {"FARO_PUBLIC_URL": "faro.example.com"},
-		"FARO_TIMEZONE":         {"FARO_TIMEZONE": "Mars/Olympus_Mons"},
-		"FARO_HISTORY_CACHE":    {"FARO_HISTORY_CACHE": "-1"},
-		"FARO_SEARCH_CACHE":     {"FARO_SEARCH_CACHE": "many"},
+		"FARO_ADDR":                 {"FARO_ADDR": "8080"},
+		"FARO_SHUTDOWN_TIMEOUT":     {"FARO_SHUTDOWN_TIMEOUT": "soon"},
+		"FARO_LOG_LEVEL":            {"FARO_LOG_LEVEL": "loud"},
+		"FARO_LOG_FORMAT":           {"FARO_LOG_FORMAT": "xml"},
+		"FARO_DATABASE_URL":         {"FARO_DATABASE_URL": "mysql://x"},
+		"FARO_CONFIG":               {"FARO_CONFIG": "/nonexistent/faro.yaml"},
+		"FARO_STAFF":                {"FARO_STAFF": "slack:U1,U2"},
+		"FARO_PUBLIC_URL":           {"FARO_PUBLIC_URL": "faro.example.com"},
+		"FARO_TIMEZONE":             {"FARO_TIMEZONE": "Mars/Olympus_Mons"},
+		"FARO_HISTORY_CACHE":        {"FARO_HISTORY_CACHE": "-1"},
+		"FARO_SEARCH_CACHE":         {"FARO_SEARCH_CACHE": "many"},
+		"FARO_SEARCH_VECTOR_WEIGHT": {"FARO_SEARCH_VECTOR_WEIGHT": "heavy"},
 	}
 	for name, env := range cases {
 		_, err := LoadConfig("", envOf(env))

@@ -29,7 +29,7 @@ import (
 // conversations in eval_conversations.go.
 func runEval(ctx context.Context, env *environment, args []string) error {
 	if len(args) == 0 {
-		return &usageError{"usage: faro eval retrieval --corpus DIR --queries FILE.jsonl [-k 10] [--json] [--database-url URL]\n" +
+		return &usageError{"usage: faro eval retrieval --corpus DIR --queries FILE.jsonl [-k 10] [--vector-weight W] [--json] [--database-url URL]\n" +
 			"       faro eval conversations [--json] [--details] PATH..."}
 	}
 	switch args[0] {
@@ -43,11 +43,13 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 
 // retrievalEvalReport is what `faro eval retrieval --json` prints.
 type retrievalEvalReport struct {
-	Corpus      string                 `json:"corpus"`
-	QueriesFile string                 `json:"queries_file"`
-	Embedder    string                 `json:"embedder"`
-	Store       string                 `json:"store"`
-	Ingest      knowledge.IngestReport `json:"ingest"`
+	Corpus      string `json:"corpus"`
+	QueriesFile string `json:"queries_file"`
+	Embedder    string `json:"embedder"`
+	// VectorWeight is the vector side's share in hybrid search.
+	VectorWeight float64                `json:"vector_weight"`
+	Store        string                 `json:"store"`
+	Ingest       knowledge.IngestReport `json:"ingest"`
 	knowledge.EvalReport
 }
 
@@ -57,7 +59,7 @@ func runEvalRetrieval(ctx context.Context, env *environment, args []string) erro
 	queriesPath := fs.String("queries", "", "JSONL file of queries with their relevant source ids (required)")
 	k := fs.Int("k", 10, "cut-off of recall@k and MRR@k")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
-	rrf := fs.Int("rrf-k", knowledge.DefaultRRFConstant, "constant k of reciprocal rank fusion, 1/(k+rank), in hybrid mode")
+	weight := fs.Float64("vector-weight", -1, "share of the vector side in hybrid mode, from 0 (full text only) to 1 (vectors only) (default FARO_SEARCH_VECTOR_WEIGHT, else the embedder's own)")
 	details := fs.Bool("details", false, "also list each query's first relevant rank and top sources per mode")
 	dbURL := fs.String("database-url", "", "PostgreSQL to evaluate on, in a temporary schema dropped afterwards (default: embedded SQLite in a temporary folder)")
 	if err := fs.Parse(args); err != nil {
@@ -70,8 +72,8 @@ func runEvalRetrieval(ctx context.Context, env *environment, args []string) erro
 		return &usageError{"faro eval retrieval: --corpus and --queries are required"}
 	case *k < 1:
 		return &usageError{"faro eval retrieval: -k must be at least 1"}
-	case *rrf < 1:
-		return &usageError{"faro eval retrieval: --rrf-k must be at least 1"}
+	case *weight != -1 && !(*weight >= 0 && *weight <= 1):
+		return &usageError{"faro eval retrieval: --vector-weight must be a number from 0 to 1"}
 	}
 	cfg, err := LoadConfig(*cfgPath, env.getenv)
 	if err != nil {
@@ -100,6 +102,14 @@ func runEvalRetrieval(ctx context.Context, env *environment, args []string) erro
 	}
 	defer closeStore()
 	base := knowledge.New(st, embedder, name, log)
+	if *weight == -1 && cfg.SearchVectorWeight != nil {
+		*weight = *cfg.SearchVectorWeight
+	}
+	if *weight != -1 {
+		if err := base.SetVectorWeight(*weight); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+	}
 
 	progress := ingestProgress(env.stderr, *asJSON)
 	ing, err := base.Ingest(ctx, knowledge.Source{Paths: []string{*corpus}}, knowledge.IngestOptions{ProgressFunc: progress})
@@ -109,11 +119,11 @@ func runEvalRetrieval(ctx context.Context, env *environment, args []string) erro
 	for _, f := range ing.Failed {
 		fmt.Fprintf(env.stderr, "faro eval: skipped %s: %s\n", f.Source, f.Reason)
 	}
-	rep, err := base.EvaluateRetrieval(ctx, queries, knowledge.EvalOptions{K: *k, Details: *details, RRFConstant: *rrf})
+	rep, err := base.EvaluateRetrieval(ctx, queries, knowledge.EvalOptions{K: *k, Details: *details})
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
-	out := retrievalEvalReport{Corpus: *corpus, QueriesFile: *queriesPath, Embedder: name, Store: where, Ingest: ing, EvalReport: rep}
+	out := retrievalEvalReport{Corpus: *corpus, QueriesFile: *queriesPath, Embedder: name, VectorWeight: base.VectorWeight(), Store: where, Ingest: ing, EvalReport: rep}
 	if *asJSON {
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", "  ")
@@ -142,7 +152,7 @@ func printRetrievalReport(w io.Writer, r retrievalEvalReport) error {
 	fmt.Fprintf(w, "Retrieval evaluation: %d queries, k=%d\n", r.EvalReport.Queries, r.K)
 	fmt.Fprintf(w, "corpus %s: %d documents, %d chunks, ingested in %s (%d failed)\n",
 		r.Corpus, r.Ingest.Read(), r.Ingest.Chunks, r.Ingest.Duration.Round(time.Millisecond), len(r.Ingest.Failed))
-	fmt.Fprintf(w, "embedder %s, store %s\n\n", r.Embedder, r.Store)
+	fmt.Fprintf(w, "embedder %s (hybrid: vector weight %g), store %s\n\n", r.Embedder, r.VectorWeight, r.Store)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "mode\trecall@1\trecall@5\trecall@%d\tMRR@%d\tnDCG@10\tp50\tp99\t\n", r.K, r.K)
 	for _, m := range r.Modes {

@@ -60,7 +60,7 @@ func TestEvalRetrievalTable(t *testing.T) {
 	for _, want := range []string{
 		"Retrieval evaluation: 3 queries, k=5",
 		"3 documents",
-		"embedder offline-hash-384, store sqlite (temporary)",
+		"embedder offline-hash-384 (hybrid: vector weight 0.2), store sqlite (temporary)",
 		"recall@1", "recall@5", "MRR@5", "nDCG@10", "p50", "p99",
 		"vector", "text", "hybrid",
 		"1 relevant sources are not in the corpus", "q3: en/typo.md",
@@ -76,11 +76,12 @@ func TestEvalRetrievalJSON(t *testing.T) {
 	out, _, err := runFaro(t, "eval", "retrieval", "--corpus", dir, "--queries", queries, "--json")
 	require.NoError(t, err)
 	var rep struct {
-		Corpus   string `json:"corpus"`
-		Embedder string `json:"embedder"`
-		K        int    `json:"k"`
-		Queries  int    `json:"queries"`
-		Ingest   struct {
+		Corpus       string  `json:"corpus"`
+		Embedder     string  `json:"embedder"`
+		VectorWeight float64 `json:"vector_weight"`
+		K            int     `json:"k"`
+		Queries      int     `json:"queries"`
+		Ingest       struct {
 			Added  int `json:"added"`
 			Chunks int `json:"chunks"`
 		} `json:"ingest"`
@@ -103,6 +104,35 @@ func TestEvalRetrievalJSON(t *testing.T) {
 	}
 	// Hybrid finds every query's document first on this corpus.
 	require.InDelta(t, 1.0, rep.Modes[2]["mrr_at_k"], 1e-9)
+	require.InDelta(t, 0.2, rep.VectorWeight, 0, "the offline embedder's own")
+}
+
+func TestEvalRetrievalVectorWeight(t *testing.T) {
+	t.Parallel()
+	dir, queries := evalCorpus(t)
+	out, _, err := runFaro(t, "eval", "retrieval", "--corpus", dir, "--queries", queries, "--json", "--details", "--vector-weight", "1")
+	require.NoError(t, err)
+	var rep struct {
+		VectorWeight float64 `json:"vector_weight"`
+		Details      []struct {
+			ID   string   `json:"id"`
+			Mode string   `json:"mode"`
+			Top  []string `json:"top"`
+		} `json:"details"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep), out)
+	require.InDelta(t, 1.0, rep.VectorWeight, 0)
+	// Weight 1: hybrid ranks as the vectors do.
+	top := map[string][]string{}
+	for _, d := range rep.Details {
+		switch d.Mode {
+		case "vector":
+			top[d.ID] = d.Top
+		case "hybrid":
+			require.Equal(t, top[d.ID], d.Top, d.ID)
+		}
+	}
+	require.Len(t, top, 3)
 }
 
 func TestEvalRetrievalErrors(t *testing.T) {
@@ -120,6 +150,8 @@ func TestEvalRetrievalErrors(t *testing.T) {
 		{"eval", "retrieval", "--corpus", dir, "--queries", queries, "-k", "0"},
 		{"eval", "retrieval", "--corpus", dir, "--queries", queries, "extra"},
 		{"eval", "retrieval", "--corpus", dir, "--queries", queries, "--database-url", "mysql://x"},
+		{"eval", "retrieval", "--corpus", dir, "--queries", queries, "--vector-weight", "1.5"},
+		{"eval", "retrieval", "--corpus", dir, "--queries", queries, "--vector-weight", "-0.5"},
 	} {
 		_, _, err := runFaro(t, args...)
 		require.True(t, errors.As(err, &ue), "%v: %v", args, err)

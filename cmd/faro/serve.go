@@ -232,11 +232,10 @@ func (m *Main) Close() error {
 // configured embedder, the tools, and the model (see newModel), counting
 // turns, tool calls, fallbacks and model errors into metrics.
 func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metrics, signals tools.SignalSource, docs tools.DocumentConfig) (*agent.Agent, *knowledge.Base, error) {
-	emb, embName, err := llm.NewEmbedder(cfg.EmbedderConfig())
+	kb, err := cfg.newKnowledgeBase(st, log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("embedder (FARO_EMBEDDER): %w", err)
+		return nil, nil, err
 	}
-	kb := knowledge.New(st, emb, embName, log)
 	kb.CacheSearches(cfg.SearchCache, cfg.SearchCacheTTL)
 	reg, err := agentToolsWith(st, kb, log, signals, docs, cfg.Location())
 	if err != nil {

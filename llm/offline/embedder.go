@@ -98,6 +98,15 @@ func (e *Embedder) Name() string {
 	return fmt.Sprintf("offline-hash-%d", e.dim)
 }
 
+// VectorWeight is the share hybrid knowledge search gives these vectors
+// next to BM25 full text (knowledge.VectorWeigher). Hashed n-grams are a
+// noisier copy of the words full text matches, useful mostly for typos,
+// inflections and related languages, so they get a small say: 0.2, chosen
+// on half of SciFact's training claims (nDCG@10 0.721 against full text's
+// 0.727 there, 0.661 against 0.661 on the other half) and raising the demo
+// evaluation's hybrid nDCG@10 from full text's 0.781 to 0.799.
+func (e *Embedder) VectorWeight() float64 { return 0.2 }
+
 // Dimension is the length of the vectors.
 func (e *Embedder) Dimension() int { return e.dim }
 
