@@ -128,10 +128,13 @@ func (r *run) knowledgeReply(a action) reply {
 		// A question in the middle of a task: answer it if the passages
 		// can, then ask what the task still needs.
 		ans, ok := r.answer(r.conv.tc.Passages, q)
-		if !ok {
+		switch {
+		case !ok && a.offered:
+			return reply{text: prefix + r.question(*a.then)}
+		case !ok:
 			ans = phNoAnswer.in(r.lang)
 		}
-		return reply{text: ans + "\n\n" + r.question(*a.then)}
+		return reply{text: prefix + ans + "\n\n" + r.question(*a.then)}
 	}
 	res := r.answerFull(r.conv.tc.Passages, q)
 	// The passages retrieved for the message miss the answer, or part of

@@ -607,6 +607,9 @@ type action struct {
 	// switched: the message also asked to change language; the reply
 	// says yes first.
 	switched bool
+	// offered: the task in then was begun alongside the answer, not asked
+	// for; when the passages do not answer, the reply only asks.
+	offered bool
 }
 
 // maxTries is how many times in a row the engine asks for the same argument
@@ -688,11 +691,20 @@ func (r *run) fresh(text string, toks []token) action {
 		}
 		// A question for information does not change data unless it
 		// clearly asks to.
-		weak := s.score >= toolMin && s.score > know+toolMargin && !(s.tool.mutating && asksForInformation(r.m.an, text, f.words))
-		if s.score >= toolClear || weak {
+		ahead := s.score >= toolMin && s.score > know+toolMargin
+		informational := s.tool.mutating && asksForInformation(r.m.an, text, f.words)
+		if s.score >= toolClear || (ahead && !informational) {
 			a := r.startTask(s.tool, []taskMsg{{text: text}})
 			a.greet = greet
 			return a
+		}
+		if ahead {
+			// "how do I get a seat in it?": answered from the knowledge
+			// base, and the task begun, when beginning it only asks (it
+			// changes nothing until the person answers).
+			if a := r.startTask(s.tool, []taskMsg{{text: text}}); a.kind == actAsk {
+				return action{kind: actKnowledge, query: text, greet: greet, then: &a, offered: true}
+			}
 		}
 		break
 	}
