@@ -1,5 +1,5 @@
 // Command faro is the Faro assistant server: one binary that serves the chat
-// widget, the messaging channels and the APIs, and the tools to run it
+// widget and the APIs, and the tools to run it
 // (migrate, ingest, eval, chat). It is the composition root: configuration is
 // read here and every dependency is built and wired here.
 package main
