@@ -14,7 +14,7 @@ import (
 )
 
 // runEvalConversations is `faro eval conversations PATH…`: the scenarios
-// of EVAL.md, each in a fresh temporary embedded store with the demo data,
+// of docs/scenarios.md, each in a fresh temporary embedded store with the demo data,
 // against the configured model (the offline engine by default). Failed
 // scenarios are results, not errors: the exit status is 0 unless a file
 // cannot be read or parsed.
