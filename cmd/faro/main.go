@@ -73,7 +73,12 @@ func exitCode(err error) int {
 
 func run(ctx context.Context, env *environment, args []string) error {
 	name := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+	switch {
+	case len(args) > 0 && isHelpFlag(args[0]):
+		// `faro --help` asks about the binary, not about serve, the
+		// default command (`faro serve --help` shows serve's flags).
+		name = "help"
+	case len(args) > 0 && args[0] != "" && args[0][0] != '-':
 		name, args = args[0], args[1:]
 	}
 	if name == "help" {
@@ -87,6 +92,14 @@ func run(ctx context.Context, env *environment, args []string) error {
 	}
 	usage(env.stderr)
 	return &usageError{fmt.Sprintf("unknown command %q", name)}
+}
+
+func isHelpFlag(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help":
+		return true
+	}
+	return false
 }
 
 func usage(w io.Writer) {

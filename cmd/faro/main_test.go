@@ -144,6 +144,21 @@ func TestUnknownCommandIsAUsageError(t *testing.T) {
 	require.Contains(t, out.String(), "serve")
 }
 
+// faro --help (or -h, help) lists the commands, not the flags of serve,
+// the default command.
+func TestHelpListsTheCommands(t *testing.T) {
+	t.Parallel()
+	for _, arg := range []string{"--help", "-help", "-h", "help"} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), &environment{stdout: &out, stderr: &errOut, getenv: envOf(nil)}, []string{arg})
+		require.NoError(t, err, arg)
+		for _, c := range commands() {
+			require.Contains(t, out.String(), "  "+c.name+" ", arg)
+		}
+		require.NotContains(t, out.String()+errOut.String(), "Usage of faro serve", arg)
+	}
+}
+
 func TestMigrateCommandOnEmbeddedStore(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
