@@ -30,7 +30,7 @@ import (
 func runEval(ctx context.Context, env *environment, args []string) error {
 	if len(args) == 0 {
 		return &usageError{"usage: faro eval retrieval --corpus DIR --queries FILE.jsonl [-k 10] [--json] [--database-url URL]\n" +
-			"       faro eval conversations [--json] [--details] PATH..."}
+			"       faro eval conversations [--json] [--details] [--min-pass RATE] PATH..."}
 	}
 	switch args[0] {
 	case "retrieval":

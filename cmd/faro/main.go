@@ -61,10 +61,22 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
+// exitError is an error that asks for a particular exit status.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
 func exitCode(err error) int {
 	var ue *usageError
 	var ce *configError
+	var xe *exitError
 	switch {
+	case errors.As(err, &xe):
+		return xe.code
 	case errors.As(err, &ue), errors.As(err, &ce), errors.Is(err, flag.ErrHelp):
 		return 2
 	}
