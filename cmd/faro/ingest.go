@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,6 +28,7 @@ line). Markdown, plain text, HTML, PDF and CSV question-answer lists.
 
 A document's source id is its path relative to the folder given (or its URL).
 Unchanged documents are skipped; changed ones have their chunks replaced.
+The exit status is 1 when any document failed (the others are stored).
 
 --prune makes the stored documents match the paths: it removes file
 documents (under --prefix) not found in the paths given, and, when a URL list
@@ -101,12 +103,19 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	printIngestSummary(env.stdout, rep, name)
-	// Broken files are in the summary; the exit status says only whether
-	// anything at all could be read, so a script can tell a wrong path.
+	// Broken files are in the summary, and the others are stored; the exit
+	// status still says that something failed, so a script notices.
 	if len(paths) > 0 && rep.Read() == 0 {
 		return fmt.Errorf("ingest: no document could be read from %s", strings.Join(paths, ", "))
 	}
-	return nil
+	switch n := len(rep.Failed); n {
+	case 0:
+		return nil
+	case 1:
+		return errors.New("ingest: 1 document could not be ingested (see failed: above)")
+	default:
+		return fmt.Errorf("ingest: %d documents could not be ingested (see failed: above)", n)
+	}
 }
 
 // parseInterleaved parses flags wherever they are among the arguments

@@ -32,12 +32,15 @@ func ingestThenAsk(t *testing.T, vars map[string]string) {
 	docs := ingestDocs(t)
 	var out, logs bytes.Buffer
 	env := &environment{stdout: &out, stderr: &logs, getenv: envOf(vars)}
-	require.NoError(t, run(ctx, env, []string{"ingest", docs, "--prune"}))
+	err := run(ctx, env, []string{"ingest", docs, "--prune"})
+	require.ErrorContains(t, err, "1 document could not be ingested", "a failed document is a non-zero exit")
+	require.Equal(t, 1, exitCode(err))
 	require.Contains(t, out.String(), "documents: 5 found, 4 added, 0 updated, 0 unchanged (skipped), 0 pruned, 1 failed")
 	require.Contains(t, out.String(), "roto.pdf: PDF")
 	require.Contains(t, logs.String(), "source=en/faq.csv status=added", "a log line a document when not on a terminal")
 
 	out.Reset()
+	require.NoError(t, os.Remove(filepath.Join(docs, "roto.pdf")))
 	require.NoError(t, run(ctx, env, []string{"ingest", docs}))
 	require.Contains(t, out.String(), "4 unchanged (skipped)")
 
@@ -87,12 +90,18 @@ func TestIngestCommandExitStatus(t *testing.T) {
 	require.Contains(t, out.String(), "missing: stat: no such file or directory")
 
 	// Only broken files: nothing read, non-zero; one good file among
-	// broken ones: zero.
+	// broken ones: stored, and still non-zero; good files only: zero.
 	docs := filepath.Join(dir, "docs")
 	require.NoError(t, os.MkdirAll(docs, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(docs, "roto.pdf"), []byte("x"), 0o644))
 	require.Error(t, run(ctx, env, []string{"ingest", docs}))
 	require.NoError(t, os.WriteFile(filepath.Join(docs, "ok.md"), []byte("# OK\n\nA readable document.\n"), 0o644))
+	out.Reset()
+	err = run(ctx, env, []string{"ingest", docs})
+	require.ErrorContains(t, err, "1 document could not be ingested")
+	require.Equal(t, 1, exitCode(err))
+	require.Contains(t, out.String(), "1 added")
+	require.NoError(t, os.Remove(filepath.Join(docs, "roto.pdf")))
 	require.NoError(t, run(ctx, env, []string{"ingest", docs}))
 
 	// Re-embedding alone needs no path.
