@@ -74,7 +74,15 @@ type IngestReport struct {
 	Pruned     int           `json:"pruned"`     // documents removed because their source is gone
 	Reembedded int           `json:"reembedded"` // stored chunks re-embedded
 	Failed     []Failure     `json:"failed"`
+	Roots      []RootReport  `json:"roots,omitempty"` // what each path of the source held
 	Duration   time.Duration `json:"duration"`
+}
+
+// RootReport is how many documents one path of a Source held: a folder
+// that holds none is worth saying, since nothing else would.
+type RootReport struct {
+	Path  string `json:"path"`
+	Found int    `json:"found"` // files, or URLs of a URL list
 }
 
 // Read is the number of documents read successfully, changed or not.
@@ -117,6 +125,15 @@ func (b *Base) Ingest(ctx context.Context, src Source, opts IngestOptions) (Inge
 	items, failed, sc, complete := src.enumerate(ctx)
 	rep, err := b.run(ctx, items, opts)
 	rep.Failed = append(failed, rep.Failed...)
+	rep.Roots = make([]RootReport, len(src.Paths))
+	for i, p := range src.Paths {
+		rep.Roots[i].Path = p
+		for _, it := range items {
+			if it.root == p {
+				rep.Roots[i].Found++
+			}
+		}
+	}
 	if err != nil {
 		rep.Duration = time.Since(start)
 		return rep, err

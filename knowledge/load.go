@@ -126,6 +126,7 @@ func formatOfContentType(ctype, name string) format {
 
 // item is one document to read: a file or a URL.
 type item struct {
+	root   string // the path of Source.Paths it was found under
 	source string // the source id
 	rel    string // path relative to its root ("" for URLs): language and tags come from it
 	name   string // file name, or the URL's, for the title when the document has none
@@ -170,6 +171,7 @@ func (src Source) enumerate(ctx context.Context) (items []item, failed []Failure
 	}
 	sc.prefix = src.Prefix
 	for _, p := range src.Paths {
+		add := func(it item, from string) { it.root = p; add(it, from) }
 		var info fs.FileInfo
 		var err error
 		if fsys != nil {
@@ -279,6 +281,11 @@ func (src Source) walk(ctx context.Context, root string) ([]item, []Failure, err
 	if src.FS != nil {
 		err = fs.WalkDir(src.FS, root, visit)
 	} else {
+		// WalkDir does not enter a root that is a symbolic link; the
+		// folder it points to is what was meant.
+		if resolved, rerr := filepath.EvalSymlinks(root); rerr == nil {
+			root = resolved
+		}
 		err = filepath.WalkDir(root, visit)
 	}
 	slices.SortFunc(items, func(a, b item) int { return strings.Compare(a.source, b.source) })

@@ -189,6 +189,20 @@ func printIngestSummary(w io.Writer, r knowledge.IngestReport, embedder string) 
 	}
 	fmt.Fprintf(w, " (embedder %s)\n", embedder)
 	fmt.Fprintf(w, "took:      %s\n", r.Duration.Round(time.Millisecond))
+	if len(r.Roots) > 0 {
+		fmt.Fprintln(w, "found in:")
+		for _, root := range r.Roots {
+			what := "files"
+			if strings.HasSuffix(strings.ToLower(root.Path), ".urls") {
+				what = "URLs"
+			}
+			fmt.Fprintf(w, "  %s: %d %s", root.Path, root.Found, what)
+			if root.Found == 0 {
+				fmt.Fprint(w, " (supported: .md, .txt, .html, .pdf, .csv, .urls)")
+			}
+			fmt.Fprintln(w)
+		}
+	}
 	if len(r.Failed) > 0 {
 		fmt.Fprintln(w, "failed:")
 		for _, f := range r.Failed {

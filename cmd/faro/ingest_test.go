@@ -142,3 +142,22 @@ func TestServeLoadsDemoKnowledgeOnce(t *testing.T) {
 	require.Len(t, again, len(docs)-1)
 	require.NotContains(t, logs.String(), "demo knowledge base loaded")
 }
+
+// A folder given through a symbolic link is read like the folder itself,
+// and the summary says how many files each path given held.
+func TestIngestFollowsALinkedFolder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	docs := ingestDocs(t)
+	require.NoError(t, os.Remove(filepath.Join(docs, "roto.pdf")))
+	link := filepath.Join(t.TempDir(), "enlace")
+	require.NoError(t, os.Symlink(docs, link))
+	empty := t.TempDir()
+
+	var out bytes.Buffer
+	env := &environment{stdout: &out, stderr: io.Discard, getenv: envOf(map[string]string{"FARO_DATA_DIR": t.TempDir()})}
+	require.NoError(t, run(ctx, env, []string{"ingest", link, empty}))
+	require.Contains(t, out.String(), "documents: 4 found, 4 added")
+	require.Contains(t, out.String(), "  "+link+": 4 files\n")
+	require.Contains(t, out.String(), "  "+empty+": 0 files (supported: .md, .txt, .html, .pdf, .csv, .urls)\n")
+}
