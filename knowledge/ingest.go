@@ -66,17 +66,24 @@ type Failure struct {
 
 // IngestReport sums up an Ingest.
 type IngestReport struct {
-	Found      int           `json:"found"`      // documents the source lists
-	Added      int           `json:"added"`      // new documents stored
-	Updated    int           `json:"updated"`    // changed documents whose chunks were replaced
-	Skipped    int           `json:"skipped"`    // unchanged documents left as they were
-	Chunks     int           `json:"chunks"`     // chunks stored by this ingest
-	Pruned     int           `json:"pruned"`     // documents removed because their source is gone
-	Reembedded int           `json:"reembedded"` // stored chunks re-embedded
-	Failed     []Failure     `json:"failed"`
-	Roots      []RootReport  `json:"roots,omitempty"` // what each path of the source held
-	Duration   time.Duration `json:"duration"`
+	Found      int          `json:"found"`      // documents the source lists
+	Added      int          `json:"added"`      // new documents stored
+	Updated    int          `json:"updated"`    // changed documents whose chunks were replaced
+	Skipped    int          `json:"skipped"`    // unchanged documents left as they were
+	Chunks     int          `json:"chunks"`     // chunks stored by this ingest
+	Pruned     int          `json:"pruned"`     // documents removed because their source is gone
+	Reembedded int          `json:"reembedded"` // stored chunks re-embedded
+	Failed     []Failure    `json:"failed"`
+	Roots      []RootReport `json:"roots,omitempty"` // what each path of the source held
+	// DurationMS is how long it took, in milliseconds: the unit in the
+	// name, and a number people read, unlike time.Duration's nanoseconds.
+	DurationMS int64 `json:"duration_ms"`
 }
+
+// Duration is how long the ingest took.
+func (r IngestReport) Duration() time.Duration { return time.Duration(r.DurationMS) * time.Millisecond }
+
+func since(start time.Time) int64 { return time.Since(start).Milliseconds() }
 
 // RootReport is how many documents one path of a Source held: a folder
 // that holds none is worth saying, since nothing else would.
@@ -135,7 +142,7 @@ func (b *Base) Ingest(ctx context.Context, src Source, opts IngestOptions) (Inge
 		}
 	}
 	if err != nil {
-		rep.Duration = time.Since(start)
+		rep.DurationMS = since(start)
 		return rep, err
 	}
 	if opts.Prune {
@@ -150,7 +157,7 @@ func (b *Base) Ingest(ctx context.Context, src Source, opts IngestOptions) (Inge
 		}
 	}
 	b.compactAfter(ctx, rep)
-	rep.Duration = time.Since(start)
+	rep.DurationMS = since(start)
 	return rep, err
 }
 
@@ -172,7 +179,7 @@ func (b *Base) IngestData(ctx context.Context, source string, data []byte, opts 
 	}
 	rep, err := b.run(ctx, []item{it}, opts)
 	b.compactAfter(ctx, rep)
-	rep.Duration = time.Since(start)
+	rep.DurationMS = since(start)
 	return rep, err
 }
 

@@ -141,7 +141,7 @@ func ingestProgress(w io.Writer, quiet bool) func(knowledge.Progress) {
 func printRetrievalReport(w io.Writer, r retrievalEvalReport) error {
 	fmt.Fprintf(w, "Retrieval evaluation: %d queries, k=%d\n", r.EvalReport.Queries, r.K)
 	fmt.Fprintf(w, "corpus %s: %d documents, %d chunks, ingested in %s (%d failed)\n",
-		r.Corpus, r.Ingest.Read(), r.Ingest.Chunks, r.Ingest.Duration.Round(time.Millisecond), len(r.Ingest.Failed))
+		r.Corpus, r.Ingest.Read(), r.Ingest.Chunks, r.Ingest.Duration(), len(r.Ingest.Failed))
 	fmt.Fprintf(w, "embedder %s, store %s\n\n", r.Embedder, r.Store)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "mode\trecall@1\trecall@5\trecall@%d\tMRR@%d\tnDCG@10\tp50\tp99\t\n", r.K, r.K)

@@ -90,7 +90,7 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 	var rep knowledge.IngestReport
 	if len(paths) == 0 {
 		rep.Reembedded, err = base.Reembed(ctx, opts)
-		rep.Duration = time.Since(start)
+		rep.DurationMS = time.Since(start).Milliseconds()
 	} else {
 		rep, err = base.Ingest(ctx, knowledge.Source{Paths: paths, Prefix: *prefix}, opts)
 	}
@@ -188,7 +188,7 @@ func printIngestSummary(w io.Writer, r knowledge.IngestReport, embedder string) 
 		fmt.Fprintf(w, ", %d re-embedded", r.Reembedded)
 	}
 	fmt.Fprintf(w, " (embedder %s)\n", embedder)
-	fmt.Fprintf(w, "took:      %s\n", r.Duration.Round(time.Millisecond))
+	fmt.Fprintf(w, "took:      %s\n", r.Duration())
 	if len(r.Roots) > 0 {
 		fmt.Fprintln(w, "found in:")
 		for _, root := range r.Roots {
@@ -233,5 +233,5 @@ func loadDemoKnowledge(ctx context.Context, cfg Config, st store.Knowledge, log 
 	for _, f := range rep.Failed {
 		log.Warn("demo knowledge document not loaded", "source", f.Source, "err", f.Reason)
 	}
-	log.Info("demo knowledge base loaded", "documents", rep.Added, "chunks", rep.Chunks, "embedder", name, "took", rep.Duration.Round(time.Millisecond).String())
+	log.Info("demo knowledge base loaded", "documents", rep.Added, "chunks", rep.Chunks, "embedder", name, "took", rep.Duration().String())
 }
