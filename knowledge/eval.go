@@ -16,7 +16,8 @@ import (
 )
 
 // EvalQuery is one line of a retrieval evaluation file (JSONL, see
-// EVAL.md): a question and the source ids of the documents that answer it.
+// docs/retrieval-eval.md): a question and the source ids of the documents
+// that answer it.
 type EvalQuery struct {
 	ID       string   `json:"id"`
 	Query    string   `json:"query"`
@@ -149,7 +150,7 @@ type EvalDetail struct {
 }
 
 // EvaluateRetrieval runs every query in every mode and computes the
-// metrics of EVAL.md. Queries run one at a time so latencies are those of a
+// metrics of docs/retrieval-eval.md. Queries run one at a time so latencies are those of a
 // lone search. Each search asks for 5×max(K, 10) passages: several passages
 // of one document collapse into one ranked document, and K documents must
 // remain. An error of a search ends the evaluation.

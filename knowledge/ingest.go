@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -15,10 +17,13 @@ import (
 // IngestOptions tune one Ingest. The zero value is a sensible default.
 type IngestOptions struct {
 	// Prune removes stored documents that the source no longer holds:
-	// those read from files (under Source.Prefix) when the source lists
-	// folders or files, those fetched from URLs when it lists URL files.
-	// Nothing is pruned if a path of the source cannot be listed.
+	// those of the collections of the folders it lists (or under
+	// Source.Prefix, when set), those fetched from URLs when it lists URL
+	// files. Nothing is pruned if a path of the source cannot be listed.
 	Prune bool
+	// DryRun changes nothing: the report says what the source holds and,
+	// with Prune, lists in WouldPrune what would be removed.
+	DryRun bool
 	// Reembed first re-embeds every stored chunk with this Base's embedder
 	// and records it as the index's embedder: the way to switch embedders.
 	Reembed bool
@@ -66,15 +71,32 @@ type Failure struct {
 
 // IngestReport sums up an Ingest.
 type IngestReport struct {
-	Found      int           `json:"found"`      // documents the source lists
-	Added      int           `json:"added"`      // new documents stored
-	Updated    int           `json:"updated"`    // changed documents whose chunks were replaced
-	Skipped    int           `json:"skipped"`    // unchanged documents left as they were
-	Chunks     int           `json:"chunks"`     // chunks stored by this ingest
-	Pruned     int           `json:"pruned"`     // documents removed because their source is gone
-	Reembedded int           `json:"reembedded"` // stored chunks re-embedded
-	Failed     []Failure     `json:"failed"`
-	Duration   time.Duration `json:"duration"`
+	Found      int          `json:"found"`      // documents the source lists
+	Added      int          `json:"added"`      // new documents stored
+	Updated    int          `json:"updated"`    // changed documents whose chunks were replaced
+	Skipped    int          `json:"skipped"`    // unchanged documents left as they were
+	Chunks     int          `json:"chunks"`     // chunks stored by this ingest
+	Pruned     int          `json:"pruned"`     // documents removed because their source is gone
+	Reembedded int          `json:"reembedded"` // stored chunks re-embedded
+	Failed     []Failure    `json:"failed"`
+	Roots      []RootReport `json:"roots,omitempty"`       // what each path of the source held
+	WouldPrune []string     `json:"would_prune,omitempty"` // with DryRun and Prune: the sources that would go
+	// DurationMS is how long it took, in milliseconds: the unit in the
+	// name, and a number people read, unlike time.Duration's nanoseconds.
+	DurationMS int64 `json:"duration_ms"`
+}
+
+// Duration is how long the ingest took.
+func (r IngestReport) Duration() time.Duration { return time.Duration(r.DurationMS) * time.Millisecond }
+
+func since(start time.Time) int64 { return time.Since(start).Milliseconds() }
+
+// RootReport is how many documents one path of a Source held: a folder
+// that holds none is worth saying, since nothing else would.
+type RootReport struct {
+	Path       string `json:"path"`
+	Collection string `json:"collection,omitempty"` // the name its documents' source ids start with
+	Found      int    `json:"found"`                // files, or URLs of a URL list
 }
 
 // Read is the number of documents read successfully, changed or not.
@@ -114,11 +136,29 @@ func (b *Base) Ingest(ctx context.Context, src Source, opts IngestOptions) (Inge
 	if err != nil {
 		return IngestReport{}, fmt.Errorf("ingest: %w", err)
 	}
-	items, failed, sc, complete := src.enumerate(ctx)
-	rep, err := b.run(ctx, items, opts)
-	rep.Failed = append(failed, rep.Failed...)
+	names, err := b.collect(ctx, &src, opts.DryRun)
 	if err != nil {
-		rep.Duration = time.Since(start)
+		return IngestReport{}, err
+	}
+	items, failed, sc, complete := src.enumerate(ctx)
+	var rep IngestReport
+	if opts.DryRun {
+		rep.Found = len(items)
+	} else {
+		rep, err = b.run(ctx, items, opts)
+	}
+	rep.Failed = append(failed, rep.Failed...)
+	rep.Roots = make([]RootReport, len(src.Paths))
+	for i, p := range src.Paths {
+		rep.Roots[i] = RootReport{Path: p, Collection: names[p]}
+		for _, it := range items {
+			if it.root == p {
+				rep.Roots[i].Found++
+			}
+		}
+	}
+	if err != nil {
+		rep.DurationMS = since(start)
 		return rep, err
 	}
 	if opts.Prune {
@@ -129,11 +169,15 @@ func (b *Base) Ingest(ctx context.Context, src Source, opts IngestOptions) (Inge
 			for _, it := range items {
 				keep[it.source] = true
 			}
-			rep.Pruned, err = b.prune(ctx, sc, keep)
+			if opts.DryRun {
+				rep.WouldPrune, err = b.pruneList(ctx, sc, keep)
+			} else {
+				rep.Pruned, err = b.prune(ctx, sc, keep)
+			}
 		}
 	}
 	b.compactAfter(ctx, rep)
-	rep.Duration = time.Since(start)
+	rep.DurationMS = since(start)
 	return rep, err
 }
 
@@ -155,7 +199,7 @@ func (b *Base) IngestData(ctx context.Context, source string, data []byte, opts 
 	}
 	rep, err := b.run(ctx, []item{it}, opts)
 	b.compactAfter(ctx, rep)
-	rep.Duration = time.Since(start)
+	rep.DurationMS = since(start)
 	return rep, err
 }
 
@@ -499,6 +543,22 @@ func (b *Base) reembed(ctx context.Context, dim int, opts IngestOptions) (int, e
 	return len(vectors), nil
 }
 
+// pruneList lists the sources of the stored documents in scope that are
+// not in keep.
+func (b *Base) pruneList(ctx context.Context, sc scope, keep map[string]bool) ([]string, error) {
+	docs, err := b.allDocuments(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	var out []string
+	for _, d := range docs {
+		if !keep[d.Source] && sc.covers(d.Source) {
+			out = append(out, d.Source)
+		}
+	}
+	return out, nil
+}
+
 // prune deletes the stored documents in scope that are not in keep.
 func (b *Base) prune(ctx context.Context, sc scope, keep map[string]bool) (int, error) {
 	docs, err := b.allDocuments(ctx)
@@ -530,6 +590,93 @@ func (b *Base) allDocuments(ctx context.Context) ([]store.Document, error) {
 		all = append(all, page...)
 		if len(page) < listPage {
 			return all, nil
+		}
+	}
+}
+
+// collect puts, with src.Collections, each folder of the operating system
+// that src lists (and the folder of each single file) in a collection of
+// the store, named after the folder (docs, docs-2… when another folder has
+// that name), and makes its name the prefix of the source ids of its
+// files: two folders holding faq.md store two documents, the same folder
+// again the same ones, and pruning one folder touches nothing of
+// another's. URL lists keep their own naming. It returns the collection of
+// each path; dryRun records nothing (a folder new to the store shows the
+// name it would get).
+func (b *Base) collect(ctx context.Context, src *Source, dryRun bool) (map[string]string, error) {
+	names := map[string]string{}
+	if !src.Collections || src.FS != nil || src.Prefix != "" {
+		return names, nil
+	}
+	var known []store.Collection
+	if dryRun {
+		var err error
+		if known, err = b.store.KnowledgeCollections(ctx); err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+	}
+	src.collections = map[string]string{}
+	for _, p := range src.Paths {
+		if isURLList(p) {
+			continue
+		}
+		root, err := collectionRoot(p)
+		if err != nil {
+			continue // enumerate reports it
+		}
+		want := filepath.Base(root)
+		if want == string(filepath.Separator) || want == "." || want == "" {
+			want = "root"
+		}
+		var name string
+		if dryRun {
+			name = proposedCollection(known, root, want)
+		} else {
+			c, err := b.store.AddKnowledgeCollection(ctx, root, want)
+			if err != nil {
+				return nil, fmt.Errorf("ingest: collection of %s: %w", p, err)
+			}
+			name = c.Name
+		}
+		names[p] = name
+		src.collections[p] = name + "/"
+	}
+	return names, nil
+}
+
+// collectionRoot is the folder whose collection p belongs to: p itself
+// when a folder, else p's folder; absolute, symbolic links resolved, so
+// that every way of naming a folder finds one collection.
+func collectionRoot(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	if abs, err = filepath.EvalSymlinks(abs); err != nil {
+		return "", err
+	}
+	info, err := os.Stat(abs)
+	if err != nil {
+		return "", err
+	}
+	if !info.IsDir() {
+		abs = filepath.Dir(abs)
+	}
+	return abs, nil
+}
+
+// proposedCollection is the name AddKnowledgeCollection would give root.
+func proposedCollection(known []store.Collection, root, want string) string {
+	taken := map[string]bool{}
+	for _, c := range known {
+		if c.Root == root {
+			return c.Name
+		}
+		taken[c.Name] = true
+	}
+	for n := 1; ; n++ {
+		if name := store.CollectionName(want, n); !taken[name] {
+			return name
 		}
 	}
 }

@@ -25,7 +25,8 @@ import (
 //
 // A file's source id is its path relative to the folder given (a single
 // file's is its name), with / separators, after Prefix; a fetched page's
-// source id is its URL.
+// source id is its URL. With Collections, each folder is a collection
+// whose name comes first instead: "docs/faq.md".
 type Source struct {
 	// Paths are folders, files or URL list files.
 	Paths []string
@@ -45,6 +46,25 @@ type Source struct {
 	// MaxBytes is the largest file or page read (default 20 MiB): a bigger
 	// one is reported as failed instead of filling memory.
 	MaxBytes int64
+	// Collections makes each folder of the operating system in Paths (and
+	// the folder of each single file) a collection recorded in the store,
+	// named after the folder: its name and a slash start the source ids of
+	// its files, and Prune removes only what that collection held, so
+	// different folders never overwrite nor prune each other's documents.
+	// Ignored with FS or Prefix. `faro ingest` sets it.
+	Collections bool
+
+	// collections are the source id prefixes of the paths that are (in)
+	// a collection, by path, filled by Base.Ingest.
+	collections map[string]string
+}
+
+// prefixOf is what goes before the source ids of the files of path p.
+func (src Source) prefixOf(p string) string {
+	if c, ok := src.collections[p]; ok {
+		return c
+	}
+	return src.Prefix
 }
 
 const (
@@ -126,6 +146,7 @@ func formatOfContentType(ctype, name string) format {
 
 // item is one document to read: a file or a URL.
 type item struct {
+	root   string // the path of Source.Paths it was found under
 	source string // the source id
 	rel    string // path relative to its root ("" for URLs): language and tags come from it
 	name   string // file name, or the URL's, for the title when the document has none
@@ -135,18 +156,23 @@ type item struct {
 }
 
 // scope is which stored documents a pass of Prune may remove: those read
-// from files under prefix, and/or those fetched from URLs.
+// from files under one of prefixes (the folders given, or Source.Prefix),
+// and/or those fetched from URLs.
 type scope struct {
-	files  bool
-	prefix string
-	urls   bool
+	prefixes []string
+	urls     bool
 }
 
 func (s scope) covers(source string) bool {
 	if isURL(source) {
 		return s.urls
 	}
-	return s.files && strings.HasPrefix(source, s.prefix)
+	for _, p := range s.prefixes {
+		if strings.HasPrefix(source, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func isURL(s string) bool {
@@ -168,8 +194,8 @@ func (src Source) enumerate(ctx context.Context) (items []item, failed []Failure
 		seen[it.source] = from
 		items = append(items, it)
 	}
-	sc.prefix = src.Prefix
 	for _, p := range src.Paths {
+		add := func(it item, from string) { it.root = p; add(it, from) }
 		var info fs.FileInfo
 		var err error
 		if fsys != nil {
@@ -184,7 +210,7 @@ func (src Source) enumerate(ctx context.Context) (items []item, failed []Failure
 		}
 		switch {
 		case info.IsDir():
-			sc.files = true
+			sc.prefixes = append(sc.prefixes, src.prefixOf(p))
 			its, fails, err := src.walk(ctx, p)
 			failed = append(failed, fails...)
 			if err != nil {
@@ -212,7 +238,11 @@ func (src Source) enumerate(ctx context.Context) (items []item, failed []Failure
 				add(u, p)
 			}
 		default:
-			sc.files = true
+			// A single file prunes nothing but what shares an explicit
+			// Prefix with it: its folder holds more than was given.
+			if _, ok := src.collections[p]; !ok {
+				sc.prefixes = append(sc.prefixes, src.Prefix)
+			}
 			it := src.fileItem(p, info.Name())
 			if it.format == formatUnknown {
 				failed = append(failed, Failure{Source: it.source, Reason: unsupportedReason(info.Name())})
@@ -231,6 +261,7 @@ func unsupportedReason(name string) string {
 // walk lists the supported files (and URL list files) under root.
 // Unsupported files are left out silently: folders hold images and the like.
 func (src Source) walk(ctx context.Context, root string) ([]item, []Failure, error) {
+	prefix := src.prefixOf(root)
 	var items []item
 	var failed []Failure
 	visit := func(p string, d fs.DirEntry, err error) error {
@@ -271,7 +302,7 @@ func (src Source) walk(ctx context.Context, root string) ([]item, []Failure, err
 		}
 		it := src.fileItem(p, name)
 		it.rel = rel
-		it.source = src.Prefix + rel
+		it.source = prefix + rel
 		items = append(items, it)
 		return nil
 	}
@@ -279,6 +310,11 @@ func (src Source) walk(ctx context.Context, root string) ([]item, []Failure, err
 	if src.FS != nil {
 		err = fs.WalkDir(src.FS, root, visit)
 	} else {
+		// WalkDir does not enter a root that is a symbolic link; the
+		// folder it points to is what was meant.
+		if resolved, rerr := filepath.EvalSymlinks(root); rerr == nil {
+			root = resolved
+		}
 		err = filepath.WalkDir(root, visit)
 	}
 	slices.SortFunc(items, func(a, b item) int { return strings.Compare(a.source, b.source) })
@@ -289,7 +325,7 @@ func (src Source) walk(ctx context.Context, root string) ([]item, []Failure, err
 func (src Source) fileItem(p, name string) item {
 	maxBytes := src.maxBytes()
 	return item{
-		source: src.Prefix + name,
+		source: src.prefixOf(p) + name,
 		rel:    name,
 		name:   name,
 		format: formatOf(name),

@@ -173,7 +173,7 @@ func TestEnumerateFolder(t *testing.T) {
 	items, failed, sc, complete := src.enumerate(context.Background())
 	require.True(t, complete)
 	require.Empty(t, failed)
-	require.True(t, sc.files)
+	require.Equal(t, []string{""}, sc.prefixes, "the folder, with no Prefix")
 	require.False(t, sc.urls)
 	var sources []string
 	for _, it := range items {
@@ -252,7 +252,7 @@ func TestURLList(t *testing.T) {
 	items, failed, sc, complete := src.enumerate(context.Background())
 	require.True(t, complete)
 	require.True(t, sc.urls)
-	require.False(t, sc.files)
+	require.Empty(t, sc.prefixes)
 	require.Len(t, failed, 1)
 	require.Contains(t, failed[0].Reason, "not an http(s) URL")
 	require.Len(t, items, 5)

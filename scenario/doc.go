@@ -1,6 +1,6 @@
 // Package scenario runs conversation tests: scenario files in the format of
-// EVAL.md ("Conversations"), each a short conversation of a person in a
-// role with expectations on every turn — which tools were called or
+// docs/scenarios.md, each a short conversation of a person in a role with
+// expectations on every turn — which tools were called or
 // refused, with which arguments, what the reply says and does not say, its
 // language, what it cites, whether the conversation went to a person.
 //

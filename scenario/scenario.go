@@ -20,7 +20,7 @@ import (
 )
 
 // Scenario is one conversation test, as written in a file (see the
-// format in EVAL.md).
+// format in docs/scenarios.md).
 type Scenario struct {
 	// File is where the scenario was read from; empty for one parsed from
 	// bytes without a name.

@@ -269,6 +269,8 @@ func adminAPI(t *testing.T, st fullStore) {
 		Content: "# IA 101\n\nEl curso IA 101 cuesta 300 USD y dura 6 semanas.\n",
 	})
 	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	require.Contains(t, string(r.body), `"duration_ms":`, "a duration names its unit")
+	require.NotContains(t, string(r.body), `"duration":`)
 	r.json(t, &up)
 	require.Equal(t, "cursos/ia-101.md", up.Document.Source)
 	require.Equal(t, 1, up.Report.Added)

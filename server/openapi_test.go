@@ -31,6 +31,10 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	r.json(t, &doc)
 	require.Equal(t, "3.1.0", doc.OpenAPI)
+	upload, err := json.Marshal(doc.Components.Schemas["Upload"])
+	require.NoError(t, err)
+	require.Contains(t, string(upload), `"duration_ms":{"type":"integer"}`, "durations are milliseconds, named so")
+	require.NotContains(t, string(upload), `nanoseconds`)
 
 	documented := map[string]bool{}
 	ids := map[string]bool{}

@@ -10,6 +10,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -183,6 +185,15 @@ type Chunk struct {
 	Embedding  []float32 `json:"-"`
 }
 
+// Collection is a folder `faro ingest` has read: its documents' source ids
+// start with Name and a slash, so files of different folders never share
+// one.
+type Collection struct {
+	Name      string    `json:"name"`
+	Root      string    `json:"root"` // the folder's absolute path, links resolved
+	CreatedAt time.Time `json:"created_at"`
+}
+
 // IndexInfo records which embedder built the vectors of the knowledge base:
 // vectors of different embedders or dimensions cannot be compared. Both
 // fields are required (ErrInvalid otherwise): a name, so that a reader can
@@ -321,6 +332,13 @@ type Knowledge interface {
 	// guarded: renaming the embedder is allowed while embedded chunks
 	// exist. An empty Embedder or a Dimension below 1 is ErrInvalid.
 	SetKnowledgeIndex(ctx context.Context, info IndexInfo) error
+	// KnowledgeCollections lists the recorded collections, ordered by name.
+	KnowledgeCollections(ctx context.Context) ([]Collection, error)
+	// AddKnowledgeCollection returns the collection of root, recording it
+	// first if there is none: named name, or name-2, name-3… when another
+	// root has that name already. An empty root or name, or a name with a
+	// slash, is ErrInvalid.
+	AddKnowledgeCollection(ctx context.Context, root, name string) (Collection, error)
 	// PutDocument creates or replaces the document with d.Source and all of
 	// its chunks, in one transaction; a refused PutDocument changes
 	// nothing. A replaced document keeps its ID and CreatedAt; its chunks
@@ -396,4 +414,28 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases the database.
 	Close() error
+}
+
+// CheckCollection is ErrInvalid (wrapped) for what no store records as a
+// collection: an empty root or name, or a name with a slash, which ends a
+// collection's part of a source id.
+func CheckCollection(root, name string) error {
+	switch {
+	case strings.TrimSpace(root) == "":
+		return fmt.Errorf("collection root is empty: %w", ErrInvalid)
+	case strings.TrimSpace(name) == "":
+		return fmt.Errorf("collection name is empty: %w", ErrInvalid)
+	case strings.Contains(name, "/"):
+		return fmt.Errorf("collection name %q has a slash: %w", name, ErrInvalid)
+	}
+	return nil
+}
+
+// CollectionName is the n-th candidate name of a collection wanted as
+// name: name itself, then name-2, name-3….
+func CollectionName(name string, n int) string {
+	if n <= 1 {
+		return name
+	}
+	return fmt.Sprintf("%s-%d", name, n)
 }

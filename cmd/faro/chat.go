@@ -75,7 +75,17 @@ func chat(ctx context.Context, env *environment, in io.Reader, args []string) er
 	if err != nil {
 		return fmt.Errorf("chat: %w", err)
 	}
-	reg, err := agentToolsWith(st, kb, log, nil, tools.DefaultDocumentConfig(), cfg.Location())
+	// Document links signed as `faro serve` signs them (FARO_WIDGET_SECRET
+	// or the one generated into the data directory), so they open there.
+	secret, err := widgetSecret(cfg)
+	if err != nil {
+		return fmt.Errorf("chat: %w", err)
+	}
+	docs, err := newDocuments(cfg, secret)
+	if err != nil {
+		return fmt.Errorf("chat: %w", err)
+	}
+	reg, err := agentToolsWith(st, kb, log, nil, docs, cfg.Location())
 	if err != nil {
 		return fmt.Errorf("chat: %w", err)
 	}
@@ -254,14 +264,18 @@ func (s *chatSession) turn(ctx context.Context, text string) error {
 
 // chatContact finds or stores the contact the terminal speaks as and
 // returns the identity its messages come from: one per e-mail (or name),
-// so that a later `faro chat` with the same flags is the same person.
+// so that a later `faro chat` with the same flags is the same person. A
+// chat with neither is a new guest each time: anonymous people sharing one
+// contact would share its leads, tickets and enrolments.
 func chatContact(ctx context.Context, st store.Store, channel string, role store.Role, name, email string) (store.Identity, error) {
 	who := strings.ToLower(strings.TrimSpace(email))
 	if who == "" {
 		who = strings.ToLower(strings.Join(strings.Fields(name), "-"))
 	}
 	if who == "" {
-		who = "guest"
+		var b [8]byte
+		_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+		who = "guest-" + hex.EncodeToString(b[:])
 	}
 	id := store.Identity{Channel: channel, ExternalID: "terminal:" + who}
 	c, err := st.ContactByIdentity(ctx, id)

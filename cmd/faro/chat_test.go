@@ -6,7 +6,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -167,4 +170,50 @@ func TestScenarioToolsMatchTheBinary(t *testing.T) {
 		b = append(b, s.Name)
 	}
 	require.Equal(t, a, b)
+}
+
+// Two anonymous chats are two people; the same --email is one.
+func TestChatAnonymousSessionsAreDifferentPeople(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	for range 2 {
+		_, err := runChatWith(t, data, "hola\n")
+		require.NoError(t, err)
+	}
+	for range 2 {
+		_, err := runChatWith(t, data, "hola\n", "--email", "ana@example.com")
+		require.NoError(t, err)
+	}
+	db, err := sqlite.Open(context.Background(), filepath.Join(data, "faro.db"))
+	require.NoError(t, err)
+	defer db.Close()
+	contacts, err := db.ListContacts(context.Background(), 0, 10)
+	require.NoError(t, err)
+	require.Len(t, contacts, 3, "two anonymous people and Ana")
+}
+
+// A document link printed by `faro chat` opens on `faro serve` over the
+// same data directory: both sign with the server's secret.
+func TestChatDocumentLinksOpenOnTheServer(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	out, err := runChatWith(t, data, "genera una propuesta en pdf, cliente: Laura Gómez, empresa: Acme, conceptos: Taller de IA 1500, validez: 30 dias\n", "--role", "staff")
+	require.NoError(t, err)
+	link := regexp.MustCompile(`https?://[^\s)]+/d/[^\s)]+`).FindString(out)
+	require.NotEmpty(t, link, "chat output: %s", out)
+	u, err := url.Parse(link)
+	require.NoError(t, err)
+
+	cfg := testConfig(t)
+	cfg.DataDir = data
+	m := NewMain(cfg, newLogger(cfg, &environment{stderr: io.Discard}))
+	require.NoError(t, m.Run(context.Background()))
+	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	resp, err := http.Get("http://" + m.Addr() + u.Path + "?" + u.RawQuery)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", raw)
+	require.True(t, bytes.HasPrefix(raw, []byte("%PDF-")))
 }

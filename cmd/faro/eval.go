@@ -30,7 +30,7 @@ import (
 func runEval(ctx context.Context, env *environment, args []string) error {
 	if len(args) == 0 {
 		return &usageError{"usage: faro eval retrieval --corpus DIR --queries FILE.jsonl [-k 10] [--vector-weight W] [--json] [--database-url URL]\n" +
-			"       faro eval conversations [--json] [--details] PATH..."}
+			"       faro eval conversations [--json] [--details] [--min-pass RATE] PATH..."}
 	}
 	switch args[0] {
 	case "retrieval":
@@ -151,7 +151,7 @@ func ingestProgress(w io.Writer, quiet bool) func(knowledge.Progress) {
 func printRetrievalReport(w io.Writer, r retrievalEvalReport) error {
 	fmt.Fprintf(w, "Retrieval evaluation: %d queries, k=%d\n", r.EvalReport.Queries, r.K)
 	fmt.Fprintf(w, "corpus %s: %d documents, %d chunks, ingested in %s (%d failed)\n",
-		r.Corpus, r.Ingest.Read(), r.Ingest.Chunks, r.Ingest.Duration.Round(time.Millisecond), len(r.Ingest.Failed))
+		r.Corpus, r.Ingest.Read(), r.Ingest.Chunks, r.Ingest.Duration(), len(r.Ingest.Failed))
 	fmt.Fprintf(w, "embedder %s (hybrid: vector weight %g), store %s\n\n", r.Embedder, r.VectorWeight, r.Store)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "mode\trecall@1\trecall@5\trecall@%d\tMRR@%d\tnDCG@10\tp50\tp99\t\n", r.K, r.K)

@@ -14,19 +14,24 @@ import (
 )
 
 // runEvalConversations is `faro eval conversations PATH…`: the scenarios
-// of EVAL.md, each in a fresh temporary embedded store with the demo data,
-// against the configured model (the offline engine by default). Failed
-// scenarios are results, not errors: the exit status is 0 unless a file
-// cannot be read or parsed.
+// of docs/scenarios.md, each in a fresh temporary embedded store with the demo data,
+// against the configured model (the offline engine by default). The exit
+// status is 0 when every scenario passes or the pass rate reaches
+// --min-pass, 1 when scenarios fail, 2 when a file cannot be read or
+// parsed, so a script or CI can tell a regression from a broken file.
 func runEvalConversations(ctx context.Context, env *environment, args []string) error {
 	fs, cfgPath := newFlagSet(env, "eval conversations")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
 	details := fs.Bool("details", false, "also print every turn of the failed scenarios: the reply, tool calls and citations")
+	minPass := fs.Float64("min-pass", 1, "exit 0 when at least this share of the scenarios passes, from 0 to 1")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return &usageError{"usage: faro eval conversations [--json] [--details] PATH... (scenario files or folders of *.yaml)"}
+		return &usageError{"usage: faro eval conversations [--json] [--details] [--min-pass RATE] PATH... (scenario files or folders of *.yaml)"}
+	}
+	if *minPass < 0 || *minPass > 1 {
+		return &usageError{fmt.Sprintf("faro eval conversations: --min-pass %v: want a rate from 0 to 1 (0.8 is 80%%)", *minPass)}
 	}
 	cfg, err := LoadConfig(*cfgPath, env.getenv)
 	if err != nil {
@@ -35,7 +40,7 @@ func runEvalConversations(ctx context.Context, env *environment, args []string) 
 	// Parse every file before any work, so a typo fails at once.
 	scenarios, err := scenario.Load(fs.Args()...)
 	if err != nil {
-		return fmt.Errorf("eval: %w", err)
+		return &exitError{2, fmt.Errorf("eval: %w", err)}
 	}
 
 	log := newLogger(cfg, env)
@@ -84,15 +89,30 @@ func runEvalConversations(ctx context.Context, env *environment, args []string) 
 		return fmt.Errorf("eval: %w", err)
 	}
 	if *asJSON {
-		return rep.WriteJSON(env.stdout)
+		err = rep.WriteJSON(env.stdout)
+	} else if err = rep.WriteText(env.stdout); err == nil && *details {
+		err = writeFailedTurns(env.stdout, rep)
 	}
-	if err := rep.WriteText(env.stdout); err != nil {
+	if err != nil {
 		return err
 	}
-	if *details {
-		return writeFailedTurns(env.stdout, rep)
+	return passed(rep.Overall, *minPass)
+}
+
+// passed is nil when every scenario passed or the pass rate reached
+// minPass, else the error that makes the exit status 1.
+func passed(r scenario.Rate, minPass float64) error {
+	if r.Passed == r.Total {
+		return nil
 	}
-	return nil
+	failed := fmt.Errorf("eval: %d of %d scenarios failed", r.Total-r.Passed, r.Total)
+	if minPass < 1 {
+		if r.Rate >= minPass {
+			return nil
+		}
+		failed = fmt.Errorf("%w: pass rate %.1f%% is under --min-pass %.1f%%", failed, 100*r.Rate, 100*minPass)
+	}
+	return &exitError{1, failed}
 }
 
 // writeFailedTurns prints every turn of the failed scenarios, for finding

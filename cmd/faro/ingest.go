@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,13 +26,24 @@ Loads documents into the knowledge base: folders (read recursively, hidden
 files skipped), single files, and URL list files (*.urls, one http(s) URL a
 line). Markdown, plain text, HTML, PDF and CSV question-answer lists.
 
-A document's source id is its path relative to the folder given (or its URL).
+Each folder given is a collection, named after the folder (docs, or docs-2
+when another folder named docs was ingested before) and recorded in the
+knowledge base: a document's source id is the collection, a slash and its
+path relative to the folder (docs/faq.md), so folders holding the same file
+names never overwrite each other; a single file joins its folder's
+collection. A fetched page's source id is its URL. With --prefix, source ids
+are that prefix and the path relative to the folder given instead.
 Unchanged documents are skipped; changed ones have their chunks replaced.
+The exit status is 1 when any document failed (the others are stored).
 
---prune makes the stored documents match the paths: it removes file
-documents (under --prefix) not found in the paths given, and, when a URL list
-is given, fetched pages no longer listed. It does nothing if a path cannot be
-read.
+--prune makes the stored documents match the paths: it removes documents of
+the collections of the folders given (or under --prefix) that those folders
+no longer hold, and, when a URL list is given, fetched pages no longer
+listed. Nothing else is touched (not the demo knowledge base, not other
+folders' documents). It does nothing if a path cannot be read.
+
+--dry-run changes nothing: it shows what the paths hold and, with --prune,
+which stored documents would be removed.
 
 --reembed re-embeds everything stored with the configured embedder
 (FARO_EMBEDDER), which a change of embedder requires; it needs no path.
@@ -42,7 +54,8 @@ Flags:
 // runIngest is `faro ingest`.
 func runIngest(ctx context.Context, env *environment, args []string) error {
 	fs, cfgPath := newFlagSet(env, "ingest")
-	prune := fs.Bool("prune", false, "remove stored documents no longer found in the paths given")
+	prune := fs.Bool("prune", false, "remove stored documents of the folders given that they no longer hold")
+	dryRun := fs.Bool("dry-run", false, "change nothing: show what the paths hold and what --prune would remove")
 	reembed := fs.Bool("reembed", false, "first re-embed every stored chunk with the configured embedder")
 	force := fs.Bool("force", false, "re-ingest documents even if unchanged (after changing chunk sizes)")
 	prefix := fs.String("prefix", "", "put in front of every file's source id (and limit --prune to it)")
@@ -79,6 +92,7 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 	prog := newIngestMeter(env.stderr, log)
 	opts := knowledge.IngestOptions{
 		Prune:        *prune,
+		DryRun:       *dryRun,
 		Reembed:      *reembed,
 		Force:        *force,
 		Chunking:     knowledge.ChunkOptions{Size: *size, Overlap: *overlap},
@@ -86,11 +100,14 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 	}
 	start := time.Now()
 	var rep knowledge.IngestReport
-	if len(paths) == 0 {
+	switch {
+	case len(paths) == 0 && *dryRun:
+		return &usageError{"faro ingest: --dry-run needs the paths to look at"}
+	case len(paths) == 0:
 		rep.Reembedded, err = base.Reembed(ctx, opts)
-		rep.Duration = time.Since(start)
-	} else {
-		rep, err = base.Ingest(ctx, knowledge.Source{Paths: paths, Prefix: *prefix}, opts)
+		rep.DurationMS = time.Since(start).Milliseconds()
+	default:
+		rep, err = base.Ingest(ctx, knowledge.Source{Paths: paths, Prefix: *prefix, Collections: true}, opts)
 	}
 	prog.finish()
 	if err != nil {
@@ -100,13 +117,24 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 		}
 		return err
 	}
+	if *dryRun {
+		printDryRun(env.stdout, rep, *prune)
+		return nil
+	}
 	printIngestSummary(env.stdout, rep, name)
-	// Broken files are in the summary; the exit status says only whether
-	// anything at all could be read, so a script can tell a wrong path.
+	// Broken files are in the summary, and the others are stored; the exit
+	// status still says that something failed, so a script notices.
 	if len(paths) > 0 && rep.Read() == 0 {
 		return fmt.Errorf("ingest: no document could be read from %s", strings.Join(paths, ", "))
 	}
-	return nil
+	switch n := len(rep.Failed); n {
+	case 0:
+		return nil
+	case 1:
+		return errors.New("ingest: 1 document could not be ingested (see failed: above)")
+	default:
+		return fmt.Errorf("ingest: %d documents could not be ingested (see failed: above)", n)
+	}
 }
 
 // parseInterleaved parses flags wherever they are among the arguments
@@ -179,9 +207,49 @@ func printIngestSummary(w io.Writer, r knowledge.IngestReport, embedder string) 
 		fmt.Fprintf(w, ", %d re-embedded", r.Reembedded)
 	}
 	fmt.Fprintf(w, " (embedder %s)\n", embedder)
-	fmt.Fprintf(w, "took:      %s\n", r.Duration.Round(time.Millisecond))
+	fmt.Fprintf(w, "took:      %s\n", r.Duration())
+	if len(r.Roots) > 0 {
+		fmt.Fprintln(w, "found in:")
+		printRoots(w, r.Roots)
+	}
 	if len(r.Failed) > 0 {
 		fmt.Fprintln(w, "failed:")
+		for _, f := range r.Failed {
+			fmt.Fprintf(w, "  %s: %s\n", f.Source, f.Reason)
+		}
+	}
+}
+
+// printRoots writes each path given with its collection and what it held.
+func printRoots(w io.Writer, roots []knowledge.RootReport) {
+	for _, root := range roots {
+		what := "files"
+		if strings.HasSuffix(strings.ToLower(root.Path), ".urls") {
+			what = "URLs"
+		}
+		fmt.Fprintf(w, "  %s: %d %s", root.Path, root.Found, what)
+		if root.Collection != "" {
+			fmt.Fprintf(w, " (collection %s: %s/…)", root.Collection, root.Collection)
+		}
+		if root.Found == 0 {
+			fmt.Fprint(w, " (supported: .md, .txt, .html, .pdf, .csv, .urls)")
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// printDryRun writes what an ingest would find and, with prune, remove.
+func printDryRun(w io.Writer, r knowledge.IngestReport, prune bool) {
+	fmt.Fprintf(w, "dry run, nothing changed: %d documents found\n", r.Found)
+	printRoots(w, r.Roots)
+	if prune {
+		fmt.Fprintf(w, "--prune would remove %d documents:\n", len(r.WouldPrune))
+		for _, s := range r.WouldPrune {
+			fmt.Fprintf(w, "  %s\n", s)
+		}
+	}
+	if len(r.Failed) > 0 {
+		fmt.Fprintln(w, "cannot be read:")
 		for _, f := range r.Failed {
 			fmt.Fprintf(w, "  %s: %s\n", f.Source, f.Reason)
 		}
@@ -210,5 +278,5 @@ func loadDemoKnowledge(ctx context.Context, cfg Config, st store.Knowledge, log 
 	for _, f := range rep.Failed {
 		log.Warn("demo knowledge document not loaded", "source", f.Source, "err", f.Reason)
 	}
-	log.Info("demo knowledge base loaded", "documents", rep.Added, "chunks", rep.Chunks, "embedder", name, "took", rep.Duration.Round(time.Millisecond).String())
+	log.Info("demo knowledge base loaded", "documents", rep.Added, "chunks", rep.Chunks, "embedder", name, "took", rep.Duration().String())
 }

@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/faroai/faro/demo"
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/llm"
+	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/store/postgres/pgtest"
 )
 
@@ -32,12 +35,16 @@ func ingestThenAsk(t *testing.T, vars map[string]string) {
 	docs := ingestDocs(t)
 	var out, logs bytes.Buffer
 	env := &environment{stdout: &out, stderr: &logs, getenv: envOf(vars)}
-	require.NoError(t, run(ctx, env, []string{"ingest", docs, "--prune"}))
+	err := run(ctx, env, []string{"ingest", docs, "--prune"})
+	require.ErrorContains(t, err, "1 document could not be ingested", "a failed document is a non-zero exit")
+	require.Equal(t, 1, exitCode(err))
 	require.Contains(t, out.String(), "documents: 5 found, 4 added, 0 updated, 0 unchanged (skipped), 0 pruned, 1 failed")
 	require.Contains(t, out.String(), "roto.pdf: PDF")
-	require.Contains(t, logs.String(), "source=en/faq.csv status=added", "a log line a document when not on a terminal")
+	require.Contains(t, logs.String(), "source=docs/en/faq.csv status=added", "a log line a document when not on a terminal")
+	require.Contains(t, out.String(), "  "+docs+": 5 files (collection docs: docs/…)")
 
 	out.Reset()
+	require.NoError(t, os.Remove(filepath.Join(docs, "roto.pdf")))
 	require.NoError(t, run(ctx, env, []string{"ingest", docs}))
 	require.Contains(t, out.String(), "4 unchanged (skipped)")
 
@@ -51,10 +58,79 @@ func ingestThenAsk(t *testing.T, vars map[string]string) {
 	res, err := knowledge.New(st, embedder, name, nil).Search(ctx, knowledge.Query{Text: "¿Ofrecen becas para estudiantes?"})
 	require.NoError(t, err)
 	require.NotEmpty(t, res)
-	require.Equal(t, "es/cursos/ia-marketing.md", res[0].Citation.Source)
-	require.Equal(t, "es/cursos/ia-marketing.md#becas", res[0].Citation.Link)
+	require.Equal(t, "docs/es/cursos/ia-marketing.md", res[0].Citation.Source, "the collection, then the path in the folder")
 	require.Equal(t, "IA para marketing", res[0].Citation.Title)
 	require.Contains(t, res[0].Citation.Quote, "becas")
+
+	ingestKeepsFoldersApart(t, env, &out, st)
+}
+
+// ingestKeepsFoldersApart: two folders with the same file names (and the
+// same folder name) are two collections; --prune of one removes only what
+// it held, never the demo knowledge base nor the other folder's documents;
+// --dry-run shows what would go and changes nothing.
+func ingestKeepsFoldersApart(t *testing.T, env *environment, out *bytes.Buffer, st store.Store) {
+	ctx := context.Background()
+	cfg, err := LoadConfig("", env.getenv)
+	require.NoError(t, err)
+	embedder, name, err := llm.NewEmbedder(cfg.EmbedderConfig())
+	require.NoError(t, err)
+	_, err = knowledge.New(st, embedder, name, slog.New(slog.DiscardHandler)).Ingest(ctx, knowledge.Source{FS: demo.Knowledge, Paths: []string{"knowledge"}}, knowledge.IngestOptions{})
+	require.NoError(t, err)
+	demoDocs := len(allDocs(t, st))
+	require.Greater(t, demoDocs, 30, "the demo knowledge base joins the documents ingested before")
+
+	x, y := filepath.Join(t.TempDir(), "kb"), filepath.Join(t.TempDir(), "kb")
+	for dir, text := range map[string]string{x: "La matrícula cuesta 10 USD.", y: "La matrícula cuesta 20 USD."} {
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "faq.md"), []byte("# FAQ\n\n"+text+"\n"), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "extra.md"), []byte("# Extra\n\nOtra cosa.\n"), 0o644))
+	}
+	out.Reset()
+	require.NoError(t, run(ctx, env, []string{"ingest", x}))
+	require.Contains(t, out.String(), "(collection kb: kb/…)")
+	out.Reset()
+	require.NoError(t, run(ctx, env, []string{"ingest", y}))
+	require.Contains(t, out.String(), "(collection kb-2: kb-2/…)", "another folder named kb gets a name of its own")
+	require.Contains(t, out.String(), "2 added")
+	for src, want := range map[string]string{"kb/faq.md": "10 USD", "kb-2/faq.md": "20 USD"} {
+		d, err := st.DocumentBySource(ctx, src)
+		require.NoError(t, err, src)
+		chunks, err := st.Chunks(ctx, d.ID)
+		require.NoError(t, err)
+		require.Contains(t, chunks[0].Text, want, "%s is not overwritten", src)
+	}
+	// The same folder through a link is the same collection: unchanged.
+	link := filepath.Join(t.TempDir(), "enlace")
+	require.NoError(t, os.Symlink(x, link))
+	out.Reset()
+	require.NoError(t, run(ctx, env, []string{"ingest", link}))
+	require.Contains(t, out.String(), "2 unchanged (skipped)")
+	require.Contains(t, out.String(), "(collection kb: kb/…)")
+
+	before := len(allDocs(t, st))
+	require.NoError(t, os.Remove(filepath.Join(x, "extra.md")))
+	out.Reset()
+	require.NoError(t, run(ctx, env, []string{"ingest", "--prune", "--dry-run", x}))
+	require.Contains(t, out.String(), "dry run, nothing changed: 1 documents found")
+	require.Contains(t, out.String(), "--prune would remove 1 documents:\n  kb/extra.md\n")
+	require.Len(t, allDocs(t, st), before, "--dry-run changes nothing")
+
+	out.Reset()
+	require.NoError(t, run(ctx, env, []string{"ingest", "--prune", x}))
+	require.Contains(t, out.String(), "1 pruned")
+	require.Len(t, allDocs(t, st), before-1, "only what the folder no longer holds goes")
+	_, err = st.DocumentBySource(ctx, "kb-2/extra.md")
+	require.NoError(t, err, "the other folder's documents stay")
+	_, err = st.DocumentBySource(ctx, "es/cursos/ia-marketing.md")
+	require.NoError(t, err, "the demo knowledge base stays")
+}
+
+func allDocs(t *testing.T, st store.Store) []store.Document {
+	t.Helper()
+	docs, err := st.ListDocuments(context.Background(), 0, 10000)
+	require.NoError(t, err)
+	return docs
 }
 
 func TestIngestCommandSQLite(t *testing.T) {
@@ -87,12 +163,18 @@ func TestIngestCommandExitStatus(t *testing.T) {
 	require.Contains(t, out.String(), "missing: stat: no such file or directory")
 
 	// Only broken files: nothing read, non-zero; one good file among
-	// broken ones: zero.
+	// broken ones: stored, and still non-zero; good files only: zero.
 	docs := filepath.Join(dir, "docs")
 	require.NoError(t, os.MkdirAll(docs, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(docs, "roto.pdf"), []byte("x"), 0o644))
 	require.Error(t, run(ctx, env, []string{"ingest", docs}))
 	require.NoError(t, os.WriteFile(filepath.Join(docs, "ok.md"), []byte("# OK\n\nA readable document.\n"), 0o644))
+	out.Reset()
+	err = run(ctx, env, []string{"ingest", docs})
+	require.ErrorContains(t, err, "1 document could not be ingested")
+	require.Equal(t, 1, exitCode(err))
+	require.Contains(t, out.String(), "1 added")
+	require.NoError(t, os.Remove(filepath.Join(docs, "roto.pdf")))
 	require.NoError(t, run(ctx, env, []string{"ingest", docs}))
 
 	// Re-embedding alone needs no path.
@@ -132,4 +214,23 @@ func TestServeLoadsDemoKnowledgeOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, again, len(docs)-1)
 	require.NotContains(t, logs.String(), "demo knowledge base loaded")
+}
+
+// A folder given through a symbolic link is read like the folder itself,
+// and the summary says how many files each path given held.
+func TestIngestFollowsALinkedFolder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	docs := ingestDocs(t)
+	require.NoError(t, os.Remove(filepath.Join(docs, "roto.pdf")))
+	link := filepath.Join(t.TempDir(), "enlace")
+	require.NoError(t, os.Symlink(docs, link))
+	empty := t.TempDir()
+
+	var out bytes.Buffer
+	env := &environment{stdout: &out, stderr: io.Discard, getenv: envOf(map[string]string{"FARO_DATA_DIR": t.TempDir()})}
+	require.NoError(t, run(ctx, env, []string{"ingest", link, empty}))
+	require.Contains(t, out.String(), "documents: 4 found, 4 added")
+	require.Contains(t, out.String(), "  "+link+": 4 files (collection docs: docs/…)\n", "the collection of the folder linked to")
+	require.Contains(t, out.String(), "  "+empty+": 0 files (collection "+filepath.Base(empty)+": "+filepath.Base(empty)+"/…) (supported: .md, .txt, .html, .pdf, .csv, .urls)\n")
 }

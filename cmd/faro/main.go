@@ -1,5 +1,5 @@
 // Command faro is the Faro assistant server: one binary that serves the chat
-// widget, the messaging channels and the APIs, and the tools to run it
+// widget and the APIs, and the tools to run it
 // (migrate, ingest, eval, chat). It is the composition root: configuration is
 // read here and every dependency is built and wired here.
 package main
@@ -61,10 +61,22 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
+// exitError is an error that asks for a particular exit status.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
 func exitCode(err error) int {
 	var ue *usageError
 	var ce *configError
+	var xe *exitError
 	switch {
+	case errors.As(err, &xe):
+		return xe.code
 	case errors.As(err, &ue), errors.As(err, &ce), errors.Is(err, flag.ErrHelp):
 		return 2
 	}
@@ -73,7 +85,12 @@ func exitCode(err error) int {
 
 func run(ctx context.Context, env *environment, args []string) error {
 	name := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+	switch {
+	case len(args) > 0 && isHelpFlag(args[0]):
+		// `faro --help` asks about the binary, not about serve, the
+		// default command (`faro serve --help` shows serve's flags).
+		name = "help"
+	case len(args) > 0 && args[0] != "" && args[0][0] != '-':
 		name, args = args[0], args[1:]
 	}
 	if name == "help" {
@@ -87,6 +104,14 @@ func run(ctx context.Context, env *environment, args []string) error {
 	}
 	usage(env.stderr)
 	return &usageError{fmt.Sprintf("unknown command %q", name)}
+}
+
+func isHelpFlag(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help":
+		return true
+	}
+	return false
 }
 
 func usage(w io.Writer) {

@@ -144,6 +144,21 @@ func TestUnknownCommandIsAUsageError(t *testing.T) {
 	require.Contains(t, out.String(), "serve")
 }
 
+// faro --help (or -h, help) lists the commands, not the flags of serve,
+// the default command.
+func TestHelpListsTheCommands(t *testing.T) {
+	t.Parallel()
+	for _, arg := range []string{"--help", "-help", "-h", "help"} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), &environment{stdout: &out, stderr: &errOut, getenv: envOf(nil)}, []string{arg})
+		require.NoError(t, err, arg)
+		for _, c := range commands() {
+			require.Contains(t, out.String(), "  "+c.name+" ", arg)
+		}
+		require.NotContains(t, out.String()+errOut.String(), "Usage of faro serve", arg)
+	}
+}
+
 func TestMigrateCommandOnEmbeddedStore(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -151,7 +166,13 @@ func TestMigrateCommandOnEmbeddedStore(t *testing.T) {
 	env := &environment{stdout: &out, stderr: io.Discard, getenv: envOf(map[string]string{"FARO_DATA_DIR": dir})}
 	require.NoError(t, run(context.Background(), env, []string{"migrate"}))
 	require.FileExists(t, filepath.Join(dir, "faro.db"))
-	require.NotEmpty(t, out.String())
+	// A fresh database: the migrations it got are named.
+	require.Contains(t, out.String(), "applied migrations: 00001_init.sql")
+	require.NotContains(t, out.String(), "up to date")
+
+	out.Reset()
+	require.NoError(t, run(context.Background(), env, []string{"migrate"}))
+	require.Equal(t, "schema is up to date\n", out.String())
 }
 
 // cleanEnv is the test's environment without FARO_ settings, so a developer's

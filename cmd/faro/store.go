@@ -42,26 +42,17 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, newLogger(cfg, env))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	// Opening a store applies its migrations; Migrate then reports the
-	// schema is current, or applies what another process left behind.
+	// Not through openStore: opening a store migrates it, which would leave
+	// nothing to report.
 	var applied []string
-	switch db := st.(type) {
-	case *sqlite.DB:
-		versions, err := db.Migrate(ctx)
-		if err != nil {
-			return fmt.Errorf("migrate: %w", err)
+	if cfg.DatabaseURL != "" {
+		if applied, err = postgres.Migrate(ctx, cfg.DatabaseURL); err != nil {
+			return fmt.Errorf("migrate PostgreSQL at %s (FARO_DATABASE_URL): %w", redactURL(cfg.DatabaseURL), err)
 		}
-		for _, v := range versions {
-			applied = append(applied, fmt.Sprint(v))
-		}
-	case *postgres.DB:
-		if applied, err = db.Migrate(ctx); err != nil {
-			return fmt.Errorf("migrate: %w", err)
+	} else {
+		path := filepath.Join(cfg.DataDir, "faro.db")
+		if applied, err = sqlite.Migrate(ctx, path); err != nil {
+			return fmt.Errorf("migrate embedded database %s (FARO_DATA_DIR): %w", path, err)
 		}
 	}
 	if len(applied) == 0 {

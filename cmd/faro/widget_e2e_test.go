@@ -30,7 +30,7 @@ func TestWidgetInChromium(t *testing.T) {
 		t.Skip("browser test: not with -short")
 	}
 	bin := chromiumPath()
-	require.NotEmpty(t, bin, "Chromium is needed for the widget's browser test: apt-get install -y chromium (.ci/run installs it)")
+	require.NotEmpty(t, bin, "Chromium is needed for the widget's browser test: apt-get install -y chromium (scripts/test installs it)")
 
 	cfg := testConfig(t)
 	m := NewMain(cfg, newLogger(cfg, &environment{stderr: io.Discard}))

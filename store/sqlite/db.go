@@ -44,6 +44,38 @@ const busyTimeoutMS = 10000
 // path and applies pending migrations. path ":memory:" gives a private
 // in-memory database, for tests.
 func Open(ctx context.Context, path string) (*DB, error) {
+	db, err := open(path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		_ = db.sql.Close()
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+	if path != ":memory:" {
+		db.startCheckpointer(checkpointEvery, walRestartFrames)
+	}
+	return db, nil
+}
+
+// Migrate opens (creating if needed) the database at path, applies the
+// pending migrations and closes it, returning the file names of those it
+// applied, oldest first: what `faro migrate` runs and reports. [Open]
+// migrates by itself, so it could only ever report an empty list.
+func Migrate(ctx context.Context, path string) ([]string, error) {
+	db, err := open(path)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if cerr := db.sql.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("sqlite: close: %w", cerr)
+	}
+	return applied, err
+}
+
+// open opens the database at path without migrating it.
+func open(path string) (*DB, error) {
 	if path == "" {
 		return nil, fmt.Errorf("sqlite: open: empty path: %w", store.ErrInvalid)
 	}
@@ -73,19 +105,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sqldb.SetMaxOpenConns(n)
 		sqldb.SetMaxIdleConns(n)
 	}
-	db := &DB{
+	return &DB{
 		sql:      sqldb,
 		writeSem: make(chan struct{}, 1),
 		vectors:  vectorCache{loading: make(chan struct{}, 1)},
-	}
-	if _, err := db.Migrate(ctx); err != nil {
-		_ = sqldb.Close()
-		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
-	}
-	if !memory {
-		db.startCheckpointer(checkpointEvery, walRestartFrames)
-	}
-	return db, nil
+	}, nil
 }
 
 // dsn builds the driver's data source name. Pragmas go in the DSN so that

@@ -104,3 +104,23 @@ func TestOpenAppliesAMigrationMergedOutOfOrder(t *testing.T) {
 	_, err = db.ListSubscriptions(ctx, 0, 0)
 	require.NoError(t, err, "00004's table exists now")
 }
+
+// Migrate without Open names what it applied to a fresh file, and nothing
+// the second time.
+func TestMigrateReportsWhatItApplied(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "new", "faro.db")
+	applied, err := sqlite.Migrate(ctx, path)
+	require.NoError(t, err)
+	require.NotEmpty(t, applied)
+	require.Equal(t, "00001_init.sql", applied[0])
+	applied, err = sqlite.Migrate(ctx, path)
+	require.NoError(t, err)
+	require.Empty(t, applied)
+
+	db, err := sqlite.Open(ctx, path)
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.CreateContact(ctx, store.Contact{Name: "Ana"})
+	require.NoError(t, err)
+}

@@ -79,6 +79,41 @@ func (b *testBundle) chunks(t *testing.T, documentID string) []store.Chunk {
 }
 
 func exerciseKnowledge(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("Collections", func(t *testing.T) {
+		b := setup(t, open)
+		cs, err := b.store.KnowledgeCollections(b.ctx)
+		require.NoError(t, err, "KnowledgeCollections of a new store")
+		require.Empty(t, cs, "KnowledgeCollections of a new store")
+
+		a, err := b.store.AddKnowledgeCollection(b.ctx, "/srv/a/docs", "docs")
+		require.NoError(t, err, "AddKnowledgeCollection")
+		require.Equal(t, "docs", a.Name)
+		require.Equal(t, "/srv/a/docs", a.Root)
+		require.False(t, a.CreatedAt.IsZero(), "CreatedAt is set")
+		again, err := b.store.AddKnowledgeCollection(b.ctx, "/srv/a/docs", "other")
+		require.NoError(t, err, "AddKnowledgeCollection of a known root")
+		require.Equal(t, "docs", again.Name, "a known root keeps its name")
+		requireSameTime(t, a.CreatedAt, again.CreatedAt, "a known root keeps its CreatedAt")
+
+		// Another folder of the same name gets a name of its own.
+		for i, want := range []string{"docs-2", "docs-3"} {
+			c, err := b.store.AddKnowledgeCollection(b.ctx, fmt.Sprintf("/srv/b%d/docs", i), "docs")
+			require.NoError(t, err, "AddKnowledgeCollection of a second docs folder")
+			require.Equal(t, want, c.Name, "the first free name")
+		}
+		cs, err = b.store.KnowledgeCollections(b.ctx)
+		require.NoError(t, err, "KnowledgeCollections")
+		var names []string
+		for _, c := range cs {
+			names = append(names, c.Name+"="+c.Root)
+		}
+		require.Equal(t, []string{"docs=/srv/a/docs", "docs-2=/srv/b0/docs", "docs-3=/srv/b1/docs"}, names, "ordered by name")
+
+		for _, bad := range [][2]string{{"", "x"}, {"/srv/x", ""}, {"/srv/x", "a/b"}} {
+			_, err := b.store.AddKnowledgeCollection(b.ctx, bad[0], bad[1])
+			requireErrorIs(t, err, store.ErrInvalid, fmt.Sprintf("AddKnowledgeCollection(%q, %q)", bad[0], bad[1]))
+		}
+	})
 	t.Run("IndexInfo", func(t *testing.T) {
 		b := setup(t, open)
 		info, err := b.store.KnowledgeIndex(b.ctx)
