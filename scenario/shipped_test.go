@@ -28,6 +28,10 @@ const shippedDir = "../scenarios"
 // expectation is unfair and fix the scenario. The test split is held out:
 // a failure there is fixed in the engine by what it teaches in general,
 // never by an example, word or threshold taken from the scenario.
+// wireSample: one scenario in this many also runs through the wire
+// protocol.
+const wireSample = 4
+
 var passFloors = map[string]float64{
 	SplitTune: 0.85, // 65/71 = 91.5% on 2026-12-06
 	SplitTest: 0,    // set when the split is first measured
@@ -37,15 +41,23 @@ var passFloors = map[string]float64{
 // and through the real langchaingo OpenAI client and the OpenAI wire
 // protocol (SSE streaming, tool_calls), where a local server decodes each
 // request back into langchaingo messages and tools and answers with the
-// same engine. The direct pass rate is held above the floor; the wire run
+// same engine. The direct pass rate of each split is held above its floor;
+// the wire run, on every wireSample-th scenario (the protocol is the same
+// for all of them, and the whole set twice under -race takes too long),
 // must give the same results, scenario by scenario and turn by turn.
 func TestShippedScenarios(t *testing.T) {
 	t.Parallel()
 	scenarios, err := Load(shippedDir)
 	require.NoError(t, err)
-	// A guard against a hung turn, not a speed test: twice 60-odd
-	// scenarios under -race on two shared cores take minutes.
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	var sample []Scenario
+	for i, s := range scenarios {
+		if i%wireSample == 0 {
+			sample = append(sample, s)
+		}
+	}
+	// A guard against a hung turn, not a speed test: 300-odd scenarios
+	// under -race on two shared cores take minutes.
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
 
 	wireModel := func(ctx context.Context, env ModelEnv) (llms.Model, error) {
@@ -64,11 +76,12 @@ func TestShippedScenarios(t *testing.T) {
 	var direct, wire Report
 	var wg sync.WaitGroup
 	for _, run := range []struct {
-		opts Options
-		rep  *Report
+		opts      Options
+		scenarios []Scenario
+		rep       *Report
 	}{
-		{Options{}, &direct},
-		{Options{ModelName: "offline through the OpenAI wire protocol", ModelFunc: wireModel}, &wire},
+		{Options{}, scenarios, &direct},
+		{Options{ModelName: "offline through the OpenAI wire protocol", ModelFunc: wireModel}, sample, &wire},
 	} {
 		wg.Go(func() {
 			run.opts.TempDir = t.TempDir()
@@ -78,7 +91,7 @@ func TestShippedScenarios(t *testing.T) {
 				return
 			}
 			defer r.Close()
-			if *run.rep, err = r.Run(ctx, scenarios); err != nil {
+			if *run.rep, err = r.Run(ctx, run.scenarios); err != nil {
 				t.Error(err)
 			}
 		})
@@ -101,9 +114,9 @@ func TestShippedScenarios(t *testing.T) {
 		require.GreaterOrEqual(t, got.Rate, floor, "the offline engine passes fewer scenarios of the %s split than it did (floor %.0f%%)", split, 100*floor)
 	}
 
-	require.Len(t, wire.Scenarios, len(direct.Scenarios))
+	require.Len(t, wire.Scenarios, len(sample))
 	for i, got := range wire.Scenarios {
-		want := direct.Scenarios[i]
+		want := direct.Scenarios[i*wireSample]
 		require.Equal(t, want.Passed, got.Passed, "%s: direct passed=%v, wire passed=%v; wire's first failure: %+v", got.Name, want.Passed, got.Passed, got.First)
 		require.Len(t, got.Turns, len(want.Turns), got.Name)
 		for j := range got.Turns {
@@ -114,7 +127,6 @@ func TestShippedScenarios(t *testing.T) {
 			require.Equal(t, w.HandedOff, g.HandedOff, "%s turn %d: hand-off", got.Name, j+1)
 		}
 	}
-	require.Equal(t, direct.Overall, wire.Overall)
 }
 
 // generatedID is an id the store makes (a UUID, as in an enrolment's

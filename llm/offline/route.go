@@ -951,8 +951,16 @@ func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (
 	if t == nil || t.name == toolSearchKnowledge || t.name == toolRequestHuman {
 		return action{}, false
 	}
-	if len(scores) > 0 && scores[0].tool != t && scores[0].score >= toolClear {
-		return action{}, false
+	// Another tool that is a candidate on its own ("sign me up for the
+	// second one" after a listing) is what the person moved on to.
+	for _, sc := range scores {
+		if sc.tool.name == toolSearchKnowledge {
+			continue
+		}
+		if sc.tool != t && sc.score >= toolMin {
+			return action{}, false
+		}
+		break
 	}
 	// A question for a fact ("how much is the one for managers?" after a
 	// listing) is for the knowledge base, or for routing as usual.
