@@ -656,7 +656,9 @@ func (r *run) decide(text string, st state) action {
 
 // fresh decides on a message that starts something new.
 func (r *run) fresh(text string, toks []token) action {
-	if isHandoff(toks) {
+	// "¿en qué horario atiende la gente de soporte?" names people to talk
+	// to, but asks when: a question for a fact is answered, not handed off.
+	if isHandoff(toks) && !(isQuestion(text, toks) && slices.ContainsFunc(r.m.an.analyze(text), asksFact)) {
 		return r.handoff(text)
 	}
 	if talk := classifySmallTalk(toks); talk != talkNone {
