@@ -118,15 +118,20 @@ type Options struct {
 // for a person, cancellations and language switches are recognised by word
 // lists. Otherwise the message is compared with each offered tool's example
 // requests, the first sentence of its description and its name: an
-// F-measure of word overlap (same word, Snowball stem, a concept of a
-// built-in es/en/pt synonym table, or a typo), each word weighed by how few
-// of the offered tools know it, blended with the hashing embedder's cosine.
-// Course names weigh little (they say which course, not what to do). A
-// tool clearly ahead is called; one merely ahead of the knowledge base's
-// score (search_knowledge's, lowered, or the question-likeness of the
-// message) is called unless the tool changes data and the message is a
-// question for information rather than a request. Everything else is a
-// knowledge question, or, with no content, a question back.
+// F-measure of word overlap (same word, Snowball stem, a concept of the
+// lexicon's es/en/pt synonym table, or a typo), each word weighed by how
+// few of the offered tools know it, blended with the hashing embedder's
+// cosine. A classifier trained on the same texts and on the lexicon's
+// questions for information (classifier.go) raises a tool whose request is
+// diluted by the values around it; it makes a candidate, never a clear
+// match. Course names weigh little (they say which course, not what to
+// do). A tool clearly ahead is called; one merely ahead of the knowledge
+// base's score is called unless the tool changes data and the message is
+// a question for information, in which case the question is answered and
+// the task begun if beginning it only asks. A short follow-up of a tool's
+// call that gives it a new value ("¿y la conversión del mes pasado?")
+// calls it again. Everything else is a knowledge question, or, with no
+// content, a question back.
 //
 // # Arguments
 //
