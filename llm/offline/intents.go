@@ -223,18 +223,28 @@ func isRequest(an *analyzer, text string) bool {
 	for _, c := range reFocusClauses.Split(text, -1) {
 		ct := tokenize(c)
 		for _, op := range requestOpeners {
-			if len(ct) < len(op)+1 {
-				continue
+			// A one-word opener ("me", "please") must open the clause; a
+			// phrase addressed to the assistant ("can u", "could you")
+			// asks wherever it stands ("finished it last week 🎉 can u
+			// send me the certificate").
+			last := 0
+			if len(op) > 1 {
+				last = len(ct) - len(op) - 1
 			}
-			match := true
-			for i, w := range op {
-				if ct[i].fold != w {
-					match = false
+			for at := 0; at <= last; at++ {
+				if at+len(op) >= len(ct) {
 					break
 				}
-			}
-			if match {
-				return true
+				match := true
+				for i, w := range op {
+					if ct[at+i].fold != w {
+						match = false
+						break
+					}
+				}
+				if match {
+					return true
+				}
 			}
 		}
 	}

@@ -519,7 +519,9 @@ func (r *run) knowledgeScore(f msgFeatures, scores []toolScore) float64 {
 	// Questions lean towards an answer, questions for a fact more, and a
 	// fact about one course the user names ("how much is the RAG course?")
 	// more still: the documents about it answer better than any listing.
-	if f.question {
+	// A request phrased as a question ("¿me pasan el certificado?", "can
+	// you send me…") is no question for information.
+	if f.question && !isRequest(r.m.an, f.text) {
 		best += 0.08
 		if slices.ContainsFunc(f.words, asksFact) {
 			best += 0.06
