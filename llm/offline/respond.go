@@ -157,7 +157,12 @@ func (r *run) knowledgeReply(a action) reply {
 // cuánto cuesta?"), so the answer is about the same thing.
 func (r *run) contextualQuery(q string) string {
 	turns := r.conv.turns
-	if len(turns) < 2 || len(routeWords(r.m.an.analyze(q))) > 3 {
+	if len(turns) < 2 {
+		return q
+	}
+	// Short, or opening with "and"/"y"/"e": it leans on the question before.
+	toks := tokenize(q)
+	if len(routeWords(r.m.an.analyze(q))) > 3 && (len(toks) == 0 || !conjunctions[toks[0].fold]) {
 		return q
 	}
 	prev := turns[len(turns)-2].human
