@@ -55,6 +55,12 @@ func TestShippedScenarios(t *testing.T) {
 			sample = append(sample, s)
 		}
 	}
+	if raceEnabled {
+		// Under the race detector the direct run takes the sample too: the
+		// two runs still race each other, and the floors are held by the
+		// run without it (scripts/test runs this test both ways).
+		scenarios = sample
+	}
 	// A guard against a hung turn, not a speed test: 300-odd scenarios
 	// under -race on two shared cores take minutes.
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
@@ -109,6 +115,9 @@ func TestShippedScenarios(t *testing.T) {
 		}
 	}
 	for split, floor := range passFloors {
+		if raceEnabled {
+			break
+		}
 		got := direct.BySplit[split].Overall
 		require.NotZero(t, got.Total, "no scenario in the %s split", split)
 		require.GreaterOrEqual(t, got.Rate, floor, "the offline engine passes fewer scenarios of the %s split than it did (floor %.0f%%)", split, 100*floor)
@@ -117,6 +126,9 @@ func TestShippedScenarios(t *testing.T) {
 	require.Len(t, wire.Scenarios, len(sample))
 	for i, got := range wire.Scenarios {
 		want := direct.Scenarios[i*wireSample]
+		if raceEnabled {
+			want = direct.Scenarios[i]
+		}
 		require.Equal(t, want.Passed, got.Passed, "%s: direct passed=%v, wire passed=%v; wire's first failure: %+v", got.Name, want.Passed, got.Passed, got.First)
 		require.Len(t, got.Turns, len(want.Turns), got.Name)
 		for j := range got.Turns {
