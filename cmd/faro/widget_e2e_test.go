@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -214,6 +215,103 @@ func TestWidgetConsentInChromium(t *testing.T) {
 	_, ok := m.Widget.Signals(other)
 	require.False(t, ok)
 	require.Equal(t, float64(0), p.eval(t, `document.querySelectorAll('.faro-error').length`))
+}
+
+// TestWidgetFollowsTheConversationLanguage: on the Spanish demo page, an
+// English conversation turns the widget's own strings English (they used
+// to stay Spanish: "Fuentes", "Datos recibidos"…), and a Portuguese one
+// Portuguese. FARO_WIDGET_SCREENSHOT names a PNG to keep of the open widget
+// after the English exchange.
+func TestWidgetFollowsTheConversationLanguage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test: not with -short")
+	}
+	bin := chromiumPath()
+	require.NotEmpty(t, bin, "Chromium is needed for the widget's browser test: apt-get install -y chromium (scripts/test installs it)")
+	cfg := testConfig(t)
+	m := NewMain(cfg, newLogger(cfg, &environment{stderr: io.Discard}))
+	require.NoError(t, m.Run(context.Background()))
+	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	base := "http://" + m.Addr()
+
+	b := launchChromium(t, bin)
+	p := b.page(t)
+	p.call(t, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false})
+	live := `!!window.FaroWidget && FaroWidget.state().phase === 'live'`
+	replies := `document.querySelectorAll('.faro-assistant:not(.faro-greeting):not(.faro-streaming) .faro-text').length`
+	say := func(text string) {
+		p.eval(t, fmt.Sprintf(`(() => { const i = document.getElementById('faro-input'); i.value = %q; i.form.requestSubmit(); return true; })()`, text))
+	}
+	ui := func() map[string]any {
+		return p.eval(t, `(() => ({
+			sources: [...document.querySelectorAll('.faro-cite-label')].map(e => e.textContent),
+			placeholder: document.getElementById('faro-input').placeholder,
+			send: document.querySelector('.faro-send').textContent,
+			bubble: document.querySelector('.faro-bubble').getAttribute('aria-label'),
+			close: document.querySelector('.faro-close').getAttribute('aria-label'),
+			lead: [...document.querySelectorAll('.faro-lead')].map(e => e.textContent),
+		}))()`).(map[string]any)
+	}
+
+	p.navigate(t, base+"/")
+	p.waitJS(t, live)
+	p.eval(t, `document.getElementById('consent-no').click(); FaroWidget.open(); true`)
+	require.Equal(t, "Escribe tu mensaje…", ui()["placeholder"], "the page is Spanish until the conversation says otherwise")
+	say("Hi! How much does the AI for marketing course cost?")
+	p.waitJS(t, replies+` >= 1`)
+	requireCleanReply(t, p)
+	got := ui()
+	t.Logf("English: %v", got)
+	require.Equal(t, []any{"Sources:"}, got["sources"])
+	require.Equal(t, "Type your message…", got["placeholder"])
+	require.Equal(t, "Send", got["send"])
+	require.Equal(t, "Close chat", got["bubble"])
+	require.Equal(t, "Close chat", got["close"])
+	require.Equal(t, "Hi! I'm Brújula Digital's assistant. How can I help? Courses, Pulse or documents.",
+		p.eval(t, `document.querySelector('.faro-greeting').textContent`))
+	if path := os.Getenv("FARO_WIDGET_SCREENSHOT"); path != "" {
+		raw := p.call(t, "Page.captureScreenshot", map[string]any{"format": "png"})
+		var shot struct {
+			Data []byte `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &shot))
+		require.NoError(t, os.WriteFile(path, shot.Data, 0o644))
+		t.Logf("screenshot: %s", path)
+	}
+
+	// Lead details in English: the note says so in English.
+	say("My name is John Smith, my email is john.smith@example.com. We are a 12-person agency interested in Brújula Pulse for marketing; please have sales contact me.")
+	p.waitJS(t, replies+` >= 2`)
+	if !strings.Contains(p.eval(t, `document.querySelector('.faro-log').innerText`).(string), "Details received") {
+		// The engine asks for what is missing (interest): answer it.
+		say("The marketing platform (SaaS)")
+		p.waitJS(t, replies+` >= 3`)
+	}
+	p.waitJS(t, `!!document.querySelector('.faro-lead')`)
+	require.Equal(t, []any{"Details received: the team will contact you."}, ui()["lead"])
+
+	// Asking for a person: the hand-off note is English too.
+	say("I want to talk to a person, please.")
+	p.waitJS(t, `!!document.querySelector('.faro-handoff')`)
+	require.Equal(t, "A person from the team will take over.", p.eval(t, `document.querySelector('.faro-handoff').textContent`))
+
+	// Reloaded, the page knows the conversation's language from ready.
+	p.navigate(t, base+"/pricing")
+	p.waitJS(t, live+` && document.getElementById('faro-input').placeholder === 'Type your message…'`)
+
+	// Portuguese, as a new visitor.
+	p.eval(t, `localStorage.clear(); true`)
+	p.navigate(t, base+"/")
+	p.waitJS(t, live)
+	p.eval(t, `FaroWidget.open(); true`)
+	say("Olá! Quanto custa o curso de IA para marketing?")
+	p.waitJS(t, replies+` >= 1`)
+	requireCleanReply(t, p)
+	got = ui()
+	t.Logf("Portuguese: %v", got)
+	require.Equal(t, []any{"Fontes:"}, got["sources"])
+	require.Equal(t, "Escreva sua mensagem…", got["placeholder"])
+	require.Equal(t, "Fechar o chat", got["close"])
 }
 
 func chromiumPath() string {

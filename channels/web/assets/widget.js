@@ -230,6 +230,16 @@
     box.appendChild(document.createTextNode(text.slice(last)));
   }
 
+  // citeLabel names a citation for a visitor: its section ("How much do
+  // the courses cost?") then its document, without repeating the document
+  // the heading's path starts with.
+  function citeLabel(c) {
+    var title = (c.title || "").trim();
+    var parts = (c.heading || "").split(/\s+[>›]\s+/).filter(function (h) { return h && h !== title; });
+    if (!parts.length) return title || c.ref;
+    return parts.join(" › ") + (title ? " · " + title : "");
+  }
+
   function open() {
     ui.dlg.hidden = false;
     ui.bubble.setAttribute("aria-expanded", "true");
@@ -277,8 +287,7 @@
       cites.forEach(function (c, i) {
         var li = el("li"); li.id = idOf(i + 1); li.tabIndex = -1;
         var u = c.url && safeURL(c.url);
-        var label = c.title || c.heading || c.ref;
-        if (c.heading && c.title && c.heading !== c.title) label += " — " + c.heading;
+        var label = citeLabel(c);
         if (u) { var a = el("a", null, label); a.href = u; a.target = "_blank"; a.rel = "noopener noreferrer"; li.appendChild(a); }
         else li.appendChild(el("span", "faro-cite", label));
         ol.appendChild(li);
