@@ -302,6 +302,8 @@ func (c *conn) handle(f inFrame) {
 		c.message(f)
 	case "signals":
 		c.signals(f)
+	case "consent":
+		c.setConsent(f)
 	case "auth":
 		// A refreshed token on a live socket: nothing to do, the socket
 		// was authorized when it opened.
@@ -334,8 +336,25 @@ func (c *conn) hello(f inFrame) {
 		c.h.log.Warn("widget hello: conversation lookup", "err", err)
 		c.errorFrame(codeFailed, "")
 	default:
+		if conv.Language != "" {
+			c.lang.Store(conv.Language)
+		}
 		c.h.subscribe(c, conv.ID)
-		c.sendFinal(readyFrame{Type: "ready", ConversationID: conv.ID, Seq: conv.LastSeq})
+		c.sendFinal(readyFrame{Type: "ready", ConversationID: conv.ID, Seq: conv.LastSeq, Language: conv.Language})
+	}
+}
+
+// setConsent applies a consent decision the visitor made after hello (a
+// site's banner answered while the socket is open). Withdrawing it also
+// forgets the signals kept for the visitor.
+func (c *conn) setConsent(f inFrame) {
+	if f.Consent == nil {
+		c.errorFrame(codeBadFrame, "")
+		return
+	}
+	c.consent = f.Consent.Analytics
+	if !c.consent {
+		c.h.forgetSignals(c.visitor)
 	}
 }
 
@@ -391,7 +410,7 @@ func (c *conn) resume(f inFrame) {
 		}
 	}
 	c.sentSeq = max(c.sentSeq, after)
-	c.sendFinal(readyFrame{Type: "ready", ConversationID: conv.ID, Seq: c.sentSeq})
+	c.sendFinal(readyFrame{Type: "ready", ConversationID: conv.ID, Seq: c.sentSeq, Language: conv.Language})
 }
 
 // frameOf is the frame a stored message replays as: the visitor's
@@ -534,7 +553,7 @@ func (c *conn) turn(clientMsgID, text string) {
 		c.lang.Store(r.Language)
 	}
 	c.sendFinal(ackFrame{Type: "ack", ClientMsgID: clientMsgID, Seq: r.InboundSeq, ConversationID: r.ConversationID,
-		HandedOff: r.Outcome == agent.OutcomeHandedOff})
+		HandedOff: r.Outcome == agent.OutcomeHandedOff, Language: r.Language})
 	for _, s := range c.h.subscribers(r.ConversationID) {
 		if s != c {
 			s.deliver(r.InboundSeq, userFrame{Type: "user", Seq: r.InboundSeq, Text: text, ClientMsgID: clientMsgID})

@@ -46,6 +46,9 @@ type readyFrame struct {
 	Type           string `json:"type"` // ready
 	ConversationID string `json:"conversation_id"`
 	Seq            int64  `json:"seq"`
+	// Language is the conversation's pinned language, when it has one:
+	// the widget's interface strings follow it.
+	Language string `json:"language,omitempty"`
 }
 
 type ackFrame struct {
@@ -56,6 +59,9 @@ type ackFrame struct {
 	// HandedOff: the conversation is with a person, so no bot reply
 	// follows; theirs arrives as a staff reply.
 	HandedOff bool `json:"handed_off,omitempty"`
+	// Language is the conversation's language as of this turn (es, en,
+	// pt), so the notes that follow the ack are in it.
+	Language string `json:"language,omitempty"`
 }
 
 type typingFrame struct {

@@ -266,6 +266,10 @@ func (h *Handler) Mount(handle func(pattern string, h http.Handler), demo bool) 
 	handle("GET /widget/config.json", http.HandlerFunc(h.serveConfig))
 	handle("GET /widget.js", h.asset("widget.js", "text/javascript; charset=utf-8"))
 	handle("GET /widget.css", h.asset("widget.css", "text/css; charset=utf-8"))
+	// Browsers ask every server for /favicon.ico; an SVG under that name is
+	// drawn by all current ones, and it seldom changes, so it is cached a day.
+	handle("GET /favicon.ico", h.asset("favicon.svg", "image/svg+xml"))
+	handle("GET /favicon.svg", h.asset("favicon.svg", "image/svg+xml"))
 	if demo {
 		handle("GET /{$}", h.asset("index.html", "text/html; charset=utf-8"))
 		handle("GET /pricing", h.asset("pricing.html", "text/html; charset=utf-8"))
@@ -284,6 +288,9 @@ func (h *Handler) asset(name, ctype string) http.Handler {
 		w.Header().Set("Content-Type", ctype)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "no-cache")
+		if name == "favicon.svg" {
+			w.Header().Set("Cache-Control", "public, max-age=86400")
+		}
 		if strings.HasSuffix(name, ".html") {
 			// The demo pages load nothing but our own script and styles.
 			w.Header().Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' https: data:; frame-ancestors 'none'")
@@ -519,6 +526,13 @@ func (h *Handler) storeSignals(s Signals) {
 	if h.opts.OnSignals != nil {
 		h.opts.OnSignals(s)
 	}
+}
+
+// forgetSignals drops what is kept of a visitor who withdrew consent.
+func (h *Handler) forgetSignals(visitorID string) {
+	h.mu.Lock()
+	delete(h.signals, visitorID)
+	h.mu.Unlock()
 }
 
 // Deliver sends a stored staff message (a person answering a handed-off

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -706,4 +707,87 @@ func TestReplyCarriesDocumentLink(t *testing.T) {
 	require.Empty(t, reply.Tools[1].Link, "only http(s) links")
 	require.Empty(t, reply.Tools[2].Link, "nothing generated")
 	require.Empty(t, reply.Tools[3].Link, "other tools' results stay private")
+}
+
+// TestConsentGivenAfterHello: a banner accepted while the socket is open
+// grants consent from then on (it used to be refused: only hello's consent
+// counted), and withdrawing it refuses signals again and forgets them.
+func TestConsentGivenAfterHello(t *testing.T) {
+	e := start(t, nil, nil, nil)
+	s := e.session("")
+	c := e.connect(s)
+	c.send(map[string]any{"type": "hello", "consent": map[string]bool{"analytics": false}})
+	c.until("ready")
+
+	c.send(map[string]any{"type": "consent", "consent": map[string]bool{"analytics": true}})
+	c.send(map[string]any{"type": "signals", "pages_viewed": 2, "time_on_site_seconds": 30})
+	c.send(map[string]any{"type": "ping"})
+	fs := c.until("pong")
+	for _, f := range fs {
+		require.NotEqual(t, "error", f.Type, "signals after consent: %+v", fs)
+	}
+	got, ok := e.h.Signals(s.VisitorID)
+	require.True(t, ok)
+	require.Equal(t, 2, got.PagesViewed)
+
+	c.send(map[string]any{"type": "consent", "consent": map[string]bool{"analytics": false}})
+	c.send(map[string]any{"type": "signals", "pages_viewed": 3})
+	fs = c.until("error")
+	require.Equal(t, "no_consent", fs[len(fs)-1].Code)
+	_, ok = e.h.Signals(s.VisitorID)
+	require.False(t, ok, "withdrawn consent forgets the signals")
+
+	c.send(map[string]any{"type": "consent"})
+	fs = c.until("error")
+	require.Equal(t, "bad_frame", fs[len(fs)-1].Code)
+}
+
+// TestFavicon: browsers ask for /favicon.ico on every page; it is an
+// image, cached.
+func TestFavicon(t *testing.T) {
+	e := start(t, nil, nil, nil)
+	for _, p := range []string{"/favicon.ico", "/favicon.svg"} {
+		res, err := http.Get(e.srv.URL + p)
+		require.NoError(t, err)
+		b, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		_ = res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode, p)
+		require.Equal(t, "image/svg+xml", res.Header.Get("Content-Type"), p)
+		require.Contains(t, res.Header.Get("Cache-Control"), "max-age=", p)
+		require.True(t, strings.HasPrefix(string(b), "<svg"), p)
+	}
+}
+
+// TestReadyAndAckCarryLanguage: the widget's own strings follow the
+// conversation's language, which the server tells it on ack and on ready.
+func TestReadyAndAckCarryLanguage(t *testing.T) {
+	e := start(t, nil, nil, nil)
+	s := e.session("")
+	c := e.connect(s)
+	c.send(map[string]any{"type": "hello", "language": "es"})
+	c.until("ready")
+	c.send(map[string]any{"type": "message", "client_msg_id": "lang-0001", "text": "Hello, how much does the AI for marketing course cost?"})
+	var ack map[string]any
+	for {
+		_ = c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+		var f map[string]any
+		require.NoError(t, c.ws.ReadJSON(&f))
+		if f["type"] == "ack" {
+			ack = f
+		}
+		if f["type"] == "reply" {
+			require.Equal(t, "en", f["language"])
+			break
+		}
+	}
+	require.Equal(t, "en", ack["language"])
+
+	c2 := e.connect(s)
+	c2.send(map[string]any{"type": "hello", "language": "es"})
+	_ = c2.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var ready map[string]any
+	require.NoError(t, c2.ws.ReadJSON(&ready))
+	require.Equal(t, "ready", ready["type"])
+	require.Equal(t, "en", ready["language"])
 }

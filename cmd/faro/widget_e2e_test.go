@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -49,6 +50,13 @@ func TestWidgetInChromium(t *testing.T) {
 		const b = document.querySelector('.faro-bubble'), d = document.querySelector('[role=dialog]'), l = document.querySelector('[role=log]');
 		return !!b.getAttribute('aria-label') && !!d && d.hidden && l.getAttribute('aria-live') === 'polite';
 	})()`))
+	// The launcher draws its icon (an emoji is an empty box without an
+	// emoji font): an SVG hidden from screen readers, no text.
+	require.Equal(t, true, p.eval(t, `(() => {
+		const b = document.querySelector('.faro-bubble'), svg = b.querySelector('svg');
+		return !!svg && svg.getAttribute('aria-hidden') === 'true' && b.textContent.trim() === ''
+			&& svg.getBoundingClientRect().width > 0;
+	})()`))
 	p.eval(t, `document.querySelector('.faro-bubble').click()`)
 	require.Equal(t, "faro-input", p.eval(t, `document.activeElement.id`), "focus moves into the dialog")
 
@@ -66,12 +74,13 @@ func TestWidgetInChromium(t *testing.T) {
 	cites := p.eval(t, `[...document.querySelectorAll('.faro-citations li')].map(e => e.textContent).join(' | ')`).(string)
 	t.Logf("citations: %s", cites)
 	require.NotEmpty(t, cites, "the answer shows its citation")
+	requireCleanReply(t, p)
 	if p.eval(t, `window.__sawStream`) != true {
 		t.Log("no delta was rendered before the final (the engine answered in one piece)")
 	}
-	// Model text is never markup: the log holds no element the widget did
-	// not make.
-	require.Equal(t, float64(0), p.eval(t, `document.querySelectorAll('.faro-text *').length`))
+	// Model text is never markup: the only elements in a reply's text are
+	// the superscript reference links the widget makes.
+	require.Equal(t, true, p.eval(t, `[...document.querySelectorAll('.faro-text *')].every(e => e.matches('sup.faro-ref, sup.faro-ref > a'))`))
 
 	// Details for lead capture.
 	say("Me llamo Ana Pérez, mi correo es ana.perez@example.com. Somos una agencia de 12 personas y nos interesa Brújula Pulse para marketing; quiero que ventas me contacte.")
@@ -119,6 +128,190 @@ func TestWidgetInChromium(t *testing.T) {
 	p.eval(t, `FaroWidget.open(); true`)
 	w := p.waitJS(t, `document.querySelector('.faro-dialog').getBoundingClientRect().width >= 380`)
 	require.Equal(t, true, w)
+}
+
+// requireCleanReply checks what a visitor reads of the latest reply: no
+// raw reference markers, no sources line repeating the citations box, and
+// every superscript reference pointing at an entry of that box.
+func requireCleanReply(t *testing.T, p *cdpConn) {
+	t.Helper()
+	text := p.eval(t, `[...document.querySelectorAll('.faro-assistant:not(.faro-greeting) .faro-text')].pop().textContent`).(string)
+	require.NotRegexp(t, `\[(k[0-9a-f]+|[0-9]+)\]`, text, "no raw reference markers")
+	require.NotRegexp(t, `(?i)(fuentes|sources|fontes)\s*:`, text, "the sources are in the citations box, not repeated in the text")
+	require.Equal(t, true, p.eval(t, `(() => {
+		const m = [...document.querySelectorAll('.faro-assistant:not(.faro-greeting)')].pop();
+		const refs = [...m.querySelectorAll('.faro-text sup.faro-ref a')];
+		return refs.every(a => { const li = document.getElementById(a.getAttribute('href').slice(1)); return !!li && m.contains(li) && li.closest('.faro-citations') !== null; });
+	})()`))
+}
+
+// recordFrames makes every page of p keep the frames its widget sends, in
+// window.__sent, so a test can tell what left the browser.
+func recordFrames(t *testing.T, p *cdpConn) {
+	t.Helper()
+	p.call(t, "Page.addScriptToEvaluateOnNewDocument", map[string]any{"source": `(() => {
+		window.__sent = [];
+		const send = WebSocket.prototype.send;
+		WebSocket.prototype.send = function (d) { try { window.__sent.push(JSON.parse(d)); } catch (e) { /* not JSON */ } return send.call(this, d); };
+	})()`})
+}
+
+// TestWidgetConsentInChromium: the demo page's analytics banner. Accepted,
+// the signals go out and are kept, and no error shows (the consent used to
+// reach the server only with the next page's hello, so the visitor read
+// "Sin consentimiento…" right after accepting); declined, none are sent.
+func TestWidgetConsentInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test: not with -short")
+	}
+	bin := chromiumPath()
+	require.NotEmpty(t, bin, "Chromium is needed for the widget's browser test: apt-get install -y chromium (scripts/test installs it)")
+	cfg := testConfig(t)
+	m := NewMain(cfg, newLogger(cfg, &environment{stderr: io.Discard}))
+	require.NoError(t, m.Run(context.Background()))
+	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	require.NotNil(t, m.Widget)
+	base := "http://" + m.Addr()
+
+	b := launchChromium(t, bin)
+	p := b.page(t)
+	recordFrames(t, p)
+	live := `!!window.FaroWidget && FaroWidget.state().phase === 'live'`
+
+	// Accept.
+	p.navigate(t, base+"/")
+	p.waitJS(t, live+` && !document.getElementById('consent').hidden`)
+	visitor := p.eval(t, `localStorage.getItem('faro.visitor')`).(string)
+	p.eval(t, `document.getElementById('consent-yes').click(); true`)
+	p.waitJS(t, `document.getElementById('consent').hidden && window.__sent.some(f => f.type === 'signals')`)
+	require.Eventually(t, func() bool { _, ok := m.Widget.Signals(visitor); return ok }, 10*time.Second, 50*time.Millisecond,
+		"the signals sent after Accept are kept")
+	got, _ := m.Widget.Signals(visitor)
+	require.GreaterOrEqual(t, got.PagesViewed, 1)
+	require.Equal(t, float64(0), p.eval(t, `document.querySelectorAll('.faro-error').length`), "no error after Accept: %v",
+		p.eval(t, `document.querySelector('.faro-log').innerText`))
+	// The next page says so in its hello, and sends its signals too.
+	p.navigate(t, base+"/pricing")
+	p.waitJS(t, live+` && window.__sent.some(f => f.type === 'hello' && f.consent.analytics) && window.__sent.some(f => f.type === 'signals')`)
+	require.Eventually(t, func() bool { s, _ := m.Widget.Signals(visitor); return s.PricingVisits >= 1 }, 10*time.Second, 50*time.Millisecond)
+	require.Equal(t, float64(0), p.eval(t, `document.querySelectorAll('.faro-error').length`))
+
+	// Decline, as a new visitor.
+	p.eval(t, `localStorage.clear(); true`)
+	p.navigate(t, base+"/")
+	p.waitJS(t, live+` && !document.getElementById('consent').hidden`)
+	other := p.eval(t, `localStorage.getItem('faro.visitor')`).(string)
+	require.NotEqual(t, visitor, other)
+	p.eval(t, `document.getElementById('consent-no').click(); true`)
+	p.waitJS(t, `document.getElementById('consent').hidden && window.__sent.some(f => f.type === 'consent' && !f.consent.analytics)`)
+	p.navigate(t, base+"/pricing")
+	p.waitJS(t, live+` && window.__sent.some(f => f.type === 'hello')`)
+	// Something the server answers, so anything sent before it has arrived.
+	p.eval(t, `FaroWidget.open(); (() => { const i = document.getElementById('faro-input'); i.value = 'Hola'; i.form.requestSubmit(); return true; })()`)
+	p.waitJS(t, `FaroWidget.state().pending === 0`)
+	require.Equal(t, false, p.eval(t, `window.__sent.some(f => f.type === 'signals' || (f.type === 'hello' && f.consent.analytics))`))
+	require.Equal(t, "denied", p.eval(t, `localStorage.getItem('faro.consent')`))
+	require.Nil(t, p.eval(t, `localStorage.getItem('faro.pages')`), "nothing is counted without consent")
+	_, ok := m.Widget.Signals(other)
+	require.False(t, ok)
+	require.Equal(t, float64(0), p.eval(t, `document.querySelectorAll('.faro-error').length`))
+}
+
+// TestWidgetFollowsTheConversationLanguage: on the Spanish demo page, an
+// English conversation turns the widget's own strings English (they used
+// to stay Spanish: "Fuentes", "Datos recibidos"…), and a Portuguese one
+// Portuguese. FARO_WIDGET_SCREENSHOT names a PNG to keep of the open widget
+// after the English exchange.
+func TestWidgetFollowsTheConversationLanguage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test: not with -short")
+	}
+	bin := chromiumPath()
+	require.NotEmpty(t, bin, "Chromium is needed for the widget's browser test: apt-get install -y chromium (scripts/test installs it)")
+	cfg := testConfig(t)
+	m := NewMain(cfg, newLogger(cfg, &environment{stderr: io.Discard}))
+	require.NoError(t, m.Run(context.Background()))
+	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	base := "http://" + m.Addr()
+
+	b := launchChromium(t, bin)
+	p := b.page(t)
+	p.call(t, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false})
+	live := `!!window.FaroWidget && FaroWidget.state().phase === 'live'`
+	replies := `document.querySelectorAll('.faro-assistant:not(.faro-greeting):not(.faro-streaming) .faro-text').length`
+	say := func(text string) {
+		p.eval(t, fmt.Sprintf(`(() => { const i = document.getElementById('faro-input'); i.value = %q; i.form.requestSubmit(); return true; })()`, text))
+	}
+	ui := func() map[string]any {
+		return p.eval(t, `(() => ({
+			sources: [...document.querySelectorAll('.faro-cite-label')].map(e => e.textContent),
+			placeholder: document.getElementById('faro-input').placeholder,
+			send: document.querySelector('.faro-send').textContent,
+			bubble: document.querySelector('.faro-bubble').getAttribute('aria-label'),
+			close: document.querySelector('.faro-close').getAttribute('aria-label'),
+			lead: [...document.querySelectorAll('.faro-lead')].map(e => e.textContent),
+		}))()`).(map[string]any)
+	}
+
+	p.navigate(t, base+"/")
+	p.waitJS(t, live)
+	p.eval(t, `document.getElementById('consent-no').click(); FaroWidget.open(); true`)
+	require.Equal(t, "Escribe tu mensaje…", ui()["placeholder"], "the page is Spanish until the conversation says otherwise")
+	say("Hi! How much does the AI for marketing course cost?")
+	p.waitJS(t, replies+` >= 1`)
+	requireCleanReply(t, p)
+	got := ui()
+	t.Logf("English: %v", got)
+	require.Equal(t, []any{"Sources:"}, got["sources"])
+	require.Equal(t, "Type your message…", got["placeholder"])
+	require.Equal(t, "Send", got["send"])
+	require.Equal(t, "Close chat", got["bubble"])
+	require.Equal(t, "Close chat", got["close"])
+	require.Equal(t, "Hi! I'm Brújula Digital's assistant. How can I help? Courses, Pulse or documents.",
+		p.eval(t, `document.querySelector('.faro-greeting').textContent`))
+	if path := os.Getenv("FARO_WIDGET_SCREENSHOT"); path != "" {
+		raw := p.call(t, "Page.captureScreenshot", map[string]any{"format": "png"})
+		var shot struct {
+			Data []byte `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &shot))
+		require.NoError(t, os.WriteFile(path, shot.Data, 0o644))
+		t.Logf("screenshot: %s", path)
+	}
+
+	// Lead details in English: the note says so in English.
+	say("My name is John Smith, my email is john.smith@example.com. We are a 12-person agency interested in Brújula Pulse for marketing; please have sales contact me.")
+	p.waitJS(t, replies+` >= 2`)
+	if !strings.Contains(p.eval(t, `document.querySelector('.faro-log').innerText`).(string), "Details received") {
+		// The engine asks for what is missing (interest): answer it.
+		say("The marketing platform (SaaS)")
+		p.waitJS(t, replies+` >= 3`)
+	}
+	p.waitJS(t, `!!document.querySelector('.faro-lead')`)
+	require.Equal(t, []any{"Details received: the team will contact you."}, ui()["lead"])
+
+	// Asking for a person: the hand-off note is English too.
+	say("I want to talk to a person, please.")
+	p.waitJS(t, `!!document.querySelector('.faro-handoff')`)
+	require.Equal(t, "A person from the team will take over.", p.eval(t, `document.querySelector('.faro-handoff').textContent`))
+
+	// Reloaded, the page knows the conversation's language from ready.
+	p.navigate(t, base+"/pricing")
+	p.waitJS(t, live+` && document.getElementById('faro-input').placeholder === 'Type your message…'`)
+
+	// Portuguese, as a new visitor.
+	p.eval(t, `localStorage.clear(); true`)
+	p.navigate(t, base+"/")
+	p.waitJS(t, live)
+	p.eval(t, `FaroWidget.open(); true`)
+	say("Olá! Quanto custa o curso de IA para marketing?")
+	p.waitJS(t, replies+` >= 1`)
+	requireCleanReply(t, p)
+	got = ui()
+	t.Logf("Portuguese: %v", got)
+	require.Equal(t, []any{"Fontes:"}, got["sources"])
+	require.Equal(t, "Escreva sua mensagem…", got["placeholder"])
+	require.Equal(t, "Fechar o chat", got["close"])
 }
 
 func chromiumPath() string {

@@ -10,7 +10,7 @@
   function decide(yes) {
     try { localStorage.setItem("faro.consent_decided", "1"); } catch (e) { /* private mode */ }
     if (window.FaroWidget) window.FaroWidget.setConsent(yes);
-    else if (yes) { try { localStorage.setItem("faro.consent", "granted"); } catch (e) { /* private mode */ } }
+    else { try { localStorage.setItem("faro.consent", yes ? "granted" : "denied"); } catch (e) { /* private mode */ } }
     b.hidden = true;
   }
   document.getElementById("consent-yes").addEventListener("click", function () { decide(true); });

@@ -18,15 +18,24 @@
     set: function (k, v) { try { localStorage.setItem(k, v); } catch (e) { /* private mode */ } },
     del: function (k) { try { localStorage.removeItem(k); } catch (e) { /* private mode */ } }
   };
+  // Interface strings, in the conversation's language: the page's until
+  // the server says (ready, ack, reply "language").
   var T = {
     es: { open: "Abrir el chat", close: "Cerrar el chat", send: "Enviar", placeholder: "Escribe tu mensaje…",
-          typing: "Escribiendo…", sources: "Fuentes", offline: "Reconectando…", handoff: "Te pasamos con una persona del equipo.",
+          typing: "Escribiendo…", sources: "Fuentes", source: "Fuente", offline: "Reconectando…",
+          handoff: "Te pasamos con una persona del equipo.",
           lead: "Datos recibidos: el equipo te contactará.", label: "Tu mensaje", failed: "No se pudo enviar; reintentando.",
           document: "Abrir el documento" },
     en: { open: "Open chat", close: "Close chat", send: "Send", placeholder: "Type your message…",
-          typing: "Typing…", sources: "Sources", offline: "Reconnecting…", handoff: "A person from the team will take over.",
+          typing: "Typing…", sources: "Sources", source: "Source", offline: "Reconnecting…",
+          handoff: "A person from the team will take over.",
           lead: "Details received: the team will contact you.", label: "Your message", failed: "Could not send; retrying.",
-          document: "Open the document" }
+          document: "Open the document" },
+    pt: { open: "Abrir o chat", close: "Fechar o chat", send: "Enviar", placeholder: "Escreva sua mensagem…",
+          typing: "Digitando…", sources: "Fontes", source: "Fonte", offline: "Reconectando…",
+          handoff: "Vamos passar você para uma pessoa da equipe.",
+          lead: "Dados recebidos: a equipe entrará em contato.", label: "Sua mensagem", failed: "Não foi possível enviar; tentando de novo.",
+          document: "Abrir o documento" }
   };
   var theme = null, lang = "es", t = T.es;
   var ws = null, token = null, tokenExp = 0, backoff = 500, phase = "closed", pingTimer = null, signalTimer = null;
@@ -62,7 +71,10 @@
   }
 
   // --- consent-aware engagement signals -------------------------------
-  function consented() { return ds.faroConsent === "analytics" || store.get(K.consent) === "granted"; }
+  function consented() {
+    var c = store.get(K.consent);
+    return c === "granted" || (ds.faroConsent === "analytics" && c !== "denied");
+  }
   function countVisit() {
     if (!consented()) return;
     var now = Math.floor(Date.now() / 1000);
@@ -94,7 +106,7 @@
     bubble.setAttribute("aria-label", t.open);
     bubble.setAttribute("aria-expanded", "false");
     bubble.setAttribute("aria-controls", "faro-dialog");
-    bubble.appendChild(el("span", "faro-bubble-icon", "💬")).setAttribute("aria-hidden", "true");
+    bubble.appendChild(chatIcon());
     var dlg = el("div", "faro-dialog");
     dlg.id = "faro-dialog";
     dlg.setAttribute("role", "dialog");
@@ -112,7 +124,8 @@
     head.appendChild(close);
     var log = el("div", "faro-log");
     log.setAttribute("role", "log"); log.setAttribute("aria-live", "polite"); log.setAttribute("aria-relevant", "additions");
-    log.appendChild(el("div", "faro-msg faro-assistant faro-greeting", lang === "en" ? theme.greeting_en : theme.greeting_es));
+    var greeting = el("div", "faro-msg faro-assistant faro-greeting", greetingText());
+    log.appendChild(greeting);
     var typing = el("div", "faro-typing", t.typing); typing.hidden = true;
     var form = el("form", "faro-form");
     var label = el("label", "faro-sr", t.label); label.htmlFor = "faro-input";
@@ -123,7 +136,8 @@
     dlg.appendChild(head); dlg.appendChild(log); dlg.appendChild(typing); dlg.appendChild(form);
     root.appendChild(dlg); root.appendChild(bubble);
     document.body.appendChild(root);
-    ui = { root: root, bubble: bubble, dlg: dlg, log: log, input: input, typing: typing, status: status };
+    ui = { root: root, bubble: bubble, dlg: dlg, log: log, input: input, typing: typing, status: status,
+           close: close, label: label, send: btn, greeting: greeting };
 
     bubble.addEventListener("click", function () { dlg.hidden ? open() : closeDlg(); });
     close.addEventListener("click", closeDlg);
@@ -136,6 +150,96 @@
       userSend(text);
     });
   }
+  // The launcher's icon is drawn, not a glyph: an emoji is an empty box
+  // where the system has no emoji font. The button's label names it.
+  function chatIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "faro-bubble-icon");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "28"); svg.setAttribute("height", "28");
+    svg.setAttribute("aria-hidden", "true"); svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M5 3h14a3 3 0 0 1 3 3v9a3 3 0 0 1-3 3h-7.6L6 21.6V18H5a3 3 0 0 1-3-3V6a3 3 0 0 1 3-3zm2.5 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm4.5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm4.5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z");
+    path.setAttribute("fill-rule", "evenodd");
+    svg.appendChild(path);
+    return svg;
+  }
+  function greetingText() { return lang === "en" ? theme.greeting_en : theme.greeting_es; }
+  // setLang switches the interface strings to the conversation's language.
+  function setLang(l) {
+    if (!l || !T[l] || l === lang) return;
+    var wasOffline = ui.status && ui.status.textContent === t.offline;
+    lang = l; t = T[l];
+    if (!ui.bubble) return;
+    ui.bubble.setAttribute("aria-label", ui.dlg.hidden ? t.open : t.close);
+    ui.close.setAttribute("aria-label", t.close);
+    ui.label.textContent = t.label; ui.input.placeholder = t.placeholder;
+    ui.send.textContent = t.send; ui.typing.textContent = t.typing;
+    if (wasOffline) ui.status.textContent = t.offline;
+    if (lang !== "pt") ui.greeting.textContent = greetingText();
+  }
+
+  // Reference markers the model writes: "[1]" (the turn's passages) and
+  // "[k7ced24]" (those search_knowledge found); the citations carry the
+  // same refs. A closing "Sources:" line repeats what the citations box
+  // shows, so it is not drawn.
+  var MARK = /[ \t]?\[([0-9]{1,3}|k[0-9a-f]{4,16})\]/g;
+  var SOURCES = /(^|\n)[ \t]*[*_#]*[ \t]*(fuentes|fuente|sources|source|fontes|fonte|referencias|references|referências)[ \t]*[*_]*[ \t]*:[^\n]*(\n[\s\S]*)?$/i;
+  // withoutSources drops the closing sources block: from a line starting
+  // with "Sources:" to the end, when what it drops names references or
+  // lists (strict is false for a streamed preview, still being written).
+  function withoutSources(text, strict) {
+    var m = SOURCES.exec(text);
+    if (!m) return text;
+    var tail = text.slice(m.index);
+    if (strict && !/\[[0-9a-z]{1,16}\]/i.test(tail) && !/\n[ \t]*([-*•]|[0-9]+[.)])/.test(tail)) return text;
+    var out = text.slice(0, m.index).replace(/\s+$/, "");
+    return out || text;
+  }
+  // plainText is what a streamed preview shows: no markers, no sources
+  // line, no half-written marker at the end.
+  function plainText(text) {
+    return withoutSources(text, false).replace(MARK, "").replace(/\[[0-9a-z]{0,16}$/i, "");
+  }
+  // fillText draws a reply's text into box with text nodes only, each
+  // marker of a listed citation as a superscript number linking to it.
+  function fillText(box, text, nums, idOf) {
+    var hasCites = Object.keys(nums).length > 0;
+    if (hasCites) text = withoutSources(text, true);
+    var last = 0, m;
+    MARK.lastIndex = 0;
+    while ((m = MARK.exec(text)) !== null) {
+      var n = nums[m[1]];
+      var hashRef = m[1].charAt(0) === "k";
+      if (!n && !hashRef && !hasCites) continue; // "[3]" in ordinary text
+      box.appendChild(document.createTextNode(text.slice(last, m.index)));
+      last = m.index + m[0].length;
+      if (!n) continue;
+      var sup = el("sup", "faro-ref"), a = el("a", null, String(n));
+      a.href = "#" + idOf(n);
+      a.setAttribute("aria-label", t.source + " " + n);
+      a.addEventListener("click", function (e) {
+        e.preventDefault();
+        var li = document.getElementById(this.getAttribute("href").slice(1));
+        if (li) { li.scrollIntoView({ block: "nearest" }); li.focus(); }
+      });
+      sup.appendChild(a); box.appendChild(sup);
+    }
+    box.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  // citeLabel names a citation for a visitor: its section ("How much do
+  // the courses cost?") then its document, without repeating the document
+  // the heading's path starts with.
+  function citeLabel(c) {
+    var title = (c.title || "").trim();
+    var parts = (c.heading || "").split(/\s+[>›]\s+/).filter(function (h) { return h && h !== title; });
+    if (!parts.length) return title || c.ref;
+    return parts.join(" › ") + (title ? " · " + title : "");
+  }
+
   function open() {
     ui.dlg.hidden = false;
     ui.bubble.setAttribute("aria-expanded", "true");
@@ -164,22 +268,31 @@
     var m = s ? s.el : el("div", "faro-msg faro-assistant");
     m.classList.remove("faro-streaming");
     m.textContent = "";
-    m.appendChild(el("div", "faro-text", f.text));
     m.dataset.seq = String(f.seq);
     if (f.from === "staff") m.classList.add("faro-staff");
-    if (f.citations && f.citations.length) {
+    // Citations numbered in their order, once each.
+    var nums = {}, cites = [];
+    (f.citations || []).forEach(function (c) {
+      if (!c || !c.ref || nums[c.ref]) return;
+      cites.push(c); nums[c.ref] = cites.length;
+    });
+    var idOf = function (n) { return "faro-cite-" + f.seq + "-" + n; };
+    var textBox = el("div", "faro-text");
+    fillText(textBox, f.text || "", nums, idOf);
+    m.appendChild(textBox);
+    if (cites.length) {
       var box = el("div", "faro-citations");
       box.appendChild(el("span", "faro-cite-label", t.sources + ":"));
-      var ul = el("ul");
-      f.citations.forEach(function (c) {
-        var li = el("li");
+      var ol = el("ol");
+      cites.forEach(function (c, i) {
+        var li = el("li"); li.id = idOf(i + 1); li.tabIndex = -1;
         var u = c.url && safeURL(c.url);
-        var label = "[" + c.ref + "] " + (c.title || "");
+        var label = citeLabel(c);
         if (u) { var a = el("a", null, label); a.href = u; a.target = "_blank"; a.rel = "noopener noreferrer"; li.appendChild(a); }
         else li.appendChild(el("span", "faro-cite", label));
-        ul.appendChild(li);
+        ol.appendChild(li);
       });
-      box.appendChild(ul); m.appendChild(box);
+      box.appendChild(ol); m.appendChild(box);
     }
     if (!s) ui.log.appendChild(m);
     if (f.stream_id) delete streams[f.stream_id];
@@ -199,12 +312,13 @@
     ui.typing.hidden = true;
     var s = streams[f.stream_id];
     if (!s) {
-      s = streams[f.stream_id] = { el: el("div", "faro-msg faro-assistant faro-streaming"), next: 0 };
+      s = streams[f.stream_id] = { el: el("div", "faro-msg faro-assistant faro-streaming"), next: 0, raw: "" };
       ui.log.appendChild(s.el);
     }
     if (f.index !== s.next) return; // a dropped delta: the final text replaces the preview
     s.next++;
-    s.el.textContent += f.text;
+    s.raw += f.text;
+    s.el.textContent = plainText(s.raw);
     scroll();
   }
 
@@ -264,6 +378,7 @@
   function onFrame(f) {
     switch (f.type) {
       case "ready":
+        setLang(f.language);
         if (phase === "hello") {
           if (f.conversation_id) {
             if (f.conversation_id !== convId) { convId = f.conversation_id; store.set(K.conv, convId); lastSeq = 0; store.set(K.seq, "0"); }
@@ -277,6 +392,7 @@
         if (phase === "resume") { bumpSeq(f.seq); goLive(); }
         return;
       case "ack":
+        setLang(f.language);
         if (f.conversation_id && f.conversation_id !== convId) { convId = f.conversation_id; store.set(K.conv, convId); }
         pending = pending.filter(function (p) { return p.client_msg_id !== f.client_msg_id; }); savePending();
         var u = userEls[f.client_msg_id]; if (u) u.classList.remove("faro-pending");
@@ -292,6 +408,7 @@
       case "delta": renderDelta(f); return;
       case "reply":
         if (seen[f.seq]) return; seen[f.seq] = true; bumpSeq(f.seq);
+        setLang(f.language);
         renderReply(f);
         renderedFrom = Math.max(renderedFrom, f.seq);
         return;
@@ -319,7 +436,7 @@
       .then(function (cfg) {
         theme = cfg;
         var l = (ds.faroLanguage || document.documentElement.lang || cfg.language || navigator.language || "es").slice(0, 2).toLowerCase();
-        lang = l === "en" ? "en" : "es"; t = T[lang];
+        lang = T[l] ? l : "es"; t = T[lang];
         build(); countVisit();
         pending.forEach(function (p) { addUser(p.client_msg_id, p.text, false); });
         connect();
@@ -328,9 +445,18 @@
   }
   window.FaroWidget = {
     open: function () { open(); }, close: function () { closeDlg(); },
+    // setConsent records the visitor's decision and tells the open socket
+    // (the hello it sent carried the decision before this one).
     setConsent: function (yes) {
-      if (yes) { store.set(K.consent, "granted"); countVisit(); sendSignals(); }
-      else { [K.consent, K.pages, K.first, K.pricing].forEach(store.del); }
+      if (yes) {
+        store.set(K.consent, "granted");
+        send({ type: "consent", consent: { analytics: true } });
+        countVisit(); sendSignals();
+      } else {
+        [K.pages, K.first, K.pricing].forEach(store.del);
+        store.set(K.consent, "denied");
+        send({ type: "consent", consent: { analytics: false } });
+      }
     },
     state: function () { return { phase: phase, conversation_id: convId, last_seq: lastSeq, pending: pending.length }; }
   };
