@@ -104,3 +104,6 @@ func FillArgs(m *Model, msgs []llms.MessageContent, tool string, options ...llms
 	res := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: cur}}})
 	return res.args, res.missing
 }
+
+// KeyValues exports keyValues.
+var KeyValues = keyValues

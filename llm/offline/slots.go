@@ -1276,14 +1276,24 @@ func subjectAt(ws []word, toks []token, i int) bool {
 	return false
 }
 
-var reKeyValue = regexp.MustCompile(`(?m)([\p{L}_][\p{L}\p{N}_ ]{0,30}?)\s*[:=]\s*([^,;\n]+)`)
+// reLabel finds a label of a "key: value" list: one or two words at the
+// start, after punctuation or a space, before a colon or an equals sign.
+var reLabel = regexp.MustCompile(`(?:^|[\n.,;(]\s*|\s)([\p{L}_][\p{L}\p{N}_]*(?:[ \t][\p{L}\p{N}_]+)?)[ \t]*[:=]\s*`)
 
-// keyValues reads "key: value" pairs, for free-form object fields.
+// keyValues reads "key: value" pairs, for free-form object fields. A value
+// runs to the next label, so a list written with periods ("cliente: Sofía
+// Herrera. empresa: Grupo Lumen.") or semicolons inside a value ("items:
+// taller 600; curso 2490") reads as written.
 func keyValues(text string) map[string]any {
 	out := map[string]any{}
-	for _, g := range reKeyValue.FindAllStringSubmatch(text, -1) {
-		k := strings.ReplaceAll(strings.TrimSpace(fold(g[1])), " ", "_")
-		v := strings.TrimSpace(g[2])
+	ms := reLabel.FindAllStringSubmatchIndex(text, -1)
+	for i, m := range ms {
+		end := len(text)
+		if i+1 < len(ms) {
+			end = ms[i+1][0]
+		}
+		k := strings.ReplaceAll(strings.TrimSpace(fold(text[m[2]:m[3]])), " ", "_")
+		v := strings.Trim(strings.TrimSpace(text[m[1]:end]), ".,; ")
 		if k != "" && v != "" && !strings.HasPrefix(v, "//") {
 			out[k] = v
 		}

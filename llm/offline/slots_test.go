@@ -235,3 +235,11 @@ func normalize(v any) any {
 	}
 	return v
 }
+
+func TestKeyValuesRunToTheNextLabel(t *testing.T) {
+	t.Parallel()
+	got := offline.KeyValues("necesito una propuesta. cliente: Sofía Herrera. empresa: Grupo Lumen. conceptos: curso IA 2490 USD; taller 600 USD. validez: 30 dias")
+	require.Equal(t, map[string]any{"cliente": "Sofía Herrera", "empresa": "Grupo Lumen", "conceptos": "curso IA 2490 USD; taller 600 USD", "validez": "30 dias"}, got)
+	got = offline.KeyValues("template: certificado, student_name: Ana Ruiz, course_title: IA para marketing")
+	require.Equal(t, map[string]any{"template": "certificado", "student_name": "Ana Ruiz", "course_title": "IA para marketing"}, got)
+}
