@@ -97,15 +97,18 @@ func TestOneScenario(t *testing.T) {
 	if name == "" {
 		t.Skip()
 	}
-	scs, err := scenario.Load("../../scenarios/tune/" + name + ".yaml")
-	if err != nil {
-		scs, err = scenario.Load("../../scenarios/tune/tools/" + name + ".yaml")
-		if err != nil {
-			scs, err = scenario.Load("../../scenarios/tune/fresh/" + name + ".yaml")
-		}
-	}
+	all, err := scenario.Load("../../scenarios/tune")
 	if err != nil {
 		t.Fatal(err)
+	}
+	var scs []scenario.Scenario
+	for _, s := range all {
+		if s.Name == name {
+			scs = append(scs, s)
+		}
+	}
+	if len(scs) == 0 {
+		t.Fatalf("no tuning scenario %q", name)
 	}
 	ctx := context.Background()
 	r, err := scenario.NewRunner(ctx, scenario.Options{TempDir: t.TempDir(), ModelFunc: func(ctx context.Context, env scenario.ModelEnv) (llms.Model, error) {

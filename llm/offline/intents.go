@@ -176,7 +176,10 @@ func isQuestion(text string, toks []token) bool {
 	for _, c := range reFocusClauses.Split(text, -1) {
 		ct := tokenize(c)
 		for i, t := range ct {
-			if i <= 2 && (questionWords[t.fold] || (i == 0 && auxQuestion[t.fold])) {
+			// "se" opens a question only before another opener ("se puede
+			// pagar…"): "se queda la ruedita girando" states a problem.
+			aux := i == 0 && auxQuestion[t.fold] && (t.fold != "se" || len(ct) > 1 && auxQuestion[ct[1].fold])
+			if i <= 2 && questionWords[t.fold] || aux {
 				return true
 			}
 			// "… y cuándo empieza", "quisiera saber …", "tell me …".
