@@ -325,3 +325,18 @@ func TestFillCourseInARequest(t *testing.T) {
 	require.Equal(t, "certificate", args["template"])
 	require.Equal(t, "datos-ia", args["course"])
 }
+
+// A capitalised name standing alone beside an email is the person's,
+// before or after it.
+func TestFillNameBesideEmail(t *testing.T) {
+	t.Parallel()
+	for _, msg := range []string{
+		"sounds good, have someone from sales get in touch. Rachel Hale, rachel@halemorrow.com",
+		"pode mandar pra bruno@agenciapixel.com.br, Bruno Castro",
+	} {
+		args, _ := fillOne(t, turnctx.Context{Role: "prospect", Language: "en"}, "qualify_lead", human(msg))
+		require.NotEmpty(t, args["name"], msg)
+		require.Contains(t, msg, args["name"], msg)
+		require.NotContains(t, args["name"], "@", msg)
+	}
+}

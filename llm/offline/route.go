@@ -267,7 +267,7 @@ func (r *run) features(text string) msgFeatures {
 	m := findMentions(r.m.an, text, r.now)
 	toks := tokenize(m.masked)
 	used := make([]bool, len(toks))
-	if _, span, ok := extractName(r.m.an, m.masked, toks, false); ok {
+	if _, span, ok := extractName(r.m.an, m.masked, toks, false, len(m.emails) > 0); ok {
 		markUsed(used, span)
 	}
 	if _, span, ok := extractCompany(m.masked, toks, used); ok {

@@ -272,7 +272,7 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 				ts.values[f.name] = slug
 			}
 		case kindPersonName:
-			if v, span, ok := extractName(r.m.an, m.masked, toks, false); ok {
+			if v, span, ok := extractName(r.m.an, m.masked, toks, false, len(m.emails) > 0); ok {
 				ts.values[f.name] = v
 				markUsed(used, span)
 			}
@@ -427,7 +427,7 @@ func (r *run) lenient(tool *toolDef, f field, text string) (v any, ok, bad bool)
 		}
 		return nil, false, true
 	case kindPersonName:
-		if v, _, ok := extractName(r.m.an, m.masked, toks, true); ok {
+		if v, _, ok := extractName(r.m.an, m.masked, toks, true, len(m.emails) > 0); ok {
 			return v, true, false
 		}
 		return nil, false, true
@@ -872,8 +872,10 @@ var notNames = map[string]bool{
 
 // extractName finds a person's name introduced by "me llamo", "soy",
 // "I'm"... loose (an answer to "what's your name?") also takes a short
-// reply that is only a name. It returns the name and its token span.
-func extractName(an *analyzer, text string, toks []token, loose bool) (string, [2]int, bool) {
+// reply that is only a name; hasEmail (the message gives an email) also
+// takes a capitalised name standing alone beside it. It returns the name
+// and its token span.
+func extractName(an *analyzer, text string, toks []token, loose, hasEmail bool) (string, [2]int, bool) {
 	for i := range toks {
 		for _, tr := range nameTriggers {
 			if i+len(tr.words) > len(toks) {
@@ -911,6 +913,23 @@ func extractName(an *analyzer, text string, toks []token, loose bool) (string, [
 	if loose && len(toks) > 1 {
 		if name, end, ok := nameAt(an, text, toks, 0, true); ok && end < len(toks) && strings.TrimSpace(text[toks[end-1].end:toks[end].start]) != "" {
 			return name, [2]int{0, end}, true
+		}
+	}
+	// "Rachel Hale, rachel@…", "…@agenciapixel.com.br, Bruno Castro": a
+	// capitalised name of two words or more standing alone between
+	// punctuation, in a message that gives an email, is the person's.
+	if hasEmail {
+		for i := range toks {
+			if i > 0 && !strings.ContainsAny(text[toks[i-1].end:toks[i].start], ",;.:-\n") {
+				continue
+			}
+			name, end, ok := nameAt(an, text, toks, i, true)
+			if !ok || end-i < 2 {
+				continue
+			}
+			if end == len(toks) || strings.ContainsAny(text[toks[end-1].end:toks[end].start], ",;.:-\n") {
+				return name, [2]int{i, end}, true
+			}
 		}
 	}
 	return "", [2]int{}, false
