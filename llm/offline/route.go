@@ -689,6 +689,10 @@ func (r *run) fresh(text string, toks []token) action {
 		a.greet = greet
 		return a
 	}
+	if a, ok := r.byArguments(text, scores); ok {
+		a.greet = greet
+		return a
+	}
 	for _, s := range scores {
 		if s.tool.name == toolSearchKnowledge {
 			continue
@@ -997,4 +1001,66 @@ func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (
 	}
 	res := r.fill(slotTask{tool: t, msgs: msgs, prior: prior})
 	return r.taskAction(t, msgs, prior, res), true
+}
+
+// personalKinds are the kinds of argument that describe the person or
+// their company: what someone gives when they want to be contacted.
+var personalKinds = map[fieldKind]bool{
+	kindEmail: true, kindPhone: true, kindPersonName: true, kindCompany: true, kindInteger: true, kindNumber: true,
+}
+
+// byArguments routes a message that gives a tool most of what it takes
+// about the person, with no request a tool's examples recognise: "soy
+// Marcela Ruiz de Textiles Andinos, somos 40 personas, tenemos 3000
+// dólares, mi correo …" is a lead, whatever words it uses. It needs three
+// such values from the message itself (not the caller's known details),
+// more than any other tool gets, and no tool clearly meant otherwise.
+func (r *run) byArguments(text string, scores []toolScore) (action, bool) {
+	for _, sc := range scores {
+		if sc.tool.name != toolSearchKnowledge && sc.score >= toolClear {
+			return action{}, false
+		}
+	}
+	msgs := []taskMsg{{text: text}}
+	var best *toolDef
+	bestN, second := 0, 0
+	for _, t := range r.tools {
+		if t.name == toolSearchKnowledge || t.name == toolRequestHuman {
+			continue
+		}
+		got := r.fill(slotTask{tool: t, msgs: msgs})
+		known := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: ""}}})
+		n := 0
+		for _, fd := range t.schema.fields {
+			v, ok := got.args[fd.name]
+			if !ok || !personalKinds[fd.kind] {
+				continue
+			}
+			if kv, had := known.args[fd.name]; had && fmt.Sprint(kv) == fmt.Sprint(v) {
+				continue
+			}
+			n++
+		}
+		switch {
+		case n > bestN:
+			best, bestN, second = t, n, bestN
+		case n > second:
+			second = n
+		}
+	}
+	if best == nil || bestN < 3 || second >= bestN {
+		return action{}, false
+	}
+	// Another tool the request's words point to ("una propuesta. cliente:
+	// …, empresa: …") keeps it: the values are its arguments.
+	for _, sc := range scores {
+		if sc.tool.name == toolSearchKnowledge {
+			continue
+		}
+		if sc.tool != best && sc.score >= toolMin {
+			return action{}, false
+		}
+		break
+	}
+	return r.startTask(best, msgs), true
 }

@@ -66,6 +66,9 @@ func TestRouting(t *testing.T) {
 		{store.RoleProspect, "me interesa pulse para mi agencia, somos 12", "qualify_lead"},
 		{store.RoleProspect, "we're a 200-person company looking for AI training for our staff", "qualify_lead"},
 		{store.RoleProspect, "can someone from sales contact me about a corporate plan?", "qualify_lead"},
+		// Everything about the person and no request words: a lead by its
+		// arguments.
+		{store.RoleProspect, "buenas, soy Tomás Vidal de Ópticas Vidal, somos 15 en el equipo, tenemos unos 2000 dólares; escribime a tomas@opticasvidal.com", "qualify_lead"},
 		// open_ticket
 		{store.RoleStudent, "me cobraron dos veces el curso!!", "open_ticket"},
 		{store.RoleStudent, "quiero abrir un ticket", "open_ticket"},
