@@ -249,9 +249,24 @@ func (r *run) rank(ps []passage, question string) *ranking {
 			}
 		}
 	}
+	// A question in a language none of the passages is written in
+	// (Portuguese against Spanish and English documents) has words no
+	// passage can have ("vocês", "atendem"): missing from them says
+	// nothing of whether they answer, so such words count as little as
+	// the story around a question.
+	foreign := true
+	for _, st := range sents {
+		if st.lang == "" || st.lang == r.lang {
+			foreign = false
+			break
+		}
+	}
 	mean := 0.0
 	for qi := range qws {
 		rk.weights[qi] = math.Log(1+float64(len(sents))/float64(1+df[qi])) * wordWeight(qws[qi])
+		if foreign && df[qi] == 0 && qws[qi].concept == "" {
+			rk.weights[qi] *= 0.3
+		}
 		if !focus[qi] {
 			// The story around the question counts for little.
 			rk.weights[qi] *= 0.3
