@@ -2,6 +2,7 @@ package tools_test
 
 import (
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -137,6 +138,28 @@ func testEnrollOnlyOwnEmail(t *testing.T, b *bizBundle) {
 	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
 	require.True(t, o.Result.(tools.EnrollCourseResult).AlreadyEnrolled)
 	require.Equal(t, bobPaid.EnrollmentID, o.Result.(tools.EnrollCourseResult).EnrollmentID)
+
+	// Two visitors claiming one new email at once: one gets it.
+	racers := []tools.Caller{b.person(t, store.RoleProspect, "R1", "", "en"), b.person(t, store.RoleProspect, "R2", "", "en")}
+	outs := make([]tools.Outcome, len(racers))
+	var wg sync.WaitGroup
+	for i, c := range racers {
+		wg.Go(func() {
+			outs[i] = b.reg.Call(ctx, c, call("enroll_course", `{"course":"fundamentos-ia","email":"race@example.com"}`))
+		})
+	}
+	wg.Wait()
+	won := 0
+	for _, o := range outs {
+		require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+		if !o.Result.(tools.EnrollCourseResult).Refused {
+			won++
+		}
+	}
+	require.Equal(t, 1, won, "one claim wins")
+	ens, err := b.st.EnrollmentsByEmail(ctx, "race@example.com")
+	require.NoError(t, err)
+	require.Len(t, ens, 1)
 
 	// my_enrollments and ticket_status show nobody else's data.
 	o = b.call(t, bob, "open_ticket", `{"subject":"My invoice is wrong","description":"The amount is not right"}`)
