@@ -139,6 +139,9 @@ type Options struct {
 	// system prompt (the business's tone, facts that never change). They
 	// are never shown to users; see the package documentation on prompts.
 	Instructions string
+	// Persona names the business and its assistant, sets its tone and
+	// adds instructions by language and role, in every system prompt.
+	Persona Persona
 	// DefaultLanguage is used until a conversation's language is known:
 	// es, en or pt. Default es.
 	DefaultLanguage string
@@ -178,6 +181,7 @@ type Agent struct {
 	roles     RoleResolver
 	limits    Limits
 	instr     string
+	persona   Persona
 	lang      string
 	now       func() time.Time
 	log       *slog.Logger
@@ -233,6 +237,7 @@ func New(opts Options) (*Agent, error) {
 		roles:      opts.Roles,
 		limits:     opts.Limits.withDefaults(),
 		instr:      opts.Instructions,
+		persona:    opts.Persona.clean(),
 		lang:       lang,
 		now:        opts.Clock,
 		log:        opts.Logger,

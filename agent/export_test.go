@@ -19,7 +19,7 @@ func Lanes(a *Agent) int {
 
 // SystemPrompt is systemPrompt, for the static prompt tests.
 func SystemPrompt(lang string, role store.Role, instructions string) string {
-	return systemPrompt(lang, role, instructions)
+	return systemPrompt(lang, role, Persona{}, instructions)
 }
 
 // SecretLike is secretLike, for the static prompt tests.

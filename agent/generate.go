@@ -302,17 +302,19 @@ func (t *turn) prompt(hist []histMsg) error {
 	}
 	passages := t.retrieve(hist)
 
-	t.guard = a.guards.get(t.lang, t.role, a.instr)
+	instr := a.instructions(t.lang, t.role)
+	t.guard = a.guards.get(t.lang, t.role, a.persona, instr)
 	// One part per system message, each ending in a blank line: Anthropic's
 	// client reads only a system message's first part and joins system
 	// messages with nothing between them.
-	t.msgs = append(t.msgs, llms.TextParts(llms.ChatMessageTypeSystem, systemPrompt(t.lang, t.role, a.instr)+"\n\n"))
+	t.msgs = append(t.msgs, llms.TextParts(llms.ChatMessageTypeSystem, systemPrompt(t.lang, t.role, a.persona, instr)+"\n\n"))
 	if s := strings.TrimSpace(summary); s != "" {
 		t.msgs = append(t.msgs, llms.TextParts(llms.ChatMessageTypeSystem, summaryHeader[t.lang]+"\n"+s+"\n\n"))
 	}
 	tc := turnctx.Context{
 		Language: t.lang, Role: string(t.role), Name: t.caller.Name, Email: t.contact.Email,
 		Phone: t.contact.Phone, Channel: t.channel, Passages: passages,
+		Business: a.persona.Business, Assistant: a.persona.Assistant,
 	}
 	part := tc.Part()
 	part.Text += "\n\n"

@@ -136,14 +136,14 @@ type guards struct {
 	by map[string]*guard
 }
 
-func (gs *guards) get(lang string, role store.Role, instructions string) *guard {
+func (gs *guards) get(lang string, role store.Role, p Persona, instructions string) *guard {
 	key := lang + "\x00" + string(role)
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
 	if g, ok := gs.by[key]; ok {
 		return g
 	}
-	g := newGuard(systemPrompt(lang, role, ""), instructions)
+	g := newGuard(systemPrompt(lang, role, p, ""), instructions)
 	if gs.by == nil {
 		gs.by = map[string]*guard{}
 	}

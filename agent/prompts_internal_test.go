@@ -31,7 +31,7 @@ func TestTextsInEveryLanguage(t *testing.T) {
 		require.NotEmpty(t, summaryHeader[lang], "summaryHeader %s", lang)
 		for _, role := range []store.Role{store.RoleProspect, store.RoleStudent, store.RoleStaff} {
 			require.NotEmpty(t, rolePrompt[role][lang], "rolePrompt %s %s", role, lang)
-			require.Contains(t, systemPrompt(lang, role, ""), rolePrompt[role][lang])
+			require.Contains(t, systemPrompt(lang, role, Persona{}, ""), rolePrompt[role][lang])
 		}
 		c, ok := cannedText[lang]
 		require.True(t, ok, "cannedText %s", lang)

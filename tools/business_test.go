@@ -29,6 +29,9 @@ type businessStore interface {
 	ClaimEvents(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Event, error)
 	TicketNotes(ctx context.Context, ticketID string) ([]store.TicketNote, error)
 	PutCourse(ctx context.Context, c store.Course) (store.Course, error)
+	SetProgress(ctx context.Context, enrollmentID string, progress int) (store.Enrollment, error)
+	Enrollment(ctx context.Context, id string) (store.Enrollment, error)
+	ListEnrollments(ctx context.Context, f store.EnrollmentFilter, offset, limit int) ([]store.Enrollment, error)
 }
 
 // bizBundle is one test's store, registry and people.

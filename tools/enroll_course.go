@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,11 +21,16 @@ type CourseCatalog interface {
 }
 
 // Enroller is what enroll_course needs from the store: the catalogue, to
-// find the course the user named, and a seat. store.Store satisfies it.
+// find the course the user named, a seat, and the contacts and enrolments
+// that say whose an email is. store.Store satisfies it.
 type Enroller interface {
 	CourseCatalog
 	Enroll(ctx context.Context, r store.EnrollRequest) (store.Enrollment, bool, error)
 	EnrollmentsByContact(ctx context.Context, contactID string) ([]store.Enrollment, error)
+	EnrollmentsByEmail(ctx context.Context, email string) ([]store.Enrollment, error)
+	Contact(ctx context.Context, id string) (store.Contact, error)
+	ContactByEmail(ctx context.Context, email string) (store.Contact, error)
+	UpdateContact(ctx context.Context, c store.Contact) (store.Contact, error)
 }
 
 // EnrollConfig configures enroll_course.
@@ -74,9 +80,13 @@ type EnrollCourseResult struct {
 	Email        string                 `json:"email"`
 	Start        string                 `json:"start,omitempty"`
 	// AlreadyEnrolled: the person had this seat already; nothing changed.
-	AlreadyEnrolled bool   `json:"already_enrolled"`
-	PaymentLink     string `json:"payment_link,omitempty"`
-	Price           string `json:"price,omitempty"`
+	AlreadyEnrolled bool `json:"already_enrolled"`
+	// Refused: the email is not the caller's; nothing was written and
+	// nothing about its owner is said (only Course, Title and Message are
+	// set).
+	Refused     bool   `json:"refused,omitempty"`
+	PaymentLink string `json:"payment_link,omitempty"`
+	Price       string `json:"price,omitempty"`
 	// Message is what to tell the user, in their language.
 	Message string `json:"message"`
 }
@@ -84,7 +94,8 @@ type EnrollCourseResult struct {
 // AddEnrollCourse registers enroll_course: a seat in a course found by
 // slug or title, active for a free course, pending payment (with a link)
 // for a paid one; a second request answers "already enrolled". Prospects,
-// students and staff may call it. It panics when e is nil.
+// students and staff may call it; only staff may enrol someone else (see
+// [ownEmail]). It panics when e is nil.
 func AddEnrollCourse(r *Registry, e Enroller, cfg EnrollConfig) {
 	if e == nil {
 		panic("tools: AddEnrollCourse: nil Enroller")
@@ -92,7 +103,8 @@ func AddEnrollCourse(r *Registry, e Enroller, cfg EnrollConfig) {
 	Add(r, Spec{
 		Name: "enroll_course",
 		Description: "Enrol the user in a course of the catalogue, by its slug or title. A free course is confirmed at once; " +
-			"a paid one gets a payment link and the seat is held until it is paid. Use list_courses first when the user does not know which course.",
+			"a paid one gets a payment link and the seat is held until it is paid. Use list_courses first when the user does not know which course. " +
+			"Users who are not staff can only enrol with their own email.",
 		Roles: []store.Role{store.RoleProspect, store.RoleStudent, store.RoleStaff},
 		Examples: []Example{
 			{Lang: "es", Text: "quiero inscribirme en el curso de ia para marketing"},
@@ -131,22 +143,17 @@ func enrollCourse(ctx context.Context, e Enroller, cfg EnrollConfig, c Caller, i
 	if err != nil {
 		return EnrollCourseResult{}, err
 	}
-	email := strings.TrimSpace(in.Email)
-	if email == "" {
-		email = c.Email
-	}
-	if email == "" && c.ContactID != "" && c.Role != store.RoleStaff {
-		// The email the caller enrolled with before, in this chat or
-		// another: someone who gave it once is not asked again.
-		ens, err := e.EnrollmentsByContact(ctx, c.ContactID)
+	var email string
+	if c.Role == store.RoleStaff {
+		email = cmp.Or(strings.TrimSpace(in.Email), c.Email)
+	} else {
+		var refusal string
+		email, refusal, err = ownEmail(ctx, e, c, strings.TrimSpace(in.Email))
 		if err != nil {
-			return EnrollCourseResult{}, fmt.Errorf("enroll_course: enrolments of %s: %w", c.ContactID, err)
+			return EnrollCourseResult{}, err
 		}
-		for _, en := range ens { // newest first
-			if en.Email != "" {
-				email = en.Email
-				break
-			}
+		if refusal != "" {
+			return EnrollCourseResult{Course: course.Slug, Title: course.Title.In(c.Language), Refused: true, Message: refusal}, nil
 		}
 	}
 	if email == "" {
@@ -193,6 +200,83 @@ func enrollCourse(ctx context.Context, e Enroller, cfg EnrollConfig, c Caller, i
 	return res, nil
 }
 
+// ownEmail decides the email a caller who is not staff enrols with: it
+// must be their own. That is the email on their contact; when the contact
+// has none yet, the one asked for (or enrolled with before) if no other
+// contact holds it and no one else's enrolment uses it, which then becomes
+// the contact's email (first claim). Any other email is refused with a
+// message in the caller's language that says nothing about its owner, and
+// nothing is written. An empty email with no refusal means it must be
+// asked for.
+func ownEmail(ctx context.Context, e Enroller, c Caller, asked string) (email, refusal string, err error) {
+	own := c.Email
+	var contact store.Contact
+	if own == "" && c.ContactID != "" {
+		// The contact may have claimed an email since the turn began.
+		contact, err = e.Contact(ctx, c.ContactID)
+		if err != nil {
+			return "", "", fmt.Errorf("enroll_course: contact %s: %w", c.ContactID, err)
+		}
+		own = contact.Email
+	}
+	tx := inLang(enrollMessages, c.Language)
+	if own != "" {
+		if asked != "" && store.FoldEmail(asked) != store.FoldEmail(own) {
+			return "", fmt.Sprintf(tx.onlyOwn, own), nil
+		}
+		return own, "", nil
+	}
+	email = asked
+	if email == "" && c.ContactID != "" {
+		// The email the caller enrolled with before, in this chat or
+		// another: someone who gave it once is not asked again.
+		ens, err := e.EnrollmentsByContact(ctx, c.ContactID)
+		if err != nil {
+			return "", "", fmt.Errorf("enroll_course: enrolments of %s: %w", c.ContactID, err)
+		}
+		for _, en := range ens { // newest first
+			if en.Email != "" {
+				email = en.Email
+				break
+			}
+		}
+	}
+	if email == "" {
+		return "", "", nil
+	}
+	holder, err := e.ContactByEmail(ctx, email)
+	switch {
+	case err == nil && (c.ContactID == "" || holder.ID != c.ContactID):
+		return "", tx.otherAccount, nil
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return "", "", fmt.Errorf("enroll_course: contact of %s: %w", email, err)
+	}
+	// Enrolments under the email that are not the caller's (made by staff
+	// or through the API for someone without a contact) are someone
+	// else's too: claiming the email would show them.
+	ens, err := e.EnrollmentsByEmail(ctx, email)
+	if err != nil {
+		return "", "", fmt.Errorf("enroll_course: enrolments of %s: %w", email, err)
+	}
+	for _, en := range ens {
+		if en.ContactID == "" || en.ContactID != c.ContactID {
+			return "", tx.otherAccount, nil
+		}
+	}
+	if c.ContactID == "" {
+		return email, "", nil
+	}
+	// First claim: the email is the contact's from now on. The store's
+	// unique email decides a race between two contacts claiming it.
+	contact.Email = email
+	if _, err := e.UpdateContact(ctx, contact); errors.Is(err, store.ErrConflict) {
+		return "", tx.otherAccount, nil
+	} else if err != nil {
+		return "", "", fmt.Errorf("enroll_course: claim %s for contact %s: %w", email, c.ContactID, err)
+	}
+	return email, "", nil
+}
+
 // findCourse finds the course the user named: its slug, else a fuzzy match
 // of its title. No match, or several close ones, is an invalid course
 // argument naming the candidates, so the model (or the offline engine)
@@ -231,9 +315,12 @@ func findCourse(ctx context.Context, cat CourseCatalog, named string) (store.Cou
 // take, in order: the title, the email, then the price and the payment
 // link, or the status; start is appended (" Empieza el …") when the
 // course has a start date.
+// onlyOwn (taking the caller's own email) and otherAccount refuse an
+// email that is not the caller's.
 type enrollTexts struct {
 	start                                  string // the start date
 	alreadyPending, already, pending, done string
+	onlyOwn, otherAccount                  string
 }
 
 var enrollMessages = map[string]enrollTexts{
@@ -243,6 +330,8 @@ var enrollMessages = map[string]enrollTexts{
 		already:        "Ya estabas inscrito en «%s» con %s (estado: %s), así que no hace falta hacer nada más.%s",
 		pending:        "Te he inscrito en «%s» con %s. Tu plaza queda reservada hasta que pagues %s aquí: %s%s",
 		done:           "Listo: te he inscrito en «%s» con %s.%s",
+		onlyOwn:        "Solo puedo inscribirte con tu propio correo, %s. Si quieres usar otro, contacta con soporte.",
+		otherAccount:   "Ese correo pertenece a otra cuenta. Usa tu propio correo o contacta con soporte.",
 	},
 	"en": {
 		start:          " It starts on %s.",
@@ -250,6 +339,8 @@ var enrollMessages = map[string]enrollTexts{
 		already:        "You're already enrolled in “%s” with %s (status: %s), so there's nothing more to do.%s",
 		pending:        "I've enrolled you in “%s” with %s. Your seat is held until you pay %s here: %s%s",
 		done:           "Done: you're enrolled in “%s” with %s.%s",
+		onlyOwn:        "I can only enrol you with your own email, %s. To use another one, please contact support.",
+		otherAccount:   "That email belongs to another account. Please use your own email, or contact support.",
 	},
 	"pt": {
 		start:          " O curso começa em %s.",
@@ -257,6 +348,8 @@ var enrollMessages = map[string]enrollTexts{
 		already:        "Você já tem uma matrícula em “%s” com %s (situação: %s), então não é preciso fazer mais nada.%s",
 		pending:        "Fiz sua matrícula em “%s” com %s. Sua vaga fica reservada até o pagamento de %s aqui: %s%s",
 		done:           "Pronto: fiz sua matrícula em “%s” com %s.%s",
+		onlyOwn:        "Só posso fazer sua matrícula com o seu próprio e-mail, %s. Para usar outro, fale com o suporte.",
+		otherAccount:   "Esse e-mail pertence a outra conta. Use o seu próprio e-mail ou fale com o suporte.",
 	},
 }
 

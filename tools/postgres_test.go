@@ -25,5 +25,6 @@ func TestBusinessToolsPostgres(t *testing.T) {
 	// One after the other: PGlite is one backend session.
 	t.Run("seats", func(t *testing.T) { testEnrollSeatsConcurrently(t, db, "carrera-postgres") })
 	t.Run("lead", func(t *testing.T) { testQualifyLead(t, setupBiz(t, db)) })
+	t.Run("own email", func(t *testing.T) { testEnrollOnlyOwnEmail(t, setupBiz(t, db)) })
 	t.Run("tickets", func(t *testing.T) { testOpenTicketAndStatus(t, setupBiz(t, db)) })
 }

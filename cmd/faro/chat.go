@@ -96,6 +96,7 @@ func chat(ctx context.Context, env *environment, in io.Reader, args []string) er
 	}
 	a, err := agent.New(agent.Options{
 		Store: st, Model: model, Tools: reg, Knowledge: kb, Logger: log,
+		Instructions: cfg.Instructions.All, Persona: cfg.Persona(),
 		// One line is one message: nothing to wait for.
 		Limits: agent.Limits{BurstWindow: -1},
 	})

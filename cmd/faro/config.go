@@ -7,9 +7,11 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
 
@@ -155,6 +157,128 @@ type Config struct {
 	// TimeZone is where the KPIs' days, weeks and months begin: an IANA
 	// name such as America/Mexico_City (FARO_TIMEZONE, default UTC).
 	TimeZone string `yaml:"timezone"`
+
+	// BusinessName, AssistantName and AssistantTone present the assistant
+	// in every model's system prompt, and the offline engine's greeting
+	// (FARO_BUSINESS_NAME, FARO_ASSISTANT_NAME, FARO_ASSISTANT_TONE).
+	BusinessName  string `yaml:"business_name"`
+	AssistantName string `yaml:"assistant_name"`
+	AssistantTone string `yaml:"assistant_tone"`
+	// Instructions are the operator's own instructions to the model.
+	Instructions InstructionsConfig `yaml:"instructions"`
+}
+
+// InstructionsConfig holds the operator's instructions, appended to the
+// system prompt in this order: All, the conversation's language's, the
+// caller's role's. In YAML: instructions: {all: …, es: …, en: …, pt: …,
+// roles: {staff: …}}, or one string for all.
+type InstructionsConfig struct {
+	// All go to every conversation (FARO_INSTRUCTIONS).
+	All string `yaml:"all"`
+	// ES, EN and PT go to conversations in that language
+	// (FARO_INSTRUCTIONS_ES, FARO_INSTRUCTIONS_EN, FARO_INSTRUCTIONS_PT).
+	ES string `yaml:"es"`
+	EN string `yaml:"en"`
+	PT string `yaml:"pt"`
+	// Roles go to callers of a role, prospect, student or staff, in any
+	// language (FARO_INSTRUCTIONS_PROSPECT, FARO_INSTRUCTIONS_STUDENT,
+	// FARO_INSTRUCTIONS_STAFF).
+	Roles map[string]string `yaml:"roles"`
+}
+
+// UnmarshalYAML reads instructions as the mapping, or as one string that
+// goes to every conversation (instructions: "Never promise discounts.").
+func (in *InstructionsConfig) UnmarshalYAML(unmarshal func(any) error) error {
+	var s string
+	if err := unmarshal(&s); err == nil {
+		*in = InstructionsConfig{All: s}
+		return nil
+	}
+	type plain InstructionsConfig // without this method
+	return unmarshal((*plain)(in))
+}
+
+// Limits of the persona settings: names and tone are one line each;
+// instructions go into every model call and cost tokens each time.
+const (
+	maxNameLen         = 80
+	maxToneLen         = 200
+	maxInstructionsLen = 4000
+)
+
+// personaRoles are the roles instructions may be given for.
+var personaRoles = []store.Role{store.RoleProspect, store.RoleStudent, store.RoleStaff}
+
+// Persona is the agent.Persona of these settings.
+func (c Config) Persona() agent.Persona {
+	p := agent.Persona{Business: c.BusinessName, Assistant: c.AssistantName, Tone: c.AssistantTone}
+	for lang, v := range map[string]string{"es": c.Instructions.ES, "en": c.Instructions.EN, "pt": c.Instructions.PT} {
+		if v = strings.TrimSpace(v); v != "" {
+			if p.Instructions == nil {
+				p.Instructions = map[string]string{}
+			}
+			p.Instructions[lang] = v
+		}
+	}
+	for role, v := range c.Instructions.Roles {
+		if v = strings.TrimSpace(v); v != "" {
+			if p.RoleInstructions == nil {
+				p.RoleInstructions = map[store.Role]string{}
+			}
+			p.RoleInstructions[store.Role(strings.ToLower(strings.TrimSpace(role)))] = v
+		}
+	}
+	return p
+}
+
+// validatePersona checks the assistant's names, tone and instructions,
+// naming the variable at fault.
+func (c Config) validatePersona() error {
+	line := func(name, v string, limit int, example string) error {
+		switch {
+		case !utf8.ValidString(v):
+			return &configError{name, errors.New("is not valid UTF-8")}
+		case strings.ContainsAny(v, "\r\n"):
+			return &configError{name, fmt.Errorf("must be one line (example: %s)", example)}
+		case utf8.RuneCountInString(v) > limit:
+			return &configError{name, fmt.Errorf("is %d characters; at most %d", utf8.RuneCountInString(v), limit)}
+		}
+		return nil
+	}
+	if err := line("FARO_BUSINESS_NAME", c.BusinessName, maxNameLen, "Brújula Digital"); err != nil {
+		return err
+	}
+	if err := line("FARO_ASSISTANT_NAME", c.AssistantName, maxNameLen, "Brújula"); err != nil {
+		return err
+	}
+	if err := line("FARO_ASSISTANT_TONE", c.AssistantTone, maxToneLen, "cercano, claro y sin tecnicismos"); err != nil {
+		return err
+	}
+	long := func(name, v string) error {
+		if !utf8.ValidString(v) {
+			return &configError{name, errors.New("is not valid UTF-8")}
+		}
+		if n := utf8.RuneCountInString(v); n > maxInstructionsLen {
+			return &configError{name, fmt.Errorf("is %d characters; at most %d (they go into every model call)", n, maxInstructionsLen)}
+		}
+		return nil
+	}
+	for _, f := range []struct{ name, v string }{{"FARO_INSTRUCTIONS", c.Instructions.All},
+		{"FARO_INSTRUCTIONS_ES", c.Instructions.ES}, {"FARO_INSTRUCTIONS_EN", c.Instructions.EN}, {"FARO_INSTRUCTIONS_PT", c.Instructions.PT}} {
+		if err := long(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	for role, v := range c.Instructions.Roles {
+		r := store.Role(strings.ToLower(strings.TrimSpace(role)))
+		if !slices.Contains(personaRoles, r) {
+			return &configError{"instructions.roles", fmt.Errorf("%q is not prospect, student or staff", role)}
+		}
+		if err := long("FARO_INSTRUCTIONS_"+strings.ToUpper(string(r)), v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DefaultConfig is what `faro serve` runs with when nothing is configured: a
@@ -183,6 +307,10 @@ func DefaultConfig() Config {
 		WidgetLanguage:          web.DefaultTheme().Language,
 		WidgetMaxConnsPerIP:     20,
 		WidgetSessionsPerMinute: 30,
+
+		// The demo business's own assistant.
+		BusinessName:  "Brújula Digital",
+		AssistantName: "Brújula",
 	}
 }
 
@@ -334,6 +462,16 @@ func settings() []setting {
 		{"FARO_WIDGET_GREETING_ES", func(c *Config, v string) error { c.WidgetGreetingES = v; return nil }},
 		{"FARO_WIDGET_GREETING_EN", func(c *Config, v string) error { c.WidgetGreetingEN = v; return nil }},
 		{"FARO_WIDGET_LANGUAGE", func(c *Config, v string) error { c.WidgetLanguage = v; return nil }},
+		{"FARO_BUSINESS_NAME", func(c *Config, v string) error { c.BusinessName = v; return nil }},
+		{"FARO_ASSISTANT_NAME", func(c *Config, v string) error { c.AssistantName = v; return nil }},
+		{"FARO_ASSISTANT_TONE", func(c *Config, v string) error { c.AssistantTone = v; return nil }},
+		{"FARO_INSTRUCTIONS", func(c *Config, v string) error { c.Instructions.All = v; return nil }},
+		{"FARO_INSTRUCTIONS_ES", func(c *Config, v string) error { c.Instructions.ES = v; return nil }},
+		{"FARO_INSTRUCTIONS_EN", func(c *Config, v string) error { c.Instructions.EN = v; return nil }},
+		{"FARO_INSTRUCTIONS_PT", func(c *Config, v string) error { c.Instructions.PT = v; return nil }},
+		{"FARO_INSTRUCTIONS_PROSPECT", roleInstructions(store.RoleProspect)},
+		{"FARO_INSTRUCTIONS_STUDENT", roleInstructions(store.RoleStudent)},
+		{"FARO_INSTRUCTIONS_STAFF", roleInstructions(store.RoleStaff)},
 		{"FARO_WIDGET_MAX_CONNS_PER_IP", func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil {
@@ -350,6 +488,22 @@ func settings() []setting {
 			c.WidgetSessionsPerMinute = n
 			return nil
 		}},
+	}
+}
+
+// roleInstructions parses FARO_INSTRUCTIONS_<ROLE>: the role's
+// instructions, replacing those of the YAML file.
+func roleInstructions(r store.Role) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		roles := make(map[string]string, len(c.Instructions.Roles)+1)
+		for k, s := range c.Instructions.Roles {
+			if store.Role(strings.ToLower(strings.TrimSpace(k))) != r {
+				roles[k] = s
+			}
+		}
+		roles[string(r)] = v
+		c.Instructions.Roles = roles
+		return nil
 	}
 }
 
@@ -436,6 +590,9 @@ func (c Config) validate() error {
 		return err
 	}
 	if err := c.validateWidget(); err != nil {
+		return err
+	}
+	if err := c.validatePersona(); err != nil {
 		return err
 	}
 	if err := c.validateWebhooks(); err != nil {

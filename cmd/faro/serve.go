@@ -251,6 +251,7 @@ func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metr
 	}
 	a, err := agent.New(agent.Options{
 		Store: st, Model: model, Tools: reg, Knowledge: kb, Logger: log,
+		Instructions: cfg.Instructions.All, Persona: cfg.Persona(),
 		// Staff are the configured identities; API callers get their
 		// key's role from the server.
 		Roles:          &agent.ConfigRoles{Staff: staff},

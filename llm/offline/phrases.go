@@ -239,3 +239,11 @@ func joinAnd(items []string, lang string) string {
 	}
 	return strings.Join(items[:len(items)-1], ", ") + and + items[len(items)-1]
 }
+
+// The assistant introduces itself in a greeting with the names the business
+// gave it (the turn context's Assistant and Business).
+var (
+	phIntro          = tr{"Soy %s, el asistente de %s.", "I'm %s, the assistant of %s.", "Sou %s, o assistente de %s."}
+	phIntroBusiness  = tr{"Soy el asistente de %s.", "I'm the assistant of %s.", "Sou o assistente de %s."}
+	phIntroAssistant = tr{"Soy %s, tu asistente.", "I'm %s, your assistant.", "Sou %s, seu assistente."}
+)

@@ -15,7 +15,7 @@ import (
 // tool result — that result turned into the answer.
 func (r *run) respond() reply {
 	if len(r.conv.turns) == 0 {
-		return reply{text: fmt.Sprintf(phGreeting.in(r.lang), "")}
+		return reply{text: r.greeting("")}
 	}
 	st := r.replay()
 	cur := r.conv.turns[len(r.conv.turns)-1]
@@ -62,6 +62,29 @@ func (r *run) perform1(a action) reply {
 	return reply{text: r.clarify()}
 }
 
+// greeting greets the caller (name is ", Ana" or empty), saying who the
+// assistant is when the turn context names it or the business.
+func (r *run) greeting(name string) string {
+	g := fmt.Sprintf(phGreeting.in(r.lang), name)
+	tc := r.conv.tc
+	var intro string
+	switch {
+	case tc.Assistant != "" && tc.Business != "":
+		intro = fmt.Sprintf(phIntro.in(r.lang), tc.Assistant, tc.Business)
+	case tc.Business != "":
+		intro = fmt.Sprintf(phIntroBusiness.in(r.lang), tc.Business)
+	case tc.Assistant != "":
+		intro = fmt.Sprintf(phIntroAssistant.in(r.lang), tc.Assistant)
+	default:
+		return g
+	}
+	hello, ask, ok := strings.Cut(g, "! ")
+	if !ok {
+		return g + " " + intro
+	}
+	return hello + "! " + intro + " " + ask
+}
+
 // smallTalkText answers a greeting, thanks, goodbye or "ok".
 func (r *run) smallTalkText(t smallTalk) string {
 	switch t {
@@ -70,7 +93,7 @@ func (r *run) smallTalkText(t smallTalk) string {
 		if n := strings.Fields(r.conv.tc.Name); len(n) > 0 {
 			name = ", " + n[0]
 		}
-		return fmt.Sprintf(phGreeting.in(r.lang), name)
+		return r.greeting(name)
 	case talkThanks:
 		return phThanks.in(r.lang)
 	case talkBye:

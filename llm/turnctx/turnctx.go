@@ -25,6 +25,11 @@ type Context struct {
 	Phone    string    `json:"phone,omitempty"`
 	Channel  string    `json:"channel,omitempty"`
 	Passages []Passage `json:"passages,omitempty"`
+
+	// Business and Assistant are the names the operator gave the business
+	// and its assistant, for a model that writes its own greetings.
+	Business  string `json:"business,omitempty"`
+	Assistant string `json:"assistant,omitempty"`
 }
 
 // Passage is one retrieved passage as a model sees it. Ref is the citation
