@@ -265,3 +265,31 @@ func TestRegistryRefusalIsRead(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "Which category? It can be: billing, access, technical, course content, sales or other.", resp.Choices[0].Content)
 }
+
+// A listing filtered to nothing lists everything instead: the person asked
+// what there is, not for "no course matches".
+func TestEmptyFilteredListingListsAll(t *testing.T) {
+	t.Parallel()
+	reg := newRegistry(t, &calls{}, nil)
+	m := newModel(t, reg)
+	call := llms.ToolCall{ID: "call_1", Type: "function", FunctionCall: &llms.FunctionCall{Name: "list_courses", Arguments: `{"topic":"jardineria"}`}}
+	msgs := []llms.MessageContent{
+		{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{turnctx.Context{Role: "prospect", Language: "es"}.Part()}},
+		llms.TextParts(llms.ChatMessageTypeHuman, "tienen cursos de jardineria?"),
+		{Role: llms.ChatMessageTypeAI, Parts: []llms.ContentPart{call}},
+		{Role: llms.ChatMessageTypeTool, Parts: []llms.ContentPart{llms.ToolCallResponse{ToolCallID: "call_1", Name: "list_courses", Content: `{"courses":null,"message":"Ahora mismo no hay ningún curso que coincida."}`}}},
+	}
+	out, err := m.GenerateContent(context.Background(), msgs, llms.WithTools(reg.Definitions(store.RoleProspect)))
+	require.NoError(t, err)
+	require.Len(t, out.Choices[0].ToolCalls, 1)
+	require.Equal(t, "list_courses", out.Choices[0].ToolCalls[0].FunctionCall.Name)
+	require.Empty(t, args(t, out.Choices[0].ToolCalls[0]))
+
+	// Unfiltered and still empty: said as it is, no loop.
+	again := out.Choices[0].ToolCalls[0]
+	msgs = append(msgs, llms.MessageContent{Role: llms.ChatMessageTypeAI, Parts: []llms.ContentPart{again}},
+		llms.MessageContent{Role: llms.ChatMessageTypeTool, Parts: []llms.ContentPart{llms.ToolCallResponse{ToolCallID: again.ID, Name: "list_courses", Content: `{"courses":[],"message":"Ahora mismo no hay ningún curso que coincida."}`}}})
+	out, err = m.GenerateContent(context.Background(), msgs, llms.WithTools(reg.Definitions(store.RoleProspect)))
+	require.NoError(t, err)
+	require.Empty(t, out.Choices[0].ToolCalls)
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -364,6 +365,12 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 			return reply{text: prefix + phNoAnswer.in(r.lang) + " " + r.offer()}
 		}
 	}
+	if t := r.tool(name); t != nil && call.FunctionCall != nil && filteredToNothing(t, call.FunctionCall.Arguments, resp.Content) {
+		// "cursos para alguien que recién empieza" filtered the catalogue
+		// to nothing: the person asked what there is, so show all of it
+		// rather than "no course matches".
+		return r.callReply(name, map[string]any{})
+	}
 	text := renderResult(resp.Content, r.lang)
 	if name == toolRequestHuman && !hasMessage(resp.Content) {
 		text = phHandoffDone.in(r.lang)
@@ -419,4 +426,34 @@ func unmarshalArgs(args string, v *map[string]any) error {
 		return fmt.Errorf("tool call arguments: %w", err)
 	}
 	return nil
+}
+
+// filteredToNothing reports a call of a tool that takes only optional
+// arguments (filters), made with some, whose result lists nothing: its
+// lists are empty (or null, as Go writes an empty slice).
+func filteredToNothing(t *toolDef, args, result string) bool {
+	if slices.ContainsFunc(t.schema.fields, func(f field) bool { return f.required }) {
+		return false
+	}
+	var in map[string]any
+	if json.Unmarshal([]byte(args), &in) != nil || len(in) == 0 {
+		return false
+	}
+	var out map[string]any
+	if json.Unmarshal([]byte(result), &out) != nil {
+		return false
+	}
+	empty := 0
+	for _, v := range out {
+		switch l := v.(type) {
+		case []any:
+			if len(l) > 0 {
+				return false
+			}
+			empty++
+		case nil:
+			empty++
+		}
+	}
+	return empty > 0
 }
