@@ -154,7 +154,11 @@ func (r *run) knowledgeReply(a action) reply {
 		ans, ok := r.answer(r.conv.tc.Passages, q)
 		switch {
 		case !ok && a.offered:
-			return reply{text: prefix + r.question(*a.then)}
+			// The task was only offered: answering comes first, with the
+			// search the plain answer would make.
+			plain := a
+			plain.then, plain.offered = nil, false
+			return r.knowledgeReply(plain)
 		case !ok:
 			ans = phNoAnswer.in(r.lang)
 		}

@@ -868,6 +868,11 @@ func (r *run) after(act action, t turn) state {
 		return offerState(t, act)
 	}
 	if act.kind == actKnowledge && act.then != nil {
+		// An offered task was begun only if the reply asked its question
+		// (it is not when the passages did not answer).
+		if act.offered && !strings.Contains(t.reply, r.question(*act.then)) {
+			return offerState(t, act)
+		}
 		act = *act.then
 	}
 	if act.kind == actAsk && act.tool != nil {
