@@ -11,6 +11,8 @@ import (
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/faroai/faro/store"
 )
 
 // Item is one line of a proposal or an invoice.
@@ -77,6 +79,10 @@ func (c *Catalog) Check(t Template, vars map[string]any, issued time.Time) (Valu
 			if d.Required {
 				problems = append(problems, Problem{Var: d.Name, Missing: true})
 			}
+			continue
+		}
+		if hasControl(x) {
+			problems = append(problems, Problem{Var: d.Name, Why: Text{ES: "contiene un carácter de control (como NUL)", EN: "holds a control character (such as NUL)"}})
 			continue
 		}
 		v, why := read(d.Type, x, issued)
@@ -411,4 +417,27 @@ func fold(s string) string {
 func foldKey(s string) string {
 	s = strings.ToLower(strings.TrimSpace(fold(s)))
 	return strings.NewReplacer(" ", "_", "-", "_").Replace(s)
+}
+
+// hasControl reports whether a value, or any text inside it, holds a
+// control character: never part of a name or an amount, and NUL cannot be
+// stored.
+func hasControl(x any) bool {
+	switch v := x.(type) {
+	case string:
+		return store.HasControl(v)
+	case []any:
+		for _, e := range v {
+			if hasControl(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if store.HasControl(k) || hasControl(e) {
+				return true
+			}
+		}
+	}
+	return false
 }

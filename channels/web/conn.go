@@ -467,7 +467,9 @@ func (c *conn) message(f inFrame) {
 		c.errorFrame(codeBadFrame, "")
 		return
 	}
-	text := strings.TrimSpace(f.Text)
+	// Control characters (a NUL among them) mean nothing in a message and
+	// cannot be stored: they go, so a re-send does not fail again.
+	text := strings.TrimSpace(store.CleanText(f.Text))
 	if text == "" || !utf8.ValidString(text) {
 		c.errorFrame(codeBadFrame, f.ClientMsgID)
 		return

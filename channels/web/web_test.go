@@ -707,3 +707,35 @@ func TestReplyCarriesDocumentLink(t *testing.T) {
 	require.Empty(t, reply.Tools[2].Link, "nothing generated")
 	require.Empty(t, reply.Tools[3].Link, "other tools' results stay private")
 }
+
+// TestMessageWithNUL: a NUL in a message is dropped rather than failing
+// the turn (it cannot be stored), so the message is answered once and a
+// re-send is only acked; a message of nothing but control characters is a
+// bad frame, which the widget does not re-send.
+func TestMessageWithNUL(t *testing.T) {
+	e := start(t, nil, nil, nil)
+	s := e.session("")
+	c := e.connect(s)
+	c.send(map[string]any{"type": "hello", "visitor_id": s.VisitorID, "language": "es"})
+	c.until("ready")
+	c.send(map[string]any{"type": "message", "client_msg_id": "cccccccc-0001", "text": "hola\u0000"})
+	fs := c.until("reply")
+	var ack frame
+	for _, f := range fs {
+		require.NotEqual(t, "error", f.Type, "frames: %+v", fs)
+		if f.Type == "ack" {
+			ack = f
+		}
+	}
+	require.NotEmpty(t, ack.ConversationID)
+	c.send(map[string]any{"type": "message", "client_msg_id": "cccccccc-0001", "text": "hola\u0000"})
+	fs = c.until("ack")
+	require.Equal(t, ack.Seq, fs[len(fs)-1].Seq, "the re-send is the stored message")
+	msgs, err := e.store.Messages(t.Context(), ack.ConversationID, store.MessageQuery{})
+	require.NoError(t, err)
+	require.Equal(t, "hola", msgs[0].Text)
+
+	c.send(map[string]any{"type": "message", "client_msg_id": "cccccccc-0002", "text": "\u0000\u0001"})
+	fs = c.until("error")
+	require.Equal(t, "bad_frame", fs[len(fs)-1].Code)
+}

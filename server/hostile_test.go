@@ -1,0 +1,69 @@
+package server_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/faroai/faro/store"
+)
+
+// raw sends body as it is, with the content type given ("" for none).
+func (b *bundle) raw(t *testing.T, method, path, key, ctype, body string) response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, b.http.URL+path, strings.NewReader(body))
+	require.NoError(t, err)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	return send(t, req)
+}
+
+// nulAPI sends NUL characters everywhere a client can put one: text a
+// person wrote loses them, anything else is a 400 naming the field, and
+// never a 500 or the database's own words, on either store.
+func nulAPI(t *testing.T, st fullStore) {
+	b := setup(t, st, nil)
+	ctx := t.Context()
+	tk, _, err := st.OpenTicket(ctx, store.Ticket{Subject: "Acceso", Email: "ana@example.com"})
+	require.NoError(t, err)
+
+	// A chat message: the NUL goes, the turn is answered.
+	r := b.raw(t, "POST", "/v1/chat/completions", studentKey, "application/json",
+		`{"model":"faro","messages":[{"role":"user","content":"hola\u0000"}]}`)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+
+	for _, c := range []struct{ method, path, body, field string }{
+		{"PATCH", "/api/v1/tickets/" + tk.ID, `{"queue":"soporte\u0000"}`, "queue"},
+		{"GET", "/api/v1/tickets?email=a%00b", "", "email"},
+		{"GET", "/api/v1/conversations/a%00b", "", "path"},
+		{"GET", "/api/v1/contacts/a%00b", "", "path"},
+		{"PUT", "/api/v1/courses/ia-101", `{"title":{"es":"IA\u0000","en":"AI"},"language":"es","seats":10,"duration_weeks":4}`, "title.es"},
+		{"POST", "/api/v1/documents", `{"template":"certificate","variables":{"student_name":"Ana\u0000","course_title":"IA"},"format":"html"}`, "student_name"},
+		{"PUT", "/api/v1/subscriptions/sub-1", `{"email":"ana@example.com","plan":"pro\u0000","monthly_amount_cents":100,"currency":"USD","started_at":"2026-01-01T00:00:00Z"}`, "plan"},
+		{"POST", "/api/v1/knowledge/documents", `{"source":"a\u0000.md","content":"# Hola\n\ntexto"}`, "source"},
+	} {
+		r := b.raw(t, c.method, c.path, adminKey, "application/json", c.body)
+		require.Equal(t, http.StatusBadRequest, r.status, "%s %s: %s", c.method, c.path, r.body)
+		e := r.errorBody(t)
+		require.Contains(t, e.Message, c.field, "%s %s", c.method, c.path)
+		require.Contains(t, e.Message, "control character", "%s %s", c.method, c.path)
+	}
+
+	// Free text loses its NULs: a knowledge upload and a staff reply.
+	r = b.raw(t, "POST", "/api/v1/knowledge/documents", adminKey, "application/json", `{"source":"nul.md","content":"# Ho\u0000la\n\ntex\u0000to"}`)
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	got, err := st.Ticket(ctx, tk.ID)
+	require.NoError(t, err)
+	require.Equal(t, tk.Queue, got.Queue, "the refused update changed nothing")
+}
+
+func TestNULOnSQLite(t *testing.T) {
+	t.Parallel()
+	nulAPI(t, openSQLite(t))
+}
