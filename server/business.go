@@ -121,8 +121,8 @@ func (s *Server) listCourses(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The catalogue is small and the store lists it whole.
-	end := min(p.offset+p.limit+1, len(cs))
 	start := min(p.offset, len(cs))
+	end := min(start+p.limit+1, len(cs))
 	writeJSON(w, http.StatusOK, listOf(r, p, cs[start:end]))
 }
 

@@ -1,12 +1,14 @@
 package server_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/faroai/faro/server"
 	"github.com/faroai/faro/store"
 )
 
@@ -66,4 +68,50 @@ func nulAPI(t *testing.T, st fullStore) {
 func TestNULOnSQLite(t *testing.T) {
 	t.Parallel()
 	nulAPI(t, openSQLite(t))
+}
+
+// TestHugeOffsets: every list route (each GET the description gives an
+// offset) answers an offset past the end with an empty page, one too big
+// to add to with 400, and never drops the connection.
+func TestHugeOffsets(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil, nil)
+	seedConversation(t, b.st, "ana")
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name string `json:"name"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	b.do(t, "GET", "/api/v1/openapi.json", "", nil).json(t, &doc)
+	lists := 0
+	for path, item := range doc.Paths {
+		op, ok := item["get"]
+		if !ok {
+			continue
+		}
+		for _, p := range op.Parameters {
+			if p.Name != "offset" {
+				continue
+			}
+			lists++
+			r := b.do(t, "GET", path+"?offset=1000000000", adminKey, nil)
+			require.Equal(t, http.StatusOK, r.status, "%s: %s", path, r.body)
+			var l server.List[json.RawMessage]
+			r.json(t, &l)
+			require.Empty(t, l.Data, path)
+			require.Nil(t, l.NextOffset, path)
+			for _, off := range []string{"1000000001", "9223372036854775807", "99999999999999999999"} {
+				r := b.do(t, "GET", path+"?offset="+off, adminKey, nil)
+				require.Equal(t, http.StatusBadRequest, r.status, "%s?offset=%s: %s", path, off, r.body)
+				require.Equal(t, server.CodeInvalid, r.errorBody(t).Code)
+			}
+		}
+	}
+	require.GreaterOrEqual(t, lists, 8, "the list routes")
+
+	_, conv := seedConversation(t, b.st, "bea")
+	r := b.do(t, "GET", "/api/v1/conversations/"+conv.ID+"?after_seq=9223372036854775807", adminKey, nil)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 }
