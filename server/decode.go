@@ -14,16 +14,37 @@ import (
 	"github.com/faroai/faro/store"
 )
 
-// decodeJSON reads one JSON value of at most max bytes into v, refusing
-// unknown fields so a misspelt field is an error rather than ignored, and
-// control characters as [checkText] does.
+// decodeJSON reads the body into v: one JSON value of at most max bytes
+// and nothing after it, refusing unknown fields so a misspelt field is an
+// error rather than ignored, and control characters as [checkText] does.
+// It is the one decoder of every JSON body of the APIs.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any, max int64) error {
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "" && mt != "application/json" {
+	return decodeBody(w, r, v, max, false)
+}
+
+// decodeBody is decodeJSON, also accepting unknown fields when lenient:
+// the OpenAI-compatible API ignores the fields Faro does not use.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, max int64, lenient bool) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); !lenient && mt != "" && mt != "application/json" {
 		return Errorf(CodeInvalid, "send application/json")
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, max))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if !lenient {
+		dec.DisallowUnknownFields()
+	}
+	err := dec.Decode(v)
+	if err == nil {
+		// One value only: trailing data (a second object, garbage) means
+		// the client sent something other than what it thinks.
+		if _, terr := dec.Token(); !errors.Is(terr, io.EOF) {
+			err = errTrailing
+			var mbe *http.MaxBytesError
+			if errors.As(terr, &mbe) {
+				err = terr
+			}
+		}
+	}
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return Errorf(CodeTooLarge, "the body is larger than %d bytes", max)
@@ -32,6 +53,8 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, max int64) error 
 	}
 	return checkText(reflect.ValueOf(v), "")
 }
+
+var errTrailing = errors.New("data after the JSON value")
 
 // jsonProblem describes a decoding error without echoing the body.
 func jsonProblem(err error) string {
@@ -44,6 +67,8 @@ func jsonProblem(err error) string {
 		return fmt.Sprintf("field %q should be %s", te.Field, te.Type)
 	case errors.Is(err, io.EOF):
 		return "empty body"
+	case errors.Is(err, errTrailing):
+		return "more than one JSON value, or data after it; send exactly one object"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return strings.TrimPrefix(err.Error(), "json: ")
 	}

@@ -115,3 +115,30 @@ func TestHugeOffsets(t *testing.T) {
 	r := b.do(t, "GET", "/api/v1/conversations/"+conv.ID+"?after_seq=9223372036854775807", adminKey, nil)
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 }
+
+// TestOneJSONValue: a body with anything after its JSON value (garbage, a
+// second object) is refused on every kind of route, before it changes
+// anything; whitespace after it is fine.
+func TestOneJSONValue(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil, nil)
+	tk, _, err := b.st.OpenTicket(t.Context(), store.Ticket{Subject: "Acceso", Email: "ana@example.com"})
+	require.NoError(t, err)
+	for _, c := range []struct{ method, path, key, body string }{
+		{"PATCH", "/api/v1/tickets/" + tk.ID, adminKey, `{"priority":"low"} garbage`},
+		{"PATCH", "/api/v1/tickets/" + tk.ID, adminKey, `{"priority":"low"}{"priority":"urgent"}`},
+		{"POST", "/v1/chat/completions", studentKey, `{"messages":[{"role":"user","content":"hola"}]} {}`},
+		{"POST", "/api/v1/documents", adminKey, `{"template":"certificate","variables":{}} x`},
+		{"POST", "/api/v1/knowledge/documents", adminKey, `{"source":"a.md","content":"# A\n\nb"}]`},
+	} {
+		r := b.raw(t, c.method, c.path, c.key, "application/json", c.body)
+		require.Equal(t, http.StatusBadRequest, r.status, "%s %s %s: %s", c.method, c.path, c.body, r.body)
+		require.Contains(t, r.errorBody(t).Message, "exactly one", c.body)
+	}
+	got, err := b.st.Ticket(t.Context(), tk.ID)
+	require.NoError(t, err)
+	require.Equal(t, tk.Priority, got.Priority, "the refused update changed nothing")
+
+	r := b.raw(t, "PATCH", "/api/v1/tickets/"+tk.ID, adminKey, "application/json", "{\"priority\":\"low\"}\n \n")
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+}
