@@ -408,14 +408,13 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (source stri
 			source = hdr.Filename
 		}
 		return source, data, hdr.Header.Get("Content-Type"), nil
-	case "application/json":
-		var req UploadRequest
-		if err := decodeJSON(w, r, &req, max+1<<20); err != nil {
-			return "", nil, "", err
-		}
-		return req.Source, []byte(req.Content), req.ContentType, nil
 	}
-	return "", nil, "", Errorf(CodeInvalid, "send the document as multipart/form-data or application/json")
+	// Anything else is read as JSON, as on every route (see decodeJSON).
+	var req UploadRequest
+	if err := decodeJSON(w, r, &req, max+1<<20); err != nil {
+		return "", nil, "", err
+	}
+	return req.Source, []byte(req.Content), req.ContentType, nil
 }
 
 func uploadError(err error, max int64) error {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -18,6 +17,11 @@ import (
 // and nothing after it, refusing unknown fields so a misspelt field is an
 // error rather than ignored, and control characters as [checkText] does.
 // It is the one decoder of every JSON body of the APIs.
+//
+// The body is read as JSON whatever its Content-Type says, the same on
+// every route: clients send application/json, nothing, or curl's default
+// application/x-www-form-urlencoded for the same JSON, and a body that is
+// not JSON gets a 400 that says why.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any, max int64) error {
 	return decodeBody(w, r, v, max, false)
 }
@@ -25,9 +29,6 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, max int64) error 
 // decodeBody is decodeJSON, also accepting unknown fields when lenient:
 // the OpenAI-compatible API ignores the fields Faro does not use.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any, max int64, lenient bool) error {
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); !lenient && mt != "" && mt != "application/json" {
-		return Errorf(CodeInvalid, "send application/json")
-	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, max))
 	if !lenient {
 		dec.DisallowUnknownFields()

@@ -142,3 +142,23 @@ func TestOneJSONValue(t *testing.T) {
 	r := b.raw(t, "PATCH", "/api/v1/tickets/"+tk.ID, adminKey, "application/json", "{\"priority\":\"low\"}\n \n")
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 }
+
+// TestJSONWhateverContentType: every JSON route reads its body the same
+// way whatever Content-Type comes with it (none, application/json, curl's
+// default form type, text/plain).
+func TestJSONWhateverContentType(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil, nil)
+	for _, ctype := range []string{"", "application/json", "application/json; charset=utf-8", "application/x-www-form-urlencoded", "text/plain"} {
+		r := b.raw(t, "POST", "/api/v1/documents", adminKey, ctype,
+			`{"template":"certificate","variables":{"student_name":"Ana","course_title":"IA","completion_date":"2026-11-30","certificate_number":"C-1"},"format":"html"}`)
+		require.Equal(t, http.StatusCreated, r.status, "documents with %q: %s", ctype, r.body)
+		r = b.raw(t, "POST", "/v1/chat/completions", studentKey, ctype, `{"messages":[{"role":"user","content":"hola"}]}`)
+		require.Equal(t, http.StatusOK, r.status, "chat with %q: %s", ctype, r.body)
+		r = b.raw(t, "POST", "/api/v1/knowledge/documents", adminKey, ctype, `{"source":"ct.md","content":"# Hola\n\ntexto"}`)
+		require.Contains(t, []int{http.StatusCreated, http.StatusOK}, r.status, "upload with %q: %s", ctype, r.body)
+	}
+	r := b.raw(t, "POST", "/api/v1/documents", adminKey, "application/x-www-form-urlencoded", "template=certificate")
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, r.errorBody(t).Message, "JSON")
+}
