@@ -368,8 +368,12 @@ func (c *conn) resume(f inFrame) {
 	c.h.subscribe(c, conv.ID)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if f.LastSeq > c.sentSeq {
-		c.sentSeq = max(f.LastSeq, 0)
+	// A last_seq past the conversation's own (a stale or edited client)
+	// is capped: taken as it is, it would hide every later reply on this
+	// socket, which sends each seq once and only above what was sent.
+	last := min(f.LastSeq, conv.LastSeq)
+	if last > c.sentSeq {
+		c.sentSeq = max(last, 0)
 	}
 	after := c.sentSeq
 	for {

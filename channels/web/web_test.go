@@ -739,3 +739,29 @@ func TestMessageWithNUL(t *testing.T) {
 	fs = c.until("error")
 	require.Equal(t, "bad_frame", fs[len(fs)-1].Code)
 }
+
+// TestResumeBeyondLastSeq: a resume with a last_seq past the
+// conversation's is taken as its last seq, so later replies still arrive.
+func TestResumeBeyondLastSeq(t *testing.T) {
+	e := start(t, nil, nil, nil)
+	s := e.session("")
+	c := e.connect(s)
+	c.send(map[string]any{"type": "hello", "visitor_id": s.VisitorID, "language": "es"})
+	c.until("ready")
+	c.send(map[string]any{"type": "message", "client_msg_id": "dddddddd-0001", "text": "Hola"})
+	fs := c.until("reply")
+	conv, last := "", fs[len(fs)-1].Seq
+	for _, f := range fs {
+		if f.Type == "ack" {
+			conv = f.ConversationID
+		}
+	}
+
+	c2 := e.connect(e.session(s.VisitorID))
+	c2.send(map[string]any{"type": "resume", "conversation_id": conv, "last_seq": 1 << 40})
+	ready := c2.until("ready")
+	require.Equal(t, last, ready[len(ready)-1].Seq, "ready says the conversation's last seq")
+	c2.send(map[string]any{"type": "message", "client_msg_id": "dddddddd-0002", "text": "¿Qué cursos tienen?"})
+	fs = c2.until("reply")
+	require.Greater(t, fs[len(fs)-1].Seq, last, "the later reply arrives")
+}
