@@ -60,8 +60,6 @@ func TestOpenAPIRequiredFields(t *testing.T) {
 			req := httptest.NewRequest(strings.ToUpper(method), concrete, strings.NewReader(`{}`))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", "Bearer "+adminKey)
-		req.Header.Set("Authorization", "Bearer "+adminKey)
-	req.Header.Set("Authorization", "Bearer "+adminKey)
 			valid, errs := v.ValidateHttpRequest(req)
 			require.False(t, valid, "%s %s: the description accepts {}", method, path)
 			for _, e := range errs {
@@ -82,7 +80,6 @@ func TestOpenAPIRequiredFields(t *testing.T) {
 		req := httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+adminKey)
-	req.Header.Set("Authorization", "Bearer "+adminKey)
 		valid, errs := v.ValidateHttpRequest(req)
 		require.True(t, valid, "%s %s %s: %v", c.method, c.path, c.body, errs)
 	}
