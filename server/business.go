@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -139,6 +140,10 @@ func (s *Server) putCourse(w http.ResponseWriter, r *http.Request) {
 	}
 	c.Slug = slug
 	stored, err := s.opts.Business.PutCourse(r.Context(), c)
+	if errors.Is(err, store.ErrConflict) {
+		s.writeError(w, r, Errorf(CodeConflict, "seats (%d) cannot be fewer than the seats already taken; cancel enrolments first", c.Seats))
+		return
+	}
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("put course %s: %w", slug, err))
 		return

@@ -162,3 +162,36 @@ func TestJSONWhateverContentType(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, r.status)
 	require.Contains(t, r.errorBody(t).Message, "JSON")
 }
+
+// TestCourseSeatsAndSubscriptionEmail: seats cannot drop below those
+// taken (409 saying why), a full course reads full, and a subscription's
+// email must be an address.
+func TestCourseSeatsAndSubscriptionEmail(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil, nil)
+	course := map[string]any{"title": map[string]string{"es": "IA", "en": "AI"}, "language": "es", "seats": 1, "duration_weeks": 4}
+	require.Equal(t, http.StatusOK, b.do(t, "PUT", "/api/v1/courses/ia-1", adminKey, course).status)
+	_, _, err := b.st.Enroll(t.Context(), store.EnrollRequest{CourseSlug: "ia-1", Email: "ana@example.com"})
+	require.NoError(t, err)
+	var l server.List[store.Course]
+	b.do(t, "GET", "/api/v1/courses?status=full", adminKey, nil).json(t, &l)
+	require.Len(t, l.Data, 1, "the full course is listed as full")
+	require.Equal(t, store.CourseFull, l.Data[0].Status)
+	course["seats"] = 0
+	require.Equal(t, http.StatusBadRequest, b.do(t, "PUT", "/api/v1/courses/ia-1", adminKey, course).status)
+	_, _, err = b.st.Enroll(t.Context(), store.EnrollRequest{CourseSlug: "ia-1", Email: "bea@example.com"})
+	require.ErrorIs(t, err, store.ErrFull)
+
+	b.do(t, "PUT", "/api/v1/courses/ia-2", adminKey, map[string]any{"seats": 2})
+	for _, email := range []string{"a@example.com", "b@example.com"} {
+		_, _, err := b.st.Enroll(t.Context(), store.EnrollRequest{CourseSlug: "ia-2", Email: email})
+		require.NoError(t, err)
+	}
+	r := b.do(t, "PUT", "/api/v1/courses/ia-2", adminKey, map[string]any{"seats": 1})
+	require.Equal(t, http.StatusConflict, r.status, "%s", r.body)
+	require.Contains(t, r.errorBody(t).Message, "seats already taken")
+
+	r = b.do(t, "PUT", "/api/v1/subscriptions/sub-1", adminKey, map[string]any{"email": "not-an-email", "plan": "pro", "started_at": "2026-01-01T00:00:00Z"})
+	require.Equal(t, http.StatusBadRequest, r.status, "%s", r.body)
+	require.Contains(t, r.errorBody(t).Message, "not an email address")
+}
