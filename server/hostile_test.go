@@ -7,9 +7,11 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/tmc/langchaingo/llms"
 
 	"github.com/faroai/faro/server"
 	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/tools"
 )
 
 // raw sends body as it is, with the content type given ("" for none).
@@ -194,4 +196,58 @@ func TestCourseSeatsAndSubscriptionEmail(t *testing.T) {
 	r = b.do(t, "PUT", "/api/v1/subscriptions/sub-1", adminKey, map[string]any{"email": "not-an-email", "plan": "pro", "started_at": "2026-01-01T00:00:00Z"})
 	require.Equal(t, http.StatusBadRequest, r.status, "%s", r.body)
 	require.Contains(t, r.errorBody(t).Message, "not an email address")
+}
+
+// TestCompleteEnrollmentThenCertificate: staff complete a student's
+// enrolment through the API, and the student can then have the
+// certificate from the generate_document tool; before, the tool says it
+// is not completed.
+func TestCompleteEnrollmentThenCertificate(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil, nil)
+	ctx := t.Context()
+	require.Equal(t, http.StatusOK, b.do(t, "PUT", "/api/v1/courses/ia-101", adminKey,
+		map[string]any{"title": map[string]string{"es": "IA 101", "en": "AI 101"}, "language": "es", "seats": 10, "duration_weeks": 4}).status)
+	c, err := b.st.CreateContact(ctx, store.Contact{Name: "Inés Peña", Email: "ines@example.com"})
+	require.NoError(t, err)
+	en, _, err := b.st.Enroll(ctx, store.EnrollRequest{CourseSlug: "ia-101", ContactID: c.ID, Email: c.Email, Name: c.Name})
+	require.NoError(t, err)
+
+	reg := tools.NewRegistry()
+	tools.AddGenerateDocument(reg, b.st, tools.DefaultDocumentConfig())
+	ines := tools.Caller{ContactID: c.ID, ConversationID: "conv-1", Channel: "web", Language: "es", Email: c.Email, Name: c.Name, Role: store.RoleStudent}
+	certificate := func() tools.GenerateDocumentResult {
+		o := reg.Call(ctx, ines, llms.ToolCall{ID: "call-1", Type: "function", FunctionCall: &llms.FunctionCall{
+			Name: "generate_document", Arguments: `{"template":"certificate","course":"ia-101","format":"html"}`}})
+		require.Equal(t, tools.StatusOK, o.Status, "%s", o.Response.Content)
+		var r tools.GenerateDocumentResult
+		require.NoError(t, json.Unmarshal([]byte(o.Response.Content), &r))
+		return r
+	}
+	require.Equal(t, tools.DocNotCompleted, certificate().Status, "not completed yet")
+
+	require.Equal(t, http.StatusForbidden, b.do(t, "POST", "/api/v1/enrollments/"+en.ID+"/complete", studentKey, nil).status)
+	r := b.do(t, "POST", "/api/v1/enrollments/"+en.ID+"/complete", staffKey, nil)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	var done store.Enrollment
+	r.json(t, &done)
+	require.Equal(t, store.EnrollmentCompleted, done.Status)
+	require.Equal(t, 100, done.Progress)
+	require.Equal(t, http.StatusOK, b.do(t, "POST", "/api/v1/enrollments/"+en.ID+"/complete", staffKey, nil).status, "again: idempotent")
+	require.Equal(t, http.StatusNotFound, b.do(t, "POST", "/api/v1/enrollments/nope/complete", staffKey, nil).status)
+
+	got := certificate()
+	require.Equal(t, tools.DocGenerated, got.Status, "%s", got.Message)
+	require.NotEmpty(t, got.DocumentID)
+	doc, err := b.st.GeneratedDocument(ctx, got.DocumentID)
+	require.NoError(t, err)
+	require.Contains(t, string(doc.Content), "Inés Peña")
+	require.Equal(t, c.ID, doc.ForContact)
+
+	// A pending payment cannot be completed.
+	require.Equal(t, http.StatusOK, b.do(t, "PUT", "/api/v1/courses/paid", adminKey, map[string]any{"seats": 5, "price": map[string]any{"amount": 99, "currency": "USD"}}).status)
+	pending, _, err := b.st.Enroll(ctx, store.EnrollRequest{CourseSlug: "paid", Email: "x@example.com"})
+	require.NoError(t, err)
+	r = b.do(t, "POST", "/api/v1/enrollments/"+pending.ID+"/complete", staffKey, nil)
+	require.Equal(t, http.StatusConflict, r.status, "%s", r.body)
 }

@@ -361,6 +361,11 @@ type Enrollments interface {
 	// active enrolment; 100 completes it. ErrNotFound if it does not
 	// exist; ErrConflict unless it is active.
 	SetProgress(ctx context.Context, enrollmentID string, progress int) (Enrollment, error)
+	// CompleteEnrollment marks an active enrolment completed (progress
+	// 100), which is what lets its student have the certificate;
+	// completing a completed one does nothing. ErrNotFound if it does not
+	// exist; ErrConflict if it is pending payment or cancelled.
+	CompleteEnrollment(ctx context.Context, enrollmentID string) (Enrollment, error)
 	// CancelEnrollment cancels an enrolment and frees its seat; cancelling
 	// a cancelled one does nothing. ErrNotFound if it does not exist;
 	// ErrConflict if it is completed.

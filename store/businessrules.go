@@ -93,6 +93,19 @@ func SetEnrollmentProgress(e *Enrollment, progress int) (bool, error) {
 	return true, nil
 }
 
+// CompleteEnrollmentStatus applies [Enrollments.CompleteEnrollment] to e
+// and reports whether e changed.
+func CompleteEnrollmentStatus(e *Enrollment) (bool, error) {
+	switch e.Status {
+	case EnrollmentCompleted:
+		return false, nil
+	case EnrollmentActive:
+		e.Status, e.Progress = EnrollmentCompleted, 100
+		return true, nil
+	}
+	return false, fmt.Errorf("enrolment is %s, not active: %w", e.Status, ErrConflict)
+}
+
 // CancelEnrollmentStatus applies [Enrollments.CancelEnrollment] to e and
 // reports whether e changed.
 func CancelEnrollmentStatus(e *Enrollment) (bool, error) {

@@ -262,6 +262,11 @@ func (db *DB) SetProgress(ctx context.Context, enrollmentID string, progress int
 	})
 }
 
+// CompleteEnrollment marks an active enrolment completed.
+func (db *DB) CompleteEnrollment(ctx context.Context, enrollmentID string) (store.Enrollment, error) {
+	return db.changeEnrollment(ctx, fmt.Sprintf("complete enrolment %q", enrollmentID), enrollmentID, store.CompleteEnrollmentStatus)
+}
+
 // CancelEnrollment cancels an enrolment and frees its seat.
 func (db *DB) CancelEnrollment(ctx context.Context, enrollmentID string) (store.Enrollment, error) {
 	op := fmt.Sprintf("cancel enrolment %q", enrollmentID)
