@@ -466,20 +466,33 @@ func documentLink(t agent.ToolSummary) string {
 	return res.URL
 }
 
-func (c *conn) message(f inFrame) {
+// messageText checks a message frame and returns the text to answer, or
+// the error code to answer with ("" when it is fine) and whether the
+// client_msg_id may be named in it.
+func messageText(f inFrame) (text, code string, named bool) {
 	if !clientMsgIDPattern.MatchString(f.ClientMsgID) {
-		c.errorFrame(codeBadFrame, "")
-		return
+		return "", codeBadFrame, false
 	}
 	// Control characters (a NUL among them) mean nothing in a message and
 	// cannot be stored: they go, so a re-send does not fail again.
-	text := strings.TrimSpace(store.CleanText(f.Text))
+	text = strings.TrimSpace(store.CleanText(f.Text))
 	if text == "" || !utf8.ValidString(text) {
-		c.errorFrame(codeBadFrame, f.ClientMsgID)
-		return
+		return "", codeBadFrame, true
 	}
 	if utf8.RuneCountInString(text) > maxTextRunes {
-		c.errorFrame(codeTooLong, f.ClientMsgID)
+		return "", codeTooLong, true
+	}
+	return text, "", true
+}
+
+func (c *conn) message(f inFrame) {
+	text, code, named := messageText(f)
+	if code != "" {
+		id := ""
+		if named {
+			id = f.ClientMsgID
+		}
+		c.errorFrame(code, id)
 		return
 	}
 	c.mu.Lock()
