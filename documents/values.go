@@ -48,6 +48,8 @@ func (v Values) MarshalJSON() ([]byte, error) {
 const (
 	maxStringRunes = 300
 	maxItems       = 50
+	// maxNumber bounds amounts, quantities and rates.
+	maxNumber = 1e12
 )
 
 // Check reads vars (as a model or an API client sends them, by declared
@@ -151,13 +153,17 @@ func read(typ VarType, x any, issued time.Time) (any, Text) {
 		}
 		return nil, Text{ES: "no es una fecha ni un número de días (por ejemplo 2027-03-31 o «30 días»)", EN: "is neither a date nor a number of days (for example 2027-03-31 or “30 days”)"}
 	case TypeNumber:
-		if f, ok := x.(float64); ok && !math.IsNaN(f) && !math.IsInf(f, 0) {
-			return f, Text{}
+		f, ok := x.(float64)
+		if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
+			s, _ := scalarText(x)
+			if f, ok = parseNumber(s); !ok {
+				return nil, Text{ES: "no es un número", EN: "is not a number"}
+			}
 		}
-		s, _ := scalarText(x)
-		f, ok := parseNumber(s)
-		if !ok {
-			return nil, Text{ES: "no es un número", EN: "is not a number"}
+		// Bounded so sums, taxes and cents stay finite (1e308 × 3 is +Inf,
+		// which no document shows and JSON cannot hold).
+		if math.Abs(f) > maxNumber {
+			return nil, Text{ES: fmt.Sprintf("es demasiado grande (máximo %.0f)", maxNumber), EN: fmt.Sprintf("is too large (at most %.0f)", maxNumber)}
 		}
 		return f, Text{}
 	case TypeItems:
@@ -359,7 +365,7 @@ func readItem(r any) (Item, bool) {
 			return Item{}, false
 		}
 		price, ok := parseNumber(s[loc[2]:loc[3]])
-		if !ok {
+		if !ok || price > maxNumber {
 			return Item{}, false
 		}
 		desc := strings.Trim(strings.TrimSpace(s[:loc[0]]), ":-–—,")
