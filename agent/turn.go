@@ -92,8 +92,13 @@ func (a *Agent) normalize(msg Message) (Message, error) {
 	if msg.ReceivedAt.IsZero() {
 		msg.ReceivedAt = a.now()
 	}
-	msg.Text = strings.TrimSpace(msg.Text)
+	// Control characters carry nothing a person meant and cannot all be
+	// stored (NUL): they leave free text, and make an id invalid.
+	msg.Text = strings.TrimSpace(store.CleanText(msg.Text))
+	msg.SenderName = store.CleanText(msg.SenderName)
 	switch {
+	case store.HasControl(msg.Channel + msg.Sender.Channel + msg.Sender.ExternalID + msg.ChatID + msg.PlatformID):
+		return msg, fmt.Errorf("%w: a control character in an id", ErrInvalidMessage)
 	case msg.Channel == "":
 		return msg, fmt.Errorf("%w: no channel", ErrInvalidMessage)
 	case msg.Sender.ExternalID == "":

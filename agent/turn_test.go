@@ -235,6 +235,8 @@ func TestInvalidMessage(t *testing.T) {
 		"no channel": {Sender: store.Identity{ExternalID: "x"}, Text: "hola"},
 		"bad role":   {Channel: "web", Sender: store.Identity{ExternalID: "x"}, Text: "hola", Role: "admin"},
 		"too long":   from("ana", "m1", strings.Repeat("a", agent.MaxTextRunes+1)),
+		"only NULs":  from("ana", "m1", "\x00\x00"),
+		"NUL in id":  from("an\x00a", "m1", "hola"),
 	} {
 		r, err := b.agent.Turn(t.Context(), m, nil)
 		require.ErrorIs(t, err, agent.ErrInvalidMessage, name)

@@ -242,3 +242,29 @@ func TestLinks(t *testing.T) {
 	_, err = documents.NewLinks("https://x", []byte("short"), 0)
 	require.Error(t, err)
 }
+
+// TestLinkSignatureEdited: every other spelling of the signature fails,
+// the last character above all (32 bytes leave its two low bits unused,
+// which a lenient decoder ignores).
+func TestLinkSignatureEdited(t *testing.T) {
+	l, err := documents.NewLinks("https://faro.example/", []byte("0123456789abcdef0123456789abcdef"), time.Hour)
+	require.NoError(t, err)
+	now := time.Unix(1_800_000_000, 0)
+	for _, id := range []string{"doc1", "doc2", "019a-x", "d"} {
+		u, _ := l.URL(id, now)
+		sig := u[strings.Index(u, "sig=")+4:]
+		require.NoError(t, l.Verify(id, "1800003600", sig, now))
+		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+		for i := range sig {
+			for _, c := range alphabet {
+				if byte(c) == sig[i] {
+					continue
+				}
+				edited := sig[:i] + string(c) + sig[i+1:]
+				require.ErrorIs(t, l.Verify(id, "1800003600", edited, now), documents.ErrLinkInvalid, "sig %s edited at %d", edited, i)
+			}
+		}
+		require.ErrorIs(t, l.Verify(id, "1800003600", sig+"=", now), documents.ErrLinkInvalid, "padded")
+		require.ErrorIs(t, l.Verify(id, "1800003600", sig+"A", now), documents.ErrLinkInvalid, "longer")
+	}
+}

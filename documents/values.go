@@ -11,6 +11,8 @@ import (
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/faroai/faro/store"
 )
 
 // Item is one line of a proposal or an invoice.
@@ -46,6 +48,8 @@ func (v Values) MarshalJSON() ([]byte, error) {
 const (
 	maxStringRunes = 300
 	maxItems       = 50
+	// maxNumber bounds amounts, quantities and rates.
+	maxNumber = 1e12
 )
 
 // Check reads vars (as a model or an API client sends them, by declared
@@ -77,6 +81,10 @@ func (c *Catalog) Check(t Template, vars map[string]any, issued time.Time) (Valu
 			if d.Required {
 				problems = append(problems, Problem{Var: d.Name, Missing: true})
 			}
+			continue
+		}
+		if hasControl(x) {
+			problems = append(problems, Problem{Var: d.Name, Why: Text{ES: "contiene un carácter de control (como NUL)", EN: "holds a control character (such as NUL)"}})
 			continue
 		}
 		v, why := read(d.Type, x, issued)
@@ -148,13 +156,18 @@ func read(typ VarType, x any, issued time.Time) (any, Text) {
 		return nil, Text{ES: "no es una fecha ni un número de días (por ejemplo 2027-03-31 o «30 días»)", EN: "is neither a date nor a number of days (for example 2027-03-31 or “30 days”)",
 			PT: "não é uma data nem um número de dias (por exemplo 2027-03-31 ou “30 dias”)"}
 	case TypeNumber:
-		if f, ok := x.(float64); ok && !math.IsNaN(f) && !math.IsInf(f, 0) {
-			return f, Text{}
+		f, ok := x.(float64)
+		if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
+			s, _ := scalarText(x)
+			if f, ok = parseNumber(s); !ok {
+				return nil, Text{ES: "no es un número", EN: "is not a number", PT: "não é um número"}
+			}
 		}
-		s, _ := scalarText(x)
-		f, ok := parseNumber(s)
-		if !ok {
-			return nil, Text{ES: "no es un número", EN: "is not a number", PT: "não é um número"}
+		// Bounded so sums, taxes and cents stay finite (1e308 × 3 is +Inf,
+		// which no document shows and JSON cannot hold).
+		if math.Abs(f) > maxNumber {
+			return nil, Text{ES: fmt.Sprintf("es demasiado grande (máximo %.0f)", maxNumber), EN: fmt.Sprintf("is too large (at most %.0f)", maxNumber),
+				PT: fmt.Sprintf("é grande demais (no máximo %.0f)", maxNumber)}
 		}
 		return f, Text{}
 	case TypeItems:
@@ -361,7 +374,7 @@ func readItem(r any) (Item, bool) {
 			return Item{}, false
 		}
 		price, ok := parseNumber(s[loc[2]:loc[3]])
-		if !ok {
+		if !ok || price > maxNumber {
 			return Item{}, false
 		}
 		desc := strings.Trim(strings.TrimSpace(s[:loc[0]]), ":-–—,")
@@ -419,4 +432,27 @@ func fold(s string) string {
 func foldKey(s string) string {
 	s = strings.ToLower(strings.TrimSpace(fold(s)))
 	return strings.NewReplacer(" ", "_", "-", "_").Replace(s)
+}
+
+// hasControl reports whether a value, or any text inside it, holds a
+// control character: never part of a name or an amount, and NUL cannot be
+// stored.
+func hasControl(x any) bool {
+	switch v := x.(type) {
+	case string:
+		return store.HasControl(v)
+	case []any:
+		for _, e := range v {
+			if hasControl(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if store.HasControl(k) || hasControl(e) {
+				return true
+			}
+		}
+	}
+	return false
 }

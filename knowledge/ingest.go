@@ -197,6 +197,9 @@ func (b *Base) IngestData(ctx context.Context, source string, data []byte, opts 
 	if it.format == formatUnknown {
 		return IngestReport{Found: 1, Failed: []Failure{{Source: source, Reason: unsupportedReason(source)}}}, nil
 	}
+	if store.HasControl(source) {
+		return IngestReport{Found: 1, Failed: []Failure{{Source: source, Reason: "the source holds a control character"}}}, nil
+	}
 	rep, err := b.run(ctx, []item{it}, opts)
 	b.compactAfter(ctx, rep)
 	rep.DurationMS = since(start)
@@ -406,7 +409,13 @@ func (b *Base) ingestOne(ctx context.Context, it item, opts IngestOptions, dim i
 		}
 	}
 	if _, err := b.store.PutDocument(ctx, l.doc, l.chunks); err != nil {
-		o.err = fmt.Errorf("store: %w", err)
+		// The report is shown to whoever uploaded the document; the
+		// database's own words are for the log only.
+		b.log.Warn("ingest: store", "source", it.source, "err", err)
+		o.err = errors.New("the store refused it")
+		if !errors.Is(err, store.ErrInvalid) {
+			o.err = errors.New("it could not be stored; see the server's log")
+		}
 		return o
 	}
 	o.status, o.chunks = status, len(l.chunks)

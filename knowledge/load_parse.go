@@ -41,8 +41,32 @@ func (p parsed) hasText() bool {
 	return false
 }
 
-// parse runs the loader of format f on raw.
+// parse runs the loader of format f on raw, and cleans what it read of
+// control characters (a NUL cannot be stored; none means anything to a
+// reader).
 func parse(f format, raw []byte) (parsed, error) {
+	p, err := parseFormat(f, raw)
+	if err != nil {
+		return p, err
+	}
+	p.title, p.language, p.url = store.CleanText(p.title), store.CleanText(p.language), store.CleanText(p.url)
+	for i, t := range p.tags {
+		p.tags[i] = store.CleanText(t)
+	}
+	for i := range p.sections {
+		s := &p.sections[i]
+		s.anchor, s.language = store.CleanText(s.anchor), store.CleanText(s.language)
+		for j, h := range s.headings {
+			s.headings[j] = store.CleanText(h)
+		}
+		for j, para := range s.paras {
+			s.paras[j] = store.CleanText(para)
+		}
+	}
+	return p, nil
+}
+
+func parseFormat(f format, raw []byte) (parsed, error) {
 	switch f {
 	case formatMarkdown:
 		return parseMarkdown(raw)

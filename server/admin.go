@@ -163,7 +163,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
 
 // StaffReplyRequest is the body of a staff reply.
 type StaffReplyRequest struct {
-	Text string `json:"text"`
+	Text string `json:"text" text:"free"`
 }
 
 // StaffReply is what a staff reply did: the stored message, and whether
@@ -302,7 +302,7 @@ type UploadRequest struct {
 	// "cursos/ia-101.md"); uploading the same source again replaces it.
 	Source string `json:"source"`
 	// Content is the document's text.
-	Content string `json:"content"`
+	Content string `json:"content" text:"free"`
 	// ContentType picks the loader when Source has no known extension:
 	// text/markdown, text/plain, text/html or text/csv.
 	ContentType string `json:"content_type"`
@@ -336,6 +336,10 @@ func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	source = strings.TrimLeft(strings.TrimSpace(source), "/")
+	if store.HasControl(source) {
+		s.writeError(w, r, Errorf(CodeInvalid, "source holds a control character (such as NUL); remove it"))
+		return
+	}
 	if source == "" || strings.Contains(source, "..") || len(source) > 512 {
 		s.writeError(w, r, Errorf(CodeInvalid, "source must be a relative path of at most 512 characters (example: cursos/ia-101.md)"))
 		return
@@ -404,14 +408,13 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (source stri
 			source = hdr.Filename
 		}
 		return source, data, hdr.Header.Get("Content-Type"), nil
-	case "application/json":
-		var req UploadRequest
-		if err := decodeJSON(w, r, &req, max+1<<20); err != nil {
-			return "", nil, "", err
-		}
-		return req.Source, []byte(req.Content), req.ContentType, nil
 	}
-	return "", nil, "", Errorf(CodeInvalid, "send the document as multipart/form-data or application/json")
+	// Anything else is read as JSON, as on every route (see decodeJSON).
+	var req UploadRequest
+	if err := decodeJSON(w, r, &req, max+1<<20); err != nil {
+		return "", nil, "", err
+	}
+	return req.Source, []byte(req.Content), req.ContentType, nil
 }
 
 func uploadError(err error, max int64) error {
@@ -436,39 +439,4 @@ func (s *Server) reindex(w http.ResponseWriter, r *http.Request) {
 	p, _ := PrincipalFrom(r.Context())
 	s.log(r.Context()).Info("knowledge base re-embedded", "chunks", n, "key", p.Name)
 	writeJSON(w, http.StatusOK, Reindex{Chunks: n})
-}
-
-// decodeJSON reads one JSON value of at most max bytes into v, refusing
-// unknown fields so a misspelt field is an error rather than ignored.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any, max int64) error {
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "" && mt != "application/json" {
-		return Errorf(CodeInvalid, "send application/json")
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, max))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return Errorf(CodeTooLarge, "the body is larger than %d bytes", max)
-		}
-		return Errorf(CodeInvalid, "the body is not the JSON expected: %s", jsonProblem(err))
-	}
-	return nil
-}
-
-// jsonProblem describes a decoding error without echoing the body.
-func jsonProblem(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Sprintf("syntax error at byte %d", se.Offset)
-	case errors.As(err, &te):
-		return fmt.Sprintf("field %q should be %s", te.Field, te.Type)
-	case errors.Is(err, io.EOF):
-		return "empty body"
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return strings.TrimPrefix(err.Error(), "json: ")
-	}
-	return "cannot decode"
 }

@@ -80,8 +80,9 @@ func ValidateKeySpecs(specs []KeySpec) error {
 	secrets := map[[sha256.Size]byte]bool{}
 	for i, k := range specs {
 		switch {
-		case k.Name == "" || strings.ContainsAny(k.Name, ":, /"):
-			return fmt.Errorf("key %d: the name must not be empty nor hold ':', ',', '/' or spaces", i+1)
+		case !validRequestID(k.Name) || strings.ContainsAny(k.Name, ":,/"):
+			// It names the caller in logs and in conversation ids.
+			return fmt.Errorf("key %d: the name must be 1 to 128 visible ASCII characters other than ':', ',' and '/'", i+1)
 		case names[k.Name]:
 			return fmt.Errorf("key %q: the name is used twice", k.Name)
 		case !k.Role.Valid():

@@ -75,7 +75,9 @@ func TestParseAndValidateKeySpecs(t *testing.T) {
 	}{
 		{[]KeySpec{{Name: "x", Role: "root", Key: "0123456789abcdef"}}, `role "root"`},
 		{[]KeySpec{{Name: "x", Role: RoleAdmin, Key: "short"}}, "at least 16"},
-		{[]KeySpec{{Name: "", Role: RoleAdmin, Key: "0123456789abcdef"}}, "name must not be empty"},
+		{[]KeySpec{{Name: "", Role: RoleAdmin, Key: "0123456789abcdef"}}, "name must be 1 to 128 visible"},
+		{[]KeySpec{{Name: "a\x00b", Role: RoleAdmin, Key: "0123456789abcdef"}}, "name must be 1 to 128 visible"},
+		{[]KeySpec{{Name: "a b", Role: RoleAdmin, Key: "0123456789abcdef"}}, "name must be 1 to 128 visible"},
 		{[]KeySpec{{Name: "x", Role: RoleAdmin, Key: "0123456789abcdef"}, {Name: "x", Role: RoleStaff, Key: "0123456789abcdeg"}}, "used twice"},
 		{[]KeySpec{{Name: "x", Role: RoleAdmin, Key: "0123456789abcdef"}, {Name: "y", Role: RoleStaff, Key: "0123456789abcdef"}}, "same as another"},
 	} {

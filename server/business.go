@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -22,6 +23,7 @@ type BusinessStore interface {
 	ListCourses(ctx context.Context, f store.CourseFilter) ([]store.Course, error)
 	ListEnrollments(ctx context.Context, f store.EnrollmentFilter, offset, limit int) ([]store.Enrollment, error)
 	ConfirmPayment(ctx context.Context, enrollmentID, paymentRef string) (store.Enrollment, error)
+	CompleteEnrollment(ctx context.Context, enrollmentID string) (store.Enrollment, error)
 	Ticket(ctx context.Context, id string) (store.Ticket, error)
 	ListTickets(ctx context.Context, f store.TicketFilter, offset, limit int) ([]store.Ticket, error)
 	UpdateTicket(ctx context.Context, id string, u store.TicketUpdate) (store.Ticket, error)
@@ -53,6 +55,8 @@ func (s *Server) businessRoutes() []route {
 				resp:  "Enrollment", list: true}},
 		{method: "POST", path: "/api/v1/enrollments/{id}/confirm-payment", roles: adminStaff, handler: s.confirmPayment,
 			op: operation{id: "confirmPayment", summary: "Confirm the payment of a pending enrolment (idempotent by reference)", tag: "enrollments", body: "ConfirmPayment", resp: "Enrollment"}},
+		{method: "POST", path: "/api/v1/enrollments/{id}/complete", roles: adminStaff, handler: s.completeEnrollment,
+			op: operation{id: "completeEnrollment", summary: "Mark an active enrolment completed (idempotent), so its student can have the certificate", tag: "enrollments", resp: "Enrollment"}},
 		{method: "GET", path: "/api/v1/tickets", roles: adminStaff, handler: s.listTickets,
 			op: operation{id: "listTickets", summary: "List tickets, newest first", tag: "tickets",
 				query: append([]param{{"status", "string", "open, pending, resolved or closed"}, {"queue", "string", "support queue"}, {"contact_id", "string", "only this contact's"}, {"email", "string", "only this email's"}}, pageParams...),
@@ -121,8 +125,8 @@ func (s *Server) listCourses(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The catalogue is small and the store lists it whole.
-	end := min(p.offset+p.limit+1, len(cs))
 	start := min(p.offset, len(cs))
+	end := min(start+p.limit+1, len(cs))
 	writeJSON(w, http.StatusOK, listOf(r, p, cs[start:end]))
 }
 
@@ -139,6 +143,10 @@ func (s *Server) putCourse(w http.ResponseWriter, r *http.Request) {
 	}
 	c.Slug = slug
 	stored, err := s.opts.Business.PutCourse(r.Context(), c)
+	if errors.Is(err, store.ErrConflict) {
+		s.writeError(w, r, Errorf(CodeConflict, "seats (%d) cannot be fewer than the seats already taken; cancel enrolments first", c.Seats))
+		return
+	}
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("put course %s: %w", slug, err))
 		return
@@ -192,6 +200,21 @@ func (s *Server) confirmPayment(w http.ResponseWriter, r *http.Request) {
 	}
 	p, _ := PrincipalFrom(r.Context())
 	s.log(r.Context()).Info("payment confirmed", "enrollment_id", e.ID, "course", e.CourseSlug, "key", p.Name)
+	writeJSON(w, http.StatusOK, e)
+}
+
+func (s *Server) completeEnrollment(w http.ResponseWriter, r *http.Request) {
+	e, err := s.opts.Business.CompleteEnrollment(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrConflict) {
+		s.writeError(w, r, Errorf(CodeConflict, "only an active enrolment can be completed (a pending payment is confirmed first; a cancelled one cannot be)"))
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("complete enrolment: %w", err))
+		return
+	}
+	p, _ := PrincipalFrom(r.Context())
+	s.log(r.Context()).Info("enrolment completed", "enrollment_id", e.ID, "course", e.CourseSlug, "key", p.Name)
 	writeJSON(w, http.StatusOK, e)
 }
 

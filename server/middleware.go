@@ -99,7 +99,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(RequestIDHeader, id)
 	rec := &statusRecorder{ResponseWriter: w}
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
-	s.mux.ServeHTTP(rec, r)
+	if err := checkURL(r.URL); err != nil {
+		s.writeError(rec, r, err)
+	} else {
+		s.mux.ServeHTTP(rec, r)
+	}
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}

@@ -54,7 +54,7 @@ type ChatRequest struct {
 // ChatMessage is one message of a chat completion request or response.
 type ChatMessage struct {
 	Role    string      `json:"role"`
-	Content ChatContent `json:"content"`
+	Content ChatContent `json:"content" text:"free"`
 }
 
 // ChatContent is a message's content: a string, or an array of parts of
@@ -242,14 +242,8 @@ func turnOf(r *http.Request, p Principal, req ChatRequest) (chatTurn, error) {
 
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	var req ChatRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<20))
-	if err := dec.Decode(&req); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.writeError(w, r, Errorf(CodeTooLarge, "the body is larger than 4 MiB"))
-			return
-		}
-		s.writeError(w, r, Errorf(CodeInvalid, "the body is not a chat completion request: %s", jsonProblem(err)))
+	if err := decodeBody(w, r, &req, 4<<20, true); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	p, _ := PrincipalFrom(r.Context())

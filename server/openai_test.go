@@ -190,7 +190,7 @@ func TestChatCompletionsOnTheAgent(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, agent.APIChannel, conv.Channel)
 
-	m := b.do(t, "GET", "/metrics", "", nil)
+	m := b.do(t, "GET", "/metrics", staffKey, nil)
 	require.Equal(t, http.StatusOK, m.status)
 	text := string(m.body)
 	require.Contains(t, text, `faro_turns_total{channel="api",outcome=`)

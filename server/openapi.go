@@ -48,6 +48,24 @@ func schemaTypes() map[string]any {
 	}
 }
 
+// schemaRules are what the handlers require of a request body beyond its
+// fields' types, added to its schema: a body the description accepts is
+// one the route does not refuse for a missing field. Response bodies of
+// the same schema always carry these fields.
+var schemaRules = map[string]map[string]any{
+	"ConfirmPayment":          {"required": []string{"payment_ref"}},
+	"StaffReplyRequest":       {"required": []string{"text"}},
+	"UploadRequest":           {"required": []string{"source", "content"}},
+	"ChatRequest":             {"required": []string{"messages"}},
+	"GenerateDocumentRequest": {"required": []string{"template"}},
+	"TicketUpdate":            {"minProperties": 1},
+	"Course":                  {"required": []string{"seats"}},
+	"Subscription": {
+		"required": []string{"plan", "started_at"},
+		"anyOf":    []any{map[string]any{"required": []string{"email"}}, map[string]any{"required": []string{"contact_id"}}},
+	},
+}
+
 // openAPIDocument builds the OpenAPI 3.1 description from the route table,
 // so it cannot list a route that is not mounted; the test checks the
 // converse against the mux.
@@ -65,7 +83,11 @@ func (s *Server) openAPIDocument() map[string]any {
 	types := schemaTypes()
 	schemas := map[string]any{}
 	for name := range used {
-		schemas[name] = schemaOf(reflect.TypeOf(types[name]))
+		schema := schemaOf(reflect.TypeOf(types[name]))
+		for k, v := range schemaRules[name] {
+			schema[k] = v
+		}
+		schemas[name] = schema
 	}
 	return map[string]any{
 		"openapi": "3.1.0",
@@ -136,10 +158,12 @@ func (s *Server) operationDoc(rt route, used map[string]bool) map[string]any {
 		content := map[string]any{"application/json": map[string]any{"schema": schema}}
 		if o.stream {
 			used["ChatChunk"] = true
-			content["text/event-stream"] = map[string]any{
-				"description": "with \"stream\": true: one `data: <ChatChunk>` event per piece, then `data: [DONE]`",
-				"itemSchema":  ref("ChatChunk"),
-			}
+			// OpenAPI 3.1 has no schema for each event (3.2's itemSchema):
+			// the stream is text, and says what its events hold.
+			content["text/event-stream"] = map[string]any{"schema": map[string]any{
+				"type":        "string",
+				"description": "with \"stream\": true: one `data: <ChatChunk>` event per piece (#/components/schemas/ChatChunk), then `data: [DONE]`",
+			}}
 		}
 		ok["content"] = content
 	}

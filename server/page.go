@@ -10,6 +10,9 @@ import (
 const (
 	DefaultLimit = 50
 	MaxLimit     = 200
+	// MaxOffset bounds ?offset far above any real list, so offset+limit
+	// never overflows.
+	MaxOffset = 1_000_000_000
 )
 
 // page is the ?limit and ?offset of a list request.
@@ -30,8 +33,8 @@ func pageOf(r *http.Request) (page, error) {
 	}
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return p, Errorf(CodeInvalid, "offset must be a whole number, 0 or more")
+		if err != nil || n < 0 || n > MaxOffset {
+			return p, Errorf(CodeInvalid, "offset must be a whole number from 0 to %d", MaxOffset)
 		}
 		p.offset = n
 	}

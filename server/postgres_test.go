@@ -28,6 +28,7 @@ func TestAPIsOnPostgres(t *testing.T) {
 		{"admin", func(t *testing.T, db *postgres.DB) { adminAPI(t, db) }},
 		{"business", func(t *testing.T, db *postgres.DB) { businessAPI(t, db) }},
 		{"kpis", func(t *testing.T, db *postgres.DB) { kpisAPI(t, db) }},
+		{"nul", func(t *testing.T, db *postgres.DB) { nulAPI(t, db) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.NoError(t, pgtest.Reset(t.Context(), url))

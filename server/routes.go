@@ -34,7 +34,7 @@ type param struct {
 
 var pageParams = []param{
 	{"limit", "integer", "items per page, 1 to 200 (default 50)"},
-	{"offset", "integer", "items to skip (default 0); the response's next_offset gives the next page"},
+	{"offset", "integer", "items to skip, 0 to 1000000000 (default 0); the response's next_offset gives the next page"},
 }
 
 // Who may call what.

@@ -52,7 +52,8 @@ type Options struct {
 	KPIs KPIReporter
 	// Agent answers the OpenAI-compatible API.
 	Agent Turner
-	// Metrics are served at /metrics and counted by every request.
+	// Metrics are served at /metrics (to admin and staff keys) and
+	// counted by every request.
 	Metrics *Metrics
 	// MaxUploadBytes caps a knowledge upload (default 20 MiB).
 	MaxUploadBytes int64
@@ -92,7 +93,10 @@ func New(opts Options) *Server {
 	s.Handle("GET /healthz", http.HandlerFunc(s.healthz))
 	s.Handle("GET /readyz", http.HandlerFunc(s.readyz))
 	if opts.Metrics != nil {
-		s.Handle("GET /metrics", opts.Metrics.Handler())
+		// Metrics tell a stranger too much (routes, traffic, errors): on
+		// this listener they need an admin or staff key; FARO_DEBUG_ADDR's
+		// private listener serves them without one.
+		s.Handle("GET /metrics", s.authorize(adminStaff, opts.Metrics.Handler().ServeHTTP))
 	}
 	s.routes = s.apiRoutes()
 	for _, rt := range s.routes {

@@ -116,7 +116,7 @@ func TestMetricsHooks(t *testing.T) {
 	m.ObserveFallback(agent.FallbackEvent{StreamInterrupted: true})
 	m.ObserveToolCall(agent.ToolCallEvent{Tool: "open_ticket", Status: "ok", Duration: time.Millisecond})
 	b.do(t, "GET", "/api/v1/contacts/nope", staffKey, nil)
-	text := string(b.do(t, "GET", "/metrics", "", nil).body)
+	text := string(b.do(t, "GET", "/metrics", adminKey, nil).body)
 	for _, want := range []string{
 		"faro_websocket_connections 1",
 		`faro_channel_deliveries_total{channel="web",outcome="ok"} 1`,
@@ -130,7 +130,7 @@ func TestMetricsHooks(t *testing.T) {
 	}
 	// Metrics of two servers are apart: no global registry.
 	other := setup(t, nil, nil)
-	require.NotContains(t, string(other.do(t, "GET", "/metrics", "", nil).body), "faro_websocket_connections 1")
+	require.NotContains(t, string(other.do(t, "GET", "/metrics", adminKey, nil).body), "faro_websocket_connections 1")
 	// A nil *Metrics counts nothing and does not panic.
 	var none *server.Metrics
 	none.WebsocketOpened()

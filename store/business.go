@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -265,13 +266,16 @@ type Courses interface {
 	// kept on replace) and returns it as stored. Start is truncated to its
 	// UTC date. An empty status is open. ErrInvalid if the slug is empty
 	// or has spaces, the status is unknown, seats are below 1, the price
-	// is negative or a paid price has no currency. Replacing does not
-	// touch enrolments, even when seats drop below those taken.
+	// is negative or a paid price has no currency. ErrConflict, and
+	// nothing written, when seats would drop below the seats taken.
+	// Replacing does not touch enrolments.
 	PutCourse(ctx context.Context, c Course) (Course, error)
 	// Course returns ErrNotFound if there is no course with that slug.
+	// Every read gives a course its [ShownStatus]: full once an open
+	// course's seats are taken.
 	Course(ctx context.Context, slug string) (Course, error)
-	// ListCourses returns the courses matching f, by start date (not
-	// scheduled last), then slug.
+	// ListCourses returns the courses matching f (Status compared with
+	// the shown status), by start date (not scheduled last), then slug.
 	ListCourses(ctx context.Context, f CourseFilter) ([]Course, error)
 	// SeatsTaken counts the course's enrolments that are not cancelled;
 	// ErrNotFound if the course does not exist.
@@ -358,6 +362,11 @@ type Enrollments interface {
 	// active enrolment; 100 completes it. ErrNotFound if it does not
 	// exist; ErrConflict unless it is active.
 	SetProgress(ctx context.Context, enrollmentID string, progress int) (Enrollment, error)
+	// CompleteEnrollment marks an active enrolment completed (progress
+	// 100), which is what lets its student have the certificate;
+	// completing a completed one does nothing. ErrNotFound if it does not
+	// exist; ErrConflict if it is pending payment or cancelled.
+	CompleteEnrollment(ctx context.Context, enrollmentID string) (Enrollment, error)
 	// CancelEnrollment cancels an enrolment and frees its seat; cancelling
 	// a cancelled one does nothing. ErrNotFound if it does not exist;
 	// ErrConflict if it is completed.
@@ -598,7 +607,8 @@ type Outbox interface {
 	// while a lease runs. A claim that is neither delivered nor failed
 	// before its lease ends is handed out again.
 	ClaimEvents(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Event, error)
-	// MarkDelivered records the delivery; marking again does nothing.
+	// MarkDelivered records the delivery and clears LastError (it was
+	// delivered after all); marking again does nothing.
 	// ErrNotFound if there is no such event.
 	MarkDelivered(ctx context.Context, id string) error
 	// MarkFailed records a failed attempt: the lease ends, the event is
@@ -622,3 +632,13 @@ type Business interface {
 
 // FoldEmail is the form emails are compared by: trimmed and lower-cased.
 func FoldEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// ValidEmail reports whether s is one bare address (local@domain, no
+// display name, at most 254 bytes), as billing or a person sends it.
+func ValidEmail(s string) bool {
+	if len(s) > 254 || HasControl(s) {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s
+}

@@ -93,6 +93,19 @@ func SetEnrollmentProgress(e *Enrollment, progress int) (bool, error) {
 	return true, nil
 }
 
+// CompleteEnrollmentStatus applies [Enrollments.CompleteEnrollment] to e
+// and reports whether e changed.
+func CompleteEnrollmentStatus(e *Enrollment) (bool, error) {
+	switch e.Status {
+	case EnrollmentCompleted:
+		return false, nil
+	case EnrollmentActive:
+		e.Status, e.Progress = EnrollmentCompleted, 100
+		return true, nil
+	}
+	return false, fmt.Errorf("enrolment is %s, not active: %w", e.Status, ErrConflict)
+}
+
 // CancelEnrollmentStatus applies [Enrollments.CancelEnrollment] to e and
 // reports whether e changed.
 func CancelEnrollmentStatus(e *Enrollment) (bool, error) {
@@ -238,4 +251,25 @@ func MergeLead(old, r Lead, at time.Time) Lead {
 	old.Signals = old.Signals.Merge(r.Signals)
 	old.UpdatedAt = at
 	return old
+}
+
+// ShownStatus is the status a course is read with: a course stored open
+// whose taken seats reach its seats is full (Enroll answers ErrFull), so
+// the catalogue never offers a seat there is not. Both backends apply it
+// on every read, and ListCourses filters by it.
+func ShownStatus(c Course) CourseStatus {
+	if c.Status == CourseOpen && c.SeatsTaken >= c.Seats {
+		return CourseFull
+	}
+	return c.Status
+}
+
+// CheckSeats refuses seats below the seats already taken, for
+// [Courses.PutCourse]: the enrolments would hold seats the course no
+// longer has.
+func CheckSeats(c Course, taken int) error {
+	if c.Seats < taken {
+		return fmt.Errorf("course %q: %d seats, but %d are taken (cancel enrolments first): %w", c.Slug, c.Seats, taken, ErrConflict)
+	}
+	return nil
 }

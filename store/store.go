@@ -403,6 +403,12 @@ type Usages interface {
 
 // Store is everything Faro persists. Implementations are safe for
 // concurrent use.
+//
+// Every method refuses text holding NUL (U+0000), in a string or as JSON's
+// \u0000, with ErrInvalid — lookups as well as writes — and writes
+// nothing: PostgreSQL cannot hold it, so neither backend does. Binary
+// values (document content, vectors) may hold NUL bytes. Callers clean or
+// refuse such text at the edges first (see [CleanText], [HasControl]).
 type Store interface {
 	Contacts
 	Conversations

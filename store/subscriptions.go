@@ -83,6 +83,8 @@ func NormalizeSubscription(s Subscription) (Subscription, string, error) {
 		return Subscription{}, "", fmt.Errorf("%s: external id must be one word: %w", op, ErrInvalid)
 	case s.Email == "" && s.ContactID == "":
 		return Subscription{}, "", fmt.Errorf("%s: an email or a contact id is needed: %w", op, ErrInvalid)
+	case s.Email != "" && !ValidEmail(s.Email):
+		return Subscription{}, "", fmt.Errorf("%s: email %q is not an email address: %w", op, s.Email, ErrInvalid)
 	case s.Plan == "":
 		return Subscription{}, "", fmt.Errorf("%s: plan is empty: %w", op, ErrInvalid)
 	case s.MonthlyAmountCents < 0:

@@ -195,13 +195,9 @@ func (d *Deliverer) backoff(attempt int) time.Duration {
 // when one fails, so one receiver down does not hold the others back for
 // long; the retry sends to all again (they de-duplicate).
 func (d *Deliverer) deliver(ctx context.Context, ev store.Event) error {
-	data := ev.Payload
-	if len(data) == 0 {
-		data = json.RawMessage("null")
-	}
-	body, err := json.Marshal(Body{ID: ev.ID, Type: ev.Type, CreatedAt: ev.CreatedAt.UTC(), Attempt: ev.Attempts, Data: data})
+	body, err := eventBody(ev)
 	if err != nil {
-		return fmt.Errorf("encode event %s: %w", ev.ID, err)
+		return err
 	}
 	var errs []error
 	for _, e := range d.opts.Endpoints {
@@ -238,4 +234,17 @@ func (d *Deliverer) post(ctx context.Context, e Endpoint, ev store.Event, body [
 		return fmt.Errorf("answered %s", resp.Status)
 	}
 	return nil
+}
+
+// eventBody is the JSON a delivery of ev carries ([Body]).
+func eventBody(ev store.Event) ([]byte, error) {
+	data := ev.Payload
+	if len(data) == 0 {
+		data = json.RawMessage("null")
+	}
+	body, err := json.Marshal(Body{ID: ev.ID, Type: ev.Type, CreatedAt: ev.CreatedAt.UTC(), Attempt: ev.Attempts, Data: data})
+	if err != nil {
+		return nil, fmt.Errorf("encode event %s: %w", ev.ID, err)
+	}
+	return body, nil
 }

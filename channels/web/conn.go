@@ -387,8 +387,12 @@ func (c *conn) resume(f inFrame) {
 	c.h.subscribe(c, conv.ID)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if f.LastSeq > c.sentSeq {
-		c.sentSeq = max(f.LastSeq, 0)
+	// A last_seq past the conversation's own (a stale or edited client)
+	// is capped: taken as it is, it would hide every later reply on this
+	// socket, which sends each seq once and only above what was sent.
+	last := min(f.LastSeq, conv.LastSeq)
+	if last > c.sentSeq {
+		c.sentSeq = max(last, 0)
 	}
 	after := c.sentSeq
 	for {
@@ -481,18 +485,33 @@ func documentLink(t agent.ToolSummary) string {
 	return res.URL
 }
 
-func (c *conn) message(f inFrame) {
+// messageText checks a message frame and returns the text to answer, or
+// the error code to answer with ("" when it is fine) and whether the
+// client_msg_id may be named in it.
+func messageText(f inFrame) (text, code string, named bool) {
 	if !clientMsgIDPattern.MatchString(f.ClientMsgID) {
-		c.errorFrame(codeBadFrame, "")
-		return
+		return "", codeBadFrame, false
 	}
-	text := strings.TrimSpace(f.Text)
+	// Control characters (a NUL among them) mean nothing in a message and
+	// cannot be stored: they go, so a re-send does not fail again.
+	text = strings.TrimSpace(store.CleanText(f.Text))
 	if text == "" || !utf8.ValidString(text) {
-		c.errorFrame(codeBadFrame, f.ClientMsgID)
-		return
+		return "", codeBadFrame, true
 	}
 	if utf8.RuneCountInString(text) > maxTextRunes {
-		c.errorFrame(codeTooLong, f.ClientMsgID)
+		return "", codeTooLong, true
+	}
+	return text, "", true
+}
+
+func (c *conn) message(f inFrame) {
+	text, code, named := messageText(f)
+	if code != "" {
+		id := ""
+		if named {
+			id = f.ClientMsgID
+		}
+		c.errorFrame(code, id)
 		return
 	}
 	c.mu.Lock()

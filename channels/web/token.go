@@ -55,7 +55,9 @@ func (s signer) verify(tok string, now time.Time) (claims, error) {
 	if !ok || p == "" || sig == "" || len(tok) > 1024 {
 		return c, errTokenMalformed
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	// Strict: a lenient decoder ignores the unused low bits of the last
+	// character, so one token would have several spellings.
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil {
 		return c, errTokenMalformed
 	}

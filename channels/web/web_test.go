@@ -791,3 +791,61 @@ func TestReadyAndAckCarryLanguage(t *testing.T) {
 	require.Equal(t, "ready", ready["type"])
 	require.Equal(t, "en", ready["language"])
 }
+
+// TestMessageWithNUL: a NUL in a message is dropped rather than failing
+// the turn (it cannot be stored), so the message is answered once and a
+// re-send is only acked; a message of nothing but control characters is a
+// bad frame, which the widget does not re-send.
+func TestMessageWithNUL(t *testing.T) {
+	e := start(t, nil, nil, nil)
+	s := e.session("")
+	c := e.connect(s)
+	c.send(map[string]any{"type": "hello", "visitor_id": s.VisitorID, "language": "es"})
+	c.until("ready")
+	c.send(map[string]any{"type": "message", "client_msg_id": "cccccccc-0001", "text": "hola\u0000"})
+	fs := c.until("reply")
+	var ack frame
+	for _, f := range fs {
+		require.NotEqual(t, "error", f.Type, "frames: %+v", fs)
+		if f.Type == "ack" {
+			ack = f
+		}
+	}
+	require.NotEmpty(t, ack.ConversationID)
+	c.send(map[string]any{"type": "message", "client_msg_id": "cccccccc-0001", "text": "hola\u0000"})
+	fs = c.until("ack")
+	require.Equal(t, ack.Seq, fs[len(fs)-1].Seq, "the re-send is the stored message")
+	msgs, err := e.store.Messages(t.Context(), ack.ConversationID, store.MessageQuery{})
+	require.NoError(t, err)
+	require.Equal(t, "hola", msgs[0].Text)
+
+	c.send(map[string]any{"type": "message", "client_msg_id": "cccccccc-0002", "text": "\u0000\u0001"})
+	fs = c.until("error")
+	require.Equal(t, "bad_frame", fs[len(fs)-1].Code)
+}
+
+// TestResumeBeyondLastSeq: a resume with a last_seq past the
+// conversation's is taken as its last seq, so later replies still arrive.
+func TestResumeBeyondLastSeq(t *testing.T) {
+	e := start(t, nil, nil, nil)
+	s := e.session("")
+	c := e.connect(s)
+	c.send(map[string]any{"type": "hello", "visitor_id": s.VisitorID, "language": "es"})
+	c.until("ready")
+	c.send(map[string]any{"type": "message", "client_msg_id": "dddddddd-0001", "text": "Hola"})
+	fs := c.until("reply")
+	conv, last := "", fs[len(fs)-1].Seq
+	for _, f := range fs {
+		if f.Type == "ack" {
+			conv = f.ConversationID
+		}
+	}
+
+	c2 := e.connect(e.session(s.VisitorID))
+	c2.send(map[string]any{"type": "resume", "conversation_id": conv, "last_seq": 1 << 40})
+	ready := c2.until("ready")
+	require.Equal(t, last, ready[len(ready)-1].Seq, "ready says the conversation's last seq")
+	c2.send(map[string]any{"type": "message", "client_msg_id": "dddddddd-0002", "text": "¿Qué cursos tienen?"})
+	fs = c2.until("reply")
+	require.Greater(t, fs[len(fs)-1].Seq, last, "the later reply arrives")
+}

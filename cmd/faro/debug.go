@@ -9,15 +9,16 @@ import (
 	"time"
 )
 
-// debugServer serves Go's runtime profiles on FARO_DEBUG_ADDR. It has a
-// listener of its own so the public address never exposes them, and a mux
-// of its own so nothing registers on http.DefaultServeMux.
+// debugServer serves Go's runtime profiles, and the metrics without a key,
+// on FARO_DEBUG_ADDR. It has a listener of its own so the public address
+// never exposes them, and a mux of its own so nothing registers on
+// http.DefaultServeMux.
 type debugServer struct {
 	srv *http.Server
 	ln  net.Listener
 }
 
-func startDebug(addr string) (*debugServer, error) {
+func startDebug(addr string, metrics http.Handler) (*debugServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s (FARO_DEBUG_ADDR): %w", addr, err)
@@ -28,6 +29,9 @@ func startDebug(addr string) (*debugServer, error) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	if metrics != nil {
+		mux.Handle("GET /metrics", metrics)
+	}
 	d := &debugServer{ln: ln, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
 	go func() { _ = d.srv.Serve(ln) }()
 	return d, nil

@@ -69,6 +69,8 @@ type loadOptions struct {
 	think    time.Duration
 	timeout  time.Duration
 	pid      int
+	// metricsURL is where the server's metrics are read.
+	metricsURL string
 	// questions are what visitors ask, one at random each time.
 	questions []string
 }
@@ -119,6 +121,7 @@ func runLoadtest(ctx context.Context, env *environment, args []string) error {
 	fs.DurationVar(&o.ramp, "ramp", 10*time.Second, "time over which the visitors connect")
 	fs.DurationVar(&o.think, "think", 0, "pause between a reply and the next message (random up to this)")
 	fs.DurationVar(&o.timeout, "reply-timeout", 30*time.Second, "a reply not seen by then is counted lost")
+	fs.StringVar(&o.metricsURL, "metrics-url", "", "where the server's metrics are readable without a key (its FARO_DEBUG_ADDR, e.g. http://127.0.0.1:6060/metrics); default <url>/metrics, which needs FARO_API_KEY")
 	fs.IntVar(&o.pid, "pid", 0, "the server's process id, to measure its memory per connection from /proc (same machine)")
 	questionsFile := fs.String("questions", "", "a file of questions to ask, one a line (default: the demo's 108 evaluation questions)")
 	if err := fs.Parse(args); err != nil {
@@ -137,6 +140,9 @@ func runLoadtest(ctx context.Context, env *environment, args []string) error {
 	}
 	if o.origin == "" {
 		o.origin = u.Scheme + "://" + u.Host
+	}
+	if o.metricsURL == "" {
+		o.metricsURL = strings.TrimRight(o.url, "/") + "/metrics"
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()
@@ -209,7 +215,7 @@ func runLoadtest(ctx context.Context, env *environment, args []string) error {
 	held := st.connected.Load()
 	rssHeld := rssOf(o.pid)
 	fmt.Fprintf(out, "connected: %d of %d in %s (%d failed)\n", held, o.visitors, connectTime.Round(time.Millisecond), st.failedConn.Load())
-	metricsConns := scrapeMetric(client, o.url, "faro_websocket_connections")
+	metricsConns := scrapeMetric(client, o.metricsURL, os.Getenv("FARO_API_KEY"), "faro_websocket_connections")
 
 	// Phase 2: every visitor holds a short conversation.
 	msgBegin := time.Now()
@@ -574,10 +580,17 @@ func rssOf(pid int) int64 {
 	return 0
 }
 
-// scrapeMetric reads one unlabelled gauge from the server's /metrics; -1
-// when the server exposes none.
-func scrapeMetric(c *http.Client, base, name string) float64 {
-	res, err := c.Get(strings.TrimRight(base, "/") + "/metrics")
+// scrapeMetric reads one unlabelled gauge from the metrics at url, with
+// key when not empty; -1 when they cannot be read.
+func scrapeMetric(c *http.Client, url, key, name string) float64 {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return -1
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	res, err := c.Do(req)
 	if err != nil {
 		return -1
 	}

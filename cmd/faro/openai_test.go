@@ -144,7 +144,10 @@ func TestOpenAIClientTalksToFaro(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, apiErr.StatusCode)
 
 	scrape := func() string {
-		resp, err := http.Get(base + "/metrics")
+		req, err := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+testAdminKey)
+		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		body, err := io.ReadAll(resp.Body)

@@ -37,7 +37,8 @@ type Main struct {
 	// Knowledge is the knowledge base the agent searches and the admin API
 	// changes; set by Run.
 	Knowledge *knowledge.Base
-	// Metrics are served at /metrics; the agent, the channels and the
+	// Metrics are served at /metrics (admin and staff keys; without a key
+	// on FARO_DEBUG_ADDR); the agent, the channels and the
 	// model's fallback count into them. Set by Run.
 	Metrics *server.Metrics
 	server  *server.Server
@@ -127,7 +128,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s (FARO_ADDR): %w", m.Config.Addr, err)
 	}
 	if m.Config.DebugAddr != "" {
-		if m.debug, err = startDebug(m.Config.DebugAddr); err != nil {
+		if m.debug, err = startDebug(m.Config.DebugAddr, m.Metrics.Handler()); err != nil {
 			_ = ln.Close()
 			if m.stopWebhooks != nil {
 				m.stopWebhooks()
@@ -135,7 +136,8 @@ func (m *Main) Run(ctx context.Context) error {
 			_ = st.Close()
 			return err
 		}
-		m.Log.Info("runtime profiles", "url", "http://"+displayAddr(m.debug.ln.Addr())+"/debug/pprof/")
+		m.Log.Info("runtime profiles and metrics", "url", "http://"+displayAddr(m.debug.ln.Addr())+"/debug/pprof/",
+			"metrics", "http://"+displayAddr(m.debug.ln.Addr())+"/metrics")
 	}
 	m.ln = ln
 	m.served = make(chan error, 1)

@@ -34,6 +34,7 @@ func scanCourse(row pgx.Row) (store.Course, error) {
 	if c.Topics == nil {
 		c.Topics = []string{}
 	}
+	c.Status = store.ShownStatus(c)
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	return c, nil
 }
@@ -49,7 +50,23 @@ func (db *DB) PutCourse(ctx context.Context, c store.Course) (store.Course, erro
 	if !c.Start.IsZero() {
 		start = c.Start.Format(time.DateOnly)
 	}
-	out, err := scanCourse(db.pool.QueryRow(ctx, `INSERT INTO courses (slug, title_es, title_en, description_es,
+	var out store.Course
+	err = db.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		// The course row's lock orders this with enrolments (Enroll
+		// takes it too), so the count stays true until the write.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM courses WHERE slug = $1 FOR UPDATE`, c.Slug); err != nil {
+			return err
+		}
+		var taken int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM enrollments WHERE course_slug = $1 AND status <> 'cancelled'`,
+			c.Slug).Scan(&taken); err != nil {
+			return err
+		}
+		if err := store.CheckSeats(c, taken); err != nil {
+			return err
+		}
+		var err error
+		out, err = scanCourse(tx.QueryRow(ctx, `INSERT INTO courses (slug, title_es, title_en, description_es,
 			description_en, language, topics, level, price_amount, price_currency, seats, start_date, duration_weeks,
 			status, source, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::date, $13, $14, $15, $16, $16)
@@ -60,8 +77,13 @@ func (db *DB) PutCourse(ctx context.Context, c store.Course) (store.Course, erro
 			start_date = excluded.start_date, duration_weeks = excluded.duration_weeks, status = excluded.status,
 			source = excluded.source, updated_at = excluded.updated_at
 		RETURNING `+courseColumns,
-		c.Slug, c.Title.ES, c.Title.EN, c.Description.ES, c.Description.EN, c.Language, c.Topics, c.Level,
-		c.Price.Amount, c.Price.Currency, c.Seats, start, c.DurationWeeks, string(c.Status), c.Source, now()))
+			c.Slug, c.Title.ES, c.Title.EN, c.Description.ES, c.Description.EN, c.Language, c.Topics, c.Level,
+			c.Price.Amount, c.Price.Currency, c.Seats, start, c.DurationWeeks, string(c.Status), c.Source, now()))
+		return err
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return store.Course{}, fmt.Errorf("postgres: %s: %w", op, err)
+	}
 	if err != nil {
 		return store.Course{}, dbErr(op, err)
 	}
@@ -84,8 +106,8 @@ func (db *DB) ListCourses(ctx context.Context, f store.CourseFilter) ([]store.Co
 		return nil, invalid(op, "status %q", f.Status)
 	}
 	rows, err := db.pool.Query(ctx, `SELECT `+courseColumns+` FROM courses
-		WHERE ($1 = '' OR language = $1) AND ($2 = '' OR status = $2)
-		ORDER BY start_date NULLS LAST, slug COLLATE "C"`, f.Language, string(f.Status))
+		WHERE ($1 = '' OR language = $1)
+		ORDER BY start_date NULLS LAST, slug COLLATE "C"`, f.Language)
 	if err != nil {
 		return nil, dbErr(op, err)
 	}
@@ -93,9 +115,11 @@ func (db *DB) ListCourses(ctx context.Context, f store.CourseFilter) ([]store.Co
 	if err != nil {
 		return nil, dbErr(op, err)
 	}
-	// The topic is matched in Go, with the same folding as in SQLite: the
+	// The topic and the shown status are matched in Go, as in SQLite: the
 	// catalogue is small.
-	return slices.DeleteFunc(cs, func(c store.Course) bool { return !c.HasTopic(f.Topic) }), nil
+	return slices.DeleteFunc(cs, func(c store.Course) bool {
+		return !c.HasTopic(f.Topic) || (f.Status != "" && c.Status != f.Status)
+	}), nil
 }
 
 // SeatsTaken counts the course's enrolments that are not cancelled.
@@ -223,6 +247,11 @@ func (db *DB) SetProgress(ctx context.Context, enrollmentID string, progress int
 	return db.changeEnrollment(ctx, op, enrollmentID, func(e *store.Enrollment) (bool, error) {
 		return store.SetEnrollmentProgress(e, progress)
 	})
+}
+
+// CompleteEnrollment marks an active enrolment completed.
+func (db *DB) CompleteEnrollment(ctx context.Context, enrollmentID string) (store.Enrollment, error) {
+	return db.changeEnrollment(ctx, fmt.Sprintf("complete enrolment %q", enrollmentID), enrollmentID, store.CompleteEnrollmentStatus)
 }
 
 // CancelEnrollment cancels an enrolment and frees its seat.

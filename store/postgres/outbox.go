@@ -104,7 +104,7 @@ func (db *DB) MarkDelivered(ctx context.Context, id string) error {
 	// deliver, so a repeat is told apart from a missing event in one
 	// statement.
 	err := db.pool.QueryRow(ctx, `WITH e AS (SELECT id FROM outbox_events WHERE id = $1),
-		u AS (UPDATE outbox_events SET delivered_at = $2, claimed_until = NULL WHERE id = $1 AND delivered_at IS NULL)
+		u AS (UPDATE outbox_events SET delivered_at = $2, last_error = '', claimed_until = NULL WHERE id = $1 AND delivered_at IS NULL)
 		SELECT EXISTS (SELECT 1 FROM e)`, id, now()).Scan(&found)
 	if err != nil {
 		return dbErr(op, err)

@@ -213,6 +213,11 @@ func dbErr(op string, err error) error {
 			return fmt.Errorf("postgres: %s: %s: %w: %w", op, constraintMeaning(pgErr.ConstraintName), store.ErrNotFound, err)
 		case "23514", "23502", "22P02", "22023", "22001", "22021", "54000": // check, not null, syntax, value, length, encoding, too long
 			return fmt.Errorf("postgres: %s: %w: %w", op, store.ErrInvalid, err)
+		case "22P05", "08P01":
+			// A NUL in text: JSON refuses its \u0000 (22P05), and a query
+			// or parameter holding one is a malformed message (08P01) to
+			// the server. The store refuses NUL text (see store.Store).
+			return fmt.Errorf("postgres: %s: text holds a NUL character: %w: %w", op, store.ErrInvalid, err)
 		}
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)

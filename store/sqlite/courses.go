@@ -37,6 +37,14 @@ func (db *DB) PutCourse(ctx context.Context, c store.Course) (store.Course, erro
 	}
 	var out store.Course
 	err = db.write(ctx, func(tx *sql.Tx) error {
+		var taken int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM enrollments WHERE course_slug = ? AND status <> 'cancelled'`,
+			c.Slug).Scan(&taken); err != nil {
+			return fmt.Errorf("count seats: %w", err)
+		}
+		if err := store.CheckSeats(c, taken); err != nil {
+			return err
+		}
 		t := toNanos(now())
 		if _, err := tx.ExecContext(ctx, `INSERT INTO courses (slug, title_es, title_en, description_es, description_en,
 				language, topics, level, price_amount, price_currency, seats, start_date, duration_weeks, status, source,
@@ -77,14 +85,16 @@ func (db *DB) ListCourses(ctx context.Context, f store.CourseFilter) ([]store.Co
 	if f.Status != "" && !f.Status.Valid() {
 		return nil, wrap(op, invalid("status %q", f.Status))
 	}
-	cs, err := queryCourses(ctx, db.sql, `WHERE (? = '' OR language = ?) AND (? = '' OR status = ?)
-		ORDER BY start_date IS NULL, start_date, slug`, f.Language, f.Language, string(f.Status), string(f.Status))
+	cs, err := queryCourses(ctx, db.sql, `WHERE (? = '' OR language = ?)
+		ORDER BY start_date IS NULL, start_date, slug`, f.Language, f.Language)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	// The topic is matched in Go, with the same folding as in PostgreSQL:
+	// The topic and the shown status are matched in Go, as in PostgreSQL:
 	// the catalogue is small.
-	return slices.DeleteFunc(cs, func(c store.Course) bool { return !c.HasTopic(f.Topic) }), nil
+	return slices.DeleteFunc(cs, func(c store.Course) bool {
+		return !c.HasTopic(f.Topic) || (f.Status != "" && c.Status != f.Status)
+	}), nil
 }
 
 // SeatsTaken counts the course's enrolments that are not cancelled.
@@ -132,6 +142,7 @@ func queryCourses(ctx context.Context, q querier, rest string, args ...any) ([]s
 			c.Start = d
 		}
 		c.Status = store.CourseStatus(status)
+		c.Status = store.ShownStatus(c)
 		c.CreatedAt, c.UpdatedAt = fromNanos(created), fromNanos(updated)
 		out = append(out, c)
 		return nil
@@ -249,6 +260,11 @@ func (db *DB) SetProgress(ctx context.Context, enrollmentID string, progress int
 	return db.changeEnrollment(ctx, op, enrollmentID, func(e *store.Enrollment) (bool, error) {
 		return store.SetEnrollmentProgress(e, progress)
 	})
+}
+
+// CompleteEnrollment marks an active enrolment completed.
+func (db *DB) CompleteEnrollment(ctx context.Context, enrollmentID string) (store.Enrollment, error) {
+	return db.changeEnrollment(ctx, fmt.Sprintf("complete enrolment %q", enrollmentID), enrollmentID, store.CompleteEnrollmentStatus)
 }
 
 // CancelEnrollment cancels an enrolment and frees its seat.

@@ -91,7 +91,7 @@ func (db *DB) MarkDelivered(ctx context.Context, id string) error {
 		if err := mustExist(ctx, tx, `SELECT EXISTS (SELECT 1 FROM outbox_events WHERE id = ?)`, id); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE outbox_events SET delivered_at = ?, claimed_until = 0
+		_, err := tx.ExecContext(ctx, `UPDATE outbox_events SET delivered_at = ?, last_error = '', claimed_until = 0
 			WHERE id = ? AND delivered_at IS NULL`, toNanos(now()), id)
 		return err
 	})

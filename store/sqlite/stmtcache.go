@@ -1,12 +1,17 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	sqlitedriver "modernc.org/sqlite"
+
+	"github.com/faroai/faro/store"
 )
 
 // maxCachedStmts bounds the prepared statements one connection keeps. The
@@ -130,6 +135,9 @@ func (c *cachingConn) evictOne() bool {
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if err := checkText(args); err != nil {
+		return nil, err
+	}
 	s, err := c.statement(ctx, query)
 	if err != nil {
 		return nil, err
@@ -146,6 +154,9 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if err := checkText(args); err != nil {
+		return nil, err
+	}
 	s, err := c.statement(ctx, query)
 	if err != nil {
 		return nil, err
@@ -178,4 +189,33 @@ func (r *cachedRows) Close() error {
 	err := r.Rows.Close()
 	r.stmt.busy = false
 	return err
+}
+
+// checkText refuses an argument that PostgreSQL could not store: text
+// holding NUL, or JSON holding its escape \u0000. SQLite would keep both,
+// and the store must answer alike on both backends (see store.Store). Every
+// query passes here, so lookups are refused the same way as writes. Binary
+// values may hold NUL bytes.
+func checkText(args []driver.NamedValue) error {
+	for _, a := range args {
+		switch v := a.Value.(type) {
+		case string:
+			if strings.IndexByte(v, 0) >= 0 || isJSONWithNUL(v) {
+				return fmt.Errorf("text holds a NUL character: %w", store.ErrInvalid)
+			}
+		case []byte:
+			if bytes.Contains(v, []byte(`\u0000`)) && json.Valid(v) {
+				return fmt.Errorf("JSON holds a NUL character: %w", store.ErrInvalid)
+			}
+		}
+	}
+	return nil
+}
+
+// isJSONWithNUL reports whether s is a JSON object or array holding \u0000.
+func isJSONWithNUL(s string) bool {
+	if s == "" || (s[0] != '{' && s[0] != '[') || !strings.Contains(s, `\u0000`) {
+		return false
+	}
+	return json.Valid([]byte(s))
 }

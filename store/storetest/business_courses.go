@@ -305,6 +305,73 @@ func exerciseEnrollments(t *testing.T, open func(t *testing.T) store.Store) {
 		require.Equal(t, 2, c.SeatsTaken, "Course counts the seats taken")
 	})
 
+	// A course whose seats are all taken reads as full, in Course and in
+	// ListCourses (filtered by the shown status), and its seats cannot be
+	// set below those taken.
+	// CompleteEnrollment: active → completed (progress 100), once; a
+	// pending or cancelled enrolment is a conflict; the change is read back.
+	t.Run("Complete", func(t *testing.T) {
+		b := setup(t, open)
+		ctx, s := b.ctx, b.store
+		b.putCourse(t, demoCourse("free", 10, 0))
+		b.putCourse(t, demoCourse("paid", 10, 99))
+		e, _, err := s.Enroll(ctx, store.EnrollRequest{CourseSlug: "free", Email: "ana@example.com"})
+		require.NoError(t, err)
+		done, err := s.CompleteEnrollment(ctx, e.ID)
+		require.NoError(t, err, "CompleteEnrollment of an active enrolment")
+		require.Equal(t, store.EnrollmentCompleted, done.Status)
+		require.Equal(t, 100, done.Progress)
+		again, err := s.CompleteEnrollment(ctx, e.ID)
+		require.NoError(t, err, "completing twice")
+		requireSameTime(t, done.UpdatedAt, again.UpdatedAt, "completing twice changes nothing")
+		got, err := s.Enrollment(ctx, e.ID)
+		require.NoError(t, err)
+		require.Equal(t, store.EnrollmentCompleted, got.Status)
+		byEmail, err := s.EnrollmentsByEmail(ctx, "ANA@example.com")
+		require.NoError(t, err)
+		require.Len(t, byEmail, 1)
+		require.Equal(t, store.EnrollmentCompleted, byEmail[0].Status)
+
+		pending, _, err := s.Enroll(ctx, store.EnrollRequest{CourseSlug: "paid", Email: "bea@example.com"})
+		require.NoError(t, err)
+		_, err = s.CompleteEnrollment(ctx, pending.ID)
+		requireErrorIs(t, err, store.ErrConflict, "CompleteEnrollment of a pending payment")
+		_, err = s.CancelEnrollment(ctx, pending.ID)
+		require.NoError(t, err)
+		_, err = s.CompleteEnrollment(ctx, pending.ID)
+		requireErrorIs(t, err, store.ErrConflict, "CompleteEnrollment of a cancelled enrolment")
+		_, err = s.CompleteEnrollment(ctx, "no-such-enrolment")
+		requireErrorIs(t, err, store.ErrNotFound, "CompleteEnrollment of an unknown id")
+	})
+
+	t.Run("FullWhenSeatsTaken", func(t *testing.T) {
+		b := setup(t, open)
+		ctx, s := b.ctx, b.store
+		b.putCourse(t, demoCourse("two", 2, 0))
+		for _, email := range []string{"a@example.com", "b@example.com"} {
+			_, _, err := s.Enroll(ctx, store.EnrollRequest{CourseSlug: "two", Email: email})
+			require.NoError(t, err)
+		}
+		c, err := s.Course(ctx, "two")
+		require.NoError(t, err)
+		require.Equal(t, store.CourseFull, c.Status, "every seat taken: full")
+		full, err := s.ListCourses(ctx, store.CourseFilter{Status: store.CourseFull})
+		require.NoError(t, err)
+		require.Len(t, full, 1)
+		open, err := s.ListCourses(ctx, store.CourseFilter{Status: store.CourseOpen})
+		require.NoError(t, err)
+		require.Empty(t, open, "a full course is not listed as open")
+
+		_, err = s.PutCourse(ctx, demoCourse("two", 1, 0))
+		requireErrorIs(t, err, store.ErrConflict, "PutCourse with seats below those taken")
+		c, err = s.Course(ctx, "two")
+		require.NoError(t, err)
+		require.Equal(t, 2, c.Seats, "the refused put changed nothing")
+		more, err := s.PutCourse(ctx, demoCourse("two", 3, 0))
+		require.NoError(t, err, "more seats are fine")
+		require.Equal(t, store.CourseOpen, more.Status, "a seat left: open again")
+	})
+
 	// On SQLite every write transaction is serialised; on PostgreSQL the
 	// course row lock serialises enrolments of one course. On PGlite, which
 	// runs one transaction at a time, this passes by construction: it

@@ -118,6 +118,12 @@ func exerciseOutbox(t *testing.T, open func(t *testing.T) store.Store) {
 				require.Equal(t, 2, e.Attempts, "%s: the second attempt", e.ID)
 			}
 		}
+		require.NoError(t, s.MarkDelivered(ctx, "e0"), "delivered at the second attempt")
+		d0, err := s.Event(ctx, "e0")
+		require.NoError(t, err)
+		require.Empty(t, d0.LastError, "a delivered event keeps no error")
+		require.NoError(t, s.MarkDelivered(ctx, "e2"))
+		require.NoError(t, s.MarkDelivered(ctx, "e3"))
 		got, err = s.ClaimEvents(ctx, later, 10, time.Minute)
 		require.NoError(t, err)
 		require.Empty(t, got, "delivered events are never handed out")

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("AppendMessages", func(t *testing.T) { exerciseAppendMessages(t, open) })
 	t.Run("Business", func(t *testing.T) { exerciseBusiness(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { exerciseLifecycle(t, open) })
+	t.Run("NUL", func(t *testing.T) { exerciseNUL(t, open) })
 }
 
 // testTimeout bounds every store call of one subtest, so that a backend that
