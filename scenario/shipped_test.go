@@ -33,8 +33,8 @@ const shippedDir = "../scenarios"
 const wireSample = 4
 
 var passFloors = map[string]float64{
-	SplitTune: 0.85, // 65/71 = 91.5% on 2026-12-06
-	SplitTest: 0,    // set when the split is first measured
+	SplitTune: 0.70, // 127/176 = 72.2% on 2026-12-06 (71 original + 105 fresh)
+	SplitTest: 0.42, // 71/160 = 44.4% on 2026-12-06 (25.6% before the session's changes)
 }
 
 // The shipped scenarios run twice: on the offline engine called directly,
@@ -125,10 +125,11 @@ func TestShippedScenarios(t *testing.T) {
 
 	require.Len(t, wire.Scenarios, len(sample))
 	for i, got := range wire.Scenarios {
-		want := direct.Scenarios[i*wireSample]
+		at := i * wireSample
 		if raceEnabled {
-			want = direct.Scenarios[i]
+			at = i // the direct run took the sample too
 		}
+		want := direct.Scenarios[at]
 		require.Equal(t, want.Passed, got.Passed, "%s: direct passed=%v, wire passed=%v; wire's first failure: %+v", got.Name, want.Passed, got.Passed, got.First)
 		require.Len(t, got.Turns, len(want.Turns), got.Name)
 		for j := range got.Turns {
