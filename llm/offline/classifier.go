@@ -294,7 +294,10 @@ func (r *run) blendClassifier(f msgFeatures, scores []toolScore, know float64) (
 	}
 	for i := range scores {
 		p, ok := probs[scores[i].tool.name]
-		if !ok {
+		if !ok || scores[i].tool.name == toolRequestHuman {
+			// A hand-off stops the assistant: it follows an explicit
+			// request for a person (isHandoff, or the tool's own words),
+			// never the classifier's guess.
 			continue
 		}
 		// The classifier raises what word overlap finds too weak (a

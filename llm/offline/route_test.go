@@ -123,3 +123,22 @@ func TestRouting(t *testing.T) {
 		})
 	}
 }
+
+// The demo's evaluation questions are questions: none hands the person off
+// (the load test asks them and counts a hand-off's silence as a lost
+// reply), and none enrols or records a lead at once. A ticket for "I paid
+// and the course is not there", or asking the email of someone who wants
+// documents generated, is fair.
+func TestEvalQuestionsAreAnswered(t *testing.T) {
+	t.Parallel()
+	reg := newRegistry(t, &calls{}, nil)
+	m := newModel(t, reg)
+	opts := llms.WithTools(reg.Definitions(store.RoleProspect))
+	for _, q := range evalQuestions(t) {
+		kind, tool, _ := offline.Decision(m, []llms.MessageContent{llms.TextParts(llms.ChatMessageTypeHuman, q.Query)}, opts)
+		require.NotEqual(t, "request_human", tool, "%q: %s %s", q.Query, kind, tool)
+		if kind == "call" {
+			require.NotContains(t, []string{"enroll_course", "qualify_lead"}, tool, "%q: %s %s", q.Query, kind, tool)
+		}
+	}
+}
