@@ -21,9 +21,14 @@ var files embed.FS
 type Language struct {
 	// Code is the language's ISO 639-1 code ("es").
 	Code string `yaml:"language"`
-	// Questions are questions for information, as people ask a business
-	// (prices, dates, policies, how-tos): what a question for the
-	// knowledge base looks like, as opposed to a request to act.
+	// Anchors are a few canonical questions for information ("how much
+	// does the course cost"), which a message is compared with word by
+	// word; keep them few, as every message meets each of them.
+	Anchors []string `yaml:"anchors"`
+	// Questions are more questions for information, as people ask a
+	// business (prices, dates, policies, how-tos): with the anchors, what
+	// a question for the knowledge base looks like, as opposed to a
+	// request to act, for a classifier.
 	Questions []string `yaml:"questions"`
 }
 
@@ -58,9 +63,19 @@ func Builtin() (*Lexicon, error) {
 	return lx, nil
 }
 
-// Questions returns every language's questions for information.
-func (lx *Lexicon) Questions() []string {
+// Anchors returns every language's anchor questions.
+func (lx *Lexicon) Anchors() []string {
 	var out []string
+	for _, l := range lx.Languages {
+		out = append(out, l.Anchors...)
+	}
+	return out
+}
+
+// Questions returns every language's questions for information, anchors
+// included.
+func (lx *Lexicon) Questions() []string {
+	out := lx.Anchors()
 	for _, l := range lx.Languages {
 		out = append(out, l.Questions...)
 	}

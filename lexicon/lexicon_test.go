@@ -13,8 +13,13 @@ func TestBuiltin(t *testing.T) {
 	var codes []string
 	for _, l := range lx.Languages {
 		codes = append(codes, l.Code)
-		require.GreaterOrEqual(t, len(l.Questions), 20, "%s has too few questions to learn from", l.Code)
+		require.GreaterOrEqual(t, len(l.Anchors)+len(l.Questions), 20, "%s has too few questions to learn from", l.Code)
+		require.NotEmpty(t, l.Anchors, l.Code)
 	}
 	require.Equal(t, []string{"en", "es", "pt"}, codes)
-	require.Len(t, lx.Questions(), len(lx.Languages[0].Questions)+len(lx.Languages[1].Questions)+len(lx.Languages[2].Questions))
+	n := 0
+	for _, l := range lx.Languages {
+		n += len(l.Anchors) + len(l.Questions)
+	}
+	require.Len(t, lx.Questions(), n)
 }

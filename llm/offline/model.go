@@ -173,8 +173,9 @@ type Model struct {
 	now     func() time.Time
 	log     *slog.Logger
 	// questions are the lexicon's questions for information: what the
-	// router's knowledge class is trained on.
-	questions []string
+	// router's knowledge class is trained on; anchors, the few of them
+	// the word-overlap knowledge score compares each message with.
+	questions, anchors []string
 
 	// trace, when set (by tests), receives the engine's reasoning.
 	trace func(format string, args ...any)
@@ -313,7 +314,7 @@ func NewModel(opts Options) *Model {
 			panic(fmt.Sprintf("offline: %v", err))
 		}
 	}
-	m.questions = lx.Questions()
+	m.questions, m.anchors = lx.Questions(), lx.Anchors()
 	return m
 }
 

@@ -498,7 +498,7 @@ func (r *run) scoreTools(f msgFeatures) []toolScore {
 
 // knowledgeScore is how much the message looks like a question for the
 // knowledge base: search_knowledge's score when offered, else the best
-// similarity to the lexicon's questions.
+// similarity to the lexicon's anchor questions.
 func (r *run) knowledgeScore(f msgFeatures, scores []toolScore) float64 {
 	best := -1.0
 	for _, s := range scores {
@@ -508,7 +508,7 @@ func (r *run) knowledgeScore(f msgFeatures, scores []toolScore) float64 {
 	}
 	if best < 0 {
 		best = 0
-		analysed, _ := r.m.analysed(r.ctx, r.m.questions)
+		analysed, _ := r.m.analysed(r.ctx, r.m.anchors)
 		for _, rt := range analysed {
 			k := *rt
 			k.weight = weightExample
@@ -1021,6 +1021,12 @@ var personalKinds = map[fieldKind]bool{
 // such values from the message itself (not the caller's known details),
 // more than any other tool gets, and no tool clearly meant otherwise.
 func (r *run) byArguments(text string, scores []toolScore) (action, bool) {
+	// Three values about a person come with an email, a phone or a number
+	// (a size, a budget); most messages have none, and filling every
+	// tool's arguments is the costliest part of deciding.
+	if m := findMentions(r.m.an, text, r.now); len(m.emails) == 0 && len(m.phones) == 0 && !hasDigit(text) {
+		return action{}, false
+	}
 	for _, sc := range scores {
 		if sc.tool.name != toolSearchKnowledge && sc.score >= toolClear {
 			return action{}, false
