@@ -981,19 +981,9 @@ func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (
 		return action{}, false
 	}
 	msgs := []taskMsg{{text: text}}
-	got := r.fill(slotTask{tool: t, msgs: msgs})
-	known := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: ""}}}) // the turn context's alone
-	fresh := map[string]bool{}
-	for _, fd := range t.schema.fields {
-		v, ok := got.args[fd.name]
-		if !ok || fd.kind == kindText || fd.kind == kindObject || fd.kind == kindOther {
-			continue
-		}
-		if kv, had := known.args[fd.name]; had && fmt.Sprint(kv) == fmt.Sprint(v) {
-			continue
-		}
-		fresh[fd.name] = true
-	}
+	fresh := r.messageValues(t, text, func(f field) bool {
+		return f.kind != kindText && f.kind != kindObject && f.kind != kindOther
+	})
 	if len(fresh) == 0 {
 		return action{}, false
 	}
@@ -1039,19 +1029,7 @@ func (r *run) byArguments(text string, scores []toolScore) (action, bool) {
 		if t.name == toolSearchKnowledge || t.name == toolRequestHuman {
 			continue
 		}
-		got := r.fill(slotTask{tool: t, msgs: msgs})
-		known := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: ""}}})
-		n := 0
-		for _, fd := range t.schema.fields {
-			v, ok := got.args[fd.name]
-			if !ok || !personalKinds[fd.kind] {
-				continue
-			}
-			if kv, had := known.args[fd.name]; had && fmt.Sprint(kv) == fmt.Sprint(v) {
-				continue
-			}
-			n++
-		}
+		n := len(r.messageValues(t, text, func(f field) bool { return personalKinds[f.kind] }))
 		switch {
 		case n > bestN:
 			best, bestN, second = t, n, bestN
@@ -1074,4 +1052,24 @@ func (r *run) byArguments(text string, scores []toolScore) (action, bool) {
 		break
 	}
 	return r.startTask(best, msgs), true
+}
+
+// messageValues are the fields of t, among those keep accepts, that the
+// message itself fills: not the ones the caller's known details (the turn
+// context) fill the same way without it.
+func (r *run) messageValues(t *toolDef, text string, keep func(field) bool) map[string]bool {
+	got := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: text}}})
+	known := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: ""}}})
+	out := map[string]bool{}
+	for _, fd := range t.schema.fields {
+		v, ok := got.args[fd.name]
+		if !ok || !keep(fd) {
+			continue
+		}
+		if kv, had := known.args[fd.name]; had && fmt.Sprint(kv) == fmt.Sprint(v) {
+			continue
+		}
+		out[fd.name] = true
+	}
+	return out
 }
