@@ -341,7 +341,7 @@ func (t *turn) retrieve(hist []histMsg) []turnctx.Passage {
 	if anaphoric(query) {
 		for i := len(hist) - 1; i >= 0; i-- {
 			if m := hist[i]; m.author == store.AuthorUser && m.seq < t.g.seqs[0] {
-				query = m.text + "\n" + query
+				query = a.topicOf(m.text) + "\n" + query
 				break
 			}
 		}
@@ -815,4 +815,22 @@ func (a *Agent) widen(query string) string {
 		}
 	}
 	return b.String()
+}
+
+// askingConcepts are what a question asks for (a price, a date, a
+// duration, an hour), as opposed to what it is about.
+var askingConcepts = map[string]bool{"price": true, "start": true, "duration": true, "schedule": true, "hour": true}
+
+// topicOf is what a message is about, without what it asks: a follow-up
+// ("¿y cuándo empieza?") borrows "el curso de IA para marketing" from
+// "¿cuánto cuesta el curso de IA para marketing?", not "cuánto cuesta",
+// which would find the prices again.
+func (a *Agent) topicOf(text string) string {
+	var kept []string
+	for _, w := range words(fold(text)) {
+		if !askingConcepts[a.synonyms.Concept(w)] {
+			kept = append(kept, w)
+		}
+	}
+	return strings.Join(kept, " ")
 }

@@ -120,6 +120,12 @@ func NewSynonyms() *Synonyms {
 	return s
 }
 
+// Concept returns the concept of a folded word ("cuesta" → "price"), or
+// "" when it is in none.
+func (s *Synonyms) Concept(word string) string {
+	return s.concept[word]
+}
+
 // Of returns the words that mean what the folded word means (itself
 // included), or nil when it is in no concept.
 func (s *Synonyms) Of(word string) []string {
