@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -562,4 +563,56 @@ func TestWidgetConfigNamesTheVariable(t *testing.T) {
 	require.Equal(t, []string{"https://shop.example", "https://www.shop.example"}, c.WidgetOrigins)
 	require.Equal(t, "#112233", c.WidgetTheme().Color)
 	require.Equal(t, time.Duration(-1), c.BurstWindow)
+}
+
+// TestWidgetProspectJourneyInChromium: ten turns of a prospect on the demo
+// page, on what the page invites (prices, dates, Pulse, documents, hours)
+// and ending in an enrolment, each reply checked as the visitor reads it.
+func TestWidgetProspectJourneyInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test: not with -short")
+	}
+	bin := chromiumPath()
+	require.NotEmpty(t, bin, "Chromium is needed for the widget's browser test: apt-get install -y chromium (scripts/test installs it)")
+	cfg := testConfig(t)
+	m := NewMain(cfg, newLogger(cfg, &environment{stderr: io.Discard}))
+	require.NoError(t, m.Run(context.Background()))
+	t.Cleanup(func() { require.NoError(t, m.Close()) })
+
+	p := launchChromium(t, bin).page(t)
+	p.call(t, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false})
+	p.navigate(t, "http://"+m.Addr()+"/")
+	p.waitJS(t, `!!window.FaroWidget && FaroWidget.state().phase === 'live'`)
+	p.eval(t, `document.getElementById('consent-no').click(); FaroWidget.open(); true`)
+
+	for i, turn := range []struct {
+		say string
+		any []string // the reply holds one of these
+	}{
+		{"Hola, ¿cuánto cuesta el curso de IA para marketing?", []string{"249"}},
+		{"¿Cuándo empieza el curso de IA para marketing?", []string{"8 de febrero", "2027-02-08"}},
+		{"¿Se puede pagar en cuotas?", []string{"cuotas"}},
+		{"¿Qué planes tiene Brújula Pulse y cuánto cuestan?", []string{"99 USD"}},
+		{"¿Hay prueba gratis de Pulse?", []string{"14 días"}},
+		{"¿Pueden generar propuestas y contratos con IA?", []string{"Brújula Docs"}},
+		{"¿En qué horario atienden?", []string{"9:00"}},
+		{"Quiero inscribirme en IA para marketing", []string{"correo"}},
+		{"ana.recorrido@example.com", []string{"inscrito", "reservada"}},
+		{"¡Gracias!", []string{"De nada", "de nada"}},
+	} {
+		p.eval(t, fmt.Sprintf(`(() => { const i = document.getElementById('faro-input'); i.value = %q; i.form.requestSubmit(); return true; })()`, turn.say))
+		p.waitJS(t, fmt.Sprintf(`document.querySelectorAll('.faro-assistant:not(.faro-greeting):not(.faro-streaming) .faro-text').length >= %d && FaroWidget.state().pending === 0`, i+1))
+		reply := p.eval(t, `[...document.querySelectorAll('.faro-assistant:not(.faro-greeting) .faro-text')].pop().textContent`).(string)
+		t.Logf("%d. %s\n   %s", i+1, turn.say, reply)
+		require.True(t, slices.ContainsFunc(turn.any, func(s string) bool { return strings.Contains(reply, s) }), "turn %d %q: reply %q holds none of %q", i+1, turn.say, reply, turn.any)
+		requireCleanReply(t, p)
+	}
+	type enrollments interface {
+		EnrollmentsByEmail(ctx context.Context, email string) ([]store.Enrollment, error)
+	}
+	if es, ok := m.Store.(enrollments); ok {
+		got, err := es.EnrollmentsByEmail(t.Context(), "ana.recorrido@example.com")
+		require.NoError(t, err)
+		require.Len(t, got, 1, "enrolled once")
+	}
 }
