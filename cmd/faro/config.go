@@ -139,7 +139,7 @@ type Config struct {
 	// {name, role, key}). The server keeps only their SHA-256 digests.
 	APIKeys []server.KeySpec `yaml:"api_keys"`
 	// Staff are the channel identities of staff members, who may use the
-	// staff tools from a chat channel (FARO_STAFF, "slack:U123,telegram:42").
+	// staff tools from a chat channel (FARO_STAFF, "channel:id,…").
 	// A role is never taken from what a message says.
 	Staff []string `yaml:"staff"`
 	// WebhookURLs receive the outbound events (lead.qualified,
