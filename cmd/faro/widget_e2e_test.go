@@ -28,21 +28,8 @@ import (
 // citation, a message with name and email goes through, and after a reload
 // the conversation is still on the page (replayed from the store).
 func TestWidgetInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test: not with -short")
-	}
-	bin := chromiumPath()
-	require.NotEmpty(t, bin, "Chromium is needed for the widget's browser test: apt-get install -y chromium (scripts/test installs it)")
-
-	cfg := testConfig(t)
-	m := NewMain(cfg, newLogger(cfg, &environment{stderr: io.Discard}))
-	require.NoError(t, m.Run(context.Background()))
-	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	m, p := widgetPage(t)
 	base := "http://" + m.Addr()
-
-	b := launchChromium(t, bin)
-	p := b.page(t)
-	p.call(t, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false})
 	p.navigate(t, base+"/")
 	p.waitJS(t, `!!window.FaroWidget && document.querySelector('.faro-bubble') !== null && FaroWidget.state().phase === 'live'`)
 
@@ -64,9 +51,7 @@ func TestWidgetInChromium(t *testing.T) {
 	// Watch for streamed text: an assistant bubble marked as streaming.
 	p.eval(t, `window.__sawStream = false; new MutationObserver(() => { if (document.querySelector('.faro-streaming')) window.__sawStream = true; })
 		.observe(document.querySelector('.faro-log'), {subtree: true, childList: true, characterData: true, attributes: true}); true`)
-	say := func(text string) {
-		p.eval(t, fmt.Sprintf(`(() => { const i = document.getElementById('faro-input'); i.value = %q; i.form.requestSubmit(); return true; })()`, text))
-	}
+	say := func(text string) { sayInWidget(t, p, text) }
 	say("¿Cuánto cuesta el curso de IA para marketing?")
 	p.waitJS(t, `document.querySelectorAll('.faro-assistant:not(.faro-greeting):not(.faro-streaming) .faro-text').length >= 1`)
 	answer := p.eval(t, `document.querySelector('.faro-assistant:not(.faro-greeting) .faro-text').textContent`).(string)
@@ -162,20 +147,9 @@ func recordFrames(t *testing.T, p *cdpConn) {
 // reach the server only with the next page's hello, so the visitor read
 // "Sin consentimiento…" right after accepting); declined, none are sent.
 func TestWidgetConsentInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test: not with -short")
-	}
-	bin := chromiumPath()
-	require.NotEmpty(t, bin, "Chromium is needed for the widget's browser test: apt-get install -y chromium (scripts/test installs it)")
-	cfg := testConfig(t)
-	m := NewMain(cfg, newLogger(cfg, &environment{stderr: io.Discard}))
-	require.NoError(t, m.Run(context.Background()))
-	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	m, p := widgetPage(t)
 	require.NotNil(t, m.Widget)
 	base := "http://" + m.Addr()
-
-	b := launchChromium(t, bin)
-	p := b.page(t)
 	recordFrames(t, p)
 	live := `!!window.FaroWidget && FaroWidget.state().phase === 'live'`
 
@@ -224,25 +198,11 @@ func TestWidgetConsentInChromium(t *testing.T) {
 // Portuguese. FARO_WIDGET_SCREENSHOT names a PNG to keep of the open widget
 // after the English exchange.
 func TestWidgetFollowsTheConversationLanguage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test: not with -short")
-	}
-	bin := chromiumPath()
-	require.NotEmpty(t, bin, "Chromium is needed for the widget's browser test: apt-get install -y chromium (scripts/test installs it)")
-	cfg := testConfig(t)
-	m := NewMain(cfg, newLogger(cfg, &environment{stderr: io.Discard}))
-	require.NoError(t, m.Run(context.Background()))
-	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	m, p := widgetPage(t)
 	base := "http://" + m.Addr()
-
-	b := launchChromium(t, bin)
-	p := b.page(t)
-	p.call(t, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false})
 	live := `!!window.FaroWidget && FaroWidget.state().phase === 'live'`
 	replies := `document.querySelectorAll('.faro-assistant:not(.faro-greeting):not(.faro-streaming) .faro-text').length`
-	say := func(text string) {
-		p.eval(t, fmt.Sprintf(`(() => { const i = document.getElementById('faro-input'); i.value = %q; i.form.requestSubmit(); return true; })()`, text))
-	}
+	say := func(text string) { sayInWidget(t, p, text) }
 	ui := func() map[string]any {
 		return p.eval(t, `(() => ({
 			sources: [...document.querySelectorAll('.faro-cite-label')].map(e => e.textContent),
@@ -313,6 +273,30 @@ func TestWidgetFollowsTheConversationLanguage(t *testing.T) {
 	require.Equal(t, []any{"Fontes:"}, got["sources"])
 	require.Equal(t, "Escreva sua mensagem…", got["placeholder"])
 	require.Equal(t, "Fechar o chat", got["close"])
+}
+
+// widgetPage starts a server on the test defaults and a headless Chromium
+// page of 1280×900 (not with -short: the browser tests are slow).
+func widgetPage(t *testing.T) (*Main, *cdpConn) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test: not with -short")
+	}
+	bin := chromiumPath()
+	require.NotEmpty(t, bin, "Chromium is needed for the widget's browser test: apt-get install -y chromium (scripts/test installs it)")
+	cfg := testConfig(t)
+	m := NewMain(cfg, newLogger(cfg, &environment{stderr: io.Discard}))
+	require.NoError(t, m.Run(context.Background()))
+	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	p := launchChromium(t, bin).page(t)
+	p.call(t, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false})
+	return m, p
+}
+
+// sayInWidget sends text as the visitor, through the widget's form.
+func sayInWidget(t *testing.T, p *cdpConn, text string) {
+	t.Helper()
+	p.eval(t, fmt.Sprintf(`(() => { const i = document.getElementById('faro-input'); i.value = %q; i.form.requestSubmit(); return true; })()`, text))
 }
 
 func chromiumPath() string {
@@ -569,18 +553,7 @@ func TestWidgetConfigNamesTheVariable(t *testing.T) {
 // page, on what the page invites (prices, dates, Pulse, documents, hours)
 // and ending in an enrolment, each reply checked as the visitor reads it.
 func TestWidgetProspectJourneyInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test: not with -short")
-	}
-	bin := chromiumPath()
-	require.NotEmpty(t, bin, "Chromium is needed for the widget's browser test: apt-get install -y chromium (scripts/test installs it)")
-	cfg := testConfig(t)
-	m := NewMain(cfg, newLogger(cfg, &environment{stderr: io.Discard}))
-	require.NoError(t, m.Run(context.Background()))
-	t.Cleanup(func() { require.NoError(t, m.Close()) })
-
-	p := launchChromium(t, bin).page(t)
-	p.call(t, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false})
+	m, p := widgetPage(t)
 	p.navigate(t, "http://"+m.Addr()+"/")
 	p.waitJS(t, `!!window.FaroWidget && FaroWidget.state().phase === 'live'`)
 	p.eval(t, `document.getElementById('consent-no').click(); FaroWidget.open(); true`)
@@ -600,7 +573,7 @@ func TestWidgetProspectJourneyInChromium(t *testing.T) {
 		{"ana.recorrido@example.com", []string{"inscrito", "reservada"}},
 		{"¡Gracias!", []string{"De nada", "de nada"}},
 	} {
-		p.eval(t, fmt.Sprintf(`(() => { const i = document.getElementById('faro-input'); i.value = %q; i.form.requestSubmit(); return true; })()`, turn.say))
+		sayInWidget(t, p, turn.say)
 		p.waitJS(t, fmt.Sprintf(`document.querySelectorAll('.faro-assistant:not(.faro-greeting):not(.faro-streaming) .faro-text').length >= %d && FaroWidget.state().pending === 0`, i+1))
 		reply := p.eval(t, `[...document.querySelectorAll('.faro-assistant:not(.faro-greeting) .faro-text')].pop().textContent`).(string)
 		t.Logf("%d. %s\n   %s", i+1, turn.say, reply)
