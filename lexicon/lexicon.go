@@ -82,16 +82,32 @@ func (lx *Lexicon) Questions() []string {
 	return out
 }
 
-// ConceptTable returns the concepts: lines of "name: word word two_words",
-// folded words of every language that mean the same thing, and comment
-// lines starting with "#" (see concepts.txt).
-func ConceptTable() string {
+// Concept is a set of words of every language that mean the same thing.
+type Concept struct {
+	// Name names it ("price").
+	Name string
+	// Words are folded (no accents, lower case), in the table's order; an
+	// underscore joins a two-word phrase ("how_much").
+	Words []string
+}
+
+// Concepts returns the concept table (concepts.txt), in its order: a word
+// belongs to the first concept that lists it.
+func Concepts() []Concept {
 	data, err := files.ReadFile("concepts.txt")
 	if err != nil {
 		// The file is embedded with the package; its absence is a build bug.
 		panic(fmt.Sprintf("lexicon: %v", err))
 	}
-	return string(data)
+	var out []Concept
+	for line := range strings.Lines(string(data)) {
+		name, words, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok || strings.HasPrefix(name, "#") {
+			continue
+		}
+		out = append(out, Concept{Name: name, Words: strings.Fields(words)})
+	}
+	return out
 }
 
 // Synonyms finds the words that mean the same as a word, in every
@@ -104,16 +120,12 @@ type Synonyms struct {
 // NewSynonyms indexes the concept table.
 func NewSynonyms() *Synonyms {
 	s := &Synonyms{concept: map[string]string{}, members: map[string][]string{}}
-	for line := range strings.Lines(ConceptTable()) {
-		name, words, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if !ok || strings.HasPrefix(name, "#") {
-			continue
-		}
-		for _, w := range strings.Fields(words) {
+	for _, c := range Concepts() {
+		for _, w := range c.Words {
 			w = strings.ReplaceAll(w, "_", " ")
-			s.members[name] = append(s.members[name], w)
+			s.members[c.Name] = append(s.members[c.Name], w)
 			if _, dup := s.concept[w]; !dup {
-				s.concept[w] = name
+				s.concept[w] = c.Name
 			}
 		}
 	}

@@ -23,3 +23,22 @@ func TestBuiltin(t *testing.T) {
 	}
 	require.Len(t, lx.Questions(), n)
 }
+
+func TestConcepts(t *testing.T) {
+	t.Parallel()
+	cs := Concepts()
+	require.NotEmpty(t, cs)
+	names := map[string]bool{}
+	for _, c := range cs {
+		require.False(t, names[c.Name], "concept %q listed twice", c.Name)
+		names[c.Name] = true
+		require.NotEmpty(t, c.Words, c.Name)
+		require.NotContains(t, c.Name, "#", "comment lines are no concepts")
+	}
+	syn := NewSynonyms()
+	require.Equal(t, "access", syn.Concept("senha"))
+	require.Contains(t, syn.Of("senha"), "contrasena")
+	require.Contains(t, syn.Of("precio"), "price")
+	require.Nil(t, syn.Of("zzz"), "a word of no concept has no synonyms")
+	require.Equal(t, "price", syn.Concept("how much"), "a two-word phrase is one member")
+}

@@ -20,16 +20,13 @@ type conceptIndex struct {
 }
 
 // concepts is the read-only index of the lexicon's concept table.
-var concepts = buildConcepts(lexicon.ConceptTable())
+var concepts = buildConcepts(lexicon.Concepts())
 
-func buildConcepts(table string) *conceptIndex {
+func buildConcepts(table []lexicon.Concept) *conceptIndex {
 	ix := &conceptIndex{members: map[string][]string{}, word: map[string]string{}, pair: map[string]string{}, es: map[string]string{}, en: map[string]string{}}
-	for line := range strings.Lines(table) {
-		name, words, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if !ok || strings.HasPrefix(name, "#") {
-			continue
-		}
-		for _, w := range strings.Fields(words) {
+	for _, c := range table {
+		name := c.Name
+		for _, w := range c.Words {
 			ix.members[name] = append(ix.members[name], strings.ReplaceAll(w, "_", " "))
 			if a, b, two := strings.Cut(w, "_"); two {
 				key := a + " " + strings.ReplaceAll(b, "_", " ")
