@@ -77,6 +77,22 @@ func readError(content string) (errorResult, bool) {
 	return er, true
 }
 
+// readMissing reads the names a successful result says are still missing
+// ({"status": "incomplete", "missing": ["company", "items"]}): the tool
+// did nothing and waits for them.
+func readMissing(content string) []string {
+	if !strings.Contains(content, `"missing"`) {
+		return nil
+	}
+	var res struct {
+		Missing []string `json:"missing"`
+	}
+	if json.Unmarshal([]byte(content), &res) != nil {
+		return nil
+	}
+	return res.Missing
+}
+
 // message is one non-system message of the conversation.
 type message struct {
 	role  llms.ChatMessageType

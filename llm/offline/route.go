@@ -864,6 +864,13 @@ func (r *run) after(act action, t turn) state {
 					return state{kind: statePending, tool: tool, msgs: act.msgs, asked: field, prior: priorArgs(t.calls, resp, er)}
 				}
 			}
+			// A result that did nothing for want of some values waits
+			// for them, with what the call already gave.
+			if tool := r.tool(t.toolOf(resp)); !isErr && tool != nil {
+				if field := missingField(tool, readMissing(resp.Content)); field != "" {
+					return state{kind: statePending, tool: tool, msgs: act.msgs, asked: field, prior: priorArgs(t.calls, resp, errorResult{})}
+				}
+			}
 		}
 		return offerState(t, act)
 	}
@@ -879,6 +886,25 @@ func (r *run) after(act action, t turn) state {
 		return state{kind: statePending, tool: act.tool, msgs: act.msgs, asked: act.field, prior: act.prior, tries: act.tries}
 	}
 	return offerState(t, act)
+}
+
+// missingField is the argument that holds the first of the names a
+// result reports missing: the name itself, or the object whose keys
+// include it (generate_document's variables).
+func missingField(t *toolDef, missing []string) string {
+	for _, name := range missing {
+		if _, ok := t.schema.field(name); ok {
+			return name
+		}
+		for _, f := range t.schema.fields {
+			for _, vs := range f.objVars {
+				if slices.ContainsFunc(vs, func(v subVar) bool { return v.name == name }) {
+					return f.name
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // offerState reads an offer at the end of the engine's reply ("¿Quieres que
@@ -1024,15 +1050,17 @@ func (r *run) byArguments(text string, scores []toolScore) (action, bool) {
 	}
 	msgs := []taskMsg{{text: text}}
 	var best *toolDef
-	bestN, second := 0, 0
+	bestN, second, bestNamed := 0, 0, false
 	for _, t := range r.tools {
 		if t.name == toolSearchKnowledge || t.name == toolRequestHuman {
 			continue
 		}
 		n := len(r.messageValues(t, text, func(f field) bool { return personalKinds[f.kind] }))
+		keys, named := r.namedObject(t, text)
+		n += keys
 		switch {
 		case n > bestN:
-			best, bestN, second = t, n, bestN
+			best, bestN, second, bestNamed = t, n, bestN, named
 		case n > second:
 			second = n
 		}
@@ -1041,9 +1069,10 @@ func (r *run) byArguments(text string, scores []toolScore) (action, bool) {
 		return action{}, false
 	}
 	// Another tool the request's words point to ("una propuesta. cliente:
-	// …, empresa: …") keeps it: the values are its arguments.
+	// …, empresa: …") keeps it: the values are its arguments — unless
+	// the message names what the best one makes ("a proposal for …").
 	for _, sc := range scores {
-		if sc.tool.name == toolSearchKnowledge {
+		if sc.tool.name == toolSearchKnowledge || bestNamed {
 			continue
 		}
 		if sc.tool != best && sc.score >= toolMin {
@@ -1052,6 +1081,29 @@ func (r *run) byArguments(text string, scores []toolScore) (action, bool) {
 		break
 	}
 	return r.startTask(best, msgs), true
+}
+
+// namedObject reports whether the message names a value of t's argument
+// that selects what an object argument holds ("proposal" for
+// generate_document's variables), and how many of that value's keys the
+// message gives ("for Mark Ellison at Ridgeway Dental: … 990 USD … valid
+// for 15 days").
+func (r *run) namedObject(t *toolDef, text string) (keys int, named bool) {
+	for _, f := range t.schema.fields {
+		if f.kind != kindObject || f.objOf == "" {
+			continue
+		}
+		sel, ok := t.schema.field(f.objOf)
+		if !ok {
+			continue
+		}
+		v, ok := matchEnum(sel.enum, sel.enumWords, r.m.an.analyze(text), false)
+		if !ok {
+			continue
+		}
+		return len(r.objectValues(f.objVars, v, text, false)), true
+	}
+	return 0, false
 }
 
 // messageValues are the fields of t, among those keep accepts, that the

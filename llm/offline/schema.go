@@ -22,6 +22,10 @@ type field struct {
 	// enumWords and itemEnumWords are the words of each value's phrases
 	// (see enumPhrases), analysed once with the schema.
 	enumWords, itemEnumWords [][][]word
+	// objVars are, for an object, the keys its description lists for each
+	// value of the enum field objOf ("certificate: student_name, …").
+	objVars map[string][]subVar
+	objOf   string
 }
 
 // fieldKind is what the engine takes a field to hold, from its type,
@@ -102,6 +106,17 @@ func parseSchema(an *analyzer, raw []byte) (schema, error) {
 		}
 		f.kind = classify(f)
 		s.fields = append(s.fields, f)
+	}
+	for i, f := range s.fields {
+		if f.kind != kindObject {
+			continue
+		}
+		for _, e := range s.fields {
+			if vars := objectVarsOf(f.description, e.enum); e.kind == kindEnum && len(vars) > 0 {
+				s.fields[i].objVars, s.fields[i].objOf = vars, e.name
+				break
+			}
+		}
 	}
 	// Required names missing from properties (a hand-written schema) are
 	// still asked for.

@@ -2,6 +2,7 @@ package offline
 
 import (
 	"cmp"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -59,6 +60,25 @@ func (r *run) fill(t slotTask) fillResult {
 		last := i == len(t.msgs)-1
 		ts := r.extract(t.tool, msg.text)
 		if f, ok := sch.field(msg.answers); ok {
+			if f.kind == kindObject {
+				// An answer to "which details?" may open with the name.
+				chosen, _ := ts.values[f.objOf].(string)
+				if chosen == "" {
+					chosen, _ = res.args[f.objOf].(string)
+				}
+				v, _ := ts.values[f.name].(map[string]any)
+				if v == nil {
+					v = map[string]any{}
+				}
+				for k, x := range r.objectValues(f.objVars, chosen, msg.text, true) {
+					if _, set := v[k]; !set {
+						v[k] = x
+					}
+				}
+				if len(v) > 0 {
+					ts.values[f.name] = v
+				}
+			}
 			if _, got := ts.values[f.name]; !got {
 				if v, ok, bad := r.lenient(t.tool, f, msg.text); ok {
 					ts.values[f.name] = v
@@ -77,6 +97,15 @@ func (r *run) fill(t slotTask) fillResult {
 	}
 	for _, ts := range texts {
 		for k, v := range ts.values {
+			// An object's keys add up over the messages; a later value
+			// of a key wins.
+			if later, ok := v.(map[string]any); ok {
+				if earlier, ok := res.args[k].(map[string]any); ok {
+					merged := maps.Clone(earlier)
+					maps.Copy(merged, later)
+					v = merged
+				}
+			}
 			res.args[k] = v
 		}
 	}
@@ -293,7 +322,14 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 				ts.values[f.name] = v
 			}
 		case kindObject:
-			if v := keyValues(text); len(v) > 0 {
+			v := keyValues(text)
+			chosen, _ := ts.values[f.objOf].(string)
+			for k, x := range r.objectValues(f.objVars, chosen, text, false) {
+				if _, set := v[k]; !set {
+					v[k] = x
+				}
+			}
+			if len(v) > 0 {
 				ts.values[f.name] = v
 			}
 		case kindBool:

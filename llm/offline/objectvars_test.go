@@ -1,0 +1,80 @@
+package offline_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/faroai/faro/llm/turnctx"
+	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/tools"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A document's values written in a sentence reach the tool under the keys
+// its description lists for the template named, read by what each key
+// is: a person after "for"/"contacto", a company after "at"/"de", priced
+// lines, a number of days, a code with digits, a date.
+func TestDocumentValuesFromASentence(t *testing.T) {
+	staff := turnctx.Context{Role: string(store.RoleStaff)}
+	for _, c := range []struct {
+		text string
+		want map[string]any
+	}{
+		{"prepare a proposal for Irene Vance at Northwind Tiles: two AI workshops at 800 USD each plus a follow-up call 150 USD, valid for 45 days",
+			map[string]any{"client_name": "Irene Vance", "company": "Northwind Tiles", "items": "2x AI workshops 800; follow-up call 150", "valid_until": "45 days", "currency": "USD"}},
+		{"necesito la factura FAC-0931 a nombre de Talleres Ruiz SL por 4 licencias de Pulse Starter a 29 usd cada una",
+			map[string]any{"invoice_number": "FAC-0931", "client_name": "Talleres Ruiz SL", "company": "Talleres Ruiz SL", "items": "4x licencias de Pulse Starter 29"}},
+		{"faz um certificado para o aluno Caio Menezes, terminou em 02/05/2027, código CRT-88QZ",
+			map[string]any{"student_name": "Caio Menezes", "completion_date": "2027-05-02", "certificate_number": "CRT-88QZ"}},
+	} {
+		args, _ := fillOne(t, staff, "generate_document", human(c.text))
+		vars, _ := args["variables"].(map[string]any)
+		for k, v := range c.want {
+			assert.Equal(t, v, vars[k], "%s: %s", c.text, k)
+		}
+	}
+}
+
+// A person named with a company after "da"/"de" is two values, not one
+// name running into the company's.
+func TestDocumentClientAndCompanyApart(t *testing.T) {
+	args, _ := fillOne(t, turnctx.Context{Role: string(store.RoleStaff)}, "generate_document",
+		human("monta uma proposta para a cliente Helena Prado da Vidraçaria Sol"))
+	vars, _ := args["variables"].(map[string]any)
+	assert.Equal(t, "Helena Prado", vars["client_name"])
+	assert.Equal(t, "Vidraçaria Sol", vars["company"])
+}
+
+// A result that reports missing values leaves the request open: the next
+// message gives them, and the call is made again with both messages'
+// values.
+func TestDocumentMissingValuesGivenNext(t *testing.T) {
+	c := &calls{}
+	reg := tools.NewRegistry()
+	tools.Add(reg, tools.Spec{Name: "generate_document", Description: "Generate a document.", Roles: everyone,
+		Examples: []tools.Example{{Lang: "en", Text: "make a proposal document"}, {Lang: "es", Text: "haz una propuesta"}}},
+		record(c, "generate_document", func(in tools.GenerateDocumentArgs) any {
+			var missing []string
+			for _, k := range []string{"client_name", "company", "items", "valid_until"} {
+				if in.Variables[k] == nil {
+					missing = append(missing, k)
+				}
+			}
+			if len(missing) > 0 {
+				return map[string]any{"status": "incomplete", "template": in.Template, "missing": missing, "message": "Missing: " + strings.Join(missing, ", ")}
+			}
+			return map[string]any{"status": "generated", "url": "http://localhost/d/x", "message": "Here it is: http://localhost/d/x"}
+		}))
+	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleStaff, calls: c,
+		tc: turnctx.Context{Role: string(store.RoleStaff), Language: "en"}}
+	first := a.say("I need a proposal for Omar Haddad at Cedar Print")
+	require.Equal(t, []string{"generate_document"}, callNames(first.calls), first.reply)
+	second := a.say("lines: brand workshop 700 USD; two coaching hours 120 USD each. good for 10 days")
+	require.Equal(t, []string{"generate_document"}, callNames(second.calls), second.reply)
+	vars, _ := args(t, second.calls[0])["variables"].(map[string]any)
+	assert.Equal(t, "Omar Haddad", vars["client_name"])
+	assert.Equal(t, "Cedar Print", vars["company"])
+	assert.Equal(t, "10 days", vars["valid_until"])
+	assert.Contains(t, second.reply, "/d/")
+}
