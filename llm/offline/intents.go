@@ -216,7 +216,9 @@ func asksForInformation(an *analyzer, text string, ws []word) bool {
 // requestOpeners start a request addressed to the assistant.
 var requestOpeners = [][]string{
 	{"me"}, {"nos"}, {"can", "you"}, {"could", "you"}, {"would", "you"}, {"can", "u"}, {"can", "someone"},
-	{"could", "someone"}, {"puedes"}, {"podrias"}, {"podes"}, {"pode"}, {"voce", "pode"}, {"please"}, {"por", "favor"},
+	{"could", "someone"}, {"could", "u"}, {"puedes"}, {"podrias"}, {"podes"}, {"pode"}, {"voce", "pode"},
+	// A business is addressed in the plural too ("¿pueden revisarlo?").
+	{"pueden"}, {"podrian"}, {"podem"}, {"poderiam"}, {"please"}, {"por", "favor"},
 }
 
 // isRequest reports a message that asks the assistant to do something:
