@@ -338,7 +338,8 @@ func (t *turn) retrieve(hist []histMsg) []turnctx.Passage {
 		}
 	}
 	query := strings.Join(texts, "\n")
-	if anaphoric(query) {
+	followUp := anaphoric(query)
+	if followUp {
 		for i := len(hist) - 1; i >= 0; i-- {
 			if m := hist[i]; m.author == store.AuthorUser && m.seq < t.g.seqs[0] {
 				query = a.topicOf(m.text) + "\n" + query
@@ -352,8 +353,14 @@ func (t *turn) retrieve(hist []histMsg) []turnctx.Passage {
 		if !slices.Contains(fulltext.Languages, d.Lang) {
 			// A language the index cannot stem (Portuguese) finds the
 			// documents of the others through its words' synonyms in them.
-			q.Text = clip(a.widen(query), 2000)
+			q.Text = clip(a.widen(query, nil), 2000)
 		}
+	}
+	if followUp && q.Text == clip(query, 1000) {
+		// What a follow-up asks for, alone, is worded by the documents as a
+		// label ("¿y cuándo empieza?" → "Inicio: 15 de marzo"): its
+		// synonyms find it.
+		q.Text = clip(a.widen(query, askingConcepts), 2000)
 	}
 	results, err := a.knowledge.Search(t.turnCtx, q)
 	if err != nil {
@@ -794,7 +801,7 @@ const widenWords = 3
 
 // widen appends to a query the synonyms of its words in the other
 // languages of the lexicon ("senha" brings "contrasena" and "password").
-func (a *Agent) widen(query string) string {
+func (a *Agent) widen(query string, only map[string]bool) string {
 	seen := map[string]bool{}
 	ws := words(fold(query))
 	for _, w := range ws {
@@ -803,6 +810,9 @@ func (a *Agent) widen(query string) string {
 	var b strings.Builder
 	b.WriteString(query)
 	for _, w := range ws {
+		if only != nil && !only[a.synonyms.Concept(w)] {
+			continue
+		}
 		// A concept's first words are its commonest (Spanish, then
 		// English); the rest would only add noise to the search.
 		syns := a.synonyms.Of(w)
@@ -827,9 +837,15 @@ var askingConcepts = map[string]bool{"price": true, "start": true, "duration": t
 // which would find the prices again.
 func (a *Agent) topicOf(text string) string {
 	var kept []string
-	for _, w := range words(fold(text)) {
-		if !askingConcepts[a.synonyms.Concept(w)] {
-			kept = append(kept, w)
+	ws := words(fold(text))
+	for i := 0; i < len(ws); i++ {
+		// "cuánto sale": a concept written as two words.
+		if i+1 < len(ws) && askingConcepts[a.synonyms.Concept(ws[i]+" "+ws[i+1])] {
+			i++
+			continue
+		}
+		if !askingConcepts[a.synonyms.Concept(ws[i])] {
+			kept = append(kept, ws[i])
 		}
 	}
 	return strings.Join(kept, " ")

@@ -9,6 +9,9 @@ import (
 // email and phone as they wrote them or as an earlier call passed them.
 type callerFacts struct {
 	name, email, phone string
+	// course is the last course the caller named or a call was made for:
+	// "¿cómo me inscribo?" after asking about it means that one.
+	course string
 }
 
 // merge returns f with what later says, which wins (a corrected email).
@@ -21,6 +24,9 @@ func (f callerFacts) merge(later callerFacts) callerFacts {
 	}
 	if later.phone != "" {
 		f.phone = later.phone
+	}
+	if later.course != "" {
+		f.course = later.course
 	}
 	return f
 }
@@ -75,6 +81,9 @@ func (r *run) factsOf(t turn) callerFacts {
 	if name, _, ok := extractName(r.m.an, m.masked, tokenize(m.masked), false, len(m.emails) > 0); ok {
 		f.name = name
 	}
+	if slug, ok := r.matchCourse(t.human, false); ok {
+		f.course = slug
+	}
 	for _, c := range t.calls {
 		if c.FunctionCall == nil {
 			continue
@@ -87,7 +96,7 @@ func (r *run) factsOf(t turn) callerFacts {
 		for _, fl := range tool.schema.fields {
 			v, _ := args[fl.name].(string)
 			v = strings.TrimSpace(v)
-			if v == "" || !callerField(fl) {
+			if v == "" || (!callerField(fl) && fl.kind != kindCourse) {
 				continue
 			}
 			switch fl.kind {
@@ -100,6 +109,9 @@ func (r *run) factsOf(t turn) callerFacts {
 			case kindPhone:
 				f.phone = v
 			}
+			if fl.kind == kindCourse {
+				f.course = v
+			}
 		}
 	}
 	return f
@@ -107,7 +119,7 @@ func (r *run) factsOf(t turn) callerFacts {
 
 // writeFacts hashes the facts a decision was made with.
 func writeFacts(h *maphash.Hash, f callerFacts) {
-	for _, s := range []string{f.name, f.email, f.phone} {
+	for _, s := range []string{f.name, f.email, f.phone, f.course} {
 		h.WriteString(s)
 		h.WriteByte(0)
 	}

@@ -1101,7 +1101,23 @@ func (r *run) namedObject(t *toolDef, text string) (keys int, named bool) {
 		if !ok {
 			continue
 		}
-		return len(r.objectValues(f.objVars, v, text, false)), true
+		// Who the document is for, or its number, is what a request
+		// for one gives; a price and a currency alone are what a
+		// complaint about a charge gives too.
+		vals := r.objectValues(f.objVars, v, text, false)
+		whom := false
+		for _, sv := range f.objVars[v] {
+			if _, ok := vals[sv.name]; ok && (sv.kind == subPerson || sv.kind == subCompany || sv.kind == subCode) {
+				whom = true
+			}
+			if _, ok := vals[sv.name]; ok && sv.kind != subCurrency {
+				keys++
+			}
+		}
+		if !whom {
+			return 0, false
+		}
+		return keys, true
 	}
 	return 0, false
 }

@@ -155,6 +155,12 @@ func (r *run) fill(t slotTask) fillResult {
 			res.args[f.name] = v
 		}
 	}
+	// The course the conversation was about, for a request that names none.
+	for _, f := range sch.fields {
+		if _, set := res.args[f.name]; !set && f.kind == kindCourse && f.required && r.known.course != "" {
+			res.args[f.name] = r.known.course
+		}
+	}
 	for _, f := range sch.fields {
 		if _, set := res.args[f.name]; !set && (f.required || fallsBackToKnown(f)) {
 			res.missing = append(res.missing, f.name)
