@@ -340,9 +340,26 @@ func (t *turn) retrieve(hist []histMsg) []turnctx.Passage {
 	query := strings.Join(texts, "\n")
 	followUp := anaphoric(query)
 	if followUp {
+		// A follow-up leans on the question before and on the answer it
+		// got: "¿y cuándo arranca?" after "Tus cursos: Análisis de datos
+		// con IA" is about that course.
+		var prevReply string
 		for i := len(hist) - 1; i >= 0; i-- {
-			if m := hist[i]; m.author == store.AuthorUser && m.seq < t.g.seqs[0] {
+			m := hist[i]
+			if m.seq >= t.g.seqs[0] {
+				continue
+			}
+			// An answer from the knowledge base was found by the
+			// question's own words; an answer from a tool ("Tus
+			// cursos: …", no citations) says what the question did not.
+			if m.author == store.AuthorAssistant && prevReply == "" && !markerRE.MatchString(m.text) {
+				prevReply = firstLine(m.text, followUpReplyChars)
+			}
+			if m.author == store.AuthorUser {
 				query = a.topicOf(m.text) + "\n" + query
+				if prevReply != "" {
+					query = a.topicOf(prevReply) + "\n" + query
+				}
 				break
 			}
 		}
@@ -387,6 +404,34 @@ func (t *turn) retrieve(hist []histMsg) []turnctx.Passage {
 		t.known[ref] = Citation{Ref: ref, Citation: r.Citation}
 	}
 	return passages
+}
+
+// followUpReplyChars is how much of the previous answer a follow-up's
+// search borrows: its first line says what it was about, the rest would
+// outweigh the question.
+const followUpReplyChars = 160
+
+// firstLine is the first non-empty line of text that is not a list
+// heading ending in ":", cut at n bytes on a word boundary.
+func firstLine(text string, n int) string {
+	var out []string
+	for line := range strings.Lines(text) {
+		line = strings.TrimSpace(strings.TrimLeft(line, "-*• "))
+		if line == "" {
+			continue
+		}
+		out = append(out, line)
+		if !strings.HasSuffix(line, ":") {
+			break
+		}
+	}
+	s := strings.Join(out, " ")
+	if len(s) > n {
+		if i := strings.LastIndexByte(s[:n], ' '); i > 0 {
+			s = s[:i]
+		}
+	}
+	return s
 }
 
 // anaphoricStarts are the openings (accent-folded words) of a message that

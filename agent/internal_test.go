@@ -331,3 +331,17 @@ func TestAnaphoric(t *testing.T) {
 		require.Equal(t, want, anaphoric(text), text)
 	}
 }
+
+// A follow-up borrows what the previous answer was about: its first line,
+// the list's first item when it opens with a heading.
+func TestFirstLineOfAnAnswer(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Tus cursos:\n- Análisis de datos con IA — activa, progreso 0%\n- IA para marketing", "Tus cursos: Análisis de datos con IA — activa, progreso 0%"},
+		{"\n\nDone: ticket T-000123 opened.\nWe answer within a day.", "Done: ticket T-000123 opened."},
+		{strings.Repeat("palabra ", 40), strings.TrimSpace(strings.Repeat("palabra ", 20))},
+	} {
+		if got := firstLine(c.in, 160); got != c.want {
+			t.Errorf("firstLine(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

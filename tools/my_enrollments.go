@@ -62,6 +62,9 @@ func AddMyEnrollments(r *Registry, e EnrollmentReader) {
 			{Lang: "en", Text: "what's my progress in my courses"},
 			{Lang: "pt", Text: "quais sao os meus cursos e meu progresso"},
 			{Lang: "pt", Text: "em que cursos eu to inscrita?"},
+			{Lang: "es", Text: "cuales cursos ya pague y tengo activos en mi cuenta"},
+			{Lang: "en", Text: "which courses did I buy, check my account"},
+			{Lang: "pt", Text: "quais cursos eu comprei? mostra as minhas inscrições"},
 		},
 	}, func(ctx context.Context, c Caller, _ MyEnrollmentsArgs) (MyEnrollmentsResult, error) {
 		return myEnrollments(ctx, e, c)

@@ -84,6 +84,13 @@ func (r *run) factsOf(t turn) callerFacts {
 	if slug, ok := r.matchCourse(t.human, false); ok {
 		f.course = slug
 	}
+	// A result about one course ("Tus cursos: Análisis de datos con IA")
+	// makes it the one a follow-up means ("¿y cuándo arranca?").
+	for _, resp := range t.resps {
+		if slug := r.onlyCourseIn(resp.Content); slug != "" {
+			f.course = slug
+		}
+	}
 	for _, c := range t.calls {
 		if c.FunctionCall == nil {
 			continue
@@ -123,4 +130,19 @@ func writeFacts(h *maphash.Hash, f callerFacts) {
 		h.WriteString(s)
 		h.WriteByte(0)
 	}
+}
+
+// onlyCourseIn returns the slug of the one course a tool result names, or
+// "" when it names none or several.
+func (r *run) onlyCourseIn(content string) string {
+	found := ""
+	for _, c := range r.courses() {
+		if strings.Contains(content, `"`+c.Slug+`"`) {
+			if found != "" {
+				return ""
+			}
+			found = c.Slug
+		}
+	}
+	return found
 }

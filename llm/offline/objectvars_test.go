@@ -78,3 +78,31 @@ func TestDocumentMissingValuesGivenNext(t *testing.T) {
 	assert.Equal(t, "10 days", vars["valid_until"])
 	assert.Contains(t, second.reply, "/d/")
 }
+
+// A request for what a tool makes, named by its kind, goes to the tool;
+// the one course a previous result was about is the course it is for.
+func TestCertificateForTheCourseJustListed(t *testing.T) {
+	c := &calls{}
+	reg := tools.NewRegistry()
+	tools.Add(reg, tools.Spec{Name: "my_enrollments", Description: "The caller's enrolments.", Roles: everyone,
+		Examples: []tools.Example{{Lang: "en", Text: "which courses am I enrolled in"}, {Lang: "es", Text: "mis inscripciones"}}},
+		record(c, "my_enrollments", func(struct{}) any {
+			return map[string]any{"enrollments": []any{map[string]any{"course": "datos-ia", "title": "AI-Powered Data Analysis", "progress": 100}},
+				"message": "Your courses:\n- AI-Powered Data Analysis — completed"}
+		}))
+	tools.Add(reg, tools.Spec{Name: "generate_document", Description: "Generate a document: a certificate, a proposal or an invoice.", Roles: everyone,
+		Examples: []tools.Example{{Lang: "en", Text: "make a proposal document"}, {Lang: "es", Text: "haz una propuesta"},
+			{Lang: "en", Text: "send me my course certificate please"}, {Lang: "es", Text: "genera la factura del cliente"}}},
+		record(c, "generate_document", func(in tools.GenerateDocumentArgs) any {
+			return map[string]any{"status": "generated", "url": "http://localhost/d/x", "message": "Here it is: http://localhost/d/x"}
+		}))
+	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleStudent, calls: c,
+		tc: turnctx.Context{Role: string(store.RoleStudent), Language: "en"}}
+	first := a.say("which courses am I enrolled in at the moment?")
+	require.Equal(t, []string{"my_enrollments"}, callNames(first.calls), first.reply)
+	second := a.say("nice, so now I want the certificate for it")
+	require.Equal(t, []string{"generate_document"}, callNames(second.calls), second.reply)
+	got := args(t, second.calls[0])
+	assert.Equal(t, "certificate", got["template"])
+	assert.Equal(t, "datos-ia", got["course"])
+}

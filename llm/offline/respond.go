@@ -207,6 +207,17 @@ func (r *run) contextualQuery(q string) string {
 		}
 		topic = append(topic, w.fold)
 	}
+	// The course the conversation is about, when the question before
+	// did not name it ("¿qué cursos tengo?", answered with one).
+	if r.known.course != "" {
+		if _, named := r.matchCourse(prev, false); !named {
+			for _, c := range r.courses() {
+				if c.Slug == r.known.course {
+					topic = append(topic, fold(c.Title(r.lang)))
+				}
+			}
+		}
+	}
 	if len(topic) == 0 {
 		return q
 	}

@@ -693,6 +693,16 @@ func (r *run) fresh(text string, toks []token) action {
 		a.greet = greet
 		return a
 	}
+	// "then I need the certificate for it": a request for what a tool
+	// makes, named by its kind, is for that tool, however many questions
+	// about certificates the knowledge base answers.
+	if isRequest(r.m.an, text) || (!f.question && slices.ContainsFunc(f.words, wantsOrNeeds)) {
+		if t := r.namesWhatItMakes(text, scores); t != nil {
+			a := r.startTask(t, []taskMsg{{text: text}})
+			a.greet = greet
+			return a
+		}
+	}
 	for _, s := range scores {
 		if s.tool.name == toolSearchKnowledge {
 			continue
@@ -1081,6 +1091,41 @@ func (r *run) byArguments(text string, scores []toolScore) (action, bool) {
 		break
 	}
 	return r.startTask(best, msgs), true
+}
+
+func wantsOrNeeds(w word) bool { return w.concept == "want" || w.concept == "need" }
+
+// namesWhatItMakes returns the tool among the candidates whose
+// object-selecting argument the message names ("certificate" for
+// generate_document), when no other tool is ahead of it.
+func (r *run) namesWhatItMakes(text string, scores []toolScore) *toolDef {
+	for _, sc := range scores {
+		if sc.tool.name == toolSearchKnowledge {
+			continue
+		}
+		if sc.score < toolMin {
+			return nil
+		}
+		if _, named := r.namedObjectValue(sc.tool, text); named {
+			return sc.tool
+		}
+		return nil
+	}
+	return nil
+}
+
+// namedObjectValue returns the value of t's object-selecting argument the
+// message names, if any.
+func (r *run) namedObjectValue(t *toolDef, text string) (string, bool) {
+	for _, f := range t.schema.fields {
+		if f.kind != kindObject || f.objOf == "" {
+			continue
+		}
+		if sel, ok := t.schema.field(f.objOf); ok {
+			return matchEnum(sel.enum, sel.enumWords, r.m.an.analyze(text), false)
+		}
+	}
+	return "", false
 }
 
 // namedObject reports whether the message names a value of t's argument

@@ -157,7 +157,7 @@ func (r *run) fill(t slotTask) fillResult {
 	}
 	// The course the conversation was about, for a request that names none.
 	for _, f := range sch.fields {
-		if _, set := res.args[f.name]; !set && f.kind == kindCourse && f.required && r.known.course != "" {
+		if _, set := res.args[f.name]; !set && f.kind == kindCourse && r.known.course != "" {
 			res.args[f.name] = r.known.course
 		}
 	}
