@@ -143,13 +143,15 @@ func subKindOf(name, hint string) subKind {
 var (
 	// reDocCode is an identifier with digits: "F-2027-0112",
 	// "BRJ-4HT2-9XWA", "INV2027".
-	reDocCode = regexp.MustCompile(`\b[A-Za-z]{1,5}-?[A-Z0-9]*\d[A-Z0-9]*(?:-[A-Z0-9]+)*\b`)
-	reDays    = regexp.MustCompile(`(?i)\b(\d{1,3})\s*(d[ií]as|days?|dias)\b`)
-	rePercent = regexp.MustCompile(`(\d{1,2}(?:[.,]\d+)?)\s*%`)
-	reCurr    = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(usd|eur|mxn|ars|cop|clp|brl|pen|gbp|us\$|r\$|€|d[oó]lares|dollars|euros|reais)(?:[^\p{L}]|$)`)
-	// reAmount is a price: a number with a currency before or after it,
-	// or after "a", "at", "por", "@".
-	reAmount = regexp.MustCompile(`(?i)(?:(?:usd|us\$|eur|mxn|r\$|\$|€)\s*(\d[\d.,]*\d|\d)|(\d[\d.,]*\d|\d)\s*(?:usd|us\$|eur|mxn|brl|d[oó]lares|dollars|euros|reais|€|\$)(?:[^\p{L}]|$)|(?:\s(?:a|at|por|for|@)\s+)(\d[\d.,]*\d|\d)(?:\s|$|[.,;]))`)
+	reDocCode     = regexp.MustCompile(`\b[A-Za-z]{1,5}-?[A-Z0-9]*\d[A-Z0-9]*(?:-[A-Z0-9]+)*\b`)
+	reNumberLabel = regexp.MustCompile(`(?i)(?:#\s*|\bn[º°]\s*\.?\s*|\bno\.\s*|\bn[uú]mero\s+|\bnumber\s+|\bnum\.?\s+)([A-Z0-9][A-Z0-9-]{0,20}\d[A-Z0-9-]*)`)
+	reDays        = regexp.MustCompile(`(?i)\b(\d{1,3})\s*(d[ií]as|days?|dias)\b`)
+	rePercent     = regexp.MustCompile(`(\d{1,2}(?:[.,]\d+)?)\s*%`)
+	reCurr        = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(usd|eur|mxn|ars|cop|clp|brl|pen|gbp|us\$|r\$|€|d[oó]lares|dollars|euros|reais)(?:[^\p{L}]|$)`)
+	// reMoney is a price with its currency before or after it; reBare
+	// one after "a", "at", "por", "@" with none.
+	reMoney = regexp.MustCompile(`(?i)(?:(?:usd|us\$|eur|mxn|r\$|\$|€)\s*(\d[\d.,]*\d|\d)|(\d[\d.,]*\d|\d)\s*(?:usd|us\$|eur|mxn|brl|d[oó]lares|dollars|euros|reais|€|\$)(?:[^\p{L}]|$))`)
+	reBare  = regexp.MustCompile(`(?i)(?:\s(?:a|at|por|for|@)\s+)(\d[\d.,]*\d|\d)(?:\s|$|[.,;/])`)
 	// reItemSplit separates the lines of an order written as a sentence.
 	reItemSplit = regexp.MustCompile(`(?i)\s*(?:;|\n|\s\+\s|\splus\s|\smás\s|\smas\s|\smais\s|\sand\s|\sy\s|\se\s|,\s)\s*`)
 	reEach      = regexp.MustCompile(`(?i)\s*(?:each|cada\s+un[oa]?|cada|por\s+persona|per\s+person|por\s+pessoa|each\s+one)\s*[.,]?\s*$`)
@@ -164,10 +166,16 @@ var leadWords = map[string]bool{
 	"los": true, "las": true, "o": true, "os": true, "as": true, "y": true, "and": true, "e": true, "plus": true, "más": true, "mais": true,
 }
 
+var articles = map[string]bool{"a": true, "o": true, "la": true, "el": true, "the": true}
+
+// trailWords join a line's description to its price.
+var trailWords = map[string]bool{"de": true, "a": true, "at": true, "por": true, "for": true, "of": true, "@": true, "pelo": true, "para": true}
+
 // weakPersonCues introduce whoever a document is for; strong ones say the
 // name is a person's.
 var (
 	weakPersonCues   = []string{"for", "para", "pra", "pro", "a nombre de", "em nome de", "in the name of", "to"}
+	ofCues           = []string{"de", "do", "da", "of"}
 	strongPersonCues = []string{"contacto", "contact", "contato", "attn", "cliente", "client", "customer", "alumno", "alumna", "aluno", "aluna", "student", "estudiante", "estudante"}
 	companyMarks     = []string{"sas", "sa", "s.a.", "inc", "llc", "ltd", "ltda", "group", "grupo", "gmbh", "sl", "corp", "co", "srl", "spa", "me", "eireli"}
 )
@@ -207,6 +215,11 @@ func (r *run) objectValues(vars map[string][]subVar, chosen, text string, answer
 		return slices.ContainsFunc(keys, func(k subVar) bool { return k.kind == kind })
 	}
 	if want(subCode) {
+		// "#553", "nº 1043", "número 88": a label says it is the number.
+		if g := reNumberLabel.FindStringSubmatch(text); g != nil {
+			set(subCode, g[1])
+			rest = strings.Replace(rest, g[0], " ", 1)
+		}
 		for _, c := range reDocCode.FindAllStringIndex(text, -1) {
 			code := text[c[0]:c[1]]
 			if strings.ContainsAny(code, "0123456789") && strings.ContainsFunc(code, unicode.IsLetter) || strings.Count(code, "-") >= 1 && len(code) >= 6 {
@@ -333,8 +346,13 @@ func docParties(an *analyzer, text string, toks []token, answering bool) (person
 				if !ok {
 					continue
 				}
-				if n, to, ok := properAt(text, toks, i+len(cw), false); ok {
-					return found{n, i + len(cw), to}, true
+				at := i + len(cw)
+				// "para a Maria Souza", "for the Acme team": an article.
+				if at < len(toks) && articles[toks[at].fold] {
+					at++
+				}
+				if n, to, ok := properAt(text, toks, at, false); ok {
+					return found{n, at, to}, true
 				}
 			}
 		}
@@ -342,6 +360,14 @@ func docParties(an *analyzer, text string, toks []token, answering bool) (person
 	}
 	strong, hasStrong := after(strongPersonCues)
 	weak, hasWeak := after(weakPersonCues)
+	if !hasStrong && !hasWeak {
+		// "el certificado de Lucía Méndez": the weakest cue, when
+		// nothing better introduces a name, and only for a full name
+		// ("de IA para marketing" names no one).
+		if f, ok := after(ofCues); ok && strings.Contains(f.name, " ") {
+			weak, hasWeak = f, true
+		}
+	}
 	if !hasStrong && !hasWeak && answering {
 		if n, to, ok := nameAt(an, text, toks, 0, true); ok {
 			return n, "", toks[to-1].end
@@ -442,7 +468,7 @@ func isStopWordName(t token) bool {
 // returns them as the documents' item text: "3x AI workshops 1500; Onboarding
 // session 300". Parts with no price are not lines.
 func itemLines(text string) string {
-	if i := strings.LastIndex(text, ":"); i >= 0 && i < len(text)-1 && reAmount.MatchString(text[i+1:]) {
+	if i := strings.LastIndex(text, ":"); i >= 0 && i < len(text)-1 && amountIn(text[i+1:]) != nil {
 		text = text[i+1:]
 	}
 	text = reValidFor.ReplaceAllString(text, " ")
@@ -457,7 +483,7 @@ func itemLines(text string) string {
 			seg = pending + ", " + seg
 			pending = ""
 		}
-		loc := reAmount.FindStringSubmatchIndex(seg)
+		loc := amountIn(seg)
 		if loc == nil {
 			pending = seg
 			continue
@@ -484,6 +510,15 @@ func itemLines(text string) string {
 		parts = append(parts, line)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// amountIn finds a line's price: one with a currency wins over a bare
+// number ("for 8 people at 229 USD each" costs 229).
+func amountIn(seg string) []int {
+	if loc := reMoney.FindStringSubmatchIndex(seg); loc != nil {
+		return loc
+	}
+	return reBare.FindStringSubmatchIndex(seg)
 }
 
 var reQty = regexp.MustCompile(`^(\d{1,4})\s*(?:x\s+)?\p{L}`)
@@ -515,6 +550,12 @@ func itemDescription(desc string) (string, string) {
 		desc = strings.Join(ws, " ")
 	}
 	desc = strings.TrimSpace(reEach.ReplaceAllString(desc, ""))
+	// "2 talleres de IA de 800", "seats at $29": what joins the price.
+	ws = strings.Fields(desc)
+	for len(ws) > 1 && trailWords[fold(ws[len(ws)-1])] {
+		ws = ws[:len(ws)-1]
+	}
+	desc = strings.Join(ws, " ")
 	if qty == "1" {
 		qty = ""
 	}

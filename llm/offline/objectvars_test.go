@@ -25,6 +25,12 @@ func TestDocumentValuesFromASentence(t *testing.T) {
 			map[string]any{"client_name": "Irene Vance", "company": "Northwind Tiles", "items": "2x AI workshops 800; follow-up call 150", "valid_until": "45 days", "currency": "USD"}},
 		{"necesito la factura FAC-0931 a nombre de Talleres Ruiz SL por 4 licencias de Pulse Starter a 29 usd cada una",
 			map[string]any{"invoice_number": "FAC-0931", "client_name": "Talleres Ruiz SL", "company": "Talleres Ruiz SL", "items": "4x licencias de Pulse Starter 29"}},
+		{"invoice #553 to Bright Labs LLC — 5 Pulse Starter seats at $29/month each, due in 30 days",
+			map[string]any{"invoice_number": "553", "client_name": "Bright Labs LLC", "items": "5x Pulse Starter seats 29", "due_date": "30 days"}},
+		{"proposta para a Maria Souza da Clínica Vida: 1 workshop de IA por 2.000 USD e 3 mentorias de 250 USD, válida por 10 dias",
+			map[string]any{"client_name": "Maria Souza", "company": "Clínica Vida", "items": "workshop de IA 2.000; 3x mentorias 250", "valid_until": "10 days"}},
+		{"genera el certificado de Lucia Mendez por terminar Prompt engineering en la práctica el 3 de abril de 2027, número CERT-2291",
+			map[string]any{"student_name": "Lucia Mendez", "completion_date": "2027-04-03", "certificate_number": "CERT-2291"}},
 		{"faz um certificado para o aluno Caio Menezes, terminou em 02/05/2027, código CRT-88QZ",
 			map[string]any{"student_name": "Caio Menezes", "completion_date": "2027-05-02", "certificate_number": "CRT-88QZ"}},
 	} {

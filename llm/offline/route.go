@@ -1146,13 +1146,13 @@ func (r *run) namedObject(t *toolDef, text string) (keys int, named bool) {
 		if !ok {
 			continue
 		}
-		// Who the document is for, or its number, is what a request
-		// for one gives; a price and a currency alone are what a
-		// complaint about a charge gives too.
+		// Whom the document is for is what a request for one gives; a
+		// price, a currency and a reference alone are what a complaint
+		// about a charge gives too.
 		vals := r.objectValues(f.objVars, v, text, false)
 		whom := false
 		for _, sv := range f.objVars[v] {
-			if _, ok := vals[sv.name]; ok && (sv.kind == subPerson || sv.kind == subCompany || sv.kind == subCode) {
+			if _, ok := vals[sv.name]; ok && (sv.kind == subPerson || sv.kind == subCompany) {
 				whom = true
 			}
 			if _, ok := vals[sv.name]; ok && sv.kind != subCurrency {
