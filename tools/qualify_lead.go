@@ -43,7 +43,7 @@ const EventLeadQualified = "lead.qualified"
 
 // QualifyLeadArgs are the arguments of qualify_lead.
 type QualifyLeadArgs struct {
-	Name        string  `json:"name" jsonschema:"required,maxLength=200" jsonschema_description:"The prospect's full name."`
+	Name        string  `json:"name,omitempty" jsonschema:"maxLength=200" jsonschema_description:"The prospect's full name, when they gave it: the email identifies the lead, so never hold the lead back for the name."`
 	Email       string  `json:"email" jsonschema:"required,format=email,maxLength=254" jsonschema_description:"The prospect's email; one lead per email."`
 	Phone       string  `json:"phone,omitempty" jsonschema:"maxLength=40" jsonschema_description:"Phone or WhatsApp number, with country code when given."`
 	Company     string  `json:"company,omitempty" jsonschema:"maxLength=200" jsonschema_description:"The prospect's company or organisation."`
@@ -66,12 +66,9 @@ type QualifyLeadArgs struct {
 }
 
 // Validate checks what the schema cannot: numbers a JSON schema lets
-// through (not finite), and names that are only blanks.
+// through (not finite), and sizes below zero.
 func (a QualifyLeadArgs) Validate() error {
 	var errs []error
-	if strings.TrimSpace(a.Name) == "" {
-		errs = append(errs, FieldError{Field: "name", Problem: ProblemMissing})
-	}
 	if a.Budget < 0 || math.IsNaN(a.Budget) || math.IsInf(a.Budget, 0) {
 		errs = append(errs, FieldError{Field: "budget", Problem: "must be a positive amount in USD, or left out when unknown"})
 	}
@@ -237,25 +234,31 @@ type leadQualifiedPayload struct {
 // the email; demo is appended when the model should offer a demo.
 type leadTexts struct {
 	staff, created, updated, demo string
+	// thanks opens created and updated: with the first name when the
+	// lead has one (%s), anonymous when it has none.
+	thanks, thanksAnon string
 }
 
 var leadMessages = map[string]leadTexts{
 	"es": {
-		staff:   "Lead de %s guardado: etapa %s, puntuación %s/100.",
-		created: "¡Gracias, %s! He registrado tus datos y el equipo comercial te contactará en %s.",
-		updated: "¡Gracias, %s! Ya teníamos tus datos con %s: los he actualizado y el equipo comercial los tendrá en cuenta.",
+		staff:  "Lead de %s guardado: etapa %s, puntuación %s/100.",
+		thanks: "¡Gracias, %s! ", thanksAnon: "¡Gracias! ",
+		created: "He registrado tus datos y el equipo comercial te contactará en %s.",
+		updated: "Ya teníamos tus datos con %s: los he actualizado y el equipo comercial los tendrá en cuenta.",
 		demo:    " ¿Te gustaría agendar una demo personalizada con nuestro equipo? Dime qué días y horarios te vienen bien.",
 	},
 	"en": {
-		staff:   "Lead %s saved: stage %s, score %s/100.",
-		created: "Thanks, %s! I've saved your details and our sales team will contact you at %s.",
-		updated: "Thanks, %s! We already had your details under %s: I've updated them for our sales team.",
+		staff:  "Lead %s saved: stage %s, score %s/100.",
+		thanks: "Thanks, %s! ", thanksAnon: "Thanks! ",
+		created: "I've saved your details and our sales team will contact you at %s.",
+		updated: "We already had your details under %s: I've updated them for our sales team.",
 		demo:    " Would you like to book a personalised demo with our team? Tell me which days and times suit you.",
 	},
 	"pt": {
-		staff:   "Lead de %s salvo: etapa %s, pontuação %s/100.",
-		created: "Obrigado, %s! Registrei seus dados e a equipe comercial vai entrar em contato pelo e-mail %s.",
-		updated: "Obrigado, %s! Já tínhamos seus dados com %s: atualizei as informações para a equipe comercial.",
+		staff:  "Lead de %s salvo: etapa %s, pontuação %s/100.",
+		thanks: "Obrigado, %s! ", thanksAnon: "Obrigado! ",
+		created: "Registrei seus dados e a equipe comercial vai entrar em contato pelo e-mail %s.",
+		updated: "Já tínhamos seus dados com %s: atualizei as informações para a equipe comercial.",
 		demo:    " Você gostaria de agendar uma demonstração personalizada com a nossa equipe? Me diga quais dias e horários são melhores para você.",
 	},
 }
@@ -267,9 +270,14 @@ func leadMessage(c Caller, l store.Lead, res QualifyLeadResult) string {
 	if c.Role == store.RoleStaff {
 		return fmt.Sprintf(tx.staff, l.Email, res.Stage, fmtPoints(res.Score.Total))
 	}
-	msg := fmt.Sprintf(tx.updated, firstName(l.Name), l.Email)
+	msg := tx.thanksAnon
+	if n := firstName(l.Name); n != "" {
+		msg = fmt.Sprintf(tx.thanks, n)
+	}
 	if res.Created {
-		msg = fmt.Sprintf(tx.created, firstName(l.Name), l.Email)
+		msg += fmt.Sprintf(tx.created, l.Email)
+	} else {
+		msg += fmt.Sprintf(tx.updated, l.Email)
 	}
 	if res.OfferDemo {
 		msg += tx.demo

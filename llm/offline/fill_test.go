@@ -74,7 +74,8 @@ func TestFillTicketNumberAsWritten(t *testing.T) {
 }
 
 // When several required fields are missing, the one that identifies the
-// person (an email, a phone) is asked first, whatever the schema's order.
+// person (an email, a phone) is asked first, whatever the schema's order;
+// a name the tool does not require is not asked before it acts.
 func TestFillAsksIdentifyingFieldFirst(t *testing.T) {
 	t.Parallel()
 	for _, text := range []string{
@@ -83,8 +84,9 @@ func TestFillAsksIdentifyingFieldFirst(t *testing.T) {
 		"quero uma proposta para treinar minha equipe em IA",
 	} {
 		_, missing := fillOne(t, turnctx.Context{}, "qualify_lead", human(text))
-		require.GreaterOrEqual(t, len(missing), 2, text)
-		require.Equal(t, []string{"email", "name"}, missing[:2], text)
+		require.NotEmpty(t, missing, text)
+		require.Equal(t, "email", missing[0], text)
+		require.NotContains(t, missing, "name", text)
 	}
 }
 

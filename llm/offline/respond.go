@@ -390,7 +390,46 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 	if name == toolRequestHuman && !hasMessage(resp.Content) {
 		text = phHandoffDone.in(r.lang)
 	}
+	if t := r.tool(name); t != nil && call.FunctionCall != nil {
+		if f, ok := r.askedAfter(t, call.FunctionCall.Arguments); ok {
+			text += "\n\n" + r.askFor(t, f)
+		}
+	}
 	return reply{text: text}
+}
+
+// askedAfter is the caller's name a call went ahead without: what
+// identifies the person (an email) was enough to act, and what describes
+// them is asked once it is done, for the same call to be made again with
+// it ("Thanks! … What's your name?").
+func (r *run) askedAfter(t *toolDef, rawArgs string) (field, bool) {
+	if r.conv.tc.Role == roleStaff || r.known.name != "" || r.conv.tc.Name != "" {
+		return field{}, false
+	}
+	var args map[string]any
+	if unmarshalArgs(rawArgs, &args) != nil {
+		return field{}, false
+	}
+	// Calling again must be harmless: the tool changes nothing, or its
+	// email argument says it keys what it keeps ("one lead per email"),
+	// so a second call updates rather than repeats.
+	hasID, keyed := false, !t.mutating
+	for _, f := range t.schema.fields {
+		if _, set := args[f.name]; set && (f.kind == kindEmail || f.kind == kindPhone) && callerField(f) {
+			hasID = true
+			d := fold(f.description)
+			keyed = keyed || strings.Contains(d, " per email") || strings.Contains(d, " por correo")
+		}
+	}
+	if !hasID || !keyed {
+		return field{}, false
+	}
+	for _, f := range t.schema.fields {
+		if _, set := args[f.name]; !set && f.kind == kindPersonName && !f.required && callerField(f) {
+			return f, true
+		}
+	}
+	return field{}, false
 }
 
 // toolErrorText says what went wrong in the user's language, never with

@@ -2,6 +2,7 @@ package offline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -875,10 +876,17 @@ func (r *run) after(act action, t turn) state {
 				}
 			}
 			// A result that did nothing for want of some values waits
-			// for them, with what the call already gave.
+			// for them, with what the call already gave; one that went
+			// ahead without the caller's name waits for it (askedAfter).
 			if tool := r.tool(t.toolOf(resp)); !isErr && tool != nil {
 				if field := missingField(tool, readMissing(resp.Content)); field != "" {
 					return state{kind: statePending, tool: tool, msgs: act.msgs, asked: field, prior: priorArgs(t.calls, resp, errorResult{})}
+				}
+				prior := priorArgs(t.calls, resp, errorResult{})
+				if raw, err := json.Marshal(prior); err == nil && strings.Contains(t.reply, "\n\n") {
+					if f, ok := r.askedAfter(tool, string(raw)); ok {
+						return state{kind: statePending, tool: tool, msgs: act.msgs, asked: f.name, prior: prior}
+					}
 				}
 			}
 		}

@@ -1121,6 +1121,10 @@ func extractCompany(text string, toks []token, used []bool) (string, [2]int, boo
 				}
 			}
 			start := i + n
+			// "para mi empresa. Quisiera…": a sentence ends the cue.
+			if start < len(toks) && strings.TrimSpace(text[toks[start-1].end:toks[start].start]) != "" {
+				continue
+			}
 			var parts []string
 			j := start
 			for ; j < len(toks) && len(parts) < 4; j++ {

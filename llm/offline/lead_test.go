@@ -1,0 +1,36 @@
+package offline_test
+
+import (
+	"testing"
+
+	"github.com/faroai/faro/llm/turnctx"
+	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/tools"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The email identifies a lead: it is recorded as soon as the email is
+// known, the name is asked afterwards, and the answer records it on the
+// same lead.
+func TestLeadRecordedBeforeTheName(t *testing.T) {
+	c := &calls{}
+	reg := tools.NewRegistry()
+	tools.Add(reg, tools.Spec{Name: "qualify_lead", Description: "Record a sales lead for a company interested in our products.",
+		Roles: everyone, Mutating: true,
+		Examples: []tools.Example{{Lang: "en", Text: "we'd like a quote to train our team on AI"}, {Lang: "es", Text: "quiero una demo de pulse para mi empresa"}}},
+		record(c, "qualify_lead", func(in tools.QualifyLeadArgs) any {
+			return map[string]any{"status": "recorded", "message": "Thanks! Sales will write to " + in.Email + "."}
+		}))
+	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleProspect, calls: c,
+		tc: turnctx.Context{Role: string(store.RoleProspect), Language: "en"}}
+	first := a.say("we'd like a demo of Pulse for our shop, write to lia@shopnorth.example")
+	require.Equal(t, []string{"qualify_lead"}, callNames(first.calls), first.reply)
+	assert.Equal(t, "lia@shopnorth.example", args(t, first.calls[0])["email"])
+	assert.Contains(t, folded(first.reply), "name")
+	second := a.say("Lia Moreno")
+	require.Equal(t, []string{"qualify_lead"}, callNames(second.calls), second.reply)
+	got := args(t, second.calls[0])
+	assert.Equal(t, "Lia Moreno", got["name"])
+	assert.Equal(t, "lia@shopnorth.example", got["email"])
+}
