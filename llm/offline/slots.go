@@ -191,6 +191,9 @@ func askOrder(sch schema, missing []string) []string {
 		f, _ := sch.field(name)
 		switch f.kind {
 		case kindEmail, kindPhone:
+			// At the latest where the schema has them.
+			out = append(out, ids...)
+			ids = nil
 			continue
 		case kindPersonName, kindCompany, kindCountry, kindIndustry, kindTimeline, kindText, kindOther:
 			out = append(out, ids...)
