@@ -14,7 +14,7 @@ import (
 	"github.com/goccy/go-yaml"
 )
 
-//go:embed *.yaml concepts.txt
+//go:embed *.yaml concepts.txt *-*.txt
 var files embed.FS
 
 // Language is one language's data.
