@@ -3,6 +3,7 @@ package offline
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/faroai/faro/lexicon"
 	"hash/maphash"
 	"math"
 	"regexp"
@@ -908,12 +909,23 @@ func (r *run) answerFresh(ps []passage, question string) answered {
 	})
 	var b strings.Builder
 	quoted := ""
+	// Spanish carried into Portuguese reads as the person's language; a
+	// reply is marked as adapted when any of it was.
+	carried := false
+	var toPT *lexicon.Transfer
+	if r.lang == langPT {
+		toPT = r.m.toPT()
+	}
 	for _, i := range picked {
 		s := sents[i]
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(s.text)
+		text := s.text
+		if toPT != nil && s.lang == langES {
+			text, carried = toPT.Apply(text), true
+		}
+		b.WriteString(text)
 		b.WriteString(" [" + ps[s.passage].Ref + "]")
 		quoted += " " + s.text
 	}
@@ -928,7 +940,10 @@ func (r *run) answerFresh(ps []passage, question string) answered {
 		qlang = g.lang
 	}
 	foreign := qlang != "" && qlang != r.lang
-	if foreign || r.lang == langPT {
+	switch {
+	case carried:
+		out.WriteString(fmt.Sprintf(phAdaptedFrom.in(r.lang), label(langES, r.lang)) + "\n\n")
+	case foreign || r.lang == langPT:
 		if qlang == "" || qlang == r.lang {
 			qlang = langES
 		}

@@ -73,9 +73,9 @@ func TestKnowledgeAnswers(t *testing.T) {
 			[]string{"Click Download PDF next to the course. [5]"}, nil},
 		{"another language is said so", "es", "como descargo el certificado?",
 			[]string{"Esto es lo que encontré (el texto original está en inglés):", "Download PDF"}, nil},
-		{"portuguese: framed in portuguese, quoted as written", "pt", "comprei o curso faz uma semana, posso pedir reembolso?",
-			[]string{"Encontrei esta informação na nossa base de conhecimento (o texto original está em espanhol):", "14 días", "[2]",
-				"posso passar você para uma pessoa da equipe", "Fontes: [2]"}, nil},
+		{"portuguese: a Spanish passage carried into portuguese, and said so", "pt", "comprei o curso faz uma semana, posso pedir reembolso?",
+			[]string{"Encontrei esta informação na nossa base de conhecimento (adaptada do espanhol):", "14 dias", "[2]",
+				"posso passar você para uma pessoa da equipe", "Fontes: [2]"}, []string{"días"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

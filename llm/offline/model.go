@@ -180,6 +180,10 @@ type Model struct {
 	// trace, when set (by tests), receives the engine's reasoning.
 	trace func(format string, args ...any)
 
+	// toPT carries a Spanish passage into Portuguese, which the knowledge
+	// base lacks; built on first use (nil when the lexicon has no table).
+	toPT func() *lexicon.Transfer
+
 	// texts caches the analysis and embedding of tool examples and
 	// descriptions, which repeat on every call; splits, passages cut into
 	// sentences (a turn's passages come back in its second call, and
@@ -315,6 +319,14 @@ func NewModel(opts Options) *Model {
 		}
 	}
 	m.questions, m.anchors = lx.Questions(), lx.Anchors()
+	m.toPT = sync.OnceValue(func() *lexicon.Transfer {
+		t, err := lexicon.NewTransfer(langES, langPT)
+		if err != nil {
+			m.log.Warn("offline: no Spanish-to-Portuguese transfer; Portuguese answers quote Spanish", "err", err)
+			return nil
+		}
+		return t
+	})
 	return m
 }
 

@@ -48,6 +48,11 @@ var (
 	phHandoffDone = tr{"Listo: le pasé tu conversación a una persona del equipo, que te responderá por aquí lo antes posible.",
 		"Done: I've passed your conversation to someone from the team, who will reply here as soon as possible.",
 		"Pronto: passei a sua conversa para uma pessoa da equipe, que vai responder por aqui o mais rápido possível."}
+	// phAdaptedFrom opens an answer carried from another language by
+	// the transfer table (word by word, so it says so).
+	phAdaptedFrom = tr{"Esto es lo que encontré (adaptado del %s):",
+		"Here's what I found (adapted from %s):",
+		"Encontrei esta informação na nossa base de conhecimento (adaptada do %s):"}
 	phFoundIn = tr{"Esto es lo que encontré (el texto original está en %s):",
 		"Here's what I found (the original text is in %s):",
 		"Encontrei esta informação na nossa base de conhecimento (o texto original está em %s):"}
