@@ -104,6 +104,16 @@ func AddOpenTicket(r *Registry, t TicketOpener, cfg TicketConfig) {
 			{Lang: "pt", Text: "me cobraram duas vezes no cartao, preciso que verifiquem"},
 			{Lang: "pt", Text: "os videos do modulo 2 nao carregam, ja tentei outro navegador"},
 			{Lang: "pt", Text: "paguei o curso e ele nao aparece na minha conta"},
+			// Reports that ask the team to look, fix or pass it on.
+			{Lang: "es", Text: "la respuesta correcta del test de la leccion 2 esta mal marcada, lo pueden corregir?"},
+			{Lang: "es", Text: "ya cambie la clave y sigue sin dejarme entrar, dice cuenta bloqueada. lo revisan?"},
+			{Lang: "es", Text: "el archivo de ejercicios da error de permisos al abrirlo, avisen al equipo tecnico"},
+			{Lang: "en", Text: "downloading my certificate shows a 404 error since monday, can your tech team check"},
+			{Lang: "en", Text: "changed my password but the login still fails, could someone check my account"},
+			{Lang: "en", Text: "the answer key for the module 3 quiz is wrong, please pass it on to whoever fixes it"},
+			{Lang: "pt", Text: "o link do material da aula 3 esta quebrado, da pra avisar a equipe?"},
+			{Lang: "pt", Text: "troquei a senha e continuo sem conseguir entrar, alguem pode verificar minha conta?"},
+			{Lang: "pt", Text: "o botao de baixar o certificado da erro, podem olhar isso?"},
 		},
 		Mutating: true,
 	}, func(ctx context.Context, c Caller, in OpenTicketArgs) (OpenTicketResult, error) {
