@@ -34,3 +34,26 @@ func TestLeadRecordedBeforeTheName(t *testing.T) {
 	assert.Equal(t, "Lia Moreno", got["name"])
 	assert.Equal(t, "lia@shopnorth.example", got["email"])
 }
+
+// A company introduced as who "we are", and a name that introduces itself
+// ("… here"), are read as the lead's.
+func TestLeadIntroductions(t *testing.T) {
+	for _, c := range []struct {
+		text          string
+		name, company string
+	}{
+		{"Hi, Priya Raman here, we're Oakline Foods, 60 people, want AI training; priya@oakline.example", "Priya Raman", "Oakline Foods"},
+		{"hola, somos Textiles Río Claro y queremos capacitar al equipo, soy Julia Paz, julia@rioclaro.example", "Julia Paz", "Textiles Río Claro"},
+		{"somos 8 personas en la tienda, escribime a caro@tienda.example", "", ""},
+	} {
+		args, _ := fillOne(t, turnctx.Context{}, "qualify_lead", human(c.text))
+		if c.name != "" {
+			assert.Equal(t, c.name, args["name"], c.text)
+		}
+		if c.company == "" {
+			assert.Nil(t, args["company"], c.text)
+		} else {
+			assert.Equal(t, c.company, args["company"], c.text)
+		}
+	}
+}

@@ -948,6 +948,13 @@ func extractName(an *analyzer, text string, toks []token, loose, hasEmail bool) 
 			}
 		}
 	}
+	// "Daniel Okafor here, …", "Ana aquí": a name that introduces itself
+	// at the start of the message.
+	for start := 0; start < min(len(toks), 3); start++ {
+		if name, end, ok := nameAt(an, text, toks, start, true); ok && end < len(toks) && (toks[end].fold == "here" || toks[end].fold == "aqui") {
+			return name, [2]int{start, end}, true
+		}
+	}
 	if loose && len(toks) >= 1 && len(toks) <= 4 {
 		if name, end, ok := nameAt(an, text, toks, 0, false); ok && end == len(toks) {
 			return name, [2]int{0, end}, true
@@ -1067,33 +1074,43 @@ func isNameWord(an *analyzer, t token) bool {
 var companyTriggers = []struct {
 	words []string
 	named bool
+	// proper: the name must open with a capital letter ("somos Grupo
+	// Ferrox", not "somos 8 personas").
+	proper bool
 }{
-	{[]string{"se", "llama"}, true},
-	{[]string{"llamada"}, true},
-	{[]string{"called"}, true},
-	{[]string{"named"}, true},
-	{[]string{"chamada"}, true},
-	{[]string{"empresa", "es"}, false},
-	{[]string{"company", "is"}, false},
-	{[]string{"trabajo", "en"}, false},
-	{[]string{"trabajo", "para"}, false},
-	{[]string{"trabajamos", "en"}, false},
-	{[]string{"work", "at"}, false},
-	{[]string{"work", "for"}, false},
-	{[]string{"working", "at"}, false},
-	{[]string{"trabalho", "na"}, false},
-	{[]string{"trabalho", "no"}, false},
-	{[]string{"trabalho", "em"}, false},
-	{[]string{"empresa"}, false},
-	{[]string{"company"}, false},
-	{[]string{"agencia"}, false},
-	{[]string{"agency"}, false},
-	{[]string{"startup"}, false},
-	{[]string{"de"}, false},
-	{[]string{"from"}, false},
-	{[]string{"at"}, false},
-	{[]string{"da"}, false},
-	{[]string{"do"}, false},
+	{[]string{"somos"}, false, true},
+	{[]string{"we", "are"}, false, true},
+	{[]string{"we're"}, false, true},
+	{[]string{"we", "re"}, false, true},
+	{[]string{"a", "empresa", "e"}, false, true},
+	{[]string{"nossa", "empresa", "e"}, false, true},
+	{[]string{"nuestra", "empresa", "es"}, false, true},
+	{[]string{"se", "llama"}, true, false},
+	{[]string{"llamada"}, true, false},
+	{[]string{"called"}, true, false},
+	{[]string{"named"}, true, false},
+	{[]string{"chamada"}, true, false},
+	{[]string{"empresa", "es"}, false, false},
+	{[]string{"company", "is"}, false, false},
+	{[]string{"trabajo", "en"}, false, false},
+	{[]string{"trabajo", "para"}, false, false},
+	{[]string{"trabajamos", "en"}, false, false},
+	{[]string{"work", "at"}, false, false},
+	{[]string{"work", "for"}, false, false},
+	{[]string{"working", "at"}, false, false},
+	{[]string{"trabalho", "na"}, false, false},
+	{[]string{"trabalho", "no"}, false, false},
+	{[]string{"trabalho", "em"}, false, false},
+	{[]string{"empresa"}, false, false},
+	{[]string{"company"}, false, false},
+	{[]string{"agencia"}, false, false},
+	{[]string{"agency"}, false, false},
+	{[]string{"startup"}, false, false},
+	{[]string{"de"}, false, false},
+	{[]string{"from"}, false, false},
+	{[]string{"at"}, false, false},
+	{[]string{"da"}, false, false},
+	{[]string{"do"}, false, false},
 }
 
 // extractCompany finds a company's name: "trabajo en Acme", "mi empresa se
@@ -1137,6 +1154,9 @@ func extractCompany(text string, toks []token, used []bool) (string, [2]int, boo
 				}
 				first, _ := utf8.DecodeRuneInString(t.raw)
 				capital := unicode.IsUpper(first) || unicode.IsDigit(first)
+				if tr.proper && len(parts) == 0 && !unicode.IsUpper(first) {
+					break
+				}
 				if !capital && !(tr.named && len(parts) == 0 && !isStopWord(t.fold)) {
 					break
 				}
