@@ -39,6 +39,7 @@ func (f callerFacts) merge(later callerFacts) callerFacts {
 // caller, who talks about customers rather than themselves.
 func (r *run) callerBefore(text string) callerFacts {
 	r.known = callerFacts{}
+	r.earlier = r.earlier[:0]
 	if r.conv.tc.Role == roleStaff {
 		return r.known
 	}
@@ -59,8 +60,16 @@ func (r *run) callerBefore(text string) callerFacts {
 	for _, f := range r.turnFacts[:at] {
 		r.known = r.known.merge(f)
 	}
+	r.earlier = r.earlier[:0]
+	for j := at - 1; j >= 0 && len(r.earlier) < earlierTurns; j-- {
+		r.earlier = append(r.earlier, r.conv.turns[j].human)
+	}
 	return r.known
 }
+
+// earlierTurns is how many of the caller's messages before a request can
+// tell what it is about when the request does not say.
+const earlierTurns = 3
 
 // roleStaff is the staff role of the turn context (store.RoleStaff).
 const roleStaff = "staff"

@@ -57,3 +57,26 @@ func TestLeadIntroductions(t *testing.T) {
 		}
 	}
 }
+
+// What the caller said before the request counts: the choice it leaves
+// open (the interest) and the company named in an earlier message, and a
+// question that leaves an email asks to be contacted.
+func TestLeadFromEarlierMessages(t *testing.T) {
+	c := &calls{}
+	reg := tools.NewRegistry()
+	tools.Add(reg, tools.Spec{Name: "qualify_lead", Description: "Record a sales lead for a company interested in our products.",
+		Roles: everyone, Mutating: true,
+		Examples: []tools.Example{{Lang: "en", Text: "we'd like a quote to train our team on AI"}, {Lang: "es", Text: "quiero una demo de pulse para mi empresa"},
+			{Lang: "en", Text: "can someone from sales contact me about a corporate plan"}}},
+		record(c, "qualify_lead", func(in tools.QualifyLeadArgs) any {
+			return map[string]any{"status": "recorded", "message": "Thanks! Sales will write to " + in.Email + "."}
+		}))
+	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleProspect, calls: c,
+		tc: turnctx.Context{Role: string(store.RoleProspect), Language: "en"}}
+	a.say("do you run AI training for companies? we are Harbour Paints, a paint maker")
+	got := a.say("could a sales rep get in touch? mo@harbourpaints.example")
+	require.Equal(t, []string{"qualify_lead"}, callNames(got.calls), got.reply)
+	args := args(t, got.calls[0])
+	assert.Equal(t, "courses", args["interest"])
+	assert.Equal(t, "Harbour Paints", args["company"])
+}

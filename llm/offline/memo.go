@@ -230,6 +230,11 @@ func (r *run) decideMemo(text string, st state) action {
 	writeUint64(&h, r.base)
 	writeState(&h, st)
 	writeFacts(&h, r.callerBefore(text))
+	// What was said before the message can settle its open choices.
+	for _, e := range r.earlier {
+		h.WriteString(e)
+		h.WriteByte(0)
+	}
 	h.WriteString(text)
 	key := h.Sum64()
 	m := r.m.memo

@@ -711,7 +711,9 @@ func (r *run) fresh(text string, toks []token) action {
 		// A question for information does not change data unless it
 		// clearly asks to.
 		ahead := s.score >= toolMin && s.score > know+toolMargin
-		informational := s.tool.mutating && asksForInformation(r.m.an, text, f.words)
+		// A question that leaves an email for the tool to keep ("could
+		// we use it? reach me at …") asks to be contacted, too.
+		informational := s.tool.mutating && asksForInformation(r.m.an, text, f.words) && !r.leavesContact(s.tool, text)
 		if s.score >= toolClear || (ahead && !informational) {
 			a := r.startTask(s.tool, []taskMsg{{text: text}})
 			a.greet = greet
@@ -1102,6 +1104,21 @@ func (r *run) byArguments(text string, scores []toolScore) (action, bool) {
 }
 
 func wantsOrNeeds(w word) bool { return w.concept == "want" || w.concept == "need" }
+
+// leavesContact reports a message giving an email or a phone that t
+// keeps for the caller.
+func (r *run) leavesContact(t *toolDef, text string) bool {
+	m := findMentions(r.m.an, text, r.now)
+	if len(m.emails) == 0 && len(m.phones) == 0 {
+		return false
+	}
+	for _, f := range t.schema.fields {
+		if (f.kind == kindEmail && len(m.emails) > 0 || f.kind == kindPhone && len(m.phones) > 0) && callerField(f) {
+			return true
+		}
+	}
+	return false
+}
 
 // namesWhatItMakes returns the tool among the candidates whose
 // object-selecting argument the message names ("certificate" for

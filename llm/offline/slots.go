@@ -155,6 +155,28 @@ func (r *run) fill(t slotTask) fillResult {
 			res.args[f.name] = v
 		}
 	}
+	// A required choice the request leaves open, made in the caller's
+	// messages before it ("queremos automatizar correos" before "nos
+	// hacen una demo?" is about the marketing platform).
+	// So can what the caller said of themselves there ("los 25
+	// vendedores que tenemos" before "somos Ferretería El Tornillo").
+	var before []textSlots
+	for _, f := range sch.fields {
+		if _, set := res.args[f.name]; set || !fromEarlier[f.kind] || (f.kind == kindEnum && !f.required) || !callerField(f) {
+			continue
+		}
+		if before == nil && len(r.earlier) > 0 {
+			for _, prev := range r.earlier {
+				before = append(before, r.extract(t.tool, prev))
+			}
+		}
+		for _, ts := range before {
+			if v, ok := ts.values[f.name]; ok {
+				res.args[f.name] = v
+				break
+			}
+		}
+	}
 	// The course the conversation was about, for a request that names none.
 	for _, f := range sch.fields {
 		if _, set := res.args[f.name]; !set && f.kind == kindCourse && r.known.course != "" {
@@ -168,6 +190,14 @@ func (r *run) fill(t slotTask) fillResult {
 	}
 	res.missing = askOrder(sch, res.missing)
 	return res
+}
+
+// fromEarlier are the kinds of argument the caller's earlier messages may
+// give a request: what describes them or their company, and a required
+// choice. Not free text, dates, references or lists, which belong to the
+// message that asks.
+var fromEarlier = map[fieldKind]bool{
+	kindEnum: true, kindInteger: true, kindNumber: true, kindCompany: true, kindCountry: true, kindIndustry: true, kindTimeline: true,
 }
 
 // askOrder orders the missing fields for asking: what identifies the
@@ -1141,6 +1171,10 @@ func extractCompany(text string, toks []token, used []bool) (string, [2]int, boo
 				}
 			}
 			start := i + n
+			// "a empresa é a Gelada Distribuidora": an article.
+			if tr.proper && start+1 < len(toks) && articles[toks[start].fold] {
+				start++
+			}
 			// "para mi empresa. Quisiera…": a sentence ends the cue.
 			if start < len(toks) && strings.TrimSpace(text[toks[start-1].end:toks[start].start]) != "" {
 				continue
