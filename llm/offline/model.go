@@ -506,11 +506,11 @@ type run struct {
 	// known is what the conversation said of the caller before the turn
 	// being decided (see callerBefore); turnFacts, what each turn said,
 	// read once; knownCursor, the turn after the last one decided.
-	known       callerFacts
+	known callerFacts
 	// earlier are the caller's messages before the turn being decided,
 	// latest first (at most earlierTurns): a required choice the request
 	// leaves open ("¿qué te interesa?") may have been made there.
-	earlier []string
+	earlier     []string
 	turnFacts   []callerFacts
 	knownCursor int
 }
