@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -264,6 +266,11 @@ func generateDocument(ctx context.Context, st DocumentStore, cfg DocumentConfig,
 		forContact = fc
 	}
 
+	if tm.Name != documents.Certificate {
+		if vars, err = priceCourseItems(ctx, st, vars); err != nil {
+			return GenerateDocumentResult{}, err
+		}
+	}
 	values, err := cfg.Catalog.Check(tm, vars, now)
 	var ve *documents.VarsError
 	if errors.As(err, &ve) {
@@ -319,6 +326,52 @@ func DocumentDedupeKey(template, format, lang string, vars []byte, requester, co
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+var (
+	reItemSep   = regexp.MustCompile(`[;+\n]`)
+	reItemPrice = regexp.MustCompile(`(?i)\d[\d.,]*\s*(?:usd|eur|mxn|\$|€|dólares|dolares|dollars|euros)?\.?\s*$`)
+)
+
+// priceCourseItems gives the catalogue's price to an item line that names
+// one of the business's courses and no price ("12x IA para marketing"):
+// staff quoting seats of a course do not restate its list price. Lines
+// with a price, or naming no course or several alike, are left as
+// written, for the template check to report.
+func priceCourseItems(ctx context.Context, st DocumentStore, vars map[string]any) (map[string]any, error) {
+	items, ok := vars["items"].(string)
+	if !ok || strings.TrimSpace(items) == "" {
+		return vars, nil
+	}
+	var courses []store.Course
+	lines := reItemSep.Split(items, -1)
+	changed := false
+	for i, line := range lines {
+		line = strings.TrimSpace(line)
+		if line == "" || reItemPrice.MatchString(line) {
+			continue
+		}
+		if courses == nil {
+			var err error
+			if courses, err = st.ListCourses(ctx, store.CourseFilter{}); err != nil {
+				return vars, fmt.Errorf("generate_document: price items: %w", err)
+			}
+		}
+		ms := matchCourses(line, courses)
+		if len(ms) == 0 || (len(ms) > 1 && ms[1].score >= ms[0].score-courseMatchMargin) {
+			continue
+		}
+		c := ms[0].course
+		lines[i] = line + " " + strconv.FormatFloat(c.Price.Amount, 'f', -1, 64)
+		if cur, _ := vars["currency"].(string); cur == "" && c.Price.Currency != "" {
+			vars["currency"] = c.Price.Currency
+		}
+		changed = true
+	}
+	if changed {
+		vars["items"] = strings.Join(lines, "; ")
+	}
+	return vars, nil
 }
 
 func varNames(t documents.Template) []string {

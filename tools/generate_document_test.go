@@ -195,3 +195,24 @@ func TestGenerateDocumentEnumIsTheCatalogue(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, cat.Names(), sch.Properties.Template.Enum)
 }
+
+// Seats of a course quoted with no price take the catalogue's: staff do
+// not restate a list price. A line naming no course still needs one.
+func TestGenerateDocumentPricesCourseSeats(t *testing.T) {
+	t.Parallel()
+	b := setupBiz(t, newSQLite(t))
+	staff := b.person(t, store.RoleStaff, "Marta", "marta@brujula.example", "en")
+	r := docResult(t, b.call(t, staff, "generate_document", `{"template":"proposal","format":"markdown","variables":{"client_name":"Laura Gómez",
+		"company":"Acme","items":"12x IA para marketing; Onboarding session 300","valid_until":"30 days"}}`))
+	require.Equal(t, tools.DocGenerated, r.Status, r.Message)
+	doc, err := b.st.(docStore).GeneratedDocument(t.Context(), r.DocumentID)
+	require.NoError(t, err)
+	md := string(doc.Content)
+	require.Contains(t, md, "| IA para marketing | 12 | 249.00 | 2,988.00 |")
+	require.Contains(t, md, "| Onboarding session | 1 | 300.00 | 300.00 |")
+
+	r = docResult(t, b.call(t, staff, "generate_document", `{"template":"proposal","variables":{"client_name":"Laura Gómez",
+		"company":"Acme","items":"3x brand workshop","valid_until":"30 days"}}`))
+	require.Equal(t, tools.DocIncomplete, r.Status)
+	require.Empty(t, r.DocumentID)
+}

@@ -264,19 +264,32 @@ func (r *run) objectValues(vars map[string][]subVar, chosen, text string, answer
 		}
 	}
 	if want(subPerson) || want(subCompany) {
-		person, company, end := docParties(r.m.an, text, toks, answering)
+		person, company, _ := docParties(r.m.an, text, toks, answering)
+		// Whom it is for is not an item: cut off, the names leave
+		// the lines around them apart.
 		if person != "" {
 			set(subPerson, person)
+			rest = strings.Replace(rest, person, ";", 1)
 		}
 		if company != "" {
 			set(subCompany, company)
-		}
-		if end > 0 && end <= len(rest) && !strings.Contains(text[end:], ":") {
-			rest = text[end:]
+			rest = strings.Replace(rest, company, ";", 1)
 		}
 	}
 	if want(subItems) {
-		if items := itemLines(rest); items != "" {
+		course := func(seg string) (string, bool) {
+			slug, ok := r.matchCourse(seg, false)
+			if !ok {
+				return "", false
+			}
+			for _, c := range r.courses() {
+				if c.Slug == slug {
+					return c.Title(r.lang), true
+				}
+			}
+			return "", false
+		}
+		if items := itemLines(rest, course); items != "" {
 			set(subItems, items)
 		}
 	}
@@ -466,8 +479,11 @@ func isStopWordName(t token) bool {
 
 // itemLines reads the priced lines of an order written as a sentence and
 // returns them as the documents' item text: "3x AI workshops 1500; Onboarding
-// session 300". Parts with no price are not lines.
-func itemLines(text string) string {
+// session 300". A part with no price is a line when it names a course
+// (course gives its title), which the tool prices from the catalogue
+// ("12 personas al curso IA para marketing" → "12x IA para marketing");
+// other parts with no price are not lines.
+func itemLines(text string, course func(string) (string, bool)) string {
 	if i := strings.LastIndex(text, ":"); i >= 0 && i < len(text)-1 && amountIn(text[i+1:]) != nil {
 		text = text[i+1:]
 	}
@@ -479,8 +495,23 @@ func itemLines(text string) string {
 		if seg == "" {
 			continue
 		}
+		// "12 personas al curso IA para marketing": seats of a course,
+		// counted and with no price, are a line the catalogue prices.
+		if amountIn(seg) == nil {
+			if _, qty := itemDescription(seg); qty != "" {
+				if title, ok := course(seg); ok {
+					parts = append(parts, qty+"x "+title)
+					pending = ""
+					continue
+				}
+			}
+		}
+		// A price alone ("…, 20 pessoas, 4580 USD") belongs to the parts
+		// before it; a line with its own description does not.
 		if pending != "" {
-			seg = pending + ", " + seg
+			if l := amountIn(seg); l == nil || strings.Trim(seg[:l[0]], " ,.;:-–—") == "" {
+				seg = pending + ", " + seg
+			}
 			pending = ""
 		}
 		loc := amountIn(seg)

@@ -31,6 +31,8 @@ func TestDocumentValuesFromASentence(t *testing.T) {
 			map[string]any{"client_name": "Maria Souza", "company": "Clínica Vida", "items": "workshop de IA 2.000; 3x mentorias 250", "valid_until": "10 days"}},
 		{"genera el certificado de Lucia Mendez por terminar Prompt engineering en la práctica el 3 de abril de 2027, número CERT-2291",
 			map[string]any{"student_name": "Lucia Mendez", "completion_date": "2027-04-03", "certificate_number": "CERT-2291"}},
+		{"quote for Halden Labs, contact Ines Roy: 9 seats of the AI for Marketing course, valid for 20 days",
+			map[string]any{"client_name": "Ines Roy", "company": "Halden Labs", "items": "9x AI for Marketing", "valid_until": "20 days"}},
 		{"faz um certificado para o aluno Caio Menezes, terminou em 02/05/2027, código CRT-88QZ",
 			map[string]any{"student_name": "Caio Menezes", "completion_date": "2027-05-02", "certificate_number": "CRT-88QZ"}},
 	} {
