@@ -74,6 +74,9 @@ const earlierTurns = 3
 // roleStaff is the staff role of the turn context (store.RoleStaff).
 const roleStaff = "staff"
 
+// roleStudent is the student role of the turn context (store.RoleStudent).
+const roleStudent = "student"
+
 // factsOf reads what one turn said of the caller: an email, a phone or a
 // name introduced as theirs ("soy Ana", "me llamo Ana") in the message,
 // and the caller's fields of the calls made in the turn, which hold the

@@ -109,8 +109,32 @@ func TestCertificateForTheCourseJustListed(t *testing.T) {
 	first := a.say("which courses am I enrolled in at the moment?")
 	require.Equal(t, []string{"my_enrollments"}, callNames(first.calls), first.reply)
 	second := a.say("nice, so now I want the certificate for it")
-	require.Equal(t, []string{"generate_document"}, callNames(second.calls), second.reply)
-	got := args(t, second.calls[0])
+	// The enrolments are checked before a student's certificate is made.
+	require.Equal(t, []string{"my_enrollments", "generate_document"}, callNames(second.calls), second.reply)
+	got := args(t, second.calls[1])
 	assert.Equal(t, "certificate", got["template"])
 	assert.Equal(t, "datos-ia", got["course"])
+}
+
+// A student's certificate for a course still in progress is explained,
+// not attempted.
+func TestCertificateOfAnUnfinishedCourse(t *testing.T) {
+	c := &calls{}
+	reg := tools.NewRegistry()
+	tools.Add(reg, tools.Spec{Name: "my_enrollments", Description: "The caller's enrolments.", Roles: everyone,
+		Examples: []tools.Example{{Lang: "en", Text: "which courses am I enrolled in"}, {Lang: "es", Text: "mis inscripciones"}}},
+		record(c, "my_enrollments", func(struct{}) any {
+			return map[string]any{"enrollments": []any{map[string]any{"course": "datos-ia", "title": "Análisis de datos con IA", "status": "active", "progress": 40}}}
+		}))
+	tools.Add(reg, tools.Spec{Name: "generate_document", Description: "Generate a document: a certificate, a proposal or an invoice.", Roles: everyone,
+		Examples: []tools.Example{{Lang: "en", Text: "send me my course certificate please"}, {Lang: "es", Text: "genera la factura del cliente"}}},
+		record(c, "generate_document", func(in tools.GenerateDocumentArgs) any {
+			return map[string]any{"status": "generated", "url": "http://localhost/d/x", "message": "Here it is: http://localhost/d/x"}
+		}))
+	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleStudent, calls: c,
+		tc: turnctx.Context{Role: string(store.RoleStudent), Language: "es"}}
+	res := a.say("necesito el certificado de análisis de datos con IA")
+	require.Equal(t, []string{"my_enrollments"}, callNames(res.calls), res.reply)
+	assert.Contains(t, res.reply, "40%")
+	assert.NotContains(t, res.reply, "/d/")
 }

@@ -48,6 +48,11 @@ var (
 	phHandoffDone = tr{"Listo: le pasé tu conversación a una persona del equipo, que te responderá por aquí lo antes posible.",
 		"Done: I've passed your conversation to someone from the team, who will reply here as soon as possible.",
 		"Pronto: passei a sua conversa para uma pessoa da equipe, que vai responder por aqui o mais rápido possível."}
+	// phNotFinished: a student asked for the certificate of a course
+	// they have not completed (title, progress).
+	phNotFinished = tr{"Todavía no has completado «%s» (progreso: %d%%), así que aún no hay certificado: se emite al terminar el curso.",
+		"You haven't completed “%s” yet (progress: %d%%), so there is no certificate yet: it is issued once the course is finished.",
+		"Você ainda não concluiu “%s” (progresso: %d%%), então ainda não há certificado: ele é emitido quando o curso termina."}
 	// phAdaptedFrom opens an answer carried from another language by
 	// the transfer table (word by word, so it says so).
 	phAdaptedFrom = tr{"Esto es lo que encontré (adaptado del %s):",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +40,9 @@ func (r *run) perform(a action) reply {
 func (r *run) perform1(a action) reply {
 	switch a.kind {
 	case actCall:
+		if r.certificateCheck(a) {
+			return r.callReply(toolMyEnrollments, map[string]any{})
+		}
 		return r.callReply(a.tool.name, a.args)
 	case actAsk:
 		return reply{text: r.question(a)}
@@ -357,6 +361,9 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 	if er, isErr := readError(resp.Content); isErr {
 		return reply{text: r.toolErrorText(name, er)}
 	}
+	if name == toolMyEnrollments && r.certificateCheck(act) {
+		return r.certificateAfterCheck(act, resp.Content)
+	}
 	if name == toolSearchKnowledge {
 		var res struct {
 			Query    string    `json:"query"`
@@ -510,4 +517,53 @@ func filteredToNothing(t *toolDef, args, result string) bool {
 		}
 	}
 	return empty > 0
+}
+
+// certificateCheck reports a student's request for a course certificate
+// that their enrolments should settle first: one for a course they have
+// not completed is explained, not attempted.
+func (r *run) certificateCheck(a action) bool {
+	if a.kind != actCall || a.tool == nil || a.tool.name != toolGenerateDocument || r.conv.tc.Role != roleStudent || r.tool(toolMyEnrollments) == nil {
+		return false
+	}
+	tmpl, _ := a.args["template"].(string)
+	return tmpl == "certificate"
+}
+
+// certificateAfterCheck goes on from the student's enrolments: the
+// certificate of a completed course is made; one for a course still in
+// progress is explained, with what the knowledge base says it takes.
+func (r *run) certificateAfterCheck(a action, content string) reply {
+	var res struct {
+		Enrollments []struct {
+			Course   string `json:"course"`
+			Title    string `json:"title"`
+			Status   string `json:"status"`
+			Progress int    `json:"progress"`
+		} `json:"enrollments"`
+	}
+	if json.Unmarshal([]byte(content), &res) != nil {
+		return r.callReply(a.tool.name, a.args)
+	}
+	course, _ := a.args["course"].(string)
+	args := maps.Clone(a.args)
+	var done []string
+	for _, e := range res.Enrollments {
+		completed := e.Progress >= 100 || e.Status == "completed"
+		if completed {
+			done = append(done, e.Course)
+		}
+		if course != "" && e.Course == course && !completed {
+			text := fmt.Sprintf(phNotFinished.in(r.lang), e.Title, e.Progress)
+			if ans, ok := r.answer(r.conv.tc.Passages, r.conv.turns[len(r.conv.turns)-1].human); ok {
+				text += "\n\n" + ans
+			}
+			return reply{text: text}
+		}
+	}
+	// "my certificate", with one course completed: that one.
+	if course == "" && len(done) == 1 {
+		args["course"] = done[0]
+	}
+	return r.callReply(a.tool.name, args)
 }

@@ -15,12 +15,17 @@ import (
 // Names of tools of the public contract that the engine treats specially:
 // search_knowledge is how it answers questions when it was given no
 // passages, request_human is the hand-off, open_ticket what it offers when
-// the knowledge base has no answer. Any other tool is routed to by its
-// examples and description alone.
+// the knowledge base has no answer, and a student's certificate
+// (generate_document) waits for their enrolments (my_enrollments). Any
+// other tool is routed to by its examples and description alone.
 const (
 	toolSearchKnowledge = "search_knowledge"
 	toolRequestHuman    = "request_human"
 	toolOpenTicket      = "open_ticket"
+	// A student's certificate is for a course they completed: their
+	// enrolments are looked up first (see certificateCheck).
+	toolGenerateDocument = "generate_document"
+	toolMyEnrollments    = "my_enrollments"
 )
 
 // Routing thresholds, on the similarity of a message to a tool's examples
