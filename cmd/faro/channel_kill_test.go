@@ -53,6 +53,9 @@ func TestTelegramAnsweredOnceAcrossKill(t *testing.T) {
 	status, err := telegramtest.Post(webhook, telegramSecret, telegramtest.Private(9001, 901, "¿qué cursos tienen?", "es"))
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, status, "acknowledged")
+	// Let the turn job start and store the message; it then waits out the
+	// burst window.
+	time.Sleep(500 * time.Millisecond)
 	require.NoError(t, first.Process.Kill())
 	_ = first.Wait()
 	require.Empty(t, api.Sent("sendMessage"), "killed before the reply; logs:\n%s", logs.String())
