@@ -115,6 +115,10 @@ func newRiverQueue[TTx any](r *Runtime, driver riverdriver.Driver[TTx], resume f
 		return nil, fmt.Errorf("relay: %w", err)
 	}
 	o := r.opts
+	queues := map[string]river.QueueConfig{queueName: {MaxWorkers: o.Workers}}
+	if o.Workers < 0 {
+		queues = nil // insert only
+	}
 	c, err := river.NewClient(driver, &river.Config{
 		// Poll only: PGlite (and PgBouncer in transaction mode) pass no
 		// LISTEN/NOTIFY between connections, and SQLite has none; jobs
@@ -122,7 +126,7 @@ func newRiverQueue[TTx any](r *Runtime, driver riverdriver.Driver[TTx], resume f
 		PollOnly:          true,
 		FetchPollInterval: o.PollInterval,
 		FetchCooldown:     min(o.PollInterval, river.FetchCooldownDefault),
-		Queues:            map[string]river.QueueConfig{queueName: {MaxWorkers: o.Workers}},
+		Queues:            queues,
 		Workers:           workers,
 		// Completed turn jobs are the dedupe set: a message's key is
 		// remembered as long as its job is kept.
@@ -152,11 +156,17 @@ func (q *riverQueue[TTx]) start(ctx context.Context) error {
 			return fmt.Errorf("resume jobs: %w", err)
 		}
 	}
+	if q.r.opts.Workers < 0 {
+		return nil // insert only: nothing to start
+	}
 	// The client lives until Stop, not until the caller's ctx ends.
 	return q.c.Start(context.WithoutCancel(ctx))
 }
 
 func (q *riverQueue[TTx]) stop(ctx context.Context) error {
+	if q.r.opts.Workers < 0 {
+		return nil
+	}
 	err := q.c.Stop(ctx)
 	if ctx.Err() != nil {
 		// Jobs still running are cancelled; they run again after a
