@@ -3,6 +3,7 @@ package relay_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,6 +57,8 @@ type env struct {
 	agent   *agent.Agent
 	runtime *relay.Runtime
 	logs    *syncBuffer
+	// jobs is the SQLite jobs database (nil on PostgreSQL).
+	jobs *sql.DB
 
 	mu     sync.Mutex
 	events []relay.DeliveryEvent
@@ -78,7 +81,7 @@ func setup(t *testing.T, backend string, edit func(*relay.Options), adapters ...
 		jdb, err := relay.OpenSQLite(filepath.Join(dir, "jobs.db"))
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = jdb.Close() })
-		jobs = relay.SQLiteJobs(jdb)
+		jobs, e.jobs = relay.SQLiteJobs(jdb), jdb
 	case "postgres":
 		pgOnce.Do(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

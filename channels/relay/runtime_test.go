@@ -199,3 +199,29 @@ func TestLongReplySplitInOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestReusedPlatformID: Telegram's update_id turns random after a week
+// without updates, so an id may come back for a new message. Within the
+// dedupe window it is a re-delivery; once the window has passed (and
+// River's cleaner dropped the old job) it is a new message, answered anew
+// rather than with the old one's stored reply.
+func TestReusedPlatformID(t *testing.T) {
+	f := &fake{name: "test", limit: 4096}
+	e := setup(t, "sqlite", nil, f)
+	in := inbound("test", "77", "chat-r", "hola")
+	ok, err := e.runtime.Accept(t.Context(), in)
+	require.NoError(t, err)
+	require.True(t, ok)
+	first := f.waitSent(t, 1, 10*time.Second, e.logs)
+
+	// River's cleaner, after the window: the completed job goes.
+	_, err = e.jobs.ExecContext(t.Context(), `DELETE FROM river_job WHERE state = 'completed'`)
+	require.NoError(t, err)
+	again := inbound("test", "77", "chat-r", "¿qué cursos tienen?")
+	again.ReceivedAt = time.Now().Add(relay.DefaultDedupeTTL + time.Hour)
+	ok, err = e.runtime.Accept(t.Context(), again)
+	require.NoError(t, err)
+	require.True(t, ok, "a new message under a reused id")
+	sent := f.waitSent(t, 2, 10*time.Second, e.logs)
+	require.NotEqual(t, first[0].MessageID, sent[1].MessageID, "answered anew, not with the old reply")
+}
