@@ -166,6 +166,9 @@ type Config struct {
 	AssistantTone string `yaml:"assistant_tone"`
 	// Instructions are the operator's own instructions to the model.
 	Instructions InstructionsConfig `yaml:"instructions"`
+
+	// ChannelsConfig holds the messaging channels' settings (channels.go).
+	ChannelsConfig `yaml:",inline"`
 }
 
 // InstructionsConfig holds the operator's instructions, appended to the
@@ -331,7 +334,11 @@ type setting struct {
 	parse func(c *Config, v string) error
 }
 
-func settings() []setting {
+// settings are every environment variable: the server's and the
+// messaging channels'.
+func settings() []setting { return slices.Concat(coreSettings(), channelSettings()) }
+
+func coreSettings() []setting {
 	return []setting{
 		{"FARO_ADDR", func(c *Config, v string) error { c.Addr = v; return nil }},
 		{"FARO_DATA_DIR", func(c *Config, v string) error { c.DataDir = v; return nil }},
