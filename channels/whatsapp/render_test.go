@@ -51,3 +51,16 @@ func TestRenderCitations(t *testing.T) {
 	require.Equal(t, "Cuesta 99 USD [1] y dura 6 semanas [2, 1]. Ver nota (https://x.example).\n\n"+
 		"Fuentes:\n[1] Precios › IA 101 https://x.example/precios#ia\n[2] Cursos ∗nuevos∗", Render(r))
 }
+
+func TestRenderDocuments(t *testing.T) {
+	t.Parallel()
+	r := agent.Reply{
+		Text:     "Here is your certificate.",
+		Language: "en",
+		Documents: []agent.Document{
+			{Name: "certificate_ia-101.pdf", URL: "https://faro.example/documents/abc?sig=x_y", Format: "pdf"},
+			{Name: "local.pdf", URL: "file:///etc/passwd"},
+		},
+	}
+	require.Equal(t, "Here is your certificate.\n\nDocuments:\n- certificate_ia-101.pdf: https://faro.example/documents/abc?sig=x_y", Render(r))
+}
