@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
@@ -31,6 +32,9 @@ type Runtime interface {
 type Notifier interface {
 	Note(ctx context.Context, to, lang string) error
 }
+
+// noteTimeout bounds the sending of the text-only note.
+const noteTimeout = 5 * time.Second
 
 // MaxBody caps a webhook body. Meta's notifications are a few KiB, even
 // batched; a larger body is refused before it is read whole (OWASP LLM10).
@@ -298,6 +302,11 @@ func (w *Webhook) note(ctx context.Context, m Inbound) error {
 		w.stats.Redelivered.Add(1)
 		return nil
 	}
+	// The note is sent in the acknowledgement path (the runtime has no
+	// job for a reply without a turn); bounded, so Meta's request does
+	// not wait long, and a failure is a 500 that Meta retries.
+	ctx, cancel := context.WithTimeout(ctx, noteTimeout)
+	defer cancel()
 	if err := w.notes.Note(ctx, m.From, lang); err != nil {
 		w.noted.Remove(m.ID)
 		return fmt.Errorf("text-only note for %s: %w", m.ID, err)

@@ -199,6 +199,14 @@ func TestWebhookBatch(t *testing.T) {
 		"whatsapp wamid.OUT2 failed 131047: Re-engagement message",
 	}, e.rt.statuses)
 
+	// Another number of the same business account: not Faro's to answer.
+	other := e.sender.Notification([]*graphtest.Message{{From: ana.From, Text: "para otro número"}}, nil)
+	other = []byte(strings.Replace(string(other), e.graph.PhoneNumberID, "999999999999", 1))
+	code, err = e.sender.Post(other)
+	require.NoError(t, err)
+	require.Equal(t, 200, code)
+	require.Len(t, e.rt.texts(), 3)
+
 	// The store failing: 500, so that Meta delivers it again.
 	e.rt.fail = errors.New("database is down")
 	code, err = e.sender.Post(e.sender.Notification([]*graphtest.Message{{From: ana.From, Text: "otra"}}, nil))
