@@ -67,6 +67,7 @@ var (
 	_ relay.Adapter = (*Adapter)(nil)
 	_ relay.Typer   = (*Adapter)(nil)
 	_ Notifier      = (*Adapter)(nil)
+	_ Reengager     = (*Adapter)(nil)
 )
 
 // New returns the adapter.
@@ -188,6 +189,18 @@ func (a *Adapter) throttleWait(attempt int) time.Duration {
 		d *= 2
 	}
 	return min(d, a.maxBackoff)
+}
+
+// Reengage sends the configured template to to, whose 24-hour window has
+// closed; with none configured it sends nothing and reports sent false.
+func (a *Adapter) Reengage(ctx context.Context, to string) (bool, error) {
+	if a.template == "" || !validWaID(to) {
+		return false, nil
+	}
+	if _, err := a.client.SendTemplate(ctx, to, a.template, a.templateLang); err != nil {
+		return false, fmt.Errorf("whatsapp: template %q: %w", a.template, err)
+	}
+	return true, nil
 }
 
 // notes are the text-only notes, by language.

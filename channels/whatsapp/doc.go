@@ -24,8 +24,9 @@
 // codes 130429, 131056 or 80007 and no Retry-After, is retried after a
 // doubling backoff; the 24-hour customer-service window, outside which
 // only an approved template may be sent, is known from the stored
-// messages (and from error 131047), and the configured template goes
-// instead or the reply is recorded as not sent, with the reason.
+// messages and from error 131047, whether the send answers it or a failed
+// status reports it later, and the configured template goes instead or
+// the reply is recorded as not sent, with the reason.
 //
 // A sender's wa_id is a phone number WhatsApp verified: [Linker] gives it
 // to the existing contact with that phone, the "same phone" confirmation

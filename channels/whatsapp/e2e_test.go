@@ -185,7 +185,7 @@ func newEnv(t *testing.T, b backend, o envOptions) *env {
 	e.rt = rt
 	e.hook, err = whatsapp.NewWebhook(whatsapp.WebhookOptions{
 		AppSecret: appSecret, VerifyToken: verifyToken, PhoneNumberID: e.graph.PhoneNumberID,
-		Runtime: rt, Notes: ad, Linker: whatsapp.NewLinker(st), Languages: st, Logger: log,
+		Runtime: rt, Notes: ad, Reengage: ad, Linker: whatsapp.NewLinker(st), Languages: st, Logger: log,
 	})
 	require.NoError(t, err)
 	srv := httptest.NewServer(e.hook)

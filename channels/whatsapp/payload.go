@@ -139,6 +139,8 @@ type Status struct {
 	At          time.Time
 	// Detail explains a failure: "131047: Re-engagement message (…)".
 	Detail string
+	// Code is the failure's error code, 0 when none.
+	Code int
 }
 
 // Batch is what one webhook POST carries: it may hold several entries,
@@ -193,7 +195,7 @@ func Parse(body []byte) (Batch, error) {
 				}
 				st := Status{ID: s.ID, Status: strings.ToLower(s.Status), RecipientID: s.RecipientID, At: unixTime(s.Timestamp)}
 				if len(s.Errors) > 0 {
-					st.Detail = errorDetail(s.Errors[0])
+					st.Detail, st.Code = errorDetail(s.Errors[0]), s.Errors[0].Code
 				}
 				b.Statuses = append(b.Statuses, st)
 			}

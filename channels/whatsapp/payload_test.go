@@ -36,7 +36,7 @@ func TestParse(t *testing.T) {
 	}, b.Messages)
 	require.Equal(t, []Status{
 		{ID: "wamid.OUT1", Status: "delivered", RecipientID: "5215512345678", At: time.Unix(1733500010, 0).UTC()},
-		{ID: "wamid.OUT2", Status: "failed", RecipientID: "447700900123", At: time.Unix(1733500011, 0).UTC(),
+		{ID: "wamid.OUT2", Status: "failed", RecipientID: "447700900123", At: time.Unix(1733500011, 0).UTC(), Code: 131047,
 			Detail: "131047: Re-engagement message (Message failed to send because more than 24 hours have passed since the customer last replied to this number.)"},
 	}, b.Statuses)
 }

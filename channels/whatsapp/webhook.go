@@ -36,6 +36,13 @@ type Notifier interface {
 // noteTimeout bounds the sending of the text-only note.
 const noteTimeout = 5 * time.Second
 
+// Reengager sends the approved template to a person whose 24-hour window
+// has closed, reporting whether one is configured and went; *Adapter
+// implements it.
+type Reengager interface {
+	Reengage(ctx context.Context, to string) (sent bool, err error)
+}
+
 // MaxBody caps a webhook body. Meta's notifications are a few KiB, even
 // batched; a larger body is refused before it is read whole (OWASP LLM10).
 const MaxBody = 1 << 20
@@ -55,6 +62,7 @@ type Webhook struct {
 	phoneNumberID string
 	runtime       Runtime
 	notes         Notifier
+	reengager     Reengager
 	linker        *Linker
 	languages     Languages
 	log           *slog.Logger
@@ -83,6 +91,9 @@ type WebhookOptions struct {
 	Runtime Runtime
 	// Notes answers media with the text-only note; nil sends none.
 	Notes Notifier
+	// Reengage sends the template when WhatsApp reports, in a failed
+	// status, that a reply fell outside the 24-hour window; nil sends none.
+	Reengage Reengager
 	// Linker links a WhatsApp sender to the contact with the same phone;
 	// nil links nothing.
 	Linker *Linker
@@ -106,7 +117,7 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 	}
 	w := &Webhook{
 		appSecret: []byte(o.AppSecret), verifyToken: []byte(o.VerifyToken), phoneNumberID: o.PhoneNumberID,
-		runtime: o.Runtime, notes: o.Notes, linker: o.Linker, languages: o.Languages, log: o.Logger, stats: o.Stats,
+		runtime: o.Runtime, notes: o.Notes, reengager: o.Reengage, linker: o.Linker, languages: o.Languages, log: o.Logger, stats: o.Stats,
 	}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
@@ -231,9 +242,37 @@ func (w *Webhook) handle(ctx context.Context, b Batch) error {
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("status %s of %s: %w", s.Status, s.ID, err))
+			continue
+		}
+		if status == store.DeliveryFailed && s.Code == CodeOutsideWindow {
+			w.reengage(ctx, s)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// reengage answers WhatsApp's report that a reply failed because the
+// 24-hour window had closed (the API may accept a message and say so only
+// later) as Deliver answers the same error at once: with the template, if
+// one is configured, once per failed message in this process. The failure
+// is recorded already; a template that cannot be sent is logged.
+func (w *Webhook) reengage(ctx context.Context, s Status) {
+	if w.reengager == nil || s.RecipientID == "" {
+		return
+	}
+	if ok, _ := w.noted.ContainsOrAdd("reengage:"+s.ID, struct{}{}); ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, noteTimeout)
+	defer cancel()
+	sent, err := w.reengager.Reengage(ctx, s.RecipientID)
+	switch {
+	case err != nil:
+		w.noted.Remove("reengage:" + s.ID)
+		w.log.Warn("whatsapp: outside the 24-hour window: the template could not be sent", "wamid", s.ID, "err", err)
+	case sent:
+		w.log.Info("whatsapp: outside the 24-hour window: the template was sent after the reply failed", "wamid", s.ID)
+	}
 }
 
 func (w *Webhook) message(ctx context.Context, m Inbound) error {

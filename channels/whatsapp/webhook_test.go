@@ -83,18 +83,25 @@ type hookEnv struct {
 	store  store.Store
 }
 
-func newHook(t *testing.T) *hookEnv {
+func newHook(t *testing.T) *hookEnv { return newHookWith(t, "") }
+
+// newHookWith is newHook with the adapter's template.
+func newHookWith(t *testing.T, template string) *hookEnv {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "faro.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	g := graphtest.New(t)
-	a, err := whatsapp.New(whatsapp.Options{Client: newClient(g)})
+	o := whatsapp.Options{Client: newClient(g)}
+	if template != "" {
+		o.Template, o.TemplateLanguage = template, "es"
+	}
+	a, err := whatsapp.New(o)
 	require.NoError(t, err)
 	rt := &acceptor{}
 	h, err := whatsapp.NewWebhook(whatsapp.WebhookOptions{
 		AppSecret: appSecret, VerifyToken: verifyToken, PhoneNumberID: g.PhoneNumberID,
-		Runtime: rt, Notes: a, Linker: whatsapp.NewLinker(st), Languages: st,
+		Runtime: rt, Notes: a, Reengage: a, Linker: whatsapp.NewLinker(st), Languages: st,
 	})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
@@ -265,4 +272,34 @@ func TestSamePhoneLinksTheContact(t *testing.T) {
 	got, err = e.store.Contact(ctx, ana.ID)
 	require.NoError(t, err)
 	require.Len(t, got.Identities, 1)
+}
+
+// TestLateWindowErrorSendsTheTemplate: the API may accept a reply and
+// report 131047 later, in a failed status; the failure is recorded and
+// the template goes, once however often Meta reports it.
+func TestLateWindowErrorSendsTheTemplate(t *testing.T) {
+	t.Parallel()
+	e := newHookWith(t, "reply_ready")
+	st := graphtest.Status{ID: "wamid.OUT9", Status: "failed", RecipientID: "447700900123", ErrorCode: 131047, ErrorTitle: "Re-engagement message"}
+	body := e.sender.Notification(nil, []graphtest.Status{st})
+	for range 2 {
+		code, err := e.sender.Post(body)
+		require.NoError(t, err)
+		require.Equal(t, 200, code)
+	}
+	sent := e.graph.Sent()
+	require.Len(t, sent, 1)
+	require.Equal(t, "reply_ready", sent[0].Template)
+	require.Equal(t, "447700900123", sent[0].To)
+	require.Equal(t, []string{
+		"whatsapp wamid.OUT9 failed 131047: Re-engagement message",
+		"whatsapp wamid.OUT9 failed 131047: Re-engagement message",
+	}, e.rt.statuses, "recorded each time (the runtime keeps it once)")
+
+	// Without a template, nothing is sent.
+	e = newHook(t)
+	code, err := e.sender.Post(body)
+	require.NoError(t, err)
+	require.Equal(t, 200, code)
+	require.Empty(t, e.graph.Sent())
 }
