@@ -21,12 +21,12 @@ import (
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
+	"github.com/faroai/faro/llm/offline/toolcatalog"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/store/postgres"
 	"github.com/faroai/faro/store/postgres/pgtest"
 	"github.com/faroai/faro/store/sqlite"
 	"github.com/faroai/faro/tools"
-	"github.com/faroai/faro/llm/offline/toolcatalog"
 )
 
 // The PostgreSQL of the package's tests, started by the first test that

@@ -188,9 +188,9 @@ func TestLongReplySplitInOrder(t *testing.T) {
 			first := f.waitSent(t, 1, 10*time.Second, e.logs)
 			parts := first[0].Parts
 			require.Greater(t, parts, 1, "the reply was split: %q", first[0].Text)
-			sent := f.waitSent(t, parts, 10*time.Second, e.logs)
+			f.waitSent(t, parts, 10*time.Second, e.logs)
 			time.Sleep(200 * time.Millisecond)
-			sent = f.snapshot()
+			sent := f.snapshot()
 			require.Len(t, sent, parts)
 			for i, s := range sent {
 				require.Equal(t, i+1, s.Part, "in order")
