@@ -85,9 +85,6 @@ var (
 // validate checks the WhatsApp settings, naming the variable at fault.
 func (w WhatsAppConfig) validate() error {
 	if !w.Enabled() {
-		if w.Template != "" || w.TemplateLanguage != "" || w.APIURL != "" || w.APIVersion != "" {
-			return &configError{"FARO_WHATSAPP_TOKEN", errors.New("WhatsApp settings are given but the channel is not: set FARO_WHATSAPP_TOKEN, FARO_WHATSAPP_APP_SECRET, FARO_WHATSAPP_VERIFY_TOKEN and FARO_WHATSAPP_PHONE_NUMBER_ID")}
-		}
 		return nil
 	}
 	var missing []string
@@ -155,5 +152,5 @@ func buildWhatsApp(env channelEnv) (channelRun, error) {
 		return channelRun{}, fmt.Errorf("whatsapp: %w", err)
 	}
 	env.Handle(WhatsAppPath, hook)
-	return channelRun{Adapter: a, Paths: []string{WhatsAppPath}}, nil
+	return channelRun{Adapter: a, Paths: []string{WhatsAppPath}, Mode: "webhook"}, nil
 }
