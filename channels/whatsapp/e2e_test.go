@@ -319,7 +319,9 @@ func TestEndToEnd(t *testing.T) {
 				require.Contains(t, e.graph.Typing(), m.ID, "the typing indicator was shown on the message")
 
 				// Meta reports on what was sent: recorded on the delivery,
-				// never backwards.
+				// never backwards. (The runtime records the wamid once the
+				// send returns; Meta's first report comes later than that.)
+				e.delivery(t, got[0].ID, store.DeliverySent)
 				sts := []graphtest.Status{
 					{ID: got[0].ID, Status: "sent", RecipientID: ana},
 					{ID: got[0].ID, Status: "read", RecipientID: ana},

@@ -170,6 +170,7 @@ func (w *Webhook) verify(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	rw.Header().Set("X-Content-Type-Options", "nosniff") // the challenge is Meta's text, echoed
 	_, _ = io.WriteString(rw, q.Get("hub.challenge"))
 }
 
