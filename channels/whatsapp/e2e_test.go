@@ -121,7 +121,8 @@ type env struct {
 }
 
 type envOptions struct {
-	template string
+	template  string
+	dedupeTTL time.Duration
 	// agent wraps the real agent (a reply longer than the engine writes).
 	agent func(relay.Agent) relay.Agent
 }
@@ -164,7 +165,7 @@ func newEnv(t *testing.T, b backend, o envOptions) *env {
 	rt, err := relay.New(relay.Options{
 		Agent: a, Store: st, Jobs: jobs, Logger: log,
 		BackoffBase: 10 * time.Millisecond, BackoffMax: 100 * time.Millisecond, PollInterval: 20 * time.Millisecond,
-		MaxAttempts: 50,
+		MaxAttempts: 50, DedupeTTL: o.dedupeTTL,
 	})
 	require.NoError(t, err)
 	e.graph = graphtest.New(t)
@@ -446,4 +447,26 @@ func TestEndToEndTemplateAndSplit(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestRedeliveryAfterTheDedupeWindow: Meta retries for 7 days; a
+// re-delivery after the runtime's dedupe window still carries the
+// message's own timestamp, so it is recognised and not answered again.
+func TestRedeliveryAfterTheDedupeWindow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, backends[0], envOptions{dedupeTTL: 500 * time.Millisecond})
+	const ana = "5215530000001"
+	m := &graphtest.Message{From: ana, Name: "Ana", Text: "Hola, ¿qué cursos tienen?"}
+	body := e.sender.Notification([]*graphtest.Message{m}, nil)
+	code, err := e.sender.Post(body)
+	require.NoError(t, err)
+	require.Equal(t, 200, code)
+	e.replies(t, ana, 1)
+	time.Sleep(time.Second)
+	code, err = e.sender.Post(body)
+	require.NoError(t, err)
+	require.Equal(t, 200, code)
+	time.Sleep(time.Second)
+	e.replies(t, ana, 1)
+	require.Equal(t, map[store.Author]int{store.AuthorUser: 1, store.AuthorAssistant: 1}, e.stored(t, ana))
 }
