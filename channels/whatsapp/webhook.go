@@ -33,15 +33,16 @@ type Notifier interface {
 	Note(ctx context.Context, to, lang string) error
 }
 
-// noteTimeout bounds the sending of the text-only note.
-const noteTimeout = 5 * time.Second
-
 // Reengager sends the approved template to a person whose 24-hour window
 // has closed, reporting whether one is configured and went; *Adapter
 // implements it.
 type Reengager interface {
 	Reengage(ctx context.Context, to string) (sent bool, err error)
 }
+
+// noteTimeout bounds a send in the acknowledgement path (the text-only
+// note, a template after a late 131047).
+const noteTimeout = 5 * time.Second
 
 // MaxBody caps a webhook body. Meta's notifications are a few KiB, even
 // batched; a larger body is refused before it is read whole (OWASP LLM10).
@@ -146,6 +147,8 @@ type Stats struct {
 // Stats returns the webhook's counters.
 func (w *Webhook) Stats() *Stats { return w.stats }
 
+// ServeHTTP answers GET with the verification handshake and POST with
+// the notification's handling; other methods are 405.
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
