@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -84,4 +87,58 @@ func whatsappEnrol(t *testing.T, databaseURL string) {
 	require.Equal(t, "prompt-engineering", ens[0].CourseSlug)
 	last := g.SentTo(waID)[len(turns)-1].Text
 	require.True(t, strings.Contains(last, "ana.perez@example.com") || strings.Contains(strings.ToLower(last), "inscri"), last)
+}
+
+// TestWhatsAppAnsweredOnceAcrossKill: the server is killed (SIGKILL)
+// after it acknowledged a message and before it replied; restarted on the
+// same data directory, it answers exactly once, with no re-delivery from
+// Meta (which does not re-send what was acknowledged with 200).
+func TestWhatsAppAnsweredOnceAcrossKill(t *testing.T) {
+	t.Parallel()
+	g := graphtest.New(t)
+	dir := t.TempDir()
+	port := freePort(t)
+	const secret = "meta-app-secret"
+	env := append(cleanEnv(), "FARO_TEST_RUN_MAIN=1", "FARO_ADDR=127.0.0.1:"+port,
+		"FARO_DATA_DIR="+filepath.Join(dir, "data"),
+		"FARO_WHATSAPP_TOKEN="+g.Token, "FARO_WHATSAPP_APP_SECRET="+secret, "FARO_WHATSAPP_VERIFY_TOKEN=verify-me",
+		"FARO_WHATSAPP_PHONE_NUMBER_ID="+g.PhoneNumberID, "FARO_WHATSAPP_API_URL="+g.URL,
+		// The turn waits this long for more messages before it runs: the
+		// kill lands after the acknowledgement and before any reply.
+		"FARO_BURST_WINDOW=3s")
+	start := func() (*exec.Cmd, *syncBuffer) {
+		cmd := exec.Command(os.Args[0], "serve")
+		cmd.Dir = dir
+		cmd.Env = env
+		stderr := &syncBuffer{}
+		cmd.Stderr = stderr
+		require.NoError(t, cmd.Start())
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			resp, err := http.Get("http://127.0.0.1:" + port + "/healthz")
+			if err == nil {
+				resp.Body.Close()
+				return cmd, stderr
+			}
+			require.True(t, time.Now().Before(deadline), "no /healthz; stderr:\n%s", stderr.String())
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	first, logs := start()
+	send := g.Sender("http://127.0.0.1:"+port+WhatsAppPath, secret)
+	const waID = "5215540000001"
+	_, code, err := send.Say(waID, "Ana", "¿qué cursos tienen?")
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, code, "acknowledged")
+	time.Sleep(500 * time.Millisecond)
+	require.NoError(t, first.Process.Kill())
+	_ = first.Wait()
+	require.Empty(t, g.SentTo(waID), "killed before the reply; logs:\n%s", logs.String())
+
+	_, logs = start()
+	require.Eventually(t, func() bool { return len(g.SentTo(waID)) >= 1 }, 30*time.Second, 20*time.Millisecond,
+		"a reply after the restart; logs:\n%s", logs.String())
+	time.Sleep(time.Second) // a second reply would come by now
+	require.Len(t, g.SentTo(waID), 1, "answered exactly once; logs:\n%s", logs.String())
 }
