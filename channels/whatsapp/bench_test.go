@@ -52,7 +52,7 @@ func BenchmarkInbound(b *testing.B) {
 	})
 	hook, err := whatsapp.NewWebhook(whatsapp.WebhookOptions{
 		AppSecret: appSecret, VerifyToken: verifyToken, PhoneNumberID: g.PhoneNumberID,
-		Runtime: rt, Notes: ad, Linker: whatsapp.NewLinker(st), Languages: st,
+		Runtime: rt, Notes: ad, Linker: whatsapp.NewLinker(st), Languages: st, Messages: st,
 	})
 	if err != nil {
 		b.Fatal(err)

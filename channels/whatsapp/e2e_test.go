@@ -186,7 +186,7 @@ func newEnv(t *testing.T, b backend, o envOptions) *env {
 	e.rt = rt
 	e.hook, err = whatsapp.NewWebhook(whatsapp.WebhookOptions{
 		AppSecret: appSecret, VerifyToken: verifyToken, PhoneNumberID: e.graph.PhoneNumberID,
-		Runtime: rt, Notes: ad, Reengage: ad, Linker: whatsapp.NewLinker(st), Languages: st, Logger: log,
+		Runtime: rt, Notes: ad, Reengage: ad, Linker: whatsapp.NewLinker(st), Languages: st, Messages: st, Logger: log,
 	})
 	require.NoError(t, err)
 	srv := httptest.NewServer(e.hook)
@@ -449,9 +449,11 @@ func TestEndToEndTemplateAndSplit(t *testing.T) {
 	}
 }
 
-// TestRedeliveryAfterTheDedupeWindow: Meta retries for 7 days; a
-// re-delivery after the runtime's dedupe window still carries the
-// message's own timestamp, so it is recognised and not answered again.
+// TestRedeliveryAfterTheDedupeWindow: Meta retries for 7 days, longer
+// than the runtime remembers accepted ids; a re-delivery after that is
+// recognised by the stored wamid and not answered again. (Through the
+// runtime alone the turn ran again and its reply, a duplicate, was
+// delivered a second time.)
 func TestRedeliveryAfterTheDedupeWindow(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, backends[0], envOptions{dedupeTTL: 500 * time.Millisecond})

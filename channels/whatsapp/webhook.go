@@ -66,11 +66,18 @@ type Webhook struct {
 	reengager     Reengager
 	linker        *Linker
 	languages     Languages
+	messages      Messages
 	log           *slog.Logger
 	stats         *Stats
 	// noted are the wamids answered with the note by this process: Meta
 	// re-delivers what it thinks was not acknowledged.
 	noted *lru.Cache[string, struct{}]
+}
+
+// Messages finds a stored message by its platform id; store.Store
+// implements it.
+type Messages interface {
+	MessageByPlatformID(ctx context.Context, channel, platformID string) (store.Message, error)
 }
 
 // Languages finds the language of a person's conversation, for the note
@@ -101,7 +108,11 @@ type WebhookOptions struct {
 	// Languages finds a conversation's language for the note; nil detects
 	// it from the caption only.
 	Languages Languages
-	Logger    *slog.Logger
+	// Messages, when set, recognises a re-delivery of a message already
+	// stored, however late: wamids are never reused, and Meta retries for
+	// up to 7 days, longer than the runtime remembers accepted ids.
+	Messages Messages
+	Logger   *slog.Logger
 	// Stats counts refused requests; nil keeps its own.
 	Stats *Stats
 }
@@ -118,7 +129,7 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 	}
 	w := &Webhook{
 		appSecret: []byte(o.AppSecret), verifyToken: []byte(o.VerifyToken), phoneNumberID: o.PhoneNumberID,
-		runtime: o.Runtime, notes: o.Notes, reengager: o.Reengage, linker: o.Linker, languages: o.Languages, log: o.Logger, stats: o.Stats,
+		runtime: o.Runtime, notes: o.Notes, reengager: o.Reengage, linker: o.Linker, languages: o.Languages, messages: o.Messages, log: o.Logger, stats: o.Stats,
 	}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
@@ -286,6 +297,17 @@ func (w *Webhook) message(ctx context.Context, m Inbound) error {
 		return nil
 	case KindUnsupported:
 		return w.note(ctx, m)
+	}
+	if w.messages != nil {
+		_, err := w.messages.MessageByPlatformID(ctx, Channel, m.ID)
+		if err == nil {
+			w.stats.Redelivered.Add(1)
+			w.log.Info("whatsapp: re-delivered message ignored: it is stored", "wamid", m.ID)
+			return nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("find %s: %w", m.ID, err)
+		}
 	}
 	if w.linker != nil {
 		if err := w.linker.Link(ctx, sender, m.From); err != nil {

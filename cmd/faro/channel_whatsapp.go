@@ -146,7 +146,7 @@ func buildWhatsApp(env channelEnv) (channelRun, error) {
 	}
 	hook, err := whatsapp.NewWebhook(whatsapp.WebhookOptions{
 		AppSecret: w.AppSecret, VerifyToken: w.VerifyToken, PhoneNumberID: w.PhoneNumberID,
-		Runtime: env.Runtime, Notes: a, Reengage: a, Linker: whatsapp.NewLinker(env.Store), Languages: env.Store, Logger: env.Log,
+		Runtime: env.Runtime, Notes: a, Reengage: a, Linker: whatsapp.NewLinker(env.Store), Languages: env.Store, Messages: env.Store, Logger: env.Log,
 	})
 	if err != nil {
 		return channelRun{}, fmt.Errorf("whatsapp: %w", err)
