@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"net/http"
 	"os"
 	"os/exec"
@@ -29,7 +30,7 @@ func TestTelegramAnsweredOnceAcrossKill(t *testing.T) {
 		"FARO_TELEGRAM_API_URL="+api.URL,
 		// The turn waits this long for more messages before it runs: the
 		// kill lands after the acknowledgement and before any reply.
-		"FARO_BURST_WINDOW=3s")
+		"FARO_BURST_WINDOW=5s")
 	start := func() (*exec.Cmd, *syncBuffer) {
 		cmd := exec.Command(os.Args[0], "serve")
 		cmd.Dir = dir
@@ -54,9 +55,9 @@ func TestTelegramAnsweredOnceAcrossKill(t *testing.T) {
 	status, err := telegramtest.Post(webhook, telegramSecret, telegramtest.Private(9001, 901, "¿qué cursos tienen?", "es"))
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, status, "acknowledged")
-	// Let the turn job start and store the message; it then waits out the
-	// burst window.
-	time.Sleep(500 * time.Millisecond)
+	// Kill once the turn job has stored the message; it then waits out
+	// the burst window.
+	waitStored(t, filepath.Join(dir, "data", "faro.db"), "9001")
 	require.NoError(t, first.Process.Kill())
 	_ = first.Wait()
 	require.Empty(t, api.Sent("sendMessage"), "killed before the reply; logs:\n%s", logs.String())
@@ -67,6 +68,25 @@ func TestTelegramAnsweredOnceAcrossKill(t *testing.T) {
 	require.Len(t, api.Sent("sendMessage"), 1, "answered exactly once; logs:\n%s", logs.String())
 	require.Equal(t, int64(901), replies[0].ChatID)
 	require.Contains(t, logs.String(), "never answered: answering it now", "the stored message was answered by the resumed turn job")
+}
+
+// waitStored waits until the database at path, written by another
+// process, holds the Telegram message with the platform id.
+func waitStored(t *testing.T, path, platformID string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	require.NoError(t, err)
+	defer db.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		err := db.QueryRow(`SELECT count(*) FROM messages WHERE channel = 'telegram' AND platform_id = ?`, platformID).Scan(&n)
+		if err == nil && n == 1 {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "message %s not stored: %v", platformID, err)
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // TestMigrateMakesTheChannelJobTables: with a channel on, faro migrate
