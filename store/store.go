@@ -259,6 +259,13 @@ type Contacts interface {
 	// ContactByEmail matches trimmed and case-insensitively; ErrNotFound
 	// if none, and always for an empty (or blank) email.
 	ContactByEmail(ctx context.Context, email string) (Contact, error)
+	// ContactByPhone finds the one contact whose phone is phone, both
+	// compared as digits with spaces, dashes, dots, parentheses and plus
+	// signs removed (see [PhoneDigits]): a WhatsApp wa_id is such a
+	// number. ErrNotFound if none, and always for what PhoneDigits
+	// refuses; ErrConflict if several contacts have it, since which one
+	// is meant cannot be known.
+	ContactByPhone(ctx context.Context, phone string) (Contact, error)
 	// UpdateContact saves name, email, phone, language and role of c.ID
 	// (identities are changed with LinkIdentity only). ErrNotFound if c.ID
 	// does not exist, ErrConflict if the email belongs to another contact.

@@ -29,17 +29,18 @@ import (
 // of the YAML file (telegram:, whatsapp:, slack:).
 type ChannelsConfig struct {
 	Telegram TelegramConfig `yaml:"telegram"`
+	WhatsApp WhatsAppConfig `yaml:"whatsapp"`
 }
 
 // channelSettings are the channels' environment variables.
 func channelSettings() []setting {
-	return slices.Concat(telegramSettings())
+	return slices.Concat(telegramSettings(), whatsappSettings())
 }
 
 // messagingChannels are the channels faro serve can run, in the order
 // they are logged.
 func messagingChannels() []messagingChannel {
-	return []messagingChannel{telegramChannel()}
+	return []messagingChannel{telegramChannel(), whatsappChannel()}
 }
 
 // messagingChannel is one channel as faro serve wires it.

@@ -145,6 +145,42 @@ func (db *DB) ContactByEmail(ctx context.Context, email string) (store.Contact, 
 	return c, nil
 }
 
+// ContactByPhone finds the one contact whose phone has the digits of
+// phone (store.PhoneDigits); ErrNotFound if none, ErrConflict if several.
+// It reads every contact with a phone: it runs once for a sender the store
+// does not know yet, not for every message.
+func (db *DB) ContactByPhone(ctx context.Context, phone string) (store.Contact, error) {
+	op := fmt.Sprintf("contact by phone %q", phone)
+	digits := store.PhoneDigits(phone)
+	if digits == "" {
+		return store.Contact{}, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+contactColumns+` FROM contacts c `+identitiesJoin+`
+		WHERE c.phone <> '' AND translate(c.phone, ' -.()+', '') = $1 ORDER BY c.id LIMIT 2`, digits)
+	if err != nil {
+		return store.Contact{}, dbErr(op, err)
+	}
+	defer rows.Close()
+	var cs []store.Contact
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return store.Contact{}, dbErr(op, err)
+		}
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return store.Contact{}, dbErr(op, err)
+	}
+	switch len(cs) {
+	case 0:
+		return store.Contact{}, fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
+	case 1:
+		return cs[0], nil
+	}
+	return store.Contact{}, fmt.Errorf("postgres: %s: %d contacts have it: %w", op, len(cs), store.ErrConflict)
+}
+
 // UpdateContact saves name, email, phone, language and role of c.ID; an
 // empty role leaves the stored one. ErrNotFound if c.ID does not exist,
 // ErrConflict if the email belongs to another contact.

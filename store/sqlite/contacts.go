@@ -102,6 +102,38 @@ func (db *DB) ContactByEmail(ctx context.Context, email string) (store.Contact, 
 	return out, nil
 }
 
+// ContactByPhone finds the one contact whose phone has the digits of
+// phone (store.PhoneDigits); ErrNotFound if none, ErrConflict if several.
+// It reads every contact with a phone: it runs once for a sender the store
+// does not know yet, not for every message.
+func (db *DB) ContactByPhone(ctx context.Context, phone string) (store.Contact, error) {
+	op := fmt.Sprintf("contact by phone %q", phone)
+	digits := store.PhoneDigits(phone)
+	if digits == "" {
+		return store.Contact{}, wrap(op, store.ErrNotFound)
+	}
+	var out store.Contact
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		cs, err := queryContacts(ctx, tx, `WHERE phone <> '' AND
+			replace(replace(replace(replace(replace(replace(phone, ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), '+', '') = ?
+			LIMIT 2`, digits)
+		switch {
+		case err != nil:
+			return err
+		case len(cs) == 0:
+			return sql.ErrNoRows
+		case len(cs) > 1:
+			return fmt.Errorf("%d contacts have it: %w", len(cs), store.ErrConflict)
+		}
+		out = cs[0]
+		return nil
+	})
+	if err != nil {
+		return store.Contact{}, wrap(op, err)
+	}
+	return out, nil
+}
+
 // UpdateContact saves name, email, phone, language and role of c.ID.
 // ErrNotFound if c.ID does not exist, ErrConflict if the email belongs to
 // another contact, ErrInvalid for an unknown role (empty means prospect).

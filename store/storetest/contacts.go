@@ -200,6 +200,26 @@ func exerciseContacts(t *testing.T, open func(t *testing.T) store.Store) {
 		requireErrorIs(t, err, store.ErrNotFound, "LinkIdentity to a missing contact")
 	})
 
+	t.Run("ByPhone", func(t *testing.T) {
+		b := setup(t, open)
+		ana, err := b.store.CreateContact(b.ctx, store.Contact{Name: "Ana", Phone: "+52 (55) 1234-5678"})
+		require.NoError(t, err)
+		got, err := b.store.ContactByPhone(b.ctx, "525512345678")
+		require.NoError(t, err, "the digits of a phone written with marks")
+		requireSameContact(t, ana, got, "ContactByPhone")
+		got, err = b.store.ContactByPhone(b.ctx, "+52 55 1234 5678")
+		require.NoError(t, err, "marks in the query too")
+		require.Equal(t, ana.ID, got.ID)
+		for _, miss := range []string{"5512345678", "", "1234", "52551234567x", "525512345679"} {
+			_, err = b.store.ContactByPhone(b.ctx, miss)
+			require.ErrorIs(t, err, store.ErrNotFound, "ContactByPhone(%q)", miss)
+		}
+		_, err = b.store.CreateContact(b.ctx, store.Contact{Name: "Ana again", Phone: "52.55.1234.5678"})
+		require.NoError(t, err)
+		_, err = b.store.ContactByPhone(b.ctx, "525512345678")
+		require.ErrorIs(t, err, store.ErrConflict, "two contacts with one phone: which one is meant is unknown")
+	})
+
 	t.Run("EmailUnique", func(t *testing.T) {
 		b := setup(t, open)
 		_, err := b.store.CreateContact(b.ctx, store.Contact{Name: "Ana", Email: "Ana@Example.com", Role: store.RoleProspect})
