@@ -166,6 +166,8 @@ type Config struct {
 	AssistantTone string `yaml:"assistant_tone"`
 	// Instructions are the operator's own instructions to the model.
 	Instructions InstructionsConfig `yaml:"instructions"`
+
+	SlackConfig `yaml:",inline"`
 }
 
 // InstructionsConfig holds the operator's instructions, appended to the
@@ -524,7 +526,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 			return c, &configError{path, errors.New(oneLine(yaml.FormatError(err, false, false)))}
 		}
 	}
-	for _, s := range settings() {
+	for _, s := range append(settings(), slackSettings()...) {
 		v, ok := lookup(getenv, s.env)
 		if !ok {
 			continue
@@ -596,6 +598,9 @@ func (c Config) validate() error {
 		return err
 	}
 	if err := c.validateWebhooks(); err != nil {
+		return err
+	}
+	if err := c.validateSlack(); err != nil {
 		return err
 	}
 	if c.PublicURL != "" {
