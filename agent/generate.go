@@ -101,6 +101,7 @@ func (a *Agent) generate(turnCtx, modelCtx context.Context, g *generation, carri
 	}
 	res.reply.Usage = t.usage
 	res.reply.Tools = t.tools
+	res.reply.Documents = documentsOf(t.tools)
 	ev := TurnEvent{
 		ConversationID: g.convID, Channel: t.channel, Role: t.role, Language: res.reply.Language,
 		Outcome: res.reply.Outcome, Messages: len(g.seqs), Steps: t.steps, ToolCalls: t.executed,

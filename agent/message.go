@@ -2,6 +2,7 @@ package agent
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/faroai/faro/knowledge"
@@ -94,6 +95,10 @@ type Reply struct {
 	Citations []Citation
 	// Tools are the tool calls of the turn, in order.
 	Tools []ToolSummary
+	// Documents are the documents generate_document made in the turn, in
+	// order, with an http(s) download link: what a channel sends as a
+	// file or a link, without reading a tool's result format.
+	Documents []Document
 	// Handoff reports that the conversation is with a person now (a
 	// request_human call in this turn, or earlier).
 	Handoff bool
@@ -118,6 +123,37 @@ type Citation struct {
 	// "k3f9a2c" for those a search_knowledge call found.
 	Ref string `json:"ref"`
 	knowledge.Citation
+}
+
+// Document is a document a turn generated, ready to download.
+type Document struct {
+	// Name is the file name ("certificado-ia-101.pdf").
+	Name string `json:"name"`
+	// URL is the download link, http or https only.
+	URL string `json:"url"`
+	// Format is pdf, html or markdown.
+	Format string `json:"format"`
+	// Tool is the index in Reply.Tools of the call that made it.
+	Tool int `json:"tool"`
+}
+
+// documentsOf finds the documents generate_document made among ts.
+func documentsOf(ts []ToolSummary) []Document {
+	var out []Document
+	for i, t := range ts {
+		if t.Name != "generate_document" || t.Status != tools.StatusOK {
+			continue
+		}
+		var res tools.GenerateDocumentResult
+		if json.Unmarshal(t.Result, &res) != nil || res.Status != tools.DocGenerated {
+			continue
+		}
+		if !strings.HasPrefix(res.URL, "https://") && !strings.HasPrefix(res.URL, "http://") {
+			continue
+		}
+		out = append(out, Document{Name: res.Filename, URL: res.URL, Format: res.Format, Tool: i})
+	}
+	return out
 }
 
 // ToolSummary is one tool call of a turn.
@@ -212,6 +248,10 @@ type ReplyMeta struct {
 	// the conversation budget needs only the latest reply.
 	ConversationTokens int64 `json:"conversation_tokens"`
 }
+
+// Documents are the documents the reply's turn generated, as
+// Reply.Documents.
+func (m ReplyMeta) Documents() []Document { return documentsOf(m.Tools) }
 
 // InboundMeta is the Meta of a stored user message.
 type InboundMeta struct {

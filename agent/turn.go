@@ -219,7 +219,7 @@ func (a *Agent) redelivered(ctx, prepCtx context.Context, conv store.Conversatio
 		return Reply{
 			ConversationID: conv.ID, InboundSeq: w.seq, MessageID: stored.ID, Seq: stored.Seq, Answers: meta.AnswersSeq,
 			Text: stored.Text, Language: meta.Language, Role: meta.Role, Outcome: meta.Outcome, Citations: meta.Citations,
-			Tools: meta.Tools, Handoff: meta.Handoff, Duplicate: true, Folded: w.seq != last, Usage: meta.Usage,
+			Tools: meta.Tools, Documents: documentsOf(meta.Tools), Handoff: meta.Handoff, Duplicate: true, Folded: w.seq != last, Usage: meta.Usage,
 		}, nil
 	}
 	var in InboundMeta

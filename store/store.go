@@ -415,7 +415,8 @@ type Store interface {
 	Messages
 	Knowledge
 	Usages
-	Business // leads, courses, enrolments, tickets, outbox: business.go
+	Deliveries // how replies fared on their platforms: deliveries.go
+	Business   // leads, courses, enrolments, tickets, outbox: business.go
 	// Ping answers nil when the database answers within ctx.
 	Ping(ctx context.Context) error
 	// Close releases the database.

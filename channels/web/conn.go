@@ -19,7 +19,6 @@ import (
 
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/store"
-	"github.com/faroai/faro/tools"
 )
 
 // Limits of the protocol (CHANNELS.md §4).
@@ -435,7 +434,7 @@ func (c *conn) frameOf(m store.Message) (any, bool) {
 		_ = json.Unmarshal(m.Meta, &meta) // a reply without meta still replays its text
 		return replyFrame{
 			Type: "reply", Seq: m.Seq, Text: m.Text, From: "assistant",
-			Citations: citationsOf(meta.Citations), Tools: toolsOf(meta.Tools),
+			Citations: citationsOf(meta.Citations), Tools: toolsOf(meta.Tools, meta.Documents()),
 			Handoff: meta.Handoff, Language: meta.Language, Outcome: meta.Outcome, Answers: meta.AnswersSeq,
 		}, m.Text != ""
 	}
@@ -458,31 +457,18 @@ func citationsOf(cs []agent.Citation) []citation {
 	return out
 }
 
-func toolsOf(ts []agent.ToolSummary) []toolOutcome {
+// toolsOf lists the turn's tool calls, each generate_document call that
+// made a document with its download link (agent.Reply.Documents).
+func toolsOf(ts []agent.ToolSummary, docs []agent.Document) []toolOutcome {
+	links := make(map[int]string, len(docs))
+	for _, d := range docs {
+		links[d.Tool] = d.URL
+	}
 	out := make([]toolOutcome, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, toolOutcome{Name: t.Name, Status: string(t.Status), Link: documentLink(t)})
+	for i, t := range ts {
+		out = append(out, toolOutcome{Name: t.Name, Status: string(t.Status), Link: links[i]})
 	}
 	return out
-}
-
-// documentLink is the download link of a document generate_document made
-// in the call, when it made one; only an http(s) link is passed on.
-func documentLink(t agent.ToolSummary) string {
-	if t.Name != "generate_document" || t.Status != tools.StatusOK {
-		return ""
-	}
-	var res struct {
-		Status string `json:"status"`
-		URL    string `json:"url"`
-	}
-	if json.Unmarshal(t.Result, &res) != nil || res.Status != tools.DocGenerated {
-		return ""
-	}
-	if !strings.HasPrefix(res.URL, "https://") && !strings.HasPrefix(res.URL, "http://") {
-		return ""
-	}
-	return res.URL
 }
 
 // messageText checks a message frame and returns the text to answer, or
@@ -585,7 +571,7 @@ func (c *conn) turn(clientMsgID, text string) {
 	}
 	rf := replyFrame{
 		Type: "reply", Seq: r.Seq, Text: r.Text, StreamID: clientMsgID, From: "assistant",
-		Citations: citationsOf(r.Citations), Tools: toolsOf(r.Tools), Handoff: r.Handoff,
+		Citations: citationsOf(r.Citations), Tools: toolsOf(r.Tools, r.Documents), Handoff: r.Handoff,
 		Language: r.Language, Outcome: r.Outcome, Answers: r.Answers,
 	}
 	for _, s := range c.h.subscribers(r.ConversationID) {

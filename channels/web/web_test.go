@@ -22,7 +22,6 @@ import (
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/store/sqlite"
-	"github.com/faroai/faro/tools"
 )
 
 const secret = "0123456789abcdef0123456789abcdef-test"
@@ -678,19 +677,21 @@ func TestDeltasCoalesceInOrder(t *testing.T) {
 	t.Logf("500 pieces in %d delta frames", deltas)
 }
 
-// documented answers with tool summaries of generated documents.
+// documented answers with tool summaries of generated documents and the
+// one document the agent found among them (agent.Reply.Documents).
 type documented struct{ seq atomic.Int64 }
 
 func (d *documented) Turn(_ context.Context, m agent.Message, _ func(string)) (agent.Reply, error) {
 	n := d.seq.Add(2)
 	return agent.Reply{ConversationID: "conv-" + m.Sender.ExternalID, InboundSeq: n - 1, Seq: n, Text: "aquí está", Outcome: agent.OutcomeAnswered,
 		Tools: []agent.ToolSummary{
-			{Name: "generate_document", Status: tools.StatusOK, Args: json.RawMessage(`{"template":"certificate"}`),
+			{Name: "generate_document", Status: "ok", Args: json.RawMessage(`{"template":"certificate"}`),
 				Result: json.RawMessage(`{"status":"generated","url":"https://faro.example/d/abc?exp=1&sig=x","message":"listo"}`)},
-			{Name: "generate_document", Status: tools.StatusOK, Result: json.RawMessage(`{"status":"generated","url":"javascript:alert(1)"}`)},
-			{Name: "generate_document", Status: tools.StatusOK, Result: json.RawMessage(`{"status":"incomplete","message":"falta"}`)},
-			{Name: "enroll_course", Status: tools.StatusOK, Result: json.RawMessage(`{"url":"https://pay.example/x"}`)},
-		}}, nil
+			{Name: "generate_document", Status: "ok", Result: json.RawMessage(`{"status":"generated","url":"javascript:alert(1)"}`)},
+			{Name: "generate_document", Status: "ok", Result: json.RawMessage(`{"status":"incomplete","message":"falta"}`)},
+			{Name: "enroll_course", Status: "ok", Result: json.RawMessage(`{"url":"https://pay.example/x"}`)},
+		},
+		Documents: []agent.Document{{Name: "c.pdf", URL: "https://faro.example/d/abc?exp=1&sig=x", Format: "pdf", Tool: 0}}}, nil
 }
 
 func TestReplyCarriesDocumentLink(t *testing.T) {

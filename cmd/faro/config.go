@@ -167,7 +167,8 @@ type Config struct {
 	// Instructions are the operator's own instructions to the model.
 	Instructions InstructionsConfig `yaml:"instructions"`
 
-	SlackConfig `yaml:",inline"`
+	// ChannelsConfig holds the messaging channels' settings (channels.go).
+	ChannelsConfig `yaml:",inline"`
 }
 
 // InstructionsConfig holds the operator's instructions, appended to the
@@ -333,7 +334,11 @@ type setting struct {
 	parse func(c *Config, v string) error
 }
 
-func settings() []setting {
+// settings are every environment variable: the server's and the
+// messaging channels'.
+func settings() []setting { return slices.Concat(coreSettings(), channelSettings()) }
+
+func coreSettings() []setting {
 	return []setting{
 		{"FARO_ADDR", func(c *Config, v string) error { c.Addr = v; return nil }},
 		{"FARO_DATA_DIR", func(c *Config, v string) error { c.DataDir = v; return nil }},
@@ -526,7 +531,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 			return c, &configError{path, errors.New(oneLine(yaml.FormatError(err, false, false)))}
 		}
 	}
-	for _, s := range append(settings(), slackSettings()...) {
+	for _, s := range settings() {
 		v, ok := lookup(getenv, s.env)
 		if !ok {
 			continue
@@ -598,9 +603,6 @@ func (c Config) validate() error {
 		return err
 	}
 	if err := c.validateWebhooks(); err != nil {
-		return err
-	}
-	if err := c.validateSlack(); err != nil {
 		return err
 	}
 	if c.PublicURL != "" {

@@ -244,6 +244,10 @@ func constraintMeaning(name string) string {
 		return "source belongs to another document"
 	case "chunks_document_id_fkey":
 		return "no such document"
+	case "deliveries_platform":
+		return "platform message id belongs to another delivery"
+	case "deliveries_message_id_fkey":
+		return "no such message"
 	}
 	return "constraint " + name
 }
