@@ -21,17 +21,18 @@ import (
 // of the YAML file (telegram:, whatsapp:, slack:).
 type ChannelsConfig struct {
 	Telegram TelegramConfig `yaml:"telegram"`
+	Slack    SlackConfig    `yaml:"slack"`
 }
 
 // channelSettings are the channels' environment variables.
 func channelSettings() []setting {
-	return slices.Concat(telegramSettings())
+	return slices.Concat(telegramSettings(), slackSettings())
 }
 
 // messagingChannels are the channels faro serve can run, in the order
 // they are logged.
 func messagingChannels() []messagingChannel {
-	return []messagingChannel{telegramChannel()}
+	return []messagingChannel{telegramChannel(), slackChannel()}
 }
 
 // messagingChannel is one channel as faro serve wires it.
