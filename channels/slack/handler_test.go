@@ -55,7 +55,6 @@ type handlerBundle struct {
 	rec    *recorder
 	fake   *slacktest.Server
 	sender *slacktest.Sender
-	logs   *strings.Builder
 }
 
 func setupHandler(t *testing.T) *handlerBundle {
