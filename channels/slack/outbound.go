@@ -141,6 +141,9 @@ func commandQuote(addr address) string {
 // bots, so the reply is shown as it streams, in one message posted in the
 // thread and then edited (chat.update), at most once per PreviewEvery.
 func (a *Adapter) Preview(ctx context.Context, in relay.Inbound, id, text string) (string, error) {
+	if a.noPreview {
+		return "", nil
+	}
 	addr, err := decodeAddress(in.Address)
 	if err != nil {
 		return "", err

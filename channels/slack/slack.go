@@ -41,6 +41,9 @@ type Options struct {
 	// PreviewEvery throttles the streamed preview; 0 is
 	// DefaultPreviewEvery.
 	PreviewEvery time.Duration
+	// NoPreview posts replies only when whole: no message edited while
+	// the model writes.
+	NoPreview bool
 	// MaxBody caps a request's body; 0 is MaxBody.
 	MaxBody int64
 	Logger  *slog.Logger
@@ -57,6 +60,7 @@ type Adapter struct {
 	log          *slog.Logger
 	maxBody      int64
 	previewEvery time.Duration
+	noPreview    bool
 	// botUser is the bot's user id, from auth.test (Start): its own
 	// messages are dropped and its mention removed from the text.
 	botUser atomic.Pointer[string]
@@ -104,6 +108,7 @@ func New(opts Options) (*Adapter, error) {
 		log:          opts.Logger,
 		maxBody:      opts.MaxBody,
 		previewEvery: opts.PreviewEvery,
+		noPreview:    opts.NoPreview,
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
