@@ -164,6 +164,11 @@ func (a *Adapter) Preview(ctx context.Context, in relay.Inbound, id, text string
 	if addr.Command != "" {
 		text = commandQuote(addr) + "\n" + text
 	}
+	// The runtime cancels ctx when the turn ends, possibly while this
+	// call is in flight: a post Slack makes but whose ts is lost would
+	// stay in the thread beside the reply. Once started, a call finishes.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), previewTimeout)
+	defer cancel()
 	if id != "" {
 		if err := a.update(ctx, addr.Channel, id, text); err != nil {
 			return id, classify("chat.update", err)
@@ -176,6 +181,9 @@ func (a *Adapter) Preview(ctx context.Context, in relay.Inbound, id, text string
 	}
 	return ts, nil
 }
+
+// previewTimeout bounds one preview call.
+const previewTimeout = 10 * time.Second
 
 // PreviewEvery implements relay.Previewer. chat.update is Slack's Tier 3
 // (about 50 calls a minute per workspace) and chat.postMessage about one
