@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/faroai/faro/agent"
+	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/store"
 )
 
 // Metrics are Faro's Prometheus series, on a registry of their own (no
@@ -28,6 +30,8 @@ type Metrics struct {
 	fallbacks    *prometheus.CounterVec
 	websockets   prometheus.Gauge
 	deliveries   *prometheus.CounterVec
+	failures     *prometheus.CounterVec
+	retries      *prometheus.CounterVec
 	httpRequests *prometheus.CounterVec
 	httpSeconds  *prometheus.HistogramVec
 }
@@ -64,6 +68,13 @@ func NewMetrics() *Metrics {
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "faro_channel_deliveries_total", Help: "Messages sent out to a channel, by channel and outcome (ok, failed).",
 		}, []string{"channel", "outcome"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "faro_channel_delivery_failures_total",
+			Help: "Reply parts given up, by channel and reason (permanent: the platform refused it; attempts: retries ran out; platform: a status callback said failed).",
+		}, []string{"channel", "reason"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "faro_channel_delivery_retries_total", Help: "Reply parts to be tried again, by channel and reason (retry_after: the platform said when; transient).",
+		}, []string{"channel", "reason"}),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "faro_http_requests_total", Help: "HTTP requests, by route pattern and status code.",
 		}, []string{"route", "code"}),
@@ -72,7 +83,7 @@ func NewMetrics() *Metrics {
 		}, []string{"route"}),
 	}
 	m.reg.MustRegister(m.turns, m.turnSeconds, m.toolCalls, m.toolSeconds, m.modelErrors, m.fallbacks,
-		m.websockets, m.deliveries, m.httpRequests, m.httpSeconds,
+		m.websockets, m.deliveries, m.failures, m.retries, m.httpRequests, m.httpSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -157,6 +168,26 @@ func (m *Metrics) Delivery(channel string, err error) {
 		outcome = "failed"
 	}
 	m.deliveries.WithLabelValues(channel, outcome).Inc()
+}
+
+// ObserveDelivery counts one delivery attempt of the channel runtime; it
+// is relay.Options.OnDeliveryFunc. A part sent or given up counts in
+// faro_channel_deliveries_total (ok, failed); a part given up also in
+// faro_channel_delivery_failures_total by reason, and one to be retried
+// in faro_channel_delivery_retries_total.
+func (m *Metrics) ObserveDelivery(e relay.DeliveryEvent) {
+	if m == nil {
+		return
+	}
+	switch e.Status {
+	case store.DeliverySent:
+		m.deliveries.WithLabelValues(e.Channel, "ok").Inc()
+	case store.DeliveryFailed:
+		m.deliveries.WithLabelValues(e.Channel, "failed").Inc()
+		m.failures.WithLabelValues(e.Channel, e.Reason).Inc()
+	default:
+		m.retries.WithLabelValues(e.Channel, e.Reason).Inc()
+	}
 }
 
 func (m *Metrics) observeHTTP(route string, status int, d time.Duration) {

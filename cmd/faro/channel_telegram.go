@@ -1,9 +1,11 @@
 package main
 
-import "errors"
+import (
+	"errors"
+	"fmt"
 
-// errNotBuilt: the Telegram adapter is not wired yet.
-var errNotBuilt = errors.New("telegram: not built yet")
+	"github.com/faroai/faro/channels/telegram"
+)
 
 // TelegramConfig is the Telegram bot's settings (FARO_TELEGRAM_*); an empty
 // Token leaves Telegram off.
@@ -23,6 +25,10 @@ type TelegramConfig struct {
 	Mode string `yaml:"mode"`
 }
 
+// telegramWebhookPath is where Telegram posts updates (setWebhook's url is
+// FARO_PUBLIC_URL + this path).
+const telegramWebhookPath = "/webhooks/telegram"
+
 func telegramSettings() []setting {
 	return []setting{
 		{"FARO_TELEGRAM_TOKEN", func(c *Config, v string) error { c.Telegram.Token = v; return nil }},
@@ -34,9 +40,40 @@ func telegramSettings() []setting {
 
 func telegramChannel() messagingChannel {
 	return messagingChannel{
-		name:     "telegram",
-		on:       func(c Config) bool { return c.Telegram.Token != "" },
-		validate: func(Config) error { return nil },
-		build:    func(channelEnv) (channelRun, error) { return channelRun{}, errNotBuilt },
+		name: telegram.Channel,
+		on:   func(c Config) bool { return c.Telegram.Token != "" },
+		validate: func(c Config) error {
+			t := c.Telegram
+			if !telegram.ValidToken(t.Token) {
+				return &configError{"FARO_TELEGRAM_TOKEN", errors.New("not a bot token (123456789:AA…, from BotFather)")}
+			}
+			switch t.Mode {
+			case "", "webhook":
+				if !telegram.ValidSecret(t.WebhookSecret) {
+					return &configError{"FARO_TELEGRAM_WEBHOOK_SECRET", errors.New("required in webhook mode: 1 to 256 of A-Z a-z 0-9 _ - (the secret_token given to setWebhook)")}
+				}
+			case "poll":
+			default:
+				return &configError{"FARO_TELEGRAM_MODE", fmt.Errorf("%q is not webhook or poll", t.Mode)}
+			}
+			if t.APIURL != "" && !httpURL(t.APIURL) {
+				return &configError{"FARO_TELEGRAM_API_URL", fmt.Errorf("%q is not an http(s) URL", redactURL(t.APIURL))}
+			}
+			return nil
+		},
+		build: func(env channelEnv) (channelRun, error) {
+			t := env.Config.Telegram
+			a, err := telegram.New(telegram.Options{
+				Token: t.Token, WebhookSecret: t.WebhookSecret, APIURL: t.APIURL, Acceptor: env.Runtime, Logger: env.Log,
+			})
+			if err != nil {
+				return channelRun{}, &configError{"FARO_TELEGRAM_TOKEN", err}
+			}
+			if t.Mode == "poll" {
+				return channelRun{Adapter: a, Run: a.Poll, Mode: "poll (getUpdates)"}, nil
+			}
+			env.Handle("POST "+telegramWebhookPath, a)
+			return channelRun{Adapter: a, Paths: []string{telegramWebhookPath}, Mode: "webhook"}, nil
+		},
 	}
 }

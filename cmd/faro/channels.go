@@ -2,9 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"path/filepath"
 	"slices"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/store"
@@ -15,7 +23,7 @@ import (
 // (channel_telegram.go, channel_whatsapp.go, channel_slack.go) with its
 // configuration type, its FARO_* settings and how it is wired; adding one
 // is a line in each of the three lists below. A channel with no
-// configuration is off.
+// configuration is off. Webhooks are mounted under /webhooks/<channel>.
 
 // ChannelsConfig holds the messaging channels' settings, at the top level
 // of the YAML file (telegram:, whatsapp:, slack:).
@@ -66,10 +74,141 @@ type channelEnv struct {
 type channelRun struct {
 	// Adapter is the outbound side, registered with the runtime.
 	Adapter relay.Adapter
-	// Paths are the webhook paths mounted, for the start-up log ("" for a
-	// channel that polls).
+	// Paths are the webhook paths mounted, for the start-up log.
 	Paths []string
+	// Mode says how it receives, for the log: "webhook", "poll…".
+	Mode string
 	// Run, when set, runs until ctx ends (a long-polling receiver); it is
 	// started once the runtime is.
 	Run func(ctx context.Context) error
+}
+
+// validateChannels checks the settings of the channels that are on.
+func (c Config) validateChannels() error {
+	for _, ch := range messagingChannels() {
+		if ch.on(c) {
+			if err := ch.validate(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func httpURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// startChannels builds the channels that are on over one runtime, mounts
+// their webhooks and starts the runtime's workers (resuming the jobs a
+// previous process left) and the pollers. With no channel on, nothing
+// runs and no job table is made.
+func (m *Main) startChannels(ctx context.Context) error {
+	var on []messagingChannel
+	var off []string
+	for _, ch := range messagingChannels() {
+		if ch.on(m.Config) {
+			on = append(on, ch)
+		} else {
+			off = append(off, ch.name)
+		}
+	}
+	if len(on) == 0 {
+		m.Log.Info("messaging channels: none configured", "off", off)
+		return nil
+	}
+	jobs, closeJobs, err := m.openJobs(ctx)
+	if err != nil {
+		return err
+	}
+	opts := relay.Options{
+		Agent: m.Agent, Store: m.Store, Jobs: jobs, Logger: m.Log,
+		OnDeliveryFunc: m.Metrics.ObserveDelivery,
+	}
+	if m.EditRelay != nil {
+		m.EditRelay(&opts)
+	}
+	rt, err := relay.New(opts)
+	if err != nil {
+		closeJobs()
+		return err
+	}
+	var runs []func(context.Context) error
+	for _, ch := range on {
+		run, err := ch.build(channelEnv{Config: m.Config, Runtime: rt, Store: m.Store, Handle: m.server.Handle, Log: m.Log})
+		if err == nil {
+			err = rt.Register(run.Adapter)
+		}
+		if err != nil {
+			closeJobs()
+			return fmt.Errorf("channel %s: %w", ch.name, err)
+		}
+		if run.Run != nil {
+			runs = append(runs, run.Run)
+		}
+		m.Log.Info("channel on", "channel", ch.name, "mode", run.Mode, "webhook", pathsOf(m.Config, run.Paths))
+	}
+	if len(off) > 0 {
+		m.Log.Info("channels off (not configured)", "channels", off)
+	}
+	if err := rt.Start(ctx); err != nil {
+		closeJobs()
+		return err
+	}
+	m.Relay = rt
+	pctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, run := range runs {
+		wg.Go(func() {
+			if err := run(pctx); err != nil {
+				m.Log.Error("channel receiver stopped", "err", err)
+			}
+		})
+	}
+	m.stopChannels = func(ctx context.Context) error {
+		cancel()
+		wg.Wait()
+		err := rt.Stop(ctx)
+		closeJobs()
+		return err
+	}
+	return nil
+}
+
+// pathsOf is a channel's webhook URLs, for the log.
+func pathsOf(c Config, paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = c.PublicBase() + p
+	}
+	return out
+}
+
+// openJobs opens the runtime's job database: a jobs.db beside the
+// embedded store, or the PostgreSQL database.
+func (m *Main) openJobs(ctx context.Context) (relay.Jobs, func(), error) {
+	if m.Config.DatabaseURL != "" {
+		cfg, err := pgxpool.ParseConfig(m.Config.DatabaseURL)
+		if err != nil {
+			return relay.Jobs{}, nil, &configError{"FARO_DATABASE_URL", err}
+		}
+		cfg.MaxConns = 4
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		pool, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err != nil {
+			return relay.Jobs{}, nil, fmt.Errorf("channel jobs on PostgreSQL (FARO_DATABASE_URL): %w", err)
+		}
+		return relay.PostgresJobs(pool), pool.Close, nil
+	}
+	db, err := relay.OpenSQLite(filepath.Join(m.Config.DataDir, "jobs.db"))
+	if err != nil {
+		return relay.Jobs{}, nil, fmt.Errorf("channel jobs (FARO_DATA_DIR): %w", err)
+	}
+	return relay.SQLiteJobs(db), func() {
+		if err := db.Close(); err != nil {
+			m.Log.Warn("close the jobs database", "err", errors.Unwrap(err))
+		}
+	}, nil
 }

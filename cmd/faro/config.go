@@ -605,6 +605,9 @@ func (c Config) validate() error {
 	if err := c.validateWebhooks(); err != nil {
 		return err
 	}
+	if err := c.validateChannels(); err != nil {
+		return err
+	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {

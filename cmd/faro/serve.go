@@ -10,6 +10,7 @@ import (
 	"github.com/tmc/langchaingo/llms"
 
 	"github.com/faroai/faro/agent"
+	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/web"
 	"github.com/faroai/faro/documents"
 	"github.com/faroai/faro/knowledge"
@@ -44,6 +45,15 @@ type Main struct {
 	server  *server.Server
 	ln      net.Listener
 	served  chan error
+	// Relay is the messaging channels' runtime; nil when no channel is
+	// configured. Set by Run.
+	Relay *relay.Runtime
+	// EditRelay, when set, changes the runtime's options before it is
+	// built (tests: short backoffs).
+	EditRelay func(*relay.Options)
+	// stopChannels stops the pollers and the runtime's workers; nil when
+	// no channel is on.
+	stopChannels func(ctx context.Context) error
 	// stopWebhooks ends the webhook deliverer and waits for it; nil when
 	// no webhook is configured.
 	stopWebhooks func()
@@ -116,11 +126,21 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = st.Close()
 		return err
 	}
+	if err := m.startChannels(ctx); err != nil {
+		if m.stopWebhooks != nil {
+			m.stopWebhooks()
+		}
+		_ = st.Close()
+		return err
+	}
 	if keys.Len() == 0 {
 		m.Log.Info("no API keys (FARO_API_KEYS): the admin and OpenAI-compatible APIs refuse every call")
 	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
+		if m.stopChannels != nil {
+			_ = m.stopChannels(context.Background())
+		}
 		if m.stopWebhooks != nil {
 			m.stopWebhooks()
 		}
@@ -130,6 +150,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.DebugAddr != "" {
 		if m.debug, err = startDebug(m.Config.DebugAddr, m.Metrics.Handler()); err != nil {
 			_ = ln.Close()
+			if m.stopChannels != nil {
+				_ = m.stopChannels(context.Background())
+			}
 			if m.stopWebhooks != nil {
 				m.stopWebhooks()
 			}
@@ -205,6 +228,15 @@ func (m *Main) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 		defer cancel()
 		if err := m.server.Shutdown(ctx); err != nil {
+			first = err
+		}
+	}
+	if m.stopChannels != nil {
+		// Before the agent: turn jobs running finish (or run again after
+		// the restart); none starts after this.
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		defer cancel()
+		if err := m.stopChannels(ctx); err != nil && first == nil {
 			first = err
 		}
 	}

@@ -255,7 +255,8 @@ func freePort() (int, error) {
 }
 
 // Reset empties every table of the database's current schema except
-// goose's record of applied migrations (goose_db_version), restarting
+// goose's and River's records of applied migrations (goose_db_version,
+// river_migration), restarting
 // identity sequences: the schema stays, so a store opened after Reset has
 // nothing to migrate. Use it between tests that share one database, as
 // tests on PGlite must; such tests cannot run in parallel.
@@ -270,7 +271,7 @@ func Reset(ctx context.Context, url string) error {
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	rows, err := conn.Query(ctx, `SELECT quote_ident(tablename) FROM pg_tables
-		WHERE schemaname = current_schema() AND tablename <> 'goose_db_version'`)
+		WHERE schemaname = current_schema() AND tablename NOT IN ('goose_db_version', 'river_migration')`)
 	if err != nil {
 		return fmt.Errorf("pgtest: reset: list tables: %w", err)
 	}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/faroai/faro/channels/telegram/telegramtest"
+)
+
+// TestTelegramAnsweredOnceAcrossKill: the server is killed (SIGKILL) after
+// it acknowledged an update and before it replied; restarted on the same
+// data directory, it answers the update exactly once, with no re-delivery
+// from Telegram (which does not re-send what was acknowledged).
+func TestTelegramAnsweredOnceAcrossKill(t *testing.T) {
+	t.Parallel()
+	api := telegramtest.New(t)
+	dir := t.TempDir()
+	port := freePort(t)
+	env := append(cleanEnv(), "FARO_TEST_RUN_MAIN=1", "FARO_ADDR=127.0.0.1:"+port,
+		"FARO_DATA_DIR="+filepath.Join(dir, "data"),
+		"FARO_TELEGRAM_TOKEN="+telegramtest.Token, "FARO_TELEGRAM_WEBHOOK_SECRET="+telegramSecret,
+		"FARO_TELEGRAM_API_URL="+api.URL,
+		// The turn waits this long for more messages before it runs: the
+		// kill lands after the acknowledgement and before any reply.
+		"FARO_BURST_WINDOW=3s")
+	start := func() (*exec.Cmd, *syncBuffer) {
+		cmd := exec.Command(os.Args[0], "serve")
+		cmd.Dir = dir
+		cmd.Env = env
+		stderr := &syncBuffer{}
+		cmd.Stderr = stderr
+		require.NoError(t, cmd.Start())
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			resp, err := http.Get("http://127.0.0.1:" + port + "/healthz")
+			if err == nil {
+				resp.Body.Close()
+				return cmd, stderr
+			}
+			require.True(t, time.Now().Before(deadline), "no /healthz; stderr:\n%s", stderr.String())
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	first, logs := start()
+	webhook := "http://127.0.0.1:" + port + telegramWebhookPath
+	status, err := telegramtest.Post(webhook, telegramSecret, telegramtest.Private(9001, 901, "¿qué cursos tienen?", "es"))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, status, "acknowledged")
+	// Let the turn job start and store the message; it then waits out the
+	// burst window.
+	time.Sleep(500 * time.Millisecond)
+	require.NoError(t, first.Process.Kill())
+	_ = first.Wait()
+	require.Empty(t, api.Sent("sendMessage"), "killed before the reply; logs:\n%s", logs.String())
+
+	_, logs = start()
+	replies := api.WaitSent("sendMessage", 1, 30*time.Second)
+	time.Sleep(time.Second) // a second reply would come by now
+	require.Len(t, api.Sent("sendMessage"), 1, "answered exactly once; logs:\n%s", logs.String())
+	require.Equal(t, int64(901), replies[0].ChatID)
+	require.Contains(t, logs.String(), "never answered: answering it now", "the stored message was answered by the resumed turn job")
+}
