@@ -29,8 +29,8 @@ const Channel = "slack"
 
 // The webhook paths: the Events API request URL and the slash command's.
 const (
-	EventsPath  = "/slack/events"
-	CommandPath = "/slack/command"
+	EventsPath  = "/webhooks/slack/events"
+	CommandPath = "/webhooks/slack/command"
 )
 
 // DefaultAPIURL is Slack's Web API.

@@ -61,7 +61,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add([]byte{}, strconv.FormatInt(now, 10), "v0=")
 	f.Add(body, "", "")
 	f.Fuzz(func(t *testing.T, body []byte, ts, sig string) {
-		r := httptest.NewRequest(http.MethodPost, "/slack/events", bytes.NewReader(body))
+		r := httptest.NewRequest(http.MethodPost, EventsPath, bytes.NewReader(body))
 		r.Header.Set("X-Slack-Request-Timestamp", ts)
 		r.Header.Set("X-Slack-Signature", sig)
 		got, err := readVerified(r, testSecret, MaxBody)

@@ -18,7 +18,7 @@ const testSecret = "8f742231b10e8888abcd99yyyzzz85a5"
 
 // signedRequest is body as Slack posts it at ts.
 func signedRequest(body []byte, ts int64, secret string) *http.Request {
-	r := httptest.NewRequest(http.MethodPost, "/slack/events", bytes.NewReader(body))
+	r := httptest.NewRequest(http.MethodPost, EventsPath, bytes.NewReader(body))
 	r.Header.Set("X-Slack-Request-Timestamp", strconv.FormatInt(ts, 10))
 	r.Header.Set("X-Slack-Signature", slacktest.Sign(secret, ts, body))
 	return r

@@ -108,5 +108,5 @@ func buildSlack(env channelEnv) (channelRun, error) {
 		return channelRun{}, fmt.Errorf("slack (FARO_SLACK_BOT_TOKEN, FARO_SLACK_API_URL): %w", err)
 	}
 	a.Mount(env.Handle)
-	return channelRun{Adapter: a, Paths: []string{slack.EventsPath, slack.CommandPath}}, nil
+	return channelRun{Adapter: a, Paths: []string{slack.EventsPath, slack.CommandPath}, Mode: "webhook"}, nil
 }
