@@ -78,3 +78,25 @@ func httptestBody(b []byte) *readCloser { return &readCloser{bytes.NewReader(b)}
 type readCloser struct{ *bytes.Reader }
 
 func (readCloser) Close() error { return nil }
+
+// BenchmarkVerifyParse is the adapter's own share of BenchmarkInbound:
+// the signature checked and the event read, no store.
+func BenchmarkVerifyParse(b *testing.B) {
+	body := slacktest.AppMention("Ev1", slacktest.Post{Team: "T1", Channel: "C1", User: "U1",
+		Text: "<@UBOT> ¿cuánto cuesta el curso de IA para marketing?", TS: "1800000000.000100"})
+	now := time.Now().Unix()
+	sig := slacktest.Sign(testSecret, now, body)
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest(http.MethodPost, EventsPath, bytes.NewReader(body))
+		r.Header.Set("X-Slack-Request-Timestamp", strconv.FormatInt(now, 10))
+		r.Header.Set("X-Slack-Signature", sig)
+		got, err := readVerified(r, testSecret, MaxBody)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p, err := parseEvent(got, "UBOT"); err != nil || p.Message == nil {
+			b.Fatal(err)
+		}
+	}
+}
