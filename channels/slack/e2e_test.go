@@ -178,7 +178,12 @@ func (e *e2e) nothingStored(t *testing.T, platformID string) {
 
 func forEachBackend(t *testing.T, f func(t *testing.T, open func(t testing.TB) store.Store)) {
 	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) { f(t, b.open) })
+		t.Run(b.name, func(t *testing.T) {
+			// SQLite runs beside everything; PostgreSQL tests take turns
+			// on the one PGlite database (openPostgres).
+			t.Parallel()
+			f(t, b.open)
+		})
 	}
 }
 
@@ -186,6 +191,7 @@ func forEachBackend(t *testing.T, f func(t *testing.T, open func(t testing.TB) s
 // member gets the KPI report in the thread; the same from anyone else is
 // answered without it, by the role gate.
 func TestStaffKPIAndRoleGate(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, open func(t testing.TB) store.Store) {
 		e := setupE2E(t, open, e2eOptions{})
 		ctx := t.Context()
@@ -222,6 +228,7 @@ func TestStaffKPIAndRoleGate(t *testing.T) {
 // retries) and the app_mention and message.im of one post are each
 // answered once, with no model call for the copies.
 func TestRetriesAnsweredOnce(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, open func(t testing.TB) store.Store) {
 		e := setupE2E(t, open, e2eOptions{})
 		ctx := t.Context()
@@ -261,6 +268,7 @@ func TestRetriesAnsweredOnce(t *testing.T) {
 // TestRefusedNothingStored: forged, unsigned, stale, changed and
 // replayed requests store nothing and call no model.
 func TestRefusedNothingStored(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, open func(t testing.TB) store.Store) {
 		e := setupE2E(t, open, e2eOptions{})
 		ctx := t.Context()
@@ -326,6 +334,7 @@ func TestRefusedNothingStored(t *testing.T) {
 // Slack answers 503 replies wait, and once it is back each is delivered
 // once, in its thread.
 func TestRateLimitAndOutage(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, open func(t testing.TB) store.Store) {
 		e := setupE2E(t, open, e2eOptions{noPreview: true})
 		ctx := t.Context()
@@ -390,6 +399,7 @@ func TestRateLimitAndOutage(t *testing.T) {
 // characters, in order, the first replacing the streamed preview, with
 // & < > escaped so no one is pinged.
 func TestLongReplySplitAndEscaped(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("**Resumen** para <!channel> y <@U0ADMIN>: ver [la guía](https://brujula.example/guia?a=1&b=2) & <script>.\n\n")
 	for i := 1; i <= 40; i++ {
@@ -444,6 +454,7 @@ func paragraphNumbers(s string) []int {
 // TestSlashCommandAnswered: /faro from the staff member is acknowledged
 // ephemerally at once, and answered in the channel, quoting the question.
 func TestSlashCommandAnswered(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, open func(t testing.TB) store.Store) {
 		e := setupE2E(t, open, e2eOptions{})
 		cmd := slacktest.SlashCommand{Command: "/faro", Text: "¿cuál es el MRR de este mes?", UserID: staff, UserName: "ana",
