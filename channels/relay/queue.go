@@ -115,6 +115,10 @@ func newRiverQueue[TTx any](r *Runtime, driver riverdriver.Driver[TTx], resume f
 		return nil, fmt.Errorf("relay: %w", err)
 	}
 	o := r.opts
+	queues := map[string]river.QueueConfig{queueName: {MaxWorkers: o.Workers}}
+	if o.Workers < 0 {
+		queues = nil // insert only
+	}
 	c, err := river.NewClient(driver, &river.Config{
 		// Poll only: PGlite (and PgBouncer in transaction mode) pass no
 		// LISTEN/NOTIFY between connections, and SQLite has none; jobs
@@ -122,7 +126,7 @@ func newRiverQueue[TTx any](r *Runtime, driver riverdriver.Driver[TTx], resume f
 		PollOnly:          true,
 		FetchPollInterval: o.PollInterval,
 		FetchCooldown:     min(o.PollInterval, river.FetchCooldownDefault),
-		Queues:            map[string]river.QueueConfig{queueName: {MaxWorkers: o.Workers}},
+		Queues:            queues,
 		Workers:           workers,
 		// Completed turn jobs are the dedupe set: a message's key is
 		// remembered as long as its job is kept.
@@ -140,23 +144,25 @@ func newRiverQueue[TTx any](r *Runtime, driver riverdriver.Driver[TTx], resume f
 }
 
 func (q *riverQueue[TTx]) start(ctx context.Context) error {
-	m, err := rivermigrate.New(q.driver, nil)
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	if _, err := migrate(ctx, q.driver); err != nil {
+		return err
 	}
 	if q.resume != nil {
 		if err := q.resume(ctx); err != nil {
 			return fmt.Errorf("resume jobs: %w", err)
 		}
 	}
+	if q.r.opts.Workers < 0 {
+		return nil // insert only: nothing to start
+	}
 	// The client lives until Stop, not until the caller's ctx ends.
 	return q.c.Start(context.WithoutCancel(ctx))
 }
 
 func (q *riverQueue[TTx]) stop(ctx context.Context) error {
+	if q.r.opts.Workers < 0 {
+		return nil
+	}
 	err := q.c.Stop(ctx)
 	if ctx.Err() != nil {
 		// Jobs still running are cancelled; they run again after a
@@ -234,3 +240,32 @@ func newKey() string {
 }
 
 func jsonValid(b []byte) bool { return json.Valid(b) }
+
+// Migrate applies River's pending migrations to the jobs database and
+// returns their versions' names, oldest first ([Runtime.Start] applies
+// them too): what `faro migrate` runs.
+func Migrate(ctx context.Context, jobs Jobs) ([]string, error) {
+	if jobs.sqlite != nil {
+		return migrate(ctx, riversqlite.New(jobs.sqlite))
+	}
+	if jobs.pg != nil {
+		return migrate[pgx.Tx](ctx, riverpgxv5.New(jobs.pg))
+	}
+	return nil, fmt.Errorf("relay: migrate: no jobs database")
+}
+
+func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) ([]string, error) {
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return nil, fmt.Errorf("relay: migrations: %w", err)
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return nil, fmt.Errorf("relay: migrate: %w", err)
+	}
+	var out []string
+	for _, v := range res.Versions {
+		out = append(out, fmt.Sprintf("river %03d %s", v.Version, v.Name))
+	}
+	return out, nil
+}

@@ -89,7 +89,9 @@ type Options struct {
 	// Defaults 3 min and 30 s. On PostgreSQL a job still running a minute
 	// after its timeout (its server died) is run again by another.
 	TurnTimeout, DeliverTimeout time.Duration
-	// Workers is how many jobs run at once. Default 20.
+	// Workers is how many jobs run at once. Default 20; below zero, none:
+	// this runtime only accepts messages, and another server's runtime
+	// on the same database answers them.
 	Workers int
 	// OnDeliveryFunc, when set, is told of every delivery attempt.
 	OnDeliveryFunc func(DeliveryEvent)
@@ -149,7 +151,7 @@ func New(opts Options) (*Runtime, error) {
 	opts.PollInterval = positive(opts.PollInterval, DefaultPollInterval)
 	opts.TurnTimeout = positive(opts.TurnTimeout, DefaultTurnTimeout)
 	opts.DeliverTimeout = positive(opts.DeliverTimeout, DefaultDeliverTimeout)
-	if opts.Workers < 1 {
+	if opts.Workers == 0 {
 		opts.Workers = DefaultWorkers
 	}
 	r := &Runtime{opts: opts, log: opts.Logger, adapters: map[string]Adapter{}}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"net/http"
 	"os"
 	"os/exec"
@@ -66,4 +67,22 @@ func TestTelegramAnsweredOnceAcrossKill(t *testing.T) {
 	require.Len(t, api.Sent("sendMessage"), 1, "answered exactly once; logs:\n%s", logs.String())
 	require.Equal(t, int64(901), replies[0].ChatID)
 	require.Contains(t, logs.String(), "never answered: answering it now", "the stored message was answered by the resumed turn job")
+}
+
+// TestMigrateMakesTheChannelJobTables: with a channel on, faro migrate
+// makes River's tables in jobs.db too, and a second run has nothing to do.
+func TestMigrateMakesTheChannelJobTables(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	run := func() string {
+		var out bytes.Buffer
+		env := &environment{stdout: &out, stderr: &out, getenv: envOf(map[string]string{
+			"FARO_DATA_DIR": dir, "FARO_TELEGRAM_TOKEN": telegramtest.Token, "FARO_TELEGRAM_MODE": "poll"})}
+		require.NoError(t, runMigrate(t.Context(), env, nil), out.String())
+		return out.String()
+	}
+	first := run()
+	require.Contains(t, first, "river 001")
+	require.FileExists(t, filepath.Join(dir, "jobs.db"))
+	require.Equal(t, "schema is up to date\n", run())
 }

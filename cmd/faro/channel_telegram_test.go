@@ -327,3 +327,31 @@ func telegramMetrics(t *testing.T, s *telegramServer) {
 	require.Contains(t, string(body), `faro_channel_delivery_retries_total{channel="telegram",reason="retry_after"} 1`)
 	require.Contains(t, string(body), `faro_channel_delivery_retries_total{channel="telegram",reason="transient"}`)
 }
+
+// TestTelegramPolling: with FARO_TELEGRAM_MODE=poll the bot takes its
+// updates from getUpdates (after removing its webhook), answers each once
+// although the server keeps offering those it has not confirmed, and
+// mounts no webhook.
+func TestTelegramPolling(t *testing.T) {
+	t.Parallel()
+	api := telegramtest.New(t)
+	logs := &lockedWriter{w: &bytes.Buffer{}}
+	cfg := testConfig(t)
+	cfg.Telegram = TelegramConfig{Token: telegramtest.Token, APIURL: api.URL, Mode: "poll"}
+	m := NewMain(cfg, newLogger(cfg, &environment{stderr: logs}))
+	m.EditRelay = func(o *relay.Options) { o.PollInterval = 20 * time.Millisecond }
+	require.NoError(t, m.Run(context.Background()))
+	t.Cleanup(func() { require.NoError(t, m.Close()) })
+
+	api.Queue(telegramtest.Private(101, 801, "hola", "es"))
+	api.Queue(telegramtest.Private(102, 802, "hello", "en"))
+	replies := api.WaitSent("sendMessage", 2, 20*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	require.Len(t, api.Sent("sendMessage"), 2, "each update answered once; logs:\n%s", logs.String())
+	require.ElementsMatch(t, []int64{801, 802}, []int64{replies[0].ChatID, replies[1].ChatID})
+	require.Positive(t, api.Calls("deleteWebhook"))
+	require.Greater(t, api.Calls("getUpdates"), 1)
+	status, err := telegramtest.Post("http://"+m.Addr()+telegramWebhookPath, "", telegramtest.Private(103, 803, "x", "es"))
+	require.NoError(t, err)
+	require.NotEqual(t, http.StatusOK, status, "no webhook in poll mode")
+}

@@ -83,6 +83,11 @@ type channelRun struct {
 	Run func(ctx context.Context) error
 }
 
+// channelsOn reports whether any messaging channel is configured.
+func channelsOn(c Config) bool {
+	return slices.ContainsFunc(messagingChannels(), func(ch messagingChannel) bool { return ch.on(c) })
+}
+
 // validateChannels checks the settings of the channels that are on.
 func (c Config) validateChannels() error {
 	for _, ch := range messagingChannels() {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/store/postgres"
 	"github.com/faroai/faro/store/sqlite"
@@ -54,6 +55,21 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 		if applied, err = sqlite.Migrate(ctx, path); err != nil {
 			return fmt.Errorf("migrate embedded database %s (FARO_DATA_DIR): %w", path, err)
 		}
+	}
+	if channelsOn(cfg) {
+		// The messaging channels' job tables (River's), where serve
+		// would make them.
+		m := &Main{Config: cfg, Log: slog.New(slog.DiscardHandler)}
+		jobs, closeJobs, err := m.openJobs(ctx)
+		if err != nil {
+			return err
+		}
+		river, err := relay.Migrate(ctx, jobs)
+		closeJobs()
+		if err != nil {
+			return fmt.Errorf("migrate the channels' jobs: %w", err)
+		}
+		applied = append(applied, river...)
 	}
 	if len(applied) == 0 {
 		fmt.Fprintln(env.stdout, "schema is up to date")
