@@ -53,6 +53,9 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 	m := &incoming{EventID: id, Kind: kindCommand, Team: form.Get("team_id"), Channel: channel,
 		IM: strings.HasPrefix(channel, "D"), User: user, Text: question, At: time.Now()}
 	addr := address{Channel: channel, User: user, EventID: id, Command: cmd + " " + question}
+	if u := form.Get("response_url"); strings.HasPrefix(u, a.hooks) {
+		addr.ResponseURL = u
+	}
 	// A command in a channel is the author's conversation there; in the
 	// DM with the bot, the DM's.
 	chat := channel + "/" + user

@@ -42,3 +42,7 @@ const DefaultCommand = "/faro"
 // DefaultPreviewEvery is how often the streamed preview is edited (see
 // Adapter.PreviewEvery).
 const DefaultPreviewEvery = 2 * time.Second
+
+// DefaultResponseURLPrefix is where Slack's slash command response_urls
+// point.
+const DefaultResponseURLPrefix = "https://hooks.slack.com/"

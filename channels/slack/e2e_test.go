@@ -80,7 +80,8 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 	require.NoError(t, err)
 	e.rt = rt
 	a, err := slack.New(slack.Options{BotToken: token, SigningSecret: secret, APIURL: e.slack.URL,
-		Runtime: rt, Logger: log, PreviewEvery: 30 * time.Millisecond, NoPreview: o.noPreview})
+		Runtime: rt, Logger: log, PreviewEvery: 30 * time.Millisecond, NoPreview: o.noPreview,
+		ResponseURLPrefix: e.slack.ResponseURL("")})
 	require.NoError(t, err)
 	require.NoError(t, rt.Register(a))
 	require.NoError(t, a.Start(t.Context()))
@@ -475,5 +476,21 @@ func TestSlashCommandAnswered(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.Status)
 		settle()
 		require.Len(t, e.slack.Thread("C0CMD", ""), 1)
+
+		// In a channel the bot is not in: the answer goes to the
+		// command's response_url.
+		e.slack.NotIn("C0NOTIN")
+		other := cmd
+		other.ChannelID, other.TriggerID, other.ResponseURL = "C0NOTIN", "2.2.x", e.slack.ResponseURL("notin")
+		resp, err = e.sender.Command(t.Context(), other)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.Status)
+		waitFor(t, "the answer through response_url", func() bool {
+			r := e.slack.Responses("notin")
+			return len(r) == 1 && strings.Contains(r[0], "MRR: 0.00 USD")
+		})
+		settle()
+		require.Len(t, e.slack.Responses("notin"), 1)
+		require.Empty(t, e.slack.Thread("C0NOTIN", ""))
 	})
 }

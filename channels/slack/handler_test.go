@@ -219,7 +219,17 @@ func TestSlashCommand(t *testing.T) {
 	require.Equal(t, "cmd/13345224609.738474920.8088930838d88f008e0", got[0].PlatformID)
 	require.Equal(t, "C1/U1", got[0].ChatID)
 	require.Equal(t, "¿cuál es el MRR de este mes?", got[0].Text)
-	require.Equal(t, address{Channel: "C1", User: "U1", EventID: cmd.TriggerID, Command: "/faro ¿cuál es el MRR de este mes?"}, addressOf(t, got[0]))
+	require.Equal(t, address{Channel: "C1", User: "U1", EventID: cmd.TriggerID, Command: "/faro ¿cuál es el MRR de este mes?",
+		ResponseURL: "https://hooks.slack.com/commands/T1/1/x"}, addressOf(t, got[0]))
+
+	// A response_url that is not Slack's is not kept.
+	elsewhere := cmd
+	elsewhere.TriggerID, elsewhere.ResponseURL = "t4", "http://169.254.169.254/latest"
+	_, err = b.sender.Command(ctx, elsewhere)
+	require.NoError(t, err)
+	got = b.rec.accepted()
+	require.Len(t, got, 2)
+	require.Empty(t, addressOf(t, got[1]).ResponseURL)
 
 	// Another command, or none: told so, nothing accepted.
 	other := cmd
@@ -232,7 +242,7 @@ func TestSlashCommand(t *testing.T) {
 	resp, err = b.sender.Command(ctx, empty)
 	require.NoError(t, err)
 	require.Contains(t, string(resp.Body), "/faro \\u003cpregunta | question\\u003e")
-	require.Len(t, b.rec.accepted(), 1)
+	require.Len(t, b.rec.accepted(), 2)
 
 	// Unsigned: 401.
 	req := b.sender.Signed(b.sender.CommandURL, []byte(cmd.Form().Encode()), "application/x-www-form-urlencoded")
@@ -240,5 +250,5 @@ func TestSlashCommand(t *testing.T) {
 	resp, err = b.sender.Send(ctx, req)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusUnauthorized, resp.Status)
-	require.Len(t, b.rec.accepted(), 1)
+	require.Len(t, b.rec.accepted(), 2)
 }

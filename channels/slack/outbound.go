@@ -36,6 +36,10 @@ type address struct {
 	// EventID is the Events API's event_id (the trigger_id of a
 	// command), for the logs.
 	EventID string `json:"event_id,omitempty"`
+	// ResponseURL is a slash command's response_url: where its answer
+	// goes when the bot may not post in the channel (not a member, a DM
+	// between two people). Slack honours it for 30 minutes, five times.
+	ResponseURL string `json:"response_url,omitempty"`
 }
 
 func decodeAddress(raw json.RawMessage) (address, error) {
@@ -121,10 +125,33 @@ func (a *Adapter) Deliver(ctx context.Context, out relay.Outbound) (string, erro
 		// The preview is gone (deleted by someone): post the reply anew.
 	}
 	ts, err := a.post(ctx, addr, text)
+	var se slack.SlackErrorResponse
+	if err != nil && addr.ResponseURL != "" && errors.As(err, &se) && (se.Err == "channel_not_found" || se.Err == "not_in_channel") {
+		// A command where the bot may not post: its response_url can.
+		if rerr := a.respond(ctx, addr.ResponseURL, text); rerr != nil {
+			return "", classify("response_url", fmt.Errorf("%w (after chat.postMessage: %w)", rerr, err))
+		}
+		return "", nil
+	}
 	if err != nil {
 		return "", classify("chat.postMessage", err)
 	}
 	return ts, nil
+}
+
+// respond posts text to a slash command's response_url, visible to the
+// channel. Slack gives no id for it.
+func (a *Adapter) respond(ctx context.Context, responseURL, text string) error {
+	f := false
+	err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.http, &slack.WebhookMessage{
+		Text: text, ResponseType: "in_channel", UnfurlLinks: &f,
+	})
+	var sc slack.StatusCodeError
+	if errors.As(err, &sc) && (sc.Code == http.StatusNotFound || sc.Code == http.StatusGone) {
+		// expired_url, used_url: never again.
+		return relay.Permanent(err)
+	}
+	return err
 }
 
 // commandQuote is the first line of a slash command's answer: who asked

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,7 +26,8 @@ func (nobody) Accept(context.Context, relay.Inbound) (bool, error) {
 
 func newOutbound(t *testing.T, fake *slacktest.Server, token string) *Adapter {
 	t.Helper()
-	a, err := New(Options{BotToken: token, SigningSecret: testSecret, APIURL: strings.TrimSuffix(fake.URL, "/"), Runtime: nobody{}})
+	a, err := New(Options{BotToken: token, SigningSecret: testSecret, APIURL: strings.TrimSuffix(fake.URL, "/"), Runtime: nobody{},
+		ResponseURLPrefix: fake.ResponseURL("")})
 	require.NoError(t, err)
 	return a
 }
@@ -60,6 +62,25 @@ func TestDeliverAndErrors(t *testing.T) {
 	_, err = a.Deliver(ctx, outboundTo(address{Channel: "C2", User: "U1", Command: "/faro <b>hola</b>"}, "respuesta"))
 	require.NoError(t, err)
 	require.Equal(t, "<@U1> › /faro &lt;b&gt;hola&lt;/b&gt;\nrespuesta", fake.Thread("C2", "")[0].Text)
+
+	// A command where the bot may not post: its response_url, until
+	// Slack stops honouring it.
+	fake.NotIn("C9")
+	cmdAddr := address{Channel: "C9", User: "U1", Command: "/faro hola", ResponseURL: fake.ResponseURL("r1")}
+	for i := range slacktest.MaxResponses {
+		id, err := a.Deliver(ctx, outboundTo(cmdAddr, fmt.Sprintf("respuesta %d", i)))
+		require.NoError(t, err)
+		require.Empty(t, id, "a response_url gives no id")
+	}
+	require.Equal(t, "<@U1> › /faro hola\nrespuesta 0", fake.Responses("r1")[0])
+	_, err = a.Deliver(ctx, outboundTo(cmdAddr, "una de más"))
+	require.ErrorContains(t, err, "permanent")
+	require.Empty(t, fake.Thread("C9", ""))
+	noURL := cmdAddr
+	noURL.ResponseURL = ""
+	_, err = a.Deliver(ctx, outboundTo(noURL, "x"))
+	require.ErrorContains(t, err, "not_in_channel")
+	require.ErrorContains(t, err, "permanent")
 
 	// 429: the runtime waits Retry-After.
 	fake.RateLimit(1, 7)

@@ -44,6 +44,10 @@ type Options struct {
 	// NoPreview posts replies only when whole: no message edited while
 	// the model writes.
 	NoPreview bool
+	// ResponseURLPrefix is what a slash command's response_url must
+	// start with to be used (https://hooks.slack.com/ when empty): the
+	// request is signed, and the server still posts nowhere else.
+	ResponseURLPrefix string
 	// MaxBody caps a request's body; 0 is MaxBody.
 	MaxBody int64
 	Logger  *slog.Logger
@@ -61,6 +65,8 @@ type Adapter struct {
 	maxBody      int64
 	previewEvery time.Duration
 	noPreview    bool
+	http         *http.Client
+	hooks        string
 	// botUser is the bot's user id, from auth.test (Start): its own
 	// messages are dropped and its mention removed from the text.
 	botUser atomic.Pointer[string]
@@ -109,6 +115,11 @@ func New(opts Options) (*Adapter, error) {
 		maxBody:      opts.MaxBody,
 		previewEvery: opts.PreviewEvery,
 		noPreview:    opts.NoPreview,
+		http:         hc,
+		hooks:        opts.ResponseURLPrefix,
+	}
+	if a.hooks == "" {
+		a.hooks = DefaultResponseURLPrefix
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

@@ -66,14 +66,20 @@ type Server struct {
 	downStatus int
 	// failNext are error codes the next chat.* calls answer, in order.
 	failNext []string
+	// notIn are the channels the bot is not a member of.
+	notIn map[string]bool
+	// responses are what each response_url received.
+	responses map[string][]string
 }
 
 // NewServer starts a server that accepts token; Close stops it.
 func NewServer(token string) *Server {
 	s := &Server{Token: token, BotUserID: "UFAROBOT", BotID: "BFARO", TeamID: "T0FARO",
-		byTS: map[string]*Message{}, clock: 1_800_000_000_000_000}
+		byTS: map[string]*Message{}, clock: 1_800_000_000_000_000,
+		notIn: map[string]bool{}, responses: map[string][]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/{method}", s.serve)
+	mux.HandleFunc("POST /commands/{id}", s.serveResponseURL)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL + "/api/"
 	return s
@@ -106,6 +112,52 @@ func (s *Server) FailNext(codes ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failNext = append(s.failNext, codes...)
+}
+
+// NotIn makes the bot a non-member of channels: chat.postMessage there
+// answers not_in_channel, as Slack does for a public channel the bot
+// was not invited to.
+func (s *Server) NotIn(channels ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range channels {
+		s.notIn[c] = true
+	}
+}
+
+// ResponseURL is a slash command's response_url on this server.
+func (s *Server) ResponseURL(id string) string { return s.srv.URL + "/commands/" + id }
+
+// Responses are the texts posted to the response_url of id, in order.
+func (s *Server) Responses(id string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.responses[id]...)
+}
+
+// MaxResponses is how many times Slack honours a response_url.
+const MaxResponses = 5
+
+// serveResponseURL is a response_url: JSON in, "ok" out; used_url after
+// MaxResponses uses (Slack answers 404 then).
+func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	var msg struct {
+		Text         string `json:"text"`
+		ResponseType string `json:"response_type"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&msg); err != nil || msg.Text == "" {
+		http.Error(w, "no_text", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.responses[id]) >= MaxResponses {
+		http.Error(w, "used_url", http.StatusNotFound)
+		return
+	}
+	s.responses[id] = append(s.responses[id], msg.Text)
+	_, _ = fmt.Fprint(w, "ok")
 }
 
 // Calls returns every request received, in order.
@@ -212,6 +264,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case !strings.ContainsAny(channel[:1], "CDG"):
 		fail("channel_not_found")
+		return
+	case s.notIn[channel]:
+		fail("not_in_channel")
 		return
 	case text == "" && f.Get("blocks") == "" && f.Get("attachments") == "":
 		fail("no_text")
