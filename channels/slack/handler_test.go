@@ -25,6 +25,9 @@ type recorder struct {
 	ins  []relay.Inbound
 	seen map[string]bool
 	fail error
+	// failTimes fails that many calls first, as a database that is
+	// briefly unavailable.
+	failTimes int
 }
 
 func (r *recorder) Accept(_ context.Context, in relay.Inbound) (bool, error) {
@@ -32,6 +35,10 @@ func (r *recorder) Accept(_ context.Context, in relay.Inbound) (bool, error) {
 	defer r.mu.Unlock()
 	if r.fail != nil {
 		return false, r.fail
+	}
+	if r.failTimes > 0 {
+		r.failTimes--
+		return false, errors.New("database is locked")
 	}
 	if r.seen == nil {
 		r.seen = map[string]bool{}
@@ -197,6 +204,19 @@ func TestEventsRuntimeDown(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusServiceUnavailable, resp.Status, "not stored: Slack sends it again")
 	require.Empty(t, resp.Header.Get("X-Slack-No-Retry"))
+}
+
+// TestEventsRedelivered: an event the app could not store is sent again
+// by Slack (X-Slack-Retry-Num 1, 2…) until it is, and then accepted once.
+func TestEventsRedelivered(t *testing.T) {
+	t.Parallel()
+	b := setupHandler(t)
+	b.rec.failTimes = 2
+	resps, err := b.sender.Deliver(t.Context(), slacktest.AppMention("Ev1", slacktest.Post{Channel: "C1", User: "U1", Text: "hola", TS: "1.1"}))
+	require.NoError(t, err)
+	require.Len(t, resps, 3, "the first delivery and two retries")
+	require.Equal(t, []int{503, 503, 200}, []int{resps[0].Status, resps[1].Status, resps[2].Status})
+	require.Len(t, b.rec.accepted(), 1)
 }
 
 func TestSlashCommand(t *testing.T) {
