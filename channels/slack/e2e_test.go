@@ -109,7 +109,12 @@ func jobsFor(t *testing.T, st store.Store) relay.Jobs {
 		t.Cleanup(func() { _ = db.Close() })
 		return relay.SQLiteJobs(db)
 	}
-	pool, err := pgxpool.New(t.Context(), pgURL)
+	// PGlite takes eight connections (pgtest's -m 8): the store's pool
+	// holds up to four, and the next test's reset needs one.
+	cfg, err := pgxpool.ParseConfig(pgURL)
+	require.NoError(t, err)
+	cfg.MaxConns = 2
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	return relay.PostgresJobs(pool)
