@@ -83,6 +83,11 @@ type parsed struct {
 	Ignored   string
 }
 
+// personSubtypes are the message subtypes that are still a person's new
+// message: with a file attached (its text is answered), or a thread
+// reply also sent to the channel.
+var personSubtypes = map[string]bool{"file_share": true, "thread_broadcast": true}
+
 // errBadEvent is a body that is not an Events API payload.
 var errBadEvent = errors.New("slack: not an Events API payload")
 
@@ -122,9 +127,9 @@ func parseEvent(body []byte, botUser string) (parsed, error) {
 	case e.Type == eventMessage && e.ChannelType != channelTypeIM:
 		// Channel messages that mention the bot arrive as app_mention.
 		return parsed{Ignored: "message outside a direct message"}, nil
-	case e.Subtype != "":
-		// message_changed, message_deleted, channel_join, bot_message,
-		// thread_broadcast…: nothing new a person asked.
+	case e.Subtype != "" && !personSubtypes[e.Subtype]:
+		// message_changed, message_deleted, channel_join, bot_message…:
+		// nothing new a person asked.
 		return parsed{Ignored: "subtype " + e.Subtype}, nil
 	case len(e.Edited) > 0 && string(e.Edited) != "null":
 		return parsed{Ignored: "edited"}, nil

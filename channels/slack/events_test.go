@@ -31,6 +31,12 @@ func TestParseEvent(t *testing.T) {
 	require.True(t, p.Message.IM)
 	require.Equal(t, "1799999999.000001", p.Message.ThreadTS)
 
+	// A file with a comment is the comment.
+	p, err = parseEvent(slacktest.Callback("Ev11", "T1", map[string]any{"type": "message", "subtype": "file_share", "channel_type": "im",
+		"user": "U1", "channel": "D1", "ts": "1.9", "text": "¿qué dice este PDF?", "files": []any{map[string]any{"id": "F1"}}}), "UBOT")
+	require.NoError(t, err)
+	require.Equal(t, "¿qué dice este PDF?", p.Message.Text)
+
 	ignored := map[string][]byte{
 		"channel message":  slacktest.Callback("Ev3", "T1", map[string]any{"type": "message", "channel_type": "channel", "user": "U1", "text": "hola", "ts": "1.1", "channel": "C1"}),
 		"edit":             slacktest.Callback("Ev4", "T1", map[string]any{"type": "message", "subtype": "message_changed", "channel_type": "im", "channel": "D1", "ts": "1.2", "message": map[string]any{"text": "x"}}),
