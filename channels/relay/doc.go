@@ -31,4 +31,25 @@
 // its jobs when a server starts again, and a turn re-run after a crash gets
 // the reply already stored, so a person gets exactly one answer per
 // message.
+//
+// Adding a channel (channels/telegram is the example to copy):
+//
+//   - A package channels/<name> with the platform's wire format only: an
+//     http.Handler that verifies the signature (constant time; 401 and
+//     nothing read on failure), parses the event into an Inbound (the
+//     platform's message id as PlatformID, what a reply needs as Address)
+//     and calls Accept before answering 2xx; an Adapter (Render, Limit,
+//     Deliver mapping the platform's errors to RetryAfter and Permanent),
+//     Typer or Previewer where the platform has them; Runtime.Status for
+//     the platform's delivery reports.
+//   - channels/<name>/<name>test: a local server of the platform's API on
+//     127.0.0.1, reached through the client's base-URL option, with real
+//     response shapes and errors, and signed webhook posts.
+//   - cmd/faro/channel_<name>.go: its config type, FARO_<NAME>_* settings,
+//     validation and build (webhook under /webhooks/<name>), listed once
+//     in cmd/faro/channels.go. End-to-end tests build Main with
+//     Main.EditRelay shortening the backoffs, on SQLite and PGlite.
+//   - Fuzz targets for the parser and the signature check, listed in
+//     scripts/test; BenchmarkInbound on the embedded store with a runtime
+//     of Workers -1 (accept only).
 package relay

@@ -75,7 +75,7 @@ type Options struct {
 	// the window is a new message. Default 72 h.
 	DedupeTTL time.Duration
 	// MaxAttempts is how many times a part is tried before it is recorded
-	// as failed. Default 20 (with the default backoff, about three hours).
+	// as failed. Default 20 (with the default backoff, up to two and a half hours).
 	MaxAttempts int
 	// BackoffBase and BackoffMax shape the retry delays: after attempt n
 	// the job waits a random time in [d/2, d], d = min(BackoffBase·2^(n-1),
