@@ -32,9 +32,9 @@ func BenchmarkInbound(b *testing.B) {
 	db, err := relay.OpenSQLite(filepath.Join(b.TempDir(), "jobs.db"))
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = db.Close() })
-	// One worker, held by a turn that never ends: the jobs stored wait,
-	// and no model competes with the inbound path for the CPU.
-	rt, err := relay.New(relay.Options{Agent: idleAgent{}, Store: st, Jobs: relay.SQLiteJobs(db), Logger: log, Workers: 1})
+	// No workers (accept only): the jobs stored wait, and no model
+	// competes with the inbound path for the CPU.
+	rt, err := relay.New(relay.Options{Agent: idleAgent{}, Store: st, Jobs: relay.SQLiteJobs(db), Logger: log, Workers: -1})
 	require.NoError(b, err)
 	fake := slacktest.NewServer(token)
 	b.Cleanup(fake.Close)
@@ -75,8 +75,7 @@ func BenchmarkInbound(b *testing.B) {
 	b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "µs-p99")
 }
 
-// idleAgent is a model that takes forever: the benchmark's one worker
-// waits in it until the runtime stops.
+// idleAgent never answers; with no workers it is never asked.
 type idleAgent struct{}
 
 func (idleAgent) Turn(ctx context.Context, _ agent.Message, _ func(string)) (agent.Reply, error) {
