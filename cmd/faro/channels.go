@@ -30,17 +30,18 @@ import (
 type ChannelsConfig struct {
 	Telegram TelegramConfig `yaml:"telegram"`
 	WhatsApp WhatsAppConfig `yaml:"whatsapp"`
+	Slack    SlackConfig    `yaml:"slack"`
 }
 
 // channelSettings are the channels' environment variables.
 func channelSettings() []setting {
-	return slices.Concat(telegramSettings(), whatsappSettings())
+	return slices.Concat(telegramSettings(), whatsappSettings(), slackSettings())
 }
 
 // messagingChannels are the channels faro serve can run, in the order
 // they are logged.
 func messagingChannels() []messagingChannel {
-	return []messagingChannel{telegramChannel(), whatsappChannel()}
+	return []messagingChannel{telegramChannel(), whatsappChannel(), slackChannel()}
 }
 
 // messagingChannel is one channel as faro serve wires it.
