@@ -535,6 +535,7 @@ func TestWidgetConfigNamesTheVariable(t *testing.T) {
 	for name, value := range map[string]string{
 		"FARO_WIDGET_ORIGINS":             "shop.example",
 		"FARO_WIDGET_SECRET":              "short",
+		"FARO_WIDGET_IDENTITY_SECRET":     "short",
 		"FARO_WIDGET_COLOR":               "blue",
 		"FARO_WIDGET_TEXT_COLOR":          "#fff",
 		"FARO_WIDGET_LOGO_URL":            "javascript:alert(1)",
@@ -562,6 +563,16 @@ func TestWidgetConfigNamesTheVariable(t *testing.T) {
 	require.Equal(t, []string{"https://shop.example", "https://www.shop.example"}, c.WidgetOrigins)
 	require.Equal(t, "#112233", c.WidgetTheme().Color)
 	require.Equal(t, time.Duration(-1), c.BurstWindow)
+
+	// A signed-in widget user listed as staff is matched by lower-case
+	// email, the form the widget binds; other identities stay as written.
+	c, err = LoadConfig("", func(k string) string {
+		return map[string]string{"FARO_STAFF": "web:Lorena@Brujula.Example, slack:U12AB"}[k]
+	})
+	require.NoError(t, err)
+	staff, err := c.staffIdentities()
+	require.NoError(t, err)
+	require.Equal(t, []store.Identity{{Channel: "web", ExternalID: "lorena@brujula.example"}, {Channel: "slack", ExternalID: "U12AB"}}, staff)
 }
 
 // TestWidgetProspectJourneyInChromium: ten turns of a prospect on the demo
