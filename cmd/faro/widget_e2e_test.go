@@ -882,6 +882,13 @@ func TestWidgetStudentJourneyInChromium(t *testing.T) {
 	conv, err := m.Store.ConversationByExternalID(ctx, web.Channel, p.eval(t, `localStorage.getItem('faro.visitor')`).(string))
 	require.NoError(t, err)
 	require.Equal(t, c.ID, conv.ContactID)
+
+	// She signs out: the page stops vouching for her, and the browser
+	// shows and keeps nothing of her conversation.
+	p.eval(t, `FaroWidget.identify(null); true`)
+	p.waitJS(t, `FaroWidget.state().phase === 'live' && !FaroWidget.state().identified && FaroWidget.state().conversation_id === ''
+		&& !localStorage.getItem('faro.visitor').startsWith('u-') && localStorage.getItem('faro.conv') === null
+		&& document.querySelectorAll('.faro-user, .faro-assistant:not(.faro-greeting)').length === 0`)
 }
 
 // TestWidgetStaffJourneyInChromium: a staff member signed in on the site
