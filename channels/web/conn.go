@@ -51,6 +51,7 @@ type conn struct {
 
 	// set by the reader after auth, read by turn goroutines after.
 	visitor string
+	email   string       // the signed-in user's, or "" (anonymous)
 	lang    atomic.Value // string: es, en or pt; the turn learns it too
 	consent bool
 	limiter *rate.Limiter
@@ -211,6 +212,17 @@ func (c *conn) deliver(seq int64, v any) {
 	c.sendFinal(v)
 }
 
+// senderID is who the socket's messages come from, as the contact's web
+// identity: the visitor id, or for a signed-in user web:<email>, the
+// identity their contact was given when the session was issued. A visitor
+// id never holds an @, so no anonymous visitor can be that sender.
+func (c *conn) senderID() string {
+	if c.email != "" {
+		return c.email
+	}
+	return c.visitor
+}
+
 func (c *conn) language() string {
 	l, _ := c.lang.Load().(string)
 	return l
@@ -286,6 +298,7 @@ func (c *conn) authenticate() bool {
 		return false
 	}
 	c.visitor = cl.Visitor
+	c.email = cl.Email
 	return true
 }
 
@@ -353,7 +366,7 @@ func (c *conn) setConsent(f inFrame) {
 	}
 	c.consent = f.Consent.Analytics
 	if !c.consent {
-		c.h.forgetSignals(c.visitor)
+		c.h.forgetSignals(c.senderID())
 	}
 }
 
@@ -540,7 +553,7 @@ func (c *conn) turn(clientMsgID, text string) {
 		// must never match (and so be answered with) another's message.
 		PlatformID: c.visitor + ":" + clientMsgID,
 		ChatID:     c.visitor,
-		Sender:     store.Identity{Channel: Channel, ExternalID: c.visitor},
+		Sender:     store.Identity{Channel: Channel, ExternalID: c.senderID()},
 		Text:       text,
 	}
 	r, err := c.h.opts.Agent.Turn(ctx, msg, stream)
@@ -591,7 +604,7 @@ func (c *conn) signals(f inFrame) {
 		return min(*p, 1_000_000)
 	}
 	s := Signals{
-		VisitorID:         c.visitor,
+		VisitorID:         c.senderID(), // what qualify_lead finds them by
 		PagesViewed:       clamp(f.PagesViewed),
 		TimeOnSiteSeconds: clamp(f.TimeOnSiteSeconds),
 		PricingVisits:     clamp(f.PricingVisits),

@@ -83,3 +83,35 @@ func FuzzMessageFrame(f *testing.F) {
 		}
 	})
 }
+
+// FuzzIdentifiedUser: a user verifies only with the signature of exactly
+// its fields under the secret, unexpired, and what it binds is a plausible
+// lower-case email; nothing a page sends panics.
+func FuzzIdentifiedUser(f *testing.F) {
+	secret := []byte("site-backend-shared-secret-0123456789")
+	now := time.Unix(1_800_000_000, 0)
+	exp := now.Unix() + 600
+	f.Add("ana@example.com", "Ana", exp, UserSignature(secret, "ana@example.com", "Ana", exp))
+	f.Add("ANA@Example.com ", "Ana\nPérez", exp, UserSignature(secret, "ANA@Example.com ", "Ana\nPérez", exp))
+	f.Add("a@b.c", "", now.Unix(), UserSignature(secret, "a@b.c", "", now.Unix()))
+	f.Add("@", "x", int64(-1), "zz")
+	f.Add("a@b.c", "", exp, strings.Repeat("0", 64))
+	f.Fuzz(func(t *testing.T, email, name string, expires int64, sig string) {
+		got, err := verifyUser(secret, User{Email: email, Name: name, Expires: expires, Signature: sig}, now)
+		if err != nil {
+			if got != "" {
+				t.Fatalf("an error with an email %q", got)
+			}
+			return
+		}
+		if sig != UserSignature(secret, email, name, expires) {
+			t.Fatalf("accepted %q for %q %q %d", sig, email, name, expires)
+		}
+		if expires <= now.Unix() || got != store.FoldEmail(email) || !validEmail(got) || strings.ContainsAny(name, "\r\n") || !utf8.ValidString(name) {
+			t.Fatalf("accepted %q %q %d as %q", email, name, expires, got)
+		}
+		if _, err := verifyUser(nil, User{Email: email, Name: name, Expires: expires, Signature: sig}, now); err != errIdentityOff {
+			t.Fatalf("without a secret: %v", err)
+		}
+	})
+}

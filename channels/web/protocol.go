@@ -32,6 +32,8 @@ type consent struct {
 // Signals are the engagement signals a visitor's page reports, with the
 // visitor's consent to analytics: what the lead score reads.
 type Signals struct {
+	// VisitorID is the visitor's id, or a signed-in user's email: the
+	// ExternalID of the web identity their messages come from.
 	VisitorID         string `json:"visitor_id"`
 	ConversationID    string `json:"conversation_id,omitempty"`
 	PagesViewed       int    `json:"pages_viewed"`

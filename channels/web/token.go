@@ -22,6 +22,9 @@ type claims struct {
 	Visitor string `json:"v"`
 	Origin  string `json:"o"`
 	Expiry  int64  `json:"e"` // unix seconds
+	// Email is the signed-in user's, verified when the session was
+	// issued (lower case); empty for an anonymous visitor.
+	Email string `json:"u,omitempty"`
 }
 
 // Token errors; the socket closes with 4401 on any of them.

@@ -35,11 +35,20 @@ type Agent interface {
 }
 
 // Store is what the widget reads: conversations to check ownership and
-// messages to replay. store.Store satisfies it.
+// messages to replay; and, for signed-in visitors, their contact and
+// enrolments (see identify). store.Store satisfies it.
 type Store interface {
 	Conversation(ctx context.Context, id string) (store.Conversation, error)
 	ConversationByExternalID(ctx context.Context, channel, externalID string) (store.Conversation, error)
 	Messages(ctx context.Context, conversationID string, q store.MessageQuery) ([]store.Message, error)
+
+	ContactByIdentity(ctx context.Context, id store.Identity) (store.Contact, error)
+	ContactByEmail(ctx context.Context, email string) (store.Contact, error)
+	CreateContact(ctx context.Context, c store.Contact) (store.Contact, error)
+	UpdateContact(ctx context.Context, c store.Contact) (store.Contact, error)
+	LinkIdentity(ctx context.Context, contactID string, id store.Identity) error
+	EnrollmentsByContact(ctx context.Context, contactID string) ([]store.Enrollment, error)
+	EnrollmentsByEmail(ctx context.Context, email string) ([]store.Enrollment, error)
 }
 
 var (
@@ -98,6 +107,10 @@ type Options struct {
 	Agent  Agent
 	Store  Store
 	Secret []byte // at least 32 bytes
+	// IdentitySecret, when set (at least 32 bytes), is shared with the
+	// embedding site's backend, which signs who its signed-in user is
+	// (see User); without it a session that names a user is refused.
+	IdentitySecret []byte
 	// Origins are the page origins ("https://example.com") allowed to open
 	// the widget. Empty allows only the server's own origin.
 	Origins []string
@@ -162,6 +175,9 @@ func New(opts Options) (*Handler, error) {
 	}
 	if len(opts.Secret) < 32 {
 		return nil, errors.New("web: the signing secret must be at least 32 bytes")
+	}
+	if len(opts.IdentitySecret) > 0 && len(opts.IdentitySecret) < 32 {
+		return nil, errors.New("web: the identity secret must be at least 32 bytes")
 	}
 	if opts.Theme == (Theme{}) {
 		opts.Theme = DefaultTheme()
@@ -308,9 +324,11 @@ func (h *Handler) serveConfig(w http.ResponseWriter, _ *http.Request) {
 }
 
 // sessionRequest is the body of POST /widget/session: the visitor id the
-// page kept from an earlier session, or nothing for a new visitor.
+// page kept from an earlier session, or nothing for a new visitor; and
+// the signed-in user, when the site signed who they are.
 type sessionRequest struct {
 	VisitorID string `json:"visitor_id"`
+	User      *User  `json:"user"`
 }
 
 type sessionResponse struct {
@@ -318,6 +336,8 @@ type sessionResponse struct {
 	VisitorID string `json:"visitor_id"`
 	ExpiresAt int64  `json:"expires_at"` // unix seconds
 	ExpiresIn int    `json:"expires_in"` // seconds
+	// Identified: the session is the signed-in user's.
+	Identified bool `json:"identified,omitempty"`
 }
 
 var visitorIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
@@ -347,20 +367,43 @@ func (h *Handler) serveSession(w http.ResponseWriter, r *http.Request) {
 	}
 	var req sessionRequest
 	if r.ContentLength != 0 {
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1024)).Decode(&req); err != nil {
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&req); err != nil {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
 	}
 	vid := req.VisitorID
-	if !visitorIDPattern.MatchString(vid) {
+	if !visitorIDPattern.MatchString(vid) || strings.HasPrefix(vid, identifiedPrefix) {
+		// A signed-in user's id is only ever given for their signature.
 		vid = newID()
 	}
+	var email string
+	if req.User != nil {
+		var err error
+		if email, err = verifyUser(h.opts.IdentitySecret, *req.User, h.now()); err != nil {
+			status := http.StatusUnauthorized
+			if errors.Is(err, errIdentityOff) {
+				status = http.StatusForbidden
+			}
+			h.log.Info("widget identity refused", "ip", clientIP(r), "err", err)
+			http.Error(w, err.Error(), status)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		err = h.identify(ctx, email, strings.TrimSpace(req.User.Name))
+		cancel()
+		if err != nil {
+			h.log.Warn("widget identity: contact", "err", err)
+			http.Error(w, "could not start the session", http.StatusInternalServerError)
+			return
+		}
+		vid = h.userVisitor(email)
+	}
 	exp := h.now().Add(h.opts.TokenTTL)
-	tok := h.signer.sign(claims{Tenant: h.opts.Tenant, Visitor: vid, Origin: origin, Expiry: exp.Unix()})
+	tok := h.signer.sign(claims{Tenant: h.opts.Tenant, Visitor: vid, Origin: origin, Expiry: exp.Unix(), Email: email})
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(sessionResponse{Token: tok, VisitorID: vid, ExpiresAt: exp.Unix(), ExpiresIn: int(h.opts.TokenTTL / time.Second)})
+	_ = json.NewEncoder(w).Encode(sessionResponse{Token: tok, VisitorID: vid, ExpiresAt: exp.Unix(), ExpiresIn: int(h.opts.TokenTTL / time.Second), Identified: email != ""})
 }
 
 func (h *Handler) allowSession(ip string) bool {

@@ -115,6 +115,11 @@ type Config struct {
 	// one generated on first start and kept in the data directory. Servers
 	// behind one load balancer need the same (FARO_WIDGET_SECRET).
 	WidgetSecret string `yaml:"widget_secret"`
+	// WidgetIdentitySecret, at least 32 characters, is shared with the
+	// website's backend, which signs who its signed-in user is so the
+	// widget serves them as themselves (a student, staff); empty refuses
+	// identified sessions (FARO_WIDGET_IDENTITY_SECRET).
+	WidgetIdentitySecret string `yaml:"widget_identity_secret"`
 	// The widget's look: title, colours (#rrggbb), logo URL, greetings and
 	// default language es or en (FARO_WIDGET_TITLE, FARO_WIDGET_COLOR,
 	// FARO_WIDGET_TEXT_COLOR, FARO_WIDGET_LOGO_URL, FARO_WIDGET_GREETING_ES,
@@ -462,6 +467,7 @@ func coreSettings() []setting {
 			return nil
 		}},
 		{"FARO_WIDGET_SECRET", func(c *Config, v string) error { c.WidgetSecret = v; return nil }},
+		{"FARO_WIDGET_IDENTITY_SECRET", func(c *Config, v string) error { c.WidgetIdentitySecret = v; return nil }},
 		{"FARO_WIDGET_TITLE", func(c *Config, v string) error { c.WidgetTitle = v; return nil }},
 		{"FARO_WIDGET_COLOR", func(c *Config, v string) error { c.WidgetColor = v; return nil }},
 		{"FARO_WIDGET_TEXT_COLOR", func(c *Config, v string) error { c.WidgetTextColor = v; return nil }},
@@ -666,6 +672,9 @@ func (c Config) validateWidget() error {
 	if c.WidgetSecret != "" && len(c.WidgetSecret) < 32 {
 		return &configError{"FARO_WIDGET_SECRET", errors.New("must be at least 32 characters (example: the output of openssl rand -hex 32)")}
 	}
+	if c.WidgetIdentitySecret != "" && len(c.WidgetIdentitySecret) < 32 {
+		return &configError{"FARO_WIDGET_IDENTITY_SECRET", errors.New("must be at least 32 characters (example: the output of openssl rand -hex 32)")}
+	}
 	t := c.WidgetTheme()
 	for _, f := range []struct {
 		name string
@@ -826,6 +835,11 @@ func (c Config) staffIdentities() ([]store.Identity, error) {
 		id, err := agent.ParseIdentity(s)
 		if err != nil {
 			return nil, err
+		}
+		if id.Channel == web.Channel && strings.Contains(id.ExternalID, "@") {
+			// A signed-in widget user, web:<email>: emails are matched
+			// in lower case, the form the widget binds them in.
+			id.ExternalID = store.FoldEmail(id.ExternalID)
 		}
 		ids = append(ids, id)
 	}

@@ -427,7 +427,8 @@ func newDocuments(cfg Config, secret []byte) (tools.DocumentConfig, error) {
 // signed with secret (see widgetSecret).
 func newWidget(cfg Config, st store.Store, a *agent.Agent, log *slog.Logger, metrics *server.Metrics, secret []byte) (*web.Handler, error) {
 	h, err := web.New(web.Options{
-		Agent: a, Store: st, Secret: secret, Origins: cfg.WidgetOrigins, Theme: cfg.WidgetTheme(),
+		Agent: a, Store: st, Secret: secret, IdentitySecret: []byte(cfg.WidgetIdentitySecret),
+		Origins: cfg.WidgetOrigins, Theme: cfg.WidgetTheme(),
 		MaxConnsPerIP: cfg.WidgetMaxConnsPerIP, SessionsPerMinute: cfg.WidgetSessionsPerMinute, Logger: log,
 		OnOpen: metrics.WebsocketOpened, OnClose: metrics.WebsocketClosed,
 	})

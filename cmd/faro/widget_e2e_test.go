@@ -2,11 +2,14 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"compress/zlib"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,7 +22,10 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/charmap"
 
+	"github.com/faroai/faro/channels/web"
+	"github.com/faroai/faro/kpi"
 	"github.com/faroai/faro/store"
 )
 
@@ -279,12 +285,21 @@ func TestWidgetFollowsTheConversationLanguage(t *testing.T) {
 // page of 1280×900 (not with -short: the browser tests are slow).
 func widgetPage(t *testing.T) (*Main, *cdpConn) {
 	t.Helper()
+	return widgetPageWith(t, nil)
+}
+
+// widgetPageWith is widgetPage on the test defaults as edit changes them.
+func widgetPageWith(t *testing.T, edit func(*Config)) (*Main, *cdpConn) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("browser test: not with -short")
 	}
 	bin := chromiumPath()
 	require.NotEmpty(t, bin, "Chromium is needed for the widget's browser test: apt-get install -y chromium (scripts/test installs it)")
 	cfg := testConfig(t)
+	if edit != nil {
+		edit(&cfg)
+	}
 	m := NewMain(cfg, newLogger(cfg, &environment{stderr: io.Discard}))
 	require.NoError(t, m.Run(context.Background()))
 	t.Cleanup(func() { require.NoError(t, m.Close()) })
@@ -520,6 +535,7 @@ func TestWidgetConfigNamesTheVariable(t *testing.T) {
 	for name, value := range map[string]string{
 		"FARO_WIDGET_ORIGINS":             "shop.example",
 		"FARO_WIDGET_SECRET":              "short",
+		"FARO_WIDGET_IDENTITY_SECRET":     "short",
 		"FARO_WIDGET_COLOR":               "blue",
 		"FARO_WIDGET_TEXT_COLOR":          "#fff",
 		"FARO_WIDGET_LOGO_URL":            "javascript:alert(1)",
@@ -547,6 +563,16 @@ func TestWidgetConfigNamesTheVariable(t *testing.T) {
 	require.Equal(t, []string{"https://shop.example", "https://www.shop.example"}, c.WidgetOrigins)
 	require.Equal(t, "#112233", c.WidgetTheme().Color)
 	require.Equal(t, time.Duration(-1), c.BurstWindow)
+
+	// A signed-in widget user listed as staff is matched by lower-case
+	// email, the form the widget binds; other identities stay as written.
+	c, err = LoadConfig("", func(k string) string {
+		return map[string]string{"FARO_STAFF": "web:Lorena@Brujula.Example, slack:U12AB"}[k]
+	})
+	require.NoError(t, err)
+	staff, err := c.staffIdentities()
+	require.NoError(t, err)
+	require.Equal(t, []store.Identity{{Channel: "web", ExternalID: "lorena@brujula.example"}, {Channel: "slack", ExternalID: "U12AB"}}, staff)
 }
 
 // TestWidgetProspectJourneyInChromium: ten turns of a prospect on the demo
@@ -588,4 +614,326 @@ func TestWidgetProspectJourneyInChromium(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, got, 1, "enrolled once")
 	}
+}
+
+// journeyTurn is one message of a browser journey and what its reply
+// must hold, as the visitor reads it and as the server sent it.
+type journeyTurn struct {
+	say string
+	all []string // the reply's text holds every one of these
+	any []string // and at least one of these
+	not []string // and none of these
+	// lang is the reply's language (the frame's), when not empty.
+	lang string
+	// tool is a tool the turn must have called successfully; notTool one
+	// it must not have called.
+	tool, notTool string
+	// handoff: the reply hands the conversation to a person.
+	handoff bool
+	// document: the reply carries a working download link (/d/…) to a
+	// document whose text holds every one of docHas.
+	document bool
+	docHas   []string
+}
+
+// signInWidget makes every page of p vouch for user the way a site's
+// backend does: window.FaroSettings.user, signed with the identity secret.
+func signInWidget(t *testing.T, p *cdpConn, secret, email, name string) {
+	t.Helper()
+	exp := time.Now().Add(time.Hour).Unix()
+	user, err := json.Marshal(web.User{Email: email, Name: name, Expires: exp, Signature: web.UserSignature([]byte(secret), email, name, exp)})
+	require.NoError(t, err)
+	p.call(t, "Page.addScriptToEvaluateOnNewDocument", map[string]any{"source": "window.FaroSettings = {user: " + string(user) + "};"})
+}
+
+// recordReplies makes every page of p keep the reply frames its widget
+// receives, in window.__replies, so a test can read a reply's tools,
+// language and links as the server sent them.
+func recordReplies(t *testing.T, p *cdpConn) {
+	t.Helper()
+	p.call(t, "Page.addScriptToEvaluateOnNewDocument", map[string]any{"source": `(() => {
+		window.__replies = [];
+		const Orig = window.WebSocket;
+		function Recording(url, protocols) {
+			const ws = protocols === undefined ? new Orig(url) : new Orig(url, protocols);
+			ws.addEventListener('message', ev => { try { const f = JSON.parse(ev.data); if (f.type === 'reply') window.__replies.push(f); } catch (e) { /* not JSON */ } });
+			return ws;
+		}
+		Recording.prototype = Orig.prototype;
+		for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) Recording[k] = Orig[k];
+		window.WebSocket = Recording;
+	})()`})
+}
+
+type replyFrame struct {
+	Text     string `json:"text"`
+	Language string `json:"language"`
+	Handoff  bool   `json:"handoff"`
+	Tools    []struct {
+		Name   string `json:"name"`
+		Status string `json:"status"`
+		Link   string `json:"link"`
+	} `json:"tools"`
+}
+
+// holdJourney says each turn in the open widget and checks its reply.
+// shot, when not empty, names a PNG of the page at the end.
+func holdJourney(t *testing.T, p *cdpConn, turns []journeyTurn, shot string) {
+	t.Helper()
+	for i, turn := range turns {
+		sayInWidget(t, p, turn.say)
+		p.waitJS(t, fmt.Sprintf(`document.querySelectorAll('.faro-assistant:not(.faro-greeting):not(.faro-streaming) .faro-text').length >= %d && FaroWidget.state().pending === 0 && window.__replies.length >= %d`, i+1, i+1))
+		reply := p.eval(t, `[...document.querySelectorAll('.faro-assistant:not(.faro-greeting) .faro-text')].pop().textContent`).(string)
+		raw, err := json.Marshal(p.eval(t, `window.__replies[window.__replies.length - 1]`))
+		require.NoError(t, err)
+		var f replyFrame
+		require.NoError(t, json.Unmarshal(raw, &f))
+		var tools []string
+		for _, tl := range f.Tools {
+			tools = append(tools, tl.Name+":"+tl.Status)
+		}
+		t.Logf("%d. %s\n   [%s %v] %s", i+1, turn.say, f.Language, tools, reply)
+		what := fmt.Sprintf("turn %d %q: reply %q", i+1, turn.say, reply)
+		for _, s := range turn.all {
+			require.Contains(t, reply, s, what)
+		}
+		if len(turn.any) > 0 {
+			require.True(t, slices.ContainsFunc(turn.any, func(s string) bool { return strings.Contains(reply, s) }), "%s holds none of %q", what, turn.any)
+		}
+		for _, s := range turn.not {
+			require.NotContains(t, reply, s, what)
+		}
+		if turn.lang != "" {
+			require.Equal(t, turn.lang, f.Language, what)
+		}
+		if turn.tool != "" {
+			require.Contains(t, tools, turn.tool+":ok", what)
+		}
+		if turn.notTool != "" {
+			require.False(t, slices.ContainsFunc(tools, func(s string) bool { return strings.HasPrefix(s, turn.notTool+":") }), "%s: called %s", what, turn.notTool)
+		}
+		if turn.handoff {
+			require.True(t, f.Handoff, "%s: not handed off", what)
+			p.waitJS(t, `!!document.querySelector('.faro-handoff')`)
+		}
+		if turn.document {
+			link := ""
+			for _, tl := range f.Tools {
+				if tl.Link != "" {
+					link = tl.Link
+				}
+			}
+			require.Contains(t, link, "/d/", "%s: no document link", what)
+			require.Equal(t, link, p.eval(t, `[...document.querySelectorAll('.faro-document a')].pop().href`), "the page shows the link")
+			requireDocument(t, link, turn.docHas, what)
+		}
+		requireCleanReply(t, p)
+	}
+	if shot != "" {
+		raw := p.call(t, "Page.captureScreenshot", map[string]any{"format": "png"})
+		var png struct {
+			Data []byte `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &png))
+		require.NoError(t, os.WriteFile(shot, png.Data, 0o644))
+		t.Logf("screenshot: %s", shot)
+	}
+}
+
+// requireDocument downloads a document link as anyone would (no key)
+// and checks it holds every one of has.
+func requireDocument(t *testing.T, link string, has []string, what string) {
+	t.Helper()
+	res, err := http.Get(link)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, res.StatusCode, "%s: %s", what, body)
+	t.Logf("   document %s: %s, %d bytes", link, res.Header.Get("Content-Type"), len(body))
+	text := string(body)
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/pdf") {
+		text = pdfText(t, body)
+	}
+	for _, s := range has {
+		if strings.HasPrefix(res.Header.Get("Content-Type"), "application/pdf") {
+			// The PDF's core fonts are encoded in Windows-1252.
+			enc, err := charmap.Windows1252.NewEncoder().String(s)
+			require.NoError(t, err)
+			s = enc
+		}
+		require.Contains(t, text, s, "%s: the document", what)
+	}
+}
+
+// pdfText is what a PDF's streams hold, inflated: enough to find the
+// strings its pages show (fpdf writes them as literal strings).
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	var out strings.Builder
+	rest := pdf
+	for {
+		i := bytes.Index(rest, []byte("stream\n"))
+		if i < 0 {
+			break
+		}
+		rest = rest[i+len("stream\n"):]
+		j := bytes.Index(rest, []byte("endstream"))
+		if j < 0 {
+			break
+		}
+		if r, err := zlib.NewReader(bytes.NewReader(rest[:j])); err == nil {
+			b, _ := io.ReadAll(r)
+			out.Write(b)
+		} else {
+			out.Write(rest[:j])
+		}
+		rest = rest[j:]
+	}
+	require.NotZero(t, out.Len(), "the PDF has content streams")
+	return out.String()
+}
+
+// journeyShot is where a journey keeps its last screen:
+// FARO_WIDGET_SCREENSHOT_DIR/<name>.png, or nowhere when unset.
+func journeyShot(name string) string {
+	if dir := os.Getenv("FARO_WIDGET_SCREENSHOT_DIR"); dir != "" {
+		return filepath.Join(dir, name+".png")
+	}
+	return ""
+}
+
+const e2eIdentitySecret = "the-demo-site-backend-secret-0123456789"
+
+// identifiedWidget is a widget page on the test defaults with identified
+// visitors on, at an address known before start-up, so that document
+// links (FARO_PUBLIC_URL) reach this server.
+func identifiedWidget(t *testing.T, staff ...string) (*Main, *cdpConn) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return widgetPageWith(t, func(c *Config) {
+		c.Addr, c.PublicURL = addr, "http://"+addr
+		c.WidgetIdentitySecret = e2eIdentitySecret
+		c.Staff = staff
+	})
+}
+
+// openSignedIn opens the demo page as the signed-in user the site vouches
+// for, recording the replies, with the widget open.
+func openSignedIn(t *testing.T, m *Main, p *cdpConn, email, name string) {
+	t.Helper()
+	recordReplies(t, p)
+	signInWidget(t, p, e2eIdentitySecret, email, name)
+	p.navigate(t, "http://"+m.Addr()+"/")
+	p.waitJS(t, `!!window.FaroWidget && FaroWidget.state().phase === 'live' && FaroWidget.state().identified`)
+	p.eval(t, `document.getElementById('consent-no').click(); FaroWidget.open(); true`)
+}
+
+// TestWidgetStudentJourneyInChromium: a student the site has signed in
+// (its backend signs who they are) holds ten turns in the widget — their
+// enrolments, a start date, certificate requirements from the course
+// material, their certificate, a ticket and its status… — each reply
+// checked as they read it.
+func TestWidgetStudentJourneyInChromium(t *testing.T) {
+	m, p := identifiedWidget(t)
+	ctx := t.Context()
+	const email, name = "sofia.ramos@example.com", "Sofía Ramos"
+	// What the business knows of her: enrolled in AI for Marketing (paid,
+	// under way) and done with Prompt Engineering in Practice.
+	for _, en := range []struct {
+		course   string
+		progress int
+	}{{"ia-marketing", 30}, {"prompt-engineering", 100}} {
+		e, _, err := m.Store.Enroll(ctx, store.EnrollRequest{CourseSlug: en.course, Email: email, Name: name})
+		require.NoError(t, err)
+		if e.Status == store.EnrollmentPendingPayment {
+			e, err = m.Store.ConfirmPayment(ctx, e.ID, "e2e-"+en.course)
+			require.NoError(t, err)
+		}
+		_, err = m.Store.SetProgress(ctx, e.ID, en.progress)
+		require.NoError(t, err)
+	}
+	openSignedIn(t, m, p, email, name)
+
+	holdJourney(t, p, []journeyTurn{
+		{say: "Hola, ¿en qué cursos estoy inscrita?", tool: "my_enrollments", lang: "es",
+			all: []string{"IA para marketing", "Prompt engineering en la práctica", "30%", "completada"}},
+		{say: "¿Y qué día arrancan las clases de IA para marketing?", all: []string{"8 de febrero de 2027"}, notTool: "enroll_course"},
+		{say: "¿Qué porcentaje de asistencia piden para el certificado?", all: []string{"80%"}},
+		{say: "¿Qué nota necesito en el proyecto final?", all: []string{"70/100"}},
+		{say: "¿Cuánto tiempo tengo acceso a las grabaciones?", all: []string{"12 meses"}},
+		{say: "Ya terminé Prompt engineering, ¿me mandas mi certificado en PDF?", tool: "generate_document",
+			all: []string{"certificado", "Prompt engineering en la práctica"}, document: true,
+			docHas: []string{"Sofía Ramos", "Prompt engineering en la práctica"}},
+		{say: "No puedo entrar al campus: me dice que la contraseña es incorrecta aunque la cambié ayer. ¿Pueden revisarlo?",
+			tool: "open_ticket", all: []string{"T-000001"}},
+		{say: "¿Cómo va el ticket T-000001?", tool: "ticket_status", all: []string{"T-000001", "abierto"}},
+		{say: "¿Puedo poner el NIF de mi empresa en la factura?", all: []string{"NIF o número de IVA antes de pagar"}},
+		{say: "¡Gracias, eso era todo!", any: []string{"De nada", "de nada"}, lang: "es"},
+	}, journeyShot("student-journey"))
+
+	// The conversation is her contact's, the one her enrolments name.
+	c, err := m.Store.ContactByEmail(ctx, email)
+	require.NoError(t, err)
+	require.Equal(t, store.RoleStudent, c.Role)
+	conv, err := m.Store.ConversationByExternalID(ctx, web.Channel, p.eval(t, `localStorage.getItem('faro.visitor')`).(string))
+	require.NoError(t, err)
+	require.Equal(t, c.ID, conv.ContactID)
+
+	// She signs out: the page stops vouching for her, and the browser
+	// shows and keeps nothing of her conversation.
+	p.eval(t, `FaroWidget.identify(null); true`)
+	p.waitJS(t, `FaroWidget.state().phase === 'live' && !FaroWidget.state().identified && FaroWidget.state().conversation_id === ''
+		&& !localStorage.getItem('faro.visitor').startsWith('u-') && localStorage.getItem('faro.conv') === null
+		&& document.querySelectorAll('.faro-user, .faro-assistant:not(.faro-greeting)').length === 0`)
+}
+
+// TestWidgetStaffJourneyInChromium: a staff member signed in on the site
+// (FARO_STAFF lists web:<their email>) asks for KPIs in plain words, in
+// Spanish and English, for proposals for clients in one sentence, about
+// hand-offs, and for a person; each reply checked.
+func TestWidgetStaffJourneyInChromium(t *testing.T) {
+	m, p := identifiedWidget(t, "web:Lorena@Brujula.example")
+	ctx := t.Context()
+	// Three leads came in this week.
+	for _, l := range []store.Lead{
+		{Name: "Ana Costa", Email: "ana@costa.example", Company: "Costa Viajes"},
+		{Name: "Pedro Gil", Email: "pedro@gil.example", Company: "Gil Abogados"},
+		{Name: "Rita Paz", Email: "rita@paz.example", Company: "Paz Estudio"},
+	} {
+		_, _, err := m.Store.UpsertLead(ctx, l)
+		require.NoError(t, err)
+	}
+	// The MRR the demo subscriptions make, as the KPI report computes it.
+	rep, err := kpi.NewReporter(m.Store, m.Config.Location(), nil).Report(ctx, kpi.Request{Metrics: []kpi.Metric{kpi.MRR}, Period: kpi.ThisMonth})
+	require.NoError(t, err)
+	require.NotNil(t, rep.Metrics[0].Value)
+	mrr := fmt.Sprintf("%.2f USD", *rep.Metrics[0].Value)
+	require.NotEqual(t, "0.00 USD", mrr, "the demo subscriptions make an MRR")
+	openSignedIn(t, m, p, "lorena@brujula.example", "Lorena Díaz")
+
+	holdJourney(t, p, []journeyTurn{
+		{say: "Hola, ¿cuánto llevamos de MRR este mes?", tool: "report_kpis", lang: "es", all: []string{"MRR: " + mrr, "este mes"}},
+		{say: "¿Y cuántos leads entraron esta semana?", tool: "report_kpis", all: []string{"Leads: 3", "esta semana"}},
+		{say: "Necesito una propuesta en PDF para Panadería San Telmo, contacto Hugo Ferreyra: 12 plazas del curso IA para marketing a 249 USD cada una, válida hasta el 31 de enero de 2027",
+			tool: "generate_document", all: []string{"propuesta", "Panadería San Telmo"}, document: true,
+			docHas: []string{"Panadería San Telmo", "Hugo Ferreyra", "31"}},
+		{say: "¿Cuántas conversaciones pasaron a una persona este mes?", tool: "report_kpis", all: []string{"a una persona 0"}},
+		{say: "¿Cuál es la tasa de automatización de este mes?", tool: "report_kpis", all: []string{"Tasa de automatización: 100 %"}},
+		{say: "In English, please.", lang: "en", all: []string{"English"}},
+		{say: "What's our MRR this month?", tool: "report_kpis", lang: "en", all: []string{"MRR: " + mrr, "this month"}},
+		{say: "And how many new leads did we get this week?", tool: "report_kpis", lang: "en", all: []string{"Leads: 3", "this week"}},
+		{say: "Make a PDF proposal for Acme Corp (contact John Smith): AI for Marketing course for 10 people, valid until January 31, 2027",
+			tool: "generate_document", lang: "en", all: []string{"proposal", "Acme Corp"}, document: true,
+			docHas: []string{"Acme Corp", "John Smith"}},
+		{say: "I'd like to talk to a person, please.", tool: "request_human", lang: "en", handoff: true},
+	}, journeyShot("staff-journey"))
+
+	// The staff member is a contact of their own, by their email.
+	c, err := m.Store.ContactByIdentity(ctx, store.Identity{Channel: web.Channel, ExternalID: "lorena@brujula.example"})
+	require.NoError(t, err)
+	require.Equal(t, "Lorena Díaz", c.Name)
 }

@@ -1,6 +1,9 @@
 /* Faro chat widget. One tag on any page:
  *   <script src="https://faro.example.com/widget.js" defer
  *           data-faro-language="es" data-faro-pricing-path="/pricing"></script>
+ * A site that knows its signed-in user sets, before the tag,
+ *   window.FaroSettings = { user: { email, name, expires, signature } }
+ * with the signature its backend computed (PROTOCOL.md, "Identified visitors").
  * Plain JS, no build step. Model text is only ever set with textContent;
  * links are built with DOM APIs and only for http(s) URLs. Protocol:
  * PROTOCOL.md next to this file. */
@@ -46,6 +49,9 @@
   var lastSeq = parseInt(store.get(K.seq) || "0", 10) || 0;
   var convId = store.get(K.conv) || "";
   var pending = [];
+  // The signed-in user the page vouches for (its backend signed it), or null.
+  var settings = window.FaroSettings || {};
+  var user = (settings.user && typeof settings.user === "object") ? settings.user : null;
   try { pending = JSON.parse(store.get(K.pending) || "[]") || []; } catch (e) { pending = []; }
 
   function uuid() {
@@ -332,13 +338,39 @@
   }
   function session() {
     var body = {}; var v = store.get(K.visitor); if (v) body.visitor_id = v;
+    if (user) body.user = { email: user.email, name: user.name || "", expires: user.expires, signature: user.signature };
     return fetch(base + "/widget/session", { method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body), credentials: "omit" })
-      .then(function (r) { if (!r.ok) throw new Error("session " + r.status); return r.json(); })
+      .then(function (r) {
+        if ((r.status === 401 || r.status === 403) && user) {
+          // The identity was refused (expired, or signed with another
+          // secret): carry on as an anonymous visitor, and say why.
+          return r.text().then(function (why) {
+            if (window.console) console.warn("Faro: signed-in user refused: " + why);
+            user = null;
+            return session().then(function () { return null; });
+          });
+        }
+        if (!r.ok) throw new Error("session " + r.status);
+        return r.json();
+      })
       .then(function (s) {
+        if (!s) return;
         token = s.token; tokenExp = Date.now() + s.expires_in * 1000;
+        // Another person than the one this browser kept (a sign-in, a
+        // sign-out): what was kept is theirs, not this visitor's.
+        if (s.visitor_id !== store.get(K.visitor)) forget();
         store.set(K.visitor, s.visitor_id);
       });
+  }
+  // forget drops the conversation kept for the previous visitor of this
+  // browser, from localStorage and from the page.
+  function forget() {
+    convId = ""; lastSeq = 0; pending = []; renderedFrom = 0; seen = {}; userEls = {}; streams = {};
+    [K.conv, K.seq, K.pending].forEach(store.del);
+    if (ui.log) {
+      while (ui.log.lastChild && ui.log.lastChild !== ui.greeting) ui.log.removeChild(ui.log.lastChild);
+    }
   }
   function setStatus(s) { ui.status.textContent = s; }
   function connect() {
@@ -458,7 +490,15 @@
         send({ type: "consent", consent: { analytics: false } });
       }
     },
-    state: function () { return { phase: phase, conversation_id: convId, last_seq: lastSeq, pending: pending.length }; }
+    // identify switches to a signed-in user (a sign-in without a reload,
+    // or a fresh signature), or back to anonymous with null: a new session
+    // on a new socket.
+    identify: function (u) {
+      user = (u && typeof u === "object") ? u : null;
+      token = null;
+      if (ws) ws.close(); // onclose reconnects, asking for a session first
+    },
+    state: function () { return { phase: phase, conversation_id: convId, last_seq: lastSeq, pending: pending.length, identified: !!user }; }
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();
