@@ -214,7 +214,14 @@ func TestReusedPlatformID(t *testing.T) {
 	require.True(t, ok)
 	first := f.waitSent(t, 1, 10*time.Second, e.logs)
 
-	// River's cleaner, after the window: the completed job goes.
+	// River's cleaner, after the window: the completed jobs go. The part
+	// is sent before its job is marked completed; wait for that, or the
+	// old job would still hold the id.
+	require.Eventually(t, func() bool {
+		var open int
+		err := e.jobs.QueryRowContext(t.Context(), `SELECT count(*) FROM river_job WHERE state <> 'completed'`).Scan(&open)
+		return err == nil && open == 0
+	}, 10*time.Second, 20*time.Millisecond, "every job completed")
 	_, err = e.jobs.ExecContext(t.Context(), `DELETE FROM river_job WHERE state = 'completed'`)
 	require.NoError(t, err)
 	again := inbound("test", "77", "chat-r", "¿qué cursos tienen?")
