@@ -724,7 +724,11 @@ func (r *run) fresh(text string, toks []token) action {
 		// A question that leaves an email for the tool to keep ("could
 		// we use it? reach me at …") asks to be contacted, too.
 		informational := s.tool.mutating && asksForInformation(r.m.an, text, f.words) && !r.leavesContact(s.tool, text)
-		if s.score >= toolClear || (ahead && !informational) {
+		// A question for a fact that the knowledge base answers better
+		// ("¿cuándo empieza el de IA para marketing?") changes nothing,
+		// however close the request to act it resembles.
+		clear := s.score >= toolClear && !(informational && know > s.score)
+		if clear || (ahead && !informational) {
 			a := r.startTask(s.tool, []taskMsg{{text: text}})
 			a.greet = greet
 			return a
