@@ -284,6 +284,10 @@ func writeState(h *maphash.Hash, st state) {
 	}
 	h.WriteByte(0)
 	writeUint64(h, uint64(st.tries))
+	for _, w := range st.wants {
+		h.WriteString(w)
+		h.WriteByte(0)
+	}
 	h.WriteString(st.offerTool)
 	h.WriteByte(0)
 	writeMsgs(h, st.offerMsgs)

@@ -138,3 +138,25 @@ func TestCertificateOfAnUnfinishedCourse(t *testing.T) {
 	assert.Contains(t, res.reply, "40%")
 	assert.NotContains(t, res.reply, "/d/")
 }
+
+// A document waiting for a value does not take the next request as that
+// value: a KPI question while a proposal waits for its validity is a KPI
+// question, and the proposal is still waiting after it.
+func TestDocumentWaitingDoesNotSwallowOtherRequests(t *testing.T) {
+	c := &calls{}
+	reg := newRegistry(t, c, nil)
+	tools.Add(reg, tools.Spec{Name: "generate_document", Description: "Generate a document: a certificate, a proposal or an invoice.", Roles: everyone,
+		Examples: []tools.Example{{Lang: "en", Text: "make a proposal document"}, {Lang: "es", Text: "haz una propuesta"}}},
+		record(c, "generate_document", func(in tools.GenerateDocumentArgs) any {
+			if in.Variables["valid_until"] == nil {
+				return map[string]any{"status": "incomplete", "template": in.Template, "missing": []string{"valid_until"}, "message": "Missing: valid_until"}
+			}
+			return map[string]any{"status": "generated", "url": "http://localhost/d/x", "message": "Here it is: http://localhost/d/x"}
+		}))
+	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleStaff, calls: c,
+		tc: turnctx.Context{Role: string(store.RoleStaff), Language: "en"}}
+	first := a.say("a proposal for Rosa Vidal at Lumen Print: 2 AI workshops at 900 USD")
+	require.Equal(t, []string{"generate_document"}, callNames(first.calls), first.reply)
+	kpi := a.say("what's our MRR this month?")
+	require.Equal(t, []string{"report_kpis"}, callNames(kpi.calls), kpi.reply)
+}

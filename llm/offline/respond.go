@@ -192,9 +192,12 @@ func (r *run) contextualQuery(q string) string {
 	if len(turns) < 2 {
 		return q
 	}
-	// Short, or opening with "and"/"y"/"e": it leans on the question before.
+	// Opening with "and"/"y"/"e", or a word or two with nothing of its
+	// own ("¿y cuándo?", "¿el precio?"): it leans on the question before.
+	// "¿Cómo restablezco mi contraseña?" says what it is about, and the
+	// previous question's words would only mislead its search.
 	toks := tokenize(q)
-	if len(routeWords(r.m.an.analyze(q))) > 3 && (len(toks) == 0 || !conjunctions[toks[0].fold]) {
+	if len(routeWords(r.m.an.analyze(q))) > 1 && (len(toks) == 0 || !conjunctions[toks[0].fold]) {
 		return q
 	}
 	prev := turns[len(turns)-2].human

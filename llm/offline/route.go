@@ -571,6 +571,9 @@ type state struct {
 	asked string
 	prior map[string]any
 	tries int // how many times in a row the same field was asked
+	// wants are the keys of the object asked for that a result reported
+	// missing: an answer must give one of them to count as one.
+	wants []string
 	// offerTool is the tool a yes to the offer calls, about offerMsgs.
 	offerTool string
 	offerMsgs []taskMsg
@@ -609,6 +612,8 @@ type action struct {
 	greet     bool   // the message opened with a greeting: greet back
 	query     string // the question, for a knowledge answer
 	tries     int
+	// wants carries state.wants through a question asked again.
+	wants []string
 	// then is the task to go on with after answering a question asked in
 	// the middle of it (an actAsk).
 	then *action
@@ -633,7 +638,7 @@ func (r *run) decide(text string, st state) action {
 		rest := withoutSwitch(text)
 		if len(routeWords(r.m.an.analyze(rest))) == 0 {
 			if st.kind == statePending {
-				return action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries}
+				return action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries, wants: st.wants}
 			}
 			return action{kind: actSwitched}
 		}
@@ -719,7 +724,11 @@ func (r *run) fresh(text string, toks []token) action {
 		// A question that leaves an email for the tool to keep ("could
 		// we use it? reach me at …") asks to be contacted, too.
 		informational := s.tool.mutating && asksForInformation(r.m.an, text, f.words) && !r.leavesContact(s.tool, text)
-		if s.score >= toolClear || (ahead && !informational) {
+		// A question for a fact that the knowledge base answers better
+		// ("¿cuándo empieza el de IA para marketing?") changes nothing,
+		// however close the request to act it resembles.
+		clear := s.score >= toolClear && !(informational && know > s.score)
+		if clear || (ahead && !informational) {
 			a := r.startTask(s.tool, []taskMsg{{text: text}})
 			a.greet = greet
 			return a
@@ -757,7 +766,7 @@ func (r *run) continueTask(text string, toks []token, st state) (action, bool) {
 	if isHandoff(toks) {
 		return r.handoff(text), true
 	}
-	msgs := append(slices.Clone(st.msgs), taskMsg{text: text, answers: st.asked})
+	msgs := append(slices.Clone(st.msgs), taskMsg{text: text, answers: st.asked, wants: st.wants})
 	res := r.fill(slotTask{tool: st.tool, msgs: msgs, prior: st.prior})
 	f := r.features(text)
 	scores := r.scoreTools(f)
@@ -765,12 +774,17 @@ func (r *run) continueTask(text string, toks []token, st state) (action, bool) {
 	if len(scores) > 0 && scores[0].tool != st.tool && scores[0].tool.name != toolSearchKnowledge && scores[0].score >= toolClear && !res.caught {
 		return action{}, false
 	}
+	// A question another tool is for ("¿cuál es la tasa de automatización
+	// de este mes?" while a proposal waits for its validity) starts anew.
+	if !res.caught && len(scores) > 0 && scores[0].tool != st.tool && scores[0].tool.name != toolSearchKnowledge && scores[0].score >= toolMin {
+		return action{}, false
+	}
 	// A question in the middle of the task ("el de datos, ¿cuánto
 	// cuesta?") is answered, and the task goes on.
 	if strings.ContainsAny(text, "?¿") && len(answerWords(r.m.an.analyze(text))) >= 1 {
 		next := r.taskAction(st.tool, msgs, st.prior, res)
 		if !res.caught {
-			next = action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries}
+			next = action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries, wants: st.wants}
 		}
 		if next.kind == actAsk {
 			return action{kind: actKnowledge, query: text, then: &next}, true
@@ -783,7 +797,7 @@ func (r *run) continueTask(text string, toks []token, st state) (action, bool) {
 	case talkThanks, talkBye:
 		return action{}, false
 	case talkAck, talkGreeting:
-		return action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries}, true
+		return action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, tries: st.tries, wants: st.wants}, true
 	}
 	if isQuestion(text, toks) && !res.badAsked {
 		return action{}, false
@@ -803,7 +817,7 @@ func (r *run) continueTask(text string, toks []token, st state) (action, bool) {
 	if st.tries+1 >= maxTries {
 		return action{kind: actGiveUp, tool: st.tool, field: st.asked}, true
 	}
-	return action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, notCaught: true, badAnswer: res.badAsked, tries: st.tries + 1}, true
+	return action{kind: actAsk, tool: st.tool, field: st.asked, msgs: st.msgs, prior: st.prior, notCaught: true, badAnswer: res.badAsked, tries: st.tries + 1, wants: st.wants}, true
 }
 
 // startTask begins a task for a tool with the messages that asked for it.
@@ -886,8 +900,9 @@ func (r *run) after(act action, t turn) state {
 			// for them, with what the call already gave; one that went
 			// ahead without the caller's name waits for it (askedAfter).
 			if tool := r.tool(t.toolOf(resp)); !isErr && tool != nil {
-				if field := missingField(tool, readMissing(resp.Content)); field != "" {
-					return state{kind: statePending, tool: tool, msgs: act.msgs, asked: field, prior: priorArgs(t.calls, resp, errorResult{})}
+				missing := readMissing(resp.Content)
+				if field := missingField(tool, missing); field != "" {
+					return state{kind: statePending, tool: tool, msgs: act.msgs, asked: field, prior: priorArgs(t.calls, resp, errorResult{}), wants: missing}
 				}
 				prior := priorArgs(t.calls, resp, errorResult{})
 				if raw, err := json.Marshal(prior); err == nil && strings.Contains(t.reply, "\n\n") {
@@ -908,7 +923,7 @@ func (r *run) after(act action, t turn) state {
 		act = *act.then
 	}
 	if act.kind == actAsk && act.tool != nil {
-		return state{kind: statePending, tool: act.tool, msgs: act.msgs, asked: act.field, prior: act.prior, tries: act.tries}
+		return state{kind: statePending, tool: act.tool, msgs: act.msgs, asked: act.field, prior: act.prior, tries: act.tries, wants: act.wants}
 	}
 	return offerState(t, act)
 }

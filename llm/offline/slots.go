@@ -18,6 +18,10 @@ type taskMsg struct {
 	// answers is the field the engine had just asked for when the user
 	// wrote it ("" for the request itself): a bare "Ana" answers "name".
 	answers string
+	// wants are the keys of the object asked for that are missing: the
+	// answer must give one ("¿cuál es la tasa de automatización?" after
+	// "falta la validez" is another request, whatever it mentions).
+	wants []string
 }
 
 // slotTask is what filling one tool's arguments reads.
@@ -78,6 +82,12 @@ func (r *run) fill(t slotTask) fillResult {
 				if len(v) > 0 {
 					ts.values[f.name] = v
 				}
+				if last {
+					res.caught = len(v) > 0 && (len(msg.wants) == 0 || slices.ContainsFunc(msg.wants, func(k string) bool { _, ok := v[k]; return ok }))
+				}
+				ts.content = false
+				texts = append(texts, ts)
+				continue
 			}
 			if _, got := ts.values[f.name]; !got {
 				if v, ok, bad := r.lenient(t.tool, f, msg.text); ok {
