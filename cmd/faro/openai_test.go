@@ -92,7 +92,7 @@ func TestOpenAIClientTalksToFaro(t *testing.T) {
 	t.Logf("%s → %s", q1, a1)
 
 	// The second request resends the history and streams the answer.
-	q2 := "What is your refund policy for courses?"
+	q2 := "¿Y qué otros cursos tienen?"
 	stream := client.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{
 		Model: "faro",
 		Messages: []openai.ChatCompletionMessageParamUnion{
@@ -162,7 +162,7 @@ func TestOpenAIClientTalksToFaro(t *testing.T) {
 	text := scrape()
 	require.Contains(t, text, `faro_turns_total{channel="api",outcome="answered"} 2`)
 	require.Contains(t, text, `faro_turn_duration_seconds_count{channel="api"} 2`)
-	require.Contains(t, text, `faro_tool_calls_total{outcome="ok",tool="search_knowledge"}`)
+	require.Contains(t, text, `faro_tool_calls_total{outcome="ok",tool="list_courses"}`)
 	require.Contains(t, text, `faro_http_requests_total{code="401",route="GET /v1/models"} 1`)
 	require.True(t, strings.Contains(logs.String(), "request_id="), "request ids in the logs")
 }
