@@ -1,7 +1,6 @@
 package agent_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"github.com/tmc/langchaingo/llms"
 
 	"github.com/faroai/faro/agent"
+	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/llmtest"
@@ -27,22 +27,12 @@ import (
 	"github.com/faroai/faro/tools"
 )
 
-// The PostgreSQL server of the package's tests, started by the first test
-// that needs it and stopped by TestMain. PGlite is one database in one
-// backend: tests on it take pgMu and reset it, one at a time.
-var (
-	pgOnce sync.Once
-	pgURL  string
-	pgStop func()
-	pgErr  error
-	pgMu   sync.Mutex
-)
+// pg is the package's PostgreSQL for its tests (see pgtest.Shared).
+var pg pgtest.Shared
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if pgStop != nil {
-		pgStop()
-	}
+	pg.Stop()
 	os.Exit(code)
 }
 
@@ -68,39 +58,13 @@ func openSQLite(t *testing.T) store.Store {
 // can be had.
 func openPostgres(t *testing.T) store.Store {
 	t.Helper()
-	pgOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		pgURL, pgStop, pgErr = pgtest.Start(ctx)
-	})
-	require.NoError(t, pgErr, "PostgreSQL for the agent's tests (PGlite from node_modules, or %s)", pgtest.EnvURL)
-	pgMu.Lock()
-	t.Cleanup(pgMu.Unlock)
+	pgURL := pg.URL(t, "the agent's tests")
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	require.NoError(t, pgtest.Reset(ctx, pgURL))
 	db, err := postgres.Open(ctx, pgURL)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	return db
-}
-
-// syncBuffer is a log sink the agent's goroutines may write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // bundle is what a test works with.
@@ -109,7 +73,7 @@ type bundle struct {
 	agent *agent.Agent
 	tools *tools.Registry
 	kb    *knowledge.Base
-	logs  *syncBuffer
+	logs  *testlog.Buffer
 }
 
 // setup builds an agent over st and model, with search_knowledge and
@@ -128,7 +92,7 @@ func setup(t *testing.T, st store.Store, model llms.Model, docs map[string]strin
 	reg := tools.NewRegistry()
 	tools.AddSearchKnowledge(reg, kb)
 	tools.AddRequestHuman(reg, st)
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	opts := agent.Options{
 		Store: st, Model: model, Tools: reg, Knowledge: kb,
 		Limits: agent.Limits{BurstWindow: -1},

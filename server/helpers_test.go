@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/documents"
+	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/kpi"
 	"github.com/faroai/faro/llm"
@@ -48,24 +48,6 @@ func testKeys(t *testing.T) *server.Keys {
 	return k
 }
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // fullStore is a store with the business data, as both backends are.
 type fullStore interface {
 	store.Store
@@ -80,7 +62,7 @@ type bundle struct {
 	agent   *agent.Agent
 	srv     *server.Server
 	http    *httptest.Server
-	logs    *syncBuffer
+	logs    *testlog.Buffer
 	metrics *server.Metrics
 }
 
@@ -99,7 +81,7 @@ func setup(t *testing.T, st fullStore, edit func(*server.Options)) *bundle {
 	if st == nil {
 		st = openSQLite(t)
 	}
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	emb, name, err := llm.NewEmbedder(llm.EmbedderConfig{Provider: llm.ProviderOffline})
 	require.NoError(t, err)

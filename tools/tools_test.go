@@ -1,7 +1,6 @@
 package tools_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/tools"
 	"github.com/stretchr/testify/require"
@@ -72,29 +72,12 @@ var (
 type testBundle struct {
 	reg  *tools.Registry
 	runs map[string]*atomic.Int64
-	logs *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs *testlog.Buffer
 }
 
 func setup(t *testing.T) *testBundle {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	b := &testBundle{
 		reg:  tools.NewRegistry(tools.WithLogger(slog.New(slog.NewTextHandler(logs, nil)))),
 		runs: map[string]*atomic.Int64{},

@@ -1,7 +1,6 @@
 package relay_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/offline"
@@ -30,21 +30,12 @@ import (
 	"github.com/faroai/faro/tools"
 )
 
-// The PostgreSQL of the package's tests, started by the first test that
-// needs it; PGlite is one database, so tests on it hold pgMu.
-var (
-	pgOnce sync.Once
-	pgURL  string
-	pgStop func()
-	pgErr  error
-	pgMu   sync.Mutex
-)
+// pg is the package's PostgreSQL for its tests (see pgtest.Shared).
+var pg pgtest.Shared
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if pgStop != nil {
-		pgStop()
-	}
+	pg.Stop()
 	os.Exit(code)
 }
 
@@ -56,7 +47,7 @@ type env struct {
 	store   store.Store
 	agent   *agent.Agent
 	runtime *relay.Runtime
-	logs    *syncBuffer
+	logs    *testlog.Buffer
 	// jobs is the SQLite jobs database (nil on PostgreSQL).
 	jobs *sql.DB
 
@@ -68,7 +59,7 @@ type env struct {
 // runtime's options (short backoffs are the default here).
 func setup(t *testing.T, backend string, edit func(*relay.Options), adapters ...relay.Adapter) *env {
 	t.Helper()
-	e := &env{logs: &syncBuffer{}}
+	e := &env{logs: &testlog.Buffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var jobs relay.Jobs
 	switch backend {
@@ -83,17 +74,9 @@ func setup(t *testing.T, backend string, edit func(*relay.Options), adapters ...
 		t.Cleanup(func() { _ = jdb.Close() })
 		jobs, e.jobs = relay.SQLiteJobs(jdb), jdb
 	case "postgres":
-		pgOnce.Do(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			pgURL, pgStop, pgErr = pgtest.Start(ctx)
-		})
-		require.NoError(t, pgErr, "PostgreSQL for the runtime's tests (PGlite from node_modules, or %s)", pgtest.EnvURL)
-		pgMu.Lock()
-		t.Cleanup(pgMu.Unlock)
+		pgURL := pg.URL(t, "the runtime's tests")
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 		defer cancel()
-		require.NoError(t, pgtest.Reset(ctx, pgURL))
 		db, err := postgres.Open(ctx, pgURL)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = db.Close() })
@@ -213,7 +196,7 @@ func (f *fake) snapshot() []relay.Outbound {
 }
 
 // waitSent waits until the fake has sent n parts.
-func (f *fake) waitSent(t *testing.T, n int, within time.Duration, logs *syncBuffer) []relay.Outbound {
+func (f *fake) waitSent(t *testing.T, n int, within time.Duration, logs *testlog.Buffer) []relay.Outbound {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
@@ -227,21 +210,3 @@ func (f *fake) waitSent(t *testing.T, n int, within time.Duration, logs *syncBuf
 }
 
 var errDown = errors.New("502 bad gateway")
-
-// syncBuffer is a log sink many goroutines write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}

@@ -22,6 +22,7 @@ import (
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/slack"
 	"github.com/faroai/faro/channels/slack/slacktest"
+	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/llmtest"
 	"github.com/faroai/faro/store"
@@ -41,7 +42,7 @@ type e2e struct {
 	rt     *relay.Runtime
 	slack  *slacktest.Server
 	sender *slacktest.Sender
-	logs   *syncBuffer
+	logs   *testlog.Buffer
 	// turns counts the agent's turns, model calls the model calls.
 	turns, modelCalls atomic.Int64
 }
@@ -53,7 +54,7 @@ type e2eOptions struct {
 
 func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *e2e {
 	t.Helper()
-	e := &e2e{st: open(t), logs: &syncBuffer{}}
+	e := &e2e{st: open(t), logs: &testlog.Buffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -103,7 +104,7 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 // embedded store, or the PostgreSQL database itself.
 func jobsFor(t *testing.T, st store.Store) relay.Jobs {
 	t.Helper()
-	if _, ok := st.(interface{ DSN() string }); ok || pgURL == "" || !isPostgres(st) {
+	if _, ok := st.(interface{ DSN() string }); ok || pg.Started() == "" || !isPostgres(st) {
 		db, err := relay.OpenSQLite(filepath.Join(t.TempDir(), "jobs.db"))
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = db.Close() })
@@ -111,7 +112,7 @@ func jobsFor(t *testing.T, st store.Store) relay.Jobs {
 	}
 	// PGlite takes eight connections (pgtest's -m 8): the store's pool
 	// holds up to four, and the next test's reset needs one.
-	cfg, err := pgxpool.ParseConfig(pgURL)
+	cfg, err := pgxpool.ParseConfig(pg.Started())
 	require.NoError(t, err)
 	cfg.MaxConns = 2
 	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)

@@ -1,12 +1,10 @@
 package slack_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,22 +22,12 @@ import (
 	"github.com/faroai/faro/tools"
 )
 
-// The PostgreSQL of the package's tests (PGlite unless
-// FARO_TEST_DATABASE_URL is set), started by the first test that needs
-// it. PGlite is one database: tests on it take pgMu and reset it.
-var (
-	pgOnce sync.Once
-	pgURL  string
-	pgStop func()
-	pgErr  error
-	pgMu   sync.Mutex
-)
+// pg is the package's PostgreSQL for its tests (see pgtest.Shared).
+var pg pgtest.Shared
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if pgStop != nil {
-		pgStop()
-	}
+	pg.Stop()
 	os.Exit(code)
 }
 
@@ -62,39 +50,13 @@ func openSQLite(t testing.TB) store.Store {
 
 func openPostgres(t testing.TB) store.Store {
 	t.Helper()
-	pgOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		pgURL, pgStop, pgErr = pgtest.Start(ctx)
-	})
-	require.NoError(t, pgErr, "PostgreSQL (PGlite from node_modules, or %s)", pgtest.EnvURL)
-	pgMu.Lock()
-	t.Cleanup(pgMu.Unlock)
+	pgURL := pg.URL(t, "the Slack tests")
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	require.NoError(t, pgtest.Reset(ctx, pgURL))
 	db, err := postgres.Open(ctx, pgURL)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	return db
-}
-
-// syncBuffer is a log sink goroutines may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // agentOptions shape newAgent's agent.

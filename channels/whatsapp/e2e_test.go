@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/whatsapp"
 	"github.com/faroai/faro/channels/whatsapp/graphtest"
+	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/store/postgres"
@@ -28,41 +28,13 @@ import (
 	"github.com/faroai/faro/store/sqlite"
 )
 
-// The PostgreSQL of the package's tests (PGlite, or
-// FARO_TEST_DATABASE_URL), started by the first test that needs it. PGlite
-// is one database: tests on it take pgMu and reset it.
-var (
-	pgOnce sync.Once
-	pgURL  string
-	pgStop func()
-	pgErr  error
-	pgMu   sync.Mutex
-)
+// pg is the package's PostgreSQL for its tests (see pgtest.Shared).
+var pg pgtest.Shared
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if pgStop != nil {
-		pgStop()
-	}
+	pg.Stop()
 	os.Exit(code)
-}
-
-// syncBuffer collects logs written by many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // backend is a store and the database of the runtime's jobs.
@@ -87,15 +59,7 @@ func openSQLite(t testing.TB) (store.Store, relay.Jobs) {
 
 func openPostgres(t testing.TB) (store.Store, relay.Jobs) {
 	t.Helper()
-	pgOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		pgURL, pgStop, pgErr = pgtest.Start(ctx)
-	})
-	require.NoError(t, pgErr, "PostgreSQL for the WhatsApp tests (PGlite from node_modules, or %s)", pgtest.EnvURL)
-	pgMu.Lock()
-	t.Cleanup(pgMu.Unlock)
-	require.NoError(t, pgtest.Reset(t.Context(), pgURL))
+	pgURL := pg.URL(t, "the WhatsApp tests")
 	st, err := postgres.Open(t.Context(), pgURL)
 	require.NoError(t, err)
 	pool, err := pgxpool.New(context.Background(), pgURL)
@@ -155,7 +119,7 @@ func newEnv(t *testing.T, b backend, o envOptions) *env {
 	if o.agent != nil {
 		a = o.agent(a)
 	}
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	t.Cleanup(func() {
 		if t.Failed() {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faroai/faro/channels/telegram/telegramtest"
+	"github.com/faroai/faro/internal/testlog"
 )
 
 // TestTelegramAnsweredOnceAcrossKill: the server is killed (SIGKILL) after
@@ -31,11 +32,11 @@ func TestTelegramAnsweredOnceAcrossKill(t *testing.T) {
 		// The turn waits this long for more messages before it runs: the
 		// kill lands after the acknowledgement and before any reply.
 		"FARO_BURST_WINDOW=5s")
-	start := func() (*exec.Cmd, *syncBuffer) {
+	start := func() (*exec.Cmd, *testlog.Buffer) {
 		cmd := exec.Command(os.Args[0], "serve")
 		cmd.Dir = dir
 		cmd.Env = env
-		stderr := &syncBuffer{}
+		stderr := &testlog.Buffer{}
 		cmd.Stderr = stderr
 		require.NoError(t, cmd.Start())
 		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faroai/faro/channels/whatsapp/graphtest"
+	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/store/postgres/pgtest"
 )
@@ -46,7 +47,7 @@ func whatsappEnrol(t *testing.T, databaseURL string) {
 		APIURL: g.URL, APIVersion: g.Version,
 	}
 	require.NoError(t, cfg.validate())
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	m := NewMain(cfg, newLogger(cfg, &environment{stderr: logs}))
 	require.NoError(t, m.Run(context.Background()))
 	t.Cleanup(func() { require.NoError(t, m.Close()) })
@@ -106,11 +107,11 @@ func TestWhatsAppAnsweredOnceAcrossKill(t *testing.T) {
 		// The turn waits this long for more messages before it runs: the
 		// kill lands after the acknowledgement and before any reply.
 		"FARO_BURST_WINDOW=3s")
-	start := func() (*exec.Cmd, *syncBuffer) {
+	start := func() (*exec.Cmd, *testlog.Buffer) {
 		cmd := exec.Command(os.Args[0], "serve")
 		cmd.Dir = dir
 		cmd.Env = env
-		stderr := &syncBuffer{}
+		stderr := &testlog.Buffer{}
 		cmd.Stderr = stderr
 		require.NoError(t, cmd.Start())
 		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })

@@ -11,12 +11,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/scenario"
@@ -114,7 +114,7 @@ func TestChatStopsOnInterrupt(t *testing.T) {
 	t.Parallel()
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	out := &syncBuffer{}
+	out := &testlog.Buffer{}
 	env := &environment{stdout: out, stderr: io.Discard, getenv: envOf(map[string]string{"FARO_LOG_LEVEL": "warn", "FARO_DATA_DIR": t.TempDir()})}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -127,25 +127,6 @@ func TestChatStopsOnInterrupt(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("chat did not stop on interrupt")
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe to read while another goroutine
-// writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // The scenario tests run with the tools the binary registers.

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/faroai/faro/internal/testlog"
 )
 
 // When FARO_TEST_RUN_MAIN is set the test binary is the faro binary: tests
@@ -90,7 +92,7 @@ func TestBinaryStartsWithNoConfigurationAndStopsOnSIGTERM(t *testing.T) {
 	cmd.Dir = dir // ./data is created here, as on a fresh clone
 	cmd.Env = append(cleanEnv(), "FARO_TEST_RUN_MAIN=1", "FARO_ADDR=127.0.0.1:"+port)
 	// Read while the process still writes it: a plain bytes.Buffer races.
-	stderr := &syncBuffer{}
+	stderr := &testlog.Buffer{}
 	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
