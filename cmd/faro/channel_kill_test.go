@@ -32,25 +32,7 @@ func TestTelegramAnsweredOnceAcrossKill(t *testing.T) {
 		// The turn waits this long for more messages before it runs: the
 		// kill lands after the acknowledgement and before any reply.
 		"FARO_BURST_WINDOW=5s")
-	start := func() (*exec.Cmd, *testlog.Buffer) {
-		cmd := exec.Command(os.Args[0], "serve")
-		cmd.Dir = dir
-		cmd.Env = env
-		stderr := &testlog.Buffer{}
-		cmd.Stderr = stderr
-		require.NoError(t, cmd.Start())
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			resp, err := http.Get("http://127.0.0.1:" + port + "/healthz")
-			if err == nil {
-				resp.Body.Close()
-				return cmd, stderr
-			}
-			require.True(t, time.Now().Before(deadline), "no /healthz; stderr:\n%s", stderr.String())
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+	start := func() (*exec.Cmd, *testlog.Buffer) { return startServe(t, dir, port, env) }
 	first, logs := start()
 	webhook := "http://127.0.0.1:" + port + telegramWebhookPath
 	status, err := telegramtest.Post(webhook, telegramSecret, telegramtest.Private(9001, 901, "¿qué cursos tienen?", "es"))
@@ -106,4 +88,29 @@ func TestMigrateMakesTheChannelJobTables(t *testing.T) {
 	require.Contains(t, first, "river 001")
 	require.FileExists(t, filepath.Join(dir, "jobs.db"))
 	require.Equal(t, "schema is up to date\n", run())
+}
+
+// startServe runs this test binary as `faro serve` in dir with env (which
+// must hold FARO_TEST_RUN_MAIN=1 and FARO_ADDR on port), and returns once
+// it answers /healthz. The process is killed when the test ends; a test
+// may kill it sooner, to restart it.
+func startServe(t *testing.T, dir, port string, env []string) (*exec.Cmd, *testlog.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "serve")
+	cmd.Dir = dir
+	cmd.Env = env
+	stderr := &testlog.Buffer{}
+	cmd.Stderr = stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://127.0.0.1:" + port + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			return cmd, stderr
+		}
+		require.True(t, time.Now().Before(deadline), "no /healthz; stderr:\n%s", stderr.String())
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -107,25 +106,7 @@ func TestWhatsAppAnsweredOnceAcrossKill(t *testing.T) {
 		// The turn waits this long for more messages before it runs: the
 		// kill lands after the acknowledgement and before any reply.
 		"FARO_BURST_WINDOW=3s")
-	start := func() (*exec.Cmd, *testlog.Buffer) {
-		cmd := exec.Command(os.Args[0], "serve")
-		cmd.Dir = dir
-		cmd.Env = env
-		stderr := &testlog.Buffer{}
-		cmd.Stderr = stderr
-		require.NoError(t, cmd.Start())
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			resp, err := http.Get("http://127.0.0.1:" + port + "/healthz")
-			if err == nil {
-				resp.Body.Close()
-				return cmd, stderr
-			}
-			require.True(t, time.Now().Before(deadline), "no /healthz; stderr:\n%s", stderr.String())
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+	start := func() (*exec.Cmd, *testlog.Buffer) { return startServe(t, dir, port, env) }
 	first, logs := start()
 	send := g.Sender("http://127.0.0.1:"+port+WhatsAppPath, secret)
 	const waID = "5215540000001"

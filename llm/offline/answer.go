@@ -630,17 +630,7 @@ func questionObjects(an *analyzer, text string) []word {
 	var out []word
 	for i := range toks {
 		for _, tr := range objectTriggers {
-			if i+len(tr) > len(toks) {
-				continue
-			}
-			match := true
-			for j, w := range tr {
-				if toks[i+j].fold != w {
-					match = false
-					break
-				}
-			}
-			if !match {
+			if !phraseAt(toks, i, tr) {
 				continue
 			}
 			j := i + len(tr)

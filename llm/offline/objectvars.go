@@ -346,17 +346,7 @@ func docParties(an *analyzer, text string, toks []token, answering bool) (person
 		for i := range toks {
 			for _, cue := range cues {
 				cw := strings.Fields(cue)
-				if i+len(cw) > len(toks) {
-					continue
-				}
-				ok := true
-				for j, w := range cw {
-					if toks[i+j].fold != w {
-						ok = false
-						break
-					}
-				}
-				if !ok {
+				if !phraseAt(toks, i, cw) {
 					continue
 				}
 				at := i + len(cw)

@@ -963,17 +963,7 @@ var notNames = map[string]bool{
 func extractName(an *analyzer, text string, toks []token, loose, hasEmail bool) (string, [2]int, bool) {
 	for i := range toks {
 		for _, tr := range nameTriggers {
-			if i+len(tr.words) > len(toks) {
-				continue
-			}
-			match := true
-			for j, w := range tr.words {
-				if toks[i+j].fold != w {
-					match = false
-					break
-				}
-			}
-			if !match {
+			if !phraseAt(toks, i, tr.words) {
 				continue
 			}
 			strict := tr.strict && !loose
@@ -1161,17 +1151,7 @@ func extractCompany(text string, toks []token, used []bool) (string, [2]int, boo
 	for i := range toks {
 		for _, tr := range companyTriggers {
 			n := len(tr.words)
-			if i+n > len(toks) {
-				continue
-			}
-			match := true
-			for j, w := range tr.words {
-				if toks[i+j].fold != w {
-					match = false
-					break
-				}
-			}
-			if !match {
+			if !phraseAt(toks, i, tr.words) {
 				continue
 			}
 			// A bare preposition counts only right after the person's name.

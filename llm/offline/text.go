@@ -280,3 +280,17 @@ func clip(s string, n int) string {
 	}
 	return strings.TrimRight(cut, " ,;:-") + "…"
 }
+
+// phraseAt reports whether the folded words of a phrase stand in toks from
+// i on ("me llamo", "a nombre de").
+func phraseAt(toks []token, i int, words []string) bool {
+	if i+len(words) > len(toks) {
+		return false
+	}
+	for j, w := range words {
+		if toks[i+j].fold != w {
+			return false
+		}
+	}
+	return true
+}
