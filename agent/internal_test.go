@@ -39,19 +39,22 @@ func TestDetectLanguage(t *testing.T) {
 func TestRequestedLanguage(t *testing.T) {
 	t.Parallel()
 	for text, want := range map[string]string{
-		"in English please":                   "en",
-		"English please":                      "en",
-		"can you speak english?":              "en",
-		"háblame en español":                  "es",
-		"hablame en espanol porfa":            "es",
-		"en español por favor":                "es",
-		"pode falar em português?":            "pt",
-		"responde en ingles":                  "en",
-		"is the course in English?":           "",
-		"¿el curso está en inglés?":           "",
-		"tienen material en portugués?":       "",
-		"I speak English and Spanish, do you": "",
-		"":                                    "",
+		"in English please":                             "en",
+		"English please":                                "en",
+		"can you speak english?":                        "en",
+		"háblame en español":                            "es",
+		"hablame en espanol porfa":                      "es",
+		"en español por favor":                          "es",
+		"pode falar em português?":                      "pt",
+		"responde en ingles":                            "en",
+		"is the course in English?":                     "",
+		"¿el curso está en inglés?":                     "",
+		"tienen material en portugués?":                 "",
+		"I speak English and Spanish, do you":           "",
+		"In English please: what's our MRR this month?": "en",
+		"en portugués, por favor: ¿cuánto cuesta?":      "pt",
+		"Hola, ¿el curso es en inglés?":                 "",
+		"":                                              "",
 	} {
 		require.Equal(t, want, requestedLanguage(text), text)
 	}

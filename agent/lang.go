@@ -156,6 +156,13 @@ var (
 // conversation to continue in, or "". A question about a language ("is the
 // course in English?") is not a request.
 func requestedLanguage(text string) string {
+	// "In English please: what's our MRR this month?": a request that
+	// opens the message, before what it asks.
+	if i := strings.IndexAny(text, ":,;–—"); i > 0 && i < len(text)-1 {
+		if l := requestedLanguage(text[:i]); l != "" {
+			return l
+		}
+	}
 	f := fold(text)
 	ws := words(f)
 	if len(ws) == 0 || len(ws) > 14 {

@@ -127,7 +127,7 @@ func isCancel(toks []token) bool {
 }
 
 var (
-	talkVerbs  = wordSet(`hablar hablo habla hable hablemos comunicarme comunicar contactar contactarme contacto pasame pasar pásame pasarme transferir transfiereme transferirme derivar derivame atienda atender atiende conectar conectame talk speak chat connect transfer reach get put falar fale passar transferir conversar quiero need want`)
+	talkVerbs  = wordSet(`hablar hablo habla hable hablemos comunicarme comunicar contactar contactarme contacto pasame pasar pásame pasarme pasale pasala pasalo pasa pase transferir transfiereme transferirme derivar derivame atienda atender atiende conectar conectame talk speak chat connect transfer reach get put falar fale passar transferir conversar quiero need want`)
 	humanWords = wordSet(`humano humana persona alguien agente asesor asesora operador operadora ejecutivo ejecutiva representante human person someone somebody agent representative rep operator atendente pessoa alguem gente staff equipo team soporte support`)
 	soloHuman  = wordSet(`humano humana agente asesor asesora operador human agent representative operator atendente`)
 )

@@ -85,6 +85,7 @@ func TestRouting(t *testing.T) {
 		{store.RoleProspect, "can i talk to a human?", "request_human"},
 		{store.RoleProspect, "I need a real person", "request_human"},
 		{store.RoleProspect, "quero falar com um atendente", "request_human"},
+		{store.RoleStaff, "pasale esta conversacion a alguien de ventas", "request_human"},
 		// report_kpis, staff only
 		{store.RoleStaff, "dame el mrr de este mes", "report_kpis"},
 		{store.RoleStaff, "cuantos leads entraron el mes pasado?", "report_kpis"},
