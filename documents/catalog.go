@@ -61,6 +61,15 @@ type Var struct {
 	// Aliases are other names accepted for it, as people write them
 	// ("cliente", "empresa"): compared folded, spaces as underscores.
 	Aliases []string `json:"aliases,omitempty"`
+	// Serial makes the variable a reference the system assigns when the
+	// caller leaves it out, as an invoicing system numbers its invoices:
+	// Serial, the day of issue and six characters drawn from the other
+	// values and the request ("INV-20270102-3F9A2C"). People asking for
+	// an invoice rarely know its number, and should not be asked for it.
+	Serial string `json:"serial,omitempty"`
+	// Default is the value used when the caller leaves it out ("30
+	// days" for a proposal's validity), read as a given value would be.
+	Default any `json:"default,omitempty"`
 }
 
 // Template is one document template.

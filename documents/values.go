@@ -1,6 +1,8 @@
 package documents
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -59,6 +61,14 @@ const (
 // read. Variables the template does not declare are left out. issued is
 // the day of issue, which relative values ("30 días") count from.
 func (c *Catalog) Check(t Template, vars map[string]any, issued time.Time) (Values, error) {
+	return c.CheckFor(t, vars, issued, "")
+}
+
+// CheckFor is [Catalog.Check] for one request: seed (who asks, in which
+// conversation) goes into the serial numbers assigned to variables left
+// out, so the same request gets the same number back and another
+// request's identical values get another.
+func (c *Catalog) CheckFor(t Template, vars map[string]any, issued time.Time, seed string) (Values, error) {
 	given := map[string]any{}
 	for k, x := range vars {
 		key := foldKey(k)
@@ -77,8 +87,11 @@ func (c *Catalog) Check(t Template, vars map[string]any, issued time.Time) (Valu
 		if ok && isEmpty(x) {
 			ok = false
 		}
+		if !ok && d.Default != nil {
+			x, ok = d.Default, true
+		}
 		if !ok {
-			if d.Required {
+			if d.Required && d.Serial == "" {
 				problems = append(problems, Problem{Var: d.Name, Missing: true})
 			}
 			continue
@@ -97,7 +110,20 @@ func (c *Catalog) Check(t Template, vars map[string]any, issued time.Time) (Valu
 	if len(problems) > 0 {
 		return nil, &VarsError{Template: t, Problems: problems}
 	}
+	for _, d := range t.Vars {
+		if _, set := out[d.Name]; !set && d.Serial != "" {
+			out[d.Name] = serial(d.Serial, out, issued, seed)
+		}
+	}
 	return out, nil
+}
+
+// serial is a reference for a document: prefix, the day, and six hex
+// characters of a hash of its values and seed.
+func serial(prefix string, vals Values, issued time.Time, seed string) string {
+	b, _ := json.Marshal(vals) // strings, numbers, dates and items always encode; keys sorted
+	h := sha256.Sum256(append(append(b, 0), seed...))
+	return fmt.Sprintf("%s-%s-%s", prefix, issued.UTC().Format("20060102"), strings.ToUpper(hex.EncodeToString(h[:3])))
 }
 
 func containsKey(aliases []string, key string) bool {

@@ -76,7 +76,7 @@ func (cfg DocumentConfig) withDefaults() (DocumentConfig, error) {
 // GenerateDocumentArgs are the arguments of generate_document.
 type GenerateDocumentArgs struct {
 	Template  string         `json:"template" jsonschema:"required,enum=certificate,enum=proposal,enum=invoice" jsonschema_description:"certificate (a course completion certificate), proposal (a commercial proposal for a client) or invoice (a billing summary)."`
-	Variables map[string]any `json:"variables,omitempty" jsonschema_description:"The template's values. certificate: student_name, course_title, completion_date, certificate_number (a student's come from their enrolment: leave them out). proposal: client_name, company, items (list of {description, quantity, unit_price}, or text \"AI workshop 1500; 2x Mentoring 300\"), valid_until (a date or \"30 days\"), currency, notes. invoice: invoice_number, client_name, company, tax_id, items, tax_rate (percent), due_date, currency."`
+	Variables map[string]any `json:"variables,omitempty" jsonschema_description:"The template's values. certificate: student_name, course_title, completion_date, certificate_number (assigned when left out). A student's come from their enrolment: leave them out. proposal: client_name, company, items (list of {description, quantity, unit_price}, or text \"AI workshop 1500; 2x Mentoring 300\"), valid_until (a date or \"30 days\"; 30 days when left out), currency, notes. invoice: invoice_number (assigned when left out), client_name, company, tax_id, items, tax_rate (percent), due_date, currency."`
 	Format    string         `json:"format,omitempty" jsonschema:"enum=pdf,enum=html,enum=markdown" jsonschema_description:"pdf (default), html or markdown."`
 	Course    string         `json:"course,omitempty" jsonschema:"maxLength=200" jsonschema_description:"For a certificate: the course slug or title as the user wrote it."`
 	Email     string         `json:"email,omitempty" jsonschema:"format=email,maxLength=254" jsonschema_description:"Staff only, for a certificate: the email of another person, the student it is for. A student always gets their own."`
@@ -266,12 +266,18 @@ func generateDocument(ctx context.Context, st DocumentStore, cfg DocumentConfig,
 		forContact = fc
 	}
 
+	by := c.ContactID
+	if by == "" {
+		by = "role:" + string(c.Role)
+	}
 	if tm.Name != documents.Certificate {
 		if vars, err = priceCourseItems(ctx, st, vars); err != nil {
 			return GenerateDocumentResult{}, err
 		}
 	}
-	values, err := cfg.Catalog.Check(tm, vars, now)
+	// A number left out is assigned: the same for this request asked
+	// again (a re-run turn), another for anyone else's.
+	values, err := cfg.Catalog.CheckFor(tm, vars, now, by+"\x00"+c.ConversationID)
 	var ve *documents.VarsError
 	if errors.As(err, &ve) {
 		out := GenerateDocumentResult{Status: DocIncomplete, Template: tm.Name, Missing: ve.Missing(), Problems: ve.Problems, Message: ve.Message(msgLang(c.Language))}
@@ -288,10 +294,6 @@ func generateDocument(ctx context.Context, st DocumentStore, cfg DocumentConfig,
 	vjson, err := json.Marshal(values)
 	if err != nil {
 		return GenerateDocumentResult{}, fmt.Errorf("generate_document: encode variables: %w", err)
-	}
-	by := c.ContactID
-	if by == "" {
-		by = "role:" + string(c.Role)
 	}
 	doc, created, err := st.SaveGeneratedDocument(ctx, store.GeneratedDocument{
 		Template: tm.Name, Format: string(format), Language: lang, Variables: vjson,

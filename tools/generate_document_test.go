@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -134,9 +135,33 @@ func TestGenerateDocumentStaff(t *testing.T) {
 	// language.
 	r := docResult(t, b.call(t, staff, "generate_document", `{"template":"proposal","variables":{"client":"Laura Gómez","company":"Acme"}}`))
 	require.Equal(t, tools.DocIncomplete, r.Status)
-	require.Equal(t, []string{"items", "valid_until"}, r.Missing)
-	require.Contains(t, r.Message, "I still need: items with prices (items), validity (valid_until).")
+	require.Equal(t, []string{"items"}, r.Missing, "the validity has a default: never asked")
+	require.Contains(t, r.Message, "I still need: items with prices (items).")
 	require.Empty(t, r.DocumentID)
+
+	// An invoice without a number gets one, the same when the request is
+	// made again, another for another conversation; a proposal without a
+	// validity holds 30 days.
+	inv := `{"template":"invoice","format":"markdown","variables":{"client_name":"Laura Gómez","items":"AI workshop 1500"}}`
+	r1 := docResult(t, b.call(t, staff, "generate_document", inv))
+	require.Equal(t, tools.DocGenerated, r1.Status)
+	d1, err := b.st.(docStore).GeneratedDocument(t.Context(), r1.DocumentID)
+	require.NoError(t, err)
+	num := regexp.MustCompile(`INV-\d{8}-[0-9A-F]{6}`).FindString(string(d1.Content))
+	require.NotEmpty(t, num, "%s", d1.Content)
+	again := docResult(t, b.call(t, staff, "generate_document", inv))
+	require.Equal(t, r1.DocumentID, again.DocumentID)
+	other := docResult(t, b.call(t, b.person(t, store.RoleStaff, "Luis", "luis@brujula.example", "en"), "generate_document", inv))
+	d2, err := b.st.(docStore).GeneratedDocument(t.Context(), other.DocumentID)
+	require.NoError(t, err)
+	require.NotContains(t, string(d2.Content), num)
+	prop := docResult(t, b.call(t, staff, "generate_document", `{"template":"proposal","format":"markdown","variables":{"client":"Laura Gómez","company":"Acme","items":"AI workshop 1500"}}`))
+	require.Equal(t, tools.DocGenerated, prop.Status)
+	var pv map[string]any
+	dp, err := b.st.(docStore).GeneratedDocument(t.Context(), prop.DocumentID)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(dp.Variables, &pv))
+	require.NotEmpty(t, pv["valid_until"])
 
 	r = docResult(t, b.call(t, staff, "generate_document", `{"template":"proposal","format":"markdown","variables":{"client":"Laura Gómez",
 		"company":"<script>alert(1)</script> Acme","items":[{"description":"AI workshop","quantity":2,"unit_price":1500}],"valid_until":"30 days"}}`))

@@ -981,6 +981,19 @@ func answerWords(ws []word) []word {
 		case "cuando", "when", "quando":
 			out = append(out, word{fold: w.fold, es: w.es, en: w.en, concept: "when", pos: w.pos})
 			continue
+		case "many":
+			// "how many contacts": English counts in two words.
+			if i > 0 && ws[i-1].fold == "how" {
+				c := word{fold: w.fold, es: w.es, en: w.en, concept: "count", pos: w.pos}
+				for _, n := range ws[i+1:] {
+					if !n.stop {
+						c.of = &n
+						break
+					}
+				}
+				out = append(out, c)
+				continue
+			}
 		}
 		if w.stop || questionWords[w.fold] || auxQuestion[w.fold] || greetMarkers[w.fold] || thanksMarkers[w.fold] {
 			continue
@@ -1002,7 +1015,8 @@ func answerWords(ws []word) []word {
 // of them in the passages.
 var chatter = wordSet(`verdad hace todavia aun casi bueno pues osea tipo igual solo solamente cosa cosas vez veces ayer entonces ahora asi claro seguro creo parece favor porfa oye mira vale bien mal algo nada mucho poco tanto sirve hago haces hacer pasa paso dice dijo quisiera gustaria saber
 	den dan dar da dieron pedir pido pide pides pidio solicitar solicito solicita obtener obtengo conseguir consigo request requested ask asked obter
-	one ones like just really actually anything something stuff thing things now pls plz ur u thx hey hi please get got kinda maybe guess think tomorrow tmrw today yesterday ago great good fine ok okay sure know tell
+	diferencia diferencias entre comparar compara versus vs difference differences diff between compare comparison diferenca diferencas
+	one ones like just really actually quick around anything something stuff thing things now pls plz ur u thx hey hi please get got kinda maybe guess think tomorrow tmrw today yesterday ago great good fine ok okay sure know tell
 	faz fazer ainda posso pode podem quero vou vai tenho temos estou sao ja tambem muito entao aqui la isso isto coisa coisas gente tudo bem`)
 
 func bestMatch(w word, ws []word) float64 {
