@@ -50,7 +50,7 @@ func (cfg TicketConfig) now() time.Time {
 type OpenTicketArgs struct {
 	Subject     string `json:"subject" jsonschema:"required,maxLength=200" jsonschema_description:"A short subject: what the problem is, in the user's words."`
 	Description string `json:"description" jsonschema:"required,maxLength=4000" jsonschema_description:"What happened, with the details the user gave (what they tried, error messages, dates)."`
-	Category    string `json:"category,omitempty" jsonschema:"enum=billing,enum=access,enum=technical,enum=course_content,enum=sales,enum=other" jsonschema_description:"billing (payments, invoices, refunds), access (login, password, account), technical (the platform fails, an error, a page or video that does not load), course_content (a mistake or gap in what is taught), sales, or other. Omit when unsure: it is derived from the text."`
+	Category    string `json:"category,omitempty" jsonschema:"enum=billing,enum=access,enum=technical,enum=course_content,enum=sales,enum=other" jsonschema_description:"billing (payments, invoices, refunds), access (login, password, account), technical (the platform fails, an error, something that does not work, a page or video that does not load, play or submit), course_content (a mistake or gap in what is taught), sales, or other. Omit when unsure: it is derived from the text."`
 	Email       string `json:"email,omitempty" jsonschema:"format=email,maxLength=254" jsonschema_description:"Email to answer at. Leave it out to use the one we know for the user."`
 	Priority    string `json:"priority,omitempty" jsonschema:"enum=low,enum=normal,enum=high,enum=urgent" jsonschema_description:"Staff only: overrides the priority the rules derive (category, urgent words, customer tier). Leave it out otherwise."`
 }

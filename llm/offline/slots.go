@@ -882,8 +882,46 @@ func enumScores(values []string, phrases [][][]word, ws []word) []float64 {
 			}
 		}
 		scores[i] += 0.01 * float64(len(hits))
+		// "a video that does not load" is what "los videos no cargan"
+		// says: a negated word of a phrase negated in the message too
+		// tells it from a value sharing only the nouns ("course content").
+		for _, pw := range phrases[i] {
+			if negatedMatch(pw, ws) {
+				scores[i] += 0.03
+				break
+			}
+		}
 	}
 	return scores
+}
+
+// negations deny the word after them, in each language.
+var negations = wordSet(`no not nao never nunca nem don't doesn't won't can't isn't aren't didn't dont doesnt wont cant isnt arent didnt`)
+
+// negatedMatch reports whether a word the phrase negates ("not load") is
+// negated in ws too ("no cargan", "won't load"): a negation up to two
+// words before it in each.
+func negatedMatch(phrase, ws []word) bool {
+	for i, p := range phrase {
+		if p.stop || !negatedAt(phrase, i) {
+			continue
+		}
+		for j, w := range ws {
+			if !w.stop && p.matches(w) >= 0.8 && negatedAt(ws, j) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func negatedAt(ws []word, i int) bool {
+	for k := i - 1; k >= 0 && ws[i].pos-ws[k].pos <= 2; k-- {
+		if negations[ws[k].fold] {
+			return true
+		}
+	}
+	return false
 }
 
 // coverage is how much of the phrase's meaning the words contain, each
