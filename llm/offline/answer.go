@@ -377,7 +377,7 @@ func (r *run) rank(ps []passage, question string) *ranking {
 			s.score -= 0.05
 		}
 	}
-	r.preferAskedCourse(question, ps, sents)
+	r.preferAskedCourse(question, ps, sents, rk)
 	rk.order = make([]int, len(sents))
 	for i := range rk.order {
 		rk.order[i] = i
@@ -1430,7 +1430,7 @@ func scalar(v any, lang string) string {
 // free course starts on 11 January" is no answer to when the data course
 // starts), and a sentence of a passage about the named course is the
 // likeliest answer.
-func (r *run) preferAskedCourse(question string, ps []passage, sents []sentence) {
+func (r *run) preferAskedCourse(question string, ps []passage, sents []sentence, rk *ranking) {
 	asked, ok := r.matchCourse(question, false)
 	if !ok {
 		return
@@ -1443,6 +1443,13 @@ func (r *run) preferAskedCourse(question string, ps []passage, sents []sentence)
 		s := &sents[i]
 		if c, named := r.matchCourse(s.text, false); named && c != asked {
 			s.score -= 0.2
+			// Nor does it state the fact asked for: the date it gives is
+			// another course's, and the search goes on for the asked one's.
+			for qi, qw := range rk.qws {
+				if askedKind(qw) != 0 {
+					rk.matches[i*len(rk.qws)+qi] = 0
+				}
+			}
 		} else if about[s.passage] == asked {
 			s.score += 0.05
 		}
