@@ -258,6 +258,14 @@ func TestFillEverythingInOneMessage(t *testing.T) {
 			map[string]any{"name": "Fernanda Costa", "company": "Vitta Cosmeticos", "company_size": 60.0, "budget": 5000.0, "email": "fernanda@vitta.com.br", "interest": "courses"}},
 		{"qualify_lead", "sou Pedro Alves, da Loja Azul, 40 pessoas, queremos uma demo da plataforma de marketing. pedro@azul.com.br",
 			map[string]any{"name": "Pedro Alves", "company": "Loja Azul", "company_size": 40.0, "email": "pedro@azul.com.br", "interest": "marketing_saas"}},
+		// A team counted in what its people do: a plural noun after the
+		// number, or a kind of people; not a count of something else.
+		{"qualify_lead", "somos una constructora con 35 ingenieros y queremos cursos de IA, ana@obras.mx",
+			map[string]any{"company_size": 35.0, "email": "ana@obras.mx", "interest": "courses"}},
+		{"qualify_lead", "we'd like AI training for our 12 support agents, budget 900 USD, lee@helpco.io",
+			map[string]any{"company_size": 12.0, "budget": 900.0, "email": "lee@helpco.io", "interest": "courses"}},
+		{"qualify_lead", "queremos 3 talleres de IA para el equipo, presupuesto 2000 usd, raul@tienda.mx",
+			map[string]any{"company_size": nil, "budget": 2000.0, "email": "raul@tienda.mx", "interest": "courses"}},
 	}
 	for _, c := range cases {
 		args, missing := fillOne(t, turnctx.Context{}, c.tool, human(c.text))

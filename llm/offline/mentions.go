@@ -267,6 +267,7 @@ func contextWords(ws []word, toks []token, start, end int) []word {
 		before := t.end <= start && start-t.end <= 2
 		switch {
 		case after && headcount[t.fold]:
+		case after && t.start-end <= 1 && smallCount(toks, start, end) && countsPeople(toks, i):
 		case before && t.fold == "somos":
 		case before && t.fold == "of" && i > 0 && (toks[i-1].fold == "team" || toks[i-1].fold == "equipo"):
 		default:
@@ -284,6 +285,58 @@ func contextWords(ws []word, toks []token, start, end int) []word {
 	}
 	return out
 }
+
+// peopleConcepts are concepts of words for kinds of people: "25 reps",
+// "10 asesores", "40 alumnos" count people.
+var peopleConcepts = map[string]bool{"employee": true, "human": true, "student": true, "manager": true, "developer": true, "customer": true}
+
+// countsPeople reports whether the word at toks[i], right after a number,
+// is what a team is counted in: a kind of people ("reps", "asesores"), or
+// a plural noun the concepts do not know, which after a number in a
+// message about a company is its people ("25 vendedores", "8 abogados");
+// not a unit of time or money, nor anything else the concepts name
+// ("3 talleres", "500 emails"). "25 sales reps" counts its second word.
+func countsPeople(toks []token, i int) bool {
+	for k := i; k < len(toks) && k <= i+1; k++ {
+		f := toks[k].fold
+		c := concepts.of(f, "", "")
+		if c == "" {
+			es, en := stemsOf(f)
+			c = concepts.of(f, es, en)
+		}
+		if peopleConcepts[c] {
+			return true
+		}
+		if k == i && c == "" && len(f) >= 5 && strings.HasSuffix(f, "s") && !isDigits(f) && !reDuration.MatchString("1 "+f) && !moneyWord[f] {
+			return true
+		}
+		if c == "" {
+			return false
+		}
+	}
+	return false
+}
+
+// smallCount reports whether the number in [start, end) has at most three
+// digits: a team counted in a noun the concepts do not know is rarely
+// larger ("2000 usuarios" are not staff), and larger headcounts come with
+// a word that says so ("1.500 empleados").
+func smallCount(toks []token, start, end int) bool {
+	n := 0
+	for _, t := range toks {
+		if t.start >= start && t.end <= end {
+			for _, r := range t.fold {
+				if r >= '0' && r <= '9' {
+					n++
+				}
+			}
+		}
+	}
+	return n > 0 && n <= 3
+}
+
+// moneyWord are currencies written as plural words.
+var moneyWord = wordSet(`dolares dollars pesos reales reais euros soles libras bucks`)
 
 func countTokensBetween(toks []token, from, to int) int {
 	n := 0
