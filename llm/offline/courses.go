@@ -101,15 +101,20 @@ func (ix *courseIndex) match(text string, skip map[string]bool) (best int, score
 			for _, nw := range name {
 				w := ix.idf(nw)
 				total += w
-				m := 0.0
+				m, lit := 0.0, 0.0
 				for _, mw := range msg {
 					m = max(m, nw.matches(mw))
+					if nw.concept == "" || mw.concept != nw.concept || nw.es == mw.es || nw.fold == mw.fold {
+						lit = max(lit, nw.matches(mw))
+					}
 				}
 				got += w * m
 				// A word of this course's name and no other's, long enough
 				// not to be an accident ("marketing", "prompts", "rag"):
-				// naming it is naming the course.
-				if m >= 0.8 && ix.df[wordKey(nw)] == 1 && utf8.RuneCountInString(nw.fold) >= 3 {
+				// naming it is naming the course. Written as itself, or
+				// mistyped: a word of its concept ("genera" of
+				// "generativa") names what is done, not the course.
+				if lit >= 0.8 && ix.df[wordKey(nw)] == 1 && utf8.RuneCountInString(nw.fold) >= 3 {
 					distinct = true
 				}
 			}
