@@ -144,7 +144,11 @@ func isHandoff(toks []token) bool {
 			return true
 		}
 		if i+1 < len(toks) && (t.fold == "persona" || t.fold == "person") && (toks[i+1].fold == "real" || toks[i+1].fold == "de") {
-			return true
+			// "la persona de contacto es Marta" names someone, asks for
+			// no one.
+			if !(i+2 < len(toks) && (toks[i+2].fold == "contacto" || toks[i+2].fold == "contato")) {
+				return true
+			}
 		}
 		if i > 0 && toks[i-1].fold == "real" {
 			return true

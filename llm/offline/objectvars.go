@@ -177,7 +177,9 @@ var (
 	weakPersonCues   = []string{"for", "para", "pra", "pro", "a nombre de", "em nome de", "in the name of", "to"}
 	ofCues           = []string{"de", "do", "da", "of"}
 	strongPersonCues = []string{"contacto", "contact", "contato", "attn", "cliente", "client", "customer", "alumno", "alumna", "aluno", "aluna", "student", "estudiante", "estudante"}
-	companyMarks     = []string{"sas", "sa", "s.a.", "inc", "llc", "ltd", "ltda", "group", "grupo", "gmbh", "sl", "corp", "co", "srl", "spa", "me", "eireli"}
+	// cueLinks join a cue to the name it introduces.
+	cueLinks     = wordSet(`is es e será sera seria would be will la lá ahi alli here name nombre nome`)
+	companyMarks = []string{"sas", "sa", "s.a.", "inc", "llc", "ltd", "ltda", "group", "grupo", "gmbh", "sl", "corp", "co", "srl", "spa", "me", "eireli"}
 )
 
 // objectValues reads the keys of an object argument for the enum value
@@ -350,6 +352,11 @@ func docParties(an *analyzer, text string, toks []token, answering bool) (person
 					continue
 				}
 				at := i + len(cw)
+				// "contact is Dana Whitfield", "o contato lá é o Felipe":
+				// what links the cue to the name.
+				for k := 0; k < 2 && at < len(toks) && cueLinks[toks[at].fold]; k++ {
+					at++
+				}
 				// "para a Maria Souza", "for the Acme team": an article.
 				if at < len(toks) && articles[toks[at].fold] {
 					at++

@@ -704,6 +704,18 @@ func (r *run) fresh(text string, toks []token) action {
 		a.greet = greet
 		return a
 	}
+	// "can u put together a proposal for Northwind Logistics? … contact
+	// is Dana Whitfield", "monta uma proposta pra Padaria Pão Dourado": a
+	// kind of thing one tool makes, named, with whom it is for, is for
+	// that tool, whatever else the words resemble (a quote for a team is
+	// a lead's words too), unless the message asks a question of fact.
+	if !slices.ContainsFunc(f.words, asksFact) {
+		if t := r.makesNamedFor(text); t != nil {
+			a := r.startTask(t, []taskMsg{{text: text}})
+			a.greet = greet
+			return a
+		}
+	}
 	// "then I need the certificate for it": a request for what a tool
 	// makes, named by its kind, is for that tool, however many questions
 	// about certificates the knowledge base answers.
@@ -1157,6 +1169,24 @@ func (r *run) namesWhatItMakes(text string, scores []toolScore) *toolDef {
 		return nil
 	}
 	return nil
+}
+
+// makesNamedFor returns the offered tool whose object the message names
+// together with whom it is for (see namedObject), if exactly one does.
+func (r *run) makesNamedFor(text string) *toolDef {
+	var found *toolDef
+	for _, t := range r.tools {
+		if t.name == toolSearchKnowledge || t.name == toolRequestHuman {
+			continue
+		}
+		if _, named := r.namedObject(t, text); named {
+			if found != nil {
+				return nil
+			}
+			found = t
+		}
+	}
+	return found
 }
 
 // namedObjectValue returns the value of t's object-selecting argument the
