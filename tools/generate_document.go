@@ -76,7 +76,7 @@ func (cfg DocumentConfig) withDefaults() (DocumentConfig, error) {
 // GenerateDocumentArgs are the arguments of generate_document.
 type GenerateDocumentArgs struct {
 	Template  string         `json:"template" jsonschema:"required,enum=certificate,enum=proposal,enum=invoice" jsonschema_description:"certificate (a course completion certificate), proposal (a commercial proposal for a client) or invoice (a billing summary)."`
-	Variables map[string]any `json:"variables,omitempty" jsonschema_description:"The template's values. certificate: student_name, course_title, completion_date, certificate_number (assigned when left out). A student's come from their enrolment: leave them out. proposal: client_name, company, items (list of {description, quantity, unit_price}, or text \"AI workshop 1500; 2x Mentoring 300\"), valid_until (a date or \"30 days\"; 30 days when left out), currency, notes. invoice: invoice_number (assigned when left out), client_name, company, tax_id, items, tax_rate (percent), due_date, currency."`
+	Variables map[string]any `json:"variables,omitempty" jsonschema_description:"The template's values. certificate: student_name, course_title, completion_date (the course edition's end when left out), certificate_number (assigned when left out). A student's come from their enrolment: leave them out. proposal: client_name, company, items (list of {description, quantity, unit_price}, or text \"AI workshop 1500; 2x Mentoring 300\"), valid_until (a date or \"30 days\"; 30 days when left out), currency, notes. invoice: invoice_number (assigned when left out), client_name, company, tax_id, items, tax_rate (percent), due_date, currency."`
 	Format    string         `json:"format,omitempty" jsonschema:"enum=pdf,enum=html,enum=markdown" jsonschema_description:"pdf (default), html or markdown."`
 	Course    string         `json:"course,omitempty" jsonschema:"maxLength=200" jsonschema_description:"For a certificate: the course slug or title as the user wrote it."`
 	Email     string         `json:"email,omitempty" jsonschema:"format=email,maxLength=254" jsonschema_description:"Staff only, for a certificate: the email of another person, the student it is for. A student always gets their own."`
@@ -259,7 +259,7 @@ func generateDocument(ctx context.Context, st DocumentStore, cfg DocumentConfig,
 		}
 		vars, forContact = res, c.ContactID
 	case tm.Name == documents.Certificate:
-		fc, err := staffCertificate(ctx, st, tm, c, in, vars)
+		fc, err := staffCertificate(ctx, st, tm, c, in, vars, now)
 		if err != nil {
 			return GenerateDocumentResult{}, err
 		}
@@ -505,7 +505,7 @@ func callerEnrollments(ctx context.Context, st EnrollmentReader, c Caller) ([]st
 // certificate that were not given, from the enrolment of Email in Course
 // (when both are named), and the course title from the catalogue. It
 // returns the student's contact, when known.
-func staffCertificate(ctx context.Context, st DocumentStore, tm documents.Template, c Caller, in GenerateDocumentArgs, vars map[string]any) (string, error) {
+func staffCertificate(ctx context.Context, st DocumentStore, tm documents.Template, c Caller, in GenerateDocumentArgs, vars map[string]any, now time.Time) (string, error) {
 	named := courseNamed(tm, in, vars)
 	if named == "" {
 		return "", nil
@@ -514,6 +514,7 @@ func staffCertificate(ctx context.Context, st DocumentStore, tm documents.Templa
 	if err != nil {
 		var fe FieldError
 		if errors.As(err, &fe) && strings.TrimSpace(in.Course) == "" {
+			setDefaultCompletion(tm, vars, time.Time{}, now)
 			return "", nil // a title written freely: used as it is
 		}
 		return "", err
@@ -531,6 +532,7 @@ func staffCertificate(ctx context.Context, st DocumentStore, tm documents.Templa
 	set("course_title", course.Title.In(docLang(c.Language)))
 	email := strings.TrimSpace(in.Email)
 	if email == "" {
+		setDefaultCompletion(tm, vars, editionEnd(course), now)
 		return "", nil
 	}
 	ens, err := st.EnrollmentsByEmail(ctx, email)
@@ -548,9 +550,34 @@ func staffCertificate(ctx context.Context, st DocumentStore, tm documents.Templa
 			set("completion_date", en.UpdatedAt.UTC().Format(time.DateOnly))
 		}
 		set("certificate_number", CertificateNumber(en))
+		setDefaultCompletion(tm, vars, editionEnd(course), now)
 		return en.ContactID, nil
 	}
 	return "", &Failure{Code: CodeNotFound, Message: fmt.Sprintf("%s has no enrolment in course %s", email, course.Slug)}
+}
+
+// setDefaultCompletion dates a certificate staff ask for without saying
+// when the course was finished ("she finished the data course in
+// March"): the end of the course's edition when that has passed, else the
+// day of issue.
+func setDefaultCompletion(tm documents.Template, vars map[string]any, end, now time.Time) {
+	if old, _ := lookupVar(tm, vars, "completion_date"); old != nil {
+		return
+	}
+	day := now
+	if !end.IsZero() && !end.After(now) {
+		day = end
+	}
+	vars["completion_date"] = day.UTC().Format(time.DateOnly)
+}
+
+// editionEnd is the last day of a course's scheduled edition; zero when it
+// has no dates.
+func editionEnd(c store.Course) time.Time {
+	if c.Start.IsZero() || c.DurationWeeks <= 0 {
+		return time.Time{}
+	}
+	return c.Start.AddDate(0, 0, 7*c.DurationWeeks-1)
 }
 
 // CertificateNumber is the number of the certificate of an enrolment:

@@ -241,3 +241,20 @@ func TestGenerateDocumentPricesCourseSeats(t *testing.T) {
 	require.Equal(t, tools.DocIncomplete, r.Status)
 	require.Empty(t, r.DocumentID)
 }
+
+// Staff asking for a certificate without saying when the course was
+// finished get it dated: the edition's end when it has passed, else the
+// day of issue (the test courses have no duration).
+func TestGenerateDocumentStaffCertificateDated(t *testing.T) {
+	t.Parallel()
+	b := setupBiz(t, newSQLite(t))
+	staff := b.person(t, store.RoleStaff, "Marta", "marta@brujula.example", "es")
+	r := docResult(t, b.call(t, staff, "generate_document", `{"template":"certificate","course":"fundamentos-ia","format":"markdown","variables":{"student_name":"Lucía Paredes"}}`))
+	require.Equal(t, tools.DocGenerated, r.Status, r.Message)
+	doc, err := b.st.(docStore).GeneratedDocument(t.Context(), r.DocumentID)
+	require.NoError(t, err)
+	var v map[string]any
+	require.NoError(t, json.Unmarshal(doc.Variables, &v))
+	require.Equal(t, "2027-01-04", v["completion_date"])
+	require.Regexp(t, `^CERT-20270104-[0-9A-F]{6}$`, v["certificate_number"])
+}
