@@ -487,17 +487,32 @@ func itemLines(text string, course func(string) (string, bool)) string {
 	text = reValidFor.ReplaceAllString(text, " ")
 	var parts []string
 	var pending string // a part with no price of its own joins the next
+	unpriced := -1     // the course line just read without a price
 	for _, seg := range reItemSplit.Split(text, -1) {
 		seg = strings.TrimSpace(seg)
 		if seg == "" {
 			continue
 		}
-		// "12 personas al curso IA para marketing": seats of a course,
-		// counted and with no price, are a line the catalogue prices.
-		if amountIn(seg) == nil {
-			if _, qty := itemDescription(seg); qty != "" {
+		// "…, so 171.75 each": the price of the seats just counted.
+		if m := rePriceOnly.FindStringSubmatch(seg); m != nil && unpriced >= 0 {
+			parts[unpriced] += " " + m[1]
+			unpriced = -1
+			continue
+		}
+		unpriced = -1
+		// "12 personas al curso IA para marketing", "they want 12 seats
+		// on AI Strategy for Managers with the 25% discount": seats of a
+		// course, counted and with no price, are a line the catalogue
+		// prices (a percentage is a discount, not a price).
+		if amountIn(rePercent.ReplaceAllString(seg, " ")) == nil {
+			_, qty := itemDescription(seg)
+			if qty == "" {
+				qty = seatCount(seg)
+			}
+			if qty != "" {
 				if title, ok := course(seg); ok {
 					parts = append(parts, qty+"x "+title)
+					unpriced = len(parts) - 1
 					pending = ""
 					continue
 				}
@@ -538,6 +553,20 @@ func itemLines(text string, course func(string) (string, bool)) string {
 		parts = append(parts, line)
 	}
 	return strings.Join(parts, "; ")
+}
+
+var (
+	rePriceOnly = regexp.MustCompile(`(?i)^(?:so|then|thus|entonces|o sea|ou seja|es decir|that'?s|total)?\s*(?:a|at|por|@|de)?\s*(?:us\$|usd|\$|€)?\s*(\d[\d.,]*\d|\d)\s*(?:usd|us\$|d[oó]lares|dollars|reais|euros)?\s*(?:each|cada\s+un[oa]?|cada|por\s+persona|per\s+person|por\s+pessoa|per\s+seat|por\s+plaza|por\s+vaga)\s*(?:[.!;]|$)`)
+	reSeatCount = regexp.MustCompile(`(?:^|\s)(\d{1,4})\s+\p{L}`)
+)
+
+// seatCount is the quantity a segment counts anywhere in it ("they want
+// 12 seats on …"), not a percentage: the number before a word.
+func seatCount(seg string) string {
+	if m := reSeatCount.FindStringSubmatch(rePercent.ReplaceAllString(seg, " ")); m != nil && m[1] != "1" {
+		return m[1]
+	}
+	return ""
 }
 
 // amountIn finds a line's price: one with a currency wins over a bare

@@ -35,6 +35,10 @@ func TestDocumentValuesFromASentence(t *testing.T) {
 			map[string]any{"client_name": "Ines Roy", "company": "Halden Labs", "items": "9x AI for Marketing", "valid_until": "20 days"}},
 		{"faz um certificado para o aluno Caio Menezes, terminou em 02/05/2027, código CRT-88QZ",
 			map[string]any{"student_name": "Caio Menezes", "completion_date": "2027-05-02", "certificate_number": "CRT-88QZ"}},
+		// Seats counted in the middle of the request, a discount that is
+		// not a price, the price after it, and the contact person.
+		{"could you draft a proposal for Ridgeline Foods, 8 seats in the AI for Marketing course with our 15% discount, so 211.65 each. contact is Omar Haddad",
+			map[string]any{"client_name": "Omar Haddad", "company": "Ridgeline Foods", "items": "8x AI for Marketing 211.65"}},
 	} {
 		args, _ := fillOne(t, staff, "generate_document", human(c.text))
 		vars, _ := args["variables"].(map[string]any)
