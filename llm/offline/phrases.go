@@ -16,10 +16,12 @@ func (t tr) in(lang string) string { return t[langIndex(lang)] }
 var (
 	phGreeting = tr{"¡Hola%s! ¿En qué puedo ayudarte?", "Hi%s! How can I help you?", "Olá%s! Como posso ajudar?"}
 	phHello    = tr{"¡Hola!", "Hi!", "Olá!"}
-	phThanks   = tr{"¡De nada! ¿Te ayudo con algo más?", "You're welcome! Anything else I can help you with?", "De nada! Posso ajudar com mais alguma coisa?"}
-	phBye      = tr{"¡Hasta pronto! Aquí estaré si necesitas algo más.", "Bye! I'm here if you need anything else.", "Até logo! Estou aqui se precisar de mais alguma coisa."}
-	phAck      = tr{"¡Perfecto! ¿Hay algo más en lo que pueda ayudarte?", "Great! Is there anything else I can help you with?", "Perfeito! Posso ajudar com mais alguma coisa?"}
-	phClarify  = tr{"Perdona, no estoy seguro de haberte entendido. ¿Me lo cuentas con otras palabras?",
+	// phRequirements asks, for a certificate refused, what it takes.
+	phRequirements = tr{"¿qué requisitos hay que cumplir para obtener el certificado?", "what are the requirements to get the certificate?", "quais são os requisitos para obter o certificado?"}
+	phThanks       = tr{"¡De nada! ¿Te ayudo con algo más?", "You're welcome! Anything else I can help you with?", "De nada! Posso ajudar com mais alguma coisa?"}
+	phBye          = tr{"¡Hasta pronto! Aquí estaré si necesitas algo más.", "Bye! I'm here if you need anything else.", "Até logo! Estou aqui se precisar de mais alguma coisa."}
+	phAck          = tr{"¡Perfecto! ¿Hay algo más en lo que pueda ayudarte?", "Great! Is there anything else I can help you with?", "Perfeito! Posso ajudar com mais alguma coisa?"}
+	phClarify      = tr{"Perdona, no estoy seguro de haberte entendido. ¿Me lo cuentas con otras palabras?",
 		"Sorry, I'm not sure I understood. Could you put it another way?",
 		"Desculpe, não tenho certeza se entendi. Pode explicar de outra forma?"}
 	phCanAnswer = tr{"Puedo responder preguntas sobre nuestros cursos y servicios", "I can answer questions about our courses and services", "Posso responder perguntas sobre nossos cursos e serviços"}

@@ -405,7 +405,33 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 			text += "\n\n" + r.askFor(t, f)
 		}
 	}
+	if notDone(resp.Content) {
+		text += r.whatItTakes()
+	}
 	return reply{text: text}
+}
+
+// whatItTakes is, after "you haven't completed the course yet", what the
+// knowledge base says it takes to get the certificate, as a paragraph to
+// add; "" when the passages do not say.
+func (r *run) whatItTakes() string {
+	if len(r.conv.turns) == 0 {
+		return ""
+	}
+	if ans, ok := r.answer(r.conv.tc.Passages, phRequirements.in(r.lang)); ok {
+		return "\n\n" + ans
+	}
+	return ""
+}
+
+// notDone reports a tool result whose status says the thing asked for
+// was not done for a reason of the person's ("not_completed",
+// "not_enrolled"), which the knowledge base may explain.
+func notDone(content string) bool {
+	var res struct {
+		Status string `json:"status"`
+	}
+	return json.Unmarshal([]byte(content), &res) == nil && strings.HasPrefix(res.Status, "not_")
 }
 
 // askedAfter is the caller's name a call went ahead without: what
@@ -557,11 +583,7 @@ func (r *run) certificateAfterCheck(a action, content string) reply {
 			done = append(done, e.Course)
 		}
 		if course != "" && e.Course == course && !completed {
-			text := fmt.Sprintf(phNotFinished.in(r.lang), e.Title, e.Progress)
-			if ans, ok := r.answer(r.conv.tc.Passages, r.conv.turns[len(r.conv.turns)-1].human); ok {
-				text += "\n\n" + ans
-			}
-			return reply{text: text}
+			return reply{text: fmt.Sprintf(phNotFinished.in(r.lang), e.Title, e.Progress) + r.whatItTakes()}
 		}
 	}
 	// "my certificate", with one course completed: that one.
