@@ -35,7 +35,7 @@ type ChannelsConfig struct {
 
 // channelSettings are the channels' environment variables.
 func channelSettings() []setting {
-	return slices.Concat(telegramSettings(), whatsappSettings(), slackSettings())
+	return slices.Concat(telegramSettings(), whatsappSettings(), slackSettings(), staffChannelSettings())
 }
 
 // messagingChannels are the channels faro serve can run, in the order
@@ -98,7 +98,7 @@ func (c Config) validateChannels() error {
 			}
 		}
 	}
-	return nil
+	return c.validateStaffChannel()
 }
 
 func httpURL(raw string) bool {
@@ -152,6 +152,13 @@ func (m *Main) startChannels(ctx context.Context) error {
 		}
 		if run.Run != nil {
 			runs = append(runs, run.Run)
+		}
+		if sc, ok, err := m.staffChannel(ch.name, run.Adapter); ok || err != nil {
+			if err != nil {
+				closeJobs()
+				return err
+			}
+			runs = append(runs, sc.Run)
 		}
 		if _, ok := run.Adapter.(relay.Addresser); ok {
 			// Staff replies reach the person through the runtime's jobs.
