@@ -62,8 +62,8 @@ func WebhookFor(token string, p Post, u User, c Channel, trigger string) Outgoin
 // request URL (form-encoded, with Authorization: Token <token>).
 type SlashCommand struct {
 	Token, TeamID, TeamDomain, ChannelID, ChannelName string
-	UserID, UserName, Command, Text, TriggerID       string
-	ResponseURL                                      string
+	UserID, UserName, Command, Text, TriggerID        string
+	ResponseURL                                       string
 }
 
 // Form is the command's form body.
