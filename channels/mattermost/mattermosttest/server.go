@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -235,6 +236,10 @@ func (s *Server) addPost(user, channel, root, message, typ string, props map[str
 	return p
 }
 
+// mentionRE finds @username mentions as Mattermost reads them: an @ not
+// inside a word or an address, then the username's characters.
+var mentionRE = regexp.MustCompile(`(^|[^a-z0-9._@-])@([a-z0-9._-]+)`)
+
 // publishPosted sends a posted event for p to every connection.
 func (s *Server) publishPosted(p *Post) {
 	c := s.channels[p.ChannelID]
@@ -243,13 +248,16 @@ func (s *Server) publishPosted(p *Post) {
 		"channel_display_name": c.DisplayName, "channel_name": c.Name, "channel_type": c.Type,
 		"post": string(post), "sender_name": "@" + s.users[p.UserID].Username, "team_id": c.TeamID, "set_online": true,
 	}
+	named := map[string]bool{}
+	for _, m := range mentionRE.FindAllStringSubmatch(strings.ToLower(p.Message), -1) {
+		named[strings.TrimRight(m[2], ".")] = true
+	}
 	var mentions []string
 	for _, u := range s.users {
 		if u.ID == p.UserID {
 			continue
 		}
-		if strings.Contains(strings.ToLower(p.Message), "@"+strings.ToLower(u.Username)) ||
-			(c.Type == "D" && strings.Contains(c.Name, u.ID)) {
+		if named[strings.ToLower(u.Username)] || (c.Type == "D" && strings.Contains(c.Name, u.ID)) {
 			mentions = append(mentions, u.ID)
 		}
 	}
