@@ -17,6 +17,7 @@ import (
 	"github.com/faroai/faro/channels/mattermost/mmapi"
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/knowledge"
+	"github.com/faroai/faro/store"
 )
 
 const botID = "bfarobot000000000000000001"
@@ -166,6 +167,24 @@ func TestServeHTTPRefuses(t *testing.T) {
 	require.Equal(t, http.StatusOK, do(http.MethodPost, "application/x-www-form-urlencoded", "Token tok-a", "channel_id=c1&user_id=u1&command=/otro&text=hola"))
 	require.Equal(t, http.StatusOK, do(http.MethodPost, "application/x-www-form-urlencoded", "Token tok-a", "channel_id=c1&user_id=u1&command=/faro&text=+"))
 	require.Equal(t, 1, acc.n)
+}
+
+// TestAddressOf: a conversation's ExternalID leads back to where its
+// person is: a direct message, a thread, a slash command's channel.
+func TestAddressOf(t *testing.T) {
+	t.Parallel()
+	a := &Adapter{}
+	for ext, want := range map[string]string{
+		"cdm":            `{"channel":"cdm","user":""}`,
+		"ctown/proot":    `{"channel":"ctown","root_id":"proot","user":""}`,
+		"ctown/cmd:uana": `{"channel":"ctown","user":"uana"}`,
+	} {
+		got, err := a.AddressOf(store.Conversation{ID: "x", ExternalID: ext})
+		require.NoError(t, err)
+		require.JSONEq(t, want, string(got), ext)
+	}
+	_, err := a.AddressOf(store.Conversation{ID: "x", ExternalID: "/p"})
+	require.Error(t, err)
 }
 
 func TestClassify(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/mattermost/mmapi"
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/store"
 )
 
 // address is what a reply needs to reach the person: Inbound.Address.
@@ -44,6 +45,27 @@ func decodeAddress(raw json.RawMessage) (address, error) {
 		return a, relay.Permanent(fmt.Errorf("mattermost: address %s: no channel", raw))
 	}
 	return a, nil
+}
+
+// commandChat marks the conversations of slash commands: their ChatID is
+// "<channel>/cmd:<user>", where a thread's is "<channel>/<root post>" and
+// a direct message's "<channel>".
+const commandChat = "cmd:"
+
+// AddressOf is where a message written outside a turn (a staff reply)
+// reaches the person of a conversation of this channel, from its
+// ExternalID (the ChatID it was stored with): the direct message, the
+// thread, or the channel of a slash command.
+func (a *Adapter) AddressOf(conv store.Conversation) (json.RawMessage, error) {
+	channel, rest, _ := strings.Cut(conv.ExternalID, "/")
+	if channel == "" {
+		return nil, fmt.Errorf("mattermost: conversation %s has no channel", conv.ID)
+	}
+	addr := address{Channel: channel, Root: rest}
+	if user, ok := strings.CutPrefix(rest, commandChat); ok {
+		addr.Root, addr.User = "", user
+	}
+	return json.Marshal(addr)
 }
 
 // Channel implements relay.Adapter.
