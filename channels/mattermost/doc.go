@@ -11,7 +11,10 @@
 // message with the bot or mentions it. The post id is the platform id, so
 // an event seen twice (a resumed connection replaying it, an outgoing
 // webhook for the same post) is answered once; an event the runtime could
-// not store is received again (the connection resumes from it).
+// not store is received again (the connection resumes from it). When the
+// server cannot resume a connection (it restarted), the posts made since
+// the last one seen are fetched from the bot's channels and handled the
+// same way.
 //
 // Inbound over HTTP ([Adapter.ServeHTTP], under WebhookPath), the request's
 // token (the form's or JSON's token field, or Authorization: Token) must

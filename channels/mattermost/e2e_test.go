@@ -187,7 +187,8 @@ const question = "¿cuánto cuesta el curso de IA para marketing?"
 // a channel each get exactly one answer, the mention's in its thread; a
 // post made while the websocket is down is answered once it resumes; after
 // a reconnection as a new connection, the server sending the same posts
-// again adds nothing (no turn, no model call). The bot's own posts,
+// again adds nothing (no turn, no model call); posts made while the
+// server takes no connection are fetched once it does. The bot's own posts,
 // system posts and channel posts without a mention are not answered.
 func TestOneAnswerPerPostAcrossReconnects(t *testing.T) {
 	t.Parallel()
@@ -236,6 +237,21 @@ func TestOneAnswerPerPostAcrossReconnects(t *testing.T) {
 		require.Equal(t, int64(4), e.turns.Load(), "no turn for the re-sent posts")
 		require.Equal(t, calls, e.modelCalls.Load(), "no model call for the re-sent posts")
 		require.Len(t, e.mm.Posts(), 4+2+1+4, "four questions, two posts without a mention, one system post, four answers")
+
+		// The server restarts: posts made while it takes no connections are
+		// lost to the websocket, and fetched after it (catch-up), each
+		// answered once.
+		e.mm.Block()
+		e.mm.Forget()
+		p5 := e.mm.UserPost(e.ana, town, "", "@faro "+question)
+		e.mm.UserPost(e.ana, dm, "", "¿y en inglés?")
+		e.mm.Unblock()
+		e.waitDelivered(t, town.ID, p5.ID, 1)
+		e.waitDelivered(t, dm.ID, "", 2)
+		settle()
+		require.Len(t, e.mm.BotPosts(town.ID, p5.ID), 1)
+		require.Len(t, e.mm.BotPosts(dm.ID, ""), 2)
+		require.Equal(t, int64(6), e.turns.Load(), "the two posts made while down, and nothing else again")
 
 		// The bot showed it was typing, in the thread.
 		var inThread bool

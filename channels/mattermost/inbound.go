@@ -42,40 +42,68 @@ func parsePosted(data []byte, botID, botUsername string) (*Post, string, error) 
 	if err := json.Unmarshal([]byte(d.Post), &p); err != nil {
 		return nil, "", fmt.Errorf("%w: post: %w", errBadEvent, err)
 	}
-	switch {
-	case p.ID == "" || p.ChannelID == "":
+	if p.ID == "" || p.ChannelID == "" {
 		return nil, "", fmt.Errorf("%w: a post without id or channel_id", errBadEvent)
-	case p.Type != "":
-		// system_join_channel, system_header_change…, and plugins' custom
-		// types: nothing a person asked.
-		return nil, "type " + p.Type, nil
-	case p.UserID == "" || (botID != "" && p.UserID == botID):
-		return nil, "own post", nil
-	case propTrue(p.Props, "from_bot"):
-		return nil, "another bot's post", nil
-	case propTrue(p.Props, "from_webhook"):
-		return nil, "an integration's post", nil
-	case p.DeleteAt > 0:
-		return nil, "deleted", nil
 	}
 	var mentions []string
 	if d.Mentions != "" {
 		// Unreadable mentions are no mention; the text may still have one.
 		_ = json.Unmarshal([]byte(d.Mentions), &mentions)
 	}
+	out, ignored := personPost(p, d.ChannelType, strings.TrimPrefix(d.SenderName, "@"), botID, botUsername)
+	if out != nil && botID != "" && slices.Contains(mentions, botID) {
+		out.Mentioned = true
+	}
+	return out, ignored, nil
+}
+
+// personPost is p as a person's post, or nil and why it is not one (the
+// bot's own post, another bot's or an integration's, a system post, no
+// text). Mentioned is set for a direct message and a text that names the
+// bot; the posted event's mention list adds to it.
+func personPost(p mmapi.Post, channelType, userName, botID, botUsername string) (*Post, string) {
+	switch {
+	case p.Type != "":
+		// system_join_channel, system_header_change…, and plugins' custom
+		// types: nothing a person asked.
+		return nil, "type " + p.Type
+	case p.UserID == "" || (botID != "" && p.UserID == botID):
+		return nil, "own post"
+	case propTrue(p.Props, "from_bot"):
+		return nil, "another bot's post"
+	case propTrue(p.Props, "from_webhook"):
+		return nil, "an integration's post"
+	case p.DeleteAt > 0:
+		return nil, "deleted"
+	}
 	text, named := plainText(p.Message, botUsername)
+	if text == "" {
+		return nil, "no text"
+	}
 	out := &Post{
-		ID: p.ID, ChannelID: p.ChannelID, ChannelType: d.ChannelType, RootID: p.RootID, UserID: p.UserID,
-		UserName: strings.TrimPrefix(d.SenderName, "@"), Text: text, At: p.Created(),
-		Mentioned: d.ChannelType == mmapi.ChannelDirect || named || (botID != "" && slices.Contains(mentions, botID)),
+		ID: p.ID, ChannelID: p.ChannelID, ChannelType: channelType, RootID: p.RootID, UserID: p.UserID,
+		UserName: userName, Text: text, At: p.Created(), Mentioned: channelType == mmapi.ChannelDirect || named,
 	}
 	if out.At.IsZero() {
 		out.At = time.Now().UTC()
 	}
-	if text == "" {
-		return nil, "no text", nil
+	return out, ""
+}
+
+// postCreateAt is when a posted event's post was made, in the server's
+// milliseconds; 0 when the data is not readable.
+func postCreateAt(data []byte) int64 {
+	var d postedData
+	if json.Unmarshal(data, &d) != nil {
+		return 0
 	}
-	return out, "", nil
+	var p struct {
+		CreateAt int64 `json:"create_at"`
+	}
+	if json.Unmarshal([]byte(d.Post), &p) != nil {
+		return 0
+	}
+	return p.CreateAt
 }
 
 // propTrue reports whether props[key] is true or "true" (Mattermost

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -83,6 +84,9 @@ type Adapter struct {
 	log     *slog.Logger
 	// bot is the bot's user, from users/me (Start).
 	bot atomic.Pointer[mmapi.User]
+	// seen is the server's time (ms) of the newest post seen on the
+	// websocket: where a catch-up after a lost connection starts.
+	seen atomic.Int64
 }
 
 // Interface guards.
@@ -143,19 +147,27 @@ func (a *Adapter) Bot() mmapi.User { return *a.bot.Load() }
 
 // Run listens to the websocket until ctx ends, handing every person's
 // message to the runtime; it reconnects by itself and returns nil when ctx
-// ends.
+// ends. When the server could not resume a dropped connection (it
+// restarted, or the drop outlasted its queue), the posts made meanwhile
+// are fetched and handled like the websocket's (catchUp): each is
+// answered once, whichever way it came.
 func (a *Adapter) Run(ctx context.Context) error {
 	o := a.listen
 	first := true
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	o.OnConnectFunc = func(h mmapi.Hello, resumed bool) {
 		switch {
 		case first:
 			a.log.Info("mattermost: websocket connected", "connection_id", h.ConnectionID, "server_version", h.ServerVersion)
+			// Posts are dated by the server's clock; a minute back covers
+			// a modest skew for the first catch-up.
+			a.seenAt(time.Now().Add(-time.Minute).UnixMilli())
 		case !resumed:
-			// The server could not resume: posts made meanwhile were not
-			// received (and are not answered).
-			a.log.Warn("mattermost: websocket reconnected as a new connection: posts made while it was down are not received",
-				"connection_id", h.ConnectionID)
+			since := time.UnixMilli(a.seen.Load())
+			a.log.Warn("mattermost: websocket reconnected as a new connection: fetching the posts made since",
+				"connection_id", h.ConnectionID, "since", since)
+			wg.Go(func() { a.catchUp(ctx, since) })
 		}
 		first = false
 	}
@@ -163,6 +175,72 @@ func (a *Adapter) Run(ctx context.Context) error {
 		a.log.Warn("mattermost: websocket dropped: reconnecting", "err", err, "retry_in", retryIn.String())
 	}
 	return a.api.Listen(ctx, o, a.handleEvent)
+}
+
+// seenAt moves seen forward to ms.
+func (a *Adapter) seenAt(ms int64) {
+	for {
+		cur := a.seen.Load()
+		if ms <= cur || a.seen.CompareAndSwap(cur, ms) {
+			return
+		}
+	}
+}
+
+// Catch-up bounds: channels looked at, and how far back.
+const (
+	maxCatchUpChannels = 500
+	maxCatchUp         = 24 * time.Hour
+	catchUpOverlap     = 30 * time.Second
+)
+
+// catchUp handles the posts made since in the bot's channels, as if they
+// had come on the websocket (without its mention list: a mention is the
+// bot's @username in the text). Failures are logged: the posts they hide
+// are not answered.
+func (a *Adapter) catchUp(ctx context.Context, since time.Time) {
+	// Events of several channels may come slightly out of their posts'
+	// order: look a little further back (what was answered is
+	// recognised).
+	since = since.Add(-catchUpOverlap)
+	if oldest := time.Now().Add(-maxCatchUp); since.Before(oldest) {
+		since = oldest
+	}
+	bot := a.Bot()
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	chans, err := a.api.UserChannels(cctx, bot.ID)
+	if err != nil {
+		a.log.Error("mattermost: catch-up: the bot's channels", "err", err)
+		return
+	}
+	if len(chans) > maxCatchUpChannels {
+		a.log.Warn("mattermost: catch-up: too many channels, looking at the first", "channels", len(chans), "max", maxCatchUpChannels)
+		chans = chans[:maxCatchUpChannels]
+	}
+	handled := 0
+	for _, ch := range chans {
+		posts, err := a.api.PostsSince(cctx, ch.ID, since)
+		if err != nil {
+			a.log.Error("mattermost: catch-up: posts", "channel_id", ch.ID, "err", err)
+			continue
+		}
+		for _, p := range posts {
+			if p.CreateAt < since.UnixMilli() {
+				continue // changed since, made before: seen then
+			}
+			post, _ := personPost(p, ch.Type, "", bot.ID, bot.Username)
+			if post == nil {
+				continue
+			}
+			if err := a.take(cctx, *post, "catch-up", nil); err != nil {
+				a.log.Error("mattermost: catch-up: post not stored", "post_id", p.ID, "err", err)
+				continue
+			}
+			handled++
+		}
+	}
+	a.log.Info("mattermost: caught up", "channels", len(chans), "posts", handled, "since", since)
 }
 
 // PostMessage posts text in channelID (in rootID's thread when not empty)
@@ -181,6 +259,7 @@ func (a *Adapter) handleEvent(ctx context.Context, ev mmapi.Event) error {
 	if ev.Event != mmapi.EventPosted {
 		return nil
 	}
+	a.seenAt(postCreateAt(ev.Data))
 	bot := a.Bot()
 	p, ignored, err := parsePosted(ev.Data, bot.ID, bot.Username)
 	if err != nil {

@@ -1,12 +1,14 @@
 // Package mattermosttest stands in for a Mattermost server in tests: the
 // REST API v4 routes Faro calls (users/me, posts, posts/{id}/patch,
-// posts/{id}, channels/{id}, users/{id}/typing) with Mattermost's answer
+// posts/{id}, channels/{id}, channels/{id}/posts?since=,
+// users/{id}/channels, users/{id}/typing) with Mattermost's answer
 // shapes and errors (AppError JSON, 429 from its rate limiter with
 // X-RateLimit-* and Retry-After, 5xx), and its websocket
 // (/api/v4/websocket: authentication_challenge answered with seq_reply,
 // hello with a connection_id, events numbered by seq, resumption with
 // connection_id and sequence_number from the connection's queue, a forced
-// disconnect). People's posts are made with [Server.UserPost] and reach
+// disconnect, a restart that forgets the connections, refused
+// connections). People's posts are made with [Server.UserPost] and reach
 // the bot as posted events whose data.post is a JSON string, as the real
 // server sends them; the bot's own posts come back to it too.
 //
@@ -118,6 +120,8 @@ type Server struct {
 	// auths counts accepted websocket authentications; hellos the hello
 	// events sent (new connections).
 	auths, hellos int
+	// blocked refuses websocket connections (503) while true.
+	blocked bool
 }
 
 // stream is one websocket connection's state: its events, numbered, and
@@ -143,6 +147,8 @@ func NewServer(token string) *Server {
 	mux.HandleFunc("GET /api/v4/posts/{id}", s.auth(s.serveGetPost))
 	mux.HandleFunc("GET /api/v4/channels/{id}", s.auth(s.serveGetChannel))
 	mux.HandleFunc("POST /api/v4/users/{id}/typing", s.auth(s.serveTyping))
+	mux.HandleFunc("GET /api/v4/users/{id}/channels", s.auth(s.serveUserChannels))
+	mux.HandleFunc("GET /api/v4/channels/{id}/posts", s.auth(s.serveChannelPosts))
 	mux.HandleFunc("GET /api/v4/websocket", s.serveWebsocket)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
@@ -315,6 +321,21 @@ func (s *Server) Forget() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.streams = map[string]*stream{}
+}
+
+// Block refuses new websocket connections (503, as a proxy in front of a
+// restarting server does) until Unblock.
+func (s *Server) Block() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.blocked = true
+}
+
+// Unblock ends Block.
+func (s *Server) Unblock() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.blocked = false
 }
 
 // Connected reports whether a websocket is open and authenticated.
@@ -594,12 +615,61 @@ func (s *Server) serveTyping(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "OK"})
 }
 
+// serveUserChannels lists every channel: the bot is a member of all.
+func (s *Server) serveUserChannels(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id := r.PathValue("id"); id != "me" && id != s.Bot.ID {
+		appError(w, http.StatusForbidden, "api.context.permissions.app_error", "You do not have the appropriate permissions.")
+		return
+	}
+	out := []Channel{}
+	for _, c := range s.channels {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Channel) int { return strings.Compare(a.ID, b.ID) })
+	writeJSON(w, http.StatusOK, out)
+}
+
+// serveChannelPosts is a channel's posts changed since ?since=<ms>, as a
+// PostList (order newest first, posts by id).
+func (s *Server) serveChannelPosts(w http.ResponseWriter, r *http.Request) {
+	since, err := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
+	if err != nil {
+		appError(w, http.StatusBadRequest, "api.context.invalid_url_param.app_error", "Invalid or missing since parameter in request URL.")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.channels[r.PathValue("id")]; !ok {
+		appError(w, http.StatusForbidden, "api.context.permissions.app_error", "You do not have the appropriate permissions.")
+		return
+	}
+	order := []string{}
+	posts := map[string]*Post{}
+	for i := len(s.posts) - 1; i >= 0; i-- {
+		p := s.posts[i]
+		if p.ChannelID == r.PathValue("id") && max(p.CreateAt, p.UpdateAt) >= since {
+			order = append(order, p.ID)
+			posts[p.ID] = p
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"order": order, "posts": posts, "next_post_id": "", "prev_post_id": ""})
+}
+
 // serveWebsocket is /api/v4/websocket: authentication (the Authorization
 // header or a first authentication_challenge action), then a new
 // connection (hello, seq 0) or a resumed one (connection_id and
 // sequence_number: the events from sequence_number sent again), then the
 // events as they happen.
 func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	blocked := s.blocked
+	s.mu.Unlock()
+	if blocked {
+		http.Error(w, "503 Service Unavailable", http.StatusServiceUnavailable)
+		return
+	}
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return

@@ -5,7 +5,8 @@
 // dependency).
 //
 // REST: who the bot is (GET /api/v4/users/me), posts (create with a
-// root_id, patch, get), a channel, the typing indicator. Every call sends
+// root_id, patch, get, a channel's since a time), a channel, the bot's
+// channels, the typing indicator. Every call sends
 // the bot's token as Authorization: Bearer. An answer that is not 2xx is
 // an *Error carrying Mattermost's error id and, for a 429, how long the
 // server asked to wait (Retry-After or X-RateLimit-Reset).
@@ -19,6 +20,7 @@ package mmapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,6 +28,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -181,6 +184,35 @@ func (c *Client) GetChannel(ctx context.Context, id string) (Channel, error) {
 	var out Channel
 	err := c.do(ctx, http.MethodGet, "/api/v4/channels/"+url.PathEscape(id), nil, &out)
 	return out, err
+}
+
+// UserChannels are the channels of every team userID is a member of, and
+// its direct and group messages: GET /api/v4/users/{id}/channels
+// (Mattermost 6.1 and later).
+func (c *Client) UserChannels(ctx context.Context, userID string) ([]Channel, error) {
+	var out []Channel
+	err := c.do(ctx, http.MethodGet, "/api/v4/users/"+url.PathEscape(userID)+"/channels", nil, &out)
+	return out, err
+}
+
+// PostsSince are the posts of channelID made or changed since (at most
+// 1,000, Mattermost's cap for the query), oldest first: GET
+// /api/v4/channels/{id}/posts?since=<ms>.
+func (c *Client) PostsSince(ctx context.Context, channelID string, since time.Time) ([]Post, error) {
+	var list struct {
+		Order []string        `json:"order"`
+		Posts map[string]Post `json:"posts"`
+	}
+	path := "/api/v4/channels/" + url.PathEscape(channelID) + "/posts?since=" + strconv.FormatInt(since.UnixMilli(), 10)
+	if err := c.do(ctx, http.MethodGet, path, nil, &list); err != nil {
+		return nil, err
+	}
+	out := make([]Post, 0, len(list.Posts))
+	for _, p := range list.Posts {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b Post) int { return cmp.Or(cmp.Compare(a.CreateAt, b.CreateAt), cmp.Compare(a.ID, b.ID)) })
+	return out, nil
 }
 
 // Typing shows userID (the bot) as typing in channelID, in the thread of
