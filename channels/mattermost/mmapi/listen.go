@@ -176,7 +176,7 @@ func (c *Client) wsURL(st *streamState) string {
 }
 
 // listenOnce runs one connection until it ends; healthy reports that the
-// server accepted the token.
+// server accepted the token and every event was handled.
 func (c *Client) listenOnce(ctx context.Context, o ListenOptions, st *streamState, handle func(context.Context, Event) error) (healthy bool, err error) {
 	conn, resp, err := o.Dialer.DialContext(ctx, c.wsURL(st), nil)
 	if err != nil {
@@ -299,8 +299,9 @@ func (c *Client) listenOnce(ctx context.Context, o ListenOptions, st *streamStat
 			continue // a replay of what was handled
 		}
 		if err := handle(ctx, ev); err != nil {
-			// Not handled: reconnect from this event.
-			return true, fmt.Errorf("mattermost: websocket: event %d (%s) not handled: %w", ev.Seq, ev.Event, err)
+			// Not handled: reconnect from this event, after a backoff
+			// that grows while it keeps failing (a database down).
+			return false, fmt.Errorf("mattermost: websocket: event %d (%s) not handled: %w", ev.Seq, ev.Event, err)
 		}
 		st.next = ev.Seq + 1
 	}
