@@ -63,9 +63,12 @@ type Options struct {
 	// Listen shapes the websocket's reconnections (mmapi.ListenOptions).
 	Listen mmapi.ListenOptions
 	// OnPostFunc, when set, sees every person's post first (not the bot's,
-	// another bot's or a system post); when it reports handled, the
-	// adapter does not answer the post. An error leaves the post not
-	// handled: on the websocket it is received again.
+	// another bot's or a system post), wherever it is: a staff channel's
+	// threads, say. When it reports handled, the adapter does not answer
+	// the post. An error leaves the post not handled: on the websocket it
+	// is received again. A post may be seen more than once (a resumed
+	// connection, a catch-up, an outgoing webhook beside the websocket):
+	// recognise it by its ID.
 	OnPostFunc func(ctx context.Context, p Post) (handled bool, err error)
 	Logger     *slog.Logger
 }
