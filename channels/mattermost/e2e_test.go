@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -51,7 +52,8 @@ type e2e struct {
 }
 
 type e2eOptions struct {
-	model llms.Model
+	model  llms.Model
+	onPost func(ctx context.Context, p mattermost.Post) (bool, error)
 }
 
 func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *e2e {
@@ -84,7 +86,7 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 	client, err := mmapi.New(e.mm.URL, botToken, nil)
 	require.NoError(t, err)
 	e.a, err = mattermost.New(mattermost.Options{Client: client, Runtime: rt, Logger: log,
-		WebhookTokens: []string{hookToken, cmdToken}, TypingEvery: 50 * time.Millisecond,
+		WebhookTokens: []string{hookToken, cmdToken}, TypingEvery: 50 * time.Millisecond, OnPostFunc: o.onPost,
 		Listen: mmapi.ListenOptions{MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}})
 	require.NoError(t, err)
 	require.NoError(t, rt.Register(e.a))
@@ -461,4 +463,47 @@ func TestSlashCommandAndWebhook(t *testing.T) {
 		require.Len(t, e.mm.BotPosts(hooks.ID, q1.ID), 2, "each webhook post answered once")
 		require.Equal(t, int64(3), e.turns.Load())
 	})
+}
+
+// TestOnPostFuncSeesStaffThreads: what a staff take-over needs. Every
+// person's post reaches OnPostFunc with its channel, thread and author,
+// mention or not; the posts it handles are not answered, the others are
+// as usual; the bot's PostMessage opens a thread in a channel and writes
+// into it.
+func TestOnPostFuncSeesStaffThreads(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []mattermost.Post
+	var staffChannel string
+	e := setupE2E(t, openSQLite, e2eOptions{onPost: func(_ context.Context, p mattermost.Post) (bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, p)
+		return p.ChannelID == staffChannel, nil
+	}})
+	staff := e.mm.AddChannel("P", "faro-staff")
+	mu.Lock()
+	staffChannel = staff.ID
+	mu.Unlock()
+	ctx := t.Context()
+	root, err := e.a.PostMessage(ctx, staff.ID, "", "Ana (Telegram) pide hablar con una persona.")
+	require.NoError(t, err)
+	_, err = e.a.PostMessage(ctx, staff.ID, root, "Últimos mensajes: …")
+	require.NoError(t, err)
+	reply := e.mm.UserPost(e.staff, staff, root, "Hola Ana, soy Marta. ¿En qué te ayudo?")
+	e.mm.UserPost(e.staff, staff, root, "@faro release")
+	town := e.mm.AddChannel("O", "town-square")
+	q := e.mm.UserPost(e.ana, town, "", "@faro "+question)
+	e.waitDelivered(t, town.ID, q.ID, 1)
+	settle()
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, seen, 3, "the two staff posts and the question; not the bot's own")
+	require.Equal(t, mattermost.Post{ID: reply.ID, ChannelID: staff.ID, ChannelType: "P", RootID: root, UserID: e.staff.ID,
+		UserName: "marta", Text: "Hola Ana, soy Marta. ¿En qué te ayudo?", At: seen[0].At}, seen[0])
+	require.False(t, seen[0].Mentioned)
+	require.True(t, seen[1].Mentioned)
+	require.Equal(t, "release", seen[1].Text)
+	require.Len(t, e.mm.BotPosts(staff.ID, root), 1, "only the bot's own post in the staff thread: nothing answered there")
+	require.Equal(t, int64(1), e.turns.Load())
 }
