@@ -24,6 +24,7 @@ import (
 	"github.com/faroai/faro/channels/mattermost/mattermosttest"
 	"github.com/faroai/faro/channels/mattermost/mmapi"
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/handoff"
 	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/llmtest"
@@ -41,6 +42,7 @@ const (
 // webhook against the local Mattermost.
 type e2e struct {
 	st   store.Store
+	rt   *relay.Runtime
 	mm   *mattermosttest.Server
 	a    *mattermost.Adapter
 	hook string // the webhook's URL
@@ -83,6 +85,7 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 		PollInterval: 20 * time.Millisecond, MaxAttempts: 50,
 	})
 	require.NoError(t, err)
+	e.rt = rt
 	client, err := mmapi.New(e.mm.URL, botToken, nil)
 	require.NoError(t, err)
 	e.a, err = mattermost.New(mattermost.Options{Client: client, Runtime: rt, Logger: log,
@@ -506,4 +509,49 @@ func TestOnPostFuncSeesStaffThreads(t *testing.T) {
 	require.Equal(t, "release", seen[1].Text)
 	require.Len(t, e.mm.BotPosts(staff.ID, root), 1, "only the bot's own post in the staff thread: nothing answered there")
 	require.Equal(t, int64(1), e.turns.Load())
+}
+
+// TestStaffRepliesReachMattermost: a conversation on Mattermost handed to
+// staff (package handoff's desk, the runtime as its deliverer) gets each
+// staff reply once, in order, where the person wrote: the thread of a
+// channel mention, the direct message; and the bot stays quiet meanwhile.
+func TestStaffRepliesReachMattermost(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, open func(t testing.TB) store.Store) {
+		e := setupE2E(t, open, e2eOptions{})
+		ctx := t.Context()
+		desk, err := handoff.New(handoff.Options{Store: e.st})
+		require.NoError(t, err)
+		desk.Register(mattermost.Channel, e.rt)
+		marta := handoff.Staff{ID: mattermost.Channel + ":" + e.staff.ID, Name: "Marta"}
+		town := e.mm.AddChannel("O", "town-square")
+		dm := e.mm.DirectChannel(e.ana)
+		q := e.mm.UserPost(e.ana, town, "", "@faro "+question)
+		e.waitDelivered(t, town.ID, q.ID, 1)
+		d := e.mm.UserPost(e.ana, dm, "", question)
+		e.waitDelivered(t, dm.ID, "", 1)
+
+		for _, c := range []struct{ post, channel, root string }{{q.ID, town.ID, q.ID}, {d.ID, dm.ID, ""}} {
+			m, err := e.st.MessageByPlatformID(ctx, mattermost.Channel, c.post)
+			require.NoError(t, err)
+			_, _, err = desk.Take(ctx, m.ConversationID, marta, "")
+			require.NoError(t, err)
+			for _, text := range []string{"Hola Ana, soy Marta.", "Te escribo el precio exacto en un momento.", "300 USD, con @channel invitado."} {
+				_, err := desk.Reply(ctx, m.ConversationID, marta, text)
+				require.NoError(t, err)
+			}
+			got := e.waitDelivered(t, c.channel, c.root, 4)
+			require.Equal(t, []string{"Hola Ana, soy Marta.", "Te escribo el precio exacto en un momento.", "300 USD, con @\u200bchannel invitado."},
+				[]string{got[1].Message, got[2].Message, got[3].Message}, "in order, where Ana wrote, mentions neutralised")
+		}
+		// While staff answer, Ana's next message is not answered by the bot.
+		later := e.mm.UserPost(e.ana, town, q.ID, "@faro gracias, espero")
+		waitFor(t, "the message stored", func() bool {
+			_, err := e.st.MessageByPlatformID(ctx, mattermost.Channel, later.ID)
+			return err == nil
+		})
+		settle()
+		require.Len(t, e.mm.BotPosts(town.ID, q.ID), 4, "the bot stays quiet")
+		require.Len(t, e.mm.BotPosts(dm.ID, ""), 4)
+	})
 }

@@ -94,9 +94,10 @@ type Adapter struct {
 
 // Interface guards.
 var (
-	_ relay.Adapter = (*Adapter)(nil)
-	_ relay.Typer   = (*Adapter)(nil)
-	_ http.Handler  = (*Adapter)(nil)
+	_ relay.Adapter   = (*Adapter)(nil)
+	_ relay.Typer     = (*Adapter)(nil)
+	_ relay.Addresser = (*Adapter)(nil)
+	_ http.Handler    = (*Adapter)(nil)
 )
 
 // New checks opts and returns an adapter; Start finds who the bot is.

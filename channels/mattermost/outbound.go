@@ -52,10 +52,10 @@ func decodeAddress(raw json.RawMessage) (address, error) {
 // a direct message's "<channel>".
 const commandChat = "cmd:"
 
-// AddressOf is where a message written outside a turn (a staff reply)
-// reaches the person of a conversation of this channel, from its
-// ExternalID (the ChatID it was stored with): the direct message, the
-// thread, or the channel of a slash command.
+// AddressOf implements relay.Addresser: where a message written outside a
+// turn (a staff reply) reaches the person of a conversation of this
+// channel, from its ExternalID (the ChatID it was stored with): the direct
+// message, the thread, or the channel of a slash command.
 func (a *Adapter) AddressOf(conv store.Conversation) (json.RawMessage, error) {
 	channel, rest, _ := strings.Cut(conv.ExternalID, "/")
 	if channel == "" {
