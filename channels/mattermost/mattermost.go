@@ -244,7 +244,7 @@ func (a *Adapter) catchUp(ctx context.Context, since time.Time) {
 			handled++
 		}
 	}
-	a.log.Info("mattermost: caught up", "channels", len(chans), "posts", handled, "since", since)
+	a.log.Info("mattermost: caught up", "channels", len(chans), "posts_looked_at", handled, "since", since)
 }
 
 // PostMessage posts text in channelID (in rootID's thread when not empty)
