@@ -31,17 +31,19 @@ type ChannelsConfig struct {
 	Telegram TelegramConfig `yaml:"telegram"`
 	WhatsApp WhatsAppConfig `yaml:"whatsapp"`
 	Slack    SlackConfig    `yaml:"slack"`
+	// Mattermost is under mattermost: in YAML.
+	Mattermost MattermostConfig `yaml:"mattermost"`
 }
 
 // channelSettings are the channels' environment variables.
 func channelSettings() []setting {
-	return slices.Concat(telegramSettings(), whatsappSettings(), slackSettings(), staffChannelSettings())
+	return slices.Concat(telegramSettings(), whatsappSettings(), slackSettings(), mattermostSettings(), staffChannelSettings())
 }
 
 // messagingChannels are the channels faro serve can run, in the order
 // they are logged.
 func messagingChannels() []messagingChannel {
-	return []messagingChannel{telegramChannel(), whatsappChannel(), slackChannel()}
+	return []messagingChannel{telegramChannel(), whatsappChannel(), slackChannel(), mattermostChannel()}
 }
 
 // messagingChannel is one channel as faro serve wires it.
