@@ -103,9 +103,16 @@ func buildMattermost(env channelEnv) (channelRun, error) {
 	if err != nil {
 		return channelRun{}, &configError{"FARO_MATTERMOST_URL", err}
 	}
-	a, err := mattermost.New(mattermost.Options{
+	opts := mattermost.Options{
 		Client: client, Runtime: env.Runtime, WebhookTokens: c.WebhookTokens, Command: c.CommandName(), Logger: env.Log,
-	})
+	}
+	var staff *mattermostStaff
+	if ch := env.Config.staffChannelOn(mattermost.Channel); ch != "" {
+		// The staff channel's threads are read before the adapter answers.
+		staff = &mattermostStaff{client: client, channel: ch}
+		opts.OnPostFunc = staff.onPost
+	}
+	a, err := mattermost.New(opts)
 	if err != nil {
 		return channelRun{}, &configError{"FARO_MATTERMOST_COMMAND", err}
 	}
@@ -114,6 +121,9 @@ func buildMattermost(env channelEnv) (channelRun, error) {
 		return channelRun{}, fmt.Errorf("mattermost (FARO_MATTERMOST_URL, FARO_MATTERMOST_TOKEN): %w", err)
 	}
 	run := channelRun{Adapter: a, Run: a.Run, Mode: "websocket"}
+	if staff != nil {
+		run.Staff = staff
+	}
 	if len(c.WebhookTokens) > 0 {
 		env.Handle("POST "+mattermost.WebhookPath, a)
 		run.Paths = []string{mattermost.WebhookPath}
