@@ -188,13 +188,15 @@ func (s *Service) follow(ctx context.Context, e handoff.Event) error {
 		}
 		// Taken again (or asked again) after a release: the thread goes on.
 		return s.post(ctx, th, s.say(ctx, e))
-	case handoff.EventMessage, handoff.EventReleased:
+	case handoff.EventMessage:
+		// A conversation with staff since before the staff channel was
+		// on gets its thread at the person's next message.
 		th, _, err := s.thread(ctx, e)
 		if err != nil {
 			return err
 		}
 		return s.post(ctx, th, s.say(ctx, e))
-	case handoff.EventReplied:
+	case handoff.EventReplied, handoff.EventReleased:
 		if strings.HasPrefix(e.Message.PlatformID, keyPrefix(p.Name())) {
 			return nil // written in the thread: staff see it there
 		}

@@ -120,9 +120,12 @@ func (a *Adapter) staffEvent(w http.ResponseWriter, r *http.Request, p parsed) b
 	}
 	m := p.InChannel
 	if m == nil {
-		if p.Message != nil && p.Message.Channel == a.staffChannel && p.Message.ThreadTS != "" {
-			// A mention in a staff thread arrives twice (app_mention and
-			// message): the message event is the one acted on.
+		if p.Message != nil && p.Message.Channel == a.staffChannel &&
+			(p.Message.ThreadTS != "" || staffchat.IsCommand(p.Message.Text, true)) {
+			// A mention in the staff channel's threads, or a take or
+			// release command, arrives twice (app_mention and message):
+			// the message event is the one acted on, and the assistant
+			// does not answer it as a question.
 			w.WriteHeader(http.StatusOK)
 			return true
 		}
