@@ -38,6 +38,9 @@ type e2e struct {
 
 type e2eOptions struct {
 	model llms.Model
+	// gateway: the API names a gateway that does not answer, and the
+	// adapter is configured with the real one (Options.GatewayURL).
+	gateway bool
 }
 
 func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *e2e {
@@ -65,7 +68,12 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 	})
 	require.NoError(t, err)
 	e.rt = rt
-	a, err := discord.New(discord.Options{Token: e.bot.Token, APIURL: srv.APIURL, Runtime: rt, Logger: log})
+	opts := discord.Options{Token: e.bot.Token, APIURL: srv.APIURL, Runtime: rt, Logger: log}
+	if o.gateway {
+		e.bot.AnnounceGateway("ws://127.0.0.1:1/nowhere")
+		opts.GatewayURL = srv.GatewayURL
+	}
+	a, err := discord.New(opts)
 	require.NoError(t, err)
 	require.NoError(t, rt.Register(a))
 	require.NoError(t, a.Start(t.Context()))
@@ -239,10 +247,12 @@ func TestOneAnswerAcrossReconnectAndResume(t *testing.T) {
 }
 
 // TestAnswerInExistingThread: a mention inside a thread is answered in
-// that thread; no thread is started from it.
+// that thread; no thread is started from it. (The adapter connects to
+// its configured gateway URL, not to the one the API names.)
 func TestAnswerInExistingThread(t *testing.T) {
 	t.Parallel()
-	e := setupE2E(t, openSQLite, e2eOptions{})
+	// The configured gateway wins over the one the API names.
+	e := setupE2E(t, openSQLite, e2eOptions{gateway: true})
 	bot := e.bot
 	thread := bot.AddThread("dudas de la clase")
 	m := bot.Post(platform.Server().Person("pablo"), thread, bot.Mention()+" "+price)

@@ -37,6 +37,17 @@ type Bot struct {
 	limited   []limit
 	events    map[string]json.RawMessage // dispatched person's events, by id
 	heartbeat atomic.Int64
+	// gateway, when set, is the URL GET /gateway answers the bot.
+	gateway string
+}
+
+// AnnounceGateway makes GET /gateway answer the bot url instead of the
+// server's own gateway ("" restores it): to check that a configured
+// gateway URL wins over the API's answer.
+func (b *Bot) AnnounceGateway(url string) {
+	b.s.mu.Lock()
+	defer b.s.mu.Unlock()
+	b.gateway = url
 }
 
 type limit struct {

@@ -19,10 +19,11 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	route := strings.TrimPrefix(r.URL.Path, "/api/v9/")
 	parts := strings.Split(route, "/")
 	if r.Method == http.MethodGet && (route == "gateway" || route == "gateway/bot") {
+		b := s.bot(strings.TrimPrefix(r.Header.Get("Authorization"), "Bot "))
 		s.mu.Lock()
 		u := s.GatewayURL
-		if s.gatewayOverride != "" {
-			u = s.gatewayOverride
+		if b != nil && b.gateway != "" {
+			u = b.gateway
 		}
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, map[string]any{"url": u, "shards": 1,

@@ -64,8 +64,6 @@ type Server struct {
 	bots         map[string]*Bot // by token
 	apps         map[string]*Bot // by application id
 	interactions map[string]*interaction
-	// gatewayOverride, when set, is the URL GET /gateway answers.
-	gatewayOverride string
 }
 
 // NewServer starts a server; Close stops it.
@@ -94,15 +92,6 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 	s.srv.CloseClientConnections()
 	s.srv.Close()
-}
-
-// AnnounceGateway makes GET /gateway answer url instead of the server's
-// own gateway ("" restores it): to check that a configured gateway URL
-// wins over the API's answer.
-func (s *Server) AnnounceGateway(url string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.gatewayOverride = url
 }
 
 // discordEpoch is when Discord's snowflakes start, in Unix ms.
