@@ -263,6 +263,14 @@ func TestAnswerInExistingThread(t *testing.T) {
 	for _, c := range bot.Calls() {
 		require.NotContains(t, c.Route, "/threads")
 	}
+
+	// A bot without Create Public Threads answers in the channel,
+	// replying to the message.
+	bot.DenyThreads()
+	m = bot.Post(platform.Server().Person("pablo"), bot.Channel, bot.Mention()+" "+price)
+	got := e.waitDelivered(t, bot.Channel, 1)
+	require.Equal(t, m, got[0].ReplyTo)
+	require.False(t, bot.IsThread(m))
 }
 
 // TestStaffKPIAndRoleGate: the MRR asked by the staff member is answered

@@ -149,7 +149,7 @@ func expired(err error) bool {
 // thread is the thread a mention is answered in: started from the message
 // (a thread started from a message takes its id, so a retry that finds
 // it made already uses it); where Discord refuses a thread (a channel
-// type without them), the channel itself.
+// type without them, no permission), the channel itself.
 func (a *Adapter) thread(ctx context.Context, addr address) (string, error) {
 	if id, ok := a.threads.Get(addr.Message); ok {
 		return id, nil
@@ -163,8 +163,12 @@ func (a *Adapter) thread(ctx context.Context, addr address) (string, error) {
 		id = c.ID
 	case restCode(err) == discordgo.ErrCodeThreadAlreadyCreatedForThisMessage:
 		id = addr.Message
-	case restCode(err) == discordgo.ErrCodeCannotExecuteActionOnThisChannelType:
-		a.log.Info("discord: no thread in this channel; answering in it", "channel", addr.Channel)
+	case restCode(err) == discordgo.ErrCodeCannotExecuteActionOnThisChannelType,
+		restCode(err) == discordgo.ErrCodeMissingPermissions:
+		// A channel without threads, or a bot without Create Public
+		// Threads: the answer goes in the channel, replying to the
+		// message.
+		a.log.Info("discord: no thread for this message; answering in the channel", "channel", addr.Channel, "err", err)
 		id = addr.Channel
 	case err == nil:
 		return "", fmt.Errorf("discord: start thread: no thread in the answer")

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faroai/faro/channels/discord"
+	"github.com/faroai/faro/channels/discord/discordtest"
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/llmtest"
@@ -29,7 +30,7 @@ func TestLongReplySplitAndNeutralised(t *testing.T) {
 	}
 	long := strings.TrimSpace(b.String())
 	forEachBackend(t, func(t *testing.T, open func(t testing.TB) store.Store) {
-		srv := llmtest.NewOpenAI(t, llmtest.Reply{Text: long})
+		srv := llmtest.NewOpenAI(t, llmtest.Reply{Text: long, Times: 2})
 		model, err := llm.NewModel(llm.Config{Provider: llm.ProviderOpenAI, Model: "test-model", BaseURL: srv.BaseURL(),
 			APIKey: srv.APIKey, Timeout: 30 * time.Second}, nil)
 		require.NoError(t, err)
@@ -60,6 +61,28 @@ func TestLongReplySplitAndNeutralised(t *testing.T) {
 		for _, msg := range bot.Messages(m) {
 			require.JSONEq(t, `{"parse":[],"replied_user":false}`, msg.AllowedMentions)
 		}
+
+		// The same through /faro: the first part edits the deferred
+		// response, the others follow up, in order.
+		id := bot.Command(e.staff, bot.Channel, "resume el curso")
+		var answer []discordtest.Message
+		waitFor(t, "every part of the command's answer", func() bool {
+			answer = interactionMessages(bot, id)
+			n := len(answer)
+			return n >= 5 && strings.Contains(answer[n-1].Content, "Párrafo 40")
+		})
+		require.True(t, answer[0].Original)
+		require.True(t, strings.HasPrefix(answer[0].Content, "> resume el curso\n**Resumen**"), answer[0].Content)
+		last = 0
+		for i, p := range answer {
+			require.Equal(t, i == 0, p.Original)
+			require.LessOrEqual(t, utf8.RuneCountInString(p.Content), discordtest.MaxContent)
+			for _, n := range paragraphNumbers(p.Content) {
+				require.Equal(t, last+1, n, "in order")
+				last = n
+			}
+		}
+		require.Equal(t, 40, last)
 	})
 }
 

@@ -39,6 +39,16 @@ type Bot struct {
 	heartbeat atomic.Int64
 	// gateway, when set, is the URL GET /gateway answers the bot.
 	gateway string
+	// noThreads: starting a thread is 403 Missing Permissions.
+	noThreads bool
+}
+
+// DenyThreads makes starting a thread fail with 403 Missing Permissions,
+// as for a bot without Create Public Threads.
+func (b *Bot) DenyThreads() {
+	b.s.mu.Lock()
+	defer b.s.mu.Unlock()
+	b.noThreads = true
 }
 
 // AnnounceGateway makes GET /gateway answer the bot url instead of the

@@ -181,6 +181,9 @@ func (b *Bot) startThread(w http.ResponseWriter, r *http.Request, channelID, mes
 	case c.Type != TypeText:
 		writeError(w, http.StatusBadRequest, 50024, "Cannot execute action on this channel type")
 		return
+	case b.noThreads:
+		writeError(w, http.StatusForbidden, 50013, "Missing Permissions")
+		return
 	case b.channels[messageID] != nil:
 		writeError(w, http.StatusBadRequest, 160004, "A thread has already been created for this message")
 		return
