@@ -36,7 +36,7 @@ type ChannelsConfig struct {
 
 // channelSettings are the channels' environment variables.
 func channelSettings() []setting {
-	return slices.Concat(telegramSettings(), whatsappSettings(), slackSettings(), discordSettings())
+	return slices.Concat(telegramSettings(), whatsappSettings(), slackSettings(), discordSettings(), staffChannelSettings())
 }
 
 // messagingChannels are the channels faro serve can run, in the order
@@ -99,7 +99,7 @@ func (c Config) validateChannels() error {
 			}
 		}
 	}
-	return nil
+	return c.validateStaffChannel()
 }
 
 func httpURL(raw string) bool {
@@ -130,7 +130,7 @@ func (m *Main) startChannels(ctx context.Context) error {
 		return err
 	}
 	opts := relay.Options{
-		Agent: m.Agent, Store: m.Store, Jobs: jobs, Logger: m.Log,
+		Agent: m.Handoff.Watch(m.Agent), Store: m.Store, Jobs: jobs, Logger: m.Log,
 		OnDeliveryFunc: m.Metrics.ObserveDelivery,
 	}
 	if m.EditRelay != nil {
@@ -153,6 +153,17 @@ func (m *Main) startChannels(ctx context.Context) error {
 		}
 		if run.Run != nil {
 			runs = append(runs, run.Run)
+		}
+		if sc, ok, err := m.staffChannel(ch.name, run.Adapter); ok || err != nil {
+			if err != nil {
+				closeJobs()
+				return err
+			}
+			runs = append(runs, sc.Run)
+		}
+		if _, ok := run.Adapter.(relay.Addresser); ok {
+			// Staff replies reach the person through the runtime's jobs.
+			m.Handoff.Register(ch.name, rt)
 		}
 		m.Log.Info("channel on", "channel", ch.name, "mode", run.Mode, "webhook", pathsOf(m.Config, run.Paths))
 	}
