@@ -20,6 +20,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/staffchat"
 )
 
 // Acceptor is the runtime's inbound side: *relay.Runtime.
@@ -40,6 +41,9 @@ type Options struct {
 	GatewayURL string
 	// Runtime accepts the people's messages.
 	Runtime Acceptor
+	// StaffChannel is the id of the text channel where staff follow
+	// handed-off conversations (see staff.go); empty: none.
+	StaffChannel string
 	// HTTPClient calls the REST API; nil is a client with a 15 s timeout.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
@@ -59,6 +63,11 @@ type Adapter struct {
 	// thread id), so a reply's parts and the typing indicator find it.
 	threads *lru.Cache[string, string]
 
+	staffChannel string
+	staff        atomic.Pointer[staffchat.Handler]
+	// work orders the handling of each channel's events (see lanes).
+	work lanes
+
 	mu sync.Mutex
 	// registered are the guilds the command was registered in by this
 	// process (GUILD_CREATE comes again after every new session).
@@ -67,8 +76,10 @@ type Adapter struct {
 
 // Interface guards.
 var (
-	_ relay.Adapter = (*Adapter)(nil)
-	_ relay.Typer   = (*Adapter)(nil)
+	_ relay.Adapter      = (*Adapter)(nil)
+	_ relay.Typer        = (*Adapter)(nil)
+	_ relay.Addresser    = (*Adapter)(nil)
+	_ staffchat.Platform = (*Adapter)(nil)
 )
 
 // New checks opts, points discordgo at the API (once per process) and
@@ -123,6 +134,9 @@ func New(opts Options) (*Adapter, error) {
 	s.ShouldRetryOnRateLimit = false
 	s.ShouldReconnectOnError = true
 	s.ShouldReconnectVoiceOnSessionError = false
+	// Handlers are called in the gateway's order and only queue the
+	// work, on the channel's lane (lanes).
+	s.SyncEvents = true
 	// discordgo logs with the standard log package; the adapter logs the
 	// session's events itself (connect, disconnect, ready, resumed).
 	s.LogLevel = -1
@@ -130,7 +144,8 @@ func New(opts Options) (*Adapter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
-	a := &Adapter{s: s, runtime: opts.Runtime, log: opts.Logger, threads: threads, registered: map[string]bool{}}
+	a := &Adapter{s: s, runtime: opts.Runtime, log: opts.Logger, threads: threads, registered: map[string]bool{},
+		staffChannel: strings.TrimSpace(opts.StaffChannel)}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -220,7 +235,9 @@ func (a *Adapter) Run(ctx context.Context) error {
 		wait = min(2*wait, time.Minute)
 	}
 	<-ctx.Done()
-	if err := a.s.Close(); err != nil {
+	err := a.s.Close()
+	a.work.wait()
+	if err != nil {
 		return fmt.Errorf("discord: close the gateway: %w", err)
 	}
 	return nil
@@ -245,7 +262,7 @@ func (a *Adapter) onReady(s *discordgo.Session, r *discordgo.Ready) {
 	}
 	a.log.Info("discord: gateway ready", "guilds", len(guilds), "application", app)
 	for _, g := range guilds {
-		a.register(app, g)
+		a.work.run("guild/"+g, func() { a.register(app, g) })
 	}
 }
 
@@ -284,5 +301,5 @@ func (a *Adapter) onGuildCreate(s *discordgo.Session, g *discordgo.GuildCreate) 
 		}
 		s.State.RUnlock()
 	}
-	a.register(app, g.ID)
+	a.work.run("guild/"+g.ID, func() { a.register(app, g.ID) })
 }

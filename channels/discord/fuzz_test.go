@@ -18,6 +18,7 @@ func FuzzParseEvent(f *testing.F) {
 	f.Add([]byte(`{"id":"12","channel_id":"8","type":19,"author":{"id":"42"},"content":"¿y?"}`))
 	f.Add([]byte(`{"id":"13","type":2,"token":"t","channel_id":"8","user":{"id":"42"},"data":{"name":"faro","type":1,"options":[{"name":"pregunta","type":3,"value":"hola"}]}}`))
 	f.Add([]byte(`{"id":"13","type":2,"token":"t","channel_id":"8","member":{"user":{"id":"42"}},"data":{"name":"faro","type":1,"resolved":{"users":{"5":{"id":"5","username":"x"}}}}}`))
+	f.Add([]byte(`{"id":"14","type":3,"token":"t","channel_id":"8","member":{"user":{"id":"42"}},"message":{"id":"9"},"data":{"custom_id":"faro_release:c1","component_type":2}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var m discordgo.MessageCreate
 		if json.Unmarshal(body, &m) == nil {
@@ -40,6 +41,9 @@ func FuzzParseEvent(f *testing.F) {
 			}
 			if in != nil && in.Text != "" {
 				check(t, in)
+			}
+			if c, ok := releaseOf(i.Interaction); ok && c == "" {
+				t.Fatal("a release without a conversation")
 			}
 		}
 	})

@@ -154,6 +154,17 @@ func snowflakeTime(s string) time.Time {
 // onMessage answers a person's message: a DM in the DM, a mention in a
 // server in a thread (the one it was in, or one started from it).
 func (a *Adapter) onMessage(s *discordgo.Session, e *discordgo.MessageCreate) {
+	if e.Message == nil {
+		return
+	}
+	a.work.run(e.ChannelID, func() { a.message(s, e) })
+}
+
+// message handles one MESSAGE_CREATE, on its channel's lane.
+func (a *Adapter) message(s *discordgo.Session, e *discordgo.MessageCreate) {
+	if a.staffMessage(s, e.Message) {
+		return
+	}
 	m, why := parseMessage(e.Message, a.BotUser())
 	if m == nil {
 		if e.Message != nil && e.Author != nil && e.Author.ID != a.BotUser() {
@@ -345,6 +356,18 @@ func parseInteraction(i *discordgo.Interaction, bot string) (*incoming, string) 
 // allows three seconds, and a turn may take longer), then the question
 // is accepted like a message; its answer edits the deferred response.
 func (a *Adapter) onInteraction(s *discordgo.Session, e *discordgo.InteractionCreate) {
+	if e.Interaction == nil {
+		return
+	}
+	// Each interaction at once: its three seconds wait for nothing else.
+	a.work.run("interaction/"+e.ID, func() { a.interaction(s, e) })
+}
+
+// interaction handles one INTERACTION_CREATE.
+func (a *Adapter) interaction(s *discordgo.Session, e *discordgo.InteractionCreate) {
+	if a.staffInteraction(s, e.Interaction) {
+		return
+	}
 	m, why := parseInteraction(e.Interaction, a.BotUser())
 	if m == nil {
 		a.log.Debug("discord: interaction ignored", "why", why)

@@ -66,7 +66,7 @@ func discordChannel() messagingChannel {
 func buildDiscord(env channelEnv) (channelRun, error) {
 	c := env.Config.Discord
 	a, err := discord.New(discord.Options{Token: c.Token, APIURL: c.APIURL, GatewayURL: c.GatewayURL,
-		Runtime: env.Runtime, Logger: env.Log})
+		StaffChannel: discordStaffChannel(env.Config), Runtime: env.Runtime, Logger: env.Log})
 	if err != nil {
 		return channelRun{}, &configError{"FARO_DISCORD_TOKEN", err}
 	}
@@ -75,4 +75,13 @@ func buildDiscord(env channelEnv) (channelRun, error) {
 		return channelRun{}, fmt.Errorf("discord (FARO_DISCORD_TOKEN, FARO_DISCORD_API_URL): %w", err)
 	}
 	return channelRun{Adapter: a, Run: a.Run, Mode: "gateway"}, nil
+}
+
+// discordStaffChannel is the staff channel's id when it is on Discord
+// (FARO_STAFF_CHANNEL=discord:<channel id>).
+func discordStaffChannel(c Config) string {
+	if platform, channel := c.staffChannelParts(); platform == discord.Channel {
+		return channel
+	}
+	return ""
 }

@@ -88,6 +88,9 @@ func discordServe(t *testing.T, databaseURL string) {
 	cfg.BurstWindow = -1
 	cfg.Discord = DiscordConfig{Token: bot.Token, APIURL: srv.APIURL}
 	cfg.Staff = []string{"discord:" + staff.ID}
+	// River stopping on PGlite, on two cores shared with the other
+	// tests, has taken more than the default five seconds.
+	cfg.ShutdownTimeout = 20 * time.Second
 	require.NoError(t, cfg.validate())
 	m := NewMain(cfg, newLogger(cfg, &environment{stderr: logs}))
 	m.EditRelay = func(o *relay.Options) {

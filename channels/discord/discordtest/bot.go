@@ -82,6 +82,57 @@ func (s *Server) NewBot() *Bot {
 	return b
 }
 
+// AddChannel makes another text channel in the bot's guild (announced
+// with CHANNEL_CREATE) and returns its id.
+func (b *Bot) AddChannel(name string) string {
+	s := b.s
+	id := s.id()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := &channel{ID: id, Guild: b.Guild, Name: name, Type: TypeText}
+	b.channels[id] = c
+	b.dispatchLocked("CHANNEL_CREATE", c.shape())
+	return id
+}
+
+// Threads are the threads started from messages in channelID, by id.
+func (b *Bot) Threads(channelID string) []string {
+	b.s.mu.Lock()
+	defer b.s.mu.Unlock()
+	var out []string
+	for _, c := range b.channels {
+		if c.Type == TypePublicThread && c.Parent == channelID {
+			out = append(out, c.ID)
+		}
+	}
+	return out
+}
+
+// Click makes person click the button customID on the bot's message
+// messageID in channelID, and returns the interaction's id.
+func (b *Bot) Click(person User, channelID, messageID, customID string) string {
+	s := b.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := b.channels[channelID]
+	m := b.byID[messageID]
+	if c == nil || m == nil {
+		panic("discordtest: no message " + messageID + " in " + channelID)
+	}
+	id := s.id()
+	it := &interaction{bot: b, ID: id, Token: "aW50ZXJhY3Rpb246" + id, Channel: c.ID, Created: time.Now()}
+	s.interactions[id] = it
+	ev := map[string]any{"id": id, "application_id": b.AppID, "type": 3, "token": it.Token, "version": 1,
+		"channel_id": c.ID, "guild_id": c.Guild, "locale": "es-ES", "app_permissions": "0", "channel": c.shape(),
+		"message": b.shapeMessage(m, c),
+		"member": map[string]any{"user": person.shape(), "roles": []any{}, "permissions": "0",
+			"joined_at": time.Now().UTC().Format(time.RFC3339)},
+		"data": map[string]any{"custom_id": customID, "component_type": 2}}
+	b.events[id] = mustJSON(ev)
+	b.dispatchLocked("INTERACTION_CREATE", ev)
+	return id
+}
+
 // Person is someone writing to the bot.
 func (s *Server) Person(name string) User { return User{ID: s.id(), Username: name} }
 

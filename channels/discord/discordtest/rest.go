@@ -121,6 +121,7 @@ func (b *Bot) limitedLocked(w http.ResponseWriter, bucket string) bool {
 type outgoing struct {
 	Content          *string         `json:"content"`
 	AllowedMentions  json.RawMessage `json:"allowed_mentions"`
+	Components       json.RawMessage `json:"components"`
 	Flags            int             `json:"flags"`
 	MessageReference *struct {
 		MessageID string `json:"message_id"`
@@ -155,6 +156,9 @@ func (b *Bot) createMessage(w http.ResponseWriter, r *http.Request, channelID st
 func (b *Bot) addMessageLocked(c *channel, content string, o outgoing) *Message {
 	m := &Message{ID: b.s.id(), ChannelID: c.ID, Content: content, AllowedMentions: string(o.AllowedMentions),
 		Flags: o.Flags, Versions: []string{content}, At: time.Now()}
+	if len(o.Components) > 0 && string(o.Components) != "null" {
+		m.Components = string(o.Components)
+	}
 	b.messages = append(b.messages, m)
 	b.byID[m.ID] = m
 	// The bot receives its own messages on the gateway, as on Discord.

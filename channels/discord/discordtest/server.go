@@ -155,9 +155,10 @@ type Message struct {
 	Interaction string
 	// Original is an interaction's response (deferred, then edited).
 	Original bool
-	// AllowedMentions is the allowed_mentions sent, as JSON.
-	AllowedMentions string
-	Flags           int
+	// AllowedMentions is the allowed_mentions sent, as JSON;
+	// Components its components (buttons), as JSON.
+	AllowedMentions, Components string
+	Flags                       int
 	// Versions are its contents, the first and each edit.
 	Versions []string
 	At       time.Time
