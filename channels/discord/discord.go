@@ -50,7 +50,9 @@ type Options struct {
 }
 
 // Adapter is the Discord channel: a gateway session whose events become
-// relay.Inbound, and relay.Adapter and relay.Typer for the replies.
+// relay.Inbound; relay.Adapter, relay.Typer and relay.Addresser for the
+// replies (the bot's, and staff's after a hand-off); and
+// staffchat.Platform when it hosts the staff channel.
 type Adapter struct {
 	s       *discordgo.Session
 	runtime Acceptor

@@ -23,6 +23,12 @@
 // waits its retry_after (per route or global), a 5xx or a dropped
 // connection is retried, any other 4xx is recorded as failed.
 //
+// With Options.StaffChannel the adapter also hosts the staff channel
+// (package staffchat): hand-off summaries with a release button, a
+// thread each, staff replies from the thread, /faro take and release
+// (see staff.go). The gateway's events of one channel are handled in
+// order, channels in parallel (lanes).
+//
 // discordgo reads Discord's URLs from package variables; [New] sets them
 // from Options.APIURL, once per process (see useAPI).
 package discord
