@@ -197,29 +197,46 @@ func (a *Adapter) serveInteractive(w http.ResponseWriter, r *http.Request) {
 		a.refuse(w, r, err)
 		return
 	}
-	form, err := url.ParseQuery(string(body))
-	var p blockActions
-	if err == nil {
-		err = json.Unmarshal([]byte(form.Get("payload")), &p)
-	}
+	in, ok, err := parseInteraction(body)
 	if err != nil {
+		a.log.Warn("slack: unreadable interaction", "err", err)
 		http.Error(w, "unreadable interaction", http.StatusBadRequest)
 		return
 	}
 	h := a.staffHandler()
-	if h == nil || p.Type != "block_actions" || len(p.Actions) == 0 || p.Actions[0].ActionID != actionRelease {
+	if h == nil || !ok {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), staffTimeout)
 	defer cancel()
+	a.whisper(ctx, in.Channel, in.Thread, in.User, h.Handle(ctx, in))
+	w.WriteHeader(http.StatusOK)
+}
+
+// parseInteraction reads a verified interaction request: ok is true for a
+// click on the release button, which becomes the command "release <id>".
+func parseInteraction(body []byte) (staffchat.Incoming, bool, error) {
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return staffchat.Incoming{}, false, fmt.Errorf("slack: interaction: %w", err)
+	}
+	var p blockActions
+	if err := json.Unmarshal([]byte(form.Get("payload")), &p); err != nil {
+		return staffchat.Incoming{}, false, fmt.Errorf("slack: interaction payload: %w", err)
+	}
+	if p.Type != "block_actions" || len(p.Actions) == 0 || p.Actions[0].ActionID != actionRelease {
+		return staffchat.Incoming{}, false, nil
+	}
 	act := p.Actions[0]
+	value := strings.TrimSpace(act.Value)
+	if value == "" || strings.ContainsAny(value, " \t\r\n") || p.User.ID == "" || p.Channel.ID == "" {
+		return staffchat.Incoming{}, false, fmt.Errorf("slack: interaction: a release without a conversation, user or channel")
+	}
 	thread := p.Container.ThreadTS
 	if thread == "" {
 		thread = p.Container.MessageTS
 	}
-	answer := h.Handle(ctx, staffchat.Incoming{Channel: p.Channel.ID, Thread: thread, User: p.User.ID,
-		Text: "release " + act.Value, ID: act.ActionTS, Command: true})
-	a.whisper(ctx, p.Channel.ID, thread, p.User.ID, answer)
-	w.WriteHeader(http.StatusOK)
+	return staffchat.Incoming{Channel: p.Channel.ID, Thread: thread, User: p.User.ID,
+		Text: "release " + value, ID: act.ActionTS, Command: true}, true, nil
 }

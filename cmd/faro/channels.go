@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/staffchat"
 	"github.com/faroai/faro/store"
 )
 
@@ -31,18 +32,21 @@ type ChannelsConfig struct {
 	Telegram TelegramConfig `yaml:"telegram"`
 	WhatsApp WhatsAppConfig `yaml:"whatsapp"`
 	Slack    SlackConfig    `yaml:"slack"`
-	Discord  DiscordConfig  `yaml:"discord"`
+	// Mattermost is under mattermost: in YAML.
+	Mattermost MattermostConfig `yaml:"mattermost"`
+	Discord    DiscordConfig    `yaml:"discord"`
 }
 
 // channelSettings are the channels' environment variables.
 func channelSettings() []setting {
-	return slices.Concat(telegramSettings(), whatsappSettings(), slackSettings(), discordSettings(), staffChannelSettings())
+	return slices.Concat(telegramSettings(), whatsappSettings(), slackSettings(), mattermostSettings(), discordSettings(),
+		staffChannelSettings())
 }
 
 // messagingChannels are the channels faro serve can run, in the order
 // they are logged.
 func messagingChannels() []messagingChannel {
-	return []messagingChannel{telegramChannel(), whatsappChannel(), slackChannel(), discordChannel()}
+	return []messagingChannel{telegramChannel(), whatsappChannel(), slackChannel(), mattermostChannel(), discordChannel()}
 }
 
 // messagingChannel is one channel as faro serve wires it.
@@ -83,6 +87,9 @@ type channelRun struct {
 	// Run, when set, runs until ctx ends (a long-polling receiver); it is
 	// started once the runtime is.
 	Run func(ctx context.Context) error
+	// Staff is the staff channel's platform when FARO_STAFF_CHANNEL is on
+	// this channel (staffchannel.go); nil otherwise.
+	Staff staffchat.Platform
 }
 
 // channelsOn reports whether any messaging channel is configured.
@@ -154,7 +161,7 @@ func (m *Main) startChannels(ctx context.Context) error {
 		if run.Run != nil {
 			runs = append(runs, run.Run)
 		}
-		if sc, ok, err := m.staffChannel(ch.name, run.Adapter); ok || err != nil {
+		if sc, ok, err := m.staffChannel(ch.name, run.Staff); ok || err != nil {
 			if err != nil {
 				closeJobs()
 				return err

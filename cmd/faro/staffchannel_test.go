@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -60,24 +62,41 @@ func startTakeover(t *testing.T, databaseURL string) *takeover {
 	require.NoError(t, err)
 	cfg.APIKeys = keys
 	require.NoError(t, cfg.validateChannels())
-	m := NewMain(cfg, newLogger(cfg, &environment{stderr: logs}))
+	s := &takeover{tg: tg, slack: api, logs: logs, ts: time.Now().Unix()}
+	s.start(t, cfg)
+	t.Cleanup(func() { require.NoError(t, s.m.Close()) })
+	return s
+}
+
+// start runs a Main on cfg, the take-over's server from now on.
+func (s *takeover) start(t *testing.T, cfg Config) {
+	t.Helper()
+	m := NewMain(cfg, newLogger(cfg, &environment{stderr: s.logs}))
 	m.EditRelay = func(o *relay.Options) {
 		o.BackoffBase, o.BackoffMax, o.PollInterval = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
 	}
 	require.NoError(t, m.Run(context.Background()))
-	t.Cleanup(func() { require.NoError(t, m.Close()) })
 	base := "http://" + m.Addr()
-	return &takeover{
-		m: m, tg: tg, slack: api, logs: logs, hook: base + telegramWebhookPath, ts: time.Now().Unix(),
-		sender: &slacktest.Sender{URL: base + slack.EventsPath, CommandURL: base + slack.CommandPath,
-			InteractiveURL: base + slack.InteractivePath, Secret: "takeover-signing-secret"},
-	}
+	s.m, s.hook = m, base+telegramWebhookPath
+	s.sender = &slacktest.Sender{URL: base + slack.EventsPath, CommandURL: base + slack.CommandPath,
+		InteractiveURL: base + slack.InteractivePath, Secret: "takeover-signing-secret"}
+}
+
+// restart stops the server and starts another on the same data.
+func (s *takeover) restart(t *testing.T) {
+	t.Helper()
+	cfg := s.m.Config
+	require.NoError(t, s.m.Close())
+	cfg.Addr = "127.0.0.1:0"
+	s.start(t, cfg)
 }
 
 // eventually waits for cond, failing with what() and the logs.
 func (s *takeover) eventually(t *testing.T, what func() string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	// A bound, not a timing: on a loaded machine (PGlite starting beside
+	// a turn) a step can take many seconds.
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		require.True(t, time.Now().Before(deadline), "%s; logs:\n%s", what(), s.logs.String())
 		time.Sleep(20 * time.Millisecond)
@@ -196,6 +215,7 @@ func TestStaffTakeOverFromSlack(t *testing.T) {
 			t.Run("telegram", func(t *testing.T) { takeoverTelegram(t, s) })
 			t.Run("widget", func(t *testing.T) { takeoverWidget(t, s) })
 			t.Run("api", func(t *testing.T) { takeoverAPI(t, s) })
+			t.Run("restart", func(t *testing.T) { takeoverRestart(t, s) })
 		})
 	}
 }
@@ -369,7 +389,7 @@ func (v *widgetVisitor) say(t *testing.T, id, text string) {
 func (v *widgetVisitor) replies(t *testing.T, n int) []map[string]any {
 	t.Helper()
 	var out []map[string]any
-	timeout := time.After(20 * time.Second)
+	timeout := time.After(60 * time.Second)
 	for len(out) < n {
 		select {
 		case f, ok := <-v.frames:
@@ -461,4 +481,67 @@ func takeoverAPI(t *testing.T, s *takeover) {
 	require.Equal(t, http.StatusOK, status, "%s", body)
 	status, _ = s.api(t, http.MethodPost, "/api/v1/conversations/"+conv.ID+"/reply", map[string]string{"text": "tarde"})
 	require.Equal(t, http.StatusConflict, status, "the bot has it again")
+}
+
+// takeoverRestart: a thread opened before a restart still reaches its
+// person after it (the thread is stored, not remembered).
+func takeoverRestart(t *testing.T, s *takeover) {
+	const user = 703
+	s.student(t, 70201, user, "quiero hablar con un humano")
+	s.eventually(t, func() string { return "no hand-off reply" }, func() bool { return len(s.toStudent(user)) == 1 })
+	conv, err := s.m.Store.ConversationByExternalID(t.Context(), "telegram", "703")
+	require.NoError(t, err)
+	thread := s.summary(t, conv.ID).TS
+
+	s.restart(t)
+	s.inThread(t, staffMember, thread, "Seguimos aquí tras el reinicio.")
+	s.eventually(t, func() string { return fmt.Sprintf("no reply after the restart: %q", s.toStudent(user)) },
+		func() bool { return len(s.toStudent(user)) == 2 })
+	require.Equal(t, "Seguimos aquí tras el reinicio.", s.toStudent(user)[1])
+	s.student(t, 70202, user, "¡gracias!")
+	s.eventually(t, func() string { return "the student's message is not in the old thread" }, func() bool {
+		th := s.slack.Thread(staffChannelID, thread)
+		return len(th) > 0 && strings.HasSuffix(th[len(th)-1].Text, ": ¡gracias!")
+	})
+}
+
+// TestConfigStaffChannel: FARO_STAFF_CHANNEL names a platform that is on,
+// a channel, and staff on that platform; anything else stops start-up
+// naming the variable.
+func TestConfigStaffChannel(t *testing.T) {
+	t.Parallel()
+	slackOn := map[string]string{"FARO_SLACK_BOT_TOKEN": "xoxb-1", "FARO_SLACK_SIGNING_SECRET": "s", "FARO_STAFF": "slack:U1"}
+	with := func(extra map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range slackOn {
+			out[k] = v
+		}
+		for k, v := range extra {
+			out[k] = v
+		}
+		return out
+	}
+	c, err := LoadConfig("", envOf(with(map[string]string{"FARO_STAFF_CHANNEL": " slack:C0123ABCD "})))
+	require.NoError(t, err)
+	platform, channel := c.staffChannelParts()
+	require.Equal(t, "slack", platform)
+	require.Equal(t, "C0123ABCD", channel)
+	require.Equal(t, "C0123ABCD", slackStaffChannel(c))
+
+	path := filepath.Join(t.TempDir(), "faro.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("staff_channel: slack:C9\n"), 0o600))
+	c, err = LoadConfig(path, envOf(slackOn))
+	require.NoError(t, err)
+	require.Equal(t, "slack:C9", c.StaffChannel)
+
+	for name, vars := range map[string]map[string]string{
+		"no channel":       with(map[string]string{"FARO_STAFF_CHANNEL": "slack:"}),
+		"unknown platform": with(map[string]string{"FARO_STAFF_CHANNEL": "teams:C1"}),
+		"no platform":      with(map[string]string{"FARO_STAFF_CHANNEL": "C0123"}),
+		"platform off":     {"FARO_STAFF": "slack:U1", "FARO_STAFF_CHANNEL": "slack:C1"},
+		"no staff there":   with(map[string]string{"FARO_STAFF": "telegram:1", "FARO_STAFF_CHANNEL": "slack:C1"}),
+	} {
+		_, err := LoadConfig("", envOf(vars))
+		require.ErrorContains(t, err, "FARO_STAFF_CHANNEL:", name)
+	}
 }
