@@ -19,32 +19,34 @@ import (
 	"github.com/faroai/faro/store"
 )
 
-// The messaging channels (Telegram, WhatsApp, Slack…) run on one channel
-// runtime (channels/relay). Each lives in a file of its own here
-// (channel_telegram.go, channel_whatsapp.go, channel_slack.go) with its
+// The messaging channels (Telegram, WhatsApp, Slack, Discord…) run on one
+// channel runtime (channels/relay). Each lives in a file of its own here
+// (channel_telegram.go, channel_whatsapp.go, channel_slack.go…) with its
 // configuration type, its FARO_* settings and how it is wired; adding one
 // is a line in each of the three lists below. A channel with no
 // configuration is off. Webhooks are mounted under /webhooks/<channel>.
 
 // ChannelsConfig holds the messaging channels' settings, at the top level
-// of the YAML file (telegram:, whatsapp:, slack:).
+// of the YAML file (telegram:, whatsapp:, slack:, discord:).
 type ChannelsConfig struct {
 	Telegram TelegramConfig `yaml:"telegram"`
 	WhatsApp WhatsAppConfig `yaml:"whatsapp"`
 	Slack    SlackConfig    `yaml:"slack"`
 	// Mattermost is under mattermost: in YAML.
 	Mattermost MattermostConfig `yaml:"mattermost"`
+	Discord    DiscordConfig    `yaml:"discord"`
 }
 
 // channelSettings are the channels' environment variables.
 func channelSettings() []setting {
-	return slices.Concat(telegramSettings(), whatsappSettings(), slackSettings(), mattermostSettings(), staffChannelSettings())
+	return slices.Concat(telegramSettings(), whatsappSettings(), slackSettings(), mattermostSettings(), discordSettings(),
+		staffChannelSettings())
 }
 
 // messagingChannels are the channels faro serve can run, in the order
 // they are logged.
 func messagingChannels() []messagingChannel {
-	return []messagingChannel{telegramChannel(), whatsappChannel(), slackChannel(), mattermostChannel()}
+	return []messagingChannel{telegramChannel(), whatsappChannel(), slackChannel(), mattermostChannel(), discordChannel()}
 }
 
 // messagingChannel is one channel as faro serve wires it.

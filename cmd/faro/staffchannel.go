@@ -16,7 +16,7 @@ import (
 // the messaging channels that is on and can host it.
 
 // staffPlatforms are the channels whose adapter is a staffchat.Platform.
-var staffPlatforms = []string{"slack", "mattermost"}
+var staffPlatforms = []string{"slack", "mattermost", "discord"}
 
 func staffChannelSettings() []setting {
 	return []setting{
