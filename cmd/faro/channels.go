@@ -15,33 +15,38 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/staffchat"
 	"github.com/faroai/faro/store"
 )
 
-// The messaging channels (Telegram, WhatsApp, Slack…) run on one channel
-// runtime (channels/relay). Each lives in a file of its own here
-// (channel_telegram.go, channel_whatsapp.go, channel_slack.go) with its
+// The messaging channels (Telegram, WhatsApp, Slack, Discord…) run on one
+// channel runtime (channels/relay). Each lives in a file of its own here
+// (channel_telegram.go, channel_whatsapp.go, channel_slack.go…) with its
 // configuration type, its FARO_* settings and how it is wired; adding one
 // is a line in each of the three lists below. A channel with no
 // configuration is off. Webhooks are mounted under /webhooks/<channel>.
 
 // ChannelsConfig holds the messaging channels' settings, at the top level
-// of the YAML file (telegram:, whatsapp:, slack:).
+// of the YAML file (telegram:, whatsapp:, slack:, discord:).
 type ChannelsConfig struct {
 	Telegram TelegramConfig `yaml:"telegram"`
 	WhatsApp WhatsAppConfig `yaml:"whatsapp"`
 	Slack    SlackConfig    `yaml:"slack"`
+	// Mattermost is under mattermost: in YAML.
+	Mattermost MattermostConfig `yaml:"mattermost"`
+	Discord    DiscordConfig    `yaml:"discord"`
 }
 
 // channelSettings are the channels' environment variables.
 func channelSettings() []setting {
-	return slices.Concat(telegramSettings(), whatsappSettings(), slackSettings())
+	return slices.Concat(telegramSettings(), whatsappSettings(), slackSettings(), mattermostSettings(), discordSettings(),
+		staffChannelSettings())
 }
 
 // messagingChannels are the channels faro serve can run, in the order
 // they are logged.
 func messagingChannels() []messagingChannel {
-	return []messagingChannel{telegramChannel(), whatsappChannel(), slackChannel()}
+	return []messagingChannel{telegramChannel(), whatsappChannel(), slackChannel(), mattermostChannel(), discordChannel()}
 }
 
 // messagingChannel is one channel as faro serve wires it.
@@ -82,6 +87,9 @@ type channelRun struct {
 	// Run, when set, runs until ctx ends (a long-polling receiver); it is
 	// started once the runtime is.
 	Run func(ctx context.Context) error
+	// Staff is the staff channel's platform when FARO_STAFF_CHANNEL is on
+	// this channel (staffchannel.go); nil otherwise.
+	Staff staffchat.Platform
 }
 
 // channelsOn reports whether any messaging channel is configured.
@@ -98,7 +106,7 @@ func (c Config) validateChannels() error {
 			}
 		}
 	}
-	return nil
+	return c.validateStaffChannel()
 }
 
 func httpURL(raw string) bool {
@@ -129,7 +137,7 @@ func (m *Main) startChannels(ctx context.Context) error {
 		return err
 	}
 	opts := relay.Options{
-		Agent: m.Agent, Store: m.Store, Jobs: jobs, Logger: m.Log,
+		Agent: m.Handoff.Watch(m.Agent), Store: m.Store, Jobs: jobs, Logger: m.Log,
 		OnDeliveryFunc: m.Metrics.ObserveDelivery,
 	}
 	if m.EditRelay != nil {
@@ -152,6 +160,17 @@ func (m *Main) startChannels(ctx context.Context) error {
 		}
 		if run.Run != nil {
 			runs = append(runs, run.Run)
+		}
+		if sc, ok, err := m.staffChannel(ch.name, run.Staff); ok || err != nil {
+			if err != nil {
+				closeJobs()
+				return err
+			}
+			runs = append(runs, sc.Run)
+		}
+		if _, ok := run.Adapter.(relay.Addresser); ok {
+			// Staff replies reach the person through the runtime's jobs.
+			m.Handoff.Register(ch.name, rt)
 		}
 		m.Log.Info("channel on", "channel", ch.name, "mode", run.Mode, "webhook", pathsOf(m.Config, run.Paths))
 	}

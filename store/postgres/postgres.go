@@ -248,6 +248,10 @@ func constraintMeaning(name string) string {
 		return "platform message id belongs to another delivery"
 	case "deliveries_message_id_fkey":
 		return "no such message"
+	case "handoff_events_conversation_id_fkey", "staff_threads_conversation_id_fkey":
+		return "no such conversation"
+	case "staff_threads_thread":
+		return "the thread belongs to another conversation"
 	}
 	return "constraint " + name
 }
