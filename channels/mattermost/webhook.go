@@ -211,6 +211,10 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, req reque
 		ephemeral(w, a.command+" <pregunta | question>")
 		return
 	}
+	if answer, ok := a.staffCommand(r.Context(), req, question); ok {
+		ephemeral(w, answer)
+		return
+	}
 	id := req.TriggerID
 	if id == "" {
 		// Older servers send no trigger_id: who, where, what and when

@@ -105,6 +105,7 @@ func buildMattermost(env channelEnv) (channelRun, error) {
 	}
 	a, err := mattermost.New(mattermost.Options{
 		Client: client, Runtime: env.Runtime, WebhookTokens: c.WebhookTokens, Command: c.CommandName(), Logger: env.Log,
+		StaffChannel: mattermostStaffChannel(env.Config),
 	})
 	if err != nil {
 		return channelRun{}, &configError{"FARO_MATTERMOST_COMMAND", err}
@@ -120,4 +121,13 @@ func buildMattermost(env channelEnv) (channelRun, error) {
 		run.Mode = "websocket, outgoing webhooks and " + c.CommandName()
 	}
 	return run, nil
+}
+
+// mattermostStaffChannel is the staff channel's id when it is on
+// Mattermost (FARO_STAFF_CHANNEL=mattermost:<channel id>).
+func mattermostStaffChannel(c Config) string {
+	if platform, channel := c.staffChannelParts(); platform == mattermost.Channel {
+		return channel
+	}
+	return ""
 }

@@ -17,7 +17,7 @@ import (
 // the messaging channels that is on and can host it.
 
 // staffPlatforms are the channels whose adapter is a staffchat.Platform.
-var staffPlatforms = []string{"slack"}
+var staffPlatforms = []string{"slack", "mattermost"}
 
 func staffChannelSettings() []setting {
 	return []setting{

@@ -1,6 +1,6 @@
 // Package mattermosttest stands in for a Mattermost server in tests: the
 // REST API v4 routes Faro calls (users/me, posts, posts/{id}/patch,
-// posts/{id}, channels/{id}, channels/{id}/posts?since=,
+// posts/ephemeral, posts/{id}, channels/{id}, channels/{id}/posts?since=,
 // users/{id}/channels, users/{id}/typing) with Mattermost's answer
 // shapes and errors (AppError JSON, 429 from its rate limiter with
 // X-RateLimit-* and Retry-After, 5xx), and its websocket
@@ -122,6 +122,61 @@ type Server struct {
 	auths, hellos int
 	// blocked refuses websocket connections (503) while true.
 	blocked bool
+	// ephemeral are the posts shown to one user alone, in order;
+	// noEphemeral refuses them (403), as for a bot without the permission.
+	ephemeral   []Ephemeral
+	noEphemeral bool
+}
+
+// Ephemeral is a post shown to one user alone.
+type Ephemeral struct {
+	UserID, ChannelID, RootID, Message string
+}
+
+// Ephemerals returns the ephemeral posts shown to userID, in order.
+func (s *Server) Ephemerals(userID string) []Ephemeral {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Ephemeral
+	for _, e := range s.ephemeral {
+		if e.UserID == userID {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// NoEphemeral makes POST /posts/ephemeral answer 403, as Mattermost does
+// for a bot without the create_post_ephemeral permission.
+func (s *Server) NoEphemeral() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noEphemeral = true
+}
+
+func (s *Server) serveEphemeral(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		UserID string `json:"user_id"`
+		Post   struct {
+			ChannelID string `json:"channel_id"`
+			RootID    string `json:"root_id"`
+			Message   string `json:"message"`
+		} `json:"post"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.UserID == "" || in.Post.ChannelID == "" {
+		appError(w, http.StatusBadRequest, "api.context.invalid_body_param.app_error", "Invalid or missing ephemeral_post in request body.")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.noEphemeral {
+		appError(w, http.StatusForbidden, "api.context.permissions.app_error", "You do not have the appropriate permissions.")
+		return
+	}
+	s.ephemeral = append(s.ephemeral, Ephemeral{UserID: in.UserID, ChannelID: in.Post.ChannelID, RootID: in.Post.RootID, Message: in.Post.Message})
+	s.clock++
+	writeJSON(w, http.StatusCreated, map[string]any{"id": s.newID("e"), "channel_id": in.Post.ChannelID, "root_id": in.Post.RootID,
+		"message": in.Post.Message, "user_id": s.Bot.ID, "create_at": s.clock, "type": "system_ephemeral"})
 }
 
 // stream is one websocket connection's state: its events, numbered, and
@@ -143,6 +198,7 @@ func NewServer(token string) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v4/users/me", s.auth(s.serveMe))
 	mux.HandleFunc("POST /api/v4/posts", s.auth(s.serveCreatePost))
+	mux.HandleFunc("POST /api/v4/posts/ephemeral", s.auth(s.serveEphemeral))
 	mux.HandleFunc("PUT /api/v4/posts/{id}/patch", s.auth(s.servePatchPost))
 	mux.HandleFunc("GET /api/v4/posts/{id}", s.auth(s.serveGetPost))
 	mux.HandleFunc("GET /api/v4/channels/{id}", s.auth(s.serveGetChannel))

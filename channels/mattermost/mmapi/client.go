@@ -165,6 +165,16 @@ func (c *Client) CreatePost(ctx context.Context, p Post) (Post, error) {
 	return out, err
 }
 
+// CreateEphemeralPost shows p to userID alone, until they reload: POST
+// /api/v4/posts/ephemeral. Mattermost gives the permission
+// (create_post_ephemeral) to system admins by default; a bot without it
+// gets a 403.
+func (c *Client) CreateEphemeralPost(ctx context.Context, userID string, p Post) (Post, error) {
+	var out Post
+	err := c.do(ctx, http.MethodPost, "/api/v4/posts/ephemeral", map[string]any{"user_id": userID, "post": p}, &out)
+	return out, err
+}
+
 // PatchPost replaces a post's message: PUT /api/v4/posts/{id}/patch.
 func (c *Client) PatchPost(ctx context.Context, id, message string) (Post, error) {
 	var out Post
