@@ -474,6 +474,39 @@ func TestSlashCommandAndWebhook(t *testing.T) {
 		require.Len(t, e.mm.BotPosts(ch.ID, ""), 1, "the command answered once")
 		require.Len(t, e.mm.BotPosts(hooks.ID, q1.ID), 2, "each webhook post answered once")
 		require.Equal(t, int64(3), e.turns.Load())
+
+		// Where the bot is not a member, the command's response_url gets
+		// the answer; a response_url on another host is never posted to.
+		other := e.mm.AddChannel("O", "otro")
+		e.mm.NotIn(other)
+		c := cmd
+		c.ChannelID, c.ChannelName, c.TriggerID, c.ResponseURL = other.ID, other.Name, "trig0002", e.mm.ResponseURL("notin")
+		resp, err = mattermosttest.PostCommand(ctx, e.hook, c)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.Status)
+		waitFor(t, "the answer through response_url", func() bool {
+			r := e.mm.Responses("notin")
+			return len(r) == 1 && strings.Contains(r[0], "MRR: 0.00 USD")
+		})
+		c.TriggerID, c.ResponseURL = "trig0003", "http://attacker.example/hooks/commands/x"
+		resp, err = mattermosttest.PostCommand(ctx, e.hook, c)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.Status)
+		waitFor(t, "the failure recorded", func() bool {
+			m, err := e.st.MessageByPlatformID(ctx, mattermost.Channel, "cmd/trig0003")
+			if err != nil {
+				return false
+			}
+			msgs, err := e.st.Messages(ctx, m.ConversationID, store.MessageQuery{})
+			if err != nil || len(msgs) == 0 {
+				return false
+			}
+			ds, err := e.st.Deliveries(ctx, msgs[len(msgs)-1].ID)
+			return err == nil && len(ds) == 1 && ds[0].Status == store.DeliveryFailed
+		})
+		settle()
+		require.Len(t, e.mm.Responses("notin"), 1)
+		require.Empty(t, e.mm.BotPosts(other.ID, ""))
 	})
 }
 

@@ -126,6 +126,56 @@ type Server struct {
 	// noEphemeral refuses them (403), as for a bot without the permission.
 	ephemeral   []Ephemeral
 	noEphemeral bool
+	// notIn are the channels the bot is not a member of; responses what
+	// each slash command's response_url received.
+	notIn     map[string]bool
+	responses map[string][]string
+}
+
+// NotIn makes the bot a non-member of channels: posting there answers 403,
+// as Mattermost does.
+func (s *Server) NotIn(channels ...Channel) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range channels {
+		s.notIn[c.ID] = true
+	}
+}
+
+// ResponseURL is a slash command's response_url on this server.
+func (s *Server) ResponseURL(id string) string { return s.URL + "/hooks/commands/" + id }
+
+// Responses are the texts posted to the response_url of id, in order.
+func (s *Server) Responses(id string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.responses[id])
+}
+
+// MaxResponses is how many times a response_url is honoured.
+const MaxResponses = 5
+
+// serveCommandResponse is a slash command's response_url: a command
+// response ({"response_type","text"}) posted in the command's channel, at
+// most MaxResponses times (then 400, as the server refuses a used hook).
+func (s *Server) serveCommandResponse(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ResponseType string `json:"response_type"`
+		Text         string `json:"text"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Text == "" {
+		appError(w, http.StatusBadRequest, "web.command_webhook.parse.app_error", "Unable to parse incoming data.")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := r.PathValue("id")
+	if len(s.responses[id]) >= MaxResponses {
+		appError(w, http.StatusBadRequest, "app.command_webhook.try_use.invalid", "Invalid webhook.")
+		return
+	}
+	s.responses[id] = append(s.responses[id], in.Text)
+	w.WriteHeader(http.StatusOK)
 }
 
 // Ephemeral is a post shown to one user alone.
@@ -192,7 +242,7 @@ type stream struct {
 // stops it.
 func NewServer(token string) *Server {
 	s := &Server{Token: token, users: map[string]User{}, channels: map[string]Channel{}, byID: map[string]*Post{},
-		streams: map[string]*stream{}, clock: time.Now().UnixMilli()}
+		streams: map[string]*stream{}, clock: time.Now().UnixMilli(), notIn: map[string]bool{}, responses: map[string][]string{}}
 	s.Bot = User{ID: s.newID("b"), Username: "faro", IsBot: true}
 	s.users[s.Bot.ID] = s.Bot
 	mux := http.NewServeMux()
@@ -206,6 +256,7 @@ func NewServer(token string) *Server {
 	mux.HandleFunc("GET /api/v4/users/{id}/channels", s.auth(s.serveUserChannels))
 	mux.HandleFunc("GET /api/v4/channels/{id}/posts", s.auth(s.serveChannelPosts))
 	mux.HandleFunc("GET /api/v4/websocket", s.serveWebsocket)
+	mux.HandleFunc("POST /hooks/commands/{id}", s.serveCommandResponse)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
 	return s
@@ -567,7 +618,7 @@ func (s *Server) serveCreatePost(w http.ResponseWriter, r *http.Request) {
 	if s.limited(w) {
 		return
 	}
-	if _, ok := s.channels[in.ChannelID]; !ok {
+	if _, ok := s.channels[in.ChannelID]; !ok || s.notIn[in.ChannelID] {
 		appError(w, http.StatusForbidden, "api.context.permissions.app_error", "You do not have the appropriate permissions.")
 		return
 	}

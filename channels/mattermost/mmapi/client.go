@@ -175,6 +175,25 @@ func (c *Client) CreateEphemeralPost(ctx context.Context, userID string, p Post)
 	return out, err
 }
 
+// CommandResponsePath is where a slash command's response_url points on
+// the server: {site}/hooks/commands/{id}.
+const CommandResponsePath = "/hooks/commands/"
+
+// RespondCommand posts text, visible to the channel, to a slash command's
+// response_url, which works where the bot is not a member (Mattermost
+// honours it for 30 minutes, five times). The URL must be this server's
+// (an error otherwise): the command's other fields are trusted on its
+// token alone, and the server posts nowhere else.
+func (c *Client) RespondCommand(ctx context.Context, responseURL, text string) error {
+	u, err := url.Parse(responseURL)
+	if err != nil || u.Scheme != c.base.Scheme || u.Host != c.base.Host ||
+		!strings.HasPrefix(u.Path, c.base.Path+CommandResponsePath) || u.RawQuery != "" {
+		return fmt.Errorf("mattermost: response_url %q is not this server's %s", responseURL, CommandResponsePath)
+	}
+	path := strings.TrimPrefix(u.Path, c.base.Path)
+	return c.do(ctx, http.MethodPost, path, map[string]string{"response_type": "in_channel", "text": text}, nil)
+}
+
 // PatchPost replaces a post's message: PUT /api/v4/posts/{id}/patch.
 func (c *Client) PatchPost(ctx context.Context, id, message string) (Post, error) {
 	var out Post

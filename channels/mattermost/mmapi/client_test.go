@@ -77,6 +77,13 @@ func TestREST(t *testing.T) {
 	require.NoError(t, c.Typing(ctx, me.ID, ch.ID, q.ID))
 	require.Equal(t, q.ID, s.Typings()[0].ParentID)
 
+	// A slash command's response_url: this server's only.
+	require.NoError(t, c.RespondCommand(ctx, s.ResponseURL("cmd1"), "respuesta"))
+	require.Equal(t, []string{"respuesta"}, s.Responses("cmd1"))
+	for _, u := range []string{"http://attacker.example/hooks/commands/x", s.URL + "/api/v4/posts", s.ResponseURL("x") + "?a=1", "::"} {
+		require.Error(t, c.RespondCommand(ctx, u, "x"), u)
+	}
+
 	// A reply's id is not a thread's root: Mattermost's 400 and its id.
 	_, err = c.CreatePost(ctx, mmapi.Post{ChannelID: ch.ID, RootID: p.ID, Message: "x"})
 	var e *mmapi.Error
