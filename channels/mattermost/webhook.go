@@ -226,9 +226,9 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, req reque
 		h := sha256.Sum256(fmt.Appendf(nil, "%s\x1f%s\x1f%s\x1f%d", req.UserID, req.ChannelID, req.Text, time.Now().Unix()))
 		id = hex.EncodeToString(h[:12])
 	}
-	// A command in a channel is its author's conversation there (see
-	// chatOf); in a direct message (named "<user id>__<user id>"), the
-	// DM's.
+	// A command in a channel is its author's conversation there
+	// ("<channel>/cmd:<user>", see commandChat); in a direct message
+	// (named "<user id>__<user id>"), the DM's.
 	chat := req.ChannelID + "/" + commandChat + req.UserID
 	if strings.Contains(req.ChannelName, "__") {
 		chat = req.ChannelID
