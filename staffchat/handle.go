@@ -146,3 +146,11 @@ func (s *Service) refusal(log interface{ Error(string, ...any) }, op, convID str
 	log.Error("staff channel: "+op+" failed", "conversation_id", convID, "err", err)
 	return "Something went wrong; try again."
 }
+
+// IsCommand reports whether text is a take or release command, for a
+// platform deciding whether a post outside a thread is the staff
+// channel's (mentioned: the text began with the bot's mention).
+func IsCommand(text string, mentioned bool) bool {
+	c := parseCommand(text, mentioned)
+	return c.name == "take" || c.name == "release"
+}

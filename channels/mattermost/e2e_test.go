@@ -667,7 +667,7 @@ func TestStaffChannelPlatform(t *testing.T) {
 	require.Equal(t, root, e.mm.Ephemerals(e.staff.ID)[0].RootID)
 	require.Len(t, e.mm.Ephemerals(e.ana.ID), 1)
 	th := e.mm.BotPosts(e.staffCh.ID, root)
-	require.Len(t, th, 2, "the Post, and the last answer posted for all")
-	require.Equal(t, "Only staff listed in FARO_STAFF can do this; nothing was changed. @\u200bchannel", th[1].Message)
+	require.Len(t, th, 2, "the Post, and the last answer as a reply addressed to its person")
+	require.Equal(t, "@marta Only staff listed in FARO_STAFF can do this; nothing was changed. @\u200bchannel", th[1].Message)
 	require.Equal(t, int64(1), e.turns.Load(), "only the top-level question was a turn")
 }

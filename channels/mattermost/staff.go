@@ -113,14 +113,14 @@ func (a *Adapter) staffPost(ctx context.Context, p Post) bool {
 	if h == nil || p.ChannelID != a.staffChannel {
 		return false
 	}
-	if p.RootID == "" && !(p.Mentioned && staffWord(p.Text)) {
+	if p.RootID == "" && !staffchat.IsCommand(p.Text, p.Mentioned) {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(ctx, staffTimeout)
 	defer cancel()
 	answer := h.Handle(ctx, staffchat.Incoming{Channel: p.ChannelID, Thread: p.RootID, User: p.UserID, Text: p.Text,
 		ID: p.ID, Command: p.Mentioned})
-	a.whisper(ctx, p.ChannelID, p.RootID, p.UserID, answer)
+	a.whisper(ctx, p, answer)
 	return true
 }
 
@@ -150,21 +150,28 @@ func (a *Adapter) staffCommand(ctx context.Context, req request, text string) (a
 		Command: true}), true
 }
 
-// whisper shows answer to user alone (an ephemeral post); where the bot
-// may not post those (Mattermost gives the permission to system admins
-// by default), the answer is posted in the thread for all to see.
-func (a *Adapter) whisper(ctx context.Context, channel, thread, user, answer string) {
+// whisper shows answer to the author of p alone (an ephemeral post in its
+// thread); where the bot may not post those (Mattermost gives the
+// permission to system admins by default), the answer is a reply in the
+// thread addressed to them.
+func (a *Adapter) whisper(ctx context.Context, p Post, answer string) {
 	if answer == "" {
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
-	post := mmapi.Post{ChannelID: channel, RootID: thread, Message: neutralise(answer)}
-	_, err := a.api.CreateEphemeralPost(ctx, user, post)
+	post := mmapi.Post{ChannelID: p.ChannelID, RootID: p.RootID, Message: neutralise(answer)}
+	_, err := a.api.CreateEphemeralPost(ctx, p.UserID, post)
 	if err == nil {
 		return
 	}
-	a.log.Info("mattermost: staff answer not shown as ephemeral: posting it", "user", user, "err", err)
+	a.log.Info("mattermost: staff answer not shown as ephemeral: replying in the thread", "user", p.UserID, "err", err)
+	if post.RootID == "" {
+		post.RootID = p.ID
+	}
+	if p.UserName != "" {
+		post.Message = "@" + p.UserName + " " + post.Message
+	}
 	if _, err := a.api.CreatePost(ctx, post); err != nil {
-		a.log.Warn("mattermost: staff answer not shown", "user", user, "err", err)
+		a.log.Warn("mattermost: staff answer not shown", "user", p.UserID, "err", err)
 	}
 }

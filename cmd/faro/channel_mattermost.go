@@ -103,10 +103,12 @@ func buildMattermost(env channelEnv) (channelRun, error) {
 	if err != nil {
 		return channelRun{}, &configError{"FARO_MATTERMOST_URL", err}
 	}
-	a, err := mattermost.New(mattermost.Options{
+	opts := mattermost.Options{
 		Client: client, Runtime: env.Runtime, WebhookTokens: c.WebhookTokens, Command: c.CommandName(), Logger: env.Log,
-		StaffChannel: mattermostStaffChannel(env.Config),
-	})
+		// The adapter hosts the staff channel when it is on Mattermost.
+		StaffChannel: env.Config.staffChannelOn(mattermost.Channel),
+	}
+	a, err := mattermost.New(opts)
 	if err != nil {
 		return channelRun{}, &configError{"FARO_MATTERMOST_COMMAND", err}
 	}
@@ -115,19 +117,13 @@ func buildMattermost(env channelEnv) (channelRun, error) {
 		return channelRun{}, fmt.Errorf("mattermost (FARO_MATTERMOST_URL, FARO_MATTERMOST_TOKEN): %w", err)
 	}
 	run := channelRun{Adapter: a, Run: a.Run, Mode: "websocket"}
+	if opts.StaffChannel != "" {
+		run.Staff = a
+	}
 	if len(c.WebhookTokens) > 0 {
 		env.Handle("POST "+mattermost.WebhookPath, a)
 		run.Paths = []string{mattermost.WebhookPath}
 		run.Mode = "websocket, outgoing webhooks and " + c.CommandName()
 	}
 	return run, nil
-}
-
-// mattermostStaffChannel is the staff channel's id when it is on
-// Mattermost (FARO_STAFF_CHANNEL=mattermost:<channel id>).
-func mattermostStaffChannel(c Config) string {
-	if platform, channel := c.staffChannelParts(); platform == mattermost.Channel {
-		return channel
-	}
-	return ""
 }

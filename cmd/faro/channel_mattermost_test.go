@@ -68,7 +68,7 @@ func TestConfigMattermost(t *testing.T) {
 		"FARO_STAFF": "mattermost:u1", "FARO_STAFF_CHANNEL": "mattermost:cstaff"}
 	c, err = LoadConfig("", envOf(on))
 	require.NoError(t, err)
-	require.Equal(t, "cstaff", mattermostStaffChannel(c))
+	require.Equal(t, "cstaff", c.staffChannelOn("mattermost"))
 	require.Empty(t, slackStaffChannel(c))
 	on["FARO_STAFF"] = "slack:U1"
 	_, err = LoadConfig("", envOf(on))

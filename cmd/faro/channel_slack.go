@@ -112,13 +112,12 @@ func buildSlack(env channelEnv) (channelRun, error) {
 	if slackStaffChannel(env.Config) != "" {
 		paths = append(paths, slack.InteractivePath)
 	}
-	return channelRun{Adapter: a, Paths: paths, Mode: "webhook"}, nil
+	run := channelRun{Adapter: a, Paths: paths, Mode: "webhook"}
+	if slackStaffChannel(env.Config) != "" {
+		run.Staff = a
+	}
+	return run, nil
 }
 
 // slackStaffChannel is the staff channel's id when it is on Slack.
-func slackStaffChannel(c Config) string {
-	if platform, channel := c.staffChannelParts(); platform == slack.Channel {
-		return channel
-	}
-	return ""
-}
+func slackStaffChannel(c Config) string { return c.staffChannelOn(slack.Channel) }

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/staffchat"
 	"github.com/faroai/faro/store"
 )
 
@@ -84,6 +85,9 @@ type channelRun struct {
 	// Run, when set, runs until ctx ends (a long-polling receiver); it is
 	// started once the runtime is.
 	Run func(ctx context.Context) error
+	// Staff is the staff channel's platform when FARO_STAFF_CHANNEL is on
+	// this channel (staffchannel.go); nil otherwise.
+	Staff staffchat.Platform
 }
 
 // channelsOn reports whether any messaging channel is configured.
@@ -155,7 +159,7 @@ func (m *Main) startChannels(ctx context.Context) error {
 		if run.Run != nil {
 			runs = append(runs, run.Run)
 		}
-		if sc, ok, err := m.staffChannel(ch.name, run.Adapter); ok || err != nil {
+		if sc, ok, err := m.staffChannel(ch.name, run.Staff); ok || err != nil {
 			if err != nil {
 				closeJobs()
 				return err

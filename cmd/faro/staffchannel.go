@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/staffchat"
 	"github.com/faroai/faro/store"
 )
@@ -23,6 +22,14 @@ func staffChannelSettings() []setting {
 	return []setting{
 		{"FARO_STAFF_CHANNEL", func(c *Config, v string) error { c.StaffChannel = strings.TrimSpace(v); return nil }},
 	}
+}
+
+// staffChannelOn is the staff channel's id when it is on platform.
+func (c Config) staffChannelOn(platform string) string {
+	if p, channel := c.staffChannelParts(); c.StaffChannel != "" && p == platform {
+		return channel
+	}
+	return ""
 }
 
 // staffChannelParts splits StaffChannel into its platform and channel id.
@@ -62,13 +69,12 @@ func (c Config) validateStaffChannel() error {
 
 // staffChannel builds the staff channel when name is its platform: ok
 // tells it did, and its Run then follows the hand-offs.
-func (m *Main) staffChannel(name string, a relay.Adapter) (*staffchat.Service, bool, error) {
+func (m *Main) staffChannel(name string, p staffchat.Platform) (*staffchat.Service, bool, error) {
 	platform, channel := m.Config.staffChannelParts()
 	if m.Config.StaffChannel == "" || platform != name {
 		return nil, false, nil
 	}
-	p, ok := a.(staffchat.Platform)
-	if !ok {
+	if p == nil {
 		return nil, false, &configError{"FARO_STAFF_CHANNEL", errors.New(name + " cannot host the staff channel")}
 	}
 	ids, err := m.Config.staffIdentities()

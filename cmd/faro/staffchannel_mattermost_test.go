@@ -64,7 +64,9 @@ func startMMTakeover(t *testing.T, databaseURL string) *mmTakeover {
 
 func (s *mmTakeover) eventually(t *testing.T, what func() string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	// A bound, not a timing: on a loaded machine (PGlite starting beside
+	// a turn) a step can take many seconds.
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		require.True(t, time.Now().Before(deadline), "%s; logs:\n%s", what(), s.logs.String())
 		time.Sleep(20 * time.Millisecond)

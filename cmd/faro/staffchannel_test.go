@@ -94,7 +94,9 @@ func (s *takeover) restart(t *testing.T) {
 // eventually waits for cond, failing with what() and the logs.
 func (s *takeover) eventually(t *testing.T, what func() string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	// A bound, not a timing: on a loaded machine (PGlite starting beside
+	// a turn) a step can take many seconds.
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		require.True(t, time.Now().Before(deadline), "%s; logs:\n%s", what(), s.logs.String())
 		time.Sleep(20 * time.Millisecond)
@@ -387,7 +389,7 @@ func (v *widgetVisitor) say(t *testing.T, id, text string) {
 func (v *widgetVisitor) replies(t *testing.T, n int) []map[string]any {
 	t.Helper()
 	var out []map[string]any
-	timeout := time.After(20 * time.Second)
+	timeout := time.After(60 * time.Second)
 	for len(out) < n {
 		select {
 		case f, ok := <-v.frames:
