@@ -4,9 +4,11 @@
 // users/{id}/channels, users/{id}/typing) with Mattermost's answer
 // shapes and errors (AppError JSON, 429 from its rate limiter with
 // X-RateLimit-* and Retry-After, 5xx), and its websocket
-// (/api/v4/websocket: authentication_challenge answered with seq_reply,
-// hello with a connection_id, events numbered by seq, resumption with
-// connection_id and sequence_number from the connection's queue, a forced
+// (/api/v4/websocket: the token on the upgrade request, or an
+// authentication_challenge answered with seq_reply; hello with a
+// connection_id; events numbered by seq; resumption with connection_id and
+// sequence_number from the connection's queue, for an upgrade that carried
+// the token, as the real server does; a forced
 // disconnect, a restart that forgets the connections, refused
 // connections). People's posts are made with [Server.UserPost] and reach
 // the bot as posted events whose data.post is a JSON string, as the real
@@ -15,8 +17,9 @@
 // It also posts outgoing webhooks and slash commands to an app the way
 // Mattermost does (sender.go).
 //
-// What it does not model: teams and membership (every channel is open
-// to the bot), permissions beyond the token, files, reactions, edits and
+// What it does not model: teams and membership (the bot is in every
+// channel but those made NotIn), permissions beyond the token and
+// ephemeral posts (NoEphemeral), files, reactions, edits and
 // deletions as events, the cluster, and the real server's timing (its
 // pings every 60 s, its dead queue of 128 events).
 package mattermosttest
@@ -781,6 +784,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	// authed: the upgrade request carried the token.
 	authed := false
 	if tok, ok := bearer(r); ok && tok == s.Token {
 		authed = true
@@ -809,7 +813,13 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.auths++
 	q := r.URL.Query()
+	// Like the real server, a connection is resumed only for an upgrade
+	// request that carried the token: one authenticated by the challenge
+	// is always new.
 	st := s.streams[q.Get("connection_id")]
+	if !authed {
+		st = nil
+	}
 	from := 0
 	if st != nil {
 		n, err := strconv.Atoi(q.Get("sequence_number"))
@@ -844,6 +854,9 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		}
 		if err := conn.ReadJSON(&req); err != nil {
 			break
+		}
+		if req.Action == "authentication_challenge" {
+			continue // authenticated already: the real server says nothing
 		}
 		resp := map[string]any{"status": "OK", "seq_reply": req.Seq}
 		if req.Seq <= 0 {

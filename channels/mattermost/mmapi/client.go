@@ -12,7 +12,8 @@
 // server asked to wait (Retry-After or X-RateLimit-Reset).
 //
 // Websocket: [Client.Listen] keeps one connection to /api/v4/websocket
-// open (authentication_challenge, hello, sequence numbers, pings) and
+// open (the token on the upgrade request and in an
+// authentication_challenge, hello, sequence numbers, pings) and
 // reconnects with backoff, asking the server to resume where it stopped
 // (connection_id and sequence_number), so events are not lost across a
 // short drop; see listen.go.
