@@ -23,7 +23,14 @@
 // answered at once: an outgoing webhook with an empty JSON object (the
 // reply follows as the bot's post in the thread), a slash command with an
 // ephemeral note to its author (the reply follows as the bot's post in
-// the channel, quoting the command).
+// the channel, quoting the command, or through the command's response_url
+// where the bot may not post).
+//
+// The adapter can host the staff channel (staff.go, staffchat.Platform):
+// summaries of handed-off conversations open threads there, and staff
+// posts in them, "@faro release" and "/faro take <conversation>" go to
+// the hand-off desk; and a staff reply reaches a person who wrote on
+// Mattermost where they wrote (AddressOf, relay.Addresser).
 //
 // Outbound, replies are Markdown as Mattermost renders it, with @-mentions
 // neutralised so a model cannot notify @channel or a person, split at

@@ -28,6 +28,7 @@ import (
 	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/llmtest"
+	"github.com/faroai/faro/staffchat"
 	"github.com/faroai/faro/store"
 )
 
@@ -49,6 +50,8 @@ type e2e struct {
 	logs *testlog.Buffer
 	// staff is a staff member (FARO_STAFF), ana a person who is not.
 	staff, ana mattermosttest.User
+	// staffCh is the staff channel, when e2eOptions.staff.
+	staffCh mattermosttest.Channel
 	// turns counts the agent's turns, modelCalls the model calls.
 	turns, modelCalls atomic.Int64
 }
@@ -56,6 +59,8 @@ type e2e struct {
 type e2eOptions struct {
 	model  llms.Model
 	onPost func(ctx context.Context, p mattermost.Post) (bool, error)
+	// staff makes a staff channel (e.staffCh) for the adapter.
+	staff bool
 }
 
 func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *e2e {
@@ -71,6 +76,9 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 	t.Cleanup(e.mm.Close)
 	e.staff = e.mm.AddUser("marta")
 	e.ana = e.mm.AddUser("ana")
+	if o.staff {
+		e.staffCh = e.mm.AddChannel("P", "faro-staff")
+	}
 	ag := newAgent(t, e.st, log, agentOptions{
 		staff: []store.Identity{{Channel: mattermost.Channel, ExternalID: e.staff.ID}},
 		model: o.model,
@@ -90,7 +98,8 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 	require.NoError(t, err)
 	e.a, err = mattermost.New(mattermost.Options{Client: client, Runtime: rt, Logger: log,
 		WebhookTokens: []string{hookToken, cmdToken}, TypingEvery: 50 * time.Millisecond, OnPostFunc: o.onPost,
-		Listen: mmapi.ListenOptions{MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}})
+		StaffChannel: e.staffCh.ID,
+		Listen:       mmapi.ListenOptions{MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}})
 	require.NoError(t, err)
 	require.NoError(t, rt.Register(e.a))
 	require.NoError(t, e.a.Start(t.Context()))
@@ -465,6 +474,39 @@ func TestSlashCommandAndWebhook(t *testing.T) {
 		require.Len(t, e.mm.BotPosts(ch.ID, ""), 1, "the command answered once")
 		require.Len(t, e.mm.BotPosts(hooks.ID, q1.ID), 2, "each webhook post answered once")
 		require.Equal(t, int64(3), e.turns.Load())
+
+		// Where the bot is not a member, the command's response_url gets
+		// the answer; a response_url on another host is never posted to.
+		other := e.mm.AddChannel("O", "otro")
+		e.mm.NotIn(other)
+		c := cmd
+		c.ChannelID, c.ChannelName, c.TriggerID, c.ResponseURL = other.ID, other.Name, "trig0002", e.mm.ResponseURL("notin")
+		resp, err = mattermosttest.PostCommand(ctx, e.hook, c)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.Status)
+		waitFor(t, "the answer through response_url", func() bool {
+			r := e.mm.Responses("notin")
+			return len(r) == 1 && strings.Contains(r[0], "MRR: 0.00 USD")
+		})
+		c.TriggerID, c.ResponseURL = "trig0003", "http://attacker.example/hooks/commands/x"
+		resp, err = mattermosttest.PostCommand(ctx, e.hook, c)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.Status)
+		waitFor(t, "the failure recorded", func() bool {
+			m, err := e.st.MessageByPlatformID(ctx, mattermost.Channel, "cmd/trig0003")
+			if err != nil {
+				return false
+			}
+			msgs, err := e.st.Messages(ctx, m.ConversationID, store.MessageQuery{})
+			if err != nil || len(msgs) == 0 {
+				return false
+			}
+			ds, err := e.st.Deliveries(ctx, msgs[len(msgs)-1].ID)
+			return err == nil && len(ds) == 1 && ds[0].Status == store.DeliveryFailed
+		})
+		settle()
+		require.Len(t, e.mm.Responses("notin"), 1)
+		require.Empty(t, e.mm.BotPosts(other.ID, ""))
 	})
 }
 
@@ -554,4 +596,78 @@ func TestStaffRepliesReachMattermost(t *testing.T) {
 		require.Len(t, e.mm.BotPosts(town.ID, q.ID), 4, "the bot stays quiet")
 		require.Len(t, e.mm.BotPosts(dm.ID, ""), 4)
 	})
+}
+
+// staffHandler answers every staff action with a fixed text and keeps
+// what it got.
+type staffHandler struct {
+	mu  sync.Mutex
+	got []staffchat.Incoming
+}
+
+func (h *staffHandler) Handle(_ context.Context, in staffchat.Incoming) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.got = append(h.got, in)
+	return "Only staff listed in FARO_STAFF can do this; nothing was changed. @channel"
+}
+
+// TestStaffChannelPlatform: the staffchat.Platform side. Open posts the
+// summary (values neutralised) and Post writes into its thread with the
+// Mattermost form of the release command; in the staff channel, thread
+// posts and top-level "@faro take|release" go to the handler, never to the
+// bot, while a top-level question is answered as usual; the handler's
+// answer is shown to its person alone, or posted in the thread when the
+// bot may not post ephemeral messages.
+func TestStaffChannelPlatform(t *testing.T) {
+	t.Parallel()
+	e := setupE2E(t, openSQLite, e2eOptions{staff: true})
+	h := &staffHandler{}
+	e.a.Route(h)
+	ctx := t.Context()
+	score := 72.0
+	root, err := e.a.Open(ctx, e.staffCh.ID, staffchat.Summary{ConversationID: "conv-1", Name: "Ana @all", Channel: "telegram",
+		Language: "es", Why: "requested", Email: "ana@example.com", LeadScore: &score, LeadStage: "qualified",
+		Enrolments: []string{"ia-101 (active)"}, Last: []staffchat.Line{{Author: store.AuthorUser, Text: "quiero hablar con @here"}}})
+	require.NoError(t, err)
+	require.NoError(t, e.a.Post(ctx, e.staffCh.ID, root, "Taken by x. Reply in this thread; `/faro release` hands it back to the bot."))
+	posts := e.mm.BotPosts(e.staffCh.ID, "")
+	require.Len(t, posts, 1)
+	require.Equal(t, "**Ana @\u200ball** on telegram (es) asks for a person\nana@example.com\nLead: qualified, score 72\n"+
+		"Courses: ia-101 (active)\n> _user_: quiero hablar con @\u200bhere\n"+
+		"Conversation `conv-1`. Reply in this thread to answer; `@faro release` here hands it back to the bot.", posts[0].Message)
+	require.Equal(t, "Taken by x. Reply in this thread; `@faro release` hands it back to the bot.", e.mm.BotPosts(e.staffCh.ID, root)[0].Message)
+
+	actions := func(n int) func() bool {
+		return func() bool {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			return len(h.got) == n
+		}
+	}
+	reply := e.mm.UserPost(e.staff, e.staffCh, root, "Hola Ana")
+	e.mm.UserPost(e.ana, e.staffCh, "", "@faro take conv-1")
+	waitFor(t, "two staff actions", actions(2))
+	waitFor(t, "two answers", func() bool { return len(e.mm.Ephemerals(e.ana.ID)) == 1 })
+	e.mm.NoEphemeral()
+	e.mm.UserPost(e.staff, e.staffCh, root, "@faro release")
+	q := e.mm.UserPost(e.staff, e.staffCh, "", "@faro "+question)
+	e.waitDelivered(t, e.staffCh.ID, q.ID, 1)
+	waitFor(t, "three staff actions", actions(3))
+	settle()
+	h.mu.Lock()
+	require.Equal(t, []staffchat.Incoming{
+		{Channel: e.staffCh.ID, Thread: root, User: e.staff.ID, Text: "Hola Ana", ID: reply.ID},
+		{Channel: e.staffCh.ID, User: e.ana.ID, Text: "take conv-1", ID: h.got[1].ID, Command: true},
+		{Channel: e.staffCh.ID, Thread: root, User: e.staff.ID, Text: "release", ID: h.got[2].ID, Command: true},
+	}, h.got)
+	h.mu.Unlock()
+	// Told alone while the server allowed it; then in the thread.
+	require.Len(t, e.mm.Ephemerals(e.staff.ID), 1)
+	require.Equal(t, root, e.mm.Ephemerals(e.staff.ID)[0].RootID)
+	require.Len(t, e.mm.Ephemerals(e.ana.ID), 1)
+	th := e.mm.BotPosts(e.staffCh.ID, root)
+	require.Len(t, th, 2, "the Post, and the last answer as a reply addressed to its person")
+	require.Equal(t, "@marta Only staff listed in FARO_STAFF can do this; nothing was changed. @\u200bchannel", th[1].Message)
+	require.Equal(t, int64(1), e.turns.Load(), "only the top-level question was a turn")
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/mattermost/mmapi"
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/staffchat"
 	"github.com/faroai/faro/store"
 )
 
@@ -62,6 +63,9 @@ type Options struct {
 	TypingEvery time.Duration
 	// Listen shapes the websocket's reconnections (mmapi.ListenOptions).
 	Listen mmapi.ListenOptions
+	// StaffChannel is the channel id where staff follow handed-off
+	// conversations (staffchat; see staff.go); empty: none.
+	StaffChannel string
 	// OnPostFunc, when set, sees every person's post first (not the bot's,
 	// another bot's or a system post), wherever it is: a staff channel's
 	// threads, say. When it reports handled, the adapter does not answer
@@ -85,6 +89,10 @@ type Adapter struct {
 	listen  mmapi.ListenOptions
 	onPost  func(context.Context, Post) (bool, error)
 	log     *slog.Logger
+	// staffChannel and staff are the staff channel and its handler
+	// (Route).
+	staffChannel string
+	staff        atomic.Pointer[staffchat.Handler]
 	// bot is the bot's user, from users/me (Start).
 	bot atomic.Pointer[mmapi.User]
 	// seen is the server's time (ms) of the newest post seen on the
@@ -94,10 +102,11 @@ type Adapter struct {
 
 // Interface guards.
 var (
-	_ relay.Adapter   = (*Adapter)(nil)
-	_ relay.Typer     = (*Adapter)(nil)
-	_ relay.Addresser = (*Adapter)(nil)
-	_ http.Handler    = (*Adapter)(nil)
+	_ relay.Adapter      = (*Adapter)(nil)
+	_ relay.Typer        = (*Adapter)(nil)
+	_ relay.Addresser    = (*Adapter)(nil)
+	_ http.Handler       = (*Adapter)(nil)
+	_ staffchat.Platform = (*Adapter)(nil)
 )
 
 // New checks opts and returns an adapter; Start finds who the bot is.
@@ -116,7 +125,7 @@ func New(opts Options) (*Adapter, error) {
 		return nil, fmt.Errorf("mattermost: command %q is not like /faro", cmd)
 	}
 	a := &Adapter{api: opts.Client, runtime: opts.Runtime, command: cmd, typing: opts.TypingEvery,
-		listen: opts.Listen, onPost: opts.OnPostFunc, log: opts.Logger}
+		listen: opts.Listen, onPost: opts.OnPostFunc, log: opts.Logger, staffChannel: strings.TrimSpace(opts.StaffChannel)}
 	for _, t := range opts.WebhookTokens {
 		if t = strings.TrimSpace(t); t != "" {
 			a.tokens = append(a.tokens, []byte(t))
@@ -277,10 +286,13 @@ func (a *Adapter) handleEvent(ctx context.Context, ev mmapi.Event) error {
 	return a.take(ctx, *p, "websocket", nil)
 }
 
-// take decides about a person's post: the take-over's first, then
-// answered in a direct message or when it mentions the bot. An error
-// means it was not stored.
+// take decides about a person's post: the staff channel's first, then
+// OnPostFunc's; else it is answered in a direct message or when it
+// mentions the bot. An error means it was not stored.
 func (a *Adapter) take(ctx context.Context, p Post, via string, addr *address) error {
+	if a.staffPost(ctx, p) {
+		return nil
+	}
 	if a.onPost != nil {
 		handled, err := a.onPost(ctx, p)
 		if err != nil {

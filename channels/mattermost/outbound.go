@@ -34,6 +34,9 @@ type address struct {
 	// Mattermost does not show it to the channel, so the answer quotes
 	// it.
 	Command string `json:"command,omitempty"`
+	// ResponseURL is a slash command's response_url: where its answer goes
+	// when the bot may not post in the channel.
+	ResponseURL string `json:"response_url,omitempty"`
 }
 
 func decodeAddress(raw json.RawMessage) (address, error) {
@@ -156,6 +159,19 @@ func (a *Adapter) Deliver(ctx context.Context, out relay.Outbound) (string, erro
 		text = commandQuote(addr) + "\n" + text
 	}
 	p, err := a.api.CreatePost(ctx, mmapi.Post{ChannelID: addr.Channel, RootID: addr.Root, Message: text})
+	var e *mmapi.Error
+	if err != nil && addr.ResponseURL != "" && errors.As(err, &e) && (e.Status == http.StatusForbidden || e.Status == http.StatusNotFound) {
+		// A command where the bot may not post: its response_url can. It
+		// gives no post id.
+		if rerr := a.api.RespondCommand(ctx, addr.ResponseURL, text); rerr != nil {
+			var re *mmapi.Error
+			if !errors.As(rerr, &re) {
+				rerr = relay.Permanent(rerr) // not this server's URL
+			}
+			return "", classify(fmt.Errorf("%w (after %w)", rerr, err))
+		}
+		return "", nil
+	}
 	if err != nil {
 		return "", classify(err)
 	}

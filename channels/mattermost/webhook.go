@@ -30,9 +30,10 @@ type request struct {
 	TriggerWord string
 	Timestamp   int64
 	// Command, TriggerID and ResponseURL are a slash command's.
-	Command   string
-	TriggerID string
-	Text      string
+	Command     string
+	TriggerID   string
+	ResponseURL string
+	Text        string
 }
 
 // IsCommand tells a slash command from an outgoing webhook.
@@ -67,13 +68,14 @@ func parseRequest(contentType, authorization string, body []byte) (request, erro
 			Timestamp   json.RawMessage `json:"timestamp"`
 			Command     string          `json:"command"`
 			TriggerID   string          `json:"trigger_id"`
+			ResponseURL string          `json:"response_url"`
 		}
 		if err := json.Unmarshal(body, &j); err != nil {
 			return r, fmt.Errorf("%w: %w", errBadRequest, err)
 		}
 		r = request{Token: j.Token, TeamID: j.TeamID, ChannelID: j.ChannelID, ChannelName: j.ChannelName,
 			UserID: j.UserID, UserName: j.UserName, PostID: j.PostID, Text: j.Text, TriggerWord: j.TriggerWord,
-			Command: j.Command, TriggerID: j.TriggerID}
+			Command: j.Command, TriggerID: j.TriggerID, ResponseURL: j.ResponseURL}
 		// JSON carries milliseconds.
 		if ms, err := strconv.ParseInt(strings.Trim(string(j.Timestamp), `"`), 10, 64); err == nil && ms > 0 {
 			r.Timestamp = ms
@@ -86,7 +88,7 @@ func parseRequest(contentType, authorization string, body []byte) (request, erro
 		r = request{Token: f.Get("token"), TeamID: f.Get("team_id"), ChannelID: f.Get("channel_id"),
 			ChannelName: f.Get("channel_name"), UserID: f.Get("user_id"), UserName: f.Get("user_name"),
 			PostID: f.Get("post_id"), Text: f.Get("text"), TriggerWord: f.Get("trigger_word"),
-			Command: f.Get("command"), TriggerID: f.Get("trigger_id")}
+			Command: f.Get("command"), TriggerID: f.Get("trigger_id"), ResponseURL: f.Get("response_url")}
 		// The form carries seconds.
 		if s, err := strconv.ParseInt(f.Get("timestamp"), 10, 64); err == nil && s > 0 {
 			r.Timestamp = s * 1000
@@ -200,7 +202,9 @@ func (a *Adapter) serveWebhook(w http.ResponseWriter, r *http.Request, req reque
 // serveCommand answers a slash command (/faro <question>): an ephemeral
 // note to its author at once, the answer posted by the bot in the
 // channel, quoting the command, through the runtime like any reply
-// (durable, retried, split). The bot must be a member of the channel.
+// (durable, retried, split). Where the bot may not post (not a member, a
+// direct message between two people), the answer goes to the command's
+// response_url instead.
 func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, req request) {
 	question, _ := plainText(req.Text, a.Bot().Username)
 	switch {
@@ -211,6 +215,10 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, req reque
 		ephemeral(w, a.command+" <pregunta | question>")
 		return
 	}
+	if answer, ok := a.staffCommand(r.Context(), req, question); ok {
+		ephemeral(w, answer)
+		return
+	}
 	id := req.TriggerID
 	if id == "" {
 		// Older servers send no trigger_id: who, where, what and when
@@ -218,9 +226,9 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, req reque
 		h := sha256.Sum256(fmt.Appendf(nil, "%s\x1f%s\x1f%s\x1f%d", req.UserID, req.ChannelID, req.Text, time.Now().Unix()))
 		id = hex.EncodeToString(h[:12])
 	}
-	// A command in a channel is its author's conversation there (see
-	// chatOf); in a direct message (named "<user id>__<user id>"), the
-	// DM's.
+	// A command in a channel is its author's conversation there
+	// ("<channel>/cmd:<user>", see commandChat); in a direct message
+	// (named "<user id>__<user id>"), the DM's.
 	chat := req.ChannelID + "/" + commandChat + req.UserID
 	if strings.Contains(req.ChannelName, "__") {
 		chat = req.ChannelID
@@ -228,7 +236,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, req reque
 	cmd := req.Command + " " + question
 	p := Post{ID: "cmd/" + id, ChannelID: req.ChannelID, UserID: req.UserID, UserName: req.UserName, Text: question,
 		Mentioned: true, At: time.Now().UTC()}
-	addr := address{Channel: req.ChannelID, User: req.UserID, Command: cmd}
+	addr := address{Channel: req.ChannelID, User: req.UserID, Command: cmd, ResponseURL: req.ResponseURL}
 	if err := a.accept(r.Context(), p, chat, p.ID, addr, "command"); err != nil {
 		ephemeral(w, a.command+": try again in a moment / inténtalo de nuevo en un momento.")
 		return

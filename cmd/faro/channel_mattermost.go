@@ -105,12 +105,8 @@ func buildMattermost(env channelEnv) (channelRun, error) {
 	}
 	opts := mattermost.Options{
 		Client: client, Runtime: env.Runtime, WebhookTokens: c.WebhookTokens, Command: c.CommandName(), Logger: env.Log,
-	}
-	var staff *mattermostStaff
-	if ch := env.Config.staffChannelOn(mattermost.Channel); ch != "" {
-		// The staff channel's threads are read before the adapter answers.
-		staff = &mattermostStaff{client: client, channel: ch}
-		opts.OnPostFunc = staff.onPost
+		// The adapter hosts the staff channel when it is on Mattermost.
+		StaffChannel: env.Config.staffChannelOn(mattermost.Channel),
 	}
 	a, err := mattermost.New(opts)
 	if err != nil {
@@ -121,8 +117,8 @@ func buildMattermost(env channelEnv) (channelRun, error) {
 		return channelRun{}, fmt.Errorf("mattermost (FARO_MATTERMOST_URL, FARO_MATTERMOST_TOKEN): %w", err)
 	}
 	run := channelRun{Adapter: a, Run: a.Run, Mode: "websocket"}
-	if staff != nil {
-		run.Staff = staff
+	if opts.StaffChannel != "" {
+		run.Staff = a
 	}
 	if len(c.WebhookTokens) > 0 {
 		env.Handle("POST "+mattermost.WebhookPath, a)

@@ -62,6 +62,17 @@ func TestConfigMattermost(t *testing.T) {
 	}
 	_, err = LoadConfig("", envOf(map[string]string{"FARO_MATTERMOST_URL": "chat.example.com", "FARO_MATTERMOST_TOKEN": "abc"}))
 	require.ErrorContains(t, err, "FARO_MATTERMOST_URL:")
+
+	// The staff channel on Mattermost: needs Mattermost on and staff there.
+	on := map[string]string{"FARO_MATTERMOST_URL": "https://c.example", "FARO_MATTERMOST_TOKEN": "abc",
+		"FARO_STAFF": "mattermost:u1", "FARO_STAFF_CHANNEL": "mattermost:cstaff"}
+	c, err = LoadConfig("", envOf(on))
+	require.NoError(t, err)
+	require.Equal(t, "cstaff", c.staffChannelOn("mattermost"))
+	require.Empty(t, slackStaffChannel(c))
+	on["FARO_STAFF"] = "slack:U1"
+	_, err = LoadConfig("", envOf(on))
+	require.ErrorContains(t, err, "FARO_STAFF_CHANNEL:")
 }
 
 // TestMattermostThroughServe: faro serve with FARO_MATTERMOST_* set signs

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/faroai/faro/channels/mattermost"
 	"github.com/faroai/faro/channels/mattermost/mattermosttest"
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/telegram/telegramtest"
@@ -17,111 +19,231 @@ import (
 	"github.com/faroai/faro/store/postgres/pgtest"
 )
 
-// TestStaffTakeOverFromMattermost: on both stores, a Telegram student's
-// hand-off opens a thread in a Mattermost staff channel; staff answer in
-// it and the student gets each reply once, even when Mattermost sends a
-// post twice; the student's next message shows in the thread; a person
-// not in FARO_STAFF is refused; `@faro release` hands it back and the bot
-// answers again.
-func TestStaffTakeOverFromMattermost(t *testing.T) {
-	t.Parallel()
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			t.Parallel()
-			dbURL := ""
-			if backend == "postgres" {
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-				url, stop, err := pgtest.Start(ctx)
-				cancel()
-				require.NoError(t, err, "PostgreSQL for the take-over tests (PGlite from node_modules, or %s)", pgtest.EnvURL)
-				t.Cleanup(stop)
-				dbURL = url
-			}
-			takeoverMattermost(t, dbURL)
-		})
-	}
+// mmTakeover is a Main with Telegram, Mattermost and the staff channel on
+// Mattermost, against the local Bot API and the local Mattermost.
+type mmTakeover struct {
+	m     *Main
+	tg    *telegramtest.Server
+	mm    *mattermosttest.Server
+	logs  *lockedWriter
+	hook  string // Telegram's webhook
+	mmURL string // Mattermost's slash command and webhook URL
+	// staffChannel, and marta (staff) and pablo (not) in it.
+	staffChannel mattermosttest.Channel
+	marta, pablo mattermosttest.User
 }
 
-func takeoverMattermost(t *testing.T, dbURL string) {
-	ctx := t.Context()
-	tg := telegramtest.New(t)
-	mm := mattermosttest.NewServer("mm-takeover")
-	t.Cleanup(mm.Close)
-	marta, intruder := mm.AddUser("marta"), mm.AddUser("intruso")
-	staffCh := mm.AddChannel("O", "soporte")
-	logs := &lockedWriter{w: &bytes.Buffer{}}
+const mmCommandToken = "mm-takeover-command-token"
+
+func startMMTakeover(t *testing.T, databaseURL string) *mmTakeover {
+	t.Helper()
+	s := &mmTakeover{tg: telegramtest.New(t), mm: mattermosttest.NewServer("mm-takeover-token"), logs: &lockedWriter{w: &bytes.Buffer{}}}
+	t.Cleanup(s.mm.Close)
+	s.marta, s.pablo = s.mm.AddUser("marta"), s.mm.AddUser("pablo")
+	s.staffChannel = s.mm.AddChannel("P", "faro-staff")
 	cfg := testConfig(t)
-	cfg.DatabaseURL = dbURL
+	cfg.DatabaseURL = databaseURL
 	cfg.LogLevel = "debug"
-	cfg.Telegram = TelegramConfig{Token: telegramtest.Token, WebhookSecret: telegramSecret, APIURL: tg.URL}
-	cfg.Mattermost = MattermostConfig{URL: mm.URL, Token: "mm-takeover"}
-	cfg.Staff = []string{"mattermost:" + marta.ID}
-	cfg.StaffChannel = "mattermost:" + staffCh.ID
+	cfg.Telegram = TelegramConfig{Token: telegramtest.Token, WebhookSecret: telegramSecret, APIURL: s.tg.URL}
+	cfg.Mattermost = MattermostConfig{URL: s.mm.URL, Token: "mm-takeover-token", WebhookTokens: []string{mmCommandToken}}
+	cfg.Staff = []string{"mattermost:" + s.marta.ID}
+	cfg.StaffChannel = "mattermost:" + s.staffChannel.ID
 	require.NoError(t, cfg.validateChannels())
-	m := NewMain(cfg, newLogger(cfg, &environment{stderr: logs}))
+	m := NewMain(cfg, newLogger(cfg, &environment{stderr: s.logs}))
 	m.EditRelay = func(o *relay.Options) {
 		o.BackoffBase, o.BackoffMax, o.PollInterval = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
 	}
 	require.NoError(t, m.Run(context.Background()))
 	t.Cleanup(func() { require.NoError(t, m.Close()) })
-	s := &takeover{m: m, tg: tg, logs: logs, hook: "http://" + m.Addr() + telegramWebhookPath}
-	s.eventually(t, func() string { return "no websocket" }, mm.Connected)
+	s.m = m
+	s.hook = "http://" + m.Addr() + telegramWebhookPath
+	s.mmURL = "http://" + m.Addr() + mattermost.WebhookPath
+	s.eventually(t, func() string { return "no websocket" }, s.mm.Connected)
+	return s
+}
 
-	const user = 801
-	s.student(t, 80001, user, "quiero hablar con una persona")
-	s.eventually(t, func() string { return "no hand-off reply" }, func() bool { return len(s.toStudent(user)) == 1 })
-	conv, err := m.Store.ConversationByExternalID(ctx, "telegram", "801")
+func (s *mmTakeover) eventually(t *testing.T, what func() string, cond func() bool) {
+	t.Helper()
+	// A bound, not a timing: on a loaded machine (PGlite starting beside
+	// a turn) a step can take many seconds.
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		require.True(t, time.Now().Before(deadline), "%s; logs:\n%s", what(), s.logs.String())
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (s *mmTakeover) student(t *testing.T, update, user int64, text string) {
+	t.Helper()
+	status, err := telegramtest.Post(s.hook, telegramSecret, telegramtest.Private(update, user, text, "es"))
 	require.NoError(t, err)
-	var thread string
-	s.eventually(t, func() string { return fmt.Sprintf("no summary: %+v", mm.BotPosts(staffCh.ID, "")) }, func() bool {
-		for _, p := range mm.BotPosts(staffCh.ID, "") {
+	require.Equal(t, http.StatusOK, status)
+}
+
+func (s *mmTakeover) toStudent(user int64) []string {
+	var out []string
+	for _, m := range s.tg.Sent("sendMessage") {
+		if m.ChatID == user {
+			out = append(out, m.Text)
+		}
+	}
+	return out
+}
+
+func (s *mmTakeover) status(t *testing.T, conversation string) store.ConversationStatus {
+	t.Helper()
+	c, err := s.m.Store.Conversation(t.Context(), conversation)
+	require.NoError(t, err)
+	return c.Status
+}
+
+// thread is the bot's posts in the staff channel's thread root.
+func (s *mmTakeover) thread(root string) []mattermosttest.Post {
+	return s.mm.BotPosts(s.staffChannel.ID, root)
+}
+
+func (s *mmTakeover) lastInThread(root string) string {
+	th := s.thread(root)
+	if len(th) == 0 {
+		return ""
+	}
+	return th[len(th)-1].Message
+}
+
+// TestStaffTakeOverFromMattermost: on both stores, a student on Telegram
+// asks for a person; the summary opens a thread in the Mattermost staff
+// channel; the student's next message shows there; staff answer in the
+// thread and the student gets each reply once, in order, even when
+// Mattermost sends a post again; someone not in FARO_STAFF can neither
+// reply nor release (told so alone); "@faro release" in the thread hands
+// it back and the bot answers again; "/faro take <conversation>" takes it
+// over again.
+func TestStaffTakeOverFromMattermost(t *testing.T) {
+	t.Parallel()
+	backends := []struct {
+		name string
+		url  func(t *testing.T) string
+	}{
+		{"sqlite", func(*testing.T) string { return "" }},
+		{"postgres", func(t *testing.T) string {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			url, stop, err := pgtest.Start(ctx)
+			require.NoError(t, err, "PostgreSQL for the take-over tests (PGlite from node_modules, or %s)", pgtest.EnvURL)
+			t.Cleanup(stop)
+			return url
+		}},
+	}
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			s := startMMTakeover(t, b.url(t))
+			require.Contains(t, s.logs.String(), "staff channel on")
+			mmTakeoverTelegram(t, s)
+		})
+	}
+}
+
+func mmTakeoverTelegram(t *testing.T, s *mmTakeover) {
+	const user = 801
+	ctx := t.Context()
+	s.student(t, 80001, user, "quiero hablar con una persona, por favor")
+	s.eventually(t, func() string { return "no hand-off reply" }, func() bool { return len(s.toStudent(user)) == 1 })
+	conv, err := s.m.Store.ConversationByExternalID(ctx, "telegram", "801")
+	require.NoError(t, err)
+	require.Equal(t, store.ConversationHandedOff, s.status(t, conv.ID))
+
+	var sum mattermosttest.Post
+	s.eventually(t, func() string { return fmt.Sprintf("no summary: %+v", s.thread("")) }, func() bool {
+		for _, p := range s.thread("") {
 			if strings.Contains(p.Message, conv.ID) {
-				require.Contains(t, p.Message, "Ana García")
-				thread = p.ID
+				sum = p
 				return true
 			}
 		}
 		return false
 	})
-	lastInThread := func() string {
-		ps := mm.BotPosts(staffCh.ID, thread)
-		if len(ps) == 0 {
-			return ""
-		}
-		return ps[len(ps)-1].Message
-	}
+	require.Contains(t, sum.Message, "Ana García")
+	require.Contains(t, sum.Message, "telegram")
+	require.Contains(t, sum.Message, "quiero hablar con una persona")
+	require.Contains(t, sum.Message, "`@faro release`")
+	root := sum.ID
 
-	s.student(t, 80002, user, "¿hola?")
-	s.eventually(t, func() string { return "the student's message is not in the thread: " + lastInThread() },
-		func() bool { return strings.HasSuffix(lastInThread(), ": ¿hola?") })
-
-	first := mm.UserPost(marta, staffCh, thread, "Hola Ana, soy Marta.")
-	mm.Republish(first.ID) // Mattermost sends it again
-	mm.UserPost(marta, staffCh, thread, "¿En qué te ayudo?")
-	s.eventually(t, func() string { return fmt.Sprintf("replies: %q", s.toStudent(user)) }, func() bool { return len(s.toStudent(user)) >= 3 })
-	time.Sleep(300 * time.Millisecond)
-	require.Equal(t, []string{"Hola Ana, soy Marta.", "¿En qué te ayudo?"}, s.toStudent(user)[1:], "each once, in order")
-
-	mm.UserPost(intruder, staffCh, thread, "yo también contesto")
-	mm.UserPost(intruder, staffCh, thread, "@faro release")
-	s.eventually(t, func() string { return "no refusal: " + lastInThread() }, func() bool {
-		n := 0
-		for _, p := range mm.BotPosts(staffCh.ID, thread) {
-			if strings.Contains(p.Message, "Only staff listed in FARO_STAFF") && strings.HasPrefix(p.Message, "@intruso ") {
-				n++
-			}
-		}
-		return n == 2
+	// The student writes again: no bot reply; the message shows in the thread.
+	s.student(t, 80002, user, "¿hay alguien ahí? @channel")
+	s.eventually(t, func() string { return fmt.Sprintf("not in the thread: %+v", s.thread(root)) }, func() bool {
+		return strings.Contains(s.lastInThread(root), "Ana García: ¿hay alguien ahí? @\u200bchannel")
 	})
+	require.Len(t, s.toStudent(user), 1, "the bot stays quiet")
+
+	// Staff answer in the thread; Mattermost sends the first post again:
+	// the student gets each reply once, in order.
+	first := s.mm.UserPost(s.marta, s.staffChannel, root, "Hola Ana, soy Marta. Te ayudo con tu acceso.")
+	s.mm.Republish(first.ID)
+	s.mm.UserPost(s.marta, s.staffChannel, root, "¿Puedes decirme tu email?")
+	s.eventually(t, func() string { return fmt.Sprintf("staff replies not delivered: %q", s.toStudent(user)) },
+		func() bool { return len(s.toStudent(user)) >= 3 })
+	time.Sleep(300 * time.Millisecond)
+	require.Equal(t, []string{"Hola Ana, soy Marta. Te ayudo con tu acceso.", "¿Puedes decirme tu email?"}, s.toStudent(user)[1:],
+		"each reply once, in order")
+	msgs, err := s.m.Store.Messages(ctx, conv.ID, store.MessageQuery{})
+	require.NoError(t, err)
+	staffMsgs := 0
+	for _, m := range msgs {
+		if m.Author == store.AuthorStaff {
+			staffMsgs++
+		}
+	}
+	require.Equal(t, 2, staffMsgs, "a re-sent post stores nothing")
+
+	// Someone not in FARO_STAFF: refused, told alone, nothing sent or released.
+	s.mm.UserPost(s.pablo, s.staffChannel, root, "yo también le contesto")
+	s.mm.UserPost(s.pablo, s.staffChannel, root, "@faro release")
+	resp, err := mattermosttest.PostCommand(ctx, s.mmURL, mattermosttest.SlashCommand{Token: mmCommandToken, ChannelID: s.staffChannel.ID,
+		ChannelName: s.staffChannel.Name, UserID: s.pablo.ID, Command: "/faro", Text: "release " + conv.ID, TriggerID: "mmtrig-1"})
+	require.NoError(t, err)
+	require.Contains(t, string(resp.Body), "Only staff listed in FARO_STAFF")
+	s.eventually(t, func() string { return fmt.Sprintf("refusals: %+v", s.mm.Ephemerals(s.pablo.ID)) },
+		func() bool { return len(s.mm.Ephemerals(s.pablo.ID)) == 2 })
+	for _, e := range s.mm.Ephemerals(s.pablo.ID) {
+		require.Contains(t, e.Message, "Only staff listed in FARO_STAFF")
+		require.Equal(t, root, e.RootID, "in the thread")
+	}
+	time.Sleep(300 * time.Millisecond)
 	require.Len(t, s.toStudent(user), 3, "nothing reached the student")
+	require.Equal(t, store.ConversationHandedOff, s.status(t, conv.ID), "still with staff")
+
+	// "/faro release" alone cannot know the thread: told how instead.
+	resp, err = mattermosttest.PostCommand(ctx, s.mmURL, mattermosttest.SlashCommand{Token: mmCommandToken, ChannelID: s.staffChannel.ID,
+		ChannelName: s.staffChannel.Name, UserID: s.marta.ID, Command: "/faro", Text: "release", TriggerID: "mmtrig-2"})
+	require.NoError(t, err)
+	require.Contains(t, string(resp.Body), "@faro release")
 	require.Equal(t, store.ConversationHandedOff, s.status(t, conv.ID))
 
-	mm.UserPost(marta, staffCh, thread, "@faro release")
+	// Staff release from the thread; the bot answers the next message.
+	s.mm.UserPost(s.marta, s.staffChannel, root, "@faro release")
 	s.eventually(t, func() string { return "not released" }, func() bool { return s.status(t, conv.ID) == store.ConversationOpen })
+	s.eventually(t, func() string { return "no release note in the thread" }, func() bool {
+		return strings.Contains(s.lastInThread(root), "Handed back to the bot by mattermost:"+s.marta.ID)
+	})
 	s.student(t, 80003, user, "¿qué cursos tienen?")
 	s.eventually(t, func() string { return "the bot did not answer after the release" }, func() bool { return len(s.toStudent(user)) == 4 })
 
-	// @faro take <conversation> at the channel's top level takes it again.
-	mm.UserPost(marta, staffCh, "", "@faro take "+conv.ID)
-	s.eventually(t, func() string { return "not taken" }, func() bool { return s.status(t, conv.ID) == store.ConversationHandedOff })
+	// /faro take from anywhere: the same thread goes on.
+	resp, err = mattermosttest.PostCommand(ctx, s.mmURL, mattermosttest.SlashCommand{Token: mmCommandToken, ChannelID: s.staffChannel.ID,
+		ChannelName: s.staffChannel.Name, UserID: s.marta.ID, Command: "/faro", Text: "take " + conv.ID, TriggerID: "mmtrig-3"})
+	require.NoError(t, err)
+	require.Contains(t, string(resp.Body), "is yours")
+	require.Equal(t, store.ConversationHandedOff, s.status(t, conv.ID))
+	s.eventually(t, func() string { return "no take note in the same thread" }, func() bool {
+		return strings.Contains(s.lastInThread(root), "Taken by mattermost:"+s.marta.ID)
+	})
+
+	events, err := s.m.Handoff.Events(ctx, conv.ID)
+	require.NoError(t, err)
+	var kinds []string
+	for _, e := range events {
+		kinds = append(kinds, string(e.Kind))
+	}
+	require.Equal(t, []string{"requested", "replied", "replied", "released", "taken"}, kinds)
 }

@@ -1,12 +1,14 @@
 // Package mattermosttest stands in for a Mattermost server in tests: the
 // REST API v4 routes Faro calls (users/me, posts, posts/{id}/patch,
-// posts/{id}, channels/{id}, channels/{id}/posts?since=,
+// posts/ephemeral, posts/{id}, channels/{id}, channels/{id}/posts?since=,
 // users/{id}/channels, users/{id}/typing) with Mattermost's answer
 // shapes and errors (AppError JSON, 429 from its rate limiter with
 // X-RateLimit-* and Retry-After, 5xx), and its websocket
-// (/api/v4/websocket: authentication_challenge answered with seq_reply,
-// hello with a connection_id, events numbered by seq, resumption with
-// connection_id and sequence_number from the connection's queue, a forced
+// (/api/v4/websocket: the token on the upgrade request, or an
+// authentication_challenge answered with seq_reply; hello with a
+// connection_id; events numbered by seq; resumption with connection_id and
+// sequence_number from the connection's queue, for an upgrade that carried
+// the token, as the real server does; a forced
 // disconnect, a restart that forgets the connections, refused
 // connections). People's posts are made with [Server.UserPost] and reach
 // the bot as posted events whose data.post is a JSON string, as the real
@@ -15,8 +17,9 @@
 // It also posts outgoing webhooks and slash commands to an app the way
 // Mattermost does (sender.go).
 //
-// What it does not model: teams and membership (every channel is open
-// to the bot), permissions beyond the token, files, reactions, edits and
+// What it does not model: teams and membership (the bot is in every
+// channel but those made NotIn), permissions beyond the token and
+// ephemeral posts (NoEphemeral), files, reactions, edits and
 // deletions as events, the cluster, and the real server's timing (its
 // pings every 60 s, its dead queue of 128 events).
 package mattermosttest
@@ -122,6 +125,111 @@ type Server struct {
 	auths, hellos int
 	// blocked refuses websocket connections (503) while true.
 	blocked bool
+	// ephemeral are the posts shown to one user alone, in order;
+	// noEphemeral refuses them (403), as for a bot without the permission.
+	ephemeral   []Ephemeral
+	noEphemeral bool
+	// notIn are the channels the bot is not a member of; responses what
+	// each slash command's response_url received.
+	notIn     map[string]bool
+	responses map[string][]string
+}
+
+// NotIn makes the bot a non-member of channels: posting there answers 403,
+// as Mattermost does.
+func (s *Server) NotIn(channels ...Channel) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range channels {
+		s.notIn[c.ID] = true
+	}
+}
+
+// ResponseURL is a slash command's response_url on this server.
+func (s *Server) ResponseURL(id string) string { return s.URL + "/hooks/commands/" + id }
+
+// Responses are the texts posted to the response_url of id, in order.
+func (s *Server) Responses(id string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.responses[id])
+}
+
+// MaxResponses is how many times a response_url is honoured.
+const MaxResponses = 5
+
+// serveCommandResponse is a slash command's response_url: a command
+// response ({"response_type","text"}) posted in the command's channel, at
+// most MaxResponses times (then 400, as the server refuses a used hook).
+func (s *Server) serveCommandResponse(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ResponseType string `json:"response_type"`
+		Text         string `json:"text"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Text == "" {
+		appError(w, http.StatusBadRequest, "web.command_webhook.parse.app_error", "Unable to parse incoming data.")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := r.PathValue("id")
+	if len(s.responses[id]) >= MaxResponses {
+		appError(w, http.StatusBadRequest, "app.command_webhook.try_use.invalid", "Invalid webhook.")
+		return
+	}
+	s.responses[id] = append(s.responses[id], in.Text)
+	w.WriteHeader(http.StatusOK)
+}
+
+// Ephemeral is a post shown to one user alone.
+type Ephemeral struct {
+	UserID, ChannelID, RootID, Message string
+}
+
+// Ephemerals returns the ephemeral posts shown to userID, in order.
+func (s *Server) Ephemerals(userID string) []Ephemeral {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Ephemeral
+	for _, e := range s.ephemeral {
+		if e.UserID == userID {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// NoEphemeral makes POST /posts/ephemeral answer 403, as Mattermost does
+// for a bot without the create_post_ephemeral permission.
+func (s *Server) NoEphemeral() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noEphemeral = true
+}
+
+func (s *Server) serveEphemeral(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		UserID string `json:"user_id"`
+		Post   struct {
+			ChannelID string `json:"channel_id"`
+			RootID    string `json:"root_id"`
+			Message   string `json:"message"`
+		} `json:"post"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.UserID == "" || in.Post.ChannelID == "" {
+		appError(w, http.StatusBadRequest, "api.context.invalid_body_param.app_error", "Invalid or missing ephemeral_post in request body.")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.noEphemeral {
+		appError(w, http.StatusForbidden, "api.context.permissions.app_error", "You do not have the appropriate permissions.")
+		return
+	}
+	s.ephemeral = append(s.ephemeral, Ephemeral{UserID: in.UserID, ChannelID: in.Post.ChannelID, RootID: in.Post.RootID, Message: in.Post.Message})
+	s.clock++
+	writeJSON(w, http.StatusCreated, map[string]any{"id": s.newID("e"), "channel_id": in.Post.ChannelID, "root_id": in.Post.RootID,
+		"message": in.Post.Message, "user_id": s.Bot.ID, "create_at": s.clock, "type": "system_ephemeral"})
 }
 
 // stream is one websocket connection's state: its events, numbered, and
@@ -137,12 +245,13 @@ type stream struct {
 // stops it.
 func NewServer(token string) *Server {
 	s := &Server{Token: token, users: map[string]User{}, channels: map[string]Channel{}, byID: map[string]*Post{},
-		streams: map[string]*stream{}, clock: time.Now().UnixMilli()}
+		streams: map[string]*stream{}, clock: time.Now().UnixMilli(), notIn: map[string]bool{}, responses: map[string][]string{}}
 	s.Bot = User{ID: s.newID("b"), Username: "faro", IsBot: true}
 	s.users[s.Bot.ID] = s.Bot
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v4/users/me", s.auth(s.serveMe))
 	mux.HandleFunc("POST /api/v4/posts", s.auth(s.serveCreatePost))
+	mux.HandleFunc("POST /api/v4/posts/ephemeral", s.auth(s.serveEphemeral))
 	mux.HandleFunc("PUT /api/v4/posts/{id}/patch", s.auth(s.servePatchPost))
 	mux.HandleFunc("GET /api/v4/posts/{id}", s.auth(s.serveGetPost))
 	mux.HandleFunc("GET /api/v4/channels/{id}", s.auth(s.serveGetChannel))
@@ -150,6 +259,7 @@ func NewServer(token string) *Server {
 	mux.HandleFunc("GET /api/v4/users/{id}/channels", s.auth(s.serveUserChannels))
 	mux.HandleFunc("GET /api/v4/channels/{id}/posts", s.auth(s.serveChannelPosts))
 	mux.HandleFunc("GET /api/v4/websocket", s.serveWebsocket)
+	mux.HandleFunc("POST /hooks/commands/{id}", s.serveCommandResponse)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
 	return s
@@ -511,7 +621,7 @@ func (s *Server) serveCreatePost(w http.ResponseWriter, r *http.Request) {
 	if s.limited(w) {
 		return
 	}
-	if _, ok := s.channels[in.ChannelID]; !ok {
+	if _, ok := s.channels[in.ChannelID]; !ok || s.notIn[in.ChannelID] {
 		appError(w, http.StatusForbidden, "api.context.permissions.app_error", "You do not have the appropriate permissions.")
 		return
 	}
@@ -674,6 +784,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	// authed: the upgrade request carried the token.
 	authed := false
 	if tok, ok := bearer(r); ok && tok == s.Token {
 		authed = true
@@ -702,7 +813,13 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.auths++
 	q := r.URL.Query()
+	// Like the real server, a connection is resumed only for an upgrade
+	// request that carried the token: one authenticated by the challenge
+	// is always new.
 	st := s.streams[q.Get("connection_id")]
+	if !authed {
+		st = nil
+	}
 	from := 0
 	if st != nil {
 		n, err := strconv.Atoi(q.Get("sequence_number"))
@@ -737,6 +854,9 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		}
 		if err := conn.ReadJSON(&req); err != nil {
 			break
+		}
+		if req.Action == "authentication_challenge" {
+			continue // authenticated already: the real server says nothing
 		}
 		resp := map[string]any{"status": "OK", "seq_reply": req.Seq}
 		if req.Seq <= 0 {

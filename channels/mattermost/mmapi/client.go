@@ -12,7 +12,8 @@
 // server asked to wait (Retry-After or X-RateLimit-Reset).
 //
 // Websocket: [Client.Listen] keeps one connection to /api/v4/websocket
-// open (authentication_challenge, hello, sequence numbers, pings) and
+// open (the token on the upgrade request and in an
+// authentication_challenge, hello, sequence numbers, pings) and
 // reconnects with backoff, asking the server to resume where it stopped
 // (connection_id and sequence_number), so events are not lost across a
 // short drop; see listen.go.
@@ -163,6 +164,35 @@ func (c *Client) CreatePost(ctx context.Context, p Post) (Post, error) {
 		err = errors.New("mattermost: POST /api/v4/posts: no post id in the answer")
 	}
 	return out, err
+}
+
+// CreateEphemeralPost shows p to userID alone, until they reload: POST
+// /api/v4/posts/ephemeral. Mattermost gives the permission
+// (create_post_ephemeral) to system admins by default; a bot without it
+// gets a 403.
+func (c *Client) CreateEphemeralPost(ctx context.Context, userID string, p Post) (Post, error) {
+	var out Post
+	err := c.do(ctx, http.MethodPost, "/api/v4/posts/ephemeral", map[string]any{"user_id": userID, "post": p}, &out)
+	return out, err
+}
+
+// CommandResponsePath is where a slash command's response_url points on
+// the server: {site}/hooks/commands/{id}.
+const CommandResponsePath = "/hooks/commands/"
+
+// RespondCommand posts text, visible to the channel, to a slash command's
+// response_url, which works where the bot is not a member (Mattermost
+// honours it for 30 minutes, five times). The URL must be this server's
+// (an error otherwise): the command's other fields are trusted on its
+// token alone, and the server posts nowhere else.
+func (c *Client) RespondCommand(ctx context.Context, responseURL, text string) error {
+	u, err := url.Parse(responseURL)
+	if err != nil || u.Scheme != c.base.Scheme || u.Host != c.base.Host ||
+		!strings.HasPrefix(u.Path, c.base.Path+CommandResponsePath) || u.RawQuery != "" {
+		return fmt.Errorf("mattermost: response_url %q is not this server's %s", responseURL, CommandResponsePath)
+	}
+	path := strings.TrimPrefix(u.Path, c.base.Path)
+	return c.do(ctx, http.MethodPost, path, map[string]string{"response_type": "in_channel", "text": text}, nil)
 }
 
 // PatchPost replaces a post's message: PUT /api/v4/posts/{id}/patch.

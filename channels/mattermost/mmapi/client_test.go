@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
 
 	"github.com/faroai/faro/channels/mattermost/mattermosttest"
@@ -76,6 +77,13 @@ func TestREST(t *testing.T) {
 	require.Equal(t, "¡Hola, Ana!", posts[1].Message)
 	require.NoError(t, c.Typing(ctx, me.ID, ch.ID, q.ID))
 	require.Equal(t, q.ID, s.Typings()[0].ParentID)
+
+	// A slash command's response_url: this server's only.
+	require.NoError(t, c.RespondCommand(ctx, s.ResponseURL("cmd1"), "respuesta"))
+	require.Equal(t, []string{"respuesta"}, s.Responses("cmd1"))
+	for _, u := range []string{"http://attacker.example/hooks/commands/x", s.URL + "/api/v4/posts", s.ResponseURL("x") + "?a=1", "::"} {
+		require.Error(t, c.RespondCommand(ctx, u, "x"), u)
+	}
 
 	// A reply's id is not a thread's root: Mattermost's 400 and its id.
 	_, err = c.CreatePost(ctx, mmapi.Post{ChannelID: ch.ID, RootID: p.ID, Message: "x"})
@@ -256,4 +264,37 @@ func TestListenWrongToken(t *testing.T) {
 	require.False(t, strings.Contains(r.errs[0].Error(), "wrong-token"), "the token is not logged")
 	auths, _ := s.Auths()
 	require.Zero(t, auths)
+}
+
+// TestLocalServerChallenge: the local server's side of the protocol the
+// client does not use itself: without the token on the upgrade, the
+// authentication_challenge is answered {"status":"OK","seq_reply":1}
+// with a hello, and a connection_id is not resumed (a new hello), as on
+// the real server.
+func TestLocalServerChallenge(t *testing.T) {
+	t.Parallel()
+	s, _ := newClient(t)
+	ws := "ws" + strings.TrimPrefix(s.URL, "http") + "/api/v4/websocket"
+	hello := func(url string) string {
+		conn, _, err := websocket.DefaultDialer.Dial(url, nil)
+		require.NoError(t, err)
+		defer conn.Close()
+		require.NoError(t, conn.WriteJSON(map[string]any{"seq": 1, "action": "authentication_challenge", "data": map[string]string{"token": token}}))
+		var got struct {
+			Status   string `json:"status"`
+			SeqReply int64  `json:"seq_reply"`
+		}
+		require.NoError(t, conn.ReadJSON(&got))
+		require.Equal(t, "OK", got.Status)
+		require.Equal(t, int64(1), got.SeqReply)
+		var ev mmapi.Event
+		require.NoError(t, conn.ReadJSON(&ev))
+		require.Equal(t, mmapi.EventHello, ev.Event)
+		require.Zero(t, ev.Seq)
+		var h mmapi.Hello
+		require.NoError(t, json.Unmarshal(ev.Data, &h))
+		return h.ConnectionID
+	}
+	first := hello(ws)
+	require.NotEqual(t, first, hello(ws+"?connection_id="+first+"&sequence_number=1"), "not resumed")
 }

@@ -69,8 +69,9 @@ type ListenOptions struct {
 	// takes the connection for dead. Defaults 30 s and 100 s (the
 	// server pings every 60 s and waits 100 s itself).
 	PingEvery, PongWait time.Duration
-	// AuthTimeout bounds the authentication challenge's answer. Default
-	// 10 s.
+	// AuthTimeout is how long a connection must stay open, when nothing
+	// came on it, to count as accepted: Mattermost closes a socket whose
+	// token it refuses. Default 10 s.
 	AuthTimeout time.Duration
 	// Dialer dials the websocket; nil is a dialer with a 15 s handshake
 	// timeout.
@@ -178,7 +179,13 @@ func (c *Client) wsURL(st *streamState) string {
 // listenOnce runs one connection until it ends; healthy reports that the
 // server accepted the token and every event was handled.
 func (c *Client) listenOnce(ctx context.Context, o ListenOptions, st *streamState, handle func(context.Context, Event) error) (healthy bool, err error) {
-	conn, resp, err := o.Dialer.DialContext(ctx, c.wsURL(st), nil)
+	// The token goes on the upgrade request: Mattermost resumes a
+	// connection (connection_id) only for a request it knows the user of
+	// (api4/websocket.go); an authentication_challenge after it is then
+	// ignored, unanswered. The challenge is still sent, for a proxy that
+	// drops the header: Mattermost answers it {"status":"OK","seq_reply":1}.
+	header := http.Header{"Authorization": {"Bearer " + c.token}}
+	conn, resp, err := o.Dialer.DialContext(ctx, c.wsURL(st), header)
 	if err != nil {
 		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
 			return false, ErrUnauthorized
@@ -234,21 +241,21 @@ func (c *Client) listenOnce(ctx context.Context, o ListenOptions, st *streamStat
 	if err := write(map[string]any{"seq": 1, "action": "authentication_challenge", "data": map[string]string{"token": c.token}}); err != nil {
 		return false, fmt.Errorf("mattermost: websocket: authenticate: %w", err)
 	}
-	authDeadline := time.Now().Add(o.AuthTimeout)
+	opened := time.Now()
+	// authed: the server showed it accepted the token (an answer to the
+	// challenge, an event); a connection open for AuthTimeout counts too.
 	authed := false
+	accepted := func() bool { return authed || time.Since(opened) >= o.AuthTimeout }
 	for {
-		if !authed {
-			_ = conn.SetReadDeadline(authDeadline)
-		}
 		_, raw, err := conn.ReadMessage()
 		if err != nil {
-			if !authed {
+			if !accepted() {
 				// Mattermost closes the socket on a refused token.
 				var ce *websocket.CloseError
 				if errors.As(err, &ce) {
 					return false, fmt.Errorf("%w (closed: %w)", ErrUnauthorized, err)
 				}
-				return false, fmt.Errorf("mattermost: websocket: no answer to the authentication challenge: %w", err)
+				return false, fmt.Errorf("mattermost: websocket: closed before accepting the token: %w", err)
 			}
 			return true, fmt.Errorf("mattermost: websocket: read: %w", err)
 		}
