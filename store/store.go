@@ -424,6 +424,7 @@ type Store interface {
 	Usages
 	Deliveries // how replies fared on their platforms: deliveries.go
 	Business   // leads, courses, enrolments, tickets, outbox: business.go
+	Staff      // console accounts and sessions: staff.go
 	// Ping answers nil when the database answers within ctx.
 	Ping(ctx context.Context) error
 	// Close releases the database.
