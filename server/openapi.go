@@ -45,6 +45,7 @@ func schemaTypes() map[string]any {
 		"GenerateDocumentRequest": GenerateDocumentRequest{},
 		"Subscription":            store.Subscription{},
 		"KPIReport":               kpi.Report{},
+		"KPISeries":               kpi.Series{},
 	}
 }
 
