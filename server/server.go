@@ -35,6 +35,8 @@ type Options struct {
 
 	// Keys authenticates API keys; nil or empty refuses every API call.
 	Keys *Keys
+	// Sessions, when set, also admits the console's signed-in browsers.
+	Sessions Sessions
 	// Admin is the store the admin API reads and writes.
 	Admin AdminStore
 	// Knowledge is the knowledge base the admin API changes.
