@@ -160,7 +160,8 @@ func (c *Console) loadInbox(ctx context.Context, r *http.Request) (inboxData, er
 }
 
 // summarise fills the row's last message and its unread count: the
-// contact's messages since anyone (the bot or staff) last answered.
+// contact's messages since anyone last answered them, where the bot's
+// "a person will take over" is no answer.
 func (c *Console) summarise(ctx context.Context, row *inboxRow) error {
 	msgs, err := c.opts.Store.Messages(ctx, row.Conv.ID, store.MessageQuery{Limit: 30, Last: true})
 	if err != nil {
@@ -174,12 +175,25 @@ func (c *Console) summarise(ctx context.Context, row *inboxRow) error {
 		if row.Last == "" {
 			row.Last = clip(m.Text, 90)
 		}
-		if m.Author != store.AuthorUser {
-			break
+		if m.Author == store.AuthorUser {
+			row.Unread++
+			continue
 		}
-		row.Unread++
+		if m.Author == store.AuthorAssistant && handoffReply(m) {
+			continue
+		}
+		break
 	}
 	return nil
+}
+
+// handoffReply reports whether m is the bot's reply that handed the
+// conversation to a person.
+func handoffReply(m store.Message) bool {
+	var meta struct {
+		Handoff bool `json:"handoff"`
+	}
+	return len(m.Meta) > 0 && json.Unmarshal(m.Meta, &meta) == nil && meta.Handoff
 }
 
 func clip(s string, n int) string {
