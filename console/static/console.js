@@ -27,7 +27,8 @@
         if (html !== null && html !== live.dataset.last) {
           live.dataset.last = html;
           live.innerHTML = html;
-          live.dispatchEvent(new CustomEvent("faro:updated"));
+          var st = live.querySelector("[data-status]"), badge = document.getElementById("conv-status");
+          if (st && badge) { badge.className = "badge status-" + st.dataset.status; badge.textContent = st.dataset.label; }
         }
       })
       .catch(function () {})
