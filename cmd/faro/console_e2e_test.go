@@ -107,6 +107,22 @@ func TestConsoleInChromium(t *testing.T) {
 	visitor.waitJS(t, `!!document.querySelector('.faro-handoff')`)
 	t.Logf("inbox: hand-off visible %v after the visitor sent it (polling every 2 s)", appeared.Round(time.Millisecond))
 	require.Equal(t, "1", staff.eval(t, `document.querySelector('#live tr .count').dataset.unread`), "one unread message")
+	// The polling alone: a message stored by the server (as any channel
+	// stores one) until the open inbox shows it, three times, each stored
+	// at another moment of the 2 s cycle (measured, not asserted).
+	convID := staff.eval(t, `document.querySelector('#live tr').dataset.conversation`).(string)
+	var total time.Duration
+	for i := range 3 {
+		time.Sleep(time.Duration(i) * 700 * time.Millisecond)
+		stored := time.Now()
+		_, _, err := m.Store.AppendMessage(ctx, store.Message{ConversationID: convID, Author: store.AuthorUser, Text: fmt.Sprintf("¿Hay alguien? (%d)", i+1)})
+		require.NoError(t, err)
+		staff.waitJS(t, fmt.Sprintf(`document.querySelector('#live tr .count').dataset.unread === '%d'`, i+2))
+		d := time.Since(stored)
+		total += d
+		t.Logf("inbox: message %d visible %v after it was stored", i+1, d.Round(time.Millisecond))
+	}
+	t.Logf("inbox: mean %v from stored to visible", (total / 3).Round(time.Millisecond))
 	shoot(t, staff, shots, "03-inbox")
 
 	// Staff reply; the visitor's widget shows it; staff release.
@@ -151,6 +167,33 @@ func TestConsoleInChromium(t *testing.T) {
 	// Without the CSRF token: refused by the API and by the console.
 	require.Equal(t, float64(403), staff.eval(t, `fetch('/api/v1/knowledge/reindex', {method: 'POST'}).then(r => r.status)`))
 	require.Equal(t, float64(403), staff.eval(t, `fetch('/console/knowledge/try', {method: 'POST', body: new URLSearchParams({question: 'hola'})}).then(r => r.status)`))
+
+	// Enrolments: confirm a payment. Tickets: change a status. Documents:
+	// generate one from its template's form and download it.
+	courses, err := m.Store.ListCourses(ctx, store.CourseFilter{})
+	require.NoError(t, err)
+	require.NotEmpty(t, courses)
+	enr, _, err := m.Store.Enroll(ctx, store.EnrollRequest{CourseSlug: courses[len(courses)-1].Slug, Email: "rosa@example.com", Name: "Rosa Díaz"})
+	require.NoError(t, err)
+	tk, _, err := m.Store.OpenTicket(ctx, store.Ticket{Subject: "No puedo entrar al campus", Email: "rosa@example.com", Category: store.TicketCategory("access")})
+	require.NoError(t, err)
+	staff.navigate(t, base+"/console/enrollments")
+	staff.eval(t, fmt.Sprintf(`(() => { const i = document.getElementById('ref-%s'); i.value = 'PAY-778'; i.form.requestSubmit(); return true; })()`, enr.ID))
+	staff.waitJS(t, `document.body.textContent.includes('(PAY-778)')`)
+	got, err := m.Store.Enrollment(ctx, enr.ID)
+	require.NoError(t, err)
+	require.Equal(t, "PAY-778", got.PaymentRef, "the payment is confirmed")
+	staff.navigate(t, base+"/console/tickets")
+	staff.eval(t, fmt.Sprintf(`(() => { const s = document.getElementById('st-%s'); s.value = 'resolved'; s.form.requestSubmit(); return true; })()`, tk.ID))
+	staff.waitJS(t, fmt.Sprintf(`fetch('/api/v1/tickets/%s').then(r => r.json()).then(x => x.status === 'resolved')`, tk.ID))
+	staff.navigate(t, base+"/console/documents")
+	staff.eval(t, `(() => { const f = document.querySelector('form[data-template="certificate"]'); f.closest('details').open = true;
+		f.elements['var.student_name'].value = 'Rosa Díaz'; f.elements['var.course_title'].value = 'IA para marketing';
+		f.elements['var.completion_date'].value = '2026-11-30'; f.elements['var.certificate_number'].value = 'C-2026-0042';
+		f.elements['format'].value = 'html'; f.requestSubmit(); return true; })()`)
+	staff.waitJS(t, `!!document.querySelector('a[download]')`)
+	cert := staff.eval(t, `fetch(document.querySelector('a[download]').href).then(r => r.text())`).(string)
+	require.Contains(t, cert, "Rosa Díaz", "the document downloads with what the form said")
 
 	// The other pages render, and on a phone.
 	for _, p := range []string{"leads", "tickets", "enrollments", "documents", "staff"} {
