@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,8 +10,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/faroai/faro/handoff"
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/store"
 )
@@ -41,14 +40,10 @@ type KnowledgeBase interface {
 }
 
 // Deliverer sends a staff reply to the person on the conversation's
-// channel. Each channel that can reach people outside a turn implements
-// one and registers it with [Server.RegisterDeliverer].
-type Deliverer interface {
-	// Deliver sends m (a stored message by staff) to the person of conv.
-	// It returns an error when the message could not be handed to the
-	// platform; the message stays stored either way.
-	Deliver(ctx context.Context, conv store.Conversation, m store.Message) error
-}
+// channel: the hand-off desk's ([handoff.Deliverer]). Each channel that can
+// reach people outside a turn implements one and registers it with
+// [Server.RegisterDeliverer] (or with the desk given in Options.Handoff).
+type Deliverer = handoff.Deliverer
 
 // Interface guards.
 var (
@@ -57,17 +52,11 @@ var (
 )
 
 // RegisterDeliverer makes d the deliverer of staff replies on channel,
-// replacing any before it.
+// replacing any before it. Without a hand-off desk it does nothing.
 func (s *Server) RegisterDeliverer(channel string, d Deliverer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.deliverers[channel] = d
-}
-
-func (s *Server) deliverer(channel string) Deliverer {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.deliverers[channel]
+	if s.desk != nil {
+		s.desk.Register(channel, d)
+	}
 }
 
 // ---------------------------------------------------------------- contacts
@@ -170,19 +159,34 @@ type StaffReplyRequest struct {
 // the person's channel took it.
 type StaffReply struct {
 	Message store.Message `json:"message"`
-	// Delivered is true when the channel's deliverer took the message;
-	// false when the channel has no deliverer (the person sees it when
-	// they come back, if their channel shows history) or it failed.
+	// Delivered is true when the channel's deliverer took the message
+	// (the widget sent it live; a messaging channel queued it as durable
+	// work, retried until sent); false when the channel has no deliverer
+	// (the person sees it when they come back, if their channel shows
+	// history) or it failed.
 	Delivered bool `json:"delivered"`
 }
 
-// staffMeta is the meta of a staff message: who wrote it.
-type staffMeta struct {
-	Staff string `json:"staff"` // the API key's name
+// MaxReplyRunes caps a staff reply, as the agent caps inbound text.
+const MaxReplyRunes = handoff.MaxReplyRunes
+
+// staffOf is the desk's staff for the request's API key.
+func staffOf(r *http.Request) handoff.Staff {
+	p, _ := PrincipalFrom(r.Context())
+	return handoff.Staff{ID: "api:" + p.Name, Name: p.Name}
 }
 
-// MaxReplyRunes caps a staff reply, as the agent caps inbound text.
-const MaxReplyRunes = 8000
+// handoffError turns the desk's refusals into the API's errors.
+func handoffError(err error) error {
+	var se *handoff.StateError
+	switch {
+	case errors.As(err, &se):
+		return Errorf(CodeConflict, "%s", se.Error())
+	case errors.Is(err, handoff.ErrText):
+		return Errorf(CodeInvalid, "text must not be empty nor longer than %d characters", MaxReplyRunes)
+	}
+	return err
+}
 
 func (s *Server) replyConversation(w http.ResponseWriter, r *http.Request) {
 	var req StaffReplyRequest
@@ -190,73 +194,28 @@ func (s *Server) replyConversation(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	req.Text = strings.TrimSpace(req.Text)
-	if req.Text == "" || len([]rune(req.Text)) > MaxReplyRunes {
-		s.writeError(w, r, Errorf(CodeInvalid, "text must not be empty nor longer than %d characters", MaxReplyRunes))
+	if s.desk == nil {
+		s.writeError(w, r, Errorf(CodeUnavailable, "staff replies are not available on this server"))
 		return
 	}
-	conv, err := s.opts.Admin.Conversation(r.Context(), r.PathValue("id"))
+	res, err := s.desk.Reply(r.Context(), r.PathValue("id"), staffOf(r), req.Text)
 	if err != nil {
-		s.writeError(w, r, fmt.Errorf("staff reply: %w", err))
+		s.writeError(w, r, fmt.Errorf("staff reply: %w", handoffError(err)))
 		return
 	}
-	if conv.Status != store.ConversationHandedOff {
-		// The bot answers an open conversation: a person writing into it
-		// too would interleave with turns.
-		s.writeError(w, r, Errorf(CodeConflict, "the conversation is %s, not handed off to a person", conv.Status))
-		return
-	}
-	p, _ := PrincipalFrom(r.Context())
-	meta, err := json.Marshal(staffMeta{Staff: p.Name})
-	if err != nil {
-		s.writeError(w, r, fmt.Errorf("staff reply: encode meta: %w", err))
-		return
-	}
-	// Persisted before it is delivered: a failed delivery loses nothing.
-	m, _, err := s.opts.Admin.AppendMessage(r.Context(), store.Message{
-		ConversationID: conv.ID, Author: store.AuthorStaff, Text: req.Text, Channel: conv.Channel, Meta: meta,
-	})
-	if err != nil {
-		s.writeError(w, r, fmt.Errorf("staff reply to %s: %w", conv.ID, err))
-		return
-	}
-	out := StaffReply{Message: m}
-	if d := s.deliverer(conv.Channel); d != nil {
-		ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
-		err := d.Deliver(ctx, conv, m)
-		cancel()
-		s.opts.Metrics.Delivery(conv.Channel, err)
-		if err != nil {
-			s.log(r.Context()).Warn("staff reply stored but not delivered", "conversation_id", conv.ID, "channel", conv.Channel, "err", err)
-		}
-		out.Delivered = err == nil
-	}
-	s.log(r.Context()).Info("staff reply", "conversation_id", conv.ID, "seq", m.Seq, "key", p.Name, "delivered", out.Delivered)
-	writeJSON(w, http.StatusCreated, out)
+	writeJSON(w, http.StatusCreated, StaffReply{Message: res.Message, Delivered: res.Delivered})
 }
 
 func (s *Server) releaseConversation(w http.ResponseWriter, r *http.Request) {
-	conv, err := s.opts.Admin.Conversation(r.Context(), r.PathValue("id"))
+	if s.desk == nil {
+		s.writeError(w, r, Errorf(CodeUnavailable, "release is not available on this server"))
+		return
+	}
+	conv, _, err := s.desk.Release(r.Context(), r.PathValue("id"), staffOf(r))
 	if err != nil {
-		s.writeError(w, r, fmt.Errorf("release: %w", err))
+		s.writeError(w, r, fmt.Errorf("release: %w", handoffError(err)))
 		return
 	}
-	switch conv.Status {
-	case store.ConversationOpen:
-		writeJSON(w, http.StatusOK, conv) // released already: a retry is fine
-		return
-	case store.ConversationClosed:
-		s.writeError(w, r, Errorf(CodeConflict, "the conversation is closed"))
-		return
-	}
-	conv.Status = store.ConversationOpen
-	conv, err = s.opts.Admin.UpdateConversation(r.Context(), conv)
-	if err != nil {
-		s.writeError(w, r, fmt.Errorf("release %s: %w", r.PathValue("id"), err))
-		return
-	}
-	p, _ := PrincipalFrom(r.Context())
-	s.log(r.Context()).Info("conversation released to the bot", "conversation_id", conv.ID, "key", p.Name)
 	writeJSON(w, http.StatusOK, conv)
 }
 

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/faroai/faro/handoff"
 )
 
 // Pinger is what readiness needs of the store: an answer within a deadline.
@@ -39,6 +41,9 @@ type Options struct {
 	Sessions Sessions
 	// Admin is the store the admin API reads and writes.
 	Admin AdminStore
+	// Handoff is the hand-off desk behind staff replies and release; nil
+	// makes one over Admin (when Admin is a handoff.Store).
+	Handoff *handoff.Desk
 	// Knowledge is the knowledge base the admin API changes.
 	Knowledge KnowledgeBase
 	// Business holds leads, courses, enrolments and tickets; nil leaves
@@ -70,11 +75,11 @@ type Server struct {
 	http   *http.Server
 	routes []route // the API's routes, documented in the OpenAPI description
 
-	mu         sync.Mutex
-	patterns   []string // every pattern mounted, for the OpenAPI test
-	hooks      []func(context.Context)
-	deliverers map[string]Deliverer
-	draining   atomic.Bool
+	mu       sync.Mutex
+	patterns []string // every pattern mounted, for the OpenAPI test
+	hooks    []func(context.Context)
+	desk     *handoff.Desk
+	draining atomic.Bool
 }
 
 // New returns a Server with its routes mounted.
@@ -91,7 +96,10 @@ func New(opts Options) *Server {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	s := &Server{opts: opts, mux: http.NewServeMux(), deliverers: map[string]Deliverer{}}
+	s := &Server{opts: opts, mux: http.NewServeMux(), desk: opts.Handoff}
+	if hs, ok := opts.Admin.(handoff.Store); ok && s.desk == nil {
+		s.desk, _ = handoff.New(handoff.Options{Store: hs, Logger: opts.Logger, OnDeliverFunc: opts.Metrics.Delivery}) // a store: never fails
+	}
 	s.Handle("GET /healthz", http.HandlerFunc(s.healthz))
 	s.Handle("GET /readyz", http.HandlerFunc(s.readyz))
 	if opts.Metrics != nil {

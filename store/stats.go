@@ -52,7 +52,9 @@ type ConversationStats struct {
 	// HandedOff counts those of Active ever handed to a person: status
 	// handed_off now, a message by staff, or a conversation.handoff event
 	// in the outbox (id "conversation.handoff:<conversation id>:…", as
-	// request_human enqueues it), which stays after staff release it.
+	// request_human enqueues it), which stays after staff release it, or
+	// any hand-off event (staff took it over, even if they released it
+	// before writing).
 	HandedOff int `json:"handed_off"`
 }
 

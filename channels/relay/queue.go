@@ -70,6 +70,9 @@ type deliverArgs struct {
 	Rest []string `json:"rest,omitempty"`
 	// Key is what makes a part one job: the stored reply and the part.
 	Key string `json:"key" river:"unique"`
+	// After is a message of the conversation that must be sent, or given
+	// up, before this one's first part is tried (staff replies, in order).
+	After string `json:"after,omitempty"`
 }
 
 func (deliverArgs) Kind() string { return "relay_deliver" }

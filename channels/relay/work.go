@@ -95,6 +95,9 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 		log.Warn("a reply for a channel that is off here: waiting for a server that has it")
 		return river.JobSnooze(time.Minute)
 	}
+	if err := r.orderedWork(ctx, job.Args); err != nil {
+		return err
+	}
 	dctx, cancel := context.WithTimeout(ctx, r.opts.DeliverTimeout)
 	id, err := a.Deliver(dctx, out)
 	cancel()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/store"
 )
 
 // MaxPart is the most characters one message of a reply holds. Slack takes
@@ -279,4 +280,15 @@ func classify(method string, err error) error {
 	}
 	// A timeout, a dropped connection: transient.
 	return err
+}
+
+// AddressOf implements relay.Addresser: a staff reply goes where the
+// conversation is, a direct message (ExternalID "D…") or a thread
+// ("C…/<thread ts>").
+func (a *Adapter) AddressOf(conv store.Conversation) (json.RawMessage, error) {
+	channel, thread, _ := strings.Cut(conv.ExternalID, "/")
+	if channel == "" {
+		return nil, fmt.Errorf("slack: conversation %s has no channel", conv.ID)
+	}
+	return json.Marshal(address{Channel: channel, ThreadTS: thread})
 }

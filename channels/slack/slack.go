@@ -76,6 +76,7 @@ type Adapter struct {
 var (
 	_ relay.Adapter   = (*Adapter)(nil)
 	_ relay.Previewer = (*Adapter)(nil)
+	_ relay.Addresser = (*Adapter)(nil)
 )
 
 // New checks opts and returns an adapter; Start finds the bot's user id.

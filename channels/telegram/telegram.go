@@ -20,6 +20,7 @@ import (
 
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/store"
 )
 
 // Channel is the channel's name in messages, identities and metrics.
@@ -63,9 +64,10 @@ type Adapter struct {
 
 // Interface guards.
 var (
-	_ relay.Adapter = (*Adapter)(nil)
-	_ relay.Typer   = (*Adapter)(nil)
-	_ http.Handler  = (*Adapter)(nil)
+	_ relay.Adapter   = (*Adapter)(nil)
+	_ relay.Typer     = (*Adapter)(nil)
+	_ relay.Addresser = (*Adapter)(nil)
+	_ http.Handler    = (*Adapter)(nil)
 )
 
 // tokenPattern is the shape of a bot token: the bot's user id, a colon, a
@@ -237,3 +239,14 @@ func (a *Adapter) me(ctx context.Context) (string, error) {
 
 // Render converts the agent's reply to Telegram HTML.
 func (a *Adapter) Render(r agent.Reply) string { return Render(r) }
+
+// AddressOf implements relay.Addresser: a staff reply goes to the chat of
+// the conversation (its ExternalID). In a forum group it reaches the
+// general topic, since the conversation does not keep the topic.
+func (a *Adapter) AddressOf(conv store.Conversation) (json.RawMessage, error) {
+	id, err := strconv.ParseInt(conv.ExternalID, 10, 64)
+	if err != nil || id == 0 {
+		return nil, fmt.Errorf("telegram: conversation %s: %q is not a chat id", conv.ID, conv.ExternalID)
+	}
+	return json.Marshal(address{ChatID: id})
+}

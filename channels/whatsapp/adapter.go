@@ -11,6 +11,7 @@ import (
 
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/store"
 )
 
 // Channel is the channel's name in messages, identities and jobs.
@@ -64,10 +65,11 @@ type Adapter struct {
 
 // Interface guards.
 var (
-	_ relay.Adapter = (*Adapter)(nil)
-	_ relay.Typer   = (*Adapter)(nil)
-	_ Notifier      = (*Adapter)(nil)
-	_ Reengager     = (*Adapter)(nil)
+	_ relay.Adapter   = (*Adapter)(nil)
+	_ relay.Typer     = (*Adapter)(nil)
+	_ relay.Addresser = (*Adapter)(nil)
+	_ Notifier        = (*Adapter)(nil)
+	_ Reengager       = (*Adapter)(nil)
 )
 
 // New returns the adapter.
@@ -223,4 +225,13 @@ func NoteText(lang string) string {
 func (a *Adapter) Note(ctx context.Context, to, lang string) error {
 	_, err := a.client.SendText(ctx, to, NoteText(lang), false)
 	return err
+}
+
+// AddressOf implements relay.Addresser: a staff reply goes to the wa_id
+// the conversation is with (its ExternalID).
+func (a *Adapter) AddressOf(conv store.Conversation) (json.RawMessage, error) {
+	if !validWaID(conv.ExternalID) {
+		return nil, fmt.Errorf("whatsapp: conversation %s: %q is not a wa_id", conv.ID, conv.ExternalID)
+	}
+	return json.Marshal(address{WaID: conv.ExternalID})
 }

@@ -129,7 +129,7 @@ func (m *Main) startChannels(ctx context.Context) error {
 		return err
 	}
 	opts := relay.Options{
-		Agent: m.Agent, Store: m.Store, Jobs: jobs, Logger: m.Log,
+		Agent: m.Handoff.Watch(m.Agent), Store: m.Store, Jobs: jobs, Logger: m.Log,
 		OnDeliveryFunc: m.Metrics.ObserveDelivery,
 	}
 	if m.EditRelay != nil {
@@ -152,6 +152,10 @@ func (m *Main) startChannels(ctx context.Context) error {
 		}
 		if run.Run != nil {
 			runs = append(runs, run.Run)
+		}
+		if _, ok := run.Adapter.(relay.Addresser); ok {
+			// Staff replies reach the person through the runtime's jobs.
+			m.Handoff.Register(ch.name, rt)
 		}
 		m.Log.Info("channel on", "channel", ch.name, "mode", run.Mode, "webhook", pathsOf(m.Config, run.Paths))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/web"
 	"github.com/faroai/faro/documents"
+	"github.com/faroai/faro/handoff"
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/kpi"
 	"github.com/faroai/faro/llm"
@@ -33,6 +34,9 @@ type Main struct {
 	Store store.Store
 	// Agent answers every channel's messages; set by Run.
 	Agent *agent.Agent
+	// Handoff is the hand-off desk: staff take, reply to and release
+	// conversations through it (the API, the staff channel); set by Run.
+	Handoff *handoff.Desk
 	// Widget serves the web chat widget and its demo page; set by Run.
 	Widget *web.Handler
 	// Knowledge is the knowledge base the agent searches and the admin API
@@ -93,14 +97,21 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = st.Close()
 		return err
 	}
+	if m.Handoff, err = handoff.New(handoff.Options{Store: st, Logger: m.Log, OnDeliverFunc: m.Metrics.Delivery}); err != nil {
+		_ = st.Close()
+		return err
+	}
+	// Every channel's turns go through the desk's watch: staff hear of
+	// hand-offs and of the person's messages while they answer.
+	watched := m.Handoff.Watch(m.Agent)
 	keys, err := server.NewKeys(m.Config.APIKeys)
 	if err != nil {
 		_ = st.Close()
 		return &configError{"FARO_API_KEYS", err}
 	}
 	opts := server.Options{
-		Store: st, Logger: m.Log, Keys: keys, Admin: st, Knowledge: m.Knowledge, Agent: m.Agent, Metrics: m.Metrics,
-		Documents: &server.Documents{Store: st, Catalog: docs.Catalog, Links: docs.Links},
+		Store: st, Logger: m.Log, Keys: keys, Admin: st, Knowledge: m.Knowledge, Agent: watched, Metrics: m.Metrics,
+		Handoff: m.Handoff, Documents: &server.Documents{Store: st, Catalog: docs.Catalog, Links: docs.Links},
 	}
 	// The business data joins the admin API once the store holds it.
 	if b, ok := st.(server.BusinessStore); ok {
@@ -121,7 +132,7 @@ func (m *Main) Run(ctx context.Context) error {
 	opts.Sessions = cons
 	m.server = server.New(opts)
 	cons.Mount(m.server.Handle)
-	if m.Widget, err = newWidget(m.Config, st, m.Agent, m.Log, m.Metrics, secret); err != nil {
+	if m.Widget, err = newWidget(m.Config, st, watched, m.Log, m.Metrics, secret); err != nil {
 		_ = st.Close()
 		return err
 	}
@@ -432,7 +443,7 @@ func newDocuments(cfg Config, secret []byte) (tools.DocumentConfig, error) {
 
 // newWidget builds the web widget over the agent, its visitor tokens
 // signed with secret (see widgetSecret).
-func newWidget(cfg Config, st store.Store, a *agent.Agent, log *slog.Logger, metrics *server.Metrics, secret []byte) (*web.Handler, error) {
+func newWidget(cfg Config, st store.Store, a web.Agent, log *slog.Logger, metrics *server.Metrics, secret []byte) (*web.Handler, error) {
 	h, err := web.New(web.Options{
 		Agent: a, Store: st, Secret: secret, IdentitySecret: []byte(cfg.WidgetIdentitySecret),
 		Origins: cfg.WidgetOrigins, Theme: cfg.WidgetTheme(),

@@ -254,6 +254,10 @@ func constraintMeaning(name string) string {
 		return "session token is taken"
 	case "staff_sessions_staff_id_fkey":
 		return "no such staff account"
+	case "handoff_events_conversation_id_fkey", "staff_threads_conversation_id_fkey":
+		return "no such conversation"
+	case "staff_threads_thread":
+		return "the thread belongs to another conversation"
 	}
 	return "constraint " + name
 }

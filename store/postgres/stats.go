@@ -118,6 +118,7 @@ func (db *DB) ConversationStats(ctx context.Context, from, to time.Time) (store.
 	err := db.pool.QueryRow(ctx, `SELECT COUNT(*), COUNT(*) FILTER (WHERE
 			c.status = 'handed_off'
 			OR EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = c.id AND s.author = 'staff')
+			OR EXISTS (SELECT 1 FROM handoff_events h WHERE h.conversation_id = c.id)
 			OR EXISTS (SELECT 1 FROM outbox_events o WHERE o.type = 'conversation.handoff'
 			           AND starts_with(o.id, 'conversation.handoff:' || c.id || ':')))
 		FROM conversations c

@@ -117,6 +117,7 @@ func (db *DB) ConversationStats(ctx context.Context, from, to time.Time) (store.
 	err = db.sql.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE
 			WHEN c.status = 'handed_off'
 			  OR EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = c.id AND s.author = 'staff')
+			  OR EXISTS (SELECT 1 FROM handoff_events h WHERE h.conversation_id = c.id)
 			  OR EXISTS (SELECT 1 FROM outbox_events o WHERE o.type = 'conversation.handoff'
 			             AND substr(o.id, 1, length('conversation.handoff:' || c.id || ':')) = 'conversation.handoff:' || c.id || ':')
 			THEN 1 ELSE 0 END), 0)

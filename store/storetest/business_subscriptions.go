@@ -286,11 +286,19 @@ func exerciseStats(t *testing.T, open func(t *testing.T) store.Store) {
 		require.NoError(t, err)
 		silent := conv(store.ConversationHandedOff) // no message: not active
 		_ = silent
+		// Taken by staff from their chat and released before anyone wrote:
+		// only the hand-off events tell.
+		taken := conv("")
+		say(taken, store.AuthorUser)
+		_, _, err = s.AddHandoffEvent(ctx, store.HandoffEvent{ConversationID: taken.ID, Kind: store.HandoffTaken, Actor: "slack:U1"})
+		require.NoError(t, err)
+		_, _, err = s.AddHandoffEvent(ctx, store.HandoffEvent{ConversationID: taken.ID, Kind: store.HandoffReleased, Actor: "slack:U1"})
+		require.NoError(t, err)
 		end := time.Now().Add(time.Minute)
 
 		cs, err := s.ConversationStats(ctx, start, end)
 		require.NoError(t, err, "ConversationStats")
-		require.Equal(t, store.ConversationStats{Active: 5, HandedOff: 3}, cs)
+		require.Equal(t, store.ConversationStats{Active: 6, HandedOff: 4}, cs)
 		none, err := s.ConversationStats(ctx, end, end.Add(time.Hour))
 		require.NoError(t, err)
 		require.Zero(t, none.Active)
