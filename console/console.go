@@ -48,6 +48,7 @@ type Store interface {
 	ListEnrollments(ctx context.Context, f store.EnrollmentFilter, offset, limit int) ([]store.Enrollment, error)
 	ListGeneratedDocuments(ctx context.Context, f store.GeneratedDocumentFilter, offset, limit int) ([]store.GeneratedDocument, error)
 	ListDocuments(ctx context.Context, offset, limit int) ([]store.Document, error)
+	HandoffEvents(ctx context.Context, conversationID string) ([]store.HandoffEvent, error)
 }
 
 // KPIs computes the dashboard's figures; *kpi.Reporter is one.
@@ -81,6 +82,9 @@ type Options struct {
 	KPIs      KPIs
 	Knowledge Searcher
 	Agent     Turner
+	// Desk takes, replies to and releases conversations; nil shows the
+	// conversations read-only.
+	Desk Desk
 	// Templates are the document templates offered by the documents page.
 	Templates []documents.Template
 	Logger    *slog.Logger
@@ -161,6 +165,9 @@ func (c *Console) Mount(handle func(pattern string, h http.Handler)) {
 	handle("GET /console/inbox/rows", c.page(anyone, c.inboxRows))
 	handle("GET /console/conversations/{id}", c.page(anyone, c.conversation))
 	handle("GET /console/conversations/{id}/transcript", c.page(anyone, c.transcript))
+	handle("POST /console/conversations/{id}/take", c.page(anyone, c.act("take")))
+	handle("POST /console/conversations/{id}/reply", c.page(anyone, c.act("reply")))
+	handle("POST /console/conversations/{id}/release", c.page(anyone, c.act("release")))
 	handle("GET /console/leads", c.page(anyone, c.leads))
 	handle("GET /console/tickets", c.page(anyone, c.tickets))
 	handle("GET /console/enrollments", c.page(anyone, c.enrollments))

@@ -19,6 +19,7 @@ import (
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/console"
 	"github.com/faroai/faro/documents"
+	"github.com/faroai/faro/handoff"
 	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/kpi"
@@ -73,11 +74,13 @@ func setup(t *testing.T, st store.Store) *bundle {
 	now := time.Now()
 	b := &bundle{st: st, kb: kb, logs: logs, clock: &now}
 	reporter := kpi.NewReporter(st, nil, nil)
-	con, err := console.New(console.Options{Store: st, KPIs: reporter, Knowledge: kb, Agent: a, Templates: cat.Templates(),
+	desk, err := handoff.New(handoff.Options{Store: st, Logger: log})
+	require.NoError(t, err)
+	con, err := console.New(console.Options{Store: st, KPIs: reporter, Knowledge: kb, Agent: a, Desk: desk, Templates: cat.Templates(),
 		Logger: log, Clock: func() time.Time { return *b.clock }})
 	require.NoError(t, err)
 	srv := server.New(server.Options{
-		Store: st, Logger: log, Admin: st, Knowledge: kb, Business: st, Agent: a, Sessions: con,
+		Store: st, Logger: log, Admin: st, Knowledge: kb, Business: st, Agent: a, Sessions: con, Handoff: desk,
 		Documents: &server.Documents{Store: st, Catalog: cat, Links: links}, Subscriptions: st, KPIs: reporter,
 	})
 	con.Mount(srv.Handle)
@@ -253,6 +256,45 @@ func authorization(t *testing.T, b *bundle) {
 	require.NotContains(t, body, "try-", "tries stay out of the inbox")
 	require.Contains(t, body, "Lucía Pérez")
 
+	// Take, reply, release: the hand-off desk, as whoever is signed in.
+	take, reply, release := "/console/conversations/"+conv+"/take", "/console/conversations/"+conv+"/reply", "/console/conversations/"+conv+"/release"
+	status, _, _ = anon.form(take, url.Values{}, false)
+	require.Equal(t, http.StatusUnauthorized, status, "anonymous take")
+	status, _, _ = staff.form(take, url.Values{}, false)
+	require.Equal(t, http.StatusForbidden, status, "take without the CSRF token")
+	status, body, _ = staff.form(reply, url.Values{"text": {"hola"}}, true)
+	require.Equal(t, http.StatusConflict, status, "a reply before anyone took it")
+	require.Contains(t, body, "With the bot")
+	status, _, loc := staff.form(take, url.Values{}, true)
+	require.Equal(t, http.StatusSeeOther, status)
+	require.Equal(t, "/console/conversations/"+conv+"#reply", loc)
+	got, err := b.st.Conversation(t.Context(), conv)
+	require.NoError(t, err)
+	require.Equal(t, store.ConversationHandedOff, got.Status)
+	evs, err := b.st.HandoffEvents(t.Context(), conv)
+	require.NoError(t, err)
+	require.Equal(t, "console:"+staffEmail, evs[len(evs)-1].Actor, "the desk records who took it")
+	_, body, _ = staff.get("/console/inbox?mine=1")
+	require.Contains(t, body, "Lucía Pérez", "handed off to me")
+	_, body, _ = admin.get("/console/inbox/rows?mine=1")
+	require.NotContains(t, body, "Lucía Pérez", "not to the admin")
+	status, body, _ = admin.form(reply, url.Values{"text": {"  "}}, true)
+	require.Equal(t, http.StatusBadRequest, status, "an empty reply")
+	require.Contains(t, body, "must not be empty")
+	status, _, _ = admin.form(reply, url.Values{"text": {"Hola Lucía, soy del equipo."}}, true)
+	require.Equal(t, http.StatusSeeOther, status)
+	msgs, err := b.st.Messages(t.Context(), conv, store.MessageQuery{Limit: 1, Last: true})
+	require.NoError(t, err)
+	require.Equal(t, store.AuthorStaff, msgs[0].Author)
+	require.Contains(t, string(msgs[0].Meta), "admin", "who wrote it")
+	_, body, _ = admin.get("/console/conversations/" + conv)
+	require.Contains(t, body, "Hola Lucía, soy del equipo.")
+	status, _, _ = staff.form(release, url.Values{}, true)
+	require.Equal(t, http.StatusSeeOther, status)
+	got, err = b.st.Conversation(t.Context(), conv)
+	require.NoError(t, err)
+	require.Equal(t, store.ConversationOpen, got.Status, "back with the bot")
+
 	// The API through a session: the account's role, and the CSRF header
 	// on whatever changes something.
 	del := "/api/v1/knowledge/documents/" + b.kbDoc.ID
@@ -275,7 +317,7 @@ func authorization(t *testing.T, b *bundle) {
 	require.NotContains(t, body, `data-method="DELETE"`, "staff see no delete buttons")
 
 	// Signing out ends the session for the API too.
-	status, _, loc := staff.form("/console/signout", url.Values{}, true)
+	status, _, loc = staff.form("/console/signout", url.Values{}, true)
 	require.Equal(t, http.StatusSeeOther, status)
 	require.Equal(t, "/console/signin", loc)
 	status, _, _ = staff.get("/console/inbox")

@@ -74,7 +74,10 @@ var messages = map[string]map[string]string{
 		"conv.reply": "Reply", "conv.send": "Send", "conv.release": "Release to the bot", "conv.take": "Take over",
 		"conv.handedoff": "This conversation waits for a person: your reply reaches them on their channel.",
 		"conv.open":      "The bot answers this conversation.",
-		"author.user":    "Contact", "author.assistant": "Assistant", "author.staff": "Staff", "author.tool": "Tool", "author.system": "System",
+		"conv.state":     "That cannot be done now: the conversation is %s.", "conv.text": "The reply must not be empty nor longer than %d characters.",
+		"conv.events": "Hand-off history", "conv.takenby": "With", "inbox.mine": "Handed off to me", "inbox.who": "With",
+		"event.requested": "asked for a person", "event.taken": "taken", "event.replied": "replied", "event.released": "released to the bot",
+		"author.user": "Contact", "author.assistant": "Assistant", "author.staff": "Staff", "author.tool": "Tool", "author.system": "System",
 		"none": "None.", "email": "Email", "name": "Name", "phone": "Phone", "channel": "Channel", "created": "Created", "status": "Status",
 		"leads.title": "Leads", "leads.stage": "Stage", "leads.source": "Interest", "leads.company": "Company",
 		"stage.new": "New", "stage.marketing_qualified": "Marketing qualified", "stage.sales_qualified": "Sales qualified",
@@ -130,7 +133,10 @@ var messages = map[string]map[string]string{
 		"conv.reply": "Respuesta", "conv.send": "Enviar", "conv.release": "Devolver al bot", "conv.take": "Tomar",
 		"conv.handedoff": "Esta conversación espera a una persona: tu respuesta le llega por su canal.",
 		"conv.open":      "El bot responde esta conversación.",
-		"author.user":    "Contacto", "author.assistant": "Asistente", "author.staff": "Equipo", "author.tool": "Herramienta", "author.system": "Sistema",
+		"conv.state":     "Eso no se puede hacer ahora: la conversación está en «%s».", "conv.text": "La respuesta no puede estar vacía ni pasar de %d caracteres.",
+		"conv.events": "Historial del traspaso", "conv.takenby": "La atiende", "inbox.mine": "Traspasadas a mí", "inbox.who": "La atiende",
+		"event.requested": "pidió una persona", "event.taken": "tomada", "event.replied": "respondida", "event.released": "devuelta al bot",
+		"author.user": "Contacto", "author.assistant": "Asistente", "author.staff": "Equipo", "author.tool": "Herramienta", "author.system": "Sistema",
 		"none": "Ninguno.", "email": "Correo", "name": "Nombre", "phone": "Teléfono", "channel": "Canal", "created": "Creado", "status": "Estado",
 		"leads.title": "Leads", "leads.stage": "Etapa", "leads.source": "Interés", "leads.company": "Empresa",
 		"stage.new": "Nuevo", "stage.marketing_qualified": "Calificado por marketing", "stage.sales_qualified": "Calificado por ventas",
@@ -162,4 +168,10 @@ func CheckMessages() error {
 		}
 	}
 	return nil
+}
+
+// HasMessage reports whether key is one of the interface's words.
+func HasMessage(key string) bool {
+	_, ok := messages["en"][key]
+	return ok
 }

@@ -96,10 +96,14 @@ type inboxRow struct {
 	Contact store.Contact
 	Last    string
 	Unread  int
+	// Holder is who took the handed-off conversation (their desk id),
+	// "" when no one has yet.
+	Holder string
 }
 
 type inboxData struct {
 	Q, Status, Channel, Language, Role string
+	Mine                               bool
 	Channels                           []string
 	Rows                               []inboxRow
 }
@@ -109,10 +113,11 @@ const inboxScan = 300
 
 // inboxRows loads the conversations r's filters keep, newest first. The
 // console's own "try a question" conversations are left out.
-func (c *Console) loadInbox(ctx context.Context, r *http.Request) (inboxData, error) {
+func (c *Console) loadInbox(ctx context.Context, r *http.Request, me store.StaffAccount) (inboxData, error) {
 	q := r.URL.Query()
 	d := inboxData{Q: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), Channel: q.Get("channel"),
-		Language: q.Get("language"), Role: q.Get("role")}
+		Language: q.Get("language"), Role: q.Get("role"), Mine: q.Get("mine") == "1"}
+	myID := staffOf(me).ID
 	convs, err := c.opts.Store.ListConversations(ctx, "", 0, inboxScan)
 	if err != nil {
 		return d, fmt.Errorf("inbox: %w", err)
@@ -147,6 +152,14 @@ func (c *Console) loadInbox(ctx context.Context, r *http.Request) (inboxData, er
 			continue
 		}
 		row := inboxRow{Conv: conv, Contact: ct}
+		if conv.Status == store.ConversationHandedOff {
+			if row.Holder, err = c.holder(ctx, conv.ID); err != nil {
+				return d, err
+			}
+		}
+		if d.Mine && row.Holder != myID {
+			continue
+		}
 		if err := c.summarise(ctx, &row); err != nil {
 			return d, err
 		}
@@ -157,6 +170,23 @@ func (c *Console) loadInbox(ctx context.Context, r *http.Request) (inboxData, er
 	}
 	slices.Sort(d.Channels)
 	return d, nil
+}
+
+// holder is who took the conversation last, since it was last released.
+func (c *Console) holder(ctx context.Context, convID string) (string, error) {
+	evs, err := c.opts.Store.HandoffEvents(ctx, convID)
+	if err != nil {
+		return "", fmt.Errorf("inbox: hand-off of %s: %w", convID, err)
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		switch evs[i].Kind {
+		case store.HandoffTaken:
+			return evs[i].Actor, nil
+		case store.HandoffReleased:
+			return "", nil
+		}
+	}
+	return "", nil
 }
 
 // summarise fills the row's last message and its unread count: the
@@ -206,7 +236,7 @@ func clip(s string, n int) string {
 
 func (c *Console) inbox(w http.ResponseWriter, r *http.Request, v *view) {
 	v.Title = v.L["inbox.title"]
-	d, err := c.loadInbox(r.Context(), r)
+	d, err := c.loadInbox(r.Context(), r, v.Account)
 	if err != nil {
 		c.oops(w, r, v, err)
 		return
@@ -218,7 +248,7 @@ func (c *Console) inbox(w http.ResponseWriter, r *http.Request, v *view) {
 // inboxRows is the inbox table's body alone, which the page's script
 // polls.
 func (c *Console) inboxRows(w http.ResponseWriter, r *http.Request, v *view) {
-	d, err := c.loadInbox(r.Context(), r)
+	d, err := c.loadInbox(r.Context(), r, v.Account)
 	if err != nil {
 		c.oops(w, r, v, err)
 		return
@@ -247,6 +277,12 @@ type conversationData struct {
 	Enrollments []store.Enrollment
 	Tickets     []store.Ticket
 	Documents   []store.GeneratedDocument
+	Events      []store.HandoffEvent
+	Desk        bool
+	// Holder is who took it (a desk id); Mine is whether that is the
+	// person looking.
+	Holder string
+	Mine   bool
 }
 
 func entries(msgs []store.Message) []entry {
@@ -280,6 +316,12 @@ func prettyJSON(raw json.RawMessage) string {
 }
 
 func (c *Console) conversation(w http.ResponseWriter, r *http.Request, v *view) {
+	c.conversationStatus(w, r, v, http.StatusOK)
+}
+
+// conversationStatus renders the conversation page with status (a refused
+// step answers 409 with the page and its error).
+func (c *Console) conversationStatus(w http.ResponseWriter, r *http.Request, v *view, status int) {
 	ctx := r.Context()
 	conv, err := c.opts.Store.Conversation(ctx, r.PathValue("id"))
 	if err != nil {
@@ -320,9 +362,21 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, v *view) 
 			return
 		}
 	}
+	if d.Events, err = c.opts.Store.HandoffEvents(ctx, conv.ID); err != nil {
+		c.oops(w, r, v, err)
+		return
+	}
+	d.Desk = c.opts.Desk != nil
+	if conv.Status == store.ConversationHandedOff {
+		if d.Holder, err = c.holder(ctx, conv.ID); err != nil {
+			c.oops(w, r, v, err)
+			return
+		}
+	}
+	d.Mine = d.Holder != "" && d.Holder == staffOf(v.Account).ID
 	v.Title = cmp.Or(d.Contact.Name, d.Contact.Email, v.L["conv.title"])
 	v.Data = d
-	c.render(w, r, http.StatusOK, "conversation", v)
+	c.render(w, r, status, "conversation", v)
 }
 
 // transcript is the transcript alone, which the page's script polls.

@@ -3,7 +3,9 @@ package console_test
 import (
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -125,4 +127,21 @@ func TestHashPassword(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEqual(t, h1, h2, "salted")
 	require.True(t, strings.HasPrefix(h1, "$argon2id$v=19$m=19456,t=2,p=1$"), h1)
+}
+
+// TestTemplateWords: every word a template asks for exists, so no page
+// shows a key instead of a word.
+func TestTemplateWords(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("templates/*.html")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	re := regexp.MustCompile(`\bt \$?[a-z]*\.L "([a-z._]+)"`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			require.True(t, console.HasMessage(m[1]), "%s asks for %q", f, m[1])
+		}
+	}
 }

@@ -15,7 +15,7 @@ import (
 // request arrives over TLS.
 func newConsole(m *Main, st store.Store, opts server.Options, docs tools.DocumentConfig) (*console.Console, error) {
 	co := console.Options{
-		Store: st, Knowledge: m.Knowledge, Agent: m.Agent, Logger: m.Log,
+		Store: st, Knowledge: m.Knowledge, Agent: m.Agent, Desk: m.Handoff, Logger: m.Log,
 		SecureCookies: strings.HasPrefix(strings.ToLower(m.Config.PublicURL), "https://"),
 	}
 	if opts.KPIs != nil {

@@ -127,7 +127,9 @@ func TestConsoleInChromium(t *testing.T) {
 
 	// Staff reply; the visitor's widget shows it; staff release.
 	staff.eval(t, `document.querySelector('#live tr a').click(); true`)
-	staff.waitJS(t, `location.pathname.startsWith('/console/conversations/') && !!document.getElementById('reply')`)
+	staff.waitJS(t, `location.pathname.startsWith('/console/conversations/') && !!document.getElementById('take-form')`)
+	staff.eval(t, `document.getElementById('take-form').requestSubmit(); true`)
+	staff.waitJS(t, `!!document.getElementById('holder') && document.getElementById('holder').textContent.includes('admin@example.com') && !document.getElementById('take-form')`)
 	staff.eval(t, `(() => { document.getElementById('reply').value = 'Hola, soy Ana del equipo. ¿En qué te ayudo?'; document.getElementById('reply-form').requestSubmit(); return true; })()`)
 	visitor.waitJS(t, `[...document.querySelectorAll('.faro-staff')].some(e => e.textContent.includes('soy Ana del equipo'))`)
 	staff.waitJS(t, `[...document.querySelectorAll('.transcript .author-staff')].some(e => e.textContent.includes('soy Ana del equipo'))`)
