@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -28,7 +29,9 @@ func (c *Console) csrfOK(r *http.Request, want string) bool {
 // next is where to go after signing in: a console page, never elsewhere.
 func next(r *http.Request) string {
 	n := r.FormValue("next")
-	if !strings.HasPrefix(n, "/console/") || strings.HasPrefix(n, "//") || strings.ContainsAny(n, "\\\r\n") {
+	u, err := url.Parse(n)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(n, "/console/") ||
+		strings.HasPrefix(n, "//") || strings.ContainsAny(n, "\\\r\n\t") {
 		return "/console/"
 	}
 	return n
