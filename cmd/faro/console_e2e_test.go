@@ -27,7 +27,12 @@ func consoleShots(t *testing.T) string {
 
 func shoot(t *testing.T, p *cdpConn, dir, name string) {
 	t.Helper()
-	raw := p.call(t, "Page.captureScreenshot", map[string]any{"format": "png", "captureBeyondViewport": true})
+	shootWith(t, p, dir, name, map[string]any{"format": "png", "captureBeyondViewport": true})
+}
+
+func shootWith(t *testing.T, p *cdpConn, dir, name string, params map[string]any) {
+	t.Helper()
+	raw := p.call(t, "Page.captureScreenshot", params)
 	var png struct {
 		Data []byte `json:"data"`
 	}
@@ -135,6 +140,10 @@ func TestConsoleInChromium(t *testing.T) {
 	staff.waitJS(t, `[...document.querySelectorAll('.transcript .author-staff')].some(e => e.textContent.includes('soy Ana del equipo'))`)
 	require.Equal(t, true, staff.eval(t, `[...document.querySelectorAll('.transcript details')].every(d => !d.open)`), "tool calls collapsed")
 	shoot(t, staff, shots, "04-conversation")
+	// The README's picture (docs/console.png): the first screen, smaller.
+	staff.eval(t, `window.scrollTo(0, 0); true`)
+	shootWith(t, staff, shots, "readme-console", map[string]any{"format": "png",
+		"clip": map[string]any{"x": 0, "y": 0, "width": 1280, "height": 800, "scale": 0.625}})
 	staff.eval(t, `document.querySelector('#release-form').requestSubmit(); true`)
 	staff.waitJS(t, `document.getElementById('conv-status') && document.getElementById('conv-status').classList.contains('status-open')`)
 	before := visitor.eval(t, `document.querySelectorAll('.faro-assistant:not(.faro-greeting):not(.faro-streaming) .faro-text').length`).(float64)
