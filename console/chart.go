@@ -20,7 +20,7 @@ type chart struct {
 	Bars                            []bar
 	Line                            string // polyline points of Extra
 	Dots                            []bar
-	Extra                           string
+	Extra, ExtraLabel               string
 	Max, ExtraMax                   string
 	First, Last                     string
 	Width, Height                   int
@@ -141,8 +141,17 @@ var funcs = template.FuncMap{
 		}
 		return k
 	},
-	"step":    func(m store.Message) bool { return m.IsStep() },
-	"printf":  fmt.Sprintf,
+	"step":   func(m store.Message) bool { return m.IsStep() },
+	"printf": fmt.Sprintf,
+	// span writes a half-open RFC 3339 range as the days it holds.
+	"span": func(from, to string) string {
+		f, err1 := time.Parse(time.RFC3339, from)
+		e, err2 := time.Parse(time.RFC3339, to)
+		if err1 != nil || err2 != nil {
+			return from + " – " + to
+		}
+		return f.Format("2006-01-02") + " – " + e.AddDate(0, 0, -1).Format("2006-01-02")
+	},
 	"score":   func(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) },
 	"has":     func(s, sub string) bool { return strings.Contains(s, sub) },
 	"trimPfx": strings.TrimPrefix,

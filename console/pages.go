@@ -82,7 +82,9 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, v *view) {
 			c.oops(w, r, v, err)
 			return
 		}
-		d.Charts = append(d.Charts, drawChart(s, spec.extra, v.L["chart."+string(spec.metric)], v.Lang))
+		ch := drawChart(s, spec.extra, v.L["chart."+string(spec.metric)], v.Lang)
+		ch.ExtraLabel = v.L["chart.extra."+spec.extra]
+		d.Charts = append(d.Charts, ch)
 	}
 	v.Data = d
 	c.render(w, r, http.StatusOK, "dashboard", v)

@@ -228,4 +228,11 @@ func TestConsoleInChromium(t *testing.T) {
 	require.Equal(t, float64(403), staff.eval(t, fmt.Sprintf(`fetch('/api/v1/knowledge/documents/%s', {method: 'DELETE',
 		headers: {'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content}}).then(r => r.status)`, id)), "staff may not delete")
 	shoot(t, staff, shots, "08-knowledge-staff")
+
+	// In Spanish, picked with the switch and kept.
+	staff.eval(t, `document.querySelector('a[lang="es"]').click(); true`)
+	staff.waitJS(t, `document.documentElement.lang === 'es' && location.pathname === '/console/knowledge'`)
+	staff.navigate(t, base+"/console/?period=this_year&interval=month")
+	require.Equal(t, "Panel", staff.eval(t, `document.querySelector('h1').textContent`))
+	shoot(t, staff, shots, "09-dashboard-es")
 }
