@@ -191,6 +191,9 @@ func (c *Console) SessionPrincipal(r *http.Request) (server.Principal, string, b
 	return server.Principal{Name: acct.Email, Role: apiRole(acct.Role)}, sess.CSRF, true
 }
 
+// CookieName implements server.Sessions.
+func (c *Console) CookieName() string { return sessionCookie }
+
 var _ server.Sessions = (*Console)(nil)
 
 func apiRole(r store.StaffRole) server.Role {

@@ -55,6 +55,17 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 	lang := langOf(r)
 	v := &view{Lang: lang, L: messages[lang], Path: r.URL.Path, Data: next(r)}
 	w.Header().Set("Cache-Control", "no-store")
+	// The sign-in form has no session to carry a CSRF token yet: another
+	// site posting it (to sign a browser in as someone else) is refused
+	// by its Origin, which browsers send on every cross-site POST.
+	if o := r.Header.Get("Origin"); o != "" {
+		if u, err := url.Parse(o); err != nil || u.Host != r.Host && u.Host != r.Header.Get("X-Forwarded-Host") || u.Host == "" {
+			c.opts.Logger.Info("console: sign-in refused: foreign origin", "origin", o)
+			v.Error = v.L["csrf.bad"]
+			c.render(w, r, http.StatusForbidden, "signin", v)
+			return
+		}
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<14)
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")

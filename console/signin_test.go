@@ -80,12 +80,21 @@ func TestSession(t *testing.T) {
 		}
 	}
 	require.NotNil(t, ck)
+
+	// Another site's form cannot sign a browser in.
+	req, err = http.NewRequest("POST", b.http.URL+"/console/signin", strings.NewReader(url.Values{
+		"email": {adminEmail}, "password": {password}}.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	status, _, _ := b.anonymous(t).do(req)
+	require.Equal(t, http.StatusForbidden, status, "a foreign Origin")
 	require.True(t, ck.HttpOnly)
 	require.Equal(t, http.SameSiteLaxMode, ck.SameSite)
 	require.False(t, ck.Secure, "plain HTTP in this test")
 	require.Equal(t, "/", ck.Path, "the API under /api/v1 gets it too")
 
-	status, _, _ := c.get("/console/")
+	status, _, _ = c.get("/console/")
 	require.Equal(t, http.StatusOK, status)
 	*b.clock = b.clock.Add(13 * time.Hour)
 	status, _, loc := c.get("/console/")

@@ -190,6 +190,8 @@ type Sessions interface {
 	// the CSRF token its requests must carry; ok false when r has no live
 	// session.
 	SessionPrincipal(r *http.Request) (p Principal, csrf string, ok bool)
+	// CookieName is the session cookie's name, for the OpenAPI document.
+	CookieName() string
 }
 
 // CSRFHeader carries a console session's CSRF token on API requests that
