@@ -284,6 +284,8 @@ type Result struct {
 	// channel has none (the person sees it when they come back, if their
 	// channel shows history) or it failed.
 	Delivered bool
+	// Duplicate is a reply stored already under its key.
+	Duplicate bool
 }
 
 // staffMeta is the meta of a staff message: who wrote it.
@@ -297,6 +299,16 @@ type staffMeta struct {
 // conversation the bot answers (or closed) is a *StateError: a person
 // writing into it too would interleave with turns.
 func (d *Desk) Reply(ctx context.Context, conversationID string, by Staff, text string) (Result, error) {
+	return d.ReplyOnce(ctx, conversationID, by, text, "")
+}
+
+// ReplyOnce is Reply, once per key: the platform's id of the staff
+// message ("staff:slack:C0123/1700000000.000100"), so a platform that
+// delivers it again (Slack's retries) adds nothing; the stored reply
+// comes back with Duplicate set and is not delivered again (a delivery
+// queued through an OrderedDeliverer is asked again, which queues nothing
+// twice). An empty key is Reply.
+func (d *Desk) ReplyOnce(ctx context.Context, conversationID string, by Staff, text, key string) (Result, error) {
 	text = strings.TrimSpace(store.CleanText(text))
 	if text == "" || utf8.RuneCountInString(text) > MaxReplyRunes {
 		return Result{}, fmt.Errorf("reply: %w", ErrText)
@@ -319,11 +331,20 @@ func (d *Desk) Reply(ctx context.Context, conversationID string, by Staff, text 
 		return Result{}, fmt.Errorf("reply to %s: %w", conv.ID, err)
 	}
 	// Stored before it is delivered: a failed delivery loses nothing.
-	m, _, err := d.opts.Store.AppendMessage(ctx, store.Message{
-		ConversationID: conv.ID, Author: store.AuthorStaff, Text: text, Channel: conv.Channel, Meta: meta,
+	m, created, err := d.opts.Store.AppendMessage(ctx, store.Message{
+		ConversationID: conv.ID, Author: store.AuthorStaff, Text: text, Channel: conv.Channel, Meta: meta, PlatformID: key,
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("reply to %s: %w", conv.ID, err)
+	}
+	if !created {
+		out := Result{Message: m, Duplicate: true}
+		if od, ok := d.deliverer(conv.Channel).(OrderedDeliverer); ok {
+			// Queued already (nothing is added), or lost to a crash
+			// between storing and queueing (queued now).
+			out.Delivered = od.DeliverAfter(ctx, conv, m, "") == nil
+		}
+		return out, nil
 	}
 	e, _, err := d.opts.Store.AddHandoffEvent(ctx, store.HandoffEvent{
 		ID: "replied:" + m.ID, ConversationID: conv.ID, Kind: store.HandoffReplied, Actor: by.ID, MessageID: m.ID,

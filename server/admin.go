@@ -206,6 +206,19 @@ func (s *Server) replyConversation(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, StaffReply{Message: res.Message, Delivered: res.Delivered})
 }
 
+func (s *Server) takeConversation(w http.ResponseWriter, r *http.Request) {
+	if s.desk == nil {
+		s.writeError(w, r, Errorf(CodeUnavailable, "take is not available on this server"))
+		return
+	}
+	conv, _, err := s.desk.Take(r.Context(), r.PathValue("id"), staffOf(r), "")
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("take: %w", handoffError(err)))
+		return
+	}
+	writeJSON(w, http.StatusOK, conv)
+}
+
 func (s *Server) releaseConversation(w http.ResponseWriter, r *http.Request) {
 	if s.desk == nil {
 		s.writeError(w, r, Errorf(CodeUnavailable, "release is not available on this server"))

@@ -253,7 +253,7 @@ func adminAPI(t *testing.T, st fullStore) {
 	require.Equal(t, http.StatusBadRequest, b.do(t, "POST", "/api/v1/conversations/"+conv.ID+"/reply", staffKey, server.StaffReplyRequest{Text: "  "}).status)
 	require.Equal(t, http.StatusNotFound, b.do(t, "POST", "/api/v1/conversations/nope/reply", staffKey, server.StaffReplyRequest{Text: "x"}).status)
 
-	// Release hands it back to the bot; again is fine.
+	// Release hands it back to the bot; again is fine. (Take, after it.)
 	var released store.Conversation
 	b.do(t, "POST", "/api/v1/conversations/"+conv.ID+"/release", staffKey, nil).json(t, &released)
 	require.Equal(t, store.ConversationOpen, released.Status)
@@ -261,6 +261,20 @@ func adminAPI(t *testing.T, st fullStore) {
 	got, err := b.st.Conversation(ctx, conv.ID)
 	require.NoError(t, err)
 	require.Equal(t, store.ConversationOpen, got.Status)
+
+	// Take: staff answer it until they release it; the steps are stored.
+	var taken store.Conversation
+	b.do(t, "POST", "/api/v1/conversations/"+conv.ID+"/take", staffKey, nil).json(t, &taken)
+	require.Equal(t, store.ConversationHandedOff, taken.Status)
+	require.Equal(t, http.StatusOK, b.do(t, "POST", "/api/v1/conversations/"+conv.ID+"/take", staffKey, nil).status, "again is fine")
+	require.Equal(t, http.StatusNotFound, b.do(t, "POST", "/api/v1/conversations/nope/take", staffKey, nil).status)
+	events, err := b.st.HandoffEvents(ctx, conv.ID)
+	require.NoError(t, err)
+	require.Len(t, events, 6, "3 replies, a release, 2 takes: %+v", events)
+	require.Equal(t, store.HandoffTaken, events[5].Kind)
+	require.Equal(t, "api:sales", events[5].Actor)
+	b.do(t, "POST", "/api/v1/conversations/"+conv.ID+"/release", staffKey, nil).json(t, &released)
+	require.Equal(t, store.ConversationOpen, released.Status)
 
 	// Knowledge: upload as JSON, as multipart, list, get, reindex, delete.
 	var up server.Upload

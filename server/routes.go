@@ -68,6 +68,8 @@ func (s *Server) apiRoutes() []route {
 			route{method: "POST", path: "/api/v1/conversations/{id}/reply", roles: adminStaff, handler: s.replyConversation,
 				op: operation{id: "replyConversation", summary: "Reply as staff to a handed-off conversation (stored, then delivered through the channel)", tag: "conversations",
 					body: "StaffReplyRequest", status: http.StatusCreated, resp: "StaffReply"}},
+			route{method: "POST", path: "/api/v1/conversations/{id}/take", roles: adminStaff, handler: s.takeConversation,
+				op: operation{id: "takeConversation", summary: "Take a conversation over from the bot: staff answer it until released", tag: "conversations", resp: "Conversation"}},
 			route{method: "POST", path: "/api/v1/conversations/{id}/release", roles: adminStaff, handler: s.releaseConversation,
 				op: operation{id: "releaseConversation", summary: "Hand a conversation back to the bot", tag: "conversations", resp: "Conversation"}},
 		)

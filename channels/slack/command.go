@@ -45,6 +45,10 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		ephemeral(w, a.command+" <pregunta | question>")
 		return
 	}
+	if answer, ok := a.staffCommand(r, channel, user, question, form.Get("trigger_id")); ok {
+		ephemeral(w, answer)
+		return
+	}
 	id := form.Get("trigger_id")
 	if id == "" {
 		// Slack always sends one; without it, who and when.

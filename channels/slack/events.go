@@ -81,6 +81,12 @@ type parsed struct {
 	Challenge string
 	Message   *incoming
 	Ignored   string
+	// InChannel is a person's message in a channel (message.channels),
+	// which the bot does not answer: the staff channel's threads read
+	// them (see staff.go). Ignored says why it is not a Message.
+	InChannel *incoming
+	// Mentioned: the text began with the bot's mention.
+	Mentioned bool
 }
 
 // personSubtypes are the message subtypes that are still a person's new
@@ -121,12 +127,16 @@ func parseEvent(body []byte, botUser string) (parsed, error) {
 	if env.EventID == "" {
 		return parsed{}, fmt.Errorf("%w: event_callback without an event_id", errBadEvent)
 	}
+	inChannel := false
 	switch {
 	case e.Type != eventAppMention && e.Type != eventMessage:
 		return parsed{Ignored: "event " + e.Type}, nil
 	case e.Type == eventMessage && e.ChannelType != channelTypeIM:
-		// Channel messages that mention the bot arrive as app_mention.
-		return parsed{Ignored: "message outside a direct message"}, nil
+		// Channel messages that mention the bot arrive as app_mention;
+		// the others only matter in the staff channel.
+		inChannel = true
+	}
+	switch {
 	case e.Subtype != "" && !personSubtypes[e.Subtype]:
 		// message_changed, message_deleted, channel_join, bot_message…:
 		// nothing new a person asked.
@@ -148,11 +158,16 @@ func parseEvent(body []byte, botUser string) (parsed, error) {
 	if at.IsZero() && env.EventTime > 0 {
 		at = time.Unix(env.EventTime, 0)
 	}
-	return parsed{Message: &incoming{
+	m := &incoming{
 		EventID: env.EventID, Kind: e.Type, Team: env.TeamID,
 		Channel: e.Channel, IM: e.ChannelType == channelTypeIM || strings.HasPrefix(e.Channel, "D"),
 		User: e.User, Text: text, TS: e.TS, ThreadTS: e.ThreadTS, At: at,
-	}}, nil
+	}
+	mentioned := botUser != "" && strings.HasPrefix(strings.TrimSpace(e.Text), "<@"+botUser)
+	if inChannel {
+		return parsed{Ignored: "message outside a direct message", InChannel: m, Mentioned: mentioned}, nil
+	}
+	return parsed{Message: m, Mentioned: mentioned}, nil
 }
 
 // tsTime reads a Slack ts ("1700000000.000100"): seconds and

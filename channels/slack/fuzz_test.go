@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -84,6 +85,27 @@ func FuzzVerify(f *testing.F) {
 		n, err := strconv.ParseInt(r.Header.Get("X-Slack-Request-Timestamp"), 10, 64)
 		if err != nil || time.Since(time.Unix(n, 0)).Abs() > 5*time.Minute+time.Second {
 			t.Fatalf("accepted timestamp %q", ts)
+		}
+	})
+}
+
+// FuzzParseInteraction: no body panics the interaction parser, and what
+// it reads as a release names one conversation, a user and a channel.
+func FuzzParseInteraction(f *testing.F) {
+	payload := `{"type":"block_actions","user":{"id":"U1"},"channel":{"id":"C1"},"container":{"message_ts":"1.1","thread_ts":""},` +
+		`"actions":[{"action_id":"faro_release","value":"conv-1","action_ts":"1.2"}]}`
+	f.Add([]byte("payload=" + url.QueryEscape(payload)))
+	f.Add([]byte("payload=" + url.QueryEscape(`{"type":"view_submission"}`)))
+	f.Add([]byte("payload=%7B"))
+	f.Add([]byte("%zz"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		in, ok, err := parseInteraction(body)
+		if err != nil || !ok {
+			return
+		}
+		id, found := strings.CutPrefix(in.Text, "release ")
+		if !found || id == "" || strings.ContainsAny(id, " \t\r\n") || in.User == "" || in.Channel == "" || !in.Command {
+			t.Fatalf("accepted %+v from %q", in, body)
 		}
 	})
 }

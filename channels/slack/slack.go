@@ -15,6 +15,7 @@ import (
 
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/staffchat"
 	"github.com/faroai/faro/store"
 )
 
@@ -44,6 +45,9 @@ type Options struct {
 	// NoPreview posts replies only when whole: no message edited while
 	// the model writes.
 	NoPreview bool
+	// StaffChannel is the channel id (C…) where staff follow handed-off
+	// conversations (see staff.go); empty: none.
+	StaffChannel string
 	// ResponseURLPrefix is what a slash command's response_url must
 	// start with to be used (https://hooks.slack.com/ when empty): the
 	// request is signed, and the server still posts nowhere else.
@@ -67,6 +71,8 @@ type Adapter struct {
 	noPreview    bool
 	http         *http.Client
 	hooks        string
+	staffChannel string
+	staff        atomic.Pointer[staffchat.Handler]
 	// botUser is the bot's user id, from auth.test (Start): its own
 	// messages are dropped and its mention removed from the text.
 	botUser atomic.Pointer[string]
@@ -74,9 +80,10 @@ type Adapter struct {
 
 // Interface guards.
 var (
-	_ relay.Adapter   = (*Adapter)(nil)
-	_ relay.Previewer = (*Adapter)(nil)
-	_ relay.Addresser = (*Adapter)(nil)
+	_ relay.Adapter      = (*Adapter)(nil)
+	_ relay.Previewer    = (*Adapter)(nil)
+	_ relay.Addresser    = (*Adapter)(nil)
+	_ staffchat.Platform = (*Adapter)(nil)
 )
 
 // New checks opts and returns an adapter; Start finds the bot's user id.
@@ -118,6 +125,7 @@ func New(opts Options) (*Adapter, error) {
 		noPreview:    opts.NoPreview,
 		http:         hc,
 		hooks:        opts.ResponseURLPrefix,
+		staffChannel: opts.StaffChannel,
 	}
 	if a.hooks == "" {
 		a.hooks = DefaultResponseURLPrefix
@@ -162,6 +170,7 @@ func (a *Adapter) BotUser() string { return *a.botUser.Load() }
 func (a *Adapter) Mount(handle func(pattern string, h http.Handler)) {
 	handle("POST "+EventsPath, http.HandlerFunc(a.serveEvents))
 	handle("POST "+CommandPath, http.HandlerFunc(a.serveCommand))
+	handle("POST "+InteractivePath, http.HandlerFunc(a.serveInteractive))
 }
 
 // refuse answers a request that did not prove it came from Slack: 401,
@@ -198,6 +207,8 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 	case p.Challenge != "":
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"challenge": p.Challenge})
+		return
+	case a.staffEvent(w, r, p):
 		return
 	case p.Message == nil:
 		a.log.Debug("slack: event ignored", "why", p.Ignored)

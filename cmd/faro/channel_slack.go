@@ -98,7 +98,7 @@ func buildSlack(env channelEnv) (channelRun, error) {
 	c := env.Config.Slack
 	a, err := slack.New(slack.Options{
 		BotToken: c.BotToken, SigningSecret: c.SigningSecret, APIURL: c.APIBase(), Command: c.CommandName(),
-		Runtime: env.Runtime, Logger: env.Log,
+		Runtime: env.Runtime, Logger: env.Log, StaffChannel: slackStaffChannel(env.Config),
 	})
 	if err != nil {
 		return channelRun{}, &configError{"FARO_SLACK_BOT_TOKEN", err}
@@ -108,5 +108,16 @@ func buildSlack(env channelEnv) (channelRun, error) {
 		return channelRun{}, fmt.Errorf("slack (FARO_SLACK_BOT_TOKEN, FARO_SLACK_API_URL): %w", err)
 	}
 	a.Mount(env.Handle)
-	return channelRun{Adapter: a, Paths: []string{slack.EventsPath, slack.CommandPath}, Mode: "webhook"}, nil
+	paths := []string{slack.EventsPath, slack.CommandPath}
+	if slackStaffChannel(env.Config) != "" {
+		paths = append(paths, slack.InteractivePath)
+	}
+	run := channelRun{Adapter: a, Paths: paths, Mode: "webhook"}
+	if slackStaffChannel(env.Config) != "" {
+		run.Staff = a
+	}
+	return run, nil
 }
+
+// slackStaffChannel is the staff channel's id when it is on Slack.
+func slackStaffChannel(c Config) string { return c.staffChannelOn(slack.Channel) }

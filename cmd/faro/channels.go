@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/staffchat"
 	"github.com/faroai/faro/store"
 )
 
@@ -31,17 +32,19 @@ type ChannelsConfig struct {
 	Telegram TelegramConfig `yaml:"telegram"`
 	WhatsApp WhatsAppConfig `yaml:"whatsapp"`
 	Slack    SlackConfig    `yaml:"slack"`
+	// Mattermost is under mattermost: in YAML.
+	Mattermost MattermostConfig `yaml:"mattermost"`
 }
 
 // channelSettings are the channels' environment variables.
 func channelSettings() []setting {
-	return slices.Concat(telegramSettings(), whatsappSettings(), slackSettings())
+	return slices.Concat(telegramSettings(), whatsappSettings(), slackSettings(), mattermostSettings(), staffChannelSettings())
 }
 
 // messagingChannels are the channels faro serve can run, in the order
 // they are logged.
 func messagingChannels() []messagingChannel {
-	return []messagingChannel{telegramChannel(), whatsappChannel(), slackChannel()}
+	return []messagingChannel{telegramChannel(), whatsappChannel(), slackChannel(), mattermostChannel()}
 }
 
 // messagingChannel is one channel as faro serve wires it.
@@ -82,6 +85,9 @@ type channelRun struct {
 	// Run, when set, runs until ctx ends (a long-polling receiver); it is
 	// started once the runtime is.
 	Run func(ctx context.Context) error
+	// Staff is the staff channel's platform when FARO_STAFF_CHANNEL is on
+	// this channel (staffchannel.go); nil otherwise.
+	Staff staffchat.Platform
 }
 
 // channelsOn reports whether any messaging channel is configured.
@@ -98,7 +104,7 @@ func (c Config) validateChannels() error {
 			}
 		}
 	}
-	return nil
+	return c.validateStaffChannel()
 }
 
 func httpURL(raw string) bool {
@@ -152,6 +158,13 @@ func (m *Main) startChannels(ctx context.Context) error {
 		}
 		if run.Run != nil {
 			runs = append(runs, run.Run)
+		}
+		if sc, ok, err := m.staffChannel(ch.name, run.Staff); ok || err != nil {
+			if err != nil {
+				closeJobs()
+				return err
+			}
+			runs = append(runs, sc.Run)
 		}
 		if _, ok := run.Adapter.(relay.Addresser); ok {
 			// Staff replies reach the person through the runtime's jobs.

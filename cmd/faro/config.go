@@ -147,6 +147,10 @@ type Config struct {
 	// staff tools from a chat channel (FARO_STAFF, "channel:id,…").
 	// A role is never taken from what a message says.
 	Staff []string `yaml:"staff"`
+	// StaffChannel is where staff take over conversations from their own
+	// chat, "platform:channel id" (FARO_STAFF_CHANNEL, e.g. slack:C0123ABCD);
+	// see staffchannel.go.
+	StaffChannel string `yaml:"staff_channel"`
 	// WebhookURLs receive the outbound events (lead.qualified,
 	// conversation.handoff) as signed JSON POSTs, comma-separated
 	// (FARO_WEBHOOK_URLS); none means events wait in the outbox.

@@ -47,7 +47,7 @@ func TestMigrate(t *testing.T) {
 	// from the start, and a second time not.
 	require.NoError(t, db.Close())
 	conn := connect(t, ctx, testURL)
-	_, err = conn.Exec(ctx, `DROP TABLE staff_sessions, staff_accounts, handoff_events, staff_threads, deliveries, knowledge_collections, subscriptions, generated_documents, outbox_events, ticket_notes, tickets, enrollments, courses, lead_stage_changes, leads, token_usage, knowledge_index, chunks, documents, messages, conversations, identities, contacts, goose_db_version`)
+	_, err = conn.Exec(ctx, `DROP TABLE staff_sessions, staff_accounts, staff_threads, handoff_events, deliveries, knowledge_collections, subscriptions, generated_documents, outbox_events, ticket_notes, tickets, enrollments, courses, lead_stage_changes, leads, token_usage, knowledge_index, chunks, documents, messages, conversations, identities, contacts, goose_db_version`)
 	require.NoError(t, err, "drop the schema")
 	applied, err = Migrate(ctx, testURL)
 	require.NoError(t, err, "Migrate an empty database")

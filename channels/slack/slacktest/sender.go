@@ -30,10 +30,10 @@ func Sign(secret string, ts int64, body []byte) string {
 // signing secret, and re-delivered when not acknowledged.
 type Sender struct {
 	// URL is the app's Events API request URL; CommandURL its slash
-	// command's.
-	URL, CommandURL string
-	Secret          string
-	Client          *http.Client
+	// command's; InteractiveURL its Interactivity request URL.
+	URL, CommandURL, InteractiveURL string
+	Secret                          string
+	Client                          *http.Client
 	// Now is the clock of the X-Slack-Request-Timestamp; nil is time.Now.
 	Now func() time.Time
 	// RetryDelays are the waits before each re-delivery; Slack's are
@@ -215,6 +215,44 @@ func DirectMessage(eventID string, p Post) []byte {
 		ev["thread_ts"] = p.ThreadTS
 	}
 	return Callback(eventID, p.Team, ev)
+}
+
+// ChannelMessage is the Events API payload of p as a message in a public
+// channel (message.channels), as a thread reply when p.ThreadTS is set.
+func ChannelMessage(eventID string, p Post) []byte {
+	ev := map[string]any{"type": "message", "channel_type": "channel", "user": p.User, "text": p.Text,
+		"ts": p.TS, "channel": p.Channel, "event_ts": p.TS, "client_msg_id": "c-" + p.TS}
+	if p.ThreadTS != "" {
+		ev["thread_ts"] = p.ThreadTS
+	}
+	return Callback(eventID, p.Team, ev)
+}
+
+// Button is a click on a message's button: a block_actions interaction.
+type Button struct {
+	Team, Channel, User, MessageTS, ThreadTS, ActionID, Value string
+}
+
+// Interaction posts a button click to the Interactivity request URL the
+// way Slack does: form-encoded, the JSON in the field payload, signed.
+func (s *Sender) Interaction(ctx context.Context, b Button) (Response, error) {
+	container := map[string]any{"type": "message", "message_ts": b.MessageTS, "channel_id": b.Channel, "is_ephemeral": false}
+	if b.ThreadTS != "" {
+		container["thread_ts"] = b.ThreadTS
+	}
+	payload, err := json.Marshal(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": b.User, "team_id": b.Team},
+		"api_app_id": "A0FARO", "token": "deprecated-verification-token", "container": container,
+		"trigger_id": "t-" + b.MessageTS, "team": map[string]any{"id": b.Team}, "channel": map[string]any{"id": b.Channel},
+		"response_url": "https://hooks.slack.com/actions/T0/1/x",
+		"actions": []map[string]any{{"type": "button", "action_id": b.ActionID, "block_id": "faro_actions", "value": b.Value,
+			"action_ts": b.MessageTS + "1"}},
+	})
+	if err != nil {
+		return Response{}, err
+	}
+	form := url.Values{"payload": {string(payload)}}
+	return s.Send(ctx, s.Signed(s.InteractiveURL, []byte(form.Encode()), "application/x-www-form-urlencoded"))
 }
 
 // Callback wraps an inner event in Slack's event_callback envelope.

@@ -1,5 +1,6 @@
 // Package slacktest stands in for Slack in tests: a Web API server on
-// 127.0.0.1 answering auth.test, chat.postMessage and chat.update with
+// 127.0.0.1 answering auth.test, chat.postMessage, chat.postEphemeral and
+// chat.update with
 // Slack's response shapes and errors (ok:false with an error code, 429 with
 // Retry-After, 5xx), reached through slack-go's own OptionAPIURL; and a
 // sender that posts Events API requests and slash commands signed with the
@@ -41,6 +42,10 @@ type Message struct {
 	Updates int
 	// Versions are its texts, the first posted and each update.
 	Versions []string
+	// Blocks is the blocks JSON it was posted with, if any.
+	Blocks string
+	// User is who alone sees it: a chat.postEphemeral's user.
+	User string
 }
 
 // Server is a Slack Web API on 127.0.0.1.
@@ -70,6 +75,21 @@ type Server struct {
 	notIn map[string]bool
 	// responses are what each response_url received.
 	responses map[string][]string
+	// ephemeral are the chat.postEphemeral messages, in order.
+	ephemeral []*Message
+}
+
+// Ephemeral returns the messages posted for user alone, in order.
+func (s *Server) Ephemeral(user string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, m := range s.ephemeral {
+		if m.User == user {
+			out = append(out, *m)
+		}
+	}
+	return out
 }
 
 // NewServer starts a server that accepts token; Close stops it.
@@ -232,7 +252,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			"user": "faro", "team_id": s.TeamID, "user_id": s.BotUserID, "bot_id": s.BotID, "is_enterprise_install": false})
 		return
 	}
-	if method != "chat.postMessage" && method != "chat.update" {
+	if method != "chat.postMessage" && method != "chat.update" && method != "chat.postEphemeral" {
 		fail("unknown_method")
 		return
 	}
@@ -291,7 +311,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.clock += 100
 	ts := fmt.Sprintf("%d.%06d", s.clock/1_000_000, s.clock%1_000_000)
 	m := &Message{Channel: channel, TS: ts, ThreadTS: f.Get("thread_ts"), Text: text,
-		Mrkdwn: f.Get("mrkdwn") != "false", Versions: []string{text}}
+		Mrkdwn: f.Get("mrkdwn") != "false", Versions: []string{text}, Blocks: f.Get("blocks")}
+	if method == "chat.postEphemeral" {
+		if f.Get("user") == "" {
+			fail("user_not_found")
+			return
+		}
+		m.User = f.Get("user")
+		s.ephemeral = append(s.ephemeral, m)
+		answer(http.StatusOK, map[string]any{"ok": true, "message_ts": ts})
+		return
+	}
 	s.messages = append(s.messages, m)
 	s.byTS[channel+"/"+ts] = m
 	answer(http.StatusOK, map[string]any{"ok": true, "channel": channel, "ts": ts, "message": s.shape(m)})
