@@ -103,7 +103,7 @@ func (s *Server) openAPIDocument() map[string]any {
 		"servers": []any{map[string]any{"url": "/"}},
 		"paths":   paths,
 		"components": map[string]any{
-			"schemas": schemas,
+			"schemas":         schemas,
 			"securitySchemes": s.securitySchemes(),
 		},
 	}
