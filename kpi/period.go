@@ -70,12 +70,14 @@ type Error struct {
 
 // The codes of an [Error].
 const (
-	CodeBadPeriod    = "bad_period"    // an unknown period
-	CodeMissingDates = "missing_dates" // period custom without from or to
-	CodeBadDate      = "bad_date"      // a date that is not YYYY-MM-DD
-	CodeFromAfterTo  = "from_after_to" // from later than to
-	CodeDatesOnly    = "dates_only_for_custom"
-	CodeBadMetric    = "bad_metric" // an unknown metric
+	CodeBadPeriod     = "bad_period"    // an unknown period
+	CodeMissingDates  = "missing_dates" // period custom without from or to
+	CodeBadDate       = "bad_date"      // a date that is not YYYY-MM-DD
+	CodeFromAfterTo   = "from_after_to" // from later than to
+	CodeDatesOnly     = "dates_only_for_custom"
+	CodeBadMetric     = "bad_metric"      // an unknown metric
+	CodeBadInterval   = "bad_interval"    // an unknown series interval
+	CodeTooManyPoints = "too_many_points" // a series longer than MaxPoints
 )
 
 // Error implements error, in English.

@@ -183,16 +183,57 @@ func bearer(r *http.Request) (string, error) {
 	return strings.TrimSpace(token), nil
 }
 
-// authorize wraps h so that it runs only for a key with one of roles.
+// Sessions authenticate browsers signed in to the staff console, so its
+// pages call the API as a key would, in the name of the person signed in.
+type Sessions interface {
+	// SessionPrincipal returns the principal of r's session cookie and
+	// the CSRF token its requests must carry; ok false when r has no live
+	// session.
+	SessionPrincipal(r *http.Request) (p Principal, csrf string, ok bool)
+	// CookieName is the session cookie's name, for the OpenAPI document.
+	CookieName() string
+}
+
+// CSRFHeader carries a console session's CSRF token on API requests that
+// change something.
+const CSRFHeader = "X-CSRF-Token"
+
+// session authenticates r by its console session, if it has one: a
+// request that may change something must carry the session's CSRF token.
+func (s *Server) session(r *http.Request) (Principal, bool, error) {
+	if s.opts.Sessions == nil || r.Header.Get("Authorization") != "" {
+		return Principal{}, false, nil
+	}
+	p, csrf, ok := s.opts.Sessions.SessionPrincipal(r)
+	if !ok {
+		return Principal{}, false, nil
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead &&
+		subtle.ConstantTimeCompare([]byte(r.Header.Get(CSRFHeader)), []byte(csrf)) != 1 {
+		return Principal{}, false, Errorf(CodeForbidden, "the %s header is missing or not this session's", CSRFHeader)
+	}
+	return p, true, nil
+}
+
+// authorize wraps h so that it runs only for a key (or a console
+// session) with one of roles.
 func (s *Server) authorize(roles []Role, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		secret, err := bearer(r)
+		p, ok, err := s.session(r)
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="faro"`)
-			s.writeError(w, r, errNoKey)
+			s.log(r.Context()).Info("console session refused: no CSRF token", "method", r.Method, "path", r.URL.Path)
+			s.writeError(w, r, err)
 			return
 		}
-		p, ok := s.opts.Keys.Authenticate(secret)
+		if !ok {
+			secret, err := bearer(r)
+			if err != nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="faro"`)
+				s.writeError(w, r, errNoKey)
+				return
+			}
+			p, ok = s.opts.Keys.Authenticate(secret)
+		}
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="faro", error="invalid_token"`)
 			s.log(r.Context()).Info("unknown API key", "method", r.Method, "path", r.URL.Path)

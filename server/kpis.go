@@ -23,6 +23,7 @@ var _ SubscriptionStore = store.Business(nil)
 // KPIReporter computes the KPIs; *kpi.Reporter is one.
 type KPIReporter interface {
 	Report(ctx context.Context, req kpi.Request) (kpi.Report, error)
+	Series(ctx context.Context, req kpi.SeriesRequest) (kpi.Series, error)
 }
 
 var _ KPIReporter = (*kpi.Reporter)(nil)
@@ -50,7 +51,18 @@ func (s *Server) kpiRoutes() []route {
 					{"to", "string", "last day of a custom period, YYYY-MM-DD (included)"},
 					{"lang", "string", "language of definitions and errors: en (default) or es"},
 				},
-				resp: "KPIReport"}})
+				resp: "KPIReport"}},
+			route{method: "GET", path: "/api/v1/kpis/series", roles: adminStaff, handler: s.getKPISeries,
+				op: operation{id: "getKPISeries", summary: "One KPI over time: its figure for each day, week or month of a period, each equal to GET /api/v1/kpis of that interval's days", tag: "kpis",
+					query: []param{
+						{"metric", "string", "one of mrr, arr, new_customers, active_customers, churn, leads, conversion, enrollments, automation_rate, nps, tickets"},
+						{"interval", "string", "day, week (from Monday) or month; at most 400 points"},
+						{"period", "string", "as GET /api/v1/kpis (default this_year)"},
+						{"from", "string", "first day of a custom period, YYYY-MM-DD (included)"},
+						{"to", "string", "last day of a custom period, YYYY-MM-DD (included)"},
+						{"lang", "string", "language of the definition and errors: en (default) or es"},
+					},
+					resp: "KPISeries"}})
 	}
 	return rs
 }
@@ -95,6 +107,29 @@ func (s *Server) putSubscription(w http.ResponseWriter, r *http.Request) {
 	p, _ := PrincipalFrom(r.Context())
 	s.log(r.Context()).Info("subscription saved", "external_id", id, "created", created, "key", p.Name)
 	writeJSON(w, http.StatusOK, stored)
+}
+
+func (s *Server) getKPISeries(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	lang := q.Get("lang")
+	if lang != "" && lang != "es" && lang != "en" && lang != "pt" {
+		s.writeError(w, r, Errorf(CodeInvalid, "lang must be es, en or pt"))
+		return
+	}
+	series, err := s.opts.KPIs.Series(r.Context(), kpi.SeriesRequest{
+		Metric: kpi.Metric(strings.TrimSpace(q.Get("metric"))), Interval: kpi.Interval(strings.TrimSpace(q.Get("interval"))),
+		Period: kpi.Period(strings.TrimSpace(q.Get("period"))), From: q.Get("from"), To: q.Get("to"), Language: lang,
+	})
+	if err == nil {
+		writeJSON(w, http.StatusOK, series)
+		return
+	}
+	var ke *kpi.Error
+	if errors.As(err, &ke) {
+		s.writeError(w, r, Errorf(CodeInvalid, "%s: %s", ke.Field, ke.Message(lang)))
+		return
+	}
+	s.writeError(w, r, fmt.Errorf("kpi series: %w", err))
 }
 
 func (s *Server) getKPIs(w http.ResponseWriter, r *http.Request) {

@@ -103,4 +103,28 @@ func kpisAPI(t *testing.T, st fullStore) {
 	}
 	require.Equal(t, http.StatusForbidden, b.do(t, "GET", "/api/v1/kpis", prospectKey, nil).status, "prospects never see KPIs")
 	require.Equal(t, http.StatusUnauthorized, b.do(t, "GET", "/api/v1/kpis", "", nil).status)
+
+	// The series: this month's leads day by day add up to the month's.
+	var series kpi.Series
+	r = b.do(t, "GET", "/api/v1/kpis/series?metric=leads&interval=day&period=this_month", staffKey, nil)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	r.json(t, &series)
+	require.Equal(t, monthStart.Format(time.RFC3339), series.Points[0].From)
+	var sum float64
+	for _, p := range series.Points {
+		sum += *p.Value
+	}
+	require.Equal(t, 1.0, sum, "the days' leads are the month's")
+	for _, c := range []struct{ query, want string }{
+		{"metric=leads&interval=hour", "interval"},
+		{"metric=arpu&interval=day", "arpu"},
+		{"interval=day", "metric"},
+		{"metric=leads&interval=day&period=custom&from=2020-01-01&to=2026-01-01", "400"},
+		{"metric=leads&interval=week&lang=es&period=never", "periodo"},
+	} {
+		r = b.do(t, "GET", "/api/v1/kpis/series?"+c.query, staffKey, nil)
+		require.Equal(t, http.StatusBadRequest, r.status, "%s: %s", c.query, r.body)
+		require.Contains(t, r.errorBody(t).Message, c.want, c.query)
+	}
+	require.Equal(t, http.StatusForbidden, b.do(t, "GET", "/api/v1/kpis/series?metric=leads&interval=day", prospectKey, nil).status)
 }

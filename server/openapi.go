@@ -45,6 +45,7 @@ func schemaTypes() map[string]any {
 		"GenerateDocumentRequest": GenerateDocumentRequest{},
 		"Subscription":            store.Subscription{},
 		"KPIReport":               kpi.Report{},
+		"KPISeries":               kpi.Series{},
 	}
 }
 
@@ -102,12 +103,22 @@ func (s *Server) openAPIDocument() map[string]any {
 		"servers": []any{map[string]any{"url": "/"}},
 		"paths":   paths,
 		"components": map[string]any{
-			"schemas": schemas,
-			"securitySchemes": map[string]any{
-				"apiKey": map[string]any{"type": "http", "scheme": "bearer", "description": "An API key of FARO_API_KEYS; its role decides what it may do."},
-			},
+			"schemas":         schemas,
+			"securitySchemes": s.securitySchemes(),
 		},
 	}
+}
+
+// securitySchemes are API keys, and the console's sessions when it is on.
+func (s *Server) securitySchemes() map[string]any {
+	out := map[string]any{
+		"apiKey": map[string]any{"type": "http", "scheme": "bearer", "description": "An API key of FARO_API_KEYS; its role decides what it may do."},
+	}
+	if s.opts.Sessions != nil {
+		out["consoleSession"] = map[string]any{"type": "apiKey", "in": "cookie", "name": s.opts.Sessions.CookieName(),
+			"description": "A staff console sign-in, with its account's role; a request other than GET or HEAD also needs the session's CSRF token in " + CSRFHeader + "."}
+	}
+	return out
 }
 
 func (s *Server) operationDoc(rt route, used map[string]bool) map[string]any {
@@ -173,6 +184,9 @@ func (s *Server) operationDoc(rt route, used map[string]bool) map[string]any {
 	responses := map[string]any{strconv.Itoa(status): ok, "default": errResp("error")}
 	if rt.roles != nil {
 		op["security"] = []any{map[string]any{"apiKey": []string{}}}
+		if s.opts.Sessions != nil {
+			op["security"] = append(op["security"].([]any), map[string]any{"consoleSession": []string{}})
+		}
 		responses["401"] = errResp("no API key, or an unknown one")
 		responses["403"] = errResp("the key's role may not do this; allowed: " + rolesText(rt.roles))
 	}

@@ -37,6 +37,8 @@ type Options struct {
 
 	// Keys authenticates API keys; nil or empty refuses every API call.
 	Keys *Keys
+	// Sessions, when set, also admits the console's signed-in browsers.
+	Sessions Sessions
 	// Admin is the store the admin API reads and writes.
 	Admin AdminStore
 	// Handoff is the hand-off desk behind staff replies and release; nil

@@ -425,6 +425,7 @@ type Store interface {
 	Deliveries // how replies fared on their platforms: deliveries.go
 	Handoffs   // hand-off history and staff threads: handoffs.go
 	Business   // leads, courses, enrolments, tickets, outbox: business.go
+	Staff      // console accounts and sessions: staff.go
 	// Ping answers nil when the database answers within ctx.
 	Ping(ctx context.Context) error
 	// Close releases the database.

@@ -40,6 +40,7 @@ func commands() []command {
 		{"ingest", "load documents into the knowledge base", runIngest},
 		{"chat", "talk to the assistant in the terminal", runChat},
 		{"loadtest", "open N widget visitors against a running server and measure", runLoadtest},
+		{"staff", "add console accounts and set their passwords", runStaff},
 	}
 }
 

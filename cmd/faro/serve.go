@@ -124,7 +124,14 @@ func (m *Main) Run(ctx context.Context) error {
 	if src, ok := st.(kpi.Source); ok {
 		opts.KPIs = kpi.NewReporter(src, m.Config.Location(), nil)
 	}
+	cons, err := newConsole(m, st, opts, docs)
+	if err != nil {
+		_ = st.Close()
+		return err
+	}
+	opts.Sessions = cons
 	m.server = server.New(opts)
+	cons.Mount(m.server.Handle)
 	if m.Widget, err = newWidget(m.Config, st, watched, m.Log, m.Metrics, secret); err != nil {
 		_ = st.Close()
 		return err

@@ -248,6 +248,12 @@ func constraintMeaning(name string) string {
 		return "platform message id belongs to another delivery"
 	case "deliveries_message_id_fkey":
 		return "no such message"
+	case "staff_accounts_email_key":
+		return "staff email is taken"
+	case "staff_sessions_pkey":
+		return "session token is taken"
+	case "staff_sessions_staff_id_fkey":
+		return "no such staff account"
 	case "handoff_events_conversation_id_fkey", "staff_threads_conversation_id_fkey":
 		return "no such conversation"
 	case "staff_threads_thread":

@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Usage", func(t *testing.T) { exerciseUsage(t, open) })
 	t.Run("AppendMessages", func(t *testing.T) { exerciseAppendMessages(t, open) })
 	t.Run("Deliveries", func(t *testing.T) { exerciseDeliveries(t, open) })
+	t.Run("Staff", func(t *testing.T) { exerciseStaff(t, open) })
 	t.Run("Handoffs", func(t *testing.T) { exerciseHandoffs(t, open) })
 	t.Run("Business", func(t *testing.T) { exerciseBusiness(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { exerciseLifecycle(t, open) })
