@@ -74,14 +74,13 @@ func buildDiscord(env channelEnv) (channelRun, error) {
 	if err := a.Start(context.Background()); err != nil {
 		return channelRun{}, fmt.Errorf("discord (FARO_DISCORD_TOKEN, FARO_DISCORD_API_URL): %w", err)
 	}
-	return channelRun{Adapter: a, Run: a.Run, Mode: "gateway"}, nil
+	run := channelRun{Adapter: a, Run: a.Run, Mode: "gateway"}
+	if discordStaffChannel(env.Config) != "" {
+		run.Staff = a
+	}
+	return run, nil
 }
 
 // discordStaffChannel is the staff channel's id when it is on Discord
 // (FARO_STAFF_CHANNEL=discord:<channel id>).
-func discordStaffChannel(c Config) string {
-	if platform, channel := c.staffChannelParts(); platform == discord.Channel {
-		return channel
-	}
-	return ""
-}
+func discordStaffChannel(c Config) string { return c.staffChannelOn(discord.Channel) }
