@@ -83,9 +83,4 @@ func buildDiscord(env channelEnv) (channelRun, error) {
 
 // discordStaffChannel is the staff channel's id when it is on Discord
 // (FARO_STAFF_CHANNEL=discord:<channel id>).
-func discordStaffChannel(c Config) string {
-	if platform, channel := c.staffChannelParts(); platform == discord.Channel {
-		return channel
-	}
-	return ""
-}
+func discordStaffChannel(c Config) string { return c.staffChannelOn(discord.Channel) }
