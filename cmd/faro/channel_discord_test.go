@@ -21,6 +21,7 @@ import (
 
 // discordPlatform is this test process's local Discord: one, because
 // discordgo's endpoints are process-wide (each test makes its own bot).
+// It lives until the process ends (main_test.go's TestMain is everyone's).
 var discordPlatform discordtest.Shared
 
 func TestConfigDiscord(t *testing.T) {

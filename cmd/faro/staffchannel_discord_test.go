@@ -225,13 +225,21 @@ func discordTakeoverFlow(t *testing.T, s *discordTakeover) {
 	click = bot.Click(s.staff, s.staffChannel, thread, "faro_release:"+conv.ID)
 	require.Contains(t, s.response(t, click), "is back with the bot")
 	require.Equal(t, store.ConversationOpen, s.status(t, conv.ID))
+
+	// The bot's mention reads as a command: take at the channel's top
+	// level, release in the thread; the answers are replies there.
+	bot.Post(s.staff, s.staffChannel, bot.Mention()+" take "+conv.ID)
+	s.eventually(t, "taken by a mention", func() bool { return s.status(t, conv.ID) == store.ConversationHandedOff })
+	s.eventually(t, "the answer to the mention", func() bool { return strings.Contains(s.last(s.staffChannel), "is yours") })
+	bot.Post(s.staff, thread, bot.Mention()+" release")
+	s.eventually(t, "released by a mention", func() bool { return s.status(t, conv.ID) == store.ConversationOpen })
 	events, err := s.m.Handoff.Events(ctx, conv.ID)
 	require.NoError(t, err)
 	var kinds []string
 	for _, e := range events {
 		kinds = append(kinds, string(e.Kind))
 	}
-	require.Equal(t, []string{"requested", "replied", "replied", "released", "taken", "released"}, kinds)
+	require.Equal(t, []string{"requested", "replied", "replied", "released", "taken", "released", "taken", "released"}, kinds)
 
 	// A Discord user in a DM asks for a person; staff answer from the
 	// thread, and the reply reaches the DM.
