@@ -704,6 +704,14 @@ func (r *run) fresh(text string, toks []token) action {
 		a.greet = greet
 		return a
 	}
+	// "any news on T-000207?", "y el T-000198 que abrí?": a code written
+	// the way one tool's identifier is (its description shows the form)
+	// is for that tool, whatever the words around it.
+	if t := r.codeFor(text); t != nil && !slices.ContainsFunc(f.words, asksFact) {
+		a := r.startTask(t, []taskMsg{{text: text}})
+		a.greet = greet
+		return a
+	}
 	// "can u put together a proposal for Northwind Logistics? … contact
 	// is Dana Whitfield", "monta uma proposta pra Padaria Pão Dourado": a
 	// kind of thing one tool makes, named, with whom it is for, is for
@@ -1169,6 +1177,41 @@ func (r *run) namesWhatItMakes(text string, scores []toolScore) *toolDef {
 		return nil
 	}
 	return nil
+}
+
+// codeFor returns the one offered tool with a required identifier whose
+// description shows codes of the form of a code in the message: the same
+// letters before the digits ("T-000123" for "T-000207").
+func (r *run) codeFor(text string) *toolDef {
+	var prefixes []string
+	for _, n := range findMentions(r.m.an, text, r.now).numbers {
+		if n.code {
+			if i := strings.IndexAny(n.written, "0123456789"); i > 0 {
+				prefixes = append(prefixes, strings.ToUpper(n.written[:i]))
+			}
+		}
+	}
+	if len(prefixes) == 0 {
+		return nil
+	}
+	var found *toolDef
+	for _, t := range r.tools {
+		for _, f := range t.schema.fields {
+			if !f.required || f.kind != kindRef {
+				continue
+			}
+			for _, c := range reDocCode.FindAllString(f.description, -1) {
+				i := strings.IndexAny(c, "0123456789")
+				if i > 0 && slices.Contains(prefixes, strings.ToUpper(c[:i])) {
+					if found != nil && found != t {
+						return nil
+					}
+					found = t
+				}
+			}
+		}
+	}
+	return found
 }
 
 // makesNamedFor returns the offered tool whose object the message names
