@@ -221,3 +221,16 @@ func TestCodeOfAToolsFormRoutesToIt(t *testing.T) {
 	a := &agent{t: t, model: m, reg: reg, role: store.RoleStudent, calls: c, tc: turnctx.Context{Role: "student", Email: "ana@example.com"}}
 	require.NotContains(t, callNames(a.say("me cobraron dos veces la factura F-2231, ¿me ayudan?").calls), "ticket_status")
 }
+
+// A question the knowledge base asks itself (an FAQ's) is answered from
+// it, however much the story around it reads like a problem to report.
+func TestQuestionTheFAQAsksIsAnswered(t *testing.T) {
+	t.Parallel()
+	faq := turnctx.Passage{Ref: "1", Source: "es/faq.csv", Title: "faq", Heading: "faq > ¿Me devuelven el dinero si el curso no me convence?",
+		Text: "¿Me devuelven el dinero si el curso no me convence?\nSí: si lo pides en los 14 días siguientes al pago, te devolvemos el 100%."}
+	a := newAgent(t, store.RoleStudent, "es")
+	a.passages = func(string) []turnctx.Passage { return []turnctx.Passage{faq} }
+	res := a.say("pague el curso hace 10 dias, no me convencio y quiero que me lo revisen, me devuelven la plata?")
+	require.NotContains(t, callNames(res.calls), "open_ticket")
+	require.Contains(t, res.reply, "14 días")
+}

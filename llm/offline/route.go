@@ -682,6 +682,12 @@ func (r *run) fresh(text string, toks []token) action {
 	scores := r.scoreTools(f)
 	know := r.knowledgeScore(f, scores)
 	scores, know = r.blendClassifier(f, scores, know)
+	if f.question && r.faqAsks(text) {
+		// "¿me devuelven la plata?" when the knowledge base has "¿Me
+		// devuelven el dinero si el curso no me convence?": a question the
+		// documents ask themselves is theirs to answer.
+		know = max(know, toolClear)
+	}
 	if tr := r.m.trace; tr != nil {
 		tr("route %q know=%.3f", text, know)
 		for _, s := range scores[:min(4, len(scores))] {
@@ -1177,6 +1183,41 @@ func (r *run) namesWhatItMakes(text string, scores []toolScore) *toolDef {
 		return nil
 	}
 	return nil
+}
+
+// faqAsks reports whether a question among the turn's passages (an FAQ's,
+// or a heading written as one) asks what the message asks: every word of
+// the message's own question, at least two, is in it.
+func (r *run) faqAsks(text string) bool {
+	qws, focus := questionWords2(r.m.an, withoutSwitch(stripGreeting(text)))
+	var need []word
+	for i, w := range qws {
+		if focus[i] && !isDigits(w.fold) {
+			need = append(need, w)
+		}
+	}
+	if len(need) < 2 {
+		return false
+	}
+	for _, p := range r.conv.tc.Passages {
+		var asked []string
+		path := strings.Split(p.Heading, ">")
+		if h := strings.TrimSpace(path[len(path)-1]); strings.HasSuffix(h, "?") {
+			asked = append(asked, h)
+		}
+		for line := range strings.Lines(p.Text) {
+			if l := strings.TrimSpace(strings.TrimLeft(line, "#-* ")); strings.HasSuffix(l, "?") {
+				asked = append(asked, l)
+			}
+		}
+		for _, q := range asked {
+			ws := r.m.an.analyze(q)
+			if !slices.ContainsFunc(need, func(w word) bool { return bestMatch(w, ws) < 0.8 }) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // codeFor returns the one offered tool with a required identifier whose
