@@ -8,6 +8,7 @@ import (
 
 	"github.com/faroai/faro/llm/turnctx"
 	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/tools"
 	"github.com/stretchr/testify/require"
 	"github.com/tmc/langchaingo/llms"
 )
@@ -195,4 +196,41 @@ func TestGenericResultRendering(t *testing.T) {
 	var reason map[string]any
 	require.NoError(t, json.Unmarshal([]byte(res.calls[0].FunctionCall.Arguments), &reason))
 	require.Equal(t, "quero falar com um atendente, por favor", reason["reason"])
+}
+
+// A code written the way a tool's identifier is ("T-000123" in
+// ticket_status's description) is for that tool, however the message
+// around it reads; a code of another form is not.
+func TestCodeOfAToolsFormRoutesToIt(t *testing.T) {
+	t.Parallel()
+	c := &calls{}
+	reg := tools.NewRegistry()
+	tools.Add(reg, tools.Spec{
+		Name: "ticket_status", Description: "Tell the status of a support ticket by its number.", Roles: everyone,
+		Examples: []tools.Example{{Lang: "en", Text: "what's the status of my ticket"}, {Lang: "es", Text: "como va mi ticket"}},
+	}, record(c, "ticket_status", func(tools.TicketStatusArgs) any { return map[string]any{"status": "open"} }))
+	tools.Add(reg, tools.Spec{
+		Name: "open_ticket", Description: "Open a support ticket for a problem the team must look at.", Roles: everyone, Mutating: true,
+		Examples: []tools.Example{{Lang: "en", Text: "I was charged twice"}, {Lang: "es", Text: "me cobraron dos veces"}},
+	}, record(c, "open_ticket", func(openTicketArgs) any { return map[string]any{"number": 4521, "status": "open"} }))
+	m := newModel(t, reg)
+	for _, text := range []string{"any news on T-000207? been waiting since monday", "y de paso, el T-000198 que abrí la semana pasada?"} {
+		a := &agent{t: t, model: m, reg: reg, role: store.RoleStudent, calls: c, tc: turnctx.Context{Role: "student", Email: "ana@example.com"}}
+		require.Equal(t, []string{"ticket_status"}, callNames(a.say(text).calls), text)
+	}
+	a := &agent{t: t, model: m, reg: reg, role: store.RoleStudent, calls: c, tc: turnctx.Context{Role: "student", Email: "ana@example.com"}}
+	require.NotContains(t, callNames(a.say("me cobraron dos veces la factura F-2231, ¿me ayudan?").calls), "ticket_status")
+}
+
+// A question the knowledge base asks itself (an FAQ's) is answered from
+// it, however much the story around it reads like a problem to report.
+func TestQuestionTheFAQAsksIsAnswered(t *testing.T) {
+	t.Parallel()
+	faq := turnctx.Passage{Ref: "1", Source: "es/faq.csv", Title: "faq", Heading: "faq > ¿Me devuelven el dinero si el curso no me convence?",
+		Text: "¿Me devuelven el dinero si el curso no me convence?\nSí: si lo pides en los 14 días siguientes al pago, te devolvemos el 100%."}
+	a := newAgent(t, store.RoleStudent, "es")
+	a.passages = func(string) []turnctx.Passage { return []turnctx.Passage{faq} }
+	res := a.say("pague el curso hace 10 dias, no me convencio y quiero que me lo revisen, me devuelven la plata?")
+	require.NotContains(t, callNames(res.calls), "open_ticket")
+	require.Contains(t, res.reply, "14 días")
 }

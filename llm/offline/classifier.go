@@ -187,6 +187,12 @@ func routeFeatures(ws []word, question, request bool, course func(word) bool, em
 	if request {
 		emit("m|request", 1)
 	}
+	// Something that does not happen ("still no welcome email", "los
+	// videos no cargan") is what a problem report says and a request for
+	// a list or a question for a fact rarely does.
+	if slices.ContainsFunc(ws, func(w word) bool { return negations[w.fold] || nothingWords[w.fold] }) {
+		emit("m|negated", 1)
+	}
 	prev := ""
 	named := false
 	for _, w := range ws {

@@ -682,6 +682,12 @@ func (r *run) fresh(text string, toks []token) action {
 	scores := r.scoreTools(f)
 	know := r.knowledgeScore(f, scores)
 	scores, know = r.blendClassifier(f, scores, know)
+	if f.question && r.faqAsks(text) {
+		// "¿me devuelven la plata?" when the knowledge base has "¿Me
+		// devuelven el dinero si el curso no me convence?": a question the
+		// documents ask themselves is theirs to answer.
+		know = max(know, toolClear)
+	}
 	if tr := r.m.trace; tr != nil {
 		tr("route %q know=%.3f", text, know)
 		for _, s := range scores[:min(4, len(scores))] {
@@ -701,6 +707,14 @@ func (r *run) fresh(text string, toks []token) action {
 		return a
 	}
 	if a, ok := r.byArguments(text, scores); ok {
+		a.greet = greet
+		return a
+	}
+	// "any news on T-000207?", "y el T-000198 que abrí?": a code written
+	// the way one tool's identifier is (its description shows the form)
+	// is for that tool, whatever the words around it.
+	if t := r.codeFor(text); t != nil && !slices.ContainsFunc(f.words, asksFact) {
+		a := r.startTask(t, []taskMsg{{text: text}})
 		a.greet = greet
 		return a
 	}
@@ -1169,6 +1183,76 @@ func (r *run) namesWhatItMakes(text string, scores []toolScore) *toolDef {
 		return nil
 	}
 	return nil
+}
+
+// faqAsks reports whether a question among the turn's passages (an FAQ's,
+// or a heading written as one) asks what the message asks: every word of
+// the message's own question, at least two, is in it.
+func (r *run) faqAsks(text string) bool {
+	qws, focus := questionWords2(r.m.an, withoutSwitch(stripGreeting(text)))
+	var need []word
+	for i, w := range qws {
+		if focus[i] && !isDigits(w.fold) {
+			need = append(need, w)
+		}
+	}
+	if len(need) < 2 {
+		return false
+	}
+	for _, p := range r.conv.tc.Passages {
+		var asked []string
+		path := strings.Split(p.Heading, ">")
+		if h := strings.TrimSpace(path[len(path)-1]); strings.HasSuffix(h, "?") {
+			asked = append(asked, h)
+		}
+		for line := range strings.Lines(p.Text) {
+			if l := strings.TrimSpace(strings.TrimLeft(line, "#-* ")); strings.HasSuffix(l, "?") {
+				asked = append(asked, l)
+			}
+		}
+		for _, q := range asked {
+			ws := r.m.an.analyze(q)
+			if !slices.ContainsFunc(need, func(w word) bool { return bestMatch(w, ws) < 0.8 }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// codeFor returns the one offered tool with a required identifier whose
+// description shows codes of the form of a code in the message: the same
+// letters before the digits ("T-000123" for "T-000207").
+func (r *run) codeFor(text string) *toolDef {
+	var prefixes []string
+	for _, n := range findMentions(r.m.an, text, r.now).numbers {
+		if n.code {
+			if i := strings.IndexAny(n.written, "0123456789"); i > 0 {
+				prefixes = append(prefixes, strings.ToUpper(n.written[:i]))
+			}
+		}
+	}
+	if len(prefixes) == 0 {
+		return nil
+	}
+	var found *toolDef
+	for _, t := range r.tools {
+		for _, f := range t.schema.fields {
+			if !f.required || f.kind != kindRef {
+				continue
+			}
+			for _, c := range reDocCode.FindAllString(f.description, -1) {
+				i := strings.IndexAny(c, "0123456789")
+				if i > 0 && slices.Contains(prefixes, strings.ToUpper(c[:i])) {
+					if found != nil && found != t {
+						return nil
+					}
+					found = t
+				}
+			}
+		}
+	}
+	return found
 }
 
 // makesNamedFor returns the offered tool whose object the message names
