@@ -366,7 +366,10 @@ func (t *turn) retrieve(hist []histMsg) []turnctx.Passage {
 		}
 	}
 	q := knowledge.Query{Text: clip(query, 1000), K: knowledge.DefaultK}
-	if d := detectLanguage(query); d.Confident {
+	// The language is the message's own, not that of the question before
+	// it a follow-up borrows ("what about sundays?" after "¿el sábado hay
+	// alguien?").
+	if d := detectLanguage(strings.Join(texts, "\n")); d.Confident {
 		q.Language = d.Lang
 		if !slices.Contains(fulltext.Languages, d.Lang) {
 			// A language the index cannot stem (Portuguese) finds the

@@ -31,6 +31,10 @@ func TestDetectLanguage(t *testing.T) {
 		"ana@example.com": {},
 		"necesito factura para mi empresa, como la pido": {Lang: "es", Confident: true},
 		"can u tell me abt the refund policy pls":        {Lang: "en", Confident: true},
+		// Words the lexicon's Spanish-Portuguese table translates tell the
+		// two apart where the common words do not.
+		"faz uma proposta pra Construtora Alicerce, cliente Rafael Couto, validade 30 dias": {Lang: "pt", Confident: true},
+		"armame una propuesta para Constructora Norte, validez 30 dias":                     {Lang: "es", Confident: true},
 	} {
 		require.Equal(t, want, detectLanguage(text), text)
 	}

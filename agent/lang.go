@@ -4,9 +4,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/faroai/faro/lexicon"
 )
 
 // The languages Faro speaks.
@@ -39,6 +42,32 @@ var langWords = map[string]map[string]bool{
 		ola oi obrigado obrigada quero gostaria preciso tenho posso falar pessoa ajuda quanto custa
 		preco certificado inscrever bom dia boa tarde noite sim obg vcs`),
 }
+
+// distinctiveWords are the Spanish and the Portuguese words of the
+// lexicon's transfer table that the other language does not have,
+// accent-folded; read once, read-only after.
+var distinctiveWords = sync.OnceValues(func() (es, pt map[string]bool) {
+	t, err := lexicon.NewTransfer("es", "pt")
+	if err != nil {
+		return nil, nil // the table ships with the binary; its tests load it
+	}
+	from, to := t.Distinctive()
+	es, pt = map[string]bool{}, map[string]bool{}
+	for w := range from {
+		es[fold(w)] = true
+	}
+	for w := range to {
+		if f := fold(w); !es[f] {
+			pt[f] = true
+		}
+	}
+	for w := range es {
+		if pt[w] {
+			delete(es, w)
+		}
+	}
+	return es, pt
+})
 
 func wordSet(s string) map[string]bool {
 	m := map[string]bool{}
@@ -92,6 +121,22 @@ func detectLanguage(text string) detection {
 			if langWords[l][w] {
 				scores[l]++
 			}
+		}
+	}
+	// The words Spanish and Portuguese translate differently, from the
+	// lexicon's transfer table: "custa", "proposta", "validade" are
+	// Portuguese, "cuesta", "propuesta", "validez" Spanish.
+	esOnly, ptOnly := distinctiveWords()
+	for _, w := range words(fold(lower)) {
+		// Short words are too often shared ("ia", "use").
+		if len(w) < 4 || langWords["es"][w] || langWords["pt"][w] || langWords["en"][w] {
+			continue
+		}
+		switch {
+		case esOnly[w]:
+			scores["es"]++
+		case ptOnly[w]:
+			scores["pt"]++
 		}
 	}
 	// Letters and endings one language has and the others do not.

@@ -675,3 +675,35 @@ func (t *Transfer) feminine(rest []out) bool {
 	}
 	return false
 }
+
+// Distinctive returns the words of each side that the other side does not
+// have, accent-folded: from, the source words whose translation differs
+// and that are not target words ("cuesta", "pregunta"); to, the target
+// words that are not source words ("custa", "pergunta"). One word of
+// either says something of a text's language. Single words only.
+func (t *Transfer) Distinctive() (from, to map[string]bool) {
+	src, dst := map[string]bool{}, map[string]bool{}
+	for s, d := range t.words {
+		if strings.Contains(s, " ") {
+			continue
+		}
+		src[fold(s)] = true
+		for _, alt := range strings.Split(d, "|") {
+			if !strings.Contains(alt, " ") {
+				dst[fold(strings.ToLower(alt))] = true
+			}
+		}
+	}
+	from, to = map[string]bool{}, map[string]bool{}
+	for w := range src {
+		if !dst[w] {
+			from[w] = true
+		}
+	}
+	for w := range dst {
+		if !src[w] {
+			to[w] = true
+		}
+	}
+	return from, to
+}

@@ -81,12 +81,13 @@ const (
 )
 
 var (
-	rePrice    = regexp.MustCompile(`(?i)(?:\bUSD\b|US\$|\$\s?\d|€|\bEUR\b|\bMXN\b)`)
-	reTime     = regexp.MustCompile(`(?i)\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm|h)\b`)
-	reDuration = regexp.MustCompile(`(?i)\b\d+\s?(?:minutos?|minutes?|min|segundos?|seconds?|horas?|hours?|h|d[ií]as?|days?|semanas?|weeks?|meses|months?|años?|years?|anos?)\b`)
-	reDigits   = regexp.MustCompile(`\d[\d\s-]{2,}\d`)
-	reCount    = regexp.MustCompile(`\b\d[\d.,]*\s+\p{L}{3,}`)
-	reLinkish  = regexp.MustCompile(`(?i)\b[a-z0-9-]+\.(?:example|com|org|net|io|es|mx)(?:/\S*)?`)
+	rePrice     = regexp.MustCompile(`(?i)(?:\bUSD\b|US\$|\$\s?\d|€|\bEUR\b|\bMXN\b)`)
+	reTime      = regexp.MustCompile(`(?i)\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm|h)\b`)
+	reDuration  = regexp.MustCompile(`(?i)\b\d+\s?(?:minutos?|minutes?|min|segundos?|seconds?|horas?|hours?|h|d[ií]as?|days?|semanas?|weeks?|meses|months?|años?|years?|anos?)\b`)
+	reDigits    = regexp.MustCompile(`\d[\d\s-]{2,}\d`)
+	reCount     = regexp.MustCompile(`\b\d[\d.,]*\s+\p{L}{3,}`)
+	reThousands = regexp.MustCompile(`\b\d{1,3}(?:[.,]\d{3})+\b`)
+	reLinkish   = regexp.MustCompile(`(?i)\b[a-z0-9-]+\.(?:example|com|org|net|io|es|mx)(?:/\S*)?`)
 )
 
 func kindsOf(text string) answerKinds {
@@ -103,7 +104,9 @@ func kindsOf(text string) answerKinds {
 	if reDigits.MatchString(text) {
 		k |= hasNumber
 	}
-	if reCount.MatchString(text) {
+	if reCount.MatchString(text) || reThousands.MatchString(text) {
+		// "10,000 contacts", and a table's "Contacts — 1,000 — 10,000":
+		// a count of something.
 		k |= hasCount
 	}
 	if reEmail.MatchString(text) {
@@ -1016,7 +1019,7 @@ func answerWords(ws []word) []word {
 var chatter = wordSet(`verdad hace todavia aun casi bueno pues osea tipo igual solo solamente cosa cosas vez veces ayer entonces ahora asi claro seguro creo parece favor porfa oye mira vale bien mal algo nada mucho poco tanto sirve hago haces hacer pasa paso dice dijo quisiera gustaria saber
 	den dan dar da dieron pedir pido pide pides pidio solicitar solicito solicita obtener obtengo conseguir consigo request requested ask asked obter
 	diferencia diferencias entre comparar compara versus vs difference differences diff between compare comparison diferenca diferencas
-	one ones like just really actually quick around anything something stuff thing things now pls plz ur u thx hey hi please get got kinda maybe guess think tomorrow tmrw today yesterday ago great good fine ok okay sure know tell
+	one ones like just really actually quick around guys folks yall ustedes vcs voces anything something stuff thing things now pls plz ur u thx hey hi please get got kinda maybe guess think tomorrow tmrw today yesterday ago great good fine ok okay sure know tell
 	faz fazer ainda posso pode podem quero vou vai tenho temos estou sao ja tambem muito entao aqui la isso isto coisa coisas gente tudo bem`)
 
 func bestMatch(w word, ws []word) float64 {

@@ -264,6 +264,8 @@ func TestFillEverythingInOneMessage(t *testing.T) {
 			map[string]any{"company_size": 35.0, "email": "ana@obras.mx", "interest": "courses"}},
 		{"qualify_lead", "we'd like AI training for our 12 support agents, budget 900 USD, lee@helpco.io",
 			map[string]any{"company_size": 12.0, "budget": 900.0, "email": "lee@helpco.io", "interest": "courses"}},
+		{"qualify_lead", "we want someone to train our 25 sales reps, budget 5000, tom@brightline.io",
+			map[string]any{"company_size": 25.0, "budget": 5000.0, "email": "tom@brightline.io", "interest": "courses"}},
 		{"qualify_lead", "queremos 3 talleres de IA para el equipo, presupuesto 2000 usd, raul@tienda.mx",
 			map[string]any{"company_size": nil, "budget": 2000.0, "email": "raul@tienda.mx", "interest": "courses"}},
 	}

@@ -307,7 +307,7 @@ func countsPeople(toks []token, i int) bool {
 		if peopleConcepts[c] {
 			return true
 		}
-		if k == i && c == "" && len(f) >= 5 && strings.HasSuffix(f, "s") && !isDigits(f) && !reDuration.MatchString("1 "+f) && !moneyWord[f] {
+		if c == "" && len(f) >= 4 && strings.HasSuffix(f, "s") && !isDigits(f) && !reDuration.MatchString("1 "+f) && !moneyWord[f] {
 			return true
 		}
 		if c == "" {

@@ -1141,7 +1141,10 @@ func (r *run) byArguments(text string, scores []toolScore) (action, bool) {
 		if sc.tool.name == toolSearchKnowledge || bestNamed {
 			continue
 		}
-		if sc.tool != best && sc.score >= toolMin {
+		// A tool only some words point to ("show." of a Brazilian "cool"
+		// reads as list_courses') keeps it only when it could take the
+		// values too, in an object argument, or is clearly asked for.
+		if sc.tool != best && (sc.score >= toolClear || sc.score >= toolMin && hasObjectField(sc.tool)) {
 			return action{}, false
 		}
 		break
@@ -1218,6 +1221,12 @@ func (r *run) faqAsks(text string) bool {
 		}
 	}
 	return false
+}
+
+// hasObjectField reports whether t takes an object argument (a document's
+// variables), which holds whatever values a message gives.
+func hasObjectField(t *toolDef) bool {
+	return slices.ContainsFunc(t.schema.fields, func(f field) bool { return f.kind == kindObject })
 }
 
 // codeFor returns the one offered tool with a required identifier whose

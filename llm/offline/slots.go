@@ -665,7 +665,14 @@ func assignNumbers(an *analyzer, fields []field, nums []numMention) map[string]a
 				}
 				for _, fw := range fctx {
 					if !fw.stop && w.matches(fw) >= 0.8 {
-						s = 1
+						// A count of people ("25 sales reps") says what it
+						// is more surely than a field's word nearby
+						// ("…, budget 5000").
+						if w.concept == "employee" && fw.concept == "employee" {
+							s = max(s, 1.1)
+						} else {
+							s = max(s, 1)
+						}
 					}
 				}
 			}
