@@ -1016,7 +1016,7 @@ func answerWords(ws []word) []word {
 // chatter are words of conversation, not of the topic ("la verdad",
 // "todavía", "like", "ainda"): a question is not left unanswered for want
 // of them in the passages.
-var chatter = wordSet(`verdad hace todavia aun casi bueno pues osea tipo igual solo solamente cosa cosas vez veces ayer entonces ahora asi claro seguro creo parece favor porfa oye mira vale bien mal algo nada mucho poco tanto sirve hago haces hacer pasa paso dice dijo quisiera gustaria saber
+var chatter = wordSet(`verdad hace todavia aun casi bueno pues osea tipo igual solo solamente cosa cosas vez veces ayer entonces ahora asi claro seguro creo parece favor porfa oye mira vale bien mal algo nada mucho poco tanto hago haces hacer pasa paso dice dijo quisiera gustaria saber
 	den dan dar da dieron pedir pido pide pides pidio solicitar solicito solicita obtener obtengo conseguir consigo request requested ask asked obter
 	diferencia diferencias entre comparar compara versus vs difference differences diff between compare comparison diferenca diferencas
 	one ones like just really actually quick around guys folks yall ustedes vcs voces anything something stuff thing things now pls plz ur u thx hey hi please get got kinda maybe guess think tomorrow tmrw today yesterday ago great good fine ok okay sure know tell
