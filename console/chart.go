@@ -104,9 +104,9 @@ func drawChart(s kpi.Series, extra, title, lang string) chart {
 }
 
 // drawStacked draws each point of s as a column of its breakdown's keys,
-// stacked in the order given (bottom first), named by name. Every key
-// of every point has a segment, 0 high when its figure is 0, so what is
-// drawn lists every figure of the series.
+// stacked in the order given (bottom first), named by name. Every point
+// has a column carrying its figure, and every key not 0 a segment
+// carrying its own: what is drawn holds every figure of the series.
 func drawStacked(s kpi.Series, keys []string, title, lang string, name func(key string) string) chart {
 	ch := chart{Title: title, Definition: s.Definition, Metric: string(s.Metric), Unit: s.Unit, Interval: s.Interval,
 		Width: chartW, Height: chartH}
@@ -142,9 +142,12 @@ func drawStacked(s kpi.Series, keys []string, title, lang string, name func(key 
 		y := float64(chartH)
 		for _, k := range keys {
 			v := p.Breakdown[k]
+			if v == 0 {
+				continue // nothing to draw; the column's figure says it
+			}
 			h := scale(v)
 			y -= h
-			col.Segs = append(col.Segs, segment{Key: k, bar: bar{X: float64(i)*step + step*0.1, Y: y, W: step * 0.8, H: h,
+			col.Segs = append(col.Segs, segment{Key: k, bar: bar{X: round2(float64(i)*step + step*0.1), Y: round2(y), W: round2(step * 0.8), H: round2(h),
 				Label: label + ": " + name(k) + " " + formatValue(v, s.Unit, lang), Value: strconv.FormatFloat(v, 'f', -1, 64)}})
 		}
 		ch.Columns = append(ch.Columns, col)
@@ -156,6 +159,10 @@ func drawStacked(s kpi.Series, keys []string, title, lang string, name func(key 
 	ch.Max = formatValue(maxV, s.Unit, lang)
 	return ch
 }
+
+// round2 keeps two decimals of a coordinate: a hundredth of a viewBox
+// unit is finer than a pixel, and the page stays small.
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 // pointLabel is the day (or month) a point starts.
 func pointLabel(p kpi.Point, iv kpi.Interval) string {
