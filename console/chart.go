@@ -24,7 +24,25 @@ type chart struct {
 	Max, ExtraMax                   string
 	First, Last                     string
 	Width, Height                   int
+	// Columns are the points of a stacked chart, each split into one
+	// segment per key of its breakdown; Legend names the keys.
+	Columns []column
+	Legend  []legendItem
 }
+
+// column is one point of a stacked chart: its figure and its segments.
+type column struct {
+	From, Value, Label string
+	Segs               []segment
+}
+
+// segment is one key of a point's breakdown, drawn on those below it.
+type segment struct {
+	bar
+	Key string
+}
+
+type legendItem struct{ Key, Label string }
 
 type bar struct {
 	X, Y, W, H float64
@@ -60,11 +78,7 @@ func drawChart(s kpi.Series, extra, title, lang string) chart {
 	step := float64(chartW) / float64(n)
 	var line []string
 	for i, p := range s.Points {
-		from, _ := time.Parse(time.RFC3339, p.From)
-		label := from.Format("2006-01-02")
-		if s.Interval == kpi.Month {
-			label = from.Format("2006-01")
-		}
+		label := pointLabel(p, s.Interval)
 		val := "–"
 		if p.Value != nil {
 			val = strconv.FormatFloat(*p.Value, 'f', -1, 64)
@@ -87,6 +101,76 @@ func drawChart(s kpi.Series, extra, title, lang string) chart {
 	ch.Max = formatValue(maxV, s.Unit, lang)
 	ch.ExtraMax = strconv.FormatFloat(maxE, 'f', -1, 64)
 	return ch
+}
+
+// drawStacked draws each point of s as a column of its breakdown's keys,
+// stacked in the order given (bottom first), named by name. Every point
+// has a column carrying its figure, and every key not 0 a segment
+// carrying its own: what is drawn holds every figure of the series.
+func drawStacked(s kpi.Series, keys []string, title, lang string, name func(key string) string) chart {
+	ch := chart{Title: title, Definition: s.Definition, Metric: string(s.Metric), Unit: s.Unit, Interval: s.Interval,
+		Width: chartW, Height: chartH}
+	for _, k := range keys {
+		ch.Legend = append(ch.Legend, legendItem{Key: k, Label: name(k)})
+	}
+	n := len(s.Points)
+	if n == 0 {
+		return ch
+	}
+	maxV := 0.0
+	for _, p := range s.Points {
+		sum := 0.0
+		for _, k := range keys {
+			sum += p.Breakdown[k]
+		}
+		maxV = math.Max(maxV, sum)
+	}
+	scale := func(v float64) float64 {
+		if maxV <= 0 {
+			return 0
+		}
+		return v / maxV * (chartH - chartTop)
+	}
+	step := float64(chartW) / float64(n)
+	for i, p := range s.Points {
+		label := pointLabel(p, s.Interval)
+		col := column{From: p.From, Label: label}
+		if p.Value != nil {
+			col.Value = strconv.FormatFloat(*p.Value, 'f', -1, 64)
+			col.Label += ": " + formatValue(*p.Value, s.Unit, lang)
+		}
+		y := float64(chartH)
+		for _, k := range keys {
+			v := p.Breakdown[k]
+			if v == 0 {
+				continue // nothing to draw; the column's figure says it
+			}
+			h := scale(v)
+			y -= h
+			col.Segs = append(col.Segs, segment{Key: k, bar: bar{X: round2(float64(i)*step + step*0.1), Y: round2(y), W: round2(step * 0.8), H: round2(h),
+				Label: label + ": " + name(k) + " " + formatValue(v, s.Unit, lang), Value: strconv.FormatFloat(v, 'f', -1, 64)}})
+		}
+		ch.Columns = append(ch.Columns, col)
+		if i == 0 {
+			ch.First = label
+		}
+		ch.Last = label
+	}
+	ch.Max = formatValue(maxV, s.Unit, lang)
+	return ch
+}
+
+// round2 keeps two decimals of a coordinate: a hundredth of a viewBox
+// unit is finer than a pixel, and the page stays small.
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// pointLabel is the day (or month) a point starts.
+func pointLabel(p kpi.Point, iv kpi.Interval) string {
+	from, _ := time.Parse(time.RFC3339, p.From)
+	if iv == kpi.Month {
+		return from.Format("2006-01")
+	}
+	return from.Format("2006-01-02")
 }
 
 // formatValue writes a figure for people: USD with two decimals, a ratio

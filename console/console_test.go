@@ -205,7 +205,8 @@ func authorization(t *testing.T, b *bundle) {
 	conv := b.conv.ID
 	everyone := []string{"/console/", "/console/inbox", "/console/inbox/rows", "/console/conversations/" + conv,
 		"/console/conversations/" + conv + "/transcript", "/console/leads", "/console/tickets", "/console/enrollments",
-		"/console/documents", "/console/knowledge", "/console/?period=this_year&interval=month", "/console/inbox?status=open&q=luc"}
+		"/console/documents", "/console/knowledge", "/console/?period=this_year&interval=month", "/console/inbox?status=open&q=luc",
+		"/console/leads?stage=new&min_score=10&source=web&sort=score&page=2"}
 	for _, p := range everyone {
 		status, _, loc := anon.get(p)
 		require.Equal(t, http.StatusSeeOther, status, "anonymous GET %s", p)

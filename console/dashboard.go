@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/faroai/faro/kpi"
+	"github.com/faroai/faro/store"
 )
 
 // pageSize is how many rows a list page shows.
@@ -14,12 +15,18 @@ const pageSize = 100
 type chartSpec struct {
 	metric kpi.Metric
 	extra  string // a breakdown drawn beside the figure
+	// stack, when set, draws the figure as these keys of its breakdown
+	// stacked, bottom first.
+	stack []string
 }
 
-// charts are the dashboard's charts, in order.
+// charts are the dashboard's charts, in order. Leads are drawn by stage:
+// the series' breakdown is the stage each lead created in the interval
+// is at now.
 var charts = []chartSpec{
-	{kpi.Leads, ""}, {kpi.Enrollments, "revenue_usd"}, {kpi.AutomationRate, ""},
-	{kpi.MRR, ""}, {kpi.Churn, ""}, {kpi.Tickets, "sla_breached"},
+	{metric: kpi.Leads, stack: []string{string(store.StageNew), string(store.StageMarketingQualified), string(store.StageSalesQualified)}},
+	{metric: kpi.Enrollments, extra: "revenue_usd"}, {metric: kpi.AutomationRate},
+	{metric: kpi.MRR}, {metric: kpi.Churn}, {metric: kpi.Tickets, extra: "sla_breached"},
 }
 
 type dashboardData struct {
@@ -71,8 +78,14 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, v *view) {
 			c.oops(w, r, v, err)
 			return
 		}
-		ch := drawChart(s, spec.extra, v.L["chart."+string(spec.metric)], v.Lang)
-		ch.ExtraLabel = v.L["chart.extra."+spec.extra]
+		title := v.L["chart."+string(spec.metric)]
+		var ch chart
+		if spec.stack != nil {
+			ch = drawStacked(s, spec.stack, title, v.Lang, func(k string) string { return v.L["stage."+k] })
+		} else {
+			ch = drawChart(s, spec.extra, title, v.Lang)
+			ch.ExtraLabel = v.L["chart.extra."+spec.extra]
+		}
 		d.Charts = append(d.Charts, ch)
 	}
 	v.Data = d

@@ -9,28 +9,6 @@ import (
 	"github.com/faroai/faro/store"
 )
 
-type leadRow struct {
-	store.Lead
-	Factors string
-}
-
-func (c *Console) leads(w http.ResponseWriter, r *http.Request, v *view) {
-	v.Title = v.L["leads.title"]
-	stage := r.URL.Query().Get("stage")
-	ls, err := c.opts.Store.ListLeads(r.Context(), store.LeadFilter{Stage: store.LeadStage(stage)}, 0, pageSize)
-	if err != nil && !errors.Is(err, store.ErrInvalid) {
-		c.oops(w, r, v, err)
-		return
-	}
-	rows := make([]leadRow, len(ls))
-	for i, l := range ls {
-		rows[i] = leadRow{Lead: l, Factors: prettyJSON(l.ScoreFactors)}
-	}
-	v.Data = map[string]any{"Stage": stage, "Rows": rows,
-		"Stages": []store.LeadStage{store.StageNew, store.StageMarketingQualified, store.StageSalesQualified}}
-	c.render(w, r, http.StatusOK, "leads", v)
-}
-
 type ticketRow struct {
 	store.Ticket
 	Breached bool

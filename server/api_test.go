@@ -396,6 +396,17 @@ func businessAPI(t *testing.T, st fullStore) {
 	b.do(t, "GET", "/api/v1/leads?stage=new", staffKey, nil).json(t, &leads)
 	require.Empty(t, leads.Data)
 	require.Equal(t, http.StatusBadRequest, b.do(t, "GET", "/api/v1/leads?stage=hot", staffKey, nil).status)
+	b.do(t, "GET", "/api/v1/leads?min_score=55&sort=score", staffKey, nil).json(t, &leads)
+	require.Len(t, leads.Data, 1, "scored 55: at least 55")
+	b.do(t, "GET", "/api/v1/leads?min_score=55.5", staffKey, nil).json(t, &leads)
+	require.Empty(t, leads.Data)
+	b.do(t, "GET", "/api/v1/leads?channel=telegram", staffKey, nil).json(t, &leads)
+	require.Empty(t, leads.Data, "the lead has no chat on telegram")
+	for _, q := range []string{"min_score=-1", "min_score=a", "sort=random"} {
+		r := b.do(t, "GET", "/api/v1/leads?"+q, staffKey, nil)
+		require.Equal(t, http.StatusBadRequest, r.status, q)
+		require.Equal(t, server.CodeInvalid, r.errorBody(t).Code, q)
+	}
 	var ld server.LeadDetail
 	b.do(t, "GET", "/api/v1/leads/"+lead.ID, staffKey, nil).json(t, &ld)
 	require.InDelta(t, 55, ld.Score, 0.001)

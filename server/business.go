@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,8 +41,11 @@ func (s *Server) businessRoutes() []route {
 	}
 	return []route{
 		{method: "GET", path: "/api/v1/leads", roles: adminStaff, handler: s.listLeads,
-			op: operation{id: "listLeads", summary: "List leads, newest first", tag: "leads",
-				query: append([]param{{"stage", "string", "new, marketing_qualified or sales_qualified"}}, pageParams...), resp: "Lead", list: true}},
+			op: operation{id: "listLeads", summary: "List leads, newest first or by score", tag: "leads",
+				query: append([]param{{"stage", "string", "new, marketing_qualified or sales_qualified"},
+					{"min_score", "number", "only leads scored at least this much"},
+					{"channel", "string", "only leads whose contact has a conversation on this channel (web, telegram…)"},
+					{"sort", "string", "newest (default), oldest or score (highest first)"}}, pageParams...), resp: "Lead", list: true}},
 		{method: "GET", path: "/api/v1/leads/{id}", roles: adminStaff, handler: s.getLead,
 			op: operation{id: "getLead", summary: "Get a lead with its score factors and stage history", tag: "leads", resp: "Lead"}},
 		{method: "GET", path: "/api/v1/courses", roles: adminStaff, handler: s.listCourses,
@@ -80,10 +85,23 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	f := store.LeadFilter{Stage: store.LeadStage(r.URL.Query().Get("stage"))}
+	q := r.URL.Query()
+	f := store.LeadFilter{Stage: store.LeadStage(q.Get("stage")), Channel: q.Get("channel"), Order: store.LeadOrder(q.Get("sort"))}
 	if f.Stage != "" && !f.Stage.Valid() {
 		s.writeError(w, r, Errorf(CodeInvalid, "stage must be new, marketing_qualified or sales_qualified"))
 		return
+	}
+	if !f.Order.Valid() {
+		s.writeError(w, r, Errorf(CodeInvalid, "sort must be newest, oldest or score"))
+		return
+	}
+	if m := q.Get("min_score"); m != "" {
+		n, err := strconv.ParseFloat(m, 64)
+		if err != nil || n < 0 || math.IsInf(n, 0) || math.IsNaN(n) {
+			s.writeError(w, r, Errorf(CodeInvalid, "min_score must be a number, 0 or more"))
+			return
+		}
+		f.MinScore = n
 	}
 	ls, err := s.opts.Business.ListLeads(r.Context(), f, p.offset, p.limit+1)
 	if err != nil {

@@ -55,7 +55,7 @@ func (s *Server) kpiRoutes() []route {
 			route{method: "GET", path: "/api/v1/kpis/series", roles: adminStaff, handler: s.getKPISeries,
 				op: operation{id: "getKPISeries", summary: "One KPI over time: its figure for each day, week or month of a period, each equal to GET /api/v1/kpis of that interval's days", tag: "kpis",
 					query: []param{
-						{"metric", "string", "one of mrr, arr, new_customers, active_customers, churn, leads, conversion, enrollments, automation_rate, nps, tickets"},
+						{"metric", "string", "one of mrr, arr, new_customers, active_customers, churn, leads, conversion, enrollments, automation_rate, nps, tickets; each point carries the metric's breakdown, leads' by stage (new, marketing_qualified, sales_qualified: the stage now of the leads created in the interval)"},
 						{"interval", "string", "day, week (from Monday) or month; at most 400 points"},
 						{"period", "string", "as GET /api/v1/kpis (default this_year)"},
 						{"from", "string", "first day of a custom period, YYYY-MM-DD (included)"},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/mail"
 	"slices"
 	"strconv"
@@ -138,9 +139,46 @@ type LeadStageChange struct {
 // Changed reports whether the stage moved (and a history row was written).
 func (c LeadStageChange) Changed() bool { return c.From != c.To }
 
-// LeadFilter narrows ListLeads. Empty fields do not filter.
+// LeadFilter narrows and orders ListLeads. Empty fields do not filter.
 type LeadFilter struct {
 	Stage LeadStage
+	// MinScore keeps the leads scored at least this much (0: all).
+	MinScore float64
+	// Channel keeps the leads whose chat contact has a conversation on
+	// this channel ("web", "telegram"…): where the lead came from.
+	Channel string
+	// Order is newest first when empty.
+	Order LeadOrder
+}
+
+// LeadOrder is the order ListLeads returns leads in; ties go newest first.
+type LeadOrder string
+
+// The orders.
+const (
+	LeadsNewest  LeadOrder = "newest"
+	LeadsOldest  LeadOrder = "oldest"
+	LeadsByScore LeadOrder = "score" // highest first
+)
+
+// Valid reports whether o is one of the orders or empty.
+func (o LeadOrder) Valid() bool {
+	return o == "" || o == LeadsNewest || o == LeadsOldest || o == LeadsByScore
+}
+
+// Check returns ErrInvalid for an unknown stage or order, or a negative
+// or non-finite minimum score.
+func (f LeadFilter) Check() error {
+	if f.Stage != "" && !f.Stage.Valid() {
+		return fmt.Errorf("lead stage %q: %w", f.Stage, ErrInvalid)
+	}
+	if !f.Order.Valid() {
+		return fmt.Errorf("lead order %q: %w", f.Order, ErrInvalid)
+	}
+	if math.IsNaN(f.MinScore) || math.IsInf(f.MinScore, 0) || f.MinScore < 0 {
+		return fmt.Errorf("minimum score %v: %w", f.MinScore, ErrInvalid)
+	}
+	return nil
 }
 
 // Leads stores prospects and their qualification.
@@ -162,8 +200,9 @@ type Leads interface {
 	Lead(ctx context.Context, id string) (Lead, error)
 	// LeadByEmail matches case-insensitively (trimmed); ErrNotFound if none.
 	LeadByEmail(ctx context.Context, email string) (Lead, error)
-	// ListLeads returns leads newest first, offset/limit paginated (limit
-	// 0: no cap; negative values are ErrInvalid).
+	// ListLeads returns leads in f's order (newest first by default),
+	// offset/limit paginated (limit 0: no cap; negative values are
+	// ErrInvalid, as a filter that fails [LeadFilter.Check]).
 	ListLeads(ctx context.Context, f LeadFilter, offset, limit int) ([]Lead, error)
 	// SetLeadStage saves the score, its factors (valid JSON or empty) and
 	// the stage of the lead, in one transaction with its history: when the

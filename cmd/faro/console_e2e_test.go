@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +84,19 @@ func TestConsoleInChromium(t *testing.T) {
 		return n.transferSize + performance.getEntriesByType('resource').reduce((s, r) => s + r.transferSize, 0); })()`).(float64)
 	t.Logf("dashboard first load: %.0f bytes transferred", weight)
 
+	// Leads at each stage, for the dashboard's chart and the leads page.
+	for _, l := range []struct {
+		email string
+		score float64
+		stage store.LeadStage
+	}{{"alta@example.com", 80, store.StageSalesQualified}, {"media@example.com", 55, store.StageMarketingQualified},
+		{"baja@example.com", 20, store.StageNew}, {"nueva@example.com", 10, store.StageNew}} {
+		got, _, err := m.Store.UpsertLead(ctx, store.Lead{Email: l.email, Name: strings.Split(l.email, "@")[0], Interest: store.InterestCourses})
+		require.NoError(t, err)
+		_, err = m.Store.SetLeadStage(ctx, got.ID, l.stage, l.score, []byte(`{"budget":30}`))
+		require.NoError(t, err)
+	}
+
 	// The dashboard's figures are the API's, for the same period.
 	staff.navigate(t, base+"/console/?period=this_year&interval=month")
 	shoot(t, staff, shots, "02-dashboard")
@@ -96,6 +110,13 @@ func TestConsoleInChromium(t *testing.T) {
 		const bars = [...document.querySelectorAll('.chart[data-metric="mrr"] rect')].map(r => r.dataset.value);
 		return JSON.stringify(bars) === JSON.stringify(s.points.filter(p => p.value !== null).map(p => String(p.value))) ? 'same' : JSON.stringify(bars); })`)
 	require.Equal(t, "same", drawn, "the MRR chart draws the series API's figures")
+	drawn = staff.eval(t, `fetch('/api/v1/kpis/series?metric=leads&interval=month&period=this_year').then(r => r.json()).then(s => {
+		const segs = [...document.querySelectorAll('.chart[data-metric="leads"] g')].map(g => g.dataset.value + ':' +
+			[...g.querySelectorAll('rect')].map(r => r.dataset.stage + '=' + r.dataset.value).join(','));
+		const want = s.points.map(p => String(p.value) + ':' + ['new', 'marketing_qualified', 'sales_qualified']
+			.filter(k => (p.breakdown || {})[k]).map(k => k + '=' + String(p.breakdown[k])).join(','));
+		return JSON.stringify(segs) === JSON.stringify(want) ? 'same' : JSON.stringify(segs) + ' ' + JSON.stringify(want); })`)
+	require.Equal(t, "same", drawn, "the leads chart stacks the series API's leads by stage")
 	require.NotEqual(t, "", staff.eval(t, `document.querySelector('.kpi[data-metric="mrr"]').title`), "a definition on hover")
 
 	// A visitor asks for a person; the inbox shows it without a reload.
@@ -205,6 +226,23 @@ func TestConsoleInChromium(t *testing.T) {
 	staff.waitJS(t, `!!document.querySelector('a[download]')`)
 	cert := staff.eval(t, `fetch(document.querySelector('a[download]').href).then(r => r.text())`).(string)
 	require.Contains(t, cert, "Rosa Díaz", "the document downloads with what the form said")
+
+	// Leads: filtered by minimum score in the form, highest first (the
+	// leads were made before the dashboard).
+	staff.navigate(t, base+"/console/leads")
+	staff.eval(t, `(() => { document.getElementById('min_score').value = '50'; document.getElementById('sort').value = 'score';
+		document.getElementById('leads-filters').requestSubmit(); return true; })()`)
+	staff.waitJS(t, `location.search.includes('min_score=50') && document.readyState === 'complete'`)
+	kept := staff.eval(t, `[...document.querySelectorAll('#leads tbody tr[data-lead]')].map(r => r.dataset.score).join(',')`).(string)
+	require.NotEmpty(t, kept)
+	for _, sc := range strings.Split(kept, ",") {
+		f, err := strconv.ParseFloat(sc, 64)
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, f, 50.0, "the form's minimum score filters: %s", kept)
+	}
+	require.Contains(t, staff.eval(t, `document.getElementById('leads').textContent`), "alta@example.com")
+	require.NotContains(t, staff.eval(t, `document.getElementById('leads').textContent`), "baja@example.com")
+	shoot(t, staff, shots, "06-leads-filtered")
 
 	// The other pages render, and on a phone.
 	for _, p := range []string{"leads", "tickets", "enrollments", "documents", "staff"} {

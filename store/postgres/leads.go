@@ -117,14 +117,25 @@ func (db *DB) LeadByEmail(ctx context.Context, email string) (store.Lead, error)
 	return l, nil
 }
 
-// ListLeads returns leads newest first, filtered and paginated.
+// ListLeads returns leads in f's order, filtered and paginated.
 func (db *DB) ListLeads(ctx context.Context, f store.LeadFilter, offset, limit int) ([]store.Lead, error) {
 	const op = "list leads"
 	if err := checkPage(op, offset, limit); err != nil {
 		return nil, err
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+leadColumns+` FROM leads WHERE ($1 = '' OR stage = $1)
-		ORDER BY created_at DESC, id DESC OFFSET $2 LIMIT $3`, string(f.Stage), offset, limitArg(limit))
+	if err := f.Check(); err != nil {
+		return nil, dbErr(op, err)
+	}
+	order := `created_at DESC, id DESC`
+	switch f.Order {
+	case store.LeadsOldest:
+		order = `created_at, id`
+	case store.LeadsByScore:
+		order = `score DESC, created_at DESC, id DESC`
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+leadColumns+` FROM leads WHERE ($1 = '' OR stage = $1) AND score >= $2
+		AND ($3 = '' OR contact_id IN (SELECT contact_id FROM conversations WHERE channel = $3))
+		ORDER BY `+order+` OFFSET $4 LIMIT $5`, string(f.Stage), f.MinScore, f.Channel, offset, limitArg(limit))
 	if err != nil {
 		return nil, dbErr(op, err)
 	}

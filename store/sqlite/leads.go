@@ -112,15 +112,27 @@ func (db *DB) LeadByEmail(ctx context.Context, email string) (store.Lead, error)
 	return l, nil
 }
 
-// ListLeads returns leads newest first, filtered and paginated.
+// ListLeads returns leads in f's order, filtered and paginated.
 func (db *DB) ListLeads(ctx context.Context, f store.LeadFilter, offset, limit int) ([]store.Lead, error) {
 	const op = "list leads"
 	offset, limit, err := listPage(offset, limit)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	out, err := queryLeads(ctx, db.sql, `WHERE (? = '' OR stage = ?) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
-		string(f.Stage), string(f.Stage), limit, offset)
+	if err := f.Check(); err != nil {
+		return nil, wrap(op, err)
+	}
+	order := `created_at DESC, id DESC`
+	switch f.Order {
+	case store.LeadsOldest:
+		order = `created_at, id`
+	case store.LeadsByScore:
+		order = `score DESC, created_at DESC, id DESC`
+	}
+	out, err := queryLeads(ctx, db.sql, `WHERE (? = '' OR stage = ?) AND score >= ?
+		AND (? = '' OR contact_id IN (SELECT contact_id FROM conversations WHERE channel = ?))
+		ORDER BY `+order+` LIMIT ? OFFSET ?`,
+		string(f.Stage), string(f.Stage), f.MinScore, f.Channel, f.Channel, limit, offset)
 	if err != nil {
 		return nil, wrap(op, err)
 	}

@@ -207,6 +207,59 @@ func exerciseLeads(t *testing.T, open func(t *testing.T) store.Store) {
 		require.Equal(t, ids, got, "pages of ListLeads, newest first, cover every lead once")
 	})
 
+	t.Run("ListFilteredAndOrdered", func(t *testing.T) {
+		b := setup(t, open)
+		ctx, s := b.ctx, b.store
+		web, err := s.CreateContact(ctx, store.Contact{Name: "Web"})
+		require.NoError(t, err)
+		_, err = s.CreateConversation(ctx, store.Conversation{ContactID: web.ID, Channel: "web", ExternalID: "w-1"})
+		require.NoError(t, err)
+		tg, err := s.CreateContact(ctx, store.Contact{Name: "Telegram"})
+		require.NoError(t, err)
+		_, err = s.CreateConversation(ctx, store.Conversation{ContactID: tg.ID, Channel: "telegram", ExternalID: "t-1"})
+		require.NoError(t, err)
+		// a: web, 20, new; b: telegram, 70, sales_qualified; c: no
+		// contact (staff qualified it), 45, marketing_qualified.
+		ids := map[string]string{}
+		for _, l := range []struct {
+			key, contact string
+			score        float64
+			stage        store.LeadStage
+		}{{"a", web.ID, 20, store.StageNew}, {"b", tg.ID, 70, store.StageSalesQualified}, {"c", "", 45, store.StageMarketingQualified}} {
+			got, _, err := s.UpsertLead(ctx, store.Lead{Email: l.key + "@example.com", ContactID: l.contact})
+			require.NoError(t, err)
+			_, err = s.SetLeadStage(ctx, got.ID, l.stage, l.score, nil)
+			require.NoError(t, err)
+			ids[got.ID] = l.key
+		}
+		list := func(f store.LeadFilter) string {
+			t.Helper()
+			ls, err := s.ListLeads(ctx, f, 0, 0)
+			require.NoError(t, err, "%+v", f)
+			var keys string
+			for _, l := range ls {
+				keys += ids[l.ID]
+			}
+			return keys
+		}
+		require.Equal(t, "cba", list(store.LeadFilter{}), "newest first")
+		require.Equal(t, "abc", list(store.LeadFilter{Order: store.LeadsOldest}))
+		require.Equal(t, "bca", list(store.LeadFilter{Order: store.LeadsByScore}), "highest score first")
+		require.Equal(t, "bc", list(store.LeadFilter{MinScore: 45, Order: store.LeadsByScore}), "at least 45, 45 included")
+		require.Equal(t, "a", list(store.LeadFilter{Channel: "web"}), "the lead whose contact wrote on the web")
+		require.Equal(t, "b", list(store.LeadFilter{Channel: "telegram", MinScore: 10}))
+		require.Equal(t, "", list(store.LeadFilter{Channel: "telegram", Stage: store.StageNew}), "filters add up")
+		require.Equal(t, "", list(store.LeadFilter{Channel: "slack"}))
+		page, err := s.ListLeads(ctx, store.LeadFilter{Order: store.LeadsByScore}, 1, 1)
+		require.NoError(t, err)
+		require.Len(t, page, 1)
+		require.Equal(t, "c", ids[page[0].ID], "the second page by score")
+		for _, bad := range []store.LeadFilter{{Order: "random"}, {MinScore: -1}, {Stage: "hot"}} {
+			_, err := s.ListLeads(ctx, bad, 0, 0)
+			requireErrorIs(t, err, store.ErrInvalid, fmt.Sprintf("ListLeads with %+v", bad))
+		}
+	})
+
 	t.Run("ConcurrentUpsertOneEmail", func(t *testing.T) {
 		b := setup(t, open)
 		const n = 8
