@@ -3,8 +3,10 @@ package sqlite
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/pressly/goose/v3"
 )
@@ -17,28 +19,45 @@ var migrations embed.FS
 // [Open] already migrates; `faro migrate` calls this to report what it did.
 //
 // SQLite has no advisory lock for goose to take, so processes opening a new
-// file together race to migrate it: the loser's CREATE fails. That is
-// harmless, and is not reported, when the schema is current afterwards.
+// file together race to migrate it: the loser's CREATE fails while the
+// winner is still applying the later migrations. The loser waits and
+// tries again until nothing is pending (or migrateWait has passed), so the
+// race is harmless and not reported; a migration that really fails is
+// reported after that wait.
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	p, err := db.migrator()
 	if err != nil {
 		return nil, err
 	}
-	results, err := p.Up(ctx)
-	applied := make([]string, 0, len(results))
-	for _, r := range results {
-		if r.Error == nil {
-			applied = append(applied, r.Source.Path)
+	var applied []string
+	deadline := time.Now().Add(migrateWait)
+	for {
+		results, err := p.Up(ctx)
+		for _, r := range results {
+			if r.Error == nil {
+				applied = append(applied, r.Source.Path)
+			}
 		}
-	}
-	if err != nil {
+		if err == nil {
+			return applied, nil
+		}
 		if pending, perr := p.HasPending(ctx); perr == nil && !pending {
 			return applied, nil
 		}
-		return applied, fmt.Errorf("sqlite: migrate: %w", err)
+		if time.Now().After(deadline) {
+			return applied, fmt.Errorf("sqlite: migrate: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return applied, fmt.Errorf("sqlite: migrate: %w", errors.Join(err, ctx.Err()))
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	return applied, nil
 }
+
+// migrateWait bounds how long Migrate waits for another opener of the same
+// file to finish migrating it.
+const migrateWait = 10 * time.Second
 
 // SchemaVersion returns the version of the newest applied migration.
 func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
