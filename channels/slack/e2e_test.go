@@ -4,17 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 	"github.com/tmc/langchaingo/llms"
 
@@ -22,6 +19,7 @@ import (
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/slack"
 	"github.com/faroai/faro/channels/slack/slacktest"
+	"github.com/faroai/faro/internal/channeltest"
 	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/llmtest"
@@ -54,17 +52,12 @@ type e2eOptions struct {
 
 func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *e2e {
 	t.Helper()
-	e := &e2e{st: open(t), logs: &testlog.Buffer{}}
-	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("logs:\n%s", e.logs.String())
-		}
-	})
-	ag := newAgent(t, e.st, log, agentOptions{
-		staff: []store.Identity{{Channel: slack.Channel, ExternalID: staff}},
-		model: o.model,
-		onTurn: func(ev agent.TurnEvent) {
+	log, logs := channeltest.Log(t)
+	e := &e2e{st: open(t), logs: logs}
+	ag := channeltest.NewAgent(t, e.st, log, channeltest.AgentOptions{
+		Staff: []store.Identity{{Channel: slack.Channel, ExternalID: staff}},
+		Model: o.model,
+		OnTurn: func(ev agent.TurnEvent) {
 			e.turns.Add(1)
 			e.modelCalls.Add(int64(ev.Usage.ModelCalls))
 		},
@@ -73,7 +66,7 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 	t.Cleanup(e.slack.Close)
 
 	rt, err := relay.New(relay.Options{
-		Agent: ag, Store: e.st, Jobs: jobsFor(t, e.st), Logger: log,
+		Agent: ag, Store: e.st, Jobs: channeltest.Jobs(t, &pg, e.st), Logger: log,
 		// A platform down for a minute, in a test: short backoff.
 		BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond,
 		PollInterval: 20 * time.Millisecond, MaxAttempts: 50,
@@ -99,29 +92,6 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 	e.sender = &slacktest.Sender{URL: srv.URL + slack.EventsPath, CommandURL: srv.URL + slack.CommandPath, Secret: secret}
 	return e
 }
-
-// jobsFor is where the runtime keeps its jobs: a SQLite file beside the
-// embedded store, or the PostgreSQL database itself.
-func jobsFor(t *testing.T, st store.Store) relay.Jobs {
-	t.Helper()
-	if _, ok := st.(interface{ DSN() string }); ok || pg.Started() == "" || !isPostgres(st) {
-		db, err := relay.OpenSQLite(filepath.Join(t.TempDir(), "jobs.db"))
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = db.Close() })
-		return relay.SQLiteJobs(db)
-	}
-	// PGlite takes eight connections (pgtest's -m 8): the store's pool
-	// holds up to four, and the next test's reset needs one.
-	cfg, err := pgxpool.ParseConfig(pg.Started())
-	require.NoError(t, err)
-	cfg.MaxConns = 2
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return relay.PostgresJobs(pool)
-}
-
-func isPostgres(st store.Store) bool { return strings.Contains(fmt.Sprintf("%T", st), "postgres") }
 
 // tsBase is the second the tests' Slack timestamps are in: a ts is when
 // Slack received the message, close to now (the runtime compares it with
@@ -181,17 +151,6 @@ func (e *e2e) nothingStored(t *testing.T, platformID string) {
 	contacts, err := e.st.ListContacts(t.Context(), 0, 10)
 	require.NoError(t, err)
 	require.Empty(t, contacts, "no contact made")
-}
-
-func forEachBackend(t *testing.T, f func(t *testing.T, open func(t testing.TB) store.Store)) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			// SQLite runs beside everything; PostgreSQL tests take turns
-			// on the one PGlite database (openPostgres).
-			t.Parallel()
-			f(t, b.open)
-		})
-	}
 }
 
 // TestStaffKPIAndRoleGate: "¿cuál es el MRR de este mes?" from the staff
