@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,7 +13,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 	"github.com/tmc/langchaingo/llms"
 
@@ -25,6 +22,7 @@ import (
 	"github.com/faroai/faro/channels/mattermost/mmapi"
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/handoff"
+	"github.com/faroai/faro/internal/channeltest"
 	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/llmtest"
@@ -65,13 +63,8 @@ type e2eOptions struct {
 
 func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *e2e {
 	t.Helper()
-	e := &e2e{st: open(t), logs: &testlog.Buffer{}}
-	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("logs:\n%s", e.logs.String())
-		}
-	})
+	log, logs := channeltest.Log(t)
+	e := &e2e{st: open(t), logs: logs}
 	e.mm = mattermosttest.NewServer(botToken)
 	t.Cleanup(e.mm.Close)
 	e.staff = e.mm.AddUser("marta")
@@ -79,16 +72,16 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 	if o.staff {
 		e.staffCh = e.mm.AddChannel("P", "faro-staff")
 	}
-	ag := newAgent(t, e.st, log, agentOptions{
-		staff: []store.Identity{{Channel: mattermost.Channel, ExternalID: e.staff.ID}},
-		model: o.model,
-		onTurn: func(ev agent.TurnEvent) {
+	ag := channeltest.NewAgent(t, e.st, log, channeltest.AgentOptions{
+		Staff: []store.Identity{{Channel: mattermost.Channel, ExternalID: e.staff.ID}},
+		Model: o.model,
+		OnTurn: func(ev agent.TurnEvent) {
 			e.turns.Add(1)
 			e.modelCalls.Add(int64(ev.Usage.ModelCalls))
 		},
 	})
 	rt, err := relay.New(relay.Options{
-		Agent: ag, Store: e.st, Jobs: jobsFor(t, e.st), Logger: log,
+		Agent: ag, Store: e.st, Jobs: channeltest.Jobs(t, &pg, e.st), Logger: log,
 		BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond,
 		PollInterval: 20 * time.Millisecond, MaxAttempts: 50,
 	})
@@ -127,27 +120,6 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 	return e
 }
 
-// jobsFor is where the runtime keeps its jobs: a SQLite file beside the
-// embedded store, or the PostgreSQL database itself.
-func jobsFor(t *testing.T, st store.Store) relay.Jobs {
-	t.Helper()
-	if !isPostgres(st) || pg.Started() == "" {
-		db, err := relay.OpenSQLite(filepath.Join(t.TempDir(), "jobs.db"))
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = db.Close() })
-		return relay.SQLiteJobs(db)
-	}
-	cfg, err := pgxpool.ParseConfig(pg.Started())
-	require.NoError(t, err)
-	cfg.MaxConns = 2
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return relay.PostgresJobs(pool)
-}
-
-func isPostgres(st store.Store) bool { return strings.Contains(fmt.Sprintf("%T", st), "postgres") }
-
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -184,15 +156,6 @@ func (e *e2e) waitDelivered(t *testing.T, channel, root string, n int) []matterm
 		return len(got) >= n
 	})
 	return got
-}
-
-func forEachBackend(t *testing.T, f func(t *testing.T, open func(t testing.TB) store.Store)) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			f(t, b.open)
-		})
-	}
 }
 
 const question = "¿cuánto cuesta el curso de IA para marketing?"
@@ -520,7 +483,7 @@ func TestOnPostFuncSeesStaffThreads(t *testing.T) {
 	var mu sync.Mutex
 	var seen []mattermost.Post
 	var staffChannel string
-	e := setupE2E(t, openSQLite, e2eOptions{onPost: func(_ context.Context, p mattermost.Post) (bool, error) {
+	e := setupE2E(t, channeltest.OpenSQLite, e2eOptions{onPost: func(_ context.Context, p mattermost.Post) (bool, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, p)
@@ -621,7 +584,7 @@ func (h *staffHandler) Handle(_ context.Context, in staffchat.Incoming) string {
 // bot may not post ephemeral messages.
 func TestStaffChannelPlatform(t *testing.T) {
 	t.Parallel()
-	e := setupE2E(t, openSQLite, e2eOptions{staff: true})
+	e := setupE2E(t, channeltest.OpenSQLite, e2eOptions{staff: true})
 	h := &staffHandler{}
 	e.a.Route(h)
 	ctx := t.Context()
