@@ -24,6 +24,8 @@ import (
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/knowledge"
+	"github.com/faroai/faro/llm"
+	"github.com/faroai/faro/llm/llmtest"
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/llm/offline/business"
 	"github.com/faroai/faro/store"
@@ -181,4 +183,70 @@ func ReportLatency(b *testing.B, took []time.Duration) {
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)/2].Microseconds()), "µs-p50")
 	b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "µs-p99")
+}
+
+// WaitFor polls until cond holds, failing t after within.
+func WaitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s for %s", within, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Delivered is those of msgs, the bot's messages on a platform, whose
+// delivery on channel the runtime recorded as sent (a preview not yet
+// replaced by its reply is not one), in order; id is a message's
+// platform id.
+func Delivered[M any](t testing.TB, st store.Store, channel string, msgs []M, id func(M) string) []M {
+	t.Helper()
+	var out []M
+	for _, m := range msgs {
+		d, err := st.DeliveryByPlatformID(t.Context(), channel, id(m))
+		if err == nil && d.Status == store.DeliverySent {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// OpenAIModel is the OpenAI client `faro serve` builds, against a local
+// OpenAI-compatible server that answers replies: a model whose answer
+// the test chooses (a long one, say).
+func OpenAIModel(t testing.TB, replies ...llmtest.Reply) llms.Model {
+	t.Helper()
+	srv := llmtest.NewOpenAI(t, replies...)
+	model, err := llm.NewModel(llm.Config{Provider: llm.ProviderOpenAI, Model: "test-model", BaseURL: srv.BaseURL(),
+		APIKey: srv.APIKey, Timeout: 30 * time.Second}, nil)
+	require.NoError(t, err)
+	return model
+}
+
+// LongReply is head and then n paragraphs "Párrafo NN. …" of some 250
+// characters each, NN of digits digits: an answer to split into parts
+// whose order ParagraphNumbers tells.
+func LongReply(head string, n, digits int) string {
+	var b strings.Builder
+	b.WriteString(head)
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "Párrafo %0*d. %s\n\n", digits, i, strings.Repeat("El curso de IA para marketing enseña a automatizar campañas. ", 4))
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// ParagraphNumbers are the numbers of LongReply's "Párrafo NN." in s, in
+// order.
+func ParagraphNumbers(s string, digits int) []int {
+	format := fmt.Sprintf("%%0%dd.", digits)
+	var out []int
+	for _, f := range strings.Split(s, "Párrafo ")[1:] {
+		var n int
+		if _, err := fmt.Sscanf(f, format, &n); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }
