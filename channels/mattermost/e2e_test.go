@@ -24,7 +24,6 @@ import (
 	"github.com/faroai/faro/handoff"
 	"github.com/faroai/faro/internal/channeltest"
 	"github.com/faroai/faro/internal/testlog"
-	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/llmtest"
 	"github.com/faroai/faro/staffchat"
 	"github.com/faroai/faro/store"
@@ -122,13 +121,7 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 20 s for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	channeltest.WaitFor(t, 20*time.Second, what, cond)
 }
 
 // settle gives a wrongly accepted re-delivery the time to show up.
@@ -138,14 +131,7 @@ func settle() { time.Sleep(400 * time.Millisecond) }
 // when root is "") whose delivery the runtime recorded as sent, in order.
 func (e *e2e) delivered(t *testing.T, channel, root string) []mattermosttest.Post {
 	t.Helper()
-	var out []mattermosttest.Post
-	for _, p := range e.mm.BotPosts(channel, root) {
-		d, err := e.st.DeliveryByPlatformID(t.Context(), mattermost.Channel, p.ID)
-		if err == nil && d.Status == store.DeliverySent {
-			out = append(out, p)
-		}
-	}
-	return out
+	return channeltest.Delivered(t, e.st, mattermost.Channel, e.mm.BotPosts(channel, root), func(p mattermosttest.Post) string { return p.ID })
 }
 
 func (e *e2e) waitDelivered(t *testing.T, channel, root string, n int) []mattermosttest.Post {
@@ -273,18 +259,10 @@ func TestStaffKPIAndRoleGate(t *testing.T) {
 // in the thread, with its @-mentions neutralised.
 func TestLongReplySplitInOrderAndNeutralised(t *testing.T) {
 	t.Parallel()
-	var b strings.Builder
-	b.WriteString("**Resumen** para @channel y @ana: ver [la guía](https://brujula.example/guia?a=1&b=2), escribe a info@brujula.example.\n\n")
-	for i := 1; i <= 120; i++ {
-		fmt.Fprintf(&b, "Párrafo %03d. %s\n\n", i, strings.Repeat("El curso de IA para marketing enseña a automatizar campañas. ", 4))
-	}
-	long := strings.TrimSpace(b.String())
+	long := channeltest.LongReply("**Resumen** para @channel y @ana: ver [la guía](https://brujula.example/guia?a=1&b=2), escribe a info@brujula.example.\n\n", 120, 3)
 	require.Greater(t, utf8.RuneCountInString(long), mattermost.MaxPart)
 	forEachBackend(t, func(t *testing.T, open func(t testing.TB) store.Store) {
-		srv := llmtest.NewOpenAI(t, llmtest.Reply{Text: long})
-		model, err := llm.NewModel(llm.Config{Provider: llm.ProviderOpenAI, Model: "test-model", BaseURL: srv.BaseURL(),
-			APIKey: srv.APIKey, Timeout: 30 * time.Second}, nil)
-		require.NoError(t, err)
+		model := channeltest.OpenAIModel(t, llmtest.Reply{Text: long})
 		e := setupE2E(t, open, e2eOptions{model: model})
 		ch := e.mm.AddChannel("O", "cursos")
 		p := e.mm.UserPost(e.staff, ch, "", "@faro resume el curso")
@@ -298,7 +276,7 @@ func TestLongReplySplitInOrderAndNeutralised(t *testing.T) {
 		last := 0
 		for i, part := range parts {
 			require.LessOrEqual(t, utf8.RuneCountInString(part.Message), mattermost.MaxPart, "part %d", i+1)
-			for _, n := range paragraphNumbers(part.Message) {
+			for _, n := range channeltest.ParagraphNumbers(part.Message, 3) {
 				require.Equal(t, last+1, n, "in order")
 				last = n
 			}
@@ -308,18 +286,6 @@ func TestLongReplySplitInOrderAndNeutralised(t *testing.T) {
 			"**Resumen** para @\u200bchannel y @\u200bana: ver [la guía](https://brujula.example/guia?a=1&b=2), escribe a info@brujula.example."),
 			parts[0].Message)
 	})
-}
-
-// paragraphNumbers are the numbers of the "Párrafo NNN." in s, in order.
-func paragraphNumbers(s string) []int {
-	var out []int
-	for _, f := range strings.Split(s, "Párrafo ")[1:] {
-		var n int
-		if _, err := fmt.Sscanf(f, "%03d.", &n); err == nil {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // TestRateLimitAndOutage: a 429 is retried after the wait Mattermost's

@@ -21,7 +21,6 @@ import (
 	"github.com/faroai/faro/channels/slack/slacktest"
 	"github.com/faroai/faro/internal/channeltest"
 	"github.com/faroai/faro/internal/testlog"
-	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/llmtest"
 	"github.com/faroai/faro/store"
 )
@@ -104,13 +103,7 @@ func slackTS(n int) string { return fmt.Sprintf("%d.%06d", tsBase, n*100) }
 // waitFor polls until cond holds, failing after a while.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 20 s for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	channeltest.WaitFor(t, 20*time.Second, what, cond)
 }
 
 // delivered returns the bot's messages in channel's thread whose
@@ -118,14 +111,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // its reply is not one), in order.
 func (e *e2e) delivered(t *testing.T, channel, thread string) []slacktest.Message {
 	t.Helper()
-	var out []slacktest.Message
-	for _, m := range e.slack.Thread(channel, thread) {
-		d, err := e.st.DeliveryByPlatformID(t.Context(), slack.Channel, m.TS)
-		if err == nil && d.Status == store.DeliverySent {
-			out = append(out, m)
-		}
-	}
-	return out
+	return channeltest.Delivered(t, e.st, slack.Channel, e.slack.Thread(channel, thread), func(m slacktest.Message) string { return m.TS })
 }
 
 // waitDelivered waits until n messages of the thread are delivered, and
@@ -366,17 +352,9 @@ func TestRateLimitAndOutage(t *testing.T) {
 // & < > escaped so no one is pinged.
 func TestLongReplySplitAndEscaped(t *testing.T) {
 	t.Parallel()
-	var b strings.Builder
-	b.WriteString("**Resumen** para <!channel> y <@U0ADMIN>: ver [la guía](https://brujula.example/guia?a=1&b=2) & <script>.\n\n")
-	for i := 1; i <= 40; i++ {
-		fmt.Fprintf(&b, "Párrafo %02d. %s\n\n", i, strings.Repeat("El curso de IA para marketing enseña a automatizar campañas. ", 4))
-	}
-	long := strings.TrimSpace(b.String())
+	long := channeltest.LongReply("**Resumen** para <!channel> y <@U0ADMIN>: ver [la guía](https://brujula.example/guia?a=1&b=2) & <script>.\n\n", 40, 2)
 	forEachBackend(t, func(t *testing.T, open func(t testing.TB) store.Store) {
-		srv := llmtest.NewOpenAI(t, llmtest.Reply{Text: long})
-		model, err := llm.NewModel(llm.Config{Provider: llm.ProviderOpenAI, Model: "test-model", BaseURL: srv.BaseURL(),
-			APIKey: srv.APIKey, Timeout: 30 * time.Second}, nil)
-		require.NoError(t, err)
+		model := channeltest.OpenAIModel(t, llmtest.Reply{Text: long})
 		e := setupE2E(t, open, e2eOptions{model: model})
 		resp, err := e.sender.Event(t.Context(), slacktest.AppMention("EvLONG", slacktest.Post{Team: "T0FARO", Channel: "C0LONG",
 			User: staff, Text: "<@UFAROBOT> resume el curso", TS: slackTS(10)}))
@@ -394,7 +372,7 @@ func TestLongReplySplitAndEscaped(t *testing.T) {
 			require.LessOrEqual(t, utf8.RuneCountInString(p.Text), slack.MaxPart, "part %d", i+1)
 			require.NotContains(t, p.Text, "<!channel>")
 			require.NotContains(t, p.Text, "<@U0ADMIN>")
-			for _, n := range paragraphNumbers(p.Text) {
+			for _, n := range channeltest.ParagraphNumbers(p.Text, 2) {
 				require.Equal(t, last+1, n, "in order")
 				last = n
 			}
@@ -403,18 +381,6 @@ func TestLongReplySplitAndEscaped(t *testing.T) {
 		require.True(t, strings.HasPrefix(parts[0].Text, "*Resumen* para &lt;!channel&gt; y &lt;@U0ADMIN&gt;: ver <https://brujula.example/guia?a=1&amp;b=2|la guía> &amp; &lt;script&gt;."), parts[0].Text)
 		require.Greater(t, parts[0].Updates, 0, "the first part replaced the preview")
 	})
-}
-
-// paragraphNumbers are the numbers of the "Párrafo NN." in s, in order.
-func paragraphNumbers(s string) []int {
-	var out []int
-	for _, f := range strings.Split(s, "Párrafo ")[1:] {
-		var n int
-		if _, err := fmt.Sscanf(f, "%02d.", &n); err == nil {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // TestSlashCommandAnswered: /faro from the staff member is acknowledged
