@@ -16,7 +16,6 @@ import (
 	"github.com/faroai/faro/channels/discord/discordtest"
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/internal/testlog"
-	"github.com/faroai/faro/store/postgres/pgtest"
 )
 
 // discordPlatform is this test process's local Discord: one, because
@@ -64,18 +63,8 @@ func TestConfigDiscord(t *testing.T) {
 // dropped connection and its RESUME with events replayed.
 func TestDiscordThroughServe(t *testing.T) {
 	t.Parallel()
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		discordServe(t, "")
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		url, stop, err := pgtest.Start(ctx)
-		require.NoError(t, err, "PostgreSQL for the Discord tests (PGlite from node_modules, or %s)", pgtest.EnvURL)
-		t.Cleanup(stop)
-		discordServe(t, url)
+	forEachStore(t, "the Discord tests", func(t *testing.T, databaseURL string) {
+		discordServe(t, databaseURL)
 	})
 }
 

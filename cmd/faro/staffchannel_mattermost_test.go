@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -16,17 +15,14 @@ import (
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/telegram/telegramtest"
 	"github.com/faroai/faro/store"
-	"github.com/faroai/faro/store/postgres/pgtest"
 )
 
 // mmTakeover is a Main with Telegram, Mattermost and the staff channel on
 // Mattermost, against the local Bot API and the local Mattermost.
 type mmTakeover struct {
-	m     *Main
-	tg    *telegramtest.Server
+	telegramStudent
 	mm    *mattermosttest.Server
 	logs  *lockedWriter
-	hook  string // Telegram's webhook
 	mmURL string // Mattermost's slash command and webhook URL
 	// staffChannel, and marta (staff) and pablo (not) in it.
 	staffChannel mattermosttest.Channel
@@ -37,7 +33,7 @@ const mmCommandToken = "mm-takeover-command-token"
 
 func startMMTakeover(t *testing.T, databaseURL string) *mmTakeover {
 	t.Helper()
-	s := &mmTakeover{tg: telegramtest.New(t), mm: mattermosttest.NewServer("mm-takeover-token"), logs: &lockedWriter{w: &bytes.Buffer{}}}
+	s := &mmTakeover{telegramStudent: telegramStudent{tg: telegramtest.New(t)}, mm: mattermosttest.NewServer("mm-takeover-token"), logs: &lockedWriter{w: &bytes.Buffer{}}}
 	t.Cleanup(s.mm.Close)
 	s.marta, s.pablo = s.mm.AddUser("marta"), s.mm.AddUser("pablo")
 	s.staffChannel = s.mm.AddChannel("P", "faro-staff")
@@ -73,30 +69,6 @@ func (s *mmTakeover) eventually(t *testing.T, what func() string, cond func() bo
 	}
 }
 
-func (s *mmTakeover) student(t *testing.T, update, user int64, text string) {
-	t.Helper()
-	status, err := telegramtest.Post(s.hook, telegramSecret, telegramtest.Private(update, user, text, "es"))
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, status)
-}
-
-func (s *mmTakeover) toStudent(user int64) []string {
-	var out []string
-	for _, m := range s.tg.Sent("sendMessage") {
-		if m.ChatID == user {
-			out = append(out, m.Text)
-		}
-	}
-	return out
-}
-
-func (s *mmTakeover) status(t *testing.T, conversation string) store.ConversationStatus {
-	t.Helper()
-	c, err := s.m.Store.Conversation(t.Context(), conversation)
-	require.NoError(t, err)
-	return c.Status
-}
-
 // thread is the bot's posts in the staff channel's thread root.
 func (s *mmTakeover) thread(root string) []mattermosttest.Post {
 	return s.mm.BotPosts(s.staffChannel.ID, root)
@@ -120,28 +92,11 @@ func (s *mmTakeover) lastInThread(root string) string {
 // over again.
 func TestStaffTakeOverFromMattermost(t *testing.T) {
 	t.Parallel()
-	backends := []struct {
-		name string
-		url  func(t *testing.T) string
-	}{
-		{"sqlite", func(*testing.T) string { return "" }},
-		{"postgres", func(t *testing.T) string {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			url, stop, err := pgtest.Start(ctx)
-			require.NoError(t, err, "PostgreSQL for the take-over tests (PGlite from node_modules, or %s)", pgtest.EnvURL)
-			t.Cleanup(stop)
-			return url
-		}},
-	}
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			s := startMMTakeover(t, b.url(t))
-			require.Contains(t, s.logs.String(), "staff channel on")
-			mmTakeoverTelegram(t, s)
-		})
-	}
+	forEachStore(t, "the take-over tests", func(t *testing.T, databaseURL string) {
+		s := startMMTakeover(t, databaseURL)
+		require.Contains(t, s.logs.String(), "staff channel on")
+		mmTakeoverTelegram(t, s)
+	})
 }
 
 func mmTakeoverTelegram(t *testing.T, s *mmTakeover) {
