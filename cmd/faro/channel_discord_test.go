@@ -14,7 +14,6 @@ import (
 
 	"github.com/faroai/faro/channels/discord"
 	"github.com/faroai/faro/channels/discord/discordtest"
-	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/internal/testlog"
 )
 
@@ -82,12 +81,7 @@ func discordServe(t *testing.T, databaseURL string) {
 	// tests, has taken more than the default five seconds.
 	cfg.ShutdownTimeout = 20 * time.Second
 	require.NoError(t, cfg.validate())
-	m := NewMain(cfg, newLogger(cfg, &environment{stderr: logs}))
-	m.EditRelay = func(o *relay.Options) {
-		o.BackoffBase, o.BackoffMax, o.PollInterval = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
-	}
-	require.NoError(t, m.Run(context.Background()))
-	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	m := startMain(t, cfg, logs)
 	require.Contains(t, logs.String(), "channel=discord")
 	require.Contains(t, logs.String(), "mode=gateway")
 	wait := func(what string, cond func() bool) {

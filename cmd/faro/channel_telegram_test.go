@@ -44,7 +44,7 @@ func startTelegram(t *testing.T, databaseURL string) *telegramServer {
 	cfg.LogLevel = "debug"
 	m := NewMain(cfg, newLogger(cfg, &environment{stderr: logs}))
 	m.EditRelay = func(o *relay.Options) {
-		o.BackoffBase, o.BackoffMax, o.PollInterval = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
+		fastRetries(o)
 		o.Agent = scripted{o.Agent}
 	}
 	require.NoError(t, m.Run(context.Background()))

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faroai/faro/channels/discord/discordtest"
-	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/telegram/telegramtest"
 	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/store"
@@ -43,12 +41,7 @@ func startDiscordTakeover(t *testing.T, databaseURL string) *discordTakeover {
 	// tests, has taken more than the default five seconds.
 	cfg.ShutdownTimeout = 20 * time.Second
 	require.NoError(t, cfg.validate())
-	s.m = NewMain(cfg, newLogger(cfg, &environment{stderr: s.logs}))
-	s.m.EditRelay = func(o *relay.Options) {
-		o.BackoffBase, o.BackoffMax, o.PollInterval = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
-	}
-	require.NoError(t, s.m.Run(context.Background()))
-	t.Cleanup(func() { require.NoError(t, s.m.Close()) })
+	s.m = startMain(t, cfg, s.logs)
 	s.hook = "http://" + s.m.Addr() + telegramWebhookPath
 	s.eventually(t, "the gateway", func() bool { _, _, _, c := s.bot.Gateway(); return c })
 	return s

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/faroai/faro/channels/mattermost"
 	"github.com/faroai/faro/channels/mattermost/mattermosttest"
-	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/telegram/telegramtest"
 	"github.com/faroai/faro/store"
 )
@@ -45,12 +43,7 @@ func startMMTakeover(t *testing.T, databaseURL string) *mmTakeover {
 	cfg.Staff = []string{"mattermost:" + s.marta.ID}
 	cfg.StaffChannel = "mattermost:" + s.staffChannel.ID
 	require.NoError(t, cfg.validateChannels())
-	m := NewMain(cfg, newLogger(cfg, &environment{stderr: s.logs}))
-	m.EditRelay = func(o *relay.Options) {
-		o.BackoffBase, o.BackoffMax, o.PollInterval = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
-	}
-	require.NoError(t, m.Run(context.Background()))
-	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	m := startMain(t, cfg, s.logs)
 	s.m = m
 	s.hook = "http://" + m.Addr() + telegramWebhookPath
 	s.mmURL = "http://" + m.Addr() + mattermost.WebhookPath

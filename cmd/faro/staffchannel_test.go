@@ -16,7 +16,6 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
 
-	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/slack"
 	"github.com/faroai/faro/channels/slack/slacktest"
 	"github.com/faroai/faro/channels/telegram/telegramtest"
@@ -69,9 +68,7 @@ func startTakeover(t *testing.T, databaseURL string) *takeover {
 func (s *takeover) start(t *testing.T, cfg Config) {
 	t.Helper()
 	m := NewMain(cfg, newLogger(cfg, &environment{stderr: s.logs}))
-	m.EditRelay = func(o *relay.Options) {
-		o.BackoffBase, o.BackoffMax, o.PollInterval = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
-	}
+	m.EditRelay = fastRetries
 	require.NoError(t, m.Run(context.Background()))
 	base := "http://" + m.Addr()
 	s.m, s.hook = m, base+telegramWebhookPath

@@ -2,16 +2,35 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/telegram/telegramtest"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/store/postgres/pgtest"
 )
+
+// startMain runs a Main on cfg, logging to logs, with fastRetries, and
+// closes it when t ends.
+func startMain(t *testing.T, cfg Config, logs io.Writer) *Main {
+	t.Helper()
+	m := NewMain(cfg, newLogger(cfg, &environment{stderr: logs}))
+	m.EditRelay = fastRetries
+	require.NoError(t, m.Run(context.Background()))
+	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	return m
+}
+
+// fastRetries shortens the runtime's backoff and polling, so that a test
+// sees a retry or a queued job in milliseconds.
+func fastRetries(o *relay.Options) {
+	o.BackoffBase, o.BackoffMax, o.PollInterval = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
+}
 
 // forEachStore runs f in two parallel subtests: on the embedded store
 // (databaseURL "") and on a PostgreSQL of its own (PGlite from
