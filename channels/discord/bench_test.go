@@ -4,16 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/discord"
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/internal/channeltest"
 )
 
 // accepted wraps the runtime and tells when each message is stored.
@@ -35,11 +33,8 @@ func (a accepted) Accept(ctx context.Context, in relay.Inbound) (bool, error) {
 // jobs. It reports p50 and p99 of one message.
 func BenchmarkInbound(b *testing.B) {
 	log := slog.New(slog.DiscardHandler)
-	st := openSQLite(b)
-	db, err := relay.OpenSQLite(filepath.Join(b.TempDir(), "jobs.db"))
-	require.NoError(b, err)
-	b.Cleanup(func() { _ = db.Close() })
-	rt, err := relay.New(relay.Options{Agent: idleAgent{}, Store: st, Jobs: relay.SQLiteJobs(db), Logger: log, Workers: -1})
+	st := channeltest.OpenSQLite(b)
+	rt, err := relay.New(relay.Options{Agent: channeltest.IdleAgent{}, Store: st, Jobs: channeltest.SQLiteJobs(b), Logger: log, Workers: -1})
 	require.NoError(b, err)
 	srv := platform.Server()
 	bot := srv.NewBot()
@@ -79,15 +74,5 @@ func BenchmarkInbound(b *testing.B) {
 		took = append(took, time.Since(start))
 	}
 	b.StopTimer()
-	slices.Sort(took)
-	b.ReportMetric(float64(took[len(took)/2].Microseconds()), "µs-p50")
-	b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "µs-p99")
-}
-
-// idleAgent never answers; with no workers it is never asked.
-type idleAgent struct{}
-
-func (idleAgent) Turn(ctx context.Context, _ agent.Message, _ func(string)) (agent.Reply, error) {
-	<-ctx.Done()
-	return agent.Reply{}, ctx.Err()
+	channeltest.ReportLatency(b, took)
 }

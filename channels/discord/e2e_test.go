@@ -3,15 +3,12 @@ package discord_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 	"github.com/tmc/langchaingo/llms"
 
@@ -19,6 +16,7 @@ import (
 	"github.com/faroai/faro/channels/discord"
 	"github.com/faroai/faro/channels/discord/discordtest"
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/internal/channeltest"
 	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/store"
 )
@@ -46,23 +44,18 @@ type e2eOptions struct {
 func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *e2e {
 	t.Helper()
 	srv := platform.Server()
-	e := &e2e{st: open(t), logs: &testlog.Buffer{}, bot: srv.NewBot(), staff: srv.Person("ana")}
-	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("logs:\n%s", e.logs.String())
-		}
-	})
-	ag := newAgent(t, e.st, log, agentOptions{
-		staff: []store.Identity{{Channel: discord.Channel, ExternalID: e.staff.ID}},
-		model: o.model,
-		onTurn: func(ev agent.TurnEvent) {
+	log, logs := channeltest.Log(t)
+	e := &e2e{st: open(t), logs: logs, bot: srv.NewBot(), staff: srv.Person("ana")}
+	ag := channeltest.NewAgent(t, e.st, log, channeltest.AgentOptions{
+		Staff: []store.Identity{{Channel: discord.Channel, ExternalID: e.staff.ID}},
+		Model: o.model,
+		OnTurn: func(ev agent.TurnEvent) {
 			e.turns.Add(1)
 			e.modelCalls.Add(int64(ev.Usage.ModelCalls))
 		},
 	})
 	rt, err := relay.New(relay.Options{
-		Agent: ag, Store: e.st, Jobs: jobsFor(t, e.st), Logger: log,
+		Agent: ag, Store: e.st, Jobs: channeltest.Jobs(t, &pg, e.st), Logger: log,
 		BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond,
 		PollInterval: 20 * time.Millisecond, MaxAttempts: 50,
 	})
@@ -96,37 +89,10 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 	return e
 }
 
-// jobsFor is where the runtime keeps its jobs: a SQLite file beside the
-// embedded store, or the PostgreSQL database itself.
-func jobsFor(t *testing.T, st store.Store) relay.Jobs {
-	t.Helper()
-	if pg.Started() == "" || !isPostgres(st) {
-		db, err := relay.OpenSQLite(filepath.Join(t.TempDir(), "jobs.db"))
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = db.Close() })
-		return relay.SQLiteJobs(db)
-	}
-	cfg, err := pgxpool.ParseConfig(pg.Started())
-	require.NoError(t, err)
-	cfg.MaxConns = 2
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return relay.PostgresJobs(pool)
-}
-
-func isPostgres(st store.Store) bool { return strings.Contains(fmt.Sprintf("%T", st), "postgres") }
-
 // waitFor polls until cond holds, failing after a while.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 30 s for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	channeltest.WaitFor(t, 30*time.Second, what, cond)
 }
 
 // settle gives a wrongly accepted re-delivery the time to show up.
@@ -136,14 +102,7 @@ func settle() { time.Sleep(500 * time.Millisecond) }
 // runtime recorded as sent, in order.
 func (e *e2e) delivered(t *testing.T, channel string) []discordtest.Message {
 	t.Helper()
-	var out []discordtest.Message
-	for _, m := range e.bot.Messages(channel) {
-		d, err := e.st.DeliveryByPlatformID(t.Context(), discord.Channel, m.ID)
-		if err == nil && d.Status == store.DeliverySent {
-			out = append(out, m)
-		}
-	}
-	return out
+	return channeltest.Delivered(t, e.st, discord.Channel, e.bot.Messages(channel), func(m discordtest.Message) string { return m.ID })
 }
 
 func (e *e2e) waitDelivered(t *testing.T, channel string, n int) []discordtest.Message {
@@ -154,15 +113,6 @@ func (e *e2e) waitDelivered(t *testing.T, channel string, n int) []discordtest.M
 		return len(got) >= n
 	})
 	return got
-}
-
-func forEachBackend(t *testing.T, f func(t *testing.T, open func(t testing.TB) store.Store)) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			f(t, b.open)
-		})
-	}
 }
 
 const price = "¿cuánto cuesta el curso de IA para marketing?"
@@ -252,7 +202,7 @@ func TestOneAnswerAcrossReconnectAndResume(t *testing.T) {
 func TestAnswerInExistingThread(t *testing.T) {
 	t.Parallel()
 	// The configured gateway wins over the one the API names.
-	e := setupE2E(t, openSQLite, e2eOptions{gateway: true})
+	e := setupE2E(t, channeltest.OpenSQLite, e2eOptions{gateway: true})
 	bot := e.bot
 	thread := bot.AddThread("dudas de la clase")
 	m := bot.Post(platform.Server().Person("pablo"), thread, bot.Mention()+" "+price)

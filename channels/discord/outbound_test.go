@@ -13,7 +13,7 @@ import (
 	"github.com/faroai/faro/channels/discord"
 	"github.com/faroai/faro/channels/discord/discordtest"
 	"github.com/faroai/faro/channels/relay"
-	"github.com/faroai/faro/llm"
+	"github.com/faroai/faro/internal/channeltest"
 	"github.com/faroai/faro/llm/llmtest"
 	"github.com/faroai/faro/store"
 )
@@ -23,17 +23,9 @@ import (
 // the thread, with the mentions shown but inert and links kept.
 func TestLongReplySplitAndNeutralised(t *testing.T) {
 	t.Parallel()
-	var b strings.Builder
-	b.WriteString("**Resumen** para @everyone y <@123456789012345678>: ver [la guía](https://brujula.example/guia?a=1&b=2).\n\n")
-	for i := 1; i <= 40; i++ {
-		fmt.Fprintf(&b, "Párrafo %02d. %s\n\n", i, strings.Repeat("El curso de IA para marketing enseña a automatizar campañas. ", 4))
-	}
-	long := strings.TrimSpace(b.String())
+	long := channeltest.LongReply("**Resumen** para @everyone y <@123456789012345678>: ver [la guía](https://brujula.example/guia?a=1&b=2).\n\n", 40, 2)
 	forEachBackend(t, func(t *testing.T, open func(t testing.TB) store.Store) {
-		srv := llmtest.NewOpenAI(t, llmtest.Reply{Text: long, Times: 2})
-		model, err := llm.NewModel(llm.Config{Provider: llm.ProviderOpenAI, Model: "test-model", BaseURL: srv.BaseURL(),
-			APIKey: srv.APIKey, Timeout: 30 * time.Second}, nil)
-		require.NoError(t, err)
+		model := channeltest.OpenAIModel(t, llmtest.Reply{Text: long, Times: 2})
 		e := setupE2E(t, open, e2eOptions{model: model})
 		bot := e.bot
 		m := bot.Post(e.staff, bot.Channel, bot.Mention()+" resume el curso")
@@ -51,7 +43,7 @@ func TestLongReplySplitAndNeutralised(t *testing.T) {
 		for i, p := range parts {
 			require.LessOrEqual(t, relay.UTF16(p), discord.MaxPart, "part %d", i+1)
 			require.LessOrEqual(t, utf8.RuneCountInString(p), discord.MaxPart)
-			for _, n := range paragraphNumbers(p) {
+			for _, n := range channeltest.ParagraphNumbers(p, 2) {
 				require.Equal(t, last+1, n, "in order")
 				last = n
 			}
@@ -77,25 +69,13 @@ func TestLongReplySplitAndNeutralised(t *testing.T) {
 		for i, p := range answer {
 			require.Equal(t, i == 0, p.Original)
 			require.LessOrEqual(t, utf8.RuneCountInString(p.Content), discordtest.MaxContent)
-			for _, n := range paragraphNumbers(p.Content) {
+			for _, n := range channeltest.ParagraphNumbers(p.Content, 2) {
 				require.Equal(t, last+1, n, "in order")
 				last = n
 			}
 		}
 		require.Equal(t, 40, last)
 	})
-}
-
-// paragraphNumbers are the numbers of the "Párrafo NN." in s, in order.
-func paragraphNumbers(s string) []int {
-	var out []int
-	for _, f := range strings.Split(s, "Párrafo ")[1:] {
-		var n int
-		if _, err := fmt.Sscanf(f, "%02d.", &n); err == nil {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // TestRateLimited: a 429 on the route, and a global one, are waited out

@@ -6,19 +6,17 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/mattermost"
 	"github.com/faroai/faro/channels/mattermost/mattermosttest"
 	"github.com/faroai/faro/channels/mattermost/mmapi"
 	"github.com/faroai/faro/channels/relay"
+	"github.com/faroai/faro/internal/channeltest"
 )
 
 // BenchmarkInbound is an outgoing webhook's way in, on the embedded store:
@@ -27,11 +25,8 @@ import (
 // in it: no worker takes the jobs. It reports p50 and p99 of one request.
 func BenchmarkInbound(b *testing.B) {
 	log := slog.New(slog.DiscardHandler)
-	st := openSQLite(b)
-	db, err := relay.OpenSQLite(filepath.Join(b.TempDir(), "jobs.db"))
-	require.NoError(b, err)
-	b.Cleanup(func() { _ = db.Close() })
-	rt, err := relay.New(relay.Options{Agent: idleAgent{}, Store: st, Jobs: relay.SQLiteJobs(db), Logger: log, Workers: -1})
+	st := channeltest.OpenSQLite(b)
+	rt, err := relay.New(relay.Options{Agent: channeltest.IdleAgent{}, Store: st, Jobs: channeltest.SQLiteJobs(b), Logger: log, Workers: -1})
 	require.NoError(b, err)
 	mm := mattermosttest.NewServer(botToken)
 	b.Cleanup(mm.Close)
@@ -67,15 +62,5 @@ func BenchmarkInbound(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	slices.Sort(took)
-	b.ReportMetric(float64(took[len(took)/2].Microseconds()), "µs-p50")
-	b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "µs-p99")
-}
-
-// idleAgent never answers; with no workers it is never asked.
-type idleAgent struct{}
-
-func (idleAgent) Turn(ctx context.Context, _ agent.Message, _ func(string)) (agent.Reply, error) {
-	<-ctx.Done()
-	return agent.Reply{}, ctx.Err()
+	channeltest.ReportLatency(b, took)
 }

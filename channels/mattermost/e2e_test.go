@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,7 +13,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 	"github.com/tmc/langchaingo/llms"
 
@@ -25,8 +22,8 @@ import (
 	"github.com/faroai/faro/channels/mattermost/mmapi"
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/handoff"
+	"github.com/faroai/faro/internal/channeltest"
 	"github.com/faroai/faro/internal/testlog"
-	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/llmtest"
 	"github.com/faroai/faro/staffchat"
 	"github.com/faroai/faro/store"
@@ -65,13 +62,8 @@ type e2eOptions struct {
 
 func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *e2e {
 	t.Helper()
-	e := &e2e{st: open(t), logs: &testlog.Buffer{}}
-	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("logs:\n%s", e.logs.String())
-		}
-	})
+	log, logs := channeltest.Log(t)
+	e := &e2e{st: open(t), logs: logs}
 	e.mm = mattermosttest.NewServer(botToken)
 	t.Cleanup(e.mm.Close)
 	e.staff = e.mm.AddUser("marta")
@@ -79,16 +71,16 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 	if o.staff {
 		e.staffCh = e.mm.AddChannel("P", "faro-staff")
 	}
-	ag := newAgent(t, e.st, log, agentOptions{
-		staff: []store.Identity{{Channel: mattermost.Channel, ExternalID: e.staff.ID}},
-		model: o.model,
-		onTurn: func(ev agent.TurnEvent) {
+	ag := channeltest.NewAgent(t, e.st, log, channeltest.AgentOptions{
+		Staff: []store.Identity{{Channel: mattermost.Channel, ExternalID: e.staff.ID}},
+		Model: o.model,
+		OnTurn: func(ev agent.TurnEvent) {
 			e.turns.Add(1)
 			e.modelCalls.Add(int64(ev.Usage.ModelCalls))
 		},
 	})
 	rt, err := relay.New(relay.Options{
-		Agent: ag, Store: e.st, Jobs: jobsFor(t, e.st), Logger: log,
+		Agent: ag, Store: e.st, Jobs: channeltest.Jobs(t, &pg, e.st), Logger: log,
 		BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond,
 		PollInterval: 20 * time.Millisecond, MaxAttempts: 50,
 	})
@@ -127,36 +119,9 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 	return e
 }
 
-// jobsFor is where the runtime keeps its jobs: a SQLite file beside the
-// embedded store, or the PostgreSQL database itself.
-func jobsFor(t *testing.T, st store.Store) relay.Jobs {
-	t.Helper()
-	if !isPostgres(st) || pg.Started() == "" {
-		db, err := relay.OpenSQLite(filepath.Join(t.TempDir(), "jobs.db"))
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = db.Close() })
-		return relay.SQLiteJobs(db)
-	}
-	cfg, err := pgxpool.ParseConfig(pg.Started())
-	require.NoError(t, err)
-	cfg.MaxConns = 2
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return relay.PostgresJobs(pool)
-}
-
-func isPostgres(st store.Store) bool { return strings.Contains(fmt.Sprintf("%T", st), "postgres") }
-
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 20 s for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	channeltest.WaitFor(t, 20*time.Second, what, cond)
 }
 
 // settle gives a wrongly accepted re-delivery the time to show up.
@@ -166,14 +131,7 @@ func settle() { time.Sleep(400 * time.Millisecond) }
 // when root is "") whose delivery the runtime recorded as sent, in order.
 func (e *e2e) delivered(t *testing.T, channel, root string) []mattermosttest.Post {
 	t.Helper()
-	var out []mattermosttest.Post
-	for _, p := range e.mm.BotPosts(channel, root) {
-		d, err := e.st.DeliveryByPlatformID(t.Context(), mattermost.Channel, p.ID)
-		if err == nil && d.Status == store.DeliverySent {
-			out = append(out, p)
-		}
-	}
-	return out
+	return channeltest.Delivered(t, e.st, mattermost.Channel, e.mm.BotPosts(channel, root), func(p mattermosttest.Post) string { return p.ID })
 }
 
 func (e *e2e) waitDelivered(t *testing.T, channel, root string, n int) []mattermosttest.Post {
@@ -184,15 +142,6 @@ func (e *e2e) waitDelivered(t *testing.T, channel, root string, n int) []matterm
 		return len(got) >= n
 	})
 	return got
-}
-
-func forEachBackend(t *testing.T, f func(t *testing.T, open func(t testing.TB) store.Store)) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			f(t, b.open)
-		})
-	}
 }
 
 const question = "¿cuánto cuesta el curso de IA para marketing?"
@@ -310,18 +259,10 @@ func TestStaffKPIAndRoleGate(t *testing.T) {
 // in the thread, with its @-mentions neutralised.
 func TestLongReplySplitInOrderAndNeutralised(t *testing.T) {
 	t.Parallel()
-	var b strings.Builder
-	b.WriteString("**Resumen** para @channel y @ana: ver [la guía](https://brujula.example/guia?a=1&b=2), escribe a info@brujula.example.\n\n")
-	for i := 1; i <= 120; i++ {
-		fmt.Fprintf(&b, "Párrafo %03d. %s\n\n", i, strings.Repeat("El curso de IA para marketing enseña a automatizar campañas. ", 4))
-	}
-	long := strings.TrimSpace(b.String())
+	long := channeltest.LongReply("**Resumen** para @channel y @ana: ver [la guía](https://brujula.example/guia?a=1&b=2), escribe a info@brujula.example.\n\n", 120, 3)
 	require.Greater(t, utf8.RuneCountInString(long), mattermost.MaxPart)
 	forEachBackend(t, func(t *testing.T, open func(t testing.TB) store.Store) {
-		srv := llmtest.NewOpenAI(t, llmtest.Reply{Text: long})
-		model, err := llm.NewModel(llm.Config{Provider: llm.ProviderOpenAI, Model: "test-model", BaseURL: srv.BaseURL(),
-			APIKey: srv.APIKey, Timeout: 30 * time.Second}, nil)
-		require.NoError(t, err)
+		model := channeltest.OpenAIModel(t, llmtest.Reply{Text: long})
 		e := setupE2E(t, open, e2eOptions{model: model})
 		ch := e.mm.AddChannel("O", "cursos")
 		p := e.mm.UserPost(e.staff, ch, "", "@faro resume el curso")
@@ -335,7 +276,7 @@ func TestLongReplySplitInOrderAndNeutralised(t *testing.T) {
 		last := 0
 		for i, part := range parts {
 			require.LessOrEqual(t, utf8.RuneCountInString(part.Message), mattermost.MaxPart, "part %d", i+1)
-			for _, n := range paragraphNumbers(part.Message) {
+			for _, n := range channeltest.ParagraphNumbers(part.Message, 3) {
 				require.Equal(t, last+1, n, "in order")
 				last = n
 			}
@@ -345,18 +286,6 @@ func TestLongReplySplitInOrderAndNeutralised(t *testing.T) {
 			"**Resumen** para @\u200bchannel y @\u200bana: ver [la guía](https://brujula.example/guia?a=1&b=2), escribe a info@brujula.example."),
 			parts[0].Message)
 	})
-}
-
-// paragraphNumbers are the numbers of the "Párrafo NNN." in s, in order.
-func paragraphNumbers(s string) []int {
-	var out []int
-	for _, f := range strings.Split(s, "Párrafo ")[1:] {
-		var n int
-		if _, err := fmt.Sscanf(f, "%03d.", &n); err == nil {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // TestRateLimitAndOutage: a 429 is retried after the wait Mattermost's
@@ -520,7 +449,7 @@ func TestOnPostFuncSeesStaffThreads(t *testing.T) {
 	var mu sync.Mutex
 	var seen []mattermost.Post
 	var staffChannel string
-	e := setupE2E(t, openSQLite, e2eOptions{onPost: func(_ context.Context, p mattermost.Post) (bool, error) {
+	e := setupE2E(t, channeltest.OpenSQLite, e2eOptions{onPost: func(_ context.Context, p mattermost.Post) (bool, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, p)
@@ -621,7 +550,7 @@ func (h *staffHandler) Handle(_ context.Context, in staffchat.Incoming) string {
 // bot may not post ephemeral messages.
 func TestStaffChannelPlatform(t *testing.T) {
 	t.Parallel()
-	e := setupE2E(t, openSQLite, e2eOptions{staff: true})
+	e := setupE2E(t, channeltest.OpenSQLite, e2eOptions{staff: true})
 	h := &staffHandler{}
 	e.a.Route(h)
 	ctx := t.Context()

@@ -7,18 +7,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/slack"
 	"github.com/faroai/faro/channels/slack/slacktest"
+	"github.com/faroai/faro/internal/channeltest"
 )
 
 // BenchmarkInbound is a mention's way in, on the embedded store: the
@@ -28,13 +26,10 @@ import (
 // request.
 func BenchmarkInbound(b *testing.B) {
 	log := slog.New(slog.DiscardHandler)
-	st := openSQLite(b)
-	db, err := relay.OpenSQLite(filepath.Join(b.TempDir(), "jobs.db"))
-	require.NoError(b, err)
-	b.Cleanup(func() { _ = db.Close() })
+	st := channeltest.OpenSQLite(b)
 	// No workers (accept only): the jobs stored wait, and no model
 	// competes with the inbound path for the CPU.
-	rt, err := relay.New(relay.Options{Agent: idleAgent{}, Store: st, Jobs: relay.SQLiteJobs(db), Logger: log, Workers: -1})
+	rt, err := relay.New(relay.Options{Agent: channeltest.IdleAgent{}, Store: st, Jobs: channeltest.SQLiteJobs(b), Logger: log, Workers: -1})
 	require.NoError(b, err)
 	fake := slacktest.NewServer(token)
 	b.Cleanup(fake.Close)
@@ -70,15 +65,5 @@ func BenchmarkInbound(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	slices.Sort(took)
-	b.ReportMetric(float64(took[len(took)/2].Microseconds()), "µs-p50")
-	b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "µs-p99")
-}
-
-// idleAgent never answers; with no workers it is never asked.
-type idleAgent struct{}
-
-func (idleAgent) Turn(ctx context.Context, _ agent.Message, _ func(string)) (agent.Reply, error) {
-	<-ctx.Done()
-	return agent.Reply{}, ctx.Err()
+	channeltest.ReportLatency(b, took)
 }

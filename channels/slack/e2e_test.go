@@ -4,17 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 	"github.com/tmc/langchaingo/llms"
 
@@ -22,8 +19,8 @@ import (
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/slack"
 	"github.com/faroai/faro/channels/slack/slacktest"
+	"github.com/faroai/faro/internal/channeltest"
 	"github.com/faroai/faro/internal/testlog"
-	"github.com/faroai/faro/llm"
 	"github.com/faroai/faro/llm/llmtest"
 	"github.com/faroai/faro/store"
 )
@@ -54,17 +51,12 @@ type e2eOptions struct {
 
 func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *e2e {
 	t.Helper()
-	e := &e2e{st: open(t), logs: &testlog.Buffer{}}
-	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("logs:\n%s", e.logs.String())
-		}
-	})
-	ag := newAgent(t, e.st, log, agentOptions{
-		staff: []store.Identity{{Channel: slack.Channel, ExternalID: staff}},
-		model: o.model,
-		onTurn: func(ev agent.TurnEvent) {
+	log, logs := channeltest.Log(t)
+	e := &e2e{st: open(t), logs: logs}
+	ag := channeltest.NewAgent(t, e.st, log, channeltest.AgentOptions{
+		Staff: []store.Identity{{Channel: slack.Channel, ExternalID: staff}},
+		Model: o.model,
+		OnTurn: func(ev agent.TurnEvent) {
 			e.turns.Add(1)
 			e.modelCalls.Add(int64(ev.Usage.ModelCalls))
 		},
@@ -73,7 +65,7 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 	t.Cleanup(e.slack.Close)
 
 	rt, err := relay.New(relay.Options{
-		Agent: ag, Store: e.st, Jobs: jobsFor(t, e.st), Logger: log,
+		Agent: ag, Store: e.st, Jobs: channeltest.Jobs(t, &pg, e.st), Logger: log,
 		// A platform down for a minute, in a test: short backoff.
 		BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond,
 		PollInterval: 20 * time.Millisecond, MaxAttempts: 50,
@@ -100,29 +92,6 @@ func setupE2E(t *testing.T, open func(t testing.TB) store.Store, o e2eOptions) *
 	return e
 }
 
-// jobsFor is where the runtime keeps its jobs: a SQLite file beside the
-// embedded store, or the PostgreSQL database itself.
-func jobsFor(t *testing.T, st store.Store) relay.Jobs {
-	t.Helper()
-	if _, ok := st.(interface{ DSN() string }); ok || pg.Started() == "" || !isPostgres(st) {
-		db, err := relay.OpenSQLite(filepath.Join(t.TempDir(), "jobs.db"))
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = db.Close() })
-		return relay.SQLiteJobs(db)
-	}
-	// PGlite takes eight connections (pgtest's -m 8): the store's pool
-	// holds up to four, and the next test's reset needs one.
-	cfg, err := pgxpool.ParseConfig(pg.Started())
-	require.NoError(t, err)
-	cfg.MaxConns = 2
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return relay.PostgresJobs(pool)
-}
-
-func isPostgres(st store.Store) bool { return strings.Contains(fmt.Sprintf("%T", st), "postgres") }
-
 // tsBase is the second the tests' Slack timestamps are in: a ts is when
 // Slack received the message, close to now (the runtime compares it with
 // when the message was stored).
@@ -134,13 +103,7 @@ func slackTS(n int) string { return fmt.Sprintf("%d.%06d", tsBase, n*100) }
 // waitFor polls until cond holds, failing after a while.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 20 s for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	channeltest.WaitFor(t, 20*time.Second, what, cond)
 }
 
 // delivered returns the bot's messages in channel's thread whose
@@ -148,14 +111,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // its reply is not one), in order.
 func (e *e2e) delivered(t *testing.T, channel, thread string) []slacktest.Message {
 	t.Helper()
-	var out []slacktest.Message
-	for _, m := range e.slack.Thread(channel, thread) {
-		d, err := e.st.DeliveryByPlatformID(t.Context(), slack.Channel, m.TS)
-		if err == nil && d.Status == store.DeliverySent {
-			out = append(out, m)
-		}
-	}
-	return out
+	return channeltest.Delivered(t, e.st, slack.Channel, e.slack.Thread(channel, thread), func(m slacktest.Message) string { return m.TS })
 }
 
 // waitDelivered waits until n messages of the thread are delivered, and
@@ -181,17 +137,6 @@ func (e *e2e) nothingStored(t *testing.T, platformID string) {
 	contacts, err := e.st.ListContacts(t.Context(), 0, 10)
 	require.NoError(t, err)
 	require.Empty(t, contacts, "no contact made")
-}
-
-func forEachBackend(t *testing.T, f func(t *testing.T, open func(t testing.TB) store.Store)) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			// SQLite runs beside everything; PostgreSQL tests take turns
-			// on the one PGlite database (openPostgres).
-			t.Parallel()
-			f(t, b.open)
-		})
-	}
 }
 
 // TestStaffKPIAndRoleGate: "¿cuál es el MRR de este mes?" from the staff
@@ -407,17 +352,9 @@ func TestRateLimitAndOutage(t *testing.T) {
 // & < > escaped so no one is pinged.
 func TestLongReplySplitAndEscaped(t *testing.T) {
 	t.Parallel()
-	var b strings.Builder
-	b.WriteString("**Resumen** para <!channel> y <@U0ADMIN>: ver [la guía](https://brujula.example/guia?a=1&b=2) & <script>.\n\n")
-	for i := 1; i <= 40; i++ {
-		fmt.Fprintf(&b, "Párrafo %02d. %s\n\n", i, strings.Repeat("El curso de IA para marketing enseña a automatizar campañas. ", 4))
-	}
-	long := strings.TrimSpace(b.String())
+	long := channeltest.LongReply("**Resumen** para <!channel> y <@U0ADMIN>: ver [la guía](https://brujula.example/guia?a=1&b=2) & <script>.\n\n", 40, 2)
 	forEachBackend(t, func(t *testing.T, open func(t testing.TB) store.Store) {
-		srv := llmtest.NewOpenAI(t, llmtest.Reply{Text: long})
-		model, err := llm.NewModel(llm.Config{Provider: llm.ProviderOpenAI, Model: "test-model", BaseURL: srv.BaseURL(),
-			APIKey: srv.APIKey, Timeout: 30 * time.Second}, nil)
-		require.NoError(t, err)
+		model := channeltest.OpenAIModel(t, llmtest.Reply{Text: long})
 		e := setupE2E(t, open, e2eOptions{model: model})
 		resp, err := e.sender.Event(t.Context(), slacktest.AppMention("EvLONG", slacktest.Post{Team: "T0FARO", Channel: "C0LONG",
 			User: staff, Text: "<@UFAROBOT> resume el curso", TS: slackTS(10)}))
@@ -435,7 +372,7 @@ func TestLongReplySplitAndEscaped(t *testing.T) {
 			require.LessOrEqual(t, utf8.RuneCountInString(p.Text), slack.MaxPart, "part %d", i+1)
 			require.NotContains(t, p.Text, "<!channel>")
 			require.NotContains(t, p.Text, "<@U0ADMIN>")
-			for _, n := range paragraphNumbers(p.Text) {
+			for _, n := range channeltest.ParagraphNumbers(p.Text, 2) {
 				require.Equal(t, last+1, n, "in order")
 				last = n
 			}
@@ -444,18 +381,6 @@ func TestLongReplySplitAndEscaped(t *testing.T) {
 		require.True(t, strings.HasPrefix(parts[0].Text, "*Resumen* para &lt;!channel&gt; y &lt;@U0ADMIN&gt;: ver <https://brujula.example/guia?a=1&amp;b=2|la guía> &amp; &lt;script&gt;."), parts[0].Text)
 		require.Greater(t, parts[0].Updates, 0, "the first part replaced the preview")
 	})
-}
-
-// paragraphNumbers are the numbers of the "Párrafo NN." in s, in order.
-func paragraphNumbers(s string) []int {
-	var out []int
-	for _, f := range strings.Split(s, "Párrafo ")[1:] {
-		var n int
-		if _, err := fmt.Sscanf(f, "%02d.", &n); err == nil {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // TestSlashCommandAnswered: /faro from the staff member is acknowledged

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -16,7 +15,7 @@ import (
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/telegram/telegramtest"
-	"github.com/faroai/faro/store/sqlite"
+	"github.com/faroai/faro/internal/channeltest"
 )
 
 // unused is the agent of a runtime that only accepts: its turns are never
@@ -32,14 +31,8 @@ func (unused) Turn(context.Context, agent.Message, func(string)) (agent.Reply, e
 // the turn job stored (model time excluded: no worker runs). It reports
 // the median (p50-ns) besides the mean.
 func BenchmarkInbound(b *testing.B) {
-	dir := b.TempDir()
-	st, err := sqlite.Open(b.Context(), filepath.Join(dir, "faro.db"))
-	require.NoError(b, err)
-	b.Cleanup(func() { _ = st.Close() })
-	jobs, err := relay.OpenSQLite(filepath.Join(dir, "jobs.db"))
-	require.NoError(b, err)
-	b.Cleanup(func() { _ = jobs.Close() })
-	rt, err := relay.New(relay.Options{Agent: unused{}, Store: st, Jobs: relay.SQLiteJobs(jobs), Workers: -1})
+	st := channeltest.OpenSQLite(b)
+	rt, err := relay.New(relay.Options{Agent: unused{}, Store: st, Jobs: channeltest.SQLiteJobs(b), Workers: -1})
 	require.NoError(b, err)
 	a := newAdapter(b, rt, "http://127.0.0.1:1")
 	require.NoError(b, rt.Register(a))

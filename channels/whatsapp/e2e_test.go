@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,12 +19,11 @@ import (
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/whatsapp"
 	"github.com/faroai/faro/channels/whatsapp/graphtest"
+	"github.com/faroai/faro/internal/channeltest"
 	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/store"
-	"github.com/faroai/faro/store/postgres"
 	"github.com/faroai/faro/store/postgres/pgtest"
-	"github.com/faroai/faro/store/sqlite"
 )
 
 // pg is the package's PostgreSQL for its tests (see pgtest.Shared).
@@ -47,25 +45,16 @@ var backends = []backend{{"sqlite", openSQLite}, {"postgres", openPostgres}}
 
 func openSQLite(t testing.TB) (store.Store, relay.Jobs) {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := sqlite.Open(t.Context(), filepath.Join(dir, "faro.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	jobs, err := relay.OpenSQLite(filepath.Join(dir, "jobs.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = jobs.Close() })
-	return st, relay.SQLiteJobs(jobs)
+	return channeltest.OpenSQLite(t), channeltest.SQLiteJobs(t)
 }
 
 func openPostgres(t testing.TB) (store.Store, relay.Jobs) {
 	t.Helper()
-	pgURL := pg.URL(t, "the WhatsApp tests")
-	st, err := postgres.Open(t.Context(), pgURL)
-	require.NoError(t, err)
-	pool, err := pgxpool.New(context.Background(), pgURL)
+	st := channeltest.OpenPostgres(t, &pg, "the WhatsApp tests")
+	pool, err := pgxpool.New(context.Background(), pg.Started())
 	require.NoError(t, err)
 	// Cleanups run last-in first-out: the runtime stops before these.
-	t.Cleanup(func() { pool.Close(); _ = st.Close() })
+	t.Cleanup(pool.Close)
 	return st, relay.PostgresJobs(pool)
 }
 

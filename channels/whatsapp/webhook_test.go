@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,8 +16,8 @@ import (
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/whatsapp"
 	"github.com/faroai/faro/channels/whatsapp/graphtest"
+	"github.com/faroai/faro/internal/channeltest"
 	"github.com/faroai/faro/store"
-	"github.com/faroai/faro/store/sqlite"
 )
 
 const (
@@ -88,9 +87,7 @@ func newHook(t *testing.T) *hookEnv { return newHookWith(t, "") }
 // newHookWith is newHook with the adapter's template.
 func newHookWith(t *testing.T, template string) *hookEnv {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "faro.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
+	st := channeltest.OpenSQLite(t)
 	g := graphtest.New(t)
 	o := whatsapp.Options{Client: newClient(g)}
 	if template != "" {

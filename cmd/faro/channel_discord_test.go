@@ -14,9 +14,7 @@ import (
 
 	"github.com/faroai/faro/channels/discord"
 	"github.com/faroai/faro/channels/discord/discordtest"
-	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/internal/testlog"
-	"github.com/faroai/faro/store/postgres/pgtest"
 )
 
 // discordPlatform is this test process's local Discord: one, because
@@ -64,18 +62,8 @@ func TestConfigDiscord(t *testing.T) {
 // dropped connection and its RESUME with events replayed.
 func TestDiscordThroughServe(t *testing.T) {
 	t.Parallel()
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		discordServe(t, "")
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		url, stop, err := pgtest.Start(ctx)
-		require.NoError(t, err, "PostgreSQL for the Discord tests (PGlite from node_modules, or %s)", pgtest.EnvURL)
-		t.Cleanup(stop)
-		discordServe(t, url)
+	forEachStore(t, "the Discord tests", func(t *testing.T, databaseURL string) {
+		discordServe(t, databaseURL)
 	})
 }
 
@@ -93,12 +81,7 @@ func discordServe(t *testing.T, databaseURL string) {
 	// tests, has taken more than the default five seconds.
 	cfg.ShutdownTimeout = 20 * time.Second
 	require.NoError(t, cfg.validate())
-	m := NewMain(cfg, newLogger(cfg, &environment{stderr: logs}))
-	m.EditRelay = func(o *relay.Options) {
-		o.BackoffBase, o.BackoffMax, o.PollInterval = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
-	}
-	require.NoError(t, m.Run(context.Background()))
-	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	m := startMain(t, cfg, logs)
 	require.Contains(t, logs.String(), "channel=discord")
 	require.Contains(t, logs.String(), "mode=gateway")
 	wait := func(what string, cond func() bool) {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/faroai/faro/channels/mattermost"
 	"github.com/faroai/faro/channels/mattermost/mattermosttest"
-	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/store"
 )
 
@@ -88,12 +87,7 @@ func TestMattermostThroughServe(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Mattermost = MattermostConfig{URL: mm.URL, Token: "mm-serve-token", WebhookTokens: []string{"cmd-token"}}
 	cfg.Staff = []string{"mattermost:" + staff.ID}
-	m := NewMain(cfg, newLogger(cfg, &environment{stderr: logs}))
-	m.EditRelay = func(o *relay.Options) {
-		o.BackoffBase, o.BackoffMax, o.PollInterval = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
-	}
-	require.NoError(t, m.Run(context.Background()))
-	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	m := startMain(t, cfg, logs)
 	require.Contains(t, logs.String(), "channel=mattermost")
 	require.Contains(t, logs.String(), mattermost.WebhookPath)
 

@@ -14,7 +14,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/slack"
 	"github.com/faroai/faro/channels/slack/slacktest"
 	"github.com/faroai/faro/store"
@@ -72,12 +71,7 @@ func TestSlackThroughServe(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Slack = SlackConfig{BotToken: "xoxb-serve-test", SigningSecret: "serve-signing-secret", APIURL: strings.TrimSuffix(api.URL, "/")}
 	cfg.Staff = []string{"slack:USTAFF01"}
-	m := NewMain(cfg, newLogger(cfg, &environment{stderr: logs}))
-	m.EditRelay = func(o *relay.Options) {
-		o.BackoffBase, o.BackoffMax, o.PollInterval = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
-	}
-	require.NoError(t, m.Run(context.Background()))
-	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	m := startMain(t, cfg, logs)
 	require.Contains(t, logs.String(), "channel=slack")
 	require.Contains(t, logs.String(), slack.EventsPath)
 	require.Contains(t, logs.String(), slack.CommandPath)

@@ -19,7 +19,6 @@ import (
 	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/telegram/telegramtest"
 	"github.com/faroai/faro/store"
-	"github.com/faroai/faro/store/postgres/pgtest"
 )
 
 const telegramSecret = "tg-secret_for-the-tests"
@@ -45,7 +44,7 @@ func startTelegram(t *testing.T, databaseURL string) *telegramServer {
 	cfg.LogLevel = "debug"
 	m := NewMain(cfg, newLogger(cfg, &environment{stderr: logs}))
 	m.EditRelay = func(o *relay.Options) {
-		o.BackoffBase, o.BackoffMax, o.PollInterval = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
+		fastRetries(o)
 		o.Agent = scripted{o.Agent}
 	}
 	require.NoError(t, m.Run(context.Background()))
@@ -122,37 +121,20 @@ func (s *telegramServer) stored(t *testing.T, updateID int64) bool {
 // long reply is split in order; markup is escaped.
 func TestTelegram(t *testing.T) {
 	t.Parallel()
-	backends := []struct {
-		name string
-		url  func(t *testing.T) string
-	}{
-		{"sqlite", func(*testing.T) string { return "" }},
-		{"postgres", func(t *testing.T) string {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			url, stop, err := pgtest.Start(ctx)
-			require.NoError(t, err, "PostgreSQL for the Telegram tests (PGlite from node_modules, or %s)", pgtest.EnvURL)
-			t.Cleanup(stop)
-			return url
-		}},
-	}
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			s := startTelegram(t, b.url(t))
-			require.Contains(t, s.logs.String(), "channel on")
-			require.Contains(t, s.logs.String(), telegramWebhookPath)
-			t.Run("refused", func(t *testing.T) { telegramRefused(t, s) })
-			t.Run("enrol", func(t *testing.T) { telegramEnrol(t, s) })
-			t.Run("redelivered", func(t *testing.T) { telegramRedelivered(t, s) })
-			t.Run("429", func(t *testing.T) { telegramTooMany(t, s) })
-			t.Run("down", func(t *testing.T) { telegramDown(t, s) })
-			t.Run("long", func(t *testing.T) { telegramLong(t, s) })
-			t.Run("markup", func(t *testing.T) { telegramMarkup(t, s) })
-			t.Run("group", func(t *testing.T) { telegramGroup(t, s) })
-			t.Run("metrics", func(t *testing.T) { telegramMetrics(t, s) })
-		})
-	}
+	forEachStore(t, "the Telegram tests", func(t *testing.T, databaseURL string) {
+		s := startTelegram(t, databaseURL)
+		require.Contains(t, s.logs.String(), "channel on")
+		require.Contains(t, s.logs.String(), telegramWebhookPath)
+		t.Run("refused", func(t *testing.T) { telegramRefused(t, s) })
+		t.Run("enrol", func(t *testing.T) { telegramEnrol(t, s) })
+		t.Run("redelivered", func(t *testing.T) { telegramRedelivered(t, s) })
+		t.Run("429", func(t *testing.T) { telegramTooMany(t, s) })
+		t.Run("down", func(t *testing.T) { telegramDown(t, s) })
+		t.Run("long", func(t *testing.T) { telegramLong(t, s) })
+		t.Run("markup", func(t *testing.T) { telegramMarkup(t, s) })
+		t.Run("group", func(t *testing.T) { telegramGroup(t, s) })
+		t.Run("metrics", func(t *testing.T) { telegramMetrics(t, s) })
+	})
 }
 
 // telegramRefused: a forged or missing secret is 401, a body that is not

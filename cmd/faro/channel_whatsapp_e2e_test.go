@@ -14,7 +14,6 @@ import (
 	"github.com/faroai/faro/channels/whatsapp/graphtest"
 	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/store"
-	"github.com/faroai/faro/store/postgres/pgtest"
 )
 
 // TestWhatsAppStudentEnrols: faro serve with the WhatsApp channel pointed
@@ -23,16 +22,8 @@ import (
 // course, and gets exactly one reply per message.
 func TestWhatsAppStudentEnrols(t *testing.T) {
 	t.Parallel()
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		whatsappEnrol(t, "")
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		url, stop, err := pgtest.Start(context.Background())
-		require.NoError(t, err, "PostgreSQL for the tests (PGlite from node_modules, or %s)", pgtest.EnvURL)
-		t.Cleanup(stop)
-		whatsappEnrol(t, url)
+	forEachStore(t, "the tests", func(t *testing.T, databaseURL string) {
+		whatsappEnrol(t, databaseURL)
 	})
 }
 

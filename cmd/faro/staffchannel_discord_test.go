@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -11,29 +9,25 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faroai/faro/channels/discord/discordtest"
-	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/telegram/telegramtest"
 	"github.com/faroai/faro/internal/testlog"
 	"github.com/faroai/faro/store"
-	"github.com/faroai/faro/store/postgres/pgtest"
 )
 
 // discordTakeover is a Main with Telegram, Discord and the staff channel
 // on Discord, against the local Bot API and the local Discord.
 type discordTakeover struct {
-	m            *Main
-	tg           *telegramtest.Server
+	telegramStudent
 	bot          *discordtest.Bot
 	staffChannel string
 	staff, other discordtest.User
 	logs         *testlog.Buffer
-	hook         string
 }
 
 func startDiscordTakeover(t *testing.T, databaseURL string) *discordTakeover {
 	t.Helper()
 	srv := discordPlatform.Server()
-	s := &discordTakeover{tg: telegramtest.New(t), bot: srv.NewBot(), staff: srv.Person("marta"), other: srv.Person("intruso"),
+	s := &discordTakeover{telegramStudent: telegramStudent{tg: telegramtest.New(t)}, bot: srv.NewBot(), staff: srv.Person("marta"), other: srv.Person("intruso"),
 		logs: &testlog.Buffer{}}
 	s.staffChannel = s.bot.AddChannel("faro-staff")
 	cfg := testConfig(t)
@@ -47,12 +41,7 @@ func startDiscordTakeover(t *testing.T, databaseURL string) *discordTakeover {
 	// tests, has taken more than the default five seconds.
 	cfg.ShutdownTimeout = 20 * time.Second
 	require.NoError(t, cfg.validate())
-	s.m = NewMain(cfg, newLogger(cfg, &environment{stderr: s.logs}))
-	s.m.EditRelay = func(o *relay.Options) {
-		o.BackoffBase, o.BackoffMax, o.PollInterval = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
-	}
-	require.NoError(t, s.m.Run(context.Background()))
-	t.Cleanup(func() { require.NoError(t, s.m.Close()) })
+	s.m = startMain(t, cfg, s.logs)
 	s.hook = "http://" + s.m.Addr() + telegramWebhookPath
 	s.eventually(t, "the gateway", func() bool { _, _, _, c := s.bot.Gateway(); return c })
 	return s
@@ -65,30 +54,6 @@ func (s *discordTakeover) eventually(t *testing.T, what string, cond func() bool
 		require.True(t, time.Now().Before(deadline), "%s; logs:\n%s", what, s.logs.String())
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-func (s *discordTakeover) student(t *testing.T, update, user int64, text string) {
-	t.Helper()
-	status, err := telegramtest.Post(s.hook, telegramSecret, telegramtest.Private(update, user, text, "es"))
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, status)
-}
-
-func (s *discordTakeover) toStudent(user int64) []string {
-	var out []string
-	for _, m := range s.tg.Sent("sendMessage") {
-		if m.ChatID == user {
-			out = append(out, m.Text)
-		}
-	}
-	return out
-}
-
-func (s *discordTakeover) status(t *testing.T, conversation string) store.ConversationStatus {
-	t.Helper()
-	c, err := s.m.Store.Conversation(t.Context(), conversation)
-	require.NoError(t, err)
-	return c.Status
 }
 
 // summary waits for the summary of conversation in the staff channel,
@@ -145,18 +110,8 @@ func (s *discordTakeover) response(t *testing.T, id string) string {
 // their DM.
 func TestStaffTakeOverFromDiscord(t *testing.T) {
 	t.Parallel()
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		discordTakeoverFlow(t, startDiscordTakeover(t, ""))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		url, stop, err := pgtest.Start(ctx)
-		require.NoError(t, err, "PostgreSQL for the take-over tests (PGlite from node_modules, or %s)", pgtest.EnvURL)
-		t.Cleanup(stop)
-		discordTakeoverFlow(t, startDiscordTakeover(t, url))
+	forEachStore(t, "the take-over tests", func(t *testing.T, databaseURL string) {
+		discordTakeoverFlow(t, startDiscordTakeover(t, databaseURL))
 	})
 }
 

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -13,20 +11,16 @@ import (
 
 	"github.com/faroai/faro/channels/mattermost"
 	"github.com/faroai/faro/channels/mattermost/mattermosttest"
-	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/telegram/telegramtest"
 	"github.com/faroai/faro/store"
-	"github.com/faroai/faro/store/postgres/pgtest"
 )
 
 // mmTakeover is a Main with Telegram, Mattermost and the staff channel on
 // Mattermost, against the local Bot API and the local Mattermost.
 type mmTakeover struct {
-	m     *Main
-	tg    *telegramtest.Server
+	telegramStudent
 	mm    *mattermosttest.Server
 	logs  *lockedWriter
-	hook  string // Telegram's webhook
 	mmURL string // Mattermost's slash command and webhook URL
 	// staffChannel, and marta (staff) and pablo (not) in it.
 	staffChannel mattermosttest.Channel
@@ -37,7 +31,7 @@ const mmCommandToken = "mm-takeover-command-token"
 
 func startMMTakeover(t *testing.T, databaseURL string) *mmTakeover {
 	t.Helper()
-	s := &mmTakeover{tg: telegramtest.New(t), mm: mattermosttest.NewServer("mm-takeover-token"), logs: &lockedWriter{w: &bytes.Buffer{}}}
+	s := &mmTakeover{telegramStudent: telegramStudent{tg: telegramtest.New(t)}, mm: mattermosttest.NewServer("mm-takeover-token"), logs: &lockedWriter{w: &bytes.Buffer{}}}
 	t.Cleanup(s.mm.Close)
 	s.marta, s.pablo = s.mm.AddUser("marta"), s.mm.AddUser("pablo")
 	s.staffChannel = s.mm.AddChannel("P", "faro-staff")
@@ -49,12 +43,7 @@ func startMMTakeover(t *testing.T, databaseURL string) *mmTakeover {
 	cfg.Staff = []string{"mattermost:" + s.marta.ID}
 	cfg.StaffChannel = "mattermost:" + s.staffChannel.ID
 	require.NoError(t, cfg.validateChannels())
-	m := NewMain(cfg, newLogger(cfg, &environment{stderr: s.logs}))
-	m.EditRelay = func(o *relay.Options) {
-		o.BackoffBase, o.BackoffMax, o.PollInterval = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
-	}
-	require.NoError(t, m.Run(context.Background()))
-	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	m := startMain(t, cfg, s.logs)
 	s.m = m
 	s.hook = "http://" + m.Addr() + telegramWebhookPath
 	s.mmURL = "http://" + m.Addr() + mattermost.WebhookPath
@@ -71,30 +60,6 @@ func (s *mmTakeover) eventually(t *testing.T, what func() string, cond func() bo
 		require.True(t, time.Now().Before(deadline), "%s; logs:\n%s", what(), s.logs.String())
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-func (s *mmTakeover) student(t *testing.T, update, user int64, text string) {
-	t.Helper()
-	status, err := telegramtest.Post(s.hook, telegramSecret, telegramtest.Private(update, user, text, "es"))
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, status)
-}
-
-func (s *mmTakeover) toStudent(user int64) []string {
-	var out []string
-	for _, m := range s.tg.Sent("sendMessage") {
-		if m.ChatID == user {
-			out = append(out, m.Text)
-		}
-	}
-	return out
-}
-
-func (s *mmTakeover) status(t *testing.T, conversation string) store.ConversationStatus {
-	t.Helper()
-	c, err := s.m.Store.Conversation(t.Context(), conversation)
-	require.NoError(t, err)
-	return c.Status
 }
 
 // thread is the bot's posts in the staff channel's thread root.
@@ -120,28 +85,11 @@ func (s *mmTakeover) lastInThread(root string) string {
 // over again.
 func TestStaffTakeOverFromMattermost(t *testing.T) {
 	t.Parallel()
-	backends := []struct {
-		name string
-		url  func(t *testing.T) string
-	}{
-		{"sqlite", func(*testing.T) string { return "" }},
-		{"postgres", func(t *testing.T) string {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			url, stop, err := pgtest.Start(ctx)
-			require.NoError(t, err, "PostgreSQL for the take-over tests (PGlite from node_modules, or %s)", pgtest.EnvURL)
-			t.Cleanup(stop)
-			return url
-		}},
-	}
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			s := startMMTakeover(t, b.url(t))
-			require.Contains(t, s.logs.String(), "staff channel on")
-			mmTakeoverTelegram(t, s)
-		})
-	}
+	forEachStore(t, "the take-over tests", func(t *testing.T, databaseURL string) {
+		s := startMMTakeover(t, databaseURL)
+		require.Contains(t, s.logs.String(), "staff channel on")
+		mmTakeoverTelegram(t, s)
+	})
 }
 
 func mmTakeoverTelegram(t *testing.T, s *mmTakeover) {

@@ -16,13 +16,11 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
 
-	"github.com/faroai/faro/channels/relay"
 	"github.com/faroai/faro/channels/slack"
 	"github.com/faroai/faro/channels/slack/slacktest"
 	"github.com/faroai/faro/channels/telegram/telegramtest"
 	"github.com/faroai/faro/server"
 	"github.com/faroai/faro/store"
-	"github.com/faroai/faro/store/postgres/pgtest"
 )
 
 const (
@@ -35,13 +33,11 @@ const (
 // takeover is a Main with Telegram, Slack and the staff channel on Slack,
 // against the local Bot API and the local Slack.
 type takeover struct {
-	m      *Main
-	tg     *telegramtest.Server
+	telegramStudent
 	slack  *slacktest.Server
 	sender *slacktest.Sender
 	logs   *lockedWriter
-	hook   string // Telegram's webhook
-	ts     int64  // Slack's clock, for the ts of what people post
+	ts     int64 // Slack's clock, for the ts of what people post
 	mu     sync.Mutex
 }
 
@@ -62,7 +58,7 @@ func startTakeover(t *testing.T, databaseURL string) *takeover {
 	require.NoError(t, err)
 	cfg.APIKeys = keys
 	require.NoError(t, cfg.validateChannels())
-	s := &takeover{tg: tg, slack: api, logs: logs, ts: time.Now().Unix()}
+	s := &takeover{telegramStudent: telegramStudent{tg: tg}, slack: api, logs: logs, ts: time.Now().Unix()}
 	s.start(t, cfg)
 	t.Cleanup(func() { require.NoError(t, s.m.Close()) })
 	return s
@@ -72,9 +68,7 @@ func startTakeover(t *testing.T, databaseURL string) *takeover {
 func (s *takeover) start(t *testing.T, cfg Config) {
 	t.Helper()
 	m := NewMain(cfg, newLogger(cfg, &environment{stderr: s.logs}))
-	m.EditRelay = func(o *relay.Options) {
-		o.BackoffBase, o.BackoffMax, o.PollInterval = 20*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
-	}
+	m.EditRelay = fastRetries
 	require.NoError(t, m.Run(context.Background()))
 	base := "http://" + m.Addr()
 	s.m, s.hook = m, base+telegramWebhookPath
@@ -110,24 +104,6 @@ func (s *takeover) nextTS() string {
 	return fmt.Sprintf("%d.000200", s.ts)
 }
 
-// student writes to the bot on Telegram.
-func (s *takeover) student(t *testing.T, update int64, user int64, text string) {
-	t.Helper()
-	status, err := telegramtest.Post(s.hook, telegramSecret, telegramtest.Private(update, user, text, "es"))
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, status)
-}
-
-func (s *takeover) toStudent(user int64) []string {
-	var out []string
-	for _, m := range s.tg.Sent("sendMessage") {
-		if m.ChatID == user {
-			out = append(out, m.Text)
-		}
-	}
-	return out
-}
-
 // inThread posts a person's message into a staff thread, as Slack sends
 // it (message.channels), and returns its event payload for re-sending.
 func (s *takeover) inThread(t *testing.T, user, thread, text string) []byte {
@@ -161,13 +137,6 @@ func (s *takeover) summary(t *testing.T, conversation string) slacktest.Message 
 	return found
 }
 
-func (s *takeover) status(t *testing.T, conversation string) store.ConversationStatus {
-	t.Helper()
-	c, err := s.m.Store.Conversation(t.Context(), conversation)
-	require.NoError(t, err)
-	return c.Status
-}
-
 func (s *takeover) api(t *testing.T, method, path string, body any) (int, []byte) {
 	t.Helper()
 	var rd *bytes.Reader
@@ -193,31 +162,14 @@ func (s *takeover) api(t *testing.T, method, path string, body any) (int, []byte
 // REST API's reply and release go through the same desk.
 func TestStaffTakeOverFromSlack(t *testing.T) {
 	t.Parallel()
-	backends := []struct {
-		name string
-		url  func(t *testing.T) string
-	}{
-		{"sqlite", func(*testing.T) string { return "" }},
-		{"postgres", func(t *testing.T) string {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			url, stop, err := pgtest.Start(ctx)
-			require.NoError(t, err, "PostgreSQL for the take-over tests (PGlite from node_modules, or %s)", pgtest.EnvURL)
-			t.Cleanup(stop)
-			return url
-		}},
-	}
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			s := startTakeover(t, b.url(t))
-			require.Contains(t, s.logs.String(), "staff channel on")
-			t.Run("telegram", func(t *testing.T) { takeoverTelegram(t, s) })
-			t.Run("widget", func(t *testing.T) { takeoverWidget(t, s) })
-			t.Run("api", func(t *testing.T) { takeoverAPI(t, s) })
-			t.Run("restart", func(t *testing.T) { takeoverRestart(t, s) })
-		})
-	}
+	forEachStore(t, "the take-over tests", func(t *testing.T, databaseURL string) {
+		s := startTakeover(t, databaseURL)
+		require.Contains(t, s.logs.String(), "staff channel on")
+		t.Run("telegram", func(t *testing.T) { takeoverTelegram(t, s) })
+		t.Run("widget", func(t *testing.T) { takeoverWidget(t, s) })
+		t.Run("api", func(t *testing.T) { takeoverAPI(t, s) })
+		t.Run("restart", func(t *testing.T) { takeoverRestart(t, s) })
+	})
 }
 
 func takeoverTelegram(t *testing.T, s *takeover) {
