@@ -33,8 +33,8 @@ const shippedDir = "../scenarios"
 const wireSample = 4
 
 var passFloors = map[string]float64{
-	SplitTune: 0.70, // 127/176 = 72.2% on 2026-12-06 (71 original + 105 fresh)
-	SplitTest: 0.42, // 71/160 = 44.4% on 2026-12-06 (25.6% before the session's changes)
+	SplitTune: 0.80, // 258/312 = 82.7% on 2026-12-06 (71 original + 241 fresh)
+	SplitTest: 0.58, // 96/160 = 60.0% on 2026-12-06 (44.4% at the session before)
 }
 
 // The shipped scenarios run twice: on the offline engine called directly,
