@@ -234,3 +234,12 @@ func TestQuestionTheFAQAsksIsAnswered(t *testing.T) {
 	require.NotContains(t, callNames(res.calls), "open_ticket")
 	require.Contains(t, res.reply, "14 días")
 }
+
+// Asking to be contacted by a person, with no tool for being contacted
+// (a student is offered no lead), hands the conversation to a person.
+func TestContactMeWithoutALeadToolHandsOff(t *testing.T) {
+	t.Parallel()
+	a := newAgent(t, store.RoleStudent, "es")
+	res := a.say("quiero que me contacte un asesor comercial, me interesa la plataforma de marketing para la empresa donde trabajo")
+	require.Equal(t, []string{"request_human"}, callNames(res.calls))
+}

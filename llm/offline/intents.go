@@ -132,6 +132,26 @@ var (
 	soloHuman  = wordSet(`humano humana agente asesor asesora operador human agent representative operator atendente`)
 )
 
+// contactVerbs ask to be contacted: "que me contacte un asesor".
+var contactVerbs = wordSet(`contacte contacten contacta llame llamen llama escriba escriban contate contatem ligue liguem call contact email`)
+
+// asksToBeContacted reports a request that a person of the business get
+// in touch ("quisiera que me contacte un asesor", "have a rep call me"):
+// a verb of contacting near a word for a person.
+func asksToBeContacted(toks []token) bool {
+	for i, t := range toks {
+		if !humanWords[t.fold] {
+			continue
+		}
+		for j := max(0, i-4); j < min(len(toks), i+4); j++ {
+			if contactVerbs[toks[j].fold] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // isHandoff reports a request to talk to a person: a word of talking near
 // one of a person ("quiero hablar con un humano", "can I talk to someone",
 // "pasame con un asesor"), or a short message that is just "humano".

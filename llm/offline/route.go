@@ -674,6 +674,12 @@ func (r *run) fresh(text string, toks []token) action {
 	if isHandoff(toks) && !(isQuestion(text, toks) && slices.ContainsFunc(r.m.an.analyze(text), asksFact)) {
 		return r.handoff(text)
 	}
+	// "quiero que me contacte un asesor comercial": being contacted is
+	// what a tool that says so is for (a lead, "to be contacted by
+	// sales"); without one, a person takes over.
+	if asksToBeContacted(toks) && !r.contactTool() {
+		return r.handoff(text)
+	}
 	if talk := classifySmallTalk(toks); talk != talkNone {
 		return action{kind: actTalk, talk: talk}
 	}
@@ -1227,6 +1233,18 @@ func (r *run) faqAsks(text string) bool {
 // variables), which holds whatever values a message gives.
 func hasObjectField(t *toolDef) bool {
 	return slices.ContainsFunc(t.schema.fields, func(f field) bool { return f.kind == kindObject })
+}
+
+// contactTool reports whether an offered tool says it is for people who
+// want to be contacted.
+func (r *run) contactTool() bool {
+	for _, t := range r.tools {
+		d := fold(t.description)
+		if strings.Contains(d, "contacted") || strings.Contains(d, "contactado") || strings.Contains(d, "contatado") {
+			return true
+		}
+	}
+	return false
 }
 
 // codeFor returns the one offered tool with a required identifier whose
