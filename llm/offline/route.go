@@ -1235,13 +1235,14 @@ func hasObjectField(t *toolDef) bool {
 	return slices.ContainsFunc(t.schema.fields, func(f field) bool { return f.kind == kindObject })
 }
 
-// contactTool reports whether an offered tool says it is for people who
-// want to be contacted.
+// contactTool reports whether an offered tool says it is for people the
+// business's sales get in touch with (a lead "to be contacted by sales").
 func (r *run) contactTool() bool {
 	for _, t := range r.tools {
-		d := fold(t.description)
-		if strings.Contains(d, "contacted") || strings.Contains(d, "contactado") || strings.Contains(d, "contatado") {
-			return true
+		for _, w := range folds(t.description) {
+			if w == "sales" || w == "ventas" || w == "vendas" || w == "contacted" || w == "contactado" || w == "contatado" {
+				return true
+			}
 		}
 	}
 	return false
