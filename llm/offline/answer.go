@@ -543,7 +543,13 @@ func questionWords2(an *analyzer, text string) ([]word, []bool) {
 		if len(toks) > 1 && (toks[0].fold == "y" || toks[0].fold == "e" || toks[0].fold == "and" || toks[0].fold == "o" || toks[0].fold == "or") {
 			toks = toks[1:]
 		}
-		f := (i < len(marks) && strings.Contains(marks[i], "?")) || strings.Contains(c, "¿") || (len(toks) > 0 && (questionWords[toks[0].fold] || auxQuestion[toks[0].fold]))
+		// "also how long is the link good for": a question word near
+		// the start opens a question, as isQuestion reads it.
+		opens := len(toks) > 0 && (auxQuestion[toks[0].fold] || questionWords[toks[0].fold])
+		if len(toks) > 1 && leadIns[toks[0].fold] {
+			opens = opens || questionWords[toks[1].fold]
+		}
+		f := (i < len(marks) && strings.Contains(marks[i], "?")) || strings.Contains(c, "¿") || opens
 		anyFocus = anyFocus || f
 		for _, w := range cw {
 			ws = append(ws, w)
@@ -1012,6 +1018,9 @@ func answerWords(ws []word) []word {
 	}
 	return out
 }
+
+// leadIns open a clause before its question word ("also how long…").
+var leadIns = wordSet(`also and so then plus tambien ademas entonces tambem alem`)
 
 // chatter are words of conversation, not of the topic ("la verdad",
 // "todavía", "like", "ainda"): a question is not left unanswered for want
