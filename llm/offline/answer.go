@@ -1028,7 +1028,7 @@ var leadIns = wordSet(`also and so then plus tambien ademas entonces tambem alem
 var chatter = wordSet(`verdad hace todavia aun casi bueno pues osea tipo igual solo solamente cosa cosas vez veces ayer entonces ahora asi claro seguro creo parece favor porfa oye mira vale bien mal algo nada mucho poco tanto hago haces hacer pasa paso dice dijo quisiera gustaria saber
 	den dan dar da dieron pedir pido pide pides pidio solicitar solicito solicita obtener obtengo conseguir consigo request requested ask asked obter
 	diferencia diferencias entre comparar compara versus vs difference differences diff between compare comparison diferenca diferencas
-	one ones like just really actually quick around guys folks yall ustedes vcs voces anything something stuff thing things now pls plz ur u thx hey hi please get got kinda maybe guess think tomorrow tmrw today yesterday ago great good fine ok okay sure know tell
+	one ones like just really actually quick around guys folks yall ustedes vcs voces still able possible posible possivel anything something stuff thing things now pls plz ur u thx hey hi please get got kinda maybe guess think tomorrow tmrw today yesterday ago great good fine ok okay sure know tell
 	faz faco fazer ainda posso pode podem quero vou vai tenho temos estou sao ja tambem muito entao aqui la isso isto coisa coisas gente tudo bem`)
 
 func bestMatch(w word, ws []word) float64 {
