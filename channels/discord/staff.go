@@ -94,47 +94,13 @@ func (a *Adapter) Post(ctx context.Context, channel, thread, text string) error 
 // summaryText is the summary in Discord markdown, every value escaped,
 // within one message.
 func summaryText(s staffchat.Summary) string {
-	var head strings.Builder
-	who := s.Name
-	if who == "" {
-		who = "Someone"
-	}
-	fmt.Fprintf(&head, "**%s** on %s", escape(who), escape(s.Channel))
-	if s.Language != "" {
-		fmt.Fprintf(&head, " (%s)", escape(s.Language))
-	}
-	if s.Why == "taken" {
-		fmt.Fprintf(&head, " — taken by %s", escape(s.By))
-	} else {
-		head.WriteString(" asks for a person")
-	}
-	if s.Reason != "" {
-		fmt.Fprintf(&head, ": %s", escape(s.Reason))
-	}
-	head.WriteString("\n")
-	if s.Email != "" || s.Phone != "" {
-		fmt.Fprintf(&head, "%s\n", escape(strings.TrimSpace(s.Email+" "+s.Phone)))
-	}
-	if s.LeadScore != nil {
-		fmt.Fprintf(&head, "Lead: %s, score %.0f\n", escape(s.LeadStage), *s.LeadScore)
-	}
-	if len(s.Enrolments) > 0 {
-		fmt.Fprintf(&head, "Courses: %s\n", escape(strings.Join(s.Enrolments, ", ")))
-	}
-	tail := fmt.Sprintf("Conversation `%s`. Reply in this thread to answer; `/faro release` hands it back to the bot.", s.ConversationID)
-	var lines []string
-	for _, l := range s.Last {
-		text := []rune(strings.ReplaceAll(l.Text, "\n", " "))
-		if len(text) > 300 {
-			text = append(text[:300], '…')
-		}
-		lines = append(lines, fmt.Sprintf("> *%s*: %s\n", l.Author, escape(string(text))))
-	}
-	// The oldest lines go first when the whole would not fit one message.
-	for len(lines) > 0 && relay.UTF16(head.String()+strings.Join(lines, "")+tail) > MaxPart {
-		lines = lines[1:]
-	}
-	return head.String() + strings.Join(lines, "") + tail
+	return staffchat.SummaryText(s, staffchat.Markup{
+		Bold:    func(t string) string { return "**" + t + "**" },
+		Italic:  func(t string) string { return "*" + t + "*" },
+		Escape:  escape,
+		Release: "`/faro release`",
+		Fits:    func(t string) bool { return relay.UTF16(t) <= MaxPart },
+	})
 }
 
 // channelOf is a channel as the gateway's state knows it, else as the API
