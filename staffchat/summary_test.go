@@ -34,3 +34,14 @@ func TestSummaryTextMarkup(t *testing.T) {
 		t.Errorf("with nothing fitting, head and tail stay: %q", got)
 	}
 }
+
+// TestStartsWithCommand: the first word, in any case, is take or release.
+func TestStartsWithCommand(t *testing.T) {
+	for text, want := range map[string]bool{
+		"take c1": true, "  RELEASE": true, "taken c1": false, "": false, "hello take": false,
+	} {
+		if got := StartsWithCommand(text); got != want {
+			t.Errorf("StartsWithCommand(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

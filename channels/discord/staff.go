@@ -150,7 +150,7 @@ func (a *Adapter) staffMessage(s *discordgo.Session, m *discordgo.Message) bool 
 	}
 	text := plainText(m.Content, m.Mentions, bot)
 	mentioned := mentions(m, bot)
-	if thread == "" && !(mentioned && staffWord(text)) {
+	if thread == "" && !(mentioned && staffchat.StartsWithCommand(text)) {
 		return false // the team's talk, or a question for the assistant
 	}
 	answer := h.Handle(ctx, staffchat.Incoming{Channel: channel, Thread: thread, User: m.Author.ID, Text: text,
@@ -163,12 +163,6 @@ func (a *Adapter) staffMessage(s *discordgo.Session, m *discordgo.Message) bool 
 		}
 	}
 	return true
-}
-
-// staffWord reports whether text is a staff command: take or release.
-func staffWord(text string) bool {
-	w, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(text)), " ")
-	return w == "take" || w == "release"
 }
 
 // staffInteraction answers the release button and /faro take|release,
@@ -219,7 +213,7 @@ func (a *Adapter) staffInput(s *discordgo.Session, i *discordgo.Interaction) (st
 		return staffchat.Incoming{Channel: i.ChannelID, Thread: thread, User: user, Text: "release " + cid, ID: i.ID, Command: true}, true
 	}
 	m, _ := parseInteraction(i, a.BotUser())
-	if m == nil || !staffWord(m.Text) {
+	if m == nil || !staffchat.StartsWithCommand(m.Text) {
 		return staffchat.Incoming{}, false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)

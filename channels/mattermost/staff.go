@@ -91,18 +91,12 @@ func (a *Adapter) staffPost(ctx context.Context, p Post) bool {
 	return true
 }
 
-// staffWord reports whether text starts with a staff command's word.
-func staffWord(text string) bool {
-	word, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(text)), " ")
-	return word == "take" || word == "release"
-}
-
 // staffCommand answers "/faro take <conversation>" and "/faro release
 // <conversation>" (in any channel, so staff can take from where they are);
 // ok is false for anything else, which is a question for the assistant.
 func (a *Adapter) staffCommand(ctx context.Context, req request, text string) (answer string, ok bool) {
 	h := a.staffHandler()
-	if h == nil || !staffWord(text) {
+	if h == nil || !staffchat.StartsWithCommand(text) {
 		return "", false
 	}
 	if strings.EqualFold(strings.TrimSpace(text), "release") {

@@ -131,8 +131,7 @@ func (a *Adapter) whisper(ctx context.Context, channel, thread, user, answer str
 // which is a question for the assistant.
 func (a *Adapter) staffCommand(r *http.Request, channel, user, text, triggerID string) (string, bool) {
 	h := a.staffHandler()
-	word, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(text)), " ")
-	if h == nil || (word != "take" && word != "release") {
+	if h == nil || !staffchat.StartsWithCommand(text) {
 		return "", false
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), staffTimeout)
