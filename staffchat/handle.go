@@ -147,6 +147,13 @@ func (s *Service) refusal(log interface{ Error(string, ...any) }, op, convID str
 	return "Something went wrong; try again."
 }
 
+// StartsWithCommand reports whether text starts with take or release: a
+// platform's own command (/faro take…), its text without the command.
+func StartsWithCommand(text string) bool {
+	word, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(text)), " ")
+	return word == "take" || word == "release"
+}
+
 // IsCommand reports whether text is a take or release command, for a
 // platform deciding whether a post outside a thread is the staff
 // channel's (mentioned: the text began with the bot's mention).

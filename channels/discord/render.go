@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/faroai/faro/agent"
+	"github.com/faroai/faro/channels/relay"
 )
 
 // render is a reply as Discord shows it: the agent's Markdown, which
@@ -206,7 +207,7 @@ func inline(s string, cites map[string]string) string {
 				continue
 			}
 		case '[':
-			if label, u, n, ok := mdLink(s[i:]); ok {
+			if label, u, n, ok := relay.MarkdownLink(s[i:]); ok {
 				flush(i)
 				b.WriteString(link(u, inline(label, cites)))
 				i += n
@@ -228,34 +229,4 @@ func inline(s string, cites map[string]string) string {
 	}
 	flush(len(s))
 	return b.String()
-}
-
-// mdLink reads a Markdown link [label](url) at the start of s: its label,
-// address and length.
-func mdLink(s string) (label, u string, n int, ok bool) {
-	depth := 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '[':
-			depth++
-		case ']':
-			depth--
-			if depth == 0 {
-				if i+1 >= len(s) || s[i+1] != '(' {
-					return "", "", 0, false
-				}
-				j := strings.IndexByte(s[i+2:], ')')
-				if j < 0 {
-					return "", "", 0, false
-				}
-				u = strings.TrimSpace(s[i+2 : i+2+j])
-				if k := strings.IndexAny(u, " \t"); k > 0 {
-					u = u[:k] // [t](url "title")
-				}
-				u = strings.Trim(u, "<>")
-				return s[1:i], u, i + 3 + j, u != ""
-			}
-		}
-	}
-	return "", "", 0, false
 }

@@ -94,47 +94,13 @@ func (a *Adapter) Post(ctx context.Context, channel, thread, text string) error 
 // summaryText is the summary in Discord markdown, every value escaped,
 // within one message.
 func summaryText(s staffchat.Summary) string {
-	var head strings.Builder
-	who := s.Name
-	if who == "" {
-		who = "Someone"
-	}
-	fmt.Fprintf(&head, "**%s** on %s", escape(who), escape(s.Channel))
-	if s.Language != "" {
-		fmt.Fprintf(&head, " (%s)", escape(s.Language))
-	}
-	if s.Why == "taken" {
-		fmt.Fprintf(&head, " — taken by %s", escape(s.By))
-	} else {
-		head.WriteString(" asks for a person")
-	}
-	if s.Reason != "" {
-		fmt.Fprintf(&head, ": %s", escape(s.Reason))
-	}
-	head.WriteString("\n")
-	if s.Email != "" || s.Phone != "" {
-		fmt.Fprintf(&head, "%s\n", escape(strings.TrimSpace(s.Email+" "+s.Phone)))
-	}
-	if s.LeadScore != nil {
-		fmt.Fprintf(&head, "Lead: %s, score %.0f\n", escape(s.LeadStage), *s.LeadScore)
-	}
-	if len(s.Enrolments) > 0 {
-		fmt.Fprintf(&head, "Courses: %s\n", escape(strings.Join(s.Enrolments, ", ")))
-	}
-	tail := fmt.Sprintf("Conversation `%s`. Reply in this thread to answer; `/faro release` hands it back to the bot.", s.ConversationID)
-	var lines []string
-	for _, l := range s.Last {
-		text := []rune(strings.ReplaceAll(l.Text, "\n", " "))
-		if len(text) > 300 {
-			text = append(text[:300], '…')
-		}
-		lines = append(lines, fmt.Sprintf("> *%s*: %s\n", l.Author, escape(string(text))))
-	}
-	// The oldest lines go first when the whole would not fit one message.
-	for len(lines) > 0 && relay.UTF16(head.String()+strings.Join(lines, "")+tail) > MaxPart {
-		lines = lines[1:]
-	}
-	return head.String() + strings.Join(lines, "") + tail
+	return staffchat.SummaryText(s, staffchat.Markup{
+		Bold:    func(t string) string { return "**" + t + "**" },
+		Italic:  func(t string) string { return "*" + t + "*" },
+		Escape:  escape,
+		Release: "`/faro release`",
+		Fits:    func(t string) bool { return relay.UTF16(t) <= MaxPart },
+	})
 }
 
 // channelOf is a channel as the gateway's state knows it, else as the API
@@ -184,7 +150,7 @@ func (a *Adapter) staffMessage(s *discordgo.Session, m *discordgo.Message) bool 
 	}
 	text := plainText(m.Content, m.Mentions, bot)
 	mentioned := mentions(m, bot)
-	if thread == "" && !(mentioned && staffWord(text)) {
+	if thread == "" && !(mentioned && staffchat.StartsWithCommand(text)) {
 		return false // the team's talk, or a question for the assistant
 	}
 	answer := h.Handle(ctx, staffchat.Incoming{Channel: channel, Thread: thread, User: m.Author.ID, Text: text,
@@ -197,12 +163,6 @@ func (a *Adapter) staffMessage(s *discordgo.Session, m *discordgo.Message) bool 
 		}
 	}
 	return true
-}
-
-// staffWord reports whether text is a staff command: take or release.
-func staffWord(text string) bool {
-	w, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(text)), " ")
-	return w == "take" || w == "release"
 }
 
 // staffInteraction answers the release button and /faro take|release,
@@ -253,7 +213,7 @@ func (a *Adapter) staffInput(s *discordgo.Session, i *discordgo.Interaction) (st
 		return staffchat.Incoming{Channel: i.ChannelID, Thread: thread, User: user, Text: "release " + cid, ID: i.ID, Command: true}, true
 	}
 	m, _ := parseInteraction(i, a.BotUser())
-	if m == nil || !staffWord(m.Text) {
+	if m == nil || !staffchat.StartsWithCommand(m.Text) {
 		return staffchat.Incoming{}, false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)

@@ -2,7 +2,6 @@ package mattermost
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -64,44 +63,12 @@ func (a *Adapter) releaseHint() string {
 
 // summaryText is the summary in Markdown, every value neutralised.
 func (a *Adapter) summaryText(s staffchat.Summary) string {
-	var b strings.Builder
-	who := s.Name
-	if who == "" {
-		who = "Someone"
-	}
-	fmt.Fprintf(&b, "**%s** on %s", neutralise(who), neutralise(s.Channel))
-	if s.Language != "" {
-		fmt.Fprintf(&b, " (%s)", neutralise(s.Language))
-	}
-	switch s.Why {
-	case "taken":
-		fmt.Fprintf(&b, " — taken by %s", neutralise(s.By))
-	default:
-		b.WriteString(" asks for a person")
-	}
-	if s.Reason != "" {
-		fmt.Fprintf(&b, ": %s", neutralise(s.Reason))
-	}
-	b.WriteString("\n")
-	if contact := strings.TrimSpace(s.Email + " " + s.Phone); contact != "" {
-		fmt.Fprintf(&b, "%s\n", neutralise(contact))
-	}
-	if s.LeadScore != nil {
-		fmt.Fprintf(&b, "Lead: %s, score %.0f\n", neutralise(s.LeadStage), *s.LeadScore)
-	}
-	if len(s.Enrolments) > 0 {
-		fmt.Fprintf(&b, "Courses: %s\n", neutralise(strings.Join(s.Enrolments, ", ")))
-	}
-	for _, l := range s.Last {
-		text := []rune(l.Text)
-		if len(text) > 300 {
-			text = append(text[:300], '…')
-		}
-		fmt.Fprintf(&b, "> _%s_: %s\n", l.Author, neutralise(strings.ReplaceAll(string(text), "\n", " ")))
-	}
-	fmt.Fprintf(&b, "Conversation `%s`. Reply in this thread to answer; `%s` here hands it back to the bot.",
-		s.ConversationID, a.releaseHint())
-	return b.String()
+	return staffchat.SummaryText(s, staffchat.Markup{
+		Bold:    func(t string) string { return "**" + t + "**" },
+		Italic:  func(t string) string { return "_" + t + "_" },
+		Escape:  neutralise,
+		Release: "`" + a.releaseHint() + "` here",
+	})
 }
 
 // staffPost hands a person's post in the staff channel to the handler and
@@ -124,18 +91,12 @@ func (a *Adapter) staffPost(ctx context.Context, p Post) bool {
 	return true
 }
 
-// staffWord reports whether text starts with a staff command's word.
-func staffWord(text string) bool {
-	word, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(text)), " ")
-	return word == "take" || word == "release"
-}
-
 // staffCommand answers "/faro take <conversation>" and "/faro release
 // <conversation>" (in any channel, so staff can take from where they are);
 // ok is false for anything else, which is a question for the assistant.
 func (a *Adapter) staffCommand(ctx context.Context, req request, text string) (answer string, ok bool) {
 	h := a.staffHandler()
-	if h == nil || !staffWord(text) {
+	if h == nil || !staffchat.StartsWithCommand(text) {
 		return "", false
 	}
 	if strings.EqualFold(strings.TrimSpace(text), "release") {

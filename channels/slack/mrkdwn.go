@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/faroai/faro/channels/relay"
 )
 
 // escapeText escapes the three characters Slack reads as markup in a
@@ -151,7 +153,7 @@ func inline(s string, cites map[string]string, bold bool) string {
 				continue
 			}
 		case c == '[':
-			if label, u, n, ok := mdLink(s[i:]); ok {
+			if label, u, n, ok := relay.MarkdownLink(s[i:]); ok {
 				b.WriteString(link(u, inline(label, cites, bold)))
 				i += n
 				continue
@@ -203,36 +205,6 @@ func inline(s string, cites map[string]string, bold bool) string {
 		i++
 	}
 	return b.String()
-}
-
-// mdLink reads a Markdown link [label](url) at the start of s: its label,
-// address and length.
-func mdLink(s string) (label, u string, n int, ok bool) {
-	depth := 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '[':
-			depth++
-		case ']':
-			depth--
-			if depth == 0 {
-				if i+1 >= len(s) || s[i+1] != '(' {
-					return "", "", 0, false
-				}
-				j := strings.IndexByte(s[i+2:], ')')
-				if j < 0 {
-					return "", "", 0, false
-				}
-				u = strings.TrimSpace(s[i+2 : i+2+j])
-				// [t](url "title")
-				if k := strings.IndexAny(u, " \t"); k > 0 {
-					u = u[:k]
-				}
-				return s[1:i], strings.Trim(u, "<>"), i + 3 + j, u != ""
-			}
-		}
-	}
-	return "", "", 0, false
 }
 
 // emphasis reads emphasis starting at s[i]: **x**, __x__, *x*, _x_ or

@@ -17,6 +17,7 @@ func TestToMrkdwn(t *testing.T) {
 		{"[**negrita**](https://example.com)", "<https://example.com|*negrita*>"},
 		{"[mal](javascript:alert(1))", "mal (javascript:alert(1))"},
 		{"[x](https://a.example/p|q)", "x (https://a.example/p|q)"},
+		{"[x](<>)", "[x](&lt;&gt;)"}, // no address: text, as on Discord
 		{"<!channel> & <@U123> > 2 < 3", "&lt;!channel&gt; &amp; &lt;@U123&gt; &gt; 2 &lt; 3"},
 		{"<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;"},
 		{"Precio [1] y política [k3f9a2c], sin fuente [9]", "Precio <https://brujula.example/cursos?a=1&amp;b=2|[1]> y política <https://brujula.example/faq|[k3f9a2c]>, sin fuente [9]"},

@@ -72,43 +72,12 @@ func (a *Adapter) Post(ctx context.Context, channel, thread, text string) error 
 
 // summaryText is the summary in Slack's markup, every value escaped.
 func summaryText(s staffchat.Summary) string {
-	var b strings.Builder
-	who := s.Name
-	if who == "" {
-		who = "Someone"
-	}
-	fmt.Fprintf(&b, "*%s* on %s", escapeText(who), escapeText(s.Channel))
-	if s.Language != "" {
-		fmt.Fprintf(&b, " (%s)", escapeText(s.Language))
-	}
-	switch s.Why {
-	case "taken":
-		fmt.Fprintf(&b, " — taken by %s", escapeText(s.By))
-	default:
-		b.WriteString(" asks for a person")
-	}
-	if s.Reason != "" {
-		fmt.Fprintf(&b, ": %s", escapeText(s.Reason))
-	}
-	b.WriteString("\n")
-	if s.Email != "" || s.Phone != "" {
-		fmt.Fprintf(&b, "%s\n", escapeText(strings.TrimSpace(s.Email+" "+s.Phone)))
-	}
-	if s.LeadScore != nil {
-		fmt.Fprintf(&b, "Lead: %s, score %.0f\n", escapeText(s.LeadStage), *s.LeadScore)
-	}
-	if len(s.Enrolments) > 0 {
-		fmt.Fprintf(&b, "Courses: %s\n", escapeText(strings.Join(s.Enrolments, ", ")))
-	}
-	for _, l := range s.Last {
-		text := []rune(l.Text)
-		if len(text) > 300 {
-			text = append(text[:300], '…')
-		}
-		fmt.Fprintf(&b, "> _%s_: %s\n", l.Author, escapeText(strings.ReplaceAll(string(text), "\n", " ")))
-	}
-	fmt.Fprintf(&b, "Conversation `%s`. Reply in this thread to answer; `/faro release` hands it back to the bot.", s.ConversationID)
-	return b.String()
+	return staffchat.SummaryText(s, staffchat.Markup{
+		Bold:    func(t string) string { return "*" + t + "*" },
+		Italic:  func(t string) string { return "_" + t + "_" },
+		Escape:  escapeText,
+		Release: "`/faro release`",
+	})
 }
 
 // staffEvent routes a message in the staff channel to the handler, and
@@ -162,8 +131,7 @@ func (a *Adapter) whisper(ctx context.Context, channel, thread, user, answer str
 // which is a question for the assistant.
 func (a *Adapter) staffCommand(r *http.Request, channel, user, text, triggerID string) (string, bool) {
 	h := a.staffHandler()
-	word, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(text)), " ")
-	if h == nil || (word != "take" && word != "release") {
+	if h == nil || !staffchat.StartsWithCommand(text) {
 		return "", false
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), staffTimeout)
