@@ -1086,6 +1086,9 @@ func splitPassage(an *analyzer, p passage, idx int) []sentence {
 	var asked, tableHead []word
 	askedText, after := "", 0
 	inTable := false
+	// The cells of the table row just read, and of the header row once the
+	// separator under it says it is one.
+	var rowCells, headCells []string
 	var out []sentence
 	pos := 0
 	for line := range strings.Lines(p.Text) {
@@ -1095,6 +1098,7 @@ func splitPassage(an *analyzer, p passage, idx int) []sentence {
 			// the table.
 			if n := len(out); n > 0 && inTable && out[n-1].tableRow {
 				tableHead = out[n-1].words
+				headCells = rowCells
 				out = out[:n-1]
 			}
 			continue
@@ -1109,14 +1113,15 @@ func splitPassage(an *analyzer, p passage, idx int) []sentence {
 		}
 		row := strings.HasPrefix(line, "|")
 		if !row {
-			inTable, tableHead = false, nil
+			inTable, tableHead, headCells = false, nil, nil
 		}
 		line = strings.TrimLeft(line, "-*•> ")
 		line = trimListNumber(line)
 		line = strings.TrimSpace(reMarkdown.Replace(line))
 		if row {
 			inTable = true
-			line = strings.Join(strings.Fields(strings.ReplaceAll(strings.Trim(line, "| "), "|", " — ")), " ")
+			rowCells = tableCells(line)
+			line = tableRowText(rowCells, headCells)
 		}
 		for _, s := range splitSentences(line) {
 			if reInjection.MatchString(s) {
@@ -1140,6 +1145,49 @@ func splitPassage(an *analyzer, p passage, idx int) []sentence {
 		}
 	}
 	return out
+}
+
+// tableCells are a Markdown table row's cells, their spaces collapsed.
+func tableCells(line string) []string {
+	// Only the outer pipes go: "| | Starter |" opens with an empty cell.
+	line = strings.TrimSpace(line)
+	line = strings.TrimSuffix(strings.TrimPrefix(line, "|"), "|")
+	cells := strings.Split(line, "|")
+	for i, c := range cells {
+		cells[i] = strings.Join(strings.Fields(c), " ")
+	}
+	return cells
+}
+
+// tableRowText is what a table row says, read with its header: "Contacts
+// — Starter: 2,000; Growth: 10,000; Scale: 50,000", not "Contacts — 2,000
+// — 10,000 — 50,000", which quoted alone says nothing of which plan has
+// which. A row without a header of as many cells is its cells in order.
+func tableRowText(cells, head []string) string {
+	if len(head) != len(cells) || len(cells) < 2 {
+		return strings.Join(slices.DeleteFunc(slices.Clone(cells), isEmptyCell), " — ")
+	}
+	var parts []string
+	for i := 1; i < len(cells); i++ {
+		if isEmptyCell(cells[i]) {
+			continue
+		}
+		if head[i] == "" {
+			parts = append(parts, cells[i])
+			continue
+		}
+		parts = append(parts, head[i]+": "+cells[i])
+	}
+	if len(parts) == 0 {
+		return cells[0]
+	}
+	return cells[0] + " — " + strings.Join(parts, "; ")
+}
+
+// isEmptyCell is a cell that holds nothing: blank, or a dash standing for
+// "not included".
+func isEmptyCell(c string) bool {
+	return c == "" || c == "—" || c == "-" || c == "–"
 }
 
 // reExample finds sentences that illustrate a rule rather than state it.

@@ -69,7 +69,7 @@ func TestKnowledgeAnswers(t *testing.T) {
 			[]string{"Prompt Engineering in Practice (starts 15 February 2027), Building LLM Apps with RAG (5 April 2027) and AI Strategy for Managers (10 May 2027). [3]", "Sources: [3] faq"},
 			[]string{"Which courses are taught in English? [3]"}},
 		{"a table row by its header", "en", "how much is the RAG course?",
-			[]string{"Building LLM Apps with RAG — English — USD 399 [4]"}, nil},
+			[]string{"Building LLM Apps with RAG — Taught in: English; Price: USD 399 [4]"}, nil},
 		{"steps, english", "en", "finished prompt engineering last week, where do i download my certificate?",
 			[]string{"Click Download PDF next to the course. [5]"}, nil},
 		{"another language is said so", "es", "como descargo el certificado?",
