@@ -80,8 +80,11 @@ func TestDocumentMissingValuesGivenNext(t *testing.T) {
 		}))
 	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleStaff, calls: c,
 		tc: turnctx.Context{Role: string(store.RoleStaff), Language: "en"}}
+	// Staff asking for a proposal without its items are asked for them
+	// before any call: a call would only come back incomplete.
 	first := a.say("I need a proposal for Omar Haddad at Cedar Print")
-	require.Equal(t, []string{"generate_document"}, callNames(first.calls), first.reply)
+	require.Empty(t, first.calls, first.reply)
+	require.Contains(t, first.reply, "items with their prices")
 	second := a.say("lines: brand workshop 700 USD; two coaching hours 120 USD each. good for 10 days")
 	require.Equal(t, []string{"generate_document"}, callNames(second.calls), second.reply)
 	vars, _ := args(t, second.calls[0])["variables"].(map[string]any)
@@ -163,4 +166,30 @@ func TestDocumentWaitingDoesNotSwallowOtherRequests(t *testing.T) {
 	require.Equal(t, []string{"generate_document"}, callNames(first.calls), first.reply)
 	kpi := a.say("what's our MRR this month?")
 	require.Equal(t, []string{"report_kpis"}, callNames(kpi.calls), kpi.reply)
+}
+
+// An argument for one kind of document only ("For a certificate: the
+// course") is left out of another: an invoice that names a course carries
+// no course, and its variables are the invoice's, not a certificate's.
+func TestInvoiceCarriesNoCertificateArguments(t *testing.T) {
+	c := &calls{}
+	reg := tools.NewRegistry()
+	tools.Add(reg, tools.Spec{Name: "generate_document", Description: "Generate a document.", Roles: everyone,
+		Examples: []tools.Example{{Lang: "en", Text: "make an invoice"}, {Lang: "es", Text: "haz una factura"}}},
+		record(c, "generate_document", func(in tools.GenerateDocumentArgs) any {
+			return map[string]any{"status": "generated", "url": "http://localhost/d/x", "message": "Here it is: http://localhost/d/x"}
+		}))
+	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleStaff, calls: c,
+		tc: turnctx.Context{Role: string(store.RoleStaff), Language: "en"}}
+	res := a.say("make an invoice for Omar Haddad at Cedar Print: 3x AI for Marketing seats 249 USD each")
+	require.Equal(t, []string{"generate_document"}, callNames(res.calls), res.reply)
+	got := args(t, res.calls[0])
+	assert.Equal(t, "invoice", got["template"])
+	assert.NotContains(t, got, "course")
+	vars, _ := got["variables"].(map[string]any)
+	assert.NotContains(t, vars, "student_name")
+	assert.NotContains(t, vars, "course_title")
+	assert.NotContains(t, vars, "cedar_print") // a name before a colon is no key
+	assert.Equal(t, "Omar Haddad", vars["client_name"])
+	assert.Equal(t, "Cedar Print", vars["company"])
 }

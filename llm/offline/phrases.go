@@ -120,6 +120,11 @@ var (
 	phAskChoose   = tr{"¿Qué %s? Puede ser: %s.", "Which %s? It can be: %s.", "Qual %s? Pode ser: %s."}
 	phAskInterest = tr{"¿Qué te interesa? Puede ser: %s.", "What are you interested in? It can be: %s.", "O que te interessa? Pode ser: %s."}
 	phAskGeneric  = tr{"¿Me indicas %s?", "Could you tell me the %s?", "Pode me informar %s?"}
+	// phAskDetails asks for what a document needs (the parts below).
+	phAskDetails = tr{"Para prepararlo necesito %s.", "To prepare it I need %s.", "Para preparar preciso de %s."}
+	phNeedWhom   = tr{"para quién es (nombre y empresa)", "who it is for (name and company)", "para quem é (nome e empresa)"}
+	phNeedItems  = tr{"los conceptos con su precio", "the items with their prices", "os itens com preço"}
+	phNeedCourse = tr{"el curso", "the course", "o curso"}
 )
 
 // labels name fields and enum values in each language, for questions and

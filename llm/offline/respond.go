@@ -256,6 +256,11 @@ func (r *run) question(a action) string {
 		f = field{name: a.field, kind: kindOther}
 	}
 	q := r.askFor(a.tool, f)
+	if f.kind == kindObject && len(a.wants) > 0 {
+		if d := r.detailsQuestion(f, a.wants); d != "" {
+			q = d
+		}
+	}
 	if a.notCaught {
 		if f.kind == kindEmail && a.badAnswer {
 			return phInvalidEmail.in(r.lang) + " " + q

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -887,7 +888,120 @@ func (r *run) taskAction(t *toolDef, msgs []taskMsg, prior map[string]any, res f
 	if len(res.missing) > 0 {
 		return action{kind: actAsk, tool: t, field: res.missing[0], msgs: msgs, prior: prior, args: res.args}
 	}
+	if f, wants := r.objectNeeds(t, res.args); f != "" {
+		// What the document is chosen stays chosen while its details
+		// are asked for.
+		keep := maps.Clone(prior)
+		if keep == nil {
+			keep = map[string]any{}
+		}
+		if fd, ok := t.schema.field(f); ok {
+			if v, ok := res.args[fd.objOf]; ok {
+				keep[fd.objOf] = v
+			}
+		}
+		return action{kind: actAsk, tool: t, field: f, msgs: msgs, prior: keep, args: res.args, wants: wants}
+	}
 	return action{kind: actCall, tool: t, args: res.args, msgs: msgs}
+}
+
+// objectNeeds is, for staff making a document for someone else, the
+// object argument whose values say neither whom it is for nor, when it
+// has them, its items or course, and the keys wanted: a call would only
+// come back incomplete ("an invoice", "a certificate for a student"), so
+// the engine asks first, all at once. Keys the description says are
+// filled when left out are not asked for. A student's own certificate
+// needs nothing: it comes from their enrolment.
+func (r *run) objectNeeds(t *toolDef, args map[string]any) (string, []string) {
+	if r.conv.tc.Role != roleStaff {
+		return "", nil
+	}
+	for _, f := range t.schema.fields {
+		if f.kind != kindObject || f.objOf == "" {
+			continue
+		}
+		chosen, _ := args[f.objOf].(string)
+		vars := f.objVars[chosen]
+		if len(vars) == 0 {
+			continue
+		}
+		got, _ := args[f.name].(map[string]any)
+		if slices.ContainsFunc(slices.Collect(maps.Keys(got)), func(k string) bool {
+			return !slices.ContainsFunc(vars, func(v subVar) bool { return v.name == k })
+		}) {
+			// "conceptos: …": a key written in the user's words, which
+			// the tool may well read; it judges what is missing.
+			return "", nil
+		}
+		has := func(kinds ...subKind) (declared, set bool) {
+			for _, v := range vars {
+				if !slices.Contains(kinds, v.kind) || strings.Contains(v.hint, "left out") {
+					continue
+				}
+				declared = true
+				if _, ok := got[v.name]; ok {
+					set = true
+				}
+			}
+			return declared, set
+		}
+		var wants []string
+		addWants := func(kinds ...subKind) {
+			for _, v := range vars {
+				if slices.Contains(kinds, v.kind) {
+					wants = append(wants, v.name)
+				}
+			}
+		}
+		if d, s := has(subPerson, subCompany); d && !s {
+			addWants(subPerson, subCompany)
+		}
+		if d, s := has(subItems); d && !s {
+			addWants(subItems)
+		}
+		if d, s := has(subCourse); d && !s && !slices.ContainsFunc(t.schema.fields, func(c field) bool {
+			_, ok := args[c.name]
+			return ok && c.kind == kindCourse
+		}) {
+			addWants(subCourse)
+		}
+		if len(wants) > 0 {
+			return f.name, wants
+		}
+	}
+	return "", nil
+}
+
+// detailsQuestion asks for the keys of an object argument by what they
+// are: whom the document is for, its items, its course.
+func (r *run) detailsQuestion(f field, wants []string) string {
+	var parts []string
+	add := func(p tr) {
+		if s := p.in(r.lang); !slices.Contains(parts, s) {
+			parts = append(parts, s)
+		}
+	}
+	for _, name := range wants {
+		for _, vs := range f.objVars {
+			for _, v := range vs {
+				if v.name != name {
+					continue
+				}
+				switch v.kind {
+				case subPerson, subCompany:
+					add(phNeedWhom)
+				case subItems:
+					add(phNeedItems)
+				case subCourse:
+					add(phNeedCourse)
+				}
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(phAskDetails.in(r.lang), joinAnd(parts, r.lang))
 }
 
 // handoff is a request for a person: the request_human tool if offered.
@@ -1183,7 +1297,10 @@ func (r *run) namesWhatItMakes(text string, scores []toolScore) *toolDef {
 		if sc.tool.name == toolSearchKnowledge {
 			continue
 		}
-		if sc.score < toolMin {
+		// Staff ask the assistant to make things ("I need an invoice
+		// done before EOD") in few words, and the words around it
+		// resemble no example: naming the thing is enough.
+		if sc.score < toolMin && r.conv.tc.Role != roleStaff {
 			return nil
 		}
 		if _, named := r.namedObjectValue(sc.tool, text); named {

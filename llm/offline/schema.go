@@ -26,6 +26,10 @@ type field struct {
 	// value of the enum field objOf ("certificate: student_name, …").
 	objVars map[string][]subVar
 	objOf   string
+	// onlyFor is, for a field whose description says it is "for a
+	// certificate", that value of the enum field onlyOf: the field means
+	// nothing with another value.
+	onlyFor, onlyOf string
 }
 
 // fieldKind is what the engine takes a field to hold, from its type,
@@ -114,6 +118,17 @@ func parseSchema(an *analyzer, raw []byte) (schema, error) {
 		for _, e := range s.fields {
 			if vars := objectVarsOf(f.description, e.enum); e.kind == kindEnum && len(vars) > 0 {
 				s.fields[i].objVars, s.fields[i].objOf = vars, e.name
+				break
+			}
+		}
+	}
+	for i, f := range s.fields {
+		if f.required || f.kind == kindObject || f.kind == kindEnum {
+			continue
+		}
+		for _, e := range s.fields {
+			if v := onlyForValue(f.description, e.enum); e.kind == kindEnum && v != "" {
+				s.fields[i].onlyFor, s.fields[i].onlyOf = v, e.name
 				break
 			}
 		}
@@ -314,4 +329,24 @@ func (s schema) field(name string) (field, bool) {
 		}
 	}
 	return field{}, false
+}
+
+// onlyForValue is the enum value a field's description opens by naming as
+// the only case it serves ("For a certificate: the course…", "Staff only,
+// for a certificate: …"), or "".
+func onlyForValue(desc string, enum []string) string {
+	d := strings.ToLower(desc)
+	if i := strings.Index(d, ":"); i >= 0 {
+		d = d[:i]
+	} else {
+		return ""
+	}
+	for _, v := range enum {
+		for _, p := range []string{"for a " + v, "for an " + v, "for " + v + "s", "only for " + v} {
+			if containsWord(d, p) {
+				return v
+			}
+		}
+	}
+	return ""
 }

@@ -70,10 +70,9 @@ func (r *run) fill(t slotTask) fillResult {
 				if chosen == "" {
 					chosen, _ = res.args[f.objOf].(string)
 				}
-				v, _ := ts.values[f.name].(map[string]any)
-				if v == nil {
-					v = map[string]any{}
-				}
+				// Read for the document asked about, not for every kind:
+				// an invoice's details hold no student's name.
+				v := keyValues(msg.text)
 				for k, x := range r.objectValues(f.objVars, chosen, msg.text, true) {
 					if _, set := v[k]; !set {
 						v[k] = x
@@ -191,6 +190,14 @@ func (r *run) fill(t slotTask) fillResult {
 	for _, f := range sch.fields {
 		if _, set := res.args[f.name]; !set && f.kind == kindCourse && r.known.course != "" {
 			res.args[f.name] = r.known.course
+		}
+	}
+	// A field for one kind of document only ("for a certificate: the
+	// course") is no argument of another: an invoice that mentions a
+	// course carries no course.
+	for _, f := range sch.fields {
+		if sel, ok := res.args[f.onlyOf].(string); ok && f.onlyFor != "" && sel != f.onlyFor {
+			delete(res.args, f.name)
 		}
 	}
 	for _, f := range sch.fields {
@@ -1452,6 +1459,10 @@ func keyValues(text string) map[string]any {
 		if i+1 < len(ms) {
 			end = ms[i+1][0]
 		}
+		if properName(text[m[2]:m[3]]) {
+			// "at Cedar Print: 3 seats…": a name before a colon, not a key.
+			continue
+		}
 		k := strings.ReplaceAll(strings.TrimSpace(fold(text[m[2]:m[3]])), " ", "_")
 		v := strings.Trim(strings.TrimSpace(text[m[1]:end]), ".,; ")
 		if k != "" && v != "" && !strings.HasPrefix(v, "//") {
@@ -1518,4 +1529,19 @@ func capitalize(s string) string {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// properName reports whether a label is two words each capitalised ("Cedar
+// Print"): a name, where keys are one word or lower case ("due date").
+func properName(label string) bool {
+	ws := strings.Fields(label)
+	if len(ws) < 2 {
+		return false
+	}
+	for _, w := range ws {
+		if r, _ := utf8.DecodeRuneInString(w); !unicode.IsUpper(r) {
+			return false
+		}
+	}
+	return true
 }
