@@ -12,8 +12,8 @@ import (
 
 // ReportKPIsArgs are the arguments of report_kpis.
 type ReportKPIsArgs struct {
-	Metrics []string `json:"metrics,omitempty" jsonschema:"enum=mrr,enum=arr,enum=new_customers,enum=active_customers,enum=churn,enum=leads,enum=conversion,enum=enrollments,enum=automation_rate,enum=nps,enum=tickets" jsonschema_description:"The KPIs asked for; omit for all of them."`
-	Period  string   `json:"period,omitempty" jsonschema:"enum=today,enum=this_week,enum=this_month,enum=last_month,enum=this_quarter,enum=this_year,enum=custom" jsonschema_description:"The period; weeks start on Monday. Omit for this_month. custom needs from and to."`
+	Metrics []string `json:"metrics,omitempty" jsonschema:"enum=mrr,enum=arr,enum=new_customers,enum=active_customers,enum=churn,enum=leads,enum=conversion,enum=enrollments,enum=automation_rate,enum=nps,enum=tickets" jsonschema_description:"The KPIs asked for; omit for all of them. mrr (monthly recurring revenue), arr (annual recurring revenue), new_customers (new clients), active_customers (paying customers), churn (cancellations), leads (prospects), conversion (conversion rate), enrollments (enrolments, sign-ups, students enrolled), automation_rate (conversations answered without a person), nps (net promoter score), tickets (support tickets)."`
+	Period  string   `json:"period,omitempty" jsonschema:"enum=today,enum=this_week,enum=this_month,enum=last_month,enum=this_quarter,enum=this_year,enum=custom" jsonschema_description:"The period; weeks start on Monday. Omit for this_month. this_month (month to date), this_year (year to date), custom needs from and to."`
 	From    string   `json:"from,omitempty" jsonschema:"format=date" jsonschema_description:"First day of a custom period, YYYY-MM-DD (included)."`
 	To      string   `json:"to,omitempty" jsonschema:"format=date" jsonschema_description:"Last day of a custom period, YYYY-MM-DD (included)."`
 }
