@@ -737,6 +737,17 @@ func (r *run) fresh(text string, toks []token) action {
 			return a
 		}
 	}
+	// "quantas matrículas a gente fechou esse ano?": a count that
+	// names what one read-only tool measures (a value of its list of
+	// metrics) is for that tool, not for the knowledge base, which
+	// knows nothing of this year's numbers.
+	if slices.ContainsFunc(answerWords(f.words), func(w word) bool { return w.concept == "count" }) {
+		if t := r.measures(text); t != nil {
+			a := r.startTask(t, []taskMsg{{text: text}})
+			a.greet = greet
+			return a
+		}
+	}
 	// "then I need the certificate for it": a request for what a tool
 	// makes, named by its kind, is for that tool, however many questions
 	// about certificates the knowledge base answers.
@@ -1396,6 +1407,25 @@ func (r *run) codeFor(text string) *toolDef {
 				}
 			}
 		}
+	}
+	return found
+}
+
+// measures returns the one offered read-only tool with a list of values
+// to choose from (report_kpis' metrics) that the message names some of.
+func (r *run) measures(text string) *toolDef {
+	var found *toolDef
+	for _, t := range r.tools {
+		if t.mutating || t.name == toolSearchKnowledge || !slices.ContainsFunc(t.schema.fields, func(f field) bool { return f.kind == kindEnumList }) {
+			continue
+		}
+		if len(r.messageValues(t, text, func(f field) bool { return f.kind == kindEnumList })) == 0 {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = t
 	}
 	return found
 }

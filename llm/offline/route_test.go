@@ -143,3 +143,23 @@ func TestEvalQuestionsAreAnswered(t *testing.T) {
 		}
 	}
 }
+
+// A count that names what the staff's report measures ("quantas
+// matrículas…") asks the report, even when the knowledge base has
+// passages with the same word (a student's proof of "matrícula"); a
+// question about customers that counts nothing stays with the knowledge
+// base.
+func TestCountOfAMetricAsksTheReport(t *testing.T) {
+	a := newAgent(t, store.RoleStaff, "pt")
+	a.passages = func(string) []turnctx.Passage {
+		return []turnctx.Passage{{Ref: "1", Source: "es/precios/descuentos.md", Title: "Descuentos", Heading: "Descuentos > Estudiantes",
+			Text: "Para alumnos con matrícula vigente en una universidad. Envía un comprobante de matrícula del curso actual."}}
+	}
+	res := a.say("quantas matrículas a gente fechou esse ano até agora?")
+	require.Equal(t, []string{"report_kpis"}, callNames(res.calls), res.reply)
+	require.Equal(t, []any{"enrollments"}, args(t, res.calls[0])["metrics"])
+
+	b := newAgent(t, store.RoleStaff, "en")
+	res = b.say("customer paid by bank transfer and wants a refund, how do we send the money back?")
+	require.NotContains(t, callNames(res.calls), "report_kpis", res.reply)
+}
