@@ -2,7 +2,6 @@ package offline
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 )
 
@@ -227,12 +226,17 @@ var (
 // puede pagar en cuotas?", "¿ustedes venden mis datos?", "q hago") rather
 // than a request phrased as one ("¿me inscribes?", "can you sign me up?",
 // "quiero abrir un ticket, ¿me ayudas?").
-func asksForInformation(an *analyzer, text string, ws []word) bool {
+func asksForInformation(an *analyzer, text string) bool {
 	if !isQuestion(text, tokenize(text)) {
 		return false
 	}
-	if slices.ContainsFunc(ws, asksFact) {
-		return true
+	// A fact asked in the question's own clauses, not one in the story
+	// around it ("waited more than an hour … can someone look at it?").
+	qws, focus := questionWords2(an, text)
+	for i, w := range qws {
+		if focus[i] && asksFact(w) {
+			return true
+		}
 	}
 	return !isRequest(an, text)
 }
@@ -243,6 +247,8 @@ var requestOpeners = [][]string{
 	{"could", "someone"}, {"could", "u"}, {"puedes"}, {"podrias"}, {"podes"}, {"pode"}, {"voce", "pode"},
 	// A business is addressed in the plural too ("¿pueden revisarlo?").
 	{"pueden"}, {"podrian"}, {"podem"}, {"poderiam"}, {"please"}, {"por", "favor"},
+	// So is anyone of it ("¿alguien puede revisarlo?").
+	{"alguien", "puede"}, {"alguien", "podria"}, {"alguem", "pode"}, {"alguem", "poderia"},
 }
 
 // isRequest reports a message that asks the assistant to do something:

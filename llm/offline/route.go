@@ -767,7 +767,7 @@ func (r *run) fresh(text string, toks []token) action {
 		ahead := s.score >= toolMin && s.score > know+toolMargin
 		// A question that leaves an email for the tool to keep ("could
 		// we use it? reach me at …") asks to be contacted, too.
-		informational := s.tool.mutating && asksForInformation(r.m.an, text, f.words) && !r.leavesContact(s.tool, text)
+		informational := s.tool.mutating && asksForInformation(r.m.an, text) && !r.leavesContact(s.tool, text)
 		// A question for a fact that the knowledge base answers better
 		// ("¿cuándo empieza el de IA para marketing?") changes nothing,
 		// however close the request to act it resembles.

@@ -19,3 +19,18 @@ func TestTableRowText(t *testing.T) {
 		tableRowText(tableCells("| Contacts | 2,000 | 10,000 |"), head))
 	assert.Equal(t, "a — b", tableRowText(tableCells("| a | b |"), nil))
 }
+
+// A question asks for information by its own clauses, not by the story
+// around it: the hour someone waited asks for no fact, and "can someone
+// look at it?" asks to act.
+func TestAsksForInformationReadsTheQuestion(t *testing.T) {
+	an := newAnalyzer()
+	for text, want := range map[string]bool{
+		"el video de la clase 3 no carga, lo intento hace una hora y nada. alguien puede revisarlo?": false,
+		"esperei uma hora e nada. alguém pode ver isso?":                                             false,
+		"a qué hora empieza la clase del jueves?":                                                    true,
+		"se puede pagar en cuotas?":                                                                  true,
+	} {
+		assert.Equal(t, want, asksForInformation(an, text), text)
+	}
+}
