@@ -182,6 +182,9 @@ func (r *run) knowledgeReply(a action) reply {
 	if res.ok {
 		return reply{text: prefix + res.text}
 	}
+	if a.fallback != nil {
+		return r.perform(*a.fallback)
+	}
 	return reply{text: prefix + phNoAnswer.in(r.lang) + " " + r.offer()}
 }
 
@@ -366,6 +369,11 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 	if call.FunctionCall != nil && call.FunctionCall.Name != "" {
 		name = call.FunctionCall.Name
 	}
+	if act.fallback != nil && name != toolSearchKnowledge {
+		// The knowledge base had no answer and the task was done instead:
+		// its result is read as the task's.
+		act = *act.fallback
+	}
 	if er, isErr := readError(resp.Content); isErr {
 		return reply{text: r.toolErrorText(name, er)}
 	}
@@ -391,6 +399,9 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 			}
 			if ans, ok := r.answer(ps, r.contextualQuery(q)); ok {
 				return reply{text: prefix + ans}
+			}
+			if act.fallback != nil {
+				return r.perform(*act.fallback)
 			}
 			return reply{text: prefix + phNoAnswer.in(r.lang) + " " + r.offer()}
 		}

@@ -624,6 +624,11 @@ type action struct {
 	// offered: the task in then was begun alongside the answer, not asked
 	// for; when the passages do not answer, the reply only asks.
 	offered bool
+	// fallback is the task a question for information resembled more
+	// than a question for the knowledge base ("terminei o curso,
+	// consigo o certificado por aqui?"): done when the knowledge base has
+	// no answer, rather than saying so.
+	fallback *action
 }
 
 // maxTries is how many times in a row the engine asks for the same argument
@@ -758,6 +763,7 @@ func (r *run) fresh(text string, toks []token) action {
 			return a
 		}
 	}
+	var fallback *action
 	for _, s := range scores {
 		if s.tool.name == toolSearchKnowledge {
 			continue
@@ -781,9 +787,11 @@ func (r *run) fresh(text string, toks []token) action {
 			// "how do I get a seat in it?": answered from the knowledge
 			// base, and the task begun, when beginning it only asks (it
 			// changes nothing until the person answers).
-			if a := r.startTask(s.tool, []taskMsg{{text: text}}); a.kind == actAsk {
+			a := r.startTask(s.tool, []taskMsg{{text: text}})
+			if a.kind == actAsk {
 				return action{kind: actKnowledge, query: text, greet: greet, then: &a, offered: true}
 			}
+			fallback = &a
 		}
 		break
 	}
@@ -798,7 +806,7 @@ func (r *run) fresh(text string, toks []token) action {
 	if !f.question && slices.ContainsFunc(toks, func(t token) bool { return thanksMarkers[t.fold] }) {
 		return action{kind: actTalk, talk: talkThanks}
 	}
-	return action{kind: actKnowledge, query: text, greet: greet}
+	return action{kind: actKnowledge, query: text, greet: greet, fallback: fallback}
 }
 
 // continueTask reads a message as the answer to the question the engine

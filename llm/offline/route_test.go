@@ -163,3 +163,31 @@ func TestCountOfAMetricAsksTheReport(t *testing.T) {
 	res = b.say("customer paid by bank transfer and wants a refund, how do we send the money back?")
 	require.NotContains(t, callNames(res.calls), "report_kpis", res.reply)
 }
+
+// A question that resembles a task more than a question for the knowledge
+// base ("my card got charged two times…, what happens now?") is answered from
+// the knowledge base when it answers; when it has nothing, the task is
+// done rather than "I couldn't find that".
+func TestQuestionFallsBackToItsTask(t *testing.T) {
+	const msg = "my card got charged two times for the course, what happens now?"
+	none := func(string) any { return map[string]any{"query": "", "passages": []any{}} }
+	c := &calls{}
+	reg := newRegistry(t, c, none)
+	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleStudent, calls: c,
+		tc: turnctx.Context{Role: string(store.RoleStudent), Language: "en", Name: "Ana Ruiz", Email: "ana@example.com"}}
+	res := a.say(msg)
+	require.Contains(t, callNames(res.calls), "open_ticket", res.reply)
+
+	answers := func(string) any {
+		return map[string]any{"query": "", "passages": []any{map[string]any{"ref": "1", "source": "en/billing.md", "title": "Billing",
+			"heading": "Billing > Charged twice",
+			"text":    "If your card was charged two times for the same course, what happens is that the second charge is refunded automatically within 5 business days."}}}
+	}
+	c2 := &calls{}
+	reg2 := newRegistry(t, c2, answers)
+	b := &agent{t: t, model: newModel(t, reg2), reg: reg2, role: store.RoleStudent, calls: c2,
+		tc: turnctx.Context{Role: string(store.RoleStudent), Language: "en", Name: "Ana Ruiz", Email: "ana@example.com"}}
+	res = b.say(msg)
+	require.NotContains(t, callNames(res.calls), "open_ticket", res.reply)
+	require.Contains(t, res.reply, "5 business days")
+}
