@@ -34,3 +34,11 @@ func TestAsksForInformationReadsTheQuestion(t *testing.T) {
 		assert.Equal(t, want, asksForInformation(an, text), text)
 	}
 }
+
+// A greeting does not hide the request after it.
+func TestRequestAfterGreeting(t *testing.T) {
+	an := newAnalyzer()
+	assert.True(t, isRequest(an, "oi, pode ver minhas inscrições?"))
+	assert.True(t, isRequest(an, "hola! me pasas el certificado?"))
+	assert.False(t, isRequest(an, "hola, cuánto cuesta el curso?"))
+}

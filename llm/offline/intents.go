@@ -256,7 +256,8 @@ var requestOpeners = [][]string{
 // wants ("quiero…", "I need…").
 func isRequest(an *analyzer, text string) bool {
 	for _, c := range reFocusClauses.Split(text, -1) {
-		ct := tokenize(c)
+		// "oi, pode ver…": the greeting does not open the request.
+		ct := tokenize(stripGreeting(c))
 		for _, op := range requestOpeners {
 			// A one-word opener ("me", "please") must open the clause; a
 			// phrase addressed to the assistant ("can u", "could you")
