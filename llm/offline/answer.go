@@ -55,8 +55,11 @@ type sentence struct {
 	score     float64
 	cover     float64
 	tableRow  bool
-	kinds     answerKinds // the kinds of answer the sentence holds
-	lang      string      // its passage's language, if clear
+	// head is, for a table row, its table's header row: the things the
+	// table compares ("Starter", "Growth", "Scale").
+	head  []word
+	kinds answerKinds // the kinds of answer the sentence holds
+	lang  string      // its passage's language, if clear
 	// pointer: it only sends the reader elsewhere ("consulta la Política
 	// de reembolsos", "See Pricing"); it names the topic without answering.
 	pointer bool
@@ -371,6 +374,11 @@ func (r *run) rank(ps []passage, question string) *ranking {
 			// The rule answers; its example, which repeats the question's
 			// particulars, only illustrates it.
 			bonus -= 0.08
+		}
+		if s.tableRow && comparesAsked(qws, focus, s.head) {
+			// "the diff between Growth and Scale": a table whose columns
+			// are the things asked about is what compares them.
+			bonus += 0.1
 		}
 		s.cover = ctxGot / total
 		s.score = 0.45*(got/total) + 0.15*s.cover + 0.3*rk.cos[i] + 0.15*prior + bonus
@@ -1137,7 +1145,7 @@ func splitPassage(an *analyzer, p passage, idx int) []sentence {
 			}
 			out = append(out, sentence{text: s, passage: idx, pos: pos, words: ws, context: base, section: slices.Concat(heading, tableHead),
 				sectionText: sectionText, sectionPos: sectionPos,
-				asked: asked, askedText: askedText, after: after, tableRow: row, kinds: kindsOf(s), lang: plang,
+				asked: asked, askedText: askedText, after: after, tableRow: row, head: tableHead, kinds: kindsOf(s), lang: plang,
 				pointer: rePointer.MatchString(s), example: reExample.MatchString(s)})
 			pos++
 			after++
@@ -1145,6 +1153,18 @@ func splitPassage(an *analyzer, p passage, idx int) []sentence {
 		}
 	}
 	return out
+}
+
+// comparesAsked reports a table header that names two or more of the
+// things the question asks about.
+func comparesAsked(qws []word, focus []bool, head []word) bool {
+	n := 0
+	for qi, qw := range qws {
+		if focus[qi] && !qw.stop && strictMatch(qw, head) {
+			n++
+		}
+	}
+	return n >= 2
 }
 
 // tableCells are a Markdown table row's cells, their spaces collapsed.

@@ -42,3 +42,15 @@ func TestRequestAfterGreeting(t *testing.T) {
 	assert.True(t, isRequest(an, "hola! me pasas el certificado?"))
 	assert.False(t, isRequest(an, "hola, cuánto cuesta el curso?"))
 }
+
+// A table whose header names two of the things a question asks about
+// compares them; one named thing, or words out of the question's own
+// clauses, do not make a comparison.
+func TestComparesAsked(t *testing.T) {
+	an := newAnalyzer()
+	head := an.analyze("Starter Growth Scale")
+	qws, focus := questionWords2(an, "what's the difference between growth and scale?")
+	assert.True(t, comparesAsked(qws, focus, head))
+	qws, focus = questionWords2(an, "how many emails on growth?")
+	assert.False(t, comparesAsked(qws, focus, head))
+}
