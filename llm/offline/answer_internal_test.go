@@ -54,3 +54,11 @@ func TestComparesAsked(t *testing.T) {
 	qws, focus = questionWords2(an, "how many emails on growth?")
 	assert.False(t, comparesAsked(qws, focus, head))
 }
+
+// A colon after an email address opens no key: the domain's last part is
+// no label.
+func TestKeyValuesAfterAnAddress(t *testing.T) {
+	kv := keyValues("abre um chamado pro cliente joao@padariapao.com.br: ele não recebeu a fatura")
+	assert.NotContains(t, kv, "br")
+	assert.Equal(t, map[string]any{"cliente": "Ana", "empresa": "Acme"}, keyValues("cliente: Ana. empresa: Acme"))
+}

@@ -742,12 +742,12 @@ func (r *run) fresh(text string, toks []token) action {
 			return a
 		}
 	}
-	// "quantas matrículas a gente fechou esse ano?": a count that
-	// names what one read-only tool measures (a value of its list of
+	// "quantas matrículas a gente fechou esse ano?": a count of what one
+	// read-only tool measures (a value of its list of
 	// metrics) is for that tool, not for the knowledge base, which
 	// knows nothing of this year's numbers.
-	if slices.ContainsFunc(answerWords(f.words), func(w word) bool { return w.concept == "count" }) {
-		if t := r.measures(text); t != nil {
+	if counted, dated := countedWords(answerWords(f.words)), len(findMentions(r.m.an, text, r.now).dates) > 0; counted != "" || dated {
+		if t := r.measures(counted, text, dated); t != nil {
 			a := r.startTask(t, []taskMsg{{text: text}})
 			a.greet = greet
 			return a
@@ -1198,17 +1198,6 @@ func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (
 	if t == nil || t.name == toolSearchKnowledge || t.name == toolRequestHuman {
 		return action{}, false
 	}
-	// Another tool that is a candidate on its own ("sign me up for the
-	// second one" after a listing) is what the person moved on to.
-	for _, sc := range scores {
-		if sc.tool.name == toolSearchKnowledge {
-			continue
-		}
-		if sc.tool != t && sc.score >= toolMin {
-			return action{}, false
-		}
-		break
-	}
 	// A question for a fact ("how much is the one for managers?" after a
 	// listing) is for the knowledge base, or for routing as usual.
 	if slices.ContainsFunc(f.words, asksFact) {
@@ -1221,6 +1210,20 @@ func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (
 	if len(fresh) == 0 {
 		return action{}, false
 	}
+	// Another tool that is a candidate on its own ("sign me up for the
+	// second one" after a listing) is what the person moved on to,
+	// unless the message gives it nothing it needs while it gives the
+	// previous one new values ("and ticket volume for the same
+	// period?" after a report is no ticket to look up).
+	for _, sc := range scores {
+		if sc.tool.name == toolSearchKnowledge {
+			continue
+		}
+		if sc.tool != t && sc.score >= toolMin && !r.wouldOnlyAsk(sc.tool, text) {
+			return action{}, false
+		}
+		break
+	}
 	prior := map[string]any{}
 	_ = unmarshalArgs(call.FunctionCall.Arguments, &prior) // unreadable: start from the message alone
 	for _, fd := range t.schema.fields {
@@ -1230,6 +1233,17 @@ func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (
 	}
 	res := r.fill(slotTask{tool: t, msgs: msgs, prior: prior})
 	return r.taskAction(t, msgs, prior, res), true
+}
+
+// wouldOnlyAsk reports that starting t with the message would ask for a
+// required argument the message says nothing of.
+func (r *run) wouldOnlyAsk(t *toolDef, text string) bool {
+	res := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: text}}})
+	if len(res.missing) == 0 {
+		return false
+	}
+	given := r.messageValues(t, text, func(f field) bool { return f.required })
+	return len(given) == 0
 }
 
 // personalKinds are the kinds of argument that describe the person or
@@ -1453,15 +1467,45 @@ func (r *run) valueForEarlier(text string) (action, bool) {
 	return action{}, false
 }
 
-// measures returns the one offered read-only tool with a list of values
-// to choose from (report_kpis' metrics) that the message names some of.
-func (r *run) measures(text string) *toolDef {
-	var found *toolDef
-	for _, t := range r.tools {
-		if t.mutating || t.name == toolSearchKnowledge || !slices.ContainsFunc(t.schema.fields, func(f field) bool { return f.kind == kindEnumList }) {
+// countedWords are the words a count asks about ("matrículas" of
+// "quantas matrículas…", "leads" of "how many leads"), not the story
+// around it ("um cliente perguntou… em quantos meses?").
+func countedWords(ws []word) string {
+	var out []string
+	for i, w := range ws {
+		if w.concept != "count" || w.of == nil {
 			continue
 		}
-		if len(r.messageValues(t, text, func(f field) bool { return f.kind == kindEnumList })) == 0 {
+		// What is counted may take a word or two more ("clientes
+		// ativos", "new customers").
+		for j, n := i+1, 0; j < len(ws) && n < 3; j++ {
+			if ws[j].concept == "count" {
+				break
+			}
+			if !ws[j].stop {
+				out = append(out, ws[j].fold)
+				n++
+			}
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// measures returns the one offered read-only tool with a list of values
+// to choose from (report_kpis' metrics) that a count names some of
+// (counted: "quantas matrículas"), or that the message names together
+// with when ("enrollments from 2027-01-01 to 2027-01-31").
+func (r *run) measures(counted, text string, dated bool) *toolDef {
+	var found *toolDef
+	isList := func(f field) bool { return f.kind == kindEnumList }
+	isWhen := func(f field) bool { return f.kind == kindDate || f.kind == kindEnum }
+	for _, t := range r.tools {
+		if t.mutating || t.name == toolSearchKnowledge || !slices.ContainsFunc(t.schema.fields, isList) {
+			continue
+		}
+		byCount := counted != "" && len(r.messageValues(t, counted, isList)) > 0
+		byWhen := dated && len(r.messageValues(t, text, isList)) > 0 && len(r.messageValues(t, text, isWhen)) > 0
+		if !byCount && !byWhen {
 			continue
 		}
 		if found != nil {

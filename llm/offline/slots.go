@@ -192,6 +192,16 @@ func (r *run) fill(t slotTask) fillResult {
 			res.args[f.name] = r.known.course
 		}
 	}
+	// "custom needs from and to": the value an enum's description says
+	// the other fields need is what they mean when they are given.
+	for _, f := range sch.fields {
+		if _, set := res.args[f.name]; set || f.kind != kindEnum {
+			continue
+		}
+		if v := neededBy(f, sch, res.args); v != "" {
+			res.args[f.name] = v
+		}
+	}
 	// A field for one kind of document only ("for a certificate: the
 	// course") is no argument of another: an invoice that mentions a
 	// course carries no course.
@@ -433,6 +443,24 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 		}
 		if v, ok := labelledValue(text, f); ok {
 			ts.values[f.name] = v
+		}
+	}
+	// "hoje", "today" are a date and a period both: a period the tool
+	// names ("today") says it better than a custom range from today.
+	if len(m.dates) > 0 {
+		full := r.m.an.analyze(text)
+		for _, f := range sch.fields {
+			if _, set := ts.values[f.name]; set || f.kind != kindEnum {
+				continue
+			}
+			if v, ok := matchEnum(f.enum, f.enumWords, full, false); ok {
+				ts.values[f.name] = v
+				for _, d := range sch.fields {
+					if d.kind == kindDate {
+						delete(ts.values, d.name)
+					}
+				}
+			}
 		}
 	}
 	ts.content = hasContent(tool, toks, ws, used)
@@ -1445,7 +1473,9 @@ func subjectAt(ws []word, toks []token, i int) bool {
 
 // reLabel finds a label of a "key: value" list: one or two words at the
 // start, after punctuation or a space, before a colon or an equals sign.
-var reLabel = regexp.MustCompile(`(?:^|[\n.,;(]\s*|\s)([\p{L}_][\p{L}\p{N}_]*(?:[ \t][\p{L}\p{N}_]+)?)[ \t]*[:=]\s*`)
+// A full stop must be followed by a space: "joao@padaria.com.br: …" ends
+// an address, it opens no "br" key.
+var reLabel = regexp.MustCompile(`(?:^|[\n,;(]\s*|\.\s+|\s)([\p{L}_][\p{L}\p{N}_]*(?:[ \t][\p{L}\p{N}_]+)?)[ \t]*[:=]\s*`)
 
 // keyValues reads "key: value" pairs, for free-form object fields. A value
 // runs to the next label, so a list written with periods ("cliente: Sofía
@@ -1544,4 +1574,33 @@ func properName(label string) bool {
 		}
 	}
 	return true
+}
+
+// reNeeds finds "custom needs from and to" in a field's description.
+var reNeeds = regexp.MustCompile(`\b([a-z][a-z0-9_]*) needs ([a-z0-9_]+(?:(?:, | and )[a-z0-9_]+)*)`)
+
+// neededBy is the value of enum field f that its description says needs
+// other fields, when all of those are set and none other is.
+func neededBy(f field, sch schema, args map[string]any) string {
+	for _, m := range reNeeds.FindAllStringSubmatch(f.description, -1) {
+		if !slices.Contains(f.enum, m[1]) {
+			continue
+		}
+		names := strings.FieldsFunc(strings.ReplaceAll(m[2], " and ", ","), func(r rune) bool { return r == ',' || r == ' ' })
+		all := len(names) > 0
+		for _, n := range names {
+			if _, ok := sch.field(n); !ok {
+				all = false
+				break
+			}
+			if _, set := args[n]; !set {
+				all = false
+				break
+			}
+		}
+		if all {
+			return m[1]
+		}
+	}
+	return ""
 }

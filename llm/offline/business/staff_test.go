@@ -1,0 +1,85 @@
+package business_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/tmc/langchaingo/llms"
+
+	"github.com/faroai/faro/knowledge"
+	"github.com/faroai/faro/llm/offline"
+	"github.com/faroai/faro/llm/offline/business"
+	"github.com/faroai/faro/llm/turnctx"
+	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/store/sqlite"
+	"github.com/faroai/faro/tools"
+)
+
+// staffCall is the first tool call the engine makes for a staff member's
+// last message after the given history (human texts, and the previous
+// turn's call and result), with the real tool contract: its name and
+// arguments, or "" when it makes none.
+func staffCall(t *testing.T, history []llms.MessageContent, text string) (string, map[string]any) {
+	t.Helper()
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "faro.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	emb, err := offline.NewEmbedder(offline.EmbedderOptions{})
+	require.NoError(t, err)
+	reg, err := tools.NewDefault(st, knowledge.New(st, emb, emb.Name(), nil), tools.DefaultConfig(), nil)
+	require.NoError(t, err)
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	m := business.NewModel(st, reg, business.Options{Engine: offline.Options{Now: func() time.Time { return now }}})
+	msgs := []llms.MessageContent{{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{turnctx.Context{Role: string(store.RoleStaff), Language: "en"}.Part()}}}
+	msgs = append(msgs, history...)
+	msgs = append(msgs, llms.TextParts(llms.ChatMessageTypeHuman, text))
+	resp, err := m.GenerateContent(ctx, msgs, llms.WithTools(reg.Definitions(store.RoleStaff)))
+	require.NoError(t, err)
+	for _, c := range resp.Choices[0].ToolCalls {
+		args := map[string]any{}
+		require.NoError(t, json.Unmarshal([]byte(c.FunctionCall.Arguments), &args))
+		return c.FunctionCall.Name, args
+	}
+	return "", nil
+}
+
+// Staff ask for their numbers in their own words: a count of a metric, a
+// metric with its dates, "today" as the period, and a follow-up that
+// names another metric "for the same period"; a question about a
+// customer that counts months is no report.
+func TestStaffReports(t *testing.T) {
+	t.Parallel()
+	name, args := staffCall(t, nil, "quantas inscrições a gente teve esse trimestre?")
+	require.Equal(t, "report_kpis", name)
+	require.Equal(t, []any{"enrollments"}, args["metrics"])
+
+	name, args = staffCall(t, nil, "could you get me enrollments between 2027-02-01 and 2027-02-28")
+	require.Equal(t, "report_kpis", name)
+	require.Equal(t, "custom", args["period"], "from and to given: the period their description says they need")
+	require.Equal(t, "2027-02-01", args["from"])
+
+	name, args = staffCall(t, nil, "cómo vienen los leads hoy?")
+	require.Equal(t, "report_kpis", name)
+	require.Equal(t, "today", args["period"])
+	require.NotContains(t, args, "from", "today is a period the tool names, not a custom range")
+
+	prev := []llms.MessageContent{
+		llms.TextParts(llms.ChatMessageTypeHuman, "what's our churn this quarter?"),
+		{Role: llms.ChatMessageTypeAI, Parts: []llms.ContentPart{llms.ToolCall{ID: "call_1", Type: "function",
+			FunctionCall: &llms.FunctionCall{Name: "report_kpis", Arguments: `{"metrics":["churn"],"period":"this_quarter"}`}}}},
+		{Role: llms.ChatMessageTypeTool, Parts: []llms.ContentPart{llms.ToolCallResponse{ToolCallID: "call_1", Name: "report_kpis",
+			Content: `{"message":"Churn this quarter: 2.1%"}`}}},
+		llms.TextParts(llms.ChatMessageTypeAI, "Churn this quarter: 2.1%"),
+	}
+	name, args = staffCall(t, prev, "and support tickets, same period?")
+	require.Equal(t, "report_kpis", name, "a follow-up gives the report a metric; no ticket number is asked for")
+	require.Equal(t, []any{"tickets"}, args["metrics"])
+	require.Equal(t, "this_quarter", args["period"])
+
+	name, _ = staffCall(t, nil, "un cliente nos preguntó si puede pagar el curso de datos en cuotas con la tarjeta, en cuántos meses?")
+	require.NotEqual(t, "report_kpis", name)
+}
