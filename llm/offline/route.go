@@ -736,7 +736,7 @@ func (r *run) fresh(text string, toks []token) action {
 	// that tool, whatever else the words resemble (a quote for a team is
 	// a lead's words too), unless the message asks a question of fact.
 	if !slices.ContainsFunc(f.words, asksFact) {
-		if t := r.makesNamedFor(text); t != nil {
+		if t := r.makesNamedFor(text); t != nil && !r.namedOtherTop(t, f, scores) {
 			a := r.startTask(t, []taskMsg{{text: text}})
 			a.greet = greet
 			return a
@@ -1515,6 +1515,35 @@ func (r *run) measures(counted, text string, dated bool) *toolDef {
 	}
 	return found
 }
+
+// namedOtherTop reports that the best-scored tool other than the
+// knowledge search is not t and the message names it by what its name
+// says it handles ("abre um chamado pro cliente…: não recebeu a fatura"
+// asks for a ticket about an invoice, not for an invoice).
+func (r *run) namedOtherTop(t *toolDef, f msgFeatures, scores []toolScore) bool {
+	for _, sc := range scores {
+		if sc.tool.name == toolSearchKnowledge {
+			continue
+		}
+		if sc.tool == t || sc.score < toolMin {
+			return false
+		}
+		for _, nw := range r.m.an.analyze(strings.ReplaceAll(sc.tool.name, "_", " ")) {
+			// What it handles, not what it does with it ("open").
+			if nw.concept == "" || nameVerbs[nw.concept] {
+				continue
+			}
+			if slices.ContainsFunc(f.words, func(w word) bool { return w.concept == nw.concept }) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// nameVerbs are the concepts of the verbs tool names open with.
+var nameVerbs = map[string]bool{"open": true, "generate": true, "show": true, "list": true, "want": true, "need": true}
 
 // makesNamedFor returns the offered tool whose object the message names
 // together with whom it is for (see namedObject), if exactly one does.

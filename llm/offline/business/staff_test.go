@@ -83,3 +83,13 @@ func TestStaffReports(t *testing.T) {
 	name, _ = staffCall(t, nil, "un cliente nos preguntó si puede pagar el curso de datos en cuotas con la tarjeta, en cuántos meses?")
 	require.NotEqual(t, "report_kpis", name)
 }
+
+// Staff asking for a ticket about a customer's invoice get a ticket: the
+// thing named by the tool the request is for ("ticket") wins over the
+// document the story mentions ("the invoice").
+func TestStaffTicketAboutAnInvoice(t *testing.T) {
+	t.Parallel()
+	name, args := staffCall(t, nil, "abrí un ticket para la clienta marta@hotelsol.com.ar: dice que no le llegó la factura de la renovación de octubre")
+	require.Equal(t, "open_ticket", name)
+	require.Equal(t, "marta@hotelsol.com.ar", args["email"])
+}
