@@ -89,7 +89,7 @@ func TestStaffReports(t *testing.T) {
 // document the story mentions ("the invoice").
 func TestStaffTicketAboutAnInvoice(t *testing.T) {
 	t.Parallel()
-	name, args := staffCall(t, nil, "abrí un ticket para la clienta marta@hotelsol.com.ar: dice que no le llegó la factura de la renovación de octubre")
+	name, args := staffCall(t, nil, "abrí un ticket para la clienta marta@hotelsol.com.ar: no recibió la factura de la renovación de Pulse Growth")
 	require.Equal(t, "open_ticket", name)
 	require.Equal(t, "marta@hotelsol.com.ar", args["email"])
 }
