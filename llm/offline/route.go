@@ -780,6 +780,12 @@ func (r *run) fresh(text string, toks []token) action {
 		clear := s.score >= toolClear && !(informational && know > s.score)
 		if clear || (ahead && !informational) {
 			a := r.startTask(s.tool, []taskMsg{{text: text}})
+			// "queremos capacitar a 25 personas… ¿hay algún descuento x
+			// cantidad?": the question asked along the way is answered,
+			// if the knowledge base can, before the task's own question.
+			if q := infoQuestion(r.m.an, text); a.kind == actAsk && q != "" {
+				return action{kind: actKnowledge, query: q, greet: greet, then: &a, offered: true}
+			}
 			a.greet = greet
 			return a
 		}
@@ -1540,6 +1546,37 @@ func (r *run) namedOtherTop(t *toolDef, f msgFeatures, scores []toolScore) bool 
 		return false
 	}
 	return false
+}
+
+// infoQuestion is the message's clauses that ask for information
+// (ending in "?" and no request: "¿hay algún descuento x cantidad?"), or
+// "" when it asks none.
+func infoQuestion(an *analyzer, text string) string {
+	var qs []string
+	rest := text
+	for rest != "" {
+		loc := reFocusClauses.FindStringIndex(rest)
+		clause, mark := rest, ""
+		if loc != nil {
+			clause, mark, rest = rest[:loc[0]], rest[loc[0]:loc[1]], rest[loc[1]:]
+		} else {
+			rest = ""
+		}
+		if !strings.Contains(mark, "?") {
+			continue
+		}
+		// "…, como hago?" asks how to do the task itself: a question of
+		// its own says what it is about in words of its own.
+		if c := strings.TrimSpace(clause); len(answerWords(an.analyze(c))) >= 2 && asksForInformation(an, c+"?") {
+			qs = append(qs, c+"?")
+		}
+	}
+	// The whole message a question: it is the request itself ("how can
+	// I register for it?").
+	if q := strings.Join(qs, " "); len(answerWords(an.analyze(q))) < len(answerWords(an.analyze(text))) {
+		return q
+	}
+	return ""
 }
 
 // nameVerbs are the concepts of the verbs tool names open with.

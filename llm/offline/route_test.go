@@ -207,3 +207,21 @@ func TestBareEmailContinuesWhatTheQuestionLeanedTo(t *testing.T) {
 	got := args(t, res.calls[len(res.calls)-1])
 	require.Equal(t, "dana.reyes@example.com", got["email"])
 }
+
+// A task begun by asking ("what's your email?") answers first the
+// question the message asked along the way, when the knowledge base
+// answers it.
+func TestTaskAnswersTheQuestionAskedAlongTheWay(t *testing.T) {
+	c := &calls{}
+	reg := newRegistry(t, c, nil)
+	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleProspect, calls: c,
+		tc: turnctx.Context{Role: string(store.RoleProspect), Language: "es"}}
+	a.passages = func(string) []turnctx.Passage {
+		return []turnctx.Passage{{Ref: "1", Source: "es/precios/descuentos.md", Title: "Descuentos", Heading: "Descuentos > Equipos",
+			Text: "Equipos de 10 o más personas de la misma empresa: 25% de descuento por cantidad en cualquier curso."}}
+	}
+	res := a.say("somos 30 personas y queremos una propuesta para capacitar al equipo en IA. hay descuento por cantidad?")
+	require.Empty(t, res.calls, res.reply)
+	require.Contains(t, res.reply, "25%")
+	require.Contains(t, res.reply, "correo")
+}
