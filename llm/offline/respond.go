@@ -424,6 +424,16 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 	if notDone(resp.Content) {
 		text += r.whatItTakes()
 	}
+	// "enroll me in the RAG one … also can i split the payment?": the
+	// question asked along with the task is answered after its result,
+	// when the knowledge base answers it.
+	if act.kind == actCall && len(r.conv.turns) > 0 && name != toolRequestHuman {
+		if q := infoQuestion(r.m.an, r.conv.turns[len(r.conv.turns)-1].human); q != "" {
+			if ans, ok := r.answer(r.conv.tc.Passages, q); ok {
+				text += "\n\n" + ans
+			}
+		}
+	}
 	return reply{text: text}
 }
 

@@ -225,3 +225,19 @@ func TestTaskAnswersTheQuestionAskedAlongTheWay(t *testing.T) {
 	require.Contains(t, res.reply, "25%")
 	require.Contains(t, res.reply, "correo")
 }
+
+// A task done in one go answers, after its result, the question asked
+// along with it.
+func TestTaskThenTheQuestionAskedAlong(t *testing.T) {
+	c := &calls{}
+	reg := newRegistry(t, c, nil)
+	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleProspect, calls: c,
+		tc: turnctx.Context{Role: string(store.RoleProspect), Language: "en"}}
+	a.passages = func(string) []turnctx.Passage {
+		return []turnctx.Passage{{Ref: "1", Source: "en/pricing/installment-plans.md", Title: "Instalment plans", Heading: "Instalment plans > Who can split the payment",
+			Text: "Courses of USD 249 or more can be split into 3 monthly instalments with no interest."}}
+	}
+	res := a.say("sign me up for the AI for marketing course, I'm Lena Park, lena.park@example.com. can I split the payment into instalments?")
+	require.Equal(t, []string{"enroll_course"}, callNames(res.calls), res.reply)
+	require.Contains(t, res.reply, "3 monthly instalments")
+}
