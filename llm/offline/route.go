@@ -1216,6 +1216,17 @@ func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (
 	if len(fresh) == 0 {
 		return action{}, false
 	}
+	// Another tool the message gives more values to ("quero o de torno
+	// para principiantes! sou Beatriz Lima, bia@…" after a listing: a
+	// course, a name and an email are an enrolment's) is the one meant.
+	for _, o := range r.tools {
+		if o == t || o.name == toolSearchKnowledge || o.name == toolRequestHuman {
+			continue
+		}
+		if len(r.messageValues(o, text, func(f field) bool { return personalKinds[f.kind] || f.kind == kindCourse })) > len(fresh) {
+			return action{}, false
+		}
+	}
 	// Another tool that is a candidate on its own ("sign me up for the
 	// second one" after a listing) is what the person moved on to,
 	// unless the message gives it nothing it needs while it gives the
@@ -1283,7 +1294,9 @@ func (r *run) byArguments(text string, scores []toolScore) (action, bool) {
 		if t.name == toolSearchKnowledge || t.name == toolRequestHuman {
 			continue
 		}
-		n := len(r.messageValues(t, text, func(f field) bool { return personalKinds[f.kind] }))
+		// The course a message names ("book me into Intro to
+		// Bouldering, sam@…") is the enrolment's, as the email is.
+		n := len(r.messageValues(t, text, func(f field) bool { return personalKinds[f.kind] || f.kind == kindCourse && f.required }))
 		keys, named := r.namedObject(t, text)
 		n += keys
 		switch {

@@ -241,3 +241,13 @@ func TestTaskThenTheQuestionAskedAlong(t *testing.T) {
 	require.Equal(t, []string{"enroll_course"}, callNames(res.calls), res.reply)
 	require.Contains(t, res.reply, "3 monthly instalments")
 }
+
+// After a listing, a message that names one course with the person's name
+// and email is an enrolment, not the listing again with new filters.
+func TestChoiceAfterAListingEnrols(t *testing.T) {
+	a := newAgent(t, store.RoleProspect, "es")
+	first := a.say("que cursos tienen para principiantes?")
+	require.Equal(t, []string{"list_courses"}, callNames(first.calls), first.reply)
+	res := a.say("me quedo con fundamentos de IA generativa, nivel principiante: Ana Ruiz, ana.ruiz@example.com")
+	require.Equal(t, []string{"enroll_course"}, callNames(res.calls), res.reply)
+}
