@@ -7,7 +7,9 @@ import (
 
 // Small talk is recognised by word lists, not by similarity: the messages
 // are short and formulaic, and a greeting must never be mistaken for a
-// request (nor "hola, quiero inscribirme" for a mere greeting).
+// request (nor "hola, quiero inscribirme" for a mere greeting). The lists
+// are the lexicon's (lexicon/*.yaml, "words:"), each the union of every
+// language's.
 
 func wordSet(s string) map[string]bool {
 	m := map[string]bool{}
@@ -18,12 +20,12 @@ func wordSet(s string) map[string]bool {
 }
 
 var (
-	greetingSet   = wordSet(`hola holaa holaaa holi buenas buenos buen dia dias tardes noches hi hello hey heya hiya good morning afternoon evening ola oi bom boa tarde noite saludos que tal como estas estan how are you hola! equipo team todos tudo bem vai voce there`)
-	thanksSet     = wordSet(`gracias muchas mil muchisimas thanks thank you thx ty tks obrigado obrigada valeu agradezco agradecido agradecida muy amable so much lot a very kind de nada`)
-	byeSet        = wordSet(`adios chau chao hasta luego pronto manana nos vemos bye goodbye see you later cya tchau ate logo cuidate take care que tengas buen dia have nice day`)
-	ackSet        = wordSet(`ok okay okey oka vale perfecto perfect listo dale genial excelente bien entendido de acuerdo great cool got it sounds good fine nice awesome beleza certo combinado otimo show bueno claro super joya entiendo understood`)
-	questionWords = wordSet(`q que cuanto cuanta cuantos cuantas cuando donde como cual cuales quien quienes what how when where which who whom why whats quanto quanta quantos quantas quando onde qual quais quem porque`)
-	auxQuestion   = wordSet(`do does did is are can could will would should hay tienen tiene puedo puede pueden se tem existe existen aceptan ofrecen incluye incluyen posso`)
+	greetingSet   = lexWords("greeting")
+	thanksSet     = lexWords("thanks")
+	byeSet        = lexWords("bye")
+	ackSet        = lexWords("ack")
+	questionWords = lexWords("question_words")
+	auxQuestion   = lexWords("aux_question")
 )
 
 // isGreetingWord reports whether w only greets.
@@ -43,9 +45,9 @@ const (
 // Words that make a message small talk of one kind; the rest of the sets
 // above may accompany them ("muchas gracias", "see you later").
 var (
-	thanksMarkers = wordSet(`gracias thanks thank thx ty tks obrigado obrigada valeu agradezco agradecido agradecida muchisimas`)
-	byeMarkers    = wordSet(`adios chau chao bye goodbye cya tchau luego later cuidate logo`)
-	greetMarkers  = wordSet(`hola holaa holaaa holi buenas buenos hi hello hey heya hiya morning afternoon evening ola oi bom boa saludos`)
+	thanksMarkers = lexWords("thanks_markers")
+	byeMarkers    = lexWords("bye_markers")
+	greetMarkers  = lexWords("greet_markers")
 )
 
 // classifySmallTalk returns the kind of small talk a message is, or
@@ -84,8 +86,8 @@ func startsWithGreeting(toks []token) bool {
 	return len(toks) > 0 && greetingSet[toks[0].fold] && toks[0].fold != "que" && toks[0].fold != "como" && toks[0].fold != "how"
 }
 
-var affirmSet = wordSet(`si claro dale ok okay okey vale yes yeah yep yup sure please sim pode perfecto bueno correcto exacto afirmativo porfa porfavor hazlo adelante go ahead do it of course bora isso`)
-var denySet = wordSet(`no nop nope nah nao tampoco negativo nunca`)
+var affirmSet = lexWords("affirm")
+var denySet = lexWords("deny")
 
 // isAffirmation reports a short yes ("sí, por favor", "dale", "yes please").
 func isAffirmation(toks []token) bool {
@@ -103,7 +105,7 @@ func isDenial(toks []token) bool {
 	return len(toks) > 0 && len(toks) <= 5 && denySet[toks[0].fold]
 }
 
-var cancelSet = wordSet(`cancelar cancela cancelalo cancel olvidalo olvida dejalo deja nevermind forget stop esquece deixa desisto`)
+var cancelSet = lexWords("cancel")
 
 // isCancel reports a request to drop the task at hand ("olvídalo",
 // "cancelar", "never mind", "mejor no").
@@ -126,13 +128,13 @@ func isCancel(toks []token) bool {
 }
 
 var (
-	talkVerbs  = wordSet(`hablar hablo habla hable hablemos comunicarme comunicar contactar contactarme contacto pasame pasar pásame pasarme pasale pasala pasalo pasa pase transferir transfiereme transferirme derivar derivame atienda atender atiende conectar conectame talk speak chat connect transfer reach get put falar fale passar transferir conversar quiero need want`)
-	humanWords = wordSet(`humano humana persona alguien agente asesor asesora operador operadora ejecutivo ejecutiva representante human person someone somebody agent representative rep operator atendente pessoa alguem gente staff equipo team soporte support`)
-	soloHuman  = wordSet(`humano humana agente asesor asesora operador human agent representative operator atendente`)
+	talkVerbs  = lexWords("talk_verbs")
+	humanWords = lexWords("human_words")
+	soloHuman  = lexWords("solo_human")
 )
 
 // contactVerbs ask to be contacted: "que me contacte un asesor".
-var contactVerbs = wordSet(`contacte contacten contacta llame llamen llama escriba escriban contate contatem ligue liguem call contact email`)
+var contactVerbs = lexWords("contact_verbs")
 
 // asksToBeContacted reports a request that a person of the business get
 // in touch ("quisiera que me contacte un asesor", "have a rep call me"):
@@ -218,8 +220,8 @@ func isQuestion(text string, toks []token) bool {
 }
 
 var (
-	conjunctions = wordSet(`y e and o or u pero but`)
-	knowVerbs    = wordSet(`saber know conocer dime decime tell saber`)
+	conjunctions = lexWords("conjunctions")
+	knowVerbs    = lexWords("know_verbs")
 )
 
 // asksForInformation reports a question that asks for information ("¿se
