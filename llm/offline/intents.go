@@ -11,14 +11,6 @@ import (
 // are the lexicon's (lexicon/*.yaml, "words:"), each the union of every
 // language's.
 
-func wordSet(s string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(s) {
-		m[w] = true
-	}
-	return m
-}
-
 var (
 	greetingSet   = lexWords("greeting")
 	thanksSet     = lexWords("thanks")

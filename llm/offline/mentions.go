@@ -336,7 +336,7 @@ func smallCount(toks []token, start, end int) bool {
 }
 
 // moneyWord are currencies written as plural words.
-var moneyWord = wordSet(`dolares dollars pesos reales reais euros soles libras bucks`)
+var moneyWord = lexWords("money_words")
 
 func countTokensBetween(toks []token, from, to int) int {
 	n := 0

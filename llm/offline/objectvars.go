@@ -178,7 +178,7 @@ var (
 	ofCues           = []string{"de", "do", "da", "of"}
 	strongPersonCues = []string{"contacto", "contact", "contato", "attn", "cliente", "client", "customer", "alumno", "alumna", "aluno", "aluna", "student", "estudiante", "estudante"}
 	// cueLinks join a cue to the name it introduces.
-	cueLinks     = wordSet(`is es e será sera seria would be will la lá ahi alli here name nombre nome`)
+	cueLinks     = lexWords("cue_links")
 	companyMarks = []string{"sas", "sa", "s.a.", "inc", "llc", "ltd", "ltda", "group", "grupo", "gmbh", "sl", "corp", "co", "srl", "spa", "me", "eireli"}
 )
 

@@ -910,10 +910,10 @@ func enumScores(values []string, phrases [][][]word, ws []word) []float64 {
 }
 
 // negations deny the word after them, in each language.
-var negations = wordSet(`no not nao never nunca nem don't doesn't won't can't isn't aren't didn't dont doesnt wont cant isnt arent didnt`)
+var negations = lexWords("negations")
 
 // nothingWords deny that something exists or happened.
-var nothingWords = wordSet(`nada nothing nadie nobody ninguno ninguna nenhum nenhuma ningun`)
+var nothingWords = lexWords("nothing_words")
 
 // negatedMatch reports whether a word the phrase negates ("not load") is
 // negated in ws too ("no cargan", "won't load"): a negation up to two
