@@ -119,17 +119,21 @@ func (lx *Lexicon) WordSet(name string) (map[string]bool, error) {
 	return set, nil
 }
 
-// Cues returns the named lists of word sequences of every language, one
-// after another in the order of the languages' codes. A sequence two
-// languages share is listed once per language.
+// Cues returns the union over languages of the named list of word
+// sequences: every language's in the order of their codes, a sequence two
+// languages share once, where it is first listed.
 func (lx *Lexicon) Cues(name string) ([][]string, error) {
 	var out [][]string
-	found := false
+	seen, found := map[string]bool{}, false
 	for _, l := range lx.Languages {
 		seqs, ok := l.Cues[name]
 		found = found || ok
 		for _, s := range seqs {
-			out = append(out, strings.Fields(s))
+			words := strings.Fields(s)
+			if key := strings.Join(words, " "); !seen[key] {
+				seen[key] = true
+				out = append(out, words)
+			}
 		}
 	}
 	if !found {

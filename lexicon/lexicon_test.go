@@ -123,7 +123,7 @@ words:
   # "ok" is Portuguese too: both files list it, the union has it once.
   yes: sim ok
 cues:
-  openers: [pode, por favor]
+  openers: [pode, por favor, please]
 phrases:
   hello: Olá%s!
 labels:
@@ -146,7 +146,7 @@ func TestLookups(t *testing.T) {
 
 	cues, err := lx.Cues("openers")
 	require.NoError(t, err)
-	require.Equal(t, [][]string{{"can", "you"}, {"please"}, {"pode"}, {"por", "favor"}}, cues, "languages in order, each split into words")
+	require.Equal(t, [][]string{{"can", "you"}, {"please"}, {"pode"}, {"por", "favor"}}, cues, "languages in order, each split into words, a shared one once")
 	_, err = lx.Cues("closers")
 	require.Error(t, err)
 

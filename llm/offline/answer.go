@@ -620,16 +620,7 @@ func strictMatch(w word, ws []word) bool {
 
 // objectTriggers are the folded words after which a question names the
 // thing it asks about: "hay X", "do you sell X", "curso de X".
-var objectTriggers = [][]string{
-	{"hay"}, {"tienen"}, {"tienes"}, {"venden"}, {"ofrecen"}, {"aceptan"}, {"existe"}, {"existen"},
-	{"curso", "de"}, {"cursos", "de"}, {"curso", "sobre"}, {"cursos", "sobre"}, {"pagar", "con"},
-	{"is", "there"}, {"are", "there"}, {"do", "you", "have"}, {"do", "you", "offer"}, {"do", "you", "sell"},
-	{"do", "you", "accept"}, {"do", "u", "have"}, {"do", "u", "offer"}, {"pay", "with"}, {"pay", "by"},
-	{"course", "about"}, {"course", "on"}, {"courses", "about"}, {"courses", "on"}, {"course", "in"},
-	{"the", "weather"}, {"el", "clima"},
-	{"tem"}, {"vendem"}, {"oferecem"}, {"aceitam"}, {"curso", "sobre"},
-	{"whats", "the"}, {"what's", "the"}, {"cual", "es", "el"}, {"cual", "es", "la"},
-}
+var objectTriggers = lexCues("object_triggers")
 
 // objectSkip are words between a trigger and its object.
 var objectSkip = lexWords("object_skip")

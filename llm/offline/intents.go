@@ -38,6 +38,7 @@ const (
 // above may accompany them ("muchas gracias", "see you later").
 var (
 	thanksMarkers = lexWords("thanks_markers")
+	laughter      = lexWords("laughter")
 	byeMarkers    = lexWords("bye_markers")
 	greetMarkers  = lexWords("greet_markers")
 )
@@ -55,8 +56,7 @@ func classifySmallTalk(toks []token) smallTalk {
 			bye = true
 		case greetMarkers[w]:
 			greet = true
-		case ackSet[w] || thanksSet[w] || byeSet[w] || greetingSet[w] || isStopWord(w) ||
-			w == "jaja" || w == "jajaja" || w == "haha" || w == "lol":
+		case ackSet[w] || thanksSet[w] || byeSet[w] || greetingSet[w] || isStopWord(w) || laughter[w]:
 		default:
 			return talkNone
 		}
@@ -97,7 +97,10 @@ func isDenial(toks []token) bool {
 	return len(toks) > 0 && len(toks) <= 5 && denySet[toks[0].fold]
 }
 
-var cancelSet = lexWords("cancel")
+var (
+	cancelSet     = lexWords("cancel")
+	cancelPhrases = lexCues("cancel_phrases")
+)
 
 // isCancel reports a request to drop the task at hand ("olvídalo",
 // "cancelar", "never mind", "mejor no").
@@ -109,9 +112,8 @@ func isCancel(toks []token) bool {
 		if cancelSet[t.fold] {
 			return true
 		}
-		if i+1 < len(toks) {
-			pair := t.fold + " " + toks[i+1].fold
-			if pair == "mejor no" || pair == "never mind" || pair == "no importa" || pair == "ya no" || pair == "no quiero" || pair == "no thanks" || pair == "no gracias" || pair == "deixa pra" {
+		for _, p := range cancelPhrases {
+			if phraseAt(toks, i, p) {
 				return true
 			}
 		}
@@ -123,6 +125,7 @@ var (
 	talkVerbs  = lexWords("talk_verbs")
 	humanWords = lexWords("human_words")
 	soloHuman  = lexWords("solo_human")
+	weakHuman  = lexWords("weak_human")
 )
 
 // contactVerbs ask to be contacted: "que me contacte un asesor".
@@ -168,8 +171,7 @@ func isHandoff(toks []token) bool {
 		}
 		// "alguien", "equipo", "support" alone are too common; they need a
 		// verb of talking right before ("hablar con alguien").
-		weak := t.fold == "alguien" || t.fold == "someone" || t.fold == "somebody" || t.fold == "gente" || t.fold == "staff" ||
-			t.fold == "equipo" || t.fold == "team" || t.fold == "soporte" || t.fold == "support" || t.fold == "alguem"
+		weak := weakHuman[t.fold]
 		for j := max(0, i-4); j < i; j++ {
 			v := toks[j].fold
 			if !talkVerbs[v] {
@@ -236,14 +238,7 @@ func asksForInformation(an *analyzer, text string) bool {
 }
 
 // requestOpeners start a request addressed to the assistant.
-var requestOpeners = [][]string{
-	{"me"}, {"nos"}, {"can", "you"}, {"could", "you"}, {"would", "you"}, {"can", "u"}, {"can", "someone"},
-	{"could", "someone"}, {"could", "u"}, {"puedes"}, {"podrias"}, {"podes"}, {"pode"}, {"voce", "pode"},
-	// A business is addressed in the plural too ("¿pueden revisarlo?").
-	{"pueden"}, {"podrian"}, {"podem"}, {"poderiam"}, {"please"}, {"por", "favor"},
-	// So is anyone of it ("¿alguien puede revisarlo?").
-	{"alguien", "puede"}, {"alguien", "podria"}, {"alguem", "pode"}, {"alguem", "poderia"},
-}
+var requestOpeners = lexCues("request_openers")
 
 // isRequest reports a message that asks the assistant to do something:
 // addressed to it ("¿me inscribes?", "can you…"), or saying what the user
