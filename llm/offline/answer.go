@@ -1485,9 +1485,9 @@ func scalar(v any, lang string) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case bool:
 		if x {
-			return tr{"sí", "yes", "sim"}.in(lang)
+			return phTrue.in(lang)
 		}
-		return tr{"no", "no", "não"}.in(lang)
+		return phFalse.in(lang)
 	}
 	return ""
 }

@@ -15,17 +15,6 @@ const (
 // serves Spanish speakers first.
 const defaultLang = langES
 
-// langIndex maps a language code to its position in the phrasebook.
-func langIndex(lang string) int {
-	switch lang {
-	case langEN:
-		return 1
-	case langPT:
-		return 2
-	}
-	return 0
-}
-
 // langWords are folded words that mark a language, with a weight: words
 // that belong to one language only weigh more than words two of them share
 // (Spanish and Portuguese share many). Read-only.
@@ -150,7 +139,8 @@ func detectLang(text string) langGuess {
 	return langGuess{lang: langCodes[best], confidence: conf, scores: score}
 }
 
-// langCodes are the languages in the order of langIndex.
+// langCodes are the languages the detector scores, in the order of its
+// scores.
 var langCodes = [3]string{langES, langEN, langPT}
 
 // confidentLang is the confidence from which a message's language counts.

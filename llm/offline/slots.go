@@ -828,7 +828,7 @@ func enumPhraseWords(an *analyzer, values []string, description string) [][][]wo
 	for i, v := range values {
 		phrases := []string{strings.NewReplacer("_", " ", "-", " ").Replace(v)}
 		if t, ok := labels[v]; ok {
-			phrases = append(phrases, t[0], t[1], t[2])
+			phrases = append(phrases, t.all...)
 		}
 		phrases = append(phrases, enumGlosses(description, v)...)
 		for _, p := range phrases {
