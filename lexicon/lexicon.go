@@ -39,6 +39,11 @@ type Language struct {
 	// Cues are named lists of folded word sequences ("can you", "do you
 	// have"), each a string of words separated by spaces.
 	Cues map[string][]string `yaml:"cues"`
+	// Months are the twelve months, January first, each the folded names
+	// and abbreviations of one month separated by spaces.
+	Months []string `yaml:"months"`
+	// Numbers are small numbers written out, folded word → value.
+	Numbers map[string]float64 `yaml:"numbers"`
 	// Phrases are what the engine says, by name. Format strings keep
 	// their verbs (%s, %d), in the order the code passes them.
 	Phrases map[string]string `yaml:"phrases"`
@@ -138,6 +143,42 @@ func (lx *Lexicon) Cues(name string) ([][]string, error) {
 	}
 	if !found {
 		return nil, fmt.Errorf("lexicon: no language has the cue list %q", name)
+	}
+	return out, nil
+}
+
+// Months returns every language's month words, folded word → month
+// (1 for January). It fails when a language does not list twelve months
+// or two languages give one word different months.
+func (lx *Lexicon) Months() (map[string]int, error) {
+	out := map[string]int{}
+	for _, l := range lx.Languages {
+		if len(l.Months) != 12 {
+			return nil, fmt.Errorf("lexicon: %s lists %d months, want 12", l.Code, len(l.Months))
+		}
+		for i, names := range l.Months {
+			for _, w := range strings.Fields(names) {
+				if m, dup := out[w]; dup && m != i+1 {
+					return nil, fmt.Errorf("lexicon: %s: %q is month %d, and %d in another language", l.Code, w, i+1, m)
+				}
+				out[w] = i + 1
+			}
+		}
+	}
+	return out, nil
+}
+
+// Numbers returns every language's numbers written out, folded word →
+// value. It fails when two languages give one word different values.
+func (lx *Lexicon) Numbers() (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, l := range lx.Languages {
+		for w, v := range l.Numbers {
+			if n, dup := out[w]; dup && n != v {
+				return nil, fmt.Errorf("lexicon: %s: %q is %v, and %v in another language", l.Code, w, v, n)
+			}
+			out[w] = v
+		}
 	}
 	return out, nil
 }

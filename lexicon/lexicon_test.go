@@ -167,6 +167,31 @@ func TestLookups(t *testing.T) {
 	require.Equal(t, map[string]map[string]string{"enroll_course": {"en": "enrol in a course", "pt": "enrol in a course"}}, lx.Abilities())
 }
 
+func TestMonthsAndNumbers(t *testing.T) {
+	t.Parallel()
+	lx, err := Builtin()
+	require.NoError(t, err)
+	months, err := lx.Months()
+	require.NoError(t, err)
+	require.Equal(t, 1, months["enero"])
+	require.Equal(t, 3, months["mar"], "an abbreviation two languages share")
+	require.Equal(t, 12, months["dezembro"])
+	numbers, err := lx.Numbers()
+	require.NoError(t, err)
+	require.InDelta(t, 3.0, numbers["tres"], 0, "Spanish and Portuguese write three alike")
+	require.InDelta(t, 12.0, numbers["twelve"], 0)
+
+	clash, err := Load(fstest.MapFS{
+		"en.yaml": {Data: []byte("language: en\nnumbers: {dez: 10}\n")},
+		"pt.yaml": {Data: []byte("language: pt\nnumbers: {dez: 12}\n")},
+	})
+	require.NoError(t, err)
+	_, err = clash.Numbers()
+	require.ErrorContains(t, err, `"dez"`, "one word, two values")
+	_, err = clash.Months()
+	require.ErrorContains(t, err, "want 12", "a language without its months")
+}
+
 func TestLoadRejects(t *testing.T) {
 	t.Parallel()
 	_, err := Load(fstest.MapFS{"es.yaml": {Data: []byte("language: pt\n")}})

@@ -2,6 +2,7 @@ package offline
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/faroai/faro/lexicon"
 )
@@ -39,4 +40,26 @@ func lexCues(name string) [][]string {
 		panic(fmt.Sprintf("offline: %v", err))
 	}
 	return seqs
+}
+
+// lexMonths is every language's month words, folded word → month.
+func lexMonths() map[string]time.Month {
+	months, err := shipped.Months()
+	if err != nil {
+		panic(fmt.Sprintf("offline: %v", err))
+	}
+	out := make(map[string]time.Month, len(months))
+	for w, m := range months {
+		out[w] = time.Month(m)
+	}
+	return out
+}
+
+// lexNumbers is every language's numbers written out, folded word → value.
+func lexNumbers() map[string]float64 {
+	numbers, err := shipped.Numbers()
+	if err != nil {
+		panic(fmt.Sprintf("offline: %v", err))
+	}
+	return numbers
 }
