@@ -1,7 +1,35 @@
 // Package lexicon holds what each language is, as data: one file per
-// language (es.yaml, en.yaml, pt.yaml) with the words and phrases the
-// engine learns from. Adding a language is adding a file; the code that
-// reads it never names a language.
+// language (es.yaml, en.yaml, pt.yaml), named by its ISO 639-1 code, with
+// the words and phrases the offline engine reads and speaks. Adding a
+// language is adding a file; the code that reads it never names a
+// language.
+//
+// A language file has these sections (all but language optional to the
+// parser; the package's tests require every shipped file to have every
+// name any file has):
+//
+//	language: pt            # the file's code, as its name
+//	anchors: [...]          # canonical questions for information
+//	questions: [...]        # more of them, for the router's classifier
+//	words:                  # named lists of folded words, space-separated
+//	  greeting: ola oi bom boa
+//	  some_list: ""         # empty on purpose: a comment says why
+//	cues:                   # named lists of folded word sequences
+//	  request_openers: [pode, voce pode, por favor]
+//	months: [janeiro jan, ...]  # twelve entries, January first
+//	numbers: {dois: 2, ...}     # small numbers written out
+//	phrases:                # what the engine says, by name
+//	  greeting: "Olá%s! Como posso ajudar?"
+//	labels: {email: e-mail} # tools' fields and enum values
+//	abilities: {open_ticket: abrir um chamado de suporte}
+//
+// Words are folded (lower case, no accents) because the engine compares
+// folded tokens. The engine recognises a word whatever the message's
+// language, so WordSet and Cues return the union over languages: a word
+// two languages share is listed in both files. Phrases keep their format
+// verbs (%s, %d) in English's order; a phrase, label or ability a
+// language lacks is said in English. concepts.txt (synonyms across
+// languages) and the *-*.txt transfer tables are separate files.
 package lexicon
 
 import (
