@@ -152,6 +152,21 @@ func (lx *Lexicon) WordSet(name string) (map[string]bool, error) {
 	return set, nil
 }
 
+// Words returns one language's named word list, for what tells languages
+// apart rather than what they share. It fails when the language or its
+// list is missing.
+func (lx *Lexicon) Words(code, name string) ([]string, error) {
+	l := lx.language(code)
+	if l == nil {
+		return nil, fmt.Errorf("lexicon: no language %q", code)
+	}
+	words, ok := l.Words[name]
+	if !ok {
+		return nil, fmt.Errorf("lexicon: %s has no word list %q", code, name)
+	}
+	return strings.Fields(words), nil
+}
+
 // Cues returns the union over languages of the named list of word
 // sequences: every language's in the order of their codes, a sequence two
 // languages share once, where it is first listed.

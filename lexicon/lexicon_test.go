@@ -141,6 +141,13 @@ func TestLookups(t *testing.T) {
 	set, err := lx.WordSet("yes")
 	require.NoError(t, err)
 	require.Equal(t, map[string]bool{"yes": true, "yeah": true, "ok": true, "sim": true}, set, "the union over languages")
+	own, err := lx.Words("pt", "yes")
+	require.NoError(t, err)
+	require.Equal(t, []string{"sim", "ok"}, own, "one language's list, in its order")
+	_, err = lx.Words("fr", "yes")
+	require.ErrorContains(t, err, `"fr"`)
+	_, err = lx.Words("pt", "no")
+	require.ErrorContains(t, err, `"no"`)
 	_, err = lx.WordSet("no")
 	require.ErrorContains(t, err, `"no"`, "a list no language has is an error, not an empty set")
 

@@ -33,6 +33,15 @@ func lexWords(name string) map[string]bool {
 	return set
 }
 
+// lexOwnWords is one language's word list of that name.
+func lexOwnWords(code, name string) []string {
+	words, err := shipped.Words(code, name)
+	if err != nil {
+		panic(fmt.Sprintf("offline: %v", err))
+	}
+	return words
+}
+
 // lexCues is every language's list of word sequences of that name.
 func lexCues(name string) [][]string {
 	seqs, err := shipped.Cues(name)
