@@ -73,9 +73,11 @@ func classifySmallTalk(toks []token) smallTalk {
 	return talkAck
 }
 
-// startsWithGreeting reports whether the message opens with a greeting.
+// startsWithGreeting reports whether the message opens with a greeting: a
+// question word that comes with greetings ("que tal", "how are you") opens
+// a question instead.
 func startsWithGreeting(toks []token) bool {
-	return len(toks) > 0 && greetingSet[toks[0].fold] && toks[0].fold != "que" && toks[0].fold != "como" && toks[0].fold != "how"
+	return len(toks) > 0 && greetingSet[toks[0].fold] && !questionWords[toks[0].fold]
 }
 
 var affirmSet = lexWords("affirm")
