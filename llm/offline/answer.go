@@ -294,6 +294,14 @@ func (r *run) rank(ps []passage, question string) *ranking {
 	}
 	rk.df = df
 	rk.objects = questionObjects(r.m.an, withoutSwitch(stripGreeting(question)))
+	// A word no passage has ("some kind of level test") tells nothing
+	// apart: unless it names the thing asked about (which unknown
+	// checks), it weighs as a common word does, not as the rarest.
+	for qi, qw := range qws {
+		if df[qi] == 0 && qw.concept == "" && !slices.ContainsFunc(rk.objects, func(o word) bool { return o.fold == qw.fold }) {
+			rk.weights[qi] *= 0.5
+		}
+	}
 	qvec, err := r.m.emb.EmbedQuery(r.ctx, question)
 	if err != nil {
 		r.degraded = true

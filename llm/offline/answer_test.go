@@ -70,6 +70,8 @@ func TestKnowledgeAnswers(t *testing.T) {
 			[]string{"Which courses are taught in English? [3]"}},
 		{"a table row by its header", "en", "how much is the RAG course?",
 			[]string{"Building LLM Apps with RAG — Taught in: English; Price: USD 399 [4]"}, nil},
+		{"filler words no passage has do not hide the answer", "en", "hey so basically what sort of thing do i need to get my certificate downloaded, like where?",
+			[]string{"Click Download PDF next to the course. [5]"}, nil},
 		{"steps, english", "en", "finished prompt engineering last week, where do i download my certificate?",
 			[]string{"Click Download PDF next to the course. [5]"}, nil},
 		{"another language is said so", "es", "como descargo el certificado?",

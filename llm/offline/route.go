@@ -796,6 +796,9 @@ func (r *run) fresh(text string, toks []token) action {
 		break
 	}
 	if len(f.words) == 0 {
+		if a, ok := r.valueForEarlier(text); ok {
+			return a
+		}
 		if greet {
 			return action{kind: actTalk, talk: talkGreeting}
 		}
@@ -1417,6 +1420,37 @@ func (r *run) codeFor(text string) *toolDef {
 		}
 	}
 	return found
+}
+
+// valueForEarlier reads a message that is only an email ("bruna@…"),
+// sent with no question pending, as the missing piece of what the
+// message before it leaned towards: "how do I get a spot in it?" was
+// answered from the knowledge base, and the email that follows is the
+// enrolment's. The tool is the best one for the earlier message that
+// takes the caller's email, if it came close enough to be a candidate.
+func (r *run) valueForEarlier(text string) (action, bool) {
+	// emailLean is how close the earlier message must have come to a
+	// tool: less than a request needs (toolMin), as the email that
+	// follows says the person wants something done.
+	const emailLean = 0.1
+	m := findMentions(r.m.an, text, r.now)
+	if len(m.emails) != 1 || len(r.earlier) == 0 {
+		return action{}, false
+	}
+	prev := r.earlier[0]
+	for _, s := range r.scoreTools(r.features(prev)) {
+		if s.tool.name == toolSearchKnowledge || s.tool.name == toolRequestHuman {
+			continue
+		}
+		if s.score < emailLean {
+			break
+		}
+		if !slices.ContainsFunc(s.tool.schema.fields, func(f field) bool { return f.kind == kindEmail && callerField(f) }) {
+			continue
+		}
+		return r.startTask(s.tool, []taskMsg{{text: prev}, {text: text}}), true
+	}
+	return action{}, false
 }
 
 // measures returns the one offered read-only tool with a list of values

@@ -191,3 +191,19 @@ func TestQuestionFallsBackToItsTask(t *testing.T) {
 	require.NotContains(t, callNames(res.calls), "open_ticket", res.reply)
 	require.Contains(t, res.reply, "5 business days")
 }
+
+// An email sent on its own after a question that leaned towards a task
+// ("how do I get a seat in the prompt engineering course?", answered from
+// the knowledge base) is that task's: the enrolment goes ahead with it,
+// rather than "I'm not sure I understood".
+func TestBareEmailContinuesWhatTheQuestionLeanedTo(t *testing.T) {
+	c := &calls{}
+	reg := newRegistry(t, c, func(string) any { return map[string]any{"query": "", "passages": []any{}} })
+	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleProspect, calls: c,
+		tc: turnctx.Context{Role: string(store.RoleProspect), Language: "en"}}
+	a.say("my manager wants me in the prompt engineering course, how would I get a seat?")
+	res := a.say("dana.reyes@example.com")
+	require.Contains(t, callNames(res.calls), "enroll_course", res.reply)
+	got := args(t, res.calls[len(res.calls)-1])
+	require.Equal(t, "dana.reyes@example.com", got["email"])
+}
