@@ -628,19 +628,10 @@ func strictMatch(w word, ws []word) bool {
 
 // objectTriggers are the folded words after which a question names the
 // thing it asks about: "hay X", "do you sell X", "curso de X".
-var objectTriggers = [][]string{
-	{"hay"}, {"tienen"}, {"tienes"}, {"venden"}, {"ofrecen"}, {"aceptan"}, {"existe"}, {"existen"},
-	{"curso", "de"}, {"cursos", "de"}, {"curso", "sobre"}, {"cursos", "sobre"}, {"pagar", "con"},
-	{"is", "there"}, {"are", "there"}, {"do", "you", "have"}, {"do", "you", "offer"}, {"do", "you", "sell"},
-	{"do", "you", "accept"}, {"do", "u", "have"}, {"do", "u", "offer"}, {"pay", "with"}, {"pay", "by"},
-	{"course", "about"}, {"course", "on"}, {"courses", "about"}, {"courses", "on"}, {"course", "in"},
-	{"the", "weather"}, {"el", "clima"},
-	{"tem"}, {"vendem"}, {"oferecem"}, {"aceitam"}, {"curso", "sobre"},
-	{"whats", "the"}, {"what's", "the"}, {"cual", "es", "el"}, {"cual", "es", "la"},
-}
+var objectTriggers = lexCues("object_triggers")
 
 // objectSkip are words between a trigger and its object.
-var objectSkip = wordSet(`a an any some the un una unos unas algun alguna algunos algunas el la los las en de del um uma uns umas o os as no na algum alguma your ur u you`)
+var objectSkip = lexWords("object_skip")
 
 // questionObjects finds the things a question asks about: the first
 // content word after a trigger, and the word after its "de" ("tarjetas de
@@ -1036,16 +1027,12 @@ func answerWords(ws []word) []word {
 }
 
 // leadIns open a clause before its question word ("also how long…").
-var leadIns = wordSet(`also and so then plus tambien ademas entonces tambem alem`)
+var leadIns = lexWords("lead_ins")
 
 // chatter are words of conversation, not of the topic ("la verdad",
 // "todavía", "like", "ainda"): a question is not left unanswered for want
 // of them in the passages.
-var chatter = wordSet(`verdad hace todavia aun casi bueno pues osea tipo igual solo solamente cosa cosas vez veces ayer entonces ahora asi claro seguro creo parece favor porfa oye mira vale bien mal algo nada mucho poco tanto hago haces hacer pasa paso dice dijo quisiera gustaria saber
-	den dan dar da dieron pedir pido pide pides pidio solicitar solicito solicita obtener obtengo conseguir consigo request requested ask asked obter
-	diferencia diferencias entre comparar compara versus vs difference differences diff between compare comparison diferenca diferencas
-	one ones like just really actually quick around guys folks yall ustedes vcs voces still able possible posible possivel anything something stuff thing things now pls plz ur u thx hey hi please get got kinda maybe guess think tomorrow tmrw today yesterday ago great good fine ok okay sure know tell
-	faz faco fazer ainda posso pode podem quero vou vai tenho temos estou sao ja tambem muito entao aqui la isso isto coisa coisas gente tudo bem`)
+var chatter = lexWords("chatter")
 
 func bestMatch(w word, ws []word) float64 {
 	best := 0.0
@@ -1506,9 +1493,9 @@ func scalar(v any, lang string) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case bool:
 		if x {
-			return tr{"sí", "yes", "sim"}.in(lang)
+			return phTrue.in(lang)
 		}
-		return tr{"no", "no", "não"}.in(lang)
+		return phFalse.in(lang)
 	}
 	return ""
 }

@@ -7,23 +7,17 @@ import (
 
 // Small talk is recognised by word lists, not by similarity: the messages
 // are short and formulaic, and a greeting must never be mistaken for a
-// request (nor "hola, quiero inscribirme" for a mere greeting).
-
-func wordSet(s string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(s) {
-		m[w] = true
-	}
-	return m
-}
+// request (nor "hola, quiero inscribirme" for a mere greeting). The lists
+// are the lexicon's (lexicon/*.yaml, "words:"), each the union of every
+// language's.
 
 var (
-	greetingSet   = wordSet(`hola holaa holaaa holi buenas buenos buen dia dias tardes noches hi hello hey heya hiya good morning afternoon evening ola oi bom boa tarde noite saludos que tal como estas estan how are you hola! equipo team todos tudo bem vai voce there`)
-	thanksSet     = wordSet(`gracias muchas mil muchisimas thanks thank you thx ty tks obrigado obrigada valeu agradezco agradecido agradecida muy amable so much lot a very kind de nada`)
-	byeSet        = wordSet(`adios chau chao hasta luego pronto manana nos vemos bye goodbye see you later cya tchau ate logo cuidate take care que tengas buen dia have nice day`)
-	ackSet        = wordSet(`ok okay okey oka vale perfecto perfect listo dale genial excelente bien entendido de acuerdo great cool got it sounds good fine nice awesome beleza certo combinado otimo show bueno claro super joya entiendo understood`)
-	questionWords = wordSet(`q que cuanto cuanta cuantos cuantas cuando donde como cual cuales quien quienes what how when where which who whom why whats quanto quanta quantos quantas quando onde qual quais quem porque`)
-	auxQuestion   = wordSet(`do does did is are can could will would should hay tienen tiene puedo puede pueden se tem existe existen aceptan ofrecen incluye incluyen posso`)
+	greetingSet   = lexWords("greeting")
+	thanksSet     = lexWords("thanks")
+	byeSet        = lexWords("bye")
+	ackSet        = lexWords("ack")
+	questionWords = lexWords("question_words")
+	auxQuestion   = lexWords("aux_question")
 )
 
 // isGreetingWord reports whether w only greets.
@@ -43,9 +37,10 @@ const (
 // Words that make a message small talk of one kind; the rest of the sets
 // above may accompany them ("muchas gracias", "see you later").
 var (
-	thanksMarkers = wordSet(`gracias thanks thank thx ty tks obrigado obrigada valeu agradezco agradecido agradecida muchisimas`)
-	byeMarkers    = wordSet(`adios chau chao bye goodbye cya tchau luego later cuidate logo`)
-	greetMarkers  = wordSet(`hola holaa holaaa holi buenas buenos hi hello hey heya hiya morning afternoon evening ola oi bom boa saludos`)
+	thanksMarkers = lexWords("thanks_markers")
+	laughter      = lexWords("laughter")
+	byeMarkers    = lexWords("bye_markers")
+	greetMarkers  = lexWords("greet_markers")
 )
 
 // classifySmallTalk returns the kind of small talk a message is, or
@@ -61,8 +56,7 @@ func classifySmallTalk(toks []token) smallTalk {
 			bye = true
 		case greetMarkers[w]:
 			greet = true
-		case ackSet[w] || thanksSet[w] || byeSet[w] || greetingSet[w] || isStopWord(w) ||
-			w == "jaja" || w == "jajaja" || w == "haha" || w == "lol":
+		case ackSet[w] || thanksSet[w] || byeSet[w] || greetingSet[w] || isStopWord(w) || laughter[w]:
 		default:
 			return talkNone
 		}
@@ -79,13 +73,15 @@ func classifySmallTalk(toks []token) smallTalk {
 	return talkAck
 }
 
-// startsWithGreeting reports whether the message opens with a greeting.
+// startsWithGreeting reports whether the message opens with a greeting: a
+// question word that comes with greetings ("que tal", "how are you") opens
+// a question instead.
 func startsWithGreeting(toks []token) bool {
-	return len(toks) > 0 && greetingSet[toks[0].fold] && toks[0].fold != "que" && toks[0].fold != "como" && toks[0].fold != "how"
+	return len(toks) > 0 && greetingSet[toks[0].fold] && !questionWords[toks[0].fold]
 }
 
-var affirmSet = wordSet(`si claro dale ok okay okey vale yes yeah yep yup sure please sim pode perfecto bueno correcto exacto afirmativo porfa porfavor hazlo adelante go ahead do it of course bora isso`)
-var denySet = wordSet(`no nop nope nah nao tampoco negativo nunca`)
+var affirmSet = lexWords("affirm")
+var denySet = lexWords("deny")
 
 // isAffirmation reports a short yes ("sí, por favor", "dale", "yes please").
 func isAffirmation(toks []token) bool {
@@ -103,7 +99,10 @@ func isDenial(toks []token) bool {
 	return len(toks) > 0 && len(toks) <= 5 && denySet[toks[0].fold]
 }
 
-var cancelSet = wordSet(`cancelar cancela cancelalo cancel olvidalo olvida dejalo deja nevermind forget stop esquece deixa desisto`)
+var (
+	cancelSet     = lexWords("cancel")
+	cancelPhrases = lexCues("cancel_phrases")
+)
 
 // isCancel reports a request to drop the task at hand ("olvídalo",
 // "cancelar", "never mind", "mejor no").
@@ -115,9 +114,8 @@ func isCancel(toks []token) bool {
 		if cancelSet[t.fold] {
 			return true
 		}
-		if i+1 < len(toks) {
-			pair := t.fold + " " + toks[i+1].fold
-			if pair == "mejor no" || pair == "never mind" || pair == "no importa" || pair == "ya no" || pair == "no quiero" || pair == "no thanks" || pair == "no gracias" || pair == "deixa pra" {
+		for _, p := range cancelPhrases {
+			if phraseAt(toks, i, p) {
 				return true
 			}
 		}
@@ -126,13 +124,14 @@ func isCancel(toks []token) bool {
 }
 
 var (
-	talkVerbs  = wordSet(`hablar hablo habla hable hablemos comunicarme comunicar contactar contactarme contacto pasame pasar pásame pasarme pasale pasala pasalo pasa pase transferir transfiereme transferirme derivar derivame atienda atender atiende conectar conectame talk speak chat connect transfer reach get put falar fale passar transferir conversar quiero need want`)
-	humanWords = wordSet(`humano humana persona alguien agente asesor asesora operador operadora ejecutivo ejecutiva representante human person someone somebody agent representative rep operator atendente pessoa alguem gente staff equipo team soporte support`)
-	soloHuman  = wordSet(`humano humana agente asesor asesora operador human agent representative operator atendente`)
+	talkVerbs  = lexWords("talk_verbs")
+	humanWords = lexWords("human_words")
+	soloHuman  = lexWords("solo_human")
+	weakHuman  = lexWords("weak_human")
 )
 
 // contactVerbs ask to be contacted: "que me contacte un asesor".
-var contactVerbs = wordSet(`contacte contacten contacta llame llamen llama escriba escriban contate contatem ligue liguem call contact email`)
+var contactVerbs = lexWords("contact_verbs")
 
 // asksToBeContacted reports a request that a person of the business get
 // in touch ("quisiera que me contacte un asesor", "have a rep call me"):
@@ -174,8 +173,7 @@ func isHandoff(toks []token) bool {
 		}
 		// "alguien", "equipo", "support" alone are too common; they need a
 		// verb of talking right before ("hablar con alguien").
-		weak := t.fold == "alguien" || t.fold == "someone" || t.fold == "somebody" || t.fold == "gente" || t.fold == "staff" ||
-			t.fold == "equipo" || t.fold == "team" || t.fold == "soporte" || t.fold == "support" || t.fold == "alguem"
+		weak := weakHuman[t.fold]
 		for j := max(0, i-4); j < i; j++ {
 			v := toks[j].fold
 			if !talkVerbs[v] {
@@ -218,8 +216,8 @@ func isQuestion(text string, toks []token) bool {
 }
 
 var (
-	conjunctions = wordSet(`y e and o or u pero but`)
-	knowVerbs    = wordSet(`saber know conocer dime decime tell saber`)
+	conjunctions = lexWords("conjunctions")
+	knowVerbs    = lexWords("know_verbs")
 )
 
 // asksForInformation reports a question that asks for information ("¿se
@@ -242,14 +240,7 @@ func asksForInformation(an *analyzer, text string) bool {
 }
 
 // requestOpeners start a request addressed to the assistant.
-var requestOpeners = [][]string{
-	{"me"}, {"nos"}, {"can", "you"}, {"could", "you"}, {"would", "you"}, {"can", "u"}, {"can", "someone"},
-	{"could", "someone"}, {"could", "u"}, {"puedes"}, {"podrias"}, {"podes"}, {"pode"}, {"voce", "pode"},
-	// A business is addressed in the plural too ("¿pueden revisarlo?").
-	{"pueden"}, {"podrian"}, {"podem"}, {"poderiam"}, {"please"}, {"por", "favor"},
-	// So is anyone of it ("¿alguien puede revisarlo?").
-	{"alguien", "puede"}, {"alguien", "podria"}, {"alguem", "pode"}, {"alguem", "poderia"},
-}
+var requestOpeners = lexCues("request_openers")
 
 // isRequest reports a message that asks the assistant to do something:
 // addressed to it ("¿me inscribes?", "can you…"), or saying what the user

@@ -15,35 +15,17 @@ const (
 // serves Spanish speakers first.
 const defaultLang = langES
 
-// langIndex maps a language code to its position in the phrasebook.
-func langIndex(lang string) int {
-	switch lang {
-	case langEN:
-		return 1
-	case langPT:
-		return 2
-	}
-	return 0
-}
-
-// langWords are folded words that mark a language, with a weight: words
-// that belong to one language only weigh more than words two of them share
-// (Spanish and Portuguese share many). Read-only.
+// langWords are folded words that mark a language (the lexicon's
+// language_marks), with a weight: words that belong to one language only
+// weigh more than words two of them share (Spanish and Portuguese share
+// many). Read-only.
 var langWords = func() [3]map[string]float64 {
-	exclusive := [3]string{
-		// es
-		`de la que en con por para me un al lo te sin sobre el los las del y es muy pero hay tengo quiero puedo necesito cuanto cuesta cuestan hola gracias usted ustedes soy estoy una mi tu yo donde cuando este esta estos hacer hace tienen tiene ya se lo le les nos al porque pues entonces bueno buenas buenos vale hasta aqui alla algo nada mucho poco ahora como cual cuales quien sus mis tus inscribirme curso precio ayuda ayudar llamo nombre correo quiero puedes podrias gustaria dias tardes noches sea asi eso esa ese favor tambien senor senora chau adios claro dale perfecto listo genial oye`,
-		// en
-		`the and of to in is you that it for on with as are this be at or have from by not what all your can my we how do does i i'm im hello hi hey thanks thank please want need would could there about which when where who will get course courses price much many any some if our us me am was were been has had just like know tell help talk speak sign up enroll bye goodbye great cool sure yeah it's don't can't what's i'd i'll`,
-		// pt
-		`de que por para me se o a os as no na em nao voce voces obrigado obrigada ola tudo meu minha isso essa esse quero tenho fazer tem sao mais muito estou sou uma um do da dos das ao com em na pelo pela gostaria quanto custa tambem ja bom dia boa tarde noite oi falar ajuda preciso posso qual quais onde quando agora entao seu sua pode podem vou vai curso cursos preco ate logo tchau sim certo eles elas aqui obg valeu chamo nome inscrever`,
-	}
 	var out [3]map[string]float64
 	for i := range out {
 		out[i] = map[string]float64{}
 	}
-	for i, list := range exclusive {
-		for _, w := range strings.Fields(list) {
+	for i, code := range langCodes {
+		for _, w := range lexOwnWords(code, "language_marks") {
 			out[i][w] = 1
 		}
 	}
@@ -66,8 +48,7 @@ var langWords = func() [3]map[string]float64 {
 
 // loanwords are English words Spanish and Portuguese speakers use as their
 // own: no evidence of English.
-var loanwords = map[string]bool{"marketing": true, "branding": true, "coaching": true, "streaming": true,
-	"engineering": true, "meeting": true, "training": true, "email": true, "emails": true, "online": true, "software": true}
+var loanwords = lexWords("loanwords")
 
 // langGuess is a detected language and how sure the detector is (0–1).
 type langGuess struct {
@@ -150,7 +131,8 @@ func detectLang(text string) langGuess {
 	return langGuess{lang: langCodes[best], confidence: conf, scores: score}
 }
 
-// langCodes are the languages in the order of langIndex.
+// langCodes are the languages the detector scores, in the order of its
+// scores.
 var langCodes = [3]string{langES, langEN, langPT}
 
 // confidentLang is the confidence from which a message's language counts.
@@ -200,19 +182,23 @@ func isClauseEnd(r rune) bool { return r == '.' || r == '?' || r == '!' || r == 
 
 // Words of a request to switch language; read-only.
 var (
-	switchNames = map[string]string{
-		"espanol": langES, "castellano": langES, "spanish": langES, "espanhol": langES,
-		"ingles": langEN, "english": langEN,
-		"portugues": langPT, "portuguese": langPT,
-	}
-	switchVerbs = map[string]bool{
-		"habla": true, "hablame": true, "hablas": true, "hablar": true, "hablemos": true, "responde": true, "respondeme": true, "responder": true, "contesta": true, "contestame": true,
-		"escribe": true, "escribeme": true, "escribime": true, "sigamos": true, "seguimos": true, "seguir": true, "cambia": true, "cambiemos": true, "cambiar": true, "continuemos": true,
-		"speak": true, "talk": true, "answer": true, "reply": true, "respond": true, "write": true, "continue": true, "switch": true,
-		"fala": true, "falar": true, "fale": true, "responda": true, "escreva": true, "continuar": true, "falamos": true,
-	}
-	switchPolite = map[string]bool{"por": true, "favor": true, "please": true, "pls": true, "porfa": true, "plz": true}
+	switchNames  = languageNames()
+	switchVerbs  = lexWords("switch_verbs")
+	switchPolite = lexWords("switch_polite")
+	switchPreps  = lexWords("language_prepositions")
 )
+
+// languageNames maps what each language of the lexicon is called
+// ("ingles", "english") to its code.
+func languageNames() map[string]string {
+	out := map[string]string{}
+	for _, code := range shipped.Codes() {
+		for _, name := range lexOwnWords(code, "language_names") {
+			out[name] = code
+		}
+	}
+	return out
+}
 
 // clauseSwitch is explicitSwitch for one clause.
 func clauseSwitch(text string) string {
@@ -229,7 +215,7 @@ func clauseSwitch(text string) string {
 		// followed or preceded only by courtesy.
 		rest := 0
 		for j, o := range toks {
-			if j == i || (j == i-1 && (o == "in" || o == "en" || o == "em")) || switchPolite[o] {
+			if j == i || (j == i-1 && switchPreps[o]) || switchPolite[o] {
 				continue
 			}
 			rest++

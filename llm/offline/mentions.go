@@ -24,38 +24,16 @@ var (
 	reSlashDay = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b`)
 )
 
-// monthNames maps folded month names and abbreviations (es, en, pt) to
-// their number.
-var monthNames = map[string]time.Month{
-	"enero": 1, "ene": 1, "january": 1, "jan": 1, "janeiro": 1,
-	"febrero": 2, "feb": 2, "february": 2, "fevereiro": 2, "fev": 2,
-	"marzo": 3, "march": 3, "mar": 3, "marco": 3,
-	"abril": 4, "april": 4, "abr": 4, "apr": 4,
-	"mayo": 5, "may": 5, "maio": 5,
-	"junio": 6, "june": 6, "jun": 6, "junho": 6,
-	"julio": 7, "july": 7, "jul": 7, "julho": 7,
-	"agosto": 8, "august": 8, "ago": 8, "aug": 8,
-	"septiembre": 9, "setiembre": 9, "september": 9, "sep": 9, "sept": 9, "setembro": 9,
-	"octubre": 10, "october": 10, "oct": 10, "outubro": 10,
-	"noviembre": 11, "november": 11, "nov": 11, "novembro": 11,
-	"diciembre": 12, "december": 12, "dic": 12, "dec": 12, "dezembro": 12, "dez": 12,
-}
+// monthNames maps folded month names and abbreviations of every language
+// of the lexicon ("months:") to their number.
+var monthNames = lexMonths()
 
 // headcount are words that count people after a number.
-var headcount = map[string]bool{"person": true, "persons": true, "people": true, "persona": true, "personas": true,
-	"pessoa": true, "pessoas": true, "empleados": true, "employees": true, "staff": true, "colaboradores": true, "funcionarios": true}
+var headcount = lexWords("headcount")
 
 // numberWords are small numbers written out, for "en tres meses" or
-// "somos doce".
-var numberWords = map[string]float64{
-	"un": 1, "una": 1, "uno": 1, "one": 1, "a": 1, "um": 1, "uma": 1,
-	"dos": 2, "two": 2, "dois": 2, "duas": 2,
-	"tres": 3, "three": 3, "cuatro": 4, "four": 4, "quatro": 4,
-	"cinco": 5, "five": 5, "seis": 6, "six": 6, "siete": 7, "seven": 7, "sete": 7,
-	"ocho": 8, "eight": 8, "oito": 8, "nueve": 9, "nine": 9, "nove": 9,
-	"diez": 10, "ten": 10, "dez": 10, "doce": 12, "twelve": 12, "quince": 15, "fifteen": 15,
-	"veinte": 20, "twenty": 20, "vinte": 20, "treinta": 30, "thirty": 30, "cincuenta": 50, "fifty": 50, "cien": 100, "hundred": 100,
-}
+// "somos doce" (the lexicon's "numbers:").
+var numberWords = lexNumbers()
 
 // span is a found value and where it was.
 type span struct {
@@ -336,7 +314,7 @@ func smallCount(toks []token, start, end int) bool {
 }
 
 // moneyWord are currencies written as plural words.
-var moneyWord = wordSet(`dolares dollars pesos reales reais euros soles libras bucks`)
+var moneyWord = lexWords("money_words")
 
 func countTokensBetween(toks []token, from, to int) int {
 	n := 0

@@ -311,12 +311,9 @@ func NewModel(opts Options) *Model {
 	}
 	lx := opts.Lexicon
 	if lx == nil {
-		var err error
-		if lx, err = lexicon.Builtin(); err != nil {
-			// The shipped files are checked by the lexicon's tests; this
-			// is a bug in that package.
-			panic(fmt.Sprintf("offline: %v", err))
-		}
+		// Parsed once for the package's word lists and phrasebook; a
+		// model only reads it.
+		lx = shipped
 	}
 	m.questions, m.anchors = lx.Questions(), lx.Anchors()
 	m.toPT = sync.OnceValue(func() *lexicon.Transfer {

@@ -159,27 +159,23 @@ var (
 )
 
 // leadWords open an item's description without being part of it.
-var leadWords = map[string]bool{
-	"por": true, "for": true, "with": true, "con": true, "com": true, "de": true, "of": true, "pelo": true, "pela": true,
-	"items": true, "itens": true, "conceptos": true, "concepto": true, "including": true, "incluyendo": true, "incluindo": true,
-	"a": true, "an": true, "the": true, "un": true, "una": true, "uno": true, "um": true, "uma": true, "el": true, "la": true,
-	"los": true, "las": true, "o": true, "os": true, "as": true, "y": true, "and": true, "e": true, "plus": true, "más": true, "mais": true,
-}
+var leadWords = lexWords("item_lead")
 
-var articles = map[string]bool{"a": true, "o": true, "la": true, "el": true, "the": true}
+// articles stand between a cue and the name it introduces.
+var articles = lexWords("articles")
 
 // trailWords join a line's description to its price.
-var trailWords = map[string]bool{"de": true, "a": true, "at": true, "por": true, "for": true, "of": true, "@": true, "pelo": true, "para": true}
+var trailWords = lexWords("item_trail")
 
 // weakPersonCues introduce whoever a document is for; strong ones say the
 // name is a person's.
 var (
-	weakPersonCues   = []string{"for", "para", "pra", "pro", "a nombre de", "em nome de", "in the name of", "to"}
-	ofCues           = []string{"de", "do", "da", "of"}
-	strongPersonCues = []string{"contacto", "contact", "contato", "attn", "cliente", "client", "customer", "alumno", "alumna", "aluno", "aluna", "student", "estudiante", "estudante"}
+	weakPersonCues   = lexCues("weak_person_cues")
+	ofCues           = lexCues("of_cues")
+	strongPersonCues = lexCues("strong_person_cues")
 	// cueLinks join a cue to the name it introduces.
-	cueLinks     = wordSet(`is es e será sera seria would be will la lá ahi alli here name nombre nome`)
-	companyMarks = []string{"sas", "sa", "s.a.", "inc", "llc", "ltd", "ltda", "group", "grupo", "gmbh", "sl", "corp", "co", "srl", "spa", "me", "eireli"}
+	cueLinks     = lexWords("cue_links")
+	companyMarks = lexWords("company_marks")
 )
 
 // objectValues reads the keys of an object argument for the enum value
@@ -344,10 +340,9 @@ func docParties(an *analyzer, text string, toks []token, answering bool) (person
 		name     string
 		from, to int // token span
 	}
-	after := func(cues []string) (found, bool) {
+	after := func(cues [][]string) (found, bool) {
 		for i := range toks {
-			for _, cue := range cues {
-				cw := strings.Fields(cue)
+			for _, cw := range cues {
 				if !phraseAt(toks, i, cw) {
 					continue
 				}
@@ -423,7 +418,7 @@ func docParties(an *analyzer, text string, toks []token, answering bool) (person
 
 func hasCompanyMark(name string) bool {
 	ws := strings.Fields(fold(name))
-	return len(ws) > 1 && slices.Contains(companyMarks, strings.Trim(ws[len(ws)-1], "."))
+	return len(ws) > 1 && companyMarks[strings.Trim(ws[len(ws)-1], ".")]
 }
 
 // properAt reads a capitalised name of up to five words from toks[i]

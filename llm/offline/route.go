@@ -1004,7 +1004,7 @@ func (r *run) objectNeeds(t *toolDef, args map[string]any) (string, []string) {
 // are: whom the document is for, its items, its course.
 func (r *run) detailsQuestion(f field, wants []string) string {
 	var parts []string
-	add := func(p tr) {
+	add := func(p phrase) {
 		if s := p.in(r.lang); !slices.Contains(parts, s) {
 			parts = append(parts, s)
 		}
@@ -1126,10 +1126,10 @@ func missingField(t *toolDef, missing []string) string {
 func offerState(t turn, act action) state {
 	reply := strings.TrimSpace(t.reply)
 	for _, p := range []struct {
-		ph   tr
+		ph   phrase
 		tool string
 	}{{phOfferBoth, toolOpenTicket}, {phOfferTicket, toolOpenTicket}, {phOfferHuman, toolRequestHuman}} {
-		for _, s := range p.ph {
+		for _, s := range p.ph.all {
 			if strings.HasSuffix(reply, s) {
 				q := act.query
 				if q == "" {

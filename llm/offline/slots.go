@@ -274,7 +274,7 @@ func fallsBackToKnown(f field) bool {
 }
 
 // customerWords are how field descriptions name the academy's customers.
-var customerWords = []string{"prospect", "prospecto", "lead", "student", "estudiante", "alumno", "alumna"}
+var customerWords = lexWords("customer_words")
 
 // ofRole reports whether a field of a person's details can be the
 // caller's, given their role: "The prospect's full name" is not a staff
@@ -286,7 +286,7 @@ func ofRole(f field, role string) bool {
 		return true
 	}
 	d := fold(f.description)
-	for _, w := range customerWords {
+	for w := range customerWords {
 		if containsWord(d, w) {
 			return false
 		}
@@ -856,7 +856,7 @@ func enumPhraseWords(an *analyzer, values []string, description string) [][][]wo
 	for i, v := range values {
 		phrases := []string{strings.NewReplacer("_", " ", "-", " ").Replace(v)}
 		if t, ok := labels[v]; ok {
-			phrases = append(phrases, t[0], t[1], t[2])
+			phrases = append(phrases, t.all...)
 		}
 		phrases = append(phrases, enumGlosses(description, v)...)
 		for _, p := range phrases {
@@ -938,10 +938,10 @@ func enumScores(values []string, phrases [][][]word, ws []word) []float64 {
 }
 
 // negations deny the word after them, in each language.
-var negations = wordSet(`no not nao never nunca nem don't doesn't won't can't isn't aren't didn't dont doesnt wont cant isnt arent didnt`)
+var negations = lexWords("negations")
 
 // nothingWords deny that something exists or happened.
-var nothingWords = wordSet(`nada nothing nadie nobody ninguno ninguna nenhum nenhuma ningun`)
+var nothingWords = lexWords("nothing_words")
 
 // negatedMatch reports whether a word the phrase negates ("not load") is
 // negated in ws too ("no cargan", "won't load"): a negation up to two
@@ -1002,41 +1002,23 @@ func coverage(phrase, ws []word) float64 {
 // nameTriggers introduce a person's name. Strict ones ("soy", "I'm") also
 // introduce other things ("soy de Chile", "I'm interested"), so the name
 // after them must be capitalised.
-var nameTriggers = []struct {
+var nameTriggers = append(triggersOf(lexCues("name_triggers"), false), triggersOf(lexCues("strict_name_triggers"), true)...)
+
+type nameTrigger struct {
 	words  []string
 	strict bool
-}{
-	{[]string{"me", "llamo"}, false},
-	{[]string{"mi", "nombre", "es"}, false},
-	{[]string{"my", "name", "is"}, false},
-	{[]string{"my", "name's"}, false},
-	{[]string{"me", "chamo"}, false},
-	{[]string{"meu", "nome", "e"}, false},
-	{[]string{"name"}, false},
-	{[]string{"nombre"}, false},
-	{[]string{"soy"}, true},
-	{[]string{"sou"}, true},
-	{[]string{"i", "am"}, true},
-	{[]string{"i'm"}, true},
-	{[]string{"im"}, true},
-	{[]string{"this", "is"}, true},
-	{[]string{"aqui"}, true},
-	{[]string{"habla"}, true},
+}
+
+func triggersOf(cues [][]string, strict bool) []nameTrigger {
+	out := make([]nameTrigger, len(cues))
+	for i, c := range cues {
+		out[i] = nameTrigger{c, strict}
+	}
+	return out
 }
 
 // notNames are words that follow "soy" or "I'm" without being a name.
-var notNames = map[string]bool{
-	"estudiante": true, "alumno": true, "alumna": true, "gerente": true, "director": true, "directora": true,
-	"profesor": true, "profesora": true, "dueno": true, "duena": true, "fundador": true, "fundadora": true,
-	"ceo": true, "cto": true, "cmo": true, "founder": true, "owner": true, "manager": true, "student": true,
-	"interesado": true, "interesada": true, "looking": true, "trying": true, "nuevo": true, "nueva": true,
-	"new": true, "not": true, "very": true, "still": true, "just": true, "here": true, "aca": true, "aqui": true,
-	"responsable": true, "encargado": true, "encargada": true, "jefe": true, "jefa": true, "head": true,
-	"from": true, "de": true, "del": true, "da": true, "do": true, "at": true, "en": true, "y": true, "and": true, "e": true,
-	"sorry": true, "fine": true, "good": true, "bien": true, "mal": true, "ok": true, "sure": true, "happy": true,
-	"going": true, "having": true, "writing": true, "escribiendo": true, "buscando": true, "desde": true,
-	"the": true, "el": true, "la": true, "un": true, "una": true, "a": true, "an": true, "um": true, "uma": true,
-}
+var notNames = lexWords("not_names")
 
 // extractName finds a person's name introduced by "me llamo", "soy",
 // "I'm"... loose (an answer to "what's your name?") also takes a short
