@@ -41,6 +41,8 @@ func TestRequestAfterGreeting(t *testing.T) {
 	assert.True(t, isRequest(an, "oi, pode ver minhas inscrições?"))
 	assert.True(t, isRequest(an, "hola! me pasas el certificado?"))
 	assert.False(t, isRequest(an, "hola, cuánto cuesta el curso?"))
+	// An emoji ends a clause as a full stop does.
+	assert.True(t, isRequest(an, "ya terminé el curso 🙌 me generas el certificado?"))
 }
 
 // A table whose header names two of the things a question asks about
