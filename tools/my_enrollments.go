@@ -65,6 +65,8 @@ func AddMyEnrollments(r *Registry, e EnrollmentReader) {
 			{Lang: "es", Text: "cuales cursos ya pague y tengo activos en mi cuenta"},
 			{Lang: "en", Text: "which courses did I buy, check my account"},
 			{Lang: "pt", Text: "quais cursos eu comprei? mostra as minhas inscrições"},
+			{Lang: "en", Text: "what classes am I taking at the moment?"},
+			{Lang: "es", Text: "en qué clases ando ahora mismo?"},
 		},
 	}, func(ctx context.Context, c Caller, _ MyEnrollmentsArgs) (MyEnrollmentsResult, error) {
 		return myEnrollments(ctx, e, c)

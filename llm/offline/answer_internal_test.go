@@ -30,6 +30,8 @@ func TestAsksForInformationReadsTheQuestion(t *testing.T) {
 		"esperei uma hora e nada. alguém pode ver isso?":                                             false,
 		"a qué hora empieza la clase del jueves?":                                                    true,
 		"se puede pagar en cuotas?":                                                                  true,
+		"me olvidé la clave del campus y no puedo entrar, ¿cómo la cambio?":                          true,
+		"me cobraron dos veces la cuota del curso. ¿qué hago?":                                       false,
 	} {
 		assert.Equal(t, want, asksForInformation(an, text), text)
 	}

@@ -236,7 +236,37 @@ func asksForInformation(an *analyzer, text string) bool {
 			return true
 		}
 	}
+	// So is a request: "me olvidé la clave…, ¿cómo la cambio?" asks how,
+	// whatever "me" opened the story with. A question of no words of its
+	// own ("me cobraron dos veces… ¿qué hago?") asks for help with the
+	// story, which says whether it is a request.
+	if q := questionClauses(text); len(answerWords(an.analyze(q))) > 0 {
+		return !isRequest(an, q)
+	}
 	return !isRequest(an, text)
+}
+
+// questionClauses are the clauses of a message that end in "?" (or open
+// with "¿"), or the whole message when none does.
+func questionClauses(text string) string {
+	var qs []string
+	rest := text
+	for rest != "" {
+		loc := reFocusClauses.FindStringIndex(rest)
+		clause, mark := rest, ""
+		if loc != nil {
+			clause, mark, rest = rest[:loc[0]], rest[loc[0]:loc[1]], rest[loc[1]:]
+		} else {
+			rest = ""
+		}
+		if strings.Contains(mark, "?") || strings.Contains(clause, "¿") {
+			qs = append(qs, strings.TrimSpace(clause)+"?")
+		}
+	}
+	if len(qs) == 0 {
+		return text
+	}
+	return strings.Join(qs, " ")
 }
 
 // requestOpeners start a request addressed to the assistant.
