@@ -794,10 +794,18 @@ func (r *run) fresh(text string, toks []token) action {
 			// base, and the task begun, when beginning it only asks (it
 			// changes nothing until the person answers).
 			a := r.startTask(s.tool, []taskMsg{{text: text}})
-			if a.kind == actAsk {
+			// Only a task the question gives something of its own (the
+			// course of "how do I get a seat in it?"), not one it only
+			// resembles ("do I need my own guitar for the class?" is no
+			// ticket to open).
+			if a.kind == actAsk && len(r.messageValues(s.tool, text, func(f field) bool {
+				return f.kind != kindText && f.kind != kindEmail && f.kind != kindPersonName && f.kind != kindPhone
+			})) > 0 {
 				return action{kind: actKnowledge, query: text, greet: greet, then: &a, offered: true}
 			}
-			fallback = &a
+			if a.kind != actAsk {
+				fallback = &a
+			}
 		}
 		break
 	}

@@ -24,6 +24,14 @@ import (
 // arguments, or "" when it makes none.
 func staffCall(t *testing.T, history []llms.MessageContent, text string) (string, map[string]any) {
 	t.Helper()
+	name, args, _ := callAs(t, turnctx.Context{Role: string(store.RoleStaff), Language: "en"}, history, text)
+	return name, args
+}
+
+// callAs is staffCall for any caller and turn context (passages
+// included), with the reply's text too.
+func callAs(t *testing.T, tc turnctx.Context, history []llms.MessageContent, text string) (string, map[string]any, string) {
+	t.Helper()
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "faro.db"))
 	require.NoError(t, err)
@@ -34,17 +42,17 @@ func staffCall(t *testing.T, history []llms.MessageContent, text string) (string
 	require.NoError(t, err)
 	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	m := business.NewModel(st, reg, business.Options{Engine: offline.Options{Now: func() time.Time { return now }}})
-	msgs := []llms.MessageContent{{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{turnctx.Context{Role: string(store.RoleStaff), Language: "en"}.Part()}}}
+	msgs := []llms.MessageContent{{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{tc.Part()}}}
 	msgs = append(msgs, history...)
 	msgs = append(msgs, llms.TextParts(llms.ChatMessageTypeHuman, text))
-	resp, err := m.GenerateContent(ctx, msgs, llms.WithTools(reg.Definitions(store.RoleStaff)))
+	resp, err := m.GenerateContent(ctx, msgs, llms.WithTools(reg.Definitions(store.Role(tc.Role))))
 	require.NoError(t, err)
 	for _, c := range resp.Choices[0].ToolCalls {
 		args := map[string]any{}
 		require.NoError(t, json.Unmarshal([]byte(c.FunctionCall.Arguments), &args))
-		return c.FunctionCall.Name, args
+		return c.FunctionCall.Name, args, resp.Choices[0].Content
 	}
-	return "", nil
+	return "", nil, resp.Choices[0].Content
 }
 
 // Staff ask for their numbers in their own words: a count of a metric, a
@@ -92,4 +100,18 @@ func TestStaffTicketAboutAnInvoice(t *testing.T) {
 	name, args := staffCall(t, nil, "abrí un ticket para la clienta marta@hotelsol.com.ar: no recibió la factura de la renovación de Pulse Growth")
 	require.Equal(t, "open_ticket", name)
 	require.Equal(t, "marta@hotelsol.com.ar", args["email"])
+}
+
+// A question that only resembles a task ("do I need my own laptop for
+// the class?" reads a little like a ticket) begins none: answered from
+// the knowledge base, nothing is asked for a ticket.
+func TestQuestionBeginsNoTaskItOnlyResembles(t *testing.T) {
+	t.Parallel()
+	tc := turnctx.Context{Role: string(store.RoleProspect), Language: "es", Passages: []turnctx.Passage{{Ref: "1",
+		Source: "es/faq.md", Title: "Preguntas frecuentes", Heading: "Preguntas frecuentes > ¿Tengo que llevar mi guitarra?",
+		Text: "No hace falta llevar tu propia guitarra al curso: en la escuela prestamos guitarras durante cada clase."}}}
+	name, _, resp := callAs(t, tc, nil, "hola! para el curso de guitarra tengo q llevar mi propia guitarra? todavia no tengo ninguna jaja")
+	require.Empty(t, name, resp)
+	require.Contains(t, resp, "prestamos guitarras")
+	require.NotContains(t, resp, "correo", "no ticket begun: its email is not asked for")
 }
