@@ -192,6 +192,18 @@ func (r *run) fill(t slotTask) fillResult {
 			res.args[f.name] = r.known.course
 		}
 	}
+	// "what's the status of that ticket?": a required identifier the
+	// message leaves out is the one the conversation last produced in
+	// the form the field's description shows (the "T-000001" of the
+	// ticket just opened), rather than asked for again.
+	for _, f := range sch.fields {
+		if _, set := res.args[f.name]; set || !f.required || f.kind != kindRef {
+			continue
+		}
+		if v := r.lastCodeLike(f); v != "" {
+			res.args[f.name] = v
+		}
+	}
 	// "custom needs from and to": the value an enum's description says
 	// the other fields need is what they mean when they are given.
 	for _, f := range sch.fields {
@@ -1582,6 +1594,32 @@ func neededBy(f field, sch schema, args map[string]any) string {
 		}
 		if all {
 			return m[1]
+		}
+	}
+	return ""
+}
+
+// lastCodeLike is the most recent identifier an earlier reply of the
+// conversation gave that has the letters before the digits of a code in
+// f's description ("T-" of "like T-000123"), or "".
+func (r *run) lastCodeLike(f field) string {
+	var prefixes []string
+	for _, c := range reDocCode.FindAllString(f.description, -1) {
+		if i := strings.IndexAny(c, "0123456789"); i > 0 {
+			prefixes = append(prefixes, strings.ToUpper(c[:i]))
+		}
+	}
+	if len(prefixes) == 0 {
+		return ""
+	}
+	turns := r.conv.turns
+	for i := len(turns) - 2; i >= 0; i-- {
+		codes := reDocCode.FindAllString(turns[i].reply, -1)
+		for j := len(codes) - 1; j >= 0; j-- {
+			c := codes[j]
+			if k := strings.IndexAny(c, "0123456789"); k > 0 && slices.Contains(prefixes, strings.ToUpper(c[:k])) {
+				return c
+			}
 		}
 	}
 	return ""

@@ -115,3 +115,22 @@ func TestQuestionBeginsNoTaskItOnlyResembles(t *testing.T) {
 	require.Contains(t, resp, "prestamos guitarras")
 	require.NotContains(t, resp, "correo", "no ticket begun: its email is not asked for")
 }
+
+// "What's the status of that ticket?" right after one was opened is that
+// ticket's status: its number is the one the conversation just gave, not
+// asked for again.
+func TestStatusOfTheTicketJustOpened(t *testing.T) {
+	t.Parallel()
+	prev := []llms.MessageContent{
+		llms.TextParts(llms.ChatMessageTypeHuman, "the quiz page goes blank every time I submit it"),
+		{Role: llms.ChatMessageTypeAI, Parts: []llms.ContentPart{llms.ToolCall{ID: "call_1", Type: "function",
+			FunctionCall: &llms.FunctionCall{Name: "open_ticket", Arguments: `{"subject":"Quiz page goes blank","description":"the quiz page goes blank every time I submit it","email":"ana@example.com"}`}}}},
+		{Role: llms.ChatMessageTypeTool, Parts: []llms.ContentPart{llms.ToolCallResponse{ToolCallID: "call_1", Name: "open_ticket",
+			Content: `{"number":"T-000042","status":"open","message":"I've opened ticket T-000042 (priority high)."}`}}},
+		llms.TextParts(llms.ChatMessageTypeAI, "I've opened ticket T-000042 (priority high). You can ask me for its status with that number."),
+	}
+	tc := turnctx.Context{Role: string(store.RoleStudent), Language: "en", Email: "ana@example.com"}
+	name, args, reply := callAs(t, tc, prev, "ok thanks. any news on that ticket?")
+	require.Equal(t, "ticket_status", name, reply)
+	require.Equal(t, "T-000042", args["number"])
+}
