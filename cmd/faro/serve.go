@@ -63,6 +63,10 @@ type Main struct {
 	stopWebhooks func()
 	// debug serves runtime profiles when FARO_DEBUG_ADDR is set.
 	debug *debugServer
+	// Bus carries live delivery between the servers of one database; set
+	// by Run. closeBus ends it.
+	Bus      liveBus
+	closeBus func() error
 }
 
 // NewMain returns a Main for cfg; Run starts it.
@@ -78,6 +82,17 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Store = st
+	if m.Bus, m.closeBus, err = openBus(ctx, m.Config, m.Log); err != nil {
+		_ = st.Close()
+		return err
+	}
+	served := false
+	defer func() {
+		if !served { // every failure below closes the store itself
+			_ = m.closeBus()
+			m.closeBus = nil
+		}
+	}()
 	loadDemoKnowledge(ctx, m.Config, st, m.Log)
 	loadDemoCatalog(ctx, st, m.Log)
 	loadDemoSubscriptions(ctx, st, m.Log)
@@ -112,6 +127,7 @@ func (m *Main) Run(ctx context.Context) error {
 	opts := server.Options{
 		Store: st, Logger: m.Log, Keys: keys, Admin: st, Knowledge: m.Knowledge, Agent: watched, Metrics: m.Metrics,
 		Handoff: m.Handoff, Documents: &server.Documents{Store: st, Catalog: docs.Catalog, Links: docs.Links},
+		Bus: m.Bus,
 	}
 	// The business data joins the admin API once the store holds it.
 	if b, ok := st.(server.BusinessStore); ok {
@@ -132,7 +148,7 @@ func (m *Main) Run(ctx context.Context) error {
 	opts.Sessions = cons
 	m.server = server.New(opts)
 	cons.Mount(m.server.Handle)
-	if m.Widget, err = newWidget(m.Config, st, watched, m.Log, m.Metrics, secret); err != nil {
+	if m.Widget, err = newWidget(m.Config, st, watched, m.Log, m.Metrics, secret, m.Bus); err != nil {
 		_ = st.Close()
 		return err
 	}
@@ -183,6 +199,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.ln = ln
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(ln) }()
+	served = true
 	m.Log.Info("faro is serving", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr()))
 	return nil
 }
@@ -271,6 +288,13 @@ func (m *Main) Close() error {
 		// After the agent: events of its last turns are enqueued by now;
 		// those not delivered wait in the outbox for the next start.
 		m.stopWebhooks()
+	}
+	if m.closeBus != nil {
+		// After the agent: its last turns announced their replies. The
+		// holds go, so other servers stop waiting on this one.
+		if err := m.closeBus(); err != nil && first == nil {
+			first = err
+		}
 	}
 	if m.Store != nil {
 		if err := m.Store.Close(); err != nil && first == nil {
@@ -443,9 +467,9 @@ func newDocuments(cfg Config, secret []byte) (tools.DocumentConfig, error) {
 
 // newWidget builds the web widget over the agent, its visitor tokens
 // signed with secret (see widgetSecret).
-func newWidget(cfg Config, st store.Store, a web.Agent, log *slog.Logger, metrics *server.Metrics, secret []byte) (*web.Handler, error) {
+func newWidget(cfg Config, st store.Store, a web.Agent, log *slog.Logger, metrics *server.Metrics, secret []byte, bus web.Bus) (*web.Handler, error) {
 	h, err := web.New(web.Options{
-		Agent: a, Store: st, Secret: secret, IdentitySecret: []byte(cfg.WidgetIdentitySecret),
+		Agent: a, Store: st, Secret: secret, IdentitySecret: []byte(cfg.WidgetIdentitySecret), Bus: bus,
 		Origins: cfg.WidgetOrigins, Theme: cfg.WidgetTheme(),
 		MaxConnsPerIP: cfg.WidgetMaxConnsPerIP, SessionsPerMinute: cfg.WidgetSessionsPerMinute, Logger: log,
 		OnOpen: metrics.WebsocketOpened, OnClose: metrics.WebsocketClosed,

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/faroai/faro/channels/web"
+	"github.com/faroai/faro/livebus"
+)
+
+// liveBus carries live delivery between the servers of one database (see
+// package livebus), and says whether it works for /readyz.
+type liveBus interface {
+	web.Bus
+	Ready(ctx context.Context) error
+}
+
+// openBus is the server's bus: over PostgreSQL (FARO_BUS_URL, else
+// FARO_DATABASE_URL) when the store is there, so that every server on the
+// database delivers to the sockets it holds; else in the process, the one
+// server of the embedded store. closeBus ends it, after the last turn.
+func openBus(ctx context.Context, cfg Config, log *slog.Logger) (bus liveBus, closeBus func() error, err error) {
+	if cfg.DatabaseURL == "" {
+		return livebus.NewHub().Member(), func() error { return nil }, nil
+	}
+	u := cfg.BusURL
+	if u == "" {
+		u = cfg.DatabaseURL
+	}
+	b, err := livebus.Open(ctx, livebus.Options{URL: u, PollInterval: cfg.BusPoll, Listen: true, Logger: log})
+	if err != nil {
+		return nil, nil, fmt.Errorf("live bus at %s (FARO_BUS_URL or FARO_DATABASE_URL): %w", redactURL(u), err)
+	}
+	log.Info("live bus", "backend", "postgres", "url", redactURL(u), "server", b.ID())
+	return b, b.Close, nil
+}
