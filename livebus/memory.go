@@ -13,6 +13,7 @@ type Hub struct {
 	mu      sync.Mutex
 	members map[*Member]struct{}
 	changed chan struct{} // closed and replaced on every receipt or release
+	leases  map[string]*memberLease
 }
 
 // NewHub returns an empty Hub.

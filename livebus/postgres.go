@@ -31,6 +31,11 @@ CREATE TABLE IF NOT EXISTS livebus_conversations (
 	conversation_id text PRIMARY KEY,
 	seq bigint NOT NULL
 );
+CREATE TABLE IF NOT EXISTS livebus_leases (
+	key text PRIMARY KEY,
+	holder text NOT NULL,
+	expires_at timestamptz NOT NULL
+);
 CREATE TABLE IF NOT EXISTS livebus_holds (
 	server_id text NOT NULL,
 	conversation_id text NOT NULL,
@@ -56,7 +61,11 @@ type Options struct {
 	// (tests of the catch-up path; PGlite, which never delivers
 	// notifications across connections).
 	Listen bool
-	Logger *slog.Logger
+	// LeaseTTL is how long a lease outlives its holder's last renewal
+	// (default 10 s; renewed every third of it): how long a conversation
+	// waits after its server died mid-turn.
+	LeaseTTL time.Duration
+	Logger   *slog.Logger
 }
 
 // Postgres is a bus over PostgreSQL. It is safe for concurrent use; Close
@@ -76,6 +85,9 @@ type Postgres struct {
 	polled    time.Time        // the last poll that succeeded
 	pollErr   error
 	receipt   chan struct{} // closed and replaced when a receipt note arrives
+
+	leases map[string]*lease // by key, while a turn here holds or waits
+	leaseN int64             // leases made, for their holder names
 
 	kick   chan struct{} // asks the poller to run now
 	cancel context.CancelFunc
@@ -101,6 +113,9 @@ func Open(ctx context.Context, opts Options) (*Postgres, error) {
 		opts.Stale = 10 * time.Second
 	}
 	opts.Stale = max(opts.Stale, 4*opts.PollInterval)
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = 10 * time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -120,7 +135,7 @@ func Open(ctx context.Context, opts Options) (*Postgres, error) {
 	b := &Postgres{
 		opts: opts, id: newServerID(), pool: pool, log: opts.Logger,
 		listeners: map[int]func(string, int64){}, holds: map[string]*hold{}, released: map[string]bool{},
-		receipt: make(chan struct{}), kick: make(chan struct{}, 1), polled: time.Now(),
+		leases: map[string]*lease{}, receipt: make(chan struct{}), kick: make(chan struct{}, 1), polled: time.Now(),
 	}
 	if err := b.heartbeat(ctx); err != nil {
 		pool.Close()
@@ -435,6 +450,9 @@ func (b *Postgres) collect(ctx context.Context) error {
 (SELECT id FROM livebus_servers WHERE seen_at < now() - make_interval(secs => $1))`, secs); err != nil {
 		return fmt.Errorf("livebus: collect holds: %w", err)
 	}
+	if _, err := b.pool.Exec(ctx, `DELETE FROM livebus_leases WHERE expires_at < now() - make_interval(secs => $1)`, secs); err != nil {
+		return fmt.Errorf("livebus: collect leases: %w", err)
+	}
 	if _, err := b.pool.Exec(ctx, `DELETE FROM livebus_servers WHERE seen_at < now() - make_interval(secs => $1)`, secs); err != nil {
 		return fmt.Errorf("livebus: collect servers: %w", err)
 	}
@@ -518,6 +536,8 @@ func (b *Postgres) listen(ctx context.Context) error {
 		b.handle(n.Payload)
 	}
 }
+
+func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
 
 // handle reads one notification: n<tab>server<tab>conversation<tab>seq
 // (a note) or r<tab>… (a receipt).

@@ -69,6 +69,10 @@ type Main struct {
 	closeBus func() error
 }
 
+// turns is the agent every channel's turns go through: one turn of a
+// chat at a time across the servers of the database.
+func (m *Main) turns() handoff.Agent { return leasedAgent{a: m.Agent, l: m.Bus} }
+
 // NewMain returns a Main for cfg; Run starts it.
 func NewMain(cfg Config, log *slog.Logger) *Main {
 	return &Main{Config: cfg, Log: log}
@@ -118,7 +122,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// Every channel's turns go through the desk's watch: staff hear of
 	// hand-offs and of the person's messages while they answer.
-	watched := m.Handoff.Watch(m.Agent)
+	watched := m.Handoff.Watch(m.turns())
 	keys, err := server.NewKeys(m.Config.APIKeys)
 	if err != nil {
 		_ = st.Close()
