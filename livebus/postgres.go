@@ -19,6 +19,9 @@ import (
 // channel is the NOTIFY channel of every note and receipt.
 const channel = "faro_livebus"
 
+// holdGrace is how long Reached gives a hold that may be being written.
+const holdGrace = 150 * time.Millisecond
+
 // schema is the bus's own tables; it may live in a database of its own
 // (Options.URL), so it is not one of the store's migrations. Every
 // statement is idempotent.
@@ -281,8 +284,11 @@ SELECT pg_notify($4, $5) FROM up`, b.id, conversationID, seq, channel, payload)
 }
 
 // Reached waits until another live server that holds conversationID has
-// received seq (true), or none holds it, or ctx ends (false).
+// received seq (true), or none holds it, or ctx ends (false). A hold is
+// written moments after its socket subscribed (by the poller, woken at
+// once): none found is looked for once more after holdGrace.
 func (b *Postgres) Reached(ctx context.Context, conversationID string, seq int64) (bool, error) {
+	graced := false
 	for {
 		b.mu.Lock()
 		receipt := b.receipt
@@ -298,6 +304,15 @@ WHERE h.conversation_id = $1 AND h.server_id <> $2 AND s.seen_at > now() - make_
 				return false, nil
 			}
 			return false, fmt.Errorf("livebus: receipts of %s: %w", conversationID, err)
+		}
+		if holders == 0 && !graced {
+			graced = true
+			select {
+			case <-time.After(holdGrace):
+				continue
+			case <-ctx.Done():
+				return false, nil
+			}
 		}
 		if holders == 0 || best >= seq {
 			return holders > 0, nil
@@ -372,9 +387,6 @@ ON CONFLICT (id) DO UPDATE SET seen_at = now()`, b.id)
 }
 
 func (b *Postgres) poll(ctx context.Context) error {
-	if err := b.heartbeat(ctx); err != nil {
-		return err
-	}
 	b.mu.Lock()
 	var add, drop, held []string
 	for id, h := range b.holds {
@@ -412,6 +424,10 @@ SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, b.id, add); err != nil {
 		}
 	}
 	b.mu.Unlock()
+	// After the holds, which a Reached elsewhere may be waiting to see.
+	if err := b.heartbeat(ctx); err != nil {
+		return err
+	}
 	if len(held) == 0 {
 		return nil
 	}

@@ -31,7 +31,7 @@ func openBus(ctx context.Context, cfg Config, log *slog.Logger) (bus liveBus, cl
 	if u == "" {
 		u = cfg.DatabaseURL
 	}
-	b, err := livebus.Open(ctx, livebus.Options{URL: u, PollInterval: cfg.BusPoll, Listen: true, Logger: log})
+	b, err := livebus.Open(ctx, livebus.Options{URL: u, PollInterval: cfg.BusPoll, LeaseTTL: cfg.TurnLease, Listen: true, Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("live bus at %s (FARO_BUS_URL or FARO_DATABASE_URL): %w", redactURL(u), err)
 	}

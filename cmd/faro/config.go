@@ -43,6 +43,9 @@ type Config struct {
 	// conversations stored by another, whatever the notifications do
 	// (FARO_BUS_POLL, default 500ms).
 	BusPoll time.Duration `yaml:"bus_poll"`
+	// TurnLease is how long a chat waits for a server that died mid-turn
+	// before another server answers it (FARO_TURN_LEASE, default 10s).
+	TurnLease time.Duration `yaml:"turn_lease"`
 	// LogLevel is debug, info, warn or error (FARO_LOG_LEVEL).
 	LogLevel string `yaml:"log_level"`
 	// LogFormat is text or json (FARO_LOG_FORMAT).
@@ -360,6 +363,14 @@ func coreSettings() []setting {
 		{"FARO_DATA_DIR", func(c *Config, v string) error { c.DataDir = v; return nil }},
 		{"FARO_DATABASE_URL", func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
 		{"FARO_BUS_URL", func(c *Config, v string) error { c.BusURL = v; return nil }},
+		{"FARO_TURN_LEASE", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Second || d > 10*time.Minute {
+				return fmt.Errorf("%q is not a duration from 1s to 10m (examples: 10s, 30s)", v)
+			}
+			c.TurnLease = d
+			return nil
+		}},
 		{"FARO_BUS_POLL", func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil || d < 10*time.Millisecond || d > 10*time.Second {
