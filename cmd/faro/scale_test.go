@@ -364,6 +364,16 @@ func TestScaleStaffRepliesAcrossServers(t *testing.T) {
 	require.Len(t, got, 1, "%+v", got)
 	require.Equal(t, seq, got[0].Seq)
 
+	// faro loadtest across both: visitors spread, each conversation read
+	// back through the other server.
+	var out bytes.Buffer
+	lenv := &environment{stdout: &out, stderr: io.Discard, getenv: envOf(nil)}
+	err = runLoadtest(t.Context(), lenv, []string{"--url", c.url(0) + "," + c.url(1), "--origin", scaleOrigin,
+		"--visitors", "6", "--messages", "2", "--ramp", "100ms"})
+	require.NoError(t, err, out.String())
+	require.Contains(t, out.String(), "messages: 12 sent, 12 replied")
+	require.Contains(t, out.String(), "lost replies: 0, duplicated replies: 0")
+
 	// Nobody connected: not delivered, and the reply is there on resume.
 	_ = w.ws.Close()
 	require.Eventually(t, func() bool {
