@@ -126,7 +126,9 @@ func Open(ctx context.Context, opts Options) (*Postgres, error) {
 	if err != nil {
 		return nil, fmt.Errorf("livebus: parse url: %w", err)
 	}
-	cfg.MaxConns = 4
+	if !strings.Contains(opts.URL, "pool_max_conns") {
+		cfg.MaxConns = 4 // notes, holds and receipts are small and few
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("livebus: connect: %w", err)

@@ -31,8 +31,9 @@ import (
 
 // The multi-server tests run this test binary as several `faro serve`
 // processes on one PostgreSQL: the store on PGlite (it needs pgvector),
-// the live bus on Debian's PostgreSQL when installed (NOTIFY crosses
-// connections there), else on PGlite too (the bus's poll alone).
+// the live bus on Debian's PostgreSQL (NOTIFY crosses connections there;
+// the tests skip, saying so, when it is not installed). The bus's poll
+// alone is measured on PGlite by BenchmarkCrossServerDelivery/poll.
 
 const (
 	scaleOrigin = "http://shop.example"
@@ -42,7 +43,7 @@ const (
 
 // cluster is n servers on one database.
 type cluster struct {
-	t       *testing.T
+	t       testing.TB
 	store   string // the database's URL
 	env     []string
 	dir     string
@@ -57,7 +58,14 @@ type scaleServer struct {
 
 // startCluster starts n servers, one after the other (the first loads the
 // demo knowledge), with env added to each one's environment.
-func startCluster(t *testing.T, n int, env ...string) *cluster {
+func startCluster(t testing.TB, n int, env ...string) *cluster {
+	return startClusterBus(t, n, true, env...)
+}
+
+// startClusterBus is startCluster with the bus on Debian's PostgreSQL
+// (notify true, when installed) or on PGlite, where only its poll
+// delivers.
+func startClusterBus(t testing.TB, n int, notify bool, env ...string) *cluster {
 	t.Helper()
 	store := startPostgres(t, "the multi-server tests")
 	if !strings.Contains(store, "pool_max_conns") {
@@ -71,10 +79,17 @@ func startCluster(t *testing.T, n int, env ...string) *cluster {
 	bus := store
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	url, stop, err := pgtest.StartServer(ctx)
+	url, stop, err := "", func() {}, error(nil)
+	if notify {
+		url, stop, err = pgtest.StartServer(ctx)
+	}
 	switch {
+	case !notify:
+		// PGlite serves eight connections: one for the bus's queries
+		// and one for its listener, two for the store, a server.
+		bus = strings.Replace(store, "pool_max_conns=2", "pool_max_conns=1", 1)
 	case errors.Is(err, pgtest.ErrNoServer):
-		t.Logf("%v: the bus runs on PGlite, through its poll alone", err)
+		t.Skipf("%v; the multi-server tests need it for the live bus", err)
 	case err != nil:
 		t.Fatal(err)
 	default:
@@ -176,7 +191,7 @@ type wsFrame struct {
 // scaleVisitor is one visitor's socket on one server, read by a
 // goroutine of its own into frames (closed when the socket ends).
 type scaleVisitor struct {
-	t         *testing.T
+	t         testing.TB
 	id        string // the visitor id, kept across sockets
 	ws        *websocket.Conn
 	frames    chan wsFrame
@@ -188,7 +203,7 @@ type scaleVisitor struct {
 // openVisitor opens a session and a socket on server url for visitor id
 // ("" for a new visitor), says hello, and resumes after the last seq seen
 // when the conversation exists. It returns the frames of the resume.
-func openVisitor(t *testing.T, url, id string, lastSeq int64) (*scaleVisitor, []wsFrame, error) {
+func openVisitor(t testing.TB, url, id string, lastSeq int64) (*scaleVisitor, []wsFrame, error) {
 	body := "{}"
 	if id != "" {
 		body = fmt.Sprintf(`{"visitor_id":%q}`, id)
@@ -547,5 +562,47 @@ func enqueueEvents(t *testing.T, c *cluster, n int) {
 		_, err := db.EnqueueEvent(t.Context(), store.Event{ID: fmt.Sprintf("lead.qualified:S%d", i), Type: "lead.qualified",
 			Payload: json.RawMessage(fmt.Sprintf(`{"lead_id":"S%d"}`, i))})
 		require.NoError(t, err)
+	}
+}
+
+// BenchmarkCrossServerDelivery: a staff reply posted to server B's API,
+// until the visitor's socket on server A has it; the bus on a real
+// PostgreSQL (NOTIFY) or on PGlite (its poll, every 500 ms, alone).
+// Reports p50 and p99 in ms.
+func BenchmarkCrossServerDelivery(b *testing.B) {
+	for _, notify := range []bool{true, false} {
+		name := map[bool]string{true: "notify", false: "poll"}[notify]
+		b.Run(name, func(b *testing.B) {
+			c := startClusterBus(b, 2, notify)
+			v, _, err := openVisitor(b, c.url(0), "", 0)
+			require.NoError(b, err)
+			_, err = v.say("bench-0001", "hola")
+			require.NoError(b, err)
+			status, body := c.api(1, http.MethodPost, "/api/v1/conversations/"+v.conv+"/take", map[string]string{"reason": "bench"})
+			require.Equal(b, http.StatusOK, status, "%s", body)
+			time.Sleep(time.Second) // the hold is written
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := range b.N {
+				start := time.Now()
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					_, delivered := c.staffReply(1, v.conv, fmt.Sprintf("respuesta %d", i))
+					if !delivered {
+						b.Errorf("not delivered (%s)", time.Since(start))
+					}
+				}()
+				f, err := v.next("reply", 10*time.Second)
+				require.NoError(b, err)
+				lat = append(lat, time.Since(start))
+				require.Equal(b, "staff", f.From)
+				<-done
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		})
 	}
 }
