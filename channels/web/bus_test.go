@@ -168,3 +168,36 @@ func TestNoBusStaffReplyNotDelivered(t *testing.T) {
 	require.NoError(t, err)
 	require.ErrorIs(t, e.h.Deliver(t.Context(), conv, m), web.ErrNotDelivered)
 }
+
+// TestSignalsSharedThroughTheStore: with a SignalStore, what a visitor's
+// page reported on server A is in the store for every server, and
+// consent withdrawn on server B forgets it there.
+func TestSignalsSharedThroughTheStore(t *testing.T) {
+	st := openStore(t)
+	ag := newAgent(t, st)
+	ss := st.(store.WebSignalStore)
+	a := start(t, st, ag, func(o *web.Options) { o.SignalStore = ss })
+	b := start(t, st, ag, func(o *web.Options) { o.SignalStore = ss })
+	s := a.session("")
+	ca := a.connect(s)
+	ca.send(map[string]any{"type": "hello", "consent": map[string]bool{"analytics": true}})
+	ca.until("ready")
+	ca.send(map[string]any{"type": "signals", "pages_viewed": 4, "time_on_site_seconds": 60, "pricing_visits": 1})
+	ca.send(map[string]any{"type": "ping"})
+	ca.until("pong")
+	got, err := ss.WebSignals(t.Context(), s.VisitorID)
+	require.NoError(t, err)
+	require.Equal(t, store.Signals{PagesViewed: 4, TimeOnSiteSeconds: 60, PricingVisits: 1}, got.Signals)
+	fromB, ok := b.h.Signals(s.VisitorID)
+	require.True(t, ok, "server B reads what A's socket reported")
+	require.Equal(t, 4, fromB.PagesViewed)
+
+	cb := b.connect(b.session(s.VisitorID))
+	cb.send(map[string]any{"type": "hello", "consent": map[string]bool{"analytics": true}})
+	cb.until("ready")
+	cb.send(map[string]any{"type": "consent", "consent": map[string]bool{"analytics": false}})
+	cb.send(map[string]any{"type": "ping"})
+	cb.until("pong")
+	_, err = ss.WebSignals(t.Context(), s.VisitorID)
+	require.ErrorIs(t, err, store.ErrNotFound, "forgotten for every server")
+}

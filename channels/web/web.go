@@ -66,6 +66,14 @@ type Bus interface {
 	Reached(ctx context.Context, conversationID string, seq int64) (bool, error)
 }
 
+// SignalStore keeps consenting visitors' engagement signals where every
+// server reads them; store.WebSignalStore satisfies it.
+type SignalStore interface {
+	PutWebSignals(ctx context.Context, s store.WebSignals) error
+	WebSignals(ctx context.Context, visitorID string) (store.WebSignals, error)
+	ForgetWebSignals(ctx context.Context, visitorID string) error
+}
+
 // ErrNotDelivered is Deliver's error when no connection, on this server or
 // another, received the message: the visitor gets it from the store when
 // they come back.
@@ -144,6 +152,9 @@ type Options struct {
 	// SessionsPerMinute is the per-address rate of POST /widget/session
 	// (default 30, burst the same).
 	SessionsPerMinute int
+	// SignalStore, when set, keeps the signals, for every server; nil
+	// keeps them in this server's memory.
+	SignalStore SignalStore
 	// OnSignals, when set, is told the engagement signals of a visitor who
 	// consented (the latest are also kept: see Handler.Signals). It must
 	// not block.
@@ -475,8 +486,19 @@ func clientIP(r *http.Request) string {
 }
 
 // Signals returns the latest engagement signals a consenting visitor's page
-// reported, kept in memory by visitor id (see PROTOCOL.md, "Signals").
+// reported (see PROTOCOL.md, "Signals"), from the SignalStore, or else
+// this server's memory.
 func (h *Handler) Signals(visitorID string) (Signals, bool) {
+	if st := h.opts.SignalStore; st != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s, err := st.WebSignals(ctx, visitorID)
+		if err != nil {
+			return Signals{}, false
+		}
+		return Signals{VisitorID: s.VisitorID, ConversationID: s.ConversationID, PagesViewed: s.PagesViewed,
+			TimeOnSiteSeconds: s.TimeOnSiteSeconds, PricingVisits: s.PricingVisits, DemoRequested: s.DemoRequested}, true
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s, ok := h.signals[visitorID]
@@ -602,6 +624,22 @@ func (h *Handler) subscribers(convID string) []*conn {
 const maxSignals = 100_000
 
 func (h *Handler) storeSignals(s Signals) {
+	if st := h.opts.SignalStore; st != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := st.PutWebSignals(ctx, store.WebSignals{VisitorID: s.VisitorID, ConversationID: s.ConversationID, Signals: store.Signals{
+			PagesViewed: s.PagesViewed, TimeOnSiteSeconds: s.TimeOnSiteSeconds, PricingVisits: s.PricingVisits, DemoRequested: s.DemoRequested,
+		}})
+		cancel()
+		if err != nil {
+			// A hint for the lead score: the next report (a minute on)
+			// replaces it anyway.
+			h.log.Warn("widget signals not stored", "conversation_id", s.ConversationID, "err", err)
+		}
+		if h.opts.OnSignals != nil {
+			h.opts.OnSignals(s)
+		}
+		return
+	}
 	h.mu.Lock()
 	if _, ok := h.signals[s.VisitorID]; !ok && len(h.signals) >= maxSignals {
 		for k := range h.signals {
@@ -618,6 +656,13 @@ func (h *Handler) storeSignals(s Signals) {
 
 // forgetSignals drops what is kept of a visitor who withdrew consent.
 func (h *Handler) forgetSignals(visitorID string) {
+	if st := h.opts.SignalStore; st != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := st.ForgetWebSignals(ctx, visitorID); err != nil {
+			h.log.Error("widget signals not forgotten after consent was withdrawn", "err", err)
+		}
+	}
 	h.mu.Lock()
 	delete(h.signals, visitorID)
 	h.mu.Unlock()

@@ -102,6 +102,7 @@ func (m *Main) Run(ctx context.Context) error {
 	loadDemoSubscriptions(ctx, st, m.Log)
 	m.Metrics = server.NewMetrics()
 	signals := &visitorSignals{contacts: st}
+	signals.stored, _ = st.(store.WebSignalStore)
 	secret, err := widgetSecret(m.Config)
 	if err != nil {
 		_ = st.Close()
@@ -472,12 +473,16 @@ func newDocuments(cfg Config, secret []byte) (tools.DocumentConfig, error) {
 // newWidget builds the web widget over the agent, its visitor tokens
 // signed with secret (see widgetSecret).
 func newWidget(cfg Config, st store.Store, a web.Agent, log *slog.Logger, metrics *server.Metrics, secret []byte, bus web.Bus) (*web.Handler, error) {
-	h, err := web.New(web.Options{
+	opts := web.Options{
 		Agent: a, Store: st, Secret: secret, IdentitySecret: []byte(cfg.WidgetIdentitySecret), Bus: bus,
 		Origins: cfg.WidgetOrigins, Theme: cfg.WidgetTheme(),
 		MaxConnsPerIP: cfg.WidgetMaxConnsPerIP, SessionsPerMinute: cfg.WidgetSessionsPerMinute, Logger: log,
 		OnOpen: metrics.WebsocketOpened, OnClose: metrics.WebsocketClosed,
-	})
+	}
+	if ss, ok := st.(store.WebSignalStore); ok {
+		opts.SignalStore = ss // every server reads what any widget reported
+	}
+	h, err := web.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("widget: %w", err)
 	}
