@@ -28,6 +28,7 @@ type Member struct {
 	nextID    int
 	holds     map[string]int   // sockets held, by conversation
 	received  map[string]int64 // highest seq delivered, by conversation
+	watchers  map[string]map[int]func()
 }
 
 // Member joins the hub as a new server.

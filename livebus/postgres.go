@@ -34,6 +34,10 @@ CREATE TABLE IF NOT EXISTS livebus_conversations (
 	conversation_id text PRIMARY KEY,
 	seq bigint NOT NULL
 );
+CREATE TABLE IF NOT EXISTS livebus_generations (
+	name text PRIMARY KEY,
+	gen bigint NOT NULL
+);
 CREATE TABLE IF NOT EXISTS livebus_leases (
 	key text PRIMARY KEY,
 	holder text NOT NULL,
@@ -89,7 +93,9 @@ type Postgres struct {
 	pollErr   error
 	receipt   chan struct{} // closed and replaced when a receipt note arrives
 
-	leases map[string]*lease // by key, while a turn here holds or waits
+	watchers map[string]map[int]func() // by generation name
+	gens     map[string]int64          // the generation last seen, by name
+	leases   map[string]*lease         // by key, while a turn here holds or waits
 	leaseN int64             // leases made, for their holder names
 
 	kick   chan struct{} // asks the poller to run now
@@ -140,7 +146,7 @@ func Open(ctx context.Context, opts Options) (*Postgres, error) {
 	b := &Postgres{
 		opts: opts, id: newServerID(), pool: pool, log: opts.Logger,
 		listeners: map[int]func(string, int64){}, holds: map[string]*hold{}, released: map[string]bool{},
-		leases: map[string]*lease{}, receipt: make(chan struct{}), kick: make(chan struct{}, 1), polled: time.Now(),
+		leases: map[string]*lease{}, watchers: map[string]map[int]func(){}, gens: map[string]int64{}, receipt: make(chan struct{}), kick: make(chan struct{}, 1), polled: time.Now(),
 	}
 	if err := b.heartbeat(ctx); err != nil {
 		pool.Close()
@@ -430,6 +436,9 @@ SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, b.id, add); err != nil {
 	if err := b.heartbeat(ctx); err != nil {
 		return err
 	}
+	if err := b.pollGenerations(ctx); err != nil {
+		return err
+	}
 	if len(held) == 0 {
 		return nil
 	}
@@ -571,6 +580,8 @@ func (b *Postgres) handle(payload string) {
 	switch parts[0] {
 	case "n":
 		b.note(parts[2], seq)
+	case "g":
+		b.generation(parts[2], seq)
 	case "r":
 		b.mu.Lock()
 		close(b.receipt)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/web"
 	"github.com/faroai/faro/handoff"
+	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/livebus"
 )
 
@@ -16,7 +18,27 @@ import (
 type liveBus interface {
 	web.Bus
 	leaser
+	Bump(ctx context.Context, name string) error
+	Watch(name string, f func()) (stop func())
 	Ready(ctx context.Context) error
+}
+
+// knowledgeGeneration names the bus generation of the knowledge base:
+// bumped on every write through a server, and each server's search cache
+// forgets what it remembers when another bumps it.
+const knowledgeGeneration = "knowledge"
+
+// shareKnowledgeChanges ties kb's search cache to the other servers'.
+func shareKnowledgeChanges(kb *knowledge.Base, bus liveBus, log *slog.Logger) {
+	kb.OnChange(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := bus.Bump(ctx, knowledgeGeneration); err != nil {
+			// Their caches still expire (FARO_SEARCH_CACHE_TTL).
+			log.Warn("knowledge change not announced to the other servers", "err", err)
+		}
+	})
+	bus.Watch(knowledgeGeneration, kb.Forget)
 }
 
 // openBus is the server's bus: over PostgreSQL (FARO_BUS_URL, else

@@ -117,6 +117,7 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = st.Close()
 		return err
 	}
+	shareKnowledgeChanges(m.Knowledge, m.Bus, m.Log)
 	if m.Handoff, err = handoff.New(handoff.Options{Store: st, Logger: m.Log, OnDeliverFunc: m.Metrics.Delivery}); err != nil {
 		_ = st.Close()
 		return err
