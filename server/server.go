@@ -177,6 +177,11 @@ func (s *Server) Serve(l net.Listener) error {
 	return nil
 }
 
+// Drain fails readiness from now on, so that a load balancer sends new
+// work (reconnecting widgets among it) to the other servers; Shutdown
+// drains too.
+func (s *Server) Drain() { s.draining.Store(true) }
+
 // Shutdown stops accepting connections and fails readiness, runs the
 // OnShutdown hooks in order, and waits, until ctx ends, for requests in
 // flight (turns of the OpenAI-compatible API among them) to finish.

@@ -255,10 +255,17 @@ func (m *Main) Close() error {
 	if m.debug != nil {
 		_ = m.debug.Close()
 	}
+	if m.server != nil {
+		// Not ready from now on: the widgets about to be closed reconnect
+		// to the other servers.
+		m.server.Drain()
+	}
 	if m.Widget != nil {
 		// Sockets first, with 1001 so widgets resume elsewhere or after
 		// the restart: hijacked connections are not the HTTP server's to
-		// wait for.
+		// wait for. Turns in flight go on (the agent closes below), store
+		// their replies and announce them on the bus, which delivers them
+		// on the server the visitor moved to.
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 		if err := m.Widget.Shutdown(ctx); err != nil {
 			first = err
