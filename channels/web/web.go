@@ -731,7 +731,13 @@ func (h *Handler) publish(convID string, seq int64) {
 // once all have it, the bus is told so (Deliver on that server waits for
 // it). The bus's goroutine never waits on the store.
 func (h *Handler) wake(convID string, seq int64) {
-	h.wg.Add(1)
+	h.mu.Lock()
+	if h.closing { // the sockets are closing: they resume elsewhere
+		h.mu.Unlock()
+		return
+	}
+	h.wg.Add(1) // under h.mu, as register: never while Shutdown waits
+	h.mu.Unlock()
 	go func() {
 		defer h.wg.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
