@@ -96,7 +96,7 @@ type Postgres struct {
 	watchers map[string]map[int]func() // by generation name
 	gens     map[string]int64          // the generation last seen, by name
 	leases   map[string]*lease         // by key, while a turn here holds or waits
-	leaseN int64             // leases made, for their holder names
+	leaseN   int64                     // leases made, for their holder names
 
 	kick   chan struct{} // asks the poller to run now
 	cancel context.CancelFunc
