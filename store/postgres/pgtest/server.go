@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,7 +24,7 @@ var ErrNoServer = errors.New("pgtest: no PostgreSQL server binaries (initdb, pos
 // kills it and removes the directory. It has no pgvector; it is for what
 // PGlite cannot show: NOTIFY across connections, advisory locks, real
 // concurrency. PostgreSQL refuses to run as root, so as root the server
-// runs as nobody (through runuser).
+// runs as nobody. It dies with the test binary (on Linux).
 func StartServer(ctx context.Context) (url string, stop func(), err error) {
 	initdb, postgres, err := serverBinaries()
 	if err != nil {
@@ -35,25 +34,32 @@ func StartServer(ctx context.Context) (url string, stop func(), err error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("pgtest: server directory: %w", err)
 	}
-	as := func(name string, args ...string) *exec.Cmd { return exec.Command(name, args...) }
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("nobody")
-		if err != nil {
+	root := os.Geteuid() == 0
+	if root {
+		if err := nobodyOwns(dir); err != nil {
 			_ = os.RemoveAll(dir)
-			return "", nil, fmt.Errorf("pgtest: root must run PostgreSQL as another user, and there is no nobody: %w", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			_ = os.RemoveAll(dir)
-			return "", nil, fmt.Errorf("pgtest: server directory: %w", err)
-		}
-		as = func(name string, args ...string) *exec.Cmd {
-			return exec.Command("runuser", append([]string{"-u", "nobody", "--", name}, args...)...)
+			return "", nil, err
 		}
 	}
+	// as runs name as nobody when root, directly (not through runuser or
+	// su, whose session would outlive a killed test binary).
+	as := func(name string, args ...string) (*exec.Cmd, error) {
+		cmd := exec.Command(name, args...)
+		cmd.Dir = dir // nobody may not enter the test's directory
+		setProcessGroup(cmd)
+		if root {
+			if err := asNobody(cmd); err != nil {
+				return nil, err
+			}
+		}
+		return cmd, nil
+	}
 	data := filepath.Join(dir, "data")
-	init := as(initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C")
+	init, err := as(initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C")
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return "", nil, err
+	}
 	if out, err := init.CombinedOutput(); err != nil {
 		_ = os.RemoveAll(dir)
 		return "", nil, fmt.Errorf("pgtest: initdb: %w: %s", err, strings.TrimSpace(string(out)))
@@ -63,11 +69,14 @@ func StartServer(ctx context.Context) (url string, stop func(), err error) {
 		_ = os.RemoveAll(dir)
 		return "", nil, err
 	}
-	cmd := as(postgres, "-D", data, "-p", strconv.Itoa(port), "-k", dir, "-c", "listen_addresses=127.0.0.1",
+	cmd, err := as(postgres, "-D", data, "-p", strconv.Itoa(port), "-k", dir, "-c", "listen_addresses=127.0.0.1",
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200")
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return "", nil, err
+	}
 	var output syncBuffer
 	cmd.Stdout, cmd.Stderr = &output, &output
-	setProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		_ = os.RemoveAll(dir)
 		return "", nil, fmt.Errorf("pgtest: start postgres: %w", err)
@@ -80,7 +89,7 @@ func StartServer(ctx context.Context) (url string, stop func(), err error) {
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
-			killGroup(cmd.Process.Pid, exited)
+			stopServer(cmd.Process.Pid, exited)
 			_ = os.RemoveAll(dir)
 		})
 	}
