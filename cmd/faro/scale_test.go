@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -312,11 +313,16 @@ func (v *scaleVisitor) drain(d time.Duration) []wsFrame {
 	}
 }
 
-// say sends a message and waits for its reply.
+// say sends a message and waits for its reply: the frame streamed for it
+// (stream_id), or, when another server's turn answered it meanwhile, the
+// reply caught up from the store that answers its seq (as the widget
+// takes either).
 func (v *scaleVisitor) say(id, text string) (wsFrame, error) {
 	if err := v.send(map[string]any{"type": "message", "client_msg_id": id, "text": text}); err != nil {
 		return wsFrame{}, err
 	}
+	var others []wsFrame // replies seen before the ack named our seq
+	mine := int64(0)
 	deadline := time.After(30 * time.Second)
 	for {
 		select {
@@ -326,10 +332,18 @@ func (v *scaleVisitor) say(id, text string) (wsFrame, error) {
 			}
 			switch {
 			case f.Type == "ack" && f.ClientMsgID == id:
-				v.conv = f.ConversationID
-			case f.Type == "reply" && f.StreamID == id:
+				v.conv, mine = f.ConversationID, f.Seq
+				for _, r := range others {
+					if slices.Contains(r.Answers, mine) {
+						return r, nil
+					}
+				}
+			case f.Type == "reply" && (f.StreamID == id || (mine != 0 && slices.Contains(f.Answers, mine))):
 				v.lastSeq = max(v.lastSeq, f.Seq)
 				return f, nil
+			case f.Type == "reply":
+				v.lastSeq = max(v.lastSeq, f.Seq)
+				others = append(others, f)
 			case f.Type == "error" && f.ClientMsgID == id:
 				return f, fmt.Errorf("error frame %s", f.Code)
 			}
@@ -605,4 +619,57 @@ func BenchmarkCrossServerDelivery(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 		})
 	}
+}
+
+// TestScaleShutdownHandsOver: server A is asked to stop (SIGTERM) while a
+// turn of its visitor waits out the burst window. A stops taking traffic,
+// closes the socket (1001), finishes the turn and announces the reply; the
+// visitor, moved to B, sends the unacknowledged message again (as the
+// widget does) and has the reply once.
+func TestScaleShutdownHandsOver(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2, "FARO_BURST_WINDOW=1500ms")
+	v, _, err := openVisitor(t, c.url(0), "", 0)
+	require.NoError(t, err)
+	require.NoError(t, v.send(map[string]any{"type": "message", "client_msg_id": "handover-0001", "text": "¿qué cursos tienen?"}))
+	time.Sleep(300 * time.Millisecond) // stored; the turn waits for more
+	require.NoError(t, c.servers[0].cmd.Process.Signal(syscall.SIGTERM))
+	for range v.frames { // until A closes the socket
+	}
+	require.Eventually(t, func() bool {
+		res, err := http.Get(c.url(0) + "/readyz")
+		if err != nil {
+			return true // gone already
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusServiceUnavailable
+	}, 5*time.Second, 10*time.Millisecond, "A is not ready while it stops")
+
+	w, replayed, err := openVisitor(t, c.url(1), v.id, 0)
+	require.NoError(t, err)
+	replies := 0
+	for _, f := range replayed {
+		if f.Type == "reply" {
+			replies++
+		}
+	}
+	if replies == 0 { // A had not answered yet: the widget sends it again
+		f, err := w.say("handover-0001", "¿qué cursos tienen?")
+		require.NoError(t, err, c.logs())
+		require.NotEmpty(t, f.Text)
+	}
+	require.Empty(t, w.drain(500*time.Millisecond), "nothing twice")
+	require.NoError(t, c.servers[0].cmd.Wait(), "A exits cleanly; logs:\n%s", c.logs())
+
+	// The store has one reply to the message.
+	x, replayed, err := openVisitor(t, c.url(1), v.id, 0)
+	require.NoError(t, err)
+	defer x.ws.Close()
+	answers := 0
+	for _, f := range replayed {
+		if f.Type == "reply" {
+			answers++
+		}
+	}
+	require.Equal(t, 1, answers, "answered once: %+v", replayed)
 }
