@@ -673,3 +673,29 @@ func TestScaleShutdownHandsOver(t *testing.T) {
 	}
 	require.Equal(t, 1, answers, "answered once: %+v", replayed)
 }
+
+// TestScaleKnowledgeChangeSeenByTheOther: a question asked on server B is
+// remembered by B's search cache (a minute, by default); a document
+// uploaded through server A answers it on B at once: A's write bumps the
+// knowledge generation and B's cache forgets.
+func TestScaleKnowledgeChangeSeenByTheOther(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2)
+	const question = "¿Cuánto cuesta el plan Zafiro Cuántico?"
+	ask := func() string {
+		v, _, err := openVisitor(t, c.url(1), "", 0) // a new visitor: no history
+		require.NoError(t, err)
+		defer v.ws.Close()
+		f, err := v.say("zafiro-0001", question)
+		require.NoError(t, err, c.logs())
+		return f.Text
+	}
+	before := ask()
+	require.NotContains(t, before, "777")
+	status, body := c.api(0, http.MethodPost, "/api/v1/knowledge/documents", map[string]string{
+		"source": "planes/zafiro.md", "content": "# Plan Zafiro Cuántico\n\nEl plan Zafiro Cuántico cuesta 777 USD al mes e incluye soporte prioritario.",
+	})
+	require.Equal(t, http.StatusCreated, status, "%s", body)
+	require.Eventually(t, func() bool { return strings.Contains(ask(), "777") }, 5*time.Second, 200*time.Millisecond,
+		"server B answers from the new document well before its cache's TTL; before: %q", before)
+}
