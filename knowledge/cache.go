@@ -46,8 +46,22 @@ func (b *Base) CacheSearches(entries int, ttl time.Duration) {
 }
 
 // changed marks the knowledge as changing (call it before and after every
-// write).
+// write), here and, through OnChange, on the other servers.
 func (b *Base) changed() {
+	b.Forget()
+	if b.onChange != nil {
+		b.onChange()
+	}
+}
+
+// OnChange has f told before and after every write of the knowledge
+// through b, so that other servers' caches forget what they remember (see
+// Forget); call it before b is shared. f may block briefly.
+func (b *Base) OnChange(f func()) { b.onChange = f }
+
+// Forget drops every remembered search: the knowledge changed through
+// another server (or process). A search running meanwhile is not kept.
+func (b *Base) Forget() {
 	if b.cache != nil {
 		b.cache.gen.Add(1)
 	}

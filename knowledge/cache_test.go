@@ -107,3 +107,30 @@ func TestSearchCacheOff(t *testing.T) {
 	}
 	require.EqualValues(t, 3, st.text.Load())
 }
+
+// TestSearchCacheForgetsOnAnotherServersChange: another Base (another
+// server) tells of its writes through OnChange; Forget on this one drops
+// what it remembers, long before the TTL.
+func TestSearchCacheForgetsOnAnotherServersChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openSQLite(t)
+	b := New(db, newOffline(t, 0), "offline-hash", nil)
+	b.CacheSearches(16, time.Hour)
+	elsewhere := New(db, newOffline(t, 0), "offline-hash", nil)
+	var told atomic.Int64
+	elsewhere.OnChange(func() { told.Add(1); b.Forget() }) // the bus, in one process
+	_, err := b.IngestData(ctx, "a.md", []byte("# Becas\n\nOfrecemos becas para estudiantes."), IngestOptions{})
+	require.NoError(t, err)
+	q := Query{Text: "becas para estudiantes", Language: "es", K: 5}
+	res, err := b.Search(ctx, q)
+	require.NoError(t, err)
+	require.Len(t, res, 1)
+
+	_, err = elsewhere.IngestData(ctx, "b.md", []byte("# Más becas\n\nBecas para estudiantes de Brasil."), IngestOptions{})
+	require.NoError(t, err)
+	require.Positive(t, told.Load(), "the write was told")
+	res, err = b.Search(ctx, q)
+	require.NoError(t, err)
+	require.Len(t, res, 2, "seen at once, though the TTL is an hour")
+}

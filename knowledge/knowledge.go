@@ -33,6 +33,8 @@ type Base struct {
 	// vectorWeight is the vector side's share in hybrid fusion, in [0, 1]
 	// (see SetVectorWeight).
 	vectorWeight float64
+	// onChange is told of every write (see OnChange); nil when unset.
+	onChange func()
 }
 
 // VectorWeigher is an embedder that says how much its similarities are

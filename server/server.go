@@ -26,6 +26,12 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// Readier is a part of the server that must work for it to take
+// traffic besides the store (the live bus between servers).
+type Readier interface {
+	Ready(ctx context.Context) error
+}
+
 // Options configures a Server. Only what is set is mounted: the admin API
 // needs Admin, its knowledge routes Knowledge, the OpenAI-compatible API
 // Agent, /metrics Metrics. Every API route needs an API key from Keys.
@@ -34,6 +40,8 @@ type Options struct {
 	Logger *slog.Logger
 	// ReadyTimeout bounds one readiness check of the store (default 2s).
 	ReadyTimeout time.Duration
+	// Bus, when set, is ready too, or so is not the server.
+	Bus Readier
 
 	// Keys authenticates API keys; nil or empty refuses every API call.
 	Keys *Keys
@@ -169,6 +177,11 @@ func (s *Server) Serve(l net.Listener) error {
 	return nil
 }
 
+// Drain fails readiness from now on, so that a load balancer sends new
+// work (reconnecting widgets among it) to the other servers; Shutdown
+// drains too.
+func (s *Server) Drain() { s.draining.Store(true) }
+
 // Shutdown stops accepting connections and fails readiness, runs the
 // OnShutdown hooks in order, and waits, until ctx ends, for requests in
 // flight (turns of the OpenAI-compatible API among them) to finish.
@@ -212,6 +225,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		s.log(r.Context()).Warn("readiness check failed", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database not answering"})
 		return
+	}
+	if s.opts.Bus != nil {
+		if err := s.opts.Bus.Ready(ctx); err != nil {
+			s.log(r.Context()).Warn("readiness check failed", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "live bus not working"})
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

@@ -136,3 +136,24 @@ func TestMetricsHooks(t *testing.T) {
 	none.WebsocketOpened()
 	none.Delivery("web", nil)
 }
+
+// busState is a live bus whose readiness a test sets.
+type busState struct{ err error }
+
+func (b *busState) Ready(context.Context) error { return b.err }
+
+// TestReadinessFollowsTheBus: a server whose live bus is down (its
+// listener lost) is not ready; once it is back, it is; Drain fails
+// readiness before anything closes.
+func TestReadinessFollowsTheBus(t *testing.T) {
+	t.Parallel()
+	bus := &busState{err: errors.New("livebus: not listening for notifications")}
+	b := setup(t, nil, func(o *server.Options) { o.Bus = bus })
+	r := b.do(t, "GET", "/readyz", "", nil)
+	require.Equal(t, http.StatusServiceUnavailable, r.status)
+	require.Contains(t, string(r.body), "live bus not working")
+	bus.err = nil
+	require.Equal(t, http.StatusOK, b.do(t, "GET", "/readyz", "", nil).status)
+	b.srv.Drain()
+	require.Equal(t, http.StatusServiceUnavailable, b.do(t, "GET", "/readyz", "", nil).status)
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -58,8 +59,11 @@ type conn struct {
 
 	convID string // guarded by h.mu
 
-	mu       sync.Mutex // guards sentSeq, inflight; held while replaying
-	sentSeq  int64      // highest seq of a persisted message queued to this socket
+	mu      sync.Mutex // guards sentSeq, liveFrom, inflight; held while replaying
+	sentSeq int64      // highest seq of a persisted message queued to this socket
+	// liveFrom is the conversation's seq when hello found it: a socket
+	// that has not resumed gets only what is newer when it catches up.
+	liveFrom int64
 	inflight int
 }
 
@@ -189,27 +193,57 @@ func (c *conn) sendEphemeral(v any) {
 	_ = c.trySend(v)
 }
 
-// sendFinal queues a frame that must arrive. When the queue is full the
-// client is too slow to be served: the socket closes with 1013 (the frame
-// is in the store; the client gets it when it resumes), in a goroutine of
-// its own so that the caller never waits on the socket.
-func (c *conn) sendFinal(v any) {
+// sendFinal queues a frame that must arrive, and reports whether it is
+// queued. When the queue is full the client is too slow to be served: the
+// socket closes with 1013 (the frame is in the store; the client gets it
+// when it resumes), in a goroutine of its own so that the caller never
+// waits on the socket.
+func (c *conn) sendFinal(v any) bool {
 	if !c.trySend(v) {
 		go c.closeWith(websocket.CloseTryAgainLater, "client too slow")
+		return false
 	}
+	return true
 }
 
 // deliver queues a persisted message once: a seq this socket already got
 // (replayed, or sent live) is skipped, so resume and live delivery never
-// duplicate.
-func (c *conn) deliver(seq int64, v any) {
+// duplicate. It reports whether the socket has the message: queued now or
+// before.
+func (c *conn) deliver(seq int64, v any) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if seq <= c.sentSeq {
-		return
+		return true
 	}
 	c.sentSeq = seq
-	c.sendFinal(v)
+	return c.sendFinal(v)
+}
+
+// catchUp queues, in order, the stored messages of convID this socket has
+// not had (another server stored them), and returns the seq it has now.
+// Like resume, it holds c.mu while reading, so live delivery never
+// interleaves.
+func (c *conn) catchUp(ctx context.Context, convID string) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	after := max(c.sentSeq, c.liveFrom)
+	for {
+		msgs, err := c.h.opts.Store.Messages(ctx, convID, store.MessageQuery{AfterSeq: after, Limit: 200})
+		if err != nil {
+			return c.sentSeq, fmt.Errorf("messages of %s after %d: %w", convID, after, err)
+		}
+		for _, m := range msgs {
+			after = m.Seq
+			if v, ok := c.frameOf(m); ok && !c.sendFinal(v) {
+				return c.sentSeq, nil // closing: it resumes from sentSeq
+			}
+			c.sentSeq = m.Seq
+		}
+		if len(msgs) < 200 {
+			return c.sentSeq, nil
+		}
+	}
 }
 
 // senderID is who the socket's messages come from, as the contact's web
@@ -351,6 +385,9 @@ func (c *conn) hello(f inFrame) {
 		if conv.Language != "" {
 			c.lang.Store(conv.Language)
 		}
+		c.mu.Lock()
+		c.liveFrom = max(c.liveFrom, conv.LastSeq)
+		c.mu.Unlock()
 		c.h.subscribe(c, conv.ID)
 		c.sendFinal(readyFrame{Type: "ready", ConversationID: conv.ID, Seq: conv.LastSeq, Language: conv.Language})
 	}
@@ -564,6 +601,7 @@ func (c *conn) turn(clientMsgID, text string) {
 			m = errorText(c.language(), codeFailed)
 		}
 		c.sendFinal(errorFrame{Type: "error", Code: codeFailed, Message: m, ClientMsgID: clientMsgID})
+		c.h.publish(r.ConversationID, r.InboundSeq) // the message is stored all the same
 		return
 	}
 	c.h.subscribe(c, r.ConversationID)
@@ -580,6 +618,7 @@ func (c *conn) turn(clientMsgID, text string) {
 	if r.Folded || r.Seq == 0 {
 		// Folded: the newest message's turn delivers the answer. Seq 0:
 		// handed off to a person, whose reply arrives as a staff message.
+		c.h.publish(r.ConversationID, r.InboundSeq)
 		return
 	}
 	rf := replyFrame{
@@ -590,6 +629,9 @@ func (c *conn) turn(clientMsgID, text string) {
 	for _, s := range c.h.subscribers(r.ConversationID) {
 		s.deliver(r.Seq, rf)
 	}
+	// The visitor's sockets on other servers (other tabs) read it from
+	// the store.
+	c.h.publish(r.ConversationID, max(r.Seq, r.InboundSeq))
 }
 
 func (c *conn) signals(f inFrame) {

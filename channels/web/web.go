@@ -51,6 +51,34 @@ type Store interface {
 	EnrollmentsByEmail(ctx context.Context, email string) ([]store.Enrollment, error)
 }
 
+// Bus carries "conversation X has messages up to seq N" between the
+// servers that share a database, each of which delivers what its sockets
+// lack, read from the store by seq (livebus.Postgres; livebus.Hub in one
+// process). Hold says this server has a socket for a conversation until
+// release; Received, that its sockets have everything up to seq; Reached
+// waits for another server's Received (false: none holds it, or ctx
+// ended). Listen's wake must not block.
+type Bus interface {
+	Publish(ctx context.Context, conversationID string, seq int64) error
+	Listen(wake func(conversationID string, seq int64)) (stop func())
+	Hold(conversationID string) (release func())
+	Received(ctx context.Context, conversationID string, seq int64) error
+	Reached(ctx context.Context, conversationID string, seq int64) (bool, error)
+}
+
+// SignalStore keeps consenting visitors' engagement signals where every
+// server reads them; store.WebSignalStore satisfies it.
+type SignalStore interface {
+	PutWebSignals(ctx context.Context, s store.WebSignals) error
+	WebSignals(ctx context.Context, visitorID string) (store.WebSignals, error)
+	ForgetWebSignals(ctx context.Context, visitorID string) error
+}
+
+// ErrNotDelivered is Deliver's error when no connection, on this server or
+// another, received the message: the visitor gets it from the store when
+// they come back.
+var ErrNotDelivered = errors.New("web: no connection of the conversation received it")
+
 var (
 	_ Agent = (*agent.Agent)(nil)
 	_ Store = store.Store(nil)
@@ -124,10 +152,20 @@ type Options struct {
 	// SessionsPerMinute is the per-address rate of POST /widget/session
 	// (default 30, burst the same).
 	SessionsPerMinute int
+	// SignalStore, when set, keeps the signals, for every server; nil
+	// keeps them in this server's memory.
+	SignalStore SignalStore
 	// OnSignals, when set, is told the engagement signals of a visitor who
 	// consented (the latest are also kept: see Handler.Signals). It must
 	// not block.
 	OnSignals func(Signals)
+	// Bus, when set, carries messages to the sockets of other servers
+	// and back; nil serves this server's sockets alone.
+	Bus Bus
+	// ReceiptWait bounds how long Deliver waits for another server to
+	// say a connection received a staff message (default 3 s: longer
+	// than a poll of livebus).
+	ReceiptWait time.Duration
 	// OnOpen and OnClose, when set, are told each time a socket is
 	// registered and unregistered, for metrics. They must not block.
 	OnOpen, OnClose func()
@@ -160,7 +198,10 @@ type Handler struct {
 	byConv   map[string]map[*conn]struct{}
 	limiters map[string]*ipLimiter
 	signals  map[string]Signals // by visitor id
+	holds    map[string]func()  // bus holds of byConv's conversations
 	wg       sync.WaitGroup
+	// unlisten ends the bus subscription; nil without a bus.
+	unlisten func()
 }
 
 type ipLimiter struct {
@@ -198,6 +239,7 @@ func New(opts Options) (*Handler, error) {
 	def(&opts.PingInterval, 54*time.Second)
 	def(&opts.PongWait, 60*time.Second)
 	def(&opts.WriteWait, 10*time.Second)
+	def(&opts.ReceiptWait, 3*time.Second)
 	if opts.MaxConnsPerIP <= 0 {
 		opts.MaxConnsPerIP = 20
 	}
@@ -218,6 +260,7 @@ func New(opts Options) (*Handler, error) {
 		byConv:   map[string]map[*conn]struct{}{},
 		limiters: map[string]*ipLimiter{},
 		signals:  map[string]Signals{},
+		holds:    map[string]func(){},
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -237,6 +280,9 @@ func New(opts Options) (*Handler, error) {
 		return nil, fmt.Errorf("web: assets: %w", err)
 	}
 	h.assets = sub
+	if opts.Bus != nil {
+		h.unlisten = opts.Bus.Listen(h.wake)
+	}
 	h.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
@@ -440,8 +486,19 @@ func clientIP(r *http.Request) string {
 }
 
 // Signals returns the latest engagement signals a consenting visitor's page
-// reported, kept in memory by visitor id (see PROTOCOL.md, "Signals").
+// reported (see PROTOCOL.md, "Signals"), from the SignalStore, or else
+// this server's memory.
 func (h *Handler) Signals(visitorID string) (Signals, bool) {
+	if st := h.opts.SignalStore; st != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s, err := st.WebSignals(ctx, visitorID)
+		if err != nil {
+			return Signals{}, false
+		}
+		return Signals{VisitorID: s.VisitorID, ConversationID: s.ConversationID, PagesViewed: s.PagesViewed,
+			TimeOnSiteSeconds: s.TimeOnSiteSeconds, PricingVisits: s.PricingVisits, DemoRequested: s.DemoRequested}, true
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s, ok := h.signals[visitorID]
@@ -468,6 +525,9 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 		all = append(all, c)
 	}
 	h.mu.Unlock()
+	if h.unlisten != nil {
+		h.unlisten()
+	}
 	for _, c := range all {
 		c.closeWith(websocket.CloseGoingAway, "server shutting down")
 	}
@@ -527,6 +587,9 @@ func (h *Handler) subscribe(c *conn, convID string) {
 	if m == nil {
 		m = map[*conn]struct{}{}
 		h.byConv[convID] = m
+		if h.opts.Bus != nil {
+			h.holds[convID] = h.opts.Bus.Hold(convID) // never waits
+		}
 	}
 	m[c] = struct{}{}
 }
@@ -536,6 +599,10 @@ func (h *Handler) unsubscribeLocked(c *conn, convID string) {
 		delete(m, c)
 		if len(m) == 0 {
 			delete(h.byConv, convID)
+			if release := h.holds[convID]; release != nil {
+				delete(h.holds, convID)
+				release()
+			}
 		}
 	}
 }
@@ -557,6 +624,22 @@ func (h *Handler) subscribers(convID string) []*conn {
 const maxSignals = 100_000
 
 func (h *Handler) storeSignals(s Signals) {
+	if st := h.opts.SignalStore; st != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := st.PutWebSignals(ctx, store.WebSignals{VisitorID: s.VisitorID, ConversationID: s.ConversationID, Signals: store.Signals{
+			PagesViewed: s.PagesViewed, TimeOnSiteSeconds: s.TimeOnSiteSeconds, PricingVisits: s.PricingVisits, DemoRequested: s.DemoRequested,
+		}})
+		cancel()
+		if err != nil {
+			// A hint for the lead score: the next report (a minute on)
+			// replaces it anyway.
+			h.log.Warn("widget signals not stored", "conversation_id", s.ConversationID, "err", err)
+		}
+		if h.opts.OnSignals != nil {
+			h.opts.OnSignals(s)
+		}
+		return
+	}
 	h.mu.Lock()
 	if _, ok := h.signals[s.VisitorID]; !ok && len(h.signals) >= maxSignals {
 		for k := range h.signals {
@@ -573,21 +656,107 @@ func (h *Handler) storeSignals(s Signals) {
 
 // forgetSignals drops what is kept of a visitor who withdrew consent.
 func (h *Handler) forgetSignals(visitorID string) {
+	if st := h.opts.SignalStore; st != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := st.ForgetWebSignals(ctx, visitorID); err != nil {
+			h.log.Error("widget signals not forgotten after consent was withdrawn", "err", err)
+		}
+	}
 	h.mu.Lock()
 	delete(h.signals, visitorID)
 	h.mu.Unlock()
 }
 
 // Deliver sends a stored staff message (a person answering a handed-off
-// conversation) to the visitor's open sockets now; a visitor with none
-// gets it on resume, from the store. It satisfies server.Deliverer.
-func (h *Handler) Deliver(_ context.Context, conv store.Conversation, m store.Message) error {
+// conversation) to the visitor's open sockets now, on this server and,
+// through the bus, on the others. It returns nil when a connection
+// received it (here, or another server said so within ReceiptWait), and
+// ErrNotDelivered otherwise: the visitor gets it on resume, from the
+// store. It satisfies server.Deliverer.
+func (h *Handler) Deliver(ctx context.Context, conv store.Conversation, m store.Message) error {
 	if conv.Channel != Channel {
 		return fmt.Errorf("web: deliver: conversation %s is on %q", conv.ID, conv.Channel)
 	}
 	f := replyFrame{Type: "reply", Seq: m.Seq, Text: m.Text, From: "staff", Citations: []citation{}, Tools: []toolOutcome{}}
+	here := false
 	for _, c := range h.subscribers(conv.ID) {
-		c.deliver(m.Seq, f)
+		if c.deliver(m.Seq, f) {
+			here = true
+		}
+	}
+	if h.opts.Bus == nil {
+		if !here {
+			return ErrNotDelivered
+		}
+		return nil
+	}
+	if err := h.opts.Bus.Publish(ctx, conv.ID, m.Seq); err != nil {
+		if here {
+			h.log.Warn("widget: staff reply not announced to the other servers", "conversation_id", conv.ID, "err", err)
+			return nil
+		}
+		return fmt.Errorf("web: deliver: %w", err)
+	}
+	if here {
+		return nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, h.opts.ReceiptWait)
+	defer cancel()
+	reached, err := h.opts.Bus.Reached(wctx, conv.ID, m.Seq)
+	if err != nil {
+		return fmt.Errorf("web: deliver: %w", err)
+	}
+	if !reached {
+		return ErrNotDelivered
 	}
 	return nil
+}
+
+// publish tells the other servers that conv has messages up to seq.
+func (h *Handler) publish(convID string, seq int64) {
+	if h.opts.Bus == nil || convID == "" || seq <= 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.opts.Bus.Publish(ctx, convID, seq); err != nil {
+		// The others' poll finds it all the same (the store has it).
+		h.log.Warn("widget: messages not announced to the other servers", "conversation_id", convID, "seq", seq, "err", err)
+	}
+}
+
+// wake is the bus's note that another server stored messages of convID up
+// to seq: each socket of it here reads what it lacks from the store, and
+// once all have it, the bus is told so (Deliver on that server waits for
+// it). The bus's goroutine never waits on the store.
+func (h *Handler) wake(convID string, seq int64) {
+	h.mu.Lock()
+	if h.closing { // the sockets are closing: they resume elsewhere
+		h.mu.Unlock()
+		return
+	}
+	h.wg.Add(1) // under h.mu, as register: never while Shutdown waits
+	h.mu.Unlock()
+	go func() {
+		defer h.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		least := int64(-1)
+		for _, c := range h.subscribers(convID) {
+			got, err := c.catchUp(ctx, convID)
+			if err != nil {
+				h.log.Warn("widget: catch up", "conversation_id", convID, "err", err)
+				return
+			}
+			if least < 0 || got < least {
+				least = got
+			}
+		}
+		if least >= seq {
+			if err := h.opts.Bus.Received(ctx, convID, least); err != nil {
+				h.log.Warn("widget: receipt", "conversation_id", convID, "err", err)
+			}
+		}
+	}()
 }

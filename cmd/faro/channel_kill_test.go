@@ -94,7 +94,7 @@ func TestMigrateMakesTheChannelJobTables(t *testing.T) {
 // must hold FARO_TEST_RUN_MAIN=1 and FARO_ADDR on port), and returns once
 // it answers /healthz. The process is killed when the test ends; a test
 // may kill it sooner, to restart it.
-func startServe(t *testing.T, dir, port string, env []string) (*exec.Cmd, *testlog.Buffer) {
+func startServe(t testing.TB, dir, port string, env []string) (*exec.Cmd, *testlog.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve")
 	cmd.Dir = dir

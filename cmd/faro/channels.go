@@ -137,7 +137,7 @@ func (m *Main) startChannels(ctx context.Context) error {
 		return err
 	}
 	opts := relay.Options{
-		Agent: m.Handoff.Watch(m.Agent), Store: m.Store, Jobs: jobs, Logger: m.Log,
+		Agent: m.Handoff.Watch(m.turns()), Store: m.Store, Jobs: jobs, Logger: m.Log,
 		OnDeliveryFunc: m.Metrics.ObserveDelivery,
 	}
 	if m.EditRelay != nil {

@@ -57,3 +57,50 @@ func TestComposeConfigurationLoads(t *testing.T) {
 	require.Regexp(t, regexp.MustCompile(`(?m)^EXPOSE `+port+`$`), string(dockerfile))
 	require.Contains(t, string(dockerfile), "CGO_ENABLED=0", "a static binary")
 }
+
+// TestComposeScaleConfiguration: docker-compose.scale.yml gives two Faro
+// servers one database with pgvector and one widget secret, and its
+// proxy passes websocket upgrades to both.
+func TestComposeScaleConfiguration(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../../docker-compose.scale.yml")
+	require.NoError(t, err)
+	var compose struct {
+		Services map[string]struct {
+			Image       string            `yaml:"image"`
+			Build       any               `yaml:"build"`
+			Environment map[string]string `yaml:"environment"`
+			Ports       []string          `yaml:"ports"`
+			Volumes     []string          `yaml:"volumes"`
+		} `yaml:"services"`
+		Configs map[string]struct {
+			Content string `yaml:"content"`
+		} `yaml:"configs"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &compose), "anchors and merges resolve")
+	conf := compose.Configs["nginx"].Content
+	var dbURL string
+	for _, name := range []string{"faro-1", "faro-2"} {
+		s, ok := compose.Services[name]
+		require.True(t, ok, name)
+		require.NotNil(t, s.Build, "%s is built from the Dockerfile", name)
+		env := map[string]string{}
+		for k, v := range s.Environment {
+			env[k] = v
+		}
+		require.Contains(t, env["FARO_WIDGET_SECRET"], "${FARO_WIDGET_SECRET:?", "%s: one secret, given by the operator", name)
+		env["FARO_WIDGET_SECRET"] = "an operator's secret of 32 bytes or more, shared"
+		cfg, err := LoadConfig("", envOf(env))
+		require.NoError(t, err, "%s: a valid configuration", name)
+		require.True(t, dbURL == "" || dbURL == cfg.DatabaseURL, "one database")
+		dbURL = cfg.DatabaseURL
+		require.Contains(t, conf, "server "+name+":8080", "the proxy sends to %s", name)
+	}
+	u, err := url.Parse(dbURL)
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(compose.Services[u.Hostname()].Image, "pgvector/pgvector:"))
+	for _, want := range []string{"proxy_set_header Upgrade $$http_upgrade", "proxy_set_header Connection $$connection_upgrade", "proxy_http_version 1.1", "http_503"} {
+		require.Contains(t, conf, want)
+	}
+	require.Contains(t, compose.Services["lb"].Ports, "8080:80")
+}

@@ -36,6 +36,16 @@ type Config struct {
 	// DatabaseURL, when set, moves storage to PostgreSQL with pgvector
 	// (FARO_DATABASE_URL).
 	DatabaseURL string `yaml:"database_url"`
+	// BusURL is the PostgreSQL whose LISTEN/NOTIFY and small tables carry
+	// live delivery between servers (FARO_BUS_URL); default DatabaseURL.
+	BusURL string `yaml:"bus_url"`
+	// BusPoll is how often a server looks for messages of its sockets'
+	// conversations stored by another, whatever the notifications do
+	// (FARO_BUS_POLL, default 500ms).
+	BusPoll time.Duration `yaml:"bus_poll"`
+	// TurnLease is how long a chat waits for a server that died mid-turn
+	// before another server answers it (FARO_TURN_LEASE, default 10s).
+	TurnLease time.Duration `yaml:"turn_lease"`
 	// LogLevel is debug, info, warn or error (FARO_LOG_LEVEL).
 	LogLevel string `yaml:"log_level"`
 	// LogFormat is text or json (FARO_LOG_FORMAT).
@@ -352,6 +362,23 @@ func coreSettings() []setting {
 		{"FARO_ADDR", func(c *Config, v string) error { c.Addr = v; return nil }},
 		{"FARO_DATA_DIR", func(c *Config, v string) error { c.DataDir = v; return nil }},
 		{"FARO_DATABASE_URL", func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
+		{"FARO_BUS_URL", func(c *Config, v string) error { c.BusURL = v; return nil }},
+		{"FARO_TURN_LEASE", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Second || d > 10*time.Minute {
+				return fmt.Errorf("%q is not a duration from 1s to 10m (examples: 10s, 30s)", v)
+			}
+			c.TurnLease = d
+			return nil
+		}},
+		{"FARO_BUS_POLL", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 10*time.Millisecond || d > 10*time.Second {
+				return fmt.Errorf("%q is not a duration from 10ms to 10s (examples: 500ms, 1s)", v)
+			}
+			c.BusPoll = d
+			return nil
+		}},
 		{"FARO_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
 		{"FARO_LOG_FORMAT", func(c *Config, v string) error { c.LogFormat = v; return nil }},
 		{"FARO_DEBUG_ADDR", func(c *Config, v string) error { c.DebugAddr = v; return nil }},
@@ -578,6 +605,15 @@ func (c Config) validate() error {
 		u, err := url.Parse(c.DatabaseURL)
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
 			return &configError{"FARO_DATABASE_URL", errors.New("must be a postgres:// URL (example: postgres://faro:secret@localhost:5432/faro)")}
+		}
+	}
+	if c.BusURL != "" {
+		u, err := url.Parse(c.BusURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			return &configError{"FARO_BUS_URL", errors.New("must be a postgres:// URL (example: postgres://faro:secret@localhost:5432/faro)")}
+		}
+		if c.DatabaseURL == "" {
+			return &configError{"FARO_BUS_URL", errors.New("needs FARO_DATABASE_URL: servers share a bus only when they share a database")}
 		}
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {

@@ -113,6 +113,9 @@ func TestConfigBadValueNamesTheVariable(t *testing.T) {
 		"FARO_HISTORY_CACHE":        {"FARO_HISTORY_CACHE": "-1"},
 		"FARO_SEARCH_CACHE":         {"FARO_SEARCH_CACHE": "many"},
 		"FARO_SEARCH_VECTOR_WEIGHT": {"FARO_SEARCH_VECTOR_WEIGHT": "heavy"},
+		"FARO_BUS_URL":              {"FARO_BUS_URL": "postgres://db/faro"}, // without FARO_DATABASE_URL
+		"FARO_BUS_POLL":             {"FARO_BUS_POLL": "1h"},
+		"FARO_TURN_LEASE":           {"FARO_TURN_LEASE": "10ms"},
 	}
 	for name, env := range cases {
 		_, err := LoadConfig("", envOf(env))

@@ -48,7 +48,7 @@ func forEachStore(t *testing.T, what string, f func(t *testing.T, databaseURL st
 }
 
 // startPostgres is the URL of a PostgreSQL that stops when t ends.
-func startPostgres(t *testing.T, what string) string {
+func startPostgres(t testing.TB, what string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

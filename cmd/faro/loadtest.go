@@ -60,7 +60,10 @@ func loadQuestions(path string) ([]string, error) {
 }
 
 type loadOptions struct {
-	url      string
+	url string
+	// urls are the servers (--url, comma-separated): visitor i talks to
+	// urls[i%len], and its conversation is verified through the next one.
+	urls     []string
 	origin   string
 	visitors int
 	messages int
@@ -113,8 +116,8 @@ func (s *loadStats) fail(err error) {
 func runLoadtest(ctx context.Context, env *environment, args []string) error {
 	fs, _ := newFlagSet(env, "loadtest")
 	var o loadOptions
-	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "the faro server to load")
-	fs.StringVar(&o.origin, "origin", "", "Origin header (default: the server's own origin; must be allowed by FARO_WIDGET_ORIGINS)")
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "the faro server to load, or several on one database, comma-separated: visitors are spread over them and verified through the next")
+	fs.StringVar(&o.origin, "origin", "", "Origin header (default: each server's own origin; must be allowed by FARO_WIDGET_ORIGINS)")
 	fs.IntVar(&o.visitors, "visitors", 100, "websocket visitors to open and hold")
 	fs.IntVar(&o.messages, "messages", 3, "messages each visitor sends, one after the other's reply")
 	fs.DurationVar(&o.duration, "duration", 2*time.Minute, "stop after this long, whatever is left")
@@ -131,18 +134,19 @@ func runLoadtest(ctx context.Context, env *environment, args []string) error {
 	if o.questions, err = loadQuestions(*questionsFile); err != nil {
 		return err
 	}
-	u, err := url.Parse(o.url)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return &usageError{fmt.Sprintf("--url %q is not an http(s) URL", o.url)}
+	for _, s := range strings.Split(o.url, ",") {
+		s = strings.TrimRight(strings.TrimSpace(s), "/")
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return &usageError{fmt.Sprintf("--url %q is not an http(s) URL", s)}
+		}
+		o.urls = append(o.urls, s)
 	}
 	if o.visitors < 1 || o.messages < 0 {
 		return &usageError{"--visitors must be at least 1 and --messages not negative"}
 	}
-	if o.origin == "" {
-		o.origin = u.Scheme + "://" + u.Host
-	}
 	if o.metricsURL == "" {
-		o.metricsURL = strings.TrimRight(o.url, "/") + "/metrics"
+		o.metricsURL = o.urls[0] + "/metrics"
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()
@@ -173,7 +177,7 @@ func runLoadtest(ctx context.Context, env *environment, args []string) error {
 		}
 		go func() {
 			defer doneWG.Done()
-			v := &visitor{o: &o, st: st, client: client, dialer: dialer}
+			v := &visitor{o: &o, st: st, client: client, dialer: dialer, server: i % len(o.urls)}
 			once := sync.OnceFunc(connectedWG.Done)
 			defer once()
 			select {
@@ -296,6 +300,7 @@ type visitor struct {
 	client *http.Client
 	dialer *websocket.Dialer
 	ws     *websocket.Conn
+	server int      // the index in o.urls of the server talked to
 	sent   []string // client_msg_ids sent
 	// visitorID and convID are the server's names for this visitor and
 	// their conversation.
@@ -320,11 +325,17 @@ func (v *visitor) connectAs(ctx context.Context, visitorID string) error {
 	if visitorID != "" {
 		body = fmt.Sprintf(`{"visitor_id":%q}`, visitorID)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(v.o.url, "/")+"/widget/session", strings.NewReader(body))
+	base := v.o.urls[v.server]
+	origin := v.o.origin
+	if origin == "" {
+		u, _ := url.Parse(base) // checked by runLoadtest
+		origin = u.Scheme + "://" + u.Host
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/widget/session", strings.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
-	req.Header.Set("Origin", v.o.origin)
+	req.Header.Set("Origin", origin)
 	req.Header.Set("Content-Type", "application/json")
 	res, err := v.client.Do(req)
 	if err != nil {
@@ -342,8 +353,8 @@ func (v *visitor) connectAs(ctx context.Context, visitorID string) error {
 	if err := json.NewDecoder(res.Body).Decode(&s); err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
-	wsURL := "ws" + strings.TrimPrefix(strings.TrimRight(v.o.url, "/"), "http") + "/widget/ws"
-	ws, res2, err := v.dialer.DialContext(ctx, wsURL, http.Header{"Origin": {v.o.origin}})
+	wsURL := "ws" + strings.TrimPrefix(base, "http") + "/widget/ws"
+	ws, res2, err := v.dialer.DialContext(ctx, wsURL, http.Header{"Origin": {origin}})
 	if err != nil {
 		if res2 != nil {
 			return fmt.Errorf("dial: %w (HTTP %s; raise FARO_WIDGET_MAX_CONNS_PER_IP for a load test)", err, res2.Status)
@@ -496,7 +507,9 @@ func (v *visitor) verify(ctx context.Context, grace time.Duration) {
 }
 
 func (v *visitor) replay(ctx context.Context) (lost, dup int, err error) {
-	w := &visitor{o: v.o, st: v.st, client: v.client, dialer: v.dialer}
+	// Through the next server: with several, the conversation is read
+	// back from another server than the one that answered it.
+	w := &visitor{o: v.o, st: v.st, client: v.client, dialer: v.dialer, server: (v.server + 1) % len(v.o.urls)}
 	if err := w.connectAs(ctx, v.visitorID); err != nil {
 		return 0, 0, err
 	}

@@ -63,7 +63,15 @@ type Main struct {
 	stopWebhooks func()
 	// debug serves runtime profiles when FARO_DEBUG_ADDR is set.
 	debug *debugServer
+	// Bus carries live delivery between the servers of one database; set
+	// by Run. closeBus ends it.
+	Bus      liveBus
+	closeBus func() error
 }
+
+// turns is the agent every channel's turns go through: one turn of a
+// chat at a time across the servers of the database.
+func (m *Main) turns() handoff.Agent { return leasedAgent{a: m.Agent, l: m.Bus} }
 
 // NewMain returns a Main for cfg; Run starts it.
 func NewMain(cfg Config, log *slog.Logger) *Main {
@@ -78,11 +86,23 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Store = st
+	if m.Bus, m.closeBus, err = openBus(ctx, m.Config, m.Log); err != nil {
+		_ = st.Close()
+		return err
+	}
+	served := false
+	defer func() {
+		if !served { // every failure below closes the store itself
+			_ = m.closeBus()
+			m.closeBus = nil
+		}
+	}()
 	loadDemoKnowledge(ctx, m.Config, st, m.Log)
 	loadDemoCatalog(ctx, st, m.Log)
 	loadDemoSubscriptions(ctx, st, m.Log)
 	m.Metrics = server.NewMetrics()
 	signals := &visitorSignals{contacts: st}
+	signals.stored, _ = st.(store.WebSignalStore)
 	secret, err := widgetSecret(m.Config)
 	if err != nil {
 		_ = st.Close()
@@ -97,13 +117,14 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = st.Close()
 		return err
 	}
+	shareKnowledgeChanges(m.Knowledge, m.Bus, m.Log)
 	if m.Handoff, err = handoff.New(handoff.Options{Store: st, Logger: m.Log, OnDeliverFunc: m.Metrics.Delivery}); err != nil {
 		_ = st.Close()
 		return err
 	}
 	// Every channel's turns go through the desk's watch: staff hear of
 	// hand-offs and of the person's messages while they answer.
-	watched := m.Handoff.Watch(m.Agent)
+	watched := m.Handoff.Watch(m.turns())
 	keys, err := server.NewKeys(m.Config.APIKeys)
 	if err != nil {
 		_ = st.Close()
@@ -112,6 +133,7 @@ func (m *Main) Run(ctx context.Context) error {
 	opts := server.Options{
 		Store: st, Logger: m.Log, Keys: keys, Admin: st, Knowledge: m.Knowledge, Agent: watched, Metrics: m.Metrics,
 		Handoff: m.Handoff, Documents: &server.Documents{Store: st, Catalog: docs.Catalog, Links: docs.Links},
+		Bus: m.Bus,
 	}
 	// The business data joins the admin API once the store holds it.
 	if b, ok := st.(server.BusinessStore); ok {
@@ -132,7 +154,7 @@ func (m *Main) Run(ctx context.Context) error {
 	opts.Sessions = cons
 	m.server = server.New(opts)
 	cons.Mount(m.server.Handle)
-	if m.Widget, err = newWidget(m.Config, st, watched, m.Log, m.Metrics, secret); err != nil {
+	if m.Widget, err = newWidget(m.Config, st, watched, m.Log, m.Metrics, secret, m.Bus); err != nil {
 		_ = st.Close()
 		return err
 	}
@@ -183,6 +205,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.ln = ln
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(ln) }()
+	served = true
 	m.Log.Info("faro is serving", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr()))
 	return nil
 }
@@ -232,10 +255,17 @@ func (m *Main) Close() error {
 	if m.debug != nil {
 		_ = m.debug.Close()
 	}
+	if m.server != nil {
+		// Not ready from now on: the widgets about to be closed reconnect
+		// to the other servers.
+		m.server.Drain()
+	}
 	if m.Widget != nil {
 		// Sockets first, with 1001 so widgets resume elsewhere or after
 		// the restart: hijacked connections are not the HTTP server's to
-		// wait for.
+		// wait for. Turns in flight go on (the agent closes below), store
+		// their replies and announce them on the bus, which delivers them
+		// on the server the visitor moved to.
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 		if err := m.Widget.Shutdown(ctx); err != nil {
 			first = err
@@ -271,6 +301,13 @@ func (m *Main) Close() error {
 		// After the agent: events of its last turns are enqueued by now;
 		// those not delivered wait in the outbox for the next start.
 		m.stopWebhooks()
+	}
+	if m.closeBus != nil {
+		// After the agent: its last turns announced their replies. The
+		// holds go, so other servers stop waiting on this one.
+		if err := m.closeBus(); err != nil && first == nil {
+			first = err
+		}
 	}
 	if m.Store != nil {
 		if err := m.Store.Close(); err != nil && first == nil {
@@ -443,13 +480,17 @@ func newDocuments(cfg Config, secret []byte) (tools.DocumentConfig, error) {
 
 // newWidget builds the web widget over the agent, its visitor tokens
 // signed with secret (see widgetSecret).
-func newWidget(cfg Config, st store.Store, a web.Agent, log *slog.Logger, metrics *server.Metrics, secret []byte) (*web.Handler, error) {
-	h, err := web.New(web.Options{
-		Agent: a, Store: st, Secret: secret, IdentitySecret: []byte(cfg.WidgetIdentitySecret),
+func newWidget(cfg Config, st store.Store, a web.Agent, log *slog.Logger, metrics *server.Metrics, secret []byte, bus web.Bus) (*web.Handler, error) {
+	opts := web.Options{
+		Agent: a, Store: st, Secret: secret, IdentitySecret: []byte(cfg.WidgetIdentitySecret), Bus: bus,
 		Origins: cfg.WidgetOrigins, Theme: cfg.WidgetTheme(),
 		MaxConnsPerIP: cfg.WidgetMaxConnsPerIP, SessionsPerMinute: cfg.WidgetSessionsPerMinute, Logger: log,
 		OnOpen: metrics.WebsocketOpened, OnClose: metrics.WebsocketClosed,
-	})
+	}
+	if ss, ok := st.(store.WebSignalStore); ok {
+		opts.SignalStore = ss // every server reads what any widget reported
+	}
+	h, err := web.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("widget: %w", err)
 	}

@@ -10,9 +10,9 @@ import (
 
 // visitorSignals gives qualify_lead the engagement signals the widget
 // measured for the caller: the caller's contact has a web identity whose
-// id is the visitor's. The widget keeps the signals in memory (bounded),
-// so a lead qualified on another server, or after a restart, gets only
-// what the model passes.
+// id is the visitor's. They are read from the store, where the widget of
+// every server writes them (store.WebSignalStore); a store without them
+// leaves the widget's memory, this server's only.
 type visitorSignals struct {
 	contacts interface {
 		Contact(ctx context.Context, id string) (store.Contact, error)
@@ -20,11 +20,13 @@ type visitorSignals struct {
 	// widget is the visitor's latest report, by visitor id; set once the
 	// widget is built, before the server serves.
 	widget func(visitorID string) (web.Signals, bool)
+	// stored, when set, is where the signals are.
+	stored store.WebSignalStore
 }
 
 // CallerSignals implements tools.SignalSource.
 func (v *visitorSignals) CallerSignals(ctx context.Context, c tools.Caller) (store.Signals, bool) {
-	if v.widget == nil || c.ContactID == "" {
+	if (v.widget == nil && v.stored == nil) || c.ContactID == "" {
 		return store.Signals{}, false
 	}
 	contact, err := v.contacts.Contact(ctx, c.ContactID)
@@ -33,6 +35,13 @@ func (v *visitorSignals) CallerSignals(ctx context.Context, c tools.Caller) (sto
 	}
 	for _, id := range contact.Identities {
 		if id.Channel != web.Channel {
+			continue
+		}
+		if v.stored != nil {
+			s, err := v.stored.WebSignals(ctx, id.ExternalID)
+			if err == nil {
+				return s.Signals, true
+			}
 			continue
 		}
 		if s, ok := v.widget(id.ExternalID); ok {

@@ -37,4 +37,14 @@ func TestVisitorSignalsFollowTheWebIdentity(t *testing.T) {
 	require.False(t, ok, "only the web identity is a visitor")
 	_, ok = v.CallerSignals(ctx, tools.Caller{ContactID: "missing"})
 	require.False(t, ok)
+
+	// From the store, where every server's widget writes them: what this
+	// server's memory holds does not count.
+	v.stored = db
+	_, ok = v.CallerSignals(ctx, tools.Caller{ContactID: visitor.ID})
+	require.False(t, ok, "none stored")
+	require.NoError(t, db.PutWebSignals(ctx, store.WebSignals{VisitorID: "v-123", Signals: store.Signals{PagesViewed: 9, TimeOnSiteSeconds: 300}}))
+	got, ok = v.CallerSignals(ctx, tools.Caller{ContactID: visitor.ID})
+	require.True(t, ok)
+	require.Equal(t, store.Signals{PagesViewed: 9, TimeOnSiteSeconds: 300}, got)
 }

@@ -47,11 +47,11 @@ func TestMigrate(t *testing.T) {
 	// from the start, and a second time not.
 	require.NoError(t, db.Close())
 	conn := connect(t, ctx, testURL)
-	_, err = conn.Exec(ctx, `DROP TABLE staff_sessions, staff_accounts, staff_threads, handoff_events, deliveries, knowledge_collections, subscriptions, generated_documents, outbox_events, ticket_notes, tickets, enrollments, courses, lead_stage_changes, leads, token_usage, knowledge_index, chunks, documents, messages, conversations, identities, contacts, goose_db_version`)
+	_, err = conn.Exec(ctx, `DROP TABLE web_signals, staff_sessions, staff_accounts, staff_threads, handoff_events, deliveries, knowledge_collections, subscriptions, generated_documents, outbox_events, ticket_notes, tickets, enrollments, courses, lead_stage_changes, leads, token_usage, knowledge_index, chunks, documents, messages, conversations, identities, contacts, goose_db_version`)
 	require.NoError(t, err, "drop the schema")
 	applied, err = Migrate(ctx, testURL)
 	require.NoError(t, err, "Migrate an empty database")
-	require.Equal(t, []string{"00001_init.sql", "00002_usage.sql", "00003_business.sql", "00004_subscriptions.sql", "00005_documents.sql", "00006_knowledge_collections.sql", "00007_deliveries.sql", "00008_handoffs.sql", "00009_staff.sql"}, applied, "Migrate an empty database")
+	require.Equal(t, []string{"00001_init.sql", "00002_usage.sql", "00003_business.sql", "00004_subscriptions.sql", "00005_documents.sql", "00006_knowledge_collections.sql", "00007_deliveries.sql", "00008_handoffs.sql", "00009_staff.sql", "00010_web_signals.sql"}, applied, "Migrate an empty database")
 	applied, err = Migrate(ctx, testURL)
 	require.NoError(t, err, "Migrate again")
 	require.Empty(t, applied, "Migrate again")

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Staff", func(t *testing.T) { exerciseStaff(t, open) })
 	t.Run("Handoffs", func(t *testing.T) { exerciseHandoffs(t, open) })
 	t.Run("Business", func(t *testing.T) { exerciseBusiness(t, open) })
+	t.Run("WebSignals", func(t *testing.T) { exerciseWebSignals(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { exerciseLifecycle(t, open) })
 	t.Run("NUL", func(t *testing.T) { exerciseNUL(t, open) })
 }
