@@ -251,4 +251,3 @@ func TestChoiceAfterAListingEnrols(t *testing.T) {
 	res := a.say("me quedo con fundamentos de IA generativa, nivel principiante: Ana Ruiz, ana.ruiz@example.com")
 	require.Equal(t, []string{"enroll_course"}, callNames(res.calls), res.reply)
 }
-
