@@ -250,6 +250,19 @@ func asksForInformation(an *analyzer, text string) bool {
 // with "¿"), or the whole message when none does.
 func questionClauses(text string) string {
 	var qs []string
+	for _, c := range askingClauses(text) {
+		qs = append(qs, strings.TrimSpace(c)+"?")
+	}
+	if len(qs) == 0 {
+		return text
+	}
+	return strings.Join(qs, " ")
+}
+
+// askingClauses are the clauses of a message (split as reFocusClauses
+// splits them) that end in "?" or open with "¿", without their marks.
+func askingClauses(text string) []string {
+	var out []string
 	rest := text
 	for rest != "" {
 		loc := reFocusClauses.FindStringIndex(rest)
@@ -260,13 +273,10 @@ func questionClauses(text string) string {
 			rest = ""
 		}
 		if strings.Contains(mark, "?") || strings.Contains(clause, "¿") {
-			qs = append(qs, strings.TrimSpace(clause)+"?")
+			out = append(out, clause)
 		}
 	}
-	if len(qs) == 0 {
-		return text
-	}
-	return strings.Join(qs, " ")
+	return out
 }
 
 // requestOpeners start a request addressed to the assistant.
@@ -307,18 +317,7 @@ func isRequest(an *analyzer, text string) bool {
 	}
 	// Wanting or needing, said in the question itself ("¿quiero abrir un
 	// ticket?"), not in the story around it ("le quiero regalar un curso").
-	rest := text
-	for rest != "" {
-		loc := reFocusClauses.FindStringIndex(rest)
-		clause, mark := rest, ""
-		if loc != nil {
-			clause, mark, rest = rest[:loc[0]], rest[loc[0]:loc[1]], rest[loc[1]:]
-		} else {
-			rest = ""
-		}
-		if !strings.Contains(mark, "?") && !strings.Contains(clause, "¿") {
-			continue
-		}
+	for _, clause := range askingClauses(text) {
 		for _, w := range an.analyze(clause) {
 			if w.concept == "want" || w.concept == "need" {
 				return true

@@ -1574,18 +1574,7 @@ func (r *run) namedOtherTop(t *toolDef, f msgFeatures, scores []toolScore) bool 
 // "" when it asks none.
 func infoQuestion(an *analyzer, text string) string {
 	var qs []string
-	rest := text
-	for rest != "" {
-		loc := reFocusClauses.FindStringIndex(rest)
-		clause, mark := rest, ""
-		if loc != nil {
-			clause, mark, rest = rest[:loc[0]], rest[loc[0]:loc[1]], rest[loc[1]:]
-		} else {
-			rest = ""
-		}
-		if !strings.Contains(mark, "?") {
-			continue
-		}
+	for _, clause := range askingClauses(text) {
 		// "…, como hago?" asks how to do the task itself: a question of
 		// its own says what it is about in words of its own.
 		if c := strings.TrimSpace(clause); len(answerWords(an.analyze(c))) >= 2 && asksForInformation(an, c+"?") {
