@@ -214,6 +214,13 @@ func runPGlite(ctx context.Context, root, bin string) (string, func(), error) {
 	// that one session, collide ("prepared statement stmtcache_… already
 	// exists").
 	url := fmt.Sprintf("postgres://postgres:postgres@127.0.0.1:%d/postgres?sslmode=disable&default_query_exec_mode=simple_protocol", port)
+	return awaitServer(ctx, "pglite-server", url, 200*time.Millisecond, exited, stop, &output)
+}
+
+// awaitServer pings url every so often until the server answers, and
+// stops it when it exits first or does not answer within startTimeout;
+// its output explains why.
+func awaitServer(ctx context.Context, name, url string, every time.Duration, exited <-chan struct{}, stop func(), output *syncBuffer) (string, func(), error) {
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	for {
@@ -224,12 +231,12 @@ func runPGlite(ctx context.Context, root, bin string) (string, func(), error) {
 		select {
 		case <-exited:
 			stop()
-			return "", nil, fmt.Errorf("pgtest: pglite-server exited before answering: %s", strings.TrimSpace(output.String()))
+			return "", nil, fmt.Errorf("pgtest: %s exited before answering: %s", name, strings.TrimSpace(output.String()))
 		case <-ctx.Done():
 			stop()
-			return "", nil, fmt.Errorf("pgtest: pglite-server did not answer within %s (%v); its output: %s",
-				startTimeout, err, strings.TrimSpace(output.String()))
-		case <-time.After(200 * time.Millisecond):
+			return "", nil, fmt.Errorf("pgtest: %s did not answer within %s (%v); its output: %s",
+				name, startTimeout, err, strings.TrimSpace(output.String()))
+		case <-time.After(every):
 		}
 	}
 }

@@ -94,23 +94,7 @@ func StartServer(ctx context.Context) (url string, stop func(), err error) {
 		})
 	}
 	url = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-	ctx, cancel := context.WithTimeout(ctx, startTimeout)
-	defer cancel()
-	for {
-		err := ping(ctx, url)
-		if err == nil {
-			return url, stop, nil
-		}
-		select {
-		case <-exited:
-			stop()
-			return "", nil, fmt.Errorf("pgtest: postgres exited before answering: %s", strings.TrimSpace(output.String()))
-		case <-ctx.Done():
-			stop()
-			return "", nil, fmt.Errorf("pgtest: postgres did not answer within %s (%v): %s", startTimeout, err, strings.TrimSpace(output.String()))
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	return awaitServer(ctx, "postgres", url, 100*time.Millisecond, exited, stop, &output)
 }
 
 func serverBinaries() (initdb, postgres string, err error) {
