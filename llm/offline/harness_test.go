@@ -265,6 +265,11 @@ type agent struct {
 	passages func(q string) []turnctx.Passage // retrieval for each message; may be nil
 }
 
+// retrieves makes every message of the conversation find ps.
+func (a *agent) retrieves(ps ...turnctx.Passage) {
+	a.passages = func(string) []turnctx.Passage { return ps }
+}
+
 func newAgent(t testing.TB, role store.Role, lang string) *agent {
 	c := &calls{}
 	reg := newRegistry(t, c, nil)

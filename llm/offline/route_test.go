@@ -151,10 +151,8 @@ func TestEvalQuestionsAreAnswered(t *testing.T) {
 // base.
 func TestCountOfAMetricAsksTheReport(t *testing.T) {
 	a := newAgent(t, store.RoleStaff, "pt")
-	a.passages = func(string) []turnctx.Passage {
-		return []turnctx.Passage{{Ref: "1", Source: "es/precios/descuentos.md", Title: "Descuentos", Heading: "Descuentos > Estudiantes",
-			Text: "Para alumnos con matrícula vigente en una universidad. Envía un comprobante de matrícula del curso actual."}}
-	}
+	a.retrieves(turnctx.Passage{Ref: "1", Source: "es/precios/descuentos.md", Title: "Descuentos", Heading: "Descuentos > Estudiantes",
+		Text: "Para alumnos con matrícula vigente en una universidad. Envía un comprobante de matrícula del curso actual."})
 	res := a.say("quantas matrículas a gente fechou esse ano até agora?")
 	require.Equal(t, []string{"report_kpis"}, callNames(res.calls), res.reply)
 	require.Equal(t, []any{"enrollments"}, args(t, res.calls[0])["metrics"])
@@ -212,14 +210,9 @@ func TestBareEmailContinuesWhatTheQuestionLeanedTo(t *testing.T) {
 // question the message asked along the way, when the knowledge base
 // answers it.
 func TestTaskAnswersTheQuestionAskedAlongTheWay(t *testing.T) {
-	c := &calls{}
-	reg := newRegistry(t, c, nil)
-	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleProspect, calls: c,
-		tc: turnctx.Context{Role: string(store.RoleProspect), Language: "es"}}
-	a.passages = func(string) []turnctx.Passage {
-		return []turnctx.Passage{{Ref: "1", Source: "es/precios/descuentos.md", Title: "Descuentos", Heading: "Descuentos > Equipos",
-			Text: "Equipos de 10 o más personas de la misma empresa: 25% de descuento por cantidad en cualquier curso."}}
-	}
+	a := newAgent(t, store.RoleProspect, "es")
+	a.retrieves(turnctx.Passage{Ref: "1", Source: "es/precios/descuentos.md", Title: "Descuentos", Heading: "Descuentos > Equipos",
+		Text: "Equipos de 10 o más personas de la misma empresa: 25% de descuento por cantidad en cualquier curso."})
 	res := a.say("somos 30 personas y queremos una propuesta para capacitar al equipo en IA. hay descuento por cantidad?")
 	require.Empty(t, res.calls, res.reply)
 	require.Contains(t, res.reply, "25%")
@@ -229,14 +222,9 @@ func TestTaskAnswersTheQuestionAskedAlongTheWay(t *testing.T) {
 // A task done in one go answers, after its result, the question asked
 // along with it.
 func TestTaskThenTheQuestionAskedAlong(t *testing.T) {
-	c := &calls{}
-	reg := newRegistry(t, c, nil)
-	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleProspect, calls: c,
-		tc: turnctx.Context{Role: string(store.RoleProspect), Language: "en"}}
-	a.passages = func(string) []turnctx.Passage {
-		return []turnctx.Passage{{Ref: "1", Source: "en/pricing/installment-plans.md", Title: "Instalment plans", Heading: "Instalment plans > Who can split the payment",
-			Text: "Courses of USD 249 or more can be split into 3 monthly instalments with no interest."}}
-	}
+	a := newAgent(t, store.RoleProspect, "en")
+	a.retrieves(turnctx.Passage{Ref: "1", Source: "en/pricing/installment-plans.md", Title: "Instalment plans", Heading: "Instalment plans > Who can split the payment",
+		Text: "Courses of USD 249 or more can be split into 3 monthly instalments with no interest."})
 	res := a.say("sign me up for the AI for marketing course, I'm Lena Park, lena.park@example.com. can I split the payment into instalments?")
 	require.Equal(t, []string{"enroll_course"}, callNames(res.calls), res.reply)
 	require.Contains(t, res.reply, "3 monthly instalments")
