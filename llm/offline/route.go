@@ -694,6 +694,9 @@ func (r *run) fresh(text string, toks []token) action {
 	scores := r.scoreTools(f)
 	know := r.knowledgeScore(f, scores)
 	scores, know = r.blendClassifier(f, scores, know)
+	if !f.question {
+		scores = r.notBrowsingNamed(text, scores)
+	}
 	if f.question && r.faqAsks(text) {
 		// "¿me devuelven la plata?" when the knowledge base has "¿Me
 		// devuelven el dinero si el curso no me convence?": a question the
@@ -1516,6 +1519,28 @@ func countedWords(ws []word) string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// notBrowsingNamed drops the tools that browse the catalogue (read-only,
+// filtered by a topic, nothing required) from a statement about one course
+// it names ("paid for the RAG course 3 days ago, still nothing under my
+// courses"): it tells of that course, it asks for no listing.
+func (r *run) notBrowsingNamed(text string, scores []toolScore) []toolScore {
+	if _, named := r.matchCourse(text, false); !named {
+		return scores
+	}
+	return slices.DeleteFunc(slices.Clone(scores), func(s toolScore) bool {
+		t := s.tool
+		if t.mutating || t.name == toolSearchKnowledge {
+			return false
+		}
+		topic, required := false, false
+		for _, f := range t.schema.fields {
+			topic = topic || f.kind == kindTopic
+			required = required || f.required
+		}
+		return topic && !required
+	})
 }
 
 // measures returns the one offered read-only tool with a list of values

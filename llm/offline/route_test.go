@@ -239,3 +239,15 @@ func TestChoiceAfterAListingEnrols(t *testing.T) {
 	res := a.say("me quedo con fundamentos de IA generativa, nivel principiante: Ana Ruiz, ana.ruiz@example.com")
 	require.Equal(t, []string{"enroll_course"}, callNames(res.calls), res.reply)
 }
+
+// A statement about one course it names tells of that course; it asks
+// for no listing of the catalogue.
+func TestStatementAboutANamedCourseIsNoListing(t *testing.T) {
+	for _, text := range []string{
+		"paid for the prompt engineering course with paypal 3 days ago, still nothing under my courses, already checked spam",
+		"pagué el curso de ia para marketing hace 3 dias y no me aparece nada en mis cursos, ya revisé el spam",
+	} {
+		got, kind := routeOf(t, store.RoleStudent, text)
+		require.NotEqual(t, "list_courses", got, "%s: %s", text, kind)
+	}
+}
