@@ -1372,7 +1372,13 @@ func (r *run) namesWhatItMakes(text string, scores []toolScore) *toolDef {
 		if _, named := r.namedObjectValue(sc.tool, text); named {
 			return sc.tool
 		}
-		return nil
+		// For staff, a tool ahead that makes nothing of the kind ("necesito
+		// sacar una factura" reads a little like a ticket) does not hide
+		// the one that does, unless the message names it ("abre un ticket
+		// para el cliente: no le llegó la factura").
+		if r.conv.tc.Role != roleStaff || r.namesTool(sc.tool, r.m.an.analyze(text)) {
+			return nil
+		}
 	}
 	return nil
 }
@@ -1580,16 +1586,22 @@ func (r *run) namedOtherTop(t *toolDef, f msgFeatures, scores []toolScore) bool 
 		if sc.tool == t || sc.score < toolMin {
 			return false
 		}
-		for _, nw := range r.m.an.analyze(strings.ReplaceAll(sc.tool.name, "_", " ")) {
-			// What it handles, not what it does with it ("open").
-			if nw.concept == "" || nameVerbs[nw.concept] {
-				continue
-			}
-			if slices.ContainsFunc(f.words, func(w word) bool { return w.concept == nw.concept }) {
-				return true
-			}
+		return r.namesTool(sc.tool, f.words)
+	}
+	return false
+}
+
+// namesTool reports words that name what t's name says it handles
+// ("chamado", "ticket" for open_ticket), not what it does with it
+// ("open").
+func (r *run) namesTool(t *toolDef, ws []word) bool {
+	for _, nw := range r.m.an.analyze(strings.ReplaceAll(t.name, "_", " ")) {
+		if nw.concept == "" || nameVerbs[nw.concept] {
+			continue
 		}
-		return false
+		if slices.ContainsFunc(ws, func(w word) bool { return w.concept == nw.concept }) {
+			return true
+		}
 	}
 	return false
 }

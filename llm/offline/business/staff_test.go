@@ -134,3 +134,12 @@ func TestStatusOfTheTicketJustOpened(t *testing.T) {
 	require.Equal(t, "ticket_status", name, reply)
 	require.Equal(t, "T-000042", args["number"])
 }
+
+// Staff needing an invoice with no details are asked for them, even when a
+// ticket reads a little closer to their words than a document does.
+func TestStaffNeedingAnInvoiceAreAskedForItsDetails(t *testing.T) {
+	t.Parallel()
+	name, _, reply := callAs(t, turnctx.Context{Role: string(store.RoleStaff), Language: "es"}, nil, "oye necesito sacar una factura hoy sin falta")
+	require.Empty(t, name, reply)
+	require.Contains(t, reply, "conceptos con su precio")
+}
