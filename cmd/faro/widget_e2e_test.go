@@ -334,6 +334,8 @@ func launchChromium(t *testing.T, bin string) *browser {
 		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--disable-dev-shm-usage", "--user-data-dir="+filepath.Join(t.TempDir(), "chromium"),
 		"--remote-debugging-port=0", "about:blank")
+	ownProcessGroup(cmd)
+	cmd.WaitDelay = 10 * time.Second
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
