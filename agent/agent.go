@@ -169,6 +169,20 @@ type Options struct {
 	// TimerFunc returns a channel that receives after d; nil means
 	// time.After. Tests inject one to drive burst windows without sleeping.
 	TimerFunc func(d time.Duration) <-chan time.Time
+
+	// Lease, when set, is held on a conversation while a turn of it
+	// runs, so that the agents of several servers sharing the store
+	// answer it one turn at a time; with a burst window, a turn also
+	// folds in the messages of the same sender stored by another server
+	// (see the package documentation). Nil: this agent is the store's
+	// only one.
+	Lease Leaser
+}
+
+// Leaser gives one agent at a time, among those sharing the store, a key
+// (livebus's Lease). release gives it back; ctx bounds the wait.
+type Leaser interface {
+	Lease(ctx context.Context, key string) (release func(), err error)
 }
 
 // Agent runs turns. It is safe for concurrent use; one Agent serves every
@@ -190,6 +204,7 @@ type Agent struct {
 	onTurn     func(TurnEvent)
 	onToolCall func(ToolCallEvent)
 	onFallback func(FallbackEvent)
+	lease      Leaser
 
 	// onQueued is a test hook: told when a message joins its
 	// conversation's queue (see export_test.go).
@@ -245,6 +260,7 @@ func New(opts Options) (*Agent, error) {
 		onTurn:     opts.OnTurnFunc,
 		onToolCall: opts.OnToolCallFunc,
 		onFallback: opts.OnFallbackFunc,
+		lease:      opts.Lease,
 		synonyms:   lexicon.NewSynonyms(),
 	}
 	if a.tools == nil {
