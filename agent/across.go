@@ -37,7 +37,10 @@ func (a *Agent) takeLease(convID string) (release func(), err error) {
 
 // answeredElsewhere gives the callers of batch's messages that a turn of
 // another server already answered (it folded them into its burst) that
-// reply, Folded: that server's channel delivered it. It returns the rest.
+// reply, Folded: that server's channel delivered it. A re-delivery gets it
+// as from the store (Turn, step 2): its sender did not get the answer, so
+// the re-delivery of the newest message it answers is not Folded. It
+// returns the rest.
 func (a *Agent) answeredElsewhere(l *lane, convID string, batch []*waiter) []*waiter {
 	ctx, cancel := context.WithTimeout(a.stopCtx, a.limits.TurnTimeout)
 	defer cancel()
@@ -69,11 +72,12 @@ func (a *Agent) answeredElsewhere(l *lane, convID string, batch []*waiter) []*wa
 			return false
 		})
 		ls.mu.Unlock()
+		last := meta.AnswersSeq[len(meta.AnswersSeq)-1]
 		for _, w := range answered {
 			w.done <- delivery{reply: Reply{
 				ConversationID: convID, InboundSeq: w.seq, MessageID: stored.ID, Seq: stored.Seq, Answers: meta.AnswersSeq,
 				Text: stored.Text, Language: meta.Language, Role: meta.Role, Outcome: meta.Outcome, Citations: meta.Citations,
-				Tools: meta.Tools, Documents: documentsOf(meta.Tools), Handoff: meta.Handoff, Duplicate: w.dup, Folded: true,
+				Tools: meta.Tools, Documents: documentsOf(meta.Tools), Handoff: meta.Handoff, Duplicate: w.dup, Folded: !w.dup || w.seq != last,
 				Usage: meta.Usage,
 			}}
 		}
