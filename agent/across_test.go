@@ -14,11 +14,16 @@ import (
 // twoServers is two agents on one store, as two servers on one database:
 // each with its own burst timers, one lease between them (a livebus hub).
 func twoServers(t *testing.T, st store.Store, model *gateModel) (a, b *bundle, ta, tb fakeTimers) {
+	return twoServersWindow(t, st, model, 1500*time.Millisecond)
+}
+
+// twoServersWindow is twoServers with another burst window (-1: none).
+func twoServersWindow(t *testing.T, st store.Store, model *gateModel, window time.Duration) (a, b *bundle, ta, tb fakeTimers) {
 	hub := livebus.NewHub()
 	ta, tb = make(fakeTimers, 8), make(fakeTimers, 8)
 	server := func(timers fakeTimers) *bundle {
 		return setup(t, st, model, nil, func(o *agent.Options) {
-			o.Limits.BurstWindow = 1500 * time.Millisecond
+			o.Limits.BurstWindow = window
 			o.TimerFunc = timers.after
 			o.Lease = hub.Member()
 		})
@@ -139,4 +144,31 @@ func TestBurstAcrossServersOtherSender(t *testing.T) {
 	require.NoError(t, r2.err)
 	require.False(t, r2.reply.Folded)
 	require.Equal(t, []int64{2}, r2.reply.Answers)
+}
+
+// TestRedeliveryAcrossServers: with no burst window, a message re-delivered
+// to server B while server A still answers its first delivery waits for
+// A's turn and gets A's reply, as a re-delivery on one server does: no
+// second model call, no second reply.
+func TestRedeliveryAcrossServers(t *testing.T) {
+	t.Parallel()
+	model := newGateModel()
+	a, b, _, _ := twoServersWindow(t, openSQLite(t), model, -1)
+	qa, qb := queued(a.agent), queued(b.agent)
+
+	first := goTurn(a.agent, from("ana", "m1", "hola"))
+	require.Equal(t, int64(1), recv(t, qa))
+	call := model.next(t) // A holds the lease
+	again := goTurn(b.agent, from("ana", "m1", "hola"))
+	require.Equal(t, int64(1), recv(t, qb)) // B waits for the lease
+	call.answer <- "¡Hola!"
+	r1, r2 := recv(t, first), recv(t, again)
+	require.NoError(t, r1.err)
+	require.NoError(t, r2.err)
+	require.False(t, r1.reply.Folded)
+	require.True(t, r2.reply.Duplicate)
+	require.False(t, r2.reply.Folded, "the re-delivery's sender never had the answer: B sends it")
+	require.Equal(t, r1.reply.MessageID, r2.reply.MessageID)
+	model.none(t)
+	require.Equal(t, []string{"user: hola", "assistant: ¡Hola!"}, transcript(t, a.store, r1.reply.ConversationID))
 }

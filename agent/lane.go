@@ -259,13 +259,17 @@ func (a *Agent) drive(convID string, l *lane) {
 		ls.mu.Lock()
 		batch := l.nextBatch()
 		ls.mu.Unlock()
-		if a.foldsAcross() {
-			// Another server's turn may have answered these meanwhile, or
-			// have stored messages of the same sender this turn answers.
+		if a.lease != nil {
+			// Another server's turn may have answered these meanwhile (a
+			// burst it folded, or the first delivery of a message
+			// re-delivered here), or have stored messages of the same
+			// sender this turn answers.
 			if batch = a.answeredElsewhere(l, convID, batch); len(batch) == 0 {
 				continue
 			}
-			batch = a.withRemote(convID, l, batch)
+			if a.foldsAcross() {
+				batch = a.withRemote(convID, l, batch)
+			}
 		}
 		ls.mu.Lock()
 		// The model's calls end when the generation goes stale; the
