@@ -176,6 +176,9 @@ func (a *Agent) remoteMessages(convID string, l *lane, batch []*waiter) ([]store
 // of g must fold in before it persists its reply; it then makes g stale
 // and restarts the lane's burst window, as a message arriving here would.
 func (a *Agent) staleAcross(g *generation) bool {
+	if g.stale.Load() {
+		return true
+	}
 	ls := &a.lanes
 	ls.mu.Lock()
 	l := ls.m[g.convID]
@@ -201,4 +204,57 @@ func (a *Agent) staleAcross(g *generation) bool {
 	g.cancel()
 	a.log.Info("another server stored a message of the burst: preparing again", "conversation_id", g.convID, "seq", ms[len(ms)-1].Seq)
 	return true
+}
+
+// burstNote is the bus name under which the servers announce a
+// conversation's new messages to each other's turns.
+func burstNote(convID string) string { return "burst:" + convID }
+
+// announce tells the other servers that a message of convID was stored,
+// so that a turn of theirs being prepared reads it now (see watchAcross).
+// A lost note delays nothing that matters: that turn reads the store
+// before its reply.
+func (a *Agent) announce(ctx context.Context, convID string, seq int64) {
+	if a.wake == nil || !a.foldsAcross() {
+		return
+	}
+	if err := a.wake.Bump(ctx, burstNote(convID)); err != nil {
+		a.log.Warn("message not announced to the other servers' turns", "conversation_id", convID, "seq", seq, "err", err)
+	}
+}
+
+// watchAcross listens, while g is prepared, for another server's note
+// that convID has a new message, and reads the store when one comes: a
+// message of the burst makes g stale at once (its model call canceled),
+// as a local one does. stop ends the watch and waits for a read under way.
+func (a *Agent) watchAcross(g *generation) (stop func()) {
+	if a.wake == nil || !a.foldsAcross() {
+		return func() {}
+	}
+	nudge := make(chan struct{}, 1)
+	unwatch := a.wake.Watch(burstNote(g.convID), func() {
+		select { // the bus's goroutine must not block
+		case nudge <- struct{}{}:
+		default:
+		}
+	})
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-nudge:
+				if a.staleAcross(g) {
+					return
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		unwatch()
+		close(done)
+		<-finished
+	}
 }

@@ -177,6 +177,19 @@ type Options struct {
 	// (see the package documentation). Nil: this agent is the store's
 	// only one.
 	Lease Leaser
+	// Wake, when set with Lease, carries the news that another server
+	// stored a message of a conversation, so that a turn being prepared
+	// here folds it in at once rather than when it reads the store before
+	// its reply. Nil: that read alone.
+	Wake Waker
+}
+
+// Waker announces a name's change to the other servers and tells this one
+// of theirs (livebus's Bump and Watch). A note is only a wake-up: the
+// store says what changed.
+type Waker interface {
+	Bump(ctx context.Context, name string) error
+	Watch(name string, f func()) (stop func())
 }
 
 // Leaser gives one agent at a time, among those sharing the store, a key
@@ -205,6 +218,7 @@ type Agent struct {
 	onToolCall func(ToolCallEvent)
 	onFallback func(FallbackEvent)
 	lease      Leaser
+	wake       Waker
 
 	// onQueued is a test hook: told when a message joins its
 	// conversation's queue (see export_test.go).
@@ -261,6 +275,7 @@ func New(opts Options) (*Agent, error) {
 		onToolCall: opts.OnToolCallFunc,
 		onFallback: opts.OnFallbackFunc,
 		lease:      opts.Lease,
+		wake:       opts.Wake,
 		synonyms:   lexicon.NewSynonyms(),
 	}
 	if a.tools == nil {

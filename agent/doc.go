@@ -90,6 +90,10 @@
 //     exactly as a local message does (the window starts again, and the
 //     new preparation answers them all). A reply, a message for a person
 //     or a message of someone else ends the search.
+//   - With Options.Wake, a server that stores a message says so; a turn
+//     being prepared elsewhere reads the store on that note, and goes
+//     stale at once (its model call canceled) instead of at the read
+//     before its reply. The note is only a wake-up.
 //   - The server whose message was folded finds it answered once it
 //     holds the lease (the reply's Meta lists its Seq) and returns that
 //     reply with Folded true: the server that ran the turn delivered it.

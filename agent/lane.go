@@ -286,7 +286,9 @@ func (a *Agent) drive(convID string, l *lane) {
 		l.gen = g
 		ls.mu.Unlock()
 
+		unwatch := a.watchAcross(g)
 		res := a.generate(turnCtx, modelCtx, g, carried)
+		unwatch()
 		cancelModel()
 		cancelTurn()
 

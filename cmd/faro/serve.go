@@ -321,7 +321,7 @@ func (m *Main) Close() error {
 // newAgent builds the agent over st: the knowledge base with the
 // configured embedder, the tools, and the model (see newModel), counting
 // turns, tool calls, fallbacks and model errors into metrics.
-func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metrics, signals tools.SignalSource, docs tools.DocumentConfig, lease agent.Leaser) (*agent.Agent, *knowledge.Base, error) {
+func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metrics, signals tools.SignalSource, docs tools.DocumentConfig, bus liveBus) (*agent.Agent, *knowledge.Base, error) {
 	kb, err := cfg.newKnowledgeBase(st, log)
 	if err != nil {
 		return nil, nil, err
@@ -350,7 +350,9 @@ func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metr
 		OnTurnFunc:     metrics.ObserveTurn,
 		OnToolCallFunc: metrics.ObserveToolCall,
 		OnFallbackFunc: metrics.ObserveFallback,
-		Lease:          lease,
+		// One turn of a conversation at a time across the servers, and
+		// bursts folded across them.
+		Lease: bus, Wake: bus,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("agent: %w", err)
