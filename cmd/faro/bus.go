@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/web"
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/livebus"
@@ -65,4 +66,15 @@ func openBus(ctx context.Context, cfg Config, log *slog.Logger) (bus liveBus, cl
 // burst that reached several of them.
 type leaser interface {
 	Lease(ctx context.Context, key string) (release func(), err error)
+}
+
+// sharedTurns is what the agent needs to answer a conversation one turn
+// at a time across the servers of the database, and fold a burst that
+// reached several: the bus's lease and notes. The embedded store has one
+// server, whose agent does both alone: none.
+func sharedTurns(cfg Config, bus liveBus) (agent.Leaser, agent.Waker) {
+	if cfg.DatabaseURL == "" {
+		return nil, nil
+	}
+	return bus, bus
 }

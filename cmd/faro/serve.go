@@ -339,7 +339,9 @@ func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metr
 	if err != nil {
 		return nil, nil, &configError{"FARO_STAFF", err}
 	}
+	lease, wake := sharedTurns(cfg, bus)
 	a, err := agent.New(agent.Options{
+		Lease: lease, Wake: wake,
 		Store: st, Model: model, Tools: reg, Knowledge: kb, Logger: log,
 		Instructions: cfg.Instructions.All, Persona: cfg.Persona(),
 		// Staff are the configured identities; API callers get their
@@ -350,9 +352,6 @@ func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metr
 		OnTurnFunc:     metrics.ObserveTurn,
 		OnToolCallFunc: metrics.ObserveToolCall,
 		OnFallbackFunc: metrics.ObserveFallback,
-		// One turn of a conversation at a time across the servers, and
-		// bursts folded across them.
-		Lease: bus, Wake: bus,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("agent: %w", err)
