@@ -169,6 +169,33 @@ type Options struct {
 	// TimerFunc returns a channel that receives after d; nil means
 	// time.After. Tests inject one to drive burst windows without sleeping.
 	TimerFunc func(d time.Duration) <-chan time.Time
+
+	// Lease, when set, is held on a conversation while a turn of it
+	// runs, so that the agents of several servers sharing the store
+	// answer it one turn at a time; with a burst window, a turn also
+	// folds in the messages of the same sender stored by another server
+	// (see the package documentation). Nil: this agent is the store's
+	// only one.
+	Lease Leaser
+	// Wake, when set with Lease, carries the news that another server
+	// stored a message of a conversation, so that a turn being prepared
+	// here folds it in at once rather than when it reads the store before
+	// its reply. Nil: that read alone.
+	Wake Waker
+}
+
+// Waker announces a name's change to the other servers and tells this one
+// of theirs (livebus's Bump and Watch). A note is only a wake-up: the
+// store says what changed.
+type Waker interface {
+	Bump(ctx context.Context, name string) error
+	Watch(name string, f func()) (stop func())
+}
+
+// Leaser gives one agent at a time, among those sharing the store, a key
+// (livebus's Lease). release gives it back; ctx bounds the wait.
+type Leaser interface {
+	Lease(ctx context.Context, key string) (release func(), err error)
 }
 
 // Agent runs turns. It is safe for concurrent use; one Agent serves every
@@ -190,6 +217,8 @@ type Agent struct {
 	onTurn     func(TurnEvent)
 	onToolCall func(ToolCallEvent)
 	onFallback func(FallbackEvent)
+	lease      Leaser
+	wake       Waker
 
 	// onQueued is a test hook: told when a message joins its
 	// conversation's queue (see export_test.go).
@@ -245,6 +274,8 @@ func New(opts Options) (*Agent, error) {
 		onTurn:     opts.OnTurnFunc,
 		onToolCall: opts.OnToolCallFunc,
 		onFallback: opts.OnFallbackFunc,
+		lease:      opts.Lease,
+		wake:       opts.Wake,
 		synonyms:   lexicon.NewSynonyms(),
 	}
 	if a.tools == nil {

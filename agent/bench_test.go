@@ -15,6 +15,7 @@ import (
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/demo"
 	"github.com/faroai/faro/knowledge"
+	"github.com/faroai/faro/livebus"
 	"github.com/faroai/faro/llm/offline"
 	"github.com/faroai/faro/store"
 	"github.com/faroai/faro/store/sqlite"
@@ -58,7 +59,28 @@ var benchQuestions = []string{
 // knowledge base, loading the history, building the prompt, checking the
 // answer's citations and persisting the reply, on the embedded SQLite.
 // Conversations run ten turns each. Reports p50 and p99 of a turn.
+//
+// shared is the same with what a server sharing its database with others
+// adds: the conversation's lease, and, with a burst window (whose wait is
+// skipped here), the bus note of each message and the reads of other
+// servers' messages.
 func BenchmarkTurn(b *testing.B) {
+	b.Run("one-server", func(b *testing.B) { benchmarkTurn(b, nil) })
+	b.Run("shared", func(b *testing.B) {
+		m := livebus.NewHub().Member()
+		benchmarkTurn(b, func(o *agent.Options) {
+			o.Lease, o.Wake = m, m
+			o.Limits.BurstWindow = 1500 * time.Millisecond
+			o.TimerFunc = func(time.Duration) <-chan time.Time {
+				c := make(chan time.Time, 1)
+				c <- time.Now()
+				return c
+			}
+		})
+	})
+}
+
+func benchmarkTurn(b *testing.B, edit func(*agent.Options)) {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "faro.db"))
 	if err != nil {
@@ -80,11 +102,15 @@ func BenchmarkTurn(b *testing.B) {
 	reg := tools.NewRegistry()
 	tools.AddSearchKnowledge(reg, kb)
 	tools.AddRequestHuman(reg, st)
-	a, err := agent.New(agent.Options{
+	opts := agent.Options{
 		Store: st, Model: instantModel{}, Tools: reg, Knowledge: kb,
 		Limits: agent.Limits{BurstWindow: -1},
 		Logger: slog.New(slog.DiscardHandler),
-	})
+	}
+	if edit != nil {
+		edit(&opts)
+	}
+	a, err := agent.New(opts)
 	if err != nil {
 		b.Fatal(err)
 	}

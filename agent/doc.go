@@ -50,9 +50,11 @@
 //
 // Messages of one conversation are answered one turn at a time, in the
 // order they were persisted (their Seq), never interleaved: a message that
-// arrives while a turn is running waits for it. This holds within one
-// process; a conversation's messages must reach one process (the channels
-// route by conversation) for it to hold across several.
+// arrives while a turn is running waits for it. Across the servers of one
+// database it holds through Options.Lease: a turn holds its
+// conversation's lease from the end of its burst window until its reply
+// is stored, and a message that reaches another server meanwhile is
+// stored at once and waits for the lease there.
 //
 // A burst — people on WhatsApp split one request over several short
 // messages — is answered once:
@@ -75,12 +77,37 @@
 //     answered by a turn of its own, after the running one, and it folds
 //     nothing into anything.
 //
+// A burst whose messages reached different servers (a person with two
+// tabs, or a load balancer that moved them) is answered once too, with
+// the store as the truth, when a Lease and a burst window are set:
+//
+//   - A turn reads the conversation's newest messages when it starts and
+//     again just before it stores its reply. Messages of its sender that
+//     another server stored and no turn answered join it: every one
+//     stored after the turn's newest message, as a message arriving here
+//     would, and those before it stored within the burst window of its
+//     oldest. Found before the reply, they make the preparation stale
+//     exactly as a local message does (the window starts again, and the
+//     new preparation answers them all). A reply, a message for a person
+//     or a message of someone else ends the search.
+//   - With Options.Wake, a server that stores a message says so; a turn
+//     being prepared elsewhere reads the store on that note, and goes
+//     stale at once (its model call canceled) instead of at the read
+//     before its reply. The note is only a wake-up.
+//   - The server whose message was folded finds it answered once it
+//     holds the lease (the reply's Meta lists its Seq) and returns that
+//     reply with Folded true: the server that ran the turn delivered it.
+//   - A message stored after that last read is answered by a turn of its
+//     own, after, as one arriving while a reply is persisted would be.
+//
 // Every caller of a burst gets a Reply with the same Text. The caller of
 // the newest message gets it with Folded false; it is the one whose
 // stream received the deltas, and the one a channel sends. The callers of
 // the older messages get Folded true: the answer was delivered through the
 // newest message, so a channel sends nothing for them (and drops any
 // preview it streamed for them, from a preparation that went stale).
+// Across servers the unfolded caller is the newest one on the server that
+// ran the turn; every caller on another server gets Folded true.
 //
 // Turns run in a goroutine of their own, detached from the callers'
 // contexts: a caller that stops waiting does not cancel the turn, whose

@@ -771,6 +771,9 @@ func (t *turn) answer(text string) genResult {
 // stale first: from here on, a newer message waits for the next turn.
 func (t *turn) commit(text string, outcome Outcome) genResult {
 	a, g := t.a, t.g
+	if a.foldsAcross() && a.staleAcross(g) {
+		return genResult{stale: true}
+	}
 	ls := &a.lanes
 	ls.mu.Lock()
 	if g.stale.Load() {

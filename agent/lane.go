@@ -42,8 +42,11 @@ type waiter struct {
 	contact store.Contact
 	role    store.Role
 	dup     bool // a re-delivery of a message being answered
-	sink    *streamSink
-	done    chan delivery // buffered: the driver never blocks on a caller
+	// remote: a message another server stored, folded into this server's
+	// turn (see across.go); nobody here waits for it.
+	remote bool
+	sink   *streamSink
+	done   chan delivery // buffered: the driver never blocks on a caller
 }
 
 // delivery is what a waiter receives.
@@ -72,10 +75,17 @@ func (g *generation) has(seq int64) bool {
 	return found
 }
 
-// newest is the waiter of the newest message: its caller's stream gets the
-// deltas and its Reply is the one not marked Folded.
+// newest is the waiter of the newest message waited for on this server:
+// its caller's stream gets the deltas and its Reply is the one not marked
+// Folded. (A newer message of another server folded into the turn is
+// answered through this one: its own server finds it answered.)
 func (g *generation) newest() *waiter {
-	return g.batch[len(g.batch)-1]
+	for i := len(g.batch) - 1; i > 0; i-- {
+		if !g.batch[i].remote {
+			return g.batch[i]
+		}
+	}
+	return g.batch[0]
 }
 
 // streamSink forwards deltas to one caller's stream function until that
@@ -216,6 +226,14 @@ func boolOrder(x, y bool) int {
 func (a *Agent) drive(convID string, l *lane) {
 	defer a.running.Done()
 	var carried carry // what discarded generations spent
+	// The conversation's lease (Options.Lease), held from the first
+	// generation of a batch to its reply.
+	var release func()
+	defer func() {
+		if release != nil {
+			release()
+		}
+	}()
 	ls := &a.lanes
 	for {
 		ls.mu.Lock()
@@ -226,8 +244,34 @@ func (a *Agent) drive(convID string, l *lane) {
 		}
 		ls.mu.Unlock()
 		a.waitBurst(l)
+		if a.lease != nil && release == nil {
+			r, err := a.takeLease(convID)
+			if err != nil {
+				ls.mu.Lock()
+				batch := l.nextBatch()
+				ls.mu.Unlock()
+				a.finish(l, batch, genResult{reply: Reply{ConversationID: convID, Text: textFor(a.lang).failure,
+					Language: a.lang, Outcome: OutcomeError}, err: err})
+				continue
+			}
+			release = r
+		}
 		ls.mu.Lock()
 		batch := l.nextBatch()
+		ls.mu.Unlock()
+		if a.lease != nil {
+			// Another server's turn may have answered these meanwhile (a
+			// burst it folded, or the first delivery of a message
+			// re-delivered here), or have stored messages of the same
+			// sender this turn answers.
+			if batch = a.answeredElsewhere(l, convID, batch); len(batch) == 0 {
+				continue
+			}
+			if a.foldsAcross() {
+				batch = a.withRemote(convID, l, batch)
+			}
+		}
+		ls.mu.Lock()
 		// The model's calls end when the generation goes stale; the
 		// turn's other work (tools, the store) only at TurnTimeout or
 		// Close, so a tool is never cut off half-way by a newer message.
@@ -242,38 +286,64 @@ func (a *Agent) drive(convID string, l *lane) {
 		l.gen = g
 		ls.mu.Unlock()
 
+		unwatch := a.watchAcross(g)
 		res := a.generate(turnCtx, modelCtx, g, carried)
+		unwatch()
 		cancelModel()
 		cancelTurn()
 
 		ls.mu.Lock()
 		l.gen = nil
+		ls.mu.Unlock()
 		if res.stale {
-			ls.mu.Unlock()
 			carried.usage.add(res.usage)
 			carried.tools = append(carried.tools, res.tools...)
 			carried.restarts++
 			a.log.Info("turn folded into a newer message", "conversation_id", convID, "answering", g.seqs)
 			continue
 		}
-		var done []*waiter
-		l.pending = slices.DeleteFunc(l.pending, func(w *waiter) bool {
-			if g.has(w.seq) {
-				done = append(done, w)
-				return true
-			}
-			return false
-		})
-		ls.mu.Unlock()
-		carried = carry{}
-		newest := g.newest().seq
-		for _, w := range done {
-			r := res.reply
-			r.InboundSeq = w.seq
-			r.Duplicate = w.dup
-			r.Folded = w.seq != newest
-			w.done <- delivery{reply: r, err: res.err}
+		if release != nil {
+			// The reply is stored: another server's turn may start.
+			release()
+			release = nil
 		}
+		carried = carry{}
+		a.finish(l, g.batch, res)
+	}
+}
+
+// finish gives res to the callers of batch's messages (and of their
+// re-deliveries) and takes them off the lane. The newest message's caller
+// on this server gets the reply; the others get it Folded.
+func (a *Agent) finish(l *lane, batch []*waiter, res genResult) {
+	if len(batch) == 0 {
+		return
+	}
+	g := &generation{batch: batch}
+	for _, w := range batch {
+		if !slices.Contains(g.seqs, w.seq) {
+			g.seqs = append(g.seqs, w.seq)
+		}
+	}
+	slices.Sort(g.seqs)
+	ls := &a.lanes
+	ls.mu.Lock()
+	var done []*waiter
+	l.pending = slices.DeleteFunc(l.pending, func(w *waiter) bool {
+		if g.has(w.seq) {
+			done = append(done, w)
+			return true
+		}
+		return false
+	})
+	ls.mu.Unlock()
+	newest := g.newest().seq
+	for _, w := range done {
+		r := res.reply
+		r.InboundSeq = w.seq
+		r.Duplicate = w.dup
+		r.Folded = w.seq != newest
+		w.done <- delivery{reply: r, err: res.err}
 	}
 }
 

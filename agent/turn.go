@@ -69,6 +69,7 @@ func (a *Agent) Turn(ctx context.Context, msg Message, stream func(delta string)
 		a.log.Info("message for a person: no bot reply", "conversation_id", conv.ID, "seq", w.seq)
 		return handedOffReply(conv, w, a.lang), nil
 	}
+	a.announce(prepCtx, conv.ID, w.seq)
 	a.enqueue(conv.ID, w)
 	return a.wait(ctx, conv, w)
 }

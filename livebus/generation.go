@@ -22,7 +22,9 @@ RETURNING gen`, name).Scan(&gen)
 		return fmt.Errorf("livebus: bump %s: %w", name, err)
 	}
 	b.mu.Lock()
-	b.gens[name] = max(b.gens[name], gen) // not news to this server
+	if len(b.watchers[name]) > 0 {
+		b.gens[name] = max(b.gens[name], gen) // not news to this server
+	}
 	b.mu.Unlock()
 	payload := "g\t" + b.id + "\t" + name + "\t" + strconv.FormatInt(gen, 10)
 	if _, err := b.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, channel, payload); err != nil {
@@ -33,7 +35,9 @@ RETURNING gen`, name).Scan(&gen)
 }
 
 // Watch calls f whenever another server bumps name, until stop. f runs on
-// the bus's goroutine: it must not block.
+// the bus's goroutine: it must not block. A server remembers a name's
+// generation only while it watches it, so the first poll after Watch may
+// report a bump older than the watch.
 func (b *Postgres) Watch(name string, f func()) (stop func()) {
 	b.mu.Lock()
 	if b.watchers[name] == nil {
@@ -46,6 +50,13 @@ func (b *Postgres) Watch(name string, f func()) (stop func()) {
 	return func() {
 		b.mu.Lock()
 		delete(b.watchers[name], id)
+		if len(b.watchers[name]) == 0 {
+			// Names watched for a while (a conversation's turn) leave
+			// nothing behind; watched again, the name's current
+			// generation is reported once.
+			delete(b.watchers, name)
+			delete(b.gens, name)
+		}
 		b.mu.Unlock()
 	}
 }
@@ -93,7 +104,9 @@ func (b *Postgres) pollGenerations(ctx context.Context) error {
 // generation calls name's watchers when gen is news.
 func (b *Postgres) generation(name string, gen int64) {
 	b.mu.Lock()
-	if gen <= b.gens[name] {
+	if gen <= b.gens[name] || len(b.watchers[name]) == 0 {
+		// Unwatched names are not remembered: a server hears of every
+		// conversation's (see Watch).
 		b.mu.Unlock()
 		return
 	}
@@ -144,6 +157,9 @@ func (m *Member) Watch(name string, f func()) (stop func()) {
 	return func() {
 		h.mu.Lock()
 		delete(m.watchers[name], id)
+		if len(m.watchers[name]) == 0 {
+			delete(m.watchers, name)
+		}
 		h.mu.Unlock()
 	}
 }

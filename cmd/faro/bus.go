@@ -8,7 +8,6 @@ import (
 
 	"github.com/faroai/faro/agent"
 	"github.com/faroai/faro/channels/web"
-	"github.com/faroai/faro/handoff"
 	"github.com/faroai/faro/knowledge"
 	"github.com/faroai/faro/livebus"
 )
@@ -61,27 +60,21 @@ func openBus(ctx context.Context, cfg Config, log *slog.Logger) (bus liveBus, cl
 	return b, b.Close, nil
 }
 
-// leaser gives one server at a time a key (livebus's Lease).
+// leaser gives one server at a time a key (livebus's Lease): the agent
+// holds a conversation's while a turn of it runs (agent.Options.Lease), so
+// that the servers of one database answer it one turn at a time and fold a
+// burst that reached several of them.
 type leaser interface {
 	Lease(ctx context.Context, key string) (release func(), err error)
 }
 
-// leasedAgent runs a turn only while this server holds its chat's lease,
-// so that the servers of one database answer a conversation one turn at a
-// time, as one server's agent does: a message that reaches another server
-// mid-turn waits, then is answered with the first turn in its history (or,
-// re-sent, is found answered). Within a server the agent's own lanes order
-// and fold the turns, which share the lease.
-type leasedAgent struct {
-	a handoff.Agent
-	l leaser
-}
-
-func (la leasedAgent) Turn(ctx context.Context, msg agent.Message, stream func(delta string)) (agent.Reply, error) {
-	release, err := la.l.Lease(ctx, "turn:"+msg.Channel+":"+msg.ChatID)
-	if err != nil {
-		return agent.Reply{}, fmt.Errorf("turn of %s %s: %w", msg.Channel, msg.ChatID, err)
+// sharedTurns is what the agent needs to answer a conversation one turn
+// at a time across the servers of the database, and fold a burst that
+// reached several: the bus's lease and notes. The embedded store has one
+// server, whose agent does both alone: none.
+func sharedTurns(cfg Config, bus liveBus) (agent.Leaser, agent.Waker) {
+	if cfg.DatabaseURL == "" {
+		return nil, nil
 	}
-	defer release()
-	return la.a.Turn(ctx, msg, stream)
+	return bus, bus
 }

@@ -70,8 +70,9 @@ type Main struct {
 }
 
 // turns is the agent every channel's turns go through: one turn of a
-// chat at a time across the servers of the database.
-func (m *Main) turns() handoff.Agent { return leasedAgent{a: m.Agent, l: m.Bus} }
+// chat at a time across the servers of the database (the agent holds the
+// bus's lease on it).
+func (m *Main) turns() handoff.Agent { return m.Agent }
 
 // NewMain returns a Main for cfg; Run starts it.
 func NewMain(cfg Config, log *slog.Logger) *Main {
@@ -113,7 +114,7 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = st.Close()
 		return err
 	}
-	if m.Agent, m.Knowledge, err = newAgent(m.Config, st, m.Log, m.Metrics, signals, docs); err != nil {
+	if m.Agent, m.Knowledge, err = newAgent(m.Config, st, m.Log, m.Metrics, signals, docs, m.Bus); err != nil {
 		_ = st.Close()
 		return err
 	}
@@ -320,7 +321,7 @@ func (m *Main) Close() error {
 // newAgent builds the agent over st: the knowledge base with the
 // configured embedder, the tools, and the model (see newModel), counting
 // turns, tool calls, fallbacks and model errors into metrics.
-func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metrics, signals tools.SignalSource, docs tools.DocumentConfig) (*agent.Agent, *knowledge.Base, error) {
+func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metrics, signals tools.SignalSource, docs tools.DocumentConfig, bus liveBus) (*agent.Agent, *knowledge.Base, error) {
 	kb, err := cfg.newKnowledgeBase(st, log)
 	if err != nil {
 		return nil, nil, err
@@ -338,7 +339,9 @@ func newAgent(cfg Config, st store.Store, log *slog.Logger, metrics *server.Metr
 	if err != nil {
 		return nil, nil, &configError{"FARO_STAFF", err}
 	}
+	lease, wake := sharedTurns(cfg, bus)
 	a, err := agent.New(agent.Options{
+		Lease: lease, Wake: wake,
 		Store: st, Model: model, Tools: reg, Knowledge: kb, Logger: log,
 		Instructions: cfg.Instructions.All, Persona: cfg.Persona(),
 		// Staff are the configured identities; API callers get their
