@@ -189,14 +189,12 @@ func (a word) matches(b word) float64 {
 	return 0
 }
 
-// stopSet holds the embedder's function words plus a few more that carry
-// no meaning for routing in chat ("porfa", "pls").
+// stopSet holds the embedder's function words plus the lexicon's
+// function_words: more of them ("each", "todavia") and chat fillers
+// ("porfa", "pls") that carry no meaning for routing or answering.
 var stopSet = func() map[string]bool {
-	m := map[string]bool{}
+	m := lexWords("function_words")
 	for _, w := range strings.Fields(stopWords) {
-		m[w] = true
-	}
-	for _, w := range strings.Fields(`porfa porfavor favor pls plz please tengo tenemos tiene tienen hacer hago puede pueden podria podrias would could can i'm im i've its it's dont don't do does did es esta estoy soy somos sou estou tem tenho get got ser be am is are was were we're you're they're i'd looking offer offers ofrecen ofrece ofrecer oferecem provide provides brindan vale entonces bueno pues ok okay dale`) {
 		m[w] = true
 	}
 	return m
