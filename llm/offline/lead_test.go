@@ -80,3 +80,40 @@ func TestLeadFromEarlierMessages(t *testing.T) {
 	assert.Equal(t, "courses", args["interest"])
 	assert.Equal(t, "Harbour Paints", args["company"])
 }
+
+// What a prospect wants, when no word of theirs names the product, is what
+// the knowledge base found for the message: the pages its words lead to
+// are the product's. Pages of no one product, or none, leave it to be
+// asked.
+func TestLeadInterestFromWhatTheKnowledgeFound(t *testing.T) {
+	docs := []turnctx.Passage{
+		{Ref: "1", Source: "es/docs/generacion.md", Title: "Brújula Docs: generación de documentos", Text: "Contratos y propuestas a partir de tus datos."},
+		{Ref: "2", Source: "es/docs/generacion.md", Title: "Brújula Docs: generación de documentos", Heading: "Plantillas", Text: "Plantillas propias."},
+	}
+	mixed := []turnctx.Passage{
+		{Ref: "1", Source: "es/docs/generacion.md", Title: "Brújula Docs: generación de documentos", Text: "Contratos."},
+		{Ref: "2", Source: "es/pulse/planes.md", Title: "Brújula Pulse: planes y precios", Text: "Planes."},
+	}
+	text := "mi jefe me pidió averiguar lo de armar contratos en automático, somos una inmobiliaria de 120 personas, escriban a jorge@casanorte.example"
+	got, missing := fillOne(t, turnctx.Context{Passages: docs}, "qualify_lead", human(text))
+	assert.Equal(t, "documents", got["interest"])
+	assert.NotContains(t, missing, "interest")
+	for _, ps := range [][]turnctx.Passage{nil, mixed} {
+		got, missing = fillOne(t, turnctx.Context{Passages: ps}, "qualify_lead", human(text))
+		assert.Nil(t, got["interest"], ps)
+		assert.Contains(t, missing, "interest", ps)
+	}
+}
+
+// A company's size said in words ("60 funcionários") is its size, not the
+// count before it that only might be of people ("3 clínicas").
+func TestLeadSizeSaidInWordsWins(t *testing.T) {
+	for text, want := range map[string]float64{
+		"sou dono de uma rede de 3 clínicas em Curitiba, 60 funcionários no total, email paulo@sorriso.example": 60,
+		"we run 4 bakeries with 35 employees overall, email ana@bakes.example":                                  35,
+		"somos 25 vendedores, escribime a caro@tienda.example":                                                  25,
+	} {
+		got, _ := fillOne(t, turnctx.Context{}, "qualify_lead", human(text))
+		assert.EqualValues(t, want, got["company_size"], text)
+	}
+}

@@ -186,6 +186,18 @@ func (r *run) fill(t slotTask) fillResult {
 			}
 		}
 	}
+	// A required choice about the caller that no message names, read from
+	// what the knowledge base found for the turn: "generar contratos y
+	// propuestas en automático" finds the pages of the document product,
+	// whose titles name what the field's description glosses the value as.
+	for _, f := range sch.fields {
+		if _, set := res.args[f.name]; set || f.kind != kindEnum || !f.required || !callerField(f) {
+			continue
+		}
+		if v := enumFromPassages(r.m.an, f, r.conv.tc.Passages); v != "" {
+			res.args[f.name] = v
+		}
+	}
 	// The course the conversation was about, for a request that names none.
 	for _, f := range sch.fields {
 		if _, set := res.args[f.name]; !set && f.kind == kindCourse && r.known.course != "" {
@@ -229,6 +241,39 @@ func (r *run) fill(t slotTask) fillResult {
 	}
 	res.missing = askOrder(sch, res.missing)
 	return res
+}
+
+// enumFromPassages is the value of an enum field that the titles of the
+// best passages name (each a gloss of the value in full), the first
+// passage counting most; "" unless one value clearly leads. Only titles
+// and headings are read: a page's text mentions everything the business
+// sells, its title what the page is about.
+func enumFromPassages(an *analyzer, f field, ps []passage) string {
+	votes := make([]float64, len(f.enum))
+	for i, p := range ps[:min(len(ps), 3)] {
+		ws := an.analyze(p.Title + " " + p.Heading)
+		for k, sc := range enumScores(f.enum, f.enumWords, ws) {
+			if sc >= 0.99 {
+				votes[k] += 1 / float64(i+1)
+			}
+		}
+	}
+	best, second := -1, 0.0
+	for k, v := range votes {
+		switch {
+		case best < 0 || v > votes[best]:
+			if best >= 0 {
+				second = votes[best]
+			}
+			best = k
+		case v > second:
+			second = v
+		}
+	}
+	if best < 0 || votes[best] < 1 || second >= votes[best]/2 {
+		return ""
+	}
+	return f.enum[best]
 }
 
 // fromEarlier are the kinds of argument the caller's earlier messages may
@@ -717,6 +762,12 @@ func assignNumbers(an *analyzer, fields []field, nums []numMention) map[string]a
 						// ("…, budget 5000").
 						if w.concept == "employee" && fw.concept == "employee" {
 							s = max(s, 1.1)
+							// "60 funcionários" says so in words; "3
+							// clínicas" was only guessed to count people
+							// (countsPeople): the word wins.
+							if headcount[w.fold] || concepts.of(w.fold, "", "") != "" {
+								s = max(s, 1.15)
+							}
 						} else {
 							s = max(s, 1)
 						}
