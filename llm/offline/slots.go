@@ -1043,7 +1043,12 @@ func coverage(phrase, ws []word) float64 {
 			continue
 		}
 		weight := 1.0
-		if genericConcepts[p.concept] {
+		switch {
+		case p.concept == "this":
+			// The present is the unmarked one: "los leads del mes" are
+			// this month's, while the last or next must be said.
+			weight = 0.25
+		case genericConcepts[p.concept]:
 			weight = 0.5
 		}
 		total += weight

@@ -146,3 +146,19 @@ func TestStaffNeedingAnInvoiceAreAskedForItsDetails(t *testing.T) {
 	require.Empty(t, name, reply)
 	require.Contains(t, reply, "conceptos con su precio")
 }
+
+// A period named by its unit alone ("del mes", "do mês") is the current
+// one; the last one must be said.
+func TestStaffPeriodUnmarkedIsThePresent(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]string{
+		"cuántos leads llevamos en lo que va del mes?": "this_month",
+		"quantos leads deste mês?":                     "this_month",
+		"y los leads del mes pasado?":                  "last_month",
+		"leads of the last month please":               "last_month",
+	} {
+		name, args := staffCall(t, nil, text)
+		require.Equal(t, "report_kpis", name, text)
+		require.Equal(t, want, args["period"], text)
+	}
+}
