@@ -809,6 +809,14 @@ func (r *run) fresh(text string, toks []token) action {
 			if a.kind != actAsk {
 				fallback = &a
 			}
+		} else if !s.tool.mutating && s.score >= toolMin && s.score >= know-toolMargin {
+			// "¿y cómo va eso?" after a ticket was opened: as close to a
+			// question as to reading its status. If the knowledge base
+			// has nothing, a task that reads and can run as is (the
+			// conversation holds the ticket's number) is what was meant.
+			if a := r.startTask(s.tool, []taskMsg{{text: text}}); a.kind != actAsk {
+				fallback = &a
+			}
 		}
 		break
 	}
