@@ -391,11 +391,12 @@ func addEnrollments(ctx context.Context, st store.Store, s Scenario, contactID s
 }
 
 // enrollPast enrols as the person did when the course was taking
-// enrolments: a course closed now (its cohort over, the person's
-// certificate due) is opened for the enrolment and closed again.
+// enrolments: a course closed or full now (its cohort over, the person's
+// certificate due; the seats taken after them) is opened for the
+// enrolment and set back.
 func enrollPast(ctx context.Context, st store.Store, req store.EnrollRequest) (store.Enrollment, error) {
 	en, _, err := st.Enroll(ctx, req)
-	if !errors.Is(err, store.ErrClosed) {
+	if !errors.Is(err, store.ErrClosed) && !errors.Is(err, store.ErrFull) {
 		return en, err
 	}
 	c, err := st.Course(ctx, req.CourseSlug)

@@ -236,10 +236,16 @@ turns:
 	require.Contains(t, res.Error, "fixtures.knowledge[0] (roto.csv): no text found")
 }
 
-// A completed enrolment in a course that is closed now (its cohort over)
-// is a fixture like any other.
+// A completed enrolment in a course that is closed now (its cohort over),
+// or an enrolment in a course full now, is a fixture like any other.
 func TestRunnerEnrollmentInClosedCourse(t *testing.T) {
 	t.Parallel()
+	for _, status := range []string{"closed", "full"} {
+		t.Run(status, func(t *testing.T) { enrollInCourse(t, status) })
+	}
+}
+
+func enrollInCourse(t *testing.T, status string) {
 	ctx := context.Background()
 	r, err := NewRunner(ctx, Options{ModelFunc: scriptedModelFunc(&scriptedModel{}), TempDir: t.TempDir()})
 	require.NoError(t, err)
@@ -250,7 +256,7 @@ role: student
 contact: {name: Caio, email: caio@example.com}
 fixtures:
   courses:
-    - {slug: cafe-101, title: {es: Café, en: Coffee}, language: es, price: {amount: 90, currency: USD}, seats: 10, start: 2026-01-05, status: closed}
+    - {slug: cafe-101, title: {es: Café, en: Coffee}, language: es, price: {amount: 90, currency: USD}, seats: 10, start: 2026-01-05, status: `+status+`}
   enrollments:
     - {course: cafe-101, progress: 100}
 turns:
