@@ -45,6 +45,10 @@ func TestLeadIntroductions(t *testing.T) {
 		{"Hi, Priya Raman here, we're Oakline Foods, 60 people, want AI training; priya@oakline.example", "Priya Raman", "Oakline Foods"},
 		{"hola, somos Textiles Río Claro y queremos capacitar al equipo, soy Julia Paz, julia@rioclaro.example", "Julia Paz", "Textiles Río Claro"},
 		{"somos 8 personas en la tienda, escribime a caro@tienda.example", "", ""},
+		// Lowercase words inside a name, between capitalised ones.
+		{"registra este lead: Hernán Cabello, hernan@vdv.example, empresa Vinos del Valle, unos 60 empleados", "Hernán Cabello", "Vinos del Valle"},
+		{"we're Lumen and Co, 14 people, write to sam@lumen.example", "", "Lumen and Co"},
+		{"somos Acme y queremos capacitar a 20 personas, ana@acme.example", "", "Acme"},
 	} {
 		args, _ := fillOne(t, turnctx.Context{}, "qualify_lead", human(c.text))
 		if c.name != "" {

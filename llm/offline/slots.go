@@ -1311,6 +1311,16 @@ func extractCompany(text string, toks []token, used []bool) (string, [2]int, boo
 				}
 				first, _ := utf8.DecodeRuneInString(t.raw)
 				capital := unicode.IsUpper(first) || unicode.IsDigit(first)
+				// "Vinos del Valle": a connector inside the name, when a
+				// capitalised word follows it.
+				if k := connectorRun(text, toks, j); len(parts) > 0 && !capital && k > j {
+					for ; j < k; j++ {
+						parts = append(parts, toks[j].raw)
+					}
+					t = toks[j]
+					first, _ = utf8.DecodeRuneInString(t.raw)
+					capital = true
+				}
 				if tr.proper && len(parts) == 0 && !unicode.IsUpper(first) {
 					break
 				}
@@ -1331,6 +1341,26 @@ func extractCompany(text string, toks []token, used []bool) (string, [2]int, boo
 		}
 	}
 	return "", [2]int{}, false
+}
+
+// nameConnectors are the lowercase words inside proper names.
+var nameConnectors = lexWords("name_connectors")
+
+// connectorRun returns the index of the capitalised word that follows a
+// run of at most two connectors starting at toks[j], each right after the
+// other; j when there is none.
+func connectorRun(text string, toks []token, j int) int {
+	k := j
+	for k < len(toks) && k < j+2 && nameConnectors[toks[k].fold] && strings.TrimSpace(text[toks[k-1].end:toks[k].start]) == "" {
+		k++
+	}
+	if k == j || k >= len(toks) || strings.TrimSpace(text[toks[k-1].end:toks[k].start]) != "" {
+		return j
+	}
+	if first, _ := utf8.DecodeRuneInString(toks[k].raw); !unicode.IsUpper(first) {
+		return j
+	}
+	return k
 }
 
 // countryNames are folded country names (es, en, pt) of the markets the
