@@ -124,10 +124,11 @@ func isCancel(toks []token) bool {
 }
 
 var (
-	talkVerbs  = lexWords("talk_verbs")
-	humanWords = lexWords("human_words")
-	soloHuman  = lexWords("solo_human")
-	weakHuman  = lexWords("weak_human")
+	talkVerbs   = lexWords("talk_verbs")
+	speechVerbs = lexWords("speech_verbs")
+	humanWords  = lexWords("human_words")
+	soloHuman   = lexWords("solo_human")
+	weakHuman   = lexWords("weak_human")
 )
 
 // contactVerbs ask to be contacted: "que me contacte un asesor".
@@ -172,14 +173,15 @@ func isHandoff(toks []token) bool {
 			return true
 		}
 		// "alguien", "equipo", "support" alone are too common; they need a
-		// verb of talking right before ("hablar con alguien").
+		// verb of talking right before ("hablar con alguien") or right
+		// after ("a person I can talk to", "alguém pra conversar").
 		weak := weakHuman[t.fold]
-		for j := max(0, i-4); j < i; j++ {
+		for j := max(0, i-4); j < min(len(toks), i+6); j++ {
 			v := toks[j].fold
-			if !talkVerbs[v] {
+			if j == i || !talkVerbs[v] {
 				continue
 			}
-			if weak && (v == "quiero" || v == "need" || v == "want") {
+			if weak && (v == "quiero" || v == "need" || v == "want") || j > i && !speechVerbs[v] {
 				continue
 			}
 			return true

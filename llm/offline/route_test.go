@@ -86,6 +86,10 @@ func TestRouting(t *testing.T) {
 		{store.RoleProspect, "I need a real person", "request_human"},
 		{store.RoleProspect, "quero falar com um atendente", "request_human"},
 		{store.RoleStaff, "pasale esta conversacion a alguien de ventas", "request_human"},
+		// The verb of speaking may come after the person.
+		{store.RoleStudent, "this is going nowhere. is there somebody I could speak to?", "request_human"},
+		{store.RoleProspect, "hay alguien del equipo con quien pueda hablar?", "request_human"},
+		{store.RoleStudent, "tem alguma pessoa com quem eu possa conversar?", "request_human"},
 		// report_kpis, staff only
 		{store.RoleStaff, "dame el mrr de este mes", "report_kpis"},
 		{store.RoleStaff, "cuantos leads entraron el mes pasado?", "report_kpis"},
@@ -249,5 +253,17 @@ func TestStatementAboutANamedCourseIsNoListing(t *testing.T) {
 	} {
 		got, kind := routeOf(t, store.RoleStudent, text)
 		require.NotEqual(t, "list_courses", got, "%s: %s", text, kind)
+	}
+}
+
+// Someone spoken to before is no one asked for now.
+func TestPersonSpokenToIsNoHandoff(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"la persona con la que hablé ayer me dijo que el reembolso ya estaba aprobado, cuándo llega?",
+		"the person I spoke to yesterday said my refund was approved, when does it arrive?",
+	} {
+		got, kind := routeOf(t, store.RoleStudent, text)
+		require.NotEqual(t, "request_human", got, "%s: %s", text, kind)
 	}
 }
