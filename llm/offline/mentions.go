@@ -515,6 +515,17 @@ func findDates(orig, text string, now time.Time) []dateMention {
 			}
 		}
 	}
+	// "la semana pasada", "last week": the week before this one, Monday
+	// to Sunday, as two dates (a range's from and to).
+	for _, g := range reLastWeek.FindAllStringIndex(text, -1) {
+		monday := now.AddDate(0, 0, -(int(now.Weekday())+6)%7-7)
+		monday = time.Date(monday.Year(), monday.Month(), monday.Day(), 0, 0, 0, 0, time.UTC)
+		// The phrase holds both: its first half stands for the Monday,
+		// the rest for the Sunday.
+		mid := g[0] + (g[1]-g[0])/2
+		add(g[0], mid, monday)
+		add(mid, g[1], monday.AddDate(0, 0, 6))
+	}
 	// Relative days. "mañana" is also "morning" ("por la mañana"), so it
 	// counts only when no article precedes it.
 	for _, t := range tokenize(text) {
@@ -545,6 +556,9 @@ func sortDates(ds []dateMention) {
 		}
 	}
 }
+
+// reLastWeek finds the week before this one, in each language.
+var reLastWeek = regexp.MustCompile(`(?i)\b(?:last|past|previous)\s+week\b|\bsemana\s+(?:pasada|passada|anterior)\b`)
 
 // wordBefore returns the folded word that ends just before offset i.
 func wordBefore(text string, i int) string {

@@ -749,8 +749,9 @@ func (r *run) fresh(text string, toks []token) action {
 	// read-only tool measures (a value of its list of
 	// metrics) is for that tool, not for the knowledge base, which
 	// knows nothing of this year's numbers.
-	if counted, dated := countedWords(answerWords(f.words)), len(findMentions(r.m.an, text, r.now).dates) > 0; counted != "" || dated {
-		if t := r.measures(counted, text, dated); t != nil {
+	{
+		counted, dated := countedWords(answerWords(f.words)), len(findMentions(r.m.an, text, r.now).dates) > 0
+		if t := r.measures(counted, text, dated, f.question); t != nil {
 			a := r.startTask(t, []taskMsg{{text: text}})
 			a.greet = greet
 			return a
@@ -769,6 +770,11 @@ func (r *run) fresh(text string, toks []token) action {
 	var fallback *action
 	for _, s := range scores {
 		if s.tool.name == toolSearchKnowledge {
+			continue
+		}
+		// A hand-off is asked for with a word for a person ("me passa
+		// para um atendente"); "me passa o NPS" shares only the verb.
+		if s.tool.name == toolRequestHuman && !slices.ContainsFunc(toks, func(t token) bool { return humanWords[t.fold] }) {
 			continue
 		}
 		// A question for information does not change data unless it
@@ -1560,8 +1566,9 @@ func (r *run) notBrowsingNamed(text string, scores []toolScore) []toolScore {
 // measures returns the one offered read-only tool with a list of values
 // to choose from (report_kpis' metrics) that a count names some of
 // (counted: "quantas matrículas"), or that the message names together
-// with when ("enrollments from 2027-01-01 to 2027-01-31").
-func (r *run) measures(counted, text string, dated bool) *toolDef {
+// with when ("enrollments from 2027-01-01 to 2027-01-31") or asks for
+// ("pásame el NPS").
+func (r *run) measures(counted, text string, dated, question bool) *toolDef {
 	var found *toolDef
 	isList := func(f field) bool { return f.kind == kindEnumList }
 	isWhen := func(f field) bool { return f.kind == kindDate || f.kind == kindEnum }
@@ -1570,8 +1577,13 @@ func (r *run) measures(counted, text string, dated bool) *toolDef {
 			continue
 		}
 		byCount := counted != "" && len(r.messageValues(t, counted, isList)) > 0
-		byWhen := dated && len(r.messageValues(t, text, isList)) > 0 && len(r.messageValues(t, text, isWhen)) > 0
-		if !byCount && !byWhen {
+		named := len(r.messageValues(t, text, isList)) > 0
+		byWhen := dated && named && len(r.messageValues(t, text, isWhen)) > 0
+		// "me passa o NPS, por favor", "pásame el NPS porfa": asked for by
+		// name, in a request or a statement, when no other tool's own
+		// word is there ("abre una incidencia…" counts no tickets).
+		byAsk := named && (isRequest(r.m.an, text) || !question) && !r.namesOtherTool(t, text)
+		if !byCount && !byWhen && !byAsk {
 			continue
 		}
 		if found != nil {
@@ -1597,6 +1609,15 @@ func (r *run) namedOtherTop(t *toolDef, f msgFeatures, scores []toolScore) bool 
 		return r.namesTool(sc.tool, f.words)
 	}
 	return false
+}
+
+// namesOtherTool reports whether the message names an offered tool other
+// than t by its own word (see namesTool).
+func (r *run) namesOtherTool(t *toolDef, text string) bool {
+	ws := r.m.an.analyze(text)
+	return slices.ContainsFunc(r.tools, func(o *toolDef) bool {
+		return o != t && o.name != toolSearchKnowledge && r.namesTool(o, ws)
+	})
 }
 
 // namesTool reports words that name what t's name says it handles

@@ -906,6 +906,10 @@ func matchEnumListLoose(values []string, phrases [][][]word, ws []word) []string
 	return nil
 }
 
+// timeModifiers say which of a kind of period: this one, the last, the
+// next.
+var timeModifiers = map[string]bool{"this": true, "last": true, "next": true}
+
 // genericConcepts modify an enum value's meaning without carrying it
 // ("this" of this_month): they weigh half.
 var genericConcepts = map[string]bool{"this": true, "last": true, "next": true, "new": true, "rate": true}
@@ -1041,6 +1045,12 @@ func coverage(phrase, ws []word) float64 {
 	for _, p := range phrase {
 		if p.stop {
 			continue
+		}
+		// "la semana pasada" is not "esta semana": a phrase's "this",
+		// "last" or "next" against another of them in the message.
+		if timeModifiers[p.concept] && slices.ContainsFunc(ws, func(w word) bool { return timeModifiers[w.concept] && w.concept != p.concept }) &&
+			!slices.ContainsFunc(ws, func(w word) bool { return w.concept == p.concept }) {
+			return 0
 		}
 		weight := 1.0
 		switch {

@@ -183,3 +183,31 @@ func TestStaffPeriodUnmarkedIsThePresent(t *testing.T) {
 		require.Equal(t, want, args["period"], text)
 	}
 }
+
+// "Pass me the NPS" asks for a figure, not for a person: a hand-off is
+// asked for with a word for one. "Last week" is the week before this one.
+func TestStaffPassMeAFigure(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{"me passa o NPS, por favor", "pásame el NPS porfa"} {
+		name, _ := staffCall(t, nil, text)
+		require.Equal(t, "report_kpis", name, text)
+	}
+	for _, text := range []string{"me passa o NPS da semana passada", "NPS of last week?", "¿cómo salió el NPS la semana pasada?"} {
+		name, args := staffCall(t, nil, text)
+		require.Equal(t, "report_kpis", name, text)
+		require.Equal(t, "custom", args["period"], "%s: %v", text, args)
+		require.Equal(t, "2026-11-30", args["from"], text)
+		require.Equal(t, "2026-12-06", args["to"], text)
+	}
+}
+
+// A hand-off is asked for with a word for a person: "me passa isso por
+// email" shares only the verb with "me passa para um atendente".
+func TestPassMeIsNoHandoff(t *testing.T) {
+	t.Parallel()
+	tc := turnctx.Context{Role: string(store.RoleStudent), Language: "pt", Email: "bia@correo.example"}
+	for _, text := range []string{"me passa isso por email", "me passa o contrato da semana passada"} {
+		name, _, reply := callAs(t, tc, nil, text)
+		require.NotEqual(t, "request_human", name, "%s: %s", text, reply)
+	}
+}
