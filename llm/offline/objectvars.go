@@ -356,6 +356,11 @@ func docParties(an *analyzer, text string, toks []token, answering bool) (person
 				if at < len(toks) && articles[toks[at].fold] {
 					at++
 				}
+				// "for her employer Quanta Labs", "para su empresa Acme":
+				// a possessive and a word for their role.
+				if at+2 < len(toks) && possessives[toks[at].fold] && unicode.IsLower([]rune(toks[at+1].raw)[0]) {
+					at += 2
+				}
 				if n, to, ok := properAt(text, toks, at, false); ok {
 					return found{n, at, to}, true
 				}
@@ -438,17 +443,19 @@ func properAt(text string, toks []token, i int, joiners bool) (string, int, bool
 			}
 		}
 		first, _ := utf8.DecodeRuneInString(t.raw)
+		// Before a capitalised word, inside a company's name: a lowercase
+		// joiner ("Banco de Chile", "Vinos del Valle") or an article
+		// ("Ferretería El Tornillo").
+		inside := joiners && len(parts) > 0 && j+1 < len(toks) && strings.TrimSpace(text[t.end:toks[j+1].start]) == "" && !isStopWordName(toks[j+1]) &&
+			unicode.IsUpper([]rune(toks[j+1].raw)[0])
 		if !unicode.IsUpper(first) {
-			// "Banco de Chile": a lowercase joiner inside a name.
-			if joiners && len(parts) > 0 && (t.fold == "de" || t.fold == "del" || t.fold == "da" || t.fold == "do") && j+1 < len(toks) {
-				if next, _ := utf8.DecodeRuneInString(toks[j+1].raw); unicode.IsUpper(next) && strings.TrimSpace(text[t.end:toks[j+1].start]) == "" && !isStopWordName(toks[j+1]) {
-					parts = append(parts, t.raw)
-					continue
-				}
+			if inside && nameConnectors[t.fold] {
+				parts = append(parts, t.raw)
+				continue
 			}
 			break
 		}
-		if _, month := monthNames[t.fold]; month || isStopWordName(t) {
+		if _, month := monthNames[t.fold]; month || isStopWordName(t) && !(inside && (articles[t.fold] || nameConnectors[t.fold])) {
 			break
 		}
 		parts = append(parts, t.raw)

@@ -1356,6 +1356,9 @@ func extractCompany(text string, toks []token, used []bool) (string, [2]int, boo
 // nameConnectors are the lowercase words inside proper names.
 var nameConnectors = lexWords("name_connectors")
 
+// possessives come before a word for someone's role and their name.
+var possessives = lexWords("possessives")
+
 // connectorRun returns the index of the capitalised word that follows a
 // run of at most two connectors starting at toks[j], each right after the
 // other; j when there is none.

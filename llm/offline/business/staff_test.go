@@ -211,3 +211,22 @@ func TestPassMeIsNoHandoff(t *testing.T) {
 		require.NotEqual(t, "request_human", name, "%s: %s", text, reply)
 	}
 }
+
+// Whom a document is for: after a possessive and a word for their role
+// ("for her employer Quanta Labs"), and a company's name with its article
+// or joiner inside ("Ferretería El Tornillo", "Padaria Do Ponto").
+func TestStaffDocumentParties(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]map[string]string{
+		"an invoice for her employer Quanta Labs, USD 399, as markdown":                     {"client_name": "Quanta Labs"},
+		"factura para Ana Ruiz de Ferretería El Tornillo: 2 talleres a 300 USD":             {"client_name": "Ana Ruiz", "company": "Ferretería El Tornillo"},
+		"proposta para o meu cliente Tiago Lima da Padaria Do Ponto: 1 workshop de 500 USD": {"client_name": "Tiago Lima", "company": "Padaria Do Ponto"},
+	} {
+		name, args := staffCall(t, nil, text)
+		require.Equal(t, "generate_document", name, text)
+		vars, _ := args["variables"].(map[string]any)
+		for k, v := range want {
+			require.Equal(t, v, vars[k], "%s: %v", text, vars)
+		}
+	}
+}
