@@ -127,7 +127,7 @@ func (ix *courseIndex) match(text string, skip map[string]bool) (best int, score
 		}
 		for _, kw := range ix.keywords[ci] {
 			if coverage(kw, msg) >= 0.99 && ix.keywordUnique(ci, kw) {
-				s = max(s, 0.55)
+				s = max(s, 0.6)
 			}
 		}
 		switch {

@@ -115,6 +115,11 @@ func Named(c store.Course) offline.Named {
 	for _, t := range c.Topics {
 		kw = append(kw, strings.ReplaceAll(t, "-", " "))
 	}
+	if c.Free() {
+		// "quero me inscrever no gratuito": the free course, when it is
+		// the only one (a keyword names a course no other shares).
+		kw = append(kw, "free")
+	}
 	return offline.Named{Slug: c.Slug, Titles: titles, Keywords: kw}
 }
 

@@ -140,7 +140,7 @@ func testCatalogueChanges(t *testing.T, st store.Store) {
 }
 
 // The vocabulary is every course of the store, in every language, topics
-// written as words, whatever its status.
+// written as words, whatever its status; a free course is also "free".
 func TestVocabulary(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -158,7 +158,7 @@ func TestVocabulary(t *testing.T) {
 	cs, err = v.Courses(ctx)
 	require.NoError(t, err)
 	require.Equal(t, []offline.Named{{Slug: "solo-en", Titles: map[string]string{"en": "English Only"},
-		Keywords: []string{"prompt engineering", "ai"}}}, cs)
+		Keywords: []string{"prompt engineering", "ai", "free"}}}, cs)
 	require.Equal(t, "English Only", cs[0].Title("es"))
 }
 
@@ -215,5 +215,46 @@ func BenchmarkGenerateContent(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A course is named by what sets it apart in the catalogue: its price of
+// nothing ("no gratuito"), or a topic no other course has ("el de n8n").
+// A topic two courses share names neither.
+func TestEnrolByWhatSetsACourseApart(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "faro.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	courses, err := catalog.Parse(demo.Catalog)
+	require.NoError(t, err)
+	for _, c := range courses {
+		_, err := st.PutCourse(ctx, c)
+		require.NoError(t, err)
+	}
+	emb, err := offline.NewEmbedder(offline.EmbedderOptions{})
+	require.NoError(t, err)
+	reg, err := tools.NewDefault(st, knowledge.New(st, emb, emb.Name(), nil), tools.DefaultConfig(), nil)
+	require.NoError(t, err)
+	m := business.NewModel(st, reg, business.Options{})
+	defs := llms.WithTools(reg.Definitions(store.RoleProspect))
+	for text, want := range map[string]string{
+		"quero me inscrever no gratuito, sou a Bia, bia@correo.example":       "fundamentos-ia",
+		"sign me up for the free one please, jo@mail.example":                 "fundamentos-ia",
+		"inscríbeme en el de n8n, mi correo es leo@correo.example":            "agentes-automatizacion",
+		"quiero inscribirme en el de python, mi correo es leo@correo.example": "",
+	} {
+		resp, err := m.GenerateContent(ctx, []llms.MessageContent{llms.TextParts(llms.ChatMessageTypeHuman, text)}, defs)
+		require.NoError(t, err)
+		got := ""
+		for _, c := range resp.Choices[0].ToolCalls {
+			var args struct {
+				Course string `json:"course"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(c.FunctionCall.Arguments), &args))
+			got = args.Course
+		}
+		require.Equal(t, want, got, "%s: %s", text, resp.Choices[0].Content)
 	}
 }
