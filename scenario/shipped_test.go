@@ -143,16 +143,20 @@ func TestShippedScenarios(t *testing.T) {
 }
 
 // generatedID is an id the store makes (a UUID, as in an enrolment's
-// payment link), and linkSig the expiry and signature of a document's
-// download link (of that id, from the time of the run, with a key made per
-// run): two runs make different ones for the same reply.
+// payment link), serial a number a document template assigns (drawn
+// from the request, "INV-20270102-3F9A2C"), and linkSig the expiry and
+// signature of a document's download link (of that id, from the time of
+// the run, with a key made per run): two runs make different ones for the
+// same reply.
 var (
 	generatedID = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	serial      = regexp.MustCompile(`\b([A-Z]{2,6}-\d{8}-)[0-9A-F]{6}\b`)
 	linkSig     = regexp.MustCompile(`([?&](?:exp|sig)=)[A-Za-z0-9_-]+`)
 )
 
 func maskIDs(s string) string {
-	return linkSig.ReplaceAllString(generatedID.ReplaceAllString(s, "<id>"), "${1}<masked>")
+	s = serial.ReplaceAllString(generatedID.ReplaceAllString(s, "<id>"), "${1}<serial>")
+	return linkSig.ReplaceAllString(s, "${1}<masked>")
 }
 
 func callNames(calls []Call) []string {
