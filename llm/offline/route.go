@@ -1256,9 +1256,11 @@ func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (
 	// second one" after a listing) is what the person moved on to,
 	// unless the message gives it nothing it needs while it gives the
 	// previous one new values ("and ticket volume for the same
-	// period?" after a report is no ticket to look up).
+	// period?" after a report is no ticket to look up), or asks for the
+	// same again ("y el de datos también").
+	again := slices.ContainsFunc(tokenize(text), func(t token) bool { return repeatCues[t.fold] })
 	for _, sc := range scores {
-		if sc.tool.name == toolSearchKnowledge {
+		if sc.tool.name == toolSearchKnowledge || again {
 			continue
 		}
 		if sc.tool != t && sc.score >= toolMin && !r.wouldOnlyAsk(sc.tool, text) {
@@ -1276,6 +1278,9 @@ func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (
 	res := r.fill(slotTask{tool: t, msgs: msgs, prior: prior})
 	return r.taskAction(t, msgs, prior, res), true
 }
+
+// repeatCues ask for the same again, for something else.
+var repeatCues = lexWords("repeat_cues")
 
 // wouldOnlyAsk reports that starting t with the message would ask for a
 // required argument the message says nothing of.

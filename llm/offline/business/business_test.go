@@ -61,14 +61,20 @@ func (c *countingStore) ListCourses(ctx context.Context, f store.CourseFilter) (
 // is enrolled in by its exact name once the vocabulary's last read is
 // older than its MaxAge, and after a rename its old title no longer picks
 // it while the new one does. Messages within MaxAge share one read.
-func testCatalogueChanges(t *testing.T, st store.Store) {
-	ctx := t.Context()
+// putDemoCatalogue stores the demo's courses.
+func putDemoCatalogue(t *testing.T, st store.Store) {
+	t.Helper()
 	courses, err := catalog.Parse(demo.Catalog)
 	require.NoError(t, err)
 	for _, c := range courses {
-		_, err := st.PutCourse(ctx, c)
+		_, err := st.PutCourse(t.Context(), c)
 		require.NoError(t, err)
 	}
+}
+
+func testCatalogueChanges(t *testing.T, st store.Store) {
+	ctx := t.Context()
+	putDemoCatalogue(t, st)
 	emb, err := offline.NewEmbedder(offline.EmbedderOptions{})
 	require.NoError(t, err)
 	reg, err := tools.NewDefault(st, knowledge.New(st, emb, emb.Name(), nil), tools.DefaultConfig(), nil)
@@ -227,12 +233,7 @@ func TestEnrolByWhatSetsACourseApart(t *testing.T) {
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "faro.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
-	courses, err := catalog.Parse(demo.Catalog)
-	require.NoError(t, err)
-	for _, c := range courses {
-		_, err := st.PutCourse(ctx, c)
-		require.NoError(t, err)
-	}
+	putDemoCatalogue(t, st)
 	emb, err := offline.NewEmbedder(offline.EmbedderOptions{})
 	require.NoError(t, err)
 	reg, err := tools.NewDefault(st, knowledge.New(st, emb, emb.Name(), nil), tools.DefaultConfig(), nil)

@@ -31,11 +31,19 @@ func staffCall(t *testing.T, history []llms.MessageContent, text string) (string
 // callAs is staffCall for any caller and turn context (passages
 // included), with the reply's text too.
 func callAs(t *testing.T, tc turnctx.Context, history []llms.MessageContent, text string) (string, map[string]any, string) {
+	return callIn(t, false, tc, history, text)
+}
+
+// callIn is callAs, in a store that holds the demo catalogue if demo.
+func callIn(t *testing.T, demoCatalogue bool, tc turnctx.Context, history []llms.MessageContent, text string) (string, map[string]any, string) {
 	t.Helper()
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "faro.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
+	if demoCatalogue {
+		putDemoCatalogue(t, st)
+	}
 	emb, err := offline.NewEmbedder(offline.EmbedderOptions{})
 	require.NoError(t, err)
 	reg, err := tools.NewDefault(st, knowledge.New(st, emb, emb.Name(), nil), tools.DefaultConfig(), nil)
@@ -228,5 +236,26 @@ func TestStaffDocumentParties(t *testing.T) {
 		for k, v := range want {
 			require.Equal(t, v, vars[k], "%s: %v", text, vars)
 		}
+	}
+}
+
+// "And the one for data too" after a certificate asks for that course's
+// certificate, not for an enrolment in it, though the student's known
+// email would make the enrolment complete.
+func TestSameAgainForAnotherCourse(t *testing.T) {
+	t.Parallel()
+	prev := []llms.MessageContent{
+		llms.TextParts(llms.ChatMessageTypeHuman, "terminé el curso de prompt engineering, me mandas el certificado?"),
+		{Role: llms.ChatMessageTypeAI, Parts: []llms.ContentPart{llms.ToolCall{ID: "call_1", Type: "function",
+			FunctionCall: &llms.FunctionCall{Name: "generate_document", Arguments: `{"template":"certificate","course":"prompt-engineering","variables":{"course_title":"Prompt engineering en la práctica"}}`}}}},
+		{Role: llms.ChatMessageTypeTool, Parts: []llms.ContentPart{llms.ToolCallResponse{ToolCallID: "call_1", Name: "generate_document",
+			Content: `{"status":"generated","message":"Listo: aquí tienes tu certificado."}`}}},
+		llms.TextParts(llms.ChatMessageTypeAI, "Listo: aquí tienes tu certificado."),
+	}
+	tc := turnctx.Context{Role: string(store.RoleStudent), Language: "es", Email: "ana@correo.example", Name: "Ana"}
+	for _, text := range []string{"bárbaro, y el de análisis de datos también", "perfecto! and the data analysis one too"} {
+		name, _, reply := callIn(t, true, tc, prev, text)
+		// A certificate begins by checking the student's enrolments.
+		require.Equal(t, "my_enrollments", name, "%s: %s", text, reply)
 	}
 }
