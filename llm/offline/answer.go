@@ -396,6 +396,31 @@ func (r *run) rank(ps []passage, question string) *ranking {
 			s.score -= 0.05
 		}
 	}
+	if r.m.rankHook != nil {
+		rows := make([]RankRow, len(sents))
+		for i := range sents {
+			s := &sents[i]
+			var got, total float64
+			for qi := range qws {
+				got += rk.weights[qi] * rk.match(i, qi)
+				total += rk.weights[qi]
+			}
+			rows[i] = RankRow{Text: s.text, Score: s.score, Parts: map[string]float64{
+				"lex": got / total, "cover": s.cover, "cos": rk.cos[i], "passage": float64(s.passage),
+				"sectionHit": b2f(s.sectionHit), "sectionPos": float64(s.sectionPos), "faq": b2f(s.askedText != ""),
+				"after": float64(s.after), "ownLang": b2f(s.lang != "" && s.lang == r.lang), "ptES": b2f(r.lang == langPT && s.lang == langES),
+				"example": b2f(s.example), "table": b2f(s.tableRow), "compares": b2f(s.tableRow && comparesAsked(qws, focus, s.head)),
+				"words": float64(len(s.words)), "pointer": b2f(s.pointer), "pos": float64(s.pos)}}
+		}
+		defer func() {
+			ordered := make([]RankRow, len(rk.order))
+			for k, i := range rk.order {
+				ordered[k] = rows[i]
+				ordered[k].Score = sents[i].score
+			}
+			r.m.rankHook(question, ordered)
+		}()
+	}
 	r.preferAskedCourse(question, ps, sents, rk)
 	rk.order = make([]int, len(sents))
 	for i := range rk.order {
@@ -411,6 +436,21 @@ func (r *run) rank(ps []passage, question string) *ranking {
 		return 0
 	})
 	return rk
+}
+
+// RankRow is one ranked sentence with the parts of its score, for tests
+// that study the ranking (see Model.rankHook).
+type RankRow struct {
+	Text  string
+	Score float64
+	Parts map[string]float64
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // pick chooses the sentences to quote and reports whether they answer the
@@ -889,7 +929,7 @@ func (r *run) answerFresh(ps []passage, question string) answered {
 	if rk == nil {
 		return answered{followUp: strings.Join(folds(question), " ")}
 	}
-	picked, _, ok := rk.pick()
+	picked, dbgCov, ok := rk.pick()
 	if tr := r.m.trace; tr != nil {
 		for k, i := range rk.order {
 			if k > 12 {
@@ -901,7 +941,7 @@ func (r *run) answerFresh(ps []passage, question string) answered {
 		for qi, qw := range rk.qws {
 			tr("   w %s/%s=%.2f f=%v c=%.2f", qw.fold, qw.concept, rk.weights[qi], rk.focus[qi], rk.covered[qi])
 		}
-		tr(" picked %v %v\n", picked, ok)
+		tr(" picked %v %v best=%.3f cov=%.3f unknown=%q\n", picked, ok, rk.sents[rk.order[0]].score, dbgCov, rk.unknown())
 	}
 	if !ok {
 		return answered{followUp: rk.followUp(false)}

@@ -107,3 +107,6 @@ func FillArgs(m *Model, msgs []llms.MessageContent, tool string, options ...llms
 
 // KeyValues exports keyValues.
 var KeyValues = keyValues
+
+// SetRankHook makes m report every sentence ranking to f.
+func SetRankHook(m *Model, f func(question string, rows []RankRow)) { m.rankHook = f }

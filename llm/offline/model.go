@@ -179,6 +179,9 @@ type Model struct {
 
 	// trace, when set (by tests), receives the engine's reasoning.
 	trace func(format string, args ...any)
+	// rankHook, set by tests only, receives every sentence ranking with
+	// the parts of each sentence's score (see rank).
+	rankHook func(question string, rows []RankRow)
 
 	// toPT carries a Spanish passage into Portuguese, which the knowledge
 	// base lacks; built on first use (nil when the lexicon has no table).
