@@ -1174,7 +1174,7 @@ func splitPassage(an *analyzer, p passage, idx int) []sentence {
 			if utf8.RuneCountInString(s) < 12 {
 				continue
 			}
-			ws := routeWords(an.analyze(s))
+			ws := withJoined(an, s, routeWords(an.analyze(s)))
 			if strings.HasSuffix(s, "?") {
 				asked, askedText, after = ws, s, 0
 				continue
@@ -1189,6 +1189,18 @@ func splitPassage(an *analyzer, p passage, idx int) []sentence {
 		}
 	}
 	return out
+}
+
+// reHyphenated finds words joined by a hyphen ("make-up", "e-mail").
+var reHyphenated = regexp.MustCompile(`\pL+(?:-\pL+)+`)
+
+// withJoined adds to ws, the words of sentence s, its hyphenated words
+// written as one ("makeup" of "make-up"), as people often write them.
+func withJoined(an *analyzer, s string, ws []word) []word {
+	for _, h := range reHyphenated.FindAllString(s, -1) {
+		ws = append(ws, routeWords(an.analyze(strings.ReplaceAll(h, "-", "")))...)
+	}
+	return ws
 }
 
 // comparesAsked reports a table header that names two or more of the

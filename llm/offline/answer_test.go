@@ -245,3 +245,13 @@ func TestContactMeWithoutALeadToolHandsOff(t *testing.T) {
 	res := a.say("quiero que me contacte un asesor comercial, me interesa la plataforma de marketing para la empresa donde trabajo")
 	require.Equal(t, []string{"request_human"}, callNames(res.calls))
 }
+
+// A word the passage hyphenates ("make-up") is found as people write it,
+// in one piece ("makeup").
+func TestHyphenatedWordFoundWhole(t *testing.T) {
+	t.Parallel()
+	p := turnctx.Passage{Ref: "1", Source: "academia/handbook.md", Title: "Student handbook", Heading: "Student handbook > Missed lessons",
+		Text: "## Missed lessons\nLessons start on time and last 45 minutes. Tell your teacher at least 24 hours before the lesson and you can book a make-up lesson within two weeks. Lessons are held in our studio."}
+	got := answer(t, false, store.RoleStudent, "en", "i will miss the one on tuesday. is a makeup possible?", p)
+	require.Contains(t, got, "24 hours", got)
+}
