@@ -1214,7 +1214,10 @@ func priorArgs(calls []llms.ToolCall, resp llms.ToolCallResponse, er errorResult
 // a course, a date, a reference) — not free text, which any message has.
 func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (action, bool) {
 	turns := r.conv.turns
-	if len(turns) < 2 || len(f.words) > 8 {
+	// A long message is a request of its own, unless it says it reuses
+	// what was given ("agora emite a fatura … com os mesmos itens").
+	same := slices.ContainsFunc(tokenize(text), func(t token) bool { return sameWords[t.fold] })
+	if len(turns) < 2 || len(f.words) > 8 && !same {
 		return action{}, false
 	}
 	prev := turns[len(turns)-2]
@@ -1278,6 +1281,9 @@ func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (
 	res := r.fill(slotTask{tool: t, msgs: msgs, prior: prior})
 	return r.taskAction(t, msgs, prior, res), true
 }
+
+// sameWords refer to what the conversation already gave.
+var sameWords = lexWords("same_words")
 
 // repeatCues ask for the same again, for something else.
 var repeatCues = lexWords("repeat_cues")

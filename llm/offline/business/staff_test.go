@@ -259,3 +259,24 @@ func TestSameAgainForAnotherCourse(t *testing.T) {
 		require.Equal(t, "my_enrollments", name, "%s: %s", text, reply)
 	}
 }
+
+// "Now the invoice, same items" after a proposal reuses what the proposal
+// was given, however long the message.
+func TestStaffSameItemsAsBefore(t *testing.T) {
+	t.Parallel()
+	prev := []llms.MessageContent{
+		llms.TextParts(llms.ChatMessageTypeHuman, "arma una propuesta para Hotel Sol, contacto Marta Ibáñez: 2 talleres de IA a 900 USD"),
+		{Role: llms.ChatMessageTypeAI, Parts: []llms.ContentPart{llms.ToolCall{ID: "call_1", Type: "function",
+			FunctionCall: &llms.FunctionCall{Name: "generate_document", Arguments: `{"template":"proposal","variables":{"client_name":"Marta Ibáñez","company":"Hotel Sol","currency":"USD","items":"2x talleres de IA 900"}}`}}}},
+		{Role: llms.ChatMessageTypeTool, Parts: []llms.ContentPart{llms.ToolCallResponse{ToolCallID: "call_1", Name: "generate_document",
+			Content: `{"status":"generated","message":"Listo: la propuesta para Hotel Sol."}`}}},
+		llms.TextParts(llms.ChatMessageTypeAI, "Listo: la propuesta para Hotel Sol."),
+	}
+	tc := turnctx.Context{Role: string(store.RoleStaff), Language: "es"}
+	name, args, reply := callAs(t, tc, prev, "perfecto, cerrado. ahora hacé la factura número F-2027-100 con los mismos ítems y fecha de hoy")
+	require.Equal(t, "generate_document", name, reply)
+	require.Equal(t, "invoice", args["template"])
+	vars, _ := args["variables"].(map[string]any)
+	require.Equal(t, "Hotel Sol", vars["company"], vars)
+	require.Contains(t, vars["items"], "talleres", vars)
+}
