@@ -352,3 +352,15 @@ func TestFillNameBesideEmail(t *testing.T) {
 		require.NotContains(t, args["name"], "@", msg)
 	}
 }
+
+// Whom a document is for, said the way staff say it: after an
+// interjection, as "the ones from" a company, and a contact "over there".
+func TestFillDocumentForTheOnesFrom(t *testing.T) {
+	t.Parallel()
+	tc := turnctx.Context{Role: string(store.RoleStaff), Language: "es"}
+	got, _ := fillOne(t, tc, "generate_document", human("oye, me armas una propuesta para los del Café Central? el contacto allá es Lucía Pérez"))
+	vars, _ := got["variables"].(map[string]any)
+	require.Equal(t, "proposal", got["template"], got)
+	require.Equal(t, "Café Central", vars["company"], got)
+	require.Equal(t, "Lucía Pérez", vars["client_name"], got)
+}

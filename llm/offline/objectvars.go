@@ -352,9 +352,13 @@ func docParties(an *analyzer, text string, toks []token, answering bool) (person
 				for k := 0; k < 2 && at < len(toks) && cueLinks[toks[at].fold]; k++ {
 					at++
 				}
-				// "para a Maria Souza", "for the Acme team": an article.
+				// "para a Maria Souza", "for the Acme team": an article;
+				// "para los del Hotel Mirador": and whose they are.
 				if at < len(toks) && articles[toks[at].fold] {
 					at++
+					if at+1 < len(toks) && nameConnectors[toks[at].fold] {
+						at++
+					}
 				}
 				// "for her employer Quanta Labs", "para su empresa Acme":
 				// a possessive and a word for their role.
