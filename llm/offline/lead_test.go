@@ -98,7 +98,7 @@ func TestLeadInterestFromWhatTheKnowledgeFound(t *testing.T) {
 		{Ref: "1", Source: "es/docs/generacion.md", Title: "Brújula Docs: generación de documentos", Text: "Contratos."},
 		{Ref: "2", Source: "es/pulse/planes.md", Title: "Brújula Pulse: planes y precios", Text: "Planes."},
 	}
-	text := "mi jefe me pidió averiguar lo de armar contratos en automático, somos una inmobiliaria de 120 personas, escriban a jorge@casanorte.example"
+	text := "mi jefe me pidió averiguar lo de armar propuestas en automático, somos una inmobiliaria de 120 personas, escriban a jorge@casanorte.example"
 	got, missing := fillOne(t, turnctx.Context{Passages: docs}, "qualify_lead", human(text))
 	assert.Equal(t, "documents", got["interest"])
 	assert.NotContains(t, missing, "interest")
@@ -119,5 +119,17 @@ func TestLeadSizeSaidInWordsWins(t *testing.T) {
 	} {
 		got, _ := fillOne(t, turnctx.Context{}, "qualify_lead", human(text))
 		assert.EqualValues(t, want, got["company_size"], text)
+	}
+}
+
+// What a prospect wants, said by what the product does (its description's
+// glosses): contracts are documents, WhatsApp campaigns the platform.
+func TestLeadInterestFromWhatTheyDo(t *testing.T) {
+	for text, want := range map[string]string{
+		"we're a 12-person law firm looking to automate our contracts, budget around 2k, li@lawco.example":     "documents",
+		"buenas! tenemos una clínica con 15 personas y queremos automatizar el whatsapp, sofi@clinica.example": "marketing_saas",
+	} {
+		got, _ := fillOne(t, turnctx.Context{}, "qualify_lead", human(text))
+		assert.Equal(t, want, got["interest"], text)
 	}
 }

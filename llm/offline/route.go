@@ -787,7 +787,10 @@ func (r *run) fresh(text string, toks []token) action {
 		// ("¿cuándo empieza el de IA para marketing?") changes nothing,
 		// however close the request to act it resembles.
 		clear := s.score >= toolClear && !(informational && know > s.score)
-		if clear || (ahead && !informational) {
+		// A question that gives a tool ahead but not clear nothing at all
+		// ("¿pueden armar contratos con IA?" is no enrolment) would only
+		// ask; it is answered instead.
+		if clear || (ahead && !informational && !(f.question && r.givesNothing(s.tool, text))) {
 			a := r.startTask(s.tool, []taskMsg{{text: text}})
 			// "queremos capacitar a 25 personas… ¿hay algún descuento x
 			// cantidad?": the question asked along the way is answered,
@@ -1288,15 +1291,27 @@ var sameWords = lexWords("same_words")
 // repeatCues ask for the same again, for something else.
 var repeatCues = lexWords("repeat_cues")
 
-// wouldOnlyAsk reports that starting t with the message would ask for a
-// required argument the message says nothing of.
-func (r *run) wouldOnlyAsk(t *toolDef, text string) bool {
+// onlyAsks reports that starting t with the message would ask for a
+// required argument while the message gives t no value of the kinds keep
+// selects: none of the required ones (wouldOnlyAsk), or none at all.
+func (r *run) onlyAsks(t *toolDef, text string, keep func(field) bool) bool {
 	res := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: text}}})
 	if len(res.missing) == 0 {
 		return false
 	}
-	given := r.messageValues(t, text, func(f field) bool { return f.required })
-	return len(given) == 0
+	return len(r.messageValues(t, text, keep)) == 0
+}
+
+// wouldOnlyAsk reports that starting t with the message would ask for a
+// required argument the message says nothing of.
+func (r *run) wouldOnlyAsk(t *toolDef, text string) bool {
+	return r.onlyAsks(t, text, func(f field) bool { return f.required })
+}
+
+// givesNothing reports that starting t with the message would only ask,
+// the message giving t no value of any kind.
+func (r *run) givesNothing(t *toolDef, text string) bool {
+	return r.onlyAsks(t, text, func(f field) bool { return f.kind != kindText })
 }
 
 // personalKinds are the kinds of argument that describe the person or

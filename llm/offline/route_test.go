@@ -267,3 +267,17 @@ func TestPersonSpokenToIsNoHandoff(t *testing.T) {
 		require.NotEqual(t, "request_human", got, "%s: %s", text, kind)
 	}
 }
+
+// "Can you make contracts and proposals with AI?" asks what the business
+// does: a tool ahead by a hair that the message gives nothing to (it would
+// only ask for an email) is not begun on it.
+func TestCapabilityQuestionBeginsNoTask(t *testing.T) {
+	t.Parallel()
+	reg := newRegistry(t, &calls{}, nil)
+	m := newModel(t, reg)
+	opts := llms.WithTools(reg.Definitions(store.RoleProspect))
+	for _, q := range []string{"¿pueden armar contratos y propuestas con IA?", "podem gerar contratos e propostas com IA?"} {
+		kind, tool, field := offline.Decision(m, []llms.MessageContent{llms.TextParts(llms.ChatMessageTypeHuman, q)}, opts)
+		require.Equal(t, "knowledge", kind, "%s: %s %s", q, tool, field)
+	}
+}
