@@ -590,7 +590,7 @@ var reQty = regexp.MustCompile(`^(\d{1,4})\s*(?:x\s+)?\p{L}`)
 // "an", "items:") and takes a quantity written before it ("3 licencias
 // mensuales de Pulse Growth").
 func itemDescription(desc string) (string, string) {
-	const cut = " ,.;:-–—?¿!¡"
+	const cut = " ,.;:-–—?¿!¡()"
 	ws := strings.Fields(strings.Trim(desc, cut))
 	for len(ws) > 1 && leadWords[fold(ws[0])] {
 		ws = ws[1:]

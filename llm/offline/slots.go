@@ -1586,6 +1586,13 @@ func keyValues(text string) map[string]any {
 			// "at Cedar Print: 3 seats…": a name before a colon, not a key.
 			continue
 		}
+		// "Beta Corp (contact: Sam Lee) — 2 seats": a pair inside
+		// parentheses ends with them.
+		if strings.Count(text[:m[2]], "(") > strings.Count(text[:m[2]], ")") {
+			if c := strings.IndexByte(text[m[1]:end], ')'); c >= 0 {
+				end = m[1] + c
+			}
+		}
 		k := strings.ReplaceAll(strings.TrimSpace(fold(text[m[2]:m[3]])), " ", "_")
 		v := strings.Trim(strings.TrimSpace(text[m[1]:end]), ".,; ")
 		if k != "" && v != "" && !strings.HasPrefix(v, "//") {

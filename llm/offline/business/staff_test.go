@@ -2,7 +2,9 @@ package business_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -279,4 +281,16 @@ func TestStaffSameItemsAsBefore(t *testing.T) {
 	vars, _ := args["variables"].(map[string]any)
 	require.Equal(t, "Hotel Sol", vars["company"], vars)
 	require.Contains(t, vars["items"], "talleres", vars)
+}
+
+// A "key: value" inside parentheses ends with them, and an item is not
+// opened by the parenthesis or dash before it.
+func TestStaffDocumentPairInParentheses(t *testing.T) {
+	t.Parallel()
+	name, args := staffCall(t, nil, "make an invoice for Beta Corp (contact: Sam Lee) — 2 x Pulse Growth annual at 990 USD")
+	require.Equal(t, "generate_document", name)
+	vars, _ := args["variables"].(map[string]any)
+	require.Equal(t, "Sam Lee", vars["contact"], vars)
+	require.Equal(t, "Beta Corp", vars["company"], vars)
+	require.True(t, strings.HasPrefix(fmt.Sprint(vars["items"]), "2x Pulse Growth"), "%v", vars)
 }
