@@ -517,7 +517,7 @@ func findDates(orig, text string, now time.Time) []dateMention {
 	}
 	// "la semana pasada", "last week": the week before this one, Monday
 	// to Sunday, as two dates (a range's from and to).
-	for _, g := range reLastWeek.FindAllStringIndex(text, -1) {
+	for _, g := range lastWeeks(text) {
 		monday := now.AddDate(0, 0, -(int(now.Weekday())+6)%7-7)
 		monday = time.Date(monday.Year(), monday.Month(), monday.Day(), 0, 0, 0, 0, time.UTC)
 		// The phrase holds both: its first half stands for the Monday,
@@ -555,6 +555,17 @@ func sortDates(ds []dateMention) {
 			ds[j], ds[j-1] = ds[j-1], ds[j]
 		}
 	}
+}
+
+// lastWeeks finds reLastWeek's matches, running the regexp only on text
+// that has a word for a week (mentions are read many times a turn).
+func lastWeeks(text string) [][]int {
+	// Without lowering the text, which would allocate: "Week", "SEMANA"
+	// and the rest share these letters.
+	if !strings.Contains(text, "eek") && !strings.Contains(text, "EEK") && !strings.Contains(text, "emana") && !strings.Contains(text, "EMANA") {
+		return nil
+	}
+	return reLastWeek.FindAllStringIndex(text, -1)
 }
 
 // reLastWeek finds the week before this one, in each language.

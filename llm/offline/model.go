@@ -496,6 +496,9 @@ type run struct {
 	// answer is not remembered (see answerFull).
 	degraded bool
 
+	// fromPassages caches passagesEnum: tool and field to value.
+	fromPassages map[string]string
+
 	coursesLoaded bool
 	courseList    []Named
 	courseIx      *courseIndex

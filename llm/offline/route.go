@@ -1603,7 +1603,9 @@ func (r *run) measures(counted, text string, dated, question bool) *toolDef {
 			continue
 		}
 		byCount := counted != "" && len(r.messageValues(t, counted, isList)) > 0
-		named := len(r.messageValues(t, text, isList)) > 0
+		// Filling the tool is the costly part: only when a word of the
+		// message is one of its list's values.
+		named := r.namesListValue(t, text) && len(r.messageValues(t, text, isList)) > 0
 		byWhen := dated && named && len(r.messageValues(t, text, isWhen)) > 0
 		// "me passa o NPS, por favor", "pásame el NPS porfa": asked for by
 		// name, in a request or a statement, when no other tool's own
@@ -1618,6 +1620,15 @@ func (r *run) measures(counted, text string, dated, question bool) *toolDef {
 		found = t
 	}
 	return found
+}
+
+// namesListValue reports whether the message's words name a value of one
+// of t's lists, as the list's own matching reads them.
+func (r *run) namesListValue(t *toolDef, text string) bool {
+	ws := r.m.an.analyze(text)
+	return slices.ContainsFunc(t.schema.fields, func(f field) bool {
+		return f.kind == kindEnumList && len(matchEnumListLoose(f.itemEnum, f.itemEnumWords, ws)) > 0
+	})
 }
 
 // namedOtherTop reports that the best-scored tool other than the

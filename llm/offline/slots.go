@@ -194,7 +194,7 @@ func (r *run) fill(t slotTask) fillResult {
 		if _, set := res.args[f.name]; set || f.kind != kindEnum || !f.required || !callerField(f) {
 			continue
 		}
-		if v := enumFromPassages(r.m.an, f, r.conv.tc.Passages); v != "" {
+		if v := r.passagesEnum(t.tool, f); v != "" {
 			res.args[f.name] = v
 		}
 	}
@@ -241,6 +241,21 @@ func (r *run) fill(t slotTask) fillResult {
 	}
 	res.missing = askOrder(sch, res.missing)
 	return res
+}
+
+// passagesEnum is enumFromPassages for the turn's passages, read once per
+// run and field: every fill of the tool asks it again.
+func (r *run) passagesEnum(t *toolDef, f field) string {
+	key := t.name + "\x00" + f.name
+	if v, ok := r.fromPassages[key]; ok {
+		return v
+	}
+	v := enumFromPassages(r.m.an, f, r.conv.tc.Passages)
+	if r.fromPassages == nil {
+		r.fromPassages = map[string]string{}
+	}
+	r.fromPassages[key] = v
+	return v
 }
 
 // enumFromPassages is the value of an enum field that the titles of the
