@@ -110,13 +110,24 @@ func TestOneScenario(t *testing.T) {
 	if len(scs) == 0 {
 		t.Fatalf("no tuning scenario %q", name)
 	}
-	ctx := context.Background()
-	r, err := scenario.NewRunner(ctx, scenario.Options{TempDir: t.TempDir(), ModelFunc: func(ctx context.Context, env scenario.ModelEnv) (llms.Model, error) {
-		m := business.NewModel(env.Store, env.Tools, business.Options{})
+	rep := runWith(t, scs, func(m *offline.Model) llms.Model {
 		if os.Getenv("FARO_TRACE") != "" {
 			offline.SetTrace(m, func(f string, a ...any) { fmt.Printf(f, a...) })
 		}
-		return logModel{m: m, t: t}, nil
+		return logModel{m: m, t: t}
+	})
+	var b strings.Builder
+	_ = rep.WriteText(&b)
+	t.Log(b.String())
+}
+
+// runWith runs the scenarios on the offline engine of each scenario's
+// store, seen through wrap.
+func runWith(t *testing.T, scs []scenario.Scenario, wrap func(*offline.Model) llms.Model) scenario.Report {
+	t.Helper()
+	ctx := context.Background()
+	r, err := scenario.NewRunner(ctx, scenario.Options{TempDir: t.TempDir(), ModelFunc: func(ctx context.Context, env scenario.ModelEnv) (llms.Model, error) {
+		return wrap(business.NewModel(env.Store, env.Tools, business.Options{})), nil
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +137,5 @@ func TestOneScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	_ = rep.WriteText(&b)
-	t.Log(b.String())
+	return rep
 }

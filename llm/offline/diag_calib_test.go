@@ -83,20 +83,11 @@ func TestDiagnoseKnowledge(t *testing.T) {
 	})
 	kbText := fulltext.Fold(kb.String())
 	rec := recModel{mu: &sync.Mutex{}, seen: map[string]string{}}
-	ctx := context.Background()
-	r, err := scenario.NewRunner(ctx, scenario.Options{TempDir: t.TempDir(), ModelFunc: func(ctx context.Context, env scenario.ModelEnv) (llms.Model, error) {
+	rep := runWith(t, scs, func(m *offline.Model) llms.Model {
 		rr := rec
-		rr.inner = business.NewModel(env.Store, env.Tools, business.Options{})
-		return rr, nil
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	rep, err := r.Run(ctx, scs)
-	if err != nil {
-		t.Fatal(err)
-	}
+		rr.inner = m
+		return rr
+	})
 	counts := map[string]int{}
 	for _, s := range rep.Scenarios {
 		for _, tr := range s.Turns {
