@@ -33,7 +33,7 @@ const shippedDir = "../scenarios"
 const wireSample = 4
 
 var passFloors = map[string]float64{
-	SplitTune: 0.85, // 423/492 = 86.0% on 2026-12-07, second session, fresh6 and fresh7 included (324/372 = 87.1% before)
+	SplitTune: 0.81, // 447/542 = 82.5% on 2026-12-07, second session, fresh6-8 included (the 372 before them: 331 = 89.0%)
 	SplitTest: 0.65, // 106/160 = 66.3% on 2026-12-07, second session (102/160 = 63.8% before)
 }
 
