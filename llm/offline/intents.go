@@ -162,7 +162,7 @@ func isHandoff(toks []token) bool {
 		if len(toks) <= 3 && soloHuman[t.fold] {
 			return true
 		}
-		if i+1 < len(toks) && (t.fold == "persona" || t.fold == "person") && (toks[i+1].fold == "real" || toks[i+1].fold == "de") {
+		if i+1 < len(toks) && (t.fold == "persona" || t.fold == "person" || t.fold == "pessoa") && (toks[i+1].fold == "real" || toks[i+1].fold == "de") {
 			// "la persona de contacto es Marta" names someone, asks for
 			// no one.
 			if !(i+2 < len(toks) && (toks[i+2].fold == "contacto" || toks[i+2].fold == "contato")) {

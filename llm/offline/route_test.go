@@ -86,6 +86,8 @@ func TestRouting(t *testing.T) {
 		{store.RoleProspect, "I need a real person", "request_human"},
 		{store.RoleProspect, "quero falar com um atendente", "request_human"},
 		{store.RoleStaff, "pasale esta conversacion a alguien de ventas", "request_human"},
+		// A real person, in Portuguese too.
+		{store.RoleStudent, "isso eu quero ver com uma pessoa de verdade", "request_human"},
 		// The verb of speaking may come after the person.
 		{store.RoleStudent, "this is going nowhere. is there somebody I could speak to?", "request_human"},
 		{store.RoleProspect, "hay alguien del equipo con quien pueda hablar?", "request_human"},
