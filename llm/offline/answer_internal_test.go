@@ -45,6 +45,8 @@ func TestRequestAfterGreeting(t *testing.T) {
 	assert.False(t, isRequest(an, "hola, cuánto cuesta el curso?"))
 	// An emoji ends a clause as a full stop does.
 	assert.True(t, isRequest(an, "ya terminé el curso 🙌 me generas el certificado?"))
+	// "Can you manage to…" asks in Portuguese as "pode" does.
+	assert.True(t, isRequest(an, "acabei o curso de dados! consegue me mandar o certificado?"))
 }
 
 // A table whose header names two of the things a question asks about
