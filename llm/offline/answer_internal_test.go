@@ -45,6 +45,9 @@ func TestRequestAfterGreeting(t *testing.T) {
 	assert.False(t, isRequest(an, "hola, cuánto cuesta el curso?"))
 	// An emoji ends a clause as a full stop does.
 	assert.True(t, isRequest(an, "ya terminé el curso 🙌 me generas el certificado?"))
+	// An obligation asked about is no request.
+	assert.False(t, isRequest(an, "para el taller tengo que llevar mis propios pinceles?"))
+	assert.False(t, isRequest(an, "do I have to bring my own laptop?"))
 	// "Can you manage to…" asks in Portuguese as "pode" does.
 	assert.True(t, isRequest(an, "acabei o curso de dados! consegue me mandar o certificado?"))
 }
@@ -67,4 +70,21 @@ func TestKeyValuesAfterAnAddress(t *testing.T) {
 	kv := keyValues("abre um chamado pro cliente joao@padariapao.com.br: ele não recebeu a fatura")
 	assert.NotContains(t, kv, "br")
 	assert.Equal(t, map[string]any{"cliente": "Ana", "empresa": "Acme"}, keyValues("cliente: Ana. empresa: Acme"))
+}
+
+// Chat shorthand reads as the word it stands for: "q" is "que", "vc"
+// "você".
+func TestShorthandReadsAsTheWord(t *testing.T) {
+	an := newAnalyzer()
+	folds := func(text string) []string {
+		var out []string
+		for _, w := range an.analyze(text) {
+			out = append(out, w.fold)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"en", "que", "curso", "estoy"}, folds("en q curso estoy"))
+	assert.Contains(t, folds("vc sabe xq nao chega"), "voce")
+	assert.Contains(t, folds("vc sabe xq nao chega"), "porque")
+	assert.Contains(t, folds("can u help"), "you")
 }

@@ -126,9 +126,9 @@ func (a *analyzer) analyze(text string) []word {
 func (a *analyzer) analyzeTokens(toks []token) []word {
 	out := make([]word, 0, len(toks))
 	for i := 0; i < len(toks); i++ {
-		f := toks[i].fold
+		f := unshort(toks[i].fold)
 		if i+1 < len(toks) {
-			if c, ok := concepts.pair[f+" "+toks[i+1].fold]; ok {
+			if c, ok := concepts.pair[f+" "+unshort(toks[i+1].fold)]; ok {
 				out = append(out, word{fold: f + " " + toks[i+1].fold, es: c, en: c, concept: c, pos: i})
 				i++
 				continue
@@ -155,6 +155,25 @@ func (a *analyzer) analyzeTokens(toks []token) []word {
 		out = append(out, w)
 	}
 	return out
+}
+
+// shorthand maps chat shorthand to the word it stands for ("q": "que").
+var shorthand = func() map[string]string {
+	m := map[string]string{}
+	for w := range lexWords("shorthand") {
+		if short, full, ok := strings.Cut(w, "="); ok {
+			m[short] = full
+		}
+	}
+	return m
+}()
+
+// unshort is the word a folded token stands for.
+func unshort(f string) string {
+	if full, ok := shorthand[f]; ok {
+		return full
+	}
+	return f
 }
 
 // isCapitalized reports whether a word starts with a capital and is not all

@@ -321,7 +321,9 @@ func isRequest(an *analyzer, text string) bool {
 	// ticket?"), not in the story around it ("le quiero regalar un curso").
 	for _, clause := range askingClauses(text) {
 		for _, w := range an.analyze(clause) {
-			if w.concept == "want" || w.concept == "need" {
+			// "¿tengo que llevar…?", "do I have to…?": an obligation
+			// asked about, not a need stated.
+			if w.concept == "want" || w.concept == "need" && !strings.Contains(w.fold, " ") && w.fold != "must" {
 				return true
 			}
 		}
