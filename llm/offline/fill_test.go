@@ -364,3 +364,12 @@ func TestFillDocumentForTheOnesFrom(t *testing.T) {
 	require.Equal(t, "Café Central", vars["company"], got)
 	require.Equal(t, "Lucía Pérez", vars["client_name"], got)
 }
+
+// Starting "from scratch" is the beginner level, in every language.
+func TestFillLevelFromScratch(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{"cursos para alguien que arranca desde cero", "tem algo pra quem vai começar do zero?", "anything for someone starting from scratch?"} {
+		got, _ := fillOne(t, turnctx.Context{}, "list_courses", human(text))
+		require.Equal(t, "beginner", got["level"], text)
+	}
+}
