@@ -749,13 +749,11 @@ func (r *run) fresh(text string, toks []token) action {
 	// read-only tool measures (a value of its list of
 	// metrics) is for that tool, not for the knowledge base, which
 	// knows nothing of this year's numbers.
-	{
-		counted, dated := countedWords(answerWords(f.words)), len(findMentions(r.m.an, text, r.now).dates) > 0
-		if t := r.measures(counted, text, dated, f.question); t != nil {
-			a := r.startTask(t, []taskMsg{{text: text}})
-			a.greet = greet
-			return a
-		}
+	counted, dated := countedWords(answerWords(f.words)), len(findMentions(r.m.an, text, r.now).dates) > 0
+	if t := r.measures(counted, text, dated, f.question); t != nil {
+		a := r.startTask(t, []taskMsg{{text: text}})
+		a.greet = greet
+		return a
 	}
 	// "then I need the certificate for it": a request for what a tool
 	// makes, named by its kind, is for that tool, however many questions
