@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -184,6 +185,22 @@ func TestHub(t *testing.T) {
 // poll is set to a minute, so only a notification can wake in time.
 func TestPostgresNotify(t *testing.T) {
 	url := realServer(t)
+	a := openPostgres(t, url, true, time.Minute)
+	b := openPostgres(t, url, true, time.Minute)
+	waitReady(t, a, b)
+	testContract(t, a, b)
+}
+
+// TestPostgresNotifyPoolURL: a URL that sizes the pool (pool_max_conns,
+// which a server refuses as a setting) still gets its listener, and so
+// notifications.
+func TestPostgresNotifyPoolURL(t *testing.T) {
+	url := realServer(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	url += sep + "pool_max_conns=2"
 	a := openPostgres(t, url, true, time.Minute)
 	b := openPostgres(t, url, true, time.Minute)
 	waitReady(t, a, b)

@@ -535,7 +535,14 @@ func (b *Postgres) listenLoop(ctx context.Context) {
 
 func (b *Postgres) listen(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	conn, err := pgx.Connect(cctx, b.opts.URL)
+	// Through pgxpool's parser: the URL may carry its pool_max_conns,
+	// which a plain connection would send on as a setting the server
+	// refuses.
+	var conn *pgx.Conn
+	cfg, err := pgxpool.ParseConfig(b.opts.URL)
+	if err == nil {
+		conn, err = pgx.ConnectConfig(cctx, cfg.ConnConfig)
+	}
 	if err == nil {
 		_, err = conn.Exec(cctx, "LISTEN "+channel)
 	}
