@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -218,7 +219,9 @@ func (m *Main) openJobs(ctx context.Context) (relay.Jobs, func(), error) {
 		if err != nil {
 			return relay.Jobs{}, nil, &configError{"FARO_DATABASE_URL", err}
 		}
-		cfg.MaxConns = 4
+		if !strings.Contains(m.Config.DatabaseURL, "pool_max_conns") {
+			cfg.MaxConns = 4 // the jobs' own queries are few and short
+		}
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		pool, err := pgxpool.NewWithConfig(ctx, cfg)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +56,16 @@ func startPostgres(t testing.TB, what string) string {
 	url, stop, err := pgtest.Start(ctx)
 	require.NoError(t, err, "PostgreSQL for %s (PGlite from node_modules, or %s)", what, pgtest.EnvURL)
 	t.Cleanup(stop)
+	// PGlite's socket server takes eight connections and resets the
+	// ninth ("connection reset by peer"): the store's, the live bus's and
+	// the jobs' pools, two each, and the bus's listener stay under it.
+	if !strings.Contains(url, "pool_max_conns") {
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		url += sep + "pool_max_conns=2"
+	}
 	return url
 }
 
