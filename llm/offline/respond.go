@@ -428,13 +428,45 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 	// question asked along with the task is answered after its result,
 	// when the knowledge base answers it.
 	if act.kind == actCall && len(r.conv.turns) > 0 && name != toolRequestHuman {
-		if q := infoQuestion(r.m.an, r.conv.turns[len(r.conv.turns)-1].human); q != "" {
+		human := r.conv.turns[len(r.conv.turns)-1].human
+		q := infoQuestion(r.m.an, human)
+		if t := r.tool(name); q == "" && t != nil && !t.mutating && asksForInformation(r.m.an, human) {
+			// "how much is the rag course and do i need python?": the
+			// listing gives the price; the rest of the question is
+			// answered from the knowledge base, when it answers it.
+			q = leftUnanswered(r.m.an, human, text)
+		}
+		if q != "" {
 			if ans, ok := r.answer(r.conv.tc.Passages, q); ok {
 				text += "\n\n" + ans
 			}
 		}
 	}
 	return reply{text: text}
+}
+
+// leftUnanswered is what of a question a read-only tool's reply does not
+// answer, as a question of its own: the words the reply neither says nor
+// answers by their kind (a price for "how much"). "" when what is left
+// names nothing of its own.
+func leftUnanswered(an *analyzer, question, reply string) string {
+	said, kinds := an.analyze(reply), kindsOf(reply)
+	var left []string
+	named := false
+	for _, w := range answerWords(an.analyze(question)) {
+		k := askedKind(w)
+		if (k != 0 && kinds&k != 0) || strictMatch(w, said) {
+			continue
+		}
+		if k == 0 && !genericAnswerConcepts[w.concept] {
+			named = true
+		}
+		left = append(left, w.fold)
+	}
+	if !named {
+		return ""
+	}
+	return strings.Join(left, " ") + "?"
 }
 
 // whatItTakes is, after "you haven't completed the course yet", what the

@@ -39,6 +39,22 @@ func callAs(t *testing.T, tc turnctx.Context, history []llms.MessageContent, tex
 // callIn is callAs, in a store that holds the demo catalogue if demo.
 func callIn(t *testing.T, demoCatalogue bool, tc turnctx.Context, history []llms.MessageContent, text string) (string, map[string]any, string) {
 	t.Helper()
+	return turnIn(t, demoCatalogue, false, tc, history, text)
+}
+
+// replyIn is the reply to text once every call the engine makes has run,
+// in a store with the demo catalogue, and the name of the last tool
+// called besides searches ("" when none).
+func replyIn(t *testing.T, tc turnctx.Context, text string) (string, string) {
+	t.Helper()
+	name, _, reply := turnIn(t, true, true, tc, nil, text)
+	return name, reply
+}
+
+// turnIn is callIn that, when runAll, runs every call and goes on to the
+// reply, reporting the last call besides searches with it.
+func turnIn(t *testing.T, demoCatalogue, runAll bool, tc turnctx.Context, history []llms.MessageContent, text string) (string, map[string]any, string) {
+	t.Helper()
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "faro.db"))
 	require.NoError(t, err)
@@ -57,22 +73,25 @@ func callIn(t *testing.T, demoCatalogue bool, tc turnctx.Context, history []llms
 	msgs = append(msgs, llms.TextParts(llms.ChatMessageTypeHuman, text))
 	// Searches run against the (empty) knowledge base, as the agent
 	// would run them: what comes after one is the call that counts.
+	name, args := "", map[string]any(nil)
 	for step := 0; step < 3; step++ {
 		resp, err := m.GenerateContent(ctx, msgs, llms.WithTools(reg.Definitions(store.Role(tc.Role))))
 		require.NoError(t, err)
 		for _, c := range resp.Choices[0].ToolCalls {
-			if c.FunctionCall.Name == "search_knowledge" {
-				out := reg.Call(ctx, tools.Caller{Role: store.Role(tc.Role), Language: tc.Language, Email: tc.Email}, c)
-				msgs = append(msgs, llms.MessageContent{Role: llms.ChatMessageTypeAI, Parts: []llms.ContentPart{c}},
-					llms.MessageContent{Role: llms.ChatMessageTypeTool, Parts: []llms.ContentPart{out.Response}})
-				break
+			if c.FunctionCall.Name != "search_knowledge" {
+				name, args = c.FunctionCall.Name, map[string]any{}
+				require.NoError(t, json.Unmarshal([]byte(c.FunctionCall.Arguments), &args))
+				if !runAll {
+					return name, args, resp.Choices[0].Content
+				}
 			}
-			args := map[string]any{}
-			require.NoError(t, json.Unmarshal([]byte(c.FunctionCall.Arguments), &args))
-			return c.FunctionCall.Name, args, resp.Choices[0].Content
+			out := reg.Call(ctx, tools.Caller{Role: store.Role(tc.Role), Language: tc.Language, Email: tc.Email}, c)
+			msgs = append(msgs, llms.MessageContent{Role: llms.ChatMessageTypeAI, Parts: []llms.ContentPart{c}},
+				llms.MessageContent{Role: llms.ChatMessageTypeTool, Parts: []llms.ContentPart{out.Response}})
+			break
 		}
 		if len(resp.Choices[0].ToolCalls) == 0 {
-			return "", nil, resp.Choices[0].Content
+			return name, args, resp.Choices[0].Content
 		}
 	}
 	t.Fatalf("no answer after 3 steps to %q", text)
@@ -293,4 +312,22 @@ func TestStaffDocumentPairInParentheses(t *testing.T) {
 	require.Equal(t, "Sam Lee", vars["contact"], vars)
 	require.Equal(t, "Beta Corp", vars["company"], vars)
 	require.True(t, strings.HasPrefix(fmt.Sprint(vars["items"]), "2x Pulse Growth"), "%v", vars)
+}
+
+// A question a listing answers only in part ("how much", yes; "do I need
+// Python", no) gets the rest from the knowledge base after the list.
+func TestListingThenTheRestOfTheQuestion(t *testing.T) {
+	t.Parallel()
+	tc := turnctx.Context{Role: string(store.RoleProspect), Language: "en", Passages: []turnctx.Passage{
+		{Ref: "1", Source: "en/faq.csv", Title: "faq", Heading: "faq > How much do the courses cost?",
+			Text: "How much do the courses cost?\n2027 prices: Prompt Engineering in Practice USD 199; Building LLM Apps with RAG USD 399."},
+		{Ref: "2", Source: "en/courses/catalog.md", Title: "Course catalogue 2027", Heading: "Course catalogue 2027 > Which course is for me?",
+			Text: "You are a developer who wants to ship chatbots and search over company documents: Building LLM Apps with RAG."},
+		{Ref: "3", Source: "en/courses/llm-apps.md", Title: "Building LLM Apps with RAG", Heading: "Building LLM Apps with RAG > Prerequisites",
+			Text: "Intermediate Python (classes, virtual environments) or intermediate Go or TypeScript. A laptop that can run Docker."},
+	}}
+	name, reply := replyIn(t, tc, "hey how much is the rag course and do i need to know python for it?")
+	require.Equal(t, "list_courses", name, reply)
+	require.Contains(t, reply, "399")
+	require.Contains(t, reply, "Intermediate Python")
 }
