@@ -255,3 +255,13 @@ func TestHyphenatedWordFoundWhole(t *testing.T) {
 	got := answer(t, false, store.RoleStudent, "en", "i will miss the one on tuesday. is a makeup possible?", p)
 	require.Contains(t, got, "24 hours", got)
 }
+
+// "is there some kind of bulk price?": "some kind of" hedges the question
+// and names nothing the passages must hold.
+func TestHedgeNamesNothing(t *testing.T) {
+	t.Parallel()
+	p := turnctx.Passage{Ref: "1", Source: "en/pricing/discounts.md", Title: "Discounts", Heading: "Discounts > Teams",
+		Text: "## Teams\nTeam price: 3 to 9 people from the same company get 15% off the price of each seat; 10 or more get 25% off."}
+	got := answer(t, false, store.RoleProspect, "en", "we're about 40 people. is there some kind of team price?", p)
+	require.Contains(t, got, "25%")
+}
