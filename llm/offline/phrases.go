@@ -86,6 +86,7 @@ var (
 	phAdaptedFrom = lexPhrase("adapted_from")
 	phFoundIn     = lexPhrase("found_in")
 	phAskPerson   = lexPhrase("ask_person")
+	phMeanwhile   = lexPhrase("meanwhile")
 	phSources     = lexPhrase("sources")
 
 	phDone           = lexPhrase("done")

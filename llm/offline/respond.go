@@ -440,6 +440,13 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 			if ans, ok := r.answer(r.conv.tc.Passages, q); ok {
 				text += "\n\n" + ans
 			}
+		} else if name == toolOpenTicket {
+			// "el enlace para recuperar la clave me dice que expiró": the
+			// team has the ticket, and what the knowledge base says about
+			// the problem may solve it sooner.
+			if ans, ok := r.answer(r.conv.tc.Passages, human); ok {
+				text += "\n\n" + phMeanwhile.in(r.lang) + " " + ans
+			}
 		}
 	}
 	return reply{text: text}

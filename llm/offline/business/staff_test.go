@@ -331,3 +331,17 @@ func TestListingThenTheRestOfTheQuestion(t *testing.T) {
 	require.Contains(t, reply, "399")
 	require.Contains(t, reply, "Intermediate Python")
 }
+
+// A problem reported in a ticket is answered too, when the knowledge base
+// says how to solve it: the team has the ticket, and the steps may solve
+// it sooner.
+func TestTicketThenWhatMayHelp(t *testing.T) {
+	t.Parallel()
+	tc := turnctx.Context{Role: string(store.RoleStudent), Language: "es", Email: "ana@example.com", Passages: []turnctx.Passage{
+		{Ref: "1", Source: "es/soporte/restablecer-contrasena.md", Title: "Cómo restablecer tu contraseña", Heading: "Cómo restablecer tu contraseña > Campus",
+			Text: "Entra en campus.brujula.example/recuperar y escribe tu correo. El enlace caduca a los 60 minutos y solo sirve una vez: si caducó, pide otro."},
+	}}
+	name, reply := replyIn(t, tc, "no puedo entrar al campus, pedí el enlace para cambiar la clave hace 2 horas y ahora me dice que expiró")
+	require.Equal(t, "open_ticket", name, reply)
+	require.Contains(t, reply, "60 minutos")
+}
