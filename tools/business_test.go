@@ -221,6 +221,7 @@ func TestEnrollCourse(t *testing.T) {
 	require.Equal(t, store.EnrollmentPendingPayment, paid.Status)
 	require.Equal(t, "https://pay.example/checkout?course=ia-marketing&enrollment="+paid.EnrollmentID, paid.PaymentLink)
 	require.Contains(t, paid.Message, paid.PaymentLink)
+	require.Contains(t, paid.Message, "el pago de 249 USD", "says the seat waits for a payment, in the word people look for")
 	require.Equal(t, "249 USD", paid.Price)
 
 	// Full, closed, unknown, ambiguous: said clearly.

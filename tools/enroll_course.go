@@ -326,9 +326,9 @@ type enrollTexts struct {
 var enrollMessages = map[string]enrollTexts{
 	"es": {
 		start:          " Empieza el %s.",
-		alreadyPending: "Ya estabas inscrito en «%s» con %s; tu plaza está reservada hasta que pagues %s aquí: %s",
+		alreadyPending: "Ya estabas inscrito en «%s» con %s; tu plaza está reservada hasta que completes el pago de %s aquí: %s",
 		already:        "Ya estabas inscrito en «%s» con %s (estado: %s), así que no hace falta hacer nada más.%s",
-		pending:        "Te he inscrito en «%s» con %s. Tu plaza queda reservada hasta que pagues %s aquí: %s%s",
+		pending:        "Te he inscrito en «%s» con %s. Tu plaza queda reservada hasta que completes el pago de %s aquí: %s%s",
 		done:           "Listo: te he inscrito en «%s» con %s.%s",
 		onlyOwn:        "Solo puedo inscribirte con tu propio correo, %s. Si quieres usar otro, contacta con soporte.",
 		otherAccount:   "Ese correo pertenece a otra cuenta. Usa tu propio correo o contacta con soporte.",
