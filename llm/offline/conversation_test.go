@@ -212,6 +212,8 @@ func TestToolErrorsApologise(t *testing.T) {
 		{"en", "not_allowed", "isn't available to you"},
 		{"pt", "tool_failed", "não consegui concluir"},
 		{"es", "course_full", "no quedan plazas"},
+		{"pt", "course_full", "lotado"},
+		{"en", "course_full", "course is full"},
 	} {
 		msgs := []llms.MessageContent{
 			{Role: llms.ChatMessageTypeSystem, Parts: []llms.ContentPart{turnctx.Context{Role: "student", Language: c.lang}.Part()}},
