@@ -258,6 +258,14 @@ func TestFillEverythingInOneMessage(t *testing.T) {
 			map[string]any{"name": "Fernanda Costa", "company": "Vitta Cosmeticos", "company_size": 60.0, "budget": 5000.0, "email": "fernanda@vitta.com.br", "interest": "courses"}},
 		{"qualify_lead", "sou Pedro Alves, da Loja Azul, 40 pessoas, queremos uma demo da plataforma de marketing. pedro@azul.com.br",
 			map[string]any{"name": "Pedro Alves", "company": "Loja Azul", "company_size": 40.0, "email": "pedro@azul.com.br", "interest": "marketing_saas"}},
+		// Where someone works, anywhere in the message, before a name of
+		// two capitalised words; a company's noun opening its name.
+		{"qualify_lead", "Hi, Dana Kowalski here, I run ops at Acme Bakery. 60 people, we want Pulse for email promos. dana@acmebakery.com",
+			map[string]any{"company": "Acme Bakery", "company_size": 60.0, "email": "dana@acmebakery.com", "interest": "marketing_saas"}},
+		{"qualify_lead", "queria treinar o pessoal em IA, somos 20 na Metalúrgica Boa Vista. renata@mbv.com.br",
+			map[string]any{"company": "Metalúrgica Boa Vista", "company_size": 20.0, "email": "renata@mbv.com.br", "interest": "courses"}},
+		{"qualify_lead", "tengo una consultora chica, Agencia Faro Sur, somos 9 y queremos cursos de IA. pia@farosur.cl",
+			map[string]any{"company": "Agencia Faro Sur", "company_size": 9.0, "email": "pia@farosur.cl", "interest": "courses"}},
 		// A team counted in what its people do: a plural noun after the
 		// number, or a kind of people; not a count of something else.
 		{"qualify_lead", "somos una constructora con 35 ingenieros y queremos cursos de IA, ana@obras.mx",

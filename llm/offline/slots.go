@@ -1299,7 +1299,18 @@ var companyTriggers = []struct {
 	{[]string{"at"}, false, false},
 	{[]string{"da"}, false, false},
 	{[]string{"do"}, false, false},
+	{[]string{"na"}, false, false},
 }
+
+// placeTriggers are the bare prepositions of where someone works ("I run
+// ops at Northwind Bakery", "somos 12 na Construtora Alvorada"): anywhere
+// in the message, they introduce a company when a name of two capitalised
+// words follows (one is as often a city). Not "no", Spanish's negation.
+var placeTriggers = map[string]bool{"at": true, "na": true}
+
+// companyNouns are the triggers that may open the company's own name
+// ("Agencia Lumen"): capitalised, they are part of it.
+var companyNouns = map[string]bool{"empresa": true, "company": true, "agencia": true, "agency": true, "startup": true}
 
 // extractCompany finds a company's name: "trabajo en Acme", "mi empresa se
 // llama acme", or the "de Acme" after a name the user gave ("soy Ana de
@@ -1312,10 +1323,15 @@ func extractCompany(text string, toks []token, used []bool) (string, [2]int, boo
 			if !phraseAt(toks, i, tr.words) {
 				continue
 			}
-			// A bare preposition counts only right after the person's name.
-			if n == 1 && (tr.words[0] == "de" || tr.words[0] == "from" || tr.words[0] == "at" || tr.words[0] == "da" || tr.words[0] == "do") {
+			// A bare preposition counts right after the person's name, or
+			// (one of where someone works) before a name of two words.
+			place := false
+			if n == 1 && (tr.words[0] == "de" || tr.words[0] == "from" || tr.words[0] == "at" || tr.words[0] == "da" || tr.words[0] == "do" || placeTriggers[tr.words[0]]) {
 				if i == 0 || !used[i-1] {
-					continue
+					if !placeTriggers[tr.words[0]] {
+						continue
+					}
+					place = true
 				}
 			}
 			start := i + n
@@ -1360,7 +1376,17 @@ func extractCompany(text string, toks []token, used []bool) (string, [2]int, boo
 				}
 				parts = append(parts, t.raw)
 			}
+			if place && (len(parts) < 2 || slices.ContainsFunc(parts, func(p string) bool {
+				first, _ := utf8.DecodeRuneInString(p)
+				return !unicode.IsUpper(first)
+			})) {
+				continue
+			}
 			if len(parts) > 0 {
+				if first, _ := utf8.DecodeRuneInString(toks[i].raw); n == 1 && companyNouns[toks[i].fold] && unicode.IsUpper(first) {
+					// "Agencia Lumen": the noun is the name's first word.
+					return toks[i].raw + " " + strings.Join(parts, " "), [2]int{i, start + len(parts)}, true
+				}
 				return strings.Join(parts, " "), [2]int{start, start + len(parts)}, true
 			}
 		}
