@@ -365,7 +365,9 @@ func docParties(an *analyzer, text string, toks []token, answering bool) (person
 				if at+2 < len(toks) && possessives[toks[at].fold] && unicode.IsLower([]rune(toks[at+1].raw)[0]) {
 					at += 2
 				}
-				if n, to, ok := properAt(text, toks, at, false); ok {
+				// "paid for the AI data analysis course": one capitalised
+				// word the lexicon knows as a thing is no one's name.
+				if n, to, ok := properAt(text, toks, at, false); ok && !(to == at+1 && concepts.of(toks[at].fold, "", "") != "") {
 					return found{n, at, to}, true
 				}
 			}

@@ -193,3 +193,17 @@ func TestInvoiceCarriesNoCertificateArguments(t *testing.T) {
 	assert.Equal(t, "Omar Haddad", vars["client_name"])
 	assert.Equal(t, "Cedar Print", vars["company"])
 }
+
+// "paid for the AI data analysis course": one capitalised word the
+// lexicon knows as a thing ("AI", "Pulse") is no one a document is for;
+// an unknown one ("ACME") is.
+func TestDocumentForNoKnownThing(t *testing.T) {
+	t.Parallel()
+	staff := turnctx.Context{Role: string(store.RoleStaff)}
+	args, _ := fillOne(t, staff, "generate_document", human("invoice for the AI data analysis course, paid 10 days ago"))
+	vars, _ := args["variables"].(map[string]any)
+	assert.Nil(t, vars["client_name"])
+	args, _ = fillOne(t, staff, "generate_document", human("invoice for ACME, 3 seats of AI for Marketing"))
+	vars, _ = args["variables"].(map[string]any)
+	assert.Equal(t, "ACME", vars["client_name"])
+}
