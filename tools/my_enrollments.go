@@ -67,6 +67,12 @@ func AddMyEnrollments(r *Registry, e EnrollmentReader) {
 			{Lang: "pt", Text: "quais cursos eu comprei? mostra as minhas inscrições"},
 			{Lang: "en", Text: "what classes am I taking at the moment?"},
 			{Lang: "es", Text: "en qué clases ando ahora mismo?"},
+			{Lang: "en", Text: "which courses am I in?"},
+			{Lang: "en", Text: "what am I studying with you these days?"},
+			{Lang: "es", Text: "recuérdame en qué cursos estoy"},
+			{Lang: "pt", Text: "quais cursos eu tenho?"},
+			{Lang: "pt", Text: "em que cursos eu estou agora?"},
+			{Lang: "en", Text: "did I finish my course already?"},
 		},
 	}, func(ctx context.Context, c Caller, _ MyEnrollmentsArgs) (MyEnrollmentsResult, error) {
 		return myEnrollments(ctx, e, c)

@@ -345,3 +345,18 @@ func TestTicketThenWhatMayHelp(t *testing.T) {
 	require.Equal(t, "open_ticket", name, reply)
 	require.Contains(t, reply, "60 minutos")
 }
+
+// A student asking which courses they have, or whether they finished,
+// asks about their own enrolments, not the catalogue or the knowledge
+// base.
+func TestStudentAsksForOwnCourses(t *testing.T) {
+	t.Parallel()
+	for text, lang := range map[string]string{
+		"quais cursos eu tenho mesmo? esqueci":    "pt",
+		"did i already finish the course or not?": "en",
+	} {
+		tc := turnctx.Context{Role: string(store.RoleStudent), Language: lang, Email: "ana@example.com"}
+		name, _, reply := callIn(t, true, tc, nil, text)
+		require.Equal(t, "my_enrollments", name, "%s: %s", text, reply)
+	}
+}
