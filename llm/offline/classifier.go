@@ -291,12 +291,16 @@ func (r *run) classifier() *classifier {
 // tool's score beside the word-overlap similarity.
 const classifierShare = 0.5
 
+// classifierSure is the probability from which the classifier alone says
+// what a message asks for.
+const classifierSure = 0.9
+
 // blendClassifier mixes the classifier's probabilities into the tools'
 // scores and the knowledge score, and sorts the scores again.
-func (r *run) blendClassifier(f msgFeatures, scores []toolScore, know float64) ([]toolScore, float64) {
+func (r *run) blendClassifier(f msgFeatures, scores []toolScore, know float64) ([]toolScore, float64, map[string]float64) {
 	probs, n := r.classifier().predict(f.all, strings.ContainsAny(f.text, "?¿"), isRequest(r.m.an, f.text), r.courseWord)
 	if n == 0 {
-		return scores, know
+		return scores, know, nil
 	}
 	for i := range scores {
 		p, ok := probs[scores[i].tool.name]
@@ -324,5 +328,5 @@ func (r *run) blendClassifier(f msgFeatures, scores []toolScore, know float64) (
 		}
 		return strings.Compare(a.tool.name, b.tool.name)
 	})
-	return scores, know
+	return scores, know, probs
 }

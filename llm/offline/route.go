@@ -693,7 +693,7 @@ func (r *run) fresh(text string, toks []token) action {
 	f := r.features(text)
 	scores := r.scoreTools(f)
 	know := r.knowledgeScore(f, scores)
-	scores, know = r.blendClassifier(f, scores, know)
+	scores, know, probs := r.blendClassifier(f, scores, know)
 	if !f.question {
 		scores = r.notBrowsingNamed(text, scores)
 	}
@@ -780,7 +780,10 @@ func (r *run) fresh(text string, toks []token) action {
 		ahead := s.score >= toolMin && s.score > know+toolMargin
 		// A question that leaves an email for the tool to keep ("could
 		// we use it? reach me at …") asks to be contacted, too.
-		informational := s.tool.mutating && asksForInformation(r.m.an, text) && !r.leavesContact(s.tool, text)
+		// Nor does one the classifier is sure of ("o link da planilha tá
+		// quebrado… dá pra avisar o pessoal?" reports a problem, however it
+		// asks).
+		informational := s.tool.mutating && asksForInformation(r.m.an, text) && !r.leavesContact(s.tool, text) && probs[s.tool.name] < classifierSure
 		// A question for a fact that the knowledge base answers better
 		// ("¿cuándo empieza el de IA para marketing?") changes nothing,
 		// however close the request to act it resembles.
@@ -794,7 +797,7 @@ func (r *run) fresh(text string, toks []token) action {
 			// cantidad?": the question asked along the way is answered,
 			// if the knowledge base can, before the task's own question.
 			if q := infoQuestion(r.m.an, text); a.kind == actAsk && q != "" {
-				return action{kind: actKnowledge, query: q, greet: greet, then: &a, offered: true}
+				return action{kind: actKnowledge, query: text, greet: greet, then: &a, offered: true}
 			}
 			a.greet = greet
 			return a

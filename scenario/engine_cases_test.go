@@ -1,0 +1,55 @@
+package scenario
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// engineCase runs one conversation on the shipped engine and the demo
+// knowledge base, as `faro eval conversations` does, and fails with the
+// first expectation it missed.
+func engineCase(t *testing.T, src string) {
+	t.Helper()
+	ctx := context.Background()
+	r, err := NewRunner(ctx, Options{TempDir: t.TempDir()})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, r.Close()) })
+	res := r.RunOne(ctx, parseAll(t, src)[0])
+	require.Empty(t, res.Error)
+	require.True(t, res.Passed, "%+v", res.First)
+}
+
+// A problem reported as a question ("… tá quebrado, dá pra avisar o
+// pessoal?") opens a ticket when the classifier is sure it is one, though
+// it asks, and the knowledge base has words near it.
+func TestEngineProblemAskedAsAQuestionOpensATicket(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: broken-link-asks-to-tell-the-team
+role: student
+channel: whatsapp
+contact: {name: Marina, email: marina@example.com}
+turns:
+  - user: "no material da semana 4 do curso de marketing o link da planilha de exercícios tá quebrado, dá erro de permissão. dá pra avisar o pessoal responsável?"
+    expect:
+      tool: open_ticket
+`)
+}
+
+// The question asked along a task is answered with the whole message's
+// particulars: "around 40 people … a bulk price?" is the discount for ten
+// or more, not any price.
+func TestEngineQuestionAlongATaskReadsTheWholeMessage(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: team-of-forty-bulk-price
+role: prospect
+channel: web
+turns:
+  - user: "we're thinking of training our sales team on AI, prob around 40 people. is there some kind of bulk price?"
+    expect:
+      reply_contains_any: ["25%", "25 %"]
+`)
+}
