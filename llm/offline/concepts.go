@@ -13,17 +13,20 @@ import (
 type conceptIndex struct {
 	// members are each concept's words in table order.
 	members map[string][]string
-	word    map[string]string
-	pair    map[string]string // "a b" → concept
-	es      map[string]string // Spanish stem → concept
-	en      map[string]string // English stem → concept
+	// byInitial are the one-word members by their first byte, for the
+	// typos of long words (see near).
+	byInitial map[byte][]string
+	word      map[string]string
+	pair      map[string]string // "a b" → concept
+	es        map[string]string // Spanish stem → concept
+	en        map[string]string // English stem → concept
 }
 
 // concepts is the read-only index of the lexicon's concept table.
 var concepts = buildConcepts(lexicon.Concepts())
 
 func buildConcepts(table []lexicon.Concept) *conceptIndex {
-	ix := &conceptIndex{members: map[string][]string{}, word: map[string]string{}, pair: map[string]string{}, es: map[string]string{}, en: map[string]string{}}
+	ix := &conceptIndex{members: map[string][]string{}, byInitial: map[byte][]string{}, word: map[string]string{}, pair: map[string]string{}, es: map[string]string{}, en: map[string]string{}}
 	for _, c := range table {
 		name := c.Name
 		for _, w := range c.Words {
@@ -39,6 +42,7 @@ func buildConcepts(table []lexicon.Concept) *conceptIndex {
 				continue
 			}
 			ix.word[w] = name
+			ix.byInitial[w[0]] = append(ix.byInitial[w[0]], w)
 			// Stems of three letters or fewer catch unrelated words
 			// ("sab" of "sábado" and of "saber").
 			es, en := stemsOf(w)
@@ -67,6 +71,31 @@ func (ix *conceptIndex) of(w, es, en string) string {
 	return ""
 }
 
+// minTypoLen is the fewest letters of a word read as a typo of a concept's
+// word: shorter words are one letter away from too many others.
+const minTypoLen = 7
+
+// near returns the concept of the one word of the table a long folded word
+// is a typo of (one letter wrong, missing or extra, the first kept:
+// "certificdo", "inscripsion"), or "" when none or several concepts are.
+func (ix *conceptIndex) near(w string) string {
+	if len(w) < minTypoLen {
+		return ""
+	}
+	found := ""
+	for _, m := range ix.byInitial[w[0]] {
+		if d := len(m) - len(w); d > 1 || d < -1 || len(m) < minTypoLen || !editWithin(w, m, 1) {
+			continue
+		}
+		if c := ix.word[m]; found != "" && c != found {
+			return ""
+		} else {
+			found = c
+		}
+	}
+	return found
+}
+
 // word is a folded word with what matching needs of it, computed once.
 type word struct {
 	fold, es, en, concept string
@@ -83,6 +112,7 @@ type word struct {
 // has seen. A Model owns one; a nil analyzer stems every word afresh.
 type analyzer struct {
 	stemCache *textCache[stemPair]
+	nearCache *textCache[string]
 }
 
 type stemPair struct{ es, en string }
@@ -97,7 +127,24 @@ const (
 )
 
 func newAnalyzer() *analyzer {
-	return &analyzer{stemCache: newTextCache[stemPair](maxCachedStems, 0)}
+	return &analyzer{stemCache: newTextCache[stemPair](maxCachedStems, 0), nearCache: newTextCache[string](maxCachedStems, 0)}
+}
+
+// near is the concept a long word is a typo of (see conceptIndex.near),
+// cached as its stems are.
+func (a *analyzer) near(w string) string {
+	if len(w) < minTypoLen || len(w) > maxStemmedLen {
+		return ""
+	}
+	if a == nil {
+		return concepts.near(w)
+	}
+	if c, ok := a.nearCache.get(w); ok {
+		return c
+	}
+	c := concepts.near(w)
+	a.nearCache.put(w, c)
+	return c
 }
 
 // stems returns the Spanish and English stems of a folded word, as
@@ -150,6 +197,9 @@ func (a *analyzer) analyzeTokens(toks []token) []word {
 			w.concept = concepts.word[f]
 		} else {
 			w.concept = concepts.of(f, es, en)
+			if w.concept == "" {
+				w.concept = a.near(f)
+			}
 		}
 		w.stop = isStopWord(f) && w.concept == ""
 		out = append(out, w)

@@ -381,3 +381,11 @@ func TestFillLevelFromScratch(t *testing.T) {
 		require.Equal(t, "beginner", got["level"], text)
 	}
 }
+
+// A long word one letter off a word of the lexicon means what that word
+// does: "certificdo" names the certificate template.
+func TestFillTypoOfALexiconWord(t *testing.T) {
+	t.Parallel()
+	args, missing := fillOne(t, turnctx.Context{Role: string(store.RoleStudent)}, "generate_document", human("consegue gerar meu certificdo?"))
+	assert.Equal(t, "certificate", args["template"], missing)
+}
