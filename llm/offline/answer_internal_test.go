@@ -48,6 +48,10 @@ func TestRequestAfterGreeting(t *testing.T) {
 	// An obligation asked about is no request.
 	assert.False(t, isRequest(an, "para el taller tengo que llevar mis propios pinceles?"))
 	assert.False(t, isRequest(an, "do I have to bring my own laptop?"))
+	// So is a need of a verb: what it takes, not what is wanted.
+	assert.False(t, isRequest(an, "quero me inscrever no curso de RAG. precisa saber python?"))
+	assert.False(t, isRequest(an, "do I need to know python for it?"))
+	assert.True(t, isRequest(an, "necesito el certificado del curso, me lo pasas?"))
 	// "Can you manage to…" asks in Portuguese as "pode" does.
 	assert.True(t, isRequest(an, "acabei o curso de dados! consegue me mandar o certificado?"))
 }

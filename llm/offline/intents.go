@@ -320,15 +320,26 @@ func isRequest(an *analyzer, text string) bool {
 	// Wanting or needing, said in the question itself ("¿quiero abrir un
 	// ticket?"), not in the story around it ("le quiero regalar un curso").
 	for _, clause := range askingClauses(text) {
-		for _, w := range an.analyze(clause) {
-			// "¿tengo que llevar…?", "do I have to…?": an obligation
-			// asked about, not a need stated.
-			if w.concept == "want" || w.concept == "need" && !strings.Contains(w.fold, " ") && w.fold != "must" {
+		ws := an.analyze(clause)
+		for i, w := range ws {
+			// "¿tengo que llevar…?", "do I have to…?", "precisa saber
+			// python?", "do I need to know python?": an obligation asked
+			// about, not a need stated.
+			if w.concept == "want" || w.concept == "need" && !strings.Contains(w.fold, " ") && w.fold != "must" && !(i+1 < len(ws) && beforeVerb(ws[i+1].fold)) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// beforeVerb reports a word that opens a verb after "need": English's
+// "to", or a Spanish or Portuguese infinitive ("saber", "ter", "instalar").
+func beforeVerb(f string) bool {
+	if f == "to" {
+		return true
+	}
+	return len(f) >= 3 && (strings.HasSuffix(f, "ar") || strings.HasSuffix(f, "er") || strings.HasSuffix(f, "ir"))
 }
 
 // rePersonal finds questions about the user's own case — a grade, an order,
