@@ -176,6 +176,8 @@ var (
 	// cueLinks join a cue to the name it introduces.
 	cueLinks     = lexWords("cue_links")
 	companyMarks = lexWords("company_marks")
+	// companyKinds are kinds of business that open a company's name.
+	companyKinds = lexWords("company_kinds")
 )
 
 // objectValues reads the keys of an object argument for the enum value
@@ -367,7 +369,9 @@ func docParties(an *analyzer, text string, toks []token, answering bool) (person
 				}
 				// "paid for the AI data analysis course": one capitalised
 				// word the lexicon knows as a thing is no one's name.
-				if n, to, ok := properAt(text, toks, at, false); ok && !(to == at+1 && concepts.of(toks[at].fold, "", "") != "") {
+				// "para Ferretería El Tornillo": a kind of business opens
+				// a company's name, which may hold articles and joiners.
+				if n, to, ok := properAt(text, toks, at, at < len(toks) && companyKinds[toks[at].fold]); ok && !(to == at+1 && concepts.of(toks[at].fold, "", "") != "") {
 					return found{n, at, to}, true
 				}
 			}
@@ -429,7 +433,7 @@ func docParties(an *analyzer, text string, toks []token, answering bool) (person
 
 func hasCompanyMark(name string) bool {
 	ws := strings.Fields(fold(name))
-	return len(ws) > 1 && companyMarks[strings.Trim(ws[len(ws)-1], ".")]
+	return len(ws) > 1 && (companyMarks[strings.Trim(ws[len(ws)-1], ".")] || companyKinds[ws[0]])
 }
 
 // properAt reads a capitalised name of up to five words from toks[i]

@@ -207,3 +207,18 @@ func TestDocumentForNoKnownThing(t *testing.T) {
 	vars, _ = args["variables"].(map[string]any)
 	assert.Equal(t, "ACME", vars["client_name"])
 }
+
+// A kind of business opens a company's name, articles and all: the
+// document is for that company.
+func TestDocumentForABusinessNamedByItsKind(t *testing.T) {
+	t.Parallel()
+	staff := turnctx.Context{Role: string(store.RoleStaff)}
+	for text, want := range map[string]string{
+		"necesito una propuesta para Clínica Veterinaria Patitas: 5 plazas de IA para marketing": "Clínica Veterinaria Patitas",
+		"propuesta para Panadería La Espiga, 4 plazas del curso de prompts, en pdf":              "Panadería La Espiga",
+	} {
+		args, _ := fillOne(t, staff, "generate_document", human(text))
+		vars, _ := args["variables"].(map[string]any)
+		assert.Equal(t, want, vars["company"], text)
+	}
+}
