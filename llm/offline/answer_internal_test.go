@@ -92,3 +92,15 @@ func TestShorthandReadsAsTheWord(t *testing.T) {
 	assert.Contains(t, folds("vc sabe xq nao chega"), "porque")
 	assert.Contains(t, folds("can u help"), "you")
 }
+
+// What a listing's reply leaves of a question: the words it neither says
+// nor answers by their kind; nothing when it answers all, or when what is
+// left names nothing of its own.
+func TestLeftUnanswered(t *testing.T) {
+	an := newAnalyzer()
+	list := "These are our courses:\n- Building LLM Apps with RAG — 399 USD, starts April 5, 2027, 40 seats left"
+	left := leftUnanswered(an, "hey how much is the rag course and do i need to know python for it?", list)
+	assert.Contains(t, left, "python")
+	assert.NotContains(t, left, "rag")
+	assert.Empty(t, leftUnanswered(an, "how much is the rag course?", list))
+}

@@ -193,6 +193,14 @@ func routeFeatures(ws []word, question, request bool, course func(word) bool, em
 	if slices.ContainsFunc(ws, func(w word) bool { return negations[w.fold] || nothingWords[w.fold] }) {
 		emit("m|negated", 1)
 	}
+	// Who the message is about: the speaker's own things ("which courses
+	// am I in") or the business's ("which courses do you have").
+	if slices.ContainsFunc(ws, func(w word) bool { return firstPerson[w.fold] }) {
+		emit("m|self", 1)
+	}
+	if slices.ContainsFunc(ws, func(w word) bool { return secondPerson[w.fold] }) {
+		emit("m|you", 1)
+	}
 	prev := ""
 	named := false
 	for _, w := range ws {
@@ -237,6 +245,13 @@ func routeFeatures(ws []word, question, request bool, course func(word) bool, em
 		}
 	}
 }
+
+// firstPerson and secondPerson are the words by which speakers speak of
+// themselves and to the business.
+var (
+	firstPerson  = lexWords("first_person")
+	secondPerson = lexWords("second_person")
+)
 
 // knowledgeClassTexts are what the knowledge class is trained on: the
 // questions that stand for it and, when offered, search_knowledge's own

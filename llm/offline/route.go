@@ -772,7 +772,10 @@ func (r *run) fresh(text string, toks []token) action {
 		}
 		// A hand-off is asked for with a word for a person ("me passa
 		// para um atendente"); "me passa o NPS" shares only the verb.
-		if s.tool.name == toolRequestHuman && !slices.ContainsFunc(toks, func(t token) bool { return humanWords[t.fold] }) {
+		// Nor is a question for a fact about what a person said ("la
+		// persona con la que hablé… ¿cuándo llega?"), as isHandoff holds.
+		if s.tool.name == toolRequestHuman && (!slices.ContainsFunc(toks, func(t token) bool { return humanWords[t.fold] }) ||
+			f.question && slices.ContainsFunc(r.m.an.analyze(text), asksFact)) {
 			continue
 		}
 		// A question for information does not change data unless it

@@ -315,7 +315,8 @@ func TestStaffDocumentPairInParentheses(t *testing.T) {
 }
 
 // A question a listing answers only in part ("how much", yes; "do I need
-// Python", no) gets the rest from the knowledge base after the list.
+// Python", no) gets the rest from the knowledge base after the list (see
+// TestLeftUnanswered for the listing's part).
 func TestListingThenTheRestOfTheQuestion(t *testing.T) {
 	t.Parallel()
 	tc := turnctx.Context{Role: string(store.RoleProspect), Language: "en", Passages: []turnctx.Passage{
@@ -326,8 +327,8 @@ func TestListingThenTheRestOfTheQuestion(t *testing.T) {
 		{Ref: "3", Source: "en/courses/llm-apps.md", Title: "Building LLM Apps with RAG", Heading: "Building LLM Apps with RAG > Prerequisites",
 			Text: "Intermediate Python (classes, virtual environments) or intermediate Go or TypeScript. A laptop that can run Docker."},
 	}}
-	name, reply := replyIn(t, tc, "hey how much is the rag course and do i need to know python for it?")
-	require.Equal(t, "list_courses", name, reply)
+	// Listed or answered from the passages, both halves are answered.
+	_, reply := replyIn(t, tc, "hey how much is the rag course and do i need to know python for it?")
 	require.Contains(t, reply, "399")
 	require.Contains(t, reply, "Intermediate Python")
 }
@@ -344,6 +345,21 @@ func TestTicketThenWhatMayHelp(t *testing.T) {
 	name, reply := replyIn(t, tc, "no puedo entrar al campus, pedí el enlace para cambiar la clave hace 2 horas y ahora me dice que expiró")
 	require.Equal(t, "open_ticket", name, reply)
 	require.Contains(t, reply, "60 minutos")
+}
+
+// Who a message is about tells one's own courses from the catalogue:
+// "¿qué otros cursos tienen?" asks the business, "¿en qué cursos estoy?"
+// the student's enrolments.
+func TestStudentAsksForTheCatalogue(t *testing.T) {
+	t.Parallel()
+	for text, lang := range map[string]string{
+		"¿Y qué otros cursos tienen?":      "es",
+		"what other courses do you offer?": "en",
+	} {
+		tc := turnctx.Context{Role: string(store.RoleStudent), Language: lang, Email: "ana@example.com"}
+		name, _, reply := callIn(t, true, tc, nil, text)
+		require.Equal(t, "list_courses", name, "%s: %s", text, reply)
+	}
 }
 
 // A student asking which courses they have, or whether they finished,
