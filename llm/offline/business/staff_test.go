@@ -348,31 +348,19 @@ func TestTicketThenWhatMayHelp(t *testing.T) {
 }
 
 // Who a message is about tells one's own courses from the catalogue:
-// "¿qué otros cursos tienen?" asks the business, "¿en qué cursos estoy?"
-// the student's enrolments.
-func TestStudentAsksForTheCatalogue(t *testing.T) {
+// "¿qué otros cursos tienen?" asks the business for its list; "quais
+// cursos eu tenho?" and "did I finish?" ask for the student's own
+// enrolments, not the catalogue or the knowledge base.
+func TestStudentAsksForCourses(t *testing.T) {
 	t.Parallel()
-	for text, lang := range map[string]string{
-		"¿Y qué otros cursos tienen?":      "es",
-		"what other courses do you offer?": "en",
+	for _, c := range []struct{ text, lang, want string }{
+		{"¿Y qué otros cursos tienen?", "es", "list_courses"},
+		{"what other courses do you offer?", "en", "list_courses"},
+		{"quais cursos eu tenho mesmo? esqueci", "pt", "my_enrollments"},
+		{"did i already finish the course or not?", "en", "my_enrollments"},
 	} {
-		tc := turnctx.Context{Role: string(store.RoleStudent), Language: lang, Email: "ana@example.com"}
-		name, _, reply := callIn(t, true, tc, nil, text)
-		require.Equal(t, "list_courses", name, "%s: %s", text, reply)
-	}
-}
-
-// A student asking which courses they have, or whether they finished,
-// asks about their own enrolments, not the catalogue or the knowledge
-// base.
-func TestStudentAsksForOwnCourses(t *testing.T) {
-	t.Parallel()
-	for text, lang := range map[string]string{
-		"quais cursos eu tenho mesmo? esqueci":    "pt",
-		"did i already finish the course or not?": "en",
-	} {
-		tc := turnctx.Context{Role: string(store.RoleStudent), Language: lang, Email: "ana@example.com"}
-		name, _, reply := callIn(t, true, tc, nil, text)
-		require.Equal(t, "my_enrollments", name, "%s: %s", text, reply)
+		tc := turnctx.Context{Role: string(store.RoleStudent), Language: c.lang, Email: "ana@example.com"}
+		name, _, reply := callIn(t, true, tc, nil, c.text)
+		require.Equal(t, c.want, name, "%s: %s", c.text, reply)
 	}
 }
