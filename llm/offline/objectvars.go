@@ -446,8 +446,9 @@ func properAt(text string, toks []token, i int, joiners bool) (string, int, bool
 	var parts []string
 	for ; j < len(toks) && len(parts) < 5; j++ {
 		t := toks[j]
+		gap := ""
 		if j > i {
-			gap := strings.TrimSpace(text[toks[j-1].end:t.start])
+			gap = strings.TrimSpace(text[toks[j-1].end:t.start])
 			if gap != "" && gap != "&" {
 				break
 			}
@@ -467,6 +468,10 @@ func properAt(text string, toks []token, i int, joiners bool) (string, int, bool
 		}
 		if _, month := monthNames[t.fold]; month || isStopWordName(t) && !(inside && (articles[t.fold] || nameConnectors[t.fold])) {
 			break
+		}
+		if gap == "&" && len(parts) > 0 {
+			// "Ocampo & Hijos": the ampersand is part of the name.
+			parts[len(parts)-1] += " &"
 		}
 		parts = append(parts, t.raw)
 	}

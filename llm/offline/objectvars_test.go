@@ -222,3 +222,14 @@ func TestDocumentForABusinessNamedByItsKind(t *testing.T) {
 		assert.Equal(t, want, vars["company"], text)
 	}
 }
+
+// An ampersand inside a company's name stays in it: "Ocampo & Hijos" on an
+// invoice, "Lumen & Co" on a lead.
+func TestNameKeepsItsAmpersand(t *testing.T) {
+	t.Parallel()
+	args, _ := fillOne(t, turnctx.Context{Role: string(store.RoleStaff)}, "generate_document", human("generate the invoice INV-2291 for Ocampo & Hijos, 3 workshops at 800 USD"))
+	vars, _ := args["variables"].(map[string]any)
+	assert.Equal(t, "Ocampo & Hijos", vars["client_name"])
+	args, _ = fillOne(t, turnctx.Context{}, "qualify_lead", human("we're Lumen & Co, 14 people, we want a demo of Pulse. sam@lumen.co"))
+	assert.Equal(t, "Lumen & Co", args["company"])
+}

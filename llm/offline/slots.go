@@ -1347,7 +1347,11 @@ func extractCompany(text string, toks []token, used []bool) (string, [2]int, boo
 			j := start
 			for ; j < len(toks) && len(parts) < 4; j++ {
 				t := toks[j]
-				if j > start && strings.TrimSpace(text[toks[j-1].end:t.start]) != "" && strings.TrimSpace(text[toks[j-1].end:t.start]) != "&" {
+				gap := ""
+				if j > start {
+					gap = strings.TrimSpace(text[toks[j-1].end:t.start])
+				}
+				if gap != "" && gap != "&" {
 					break
 				}
 				first, _ := utf8.DecodeRuneInString(t.raw)
@@ -1373,6 +1377,10 @@ func extractCompany(text string, toks []token, used []bool) (string, [2]int, boo
 				}
 				if len(parts) == 0 && (isStopWord(t.fold) || notNames[t.fold]) {
 					break
+				}
+				if gap == "&" && len(parts) > 0 {
+					// "Lumen & Co": the ampersand is part of the name.
+					parts[len(parts)-1] += " &"
 				}
 				parts = append(parts, t.raw)
 			}
