@@ -87,11 +87,11 @@ func (ix *conceptIndex) near(w string) string {
 		if d := len(m) - len(w); d > 1 || d < -1 || len(m) < minTypoLen || !editWithin(w, m, 1) {
 			continue
 		}
-		if c := ix.word[m]; found != "" && c != found {
+		c := ix.word[m]
+		if found != "" && c != found {
 			return ""
-		} else {
-			found = c
 		}
+		found = c
 	}
 	return found
 }
