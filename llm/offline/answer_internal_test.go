@@ -104,3 +104,23 @@ func TestLeftUnanswered(t *testing.T) {
 	assert.NotContains(t, left, "rag")
 	assert.Empty(t, leftUnanswered(an, "how much is the rag course?", list))
 }
+
+// "What time" asks for the hour of something; "three times" counts tries
+// and asks nothing: the plural is a word of its own, so a problem report
+// ("tried 3 times") is not a question about a schedule.
+func TestTimeAndTimes(t *testing.T) {
+	t.Parallel()
+	var an *analyzer
+	concept := func(text, fold string) string {
+		for _, w := range an.analyze(text) {
+			if w.fold == fold {
+				return w.concept
+			}
+		}
+		return ""
+	}
+	assert.Equal(t, "schedule", concept("what time is the live session?", "time"))
+	assert.Equal(t, hasTime, askedKind(word{concept: concept("what time is the live session?", "time")}))
+	assert.Equal(t, "repeat", concept("checkout failed, tried 3 times", "times"))
+	assert.Equal(t, "repeat", concept("lo intenté tres veces", "veces"))
+}

@@ -23,6 +23,8 @@ var (
 		Text: "Which courses are taught in English?\nPrompt Engineering in Practice (starts 15 February 2027), Building LLM Apps with RAG (5 April 2027) and AI Strategy for Managers (10 May 2027). The other four courses are taught in Spanish."}
 	pPrices = turnctx.Passage{Ref: "4", Source: "en/pricing/pricing-and-payment-methods.md", Title: "Pricing and payment methods", Heading: "Pricing and payment methods > Course prices (2027 cohorts)",
 		Text: "| Course | Taught in | Price |\n|---|---|---|\n| Generative AI Foundations | Spanish | Free |\n| Prompt Engineering in Practice | English | USD 199 |\n| Building LLM Apps with RAG | English | USD 399 |\n\nThe price covers live sessions, recordings and materials."}
+	pManagersSchedule = turnctx.Passage{Ref: "6", Source: "en/courses/ai-for-managers.md", Title: "AI Strategy for Managers", Heading: "AI Strategy for Managers > Schedule",
+		Text: "Designed to fit around a full-time job. One live session a week on Thursdays, 15:00–16:30 UTC, recorded and available within 24 hours."}
 	pCertificates = turnctx.Passage{Ref: "5", Source: "en/support/certificates.md", Title: "Certificates: requirements and download", Heading: "Certificates > How to download it",
 		Text: "Go to My profile → Certificates on the course platform. Click Download PDF next to the course."}
 )
@@ -53,7 +55,7 @@ func answer(t *testing.T, withTools bool, role store.Role, lang, question string
 // each with its citation marker, and end with the sources.
 func TestKnowledgeAnswers(t *testing.T) {
 	t.Parallel()
-	all := []turnctx.Passage{pMarketing, pRefund, pFAQ, pPrices, pCertificates}
+	all := []turnctx.Passage{pMarketing, pRefund, pFAQ, pPrices, pCertificates, pManagersSchedule}
 	cases := []struct {
 		name, lang, question string
 		want                 []string // verbatim pieces of the reply
@@ -76,6 +78,8 @@ func TestKnowledgeAnswers(t *testing.T) {
 			[]string{"Click Download PDF next to the course. [5]"}, nil},
 		{"another language is said so", "es", "como descargo el certificado?",
 			[]string{"Esto es lo que encontré (el texto original está en inglés):", "Download PDF"}, nil},
+		{"what time is answered by the time, not by a job that is full-time", "en", "what time are the live sessions of the managers course?",
+			[]string{"Thursdays, 15:00–16:30 UTC"}, []string{"full-time"}},
 		{"portuguese: a Spanish passage carried into portuguese, and said so", "pt", "comprei o curso faz uma semana, posso pedir reembolso?",
 			[]string{"Encontrei esta informação na nossa base de conhecimento (adaptada do espanhol):", "14 dias", "[2]",
 				"posso passar você para uma pessoa da equipe", "Fontes: [2]"}, []string{"días"}},
