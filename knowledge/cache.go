@@ -62,6 +62,7 @@ func (b *Base) OnChange(f func()) { b.onChange = f }
 // Forget drops every remembered search: the knowledge changed through
 // another server (or process). A search running meanwhile is not kept.
 func (b *Base) Forget() {
+	b.generation.Add(1)
 	if b.cache != nil {
 		b.cache.gen.Add(1)
 	}

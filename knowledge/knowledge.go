@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/faroai/faro/store"
 )
@@ -33,6 +34,13 @@ type Base struct {
 	// vectorWeight is the vector side's share in hybrid fusion, in [0, 1]
 	// (see SetVectorWeight).
 	vectorWeight float64
+	// weightSet says vectorWeight was set (SetVectorWeight): it is used as
+	// it is, not scaled by the measured agreement (see VectorAgreement).
+	weightSet bool
+	// agree is the last measurement of the vectors against full text, and
+	// generation counts the knowledge's changes that void it.
+	agree      agreeState
+	generation atomic.Uint64
 	// onChange is told of every write (see OnChange); nil when unset.
 	onChange func()
 }
@@ -72,7 +80,7 @@ func (b *Base) SetVectorWeight(w float64) error {
 	if !(w >= 0 && w <= 1) {
 		return fmt.Errorf("vector weight %g is not between 0 and 1", w)
 	}
-	b.vectorWeight = w
+	b.vectorWeight, b.weightSet = w, true
 	return nil
 }
 

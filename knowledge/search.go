@@ -144,10 +144,14 @@ func (b *Base) Search(ctx context.Context, q Query) ([]Result, error) {
 		n = max(3*k, minCandidates)
 	}
 	n = max(n, k)
+	w := b.vectorWeight
+	if mode == ModeHybrid {
+		w, _ = b.HybridWeight(ctx)
+	}
 	var cacheKeyed string
 	var gen uint64
 	if b.cache != nil {
-		cacheKeyed = cacheKey(q, mode, k, n, b.vectorWeight)
+		cacheKeyed = cacheKey(q, mode, k, n, w)
 		var hit bool
 		var res []Result
 		if res, gen, hit = b.cache.lookup(cacheKeyed); hit {
@@ -196,7 +200,7 @@ func (b *Base) Search(ctx context.Context, q Query) ([]Result, error) {
 		b.log.WarnContext(ctx, "knowledge search without vectors", "err", vectorErr)
 	}
 
-	results := fuse(vectorHits, textHits, b.vectorWeight)
+	results := fuse(vectorHits, textHits, w)
 	if len(results) > k {
 		results = results[:k]
 	}

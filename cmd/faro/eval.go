@@ -46,10 +46,13 @@ type retrievalEvalReport struct {
 	Corpus      string `json:"corpus"`
 	QueriesFile string `json:"queries_file"`
 	Embedder    string `json:"embedder"`
-	// VectorWeight is the vector side's share in hybrid search.
-	VectorWeight float64                `json:"vector_weight"`
-	Store        string                 `json:"store"`
-	Ingest       knowledge.IngestReport `json:"ingest"`
+	// VectorWeight is the vector side's share in hybrid search, and
+	// VectorAgreement the measurement that scaled the embedder's own (none
+	// when --vector-weight or the configuration set it).
+	VectorWeight    float64                `json:"vector_weight"`
+	VectorAgreement *knowledge.Agreement   `json:"vector_agreement,omitempty"`
+	Store           string                 `json:"store"`
+	Ingest          knowledge.IngestReport `json:"ingest"`
 	knowledge.EvalReport
 }
 
@@ -119,11 +122,13 @@ func runEvalRetrieval(ctx context.Context, env *environment, args []string) erro
 	for _, f := range ing.Failed {
 		fmt.Fprintf(env.stderr, "faro eval: skipped %s: %s\n", f.Source, f.Reason)
 	}
+	// Measured before the first query, whose latency would count it.
+	hw, agree := base.HybridWeight(ctx)
 	rep, err := base.EvaluateRetrieval(ctx, queries, knowledge.EvalOptions{K: *k, Details: *details})
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
-	out := retrievalEvalReport{Corpus: *corpus, QueriesFile: *queriesPath, Embedder: name, VectorWeight: base.VectorWeight(), Store: where, Ingest: ing, EvalReport: rep}
+	out := retrievalEvalReport{Corpus: *corpus, QueriesFile: *queriesPath, Embedder: name, VectorWeight: hw, VectorAgreement: agree, Store: where, Ingest: ing, EvalReport: rep}
 	if *asJSON {
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", "  ")
@@ -152,7 +157,11 @@ func printRetrievalReport(w io.Writer, r retrievalEvalReport) error {
 	fmt.Fprintf(w, "Retrieval evaluation: %d queries, k=%d\n", r.EvalReport.Queries, r.K)
 	fmt.Fprintf(w, "corpus %s: %d documents, %d chunks, ingested in %s (%d failed)\n",
 		r.Corpus, r.Ingest.Read(), r.Ingest.Chunks, r.Ingest.Duration(), len(r.Ingest.Failed))
-	fmt.Fprintf(w, "embedder %s (hybrid: vector weight %g), store %s\n\n", r.Embedder, r.VectorWeight, r.Store)
+	fmt.Fprintf(w, "embedder %s (hybrid: vector weight %.3g), store %s\n", r.Embedder, r.VectorWeight, r.Store)
+	if a := r.VectorAgreement; a != nil && a.Samples > 0 {
+		fmt.Fprintf(w, "the vectors agree with full text on %.0f%% of neighbours (%d passages): the embedder's weight is scaled by %.2f\n", 100*a.Share, a.Samples, a.Scale)
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "mode\trecall@1\trecall@5\trecall@%d\tMRR@%d\tnDCG@10\tp50\tp99\t\n", r.K, r.K)
 	for _, m := range r.Modes {

@@ -1,0 +1,148 @@
+package knowledge
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/faroai/faro/store"
+)
+
+// topicWords are the vocabularies of the agreement tests' documents: a
+// document speaks of one topic, so its neighbours by words are the other
+// documents of that topic.
+var topicWords = [][]string{
+	{"invoice", "payment", "card", "refund", "billing", "receipt", "charge", "bank"},
+	{"password", "login", "account", "reset", "email", "link", "browser", "session"},
+	{"course", "lesson", "teacher", "homework", "exam", "certificate", "module", "cohort"},
+	{"campaign", "contacts", "newsletter", "audience", "segment", "automation", "template", "sender"},
+	{"garden", "tomato", "soil", "water", "seed", "harvest", "compost", "sunlight"},
+	{"engine", "brake", "tyre", "mechanic", "oil", "gearbox", "battery", "exhaust"},
+}
+
+// fillTopics stores docs documents of topic words, one passage each,
+// embedded by e.
+func fillTopics(t *testing.T, st store.Knowledge, e Embedder, name string, dim, docs int) {
+	t.Helper()
+	ctx := context.Background()
+	require.NoError(t, st.SetKnowledgeIndex(ctx, store.IndexInfo{Embedder: name, Dimension: dim}))
+	rng := rand.New(rand.NewPCG(7, 11))
+	for i := range docs {
+		words := topicWords[i%len(topicWords)]
+		var sentences []string
+		for range 3 {
+			var s []string
+			for range 10 {
+				s = append(s, words[rng.IntN(len(words))])
+			}
+			sentences = append(sentences, strings.Join(s, " "))
+		}
+		text := strings.Join(sentences, ". ") + "."
+		vs, err := e.EmbedDocuments(ctx, []string{text})
+		require.NoError(t, err)
+		_, err = st.PutDocument(ctx, store.Document{Source: fmt.Sprintf("doc-%03d.md", i), Title: fmt.Sprintf("Doc %d", i), Language: "en", ContentHash: fmt.Sprint(i)},
+			[]store.Chunk{{Text: text, Embedding: vs[0]}})
+		require.NoError(t, err)
+	}
+}
+
+// noiseEmbedder gives every text a direction drawn from its hash: an
+// embedder whose neighbours have nothing to do with what texts say.
+type noiseEmbedder struct{ dim int }
+
+func (n noiseEmbedder) EmbedDocuments(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		out[i], _ = n.EmbedQuery(ctx, t)
+	}
+	return out, nil
+}
+
+func (n noiseEmbedder) EmbedQuery(_ context.Context, text string) ([]float32, error) {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(text))
+	rng := rand.New(rand.NewPCG(h.Sum64(), 1))
+	v := make([]float32, n.dim)
+	for i := range v {
+		v[i] = float32(rng.NormFloat64())
+	}
+	return v, nil
+}
+
+// Hybrid search gives the vectors the share they earn on the knowledge
+// base at hand: an embedder whose neighbours full text also finds keeps
+// its weight; one whose neighbours are noise there gets none, and hybrid
+// ranks as full text does; a weight set by hand is used as it is.
+func TestHybridWeightFollowsAgreement(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("an embedder that agrees keeps its weight", func(t *testing.T) {
+		t.Parallel()
+		e := newOffline(t, 0)
+		st := openSQLite(t)
+		fillTopics(t, st, e, e.Name(), e.Dimension(), agreeMinChunks)
+		b := New(st, e, e.Name(), nil)
+		w, a := b.HybridWeight(ctx)
+		require.NotNil(t, a)
+		require.Equal(t, agreeSamples, a.Samples)
+		require.GreaterOrEqual(t, a.Share, agreeHigh, "documents of one topic are neighbours both ways")
+		require.InDelta(t, 0.2, w, 1e-9, "the offline embedder's own weight, whole")
+	})
+
+	t.Run("an embedder that is noise gets none", func(t *testing.T) {
+		t.Parallel()
+		e := noiseEmbedder{dim: 64}
+		st := openSQLite(t)
+		fillTopics(t, st, e, "noise-64", 64, agreeMinChunks)
+		b := New(st, e, "noise-64", nil)
+		w, a := b.HybridWeight(ctx)
+		require.NotNil(t, a)
+		require.Less(t, a.Share, agreeLow)
+		require.InDelta(t, 0.0, w, 0, "%+v", a)
+		q := Query{Text: "refund of a card payment", K: 10}
+		q.Mode = ModeText
+		text, err := b.Search(ctx, q)
+		require.NoError(t, err)
+		q.Mode = ModeHybrid
+		hybrid, err := b.Search(ctx, q)
+		require.NoError(t, err)
+		require.Equal(t, fusedIDs(text), fusedIDs(hybrid), "hybrid ranks as full text")
+
+		require.NoError(t, b.SetVectorWeight(0.3))
+		w, a = b.HybridWeight(ctx)
+		require.Nil(t, a, "a weight set by hand is not measured")
+		require.InDelta(t, 0.3, w, 0)
+	})
+
+	t.Run("too small a knowledge base to measure keeps the weight", func(t *testing.T) {
+		t.Parallel()
+		e := noiseEmbedder{dim: 64}
+		st := openSQLite(t)
+		fillTopics(t, st, e, "noise-64", 64, agreeMinChunks-1)
+		b := New(st, e, "noise-64", nil)
+		w, a := b.HybridWeight(ctx)
+		require.NotNil(t, a)
+		require.Zero(t, a.Samples)
+		require.InDelta(t, DefaultVectorWeight, w, 0)
+	})
+
+	t.Run("a change of the knowledge is measured again", func(t *testing.T) {
+		t.Parallel()
+		e := noiseEmbedder{dim: 64}
+		st := openSQLite(t)
+		fillTopics(t, st, e, "noise-64", 64, agreeMinChunks-1)
+		b := New(st, e, "noise-64", nil)
+		_, a := b.HybridWeight(ctx)
+		require.Zero(t, a.Samples)
+		_, err := b.IngestData(ctx, "more.md", []byte("# More\n\nThe garden needs water, compost and sunlight before the harvest of tomato seed."), IngestOptions{})
+		require.NoError(t, err)
+		_, a = b.HybridWeight(ctx)
+		require.Equal(t, agreeSamples, a.Samples, "the knowledge grew past the smallest measured")
+	})
+}
