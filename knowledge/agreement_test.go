@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faroai/faro/store"
+	"github.com/faroai/faro/store/postgres"
+	"github.com/faroai/faro/store/postgres/pgtest"
 )
 
 // topicWords are the vocabularies of the agreement tests' documents: a
@@ -145,4 +147,25 @@ func TestHybridWeightFollowsAgreement(t *testing.T) {
 		_, a = b.HybridWeight(ctx)
 		require.Equal(t, agreeSamples, a.Samples, "the knowledge grew past the smallest measured")
 	})
+}
+
+// TestHybridWeightPostgres measures the agreement on PostgreSQL too
+// (pgvector and its full text): the noise embedder gets no share there
+// either. It needs FARO_TEST_DATABASE_URL or PGlite, as TestSearchPostgres.
+func TestHybridWeightPostgres(t *testing.T) {
+	ctx := context.Background()
+	url, stop, err := pgtest.Start(ctx)
+	require.NoError(t, err, "PostgreSQL for the tests")
+	t.Cleanup(stop)
+	db, err := postgres.Open(ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	e := noiseEmbedder{dim: 64}
+	fillTopics(t, db, e, "noise-64", 64, agreeMinChunks)
+	b := New(db, e, "noise-64", nil)
+	w, a := b.HybridWeight(ctx)
+	require.NotNil(t, a)
+	require.Equal(t, agreeSamples, a.Samples)
+	require.Less(t, a.Share, agreeLow)
+	require.InDelta(t, 0.0, w, 0)
 }
