@@ -53,3 +53,25 @@ turns:
       reply_contains_any: ["25%", "25 %"]
 `)
 }
+
+// A follow-up that names its own course is about that course: after a
+// question about beginners' courses, "¿y el de prompts cuándo arranca?"
+// is not answered with the free beginners' course's dates, which the
+// passages of the question before still hold: neither its words are glued
+// to the follow-up's search, nor its page's facts quoted as the asked
+// course's.
+func TestEngineFollowUpNamingACourseIsAboutIt(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: follow-up-names-its-course
+role: prospect
+channel: web
+turns:
+  - user: "hola, tienen cursos para gente que recien empieza con ia?"
+    expect:
+      reply_language: es
+  - user: "y el de prompts cuando arranca?"
+    expect:
+      reply_not_contains: ["11 de enero", "24 de enero"]
+`)
+}

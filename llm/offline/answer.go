@@ -1565,11 +1565,23 @@ func (r *run) preferAskedCourse(question string, ps []passage, sents []sentence,
 	}
 	about := make([]string, len(ps))
 	for i, p := range ps {
-		about[i], _ = r.matchCourse(sourceTitle(p), false)
+		// A course's own page says so in its title; its headings
+		// ("Datos clave") may read as another course's words.
+		var named bool
+		if about[i], named = r.matchCourse(p.Title, false); !named {
+			about[i], _ = r.matchCourse(sourceTitle(p), false)
+		}
 	}
 	for i := range sents {
 		s := &sents[i]
-		if c, named := r.matchCourse(s.text, false); named && c != asked {
+		c, named := r.matchCourse(s.text, false)
+		if !named && about[s.passage] != "" {
+			// A page about another course states that course's facts
+			// without naming it ("Inicio: 11 de enero" under
+			// "Fundamentos de IA generativa").
+			c, named = about[s.passage], true
+		}
+		if named && c != asked {
 			s.score -= 0.2
 			// Nor does it state the fact asked for: the date it gives is
 			// another course's, and the search goes on for the asked one's.

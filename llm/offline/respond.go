@@ -207,6 +207,12 @@ func (r *run) contextualQuery(q string) string {
 	if classifySmallTalk(tokenize(prev)) != talkNone {
 		return q
 	}
+	// "¿y el de prompts cuándo empieza?" names what it is about: it leans
+	// on the question before for its "y" only, and that question's words
+	// ("algo nuevo para principiantes") would find another course.
+	if _, named := r.matchCourse(q, false); named {
+		return q
+	}
 	// The previous question lends what it was about ("el curso de IA para
 	// marketing"), not what it asked ("cuánto cuesta"): "¿y cuándo
 	// empieza?" wants a date, and the price asked before would outscore it.
