@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -49,7 +50,14 @@ const (
 	// agreeTTL bounds how long a measurement stands when the knowledge
 	// changes elsewhere (`faro ingest` from another process) unseen.
 	agreeTTL = 10 * time.Minute
+	// agreeRetry is how long after a failed measurement (the embedding
+	// provider down) searches go on unscaled before it is tried again:
+	// not once a search.
+	agreeRetry = time.Minute
 )
+
+// errAgreeLater is a measurement not tried again yet after a failure.
+var errAgreeLater = errors.New("the last measurement failed less than a minute ago")
 
 // Agreement is a measurement of the vectors against full text on the
 // knowledge base.
@@ -62,13 +70,15 @@ type Agreement struct {
 	Scale float64 `json:"scale"`
 }
 
-// agreeState holds the last measurement and when it was made.
+// agreeState holds the last measurement and when it was made, or when
+// the last one failed.
 type agreeState struct {
-	mu  sync.Mutex
-	gen uint64
-	at  time.Time
-	a   Agreement
-	ok  bool
+	mu       sync.Mutex
+	gen      uint64
+	at       time.Time
+	a        Agreement
+	ok       bool
+	failedAt time.Time
 }
 
 // VectorAgreement measures (or recalls, while the knowledge is unchanged)
@@ -83,8 +93,14 @@ func (b *Base) VectorAgreement(ctx context.Context) (Agreement, error) {
 	if s.ok && s.gen == gen && time.Since(s.at) < agreeTTL {
 		return s.a, nil
 	}
+	if time.Since(s.failedAt) < agreeRetry {
+		return Agreement{}, errAgreeLater
+	}
 	a, err := b.measureAgreement(ctx)
 	if err != nil {
+		if ctx.Err() == nil {
+			s.failedAt = time.Now()
+		}
 		return Agreement{}, err
 	}
 	if b.generation.Load() == gen {
@@ -104,7 +120,9 @@ func (b *Base) HybridWeight(ctx context.Context) (float64, *Agreement) {
 	}
 	a, err := b.VectorAgreement(ctx)
 	if err != nil {
-		b.log.WarnContext(ctx, "measure the vectors' agreement with full text", "err", err)
+		if !errors.Is(err, errAgreeLater) {
+			b.log.WarnContext(ctx, "measure the vectors' agreement with full text", "err", err)
+		}
 		return b.vectorWeight, nil
 	}
 	return b.vectorWeight * a.Scale, &a
@@ -116,7 +134,9 @@ func (b *Base) measureAgreement(ctx context.Context) (Agreement, error) {
 	if err != nil {
 		return unscaled, fmt.Errorf("read the knowledge index: %w", err)
 	}
-	if info.Dimension == 0 {
+	if info.Dimension == 0 || info.Embedder != "" && info.Embedder != b.embedderName {
+		// Nothing embedded, or by another embedder: the search itself
+		// says so (errMismatch).
 		return unscaled, nil
 	}
 	var docs []store.Document
@@ -141,10 +161,13 @@ func (b *Base) measureAgreement(ctx context.Context) (Agreement, error) {
 	// Every step-th passage of the collection, in the order of the
 	// documents' sources: the same sample for the same knowledge.
 	step := total / agreeSamples
-	var sum float64
-	var got int
+	var samples []store.Chunk
+	var queries []string
 	next, seen := 0, 0
 	for _, d := range docs {
+		if len(samples) == agreeSamples {
+			break
+		}
 		if seen+d.Chunks <= next {
 			seen += d.Chunks
 			continue
@@ -153,18 +176,36 @@ func (b *Base) measureAgreement(ctx context.Context) (Agreement, error) {
 		if err != nil {
 			return unscaled, fmt.Errorf("chunks of %s: %w", d.Source, err)
 		}
-		for next < seen+len(chunks) && got < agreeSamples {
-			share, ok, err := b.agreeOn(ctx, chunks[next-seen])
-			if err != nil {
-				return unscaled, err
+		for ; next < seen+len(chunks) && len(samples) < agreeSamples; next += step {
+			if q := pseudoQuery(chunks[next-seen].Text); q != "" {
+				samples, queries = append(samples, chunks[next-seen]), append(queries, q)
 			}
-			if ok {
-				sum += share
-				got++
-			}
-			next += step
 		}
 		seen += len(chunks)
+	}
+	if len(samples) == 0 {
+		return unscaled, nil
+	}
+	// One call for all the queries: a provider's embedder answers a batch
+	// as fast as one text.
+	vs, err := b.embedder.EmbedDocuments(ctx, queries)
+	if err != nil {
+		return unscaled, &embedError{b.embedderName, err}
+	}
+	if len(vs) != len(queries) {
+		return unscaled, fmt.Errorf("embed the measurement's queries: %d vectors for %d texts", len(vs), len(queries))
+	}
+	var sum float64
+	var got int
+	for i, c := range samples {
+		share, ok, err := b.agreeOn(ctx, c, queries[i], vs[i], info.Dimension)
+		if err != nil {
+			return unscaled, err
+		}
+		if ok {
+			sum += share
+			got++
+		}
 	}
 	if got == 0 {
 		return unscaled, nil
@@ -174,17 +215,17 @@ func (b *Base) measureAgreement(ctx context.Context) (Agreement, error) {
 	return a, nil
 }
 
-// agreeOn searches a query made of passage c's words both ways and
-// returns the share of full text's other candidates the vectors find too;
-// false when c has no sentence long enough or full text finds nothing else.
-func (b *Base) agreeOn(ctx context.Context, c store.Chunk) (float64, bool, error) {
-	q := pseudoQuery(c.Text)
-	if q == "" {
+// agreeOn searches query q, made of passage c's words and embedded as v,
+// both ways and returns the share of full text's other candidates the
+// vectors find too; false when v cannot be searched or full text finds
+// nothing else.
+func (b *Base) agreeOn(ctx context.Context, c store.Chunk, q string, v []float32, dim int) (float64, bool, error) {
+	if len(v) != dim || !hasDirection(v) {
 		return 0, false, nil
 	}
-	vh, err := b.searchVector(ctx, q, agreeDepth+1, store.SearchFilter{})
+	vh, err := b.store.SearchVector(ctx, store.VectorQuery{Embedding: v, K: agreeDepth + 1})
 	if err != nil {
-		return 0, false, err
+		return 0, false, fmt.Errorf("vector search: %w", err)
 	}
 	th, err := b.store.SearchText(ctx, store.TextQuery{Text: q, Language: c.Language, K: agreeDepth + 1})
 	if err != nil {
@@ -199,13 +240,13 @@ func (b *Base) agreeOn(ctx context.Context, c store.Chunk) (float64, bool, error
 		}
 		return ids
 	}
-	v, t := others(vh), others(th)
+	vids, t := others(vh), others(th)
 	if len(t) == 0 {
 		return 0, false, nil
 	}
 	both := 0
 	for _, id := range t {
-		if slices.Contains(v, id) {
+		if slices.Contains(vids, id) {
 			both++
 		}
 	}

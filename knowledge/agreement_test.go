@@ -2,10 +2,12 @@ package knowledge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -168,4 +170,38 @@ func TestHybridWeightPostgres(t *testing.T) {
 	require.Equal(t, agreeSamples, a.Samples)
 	require.Less(t, a.Share, agreeLow)
 	require.InDelta(t, 0.0, w, 0)
+}
+
+// downEmbedder stands for an embedding provider that cannot be reached,
+// counting the batches it was asked for.
+type downEmbedder struct{ batches *atomic.Int32 }
+
+func (d downEmbedder) EmbedDocuments(context.Context, []string) ([][]float32, error) {
+	d.batches.Add(1)
+	return nil, errors.New("provider unreachable")
+}
+
+func (downEmbedder) EmbedQuery(context.Context, string) ([]float32, error) {
+	return nil, errors.New("provider unreachable")
+}
+
+// A measurement that fails (the provider is down) leaves the weight as it
+// is and the searches answering from full text, and is not tried again on
+// every search.
+func TestHybridWeightWhenTheEmbedderIsDown(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := openSQLite(t)
+	fillTopics(t, st, noiseEmbedder{dim: 64}, "provider-64", 64, agreeMinChunks)
+	var batches atomic.Int32
+	b := New(st, downEmbedder{&batches}, "provider-64", nil)
+	for range 3 {
+		w, a := b.HybridWeight(ctx)
+		require.Nil(t, a)
+		require.InDelta(t, DefaultVectorWeight, w, 0)
+		res, err := b.Search(ctx, Query{Text: "garden soil and compost", K: 3})
+		require.NoError(t, err, "full text answers without the vectors")
+		require.NotEmpty(t, res)
+	}
+	require.Equal(t, int32(1), batches.Load(), "one attempt, not one a search")
 }
