@@ -623,11 +623,12 @@ func questionWords2(an *analyzer, text string) ([]word, []bool) {
 // reClauses ends a clause of a message.
 var reClauses = regexp.MustCompile(`[.?!\n]+`)
 
-// reFocusClauses also ends a clause at a comma, a semicolon or an emoji
-// ("ya terminé 🙌 me generas el certificado?"), to tell the
+// reFocusClauses also ends a clause at a comma, a semicolon, an emoji
+// ("ya terminé 🙌 me generas el certificado?") or a colon before a space
+// ("so english please: can I…?"; not a time's "19:00"), to tell the
 // question ("¿posso pedir reembolso?") from the story before it ("comprei
 // o curso faz uma semana,").
-var reFocusClauses = regexp.MustCompile(`[.?!\n,;\p{So}]+`)
+var reFocusClauses = regexp.MustCompile(`[.?!\n,;\p{So}]+|:\s+`)
 
 // unknown returns the thing the question asks whether the business has
 // ("¿hay estacionamiento?", "do you sell laptops?", "curso de fotografía")

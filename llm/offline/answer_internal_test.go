@@ -124,3 +124,26 @@ func TestTimeAndTimes(t *testing.T) {
 	assert.Equal(t, "repeat", concept("checkout failed, tried 3 times", "times"))
 	assert.Equal(t, "repeat", concept("lo intenté tres veces", "veces"))
 }
+
+// A colon closes the preamble of a question ("my manager is here, so in
+// english please: can I …?"): the words before it are the story, not what
+// must be answered. A time's colon ("19:00") splits nothing.
+func TestColonEndsThePreamble(t *testing.T) {
+	t.Parallel()
+	focusOf := func(text string) map[string]bool {
+		ws, focus := questionWords2(nil, text)
+		out := map[string]bool{}
+		for i, w := range ws {
+			out[w.fold] = focus[i]
+		}
+		return out
+	}
+	f := focusOf("my manager is sitting next to me so english please: can I show the certificate on my linkedin page?")
+	assert.False(t, f["manager"], "the preamble")
+	assert.False(t, f["sitting"], "the preamble")
+	assert.True(t, f["linkedin"], "the question")
+	assert.True(t, f["certificate"], "the question")
+	f = focusOf("¿hay una sesión a las 19:00 el jueves?")
+	assert.True(t, f["sesion"])
+	assert.True(t, f["jueves"])
+}
