@@ -269,3 +269,14 @@ func TestHedgeNamesNothing(t *testing.T) {
 	got := answer(t, false, store.RoleProspect, "en", "we're about 40 people. is there some kind of team price?", p)
 	require.Contains(t, got, "25%")
 }
+
+// A Portuguese word the Spanish documents say otherwise ("legenda",
+// "subtítulos") is the same thing: the question is answered, not refused
+// as asking about something the business lacks.
+func TestPortugueseWordForASpanishOne(t *testing.T) {
+	t.Parallel()
+	p := turnctx.Passage{Ref: "1", Source: "es/cursos/catalogo.md", Title: "Catálogo de cursos 2027", Heading: "Catálogo de cursos 2027 > Cursos en inglés",
+		Text: "Los cursos en inglés tienen subtítulos automáticos en español en las grabaciones, pero las sesiones en vivo, los materiales y las evaluaciones son en inglés."}
+	reply := answer(t, false, store.RoleProspect, "pt", "as gravações dos cursos em inglês têm legenda?", p)
+	require.Contains(t, reply, "[1]", reply)
+}
