@@ -75,3 +75,19 @@ turns:
       reply_not_contains: ["11 de enero", "24 de enero"]
 `)
 }
+
+// A name in the story around a question ("paid through OXXO") says
+// which refund rule is meant, where the question's own words ("send the
+// money back") match the wrong passages best ("scheduled sends stop").
+func TestEngineNameInTheStoryPicksTheRule(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: staff-oxxo-cash-refund
+role: staff
+channel: slack
+turns:
+  - user: "buyer paid through OXXO, wants a refund; how do we send the money back?"
+    expect:
+      reply_contains_any: ["CLABE", "bank transfer"]
+`)
+}

@@ -268,6 +268,13 @@ func (r *run) rank(ps []passage, question string) *ranking {
 			break
 		}
 	}
+	names := map[string]bool{}
+	for i, t := range tokenize(question) {
+		// Capitalised or in capitals ("OXXO"), not as a sentence's first word.
+		if r, _ := utf8.DecodeRuneInString(t.raw); i > 0 && unicode.IsUpper(r) && len(t.raw) > 1 {
+			names[t.fold] = true
+		}
+	}
 	mean := 0.0
 	for qi := range qws {
 		rk.weights[qi] = math.Log(1+float64(len(sents))/float64(1+df[qi])) * wordWeight(qws[qi])
@@ -275,8 +282,14 @@ func (r *run) rank(ps []passage, question string) *ranking {
 			rk.weights[qi] *= 0.3
 		}
 		if !focus[qi] {
-			// The story around the question counts for little.
-			rk.weights[qi] *= 0.3
+			// The story around the question counts for little; a name in
+			// it that the passages have ("paid with OXXO") says which of
+			// the answers to the question is meant.
+			if names[qws[qi].fold] && df[qi] > 0 {
+				rk.weights[qi] *= 0.6
+			} else {
+				rk.weights[qi] *= 0.3
+			}
 		}
 		if isDigits(qws[qi].fold) {
 			// "hace 3 meses", "somos 12": the user's particulars, rarely

@@ -280,3 +280,12 @@ func TestPortugueseWordForASpanishOne(t *testing.T) {
 	reply := answer(t, false, store.RoleProspect, "pt", "as gravações dos cursos em inglês têm legenda?", p)
 	require.Contains(t, reply, "[1]", reply)
 }
+
+// "Get my money back" asks for a refund.
+func TestMoneyBackIsARefund(t *testing.T) {
+	t.Parallel()
+	refund := turnctx.Passage{Ref: "1", Source: "en/legal/refund-policy.md", Title: "Refund policy", Heading: "Refund policy > Brújula Academy courses",
+		Text: "Within 14 calendar days of payment: 100% refund, no questions asked.\n\nOXXO and SPEI payments are refunded by bank transfer to an account (CLABE) in your name."}
+	reply := answer(t, false, store.RoleProspect, "en", "bought a course a few days ago and changed my mind, is it possible to get my money back?", refund)
+	require.Contains(t, reply, "14 calendar days", reply)
+}
