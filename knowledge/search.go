@@ -455,8 +455,8 @@ func containsWordPrefix(s, prefix string) bool {
 // list bullets at line starts are dropped.
 func quoteSentences(text string) []string {
 	var out []string
-	for line := range strings.SplitSeq(text, "\n") {
-		line = strings.TrimLeft(strings.TrimSpace(line), "#>*-+ \t")
+	for _, line := range fulltext.Lines(text) {
+		line = strings.TrimLeft(line, "#>*-+ \t")
 		line = strings.Join(strings.Fields(line), " ")
 		for line != "" {
 			end := quoteSentenceEnd(line)

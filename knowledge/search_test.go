@@ -359,6 +359,9 @@ func TestPickQuote(t *testing.T) {
 	require.Equal(t, "Reembolsos Somos una academia online.", pickQuote(text, nil, 37))
 	require.Equal(t, "Reembolsos", pickQuote(text, nil, 20), "the next sentence does not fit")
 	require.Equal(t, "", pickQuote("", []string{"x"}, 240))
+	wrapped := "El libro está incluido. El cuaderno se compra aparte y\ncuesta 18 USD en recepción."
+	require.Equal(t, "…El cuaderno se compra aparte y cuesta 18 USD en recepción.", pickQuote(wrapped, []string{"cuest"}, 240),
+		"a hard-wrapped sentence is quoted whole")
 
 	long := strings.Repeat("palabra ", 100)
 	q := pickQuote(long, nil, 50)

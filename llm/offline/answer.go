@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/faroai/faro/lexicon"
+	"github.com/faroai/faro/store/fulltext"
 	"hash/maphash"
 	"math"
 	"regexp"
@@ -1149,8 +1150,7 @@ func splitPassage(an *analyzer, p passage, idx int) []sentence {
 	var rowCells, headCells []string
 	var out []sentence
 	pos := 0
-	for line := range strings.Lines(p.Text) {
-		line = strings.TrimSpace(line)
+	for _, line := range fulltext.Lines(p.Text) {
 		if strings.HasPrefix(line, "|") && strings.Trim(line, "|-: ") == "" {
 			// The separator under a table's header row: that row frames
 			// the table.

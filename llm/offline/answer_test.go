@@ -289,3 +289,18 @@ func TestMoneyBackIsARefund(t *testing.T) {
 	reply := answer(t, false, store.RoleProspect, "en", "bought a course a few days ago and changed my mind, is it possible to get my money back?", refund)
 	require.Contains(t, reply, "14 calendar days", reply)
 }
+
+// A hard-wrapped paragraph, as many people write Markdown, is read as its
+// sentences, not its lines: the answer quotes the whole sentence, never a
+// line that stops mid-way ("se compra aparte y [1]"). Lines of their own
+// ("Precio: …" then "Horario: …") stay apart.
+func TestHardWrappedParagraph(t *testing.T) {
+	t.Parallel()
+	p := turnctx.Passage{Ref: "1", Source: "es/faq.md", Title: "Escuela de cerámica: preguntas frecuentes", Heading: "Escuela de cerámica: preguntas frecuentes > Materiales",
+		Text: "El barro y los esmaltes están incluidos en la cuota mensual. Las herramientas de modelado se\ncompran aparte y cuestan 25 USD el juego completo, que se puede\nrecoger en la recepción.\n\nPrecio: 90 USD al mes\nHorario: martes y jueves de 18:00 a 20:00"}
+	reply := answer(t, false, store.RoleProspect, "es", "las herramientas de modelado están incluidas o se compran aparte?", p)
+	require.Contains(t, reply, "Las herramientas de modelado se compran aparte y cuestan 25 USD el juego completo, que se puede recoger en la recepción. [1]", reply)
+	reply = answer(t, false, store.RoleProspect, "es", "cual es el horario de las clases?", p)
+	require.Contains(t, reply, "Horario: martes y jueves de 18:00 a 20:00 [1]", reply)
+	require.NotContains(t, reply, "Precio: 90 USD al mes Horario", reply)
+}
