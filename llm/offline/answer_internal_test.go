@@ -147,3 +147,14 @@ func TestColonEndsThePreamble(t *testing.T) {
 	assert.True(t, f["sesion"])
 	assert.True(t, f["jueves"])
 }
+
+// A yes-or-no question about what something needs asks a requirement, not
+// for something to be done: "does the trial need a card?" is answered;
+// a need stated and "can you…" keep their readings.
+func TestSomeoneElseNeeds(t *testing.T) {
+	t.Parallel()
+	var an *analyzer
+	assert.False(t, isRequest(an, "hey, does the free trial need a credit card?"))
+	assert.False(t, isRequest(an, "is a webcam needed for the live classes?"))
+	assert.True(t, isRequest(an, "we need a quote for our team, can you send one?"))
+}

@@ -2,6 +2,7 @@ package offline
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -326,11 +327,25 @@ func isRequest(an *analyzer, text string) bool {
 			// python?", "do I need to know python?": an obligation asked
 			// about, not a need stated.
 			if w.concept == "want" || w.concept == "need" && !strings.Contains(w.fold, " ") && w.fold != "must" && !(i+1 < len(ws) && beforeVerb(ws[i+1].fold)) {
+				if w.concept == "need" && someoneElseNeeds(ws[:i]) {
+					continue
+				}
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// someoneElseNeeds reports a yes-or-no question about what something
+// needs, from the words before the need: "does the free trial need a
+// credit card?" asks a requirement; "do I need…" and "can we get…" are
+// the speaker's own.
+func someoneElseNeeds(before []word) bool {
+	if len(before) == 0 || !auxQuestion[before[0].fold] {
+		return false
+	}
+	return !slices.ContainsFunc(before, func(w word) bool { return firstPerson[w.fold] })
 }
 
 // beforeVerb reports a word that opens a verb after "need": English's

@@ -51,6 +51,7 @@ func TestReplyLanguage(t *testing.T) {
 		{"unpinned: a short ok follows the conversation", "", []string{"hola, quisiera información de los cursos", "ok"}, "¡Perfecto!"},
 		{"unpinned: an earlier switch holds", "", []string{"hola", "english please", "ok"}, "Great!"},
 		{"pinned es, a long clearly english message", "es", []string{"thanks a lot for all the help, that was really useful for me and my team"}, "You're welcome!"},
+		{"pinned en, a portuguese question of its own", "en", []string{"legal. e se eu quiser ver o plano maior, dá?"}, "Não encontrei"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

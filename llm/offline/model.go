@@ -558,6 +558,12 @@ func (r *run) courses() []Named {
 // wins; then the language the agent pinned, unless the message is long and
 // clearly in another; then the message's own, if clear; then the latest
 // clear one in the conversation; then the best guess.
+// switchLang is the confidence from which a message of six words or more
+// is answered in its own language rather than the conversation's pinned
+// one: "legal. e se eu quiser ver o plano maior, dá?" (0.67) in an
+// English conversation is answered in Portuguese.
+const switchLang = 0.6
+
 func (r *run) chooseLang() string {
 	var humans []string
 	for _, t := range r.conv.turns {
@@ -572,7 +578,7 @@ func (r *run) chooseLang() string {
 	}
 	g := detectLang(cur)
 	if p := r.conv.tc.Language; p == langES || p == langEN || p == langPT {
-		if g.lang != "" && g.lang != p && g.confidence >= 0.7 && wordCount(cur) >= 6 {
+		if g.lang != "" && g.lang != p && g.confidence >= switchLang && wordCount(cur) >= 6 {
 			return g.lang
 		}
 		return p
