@@ -91,3 +91,30 @@ turns:
       reply_contains_any: ["CLABE", "bank transfer"]
 `)
 }
+
+// "el curso de cerámica de 40 horas" names the course and asks for no
+// hour: asked its price and what it takes, the answer quotes the price,
+// not the Saturday 10:00 to 14:00 of its schedule.
+func TestEngineHoursInACourseNameAskNoHour(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: hours-in-the-course-name
+role: prospect
+channel: web
+fixtures:
+  knowledge:
+    - source: barro/ceramica.md
+      language: es
+      text: |
+        # Taller Barro: curso de cerámica de 40 horas
+
+        - Precio: 300 USD. Se puede pagar en 3 pagos de 100 USD.
+        - Requisito de entrada: ninguno, basta con tener ganas de ensuciarse las manos.
+        - Formato: sábados de 10:00 a 14:00 en el taller de Coyoacán, durante diez semanas.
+        - Incluye: barro, esmaltes, dos hornadas por pieza y un delantal del taller.
+turns:
+  - user: "hola! cuanto cuesta el curso de ceramica de 40 horas y q piden para entrar?"
+    expect:
+      reply_contains: ["300 USD"]
+`)
+}

@@ -1077,6 +1077,11 @@ func answerWords(ws []word) []word {
 		if w.concept == "want" || chatter[w.fold] {
 			continue
 		}
+		if i > 0 && isDigits(ws[i-1].fold) && askedKind(w) != 0 {
+			// "la formación de 200 horas" says how long it is, it does
+			// not ask for an hour: the word is itself, not a question.
+			w.concept = ""
+		}
 		out = append(out, w)
 	}
 	return out

@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -157,4 +158,17 @@ func TestSomeoneElseNeeds(t *testing.T) {
 	assert.False(t, isRequest(an, "hey, does the free trial need a credit card?"))
 	assert.False(t, isRequest(an, "is a webcam needed for the live classes?"))
 	assert.True(t, isRequest(an, "we need a quote for our team, can you send one?"))
+}
+
+// "the 40-hour course" names the course, it does not ask for an hour.
+func TestHoursInTheNameAskNoHour(t *testing.T) {
+	t.Parallel()
+	ws, _ := questionWords2(nil, "cuanto cuesta el curso de ceramica de 40 horas?")
+	for _, w := range ws {
+		if w.fold == "horas" {
+			assert.Zero(t, askedKind(w), "%+v", w)
+		}
+	}
+	ws, _ = questionWords2(nil, "a que hora empieza la clase?")
+	assert.True(t, slices.ContainsFunc(ws, func(w word) bool { return askedKind(w) == hasTime }))
 }
