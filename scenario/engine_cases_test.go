@@ -118,3 +118,59 @@ turns:
       reply_contains: ["300 USD"]
 `)
 }
+
+// After an answer drawn from one course's pages, "me apunto" is about that
+// course: it is enrolled in, not asked for, though the question before
+// named it too loosely to tell it from the school's other course.
+func TestEngineEnrolAfterAnAnswerAboutACourse(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: enrol-in-the-course-answered-about
+role: prospect
+channel: web
+fixtures:
+  knowledge:
+    - source: barro/formacion.md
+      language: es
+      text: |
+        # Taller Barro: Formación de profesores de cerámica 200 h
+
+        - Precio: 1.500 USD. Se puede pagar en 5 pagos de 300 USD.
+        - Requisito de entrada: un año de práctica de torno y una pieza propia para mostrar.
+        - Formato: sábados de 10:00 a 14:00 en el taller de Coyoacán, más clases en línea de historia del arte.
+
+        # Cerámica y meditación
+        Taller de cuatro semanas para principiantes, los jueves de 19:00 a 21:00. Precio: 80 USD.
+  courses:
+    - slug: barro-formacion-200
+      title: {es: "Formación de profesores de cerámica 200 h", en: "200-hour pottery teacher training"}
+      description: {es: "Formación para enseñar cerámica.", en: "Training to teach pottery."}
+      language: es
+      topics: [ceramica, formacion]
+      level: intermediate
+      price: {amount: 1500, currency: USD}
+      seats: 12
+      start: "2027-03-06"
+      duration_weeks: 20
+      status: open
+    - slug: barro-meditacion
+      title: {es: "Cerámica y meditación", en: "Pottery and meditation"}
+      description: {es: "Taller de cuatro semanas para principiantes.", en: "A four-week beginners' workshop."}
+      language: es
+      topics: [ceramica, meditacion]
+      level: beginner
+      price: {amount: 80, currency: USD}
+      seats: 10
+      start: "2027-03-04"
+      duration_weeks: 4
+      status: open
+turns:
+  - user: "hola! cuanto sale la formacion de profes de ceramica de 200 horas y q piden para entrar? hago torno hace 2 años"
+    expect:
+      reply_contains: ["1.500 USD"]
+  - user: "genial, me apunto. Lucía Pérez, lucia.perez@example.com"
+    expect:
+      tool: enroll_course
+      args: {course: barro-formacion-200, email: lucia.perez@example.com}
+`)
+}

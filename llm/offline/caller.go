@@ -103,6 +103,9 @@ func (r *run) factsOf(t turn) callerFacts {
 			f.course = slug
 		}
 	}
+	if f.course == "" {
+		f.course = r.courseOfSources(t.reply)
+	}
 	for _, c := range t.calls {
 		if c.FunctionCall == nil {
 			continue
@@ -146,6 +149,39 @@ func writeFacts(h *maphash.Hash, f callerFacts) {
 
 // onlyCourseIn returns the slug of the one course a tool result names, or
 // "" when it names none or several.
+// courseOfSources is the course a knowledge answer was about: the one
+// its sources' titles name, when they name one and only one ("Fuentes:
+// [1] Estudio Prana: Formación de profesores de yoga 200 h" makes the
+// next "va, me inscribo" about that training). "" for any other reply.
+func (r *run) courseOfSources(reply string) string {
+	i := strings.LastIndex(reply, "\n\n")
+	if i < 0 {
+		return ""
+	}
+	last := reply[i+2:]
+	list := ""
+	for _, label := range phSources.all {
+		if rest, ok := strings.CutPrefix(last, label+": "); ok {
+			list = rest
+			break
+		}
+	}
+	found := ""
+	for _, src := range strings.Split(list, "; ") {
+		_, title, _ := strings.Cut(src, "] ")
+		title, _, _ = strings.Cut(title, " — ")
+		slug, ok := r.matchCourse(title, false)
+		if !ok {
+			continue
+		}
+		if found != "" && slug != found {
+			return ""
+		}
+		found = slug
+	}
+	return found
+}
+
 func (r *run) onlyCourseIn(content string) string {
 	found := ""
 	for _, c := range r.courses() {
