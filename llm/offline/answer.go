@@ -1074,7 +1074,9 @@ func answerWords(ws []word) []word {
 		case "saber", "know", "tell", "decir", "dime", "decime", "informacion", "information", "info", "pregunta", "question", "duda", "consulta", "sobre", "about":
 			continue
 		}
-		if w.concept == "want" || chatter[w.fold] {
+		// Asking for advice ("what would you suggest?") asks it about
+		// what the message says around it; no answer says "suggest".
+		if w.concept == "want" || w.concept == "recommend" || chatter[w.fold] {
 			continue
 		}
 		if i > 0 && isDigits(ws[i-1].fold) && askedKind(w) != 0 {

@@ -304,3 +304,16 @@ func TestHardWrappedParagraph(t *testing.T) {
 	require.Contains(t, reply, "Horario: martes y jueves de 18:00 a 20:00 [1]", reply)
 	require.NotContains(t, reply, "Precio: 90 USD al mes Horario", reply)
 }
+
+// "What would you recommend?" asks for advice about what the message says
+// around it: the answer is the course for that story, not a refusal for
+// want of a passage that says "recommend".
+func TestAdviceIsAboutTheStory(t *testing.T) {
+	t.Parallel()
+	p := turnctx.Passage{Ref: "1", Source: "en/courses/catalog.md", Title: "Course catalogue 2027", Heading: "Course catalogue 2027 > Which course is for me?",
+		Text: "- You write prompts daily and want reliable results: Prompt Engineering in Practice.\n" +
+			"- You lead a team or a department and need an AI plan: AI Strategy for Managers.\n" +
+			"- You program in Python: Building LLM Apps with RAG."}
+	reply := answer(t, false, store.RoleProspect, "en", "I run the sales department and my director wants an AI plan for the team by summer. what would you recommend?", p)
+	require.Contains(t, reply, "AI Strategy for Managers. [1]", reply)
+}
