@@ -13,8 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faroai/faro/store"
-	"github.com/faroai/faro/store/postgres"
-	"github.com/faroai/faro/store/postgres/pgtest"
 )
 
 // topicWords are the vocabularies of the agreement tests' documents: a
@@ -101,10 +99,7 @@ func TestHybridWeightFollowsAgreement(t *testing.T) {
 
 	t.Run("an embedder that is noise gets none", func(t *testing.T) {
 		t.Parallel()
-		e := noiseEmbedder{dim: 64}
-		st := openSQLite(t)
-		fillTopics(t, st, e, "noise-64", 64, agreeMinChunks)
-		b := New(st, e, "noise-64", nil)
+		b := noiseBase(t, openSQLite(t), agreeMinChunks)
 		w, a := b.HybridWeight(ctx)
 		require.NotNil(t, a)
 		require.Less(t, a.Share, agreeLow)
@@ -126,10 +121,7 @@ func TestHybridWeightFollowsAgreement(t *testing.T) {
 
 	t.Run("too small a knowledge base to measure keeps the weight", func(t *testing.T) {
 		t.Parallel()
-		e := noiseEmbedder{dim: 64}
-		st := openSQLite(t)
-		fillTopics(t, st, e, "noise-64", 64, agreeMinChunks-1)
-		b := New(st, e, "noise-64", nil)
+		b := noiseBase(t, openSQLite(t), agreeMinChunks-1)
 		w, a := b.HybridWeight(ctx)
 		require.NotNil(t, a)
 		require.Zero(t, a.Samples)
@@ -138,10 +130,7 @@ func TestHybridWeightFollowsAgreement(t *testing.T) {
 
 	t.Run("a change of the knowledge is measured again", func(t *testing.T) {
 		t.Parallel()
-		e := noiseEmbedder{dim: 64}
-		st := openSQLite(t)
-		fillTopics(t, st, e, "noise-64", 64, agreeMinChunks-1)
-		b := New(st, e, "noise-64", nil)
+		b := noiseBase(t, openSQLite(t), agreeMinChunks-1)
 		_, a := b.HybridWeight(ctx)
 		require.Zero(t, a.Samples)
 		_, err := b.IngestData(ctx, "more.md", []byte("# More\n\nThe garden needs water, compost and sunlight before the harvest of tomato seed."), IngestOptions{})
@@ -155,21 +144,21 @@ func TestHybridWeightFollowsAgreement(t *testing.T) {
 // (pgvector and its full text): the noise embedder gets no share there
 // either. It needs FARO_TEST_DATABASE_URL or PGlite, as TestSearchPostgres.
 func TestHybridWeightPostgres(t *testing.T) {
-	ctx := context.Background()
-	url, stop, err := pgtest.Start(ctx)
-	require.NoError(t, err, "PostgreSQL for the tests")
-	t.Cleanup(stop)
-	db, err := postgres.Open(ctx, url)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	e := noiseEmbedder{dim: 64}
-	fillTopics(t, db, e, "noise-64", 64, agreeMinChunks)
-	b := New(db, e, "noise-64", nil)
-	w, a := b.HybridWeight(ctx)
+	b := noiseBase(t, openPostgres(t), agreeMinChunks)
+	w, a := b.HybridWeight(context.Background())
 	require.NotNil(t, a)
 	require.Equal(t, agreeSamples, a.Samples)
 	require.Less(t, a.Share, agreeLow)
 	require.InDelta(t, 0.0, w, 0)
+}
+
+// noiseBase is a Base over st holding docs topic documents, embedded by
+// the noise embedder.
+func noiseBase(t *testing.T, st store.Knowledge, docs int) *Base {
+	t.Helper()
+	e := noiseEmbedder{dim: 64}
+	fillTopics(t, st, e, "noise-64", 64, docs)
+	return New(st, e, "noise-64", nil)
 }
 
 // downEmbedder stands for an embedding provider that cannot be reached,

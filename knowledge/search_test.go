@@ -89,6 +89,13 @@ func TestSearchSQLite(t *testing.T) {
 // TestSearchPostgres needs PostgreSQL with pgvector: FARO_TEST_DATABASE_URL
 // or PGlite from node_modules (npm ci). It fails without one, never skips.
 func TestSearchPostgres(t *testing.T) {
+	exerciseSearch(t, openPostgres(t))
+}
+
+// openPostgres opens PostgreSQL with pgvector for a test:
+// FARO_TEST_DATABASE_URL or PGlite from node_modules (npm ci).
+func openPostgres(t testing.TB) *postgres.DB {
+	t.Helper()
 	ctx := context.Background()
 	url, stop, err := pgtest.Start(ctx)
 	require.NoError(t, err, "PostgreSQL for the tests")
@@ -96,7 +103,7 @@ func TestSearchPostgres(t *testing.T) {
 	db, err := postgres.Open(ctx, url)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
-	exerciseSearch(t, db)
+	return db
 }
 
 // exerciseSearch checks Search against a real store; both backends run it.

@@ -270,26 +270,6 @@ func TestHedgeNamesNothing(t *testing.T) {
 	require.Contains(t, got, "25%")
 }
 
-// A Portuguese word the Spanish documents say otherwise ("legenda",
-// "subtítulos") is the same thing: the question is answered, not refused
-// as asking about something the business lacks.
-func TestPortugueseWordForASpanishOne(t *testing.T) {
-	t.Parallel()
-	p := turnctx.Passage{Ref: "1", Source: "es/cursos/catalogo.md", Title: "Catálogo de cursos 2027", Heading: "Catálogo de cursos 2027 > Cursos en inglés",
-		Text: "Los cursos en inglés tienen subtítulos automáticos en español en las grabaciones, pero las sesiones en vivo, los materiales y las evaluaciones son en inglés."}
-	reply := answer(t, false, store.RoleProspect, "pt", "as gravações dos cursos em inglês têm legenda?", p)
-	require.Contains(t, reply, "[1]", reply)
-}
-
-// "Get my money back" asks for a refund.
-func TestMoneyBackIsARefund(t *testing.T) {
-	t.Parallel()
-	refund := turnctx.Passage{Ref: "1", Source: "en/legal/refund-policy.md", Title: "Refund policy", Heading: "Refund policy > Brújula Academy courses",
-		Text: "Within 14 calendar days of payment: 100% refund, no questions asked.\n\nOXXO and SPEI payments are refunded by bank transfer to an account (CLABE) in your name."}
-	reply := answer(t, false, store.RoleProspect, "en", "bought a course a few days ago and changed my mind, is it possible to get my money back?", refund)
-	require.Contains(t, reply, "14 calendar days", reply)
-}
-
 // A hard-wrapped paragraph, as many people write Markdown, is read as its
 // sentences, not its lines: the answer quotes the whole sentence, never a
 // line that stops mid-way ("se compra aparte y [1]"). Lines of their own
@@ -305,15 +285,35 @@ func TestHardWrappedParagraph(t *testing.T) {
 	require.NotContains(t, reply, "Precio: 90 USD al mes Horario", reply)
 }
 
-// "What would you recommend?" asks for advice about what the message says
-// around it: the answer is the course for that story, not a refusal for
-// want of a passage that says "recommend".
-func TestAdviceIsAboutTheStory(t *testing.T) {
+// Questions the words of a passage answer only once read as meant, each
+// answered from its passage: a Portuguese word the Spanish documents say
+// otherwise ("legenda", "subtítulos"), not refused as asking about
+// something the business lacks; "get my money back", a refund; and "what
+// would you recommend?", advice about the story around it, not a refusal
+// for want of a passage that says "recommend".
+func TestAnswerReadsTheQuestionAsMeant(t *testing.T) {
 	t.Parallel()
-	p := turnctx.Passage{Ref: "1", Source: "en/courses/catalog.md", Title: "Course catalogue 2027", Heading: "Course catalogue 2027 > Which course is for me?",
-		Text: "- You write prompts daily and want reliable results: Prompt Engineering in Practice.\n" +
-			"- You lead a team or a department and need an AI plan: AI Strategy for Managers.\n" +
-			"- You program in Python: Building LLM Apps with RAG."}
-	reply := answer(t, false, store.RoleProspect, "en", "I run the sales department and my director wants an AI plan for the team by summer. what would you recommend?", p)
-	require.Contains(t, reply, "AI Strategy for Managers. [1]", reply)
+	cases := []struct {
+		name, lang, question, want string
+		p                          turnctx.Passage
+	}{
+		{"a portuguese word for a spanish one", "pt", "as gravações dos cursos em inglês têm legenda?", "[1]",
+			turnctx.Passage{Ref: "1", Source: "es/cursos/catalogo.md", Title: "Catálogo de cursos 2027", Heading: "Catálogo de cursos 2027 > Cursos en inglés",
+				Text: "Los cursos en inglés tienen subtítulos automáticos en español en las grabaciones, pero las sesiones en vivo, los materiales y las evaluaciones son en inglés."}},
+		{"money back is a refund", "en", "bought a course a few days ago and changed my mind, is it possible to get my money back?", "14 calendar days",
+			turnctx.Passage{Ref: "1", Source: "en/legal/refund-policy.md", Title: "Refund policy", Heading: "Refund policy > Brújula Academy courses",
+				Text: "Within 14 calendar days of payment: 100% refund, no questions asked.\n\nOXXO and SPEI payments are refunded by bank transfer to an account (CLABE) in your name."}},
+		{"advice is about the story", "en", "I run the sales department and my director wants an AI plan for the team by summer. what would you recommend?", "AI Strategy for Managers. [1]",
+			turnctx.Passage{Ref: "1", Source: "en/courses/catalog.md", Title: "Course catalogue 2027", Heading: "Course catalogue 2027 > Which course is for me?",
+				Text: "- You write prompts daily and want reliable results: Prompt Engineering in Practice.\n" +
+					"- You lead a team or a department and need an AI plan: AI Strategy for Managers.\n" +
+					"- You program in Python: Building LLM Apps with RAG."}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			reply := answer(t, false, store.RoleProspect, c.lang, c.question, c.p)
+			require.Contains(t, reply, c.want, reply)
+		})
+	}
 }
