@@ -66,6 +66,10 @@ type sentence struct {
 	pointer bool
 	// example: it illustrates the rule before it ("For example, …").
 	example bool
+	// item: it opens an item of a list, listed: it is in one; intro: it
+	// ends in a colon, so what it announces is the list after it ("you
+	// must:").
+	item, listed, intro bool
 }
 
 // answerKinds are kinds of fact a sentence states, for questions that ask
@@ -549,6 +553,26 @@ func (rk *ranking) pick() ([]int, float64, bool) {
 			}
 		}
 	}
+	// A sentence that announces a list ("To receive the certificate you
+	// must:") says nothing without it: the items come along.
+	for _, i := range slices.Clone(picked) {
+		if !sents[i].intro {
+			continue
+		}
+		for j := range sents {
+			s := sents[j]
+			if s.passage != sents[i].passage || s.pos <= sents[i].pos || !s.item || slices.Contains(picked, j) {
+				continue
+			}
+			if len(picked) >= maxRows+1 {
+				break
+			}
+			if !listFollows(sents, i, j) {
+				break
+			}
+			picked = append(picked, j)
+		}
+	}
 	// An example quoted comes with the rule it illustrates, just before it.
 	for _, i := range slices.Clone(picked) {
 		if !sents[i].example || len(picked) > maxSentences {
@@ -592,6 +616,18 @@ func (rk *ranking) pick() ([]int, float64, bool) {
 	rk.covered = covered
 	ok := sents[best].score >= minSentenceScore && cov >= minCoverage && rk.unknown() == ""
 	return picked, cov, ok
+}
+
+// listFollows reports whether the sentences between the intro i and the
+// item j, in one passage, are all within the list: items and the sentences
+// that continue them, no other paragraph.
+func listFollows(sents []sentence, i, j int) bool {
+	for _, s := range sents {
+		if s.passage == sents[i].passage && s.pos > sents[i].pos && s.pos < sents[j].pos && !s.listed {
+			return false
+		}
+	}
+	return true
 }
 
 // questionWords2 returns the question's words an answer must contain, and
@@ -978,9 +1014,13 @@ func (r *run) answerFresh(ps []passage, question string) answered {
 	if r.lang == langPT {
 		toPT = r.m.toPT()
 	}
-	for _, i := range picked {
+	for k, i := range picked {
 		s := sents[i]
-		if b.Len() > 0 {
+		// A list after the sentence announcing it reads as one.
+		if prev := k - 1; s.item && prev >= 0 && sents[picked[prev]].passage == s.passage &&
+			(sents[picked[prev]].intro || sents[picked[prev]].listed) {
+			b.WriteString("\n- ")
+		} else if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
 		text := s.text
@@ -1180,8 +1220,10 @@ func splitPassage(an *analyzer, p passage, idx int) []sentence {
 		if !row {
 			inTable, tableHead, headCells = false, nil, nil
 		}
-		line = strings.TrimLeft(line, "-*•> ")
-		line = trimListNumber(line)
+		bare := strings.TrimLeft(line, "-*•> ")
+		item := !row && (len(bare) < len(line) && !strings.HasPrefix(line, ">") || trimListNumber(bare) != bare)
+		line = trimListNumber(bare)
+		first := true
 		line = strings.TrimSpace(reMarkdown.Replace(line))
 		if row {
 			inTable = true
@@ -1203,7 +1245,9 @@ func splitPassage(an *analyzer, p passage, idx int) []sentence {
 			out = append(out, sentence{text: s, passage: idx, pos: pos, words: ws, context: base, section: slices.Concat(heading, tableHead),
 				sectionText: sectionText, sectionPos: sectionPos,
 				asked: asked, askedText: askedText, after: after, tableRow: row, head: tableHead, kinds: kindsOf(s), lang: plang,
-				pointer: rePointer.MatchString(s), example: reExample.MatchString(s)})
+				pointer: rePointer.MatchString(s), example: reExample.MatchString(s),
+				item: item && first, listed: item, intro: strings.HasSuffix(s, ":")})
+			first = false
 			pos++
 			after++
 			sectionPos++

@@ -317,3 +317,15 @@ func TestAnswerReadsTheQuestionAsMeant(t *testing.T) {
 		})
 	}
 }
+
+// A sentence announcing a list ("para federarte necesitas:") says nothing
+// on its own: the list's items come with it, one per line, and the
+// paragraph after the list does not.
+func TestListComesWithItsIntro(t *testing.T) {
+	t.Parallel()
+	p := turnctx.Passage{Ref: "1", Source: "es/club/federarse.md", Title: "Club de remo: federarse", Heading: "Club de remo: federarse > Requisitos",
+		Text: "Para competir con la licencia del club necesitas:\n\n1. **Un certificado médico** de aptitud deportiva, de menos de un año.\n2. Haber completado el curso de iniciación de 12 horas.\n- Pagar la cuota anual de la federación, 60 EUR.\n\nLas licencias se tramitan en marzo y en septiembre."}
+	reply := answer(t, false, store.RoleProspect, "es", "q hace falta para competir con la licencia del club?", p)
+	require.Contains(t, reply, "Para competir con la licencia del club necesitas: [1]\n- Un certificado médico de aptitud deportiva, de menos de un año. [1]\n- Haber completado el curso de iniciación de 12 horas. [1]\n- Pagar la cuota anual de la federación, 60 EUR. [1]", reply)
+	require.NotContains(t, reply, "marzo", reply)
+}
