@@ -634,16 +634,17 @@ func listFollows(sents []sentence, i, j int) bool {
 // which of them are in the question's own clauses: those ending in "?" or
 // opening with a question word. A message with no such clause is all focus.
 func questionWords2(an *analyzer, text string) ([]word, []bool) {
-	var ws []word
-	var focus []bool
 	clauses := reFocusClauses.Split(text, -1)
 	marks := reFocusClauses.FindAllString(text, -1)
+	words := make([][]word, len(clauses))
+	focused := make([]bool, len(clauses))
 	anyFocus := false
 	for i, c := range clauses {
 		cw := answerWords(an.analyze(c))
 		if len(cw) == 0 {
 			continue
 		}
+		words[i] = cw
 		toks := tokenize(c)
 		// "y cuándo arranca": a conjunction may open the question.
 		if len(toks) > 1 && (toks[0].fold == "y" || toks[0].fold == "e" || toks[0].fold == "and" || toks[0].fold == "o" || toks[0].fold == "or") {
@@ -655,20 +656,29 @@ func questionWords2(an *analyzer, text string) ([]word, []bool) {
 		if len(toks) > 1 && leadIns[toks[0].fold] {
 			opens = opens || questionWords[toks[1].fold]
 		}
-		f := (i < len(marks) && strings.Contains(marks[i], "?")) || strings.Contains(c, "¿") || opens
-		anyFocus = anyFocus || f
-		for _, w := range cw {
-			ws = append(ws, w)
-			focus = append(focus, f)
+		focused[i] = (i < len(marks) && strings.Contains(marks[i], "?")) || strings.Contains(c, "¿") || opens
+		anyFocus = anyFocus || focused[i]
+		// "no me acuerdo la contraseña del campus, como la cambio?": a
+		// question whose object is a pronoun asks about the clause
+		// before it, in the same sentence.
+		if focused[i] && len(cw) <= 1 && i > 0 && !focused[i-1] && !strings.ContainsAny(marks[i-1], ".?!\n") &&
+			slices.ContainsFunc(toks, func(t token) bool { return backPronouns[t.fold] }) {
+			focused[i-1] = true
 		}
 	}
-	if !anyFocus {
-		for i := range focus {
-			focus[i] = true
+	var ws []word
+	var focus []bool
+	for i, cw := range words {
+		for _, w := range cw {
+			ws = append(ws, w)
+			focus = append(focus, focused[i] || !anyFocus)
 		}
 	}
 	return ws, focus
 }
+
+// backPronouns stand for something said before them in the message.
+var backPronouns = lexWords("back_pronouns")
 
 // reClauses ends a clause of a message.
 var reClauses = regexp.MustCompile(`[.?!\n]+`)

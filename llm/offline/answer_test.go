@@ -329,3 +329,17 @@ func TestListComesWithItsIntro(t *testing.T) {
 	require.Contains(t, reply, "Para competir con la licencia del club necesitas: [1]\n- Un certificado médico de aptitud deportiva, de menos de un año. [1]\n- Haber completado el curso de iniciación de 12 horas. [1]\n- Pagar la cuota anual de la federación, 60 EUR. [1]", reply)
 	require.NotContains(t, reply, "marzo", reply)
 }
+
+// A question whose object is a pronoun ("how can I change it?") asks
+// about what the sentence named before it: the gym password's reset, not
+// the passage that merely shares the verb.
+func TestPronounQuestionAsksAboutTheClauseBefore(t *testing.T) {
+	t.Parallel()
+	terms := turnctx.Passage{Ref: "1", Source: "en/legal/terms.md", Title: "Membership terms", Heading: "Membership terms > Changes",
+		Text: "We will tell you by email 30 days before any important change to these terms. If you do not agree, you can change your plan or leave before it applies."}
+	reset := turnctx.Passage{Ref: "2", Source: "en/help/app-password.md", Title: "Gym app password", Heading: "Gym app password",
+		Text: "Open the gym app and tap \"Forgot password\" under the sign-in button. We email you a link that is valid for 30 minutes."}
+	reply := answer(t, false, store.RoleStudent, "en", "i lost the password for the gym app, how can i change it?", terms, reset)
+	require.Contains(t, reply, "Forgot password", reply)
+	require.NotContains(t, reply, "important change", reply)
+}
