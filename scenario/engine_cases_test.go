@@ -174,3 +174,26 @@ turns:
       args: {course: barro-formacion-200, email: lucia.perez@example.com}
 `)
 }
+
+// Counting another of a report's metrics "in the same period" asks the
+// report again with the period before, and the reply is the report alone:
+// no knowledge answer for the "same" it did not repeat.
+func TestEngineCountingAnotherMetricContinuesTheReport(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: leads-in-the-same-period
+role: staff
+channel: slack
+contact: {name: Ana Ruiz, email: ana@brujula.example}
+turns:
+  - user: "cuanto fue el mrr el mes pasado?"
+    expect:
+      tool: report_kpis
+      args: {metrics: [mrr], period: last_month}
+  - user: "y cuantos leads entraron en ese mismo periodo?"
+    expect:
+      tool: report_kpis
+      args: {metrics: [leads], period: last_month}
+      reply_not_contains: ["Fuentes", "[1]"]
+`)
+}

@@ -468,7 +468,8 @@ func leftUnanswered(an *analyzer, question, reply string) string {
 	named := false
 	for _, w := range answerWords(an.analyze(question)) {
 		k := askedKind(w)
-		if (k != 0 && kinds&k != 0) || strictMatch(w, said) {
+		// "the same period" points back at what the call was given.
+		if (k != 0 && kinds&k != 0) || strictMatch(w, said) || sameWords[w.fold] {
 			continue
 		}
 		if k == 0 && !genericAnswerConcepts[w.concept] {

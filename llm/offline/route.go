@@ -554,6 +554,15 @@ func asksFact(w word) bool {
 	return false
 }
 
+// countWord reports whether w asks how many ("cuántos", "how many").
+func countWord(w word) bool {
+	switch w.fold {
+	case "cuantos", "cuantas", "quantos", "quantas", "many":
+		return true
+	}
+	return false
+}
+
 // stateKind is where the conversation stands before a message.
 type stateKind int
 
@@ -1239,16 +1248,19 @@ func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (
 	if t == nil || t.name == toolSearchKnowledge || t.name == toolRequestHuman {
 		return action{}, false
 	}
-	// A question for a fact ("how much is the one for managers?" after a
-	// listing) is for the knowledge base, or for routing as usual.
-	if slices.ContainsFunc(f.words, asksFact) {
-		return action{}, false
-	}
 	msgs := []taskMsg{{text: text}}
 	fresh := r.messageValues(t, text, func(f field) bool {
 		return f.kind != kindText && f.kind != kindObject && f.kind != kindOther
 	})
 	if len(fresh) == 0 {
+		return action{}, false
+	}
+	// A question for a fact ("how much is the one for managers?" after a
+	// listing) is for the knowledge base, or for routing as usual; but
+	// counting what the tool reports ("e quantos clientes novos no mesmo
+	// período?" after a KPI report: one of its metrics) asks it again.
+	counts := slices.ContainsFunc(t.schema.fields, func(fd field) bool { return fd.kind == kindEnumList && fresh[fd.name] })
+	if slices.ContainsFunc(f.words, func(w word) bool { return asksFact(w) && !(counts && countWord(w)) }) {
 		return action{}, false
 	}
 	// Another tool the message gives more values to ("quero o de torno
