@@ -428,6 +428,15 @@ func docParties(an *analyzer, text string, toks []token, answering bool) (person
 	if company == "" && person != "" && hasCompanyMark(person) {
 		company = person
 	}
+	// "Northwind Ltd needs an invoice…": a name that opens the message,
+	// marked as a company's by its legal form, is whom it is for.
+	if company == "" && len(toks) > 0 {
+		if n, _, ok := properAt(text, toks, 0, true); ok && n != person {
+			if ws := strings.Fields(fold(n)); len(ws) > 1 && companyMarks[strings.Trim(ws[len(ws)-1], ".")] {
+				company = n
+			}
+		}
+	}
 	return person, company, last
 }
 
@@ -498,7 +507,7 @@ func isStopWordName(t token) bool {
 // ("12 personas al curso IA para marketing" → "12x IA para marketing");
 // other parts with no price are not lines.
 func itemLines(text string, course func(string) (string, bool)) string {
-	if i := strings.LastIndex(text, ":"); i >= 0 && i < len(text)-1 && amountIn(text[i+1:]) != nil {
+	if i := strings.LastIndex(text, ":"); i >= 0 && i < len(text)-1 && (amountIn(text[i+1:]) != nil || reEachPrice.MatchString(text[i+1:])) {
 		text = text[i+1:]
 	}
 	text = reValidFor.ReplaceAllString(text, " ")
@@ -515,8 +524,30 @@ func itemLines(text string, course func(string) (string, bool)) string {
 			parts[unpriced] += " " + m[1]
 			unpriced = -1
 			continue
+		} else if m != nil && pending != "" {
+			// "…, training day, 900 each": the price of the part before.
+			if desc, qty := itemDescription(pending); desc != "" {
+				if qty != "" {
+					desc = qty + "x " + desc
+				}
+				parts = append(parts, desc+" "+m[1])
+			}
+			pending = ""
+			continue
 		}
 		unpriced = -1
+		// "3 seats, AI Strategy for Managers": the count just read is the
+		// course's.
+		if pending != "" && amountIn(seg) == nil {
+			if _, qty := itemDescription(pending); qty != "" {
+				if title, ok := course(seg); ok {
+					parts = append(parts, qty+"x "+title)
+					unpriced = len(parts) - 1
+					pending = ""
+					continue
+				}
+			}
+		}
 		// "12 personas al curso IA para marketing", "they want 12 seats
 		// on AI Strategy for Managers with the 25% discount": seats of a
 		// course, counted and with no price, are a line the catalogue
@@ -574,6 +605,7 @@ func itemLines(text string, course func(string) (string, bool)) string {
 
 var (
 	rePriceOnly = regexp.MustCompile(`(?i)^(?:so|then|thus|entonces|o sea|ou seja|es decir|that'?s|total)?\s*(?:a|at|por|@|de)?\s*(?:us\$|usd|\$|€)?\s*(\d[\d.,]*\d|\d)\s*(?:usd|us\$|d[oó]lares|dollars|reais|euros)?\s*(?:each|cada\s+un[oa]?|cada|por\s+persona|per\s+person|por\s+pessoa|per\s+seat|por\s+plaza|por\s+vaga)\s*(?:[.!;]|$)`)
+	reEachPrice = regexp.MustCompile(`(?i)\d\s*(?:usd|us\$|\$|€)?\s*(?:each|cada|por\s+persona|per\s+person|por\s+pessoa|per\s+seat|por\s+plaza|por\s+vaga)\b`)
 	reSeatCount = regexp.MustCompile(`(?:^|\s)(\d{1,4})\s+\p{L}`)
 )
 

@@ -39,6 +39,10 @@ func TestDocumentValuesFromASentence(t *testing.T) {
 		// not a price, the price after it, and the contact person.
 		{"could you draft a proposal for Ridgeline Foods, 8 seats in the AI for Marketing course with our 15% discount, so 211.65 each. contact is Omar Haddad",
 			map[string]any{"client_name": "Omar Haddad", "company": "Ridgeline Foods", "items": "8x AI for Marketing 211.65"}},
+		// The company as the sentence's subject, "from us:" no key, and a
+		// count, a course and a price each in parts of their own.
+		{"Halvorsen Inc wants a proposal from us: 6 seats, Prompt Engineering in Practice, 185 each. the contact is Mia Torres",
+			map[string]any{"client_name": "Mia Torres", "company": "Halvorsen Inc", "items": "6x Prompt Engineering in Practice 185", "from_us": nil}},
 	} {
 		args, _ := fillOne(t, staff, "generate_document", human(c.text))
 		vars, _ := args["variables"].(map[string]any)

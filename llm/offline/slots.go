@@ -1631,8 +1631,9 @@ func keyValues(text string) map[string]any {
 		if i+1 < len(ms) {
 			end = ms[i+1][0]
 		}
-		if properName(text[m[2]:m[3]]) {
-			// "at Cedar Print: 3 seats…": a name before a colon, not a key.
+		if properName(text[m[2]:m[3]]) || !slices.ContainsFunc(strings.Fields(text[m[2]:m[3]]), func(w string) bool { return !isStopWord(fold(w)) }) {
+			// "at Cedar Print: 3 seats…": a name before a colon, not a
+			// key; nor is "an invoice from us: …" a "from us" key.
 			continue
 		}
 		// "Beta Corp (contact: Sam Lee) — 2 seats": a pair inside
