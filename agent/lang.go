@@ -2,7 +2,6 @@ package agent
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -19,55 +18,20 @@ func supportedLanguage(l string) bool {
 	return l == "es" || l == "en" || l == "pt"
 }
 
-// langWords are words typical of each language, accent-folded. A word in
-// two lists is evidence for both; the distinctive ones decide. Read-only.
-var langWords = map[string]map[string]bool{
-	"es": wordSet(`de que el los las del al y en es por para con una un se lo le su sus como mas pero
-		este esta estos estas estan son ser hay muy tambien porque cuando donde sobre entre sin hasta
-		desde todo todos nuestro nuestra puede pueden tiene tienen usted ustedes cual cuanto cuesta
-		precio curso cursos dias ano anos ya si ni otro otra hacer quiero quisiera necesito tengo
-		puedo hola gracias buenas buenos tardes noches dime mi me yo eso ese esa aqui ahora
-		informacion inscribirme inscripcion certificado pago pagar cuando hablar persona ayuda
-		favor vale claro bueno pues tambien cuantos cuantas donde gustaria saber`),
-	"en": wordSet(`the and of to in is are was were be been for on with as at by from this that these
-		those it its you your we our they their he she his her have has had will would can could
-		should not or but if then than there what which who when where how all any each more most
-		other some such only also into about after before because while do does did just may must
-		hi hello hey thanks thank please want need i my me course courses price cost much many
-		sign up talk speak person help know tell get like would im dont cant yes`),
-	"pt": wordSet(`de que o os as do da dos das no na nos nas em um uma e sao nao com para pelo pela
-		pelos pelas mais mas como ao aos seu sua seus suas voce voces isso isto esse essa este esta
-		estao tambem quando onde sobre entre sem ate todo todos nosso nossa pode podem tem ja muito
-		ha foi ser ou curso cursos dias ano anos aqui agora entao depois sempre so outro outra fazer
-		ola oi obrigado obrigada quero gostaria preciso tenho posso falar pessoa ajuda quanto custa
-		preco certificado inscrever bom dia boa tarde noite sim obg vcs`),
-}
-
-// distinctiveWords are the Spanish and the Portuguese words of the
-// lexicon's transfer table that the other language does not have,
-// accent-folded; read once, read-only after.
-var distinctiveWords = sync.OnceValues(func() (es, pt map[string]bool) {
-	t, err := lexicon.NewTransfer("es", "pt")
+// detector is the lexicon's language detector, the one the offline
+// engine and the knowledge loader read languages with; built once,
+// read-only after.
+var detector = sync.OnceValue(func() *lexicon.Detector {
+	lx, err := lexicon.Builtin()
 	if err != nil {
-		return nil, nil // the table ships with the binary; its tests load it
+		panic("agent: " + err.Error()) // the lexicon's tests parse the shipped files
 	}
-	from, to := t.Distinctive()
-	es, pt = map[string]bool{}, map[string]bool{}
-	for w := range from {
-		es[fold(w)] = true
-	}
-	for w := range to {
-		if f := fold(w); !es[f] {
-			pt[f] = true
-		}
-	}
-	for w := range es {
-		if pt[w] {
-			delete(es, w)
-		}
-	}
-	return es, pt
+	return lx.Detector()
 })
+
+// confidentLanguage is the detector's confidence from which a message
+// pins a conversation's language.
+const confidentLanguage = 0.45
 
 func wordSet(s string) map[string]bool {
 	m := map[string]bool{}
@@ -108,77 +72,8 @@ type detection struct {
 // ("ok", "gracias", "sí") give a guess but never confidence, so that they
 // cannot flip a conversation's language.
 func detectLanguage(text string) detection {
-	// Addresses say nothing of the language ("ana@example.com" is not
-	// Portuguese for "com").
-	fields := strings.Fields(text)
-	fields = slices.DeleteFunc(fields, func(f string) bool { return strings.ContainsAny(f, "@/") })
-	lower := strings.ToLower(strings.Join(fields, " "))
-	scores := map[string]int{}
-	n := 0
-	for _, w := range words(fold(lower)) {
-		n++
-		for _, l := range languages {
-			if langWords[l][w] {
-				scores[l]++
-			}
-		}
-	}
-	// The words Spanish and Portuguese translate differently, from the
-	// lexicon's transfer table: "custa", "proposta", "validade" are
-	// Portuguese, "cuesta", "propuesta", "validez" Spanish.
-	esOnly, ptOnly := distinctiveWords()
-	for _, w := range words(fold(lower)) {
-		// Short words are too often shared ("ia", "use").
-		if len(w) < 4 || langWords["es"][w] || langWords["pt"][w] || langWords["en"][w] {
-			continue
-		}
-		switch {
-		case esOnly[w]:
-			scores["es"]++
-		case ptOnly[w]:
-			scores["pt"]++
-		}
-	}
-	// Letters and endings one language has and the others do not.
-	for _, w := range words(lower) {
-		switch {
-		case strings.ContainsRune(w, 'ñ'), strings.HasSuffix(w, "ción"), strings.HasSuffix(w, "ciones"):
-			scores["es"] += 2
-		case strings.ContainsAny(w, "ãõç"), strings.HasSuffix(w, "ção"), strings.HasSuffix(w, "ções"):
-			scores["pt"] += 2
-		}
-	}
-	if strings.ContainsAny(text, "¿¡") {
-		scores["es"] += 2
-	}
-	best, second := "", 0
-	for _, l := range languages {
-		s := scores[l]
-		switch {
-		case best == "" || s > scores[best]:
-			if best != "" {
-				second = scores[best]
-			}
-			best = l
-		case s > second:
-			second = s
-		}
-	}
-	top := scores[best]
-	if top == 0 {
-		return detection{}
-	}
-	if top == second {
-		// Spanish and Portuguese share many words; Portuguese text nearly
-		// always shows marks of its own, so a tie leans Spanish, but
-		// never confidently.
-		if scores["es"] == top {
-			return detection{Lang: "es"}
-		}
-		return detection{Lang: best}
-	}
-	confident := n >= 3 && top >= 2 && top-second >= 2 && top*4 >= n
-	return detection{Lang: best, Confident: confident}
+	g := detector().Detect(text)
+	return detection{Lang: g.Lang, Confident: g.Lang != "" && g.Confidence >= confidentLanguage}
 }
 
 // languageNames are how users name the languages, accent-folded.

@@ -318,3 +318,11 @@ func isAbbreviation(before string) bool {
 	}
 	return abbreviations[strings.ToLower(w)]
 }
+
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}

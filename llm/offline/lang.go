@@ -15,37 +15,6 @@ const (
 // serves Spanish speakers first.
 const defaultLang = langES
 
-// langWords are folded words that mark a language (the lexicon's
-// language_marks), with a weight: words that belong to one language only
-// weigh more than words two of them share (Spanish and Portuguese share
-// many). Read-only.
-var langWords = func() [3]map[string]float64 {
-	var out [3]map[string]float64
-	for i := range out {
-		out[i] = map[string]float64{}
-	}
-	for i, code := range langCodes {
-		for _, w := range lexOwnWords(code, "language_marks") {
-			out[i][w] = 1
-		}
-	}
-	// A word listed for two languages is weak evidence for either.
-	for i := range out {
-		for w := range out[i] {
-			shared := 0
-			for j := range out {
-				if _, ok := out[j][w]; ok {
-					shared++
-				}
-			}
-			if shared > 1 {
-				out[i][w] = 0.4
-			}
-		}
-	}
-	return out
-}()
-
 // loanwords are English words Spanish and Portuguese speakers use as their
 // own: no evidence of English.
 var loanwords = lexWords("loanwords")
@@ -59,76 +28,20 @@ type langGuess struct {
 	scores [3]float64
 }
 
-// detectLang guesses the language of one message from its function words
-// and spelling (ñ ¿ ¡ for Spanish; ã õ ç and "ção" for Portuguese;
-// apostrophes and "th"/"ing" for English). Short messages ("ok",
+// detector is the lexicon's language detector (lexicon.Detector), the
+// server's one: the agent pins conversations with it too. Read-only.
+var detector = shipped.Detector()
+
+// detectLang guesses the language of one message. Short messages ("ok",
 // "gracias") get a low confidence whatever they contain, because one word
 // is weak evidence and often shared.
 func detectLang(text string) langGuess {
-	var score [3]float64
-	// Addresses are no language ("com" is Portuguese for "with").
-	// (Only a text with an "@" or a "://" can have one: most skip the
-	// patterns.)
-	if strings.IndexByte(text, '@') >= 0 {
-		text = reEmail.ReplaceAllString(text, " ")
+	g := detector.Detect(text)
+	out := langGuess{lang: g.Lang, confidence: g.Confidence}
+	for i, code := range langCodes {
+		out.scores[i] = g.Scores[code]
 	}
-	if strings.Contains(text, "://") {
-		text = reURL.ReplaceAllString(text, " ")
-	}
-	lower := strings.ToLower(text)
-	for _, r := range lower {
-		switch r {
-		case 'ñ', '¿', '¡':
-			score[0] += 1.5
-		case 'ã', 'õ', 'ç', 'ê', 'ô', 'â':
-			score[2] += 1.5
-		}
-	}
-	if strings.Contains(lower, "ção") || strings.Contains(lower, "ções") {
-		score[2] += 1
-	}
-	toks := tokenize(text)
-	words := 0
-	for _, t := range toks {
-		if isDigits(t.fold) {
-			continue
-		}
-		words++
-		for i := range score {
-			score[i] += langWords[i][t.fold]
-		}
-		w := t.fold
-		switch {
-		case strings.Contains(w, "'"):
-			score[1] += 0.6
-		case (strings.HasSuffix(w, "ing") && len(w) > 5 && !loanwords[w]) || strings.HasPrefix(w, "th"):
-			score[1] += 0.5
-		case strings.HasSuffix(w, "cion") || strings.HasSuffix(w, "ciones"):
-			score[0] += 0.5
-		case strings.HasSuffix(w, "cao") || strings.HasSuffix(w, "coes") || strings.Contains(w, "nh") || strings.HasSuffix(w, "lh"):
-			score[2] += 0.5
-		}
-	}
-	best, second := 0, -1
-	for i := 1; i < 3; i++ {
-		if score[i] > score[best] {
-			best = i
-		}
-	}
-	for i := range 3 {
-		if i != best && (second < 0 || score[i] > score[second]) {
-			second = i
-		}
-	}
-	if score[best] == 0 || score[best] == score[second] {
-		return langGuess{scores: score}
-	}
-	margin := (score[best] - score[second]) / score[best]
-	conf := margin * min(1, score[best]/3)
-	if words < 3 {
-		conf = min(conf, 0.3)
-	}
-	return langGuess{lang: langCodes[best], confidence: conf, scores: score}
+	return out
 }
 
 // langCodes are the languages the detector scores, in the order of its
