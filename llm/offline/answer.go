@@ -232,11 +232,21 @@ func (rk *ranking) match(i, qi int) float64 { return rk.matches[i*len(rk.qws)+qi
 
 // rank scores every sentence of the passages against the question; nil
 // when there is nothing to rank.
-func (r *run) rank(ps []passage, question string) *ranking {
+func (r *run) rank(ps []passage, question, story string) *ranking {
 	if len(ps) == 0 {
 		return nil
 	}
 	qws, focus := questionWords2(r.m.an, withoutSwitch(stripGreeting(question)))
+	// The story the question comes with (the question before it, in a
+	// message of several) counts as a story does.
+	// A question that names nothing but what it asks for ("¿y cuándo
+	// arranca?") is about what the story names.
+	bare := !slices.ContainsFunc(qws, func(w word) bool { return askedKind(w) == 0 && w.concept != "start" })
+	for _, w := range answerWords(r.m.an.analyze(story)) {
+		if !slices.ContainsFunc(qws, func(q word) bool { return q.fold == w.fold }) {
+			qws, focus = append(qws, w), append(focus, bare && askedKind(w) == 0)
+		}
+	}
 	if len(qws) == 0 {
 		return nil
 	}
@@ -986,9 +996,34 @@ func (r *run) answerKey(ps []passage, question string) uint64 {
 
 // answerFresh is answerFull worked out.
 func (r *run) answerFresh(ps []passage, question string) answered {
-	rk := r.rank(ps, question)
+	rk, picked, ok := r.rankAndPick(ps, question, "")
 	if rk == nil {
 		return answered{followUp: strings.Join(folds(question), " ")}
+	}
+	var whole answered
+	if ok {
+		readingOrder(rk.sents, picked)
+		whole = r.render(ps, rk.sents, picked, rk.followUp(true))
+	} else {
+		whole = answered{followUp: rk.followUp(false)}
+	}
+	if whole.ok {
+		return whole
+	}
+	if parts := questionParts(question); len(parts) > 1 {
+		if a, ok := r.answerParts(ps, parts); ok {
+			return a
+		}
+	}
+	return whole
+}
+
+// rankAndPick ranks the passages' sentences for the question and picks
+// the answer's; rk is nil when there is nothing to rank.
+func (r *run) rankAndPick(ps []passage, question, story string) (rk *ranking, picked []int, ok bool) {
+	rk = r.rank(ps, question, story)
+	if rk == nil {
+		return nil, nil, false
 	}
 	picked, dbgCov, ok := rk.pick()
 	if tr := r.m.trace; tr != nil {
@@ -1004,17 +1039,61 @@ func (r *run) answerFresh(ps []passage, question string) answered {
 		}
 		tr(" picked %v %v best=%.3f cov=%.3f unknown=%q\n", picked, ok, rk.sents[rk.order[0]].score, dbgCov, rk.unknown())
 	}
-	if !ok {
-		return answered{followUp: rk.followUp(false)}
-	}
-	sents := rk.sents
-	// In reading order: by passage rank, then position.
+	return rk, picked, ok
+}
+
+// readingOrder sorts picked sentences as the passages have them: by
+// passage rank, then position.
+func readingOrder(sents []sentence, picked []int) {
 	slices.SortFunc(picked, func(a, b int) int {
 		if sents[a].passage != sents[b].passage {
 			return sents[a].passage - sents[b].passage
 		}
 		return sents[a].pos - sents[b].pos
 	})
+}
+
+// answerParts answers a message of several questions ("¿tienen
+// estacionamiento? ¿y de cuántos alumnos son los grupos?") one question
+// at a time, each with the one before it as its story, and quotes the
+// answers in the order asked: one ranking of every word at once lets a
+// sentence that answers one question crowd out the other's. ok is false
+// when no question is answered; a question left unanswered is searched
+// for again.
+func (r *run) answerParts(ps []passage, parts []string) (answered, bool) {
+	var sents []sentence
+	var picked []int
+	var missing []string
+	for i, part := range parts {
+		story := ""
+		if i > 0 {
+			story = parts[i-1]
+		}
+		rk, got, ok := r.rankAndPick(ps, part, story)
+		if rk == nil {
+			return answered{}, false
+		}
+		if !ok {
+			missing = append(missing, rk.followUp(false))
+			continue
+		}
+		sents = rk.sents // the same sentences, in the same order, for every part
+		readingOrder(rk.sents, got)
+		for _, j := range got {
+			if !slices.Contains(picked, j) {
+				picked = append(picked, j)
+			}
+		}
+	}
+	if len(picked) == 0 {
+		return answered{}, false
+	}
+	return r.render(ps, sents, picked, strings.TrimSpace(strings.Join(missing, " "))), true
+}
+
+// render writes the picked sentences as the reply, each with its
+// citation marker, and the sources after them.
+func (r *run) render(ps []passage, sents []sentence, picked []int, followUp string) answered {
 	var b strings.Builder
 	quoted := ""
 	// Spanish carried into Portuguese reads as the person's language; a
@@ -1076,7 +1155,59 @@ func (r *run) answerFresh(ps []passage, question string) answered {
 		srcs = append(srcs, fmt.Sprintf("[%s] %s", ps[pi].Ref, sourceTitle(ps[pi])))
 	}
 	out.WriteString("\n\n" + phSources.in(r.lang) + ": " + strings.Join(srcs, "; "))
-	return answered{text: out.String(), ok: true, followUp: rk.followUp(true)}
+	return answered{text: out.String(), ok: true, followUp: followUp}
+}
+
+// questionParts splits a message into its questions: at each question
+// mark, and a last clause that asks without one ("¿tienen
+// estacionamiento? y de cuántos alumnos son los grupos"). What comes
+// before a question (a greeting, the story) stays with it; a part that
+// asks nothing joins the one before.
+func questionParts(text string) []string {
+	var parts []string
+	rest := text
+	for {
+		i := strings.IndexByte(rest, '?')
+		if i < 0 {
+			break
+		}
+		j := i
+		for j < len(rest) && rest[j] == '?' {
+			j++
+		}
+		parts = append(parts, strings.TrimSpace(rest[:j]))
+		rest = rest[j:]
+	}
+	if tail := strings.TrimSpace(rest); tail != "" {
+		if len(parts) > 0 && !asksWithoutMark(tail) {
+			parts[len(parts)-1] += " " + tail
+		} else {
+			parts = append(parts, tail)
+		}
+	}
+	// A part with nothing to answer ("¿sí?") is no question of its own.
+	out := parts[:0]
+	for _, p := range parts {
+		if len(answerWords((*analyzer)(nil).analyze(p))) == 0 && len(out) > 0 {
+			out[len(out)-1] += " " + p
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// asksWithoutMark reports whether a clause asks though it has no
+// question mark: a question word among its first three words ("y de
+// cuántos alumnos son los grupos", "and is there a cap").
+func asksWithoutMark(clause string) bool {
+	toks := tokenize(clause)
+	for i := 0; i < len(toks) && i < 3; i++ {
+		if questionWords[toks[i].fold] || auxQuestion[toks[i].fold] {
+			return true
+		}
+	}
+	return false
 }
 
 // answerWords are the question's words that must be found in an answer.

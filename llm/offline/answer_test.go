@@ -343,3 +343,22 @@ func TestPronounQuestionAsksAboutTheClauseBefore(t *testing.T) {
 	require.Contains(t, reply, "Forgot password", reply)
 	require.NotContains(t, reply, "important change", reply)
 }
+
+// A message of two questions that no ranking of all its words answers
+// together is answered one question at a time, each from its own
+// passage, in the order asked; one about something the passages lack
+// ("a sauna") leaves the other answered, not both refused.
+func TestTwoQuestionsAnsweredOneAtATime(t *testing.T) {
+	t.Parallel()
+	lockers := turnctx.Passage{Ref: "1", Source: "en/club/facilities.md", Title: "Climbing gym: facilities", Heading: "Climbing gym: facilities > Changing rooms",
+		Text: "There are changing rooms with showers on the ground floor. Lockers take a 1 EUR coin, which you get back."}
+	groups := turnctx.Passage{Ref: "2", Source: "en/club/classes.md", Title: "Climbing gym: classes", Heading: "Climbing gym: classes > Beginners",
+		Text: "Beginner classes are for at most 6 people per instructor. Shoes and harness are lent for free during the first month."}
+	reply := answer(t, false, store.RoleProspect, "en", "do u have showers there?? and what's the max number of ppl in a beginner group", lockers, groups)
+	require.Contains(t, reply, "showers on the ground floor", reply)
+	require.Contains(t, reply, "at most 6 people", reply)
+	require.Less(t, strings.Index(reply, "showers"), strings.Index(reply, "6 people"), reply)
+	reply = answer(t, false, store.RoleProspect, "en", "is there a sauna? and how many people per beginner class", lockers, groups)
+	require.Contains(t, reply, "at most 6 people", reply)
+	require.NotContains(t, reply, "showers", reply)
+}

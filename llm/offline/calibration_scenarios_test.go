@@ -6,6 +6,9 @@
 //
 //	FARO_SCEN=1 go test -tags calib ./llm/offline -run 'TestScenarios$' -v
 //	FARO_SCEN1=<name> FARO_TRACE=1 go test -tags calib ./llm/offline -run TestOneScenario -v
+//
+// FARO_SCENDIR=<dir> runs TestOneScenario on the scenarios of dir instead
+// of scenarios/tune.
 
 package offline_test
 
@@ -97,7 +100,11 @@ func TestOneScenario(t *testing.T) {
 	if name == "" {
 		t.Skip()
 	}
-	all, err := scenario.Load("../../scenarios/tune")
+	dir := "../../scenarios/tune"
+	if d := os.Getenv("FARO_SCENDIR"); d != "" {
+		dir = d // probes of one's own, outside the splits
+	}
+	all, err := scenario.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
