@@ -197,3 +197,27 @@ turns:
       reply_not_contains: ["Fuentes", "[1]"]
 `)
 }
+
+// "Could I have my certificate…?" asks to be given what a tool makes, so
+// it is made, though it reads as a question; the same words about a
+// policy ("can I get my money back?") stay a question.
+func TestEngineAskingToBeGivenACertificateMakesIt(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: could-i-have-my-certificate
+role: student
+channel: telegram
+contact: {name: Noor Haddad, email: noor@example.com, language: en}
+fixtures:
+  enrollments:
+    - {course: prompt-engineering, progress: 100}
+turns:
+  - user: "could I have the certificate for prompt engineering in practice? hr wants a copy by friday"
+    expect:
+      tool: generate_document
+      args: {template: certificate}
+  - user: "and if i had dropped out in week one, could i get my money back?"
+    expect:
+      tools_not_called: [generate_document, open_ticket]
+`)
+}

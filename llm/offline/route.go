@@ -767,7 +767,7 @@ func (r *run) fresh(text string, toks []token) action {
 	// "then I need the certificate for it": a request for what a tool
 	// makes, named by its kind, is for that tool, however many questions
 	// about certificates the knowledge base answers.
-	if isRequest(r.m.an, text) || (!f.question && slices.ContainsFunc(f.words, wantsOrNeeds)) {
+	if isRequest(r.m.an, text) || (!f.question && slices.ContainsFunc(f.words, wantsOrNeeds)) || asksToReceive(toks) {
 		if t := r.namesWhatItMakes(text, scores); t != nil {
 			a := r.startTask(t, []taskMsg{{text: text}})
 			a.greet = greet
@@ -1437,6 +1437,23 @@ func (r *run) namesWhatItMakes(text string, scores []toolScore) *toolDef {
 		}
 	}
 	return nil
+}
+
+// receiveOpeners ask to be given something ("can I get…", "posso pegar…").
+var receiveOpeners = lexCues("receive_openers")
+
+// asksToReceive reports a message that asks to be given something: "can
+// I get my cert for the managers course?" asks for the certificate when a
+// tool makes it, though it reads as a question.
+func asksToReceive(toks []token) bool {
+	for at := range toks {
+		for _, op := range receiveOpeners {
+			if phraseAt(toks, at, op) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // faqAsks reports whether a question among the turn's passages (an FAQ's,
