@@ -469,8 +469,17 @@ func anaphoric(text string) bool {
 			return true
 		}
 	}
-	return false
+	// "once I finish, how long until it's issued?": a short question
+	// about "it" is about what the conversation was on.
+	return len(ws) <= anaphoricWords && slices.ContainsFunc(ws, func(w string) bool { return standIns[w] })
 }
+
+// anaphoricWords is the longest message a pronoun makes a follow-up.
+const anaphoricWords = 12
+
+// standIns are pronouns (accent-folded) that stand for a thing named
+// before; articles that double as pronouns ("la", "lo") are left out.
+var standIns = wordSet(`it its them eso esto ello isso isto ele ela`)
 
 // loop calls the model and runs its tool calls until it answers or a limit
 // is reached.

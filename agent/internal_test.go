@@ -334,6 +334,11 @@ func TestAnaphoric(t *testing.T) {
 		"so how do I reset my password on the campus":     false,
 		"cuánto cuesta el plan Growth de Pulse al mes":    false,
 		"O curso de prompt engineering tem certificado?":  false,
+		// A short question about "it" is about what came before.
+		"alright, and after I submit it, when do I hear back?":                                             true,
+		"vale, y eso cuánto tarda en llegar?":                                                              true,
+		"isso vale pra quem paga parcelado também?":                                                        true,
+		"is it possible to pay the managers course in three instalments with a card from a bank in Mexico": false,
 	} {
 		require.Equal(t, want, anaphoric(text), text)
 	}
