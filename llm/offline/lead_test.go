@@ -49,6 +49,8 @@ func TestLeadIntroductions(t *testing.T) {
 		{"registra este lead: Hernán Cabello, hernan@vdv.example, empresa Vinos del Valle, unos 60 empleados", "Hernán Cabello", "Vinos del Valle"},
 		{"we're Lumen and Co, 14 people, write to sam@lumen.example", "", "Lumen and Co"},
 		{"somos Acme y queremos capacitar a 20 personas, ana@acme.example", "", "Acme"},
+		// One capitalised word after "at" is where someone works.
+		{"Hey, Jo Baker, I head marketing at Brightloom (retail, 45 staff), jo@brightloom.example", "Jo Baker", "Brightloom"},
 	} {
 		args, _ := fillOne(t, turnctx.Context{}, "qualify_lead", human(c.text))
 		if c.name != "" {

@@ -1384,7 +1384,13 @@ func extractCompany(text string, toks []token, used []bool) (string, [2]int, boo
 				}
 				parts = append(parts, t.raw)
 			}
-			if place && (len(parts) < 2 || slices.ContainsFunc(parts, func(p string) bool {
+			// English puts places after "in": after "at" one capitalised
+			// word is as often a company ("I run L&D at Tallyworks").
+			minParts := 2
+			if tr.words[0] == "at" {
+				minParts = 1
+			}
+			if place && (len(parts) < minParts || slices.ContainsFunc(parts, func(p string) bool {
 				first, _ := utf8.DecodeRuneInString(p)
 				return !unicode.IsUpper(first)
 			})) {
