@@ -113,7 +113,7 @@ func TestPortugueseQualifyLead(t *testing.T) {
 	staff := b.person(t, store.RoleStaff, "Rui", "rui@brujula.example", "pt")
 	o = b.call(t, staff, "qualify_lead", `{"name":"Ana","email":"ana@cliente.example","interest":"documents"}`)
 	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
-	requirePortuguese(t, o.Result.(tools.QualifyLeadResult).Message, "Lead de ana@cliente.example salvo: etapa", "pontuação")
+	requirePortuguese(t, o.Result.(tools.QualifyLeadResult).Message, "salvei", "ana@cliente.example", "como lead para a equipe comercial, na etapa", "pontuação")
 }
 
 func TestPortugueseTickets(t *testing.T) {

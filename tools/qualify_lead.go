@@ -229,8 +229,8 @@ type leadQualifiedPayload struct {
 	QualifiedAt    time.Time          `json:"qualified_at"`
 }
 
-// leadTexts are qualify_lead's messages in one language. staff takes the
-// email, the stage and the score; created and updated the first name and
+// leadTexts are qualify_lead's messages in one language. staff takes who
+// the lead is (leadWho), the stage and the score; created and updated the first name and
 // the email; demo is appended when the model should offer a demo.
 type leadTexts struct {
 	staff, created, updated, demo string
@@ -241,21 +241,21 @@ type leadTexts struct {
 
 var leadMessages = map[string]leadTexts{
 	"es": {
-		staff:  "Lead de %s guardado: etapa %s, puntuación %s/100.",
+		staff:  "Listo: he guardado a %s como lead para el equipo comercial, en la etapa %s y con una puntuación de %s/100.",
 		thanks: "¡Gracias, %s! ", thanksAnon: "¡Gracias! ",
 		created: "He registrado tus datos y el equipo comercial te contactará en %s.",
 		updated: "Ya teníamos tus datos con %s: los he actualizado y el equipo comercial los tendrá en cuenta.",
 		demo:    " ¿Te gustaría agendar una demo personalizada con nuestro equipo? Dime qué días y horarios te vienen bien.",
 	},
 	"en": {
-		staff:  "Lead %s saved: stage %s, score %s/100.",
+		staff:  "Done: I've saved %s as a lead for the sales team, at stage %s with a score of %s/100.",
 		thanks: "Thanks, %s! ", thanksAnon: "Thanks! ",
 		created: "I've saved your details and our sales team will contact you at %s.",
 		updated: "We already had your details under %s: I've updated them for our sales team.",
 		demo:    " Would you like to book a personalised demo with our team? Tell me which days and times suit you.",
 	},
 	"pt": {
-		staff:  "Lead de %s salvo: etapa %s, pontuação %s/100.",
+		staff:  "Pronto: salvei %s como lead para a equipe comercial, na etapa %s e com uma pontuação de %s/100.",
 		thanks: "Obrigado, %s! ", thanksAnon: "Obrigado! ",
 		created: "Registrei seus dados e a equipe comercial vai entrar em contato pelo e-mail %s.",
 		updated: "Já tínhamos seus dados com %s: atualizei as informações para a equipe comercial.",
@@ -268,7 +268,7 @@ var leadMessages = map[string]leadTexts{
 func leadMessage(c Caller, l store.Lead, res QualifyLeadResult) string {
 	tx := inLang(leadMessages, c.Language)
 	if c.Role == store.RoleStaff {
-		return fmt.Sprintf(tx.staff, l.Email, res.Stage, fmtPoints(res.Score.Total))
+		return fmt.Sprintf(tx.staff, leadWho(l), res.Stage, fmtPoints(res.Score.Total))
 	}
 	msg := tx.thanksAnon
 	if n := firstName(l.Name); n != "" {
@@ -283,6 +283,22 @@ func leadMessage(c Caller, l store.Lead, res QualifyLeadResult) string {
 		msg += tx.demo
 	}
 	return msg
+}
+
+// leadWho names a lead for staff: "Dave Kim (Brightside, dave@…)", or the
+// email alone when that is all there is.
+func leadWho(l store.Lead) string {
+	inside := l.Email
+	if l.Company != "" {
+		inside = l.Company + ", " + l.Email
+	}
+	if l.Name == "" {
+		if l.Company == "" {
+			return l.Email
+		}
+		return l.Company + " (" + l.Email + ")"
+	}
+	return l.Name + " (" + inside + ")"
 }
 
 func firstName(name string) string {

@@ -51,6 +51,8 @@ func TestLeadIntroductions(t *testing.T) {
 		{"somos Acme y queremos capacitar a 20 personas, ana@acme.example", "", "Acme"},
 		// One capitalised word after "at" is where someone works.
 		{"Hey, Jo Baker, I head marketing at Brightloom (retail, 45 staff), jo@brightloom.example", "Jo Baker", "Brightloom"},
+		// Staff logging someone else's lead: the name, then its company.
+		{"apunta este lead porfa: Marta Gil de Conservas Norte, 12 empleados, marta@conservas.example", "Marta Gil", "Conservas Norte"},
 	} {
 		args, _ := fillOne(t, turnctx.Context{}, "qualify_lead", human(c.text))
 		if c.name != "" {

@@ -1167,12 +1167,26 @@ func extractName(an *analyzer, text string, toks []token, loose, hasEmail bool) 
 			if !ok || end-i < 2 {
 				continue
 			}
-			if end == len(toks) || strings.ContainsAny(text[toks[end-1].end:toks[end].start], ",;.:-\n") {
+			if end == len(toks) || strings.ContainsAny(text[toks[end-1].end:toks[end].start], ",;.:-\n") || companyFollows(toks, end) {
 				return name, [2]int{i, end}, true
 			}
 		}
 	}
 	return "", [2]int{}, false
+}
+
+// companyFollows reports a company introduced right after a name: "Dave
+// Kim from Brightside Nurseries", "Ana Ruiz de Textiles Sur".
+func companyFollows(toks []token, i int) bool {
+	if i+1 >= len(toks) {
+		return false
+	}
+	switch toks[i].fold {
+	case "from", "at", "de", "del", "da", "do":
+		first, _ := utf8.DecodeRuneInString(toks[i+1].raw)
+		return unicode.IsUpper(first)
+	}
+	return false
 }
 
 // nameAt reads up to four name words from toks[i]. With strict, the first
