@@ -43,6 +43,9 @@ func TestDocumentValuesFromASentence(t *testing.T) {
 		// count, a course and a price each in parts of their own.
 		{"Halvorsen Inc wants a proposal from us: 6 seats, Prompt Engineering in Practice, 185 each. the contact is Mia Torres",
 			map[string]any{"client_name": "Mia Torres", "company": "Halvorsen Inc", "items": "6x Prompt Engineering in Practice 185", "from_us": nil}},
+		// "pa", as Spanish speakers write "para".
+		{"hazme una propuesta pa Panadería La Espiga: 2 talleres de IA a 700 USD cada uno",
+			map[string]any{"company": "Panadería La Espiga", "items": "2x talleres de IA 700"}},
 	} {
 		args, _ := fillOne(t, staff, "generate_document", human(c.text))
 		vars, _ := args["variables"].(map[string]any)
