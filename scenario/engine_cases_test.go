@@ -221,3 +221,25 @@ turns:
       tools_not_called: [generate_document, open_ticket]
 `)
 }
+
+// A student asking which courses they are registered in, and when one of
+// them starts, is told their enrolments: "registered" and a course named
+// are an enrolment's words, but a question for which of one's own things
+// holds changes nothing.
+func TestEngineWhichCoursesAmIInEnrolsNoOne(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: which-courses-am-i-registered-in
+role: student
+channel: whatsapp
+contact: {name: Iker Sola, email: iker@example.com, language: en}
+fixtures:
+  enrollments:
+    - {course: ia-marketing, progress: 10}
+turns:
+  - user: "hiya, could you check what courses im registered in? and the prompt one, when does that begin"
+    expect:
+      tool: my_enrollments
+      tools_not_called: [enroll_course]
+`)
+}

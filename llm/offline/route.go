@@ -554,6 +554,28 @@ func asksFact(w word) bool {
 	return false
 }
 
+// asksOwnWhich reports a question for which or what of the speaker's own
+// things holds ("which classes am I registered in?", "¿en qué cursos
+// estoy?", "em qual curso eu tô?"): a question word other than "how",
+// then a word by which the speaker speaks of themselves.
+func asksOwnWhich(toks []token) bool {
+	for i, t := range toks {
+		if !whichWords[t.fold] {
+			continue
+		}
+		for _, u := range toks[i+1:] {
+			if firstPerson[u.fold] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// whichWords ask which or what thing; "how" asks the way to do it ("how
+// do I sign up?"), which a task answers.
+var whichWords = lexWords("which_words")
+
 // countWord reports whether w asks how many ("cuántos", "how many").
 func countWord(w word) bool {
 	switch w.fold {
@@ -775,6 +797,7 @@ func (r *run) fresh(text string, toks []token) action {
 		}
 	}
 	var fallback *action
+	var stateWords []word // of a question about the speaker's own state
 	for _, s := range scores {
 		if s.tool.name == toolSearchKnowledge {
 			continue
@@ -786,6 +809,30 @@ func (r *run) fresh(text string, toks []token) action {
 		if s.tool.name == toolRequestHuman && (!slices.ContainsFunc(toks, func(t token) bool { return humanWords[t.fold] }) ||
 			f.question && slices.ContainsFunc(r.m.an.analyze(text), asksFact)) {
 			continue
+		}
+		// "can u remind me which classes im registered in?" asks what
+		// holds for the speaker, however sure the classifier is that
+		// its words are an enrolment's: it changes nothing, unless the
+		// message wants something done ("I want to sign up, what do I
+		// do?").
+		if s.tool.mutating && asksOwnWhich(toks) && !slices.ContainsFunc(f.all, wantsOrNeeds) {
+			// What it asks about is what a tool that knows the word
+			// for the state reads ("registered", the enrolment's own
+			// verb: the enrolments).
+			verb, _, _ := strings.Cut(s.tool.name, "_")
+			action := concepts.of(verb, "", "")
+			stateWords = slices.DeleteFunc(slices.Clone(f.words), func(w word) bool { return action == "" || w.concept != action })
+			continue
+		}
+		if len(stateWords) > 0 {
+			if !slices.ContainsFunc(stateWords, s.tool.knows) {
+				continue
+			}
+			// The tool that reads that state, when it needs nothing more.
+			if a := r.startTask(s.tool, []taskMsg{{text: text}}); !s.tool.mutating && a.kind != actAsk {
+				a.greet = greet
+				return a
+			}
 		}
 		// A question for information does not change data unless it
 		// clearly asks to.
