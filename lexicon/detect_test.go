@@ -21,6 +21,9 @@ func TestDetect(t *testing.T) {
 		{"what time does the live session start on thursday?", "en", true},
 		{"nao consigo entrar no app, me ajuda pra resolver isso por favor", "pt", true},
 		{"vcs tem alguma coisa pra quem ta comecando do zero?", "pt", true},
+		// "a gente", "este ano": words Portuguese shares with Spanish, and
+		// Spanish's "año" folded.
+		{"quantos alunos novos a gente teve este ano?", "pt", true},
 		// The transfer table's words: Portuguese "proposta", "validade".
 		{"faz a proposta com validade de 15 dias", "pt", true},
 		{"sí", "es", false},
