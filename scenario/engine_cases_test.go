@@ -243,3 +243,29 @@ turns:
       tools_not_called: [enroll_course]
 `)
 }
+
+// After a certificate refused for a course not finished, "the marketing
+// one then, that one I did finish" asks for that course's certificate:
+// the request goes on with the other course, though the turn before
+// only read the enrolments.
+func TestEngineCertificateOfTheOtherCourseAfterARefusal(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: certificate-of-the-other-course
+role: student
+channel: telegram
+contact: {name: Ola Berg, email: ola@example.com, language: en}
+fixtures:
+  enrollments:
+    - {course: datos-ia, progress: 40}
+    - {course: ia-marketing, progress: 100}
+turns:
+  - user: "i need my certificate for the data analysis course"
+    expect:
+      tools_not_called: [generate_document]
+  - user: "ok, and the marketing one? finished that. pdf pls"
+    expect:
+      tool: generate_document
+      args: {template: certificate, course: ia-marketing}
+`)
+}

@@ -1292,6 +1292,17 @@ func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (
 		return action{}, false
 	}
 	t := r.tool(call.FunctionCall.Name)
+	priorRaw := call.FunctionCall.Arguments
+	if t != nil && t.name == toolMyEnrollments {
+		// The enrolments were read for a certificate, which was not
+		// made ("y el de marketing? ese sí lo terminé"): that request
+		// goes on.
+		if gd := r.tool(toolGenerateDocument); gd != nil && r.conv.tc.Role == roleStudent {
+			if v, named := r.namedObjectValue(gd, prev.human); named && r.certificateCheck(action{kind: actCall, tool: gd, args: map[string]any{"template": v}}) {
+				t, priorRaw = gd, `{"template":"certificate"}`
+			}
+		}
+	}
 	if t == nil || t.name == toolSearchKnowledge || t.name == toolRequestHuman {
 		return action{}, false
 	}
@@ -1338,7 +1349,7 @@ func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (
 		break
 	}
 	prior := map[string]any{}
-	_ = unmarshalArgs(call.FunctionCall.Arguments, &prior) // unreadable: start from the message alone
+	_ = unmarshalArgs(priorRaw, &prior) // unreadable: start from the message alone
 	for _, fd := range t.schema.fields {
 		if fd.kind == kindText || fresh[fd.name] {
 			delete(prior, fd.name)
