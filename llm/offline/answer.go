@@ -527,6 +527,11 @@ func (rk *ranking) pick() ([]int, float64, bool) {
 			if !passages[s.passage] && len(passages) == maxPassages {
 				continue
 			}
+			// A reply in the user's language reads in it alone: a
+			// sentence of a passage in another is not added to it.
+			if sents[best].lang == rk.lang && s.lang != "" && s.lang != rk.lang {
+				continue
+			}
 			if slices.ContainsFunc(picked, func(j int) bool { return sents[j].text == s.text }) {
 				continue
 			}
@@ -1131,17 +1136,19 @@ func (r *run) render(ps []passage, sents []sentence, picked []int, followUp stri
 		qlang = g.lang
 	}
 	foreign := qlang != "" && qlang != r.lang
+	// A Portuguese question meets Spanish and English documents, unless
+	// the business wrote its own in Portuguese.
+	if qlang == "" && r.lang == langPT {
+		qlang, foreign = langES, true
+	}
 	switch {
 	case carried:
 		out.WriteString(fmt.Sprintf(phAdaptedFrom.in(r.lang), label(langES, r.lang)) + "\n\n")
-	case foreign || r.lang == langPT:
-		if qlang == "" || qlang == r.lang {
-			qlang = langES
-		}
+	case foreign:
 		out.WriteString(fmt.Sprintf(phFoundIn.in(r.lang), label(qlang, r.lang)) + "\n\n")
 	}
 	out.WriteString(b.String())
-	if r.lang == langPT {
+	if r.lang == langPT && (carried || foreign) {
 		out.WriteString("\n\n" + phAskPerson.in(r.lang))
 	}
 	var srcs []string
@@ -1248,7 +1255,8 @@ func answerWords(ws []word) []word {
 				continue
 			}
 		}
-		if w.stop || questionWords[w.fold] || auxQuestion[w.fold] || greetMarkers[w.fold] || thanksMarkers[w.fold] {
+		// "…, sabe?", "you know?": a tag that asks nothing of its own.
+		if w.stop || questionWords[w.fold] || auxQuestion[w.fold] || greetMarkers[w.fold] || thanksMarkers[w.fold] || knowVerbs[w.fold] {
 			continue
 		}
 		switch w.fold {

@@ -362,3 +362,33 @@ func TestTwoQuestionsAnsweredOneAtATime(t *testing.T) {
 	require.Contains(t, reply, "at most 6 people", reply)
 	require.NotContains(t, reply, "showers", reply)
 }
+
+// A reply in the user's language is quoted in it alone: a sentence of a
+// passage in another language that covers a word the first left out
+// ("parking") is not added to an English answer.
+func TestReplyKeepsTheUsersLanguage(t *testing.T) {
+	t.Parallel()
+	price := turnctx.Passage{Ref: "1", Source: "en/club/walking.md", Title: "Nordic Walking", Heading: "Nordic Walking > Price", Language: "en",
+		Text: "The Nordic Walking class costs 15 EUR per session, poles included. Sessions run on Saturday mornings at 9:00."}
+	parking := turnctx.Passage{Ref: "2", Source: "es/club/instalaciones.md", Title: "Instalaciones", Heading: "Instalaciones > Parking", Language: "es",
+		Text: "Para el Nordic Walking hay parking gratuito en el subsuelo del club, con 40 plazas."}
+	reply := answer(t, false, store.RoleProspect, "en", "how much is the Nordic Walking class, and is there parking?", price, parking)
+	require.Contains(t, reply, "15 EUR per session", reply)
+	require.NotContains(t, reply, "subsuelo", reply)
+}
+
+// A question tagged "…, sabe?" asks what comes before the tag: the tag
+// is no question of its own, whose words the answer would lack.
+func TestTagQuestionAsksTheClauseBefore(t *testing.T) {
+	t.Parallel()
+	p := turnctx.Passage{Ref: "1", Source: "pt/oficina/ceramica.md", Title: "Oficina de cerâmica", Heading: "Oficina de cerâmica > Duração", Language: "pt",
+		Text: "A oficina de cerâmica dura 16 horas, divididas em quatro sábados. O diploma é entregue no último dia."}
+	reply := answer(t, false, store.RoleProspect, "pt", "minha chefe perguntou quantas horas dura a oficina de cerâmica, sabe?", p)
+	require.Contains(t, reply, "16 horas", reply)
+	// Written in Portuguese, it is quoted as the person's own language.
+	require.NotContains(t, reply, "espanhol", reply)
+	es := turnctx.Passage{Ref: "1", Source: "es/taller/ceramica.md", Title: "Taller de cerámica", Heading: "Taller de cerámica > Asistencia", Language: "es",
+		Text: "Para recibir el diploma hay que asistir al menos al 75% de las clases. Las clases perdidas se pueden recuperar en otro grupo."}
+	reply = answer(t, false, store.RoleProspect, "pt", "ela perguntou qual a presença mínima pra receber o diploma, sabe?", es)
+	require.Contains(t, reply, "75%", reply)
+}
