@@ -241,7 +241,7 @@ func (r *run) rank(ps []passage, question, story string) *ranking {
 	// message of several) counts as a story does.
 	// A question that names nothing but what it asks for ("¿y cuándo
 	// arranca?") is about what the story names.
-	bare := !slices.ContainsFunc(qws, func(w word) bool { return askedKind(w) == 0 && w.concept != "start" })
+	bare := !slices.ContainsFunc(qws, func(w word) bool { return askedKind(w) == 0 })
 	for _, w := range answerWords(r.m.an.analyze(story)) {
 		if !slices.ContainsFunc(qws, func(q word) bool { return q.fold == w.fold }) {
 			qws, focus = append(qws, w), append(focus, bare && askedKind(w) == 0)

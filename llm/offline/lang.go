@@ -15,10 +15,6 @@ const (
 // serves Spanish speakers first.
 const defaultLang = langES
 
-// loanwords are English words Spanish and Portuguese speakers use as their
-// own: no evidence of English.
-var loanwords = lexWords("loanwords")
-
 // langGuess is a detected language and how sure the detector is (0–1).
 type langGuess struct {
 	lang       string

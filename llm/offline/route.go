@@ -820,8 +820,8 @@ func (r *run) fresh(text string, toks []token) action {
 			// for the state reads ("registered", the enrolment's own
 			// verb: the enrolments).
 			verb, _, _ := strings.Cut(s.tool.name, "_")
-			action := concepts.of(verb, "", "")
-			stateWords = slices.DeleteFunc(slices.Clone(f.words), func(w word) bool { return action == "" || w.concept != action })
+			does := concepts.of(verb, "", "")
+			stateWords = slices.DeleteFunc(slices.Clone(f.words), func(w word) bool { return does == "" || w.concept != does })
 			continue
 		}
 		if len(stateWords) > 0 {
@@ -1298,7 +1298,7 @@ func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (
 		// made ("y el de marketing? ese sí lo terminé"): that request
 		// goes on.
 		if gd := r.tool(toolGenerateDocument); gd != nil && r.conv.tc.Role == roleStudent {
-			if v, named := r.namedObjectValue(gd, prev.human); named && r.certificateCheck(action{kind: actCall, tool: gd, args: map[string]any{"template": v}}) {
+			if v, named := r.namedObjectValue(gd, prev.human); named && v == "certificate" {
 				t, priorRaw = gd, `{"template":"certificate"}`
 			}
 		}
