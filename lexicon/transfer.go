@@ -51,6 +51,7 @@ type Transfer struct {
 	words    map[string]string // lower-case words, one space apart → replacement
 	folded   map[string]string // the same, accents removed, where that is unambiguous
 	longest  int               // the most words of an entry
+	order    []string          // the entries as the file lists them
 	suffixes []rule            // longest first
 	letters  []rule
 	contract map[string]string // two words of the target → their contraction
@@ -178,6 +179,7 @@ func parseTransfer(data string) (*Transfer, error) {
 			}
 		}
 	}
+	t.order = order
 	slices.SortStableFunc(t.suffixes, func(a, b rule) int { return len(b.from) - len(a.from) })
 	slices.SortStableFunc(t.enclitics, func(a, b rule) int { return len(b.from) - len(a.from) })
 	return t, nil
@@ -674,6 +676,34 @@ func (t *Transfer) feminine(rest []out) bool {
 		return false
 	}
 	return false
+}
+
+// Back maps the target language's single words back to the source's,
+// accent-folded, for a reader of the target language that only knows the
+// source's words ("custa" → "cuesta", "aula" → "clase"): only target
+// words that are not source words themselves, and of the source words
+// that become the same target word, the one the table lists first.
+func (t *Transfer) Back() map[string]string {
+	src := map[string]bool{}
+	for _, s := range t.order {
+		src[fold(s)] = true
+	}
+	back := map[string]string{}
+	for _, s := range t.order {
+		if strings.Contains(s, " ") {
+			continue
+		}
+		for _, alt := range strings.Split(t.words[s], "|") {
+			d := fold(strings.ToLower(alt))
+			if strings.Contains(d, " ") || src[d] {
+				continue
+			}
+			if _, seen := back[d]; !seen {
+				back[d] = fold(s)
+			}
+		}
+	}
+	return back
 }
 
 // Distinctive returns the words of each side that the other side does not

@@ -230,3 +230,23 @@ func TestTransferDetectedAsPortuguese(t *testing.T) {
 		require.Equal(t, "pt", scenario.DetectLanguage(got), got)
 	}
 }
+
+// Back reads a Portuguese word as the Spanish one it translates, and
+// leaves out the words both languages share.
+func TestTransferBack(t *testing.T) {
+	tr, err := lexicon.NewTransfer("es", "pt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := tr.Back()
+	for pt, es := range map[string]string{"aula": "clase", "geram": "generan"} {
+		if back[pt] != es {
+			t.Errorf("Back()[%q] = %q, want %q", pt, back[pt], es)
+		}
+	}
+	for _, shared := range []string{"grupo", "horario"} {
+		if got, ok := back[shared]; ok {
+			t.Errorf("Back()[%q] = %q, want no entry: it is a Spanish word too", shared, got)
+		}
+	}
+}

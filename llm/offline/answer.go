@@ -216,6 +216,10 @@ type ranking struct {
 	df []int
 	// objects are the things the question asks about (see unknown).
 	objects []word
+	// offered are the words of the catalogue's course titles and
+	// keywords, in every language: things the business has even when the
+	// passages name them otherwise.
+	offered []word
 	// covered is how well the picked sentences cover each word (set by pick).
 	covered []float64
 	// lang is the user's language.
@@ -271,6 +275,23 @@ func (r *run) rank(ps []passage, question, story string) *ranking {
 			}
 		}
 	}
+	// A Portuguese word no passage has may be there in Spanish ("aula":
+	// "clase").
+	for qi, qw := range qws {
+		if r.lang != langPT || df[qi] > 0 {
+			continue
+		}
+		if sw := r.m.an.viaSpanish(qw); sw != qw {
+			qws[qi] = sw
+			for i := range sents {
+				m := sents[i].match(sw)
+				rk.matches[i*len(qws)+qi] = m
+				if m >= 0.8 {
+					df[qi]++
+				}
+			}
+		}
+	}
 	// A question in a language none of the passages is written in
 	// (Portuguese against Spanish and English documents) has words no
 	// passage can have ("vocês", "atendem"): missing from them says
@@ -322,6 +343,23 @@ func (r *run) rank(ps []passage, question, story string) *ranking {
 	}
 	rk.df = df
 	rk.objects = questionObjects(r.m.an, withoutSwitch(stripGreeting(question)))
+	if len(rk.objects) > 0 {
+		for _, c := range r.courses() {
+			for _, t := range c.Titles {
+				rk.offered = append(rk.offered, r.m.an.analyze(t)...)
+			}
+			for _, k := range c.Keywords {
+				rk.offered = append(rk.offered, r.m.an.analyze(k)...)
+			}
+		}
+	}
+	if r.lang == langPT {
+		for i, o := range rk.objects {
+			if qi := slices.IndexFunc(qws, func(q word) bool { return q.pos == o.pos && q.fold == o.fold || q.fold == o.fold }); qi >= 0 {
+				rk.objects[i] = qws[qi]
+			}
+		}
+	}
 	// A word no passage has ("some kind of level test") tells nothing
 	// apart: unless it names the thing asked about (which unknown
 	// checks), it weighs as a common word does, not as the rarest.
@@ -710,11 +748,13 @@ var reFocusClauses = regexp.MustCompile(`[.?!\n,;\p{So}]+|:\s+`)
 // when no passage names it: the passages are then about something near the
 // question but not about it, and quoting them would mislead. Only that
 // thing counts, not every word: the rest of a question ("arrepiento",
-// "finished") is often missing from an answer that still answers it.
+// "finished") is often missing from an answer that still answers it. A
+// word of a course the catalogue offers is never unknown: the passages
+// may name the course by its title in another language.
 func (rk *ranking) unknown() string {
 	for _, obj := range rk.objects {
-		found := false
-		for i := range rk.sents {
+		found := strictMatch(obj, rk.offered)
+		for i := 0; i < len(rk.sents) && !found; i++ {
 			s := &rk.sents[i]
 			if strictMatch(obj, s.words) || strictMatch(obj, s.asked) || strictMatch(obj, s.context) || strictMatch(obj, s.section) {
 				found = true

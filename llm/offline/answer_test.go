@@ -287,7 +287,8 @@ func TestHardWrappedParagraph(t *testing.T) {
 
 // Questions the words of a passage answer only once read as meant, each
 // answered from its passage: a Portuguese word the Spanish documents say
-// otherwise ("legenda", "subtítulos"), not refused as asking about
+// otherwise ("legenda", "subtítulos"; "aula", translated "clase"; a
+// course by its title in the catalogue's other language), not refused as asking about
 // something the business lacks; "get my money back", a refund; and "what
 // would you recommend?", advice about the story around it, not a refusal
 // for want of a passage that says "recommend".
@@ -300,6 +301,12 @@ func TestAnswerReadsTheQuestionAsMeant(t *testing.T) {
 		{"a portuguese word for a spanish one", "pt", "as gravações dos cursos em inglês têm legenda?", "[1]",
 			turnctx.Passage{Ref: "1", Source: "es/cursos/catalogo.md", Title: "Catálogo de cursos 2027", Heading: "Catálogo de cursos 2027 > Cursos en inglés",
 				Text: "Los cursos en inglés tienen subtítulos automáticos en español en las grabaciones, pero las sesiones en vivo, los materiales y las evaluaciones son en inglés."}},
+		{"a portuguese word through the spanish it translates", "pt", "vcs tem aula presencial em lisboa?", "[1]",
+			turnctx.Passage{Ref: "1", Source: "es/escuela/sedes.md", Title: "Sedes", Heading: "Sedes > Lisboa",
+				Text: "En Lisboa damos las clases presenciales los martes y jueves en la Rua Augusta 120."}},
+		{"a course named by its title in another language", "pt", "quanto custa o curso de aplicações com LLM e RAG?", "399",
+			turnctx.Passage{Ref: "1", Source: "en/courses/llm-apps.md", Title: "Building LLM Apps with RAG", Heading: "Building LLM Apps with RAG > Key facts",
+				Text: "The Building LLM Apps with RAG course costs USD 399, taxes not included, and starts on Monday 5 April 2027."}},
 		{"money back is a refund", "en", "bought a course a few days ago and changed my mind, is it possible to get my money back?", "14 calendar days",
 			turnctx.Passage{Ref: "1", Source: "en/legal/refund-policy.md", Title: "Refund policy", Heading: "Refund policy > Brújula Academy courses",
 				Text: "Within 14 calendar days of payment: 100% refund, no questions asked.\n\nOXXO and SPEI payments are refunded by bank transfer to an account (CLABE) in your name."}},

@@ -25,6 +25,18 @@ type conceptIndex struct {
 // concepts is the read-only index of the lexicon's concept table.
 var concepts = buildConcepts(lexicon.Concepts())
 
+// spanishOf maps Portuguese words to the Spanish words they translate
+// ("custa" → "cuesta", "aula" → "clase"): the knowledge base and the
+// catalogue are written in Spanish and English, and a Portuguese word
+// matches them only through its Spanish one. Read-only once built.
+var spanishOf = func() map[string]string {
+	t, err := lexicon.NewTransfer(langES, langPT)
+	if err != nil {
+		return nil // no table: Portuguese words match as they are
+	}
+	return t.Back()
+}()
+
 func buildConcepts(table []lexicon.Concept) *conceptIndex {
 	ix := &conceptIndex{members: map[string][]string{}, byInitial: map[byte][]string{}, word: map[string]string{}, pair: map[string]string{}, es: map[string]string{}, en: map[string]string{}}
 	for _, c := range table {
@@ -205,6 +217,23 @@ func (a *analyzer) analyzeTokens(toks []token) []word {
 		out = append(out, w)
 	}
 	return out
+}
+
+// viaSpanish is a Portuguese word with the concept of the Spanish word it
+// translates ("aula" → "clase": course), by which it matches the
+// knowledge base's Spanish and English passages; other words as they are.
+// Only concepts: the table also translates words of little meaning
+// ("depois" → "luego") that would then match half the passages.
+func (a *analyzer) viaSpanish(w word) word {
+	src, ok := spanishOf[w.fold]
+	if !ok || w.concept != "" || w.stop || utf8.RuneCountInString(w.fold) < 4 {
+		return w
+	}
+	es, _ := a.stems(src)
+	if c := concepts.of(src, es, w.en); c != "" {
+		w.es, w.concept = es, c
+	}
+	return w
 }
 
 // shorthand maps chat shorthand to the word it stands for ("q": "que").
