@@ -706,7 +706,9 @@ func questionWords2(an *analyzer, text string) ([]word, []bool) {
 		// "also how long is the link good for": a question word near
 		// the start opens a question, as isQuestion reads it.
 		opens := len(toks) > 0 && (auxQuestion[toks[0].fold] || questionWords[toks[0].fold])
-		if len(toks) > 1 && leadIns[toks[0].fold] {
+		if len(toks) > 1 && (leadIns[toks[0].fold] || prepositions[toks[0].fold]) {
+			// "de cuántos alumnos son los grupos", "a qué hora": a
+			// preposition before the question word is the question's.
 			opens = opens || questionWords[toks[1].fold]
 		}
 		focused[i] = (i < len(marks) && strings.Contains(marks[i], "?")) || strings.Contains(c, "¿") || opens
@@ -1320,6 +1322,9 @@ func answerWords(ws []word) []word {
 
 // leadIns open a clause before its question word ("also how long…").
 var leadIns = lexWords("lead_ins")
+
+// prepositions may come before a question word ("de cuántos", "in which").
+var prepositions = lexWords("prepositions")
 
 // chatter are words of conversation, not of the topic ("la verdad",
 // "todavía", "like", "ainda"): a question is not left unanswered for want

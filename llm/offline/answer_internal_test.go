@@ -172,3 +172,15 @@ func TestHoursInTheNameAskNoHour(t *testing.T) {
 	ws, _ = questionWords2(nil, "a que hora empieza la clase?")
 	assert.True(t, slices.ContainsFunc(ws, func(w word) bool { return askedKind(w) == hasTime }))
 }
+
+// A question that opens with a preposition before its question word ("y
+// de cuántas personas…") is a question even without its mark: its words
+// must be answered, not only situate the one before it.
+func TestPrepositionOpensQuestion(t *testing.T) {
+	ws, focus := questionWords2(newAnalyzer(), "hay duchas ahi? y de cuantas personas son las clases de iniciacion")
+	for i, w := range ws {
+		if w.fold == "personas" && !focus[i] {
+			t.Fatalf("%q is not asked about: %v", w.fold, focus)
+		}
+	}
+}
