@@ -90,7 +90,7 @@ func (r *run) factsOf(t turn) callerFacts {
 	if n := len(m.phones); n > 0 {
 		f.phone = m.phones[n-1].value
 	}
-	if name, _, ok := extractName(r.m.an, m.masked, tokenize(m.masked), false, len(m.emails) > 0); ok {
+	if name, _, ok := extractName(r.m.an, m.masked, tokenize(m.masked), false, m.emailValues()); ok {
 		f.name = name
 	}
 	if slug, ok := r.matchCourse(t.human, false); ok {

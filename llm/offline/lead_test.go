@@ -53,6 +53,15 @@ func TestLeadIntroductions(t *testing.T) {
 		{"Hey, Jo Baker, I head marketing at Brightloom (retail, 45 staff), jo@brightloom.example", "Jo Baker", "Brightloom"},
 		// Staff logging someone else's lead: the name, then its company.
 		{"apunta este lead porfa: Marta Gil de Conservas Norte, 12 empleados, marta@conservas.example", "Marta Gil", "Conservas Norte"},
+		// Of two names standing alone, the email's is the person's; the
+		// company is the one its domain is made of.
+		{"quick q, can sales ring me? Tomás Ibarra, Molinos Sur, 30 staff, tibarra@molinossur.example", "Tomás Ibarra", "Molinos Sur"},
+		{"Soy Rita Lobo, jefa de compras en Ferretería Alba (20 empleados). rita@ferreteriaalba.example", "Rita Lobo", "Ferretería Alba"},
+		// A company noun, then what it is called; a labelled company; on
+		// someone's behalf.
+		{"the agency is Blue Heron, we're 9, reach me at kim@gmail.example", "", "Blue Heron"},
+		{"Organizacion: no. Empresa: Quesos Altos. Correo: leo@gmail.example", "", "Quesos Altos"},
+		{"escribo de parte de Hoteles Brisa, nos interesa pulse, eva@gmail.example", "", "Hoteles Brisa"},
 	} {
 		args, _ := fillOne(t, turnctx.Context{}, "qualify_lead", human(c.text))
 		if c.name != "" {
@@ -135,5 +144,18 @@ func TestLeadInterestFromWhatTheyDo(t *testing.T) {
 	} {
 		got, _ := fillOne(t, turnctx.Context{}, "qualify_lead", human(text))
 		assert.Equal(t, want, got["interest"], text)
+	}
+}
+
+// "somos unos 15", "we're around 40": a number the speakers count
+// themselves with is the company's size, with or without a noun after it.
+func TestLeadSizeCountedAsUs(t *testing.T) {
+	for text, want := range map[string]int{
+		"somos unos 15 en la oficina, queremos pulse, ines@gmail.example":   15,
+		"we're around 40 and want AI training, write to bo@gmail.example":   40,
+		"we are about 12, looking at Pulse for campaigns, al@gmail.example": 12,
+	} {
+		args, _ := fillOne(t, turnctx.Context{}, "qualify_lead", human(text))
+		assert.EqualValues(t, want, args["company_size"], text)
 	}
 }

@@ -77,6 +77,15 @@ type mentions struct {
 	numbers []numMention
 }
 
+// emailValues returns the emails the text gives.
+func (m mentions) emailValues() []string {
+	out := make([]string, len(m.emails))
+	for i, e := range m.emails {
+		out[i] = e.value
+	}
+	return out
+}
+
 // findMentions finds the typed values of text. now supplies the year of a
 // date written without one, and the meaning of "today" and "tomorrow".
 func findMentions(an *analyzer, text string, now time.Time) mentions {
@@ -246,7 +255,7 @@ func contextWords(ws []word, toks []token, start, end int) []word {
 		switch {
 		case after && headcount[t.fold]:
 		case after && t.start-end <= 1 && smallCount(toks, start, end) && countsPeople(toks, i):
-		case before && t.fold == "somos":
+		case t.end <= start && countsUs(toks, i, start):
 		case before && t.fold == "of" && i > 0 && (toks[i-1].fold == "team" || toks[i-1].fold == "equipo"):
 		default:
 			continue
@@ -262,6 +271,25 @@ func contextWords(ws []word, toks []token, start, end int) []word {
 		}
 	}
 	return out
+}
+
+// weAre are the words by which speakers count themselves ("somos 12",
+// "we're about 40"); approximators may stand between them and the number.
+var weAre, approximators = lexWords("we_are"), lexWords("approximators")
+
+// countsUs reports whether toks[i] counts the speakers with the number at
+// start: "somos", "we're" or "we are", then at most two approximators
+// ("somos unos 15", "we are around 40").
+func countsUs(toks []token, i, start int) bool {
+	if !weAre[toks[i].fold] && !((toks[i].fold == "are" || toks[i].fold == "re") && i > 0 && toks[i-1].fold == "we") {
+		return false
+	}
+	for k := i + 1; k < len(toks) && toks[k].start < start; k++ {
+		if k > i+2 || !approximators[toks[k].fold] {
+			return false
+		}
+	}
+	return true
 }
 
 // peopleConcepts are concepts of words for kinds of people: "25 reps",

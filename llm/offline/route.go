@@ -274,7 +274,7 @@ func (r *run) features(text string) msgFeatures {
 	m := findMentions(r.m.an, text, r.now)
 	toks := tokenize(m.masked)
 	used := make([]bool, len(toks))
-	if _, span, ok := extractName(r.m.an, m.masked, toks, false, len(m.emails) > 0); ok {
+	if _, span, ok := extractName(r.m.an, m.masked, toks, false, m.emailValues()); ok {
 		markUsed(used, span)
 	}
 	if _, span, ok := extractCompany(m.masked, toks, used); ok {
@@ -1861,8 +1861,8 @@ func (r *run) namedObject(t *toolDef, text string) (keys int, named bool) {
 // message itself fills: not the ones the caller's known details (the turn
 // context) fill the same way without it.
 func (r *run) messageValues(t *toolDef, text string, keep func(field) bool) map[string]bool {
-	got := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: text}}})
-	known := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: ""}}})
+	got := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: text}}, said: true})
+	known := r.fill(slotTask{tool: t, msgs: []taskMsg{{text: ""}}, said: true})
 	out := map[string]bool{}
 	for _, fd := range t.schema.fields {
 		v, ok := got.args[fd.name]

@@ -33,6 +33,10 @@ type slotTask struct {
 	// prior are the arguments of an earlier call of the tool in this task
 	// (one the tool refused as invalid), without the fields it rejected.
 	prior map[string]any
+	// said keeps to what the messages say, without what is inferred from
+	// it (a company from an email's domain): which tool a message is for
+	// is read from what it says.
+	said bool
 }
 
 // fillResult is the arguments found and what is still missing.
@@ -62,7 +66,7 @@ func (r *run) fill(t slotTask) fillResult {
 	var texts []textSlots
 	for i, msg := range t.msgs {
 		last := i == len(t.msgs)-1
-		ts := r.extract(t.tool, msg.text)
+		ts := r.extract(t.tool, msg.text, t.said)
 		if f, ok := sch.field(msg.answers); ok {
 			if f.kind == kindObject {
 				// An answer to "which details?" may open with the name.
@@ -176,7 +180,7 @@ func (r *run) fill(t slotTask) fillResult {
 		}
 		if before == nil && len(r.earlier) > 0 {
 			for _, prev := range r.earlier {
-				before = append(before, r.extract(t.tool, prev))
+				before = append(before, r.extract(t.tool, prev, t.said))
 			}
 		}
 		for _, ts := range before {
@@ -405,7 +409,7 @@ type textSlots struct {
 // extract finds every field's value in one text, strictly: a value counts
 // only when the text says what it is ("50 empleados", "presupuesto 5k"),
 // or when its form leaves no doubt (an email).
-func (r *run) extract(tool *toolDef, text string) textSlots {
+func (r *run) extract(tool *toolDef, text string, said bool) textSlots {
 	ts := textSlots{values: map[string]any{}, stripped: stripGreeting(text)}
 	m := findMentions(r.m.an, text, r.now)
 	toks := tokenize(m.masked)
@@ -439,7 +443,7 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 				ts.values[f.name] = slug
 			}
 		case kindPersonName:
-			if v, span, ok := extractName(r.m.an, m.masked, toks, false, len(m.emails) > 0); ok {
+			if v, span, ok := extractName(r.m.an, m.masked, toks, false, m.emailValues()); ok {
 				ts.values[f.name] = v
 				markUsed(used, span)
 			}
@@ -478,7 +482,11 @@ func (r *run) extract(tool *toolDef, text string) textSlots {
 	}
 	for _, f := range sch.fields {
 		if f.kind == kindCompany {
-			if v, span, ok := extractCompany(m.masked, toks, used); ok {
+			v, span, ok := extractCompany(m.masked, toks, used)
+			if !ok && !said {
+				v, span, ok = companyOfDomain(m.masked, toks, used, m.emailValues())
+			}
+			if ok {
 				ts.values[f.name] = v
 				markUsed(used, span)
 			}
@@ -619,7 +627,7 @@ func (r *run) lenient(tool *toolDef, f field, text string) (v any, ok, bad bool)
 		}
 		return nil, false, true
 	case kindPersonName:
-		if v, _, ok := extractName(r.m.an, m.masked, toks, true, len(m.emails) > 0); ok {
+		if v, _, ok := extractName(r.m.an, m.masked, toks, true, m.emailValues()); ok {
 			return v, true, false
 		}
 		return nil, false, true
@@ -1115,10 +1123,10 @@ var notNames = lexWords("not_names")
 
 // extractName finds a person's name introduced by "me llamo", "soy",
 // "I'm"... loose (an answer to "what's your name?") also takes a short
-// reply that is only a name; hasEmail (the message gives an email) also
-// takes a capitalised name standing alone beside it. It returns the name
+// reply that is only a name; with emails (the message gives some) it also
+// takes a capitalised name standing alone beside them. It returns the name
 // and its token span.
-func extractName(an *analyzer, text string, toks []token, loose, hasEmail bool) (string, [2]int, bool) {
+func extractName(an *analyzer, text string, toks []token, loose bool, emails []string) (string, [2]int, bool) {
 	for i := range toks {
 		for _, tr := range nameTriggers {
 			if !phraseAt(toks, i, tr.words) {
@@ -1158,21 +1166,55 @@ func extractName(an *analyzer, text string, toks []token, loose, hasEmail bool) 
 	// "Rachel Hale, rachel@…", "…@agenciapixel.com.br, Bruno Castro": a
 	// capitalised name of two words or more standing alone between
 	// punctuation, in a message that gives an email, is the person's.
-	if hasEmail {
+	// Of several ("Priya Shah, Northwind Dental, …"), the one the email
+	// is made of is the person; the others are a company's or a place's.
+	if len(emails) > 0 {
+		var first string
+		var firstSpan [2]int
 		for i := range toks {
-			if i > 0 && !strings.ContainsAny(text[toks[i-1].end:toks[i].start], ",;.:-\n") {
+			gap := ""
+			if i > 0 {
+				gap = text[toks[i-1].end:toks[i].start]
+			}
+			if i > 0 && !strings.ContainsAny(gap, ",;.:-\n?!") {
+				continue
+			}
+			// "Empresa: Logística Norte" is the company's.
+			if strings.Contains(gap, ":") && companyNouns[toks[i-1].fold] {
 				continue
 			}
 			name, end, ok := nameAt(an, text, toks, i, true)
 			if !ok || end-i < 2 {
 				continue
 			}
-			if end == len(toks) || strings.ContainsAny(text[toks[end-1].end:toks[end].start], ",;.:-\n") || companyFollows(toks, end) {
-				return name, [2]int{i, end}, true
+			if end == len(toks) || strings.ContainsAny(text[toks[end-1].end:toks[end].start], ",;.:-\n?!") || companyFollows(toks, end) {
+				if madeOf(emails, toks[i:end]) {
+					return name, [2]int{i, end}, true
+				}
+				if first == "" {
+					first, firstSpan = name, [2]int{i, end}
+				}
 			}
+		}
+		if first != "" {
+			return first, firstSpan, true
 		}
 	}
 	return "", [2]int{}, false
+}
+
+// madeOf reports whether an email's user part holds one of the words of a
+// name ("priya@…", "j.shah@…" of "Priya Shah").
+func madeOf(emails []string, name []token) bool {
+	for _, e := range emails {
+		user, _, _ := strings.Cut(fold(e), "@")
+		for _, t := range name {
+			if utf8.RuneCountInString(t.fold) >= 3 && strings.Contains(user, t.fold) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // companyFollows reports a company introduced right after a name: "Dave
@@ -1308,6 +1350,11 @@ var companyTriggers = []struct {
 	{[]string{"agencia"}, false, false},
 	{[]string{"agency"}, false, false},
 	{[]string{"startup"}, false, false},
+	{[]string{"de", "parte", "de"}, false, true},
+	{[]string{"on", "behalf", "of"}, false, true},
+	{[]string{"em", "nome", "da"}, false, true},
+	{[]string{"em", "nome", "de"}, false, true},
+	{[]string{"representing"}, false, true},
 	{[]string{"de"}, false, false},
 	{[]string{"from"}, false, false},
 	{[]string{"at"}, false, false},
@@ -1321,6 +1368,9 @@ var companyTriggers = []struct {
 // in the message, they introduce a company when a name of two capitalised
 // words follows (one is as often a city). Not "no", Spanish's negation.
 var placeTriggers = map[string]bool{"at": true, "na": true}
+
+// copulas say what a company noun is called ("agency is Bright Pixel").
+var copulas = [][]string{{"is"}, {"s"}, {"es"}, {"e"}, {"se", "llama"}, {"se", "chama"}, {"called"}, {"named"}}
 
 // companyNouns are the triggers that may open the company's own name
 // ("Agencia Lumen"): capitalised, they are part of it.
@@ -1349,13 +1399,26 @@ func extractCompany(text string, toks []token, used []bool) (string, [2]int, boo
 				}
 			}
 			start := i + n
+			// "agency is Bright Pixel", "la empresa se llama Sol": the
+			// noun, then what it is called.
+			if n == 1 && companyNouns[toks[i].fold] {
+				for _, cop := range copulas {
+					if phraseAt(toks, start, cop) {
+						start += len(cop)
+						break
+					}
+				}
+			}
 			// "a empresa é a Gelada Distribuidora": an article.
 			if tr.proper && start+1 < len(toks) && articles[toks[start].fold] {
 				start++
 			}
-			// "para mi empresa. Quisiera…": a sentence ends the cue.
-			if start < len(toks) && strings.TrimSpace(text[toks[start-1].end:toks[start].start]) != "" {
-				continue
+			// "para mi empresa. Quisiera…": a sentence ends the cue; a
+			// colon after the noun labels the name ("Empresa: Sol").
+			if start < len(toks) {
+				if gap := strings.TrimSpace(text[toks[start-1].end:toks[start].start]); gap != "" && !(gap == ":" && n == 1 && companyNouns[toks[i].fold]) {
+					continue
+				}
 			}
 			var parts []string
 			j := start
@@ -1411,12 +1474,47 @@ func extractCompany(text string, toks []token, used []bool) (string, [2]int, boo
 				continue
 			}
 			if len(parts) > 0 {
-				if first, _ := utf8.DecodeRuneInString(toks[i].raw); n == 1 && companyNouns[toks[i].fold] && unicode.IsUpper(first) {
+				if first, _ := utf8.DecodeRuneInString(toks[i].raw); n == 1 && start == i+1 && companyNouns[toks[i].fold] && unicode.IsUpper(first) && !strings.Contains(text[toks[i].end:toks[start].start], ":") {
 					// "Agencia Lumen": the noun is the name's first word.
 					return toks[i].raw + " " + strings.Join(parts, " "), [2]int{i, start + len(parts)}, true
 				}
 				return strings.Join(parts, " "), [2]int{start, start + len(parts)}, true
 			}
+		}
+	}
+	return "", [2]int{}, false
+}
+
+// companyOfDomain finds a company by the domain of an email the message
+// gives: capitalised words, not the person's, that the domain is made of
+// ("Ópticas Visión" of martin@opticasvision.com, "Northwind Dental" of
+// priya@northwind-dental.com). A webmail's domain names no company.
+func companyOfDomain(text string, toks []token, used []bool, emails []string) (string, [2]int, bool) {
+	var domains []string
+	for _, e := range emails {
+		if _, d, ok := strings.Cut(fold(e), "@"); ok {
+			d, _, _ = strings.Cut(d, ".")
+			domains = append(domains, d)
+		}
+	}
+	if len(domains) == 0 {
+		return "", [2]int{}, false
+	}
+	for i := 0; i < len(toks); i++ {
+		j := i
+		for j < len(toks) && !used[j] && j-i < 4 && (j == i || strings.TrimSpace(text[toks[j-1].end:toks[j].start]) == "") {
+			first, _ := utf8.DecodeRuneInString(toks[j].raw)
+			if !unicode.IsUpper(first) || utf8.RuneCountInString(toks[j].fold) < 3 || !slices.ContainsFunc(domains, func(d string) bool { return strings.Contains(d, toks[j].fold) }) {
+				break
+			}
+			j++
+		}
+		if j > i {
+			parts := make([]string, 0, j-i)
+			for _, t := range toks[i:j] {
+				parts = append(parts, t.raw)
+			}
+			return strings.Join(parts, " "), [2]int{i, j}, true
 		}
 	}
 	return "", [2]int{}, false
