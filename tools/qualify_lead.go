@@ -50,7 +50,7 @@ type QualifyLeadArgs struct {
 	CompanySize int     `json:"company_size,omitempty" jsonschema:"minimum=0" jsonschema_description:"Number of employees of the company."`
 	Industry    string  `json:"industry,omitempty" jsonschema:"maxLength=100" jsonschema_description:"The company's sector: education, retail, marketing…"`
 	Country     string  `json:"country,omitempty" jsonschema:"maxLength=100" jsonschema_description:"Country where the prospect or company is."`
-	Interest    string  `json:"interest" jsonschema:"required,enum=courses,enum=marketing_saas,enum=documents" jsonschema_description:"What they want: courses (AI courses), marketing_saas (the marketing automation SaaS, Brújula Pulse, Pulse, WhatsApp, email campaigns) or documents (AI document generation, contracts)."`
+	Interest    string  `json:"interest" jsonschema:"required,enum=courses,enum=marketing_saas,enum=documents" jsonschema_description:"What they want: courses (AI courses, training, learning AI), marketing_saas (the marketing automation SaaS, Brújula Pulse, Pulse, WhatsApp, email campaigns) or documents (AI document generation, contracts)."`
 	Budget      float64 `json:"budget,omitempty" jsonschema:"minimum=0" jsonschema_description:"Budget in USD, as a number."`
 	Timeline    string  `json:"timeline,omitempty" jsonschema:"maxLength=100" jsonschema_description:"When they want to start or buy, in their words: this month, Q3, in 6 months."`
 

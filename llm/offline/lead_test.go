@@ -154,8 +154,47 @@ func TestLeadSizeCountedAsUs(t *testing.T) {
 		"somos unos 15 en la oficina, queremos pulse, ines@gmail.example":   15,
 		"we're around 40 and want AI training, write to bo@gmail.example":   40,
 		"we are about 12, looking at Pulse for campaigns, al@gmail.example": 12,
+		"la idea es formar a un equipo de 9 comerciales, ro@gmail.example":  9,
 	} {
 		args, _ := fillOne(t, turnctx.Context{}, "qualify_lead", human(text))
 		assert.EqualValues(t, want, args["company_size"], text)
+	}
+}
+
+// A question that leaves the asker's email with more about them ("a team
+// of 9… how much would it be? my email is …") asks to be contacted: the
+// lead is recorded, what they want read from their words ("learn",
+// "NDAs"), and the company named in an earlier message found by the
+// email's domain.
+func TestLeadLeftWithAQuestion(t *testing.T) {
+	for _, c := range []struct {
+		msgs     []string
+		interest string
+		company  string
+	}{
+		{[]string{"buenas, mi equipo de 9 comerciales tiene que aprender a usar IA, que precio tendria? escribime a ro@gmail.example"}, "courses", ""},
+		{[]string{"We're a small notary office, 5 people. Any chance to draft NDAs automatically with you? lu@gmail.example"}, "documents", ""},
+		{[]string{"hola, me interesa pulse para la tienda", "la tienda se llama Casa del Mate, somos 4", "ana@casadelmate.example"}, "marketing_saas", "Casa del Mate"},
+	} {
+		c2 := &calls{}
+		reg := tools.NewRegistry()
+		tools.Add(reg, tools.Spec{Name: "qualify_lead", Description: "Record a sales lead for a company interested in our products.",
+			Roles: everyone, Mutating: true,
+			Examples: []tools.Example{{Lang: "en", Text: "we'd like a quote to train our team on AI"}, {Lang: "es", Text: "quiero una demo de pulse para mi empresa"}}},
+			record(c2, "qualify_lead", func(in tools.QualifyLeadArgs) any {
+				return map[string]any{"status": "recorded", "message": "Thanks! Sales will write to " + in.Email + "."}
+			}))
+		a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleProspect, calls: c2,
+			tc: turnctx.Context{Role: string(store.RoleProspect), Language: "es"}}
+		var last turnResult
+		for _, m := range c.msgs {
+			last = a.say(m)
+		}
+		require.Equal(t, []string{"qualify_lead"}, callNames(last.calls), last.reply)
+		got := args(t, last.calls[0])
+		assert.Equal(t, c.interest, got["interest"], c.msgs)
+		if c.company != "" {
+			assert.Equal(t, c.company, got["company"], c.msgs)
+		}
 	}
 }

@@ -256,7 +256,7 @@ func contextWords(ws []word, toks []token, start, end int) []word {
 		case after && headcount[t.fold]:
 		case after && t.start-end <= 1 && smallCount(toks, start, end) && countsPeople(toks, i):
 		case t.end <= start && countsUs(toks, i, start):
-		case before && t.fold == "of" && i > 0 && (toks[i-1].fold == "team" || toks[i-1].fold == "equipo"):
+		case before && (t.fold == "of" || t.fold == "de") && i > 0 && teamWords[toks[i-1].fold]:
 		default:
 			continue
 		}
@@ -276,6 +276,9 @@ func contextWords(ws []word, toks []token, start, end int) []word {
 // weAre are the words by which speakers count themselves ("somos 12",
 // "we're about 40"); approximators may stand between them and the number.
 var weAre, approximators = lexWords("we_are"), lexWords("approximators")
+
+// teamWords count people after them ("equipo de 12", "team of 30").
+var teamWords = lexWords("team_words")
 
 // countsUs reports whether toks[i] counts the speakers with the number at
 // start: "somos", "we're" or "we are", then at most two approximators

@@ -889,6 +889,18 @@ func (r *run) fresh(text string, toks []token) action {
 		}
 		break
 	}
+	// "tengo un equipo de 12 vendedores… ¿cuánto nos saldría? mi mail es
+	// …": a question that leaves the asker's email with more about them,
+	// for the tool that keeps contacts, asks to be contacted too. The
+	// task is begun and the question answered along with it.
+	if t := r.contactLeftFor(text, scores); t != nil {
+		a := r.startTask(t, []taskMsg{{text: text}})
+		if a.kind == actAsk {
+			return action{kind: actKnowledge, query: text, greet: greet, then: &a, offered: true}
+		}
+		a.greet = greet
+		return a
+	}
 	if len(f.words) == 0 {
 		if a, ok := r.valueForEarlier(text); ok {
 			return a
@@ -1392,6 +1404,26 @@ func (r *run) givesNothing(t *toolDef, text string) bool {
 // their company: what someone gives when they want to be contacted.
 var personalKinds = map[fieldKind]bool{
 	kindEmail: true, kindPhone: true, kindPersonName: true, kindCompany: true, kindInteger: true, kindNumber: true,
+}
+
+// contactLeftFor is the tool the message leaves the asker's contact for:
+// the first of the tools it resembles (knowledge and hand-off aside) that
+// keeps the asker's email or phone, given with at least one more value
+// about them (a size, a company, a name). nil when there is none.
+func (r *run) contactLeftFor(text string, scores []toolScore) *toolDef {
+	for _, s := range scores {
+		if s.tool.name == toolSearchKnowledge || s.tool.name == toolRequestHuman {
+			continue
+		}
+		if !r.leavesContact(s.tool, text) {
+			return nil
+		}
+		if len(r.messageValues(s.tool, text, func(f field) bool { return personalKinds[f.kind] })) < 2 {
+			return nil
+		}
+		return s.tool
+	}
+	return nil
 }
 
 // byArguments routes a message that gives a tool most of what it takes

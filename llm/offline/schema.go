@@ -321,6 +321,16 @@ func classify(f field) fieldKind {
 	return kindOther
 }
 
+// firstOfKind is the name of the first field of kind k, "" when none is.
+func (s schema) firstOfKind(k fieldKind) string {
+	for _, f := range s.fields {
+		if f.kind == k {
+			return f.name
+		}
+	}
+	return ""
+}
+
 // field returns the named field.
 func (s schema) field(name string) (field, bool) {
 	for _, f := range s.fields {

@@ -122,6 +122,25 @@ func (r *run) fill(t slotTask) fillResult {
 			res.args[k] = v
 		}
 	}
+	// The company the email's domain names, said in a message before the
+	// one that gave the email ("es una librería, Libros del Sur" then
+	// "sofia@librosdelsur.com.ar").
+	if !t.said && len(t.msgs) > 1 {
+		for _, f := range sch.fields {
+			email, _ := res.args[sch.firstOfKind(kindEmail)].(string)
+			if _, set := res.args[f.name]; set || f.kind != kindCompany || email == "" {
+				continue
+			}
+			for _, msg := range t.msgs {
+				m := findMentions(r.m.an, msg.text, r.now)
+				toks := tokenize(m.masked)
+				if v, _, ok := companyOfDomain(m.masked, toks, make([]bool, len(toks)), []string{email}); ok {
+					res.args[f.name] = v
+					break
+				}
+			}
+		}
+	}
 	// Free text: the subject from the first message that has content, the
 	// description from all of them.
 	var content []string
@@ -1500,22 +1519,38 @@ func companyOfDomain(text string, toks []token, used []bool, emails []string) (s
 	if len(domains) == 0 {
 		return "", [2]int{}, false
 	}
-	for i := 0; i < len(toks); i++ {
-		j := i
-		for j < len(toks) && !used[j] && j-i < 4 && (j == i || strings.TrimSpace(text[toks[j-1].end:toks[j].start]) == "") {
-			first, _ := utf8.DecodeRuneInString(toks[j].raw)
-			if !unicode.IsUpper(first) || utf8.RuneCountInString(toks[j].fold) < 3 || !slices.ContainsFunc(domains, func(d string) bool { return strings.Contains(d, toks[j].fold) }) {
+	inDomain := func(t token) bool {
+		return utf8.RuneCountInString(t.fold) >= 3 && slices.ContainsFunc(domains, func(d string) bool { return strings.Contains(d, t.fold) })
+	}
+	capital := func(j int) bool {
+		first, _ := utf8.DecodeRuneInString(toks[j].raw)
+		return !used[j] && unicode.IsUpper(first)
+	}
+	joined := func(j int) bool { return strings.TrimSpace(text[toks[j-1].end:toks[j].start]) == "" }
+	for i := range toks {
+		if !capital(i) || !inDomain(toks[i]) {
+			continue
+		}
+		// The capitalised words around it, and the connectors between
+		// them ("Libros del Sur", "Metalúrgica Ponte").
+		from, to := i, i+1
+		for from > 0 && capital(from-1) && joined(from) && to-from < 4 {
+			from--
+		}
+		for to-from < 4 && to < len(toks) && joined(to) {
+			if capital(to) {
+				to++
+			} else if k := connectorRun(text, toks, to); k > to && k < len(toks) && capital(k) {
+				to = k + 1
+			} else {
 				break
 			}
-			j++
 		}
-		if j > i {
-			parts := make([]string, 0, j-i)
-			for _, t := range toks[i:j] {
-				parts = append(parts, t.raw)
-			}
-			return strings.Join(parts, " "), [2]int{i, j}, true
+		parts := make([]string, 0, to-from)
+		for _, t := range toks[from:to] {
+			parts = append(parts, t.raw)
 		}
+		return strings.Join(parts, " "), [2]int{from, to}, true
 	}
 	return "", [2]int{}, false
 }
