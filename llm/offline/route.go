@@ -780,7 +780,7 @@ func (r *run) fresh(text string, toks []token) action {
 	// read-only tool measures (a value of its list of
 	// metrics) is for that tool, not for the knowledge base, which
 	// knows nothing of this year's numbers.
-	counted, dated := countedWords(answerWords(f.words)), len(findMentions(r.m.an, text, r.now).dates) > 0
+	counted, dated := countedWords(answerWords(f.all)), len(findMentions(r.m.an, text, r.now).dates) > 0
 	if t := r.measures(counted, text, dated, f.question); t != nil {
 		a := r.startTask(t, []taskMsg{{text: text}})
 		a.greet = greet

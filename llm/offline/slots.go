@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -517,6 +518,15 @@ func (r *run) extract(tool *toolDef, text string, said bool) textSlots {
 	for _, f := range sch.fields {
 		if f.kind == kindDate {
 			dateFields = append(dateFields, f)
+		}
+	}
+	if len(m.dates) == 0 && len(dateFields) == 2 {
+		// "new customers in November", "o churn de outubro": a month
+		// alone is a range, its first day to its last, of the latest
+		// such month up to now (a report looks back).
+		if first, ok := monthAlone(toks, r.now); ok {
+			ts.values[dateFields[0].name] = formatDate(dateFields[0], dateMention{date: first})
+			ts.values[dateFields[1].name] = formatDate(dateFields[1], dateMention{date: first.AddDate(0, 1, -1)})
 		}
 	}
 	if len(m.dates) == 1 && len(dateFields) > 1 && isEndWord(m.dates[0].before) {
@@ -1502,6 +1512,32 @@ func extractCompany(text string, toks []token, used []bool) (string, [2]int, boo
 		}
 	}
 	return "", [2]int{}, false
+}
+
+// monthAlone finds the one month a message names without a day ("in
+// November") and returns the first day of its latest occurrence up to
+// now's month. Abbreviations of three letters do not count ("mar" is a
+// sea, "may" a verb).
+func monthAlone(toks []token, now time.Time) (time.Time, bool) {
+	found := time.Month(0)
+	for _, t := range toks {
+		mo, ok := monthNames[t.fold]
+		if !ok || len(t.fold) <= 3 || t.fold == "may" {
+			continue
+		}
+		if found != 0 && found != mo {
+			return time.Time{}, false
+		}
+		found = mo
+	}
+	if found == 0 {
+		return time.Time{}, false
+	}
+	year := now.Year()
+	if found > now.Month() {
+		year--
+	}
+	return time.Date(year, found, 1, 0, 0, 0, 0, time.UTC), true
 }
 
 // companyOfDomain finds a company by the domain of an email the message

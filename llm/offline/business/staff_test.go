@@ -364,3 +364,24 @@ func TestStudentAsksForCourses(t *testing.T) {
 		require.Equal(t, c.want, name, "%s: %s", c.text, reply)
 	}
 }
+
+// Staff name a month alone ("in October") for its first to its last day,
+// the latest one up to now; count with "how many"; and name a metric in
+// their own language's words ("ingresos recurrentes mensuales").
+func TestStaffMonthsCountsAndOwnWords(t *testing.T) {
+	t.Parallel()
+	name, args := staffCall(t, nil, "how many leads did we get in October?")
+	require.Equal(t, "report_kpis", name)
+	require.Equal(t, []any{"leads"}, args["metrics"])
+	require.Equal(t, "2026-10-01", args["from"], args)
+	require.Equal(t, "2026-10-31", args["to"], args)
+
+	name, args = staffCall(t, nil, "pásame el churn de febrero")
+	require.Equal(t, "report_kpis", name)
+	require.Equal(t, "2026-02-01", args["from"], "the latest February up to now: %v", args)
+	require.Equal(t, "2026-02-28", args["to"], args)
+
+	name, args = staffCall(t, nil, "cómo venimos de ingresos recurrentes mensuales?")
+	require.Equal(t, "report_kpis", name)
+	require.Equal(t, []any{"mrr"}, args["metrics"])
+}
