@@ -389,3 +389,16 @@ func TestFillTypoOfALexiconWord(t *testing.T) {
 	args, missing := fillOne(t, turnctx.Context{Role: string(store.RoleStudent)}, "generate_document", human("consegue gerar meu certificdo?"))
 	assert.Equal(t, "certificate", args["template"], missing)
 }
+
+// A lesson's video that freezes is a technical problem, not one of what
+// the lesson teaches: the category is not course_content (the tool
+// derives it when the engine leaves it out).
+func TestTicketFreezingVideoIsNotCourseContent(t *testing.T) {
+	for _, text := range []string{
+		"el video de la clase 4 se queda trabado en el minuto 3, ya probe en chrome y firefox",
+		"the lesson 2 video freezes halfway every time",
+	} {
+		args, _ := fillOne(t, turnctx.Context{Role: string(store.RoleStudent), Email: "lu@example.com"}, "open_ticket", human(text))
+		assert.NotEqual(t, "course_content", args["category"], text)
+	}
+}
