@@ -1766,7 +1766,14 @@ func (r *run) namedOtherTop(t *toolDef, f msgFeatures, scores []toolScore) bool 
 		if sc.tool == t || sc.score < toolMin {
 			return false
 		}
-		return r.namesTool(sc.tool, f.words)
+		ws := f.words
+		if _, named := r.matchCourse(f.text, false); named {
+			// "10 seats of the RAG course": the word for a course of the
+			// catalogue the message names is that course, an item of
+			// what t makes, not a request for the tool of courses.
+			ws = slices.DeleteFunc(slices.Clone(ws), func(w word) bool { return w.concept == "course" })
+		}
+		return r.namesTool(sc.tool, ws)
 	}
 	return false
 }

@@ -385,3 +385,14 @@ func TestStaffMonthsCountsAndOwnWords(t *testing.T) {
 	require.Equal(t, "report_kpis", name)
 	require.Equal(t, []any{"mrr"}, args["metrics"])
 }
+
+// A quote named with whom it is for goes to the tool that makes it, even
+// when its items name a course of the catalogue: "the RAG course" there
+// is a line of the quote, not a request to list courses.
+func TestQuoteWhoseItemsNameACourse(t *testing.T) {
+	t.Parallel()
+	staff := turnctx.Context{Role: string(store.RoleStaff), Language: "en", Email: "sam@brujula.example"}
+	name, _, reply := callIn(t, true, staff, nil, "can you draft a quote for Orchard Analytics, 6 seats of the prompt engineering course at 199 each? contact is jo@orchard.example")
+	require.NotEqual(t, "list_courses", name, reply)
+	require.True(t, name == "generate_document" || strings.Contains(reply, "proposal"), "%s: %s", name, reply)
+}
