@@ -889,6 +889,14 @@ func (r *run) fresh(text string, toks []token) action {
 		}
 		break
 	}
+	// "cool, how do I sign up?", "genial, ¿cómo me inscribo?": a question
+	// whose only words are what a tool does asks how to have it done,
+	// which the tool does: the task is begun (it asks what it needs).
+	if t := r.asksHowToDo(f); t != nil {
+		a := r.startTask(t, []taskMsg{{text: text}})
+		a.greet = greet
+		return a
+	}
 	// "tengo un equipo de 12 vendedores… ¿cuánto nos saldría? mi mail es
 	// …": a question that leaves the asker's email with more about them,
 	// for the tool that keeps contacts, asks to be contacted too. The
@@ -1404,6 +1412,35 @@ func (r *run) givesNothing(t *toolDef, text string) bool {
 // their company: what someone gives when they want to be contacted.
 var personalKinds = map[fieldKind]bool{
 	kindEmail: true, kindPhone: true, kindPersonName: true, kindCompany: true, kindInteger: true, kindNumber: true,
+}
+
+// asksHowToDo is the mutating tool a question names by its action alone
+// ("how do I sign up?": enroll), with nothing else but acknowledgements
+// and chatter; nil otherwise.
+func (r *run) asksHowToDo(f msgFeatures) *toolDef {
+	if !f.question {
+		return nil
+	}
+	var content []word
+	for _, w := range f.words {
+		if !ackSet[w.fold] && !chatter[w.fold] && !questionWords[w.fold] && !auxQuestion[w.fold] {
+			content = append(content, w)
+		}
+	}
+	if len(content) == 0 {
+		return nil
+	}
+	for _, t := range r.tools {
+		if !t.mutating {
+			continue
+		}
+		verb, _, _ := strings.Cut(t.name, "_")
+		does := concepts.of(verb, "", "")
+		if does != "" && !slices.ContainsFunc(content, func(w word) bool { return w.concept != does }) {
+			return t
+		}
+	}
+	return nil
 }
 
 // contactLeftFor is the tool the message leaves the asker's contact for:

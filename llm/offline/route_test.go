@@ -275,3 +275,17 @@ func TestCapabilityQuestionBeginsNoTask(t *testing.T) {
 		require.Equal(t, "knowledge", kind, "%s: %s %s", q, tool, field)
 	}
 }
+
+// "how do I sign up?" asks how to have done what a tool does: the tool
+// does it, and begins by asking what it needs, rather than a search that
+// finds some other product's sign-up.
+func TestHowDoIAsksForTheTask(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{"nice!! how do I sign up?", "perfecto, y como me inscribo?", "beleza, como eu me inscrevo?"} {
+		got, why := routeOf(t, store.RoleProspect, text)
+		require.Equal(t, "enroll_course", got, "%s: %s", text, why)
+	}
+	// A question that names more than the action is answered as asked.
+	got, why := routeOf(t, store.RoleProspect, "how do I sign up for the newsletter of the blog?")
+	require.NotEqual(t, "enroll_course", got, why)
+}
