@@ -269,3 +269,19 @@ turns:
       args: {template: certificate, course: ia-marketing}
 `)
 }
+
+// Every scenario's store holds the demo subscriptions, as serve's does on
+// first start: staff asking for the MRR see the demo's figure, not zero.
+func TestEngineScenarioStoreHasTheDemoSubscriptions(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: staff-mrr-from-demo-subscriptions
+role: staff
+contact: {name: Ines, email: ines@brujula.example, language: en}
+turns:
+  - user: "what's the MRR right now?"
+    expect:
+      tool: report_kpis
+      reply_contains: ["538.50"]
+`)
+}

@@ -140,11 +140,16 @@ func (r *Runner) ingestDemo(ctx context.Context) error {
 			err = putCourses(ctx, db, courses, "demo catalogue")
 		}
 	}
+	if err == nil {
+		// And the demo subscriptions, so staff asking for the MRR see
+		// the figures serve shows.
+		_, err = demo.AddMissingSubscriptions(ctx, db, demo.Subscriptions)
+	}
 	if cerr := db.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("scenarios: ingest the demo knowledge base and catalogue: %w", err)
+		return fmt.Errorf("scenarios: ingest the demo knowledge base, catalogue and subscriptions: %w", err)
 	}
 	if len(rep.Failed) > 0 {
 		return fmt.Errorf("scenarios: demo document %s: %s", rep.Failed[0].Source, rep.Failed[0].Reason)

@@ -28,7 +28,7 @@ func TestLoadDemoSubscriptionsOnFirstStart(t *testing.T) {
 	loadDemoSubscriptions(ctx, db, log)
 	subs, err := db.ListSubscriptions(ctx, 0, 0)
 	require.NoError(t, err)
-	want, err := parseDemoSubscriptions(demo.Subscriptions)
+	want, err := demo.ParseSubscriptions(demo.Subscriptions)
 	require.NoError(t, err)
 	require.Len(t, subs, len(want))
 	for _, s := range subs {
@@ -52,7 +52,7 @@ func TestLoadDemoSubscriptionsOnFirstStart(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, s.CancelledAt.IsZero(), "a demo subscription billing cancelled stays cancelled")
 
-	_, err = parseDemoSubscriptions([]byte("- external_id: x\n  email: a@example.com\n  started_at: 2026-01-01T00:00:00Z\n"))
+	_, err = demo.ParseSubscriptions([]byte("- external_id: x\n  email: a@example.com\n  started_at: 2026-01-01T00:00:00Z\n"))
 	require.Error(t, err, "an entry the store would refuse (no plan)")
 }
 
@@ -86,7 +86,7 @@ func TestDemoSubscriptionsMatchTheKnowledgeBasePrices(t *testing.T) {
 		price[plan+"-annual"] = cents(annual[i]) / 12
 	}
 
-	subs, err := parseDemoSubscriptions(demo.Subscriptions)
+	subs, err := demo.ParseSubscriptions(demo.Subscriptions)
 	require.NoError(t, err)
 	for _, s := range subs {
 		want, ok := price[s.Plan]
