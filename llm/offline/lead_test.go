@@ -62,6 +62,10 @@ func TestLeadIntroductions(t *testing.T) {
 		{"the agency is Blue Heron, we're 9, reach me at kim@gmail.example", "", "Blue Heron"},
 		{"Organizacion: no. Empresa: Quesos Altos. Correo: leo@gmail.example", "", "Quesos Altos"},
 		{"escribo de parte de Hoteles Brisa, nos interesa pulse, eva@gmail.example", "", "Hoteles Brisa"},
+		// The name the email is made of, after a verb; a name the
+		// domain is made of is the company's, never the person's.
+		{"Buen día, les saluda Irene Castro, de compras. irene.castro@gmail.example", "Irene Castro", ""},
+		{"our 6-person studio, Lumen Works, wants Pulse. write to zed@lumenworks.example", "", "Lumen Works"},
 	} {
 		args, _ := fillOne(t, turnctx.Context{}, "qualify_lead", human(c.text))
 		if c.name != "" {

@@ -1205,9 +1205,6 @@ func extractName(an *analyzer, text string, toks []token, loose bool, emails []s
 			if i > 0 {
 				gap = text[toks[i-1].end:toks[i].start]
 			}
-			if i > 0 && !strings.ContainsAny(gap, ",;.:-\n?!") {
-				continue
-			}
 			// "Empresa: Logística Norte" is the company's.
 			if strings.Contains(gap, ":") && companyNouns[toks[i-1].fold] {
 				continue
@@ -1216,13 +1213,19 @@ func extractName(an *analyzer, text string, toks []token, loose bool, emails []s
 			if !ok || end-i < 2 {
 				continue
 			}
-			if end == len(toks) || strings.ContainsAny(text[toks[end-1].end:toks[end].start], ",;.:-\n?!") || companyFollows(toks, end) {
-				if madeOf(emails, toks[i:end]) {
-					return name, [2]int{i, end}, true
-				}
-				if first == "" {
-					first, firstSpan = name, [2]int{i, end}
-				}
+			ends := end == len(toks) || strings.ContainsAny(text[toks[end-1].end:toks[end].start], ",;.:-\n?!") || companyFollows(toks, end)
+			// The name the email is made of, wherever it stands ("les
+			// escribe Paula Méndez, …", paula.mendez@…).
+			if ends && madeOf(emails, toks[i:end]) {
+				return name, [2]int{i, end}, true
+			}
+			// Else one standing alone between punctuation, unless the
+			// email's domain is made of it: that is the company's.
+			if i > 0 && !strings.ContainsAny(gap, ",;.:-\n?!") || !ends {
+				continue
+			}
+			if first == "" && !domainOf(emails, toks[i:end]) {
+				first, firstSpan = name, [2]int{i, end}
 			}
 		}
 		if first != "" {
@@ -1230,6 +1233,19 @@ func extractName(an *analyzer, text string, toks []token, loose bool, emails []s
 		}
 	}
 	return "", [2]int{}, false
+}
+
+// domainOf reports whether every word of a name is in an email's domain
+// ("Arbor Advisory" of mia@arboradvisory.co).
+func domainOf(emails []string, name []token) bool {
+	for _, e := range emails {
+		_, d, _ := strings.Cut(fold(e), "@")
+		d, _, _ = strings.Cut(d, ".")
+		if d != "" && !slices.ContainsFunc(name, func(t token) bool { return !strings.Contains(d, t.fold) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // madeOf reports whether an email's user part holds one of the words of a
