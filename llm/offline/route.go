@@ -789,7 +789,10 @@ func (r *run) fresh(text string, toks []token) action {
 	// "then I need the certificate for it": a request for what a tool
 	// makes, named by its kind, is for that tool, however many questions
 	// about certificates the knowledge base answers.
-	if isRequest(r.m.an, text) || (!f.question && slices.ContainsFunc(f.words, wantsOrNeeds)) || asksToReceive(toks) {
+	// "certificate pls": a thing asked for with courtesy, and nothing
+	// else asked, is asked for.
+	courteous := !f.question && slices.ContainsFunc(toks, func(t token) bool { return switchPolite[t.fold] })
+	if isRequest(r.m.an, text) || (!f.question && slices.ContainsFunc(f.words, wantsOrNeeds)) || asksToReceive(toks) || courteous {
 		if t := r.namesWhatItMakes(text, scores); t != nil {
 			a := r.startTask(t, []taskMsg{{text: text}})
 			a.greet = greet

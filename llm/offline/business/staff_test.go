@@ -396,3 +396,15 @@ func TestQuoteWhoseItemsNameACourse(t *testing.T) {
 	require.NotEqual(t, "list_courses", name, reply)
 	require.True(t, name == "generate_document" || strings.Contains(reply, "proposal"), "%s: %s", name, reply)
 }
+
+// "certificate pls": a thing a tool makes, asked for with courtesy and
+// nothing else asked, is asked for, not looked up in the knowledge base.
+func TestCourteousNounAsksForTheThing(t *testing.T) {
+	t.Parallel()
+	tc := turnctx.Context{Role: string(store.RoleStudent), Language: "en", Email: "lia@correo.example", Name: "Lia"}
+	for _, text := range []string{"certificate pls", "el certificado porfa", "meu certificado pfv"} {
+		name, _, reply := callIn(t, true, tc, nil, text)
+		// A certificate begins by checking the student's enrolments.
+		require.Equal(t, "my_enrollments", name, "%s: %s", text, reply)
+	}
+}
