@@ -10,20 +10,27 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// leadAgent is a prospect's conversation with a qualify_lead that records
+// the lead and says so.
+func leadAgent(t *testing.T, lang string, examples ...tools.Example) *agent {
+	t.Helper()
+	c := &calls{}
+	reg := tools.NewRegistry()
+	examples = append([]tools.Example{{Lang: "en", Text: "we'd like a quote to train our team on AI"}, {Lang: "es", Text: "quiero una demo de pulse para mi empresa"}}, examples...)
+	tools.Add(reg, tools.Spec{Name: "qualify_lead", Description: "Record a sales lead for a company interested in our products.",
+		Roles: everyone, Mutating: true, Examples: examples},
+		record(c, "qualify_lead", func(in tools.QualifyLeadArgs) any {
+			return map[string]any{"status": "recorded", "message": "Thanks! Sales will write to " + in.Email + "."}
+		}))
+	return &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleProspect, calls: c,
+		tc: turnctx.Context{Role: string(store.RoleProspect), Language: lang}}
+}
+
 // The email identifies a lead: it is recorded as soon as the email is
 // known, the name is asked afterwards, and the answer records it on the
 // same lead.
 func TestLeadRecordedBeforeTheName(t *testing.T) {
-	c := &calls{}
-	reg := tools.NewRegistry()
-	tools.Add(reg, tools.Spec{Name: "qualify_lead", Description: "Record a sales lead for a company interested in our products.",
-		Roles: everyone, Mutating: true,
-		Examples: []tools.Example{{Lang: "en", Text: "we'd like a quote to train our team on AI"}, {Lang: "es", Text: "quiero una demo de pulse para mi empresa"}}},
-		record(c, "qualify_lead", func(in tools.QualifyLeadArgs) any {
-			return map[string]any{"status": "recorded", "message": "Thanks! Sales will write to " + in.Email + "."}
-		}))
-	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleProspect, calls: c,
-		tc: turnctx.Context{Role: string(store.RoleProspect), Language: "en"}}
+	a := leadAgent(t, "en")
 	first := a.say("we'd like a demo of Pulse for our shop, write to lia@shopnorth.example")
 	require.Equal(t, []string{"qualify_lead"}, callNames(first.calls), first.reply)
 	assert.Equal(t, "lia@shopnorth.example", args(t, first.calls[0])["email"])
@@ -83,17 +90,7 @@ func TestLeadIntroductions(t *testing.T) {
 // open (the interest) and the company named in an earlier message, and a
 // question that leaves an email asks to be contacted.
 func TestLeadFromEarlierMessages(t *testing.T) {
-	c := &calls{}
-	reg := tools.NewRegistry()
-	tools.Add(reg, tools.Spec{Name: "qualify_lead", Description: "Record a sales lead for a company interested in our products.",
-		Roles: everyone, Mutating: true,
-		Examples: []tools.Example{{Lang: "en", Text: "we'd like a quote to train our team on AI"}, {Lang: "es", Text: "quiero una demo de pulse para mi empresa"},
-			{Lang: "en", Text: "can someone from sales contact me about a corporate plan"}}},
-		record(c, "qualify_lead", func(in tools.QualifyLeadArgs) any {
-			return map[string]any{"status": "recorded", "message": "Thanks! Sales will write to " + in.Email + "."}
-		}))
-	a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleProspect, calls: c,
-		tc: turnctx.Context{Role: string(store.RoleProspect), Language: "en"}}
+	a := leadAgent(t, "en", tools.Example{Lang: "en", Text: "can someone from sales contact me about a corporate plan"})
 	a.say("do you run AI training for companies? we are Harbour Paints, a paint maker")
 	got := a.say("could a sales rep get in touch? mo@harbourpaints.example")
 	require.Equal(t, []string{"qualify_lead"}, callNames(got.calls), got.reply)
@@ -127,9 +124,15 @@ func TestLeadInterestFromWhatTheKnowledgeFound(t *testing.T) {
 }
 
 // A company's size said in words ("60 funcionários") is its size, not the
-// count before it that only might be of people ("3 clínicas").
+// count before it that only might be of people ("3 clínicas"); so is a
+// number the speakers count themselves with ("somos unos 15", "we're
+// around 40", "un equipo de 9"), with or without a noun after it.
 func TestLeadSizeSaidInWordsWins(t *testing.T) {
 	for text, want := range map[string]float64{
+		"somos unos 15 en la oficina, queremos pulse, ines@gmail.example":                                       15,
+		"we're around 40 and want AI training, write to bo@gmail.example":                                       40,
+		"we are about 12, looking at Pulse for campaigns, al@gmail.example":                                     12,
+		"la idea es formar a un equipo de 9 comerciales, ro@gmail.example":                                      9,
 		"sou dono de uma rede de 3 clínicas em Curitiba, 60 funcionários no total, email paulo@sorriso.example": 60,
 		"we run 4 bakeries with 35 employees overall, email ana@bakes.example":                                  35,
 		"somos 25 vendedores, escribime a caro@tienda.example":                                                  25,
@@ -151,20 +154,6 @@ func TestLeadInterestFromWhatTheyDo(t *testing.T) {
 	}
 }
 
-// "somos unos 15", "we're around 40": a number the speakers count
-// themselves with is the company's size, with or without a noun after it.
-func TestLeadSizeCountedAsUs(t *testing.T) {
-	for text, want := range map[string]int{
-		"somos unos 15 en la oficina, queremos pulse, ines@gmail.example":   15,
-		"we're around 40 and want AI training, write to bo@gmail.example":   40,
-		"we are about 12, looking at Pulse for campaigns, al@gmail.example": 12,
-		"la idea es formar a un equipo de 9 comerciales, ro@gmail.example":  9,
-	} {
-		args, _ := fillOne(t, turnctx.Context{}, "qualify_lead", human(text))
-		assert.EqualValues(t, want, args["company_size"], text)
-	}
-}
-
 // A question that leaves the asker's email with more about them ("a team
 // of 9… how much would it be? my email is …") asks to be contacted: the
 // lead is recorded, what they want read from their words ("learn",
@@ -180,16 +169,7 @@ func TestLeadLeftWithAQuestion(t *testing.T) {
 		{[]string{"We're a small notary office, 5 people. Any chance to draft NDAs automatically with you? lu@gmail.example"}, "documents", ""},
 		{[]string{"hola, me interesa pulse para la tienda", "la tienda se llama Casa del Mate, somos 4", "ana@casadelmate.example"}, "marketing_saas", "Casa del Mate"},
 	} {
-		c2 := &calls{}
-		reg := tools.NewRegistry()
-		tools.Add(reg, tools.Spec{Name: "qualify_lead", Description: "Record a sales lead for a company interested in our products.",
-			Roles: everyone, Mutating: true,
-			Examples: []tools.Example{{Lang: "en", Text: "we'd like a quote to train our team on AI"}, {Lang: "es", Text: "quiero una demo de pulse para mi empresa"}}},
-			record(c2, "qualify_lead", func(in tools.QualifyLeadArgs) any {
-				return map[string]any{"status": "recorded", "message": "Thanks! Sales will write to " + in.Email + "."}
-			}))
-		a := &agent{t: t, model: newModel(t, reg), reg: reg, role: store.RoleProspect, calls: c2,
-			tc: turnctx.Context{Role: string(store.RoleProspect), Language: "es"}}
+		a := leadAgent(t, "es")
 		var last turnResult
 		for _, m := range c.msgs {
 			last = a.say(m)
