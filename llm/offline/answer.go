@@ -216,9 +216,9 @@ type ranking struct {
 	df []int
 	// objects are the things the question asks about (see unknown).
 	objects []word
-	// offered are the words of the catalogue's course titles and
-	// keywords, in every language: things the business has even when the
-	// passages name them otherwise.
+	// offered are the words of the catalogue's course names (titles in
+	// every language, slugs) and keywords: things the business has even
+	// when the passages name them otherwise.
 	offered []word
 	// covered is how well the picked sentences cover each word (set by pick).
 	covered []float64
@@ -343,13 +343,16 @@ func (r *run) rank(ps []passage, question, story string) *ranking {
 	}
 	rk.df = df
 	rk.objects = questionObjects(r.m.an, withoutSwitch(stripGreeting(question)))
-	if len(rk.objects) > 0 {
-		for _, c := range r.courses() {
-			for _, t := range c.Titles {
-				rk.offered = append(rk.offered, r.m.an.analyze(t)...)
-			}
-			for _, k := range c.Keywords {
-				rk.offered = append(rk.offered, r.m.an.analyze(k)...)
+	if cs := r.courses(); len(rk.objects) > 0 && len(cs) > 0 {
+		// The course index holds them analysed already.
+		if r.courseIx == nil {
+			r.courseIx = r.m.courseIndex(cs)
+		}
+		for ci := range r.courseIx.courses {
+			for _, set := range [][][]word{r.courseIx.names[ci], r.courseIx.keywords[ci]} {
+				for _, ws := range set {
+					rk.offered = append(rk.offered, ws...)
+				}
 			}
 		}
 	}

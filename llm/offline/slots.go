@@ -1235,13 +1235,19 @@ func extractName(an *analyzer, text string, toks []token, loose bool, emails []s
 	return "", [2]int{}, false
 }
 
+// emailParts returns an email's user part and the first label of its
+// domain, folded: "Mia.R@ArborAdvisory.co" → "mia.r", "arboradvisory".
+func emailParts(e string) (user, domain string) {
+	user, host, _ := strings.Cut(fold(e), "@")
+	domain, _, _ = strings.Cut(host, ".")
+	return user, domain
+}
+
 // domainOf reports whether every word of a name is in an email's domain
 // ("Arbor Advisory" of mia@arboradvisory.co).
 func domainOf(emails []string, name []token) bool {
 	for _, e := range emails {
-		_, d, _ := strings.Cut(fold(e), "@")
-		d, _, _ = strings.Cut(d, ".")
-		if d != "" && !slices.ContainsFunc(name, func(t token) bool { return !strings.Contains(d, t.fold) }) {
+		if _, d := emailParts(e); d != "" && !slices.ContainsFunc(name, func(t token) bool { return !strings.Contains(d, t.fold) }) {
 			return true
 		}
 	}
@@ -1252,7 +1258,7 @@ func domainOf(emails []string, name []token) bool {
 // name ("priya@…", "j.shah@…" of "Priya Shah").
 func madeOf(emails []string, name []token) bool {
 	for _, e := range emails {
-		user, _, _ := strings.Cut(fold(e), "@")
+		user, _ := emailParts(e)
 		for _, t := range name {
 			if utf8.RuneCountInString(t.fold) >= 3 && strings.Contains(user, t.fold) {
 				return true
@@ -1563,8 +1569,7 @@ func monthAlone(toks []token, now time.Time) (time.Time, bool) {
 func companyOfDomain(text string, toks []token, used []bool, emails []string) (string, [2]int, bool) {
 	var domains []string
 	for _, e := range emails {
-		if _, d, ok := strings.Cut(fold(e), "@"); ok {
-			d, _, _ = strings.Cut(d, ".")
+		if _, d := emailParts(e); d != "" {
 			domains = append(domains, d)
 		}
 	}
