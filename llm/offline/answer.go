@@ -1057,15 +1057,37 @@ func (r *run) answerFresh(ps []passage, question string) answered {
 	} else {
 		whole = answered{followUp: rk.followUp(false)}
 	}
-	if whole.ok {
+	parts := questionParts(question)
+	if len(parts) < 2 {
 		return whole
 	}
-	if parts := questionParts(question); len(parts) > 1 {
-		if a, ok := r.answerParts(ps, parts); ok {
-			return a
-		}
+	// A message of several questions is answered one question at a time
+	// when that answers them better than one ranking of every word: a
+	// sentence matching many words of both questions ("Pulse … marketing
+	// … cuesta") can crowd out the one that answers the first.
+	a, rks, partPicked, pok := r.answerParts(ps, parts)
+	if tr := r.m.trace; tr != nil && pok {
+		tr(" parts %.3f whole %.3f (whole ok %v)\n", answersParts(rks, partPicked), answersParts(rks, picked), whole.ok)
 	}
-	return whole
+	if !pok || whole.ok && answersParts(rks, partPicked) <= answersParts(rks, picked) {
+		return whole
+	}
+	return a
+}
+
+// answersParts is how well the sentences answer each question of a
+// message: the sum over the questions' rankings of the best score among
+// them.
+func answersParts(rks []*ranking, picked []int) float64 {
+	var sum float64
+	for _, rk := range rks {
+		best := 0.0
+		for _, i := range picked {
+			best = max(best, rk.sents[i].score)
+		}
+		sum += best
+	}
+	return sum
 }
 
 // rankAndPick ranks the passages' sentences for the question and picks
@@ -1110,10 +1132,11 @@ func readingOrder(sents []sentence, picked []int) {
 // sentence that answers one question crowd out the other's. ok is false
 // when no question is answered; a question left unanswered is searched
 // for again.
-func (r *run) answerParts(ps []passage, parts []string) (answered, bool) {
+func (r *run) answerParts(ps []passage, parts []string) (answered, []*ranking, []int, bool) {
 	var sents []sentence
 	var picked []int
 	var missing []string
+	var rks []*ranking
 	for i, part := range parts {
 		story := ""
 		if i > 0 {
@@ -1121,8 +1144,9 @@ func (r *run) answerParts(ps []passage, parts []string) (answered, bool) {
 		}
 		rk, got, ok := r.rankAndPick(ps, part, story)
 		if rk == nil {
-			return answered{}, false
+			return answered{}, nil, nil, false
 		}
+		rks = append(rks, rk)
 		if !ok {
 			missing = append(missing, rk.followUp(false))
 			continue
@@ -1136,9 +1160,9 @@ func (r *run) answerParts(ps []passage, parts []string) (answered, bool) {
 		}
 	}
 	if len(picked) == 0 {
-		return answered{}, false
+		return answered{}, nil, nil, false
 	}
-	return r.render(ps, sents, picked, strings.TrimSpace(strings.Join(missing, " "))), true
+	return r.render(ps, sents, picked, strings.TrimSpace(strings.Join(missing, " "))), rks, picked, true
 }
 
 // render writes the picked sentences as the reply, each with its

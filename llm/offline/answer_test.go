@@ -399,3 +399,22 @@ func TestTagQuestionAsksTheClauseBefore(t *testing.T) {
 	reply = answer(t, false, store.RoleProspect, "pt", "ela perguntou qual a presença mínima pra receber o diploma, sabe?", es)
 	require.Contains(t, reply, "75%", reply)
 }
+
+// A message of two questions is answered one question at a time when that
+// answers them better than one ranking of all its words: the marketing
+// platform's description matches "IA", "marketing" and (through its FAQ
+// question) "cuesta", and quoted with the instalments it crowded out the
+// course's price.
+func TestTwoQuestionsNotCrowdedOutByOneMatchingBoth(t *testing.T) {
+	t.Parallel()
+	platform := turnctx.Passage{Ref: "1", Source: "es/faq.csv", Title: "faq", Heading: "faq > ¿Qué es Brújula Pulse y cuánto cuesta?",
+		Text: "¿Qué es Brújula Pulse y cuánto cuesta?\nEs nuestra plataforma de automatización de marketing (email, WhatsApp, landing pages y automatizaciones con IA). Planes: Starter 29 USD/mes, Growth 99 USD/mes y Scale 299 USD/mes. Se puede probar Growth gratis 14 días sin tarjeta."}
+	prices := turnctx.Passage{Ref: "2", Source: "es/faq.csv", Title: "faq", Heading: "faq > ¿Cuánto cuestan los cursos?",
+		Text: "¿Cuánto cuestan los cursos?\nLos precios de 2027 son: Fundamentos de IA generativa, gratis; IA para marketing, 249 USD; Prompt Engineering in Practice, 199 USD; Building LLM Apps with RAG, 399 USD. Los precios están en dólares y no incluyen impuestos."}
+	course := turnctx.Passage{Ref: "3", Source: "es/cursos/ia-marketing.md", Title: "IA para marketing", Heading: "IA para marketing > Pagos y descuentos",
+		Text: "Puedes pagar en 3 cuotas mensuales sin intereses de 83 USD. Aplican los descuentos para estudiantes (30%) y equipos (15% o 25%), no acumulables entre sí. Reembolso del 100% si lo pides en los 14 días naturales siguientes al pago."}
+	reply := answer(t, false, store.RoleProspect, "es", "buenas!! q precio tiene el de ia para marketing?? y lo puedo pagar a plazos o es en un solo pago", platform, prices, course)
+	require.Contains(t, reply, "249 USD", reply)
+	require.Contains(t, reply, "3 cuotas", reply)
+	require.NotContains(t, reply, "Starter", reply)
+}

@@ -3,6 +3,8 @@ package offline_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -238,7 +240,11 @@ func newModel(t testing.TB, reg *tools.Registry) *offline.Model {
 	if reg != nil {
 		cat = toolcatalog.New(reg)
 	}
-	return offline.NewModel(offline.Options{Catalog: cat, Vocabulary: vocab, Now: func() time.Time { return fixedNow }})
+	m := offline.NewModel(offline.Options{Catalog: cat, Vocabulary: vocab, Now: func() time.Time { return fixedNow }})
+	if os.Getenv("FARO_TRACE") != "" {
+		offline.SetTrace(m, func(f string, a ...any) { fmt.Printf(f, a...) })
+	}
+	return m
 }
 
 // demoVocabulary is the vocabulary of the demo catalogue, which the
