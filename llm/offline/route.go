@@ -558,9 +558,12 @@ func asksFact(w word) bool {
 // things holds ("which classes am I registered in?", "¿en qué cursos
 // estoy?", "em qual curso eu tô?"): a question word other than "how",
 // then a word by which the speaker speaks of themselves.
-func asksOwnWhich(toks []token) bool {
+func asksOwnWhich(text string, toks []token) bool {
 	for i, t := range toks {
-		if !whichWords[t.fold] {
+		// "¿en qué cursos estoy?": "qué" asks which thing when the thing
+		// follows it, not a first-person word ("dijo que tengo…").
+		noun := whichNouns[t.fold] && i+1 < len(toks) && !firstPerson[toks[i+1].fold] && !isStopWord(toks[i+1].fold) && opensQuestion(text, toks, i)
+		if !whichWords[t.fold] && !noun {
 			continue
 		}
 		for _, u := range toks[i+1:] {
@@ -572,9 +575,75 @@ func asksOwnWhich(toks []token) bool {
 	return false
 }
 
+// opensQuestion reports whether toks[i] stands where a question word
+// does, not a conjunction ("pide que haga el curso"): written with its
+// accent ("qué"), first, after a preposition ("en q cursos") or after a
+// mark that ends a clause.
+func opensQuestion(text string, toks []token, i int) bool {
+	if i == 0 || toks[i].raw != toks[i].fold || prepositions[toks[i-1].fold] {
+		return true
+	}
+	return strings.ContainsAny(text[toks[i-1].end:toks[i].start], ",.;:!?¿¡")
+}
+
 // whichWords ask which or what thing; "how" asks the way to do it ("how
-// do I sign up?"), which a task answers.
-var whichWords = lexWords("which_words")
+// do I sign up?"), which a task answers. whichNouns do when the thing
+// follows them.
+var (
+	whichWords = lexWords("which_words")
+	whichNouns = lexWords("which_nouns")
+)
+
+// Modal verbs: modals ask what one may do when a first-person word follows
+// ("can I"), ownModals are in the first person already ("puedo").
+var (
+	modals    = lexWords("modals")
+	ownModals = lexWords("own_modals")
+	// conditionals open a supposition ("what happens if I miss one?").
+	conditionals = lexWords("conditionals")
+)
+
+// asksAdviceOrAbility reports a question of what the speaker may or should
+// do ("which course should I take?", "¿qué cursos puedo hacer?"), what one
+// recommends or what happens if: it asks nothing of the speaker's records.
+func asksAdviceOrAbility(toks []token, ws []word) bool {
+	for i, t := range toks {
+		if ownModals[t.fold] || conditionals[t.fold] || modals[t.fold] && i+1 < len(toks) && firstPerson[toks[i+1].fold] {
+			return true
+		}
+	}
+	return slices.ContainsFunc(ws, func(w word) bool { return w.concept == "recommend" || wantsOrNeeds(w) })
+}
+
+// readsOwn returns the tool that reads the speaker's own records for a
+// question asking which of their things holds ("which class did I pay
+// for?", "¿en qué cursos estoy?"): a tool that changes nothing and takes
+// no argument (the caller is all it reads) and knows a word of the
+// question. The knowledge base knows nothing of the person.
+func (r *run) readsOwn(f msgFeatures, toks []token, scores []toolScore) *toolDef {
+	if !f.question || !asksOwnWhich(f.text, toks) {
+		return nil
+	}
+	// Read in the question itself: "…? no me acuerdo si lo terminé" has
+	// no supposition in it.
+	asked := f.text
+	if i := strings.IndexByte(asked, '?'); i >= 0 {
+		asked = asked[:i]
+	}
+	if asksAdviceOrAbility(tokenize(asked), r.m.an.analyze(asked)) {
+		return nil
+	}
+	for _, s := range scores {
+		t := s.tool
+		if t.mutating || len(t.schema.fields) > 0 || t.name == toolSearchKnowledge || t.name == toolRequestHuman || s.score < toolMin {
+			continue
+		}
+		if slices.ContainsFunc(f.words, func(w word) bool { return !firstPerson[w.fold] && t.knows(w) }) {
+			return t
+		}
+	}
+	return nil
+}
 
 // countWord reports whether w asks how many ("cuántos", "how many").
 func countWord(w word) bool {
@@ -799,6 +868,12 @@ func (r *run) fresh(text string, toks []token) action {
 			return a
 		}
 	}
+	if t := r.readsOwn(f, toks, scores); t != nil {
+		if a := r.startTask(t, []taskMsg{{text: text}}); a.kind != actAsk {
+			a.greet = greet
+			return a
+		}
+	}
 	var fallback *action
 	var stateWords []word // of a question about the speaker's own state
 	for _, s := range scores {
@@ -818,7 +893,7 @@ func (r *run) fresh(text string, toks []token) action {
 		// its words are an enrolment's: it changes nothing, unless the
 		// message wants something done ("I want to sign up, what do I
 		// do?").
-		if s.tool.mutating && asksOwnWhich(toks) && !slices.ContainsFunc(f.all, wantsOrNeeds) {
+		if s.tool.mutating && asksOwnWhich(text, toks) && !slices.ContainsFunc(f.all, wantsOrNeeds) {
 			// What it asks about is what a tool that knows the word
 			// for the state reads ("registered", the enrolment's own
 			// verb: the enrolments).

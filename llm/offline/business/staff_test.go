@@ -365,6 +365,43 @@ func TestStudentAsksForCourses(t *testing.T) {
 	}
 }
 
+// A student's question of which of their things holds ("¿en q curso me
+// anoté?", "quais aulas eu tô fazendo?") is read from their records, by
+// the tool that takes no argument but the caller; a question of what they
+// may or should do, of what happens if, or a "que" that joins clauses
+// ("pide que haga el curso…") is not.
+func TestStudentAsksWhatHoldsForThem(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ text, lang, want string }{
+		{"oye cuales cursos tengo activos ahora mismo?", "es", "my_enrollments"},
+		{"perdon, en q curso me anote el mes pasado? no lo encuentro", "es", "my_enrollments"},
+		{"what course did I sign up for last month? cant find the email", "en", "my_enrollments"},
+		{"which of the courses am I doing right now?", "en", "my_enrollments"},
+		{"em que curso eu me inscrevi? esqueci", "pt", "my_enrollments"},
+		{"quais aulas eu to fazendo agora?", "pt", "my_enrollments"},
+		{"mi jefa pide que haga el curso de datos antes de marzo, me podes anotar?", "es", "enroll_course"},
+		{"me dijeron que el curso de agentes esta lleno, me anotas en la lista de espera?", "es", "enroll_course"},
+		{"que curso me recomiendan si soy diseñador?", "es", ""},
+		{"which course should I take first if I know nothing about AI?", "en", ""},
+		{"what do I need to bring to the live class?", "en", ""},
+		{"qué cursos puedo hacer gratis?", "es", ""},
+		{"what courses can I take in english?", "en", ""},
+		{"que tengo que hacer para recibir el certificado?", "es", ""},
+		{"what time do I connect for the live session of the course?", "en", ""},
+		{"qual curso vocês indicam pra mim que trabalho com vendas?", "pt", ""},
+		{"what happens to my course if I miss a payment?", "en", ""},
+		{"que hago si no puedo entrar al curso?", "es", ""},
+	} {
+		tc := turnctx.Context{Role: string(store.RoleStudent), Language: c.lang, Email: "ana@example.com"}
+		name, _, reply := callIn(t, true, tc, nil, c.text)
+		if c.want == "" {
+			require.NotEqual(t, "my_enrollments", name, "%s: %s", c.text, reply)
+			continue
+		}
+		require.Equal(t, c.want, name, "%s: %s", c.text, reply)
+	}
+}
+
 // Staff name a month alone ("in October") for its first to its last day,
 // the latest one up to now; count with "how many"; and name a metric in
 // their own language's words ("ingresos recurrentes mensuales").
