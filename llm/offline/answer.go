@@ -1067,7 +1067,7 @@ func (r *run) answerFresh(ps []passage, question string) answered {
 	// … cuesta") can crowd out the one that answers the first.
 	a, rks, partPicked, pok := r.answerParts(ps, parts)
 	if tr := r.m.trace; tr != nil && pok {
-		tr(" parts %.3f whole %.3f (whole ok %v)\n", answersParts(rks, partPicked), answersParts(rks, picked), whole.ok)
+		tr(" parts %q %.3f whole %.3f (whole ok %v)\n", parts, answersParts(rks, partPicked), answersParts(rks, picked), whole.ok)
 	}
 	if !pok || whole.ok && answersParts(rks, partPicked) <= answersParts(rks, picked) {
 		return whole
@@ -1261,6 +1261,13 @@ func questionParts(text string) []string {
 			parts = append(parts, tail)
 		}
 	}
+	// "when does it start and what time are the live sessions?": two
+	// questions in one clause.
+	var split []string
+	for _, p := range parts {
+		split = append(split, joinedQuestions(p)...)
+	}
+	parts = split
 	// A part with nothing to answer ("¿sí?") is no question of its own.
 	out := parts[:0]
 	for _, p := range parts {
@@ -1272,6 +1279,40 @@ func questionParts(text string) []string {
 	}
 	return out
 }
+
+// joinedQuestions splits a question at a word that joins a second
+// question to it ("cuánto dura y cuántas horas por semana"): "and" right
+// before a question word, when what comes before asks too. "que" does not
+// count: after "y" it joins a clause as often ("y que me devuelvan").
+func joinedQuestions(part string) []string {
+	toks := tokenize(part)
+	for i := 1; i+1 < len(toks); i++ {
+		next := toks[i+1].fold
+		if !andWords[toks[i].fold] || !questionWords[next] || next == "que" || next == "q" {
+			continue
+		}
+		// What comes before must open with its own question word, not be
+		// the topic a follow-up borrowed ("curso ia marketing ¿y cuándo…").
+		asks := false
+		for j := range i {
+			asks = asks || questionWords[toks[j].fold] && opensClause(part, toks, j)
+		}
+		if !asks {
+			continue
+		}
+		return append([]string{strings.TrimSpace(part[:toks[i].start])}, joinedQuestions(part[toks[i].start:])...)
+	}
+	return []string{part}
+}
+
+// opensClause reports whether toks[i] is the first word of the text or of
+// a clause a mark ends before it.
+func opensClause(text string, toks []token, i int) bool {
+	return i == 0 || strings.ContainsAny(text[toks[i-1].end:toks[i].start], ",.;:!?¿¡")
+}
+
+// andWords join a second question to a first.
+var andWords = lexWords("and_words")
 
 // asksWithoutMark reports whether a clause asks though it has no
 // question mark: a question word among its first three words ("y de

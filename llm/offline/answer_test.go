@@ -418,3 +418,20 @@ func TestTwoQuestionsNotCrowdedOutByOneMatchingBoth(t *testing.T) {
 	require.Contains(t, reply, "3 cuotas", reply)
 	require.NotContains(t, reply, "Starter", reply)
 }
+
+// Two questions joined by "y" in one clause ("cuánto dura … y cuántas
+// horas por semana …?") are answered one at a time: one ranking of both
+// quoted the hours alone, and a price asked with the seats left was
+// refused.
+func TestTwoQuestionsInOneClause(t *testing.T) {
+	t.Parallel()
+	key := turnctx.Passage{Ref: "1", Source: "es/cursos/ia-marketing.md", Title: "IA para marketing", Heading: "IA para marketing > Datos clave",
+		Text: "## Datos clave\n\n- Idioma: español\n- Precio: 249 USD (impuestos no incluidos)\n- Inicio: lunes 8 de febrero de 2027\n- Duración: 6 semanas (termina el domingo 21 de marzo de 2027)\n- Carga: 6 horas por semana, 36 horas en total\n- Plazas: 60"}
+	sched := turnctx.Passage{Ref: "2", Source: "es/cursos/ia-marketing.md", Title: "IA para marketing", Heading: "IA para marketing > Horario",
+		Text: "Sesiones en vivo por Zoom los martes y jueves de 19:00 a 20:30, hora de Ciudad de México (UTC−6). Todas se graban y se publican en el campus en menos de 24 horas."}
+	reply := answer(t, false, store.RoleProspect, "es", "cuanto dura el de marketing y cuantas horas por semana le tengo que dedicar?", key, sched)
+	require.Contains(t, reply, "6 semanas", reply)
+	require.Contains(t, reply, "6 horas por semana", reply)
+	reply = answer(t, false, store.RoleProspect, "es", "cuanto cuesta el curso de ia para marketing y cuantos lugares hay?", key, sched)
+	require.Contains(t, reply, "249 USD", reply)
+}

@@ -218,7 +218,7 @@ func (r *run) contextualQuery(q string) string {
 	// empieza?" wants a date, and the price asked before would outscore it.
 	var topic []string
 	for _, w := range r.m.an.analyze(prev) {
-		if w.stop || asksFact(w) || isDigits(w.fold) {
+		if w.stop || asksFact(w) || questionWords[w.fold] || isDigits(w.fold) {
 			continue
 		}
 		topic = append(topic, w.fold)
