@@ -694,8 +694,16 @@ func questionWords2(an *analyzer, text string) ([]word, []bool) {
 	marks := reFocusClauses.FindAllString(text, -1)
 	words := make([][]word, len(clauses))
 	focused := make([]bool, len(clauses))
+	// alts are the words of the other answer a question offers ("…or am
+	// I stuck?", "…o la pierdo?"): answering the question answers it, and
+	// its words ("stuck") are not what a passage must say.
+	alts := make([][]word, len(clauses))
 	anyFocus := false
 	for i, c := range clauses {
+		if k := otherAnswer(c); k > 0 {
+			alts[i] = answerWords(an.analyze(c[k:]))
+			c = c[:k]
+		}
 		cw := answerWords(an.analyze(c))
 		if len(cw) == 0 {
 			continue
@@ -731,9 +739,36 @@ func questionWords2(an *analyzer, text string) ([]word, []bool) {
 			ws = append(ws, w)
 			focus = append(focus, focused[i] || !anyFocus)
 		}
+		for _, w := range alts[i] {
+			if !slices.ContainsFunc(ws, func(o word) bool { return o.fold == w.fold }) {
+				ws = append(ws, w)
+				focus = append(focus, !anyFocus)
+			}
+		}
 	}
 	return ws, focus
 }
+
+// otherAnswer returns where a yes/no question's other answer begins ("can
+// I get my money back or am I stuck", "¿la puedo recuperar o la
+// pierdo?"): at "or" followed by a clause of its own (two words or more),
+// after words that ask (not after a topic a follow-up borrowed); 0 when
+// there is none. "English or
+// Portuguese?" offers two things, not two answers.
+func otherAnswer(clause string) int {
+	toks := tokenize(clause)
+	asks := false
+	for i := 0; i+2 < len(toks); i++ {
+		if orWords[toks[i].fold] && i >= 2 && asks {
+			return toks[i].start
+		}
+		asks = asks || questionWords[toks[i].fold] || auxQuestion[toks[i].fold]
+	}
+	return 0
+}
+
+// orWords offer the other answer to a yes/no question.
+var orWords = lexWords("or_words")
 
 // backPronouns stand for something said before them in the message.
 var backPronouns = lexWords("back_pronouns")
