@@ -575,6 +575,45 @@ func asksOwnWhich(text string, toks []token) bool {
 	return false
 }
 
+// Verbs that open a question about the speaker's state: stateAux when a
+// first-person word follows ("did I…?"), ownState in the first person
+// already ("¿estoy…?"); stateAdverbs may come before them ("¿ya terminé…?").
+var (
+	stateAux     = lexWords("state_aux")
+	ownState     = lexWords("own_state")
+	stateAdverbs = lexWords("state_adverbs")
+)
+
+// asksOwnState reports a yes-or-no question about the speaker's own state
+// ("¿tengo algún curso activo?", "did I pass the prompt course?", "já
+// concluí o de agentes?"): such a verb where a clause opens, and no
+// question word after it ("do I have access when it ends?" asks of a
+// time to come).
+func asksOwnState(text string, toks []token) bool {
+	for i, t := range toks {
+		if !opensClause(text, toks, i) && !greetMarkers[toks[i-1].fold] && !conjunctions[toks[i-1].fold] && !stateAdverbs[toks[i-1].fold] && !firstPerson[toks[i-1].fold] {
+			continue
+		}
+		if !ownState[t.fold] && !(stateAux[t.fold] && i+1 < len(toks) && firstPerson[toks[i+1].fold]) {
+			continue
+		}
+		// The sentence it opens must be the question: "tengo dos cargos
+		// iguales, ¿me lo arreglan?" states a problem and asks another
+		// thing.
+		end, asks := len(toks), strings.Contains(text[toks[len(toks)-1].end:], "?")
+		for j := i + 1; j < len(toks); j++ {
+			if gap := text[toks[j-1].end:toks[j].start]; strings.ContainsAny(gap, ".?!") {
+				end, asks = j, strings.Contains(gap, "?")
+				break
+			}
+		}
+		if asks && !slices.ContainsFunc(toks[i+1:end], func(u token) bool { return questionWords[u.fold] }) {
+			return true
+		}
+	}
+	return false
+}
+
 // opensQuestion reports whether toks[i] stands where a question word
 // does, not a conjunction ("pide que haga el curso"): written with its
 // accent ("qué"), first, after a preposition ("en q cursos") or after a
@@ -601,6 +640,10 @@ var (
 	ownModals = lexWords("own_modals")
 	// conditionals open a supposition ("what happens if I miss one?").
 	conditionals = lexWords("conditionals")
+	// doWords ask what to do ("¿qué hago?"), doAfterPerson after a
+	// first-person word ("what do I do?").
+	doWords       = lexWords("do_words")
+	doAfterPerson = lexWords("do_after_person")
 )
 
 // asksAdviceOrAbility reports a question of what the speaker may or should
@@ -608,12 +651,17 @@ var (
 // recommends or what happens if: it asks nothing of the speaker's records.
 func asksAdviceOrAbility(toks []token, ws []word) bool {
 	for i, t := range toks {
-		if ownModals[t.fold] || conditionals[t.fold] || modals[t.fold] && i+1 < len(toks) && firstPerson[toks[i+1].fold] {
+		if ownModals[t.fold] || conditionals[t.fold] || doWords[t.fold] || doAfterPerson[t.fold] && i > 0 && firstPerson[toks[i-1].fold] || modals[t.fold] && i+1 < len(toks) && firstPerson[toks[i+1].fold] {
 			return true
 		}
 	}
 	return slices.ContainsFunc(ws, func(w word) bool { return w.concept == "recommend" || wantsOrNeeds(w) })
 }
+
+// ownMin is the least score of the tool that reads the speaker's records
+// for a question shaped as one about them: the question's shape is most
+// of the evidence, the tool knowing its words the rest.
+const ownMin = 0.15
 
 // readsOwn returns the tool that reads the speaker's own records for a
 // question asking which of their things holds ("which class did I pay
@@ -621,7 +669,11 @@ func asksAdviceOrAbility(toks []token, ws []word) bool {
 // no argument (the caller is all it reads) and knows a word of the
 // question. The knowledge base knows nothing of the person.
 func (r *run) readsOwn(f msgFeatures, toks []token, scores []toolScore) *toolDef {
-	if !f.question || !asksOwnWhich(f.text, toks) {
+	if !f.question {
+		return nil
+	}
+	which := asksOwnWhich(f.text, toks)
+	if !which && !asksOwnState(f.text, toks) {
 		return nil
 	}
 	// Read in the question itself: "…? no me acuerdo si lo terminé" has
@@ -635,10 +687,15 @@ func (r *run) readsOwn(f msgFeatures, toks []token, scores []toolScore) *toolDef
 	}
 	for _, s := range scores {
 		t := s.tool
-		if t.mutating || len(t.schema.fields) > 0 || t.name == toolSearchKnowledge || t.name == toolRequestHuman || s.score < toolMin {
+		if t.mutating || len(t.schema.fields) > 0 || t.name == toolSearchKnowledge || t.name == toolRequestHuman || s.score < ownMin {
 			continue
 		}
-		if slices.ContainsFunc(f.words, func(w word) bool { return !firstPerson[w.fold] && t.knows(w) }) {
+		// A yes-or-no question says what state it asks about ("still
+		// signed up", "ya terminé"): not the course it names, nor a
+		// payment ("did I get charged twice for it?" reports a problem).
+		if slices.ContainsFunc(f.words, func(w word) bool {
+			return !firstPerson[w.fold] && t.knows(w) && (which || w.concept != "course" && w.concept != "billing" && !r.courseWord(w))
+		}) {
 			return t
 		}
 	}

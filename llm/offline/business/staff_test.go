@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tmc/langchaingo/llms"
 
@@ -379,6 +380,21 @@ func TestStudentAsksWhatHoldsForThem(t *testing.T) {
 		{"which of the courses am I doing right now?", "en", "my_enrollments"},
 		{"em que curso eu me inscrevi? esqueci", "pt", "my_enrollments"},
 		{"quais aulas eu to fazendo agora?", "pt", "my_enrollments"},
+		{"tengo algun curso activo todavia? no me acuerdo", "es", "my_enrollments"},
+		{"estoy inscripta en el de agentes o no?", "es", "my_enrollments"},
+		{"am I enrolled in anything right now?", "en", "my_enrollments"},
+		{"oi, to matriculada em algum curso?", "pt", "my_enrollments"},
+		{"tenho algum curso ativo na minha conta?", "pt", "my_enrollments"},
+		{"did I get charged twice for the course? I see two payments", "en", ""},
+		{"cuando pagué el curso me cobraron dos veces?", "es", ""},
+		{"do I get a certificate for the free course?", "en", ""},
+		{"tengo acceso a las grabaciones cuando termina el curso?", "es", ""},
+		{"am I able to pay the course in instalments?", "en", ""},
+		{"tengo que llevar algo a la clase en vivo?", "es", ""},
+		{"which courses do I have at the moment?", "en", "my_enrollments"},
+		{"ugh I lost the password of the course site, what do i do now", "en", ""},
+		{"me cobraron el curso dos veces, tengo dos cargos iguales en la tarjeta. me lo arreglan?", "es", ""},
+		{"eu ainda tenho algum curso ativo? e se eu perder a aula ao vivo fica gravado?", "pt", "my_enrollments"},
 		{"mi jefa pide que haga el curso de datos antes de marzo, me podes anotar?", "es", "enroll_course"},
 		{"me dijeron que el curso de agentes esta lleno, me anotas en la lista de espera?", "es", "enroll_course"},
 		{"que curso me recomiendan si soy diseñador?", "es", ""},
@@ -395,10 +411,10 @@ func TestStudentAsksWhatHoldsForThem(t *testing.T) {
 		tc := turnctx.Context{Role: string(store.RoleStudent), Language: c.lang, Email: "ana@example.com"}
 		name, _, reply := callIn(t, true, tc, nil, c.text)
 		if c.want == "" {
-			require.NotEqual(t, "my_enrollments", name, "%s: %s", c.text, reply)
+			assert.NotEqual(t, "my_enrollments", name, "%s: %s", c.text, reply)
 			continue
 		}
-		require.Equal(t, c.want, name, "%s: %s", c.text, reply)
+		assert.Equal(t, c.want, name, "%s: %s", c.text, reply)
 	}
 }
 
