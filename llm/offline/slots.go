@@ -527,6 +527,20 @@ func (r *run) extract(tool *toolDef, text string, said bool) textSlots {
 		if first, ok := monthAlone(toks, r.now); ok {
 			ts.values[dateFields[0].name] = formatDate(dateFields[0], dateMention{date: first})
 			ts.values[dateFields[1].name] = formatDate(dateFields[1], dateMention{date: first.AddDate(0, 1, -1)})
+		} else if from, to, ok := previousPeriod(r.m.an, toks, r.now); ok {
+			// "last quarter", "a semana passada": the calendar unit
+			// before this one, as a custom range, when the tool names no
+			// such period itself ("last_month" says it better).
+			for _, f := range sch.fields {
+				if f.kind != kindEnum || !slices.Contains(f.enum, periodCustom) {
+					continue
+				}
+				if v, set := ts.values[f.name]; !set || v == periodCustom {
+					ts.values[f.name] = periodCustom
+					ts.values[dateFields[0].name] = formatDate(dateFields[0], dateMention{date: from})
+					ts.values[dateFields[1].name] = formatDate(dateFields[1], dateMention{date: to})
+				}
+			}
 		}
 	}
 	if len(m.dates) == 1 && len(dateFields) > 1 && isEndWord(m.dates[0].before) {
@@ -1560,6 +1574,40 @@ func monthAlone(toks []token, now time.Time) (time.Time, bool) {
 		year--
 	}
 	return time.Date(year, found, 1, 0, 0, 0, 0, time.UTC), true
+}
+
+// periodCustom is the value of a period list that takes its own dates.
+const periodCustom = "custom"
+
+// previousWords make a calendar unit the one before this one.
+var previousWords = lexWords("previous_words")
+
+// previousPeriod finds "last quarter", "el trimestre pasado", "a semana
+// passada": the first and last day of the week (from Monday), month,
+// quarter or year before the one now is in.
+func previousPeriod(an *analyzer, toks []token, now time.Time) (from, to time.Time, ok bool) {
+	ws := an.analyzeTokens(toks)
+	for i, w := range ws {
+		near := func(j int) bool { return j >= 0 && j < len(ws) && previousWords[ws[j].fold] }
+		if !near(i-1) && !near(i+1) {
+			continue
+		}
+		y, m, d := now.Date()
+		switch w.concept {
+		case "week":
+			monday := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -(int(now.Weekday())+6)%7)
+			return monday.AddDate(0, 0, -7), monday.AddDate(0, 0, -1), true
+		case "month":
+			first := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+			return first.AddDate(0, -1, 0), first.AddDate(0, 0, -1), true
+		case "quarter":
+			first := time.Date(y, m-(m-1)%3, 1, 0, 0, 0, 0, time.UTC)
+			return first.AddDate(0, -3, 0), first.AddDate(0, 0, -1), true
+		case "year":
+			return time.Date(y-1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(y-1, 12, 31, 0, 0, 0, 0, time.UTC), true
+		}
+	}
+	return time.Time{}, time.Time{}, false
 }
 
 // companyOfDomain finds a company by the domain of an email the message

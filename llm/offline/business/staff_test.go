@@ -366,6 +366,28 @@ func TestStudentAsksForCourses(t *testing.T) {
 	}
 }
 
+// "last quarter", "el trimestre pasado", "a semana passada": the calendar
+// unit before the present one (it is Monday 7 December 2026 here), as a
+// custom range; a period the tool names itself ("last month") stays named.
+func TestStaffPreviousPeriods(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ text, period, from, to string }{
+		{"how did we do last quarter? churn, new customers and MRR pls", "custom", "2026-07-01", "2026-09-30"},
+		{"cuantas inscripciones hubo el trimestre pasado?", "custom", "2026-07-01", "2026-09-30"},
+		{"me passa o churn da semana passada", "custom", "2026-11-30", "2026-12-06"},
+		{"new leads last year?", "custom", "2025-01-01", "2025-12-31"},
+		{"MRR for last month please", "last_month", "", ""},
+	} {
+		name, args := staffCall(t, nil, c.text)
+		require.Equal(t, "report_kpis", name, c.text)
+		require.Equal(t, c.period, args["period"], "%s: %v", c.text, args)
+		if c.from != "" {
+			require.Equal(t, c.from, args["from"], "%s: %v", c.text, args)
+			require.Equal(t, c.to, args["to"], "%s: %v", c.text, args)
+		}
+	}
+}
+
 // A student's question of which of their things holds ("¿en q curso me
 // anoté?", "quais aulas eu tô fazendo?") is read from their records, by
 // the tool that takes no argument but the caller; a question of what they
