@@ -285,3 +285,19 @@ turns:
       reply_contains: ["538.50"]
 `)
 }
+
+// A follow-up that asks only for facts ("how long does it run and what
+// does it cost?") is about what the question before was about.
+func TestEngineFollowUpThatNamesNothing(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: follow-up-names-nothing
+role: prospect
+channel: web
+turns:
+  - user: "got anything for team leads who are not technical at all?"
+  - user: "how long does it run and what does it cost?"
+    expect:
+      reply_contains_any: ["3 weeks", "three weeks"]
+`)
+}

@@ -188,6 +188,9 @@ func (r *run) knowledgeReply(a action) reply {
 	return reply{text: prefix + phNoAnswer.in(r.lang) + " " + r.offer()}
 }
 
+// demonstratives point back at what was said before.
+var demonstratives = lexWords("demonstratives")
+
 // contextualQuery adds the previous question to a short follow-up ("¿y
 // cuánto cuesta?"), so the answer is about the same thing.
 func (r *run) contextualQuery(q string) string {
@@ -199,8 +202,22 @@ func (r *run) contextualQuery(q string) string {
 	// own ("¿y cuándo?", "¿el precio?"): it leans on the question before.
 	// "¿Cómo restablezco mi contraseña?" says what it is about, and the
 	// previous question's words would only mislead its search.
+	// "how long is it and how much?" asks two things and names none: it
+	// leans on the question before as much. "can I split that into
+	// payments?" points back at what was asked or read before; after a
+	// change made ("¿y cómo va eso?" once a ticket is open), at the change.
 	toks := tokenize(q)
-	if len(routeWords(r.m.an.analyze(q))) > 1 && (len(toks) == 0 || !conjunctions[toks[0].fold]) {
+	rws := routeWords(r.m.an.analyze(q))
+	own := slices.ContainsFunc(rws, func(w word) bool { return !asksFact(w) && askedKind(w) == 0 })
+	points := slices.ContainsFunc(toks, func(t token) bool { return demonstratives[t.fold] }) &&
+		!slices.ContainsFunc(turns[len(turns)-2].calls, func(c llms.ToolCall) bool {
+			if c.FunctionCall == nil {
+				return false
+			}
+			t := r.tool(c.FunctionCall.Name)
+			return t != nil && t.mutating
+		})
+	if len(rws) > 1 && own && !points && (len(toks) == 0 || !conjunctions[toks[0].fold]) {
 		return q
 	}
 	prev := turns[len(turns)-2].human
@@ -216,12 +233,16 @@ func (r *run) contextualQuery(q string) string {
 	// The previous question lends what it was about ("el curso de IA para
 	// marketing"), not what it asked ("cuánto cuesta"): "¿y cuándo
 	// empieza?" wants a date, and the price asked before would outscore it.
+	// A question before that named nothing either ("how long is it and
+	// how much?") leant on the one before it: so does this one.
 	var topic []string
-	for _, w := range r.m.an.analyze(prev) {
-		if w.stop || asksFact(w) || questionWords[w.fold] || isDigits(w.fold) {
-			continue
+	for back := 2; back <= 4 && back <= len(turns) && len(topic) == 0; back++ {
+		for _, w := range r.m.an.analyze(turns[len(turns)-back].human) {
+			if w.stop || asksFact(w) || askedKind(w) != 0 || questionWords[w.fold] || isDigits(w.fold) {
+				continue
+			}
+			topic = append(topic, w.fold)
 		}
-		topic = append(topic, w.fold)
 	}
 	// The course the conversation is about, when the question before
 	// did not name it ("¿qué cursos tengo?", answered with one).
