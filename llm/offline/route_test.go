@@ -105,6 +105,9 @@ func TestRouting(t *testing.T) {
 		{store.RoleProspect, "how much is the prompt engineering course?", knowledge},
 		{store.RoleProspect, "do you offer refunds?", knowledge},
 		{store.RoleProspect, "quanto custa o curso de dados?", knowledge},
+		// "formas" (ways) is no "formación": payment methods are no listing
+		{store.RoleProspect, "quais formas de pagamento vcs aceitam?", knowledge},
+		{store.RoleProspect, "que formas de pago tienen?", knowledge},
 		// a prospect's KPI request is a question the engine cannot route
 		// to report_kpis, which is not offered to them
 		{store.RoleProspect, "dame el mrr de este mes", knowledge},
