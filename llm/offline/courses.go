@@ -196,15 +196,56 @@ func (r *run) matchCourseFor(tool *toolDef, text string, loose bool) (string, bo
 			}
 		}
 	}
-	best, score, second := r.courseIx.match(text, skip)
 	need := 0.6
 	if loose {
 		need = 0.45
+	}
+	best, score, second := r.courseIx.match(text, skip)
+	if best >= 0 && score >= need && second > score-0.15 {
+		// "haga el de fundamentos antes de meterme con lo de marketing":
+		// the course of a clause of what comes before or after is not
+		// the one asked for.
+		if rest := withoutSequenceClauses(text); rest != text {
+			best, score, second = r.courseIx.match(rest, skip)
+		}
 	}
 	if best < 0 || score < need || second > score-0.15 {
 		return "", false
 	}
 	return cs[best].Slug, true
+}
+
+// sequenceWords open a clause of what comes before or after.
+var sequenceWords = lexWords("sequence_words")
+
+// withoutSequenceClauses is text without its clauses of what comes before
+// or after ("antes de meterme con lo de marketing", "after the RAG one"):
+// from such a word to the end of its clause.
+func withoutSequenceClauses(text string) string {
+	toks := tokenize(text)
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(toks); i++ {
+		if !sequenceWords[toks[i].fold] {
+			continue
+		}
+		b.WriteString(text[last:toks[i].start])
+		last = len(text)
+		for j := i + 1; j < len(toks); j++ {
+			if strings.ContainsAny(text[toks[j-1].end:toks[j].start], ",.;:!?") {
+				last = toks[j-1].end
+				i = j - 1
+				break
+			}
+		}
+		if last == len(text) {
+			break
+		}
+	}
+	if last < len(text) {
+		b.WriteString(text[last:])
+	}
+	return b.String()
 }
 
 // courseTitles lists the courses' titles in lang, for a question.

@@ -483,3 +483,19 @@ func TestCourteousNounAsksForTheThing(t *testing.T) {
 		require.Equal(t, "my_enrollments", name, "%s: %s", text, reply)
 	}
 }
+
+// Of two courses named, the one of a clause of what comes before or after
+// ("antes de meterme con lo de agentes", "after the RAG one") is not the
+// one asked for.
+func TestEnrolNotTheCourseOfABeforeOrAfterClause(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ text, lang, want string }{
+		{"mi jefe quiere que primero haga el de prompts antes de arrancar con lo de agentes, me inscribis? ana.ruiz@example.com", "es", "prompt-engineering"},
+		{"sign me up for prompt engineering pls, before the managers course starts. leo@example.com", "en", "prompt-engineering"},
+	} {
+		tc := turnctx.Context{Role: string(store.RoleProspect), Language: c.lang}
+		name, args, reply := callIn(t, true, tc, nil, c.text)
+		require.Equal(t, "enroll_course", name, "%s: %s", c.text, reply)
+		require.Equal(t, c.want, args["course"], "%s: %v", c.text, args)
+	}
+}
