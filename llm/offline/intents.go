@@ -285,6 +285,9 @@ func askingClauses(text string) []string {
 // requestOpeners start a request addressed to the assistant.
 var requestOpeners = lexCues("request_openers")
 
+// toMeVerbs say, after "me", what something is to the person.
+var toMeVerbs = lexWords("to_me_verbs")
+
 // isRequest reports a message that asks the assistant to do something:
 // addressed to it ("¿me inscribes?", "can you…"), or saying what the user
 // wants ("quiero…", "I need…").
@@ -311,6 +314,11 @@ func isRequest(an *analyzer, text string) bool {
 						match = false
 						break
 					}
+				}
+				// "¿me sirve?", "me interesa el de datos": what something
+				// is to the person, not something asked of the assistant.
+				if match && len(op) == 1 && at+1 < len(ct) && toMeVerbs[ct[at+1].fold] {
+					match = false
 				}
 				if match {
 					return true

@@ -105,6 +105,11 @@ func TestRouting(t *testing.T) {
 		{store.RoleProspect, "how much is the prompt engineering course?", knowledge},
 		{store.RoleProspect, "do you offer refunds?", knowledge},
 		{store.RoleProspect, "quanto custa o curso de dados?", knowledge},
+		// "¿me sirve?" asks what the course is to the person, not to be
+		// enrolled
+		{store.RoleProspect, "me interesa el de agentes pero nunca programé nada, me sirve igual?", knowledge},
+		{store.RoleProspect, "holaa me interesa el de marketing pero de redes no se nada, me sirve o me pierdo?", knowledge},
+		{store.RoleProspect, "me interesa el curso de datos con ia. me conviene si solo uso excel?", knowledge},
 		// "formas" (ways) is no "formación": payment methods are no listing
 		{store.RoleProspect, "quais formas de pagamento vcs aceitam?", knowledge},
 		{store.RoleProspect, "que formas de pago tienen?", knowledge},
