@@ -91,7 +91,7 @@ const (
 var (
 	rePrice     = regexp.MustCompile(`(?i)(?:\bUSD\b|US\$|\$\s?\d|€|\bEUR\b|\bMXN\b)`)
 	reTime      = regexp.MustCompile(`(?i)\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm|h)\b`)
-	reDuration  = regexp.MustCompile(`(?i)\b\d+\s?(?:minutos?|minutes?|min|segundos?|seconds?|horas?|hours?|h|d[ií]as?|days?|semanas?|weeks?|meses|months?|años?|years?|anos?)\b`)
+	reDuration  = regexp.MustCompile(`(?i)\b\d+\s?(?:(?:business|working)\s)?(?:minutos?|minutes?|min|segundos?|seconds?|horas?|hours?|h|d[ií]as?|days?|semanas?|weeks?|meses|months?|años?|years?|anos?)\b`)
 	reDigits    = regexp.MustCompile(`\d[\d\s-]{2,}\d`)
 	reCount     = regexp.MustCompile(`\b\d[\d.,]*\s+\p{L}{3,}`)
 	reThousands = regexp.MustCompile(`\b\d{1,3}(?:[.,]\d{3})+\b`)

@@ -448,3 +448,15 @@ func TestOtherAnswerOfAYesNoQuestion(t *testing.T) {
 	reply := answer(t, false, store.RoleProspect, "en", "i paid for AI for Marketing last tuesday and i changed my mind. can i get my money back or am i stuck with it", refund, prices)
 	require.Contains(t, reply, "14 days", reply)
 }
+
+// "how fast…?" asks for a time, which "4 business hours" states; "an
+// answer" is a response.
+func TestHowFastIsAnsweredByATime(t *testing.T) {
+	t.Parallel()
+	sla := turnctx.Passage{Ref: "1", Source: "en/support/hours.md", Title: "Support hours and response times", Heading: "Support hours and response times > First response",
+		Text: "- Email and tickets on the Basic plan: 8 business hours.\n- Pro plan customers: 4 business hours.\n- Enterprise customers: 1 business hour."}
+	cancel := turnctx.Passage{Ref: "2", Source: "en/support/cancel.md", Title: "Cancel your plan", Heading: "Cancel your plan > Can't find the button?",
+		Text: "Ask the account owner, or email support@example.com from the owner's address and we will cancel it for you."}
+	reply := answer(t, false, store.RoleProspect, "en", "we're on the pro plan. if i email support, how fast should i expect an answer?", cancel, sla)
+	require.Contains(t, reply, "4 business hours", reply)
+}
