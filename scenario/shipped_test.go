@@ -33,8 +33,13 @@ const shippedDir = "../scenarios"
 const wireSample = 4
 
 var passFloors = map[string]float64{
-	SplitTune: 0.83, // 704/842 = 83.6% on 2026-12-07, sixth session, fresh15 (written blind: 30/50) included
-	SplitTest: 0.70, // 116/160 = 72.5% on 2026-12-07, fifth session (112/160 = 70.0% before)
+	// 820/1012 = 81.0% on 2026-12-07, seventh session: the 842 before it
+	// pass at 711 (84.4%, over the 0.83 it had); the 170 it added (fresh16,
+	// written blind, 36/50; three probe sets of 40 written by helpers to
+	// the families the engine reads worst, 73/120) pass at 64%. The floor
+	// follows the harder split, not a weaker engine.
+	SplitTune: 0.80,
+	SplitTest: 0.72, // 119/160 = 74.4% on 2026-12-07, seventh session (116/160 = 72.5% before)
 }
 
 // The shipped scenarios run twice: on the offline engine called directly,

@@ -695,8 +695,8 @@ func questionWords2(an *analyzer, text string) ([]word, []bool) {
 	words := make([][]word, len(clauses))
 	focused := make([]bool, len(clauses))
 	// alts are the words of the other answer a question offers ("…or am
-	// I stuck?", "…o la pierdo?"): answering the question answers it, and
-	// its words ("stuck") are not what a passage must say.
+	// I out of luck?", "…o la pierdo?"): answering the question answers
+	// it, and its words ("luck") are not what a passage must say.
 	alts := make([][]word, len(clauses))
 	anyFocus := false
 	for i, c := range clauses {
@@ -749,8 +749,8 @@ func questionWords2(an *analyzer, text string) ([]word, []bool) {
 	return ws, focus
 }
 
-// otherAnswer returns where a yes/no question's other answer begins ("can
-// I get my money back or am I stuck", "¿la puedo recuperar o la
+// otherAnswer returns where a yes/no question's other answer begins ("do
+// I get a refund or is it too late", "¿la puedo recuperar o la
 // pierdo?"): at "or" followed by a clause of its own (two words or more),
 // after words that ask (not after a topic a follow-up borrowed); 0 when
 // there is none. "English or
