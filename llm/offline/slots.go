@@ -453,6 +453,11 @@ func (r *run) extract(tool *toolDef, text string, said bool) textSlots {
 		case kindEnum:
 			if v, ok := matchEnum(f.enum, f.enumWords, ws, false); ok {
 				ts.values[f.name] = v
+			} else if v, ok := coursesValue(f); ok && r.titleWritten(text) {
+				// "she wants a private cohort of AI Strategy for
+				// Managers": a course of the catalogue, its title
+				// written out, is an interest in courses.
+				ts.values[f.name] = v
 			}
 		case kindEnumList:
 			if vs := matchEnumList(f.itemEnum, f.itemEnumWords, ws); len(vs) > 0 {
@@ -997,6 +1002,35 @@ func enumPhraseWords(an *analyzer, values []string, description string) [][][]wo
 		}
 	}
 	return out
+}
+
+// coursesValue returns the value of an enum field that means courses
+// alone: one of its phrases is a single word of the course concept
+// ("courses"), not more ("course content").
+func coursesValue(f field) (string, bool) {
+	for i, phrases := range f.enumWords {
+		for _, p := range phrases {
+			if len(p) == 1 && p[0].concept == "course" {
+				return f.enum[i], true
+			}
+		}
+	}
+	return "", false
+}
+
+// titleWritten reports whether the text writes out the title of a course
+// of the catalogue, in any language: not a word of it, which may mean
+// something else ("agentes", "datos").
+func (r *run) titleWritten(text string) bool {
+	low := " " + strings.Join(folds(text), " ") + " "
+	for _, c := range r.courses() {
+		for _, t := range c.Titles {
+			if ft := strings.Join(folds(t), " "); len(ft) > 0 && strings.Contains(low, " "+ft+" ") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // enumGlosses reads what a field's description says an enum value means,

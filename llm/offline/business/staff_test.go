@@ -499,3 +499,14 @@ func TestEnrolNotTheCourseOfABeforeOrAfterClause(t *testing.T) {
 		require.Equal(t, c.want, args["course"], "%s: %v", c.text, args)
 	}
 }
+
+// A lead whose message writes out a course's title ("they want Prompt
+// Engineering in Practice for the team") is interested in courses: its
+// interest is not asked for.
+func TestStaffLeadNamingACourse(t *testing.T) {
+	t.Parallel()
+	name, args, reply := callIn(t, true, turnctx.Context{Role: string(store.RoleStaff), Language: "en"}, nil,
+		"log a lead: Marta Gil, marta@olivofoods.io, Olivo Foods, 25 people, they want Prompt Engineering in Practice for the whole team")
+	require.Equal(t, "qualify_lead", name, reply)
+	require.Equal(t, "courses", args["interest"], "%v", args)
+}
