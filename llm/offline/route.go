@@ -851,7 +851,7 @@ func (r *run) fresh(text string, toks []token) action {
 	scores := r.scoreTools(f)
 	know := r.knowledgeScore(f, scores)
 	scores, know, probs := r.blendClassifier(f, scores, know)
-	if !f.question {
+	if !f.question || r.oneCourseAsked(text) {
 		scores = r.notBrowsingNamed(text, scores)
 	}
 	if f.question && r.faqAsks(text) {
@@ -1882,6 +1882,39 @@ func (r *run) notBrowsingNamed(text string, scores []toolScore) []toolScore {
 		}
 		return topic && !required
 	})
+}
+
+// definiteArticles point at one thing known ("the", "el", "o").
+var definiteArticles = lexWords("definite_articles")
+
+// oneCourseAsked reports that the message speaks of one course it points
+// at ("is the RAG course ok for me?", "o curso de dados tem aula
+// gravada?"): a question about that course, which the catalogue's list
+// does not answer, unlike "courses about RAG" or "¿tienen algún curso de
+// marketing?". The course word must be singular (a plural is a word of
+// the course concept whose form without its final "s" or "es" is one
+// too: "cursos", "classes") and follow a definite article or a
+// demonstrative closely.
+func (r *run) oneCourseAsked(text string) bool {
+	toks := tokenize(text)
+	pointed := false
+	for i, t := range toks {
+		ws := r.m.an.analyze(t.fold)
+		if len(ws) != 1 || ws[0].concept != "course" {
+			continue
+		}
+		for _, cut := range []string{"s", "es"} {
+			if base, ok := strings.CutSuffix(t.fold, cut); ok && base != "" {
+				if bw := r.m.an.analyze(base); len(bw) == 1 && bw[0].concept == "course" {
+					return false
+				}
+			}
+		}
+		for _, b := range toks[max(0, i-3):i] {
+			pointed = pointed || definiteArticles[b.fold] || demonstratives[b.fold]
+		}
+	}
+	return pointed
 }
 
 // measures returns the one offered read-only tool with a list of values

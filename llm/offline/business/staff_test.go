@@ -510,3 +510,21 @@ func TestStaffLeadNamingACourse(t *testing.T) {
 	require.Equal(t, "qualify_lead", name, reply)
 	require.Equal(t, "courses", args["interest"], "%v", args)
 }
+
+// A question about one course the person points at ("the RAG course")
+// is answered from the knowledge base, not with the catalogue's list
+// filtered by its words; "any course of" browses.
+func TestQuestionAboutOneCourseIsNotBrowsing(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ lang, text, want string }{
+		{"en", "I mostly code in javascript, would the RAG course work for me or is it python only?", ""},
+		{"en", "would the data analysis course be too hard for someone who only knows excel?", ""},
+		{"es", "tienen algun curso de marketing?", "list_courses"},
+	} {
+		name, args, reply := callIn(t, true, turnctx.Context{Role: string(store.RoleProspect), Language: c.lang}, nil, c.text)
+		if name == "search_knowledge" {
+			name = ""
+		}
+		require.Equal(t, c.want, name, "%q: %v %s", c.text, args, reply)
+	}
+}
