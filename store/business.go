@@ -259,7 +259,7 @@ type CourseStatus string
 // The course statuses.
 const (
 	CourseOpen   CourseStatus = "open"   // enrolling while seats last
-	CourseFull   CourseStatus = "full"   // no seats left (waiting list); Enroll answers ErrFull
+	CourseFull   CourseStatus = "full"   // no seats left; Enroll answers ErrFull, or waitlists
 	CourseClosed CourseStatus = "closed" // not enrolling; Enroll answers ErrClosed
 )
 
@@ -282,8 +282,8 @@ type Course struct {
 	DurationWeeks int          `json:"duration_weeks"`
 	Status        CourseStatus `json:"status"`
 	Source        string       `json:"source"` // the knowledge document describing it
-	// SeatsTaken counts the enrolments that are not cancelled; filled on
-	// read, ignored on write.
+	// SeatsTaken counts the enrolments that hold a seat (neither
+	// cancelled nor waitlisted); filled on read, ignored on write.
 	SeatsTaken int       `json:"seats_taken"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
@@ -307,7 +307,10 @@ type Courses interface {
 	// or has spaces, the status is unknown, seats are below 1, the price
 	// is negative or a paid price has no currency. ErrConflict, and
 	// nothing written, when seats would drop below the seats taken.
-	// Replacing does not touch enrolments.
+	// Replacing touches no enrolment, except that when the stored course
+	// is open with free seats (more seats, or no longer marked full or
+	// closed) its waiting list is promoted into them, in the same
+	// transaction, as [Enrollments] describes.
 	PutCourse(ctx context.Context, c Course) (Course, error)
 	// Course returns ErrNotFound if there is no course with that slug.
 	// Every read gives a course its [ShownStatus]: full once an open
@@ -316,8 +319,8 @@ type Courses interface {
 	// ListCourses returns the courses matching f (Status compared with
 	// the shown status), by start date (not scheduled last), then slug.
 	ListCourses(ctx context.Context, f CourseFilter) ([]Course, error)
-	// SeatsTaken counts the course's enrolments that are not cancelled;
-	// ErrNotFound if the course does not exist.
+	// SeatsTaken counts the course's enrolments that hold a seat (neither
+	// cancelled nor waitlisted); ErrNotFound if the course does not exist.
 	SeatsTaken(ctx context.Context, slug string) (int, error)
 }
 
@@ -331,19 +334,28 @@ const (
 	EnrollmentPendingPayment EnrollmentStatus = "pending_payment" // a paid course, not paid yet; holds a seat
 	EnrollmentActive         EnrollmentStatus = "active"
 	EnrollmentCompleted      EnrollmentStatus = "completed"
-	EnrollmentCancelled      EnrollmentStatus = "cancelled" // frees the seat
+	EnrollmentCancelled      EnrollmentStatus = "cancelled"  // frees the seat
+	EnrollmentWaitlisted     EnrollmentStatus = "waitlisted" // on the course's waiting list; holds no seat
 )
 
 // Valid reports whether s is one of the known statuses.
 func (s EnrollmentStatus) Valid() bool {
 	switch s {
-	case EnrollmentPendingPayment, EnrollmentActive, EnrollmentCompleted, EnrollmentCancelled:
+	case EnrollmentPendingPayment, EnrollmentActive, EnrollmentCompleted, EnrollmentCancelled, EnrollmentWaitlisted:
 		return true
 	}
 	return false
 }
 
-// Enrollment is one person's seat in one course.
+// HoldsSeat reports whether an enrolment in status s takes one of the
+// course's seats: pending payment, active or completed. Only these are
+// counted as seats taken.
+func (s EnrollmentStatus) HoldsSeat() bool {
+	return s == EnrollmentPendingPayment || s == EnrollmentActive || s == EnrollmentCompleted
+}
+
+// Enrollment is one person's seat in one course, or their place on its
+// waiting list.
 type Enrollment struct {
 	ID         string           `json:"id"`
 	CourseSlug string           `json:"course"`
@@ -353,8 +365,12 @@ type Enrollment struct {
 	Status     EnrollmentStatus `json:"status"`
 	PaymentRef string           `json:"payment_ref,omitempty"`
 	Progress   int              `json:"progress"` // percent, 0..100
-	CreatedAt  time.Time        `json:"created_at"`
-	UpdatedAt  time.Time        `json:"updated_at"`
+	// WaitlistPosition is the place of a waitlisted enrolment on its
+	// course's waiting list, 1 first, by the order they joined it; 0 for
+	// any other status. Filled on read, ignored on write.
+	WaitlistPosition int       `json:"waitlist_position,omitempty"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 // EnrollRequest asks for a seat.
@@ -363,6 +379,9 @@ type EnrollRequest struct {
 	ContactID  string // optional
 	Email      string // required; the person is known by it
 	Name       string
+	// Waitlist: when the course is full, join its waiting list instead
+	// of being refused with ErrFull.
+	Waitlist bool
 }
 
 // EnrollmentFilter narrows ListEnrollments. Empty fields do not filter.
@@ -372,7 +391,18 @@ type EnrollmentFilter struct {
 	Status     EnrollmentStatus
 }
 
-// Enrollments stores seats in courses.
+// Enrollments stores seats in courses and their waiting lists.
+//
+// Seats are held by pending_payment, active and completed enrolments
+// ([EnrollmentStatus.HoldsSeat]); a waitlisted one holds none and waits,
+// in the order it joined, for one to free. Whenever a seat frees in a
+// course stored open — a seat-holding enrolment is cancelled, or PutCourse
+// adds seats or opens a course marked full or closed — the oldest
+// waitlisted enrolments are promoted in the same transaction, as many as
+// there are free seats: to pending_payment for a paid course, active for a
+// free one. Each promotion enqueues, in that transaction, the outbox event
+// [SeatOfferedEvent] makes, so the business can tell the person. A course
+// marked full or closed promotes no one until it is open again.
 type Enrollments interface {
 	// Enroll gives the person of r.Email (trimmed, compared
 	// case-insensitively) a seat in the course, in one transaction that
@@ -381,10 +411,12 @@ type Enrollments interface {
 	//
 	// In order: ErrInvalid without a course slug or an email; ErrNotFound
 	// if the course does not exist; if the person already holds a
-	// non-cancelled enrolment in it, that one comes back with
-	// created=false and nothing is written (whatever the course's status
-	// or seats now); ErrClosed if the course is closed; ErrFull if it is
-	// marked full or its non-cancelled enrolments fill its seats.
+	// non-cancelled enrolment in it (waitlisted included), that one comes
+	// back with created=false and nothing is written (whatever the
+	// course's status or seats now); ErrClosed if the course is closed.
+	// When it is marked full or its seat-holding enrolments fill its
+	// seats: with r.Waitlist a new waitlisted enrolment is stored
+	// (created=true) at the end of the course's waiting list, else ErrFull.
 	// Otherwise a new enrolment is stored (created=true): active for a
 	// free course, pending_payment for a paid one.
 	Enroll(ctx context.Context, r EnrollRequest) (e Enrollment, created bool, err error)
@@ -395,19 +427,22 @@ type Enrollments interface {
 	// reference returns it unchanged (payment webhooks retry).
 	// ErrInvalid for an empty reference; ErrNotFound if the enrolment does
 	// not exist; ErrConflict if it is active under another reference,
-	// completed or cancelled.
+	// completed, cancelled or waitlisted (it has no seat to pay for yet).
 	ConfirmPayment(ctx context.Context, enrollmentID, paymentRef string) (Enrollment, error)
 	// SetProgress saves the progress (0..100, else ErrInvalid) of an
 	// active enrolment; 100 completes it. ErrNotFound if it does not
-	// exist; ErrConflict unless it is active.
+	// exist; ErrConflict unless it is active (waitlisted is not).
 	SetProgress(ctx context.Context, enrollmentID string, progress int) (Enrollment, error)
 	// CompleteEnrollment marks an active enrolment completed (progress
 	// 100), which is what lets its student have the certificate;
 	// completing a completed one does nothing. ErrNotFound if it does not
-	// exist; ErrConflict if it is pending payment or cancelled.
+	// exist; ErrConflict if it is pending payment, waitlisted or
+	// cancelled.
 	CompleteEnrollment(ctx context.Context, enrollmentID string) (Enrollment, error)
-	// CancelEnrollment cancels an enrolment and frees its seat; cancelling
-	// a cancelled one does nothing. ErrNotFound if it does not exist;
+	// CancelEnrollment cancels an enrolment and frees its seat, which goes
+	// to the course's waiting list (see above); a waitlisted enrolment
+	// cancelled just leaves the list, promoting no one. Cancelling a
+	// cancelled one does nothing. ErrNotFound if it does not exist;
 	// ErrConflict if it is completed.
 	CancelEnrollment(ctx context.Context, enrollmentID string) (Enrollment, error)
 	// EnrollmentsByContact lists the contact's enrolments, newest first

@@ -66,3 +66,49 @@ func TestLocalizedIn(t *testing.T) {
 	require.Equal(t, "Hello", l.In("fr"), "other languages read English first")
 	require.Equal(t, "Hola", store.Localized{ES: "Hola"}.In("en"), "falls back to the other language")
 }
+
+func TestEnrollmentStatusHoldsSeat(t *testing.T) {
+	for s, holds := range map[store.EnrollmentStatus]bool{
+		store.EnrollmentPendingPayment: true, store.EnrollmentActive: true, store.EnrollmentCompleted: true,
+		store.EnrollmentCancelled: false, store.EnrollmentWaitlisted: false,
+	} {
+		require.True(t, s.Valid(), "%s is valid", s)
+		require.Equal(t, holds, s.HoldsSeat(), "%s holds a seat", s)
+	}
+	require.False(t, store.EnrollmentStatus("soon").Valid())
+}
+
+func TestFreeSeats(t *testing.T) {
+	c := store.Course{Status: store.CourseOpen, Seats: 5, SeatsTaken: 3}
+	require.Equal(t, 2, store.FreeSeats(c))
+	c.Status = store.CourseFull
+	require.Zero(t, store.FreeSeats(c), "a course marked full offers no seat")
+	c.Status = store.CourseClosed
+	require.Zero(t, store.FreeSeats(c), "nor a closed one")
+	c = store.Course{Status: store.CourseOpen, Seats: 2, SeatsTaken: 3}
+	require.Zero(t, store.FreeSeats(c), "never below zero")
+}
+
+func TestSeatOfferedEvent(t *testing.T) {
+	c := store.Course{Slug: "ia-101", Language: "en", Title: store.Localized{ES: "IA 101 (es)", EN: "AI 101"}}
+	e := store.Enrollment{ID: "e1", CourseSlug: "ia-101", ContactID: "c1", Email: "ana@example.com", Name: "Ana",
+		Status: store.EnrollmentPendingPayment}
+	ev, err := store.SeatOfferedEvent(c, e)
+	require.NoError(t, err)
+	require.Equal(t, "enrollment.seat_offered:e1", ev.ID)
+	require.Equal(t, store.EventSeatOffered, ev.Type)
+	require.JSONEq(t, `{"enrollment_id":"e1","course":"ia-101","title":"AI 101","email":"ana@example.com",
+		"name":"Ana","status":"pending_payment","contact_id":"c1"}`, string(ev.Payload))
+	for _, lang := range []string{"es", "pt", ""} {
+		c.Language = lang
+		ev, err = store.SeatOfferedEvent(c, e)
+		require.NoError(t, err)
+		require.Contains(t, string(ev.Payload), `"title":"IA 101 (es)"`, "a course in %q: the Spanish title", lang)
+	}
+}
+
+func TestAddEnrollmentGroupWaitlisted(t *testing.T) {
+	var s store.EnrollmentStats
+	store.AddEnrollmentGroup(&s, store.EnrollmentWaitlisted, "USD", 3, 300)
+	require.Equal(t, store.EnrollmentStats{Waitlisted: 3}, s, "waitlisted: neither pending nor confirmed, no revenue")
+}

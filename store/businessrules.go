@@ -107,7 +107,9 @@ func CompleteEnrollmentStatus(e *Enrollment) (bool, error) {
 }
 
 // CancelEnrollmentStatus applies [Enrollments.CancelEnrollment] to e and
-// reports whether e changed.
+// reports whether e changed. Whether the cancelled enrolment held a seat
+// (and so promotes the waiting list) is for the caller to tell from the
+// status before.
 func CancelEnrollmentStatus(e *Enrollment) (bool, error) {
 	switch e.Status {
 	case EnrollmentCancelled:
@@ -254,7 +256,8 @@ func MergeLead(old, r Lead, at time.Time) Lead {
 }
 
 // ShownStatus is the status a course is read with: a course stored open
-// whose taken seats reach its seats is full (Enroll answers ErrFull), so
+// whose taken seats reach its seats is full (Enroll answers ErrFull or
+// waitlists), so
 // the catalogue never offers a seat there is not. Both backends apply it
 // on every read, and ListCourses filters by it.
 func ShownStatus(c Course) CourseStatus {
@@ -262,6 +265,63 @@ func ShownStatus(c Course) CourseStatus {
 		return CourseFull
 	}
 	return c.Status
+}
+
+// FreeSeats is how many seats of c the waiting list may be promoted into:
+// its seats not taken when it is open, none when it is marked full or
+// closed (a course marked full promotes no one until it is open again).
+// c may carry its stored or its shown status: a course shown full has no
+// free seat either way.
+func FreeSeats(c Course) int {
+	if c.Status != CourseOpen {
+		return 0
+	}
+	return max(0, c.Seats-c.SeatsTaken)
+}
+
+// SeatStatus is the status of a new seat in a course of that price, taken
+// at once or promoted from the waiting list: pending_payment when paid,
+// active when free.
+func SeatStatus(price float64) EnrollmentStatus {
+	if price > 0 {
+		return EnrollmentPendingPayment
+	}
+	return EnrollmentActive
+}
+
+// EventSeatOffered is the type of the outbox event of a waitlisted
+// enrolment promoted to a seat; its id is "enrollment.seat_offered:<enrolment
+// id>", one per enrolment. The business's webhook receiver tells the person
+// by email (and, for a paid course, how long the seat is held for them).
+const EventSeatOffered = "enrollment.seat_offered"
+
+// SeatOffered is the payload of an [EventSeatOffered] event.
+type SeatOffered struct {
+	EnrollmentID string           `json:"enrollment_id"`
+	Course       string           `json:"course"` // the slug
+	Title        string           `json:"title"`  // in the course's language of instruction, else Spanish
+	Email        string           `json:"email"`
+	Name         string           `json:"name"`
+	Status       EnrollmentStatus `json:"status"` // pending_payment (to pay) or active (a free course)
+	ContactID    string           `json:"contact_id,omitempty"`
+}
+
+// SeatOfferedEvent is the event both backends enqueue, in the promoting
+// transaction, for enrolment e of course c just promoted from the waiting
+// list (e carries its new status).
+func SeatOfferedEvent(c Course, e Enrollment) (Event, error) {
+	lang := "es"
+	if c.Language == "en" {
+		lang = "en"
+	}
+	payload, err := json.Marshal(SeatOffered{
+		EnrollmentID: e.ID, Course: c.Slug, Title: c.Title.In(lang), Email: e.Email, Name: e.Name,
+		Status: e.Status, ContactID: e.ContactID,
+	})
+	if err != nil {
+		return Event{}, fmt.Errorf("seat offered to enrolment %q: encode payload: %w", e.ID, err)
+	}
+	return Event{ID: EventSeatOffered + ":" + e.ID, Type: EventSeatOffered, Payload: payload}, nil
 }
 
 // CheckSeats refuses seats below the seats already taken, for

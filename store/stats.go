@@ -30,6 +30,9 @@ type EnrollmentStats struct {
 	Confirmed int `json:"confirmed"` // active or completed now
 	Pending   int `json:"pending"`   // pending_payment now
 	Cancelled int `json:"cancelled"`
+	// Waitlisted counts those still on a waiting list now: they hold no
+	// seat, so they are neither pending nor confirmed.
+	Waitlisted int `json:"waitlisted"`
 	// Revenue sums the course price of the confirmed ones, by currency
 	// (free courses add nothing).
 	Revenue map[string]float64 `json:"revenue"`
@@ -125,5 +128,7 @@ func AddEnrollmentGroup(s *EnrollmentStats, status EnrollmentStatus, currency st
 		s.Pending += n
 	case EnrollmentCancelled:
 		s.Cancelled += n
+	case EnrollmentWaitlisted:
+		s.Waitlisted += n
 	}
 }

@@ -15,7 +15,13 @@ import (
 
 const courseColumns = `slug, title_es, title_en, description_es, description_en, language, topics, level,
 	price_amount, price_currency, seats, start_date, duration_weeks, status, source, created_at, updated_at,
-	(SELECT count(*) FROM enrollments e WHERE e.course_slug = courses.slug AND e.status <> 'cancelled')::integer`
+	(SELECT count(*) FROM enrollments e WHERE e.course_slug = courses.slug AND e.` + holdsSeat + `)::integer`
+
+// holdsSeat is the condition of an enrolment that takes a seat: neither
+// cancelled nor waitlisted. Two terms rather than NOT IN, so that the
+// partial index of live enrolments (WHERE status <> 'cancelled') plainly
+// serves the seat counts, as in SQLite.
+const holdsSeat = `status <> 'cancelled' AND status <> 'waitlisted'`
 
 func scanCourse(row pgx.Row) (store.Course, error) {
 	var (
@@ -57,16 +63,14 @@ func (db *DB) PutCourse(ctx context.Context, c store.Course) (store.Course, erro
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM courses WHERE slug = $1 FOR UPDATE`, c.Slug); err != nil {
 			return err
 		}
-		var taken int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM enrollments WHERE course_slug = $1 AND status <> 'cancelled'`,
-			c.Slug).Scan(&taken); err != nil {
+		taken, err := seatsTaken(ctx, tx, c.Slug)
+		if err != nil {
 			return err
 		}
 		if err := store.CheckSeats(c, taken); err != nil {
 			return err
 		}
-		var err error
-		out, err = scanCourse(tx.QueryRow(ctx, `INSERT INTO courses (slug, title_es, title_en, description_es,
+		if _, err := tx.Exec(ctx, `INSERT INTO courses (slug, title_es, title_en, description_es,
 			description_en, language, topics, level, price_amount, price_currency, seats, start_date, duration_weeks,
 			status, source, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::date, $13, $14, $15, $16, $16)
@@ -75,10 +79,17 @@ func (db *DB) PutCourse(ctx context.Context, c store.Course) (store.Course, erro
 			language = excluded.language, topics = excluded.topics, level = excluded.level,
 			price_amount = excluded.price_amount, price_currency = excluded.price_currency, seats = excluded.seats,
 			start_date = excluded.start_date, duration_weeks = excluded.duration_weeks, status = excluded.status,
-			source = excluded.source, updated_at = excluded.updated_at
-		RETURNING `+courseColumns,
+			source = excluded.source, updated_at = excluded.updated_at`,
 			c.Slug, c.Title.ES, c.Title.EN, c.Description.ES, c.Description.EN, c.Language, c.Topics, c.Level,
-			c.Price.Amount, c.Price.Currency, c.Seats, start, c.DurationWeeks, string(c.Status), c.Source, now()))
+			c.Price.Amount, c.Price.Currency, c.Seats, start, c.DurationWeeks, string(c.Status), c.Source, now()); err != nil {
+			return err
+		}
+		// More seats, or a course open again, may free seats for the
+		// waiting list.
+		if err := promoteWaitlist(ctx, tx, c.Slug); err != nil {
+			return err
+		}
+		out, err = scanCourse(tx.QueryRow(ctx, `SELECT `+courseColumns+` FROM courses WHERE slug = $1`, c.Slug))
 		return err
 	})
 	if errors.Is(err, store.ErrConflict) {
@@ -122,7 +133,7 @@ func (db *DB) ListCourses(ctx context.Context, f store.CourseFilter) ([]store.Co
 	}), nil
 }
 
-// SeatsTaken counts the course's enrolments that are not cancelled.
+// SeatsTaken counts the course's enrolments that hold a seat.
 func (db *DB) SeatsTaken(ctx context.Context, slug string) (int, error) {
 	c, err := db.Course(ctx, slug)
 	if err != nil {
@@ -131,23 +142,44 @@ func (db *DB) SeatsTaken(ctx context.Context, slug string) (int, error) {
 	return c.SeatsTaken, nil
 }
 
+// seatsTaken counts the course's seat-holding enrolments.
+func seatsTaken(ctx context.Context, tx pgx.Tx, slug string) (int, error) {
+	var taken int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM enrollments WHERE course_slug = $1 AND `+holdsSeat, slug).Scan(&taken); err != nil {
+		return 0, fmt.Errorf("count seats: %w", err)
+	}
+	return taken, nil
+}
+
 // ---------------------------------------------------------------- enrolments
 
-const enrollmentColumns = `id, course_slug, contact_id, email, name, status, payment_ref, progress, created_at, updated_at`
+// enrollmentColumns are what enrolments are read with (FROM enrollments e,
+// or UPDATE enrollments e … RETURNING): their columns and their place on
+// the waiting list, counted among the course's waitlisted enrolments in
+// the order of the list (created_at, then id), through the partial index
+// enrollments_waitlist_idx. Not for INSERT … RETURNING: the count would
+// not see the row inserted.
+const enrollmentColumns = `e.id, e.course_slug, e.contact_id, e.email, e.name, e.status, e.payment_ref, e.progress,
+	e.created_at, e.updated_at,
+	CASE WHEN e.status = 'waitlisted' THEN (SELECT count(*) FROM enrollments w
+		WHERE w.course_slug = e.course_slug AND w.status = 'waitlisted'
+			AND (w.created_at, w.id COLLATE "C") <= (e.created_at, e.id COLLATE "C"))::integer
+	ELSE 0 END`
 
 func scanEnrollment(row pgx.Row) (store.Enrollment, error) {
 	var e store.Enrollment
 	if err := row.Scan(&e.ID, &e.CourseSlug, &e.ContactID, &e.Email, &e.Name, &e.Status, &e.PaymentRef, &e.Progress,
-		&e.CreatedAt, &e.UpdatedAt); err != nil {
+		&e.CreatedAt, &e.UpdatedAt, &e.WaitlistPosition); err != nil {
 		return store.Enrollment{}, err
 	}
 	e.CreatedAt, e.UpdatedAt = e.CreatedAt.UTC(), e.UpdatedAt.UTC()
 	return e, nil
 }
 
-// Enroll gives the person a seat in the course. The course row is locked
-// (SELECT … FOR UPDATE) before the seats are counted, so enrolments of one
-// course run one after the other and can never oversell it; enrolments of
+// Enroll gives the person a seat in the course, or a place on its waiting
+// list. The course row is locked (SELECT … FOR UPDATE) before the seats
+// are counted, so enrolments of one course run one after the other and can
+// never oversell it, nor join its list out of order; enrolments of
 // different courses do not wait on each other.
 func (db *DB) Enroll(ctx context.Context, r store.EnrollRequest) (store.Enrollment, bool, error) {
 	op := fmt.Sprintf("enroll %q in course %q", r.Email, r.CourseSlug)
@@ -177,7 +209,7 @@ func (db *DB) Enroll(ctx context.Context, r store.EnrollRequest) (store.Enrollme
 		if err != nil {
 			return err
 		}
-		out, err = scanEnrollment(tx.QueryRow(ctx, `SELECT `+enrollmentColumns+` FROM enrollments
+		out, err = scanEnrollment(tx.QueryRow(ctx, `SELECT `+enrollmentColumns+` FROM enrollments e
 			WHERE course_slug = $1 AND email_key = $2 AND status <> 'cancelled'`, r.CourseSlug, key))
 		if err == nil {
 			return nil // already enrolled
@@ -185,29 +217,40 @@ func (db *DB) Enroll(ctx context.Context, r store.EnrollRequest) (store.Enrollme
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
+		var full error
 		switch status {
 		case store.CourseClosed:
 			return store.ErrClosed
 		case store.CourseFull:
-			return store.ErrFull
+			full = store.ErrFull
+		default:
+			taken, err := seatsTaken(ctx, tx, r.CourseSlug)
+			if err != nil {
+				return err
+			}
+			if taken >= seats {
+				full = fmt.Errorf("%d of %d seats taken: %w", taken, seats, store.ErrFull)
+			}
 		}
-		var taken int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM enrollments WHERE course_slug = $1 AND status <> 'cancelled'`,
-			r.CourseSlug).Scan(&taken); err != nil {
+		if full != nil && !r.Waitlist {
+			return full
+		}
+		st, t := store.SeatStatus(price), now()
+		if full != nil {
+			st = store.EnrollmentWaitlisted
+			if t, err = waitlistTime(ctx, tx, r.CourseSlug, t); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO enrollments (id, course_slug, contact_id, email, email_key,
+				name, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+			id, r.CourseSlug, strings.TrimSpace(r.ContactID), strings.TrimSpace(r.Email), key, strings.TrimSpace(r.Name),
+			string(st), t); err != nil {
 			return err
 		}
-		if taken >= seats {
-			return fmt.Errorf("%d of %d seats taken: %w", taken, seats, store.ErrFull)
-		}
-		st := store.EnrollmentActive
-		if price > 0 {
-			st = store.EnrollmentPendingPayment
-		}
-		out, err = scanEnrollment(tx.QueryRow(ctx, `INSERT INTO enrollments (id, course_slug, contact_id, email, email_key,
-				name, status, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING `+enrollmentColumns,
-			id, r.CourseSlug, strings.TrimSpace(r.ContactID), strings.TrimSpace(r.Email), key, strings.TrimSpace(r.Name),
-			string(st), now()))
+		// Read after the insert, so the place on the list counts the row.
+		out, err = scanEnrollment(tx.QueryRow(ctx, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE id = $1`, id))
 		created = err == nil
 		return err
 	})
@@ -219,7 +262,7 @@ func (db *DB) Enroll(ctx context.Context, r store.EnrollRequest) (store.Enrollme
 
 // Enrollment returns ErrNotFound if there is none with that id.
 func (db *DB) Enrollment(ctx context.Context, id string) (store.Enrollment, error) {
-	e, err := scanEnrollment(db.pool.QueryRow(ctx, `SELECT `+enrollmentColumns+` FROM enrollments WHERE id = $1`, id))
+	e, err := scanEnrollment(db.pool.QueryRow(ctx, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE id = $1`, id))
 	if err != nil {
 		return store.Enrollment{}, dbErr(fmt.Sprintf("enrolment %q", id), err)
 	}
@@ -259,22 +302,96 @@ func (db *DB) CancelEnrollment(ctx context.Context, enrollmentID string) (store.
 	return db.changeEnrollment(ctx, fmt.Sprintf("cancel enrolment %q", enrollmentID), enrollmentID, store.CancelEnrollmentStatus)
 }
 
-// changeEnrollment locks the enrolment, lets change decide (the rules are
-// shared with SQLite in package store) and saves it if it changed.
-func (db *DB) changeEnrollment(ctx context.Context, op, id string, change func(*store.Enrollment) (bool, error)) (store.Enrollment, error) {
-	var out store.Enrollment
-	err := db.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		e, err := scanEnrollment(tx.QueryRow(ctx, `SELECT `+enrollmentColumns+` FROM enrollments WHERE id = $1 FOR UPDATE`, id))
+// waitlistTime is when a new waitlisted enrolment of the course joins its
+// list: t, or just after the newest one already on it, so that the list's
+// order (created_at) is the order the course lock let them in, even when
+// the servers' clocks disagree. The caller holds the course lock.
+func waitlistTime(ctx context.Context, tx pgx.Tx, slug string, t time.Time) (time.Time, error) {
+	var last *time.Time
+	if err := tx.QueryRow(ctx, `SELECT max(created_at) FROM enrollments WHERE course_slug = $1 AND status = 'waitlisted'`,
+		slug).Scan(&last); err != nil {
+		return time.Time{}, fmt.Errorf("end of the waiting list: %w", err)
+	}
+	if last != nil && !t.After(*last) {
+		return last.UTC().Add(time.Microsecond), nil
+	}
+	return t, nil
+}
+
+// promoteWaitlist gives the course's free seats, if it is open, to the
+// oldest enrolments of its waiting list, and enqueues a seat-offered event
+// for each, in tx: what [store.Enrollments] promises when a seat frees.
+// The caller holds the course lock.
+func promoteWaitlist(ctx context.Context, tx pgx.Tx, slug string) error {
+	c, err := scanCourse(tx.QueryRow(ctx, `SELECT `+courseColumns+` FROM courses WHERE slug = $1`, slug))
+	if err != nil {
+		return fmt.Errorf("promote the waiting list: %w", err)
+	}
+	free := store.FreeSeats(c)
+	if free == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `UPDATE enrollments e SET status = $2, updated_at = $3
+		WHERE e.id IN (SELECT id FROM enrollments WHERE course_slug = $1 AND status = 'waitlisted'
+			ORDER BY created_at, id COLLATE "C" LIMIT $4)
+		RETURNING `+enrollmentColumns, slug, string(store.SeatStatus(c.Price.Amount)), now(), free)
+	if err != nil {
+		return fmt.Errorf("promote the waiting list: %w", err)
+	}
+	promoted, err := collect(rows, func(r pgx.Rows) (store.Enrollment, error) { return scanEnrollment(r) })
+	if err != nil {
+		return fmt.Errorf("promote the waiting list: %w", err)
+	}
+	for _, e := range promoted {
+		ev, err := store.SeatOfferedEvent(c, e)
 		if err != nil {
 			return err
 		}
+		if _, err := insertEvent(ctx, tx, ev); err != nil {
+			return fmt.Errorf("promote enrolment %q: %w", e.ID, err)
+		}
+	}
+	return nil
+}
+
+// changeEnrollment locks the enrolment, lets change decide (the rules are
+// shared with SQLite in package store) and saves it if it changed; a seat
+// it gives up goes to the course's waiting list in the same transaction.
+//
+// The course row is locked first, as Enroll and PutCourse lock it before
+// they touch its enrolments: a promotion updates waitlisted rows under
+// the course lock, so taking the two locks in the other order could
+// deadlock with it.
+func (db *DB) changeEnrollment(ctx context.Context, op, id string, change func(*store.Enrollment) (bool, error)) (store.Enrollment, error) {
+	var out store.Enrollment
+	err := db.inTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		// An enrolment never changes course, so its course read without a
+		// lock is the one to lock.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM courses WHERE slug = (SELECT course_slug FROM enrollments WHERE id = $1)
+			FOR UPDATE`, id); err != nil {
+			return err
+		}
+		e, err := scanEnrollment(tx.QueryRow(ctx, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE id = $1 FOR UPDATE`, id))
+		if err != nil {
+			return err
+		}
+		held := e.Status.HoldsSeat()
 		changed, err := change(&e)
 		if err != nil || !changed {
 			out = e
 			return err
 		}
-		out, err = scanEnrollment(tx.QueryRow(ctx, `UPDATE enrollments SET status = $2, payment_ref = $3, progress = $4,
-			updated_at = $5 WHERE id = $1 RETURNING `+enrollmentColumns, id, string(e.Status), e.PaymentRef, e.Progress, now()))
+		if _, err := tx.Exec(ctx, `UPDATE enrollments SET status = $2, payment_ref = $3, progress = $4, updated_at = $5
+			WHERE id = $1`, id, string(e.Status), e.PaymentRef, e.Progress, now()); err != nil {
+			return err
+		}
+		if held && !e.Status.HoldsSeat() {
+			if err := promoteWaitlist(ctx, tx, e.CourseSlug); err != nil {
+				return err
+			}
+		}
+		// Read back: the place on the waiting list depends on the status.
+		out, err = scanEnrollment(tx.QueryRow(ctx, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE id = $1`, id))
 		return err
 	})
 	if err != nil {
@@ -314,7 +431,7 @@ func (db *DB) ListEnrollments(ctx context.Context, f store.EnrollmentFilter, off
 }
 
 func (db *DB) queryEnrollments(ctx context.Context, op, rest string, args ...any) ([]store.Enrollment, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+enrollmentColumns+` FROM enrollments `+rest, args...)
+	rows, err := db.pool.Query(ctx, `SELECT `+enrollmentColumns+` FROM enrollments e `+rest, args...)
 	if err != nil {
 		return nil, dbErr(op, err)
 	}

@@ -51,7 +51,7 @@ func TestMigrate(t *testing.T) {
 	require.NoError(t, err, "drop the schema")
 	applied, err = Migrate(ctx, testURL)
 	require.NoError(t, err, "Migrate an empty database")
-	require.Equal(t, []string{"00001_init.sql", "00002_usage.sql", "00003_business.sql", "00004_subscriptions.sql", "00005_documents.sql", "00006_knowledge_collections.sql", "00007_deliveries.sql", "00008_handoffs.sql", "00009_staff.sql", "00010_web_signals.sql"}, applied, "Migrate an empty database")
+	require.Equal(t, []string{"00001_init.sql", "00002_usage.sql", "00003_business.sql", "00004_subscriptions.sql", "00005_documents.sql", "00006_knowledge_collections.sql", "00007_deliveries.sql", "00008_handoffs.sql", "00009_staff.sql", "00010_web_signals.sql", "00011_waitlist.sql"}, applied, "Migrate an empty database")
 	applied, err = Migrate(ctx, testURL)
 	require.NoError(t, err, "Migrate again")
 	require.Empty(t, applied, "Migrate again")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/faroai/faro/store"
 )
@@ -38,15 +39,33 @@ func (db *DB) EnqueueEvent(ctx context.Context, e store.Event) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("postgres: %s: %w", op, err)
 	}
+	e.Payload = payload
+	created, err := insertEvent(ctx, db.pool, e)
+	if err != nil {
+		return false, dbErr(op, err)
+	}
+	return created, nil
+}
+
+// insertEvent stores e (checked by store.CheckEvent) unless its id was
+// stored before: EnqueueEvent, and the writes that enqueue an event in
+// their own transaction (a promotion from a waiting list).
+func insertEvent(ctx context.Context, q interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}, e store.Event) (bool, error) {
+	payload, err := store.CheckEvent(e)
+	if err != nil {
+		return false, err
+	}
 	t := now()
 	due := e.NextAttemptAt
 	if due.IsZero() {
 		due = t
 	}
-	tag, err := db.pool.Exec(ctx, `INSERT INTO outbox_events (id, type, payload, next_attempt_at, created_at)
+	tag, err := q.Exec(ctx, `INSERT INTO outbox_events (id, type, payload, next_attempt_at, created_at)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`, e.ID, strings.TrimSpace(e.Type), string(payload), due, t)
 	if err != nil {
-		return false, dbErr(op, err)
+		return false, fmt.Errorf("insert event %q: %w", e.ID, err)
 	}
 	return tag.RowsAffected() == 1, nil
 }

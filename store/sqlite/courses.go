@@ -15,7 +15,14 @@ import (
 
 const courseColumns = `slug, title_es, title_en, description_es, description_en, language, topics, level,
 	price_amount, price_currency, seats, start_date, duration_weeks, status, source, created_at, updated_at,
-	(SELECT COUNT(*) FROM enrollments e WHERE e.course_slug = courses.slug AND e.status <> 'cancelled')`
+	(SELECT COUNT(*) FROM enrollments e WHERE e.course_slug = courses.slug AND e.` + holdsSeat + `)`
+
+// holdsSeat is the condition of an enrolment that takes a seat: neither
+// cancelled nor waitlisted. Two terms rather than NOT IN, so that the
+// partial index of live enrolments (WHERE status <> 'cancelled') still
+// serves the seat counts: SQLite uses a partial index only when a term of
+// the query is its condition, verbatim.
+const holdsSeat = `status <> 'cancelled' AND status <> 'waitlisted'`
 
 // dateLayout is how a course's start date is stored: a calendar date.
 const dateLayout = "2006-01-02"
@@ -37,10 +44,9 @@ func (db *DB) PutCourse(ctx context.Context, c store.Course) (store.Course, erro
 	}
 	var out store.Course
 	err = db.write(ctx, func(tx *sql.Tx) error {
-		var taken int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM enrollments WHERE course_slug = ? AND status <> 'cancelled'`,
-			c.Slug).Scan(&taken); err != nil {
-			return fmt.Errorf("count seats: %w", err)
+		taken, err := seatsTaken(ctx, tx, c.Slug)
+		if err != nil {
+			return err
 		}
 		if err := store.CheckSeats(c, taken); err != nil {
 			return err
@@ -60,7 +66,11 @@ func (db *DB) PutCourse(ctx context.Context, c store.Course) (store.Course, erro
 			c.Price.Amount, c.Price.Currency, c.Seats, start, c.DurationWeeks, string(c.Status), c.Source, t, t); err != nil {
 			return fmt.Errorf("upsert: %w", err)
 		}
-		var err error
+		// More seats, or a course open again, may free seats for the
+		// waiting list.
+		if err := promoteWaitlist(ctx, tx, c.Slug); err != nil {
+			return err
+		}
 		out, err = getCourse(ctx, tx, c.Slug)
 		return err
 	})
@@ -97,13 +107,23 @@ func (db *DB) ListCourses(ctx context.Context, f store.CourseFilter) ([]store.Co
 	}), nil
 }
 
-// SeatsTaken counts the course's enrolments that are not cancelled.
+// SeatsTaken counts the course's enrolments that hold a seat.
 func (db *DB) SeatsTaken(ctx context.Context, slug string) (int, error) {
 	c, err := getCourse(ctx, db.sql, slug)
 	if err != nil {
 		return 0, wrap(fmt.Sprintf("seats taken of course %q", slug), err)
 	}
 	return c.SeatsTaken, nil
+}
+
+// seatsTaken counts the course's seat-holding enrolments.
+func seatsTaken(ctx context.Context, q querier, slug string) (int, error) {
+	var taken int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM enrollments WHERE course_slug = ? AND `+holdsSeat,
+		slug).Scan(&taken); err != nil {
+		return 0, fmt.Errorf("count seats: %w", err)
+	}
+	return taken, nil
 }
 
 func getCourse(ctx context.Context, q querier, slug string) (store.Course, error) {
@@ -157,9 +177,20 @@ func queryCourses(ctx context.Context, q querier, rest string, args ...any) ([]s
 
 const enrollmentColumns = `id, course_slug, contact_id, email, name, status, payment_ref, progress, created_at, updated_at`
 
-// Enroll gives the person a seat in the course. The immediate write
-// transaction (and writeSem) serialise every enrolment, so counting the
-// seats and inserting cannot interleave with another enrolment.
+// enrollmentRead is what enrolments are read with (FROM enrollments e):
+// their columns and their place on the waiting list, counted among the
+// course's waitlisted enrolments in the order of the list (created_at,
+// then id), through the partial index enrollments_waitlist.
+const enrollmentRead = enrollmentColumns + `,
+	CASE WHEN e.status = 'waitlisted' THEN (SELECT COUNT(*) FROM enrollments w
+		WHERE w.course_slug = e.course_slug AND w.status = 'waitlisted'
+			AND (w.created_at < e.created_at OR (w.created_at = e.created_at AND w.id <= e.id)))
+	ELSE 0 END`
+
+// Enroll gives the person a seat in the course, or a place on its waiting
+// list. The immediate write transaction (and writeSem) serialise every
+// enrolment, so counting the seats and inserting cannot interleave with
+// another enrolment.
 func (db *DB) Enroll(ctx context.Context, r store.EnrollRequest) (store.Enrollment, bool, error) {
 	op := fmt.Sprintf("enroll %q in course %q", r.Email, r.CourseSlug)
 	key := store.FoldEmail(r.Email)
@@ -171,6 +202,7 @@ func (db *DB) Enroll(ctx context.Context, r store.EnrollRequest) (store.Enrollme
 		created bool
 	)
 	err := db.write(ctx, func(tx *sql.Tx) error {
+		created = false // a batch rolled back runs this again
 		var (
 			status string
 			seats  int
@@ -191,29 +223,36 @@ func (db *DB) Enroll(ctx context.Context, r store.EnrollRequest) (store.Enrollme
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
+		var full error
 		switch store.CourseStatus(status) {
 		case store.CourseClosed:
 			return store.ErrClosed
 		case store.CourseFull:
-			return store.ErrFull
+			full = store.ErrFull
+		default:
+			taken, err := seatsTaken(ctx, tx, r.CourseSlug)
+			if err != nil {
+				return err
+			}
+			if taken >= seats {
+				full = fmt.Errorf("%d of %d seats taken: %w", taken, seats, store.ErrFull)
+			}
 		}
-		var taken int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM enrollments WHERE course_slug = ? AND status <> 'cancelled'`,
-			r.CourseSlug).Scan(&taken); err != nil {
-			return fmt.Errorf("count seats: %w", err)
-		}
-		if taken >= seats {
-			return fmt.Errorf("%d of %d seats taken: %w", taken, seats, store.ErrFull)
+		if full != nil && !r.Waitlist {
+			return full
 		}
 		id, err := newID()
 		if err != nil {
 			return err
 		}
-		st := store.EnrollmentActive
-		if price > 0 {
-			st = store.EnrollmentPendingPayment
-		}
+		st := store.SeatStatus(price)
 		t := toNanos(now())
+		if full != nil {
+			st = store.EnrollmentWaitlisted
+			if t, err = waitlistTime(ctx, tx, r.CourseSlug, t); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO enrollments (`+enrollmentColumns+`, email_fold)
 			VALUES (?, ?, ?, ?, ?, ?, '', 0, ?, ?, ?)`,
 			id, r.CourseSlug, strings.TrimSpace(r.ContactID), strings.TrimSpace(r.Email), strings.TrimSpace(r.Name),
@@ -267,6 +306,57 @@ func (db *DB) CompleteEnrollment(ctx context.Context, enrollmentID string) (stor
 	return db.changeEnrollment(ctx, fmt.Sprintf("complete enrolment %q", enrollmentID), enrollmentID, store.CompleteEnrollmentStatus)
 }
 
+// waitlistTime is when a new waitlisted enrolment of the course joins its
+// list: t, or just after the newest one already on it, so that the list's
+// order (created_at) is the order of joining even if the clock of this
+// process, or of another sharing the file, stepped back.
+func waitlistTime(ctx context.Context, tx *sql.Tx, slug string, t int64) (int64, error) {
+	var last sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT MAX(created_at) FROM enrollments WHERE course_slug = ? AND status = 'waitlisted'`,
+		slug).Scan(&last); err != nil {
+		return 0, fmt.Errorf("end of the waiting list: %w", err)
+	}
+	if last.Valid && t <= last.Int64 {
+		return last.Int64 + 1, nil
+	}
+	return t, nil
+}
+
+// promoteWaitlist gives the course's free seats, if it is open, to the
+// oldest enrolments of its waiting list, and enqueues a seat-offered event
+// for each, in tx: what [store.Enrollments] promises when a seat frees.
+func promoteWaitlist(ctx context.Context, tx *sql.Tx, slug string) error {
+	c, err := getCourse(ctx, tx, slug)
+	if err != nil {
+		return fmt.Errorf("promote the waiting list: %w", err)
+	}
+	free := store.FreeSeats(c)
+	if free == 0 {
+		return nil
+	}
+	waiting, err := queryEnrollments(ctx, tx, `WHERE course_slug = ? AND status = 'waitlisted'
+		ORDER BY created_at, id LIMIT ?`, slug, free)
+	if err != nil {
+		return fmt.Errorf("promote the waiting list: %w", err)
+	}
+	st, t := store.SeatStatus(c.Price.Amount), now()
+	for _, e := range waiting {
+		if _, err := tx.ExecContext(ctx, `UPDATE enrollments SET status = ?, updated_at = ? WHERE id = ?`,
+			string(st), toNanos(t), e.ID); err != nil {
+			return fmt.Errorf("promote enrolment %q: %w", e.ID, err)
+		}
+		e.Status, e.UpdatedAt, e.WaitlistPosition = st, t, 0
+		ev, err := store.SeatOfferedEvent(c, e)
+		if err != nil {
+			return err
+		}
+		if _, err := insertEvent(ctx, tx, ev); err != nil {
+			return fmt.Errorf("promote enrolment %q: %w", e.ID, err)
+		}
+	}
+	return nil
+}
+
 // CancelEnrollment cancels an enrolment and frees its seat.
 func (db *DB) CancelEnrollment(ctx context.Context, enrollmentID string) (store.Enrollment, error) {
 	op := fmt.Sprintf("cancel enrolment %q", enrollmentID)
@@ -274,7 +364,9 @@ func (db *DB) CancelEnrollment(ctx context.Context, enrollmentID string) (store.
 }
 
 // changeEnrollment reads the enrolment, lets change decide (the rules are
-// shared with PostgreSQL in package store) and saves it if it changed.
+// shared with PostgreSQL in package store) and saves it if it changed; a
+// seat it gives up goes to the course's waiting list in the same
+// transaction.
 func (db *DB) changeEnrollment(ctx context.Context, op, id string, change func(*store.Enrollment) (bool, error)) (store.Enrollment, error) {
 	var out store.Enrollment
 	err := db.write(ctx, func(tx *sql.Tx) error {
@@ -282,18 +374,24 @@ func (db *DB) changeEnrollment(ctx context.Context, op, id string, change func(*
 		if err != nil {
 			return err
 		}
+		held := e.Status.HoldsSeat()
 		changed, err := change(&e)
 		if err != nil || !changed {
 			out = e
 			return err
 		}
-		e.UpdatedAt = now()
 		if _, err := tx.ExecContext(ctx, `UPDATE enrollments SET status = ?, payment_ref = ?, progress = ?, updated_at = ?
-			WHERE id = ?`, string(e.Status), e.PaymentRef, e.Progress, toNanos(e.UpdatedAt), id); err != nil {
+			WHERE id = ?`, string(e.Status), e.PaymentRef, e.Progress, toNanos(now()), id); err != nil {
 			return fmt.Errorf("update enrolment: %w", err)
 		}
-		out = e
-		return nil
+		if held && !e.Status.HoldsSeat() {
+			if err := promoteWaitlist(ctx, tx, e.CourseSlug); err != nil {
+				return err
+			}
+		}
+		// Read back: the place on the waiting list depends on the status.
+		out, err = getEnrollment(ctx, tx, `WHERE id = ?`, id)
+		return err
 	})
 	if err != nil {
 		return store.Enrollment{}, wrap(op, err)
@@ -355,14 +453,14 @@ func getEnrollment(ctx context.Context, q querier, where string, args ...any) (s
 
 func queryEnrollments(ctx context.Context, q querier, rest string, args ...any) ([]store.Enrollment, error) {
 	out := []store.Enrollment{}
-	err := queryBatch(ctx, q, `SELECT `+enrollmentColumns+` FROM enrollments `+rest, args, func(rows *sql.Rows) error {
+	err := queryBatch(ctx, q, `SELECT `+enrollmentRead+` FROM enrollments e `+rest, args, func(rows *sql.Rows) error {
 		var (
 			e                store.Enrollment
 			status           string
 			created, updated int64
 		)
 		if err := rows.Scan(&e.ID, &e.CourseSlug, &e.ContactID, &e.Email, &e.Name, &status, &e.PaymentRef,
-			&e.Progress, &created, &updated); err != nil {
+			&e.Progress, &created, &updated, &e.WaitlistPosition); err != nil {
 			return fmt.Errorf("scan enrolment: %w", err)
 		}
 		e.Status = store.EnrollmentStatus(status)

@@ -19,27 +19,42 @@ func (db *DB) EnqueueEvent(ctx context.Context, e store.Event) (bool, error) {
 	if err != nil {
 		return false, wrap(op, err)
 	}
-	t := now()
-	due := e.NextAttemptAt
-	if due.IsZero() {
-		due = t
-	}
 	var created bool
 	err = db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO outbox_events (id, type, payload, next_attempt_at, created_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-			e.ID, strings.TrimSpace(e.Type), string(payload), toNanos(due), toNanos(t))
-		if err != nil {
-			return fmt.Errorf("insert: %w", err)
-		}
-		n, err := res.RowsAffected()
-		created = n == 1
+		var err error
+		created, err = insertEvent(ctx, tx, store.Event{ID: e.ID, Type: e.Type, Payload: payload, NextAttemptAt: e.NextAttemptAt})
 		return err
 	})
 	if err != nil {
 		return false, wrap(op, err)
 	}
 	return created, nil
+}
+
+// insertEvent stores e (checked by store.CheckEvent) in q unless its id
+// was stored before: EnqueueEvent, and the writes that enqueue an event in
+// their own transaction (a promotion from a waiting list).
+func insertEvent(ctx context.Context, q querier, e store.Event) (bool, error) {
+	payload, err := store.CheckEvent(e)
+	if err != nil {
+		return false, err
+	}
+	t := now()
+	due := e.NextAttemptAt
+	if due.IsZero() {
+		due = t
+	}
+	res, err := q.ExecContext(ctx, `INSERT INTO outbox_events (id, type, payload, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		e.ID, strings.TrimSpace(e.Type), string(payload), toNanos(due), toNanos(t))
+	if err != nil {
+		return false, fmt.Errorf("insert event %q: %w", e.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("insert event %q: %w", e.ID, err)
+	}
+	return n == 1, nil
 }
 
 // Event returns ErrNotFound if there is none with that id.
