@@ -1,8 +1,11 @@
 package storetest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -254,6 +257,8 @@ func exerciseEnrollments(t *testing.T, open func(t *testing.T) store.Store) {
 		require.NotEqual(t, pending.ID, anew.ID)
 	})
 
+	t.Run("Waitlist", func(t *testing.T) { exerciseWaitlist(t, open) })
+
 	t.Run("Refusals", func(t *testing.T) {
 		b := setup(t, open)
 		ctx, s := b.ctx, b.store
@@ -430,6 +435,368 @@ func exerciseEnrollments(t *testing.T, open func(t *testing.T) store.Store) {
 		require.NoError(t, err)
 		require.Equal(t, seats, n, "repeats of one email take one seat")
 	})
+}
+
+// exerciseWaitlist: a full course's waiting list, its order, and the
+// promotions into seats that free, each with its outbox event.
+func exerciseWaitlist(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("JoinWhenFull", func(t *testing.T) {
+		b := setup(t, open)
+		ctx, s := b.ctx, b.store
+		b.putCourse(t, demoCourse("two", 2, 249))
+		for _, email := range []string{"a@example.com", "b@example.com"} {
+			_, _, err := s.Enroll(ctx, store.EnrollRequest{CourseSlug: "two", Email: email, Waitlist: true})
+			require.NoError(t, err, "Enroll with Waitlist while seats are left")
+		}
+		_, _, err := s.Enroll(ctx, store.EnrollRequest{CourseSlug: "two", Email: "c@example.com"})
+		requireErrorIs(t, err, store.ErrFull, "Enroll in a full course without Waitlist")
+
+		c, created, err := s.Enroll(ctx, store.EnrollRequest{CourseSlug: "two", ContactID: "cc", Email: " C@example.com", Name: "Carla", Waitlist: true})
+		require.NoError(t, err, "Enroll in a full course with Waitlist")
+		require.True(t, created)
+		require.Equal(t, store.EnrollmentWaitlisted, c.Status)
+		require.Equal(t, 1, c.WaitlistPosition, "the first on the list")
+		require.Equal(t, "C@example.com", c.Email)
+		require.Equal(t, "cc", c.ContactID)
+		d, created, err := s.Enroll(ctx, store.EnrollRequest{CourseSlug: "two", Email: "d@example.com", Waitlist: true})
+		require.NoError(t, err)
+		require.True(t, created)
+		require.Equal(t, 2, d.WaitlistPosition, "the second on the list")
+
+		// A waitlisted enrolment holds no seat.
+		n, err := s.SeatsTaken(ctx, "two")
+		require.NoError(t, err)
+		require.Equal(t, 2, n, "waitlisted enrolments take no seat")
+		course, err := s.Course(ctx, "two")
+		require.NoError(t, err)
+		require.Equal(t, 2, course.SeatsTaken)
+		require.Equal(t, store.CourseFull, course.Status, "still shown full")
+		_, err = s.PutCourse(ctx, demoCourse("two", 2, 249))
+		require.NoError(t, err, "seats equal to the seats held are fine, whatever waits")
+
+		// Asking again, with or without Waitlist, is the same place.
+		for _, wl := range []bool{true, false} {
+			again, created, err := s.Enroll(ctx, store.EnrollRequest{CourseSlug: "two", Email: "c@EXAMPLE.com", Waitlist: wl})
+			require.NoError(t, err, "Enroll again by someone waitlisted (Waitlist %v)", wl)
+			require.False(t, created)
+			requireSameEnrollment(t, c, again, "Enroll again returns the waitlisted enrolment")
+		}
+		got, err := s.Enrollment(ctx, d.ID)
+		require.NoError(t, err)
+		requireSameEnrollment(t, d, got, "Enrollment reads the place on the list")
+		list, err := s.ListEnrollments(ctx, store.EnrollmentFilter{Status: store.EnrollmentWaitlisted}, 0, 0)
+		require.NoError(t, err)
+		require.Equal(t, []string{d.ID, c.ID}, enrollmentIDs(list), "ListEnrollments by status waitlisted, newest first")
+		require.Equal(t, []int{2, 1}, []int{list[0].WaitlistPosition, list[1].WaitlistPosition})
+		byEmail, err := s.EnrollmentsByEmail(ctx, "c@example.com")
+		require.NoError(t, err)
+		require.Len(t, byEmail, 1)
+		requireSameEnrollment(t, c, byEmail[0], "EnrollmentsByEmail")
+		byContact, err := s.EnrollmentsByContact(ctx, "cc")
+		require.NoError(t, err)
+		require.Equal(t, []string{c.ID}, enrollmentIDs(byContact))
+		require.Equal(t, 1, byContact[0].WaitlistPosition)
+		seated, err := s.ListEnrollments(ctx, store.EnrollmentFilter{CourseSlug: "two", Status: store.EnrollmentPendingPayment}, 0, 0)
+		require.NoError(t, err)
+		for _, e := range seated {
+			require.Zero(t, e.WaitlistPosition, "a seat is no place on the list")
+		}
+
+		// A waitlisted enrolment has no seat to pay for, progress in or
+		// complete; refused, it stays as it was.
+		_, err = s.ConfirmPayment(ctx, c.ID, "pay_1")
+		requireErrorIs(t, err, store.ErrConflict, "ConfirmPayment of a waitlisted enrolment")
+		_, err = s.SetProgress(ctx, c.ID, 10)
+		requireErrorIs(t, err, store.ErrConflict, "SetProgress of a waitlisted enrolment")
+		_, err = s.CompleteEnrollment(ctx, c.ID)
+		requireErrorIs(t, err, store.ErrConflict, "CompleteEnrollment of a waitlisted enrolment")
+		got, err = s.Enrollment(ctx, c.ID)
+		require.NoError(t, err)
+		requireSameEnrollment(t, c, got, "refused calls change nothing")
+
+		// A closed course is still closed; one marked full takes a place
+		// on its list even with seats left; one with seats gives a seat.
+		closed := demoCourse("closed", 10, 0)
+		closed.Status = store.CourseClosed
+		b.putCourse(t, closed)
+		_, _, err = s.Enroll(ctx, store.EnrollRequest{CourseSlug: "closed", Email: "a@example.com", Waitlist: true})
+		requireErrorIs(t, err, store.ErrClosed, "Enroll with Waitlist in a closed course")
+		marked := demoCourse("marked-full", 10, 0)
+		marked.Status = store.CourseFull
+		b.putCourse(t, marked)
+		_, _, err = s.Enroll(ctx, store.EnrollRequest{CourseSlug: "marked-full", Email: "a@example.com"})
+		requireErrorIs(t, err, store.ErrFull, "Enroll in a course marked full without Waitlist")
+		w, created, err := s.Enroll(ctx, store.EnrollRequest{CourseSlug: "marked-full", Email: "a@example.com", Waitlist: true})
+		require.NoError(t, err)
+		require.True(t, created)
+		require.Equal(t, store.EnrollmentWaitlisted, w.Status, "a course marked full waitlists")
+		require.Equal(t, 1, w.WaitlistPosition, "each course has its own list")
+		b.putCourse(t, demoCourse("roomy", 10, 0))
+		seat, _, err := s.Enroll(ctx, store.EnrollRequest{CourseSlug: "roomy", Email: "a@example.com", Waitlist: true})
+		require.NoError(t, err)
+		require.Equal(t, store.EnrollmentActive, seat.Status, "with seats left, Waitlist changes nothing")
+		require.Zero(t, seat.WaitlistPosition)
+
+		require.Empty(t, seatOffers(t, b), "joining a list offers no seat")
+	})
+
+	t.Run("CancelPromotesOldest", func(t *testing.T) {
+		b := setup(t, open)
+		ctx, s := b.ctx, b.store
+		b.putCourse(t, demoCourse("paid", 2, 249))
+		seats := enrollAll(t, b, "paid", "a", "b")
+		waiting := enrollAll(t, b, "paid", "c", "d", "e")
+		for i, w := range waiting {
+			require.Equal(t, store.EnrollmentWaitlisted, w.Status)
+			require.Equal(t, i+1, w.WaitlistPosition)
+		}
+
+		before := time.Now()
+		cancelled, err := s.CancelEnrollment(ctx, seats[0].ID)
+		after := time.Now()
+		require.NoError(t, err, "CancelEnrollment of a seat")
+		require.Equal(t, store.EnrollmentCancelled, cancelled.Status)
+		promoted, err := s.Enrollment(ctx, waiting[0].ID)
+		require.NoError(t, err)
+		require.Equal(t, store.EnrollmentPendingPayment, promoted.Status, "the oldest waitlisted gets the seat, to pay for")
+		require.Zero(t, promoted.WaitlistPosition)
+		requireStoreTime(t, promoted.UpdatedAt, before, after, "a promotion: UpdatedAt")
+		requireSameTime(t, waiting[0].CreatedAt, promoted.CreatedAt, "a promotion keeps CreatedAt")
+		for i, w := range waiting[1:] {
+			got, err := s.Enrollment(ctx, w.ID)
+			require.NoError(t, err)
+			require.Equal(t, store.EnrollmentWaitlisted, got.Status)
+			require.Equal(t, i+1, got.WaitlistPosition, "the rest of the list moves up")
+		}
+		n, err := s.SeatsTaken(ctx, "paid")
+		require.NoError(t, err)
+		require.Equal(t, 2, n, "the freed seat is taken again")
+
+		offers := seatOffers(t, b)
+		require.Len(t, offers, 1, "one event for one promotion")
+		ev := offers[0]
+		require.Equal(t, store.EventSeatOffered+":"+promoted.ID, ev.ID)
+		var p store.SeatOffered
+		require.NoError(t, json.Unmarshal(ev.Payload, &p))
+		require.Equal(t, store.SeatOffered{EnrollmentID: promoted.ID, Course: "paid", Title: "Curso paid",
+			Email: "c@example.com", Name: "C", Status: store.EnrollmentPendingPayment, ContactID: "contact-c"}, p)
+		ev, err = s.Event(ctx, store.EventSeatOffered+":"+promoted.ID)
+		require.NoError(t, err, "Event by the id of the promotion")
+		require.Equal(t, store.EventSeatOffered, ev.Type)
+
+		paid, err := s.ConfirmPayment(ctx, promoted.ID, "pay_c")
+		require.NoError(t, err, "a promoted enrolment is paid as any other")
+		require.Equal(t, store.EnrollmentActive, paid.Status)
+
+		// Leaving the list frees no seat: no one is promoted.
+		left, err := s.CancelEnrollment(ctx, waiting[1].ID)
+		require.NoError(t, err, "CancelEnrollment of a waitlisted enrolment")
+		require.Equal(t, store.EnrollmentCancelled, left.Status)
+		require.Zero(t, left.WaitlistPosition)
+		last, err := s.Enrollment(ctx, waiting[2].ID)
+		require.NoError(t, err)
+		require.Equal(t, store.EnrollmentWaitlisted, last.Status, "no seat freed, no promotion")
+		require.Equal(t, 1, last.WaitlistPosition, "first now")
+		require.Empty(t, seatOffers(t, b), "no new event")
+		n, err = s.SeatsTaken(ctx, "paid")
+		require.NoError(t, err)
+		require.Equal(t, 2, n)
+
+		// Who left may join again, at the end.
+		back, created, err := s.Enroll(ctx, store.EnrollRequest{CourseSlug: "paid", Email: "d@example.com", Waitlist: true})
+		require.NoError(t, err)
+		require.True(t, created, "after leaving the list, a new place")
+		require.Equal(t, 2, back.WaitlistPosition)
+	})
+
+	t.Run("FreeCoursePromotesToActive", func(t *testing.T) {
+		b := setup(t, open)
+		ctx, s := b.ctx, b.store
+		c := demoCourse("free", 1, 0)
+		c.Language, c.Title.EN = "en", "A free course"
+		b.putCourse(t, c)
+		seats := enrollAll(t, b, "free", "a")
+		waiting := enrollAll(t, b, "free", "b")
+		_, err := s.CancelEnrollment(ctx, seats[0].ID)
+		require.NoError(t, err)
+		got, err := s.Enrollment(ctx, waiting[0].ID)
+		require.NoError(t, err)
+		require.Equal(t, store.EnrollmentActive, got.Status, "a free course's seat is active at once")
+		offers := seatOffers(t, b)
+		require.Len(t, offers, 1)
+		var p store.SeatOffered
+		require.NoError(t, json.Unmarshal(offers[0].Payload, &p))
+		require.Equal(t, store.EnrollmentActive, p.Status)
+		require.Equal(t, "A free course", p.Title, "the title in the course's language")
+	})
+
+	t.Run("RaisingSeatsPromotes", func(t *testing.T) {
+		b := setup(t, open)
+		ctx, s := b.ctx, b.store
+		b.putCourse(t, demoCourse("one", 1, 0))
+		enrollAll(t, b, "one", "a")
+		waiting := enrollAll(t, b, "one", "b", "c", "d")
+		more, err := s.PutCourse(ctx, demoCourse("one", 3, 0))
+		require.NoError(t, err, "PutCourse with more seats")
+		require.Equal(t, 3, more.SeatsTaken, "PutCourse returns the course with the promoted seats")
+		require.Equal(t, store.CourseFull, more.Status)
+		for i, want := range []store.EnrollmentStatus{store.EnrollmentActive, store.EnrollmentActive, store.EnrollmentWaitlisted} {
+			got, err := s.Enrollment(ctx, waiting[i].ID)
+			require.NoError(t, err)
+			require.Equal(t, want, got.Status, "waitlisted #%d after two seats were added", i+1)
+		}
+		got, err := s.Enrollment(ctx, waiting[2].ID)
+		require.NoError(t, err)
+		require.Equal(t, 1, got.WaitlistPosition)
+		offers := seatOffers(t, b)
+		require.ElementsMatch(t, []string{store.EventSeatOffered + ":" + waiting[0].ID, store.EventSeatOffered + ":" + waiting[1].ID},
+			eventIDs(offers), "as many promotions as seats freed, each with its event")
+
+		// Replacing the course again without more seats promotes no one.
+		_, err = s.PutCourse(ctx, demoCourse("one", 3, 0))
+		require.NoError(t, err)
+		require.Empty(t, seatOffers(t, b))
+	})
+
+	t.Run("MarkedFullPromotesNoOne", func(t *testing.T) {
+		b := setup(t, open)
+		ctx, s := b.ctx, b.store
+		b.putCourse(t, demoCourse("c", 1, 99))
+		seats := enrollAll(t, b, "c", "a")
+		waiting := enrollAll(t, b, "c", "b")
+		full := demoCourse("c", 2, 99)
+		full.Status = store.CourseFull
+		b.putCourse(t, full)
+		_, err := s.CancelEnrollment(ctx, seats[0].ID)
+		require.NoError(t, err)
+		got, err := s.Enrollment(ctx, waiting[0].ID)
+		require.NoError(t, err)
+		require.Equal(t, store.EnrollmentWaitlisted, got.Status, "a course marked full promotes no one, whatever its seats")
+		require.Equal(t, 1, got.WaitlistPosition)
+		closed := demoCourse("c", 2, 99)
+		closed.Status = store.CourseClosed
+		b.putCourse(t, closed)
+		got, err = s.Enrollment(ctx, waiting[0].ID)
+		require.NoError(t, err)
+		require.Equal(t, store.EnrollmentWaitlisted, got.Status, "nor does a closed one")
+		require.Empty(t, seatOffers(t, b))
+
+		reopened, err := s.PutCourse(ctx, demoCourse("c", 2, 99))
+		require.NoError(t, err, "open again")
+		require.Equal(t, 1, reopened.SeatsTaken)
+		got, err = s.Enrollment(ctx, waiting[0].ID)
+		require.NoError(t, err)
+		require.Equal(t, store.EnrollmentPendingPayment, got.Status, "open again: the list gets the free seats")
+		require.Equal(t, []string{store.EventSeatOffered + ":" + got.ID}, eventIDs(seatOffers(t, b)))
+	})
+
+	t.Run("Stats", func(t *testing.T) {
+		b := setup(t, open)
+		ctx, s := b.ctx, b.store
+		start := time.Now().Add(-time.Minute)
+		b.putCourse(t, demoCourse("one", 1, 100))
+		enrollAll(t, b, "one", "a")
+		enrollAll(t, b, "one", "b", "c")
+		st, err := s.EnrollmentStats(ctx, start, time.Now().Add(time.Minute))
+		require.NoError(t, err)
+		require.Equal(t, 2, st.Waitlisted, "waitlisted are counted apart")
+		require.Equal(t, 1, st.Pending, "never as pending")
+		require.Zero(t, st.Confirmed, "nor as confirmed")
+		require.Zero(t, st.Revenue["USD"])
+	})
+
+	// On SQLite every write transaction is serialised; on PostgreSQL the
+	// course row lock serialises enrolments of one course (on PGlite, one
+	// transaction at a time, this passes by construction).
+	t.Run("Concurrent", func(t *testing.T) {
+		b := setup(t, open)
+		const n = 12
+		b.putCourse(t, demoCourse("last-seat", 2, 249))
+		enrollAll(t, b, "last-seat", "first")
+		var (
+			wg         sync.WaitGroup
+			mu         sync.Mutex
+			seated     int
+			places     []int
+			unexpected []error
+		)
+		for i := range n {
+			wg.Go(func() {
+				e, created, err := b.store.Enroll(b.ctx, store.EnrollRequest{CourseSlug: "last-seat",
+					Email: fmt.Sprintf("p%d@example.com", i), Waitlist: true})
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err != nil || !created:
+					unexpected = append(unexpected, fmt.Errorf("created=%v: %w", created, err))
+				case e.Status == store.EnrollmentPendingPayment:
+					seated++
+				case e.Status == store.EnrollmentWaitlisted:
+					places = append(places, e.WaitlistPosition)
+				default:
+					unexpected = append(unexpected, fmt.Errorf("status %s", e.Status))
+				}
+			})
+		}
+		wg.Wait()
+		require.Empty(t, unexpected, "every concurrent Enroll with Waitlist gets a seat or a place")
+		require.Equal(t, 1, seated, "exactly one gets the last seat")
+		want := make([]int, n-1)
+		for i := range want {
+			want[i] = i + 1
+		}
+		require.ElementsMatch(t, want, places, "the rest are waitlisted at distinct places 1..n-1")
+		list, err := b.store.ListEnrollments(b.ctx, store.EnrollmentFilter{CourseSlug: "last-seat", Status: store.EnrollmentWaitlisted}, 0, 0)
+		require.NoError(t, err)
+		read := []int{}
+		for _, e := range list {
+			read = append(read, e.WaitlistPosition)
+		}
+		require.Equal(t, reversed(want), read, "newest first, the places read back are the order of joining")
+		taken, err := b.store.SeatsTaken(b.ctx, "last-seat")
+		require.NoError(t, err)
+		require.Equal(t, 2, taken, "no seat oversold")
+	})
+}
+
+// enrollAll enrols one person per name (email <name>@example.com, contact
+// contact-<name>) in the course with Waitlist, one after the other, and
+// returns the enrolments.
+func enrollAll(t *testing.T, b *testBundle, slug string, names ...string) []store.Enrollment {
+	t.Helper()
+	out := make([]store.Enrollment, len(names))
+	for i, name := range names {
+		e, created, err := b.store.Enroll(b.ctx, store.EnrollRequest{CourseSlug: slug, ContactID: "contact-" + name,
+			Email: name + "@example.com", Name: strings.ToUpper(name), Waitlist: true})
+		require.NoError(t, err, "Enroll %s in %s", name, slug)
+		require.True(t, created, "Enroll %s in %s", name, slug)
+		out[i] = e
+	}
+	return out
+}
+
+// seatOffers claims the seat-offered events enqueued since the last call
+// in this test (each call claims at a later instant, after the leases of
+// the calls before ended), so a test counts the events each step made.
+func seatOffers(t *testing.T, b *testBundle) []store.Event {
+	t.Helper()
+	b.claims++
+	at := time.Now().Add(time.Duration(b.claims) * 24 * time.Hour)
+	evs, err := b.store.ClaimEvents(b.ctx, at, 1000, time.Hour)
+	require.NoError(t, err, "ClaimEvents")
+	out := []store.Event{}
+	for _, e := range evs {
+		if e.Attempts == 1 && e.Type == store.EventSeatOffered {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func reversed(xs []int) []int {
+	out := slices.Clone(xs)
+	slices.Reverse(out)
+	return out
 }
 
 func enrollmentIDs(es []store.Enrollment) []string {

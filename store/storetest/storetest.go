@@ -47,6 +47,9 @@ const testTimeout = 60 * time.Second
 type testBundle struct {
 	ctx   context.Context
 	store store.Store
+	// claims counts the seatOffers calls, each claiming later than the
+	// one before.
+	claims int
 }
 
 // setup opens a fresh store for t and closes it when t ends.
