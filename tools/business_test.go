@@ -224,11 +224,30 @@ func TestEnrollCourse(t *testing.T) {
 	require.Contains(t, paid.Message, "el pago de 249 USD", "says the seat waits for a payment, in the word people look for")
 	require.Equal(t, "249 USD", paid.Price)
 
-	// Full, closed, unknown, ambiguous: said clearly.
+	// Full: a place on the waiting list, said plainly; no seat, no link.
 	o = b.call(t, ana, "enroll_course", `{"course":"agentes-automatizacion"}`)
-	require.Equal(t, "course_full", readError(t, o).Error)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	wait := o.Result.(tools.EnrollCourseResult)
+	require.Equal(t, store.EnrollmentWaitlisted, wait.Status)
+	require.Equal(t, 1, wait.WaitlistPosition)
+	require.False(t, wait.AlreadyEnrolled)
+	require.Empty(t, wait.PaymentLink, "no seat to pay for")
+	require.Equal(t, "El curso «Automatización con agentes de IA» está completo, así que te he apuntado a su lista de espera, "+
+		"en el puesto 1. Si se libera una plaza, te escribiremos a ana@example.com, por orden de la lista.", wait.Message)
+	o = b.call(t, ana, "enroll_course", `{"course":"agentes-automatizacion"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	again = o.Result.(tools.EnrollCourseResult)
+	require.True(t, again.AlreadyEnrolled, "asking again: the same place")
+	require.Equal(t, wait.EnrollmentID, again.EnrollmentID)
+	require.Equal(t, store.EnrollmentWaitlisted, again.Status)
+	require.Equal(t, 1, again.WaitlistPosition)
+	require.Contains(t, again.Message, "Ya estabas en la lista de espera")
+	require.NotContains(t, again.Message, "inscrit")
+	require.NotContains(t, again.Message, "http")
+
+	// Closed, unknown, ambiguous: said clearly.
 	o = b.call(t, ana, "enroll_course", `{"course":"IA para ventas"}`)
-	require.Equal(t, "course_closed", readError(t, o).Error)
+	require.Equal(t, "course_closed", readError(t, o).Error, "a closed course has no waiting list")
 	requireInvalid(t, b.call(t, ana, "enroll_course", `{"course":"cocina italiana"}`), "course")
 	o = b.call(t, ana, "enroll_course", `{"course":"ia para markting y ventas"}`)
 	requireInvalid(t, o, "course")
@@ -246,12 +265,19 @@ func TestEnrollCourse(t *testing.T) {
 	require.Contains(t, o.Result.(tools.EnrollCourseResult).Title, "Generative AI Foundations", "the title in the caller's language")
 
 	// The last seat: one gets it (Leo, with the email he enrolled with
-	// before), the next is told it is full.
+	// before), the next is told it is full and joins the waiting list.
 	o = b.call(t, anon, "enroll_course", `{"course":"taller-1"}`)
 	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
 	require.Equal(t, "leo@example.com", o.Result.(tools.EnrollCourseResult).Email)
 	o = b.call(t, ana, "enroll_course", `{"course":"taller-1"}`)
-	require.Equal(t, "course_full", readError(t, o).Error)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	require.Equal(t, store.EnrollmentWaitlisted, o.Result.(tools.EnrollCourseResult).Status)
+	require.Equal(t, 1, o.Result.(tools.EnrollCourseResult).WaitlistPosition)
+	bo := b.person(t, store.RoleProspect, "Bo", "bo@example.com", "en")
+	o = b.call(t, bo, "enroll_course", `{"course":"taller-1"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	require.Equal(t, "“AI express workshop” is full, so I've put you on its waiting list, in position 2. "+
+		"If a seat frees up, we'll write to you at bo@example.com, in waiting-list order.", o.Result.(tools.EnrollCourseResult).Message)
 
 	// Students and staff may enrol; everyone's role is checked.
 	for _, role := range []store.Role{store.RoleProspect, store.RoleStudent, store.RoleStaff} {
@@ -260,7 +286,8 @@ func TestEnrollCourse(t *testing.T) {
 }
 
 // testEnrollSeatsConcurrently races more people than seats for a course:
-// exactly the seats are given, the rest are told it is full.
+// exactly the seats are given, the rest are put on the waiting list, each
+// at a place of their own.
 func testEnrollSeatsConcurrently(t *testing.T, st businessStore, slug string) {
 	b := &bizBundle{st: st}
 	reg, err := tools.NewDefault(st, stubSearcher{}, tools.DefaultConfig(), nil)
@@ -277,19 +304,20 @@ func testEnrollSeatsConcurrently(t *testing.T, st businessStore, slug string) {
 		wg.Go(func() { outcomes[i] = b.reg.Call(t.Context(), c, call("enroll_course", `{"course":"`+slug+`"}`)) })
 	}
 	wg.Wait()
-	ok, full := 0, 0
+	seated, places := 0, []int{}
 	for _, o := range outcomes {
+		res, _ := o.Result.(tools.EnrollCourseResult)
 		switch {
-		case o.Status == tools.StatusOK:
-			ok++
-		case o.Status == tools.StatusError && strings.Contains(o.Response.Content, "course_full"):
-			full++
+		case o.Status == tools.StatusOK && res.Status == store.EnrollmentActive:
+			seated++
+		case o.Status == tools.StatusOK && res.Status == store.EnrollmentWaitlisted:
+			places = append(places, res.WaitlistPosition)
 		default:
 			t.Errorf("unexpected outcome %s: %s (%v)", o.Status, o.Response.Content, o.Err)
 		}
 	}
-	require.Equal(t, 3, ok, "exactly the seats")
-	require.Equal(t, people-3, full)
+	require.Equal(t, 3, seated, "exactly the seats")
+	require.ElementsMatch(t, []int{1, 2, 3, 4, 5, 6, 7}, places, "the rest wait, each at a place of their own")
 }
 
 func TestEnrollSeatsConcurrentlySQLite(t *testing.T) {
@@ -361,6 +389,58 @@ func TestMyEnrollments(t *testing.T) {
 	require.Contains(t, got.Message, "Fundamentos de IA generativa")
 	require.Contains(t, got.Message, "pendiente de pago")
 	requireInvalid(t, b.call(t, ana, "my_enrollments", `{"email":"bo@example.com"}`))
+
+	// A place on a waiting list shows as such, with the place and no
+	// progress, in each language.
+	require.Equal(t, tools.StatusOK, b.call(t, ana, "enroll_course", `{"course":"agentes-automatizacion"}`).Status)
+	require.Equal(t, tools.StatusOK, b.call(t, bo, "enroll_course", `{"course":"agentes-automatizacion"}`).Status)
+	o = b.call(t, ana, "my_enrollments", `{}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	got = o.Result.(tools.MyEnrollmentsResult)
+	require.Len(t, got.Enrollments, 3)
+	require.Equal(t, tools.MyEnrollment{Course: "agentes-automatizacion", Title: "Automatización con agentes de IA",
+		Status: store.EnrollmentWaitlisted, WaitlistPosition: 1}, got.Enrollments[0], "newest first")
+	require.Contains(t, got.Message, "\n- Automatización con agentes de IA — en lista de espera, en el puesto 1; te escribiremos si se libera una plaza")
+	o = b.call(t, bo, "my_enrollments", `{}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	require.Contains(t, o.Result.(tools.MyEnrollmentsResult).Message,
+		"\n- Automation with AI Agents — on the waiting list, in position 2; we'll write to you if a seat frees up")
+	rui := b.person(t, store.RoleStudent, "Rui", "rui@example.com", "pt")
+	require.Equal(t, tools.StatusOK, b.call(t, rui, "enroll_course", `{"course":"agentes-automatizacion"}`).Status)
+	o = b.call(t, rui, "my_enrollments", `{}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	require.Equal(t, "Seus cursos:\n- Automatización con agentes de IA — na lista de espera, na posição 3; vamos escrever para você se abrir uma vaga",
+		o.Result.(tools.MyEnrollmentsResult).Message)
+}
+
+// A person who asks for a seat in a full course is told so plainly in
+// their language, Portuguese (from Brazil) too: the place on the waiting
+// list, where they will be written to, no enrolment and no payment link.
+func TestEnrollCourseWaitlistMessages(t *testing.T) {
+	t.Parallel()
+	b := setupBiz(t, newSQLite(t))
+	rui := b.person(t, store.RoleProspect, "Rui", "rui@example.com", "pt")
+	o := b.call(t, rui, "enroll_course", `{"course":"agentes-automatizacion"}`)
+	require.Equal(t, tools.StatusOK, o.Status, "err: %v", o.Err)
+	res := o.Result.(tools.EnrollCourseResult)
+	require.Equal(t, "O curso “Automatización con agentes de IA” está lotado, então coloquei você na lista de espera, na posição 1. "+
+		"Se abrir uma vaga, vamos escrever para rui@example.com, seguindo a ordem da lista.", res.Message)
+	require.Equal(t, "349 USD", res.Price, "the price stays known")
+	require.Empty(t, res.PaymentLink)
+	o = b.call(t, rui, "enroll_course", `{"course":"agentes-automatizacion"}`)
+	require.Equal(t, "Você já está na lista de espera de “Automatización con agentes de IA”, na posição 1; ainda não abriu nenhuma vaga. "+
+		"Se abrir, vamos escrever para rui@example.com, seguindo a ordem da lista.", o.Result.(tools.EnrollCourseResult).Message)
+	leo := b.person(t, store.RoleProspect, "Leo", "leo@example.com", "en")
+	o = b.call(t, leo, "enroll_course", `{"course":"agentes-automatizacion"}`)
+	require.Equal(t, 2, o.Result.(tools.EnrollCourseResult).WaitlistPosition)
+	o = b.call(t, leo, "enroll_course", `{"course":"agentes-automatizacion"}`)
+	require.Equal(t, "You're already on the waiting list for “Automation with AI Agents”, in position 2; no seat has freed up yet. "+
+		"If one does, we'll write to you at leo@example.com, in waiting-list order.", o.Result.(tools.EnrollCourseResult).Message)
+	for _, m := range []string{res.Message, o.Result.(tools.EnrollCourseResult).Message} {
+		for _, word := range []string{"enrolled", "matrícula", "inscrit", "pay", "pag", "http"} {
+			require.NotContains(t, strings.ToLower(m), word, "a place on the list is no enrolment and has nothing to pay")
+		}
+	}
 }
 
 func TestOpenTicketAndStatus(t *testing.T) {

@@ -71,15 +71,19 @@ type EnrollCourseArgs struct {
 
 // EnrollCourseResult is what enroll_course returns.
 type EnrollCourseResult struct {
-	// Status is the enrolment's: active, or pending_payment until the
-	// payment link is paid.
+	// Status is the enrolment's: active, pending_payment until the
+	// payment link is paid, or waitlisted when the course is full.
 	Status       store.EnrollmentStatus `json:"status"`
 	Course       string                 `json:"course"`
 	Title        string                 `json:"title"`
 	EnrollmentID string                 `json:"enrollment_id"`
 	Email        string                 `json:"email"`
 	Start        string                 `json:"start,omitempty"`
-	// AlreadyEnrolled: the person had this seat already; nothing changed.
+	// WaitlistPosition is the place on the course's waiting list (1
+	// first) when Status is waitlisted.
+	WaitlistPosition int `json:"waitlist_position,omitempty"`
+	// AlreadyEnrolled: the person had this seat, or this place on the
+	// waiting list, already; nothing changed.
 	AlreadyEnrolled bool `json:"already_enrolled"`
 	// Refused: the email is not the caller's; nothing was written and
 	// nothing about its owner is said (only Course, Title and Message are
@@ -93,7 +97,8 @@ type EnrollCourseResult struct {
 
 // AddEnrollCourse registers enroll_course: a seat in a course found by
 // slug or title, active for a free course, pending payment (with a link)
-// for a paid one; a second request answers "already enrolled". Prospects,
+// for a paid one, or a place on its waiting list when it is full; a second
+// request answers "already enrolled". Prospects,
 // students and staff may call it; only staff may enrol someone else (see
 // [ownEmail]). It panics when e is nil.
 func AddEnrollCourse(r *Registry, e Enroller, cfg EnrollConfig) {
@@ -103,7 +108,10 @@ func AddEnrollCourse(r *Registry, e Enroller, cfg EnrollConfig) {
 	Add(r, Spec{
 		Name: "enroll_course",
 		Description: "Enrol the user in a course of the catalogue, by its slug or title. A free course is confirmed at once; " +
-			"a paid one gets a payment link and the seat is held until it is paid. Use list_courses first when the user does not know which course. " +
+			"a paid one gets a payment link and the seat is held until it is paid. " +
+			"When the course is full, this puts the user on its waiting list instead (this is how they join it): no seat and no payment link; " +
+			"if a seat frees up they are emailed, in waiting-list order. " +
+			"Use list_courses first when the user does not know which course. " +
 			"Users who are not staff can only enrol with their own email.",
 		Roles: []store.Role{store.RoleProspect, store.RoleStudent, store.RoleStaff},
 		Examples: []Example{
@@ -164,7 +172,9 @@ func enrollCourse(ctx context.Context, e Enroller, cfg EnrollConfig, c Caller, i
 	if name == "" {
 		name = c.Name
 	}
-	req := store.EnrollRequest{CourseSlug: course.Slug, Email: email, Name: name}
+	// Asking for a seat in a full course is how one joins its waiting
+	// list (the knowledge base tells people so).
+	req := store.EnrollRequest{CourseSlug: course.Slug, Email: email, Name: name, Waitlist: true}
 	// The seat is the caller's unless staff enrol someone else.
 	if c.Role != store.RoleStaff || store.FoldEmail(email) == store.FoldEmail(c.Email) {
 		req.ContactID = c.ContactID
@@ -172,9 +182,6 @@ func enrollCourse(ctx context.Context, e Enroller, cfg EnrollConfig, c Caller, i
 	en, created, err := e.Enroll(ctx, req)
 	title := course.Title.In(c.Language)
 	switch {
-	case errors.Is(err, store.ErrFull):
-		return EnrollCourseResult{}, &Failure{Code: "course_full",
-			Message: fmt.Sprintf("course %s (%q) has no seats left; offer the waiting list or another course", course.Slug, title), Err: err}
 	case errors.Is(err, store.ErrClosed):
 		return EnrollCourseResult{}, &Failure{Code: "course_closed",
 			Message: fmt.Sprintf("course %s (%q) is not taking enrolments; suggest another course from list_courses", course.Slug, title), Err: err}
@@ -185,7 +192,7 @@ func enrollCourse(ctx context.Context, e Enroller, cfg EnrollConfig, c Caller, i
 	}
 	res := EnrollCourseResult{
 		Status: en.Status, Course: course.Slug, Title: title, EnrollmentID: en.ID, Email: en.Email,
-		AlreadyEnrolled: !created,
+		WaitlistPosition: en.WaitlistPosition, AlreadyEnrolled: !created,
 	}
 	if !course.Start.IsZero() {
 		res.Start = course.Start.Format("2006-01-02")
@@ -315,11 +322,15 @@ func findCourse(ctx context.Context, cat CourseCatalog, named string) (store.Cou
 // take, in order: the title, the email, then the price and the payment
 // link, or the status; start is appended (" Empieza el …") when the
 // course has a start date.
+// waitlisted and alreadyWaitlisted take the title, the place on the
+// waiting list and the email: they never say the person is enrolled, nor
+// give a payment link.
 // onlyOwn (taking the caller's own email) and otherAccount refuse an
 // email that is not the caller's.
 type enrollTexts struct {
 	start                                  string // the start date
 	alreadyPending, already, pending, done string
+	waitlisted, alreadyWaitlisted          string
 	onlyOwn, otherAccount                  string
 }
 
@@ -332,6 +343,10 @@ var enrollMessages = map[string]enrollTexts{
 		done:           "Listo: te he inscrito en «%s» con %s.%s",
 		onlyOwn:        "Solo puedo inscribirte con tu propio correo, %s. Si quieres usar otro, contacta con soporte.",
 		otherAccount:   "Ese correo pertenece a otra cuenta. Usa tu propio correo o contacta con soporte.",
+		waitlisted: "El curso «%s» está completo, así que te he apuntado a su lista de espera, en el puesto %d. " +
+			"Si se libera una plaza, te escribiremos a %s, por orden de la lista.",
+		alreadyWaitlisted: "Ya estabas en la lista de espera de «%s», en el puesto %d; todavía no se ha liberado ninguna plaza. " +
+			"Si se libera una, te escribiremos a %s, por orden de la lista.",
 	},
 	"en": {
 		start:          " It starts on %s.",
@@ -341,6 +356,10 @@ var enrollMessages = map[string]enrollTexts{
 		done:           "Done: you're enrolled in “%s” with %s.%s",
 		onlyOwn:        "I can only enrol you with your own email, %s. To use another one, please contact support.",
 		otherAccount:   "That email belongs to another account. Please use your own email, or contact support.",
+		waitlisted: "“%s” is full, so I've put you on its waiting list, in position %d. " +
+			"If a seat frees up, we'll write to you at %s, in waiting-list order.",
+		alreadyWaitlisted: "You're already on the waiting list for “%s”, in position %d; no seat has freed up yet. " +
+			"If one does, we'll write to you at %s, in waiting-list order.",
 	},
 	"pt": {
 		start:          " O curso começa em %s.",
@@ -350,6 +369,10 @@ var enrollMessages = map[string]enrollTexts{
 		done:           "Pronto: fiz sua matrícula em “%s” com %s.%s",
 		onlyOwn:        "Só posso fazer sua matrícula com o seu próprio e-mail, %s. Para usar outro, fale com o suporte.",
 		otherAccount:   "Esse e-mail pertence a outra conta. Use o seu próprio e-mail ou fale com o suporte.",
+		waitlisted: "O curso “%s” está lotado, então coloquei você na lista de espera, na posição %d. " +
+			"Se abrir uma vaga, vamos escrever para %s, seguindo a ordem da lista.",
+		alreadyWaitlisted: "Você já está na lista de espera de “%s”, na posição %d; ainda não abriu nenhuma vaga. " +
+			"Se abrir, vamos escrever para %s, seguindo a ordem da lista.",
 	},
 }
 
@@ -360,6 +383,10 @@ func enrollMessage(lang string, r EnrollCourseResult) string {
 		start = fmt.Sprintf(tx.start, longDate(r.Start, lang))
 	}
 	switch {
+	case r.AlreadyEnrolled && r.Status == store.EnrollmentWaitlisted:
+		return fmt.Sprintf(tx.alreadyWaitlisted, r.Title, r.WaitlistPosition, r.Email)
+	case r.Status == store.EnrollmentWaitlisted:
+		return fmt.Sprintf(tx.waitlisted, r.Title, r.WaitlistPosition, r.Email)
 	case r.AlreadyEnrolled && r.Status == store.EnrollmentPendingPayment:
 		return fmt.Sprintf(tx.alreadyPending, r.Title, r.Email, r.Price, r.PaymentLink)
 	case r.AlreadyEnrolled:
@@ -370,14 +397,15 @@ func enrollMessage(lang string, r EnrollCourseResult) string {
 	return fmt.Sprintf(tx.done, r.Title, r.Email, start)
 }
 
-// enrollmentStatusNames name an enrolment's status for people, by language.
+// enrollmentStatusNames name an enrolment's status for people, by language
+// (waitlisted as the lexicon's label of it says).
 var enrollmentStatusNames = map[string]map[store.EnrollmentStatus]string{
 	"es": {store.EnrollmentActive: "activa", store.EnrollmentPendingPayment: "pendiente de pago",
-		store.EnrollmentCompleted: "completada", store.EnrollmentCancelled: "cancelada"},
+		store.EnrollmentCompleted: "completada", store.EnrollmentCancelled: "cancelada", store.EnrollmentWaitlisted: "en lista de espera"},
 	"en": {store.EnrollmentActive: "active", store.EnrollmentPendingPayment: "pending payment",
-		store.EnrollmentCompleted: "completed", store.EnrollmentCancelled: "cancelled"},
+		store.EnrollmentCompleted: "completed", store.EnrollmentCancelled: "cancelled", store.EnrollmentWaitlisted: "on the waiting list"},
 	"pt": {store.EnrollmentActive: "ativa", store.EnrollmentPendingPayment: "pagamento pendente",
-		store.EnrollmentCompleted: "concluída", store.EnrollmentCancelled: "cancelada"},
+		store.EnrollmentCompleted: "concluída", store.EnrollmentCancelled: "cancelada", store.EnrollmentWaitlisted: "na lista de espera"},
 }
 
 // enrollmentStatusName is s in lang; the status itself when it has no name.

@@ -197,10 +197,12 @@ func msgLang(lang string) string {
 // documentTexts are generate_document's messages in one language. The
 // generated ones take what the document is about (course, company or
 // invoice number), the format, the link and the day it expires;
-// notEnrolled the course title; notCompleted the title and the progress.
+// notEnrolled and waitlisted the course title; notCompleted the title and
+// the progress.
 type documentTexts struct {
 	certificate, proposal, invoice string
 	notEnrolled, notCompleted      string
+	waitlisted                     string
 }
 
 var documentMessages = map[string]documentTexts{
@@ -210,6 +212,7 @@ var documentMessages = map[string]documentTexts{
 		invoice:      "Listo: la factura %s en %s está aquí: %s (el enlace vale hasta el %s).",
 		notEnrolled:  "No encuentro ninguna inscripción tuya en «%s», así que no puedo emitir ese certificado. Si crees que es un error, dime con qué correo te inscribiste o pide hablar con una persona.",
 		notCompleted: "Todavía no has completado «%s» (progreso: %d %%). El certificado se emite al terminar el curso; cuando lo completes, pídemelo de nuevo.",
+		waitlisted:   "Estás en la lista de espera de «%s», sin plaza todavía, así que no hay certificado que emitir: se emite al terminar el curso.",
 	},
 	"en": {
 		certificate:  "Done: here is the certificate for “%s” as %s: %s (the link works until %s).",
@@ -217,6 +220,7 @@ var documentMessages = map[string]documentTexts{
 		invoice:      "Done: invoice %s as %s is here: %s (the link works until %s).",
 		notEnrolled:  "I can't find an enrolment of yours in “%s”, so I can't issue that certificate. If you think that's wrong, tell me the email you enrolled with or ask to talk to a person.",
 		notCompleted: "You haven't completed “%s” yet (progress: %d%%). The certificate is issued once the course is finished; ask me again when you're done.",
+		waitlisted:   "You're on the waiting list for “%s”, without a seat yet, so there's no certificate to issue: it's issued once the course is finished.",
 	},
 	"pt": {
 		certificate:  "Pronto: aqui está o certificado de “%s” em %s: %s (o link vale até %s).",
@@ -224,6 +228,7 @@ var documentMessages = map[string]documentTexts{
 		invoice:      "Pronto: a fatura %s em %s está aqui: %s (o link vale até %s).",
 		notEnrolled:  "Não encontrei nenhuma matrícula sua em “%s”, então não posso emitir esse certificado. Se achar que é um engano, me diga com qual e-mail você fez a matrícula ou peça para falar com uma pessoa.",
 		notCompleted: "Você ainda não concluiu “%s” (progresso: %d%%). O certificado é emitido quando o curso termina; quando concluir, é só me pedir de novo.",
+		waitlisted:   "Você está na lista de espera de “%s”, ainda sem vaga, então não há certificado para emitir: ele é emitido quando o curso termina.",
 	},
 }
 
@@ -453,6 +458,11 @@ func ownCertificate(ctx context.Context, st DocumentStore, tm documents.Template
 		msg := fmt.Sprintf(tx.notEnrolled, course.Title.In(ml))
 		return nil, &GenerateDocumentResult{Status: DocNotEnrolled, Message: msg}, nil
 	}
+	if en.Status == store.EnrollmentWaitlisted {
+		// A place on the waiting list is no enrolment in the course yet.
+		msg := fmt.Sprintf(tx.waitlisted, course.Title.In(ml))
+		return nil, &GenerateDocumentResult{Status: DocNotEnrolled, Message: msg}, nil
+	}
 	name := strings.TrimSpace(en.Name)
 	if name == "" {
 		name = strings.TrimSpace(c.Name)
@@ -539,8 +549,14 @@ func staffCertificate(ctx context.Context, st DocumentStore, tm documents.Templa
 	if err != nil {
 		return "", fmt.Errorf("generate_document: enrolments of %s: %w", email, err)
 	}
+	waitlisted := false
 	for _, en := range ens {
 		if en.CourseSlug != course.Slug || en.Status == store.EnrollmentCancelled {
+			continue
+		}
+		if en.Status == store.EnrollmentWaitlisted {
+			// No seat, no course taken: nothing to certify.
+			waitlisted = true
 			continue
 		}
 		if en.Name != "" {
@@ -552,6 +568,9 @@ func staffCertificate(ctx context.Context, st DocumentStore, tm documents.Templa
 		set("certificate_number", CertificateNumber(en))
 		setDefaultCompletion(tm, vars, editionEnd(course), now)
 		return en.ContactID, nil
+	}
+	if waitlisted {
+		return "", &Failure{Code: CodeNotFound, Message: fmt.Sprintf("%s is only on the waiting list of course %s, not enrolled in it: no certificate", email, course.Slug)}
 	}
 	return "", &Failure{Code: CodeNotFound, Message: fmt.Sprintf("%s has no enrolment in course %s", email, course.Slug)}
 }

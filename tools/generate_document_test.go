@@ -118,6 +118,15 @@ func TestGenerateDocumentStudentCertificate(t *testing.T) {
 	require.Equal(t, tools.DocNotCompleted, r.Status)
 	require.Contains(t, r.Message, "Todavía no has completado «Taller exprés de IA» (progreso: 0 %)")
 
+	// A place on a waiting list is no enrolment: no certificate.
+	_, _, err = b.st.Enroll(t.Context(), store.EnrollRequest{CourseSlug: "agentes-automatizacion", ContactID: ines.ContactID,
+		Email: ines.Email, Waitlist: true})
+	require.NoError(t, err)
+	r = docResult(t, b.call(t, ines, "generate_document", `{"template":"certificate","course":"agentes-automatizacion"}`))
+	require.Equal(t, tools.DocNotEnrolled, r.Status)
+	require.Equal(t, "Estás en la lista de espera de «Automatización con agentes de IA», sin plaza todavía, así que no hay certificado que emitir: se emite al terminar el curso.", r.Message)
+	require.Empty(t, r.URL)
+
 	// No course named: asked for.
 	requireInvalid(t, b.call(t, ines, "generate_document", `{"template":"certificate"}`), "course")
 
@@ -195,6 +204,12 @@ func TestGenerateDocumentStaff(t *testing.T) {
 	// An email with no enrolment in the course.
 	o := b.call(t, staff, "generate_document", `{"template":"certificate","course":"ia-marketing","email":"tom@example.com"}`)
 	require.Equal(t, tools.CodeNotFound, readError(t, o).Error)
+	// Nor does a place on the course's waiting list make one.
+	_, _, err = b.st.Enroll(t.Context(), store.EnrollRequest{CourseSlug: "agentes-automatizacion", Email: "tom@example.com", Waitlist: true})
+	require.NoError(t, err)
+	o = b.call(t, staff, "generate_document", `{"template":"certificate","course":"agentes-automatizacion","email":"tom@example.com"}`)
+	require.Equal(t, tools.CodeNotFound, readError(t, o).Error, "no certificate for a waitlisted enrolment")
+	require.Contains(t, readError(t, o).Message, "only on the waiting list")
 
 	// Bad arguments are named.
 	requireInvalid(t, b.call(t, staff, "generate_document", `{"template":"contract"}`), "template")

@@ -33,7 +33,10 @@ type MyEnrollment struct {
 	Title    string                 `json:"title"`
 	Status   store.EnrollmentStatus `json:"status"`
 	Progress int                    `json:"progress"` // percent
-	Start    string                 `json:"start,omitempty"`
+	// WaitlistPosition is the place on the course's waiting list (1
+	// first) when Status is waitlisted: no seat yet.
+	WaitlistPosition int    `json:"waitlist_position,omitempty"`
+	Start            string `json:"start,omitempty"`
 }
 
 // AddMyEnrollments registers my_enrollments: the caller's own enrolments
@@ -104,7 +107,8 @@ func myEnrollments(ctx context.Context, e EnrollmentReader, c Caller) (MyEnrollm
 			continue
 		}
 		seen[en.ID] = true
-		m := MyEnrollment{Course: en.CourseSlug, Title: en.CourseSlug, Status: en.Status, Progress: en.Progress}
+		m := MyEnrollment{Course: en.CourseSlug, Title: en.CourseSlug, Status: en.Status, Progress: en.Progress,
+			WaitlistPosition: en.WaitlistPosition}
 		if co, err := e.Course(ctx, en.CourseSlug); err == nil {
 			m.Title = co.Title.In(c.Language)
 			if !co.Start.IsZero() {
@@ -118,23 +122,28 @@ func myEnrollments(ctx context.Context, e EnrollmentReader, c Caller) (MyEnrollm
 }
 
 // enrollmentsTexts are my_enrollments' messages in one language; line
-// takes the title, the status and the progress, start a date.
+// takes the title, the status and the progress, start a date; waiting
+// takes the title, the status and the place on the waiting list (a place
+// has no progress to show).
 type enrollmentsTexts struct {
-	none, header, line, start string
+	none, header, line, start, waiting string
 }
 
 var enrollmentsMessages = map[string]enrollmentsTexts{
 	"es": {
 		none:   "Todavía no tienes ninguna inscripción en cursos. ¿Quieres ver el catálogo?",
 		header: "Tus cursos:", line: "\n- %s — %s, progreso %d%%", start: " (empieza el %s)",
+		waiting: "\n- %s — %s, en el puesto %d; te escribiremos si se libera una plaza",
 	},
 	"en": {
 		none:   "You're not enrolled in any course yet. Would you like to see the catalogue?",
 		header: "Your courses:", line: "\n- %s — %s, progress %d%%", start: " (starts %s)",
+		waiting: "\n- %s — %s, in position %d; we'll write to you if a seat frees up",
 	},
 	"pt": {
 		none:   "Você ainda não tem matrícula em nenhum curso. Quer ver o catálogo?",
 		header: "Seus cursos:", line: "\n- %s — %s, progresso %d%%", start: " (começa em %s)",
+		waiting: "\n- %s — %s, na posição %d; vamos escrever para você se abrir uma vaga",
 	},
 }
 
@@ -146,6 +155,10 @@ func enrollmentsMessage(lang string, es []MyEnrollment) string {
 	var b strings.Builder
 	b.WriteString(tx.header)
 	for _, m := range es {
+		if m.Status == store.EnrollmentWaitlisted {
+			fmt.Fprintf(&b, tx.waiting, m.Title, enrollmentStatusName(lang, m.Status), m.WaitlistPosition)
+			continue
+		}
 		fmt.Fprintf(&b, tx.line, m.Title, enrollmentStatusName(lang, m.Status), m.Progress)
 		if m.Start != "" {
 			fmt.Fprintf(&b, tx.start, longDate(m.Start, lang))
