@@ -385,6 +385,42 @@ func businessAPI(t *testing.T, st fullStore) {
 	require.Equal(t, http.StatusNotFound, b.do(t, "POST", "/api/v1/enrollments/nope/confirm-payment", staffKey, server.ConfirmPaymentRequest{PaymentRef: "TRX-1"}).status)
 	require.Equal(t, http.StatusBadRequest, b.do(t, "POST", "/api/v1/enrollments/"+e.ID+"/confirm-payment", staffKey, server.ConfirmPaymentRequest{}).status)
 
+	// A waiting list: a place is listed with its position, cannot be paid
+	// or completed, and more seats put through the API promote it.
+	tiny := course
+	tiny.Seats = 1
+	require.Equal(t, http.StatusOK, b.do(t, "PUT", "/api/v1/courses/tiny", adminKey, tiny).status)
+	_, _, err = b.st.Enroll(ctx, store.EnrollRequest{CourseSlug: "tiny", Email: "seat@example.com"})
+	require.NoError(t, err)
+	wait, created, err := b.st.Enroll(ctx, store.EnrollRequest{CourseSlug: "tiny", Email: "wait@example.com", Waitlist: true})
+	require.NoError(t, err)
+	require.True(t, created)
+	r = b.do(t, "GET", "/api/v1/enrollments?course=tiny&status=waitlisted", staffKey, nil)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.Contains(t, string(r.body), `"status":"waitlisted"`)
+	require.Contains(t, string(r.body), `"waitlist_position":1`)
+	r.json(t, &es)
+	require.Equal(t, []string{wait.ID}, []string{es.Data[0].ID})
+	r = b.do(t, "POST", "/api/v1/enrollments/"+wait.ID+"/confirm-payment", staffKey, server.ConfirmPaymentRequest{PaymentRef: "TRX-9"})
+	require.Equal(t, http.StatusConflict, r.status, "%s", r.body)
+	require.Contains(t, r.errorBody(t).Message, "waitlisted")
+	r = b.do(t, "POST", "/api/v1/enrollments/"+wait.ID+"/complete", staffKey, nil)
+	require.Equal(t, http.StatusConflict, r.status, "%s", r.body)
+	require.Contains(t, r.errorBody(t).Message, "waitlisted")
+	tiny.Seats = 2
+	var grown store.Course
+	r = b.do(t, "PUT", "/api/v1/courses/tiny", adminKey, tiny)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	r.json(t, &grown)
+	require.Equal(t, 2, grown.SeatsTaken, "the new seat went to the waiting list")
+	b.do(t, "GET", "/api/v1/enrollments?course=tiny&status=waitlisted", staffKey, nil).json(t, &es)
+	require.Empty(t, es.Data)
+	b.do(t, "GET", "/api/v1/enrollments?course=tiny&status=pending_payment", staffKey, nil).json(t, &es)
+	require.Len(t, es.Data, 2)
+	ev, err := b.st.Event(ctx, store.EventSeatOffered+":"+wait.ID)
+	require.NoError(t, err, "the promotion's event, for the webhook")
+	require.Equal(t, store.EventSeatOffered, ev.Type)
+
 	// Leads: list, get with score factors and history.
 	lead, _, err := b.st.UpsertLead(ctx, store.Lead{Email: "cto@acme.example", Name: "Luis", Company: "Acme", Interest: store.InterestCourses})
 	require.NoError(t, err)

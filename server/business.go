@@ -53,10 +53,10 @@ func (s *Server) businessRoutes() []route {
 				query: append([]param{{"language", "string", "language of instruction"}, {"topic", "string", "one of the course's topics"}, {"status", "string", "open, full or closed"}}, pageParams...),
 				resp:  "Course", list: true}},
 		{method: "PUT", path: "/api/v1/courses/{slug}", roles: adminOnly, handler: s.putCourse,
-			op: operation{id: "putCourse", summary: "Create or replace a course", tag: "courses", body: "Course", resp: "Course"}},
+			op: operation{id: "putCourse", summary: "Create or replace a course; seats it frees (more seats, or open again) go to its waiting list", tag: "courses", body: "Course", resp: "Course"}},
 		{method: "GET", path: "/api/v1/enrollments", roles: adminStaff, handler: s.listEnrollments,
 			op: operation{id: "listEnrollments", summary: "List enrolments, newest first", tag: "enrollments",
-				query: append([]param{{"course", "string", "course slug"}, {"contact_id", "string", "only this contact's"}, {"status", "string", "pending_payment, active, completed or cancelled"}}, pageParams...),
+				query: append([]param{{"course", "string", "course slug"}, {"contact_id", "string", "only this contact's"}, {"status", "string", "pending_payment, active, completed, cancelled or waitlisted (on the course's waiting list, holding no seat; waitlist_position is the place)"}}, pageParams...),
 				resp:  "Enrollment", list: true}},
 		{method: "POST", path: "/api/v1/enrollments/{id}/confirm-payment", roles: adminStaff, handler: s.confirmPayment,
 			op: operation{id: "confirmPayment", summary: "Confirm the payment of a pending enrolment (idempotent by reference)", tag: "enrollments", body: "ConfirmPayment", resp: "Enrollment"}},
@@ -183,7 +183,7 @@ func (s *Server) listEnrollments(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := store.EnrollmentFilter{CourseSlug: q.Get("course"), ContactID: q.Get("contact_id"), Status: store.EnrollmentStatus(q.Get("status"))}
 	if f.Status != "" && !f.Status.Valid() {
-		s.writeError(w, r, Errorf(CodeInvalid, "status must be pending_payment, active, completed or cancelled"))
+		s.writeError(w, r, Errorf(CodeInvalid, "status must be pending_payment, active, completed, cancelled or waitlisted"))
 		return
 	}
 	es, err := s.opts.Business.ListEnrollments(r.Context(), f, p.offset, p.limit+1)
@@ -212,6 +212,13 @@ func (s *Server) confirmPayment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e, err := s.opts.Business.ConfirmPayment(r.Context(), r.PathValue("id"), strings.TrimSpace(req.PaymentRef))
+	if errors.Is(err, store.ErrConflict) {
+		// Said in full: a payment provider retrying needs to know this
+		// will never succeed.
+		s.writeError(w, r, Errorf(CodeConflict, "only a pending_payment enrolment can be confirmed (again with the same reference once active); "+
+			"this one is active under another reference, completed, cancelled or waitlisted (no seat yet)"))
+		return
+	}
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("confirm payment: %w", err))
 		return
@@ -224,7 +231,7 @@ func (s *Server) confirmPayment(w http.ResponseWriter, r *http.Request) {
 func (s *Server) completeEnrollment(w http.ResponseWriter, r *http.Request) {
 	e, err := s.opts.Business.CompleteEnrollment(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrConflict) {
-		s.writeError(w, r, Errorf(CodeConflict, "only an active enrolment can be completed (a pending payment is confirmed first; a cancelled one cannot be)"))
+		s.writeError(w, r, Errorf(CodeConflict, "only an active enrolment can be completed (a pending payment is confirmed first; a cancelled or waitlisted one cannot be)"))
 		return
 	}
 	if err != nil {
