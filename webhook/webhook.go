@@ -1,6 +1,7 @@
 // Package webhook delivers Faro's outbound events — a lead that became
-// sales qualified, a conversation handed to a person — to the URLs the
-// business configured (a CRM, a staff chat bridge), from the store's
+// sales qualified, a conversation handed to a person, a seat offered to
+// the first of a course's waiting list — to the URLs the business
+// configured (a CRM, a staff chat bridge, a mailer), from the store's
 // outbox.
 //
 // Delivery is at least once: an event stays in the outbox until every

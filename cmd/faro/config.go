@@ -162,8 +162,9 @@ type Config struct {
 	// see staffchannel.go.
 	StaffChannel string `yaml:"staff_channel"`
 	// WebhookURLs receive the outbound events (lead.qualified,
-	// conversation.handoff) as signed JSON POSTs, comma-separated
-	// (FARO_WEBHOOK_URLS); none means events wait in the outbox.
+	// conversation.handoff, enrollment.seat_offered) as signed JSON
+	// POSTs, comma-separated (FARO_WEBHOOK_URLS); none means events wait
+	// in the outbox.
 	WebhookURLs []string `yaml:"webhook_urls"`
 	// WebhookSecret signs them (HMAC-SHA256), at least 16 characters;
 	// required with WebhookURLs (FARO_WEBHOOK_SECRET).
