@@ -301,3 +301,24 @@ turns:
       reply_contains_any: ["3 weeks", "three weeks"]
 `)
 }
+
+// A ticket's code asked about right after another ticket was opened reads
+// that ticket: it does not open a second one with the question as its
+// description.
+func TestEngineTicketCodeAfterOpeningOne(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: ticket-code-after-opening-one
+role: staff
+channel: slack
+contact: {name: Ines, email: ines@brujula.example}
+turns:
+  - user: "open a technical ticket for paolo.r@example.com: the quiz of week 2 won't submit"
+    expect:
+      tool: open_ticket
+  - user: "and where do we stand with T-000001? he says no one wrote back"
+    expect:
+      tool: ticket_status
+      tools_not_called: [open_ticket]
+`)
+}

@@ -874,6 +874,14 @@ func (r *run) fresh(text string, toks []token) action {
 		}
 		tr("\n")
 	}
+	// "also where are we on T-100052?" right after a ticket was opened:
+	// a code in the form of what a tool that changes nothing reads is
+	// that tool's, whatever task came before and whatever it asks.
+	if t := r.codeFor(text); t != nil && !t.mutating {
+		a := r.startTask(t, []taskMsg{{text: text}})
+		a.greet = greet
+		return a
+	}
 	if a, ok := r.continuePrevious(text, f, scores); ok {
 		a.greet = greet
 		return a
