@@ -279,6 +279,29 @@ func FreeSeats(c Course) int {
 	return max(0, c.Seats-c.SeatsTaken)
 }
 
+// CourseFullness decides, for [Enrollments.Enroll], whether a course of
+// that stored status and seats has a seat for a new enrolment: err is
+// ErrClosed for a closed course; full wraps ErrFull for a course marked
+// full or whose seats are taken (counted by taken, only for an open
+// course); both nil when a seat is free. Both backends apply it inside
+// the transaction that inserts the enrolment.
+func CourseFullness(status CourseStatus, seats int, taken func() (int, error)) (full, err error) {
+	switch status {
+	case CourseClosed:
+		return nil, ErrClosed
+	case CourseFull:
+		return ErrFull, nil
+	}
+	n, err := taken()
+	if err != nil {
+		return nil, err
+	}
+	if n >= seats {
+		return fmt.Errorf("%d of %d seats taken: %w", n, seats, ErrFull), nil
+	}
+	return nil, nil
+}
+
 // SeatStatus is the status of a new seat in a course of that price, taken
 // at once or promoted from the waiting list: pending_payment when paid,
 // active when free.

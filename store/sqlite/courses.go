@@ -223,20 +223,9 @@ func (db *DB) Enroll(ctx context.Context, r store.EnrollRequest) (store.Enrollme
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		var full error
-		switch store.CourseStatus(status) {
-		case store.CourseClosed:
-			return store.ErrClosed
-		case store.CourseFull:
-			full = store.ErrFull
-		default:
-			taken, err := seatsTaken(ctx, tx, r.CourseSlug)
-			if err != nil {
-				return err
-			}
-			if taken >= seats {
-				full = fmt.Errorf("%d of %d seats taken: %w", taken, seats, store.ErrFull)
-			}
+		full, err := store.CourseFullness(store.CourseStatus(status), seats, func() (int, error) { return seatsTaken(ctx, tx, r.CourseSlug) })
+		if err != nil {
+			return err
 		}
 		if full != nil && !r.Waitlist {
 			return full
