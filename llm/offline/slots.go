@@ -453,6 +453,8 @@ func (r *run) extract(tool *toolDef, text string, said bool) textSlots {
 		case kindEnum:
 			if v, ok := matchEnum(f.enum, f.enumWords, ws, false); ok {
 				ts.values[f.name] = v
+			} else if v, ok := r.askedEnum(f, text); ok {
+				ts.values[f.name] = v
 			} else if v, ok := coursesValue(f); ok && r.titleWritten(text) {
 				// "she wants a private cohort of AI Strategy for
 				// Managers": a course of the catalogue, its title
@@ -953,6 +955,34 @@ func matchEnum(values []string, phrases [][][]word, ws []word, loose bool) (stri
 		return "", false
 	}
 	return values[best], true
+}
+
+// askedEnum is the one value of an enum field that the message's
+// questions name, when its other sentences name another: "list every
+// course taught in English? my spanish is nonexistent" asks for English,
+// and says Spanish only of the speaker.
+func (r *run) askedEnum(f field, text string) (string, bool) {
+	asked, other := "", ""
+	rest := text
+	for rest != "" {
+		clause, mark := rest, ""
+		if loc := reClauses.FindStringIndex(rest); loc != nil {
+			clause, mark, rest = rest[:loc[0]], rest[loc[0]:loc[1]], rest[loc[1]:]
+		} else {
+			rest = ""
+		}
+		v, ok := matchEnum(f.enum, f.enumWords, r.m.an.analyze(clause), false)
+		switch {
+		case !ok:
+		case !strings.Contains(mark, "?"):
+			other = v
+		case asked != "" && asked != v:
+			return "", false
+		default:
+			asked = v
+		}
+	}
+	return asked, asked != "" && other != "" && other != asked
 }
 
 // matchEnumList finds every value the words name fully, for an array of
@@ -1828,7 +1858,7 @@ func hasContent(tool *toolDef, toks []token, ws []word, used []bool) bool {
 // would filter everything out.
 func (r *run) topicOf(tool *toolDef, toks []token, ws []word) (string, bool) {
 	skip := map[string]bool{"course": true, "list": true, "show": true, "want": true, "need": true, "language": true,
-		"spanish": true, "english": true, "portuguese": true, "price": true, "interest": true, "free": true, "start": true}
+		"spanish": true, "english": true, "portuguese": true, "price": true, "interest": true, "free": true, "start": true, "date": true}
 	var ix *courseIndex
 	if r.aboutCourses(tool) {
 		if cs := r.courses(); len(cs) > 0 {

@@ -528,3 +528,14 @@ func TestQuestionAboutOneCourseIsNotBrowsing(t *testing.T) {
 		require.Equal(t, c.want, name, "%q: %v %s", c.text, args, reply)
 	}
 }
+
+// The language a question asks for is the filter, not one the person
+// speaks of themselves in another sentence; "start dates" filters nothing
+// (it is no topic of "datos", whatever their stems share).
+func TestListFiltersByTheLanguageAskedFor(t *testing.T) {
+	t.Parallel()
+	name, args, reply := callIn(t, true, turnctx.Context{Role: string(store.RoleProspect), Language: "en"}, nil,
+		"which of your courses are taught in English, and their start dates? I can't read Spanish at all")
+	require.Equal(t, "list_courses", name, reply)
+	require.Equal(t, map[string]any{"language": "en"}, args)
+}
