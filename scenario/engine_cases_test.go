@@ -322,3 +322,25 @@ turns:
       tools_not_called: [open_ticket]
 `)
 }
+
+// The one question a read-only tool was called for is answered by its
+// result: a statement around it is not searched for in the knowledge base
+// and quoted after the result.
+func TestEngineReadToolAnswersItsOwnQuestion(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: read-tool-answers-its-own-question
+role: student
+channel: telegram
+contact: {name: Noor Haddad, email: noor.haddad@example.org}
+fixtures:
+  enrollments:
+    - {course: prompt-engineering, progress: 10}
+turns:
+  - user: "which course am i registered on? deleted the confirmation email by mistake"
+    expect:
+      tool: my_enrollments
+      reply_contains_any: ["Prompt Engineering"]
+      reply_not_contains: ["Sources", "Fuentes"]
+`)
+}

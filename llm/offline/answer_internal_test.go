@@ -100,10 +100,10 @@ func TestShorthandReadsAsTheWord(t *testing.T) {
 func TestLeftUnanswered(t *testing.T) {
 	an := newAnalyzer()
 	list := "These are our courses:\n- Building LLM Apps with RAG — 399 USD, starts April 5, 2027, 40 seats left"
-	left := leftUnanswered(an, "hey how much is the rag course and do i need to know python for it?", list)
+	left := leftUnanswered(an, "hey how much is the rag course and do i need to know python for it?", list, nil)
 	assert.Contains(t, left, "python")
 	assert.NotContains(t, left, "rag")
-	assert.Empty(t, leftUnanswered(an, "how much is the rag course?", list))
+	assert.Empty(t, leftUnanswered(an, "how much is the rag course?", list, nil))
 }
 
 // "What time" asks for the hour of something; "three times" counts tries

@@ -457,11 +457,20 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 	if act.kind == actCall && len(r.conv.turns) > 0 && name != toolRequestHuman {
 		human := r.conv.turns[len(r.conv.turns)-1].human
 		q := infoQuestion(r.m.an, human)
-		if t := r.tool(name); q == "" && t != nil && !t.mutating && asksForInformation(r.m.an, human) {
+		t := r.tool(name)
+		asked := askingClauses(human)
+		if t != nil && !t.mutating && len(asked) == 1 {
+			// "which course am i registered in? got a receipt but lost
+			// it": the one question is the one the tool was called for
+			// and its result answers; only what it leaves unanswered is
+			// for the knowledge base.
+			q, human = "", asked[0]+"?"
+		}
+		if q == "" && t != nil && !t.mutating && asksForInformation(r.m.an, human) {
 			// "how much is the rag course and do i need python?": the
 			// listing gives the price; the rest of the question is
 			// answered from the knowledge base, when it answers it.
-			q = leftUnanswered(r.m.an, human, text)
+			q = leftUnanswered(r.m.an, human, text, nameConcepts(r.m.an, name))
 		}
 		if q != "" {
 			if ans, ok := r.answer(r.conv.tc.Passages, q); ok {
@@ -483,14 +492,14 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 // answer, as a question of its own: the words the reply neither says nor
 // answers by their kind (a price for "how much"). "" when what is left
 // names nothing of its own.
-func leftUnanswered(an *analyzer, question, reply string) string {
+func leftUnanswered(an *analyzer, question, reply string, done map[string]bool) string {
 	said, kinds := an.analyze(reply), kindsOf(reply)
 	var left []string
 	named := false
 	for _, w := range answerWords(an.analyze(question)) {
 		k := askedKind(w)
 		// "the same period" points back at what the call was given.
-		if (k != 0 && kinds&k != 0) || strictMatch(w, said) || sameWords[w.fold] {
+		if (k != 0 && kinds&k != 0) || strictMatch(w, said) || sameWords[w.fold] || done[w.concept] {
 			continue
 		}
 		if k == 0 && !genericAnswerConcepts[w.concept] {
@@ -502,6 +511,18 @@ func leftUnanswered(an *analyzer, question, reply string) string {
 		return ""
 	}
 	return strings.Join(left, " ") + "?"
+}
+
+// nameConcepts are the concepts of a tool's name: what its result is
+// about ("my_enrollments" answers "which course am I registered on?").
+func nameConcepts(an *analyzer, name string) map[string]bool {
+	out := map[string]bool{}
+	for _, w := range an.analyze(strings.ReplaceAll(name, "_", " ")) {
+		if w.concept != "" {
+			out[w.concept] = true
+		}
+	}
+	return out
 }
 
 // whatItTakes is, after "you haven't completed the course yet", what the
