@@ -344,3 +344,40 @@ turns:
       reply_not_contains: ["Sources", "Fuentes"]
 `)
 }
+
+// At a school whose courses are about languages, a language named is the
+// topic to filter by, not the language the courses are taught in.
+func TestEngineLanguageAsATopic(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: language-as-a-topic
+role: prospect
+channel: web
+fixtures:
+  courses:
+    - slug: italiano-inicial
+      title: {es: "Italiano inicial", en: "Beginner Italian"}
+      language: es
+      level: beginner
+      price: {amount: 150, currency: USD}
+      seats: 10
+      start: 2027-02-01
+      duration_weeks: 8
+      topics: [italiano, idiomas]
+    - slug: ingles-b1
+      title: {es: "Inglés B1", en: "English B1"}
+      language: es
+      level: beginner
+      price: {amount: 170, currency: USD}
+      seats: 10
+      start: 2027-02-03
+      duration_weeks: 8
+      topics: [ingles, idiomas]
+turns:
+  - user: "que cursos de ingles tienen?"
+    expect:
+      tool: list_courses
+      reply_contains_any: ["Inglés B1"]
+      reply_not_contains: ["Italiano", "IA para marketing"]
+`)
+}

@@ -452,7 +452,9 @@ func (r *run) extract(tool *toolDef, text string, said bool) textSlots {
 			}
 		case kindEnum:
 			if v, ok := matchEnum(f.enum, f.enumWords, ws, false); ok {
-				ts.values[f.name] = v
+				if !r.languageIsTopic(f, ws) {
+					ts.values[f.name] = v
+				}
 			} else if v, ok := r.askedEnum(f, text); ok {
 				ts.values[f.name] = v
 			} else if v, ok := coursesValue(f); ok && r.titleWritten(text) {
@@ -1870,7 +1872,10 @@ func (r *run) topicOf(tool *toolDef, toks []token, ws []word) (string, bool) {
 	}
 	var parts []string
 	for i, w := range ws {
-		if w.stop || skip[w.concept] || isDigits(w.fold) || isGreetingWord(w.fold) || tool.nameWords[w.fold] {
+		// "quais cursos de espanhol?" at a language school: a language
+		// its courses are about is a topic, not a language to speak.
+		taught := ix != nil && languageConcepts[w.concept] && ix.topicWord(w)
+		if w.stop || (skip[w.concept] && !taught) || isDigits(w.fold) || isGreetingWord(w.fold) || tool.nameWords[w.fold] {
 			continue
 		}
 		if utf8.RuneCountInString(w.fold) < 2 || questionWords[w.fold] {
@@ -1891,6 +1896,27 @@ func (r *run) topicOf(tool *toolDef, toks []token, ws []word) (string, bool) {
 	}
 	return strings.Join(parts, " "), true
 }
+
+// languageIsTopic reports that a field whose values are languages
+// (list_courses' language of instruction) is named by a language the
+// catalogue's courses are about: "quais cursos de espanhol?" at a
+// language school asks for Spanish courses, taught in any language.
+func (r *run) languageIsTopic(f field, ws []word) bool {
+	if len(f.enum) == 0 || slices.ContainsFunc(f.enum, func(v string) bool { return !slices.Contains(shipped.Codes(), v) }) {
+		return false
+	}
+	cs := r.courses()
+	if len(cs) == 0 {
+		return false
+	}
+	if r.courseIx == nil {
+		r.courseIx = r.m.courseIndex(cs)
+	}
+	return slices.ContainsFunc(ws, func(w word) bool { return languageConcepts[w.concept] && r.courseIx.topicWord(w) })
+}
+
+// languageConcepts are the concepts of the languages' names.
+var languageConcepts = map[string]bool{"spanish": true, "english": true, "portuguese": true}
 
 // aboutCourses reports whether the tool deals in courses: its name or
 // the first sentence of its description says so.
