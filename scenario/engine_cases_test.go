@@ -381,3 +381,20 @@ turns:
       reply_not_contains: ["Italiano", "IA para marketing"]
 `)
 }
+
+// "¿Cuándo empieza el curso de X?" asks a date of the one course named:
+// the knowledge base answers it, and no enrolment begins (asking for an
+// email) because the browse that the words resemble stepped aside.
+func TestEngineWhenDoesTheNamedCourseStart(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: when-does-the-named-course-start
+role: prospect
+channel: web
+turns:
+  - user: "¿Cuándo empieza el curso de IA para marketing?"
+    expect:
+      tools_not_called: [enroll_course]
+      reply_contains_any: ["8 de febrero", "2027-02-08"]
+`)
+}

@@ -851,9 +851,14 @@ func (r *run) fresh(text string, toks []token) action {
 	scores := r.scoreTools(f)
 	know := r.knowledgeScore(f, scores)
 	scores, know, probs := r.blendClassifier(f, scores, know)
-	if !f.question || r.oneCourseAsked(text) {
+	if !f.question {
 		scores = r.notBrowsingNamed(text, scores)
 	}
+	// "is the RAG course ok for me?": a question about the one course
+	// pointed at is for the knowledge base, however much its words are a
+	// browse's; nor is it a request to enrol that follows a browse.
+	_, named := r.matchCourse(text, false)
+	oneCourse := f.question && named && r.oneCourseAsked(text)
 	if f.question && r.faqAsks(text) {
 		// "¿me devuelven la plata?" when the knowledge base has "¿Me
 		// devuelven el dinero si el curso no me convence?": a question the
@@ -944,6 +949,9 @@ func (r *run) fresh(text string, toks []token) action {
 	for _, s := range scores {
 		if s.tool.name == toolSearchKnowledge {
 			continue
+		}
+		if oneCourse && browses(s.tool) {
+			break
 		}
 		// A hand-off is asked for with a word for a person ("me passa
 		// para um atendente"); "me passa o NPS" shares only the verb.
@@ -1878,18 +1886,21 @@ func (r *run) notBrowsingNamed(text string, scores []toolScore) []toolScore {
 	if _, named := r.matchCourse(text, false); !named {
 		return scores
 	}
-	return slices.DeleteFunc(slices.Clone(scores), func(s toolScore) bool {
-		t := s.tool
-		if t.mutating || t.name == toolSearchKnowledge {
-			return false
-		}
-		topic, required := false, false
-		for _, f := range t.schema.fields {
-			topic = topic || f.kind == kindTopic
-			required = required || f.required
-		}
-		return topic && !required
-	})
+	return slices.DeleteFunc(slices.Clone(scores), func(s toolScore) bool { return browses(s.tool) })
+}
+
+// browses reports a tool that lists what the business offers, filtered by
+// a topic at most: read-only, with a topic and nothing required.
+func browses(t *toolDef) bool {
+	if t.mutating || t.name == toolSearchKnowledge {
+		return false
+	}
+	topic, required := false, false
+	for _, f := range t.schema.fields {
+		topic = topic || f.kind == kindTopic
+		required = required || f.required
+	}
+	return topic && !required
 }
 
 // definiteArticles point at one thing known ("the", "el", "o").
