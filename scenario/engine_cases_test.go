@@ -398,3 +398,37 @@ turns:
       reply_contains_any: ["8 de febrero", "2027-02-08"]
 `)
 }
+
+// "q talleres tienen?", "what workshops do you run?": which things of the
+// catalogue's kind there are, asked with a word for them other than the
+// examples' "courses", lists the catalogue.
+func TestEngineWhichWorkshopsAreOffered(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ say, lang string }{
+		{"holaa q talleres tienen? nunca cociné nada", "es"},
+		{"hi! what workshops do you guys run this winter?", "en"},
+		{"quais workshops de culinária vocês têm?", "pt"},
+	} {
+		engineCase(t, `
+name: which-workshops-are-offered
+role: prospect
+channel: web
+fixtures:
+  courses:
+    - slug: pasta-fresca
+      title: {es: "Taller de pasta fresca", en: "Fresh Pasta Workshop"}
+      language: es
+      level: beginner
+      price: {amount: 90, currency: USD}
+      seats: 12
+      start: 2027-02-06
+      duration_weeks: 4
+      topics: [cocina, pasta]
+turns:
+  - user: "`+c.say+`"
+    expect:
+      tool: list_courses
+      reply_language: `+c.lang+`
+`)
+	}
+}

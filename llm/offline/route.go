@@ -944,6 +944,17 @@ func (r *run) fresh(text string, toks []token) action {
 			return a
 		}
 	}
+	// "what classes have you got starting soon?", "q clases de baile
+	// tienen?": which things of the catalogue's kind there are, named in
+	// the plural after a question word, is a browse, whatever words its
+	// examples taught the classifier.
+	if f.question && !oneCourse && r.asksWhatIsOffered(text, toks) && !asksOwnWhich(text, toks) {
+		if i := slices.IndexFunc(scores, func(s toolScore) bool { return browses(s.tool) }); i >= 0 {
+			a := r.startTask(scores[i].tool, []taskMsg{{text: text}})
+			a.greet = greet
+			return a
+		}
+	}
 	var fallback *action
 	var stateWords []word // of a question about the speaker's own state
 	for _, s := range scores {
@@ -1876,6 +1887,27 @@ func countedWords(ws []word) string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// asksWhatIsOffered reports a question word followed, within three words,
+// by a plural word of the course concept ("what sign language classes",
+// "quais cursos", "what kind of workshops"), before any first-person word.
+func (r *run) asksWhatIsOffered(text string, toks []token) bool {
+	for i, t := range toks {
+		opens := opensQuestion(text, toks, i) || i == 1 && startsWithGreeting(toks)
+		if !whichWords[t.fold] && !(whichNouns[t.fold] && opens) {
+			continue
+		}
+		for _, u := range toks[i+1 : min(len(toks), i+4)] {
+			if firstPerson[u.fold] {
+				break
+			}
+			if w := r.m.an.analyzeTokens([]token{u}); len(w) == 1 && w[0].concept == "course" && strings.HasSuffix(u.fold, "s") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // notBrowsingNamed drops the tools that browse the catalogue (read-only,
