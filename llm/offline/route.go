@@ -955,6 +955,13 @@ func (r *run) fresh(text string, toks []token) action {
 			return a
 		}
 	}
+	// "my boss wants me on the prompting course, how do I get in?" asks
+	// how to enrol in the course it names: the enrolment begins.
+	if t := r.joinTool(); t != nil && r.asksHowToJoin(text, f) {
+		a := r.startTask(t, []taskMsg{{text: text}})
+		a.greet = greet
+		return a
+	}
 	var fallback *action
 	var stateWords []word // of a question about the speaker's own state
 	for _, s := range scores {
@@ -1599,6 +1606,68 @@ func (r *run) asksHowToDo(f msgFeatures) *toolDef {
 		verb, _, _ := strings.Cut(t.name, "_")
 		does := concepts.of(verb, "", "")
 		if does != "" && !slices.ContainsFunc(content, func(w word) bool { return w.concept != does }) {
+			return t
+		}
+	}
+	return nil
+}
+
+// howWords ask the way something is done.
+var howWords = lexWords("how_words")
+
+// asksHowToJoin reports a message that names a course and asks how the
+// speaker gets in: a how-word, an auxiliary at most, a first-person word,
+// and then, to the end of the clause, only function words, words of
+// enrolling or of seats, and the course's name ("how do I get in?", "how
+// can I get a spot?", "¿cómo me anoto?"). Access ("how do I get into the
+// classes?") names what it reaches; a payment or an access problem
+// spoken of says the seat is had already.
+func (r *run) asksHowToJoin(text string, f msgFeatures) bool {
+	if !f.question || slices.ContainsFunc(f.all, func(w word) bool { return w.concept == "billing" || w.concept == "access" }) {
+		return false
+	}
+	if _, named := r.matchCourse(text, false); !named {
+		return false
+	}
+	toks := f.toks
+	for i, t := range toks {
+		if !howWords[t.fold] {
+			continue
+		}
+		j := i + 1
+		if j < len(toks) && auxQuestion[toks[j].fold] {
+			j++
+		}
+		if j >= len(toks) || !firstPerson[toks[j].fold] {
+			continue
+		}
+		rest := toks[j+1:]
+		for k := 1; k < len(rest); k++ {
+			if strings.ContainsAny(text[rest[k-1].end:rest[k].start], ",.;:!?") {
+				rest = rest[:k]
+				break
+			}
+		}
+		ok := true
+		for _, w := range r.m.an.analyzeTokens(rest) {
+			if !(w.stop || firstPerson[w.fold] || w.concept == "enroll" || w.concept == "seats" || r.courseWord(w)) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// joinTool is the tool that enrols: mutating, its verb the enrolment's
+// concept; nil when none is offered.
+func (r *run) joinTool() *toolDef {
+	for _, t := range r.tools {
+		verb, _, _ := strings.Cut(t.name, "_")
+		if t.mutating && concepts.of(verb, "", "") == "enroll" {
 			return t
 		}
 	}

@@ -539,3 +539,29 @@ func TestListFiltersByTheLanguageAskedFor(t *testing.T) {
 	require.Equal(t, "list_courses", name, reply)
 	require.Equal(t, map[string]any{"language": "en"}, args)
 }
+
+// "my boss wants me on the RAG course, how do I get in?" asks how to
+// enrol in the course it names: the enrolment begins (asking for the
+// email, or enrolling with the one given). Getting into the classes of a
+// course paid for is access, for the knowledge base.
+func TestHowDoIGetIntoANamedCourse(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ lang, text, want string }{
+		{"en", "my team lead says I must take the RAG course this month, how do I get in?", "email"},
+		{"en", "my team lead says I must take the RAG course this month. how can i get a spot? I'm ana.ruiz@example.com", "enroll_course"},
+		{"es", "mi jefa quiere que haga el curso de IA para marketing, ¿cómo me anoto?", "correo"},
+		{"en", "just paid for the RAG course, how do I get into the classes?", ""},
+	} {
+		name, args, reply := callIn(t, true, turnctx.Context{Role: string(store.RoleProspect), Language: c.lang}, nil, c.text)
+		if strings.Contains(c.want, "_") {
+			require.Equal(t, c.want, name, "%q: %v %s", c.text, args, reply)
+			continue
+		}
+		require.NotEqual(t, "enroll_course", name, "%q: %v", c.text, args)
+		if c.want == "" {
+			require.NotContains(t, strings.ToLower(reply), "email", c.text)
+			continue
+		}
+		require.Contains(t, strings.ToLower(reply), c.want, c.text)
+	}
+}
