@@ -962,6 +962,22 @@ func (r *run) fresh(text string, toks []token) action {
 		a.greet = greet
 		return a
 	}
+	// "the recording freezes at minute 10 every time, tried 2 laptops",
+	// "shows the course 2x": a problem the person already tried to get
+	// past, or a charge made twice, is for the team to look at, however
+	// much the knowledge base says about such problems; when a ticket is
+	// what the tools resemble most, it is opened (and what the knowledge
+	// base says comes with it).
+	if slices.ContainsFunc(toks, func(t token) bool { return triedWords[t.fold] }) {
+		tools := slices.DeleteFunc(slices.Clone(scores), func(s toolScore) bool {
+			return s.tool.name == toolSearchKnowledge || s.tool.name == toolRequestHuman
+		})
+		if i := slices.IndexFunc(tools, func(s toolScore) bool { return s.tool.name == toolOpenTicket }); i >= 0 && i < 2 {
+			a := r.startTask(tools[i].tool, []taskMsg{{text: text}})
+			a.greet = greet
+			return a
+		}
+	}
 	var fallback *action
 	var stateWords []word // of a question about the speaker's own state
 	for _, s := range scores {
@@ -1612,8 +1628,12 @@ func (r *run) asksHowToDo(f msgFeatures) *toolDef {
 	return nil
 }
 
-// howWords ask the way something is done.
-var howWords = lexWords("how_words")
+// howWords ask the way something is done; triedWords tell of a problem
+// already tried to fix, or of a charge made twice.
+var (
+	howWords   = lexWords("how_words")
+	triedWords = lexWords("tried_words")
+)
 
 // asksHowToJoin reports a message that names a course and asks how the
 // speaker gets in: a how-word, an auxiliary at most, a first-person word,

@@ -565,3 +565,19 @@ func TestHowDoIGetIntoANamedCourse(t *testing.T) {
 		require.Contains(t, strings.ToLower(reply), c.want, c.text)
 	}
 }
+
+// A problem the person already tried to get past is reported to the team:
+// the ticket is opened, whatever the knowledge base says of such
+// problems.
+func TestProblemAlreadyTriedOpensATicket(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ lang, text string }{
+		{"en", "the recording of monday's live session stops at minute 20 every time, tried chrome and the phone app"},
+		{"en", "can't get into the campus since yesterday, password reset email never comes. checked spam and waited hours"},
+		{"es", "la grabación de la clase del martes se corta en el minuto 15, probé en dos computadoras y lo mismo"},
+		{"es", "no puedo entrar al campus, el correo para cambiar la contraseña no llega, revisé spam y nada"},
+	} {
+		name, args, reply := callIn(t, true, turnctx.Context{Role: string(store.RoleStudent), Language: c.lang, Email: "rosa.m@example.com"}, nil, c.text)
+		require.Equal(t, "open_ticket", name, "%q: %v %s", c.text, args, reply)
+	}
+}
