@@ -432,3 +432,47 @@ turns:
 `)
 	}
 }
+
+// "y la de tango cuánto sale?" after the list that showed it: the
+// listing's line for that course answers with its price and date, however
+// little the documents say of it; "how much is that one?" points at the
+// course the conversation is about.
+func TestEngineFollowUpPriceFromTheListing(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ first, then, lang string }{
+		{"q clases de baile tienen para principiantes?", "y la de tango cuanto sale y cuando arranca?", "es"},
+		{"what tango classes do you have for beginners?", "how much is that one and when does it start?", "en"},
+	} {
+		engineCase(t, `
+name: follow-up-price-from-the-listing
+role: prospect
+channel: web
+fixtures:
+  knowledge:
+    - source: milonga/clases.md
+      language: es
+      text: |
+        # Estudio Milonga: clases
+        Las clases son en el salón de la calle Corrientes. Trae calzado cómodo con suela lisa.
+  courses:
+    - slug: tango-inicial
+      title: {es: "Tango desde cero", en: "Tango from Scratch"}
+      language: es
+      level: beginner
+      price: {amount: 75, currency: USD}
+      seats: 16
+      start: 2027-03-09
+      duration_weeks: 8
+      topics: [tango, baile]
+turns:
+  - user: "`+c.first+`"
+    expect:
+      tool: list_courses
+  - user: "`+c.then+`"
+    expect:
+      reply_contains: ["75"]
+      reply_contains_any: ["9 de marzo", "March 9", "9 March"]
+      reply_language: `+c.lang+`
+`)
+	}
+}

@@ -169,6 +169,20 @@ func (r *run) knowledgeReply(a action) reply {
 		return reply{text: prefix + ans + "\n\n" + r.question(*a.then)}
 	}
 	res := r.answerFull(r.conv.tc.Passages, q)
+	// "y la de bachata cuánto sale?" after the list that showed it: the
+	// list's line says the price and the date, whatever the documents say
+	// of other courses' prices.
+	// The documents' answer follows it, with its sources; when they do
+	// not answer, the line does alone if it answers all that was asked,
+	// else the question is searched for as it would be without it.
+	if line := r.shownFacts(a.query); line != "" {
+		switch {
+		case res.ok:
+			return reply{text: prefix + line + "\n\n" + res.text}
+		case leftUnanswered(r.m.an, a.query, line, nil) == "":
+			return reply{text: prefix + line}
+		}
+	}
 	// The passages retrieved for the message miss the answer, or part of
 	// it: search again, for what is missing.
 	if t := r.tool(toolSearchKnowledge); t != nil && (!res.ok || res.followUp != "") {
@@ -186,6 +200,53 @@ func (r *run) knowledgeReply(a action) reply {
 		return r.perform(*a.fallback)
 	}
 	return reply{text: prefix + phNoAnswer.in(r.lang) + " " + r.offer()}
+}
+
+// shownFacts is the line of an earlier reply (a listing's) about the one
+// course the question names or points back at ("that one", with the
+// course the conversation is about) that holds what the question asks by
+// its kind, a price or a date; "" when there is none.
+func (r *run) shownFacts(question string) string {
+	var asked answerKinds
+	for _, w := range r.m.an.analyze(question) {
+		asked |= askedKind(w) & (hasPrice | hasDate)
+	}
+	if asked == 0 {
+		return ""
+	}
+	slug, named := r.matchCourse(question, false)
+	if !named {
+		if r.known.course == "" || !slices.ContainsFunc(tokenize(question), func(t token) bool { return demonstratives[t.fold] }) {
+			return ""
+		}
+		slug = r.known.course
+	}
+	var titles []string
+	for _, c := range r.courses() {
+		if c.Slug == slug {
+			for _, t := range c.Titles {
+				titles = append(titles, fold(t))
+			}
+		}
+	}
+	for i := len(r.conv.turns) - 2; i >= 0 && len(titles) > 0; i-- {
+		for _, line := range strings.Split(r.conv.turns[i].reply, "\n") {
+			line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "- "))
+			f := fold(line)
+			if kindsOf(line)&asked != 0 && slices.ContainsFunc(titles, func(t string) bool { return strings.HasPrefix(f, t) }) &&
+				r.saysInLang(line) {
+				return line
+			}
+		}
+	}
+	return ""
+}
+
+// saysInLang reports a text in the reply's language, or in none clearly
+// (a line of names and numbers).
+func (r *run) saysInLang(text string) bool {
+	g := detectLang(text)
+	return g.lang == r.lang || g.confidence < confidentLang
 }
 
 // demonstratives point back at what was said before.
