@@ -1980,20 +1980,31 @@ func countedWords(ws []word) string {
 
 // asksWhatIsOffered reports a question word followed, within three words,
 // by a plural word of the course concept ("what sign language classes",
-// "quais cursos", "what kind of workshops"), before any first-person word.
+// "quais cursos", "what kind of workshops"), with no first-person word in
+// the rest of its clause.
 func (r *run) asksWhatIsOffered(text string, toks []token) bool {
 	for i, t := range toks {
 		opens := opensQuestion(text, toks, i) || i == 1 && startsWithGreeting(toks)
 		if !whichWords[t.fold] && !(whichNouns[t.fold] && opens) {
 			continue
 		}
-		for _, u := range toks[i+1 : min(len(toks), i+4)] {
+		found := false
+		for k := i + 1; k < len(toks); k++ {
+			u := toks[k]
+			if strings.ContainsAny(text[toks[k-1].end:u.start], ",.;:!?") {
+				break // the clause ends
+			}
+			// "q cursos tengo?" asks about the speaker.
 			if firstPerson[u.fold] {
+				found = false
 				break
 			}
-			if w := r.m.an.analyzeTokens([]token{u}); len(w) == 1 && w[0].concept == "course" && strings.HasSuffix(u.fold, "s") {
-				return true
+			if w := r.m.an.analyzeTokens([]token{u}); k < i+4 && len(w) == 1 && w[0].concept == "course" && strings.HasSuffix(u.fold, "s") {
+				found = true
 			}
+		}
+		if found {
+			return true
 		}
 	}
 	return false

@@ -581,3 +581,14 @@ func TestProblemAlreadyTriedOpensATicket(t *testing.T) {
 		require.Equal(t, "open_ticket", name, "%q: %v %s", c.text, args, reply)
 	}
 }
+
+// "hola q cursos tengo?" asks which courses the speaker has, not which
+// the business offers: the first-person word in its clause says so, after
+// a greeting as at the start of the message.
+func TestWhichCoursesDoIHaveAfterAGreeting(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{"hola q cursos tengo?", "hi! what classes am i in right now?"} {
+		name, args, reply := callIn(t, true, turnctx.Context{Role: string(store.RoleStudent), Language: "es", Email: "rosa.m@example.com"}, nil, text)
+		require.Equal(t, "my_enrollments", name, "%q: %v %s", text, args, reply)
+	}
+}
