@@ -399,15 +399,17 @@ turns:
 `)
 }
 
-// "q talleres tienen?", "what workshops do you run?": which things of the
-// catalogue's kind there are, asked with a word for them other than the
-// examples' "courses", lists the catalogue.
+// "q talleres tienen?", "what workshops do you run?", "me lista os
+// workshops de pasta": which things of the catalogue's kind there are,
+// asked or asked for with a word for them other than the examples'
+// "courses", lists the catalogue, though a course's topic is named.
 func TestEngineWhichWorkshopsAreOffered(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct{ say, lang string }{
 		{"holaa q talleres tienen? nunca cociné nada", "es"},
 		{"hi! what workshops do you guys run this winter?", "en"},
 		{"quais workshops de culinária vocês têm?", "pt"},
+		{"me lista os workshops de pasta com inscrição aberta", "pt"},
 	} {
 		engineCase(t, `
 name: which-workshops-are-offered

@@ -851,7 +851,9 @@ func (r *run) fresh(text string, toks []token) action {
 	scores := r.scoreTools(f)
 	know := r.knowledgeScore(f, scores)
 	scores, know, probs := r.blendClassifier(f, scores, know)
-	if !f.question {
+	// "me lista os workshops de fotografia" asks for the listing, though
+	// it names a course's word.
+	if !f.question && !r.asksWhatIsOffered(text, toks, false) {
 		scores = r.notBrowsingNamed(text, scores)
 	}
 	// "is the RAG course ok for me?": a question about the one course
@@ -894,6 +896,17 @@ func (r *run) fresh(text string, toks []token) action {
 	if a, ok := r.byArguments(text, scores); ok {
 		a.greet = greet
 		return a
+	}
+	// "what classes have you got starting soon?", "q clases de baile
+	// tienen?": which things of the catalogue's kind there are, named in
+	// the plural after a question word, is a browse, whatever words its
+	// examples taught the classifier.
+	if !oneCourse && r.asksWhatIsOffered(text, toks, f.question) && !asksOwnWhich(text, toks) {
+		if i := slices.IndexFunc(scores, func(s toolScore) bool { return browses(s.tool) }); i >= 0 {
+			a := r.startTask(scores[i].tool, []taskMsg{{text: text}})
+			a.greet = greet
+			return a
+		}
 	}
 	// "any news on T-000207?", "y el T-000198 que abrí?": a code written
 	// the way one tool's identifier is (its description shows the form)
@@ -940,17 +953,6 @@ func (r *run) fresh(text string, toks []token) action {
 	}
 	if t := r.readsOwn(f, toks, scores); t != nil {
 		if a := r.startTask(t, []taskMsg{{text: text}}); a.kind != actAsk {
-			a.greet = greet
-			return a
-		}
-	}
-	// "what classes have you got starting soon?", "q clases de baile
-	// tienen?": which things of the catalogue's kind there are, named in
-	// the plural after a question word, is a browse, whatever words its
-	// examples taught the classifier.
-	if f.question && !oneCourse && r.asksWhatIsOffered(text, toks) && !asksOwnWhich(text, toks) {
-		if i := slices.IndexFunc(scores, func(s toolScore) bool { return browses(s.tool) }); i >= 0 {
-			a := r.startTask(scores[i].tool, []taskMsg{{text: text}})
 			a.greet = greet
 			return a
 		}
@@ -1633,6 +1635,7 @@ func (r *run) asksHowToDo(f msgFeatures) *toolDef {
 var (
 	howWords   = lexWords("how_words")
 	triedWords = lexWords("tried_words")
+	listWords  = lexWords("list_words")
 )
 
 // asksHowToJoin reports a message that names a course and asks how the
@@ -1978,14 +1981,16 @@ func countedWords(ws []word) string {
 	return strings.Join(out, " ")
 }
 
-// asksWhatIsOffered reports a question word followed, within three words,
-// by a plural word of the course concept ("what sign language classes",
+// asksWhatIsOffered reports a question word (or a verb asking for a
+// listing: "me lista os workshops") followed, within three words, by a
+// plural word of the course concept ("what sign language classes",
 // "quais cursos", "what kind of workshops"), with no first-person word in
 // the rest of its clause.
-func (r *run) asksWhatIsOffered(text string, toks []token) bool {
+func (r *run) asksWhatIsOffered(text string, toks []token, question bool) bool {
 	for i, t := range toks {
 		opens := opensQuestion(text, toks, i) || i == 1 && startsWithGreeting(toks)
-		if !whichWords[t.fold] && !(whichNouns[t.fold] && opens) {
+		asks := question && (whichWords[t.fold] || whichNouns[t.fold] && opens)
+		if !asks && !listWords[t.fold] {
 			continue
 		}
 		found := false
