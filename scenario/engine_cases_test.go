@@ -478,3 +478,29 @@ turns:
 `)
 	}
 }
+
+// "ok and where does that stand now?" right after the ticket was opened
+// reads that ticket, with the number the conversation holds, whatever the
+// knowledge base says about statuses.
+func TestEngineStatusOfWhatWasJustOpened(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ report, ask, lang string }{
+		{"my invoice for the RAG course has the wrong tax id, please open a billing ticket", "thanks. what's the status of that right now?", "en"},
+		{"la factura del curso de datos salió con mi RFC mal, abrime un ticket por favor", "gracias, ¿y en qué estado está eso ahora?", "es"},
+	} {
+		engineCase(t, `
+name: status-of-what-was-just-opened
+role: student
+channel: web
+contact: {name: Irene Salas, email: irene.salas@example.com}
+turns:
+  - user: "`+c.report+`"
+    expect:
+      tool: open_ticket
+  - user: "`+c.ask+`"
+    expect:
+      tool: ticket_status
+      reply_language: `+c.lang+`
+`)
+	}
+}

@@ -957,6 +957,15 @@ func (r *run) fresh(text string, toks []token) action {
 			return a
 		}
 	}
+	// "ok and what's the status of it now?" right after a ticket was
+	// opened: a question pointing back at what the turn before made, in
+	// words a tool that reads it knows, is that tool's, when the
+	// conversation holds what it needs (the ticket's number).
+	if t := r.readsWhatWasMade(f, toks, scores); t != nil {
+		a := r.startTask(t, []taskMsg{{text: text}})
+		a.greet = greet
+		return a
+	}
 	// "my boss wants me on the prompting course, how do I get in?" asks
 	// how to enrol in the course it names: the enrolment begins.
 	if t := r.joinTool(); t != nil && r.asksHowToJoin(text, f) {
@@ -1683,6 +1692,47 @@ func (r *run) asksHowToJoin(text string, f msgFeatures) bool {
 		}
 	}
 	return false
+}
+
+// readsWhatWasMade is the tool for a question that points back (a
+// demonstrative: "it", "eso", "isso") right after a turn whose call
+// changed something: the first of the four tools the question resembles
+// most that changes nothing, knows a word of the question, and takes an
+// argument the conversation fills (the number of the ticket just
+// opened), so that it runs without asking. A tool that takes nothing
+// ("my enrolments" knows "status" too) reads no particular thing made.
+func (r *run) readsWhatWasMade(f msgFeatures, toks []token, scores []toolScore) *toolDef {
+	turns := r.conv.turns
+	if !f.question || len(turns) < 2 || !slices.ContainsFunc(toks, func(t token) bool { return demonstratives[t.fold] }) {
+		return nil
+	}
+	if !slices.ContainsFunc(turns[len(turns)-2].calls, func(c llms.ToolCall) bool {
+		t := r.tool(callName(c))
+		return t != nil && t.mutating
+	}) {
+		return nil
+	}
+	for _, s := range scores[:min(4, len(scores))] {
+		t := s.tool
+		if t.mutating || t.name == toolSearchKnowledge || s.score < toolMin || !slices.ContainsFunc(t.schema.fields, func(f field) bool { return f.required }) {
+			continue
+		}
+		if !slices.ContainsFunc(f.words, t.knows) {
+			continue
+		}
+		if a := r.startTask(t, []taskMsg{{text: f.text}}); a.kind != actAsk {
+			return t
+		}
+	}
+	return nil
+}
+
+// callName is the name of the tool a call calls, "" when it calls none.
+func callName(c llms.ToolCall) string {
+	if c.FunctionCall == nil {
+		return ""
+	}
+	return c.FunctionCall.Name
 }
 
 // joinTool is the tool that enrols: mutating, its verb the enrolment's
