@@ -536,6 +536,29 @@ func (r *run) extract(tool *toolDef, text string, said bool) textSlots {
 		if first, ok := monthAlone(toks, r.now); ok {
 			ts.values[dateFields[0].name] = formatDate(dateFields[0], dateMention{date: first})
 			ts.values[dateFields[1].name] = formatDate(dateFields[1], dateMention{date: first.AddDate(0, 1, -1)})
+		} else if from, ok := sinceWeekday(toks, r.now); ok {
+			// "since monday", "desde el martes": from that day to
+			// today; from this week's first day, this week as the tool
+			// names it, if it does.
+			today := time.Date(r.now.Year(), r.now.Month(), r.now.Day(), 0, 0, 0, 0, time.UTC)
+			monday := today.AddDate(0, 0, -(int(today.Weekday())+6)%7)
+			for _, f := range sch.fields {
+				if f.kind != kindEnum || !slices.Contains(f.enum, periodCustom) {
+					continue
+				}
+				if v, set := ts.values[f.name]; set && v != periodCustom {
+					continue
+				}
+				if from.Equal(monday) {
+					if v, ok := matchEnum(f.enum, f.enumWords, r.m.an.analyze(label("this_week", langEN)), false); ok {
+						ts.values[f.name] = v
+						continue
+					}
+				}
+				ts.values[f.name] = periodCustom
+				ts.values[dateFields[0].name] = formatDate(dateFields[0], dateMention{date: from})
+				ts.values[dateFields[1].name] = formatDate(dateFields[1], dateMention{date: today})
+			}
 		} else if from, to, ok := previousPeriod(r.m.an, toks, r.now); ok {
 			// "last quarter", "a semana passada": the calendar unit
 			// before this one, as a custom range, when the tool names no
@@ -1674,6 +1697,41 @@ func previousPeriod(an *analyzer, toks []token, now time.Time) (from, to time.Ti
 		}
 	}
 	return time.Time{}, time.Time{}, false
+}
+
+// weekdayIndex numbers the lexicon's weekdays, Monday 0; sinceWords count
+// from one.
+var (
+	weekdayIndex = func() map[string]int {
+		out := map[string]int{}
+		for _, code := range shipped.Codes() {
+			for i, w := range lexOwnWords(code, "weekdays") {
+				out[w] = i
+			}
+		}
+		return out
+	}()
+	sinceWords = lexWords("since_words")
+)
+
+// sinceWeekday is the day a message counts from ("since monday", "desde
+// el lunes", "desde segunda"): the latest such weekday up to today.
+func sinceWeekday(toks []token, now time.Time) (time.Time, bool) {
+	for i, t := range toks {
+		if !sinceWords[t.fold] {
+			continue
+		}
+		for _, u := range toks[i+1 : min(len(toks), i+3)] {
+			idx, ok := weekdayIndex[u.fold]
+			if !ok {
+				continue
+			}
+			today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+			back := ((int(today.Weekday())+6)%7 - idx + 7) % 7
+			return today.AddDate(0, 0, -back), true
+		}
+	}
+	return time.Time{}, false
 }
 
 // companyOfDomain finds a company by the domain of an email the message

@@ -592,3 +592,23 @@ func TestWhichCoursesDoIHaveAfterAGreeting(t *testing.T) {
 		require.Equal(t, "my_enrollments", name, "%q: %v %s", text, args, reply)
 	}
 }
+
+// "since monday", "desde el miércoles": from that weekday (the latest up
+// to today, Monday 7 December 2026 here) to today; from this week's
+// Monday it is the week the tool names.
+func TestStaffSinceAWeekday(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ text, period, from, to string }{
+		{"how many new leads since monday?", "this_week", "", ""},
+		{"quantos tickets entraram desde segunda?", "this_week", "", ""},
+		{"cuantas inscripciones hubo desde el miércoles?", "custom", "2026-12-02", "2026-12-07"},
+	} {
+		name, args := staffCall(t, nil, c.text)
+		require.Equal(t, "report_kpis", name, c.text)
+		require.Equal(t, c.period, args["period"], "%s: %v", c.text, args)
+		if c.from != "" {
+			require.Equal(t, c.from, args["from"], "%s: %v", c.text, args)
+			require.Equal(t, c.to, args["to"], "%s: %v", c.text, args)
+		}
+	}
+}
