@@ -410,6 +410,9 @@ func TestEngineWhichWorkshopsAreOffered(t *testing.T) {
 		{"hi! what workshops do you guys run this winter?", "en"},
 		{"quais workshops de culinária vocês têm?", "pt"},
 		{"me lista os workshops de pasta com inscrição aberta", "pt"},
+		{"quais aulas de culinária vocês têm pra quem nunca cozinhou?", "pt"},
+		{"do you run any cooking classes for total beginners?", "en"},
+		{"which of your cooking workshops start in february? I'm away most of january", "en"},
 	} {
 		engineCase(t, `
 name: which-workshops-are-offered

@@ -901,7 +901,7 @@ func (r *run) fresh(text string, toks []token) action {
 	// tienen?": which things of the catalogue's kind there are, named in
 	// the plural after a question word, is a browse, whatever words its
 	// examples taught the classifier.
-	if !oneCourse && r.asksWhatIsOffered(text, toks, f.question) && !asksOwnWhich(text, toks) {
+	if !oneCourse && r.asksWhatIsOffered(text, toks, f.question) {
 		if i := slices.IndexFunc(scores, func(s toolScore) bool { return browses(s.tool) }); i >= 0 {
 			a := r.startTask(scores[i].tool, []taskMsg{{text: text}})
 			a.greet = greet
@@ -1645,6 +1645,7 @@ var (
 	howWords   = lexWords("how_words")
 	triedWords = lexWords("tried_words")
 	listWords  = lexWords("list_words")
+	anyWords   = lexWords("any_words")
 )
 
 // asksHowToJoin reports a message that names a course and asks how the
@@ -2032,14 +2033,15 @@ func countedWords(ws []word) string {
 }
 
 // asksWhatIsOffered reports a question word (or a verb asking for a
-// listing: "me lista os workshops") followed, within three words, by a
+// listing: "me lista os workshops", or one asking whether there are any)
+// followed, within four words, by a
 // plural word of the course concept ("what sign language classes",
 // "quais cursos", "what kind of workshops"), with no first-person word in
 // the rest of its clause.
 func (r *run) asksWhatIsOffered(text string, toks []token, question bool) bool {
 	for i, t := range toks {
 		opens := opensQuestion(text, toks, i) || i == 1 && startsWithGreeting(toks)
-		asks := question && (whichWords[t.fold] || whichNouns[t.fold] && opens)
+		asks := question && (whichWords[t.fold] || anyWords[t.fold] || whichNouns[t.fold] && opens)
 		if !asks && !listWords[t.fold] {
 			continue
 		}
@@ -2054,13 +2056,35 @@ func (r *run) asksWhatIsOffered(text string, toks []token, question bool) bool {
 				found = false
 				break
 			}
-			if w := r.m.an.analyzeTokens([]token{u}); k < i+4 && len(w) == 1 && w[0].concept == "course" && strings.HasSuffix(u.fold, "s") {
+			if k <= i+4 && strings.HasSuffix(u.fold, "s") && r.courseNoun(u) {
 				found = true
 			}
+		}
+		// "do I have any courses?" asks about the speaker too.
+		if found && anyWords[t.fold] && slices.ContainsFunc(toks[:i], func(u token) bool { return firstPerson[u.fold] }) {
+			found = false
 		}
 		if found {
 			return true
 		}
+	}
+	return false
+}
+
+// courseNoun reports a word of the course concept, in Portuguese through
+// the Spanish word it translates, its plural through its singular's
+// ("aulas": "aula" is "clase").
+func (r *run) courseNoun(u token) bool {
+	w := r.m.an.analyzeTokens([]token{u})
+	if len(w) != 1 {
+		return false
+	}
+	if r.m.an.viaSpanish(w[0]).concept == "course" {
+		return true
+	}
+	if src, ok := spanishOf[strings.TrimSuffix(u.fold, "s")]; ok {
+		es, en := r.m.an.stems(src)
+		return concepts.of(src, es, en) == "course"
 	}
 	return false
 }

@@ -587,7 +587,7 @@ func TestProblemAlreadyTriedOpensATicket(t *testing.T) {
 // a greeting as at the start of the message.
 func TestWhichCoursesDoIHaveAfterAGreeting(t *testing.T) {
 	t.Parallel()
-	for _, text := range []string{"hola q cursos tengo?", "hi! what classes am i in right now?"} {
+	for _, text := range []string{"hola q cursos tengo?", "hi! what classes am i in right now?", "do i have any courses with you? can't remember signing up"} {
 		name, args, reply := callIn(t, true, turnctx.Context{Role: string(store.RoleStudent), Language: "es", Email: "rosa.m@example.com"}, nil, text)
 		require.Equal(t, "my_enrollments", name, "%q: %v %s", text, args, reply)
 	}
