@@ -515,6 +515,9 @@ func (r *run) extract(tool *toolDef, text string, said bool) textSlots {
 			if !ok && !said {
 				v, span, ok = companyOfDomain(m.masked, toks, used, m.emailValues())
 			}
+			if !ok && !said {
+				v, span, ok = companyInList(m.masked, toks, used)
+			}
 			if ok {
 				ts.values[f.name] = v
 				markUsed(used, span)
@@ -1732,6 +1735,45 @@ func sinceWeekday(toks []token, now time.Time) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// companyInList finds a company written as an item of its own in a list
+// of particulars ("log a lead: Hernán Ochoa, hernan@…, Textiles Andinos
+// (Peru), about 40 employees"): the first stretch between separators
+// (commas, semicolons, brackets) made of one to four capitalised words,
+// none taken by another value (the person's name) nor a country, a month
+// or a weekday, after another item of the list. Without a list (no comma) it finds nothing.
+func companyInList(text string, toks []token, used []bool) (string, [2]int, bool) {
+	if !strings.Contains(text, ",") {
+		return "", [2]int{}, false
+	}
+	sep := func(j int) bool { return j > 0 && strings.ContainsAny(text[toks[j-1].end:toks[j].start], ",;()") }
+	for i := 1; i < len(toks); i++ {
+		if !sep(i) {
+			continue
+		}
+		j := i
+		for j < len(toks) && (j == i || !sep(j)) {
+			j++
+		}
+		n := j - i
+		if n < 1 || n > 4 || (j < len(toks) && !sep(j)) {
+			continue
+		}
+		ok := true
+		var parts []string
+		for k := i; k < j && ok; k++ {
+			first, _ := utf8.DecodeRuneInString(toks[k].raw)
+			_, month := monthNames[toks[k].fold]
+			_, day := weekdayIndex[toks[k].fold]
+			ok = !used[k] && unicode.IsUpper(first) && !countryNames[toks[k].fold] && !month && !day && !isDigits(toks[k].fold)
+			parts = append(parts, toks[k].raw)
+		}
+		if ok && !(n == 2 && countryNames[toks[i].fold+" "+toks[i+1].fold]) {
+			return strings.Join(parts, " "), [2]int{i, j}, true
+		}
+	}
+	return "", [2]int{}, false
 }
 
 // companyOfDomain finds a company by the domain of an email the message

@@ -612,3 +612,14 @@ func TestStaffSinceAWeekday(t *testing.T) {
 		}
 	}
 }
+
+// A lead logged as a list of particulars names its company as an item of
+// its own, with no word before it ("Ferretería Olmos (Chile)"); the
+// person's name and the country are not it.
+func TestStaffLeadCompanyAsAListItem(t *testing.T) {
+	t.Parallel()
+	name, args := staffCall(t, nil, "log a lead pls: Inés Roca, ines.roca@example.com, Ferretería Olmos (Chile), about 25 employees, interested in Pulse")
+	require.Equal(t, "qualify_lead", name)
+	require.Equal(t, "Ferretería Olmos", args["company"], "%v", args)
+	require.Equal(t, "Inés Roca", args["name"], "%v", args)
+}
