@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/tmc/langchaingo/llms"
 )
 
 // A table row is quoted with its header's names, so that alone it still
@@ -104,6 +105,12 @@ func TestLeftUnanswered(t *testing.T) {
 	assert.Contains(t, left, "python")
 	assert.NotContains(t, left, "rag")
 	assert.Empty(t, leftUnanswered(an, "how much is the rag course?", list, nil))
+	// What the call was made with is answered by its result: "for
+	// beginners" was the listing's level.
+	call := &llms.ToolCall{FunctionCall: &llms.FunctionCall{Name: "list_courses", Arguments: `{"level":"beginner","topic":"data_analysis"}`}}
+	assert.Equal(t, "beginner data analysis", argumentWords(call))
+	assert.Contains(t, leftUnanswered(an, "which courses for beginners?", list, nil), "beginners")
+	assert.Empty(t, leftUnanswered(an, "which courses for beginners?", list+"\n"+argumentWords(call), nil))
 }
 
 // "What time" asks for the hour of something; "three times" counts tries

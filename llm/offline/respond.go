@@ -531,7 +531,9 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 			// "how much is the rag course and do i need python?": the
 			// listing gives the price; the rest of the question is
 			// answered from the knowledge base, when it answers it.
-			q = leftUnanswered(r.m.an, human, text, nameConcepts(r.m.an, name))
+			// What the call was made with ("for beginners" as its level,
+			// "this week" as its period) is answered by its result too.
+			q = leftUnanswered(r.m.an, human, text+"\n"+argumentWords(&call), nameConcepts(r.m.an, name))
 		}
 		if q != "" {
 			if ans, ok := r.answer(r.conv.tc.Passages, q); ok {
@@ -572,6 +574,29 @@ func leftUnanswered(an *analyzer, question, reply string, done map[string]bool) 
 		return ""
 	}
 	return strings.Join(left, " ") + "?"
+}
+
+// argumentWords are the string values of a call's arguments, as words
+// ("this_week" as "this week").
+func argumentWords(call *llms.ToolCall) string {
+	var args map[string]any
+	if call == nil || call.FunctionCall == nil || unmarshalArgs(call.FunctionCall.Arguments, &args) != nil {
+		return ""
+	}
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(args)) {
+		switch v := args[k].(type) {
+		case string:
+			out = append(out, strings.ReplaceAll(v, "_", " "))
+		case []any:
+			for _, x := range v {
+				if s, ok := x.(string); ok {
+					out = append(out, strings.ReplaceAll(s, "_", " "))
+				}
+			}
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // nameConcepts are the concepts of a tool's name: what its result is
