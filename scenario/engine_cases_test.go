@@ -507,3 +507,26 @@ turns:
 `)
 	}
 }
+
+// A KPI report answers with the business's numbers; what the question
+// says besides the metrics and the period ("taxa de conversão", "so
+// far") is not searched for in the documents, which know none of those
+// numbers (it quoted a sentence on bounce rates).
+func TestEngineReportAddsNoPassage(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"me passa quantos leads entraram essa semana e a taxa de conversão",
+		"how many leads have we got this month so far?",
+	} {
+		engineCase(t, `
+name: report-adds-no-passage
+role: staff
+channel: slack
+turns:
+  - user: "`+text+`"
+    expect:
+      tool: report_kpis
+      reply_not_contains: ["Sources:", "Fontes:", "Fuentes:"]
+`)
+	}
+}

@@ -527,7 +527,12 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 			// for the knowledge base.
 			q, human = "", asked[0]+"?"
 		}
-		if q == "" && t != nil && !t.mutating && asksForInformation(r.m.an, human) {
+		// A tool that measures (a list of metrics) answers with the
+		// business's numbers, of which the documents know nothing: what
+		// its result leaves ("so far?", "taxa de conversão") is no
+		// question for them.
+		measures := t != nil && slices.ContainsFunc(t.schema.fields, func(f field) bool { return f.kind == kindEnumList })
+		if q == "" && t != nil && !t.mutating && !measures && asksForInformation(r.m.an, human) {
 			// "how much is the rag course and do i need python?": the
 			// listing gives the price; the rest of the question is
 			// answered from the knowledge base, when it answers it.
