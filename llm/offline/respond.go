@@ -172,14 +172,16 @@ func (r *run) knowledgeReply(a action) reply {
 	// "y la de bachata cuánto sale?" after the list that showed it: the
 	// list's line says the price and the date, whatever the documents say
 	// of other courses' prices.
-	// The documents' answer follows it, with its sources; when they do
-	// not answer, the line does alone if it answers all that was asked,
-	// else the question is searched for as it would be without it.
+	// The documents' answer follows it, with its sources. When the line
+	// leaves part of the question unanswered ("how long does it run?")
+	// and the documents' answer misses part too, the question is
+	// searched for as it would be without the line.
 	if line := r.shownFacts(a.query); line != "" {
+		all := leftUnanswered(r.m.an, a.query, line, nil) == ""
 		switch {
-		case res.ok:
+		case res.ok && (all || res.followUp == ""):
 			return reply{text: prefix + line + "\n\n" + res.text}
-		case leftUnanswered(r.m.an, a.query, line, nil) == "":
+		case all:
 			return reply{text: prefix + line}
 		}
 	}
@@ -484,6 +486,11 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 			prefix := ""
 			if act.greet {
 				prefix = phHello.in(r.lang) + " "
+			}
+			// The listing's line, when the search was for what it left
+			// unanswered (see knowledgeReply).
+			if line := r.shownFacts(q); line != "" {
+				prefix += line + "\n\n"
 			}
 			if ans, ok := r.answer(ps, r.contextualQuery(q)); ok {
 				return reply{text: prefix + ans}
