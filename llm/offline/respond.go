@@ -272,14 +272,7 @@ func (r *run) contextualQuery(q string) string {
 	toks := tokenize(q)
 	rws := routeWords(r.m.an.analyze(q))
 	own := slices.ContainsFunc(rws, func(w word) bool { return !asksFact(w) && askedKind(w) == 0 })
-	points := slices.ContainsFunc(toks, func(t token) bool { return demonstratives[t.fold] }) &&
-		!slices.ContainsFunc(turns[len(turns)-2].calls, func(c llms.ToolCall) bool {
-			if c.FunctionCall == nil {
-				return false
-			}
-			t := r.tool(c.FunctionCall.Name)
-			return t != nil && t.mutating
-		})
+	points := slices.ContainsFunc(toks, func(t token) bool { return demonstratives[t.fold] }) && !r.changedLastTurn()
 	if len(rws) > 1 && own && !points && (len(toks) == 0 || !conjunctions[toks[0].fold]) {
 		return q
 	}

@@ -1015,8 +1015,7 @@ func (r *run) fresh(text string, toks []token) action {
 			// What it asks about is what a tool that knows the word
 			// for the state reads ("registered", the enrolment's own
 			// verb: the enrolments).
-			verb, _, _ := strings.Cut(s.tool.name, "_")
-			does := concepts.of(verb, "", "")
+			does := s.tool.does()
 			stateWords = slices.DeleteFunc(slices.Clone(f.words), func(w word) bool { return does == "" || w.concept != does })
 			continue
 		}
@@ -1630,9 +1629,7 @@ func (r *run) asksHowToDo(f msgFeatures) *toolDef {
 		if !t.mutating {
 			continue
 		}
-		verb, _, _ := strings.Cut(t.name, "_")
-		does := concepts.of(verb, "", "")
-		if does != "" && !slices.ContainsFunc(content, func(w word) bool { return w.concept != does }) {
+		if does := t.does(); does != "" && !slices.ContainsFunc(content, func(w word) bool { return w.concept != does }) {
 			return t
 		}
 	}
@@ -1703,14 +1700,7 @@ func (r *run) asksHowToJoin(text string, f msgFeatures) bool {
 // opened), so that it runs without asking. A tool that takes nothing
 // ("my enrolments" knows "status" too) reads no particular thing made.
 func (r *run) readsWhatWasMade(f msgFeatures, toks []token, scores []toolScore) *toolDef {
-	turns := r.conv.turns
-	if !f.question || len(turns) < 2 || !slices.ContainsFunc(toks, func(t token) bool { return demonstratives[t.fold] }) {
-		return nil
-	}
-	if !slices.ContainsFunc(turns[len(turns)-2].calls, func(c llms.ToolCall) bool {
-		t := r.tool(callName(c))
-		return t != nil && t.mutating
-	}) {
+	if !f.question || !slices.ContainsFunc(toks, func(t token) bool { return demonstratives[t.fold] }) || !r.changedLastTurn() {
 		return nil
 	}
 	for _, s := range scores[:min(4, len(scores))] {
@@ -1740,12 +1730,28 @@ func callName(c llms.ToolCall) string {
 // concept; nil when none is offered.
 func (r *run) joinTool() *toolDef {
 	for _, t := range r.tools {
-		verb, _, _ := strings.Cut(t.name, "_")
-		if t.mutating && concepts.of(verb, "", "") == "enroll" {
+		if t.mutating && t.does() == "enroll" {
 			return t
 		}
 	}
 	return nil
+}
+
+// does is the concept of the verb a tool's name opens with ("enroll" of
+// enroll_course), "" when it has none.
+func (t *toolDef) does() string {
+	verb, _, _ := strings.Cut(t.name, "_")
+	return concepts.of(verb, "", "")
+}
+
+// changedLastTurn reports that a call of the turn before changed
+// something (a ticket opened, an enrolment made).
+func (r *run) changedLastTurn() bool {
+	turns := r.conv.turns
+	return len(turns) >= 2 && slices.ContainsFunc(turns[len(turns)-2].calls, func(c llms.ToolCall) bool {
+		t := r.tool(callName(c))
+		return t != nil && t.mutating
+	})
 }
 
 // contactLeftFor is the tool the message leaves the asker's contact for:
