@@ -530,3 +530,46 @@ turns:
 `)
 	}
 }
+
+// "how much is the wheel-throwing course? do I bring an apron?" to a
+// studio whose documents price nothing: the catalogue's listing gives the
+// price, the documents the rest. It quoted the demo's course prices.
+func TestEngineCatalogueStatesWhatDocumentsDoNot(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ ask, doc, fact, lang string }{
+		{"cuánto sale el curso de torno? y tengo que llevar delantal?",
+			"Te prestamos el delantal y todas las herramientas; trae ropa que se pueda manchar.", "delantal", "es"},
+		{"how much is the wheel throwing course and do i have to bring an apron",
+			"We lend you an apron and every tool; wear clothes that can get dirty.", "apron", "en"},
+		{"quanto custa o curso de torno? preciso levar avental?",
+			"Emprestamos o avental e todas as ferramentas; venha com roupa que possa sujar.", "avental", "pt"},
+	} {
+		engineCase(t, `
+name: catalogue-states-what-documents-do-not
+role: prospect
+channel: web
+fixtures:
+  knowledge:
+    - source: barro/faq.md
+      language: `+c.lang+`
+      text: |
+        # Taller Barro Vivo
+        `+c.doc+`
+  courses:
+    - slug: barro-torno
+      title: {es: "Torno de alfarero", en: "Wheel Throwing", pt: "Torno de oleiro"}
+      language: es
+      level: beginner
+      price: {amount: 145, currency: USD}
+      seats: 8
+      start: 2027-04-06
+      duration_weeks: 6
+      topics: [ceramica, torno]
+turns:
+  - user: "`+c.ask+`"
+    expect:
+      reply_contains: ["145", "`+c.fact+`"]
+      reply_language: `+c.lang+`
+`)
+	}
+}

@@ -88,11 +88,28 @@ func (ix *courseIndex) idf(w word) float64 {
 // concepts in skip, and returns the best, with its score and the
 // runner-up's.
 func (ix *courseIndex) match(text string, skip map[string]bool) (best int, score, second float64) {
+	best = -1
+	for ci, s := range ix.scores(text, skip) {
+		switch {
+		case best < 0 || s > score:
+			second = max(second, score)
+			best, score = ci, s
+		case s > second:
+			second = s
+		}
+	}
+	return best, score, second
+}
+
+// scores is how well the message, without its words of the concepts in
+// skip, names each course: the share of a title's weight it has, 0.7 for
+// a word of one course's name alone, 0.6 for a keyword of one course.
+func (ix *courseIndex) scores(text string, skip map[string]bool) []float64 {
 	msg := contentWords(ix.an.analyze(text))
 	if len(skip) > 0 {
 		msg = slices.DeleteFunc(msg, func(w word) bool { return skip[w.concept] })
 	}
-	best = -1
+	out := make([]float64, len(ix.courses))
 	for ci := range ix.courses {
 		s := 0.0
 		for _, name := range ix.names[ci] {
@@ -130,15 +147,24 @@ func (ix *courseIndex) match(text string, skip map[string]bool) (best int, score
 				s = max(s, 0.6)
 			}
 		}
-		switch {
-		case best < 0 || s > score:
-			second = max(second, score)
-			best, score = ci, s
-		case s > second:
-			second = s
+		out[ci] = s
+	}
+	return out
+}
+
+// namedAsWritten reports a content word of text, of three letters or
+// more, that is a word of one of the course's names or keywords as it is
+// written there (accents and case aside).
+func (ix *courseIndex) namedAsWritten(text string, ci int) bool {
+	own := map[string]bool{}
+	for _, ws := range slices.Concat(ix.names[ci], ix.keywords[ci]) {
+		for _, w := range ws {
+			own[w.fold] = true
 		}
 	}
-	return best, score, second
+	return slices.ContainsFunc(contentWords(ix.an.analyze(text)), func(w word) bool {
+		return utf8.RuneCountInString(w.fold) >= 3 && own[w.fold]
+	})
 }
 
 // keywordUnique reports whether no other course has the keyword.

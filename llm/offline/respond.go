@@ -176,7 +176,8 @@ func (r *run) knowledgeReply(a action) reply {
 	// leaves part of the question unanswered ("how long does it run?")
 	// and the documents' answer misses part too, the question is
 	// searched for as it would be without the line.
-	if line := r.shownFacts(a.query); line != "" {
+	line := r.shownFacts(a.query)
+	if line != "" {
 		all := leftUnanswered(r.m.an, a.query, line, nil) == ""
 		switch {
 		case res.ok && (all || res.followUp == ""):
@@ -184,6 +185,11 @@ func (r *run) knowledgeReply(a action) reply {
 		case all:
 			return reply{text: prefix + line}
 		}
+	}
+	// "how much is the beginners salsa course?" when no passage prices
+	// it: the catalogue's listing does (see afterTool).
+	if slug, _ := r.unstatedFact(q, r.conv.tc.Passages); line == "" && slug != "" && len(r.conv.tc.Passages) > 0 {
+		return r.callReply(r.browseTool().name, map[string]any{})
 	}
 	// The passages retrieved for the message miss the answer, or part of
 	// it: search again, for what is missing.
@@ -209,10 +215,7 @@ func (r *run) knowledgeReply(a action) reply {
 // course the conversation is about) that holds what the question asks by
 // its kind, a price or a date; "" when there is none.
 func (r *run) shownFacts(question string) string {
-	var asked answerKinds
-	for _, w := range r.m.an.analyze(question) {
-		asked |= askedKind(w) & (hasPrice | hasDate)
-	}
+	asked := r.askedFacts(question)
 	if asked == 0 {
 		return ""
 	}
@@ -223,6 +226,28 @@ func (r *run) shownFacts(question string) string {
 		}
 		slug = r.known.course
 	}
+	for i := len(r.conv.turns) - 2; i >= 0; i-- {
+		if line := r.lineAbout(r.conv.turns[i].reply, slug, asked); line != "" {
+			return line
+		}
+	}
+	return ""
+}
+
+// askedFacts are the kinds of a course's fact a listing shows that the
+// question asks for: a price, a date.
+func (r *run) askedFacts(question string) answerKinds {
+	var asked answerKinds
+	for _, w := range r.m.an.analyze(question) {
+		asked |= askedKind(w) & (hasPrice | hasDate)
+	}
+	return asked
+}
+
+// lineAbout is the line of a listing (a reply, a tool's result) that
+// starts with one of the course's titles and holds a fact of the kinds
+// asked, in the reply's language; "" when there is none.
+func (r *run) lineAbout(listing, slug string, asked answerKinds) string {
 	var titles []string
 	for _, c := range r.courses() {
 		if c.Slug == slug {
@@ -231,17 +256,67 @@ func (r *run) shownFacts(question string) string {
 			}
 		}
 	}
-	for i := len(r.conv.turns) - 2; i >= 0 && len(titles) > 0; i-- {
-		for _, line := range strings.Split(r.conv.turns[i].reply, "\n") {
-			line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "- "))
-			f := fold(line)
-			if kindsOf(line)&asked != 0 && slices.ContainsFunc(titles, func(t string) bool { return strings.HasPrefix(f, t) }) &&
-				r.saysInLang(line) {
-				return line
-			}
+	if len(titles) == 0 {
+		return ""
+	}
+	for _, line := range strings.Split(listing, "\n") {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "- "))
+		f := fold(line)
+		if kindsOf(line)&asked != 0 && slices.ContainsFunc(titles, func(t string) bool { return strings.HasPrefix(f, t) }) &&
+			r.saysInLang(line) {
+			return line
 		}
 	}
 	return ""
+}
+
+// unstatedFact is, for a question asking a price or a date of one course
+// the catalogue names ("how much is the beginners salsa course?"), that
+// course's slug and the kinds asked, when no passage states a fact of
+// those kinds of that course: the documents of a dance school need not
+// price its classes, the catalogue does, and a price the passages give
+// is another course's. "" when the passages state it, or nothing lists
+// the catalogue.
+func (r *run) unstatedFact(question string, ps []passage) (string, answerKinds) {
+	asked := r.askedFacts(question)
+	if asked == 0 || r.browseTool() == nil {
+		return "", 0
+	}
+	slug, named := r.matchCourse(question, false)
+	if !named {
+		return "", 0
+	}
+	ci := slices.IndexFunc(r.courseIx.courses, func(c Named) bool { return c.Slug == slug })
+	// Named by a word of its own, as written: "si bajo de plan cuándo se
+	// aplica?" matches "Aplicaciones con LLM" by its stem, and asks nothing
+	// of that course.
+	if ci < 0 || !r.courseIx.namedAsWritten(question, ci) {
+		return "", 0
+	}
+	names := func(text string) bool { return r.courseIx.scores(text, nil)[ci] >= 0.6 }
+	for _, p := range ps {
+		// A course's own page names it in its title, not in each line.
+		about := names(p.Title) || names(sourceTitle(p))
+		for _, line := range strings.Split(p.Text, "\n") {
+			for _, s := range splitSentences(line) {
+				if kindsOf(s)&asked != 0 && (about || names(s)) {
+					return "", 0
+				}
+			}
+		}
+	}
+	return slug, asked
+}
+
+// browseTool is the tool that lists the catalogue (list_courses): one that
+// changes nothing, filters by topic and needs no argument.
+func (r *run) browseTool() *toolDef {
+	for _, t := range r.tools {
+		if browses(t) {
+			return t
+		}
+	}
+	return nil
 }
 
 // saysInLang reports a text in the reply's language, or in none clearly
@@ -482,8 +557,16 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 			}
 			// The listing's line, when the search was for what it left
 			// unanswered (see knowledgeReply).
-			if line := r.shownFacts(q); line != "" {
+			line := r.shownFacts(q)
+			if line == "" {
+				// The search was for what the catalogue's line left
+				// (see catalogueAnswer).
+				line = r.listedThisTurn(q)
+			}
+			if line != "" {
 				prefix += line + "\n\n"
+			} else if slug, _ := r.unstatedFact(r.contextualQuery(q), ps); slug != "" {
+				return r.callReply(r.browseTool().name, map[string]any{})
 			}
 			if ans, ok := r.answer(ps, r.contextualQuery(q)); ok {
 				return reply{text: prefix + ans}
@@ -492,6 +575,15 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 				return r.perform(*act.fallback)
 			}
 			return reply{text: prefix + phNoAnswer.in(r.lang) + " " + r.offer()}
+		}
+	}
+	if t := r.tool(name); act.kind == actKnowledge && t != nil && browses(t) {
+		text, ok, search := r.catalogueAnswer(act, resp.Content)
+		if search.call != nil {
+			return search
+		}
+		if ok {
+			return reply{text: text}
 		}
 	}
 	if t := r.tool(name); t != nil && call.FunctionCall != nil && filteredToNothing(t, call.FunctionCall.Arguments, resp.Content) {
@@ -554,6 +646,105 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 		}
 	}
 	return reply{text: text}
+}
+
+// catalogueAnswer answers a question of a course's price or date that the
+// passages did not state (see unstatedFact) with the listing's line of
+// that course, and what else the question asks from the turn's passages
+// ("and do i need to bring a partner?"). False when the listing has no
+// such line.
+//
+// When the turn's passages do not answer the rest, the reply is a search
+// for it instead (call).
+func (r *run) catalogueAnswer(act action, listing string) (text string, ok bool, call reply) {
+	ps := r.turnPassages()
+	q := r.contextualQuery(act.query)
+	slug, asked := r.unstatedFact(q, ps)
+	if slug == "" {
+		return "", false, reply{}
+	}
+	line := r.lineAbout(renderResult(listing, r.lang), slug, asked)
+	if line == "" {
+		return "", false, reply{}
+	}
+	text = line
+	if act.greet {
+		text = phHello.in(r.lang) + " " + text
+	}
+	// The question with what it leans on ("e quanto custa? em que dias?"
+	// after a list of tango classes): the days searched for are the
+	// tango classes'.
+	if left := leftUnanswered(r.m.an, q, line, nil); left != "" {
+		// What is left is asked of the course: its days, not any days.
+		left = r.courseTitle(slug) + " " + left
+		ans, ok := r.answer(ps, left)
+		t := r.tool(toolSearchKnowledge)
+		switch {
+		case ok:
+			text += "\n\n" + ans
+		case t != nil && !r.searchedThisTurn():
+			// The turn's passages were found for the words of the
+			// message alone ("é em que dias da semana?"): search for
+			// what is left, with what the question leans on.
+			st := r.startTask(t, []taskMsg{{text: left}})
+			return "", false, r.callReply(t.name, st.args)
+		}
+	}
+	return text, true, reply{}
+}
+
+// courseTitle is the course's title in the reply's language.
+func (r *run) courseTitle(slug string) string {
+	for _, c := range r.courses() {
+		if c.Slug == slug {
+			return c.Title(r.lang)
+		}
+	}
+	return ""
+}
+
+// listedThisTurn is the catalogue's line for the course a question asks a
+// price or date of that the documents do not state, when this turn listed
+// the catalogue for it; "" otherwise.
+func (r *run) listedThisTurn(question string) string {
+	if len(r.conv.turns) == 0 {
+		return ""
+	}
+	for _, resp := range r.conv.turns[len(r.conv.turns)-1].resps {
+		if t := r.tool(resp.Name); t == nil || !browses(t) {
+			continue
+		}
+		if slug, asked := r.unstatedFact(r.contextualQuery(question), r.conv.tc.Passages); slug != "" {
+			return r.lineAbout(renderResult(resp.Content, r.lang), slug, asked)
+		}
+	}
+	return ""
+}
+
+// searchedThisTurn reports a search of the knowledge base in this turn.
+func (r *run) searchedThisTurn() bool {
+	return len(r.conv.turns) > 0 && slices.ContainsFunc(r.conv.turns[len(r.conv.turns)-1].resps,
+		func(resp llms.ToolCallResponse) bool { return resp.Name == toolSearchKnowledge })
+}
+
+// turnPassages are the turn's passages and those its searches found.
+func (r *run) turnPassages() []passage {
+	ps := r.conv.tc.Passages
+	if len(r.conv.turns) == 0 {
+		return ps
+	}
+	for _, resp := range r.conv.turns[len(r.conv.turns)-1].resps {
+		if resp.Name != toolSearchKnowledge {
+			continue
+		}
+		var res struct {
+			Passages []passage `json:"passages"`
+		}
+		if json.Unmarshal([]byte(resp.Content), &res) == nil {
+			ps = mergePassages(ps, res.Passages)
+		}
+	}
+	return ps
 }
 
 // leftUnanswered is what of a question a read-only tool's reply does not
