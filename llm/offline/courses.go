@@ -153,11 +153,12 @@ func (ix *courseIndex) scores(text string, skip map[string]bool) []float64 {
 }
 
 // namedAsWritten reports a content word of text, of three letters or
-// more, that is a word of one of the course's names or keywords as it is
-// written there (accents and case aside).
+// more, that is a word of one of the course's names as it is written there
+// (accents and case aside). A keyword is not enough: "whatsapp" is a topic
+// of a marketing course and the name of a channel.
 func (ix *courseIndex) namedAsWritten(text string, ci int) bool {
 	own := map[string]bool{}
-	for _, ws := range slices.Concat(ix.names[ci], ix.keywords[ci]) {
+	for _, ws := range ix.names[ci] {
 		for _, w := range ws {
 			own[w.fold] = true
 		}
