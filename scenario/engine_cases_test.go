@@ -573,3 +573,28 @@ turns:
 `)
 	}
 }
+
+// "vocês aceitam dinheiro?" against Spanish documents: "dinheiro" is in no
+// passage, "efectivo" is, and the transfer table says they are one word.
+func TestEnginePortugueseWordReadInSpanish(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: portuguese-word-read-in-spanish
+role: prospect
+channel: web
+fixtures:
+  knowledge:
+    - source: estudio-sol/faq.md
+      language: es
+      text: |
+        # Estudio Sol: preguntas frecuentes
+        **¿Dónde se estaciona?** En el subsuelo del edificio, gratis para alumnos.
+        **¿Cómo se paga la cuota?** Aceptamos efectivo en la recepción, de lunes a viernes de 9 a 18.
+turns:
+  - user: "oi, no estúdio sol vocês aceitam dinheiro?"
+    expect:
+      reply_contains_any: ["recepção", "recepcion"]
+      reply_language: pt
+      cites: estudio-sol
+`)
+}

@@ -281,7 +281,18 @@ func (r *run) rank(ps []passage, question, story string) *ranking {
 		if r.lang != langPT || df[qi] > 0 {
 			continue
 		}
-		if sw := r.m.an.viaSpanish(qw); sw != qw {
+		if sw := r.m.an.spanishWord(qw); sw != qw {
+			n := 0
+			for i := range sents {
+				if sents[i].match(sw) >= 0.8 {
+					n++
+				}
+			}
+			if n == 0 && sw.concept == "" {
+				// The Spanish word is nowhere either: the Portuguese one
+				// weighs as a foreign word does (see below).
+				continue
+			}
 			qws[qi] = sw
 			for i := range sents {
 				m := sents[i].match(sw)

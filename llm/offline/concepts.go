@@ -236,6 +236,22 @@ func (a *analyzer) viaSpanish(w word) word {
 	return w
 }
 
+// spanishWord is a Portuguese word as the Spanish word it translates
+// ("cartão" as "tarjeta"), concept or not, when that word is one of
+// meaning: the ranking tries it for a word no passage has, and keeps it
+// only where the passages have the Spanish one. Other words as they are.
+func (a *analyzer) spanishWord(w word) word {
+	if c := a.viaSpanish(w); c != w {
+		return c
+	}
+	src, ok := spanishOf[w.fold]
+	if !ok || w.concept != "" || w.stop || isStopWord(src) || utf8.RuneCountInString(src) < 4 {
+		return w
+	}
+	w.es, _ = a.stems(src)
+	return w
+}
+
 // shorthand maps chat shorthand to the word it stands for ("q": "que").
 var shorthand = func() map[string]string {
 	m := map[string]string{}
