@@ -598,3 +598,48 @@ turns:
       cites: estudio-sol
 `)
 }
+
+// "A customer phoned: <name>, <email>, charged twice for <course>. Open a
+// ticket for her": a person, an email and a course are what an enrolment
+// takes, but the message says what to do with them.
+func TestEngineStaffOpensATicketForACustomer(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ text, lang string }{
+		{"A customer phoned: Lucia Ferraz, lucia.ferraz@example.com, the AI-Powered Data Analysis course was charged twice. Open a billing ticket for her", "en"},
+		{"Llamó una clienta: Lucía Ferraz, lucia.ferraz@example.com, le cobraron dos veces Análisis de datos con IA. Abre un ticket de facturación para ella", "es"},
+	} {
+		engineCase(t, `
+name: staff-opens-a-ticket-for-a-customer
+role: staff
+channel: web
+turns:
+  - user: "`+c.text+`"
+    expect:
+      tool: open_ticket
+      tools_not_called: [enroll_course]
+      reply_language: `+c.lang+`
+`)
+	}
+}
+
+// "I'd rather deal with a person, can you put me through to someone? it's
+// about a group invoice": the clause that asks for a person is a request,
+// whatever the rest asks about.
+func TestEngineHandoffAskedInOneClause(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ text, lang string }{
+		{"prefiero que me atienda una persona, me pasas con alguien del equipo? es por una factura para toda la empresa", "es"},
+		{"prefiro resolver com uma pessoa, pode me passar pra alguém do time? é sobre uma nota fiscal da empresa", "pt"},
+	} {
+		engineCase(t, `
+name: handoff-asked-in-one-clause
+role: prospect
+channel: web
+turns:
+  - user: "`+c.text+`"
+    expect:
+      tool: request_human
+      reply_language: `+c.lang+`
+`)
+	}
+}

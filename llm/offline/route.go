@@ -830,11 +830,28 @@ func (r *run) decide(text string, st state) action {
 	return r.fresh(text, toks)
 }
 
+// clauseAsksForPerson reports a clause of the message that asks the
+// assistant for a person ("pode me passar pra alguém do time?"), not one
+// that says whom the person would talk to ("queria falar com alguém sobre
+// pagamento, mas só no sábado": when is what it asks).
+func (r *run) clauseAsksForPerson(text string) bool {
+	for _, c := range reFocusClauses.Split(text, -1) {
+		ct := tokenize(c)
+		if isHandoff(ct) && isRequest(r.m.an, c) {
+			return true
+		}
+	}
+	return false
+}
+
 // fresh decides on a message that starts something new.
 func (r *run) fresh(text string, toks []token) action {
 	// "¿en qué horario atiende la gente de soporte?" names people to talk
 	// to, but asks when: a question for a fact is answered, not handed off.
-	if isHandoff(toks) && !(isQuestion(text, toks) && slices.ContainsFunc(r.m.an.analyze(text), asksFact)) {
+	// The clause that asks for a person is what counts: "prefiro falar
+	// com uma pessoa de verdade, pode me passar? é sobre pagar…" asks for
+	// one, whatever the rest of the message asks.
+	if isHandoff(toks) && (!(isQuestion(text, toks) && slices.ContainsFunc(r.m.an.analyze(text), asksFact)) || r.clauseAsksForPerson(text)) {
 		return r.handoff(text)
 	}
 	// "quiero que me contacte un asesor comercial": being contacted is
@@ -1824,12 +1841,32 @@ func (r *run) byArguments(text string, scores []toolScore) (action, bool) {
 		// A tool only some words point to ("show." of a Brazilian "cool"
 		// reads as list_courses') keeps it only when it could take the
 		// values too, in an object argument, or is clearly asked for.
-		if sc.tool != best && (sc.score >= toolClear || sc.score >= toolMin && hasObjectField(sc.tool)) {
+		if sc.tool != best && (sc.score >= toolClear || sc.score >= toolMin && hasObjectField(sc.tool) || r.namesToolAndVerb(sc.tool, text)) {
 			return action{}, false
 		}
 		break
 	}
 	return r.startTask(best, msgs), true
+}
+
+// namesToolAndVerb reports a message that says both what t's name does and
+// what it handles ("open a billing ticket for him"): whatever values of
+// another tool's it gives (a name, an email, a course), it asks for t.
+func (r *run) namesToolAndVerb(t *toolDef, text string) bool {
+	ws := r.m.an.analyze(text)
+	verb := t.does()
+	if verb == "" {
+		return false
+	}
+	// The thing right after the verb ("open a billing ticket"), not
+	// anywhere ("registra um lead: … quer o curso de IA" names a course,
+	// and enrols no one).
+	for i, w := range ws {
+		if w.concept == verb && r.namesTool(t, ws[i+1:min(len(ws), i+4)]) {
+			return true
+		}
+	}
+	return false
 }
 
 func wantsOrNeeds(w word) bool { return w.concept == "want" || w.concept == "need" }
