@@ -512,8 +512,12 @@ func (r *run) extract(tool *toolDef, text string, said bool) textSlots {
 	for _, f := range sch.fields {
 		if f.kind == kindCompany {
 			v, span, ok := extractCompany(m.masked, toks, used)
-			if !ok && !said {
-				v, span, ok = companyOfDomain(m.masked, toks, used, m.emailValues())
+			// "we're a law firm, Whitfield & Crane … looking at Brujula
+			// Docs … m.crane@whitfieldcrane.example": what the email's
+			// domain is made of is the company, not what a cue ("at")
+			// happens to precede.
+			if dv, dspan, dok := companyOfDomain(m.masked, toks, used, m.emailValues()); dok && !said && (!ok || !inDomains(v, m.emailValues())) {
+				v, span, ok = dv, dspan, true
 			}
 			if !ok && !said {
 				v, span, ok = companyInList(m.masked, toks, used)
@@ -1797,7 +1801,10 @@ func companyOfDomain(text string, toks []token, used []bool, emails []string) (s
 		first, _ := utf8.DecodeRuneInString(toks[j].raw)
 		return !used[j] && unicode.IsUpper(first)
 	}
-	joined := func(j int) bool { return strings.TrimSpace(text[toks[j-1].end:toks[j].start]) == "" }
+	joined := func(j int) bool {
+		gap := strings.TrimSpace(text[toks[j-1].end:toks[j].start])
+		return gap == "" || gap == "&"
+	}
 	for i := range toks {
 		if !capital(i) || !inDomain(toks[i]) {
 			continue
@@ -1818,12 +1825,29 @@ func companyOfDomain(text string, toks []token, used []bool, emails []string) (s
 			}
 		}
 		parts := make([]string, 0, to-from)
-		for _, t := range toks[from:to] {
+		for j, t := range toks[from:to] {
+			if j > 0 && strings.TrimSpace(text[toks[from+j-1].end:t.start]) == "&" {
+				parts = append(parts, "&")
+			}
 			parts = append(parts, t.raw)
 		}
 		return strings.Join(parts, " "), [2]int{from, to}, true
 	}
 	return "", [2]int{}, false
+}
+
+// inDomains reports a word of name, of three letters or more, that one of
+// the emails' domains holds.
+func inDomains(name string, emails []string) bool {
+	for _, e := range emails {
+		_, d := emailParts(e)
+		for _, t := range tokenize(name) {
+			if d != "" && utf8.RuneCountInString(t.fold) >= 3 && strings.Contains(d, t.fold) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // nameConnectors are the lowercase words inside proper names.

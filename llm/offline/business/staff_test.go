@@ -610,3 +610,14 @@ func TestStaffLeadCompanyAsAListItem(t *testing.T) {
 	require.Equal(t, "Ferretería Olmos", args["company"], "%v", args)
 	require.Equal(t, "Inés Roca", args["name"], "%v", args)
 }
+
+// The company the email's domain is made of, over what a cue happens to
+// precede: "looking at Brujula Docs" names a product, and
+// "Moreno & Vidal" is whom the email is from.
+func TestLeadCompanyOfTheEmailDomainOverACue(t *testing.T) {
+	t.Parallel()
+	name, args, _ := callIn(t, true, turnctx.Context{Role: "prospect", Language: "en"}, nil,
+		"hi, we're a dental clinic, Moreno & Vidal, 12 people. Looking at Brujula Pulse for appointment reminders, budget about 1500 USD. I'm at ana@morenovidal.example")
+	require.Equal(t, "qualify_lead", name)
+	require.Equal(t, "Moreno & Vidal", args["company"], "%v", args)
+}
