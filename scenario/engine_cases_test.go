@@ -643,3 +643,43 @@ turns:
 `)
 	}
 }
+
+// "if I miss a lesson can I make it up?": the sentence after the answer,
+// under the same heading, holds its conditions (how many, how early to
+// tell), which is what the person needs next.
+func TestEngineAnswerGoesOnUnderItsHeading(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ ask, doc, want, lang string }{
+		{"if i miss a pottery lesson can i make it up with another group or is it lost?", `
+        # Barro Vivo studio
+        ## Missing a lesson
+        If you miss a lesson you can make it up with another group of the same level.
+        You can make up at most two lessons a month, and you must tell the front desk 48 hours before.
+        ## Aprons and tools
+        We lend aprons and every tool you need.`, "48 hours", "en"},
+		{"si falto a una clase de cerámica la puedo recuperar con otro grupo o la pierdo?", `
+        # Estudio Barro Vivo
+        ## Faltar a una clase
+        Si faltas a una clase puedes recuperarla con otro grupo del mismo nivel.
+        Se recuperan como máximo dos clases al mes, avisando en recepción con 48 horas de anticipación.
+        ## Delantales y herramientas
+        Prestamos delantales y todas las herramientas.`, "48 horas", "es"},
+	} {
+		engineCase(t, `
+name: answer-goes-on-under-its-heading
+role: prospect
+channel: web
+fixtures:
+  knowledge:
+    - source: barro/faq.md
+      language: `+c.lang+`
+      text: |`+c.doc+`
+turns:
+  - user: "`+c.ask+`"
+    expect:
+      reply_contains: ["`+c.want+`"]
+      reply_language: `+c.lang+`
+      cites: barro
+`)
+	}
+}

@@ -664,9 +664,16 @@ func (rk *ranking) pick() ([]int, float64, bool) {
 	}
 	// The sentence after the best one often finishes its thought
 	// ("…durante 14 días. Después, …"): keep it if it is about the question.
+	// Under the same heading it is the same answer going on ("Se pueden
+	// recuperar como máximo 2 clases por mes…" after "puedes recuperarla
+	// en otro grupo"): its conditions and limits are what is asked next.
 	if len(picked) < maxSentences {
 		for i, s := range sents {
-			if s.passage == sents[best].passage && s.pos == sents[best].pos+1 && !slices.Contains(picked, i) && s.score >= 0.75*sents[best].score {
+			need := 0.75
+			if s.sectionText != "" && s.sectionText == sents[best].sectionText && !s.pointer {
+				need = 0.55
+			}
+			if s.passage == sents[best].passage && s.pos == sents[best].pos+1 && !slices.Contains(picked, i) && s.score >= need*sents[best].score {
 				picked = append(picked, i)
 				break
 			}
