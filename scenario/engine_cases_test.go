@@ -683,3 +683,27 @@ turns:
 `)
 	}
 }
+
+// "… it's not in my courses. could you open a ticket for me?": the
+// message says what the ticket tool does to what it handles, and asks for
+// it, whatever the knowledge base says about missing courses.
+func TestEngineRequestThatNamesItsTool(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ text, lang string }{
+		{"never got the welcome email for the data analysis course and it's not under my courses either. open a ticket for me?", "en"},
+		{"no me llegó el correo de bienvenida del curso de datos y tampoco lo veo en mis cursos. ¿me abres un ticket?", "es"},
+		{"não recebi o email de boas-vindas do curso de dados e ele também não aparece em meus cursos. abre um chamado pra mim?", "pt"},
+	} {
+		engineCase(t, `
+name: request-that-names-its-tool
+role: student
+channel: web
+contact: {name: Tomás Rey, email: tomas.rey@example.com}
+turns:
+  - user: "`+c.text+`"
+    expect:
+      tool: open_ticket
+      reply_language: `+c.lang+`
+`)
+	}
+}

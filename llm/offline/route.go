@@ -914,6 +914,19 @@ func (r *run) fresh(text string, toks []token) action {
 		a.greet = greet
 		return a
 	}
+	// "… o curso não aparece. abre um chamado pra mim?": the message says
+	// what one of the tools it resembles does, to what it handles; unless
+	// it asks how that is done, or supposes it ("se eu me inscrever num
+	// curso e não curtir…"), it asks for it.
+	if !slices.ContainsFunc(toks, func(t token) bool { return howWords[t.fold] }) && !supposes(toks) {
+		for k, s := range scores[:min(3, len(scores))] {
+			if s.tool.name != toolSearchKnowledge && s.tool.name != toolRequestHuman && r.namesToolAndVerb(s.tool, text) {
+				a := r.startTask(scores[k].tool, []taskMsg{{text: text}})
+				a.greet = greet
+				return a
+			}
+		}
+	}
 	// "what classes have you got starting soon?", "q clases de baile
 	// tienen?": which things of the catalogue's kind there are, named in
 	// the plural after a question word, is a browse, whatever words its
@@ -1653,6 +1666,25 @@ func (r *run) asksHowToDo(f msgFeatures) *toolDef {
 	return nil
 }
 
+// indefiniteArticles come before a thing to be made ("open a ticket").
+var indefiniteArticles = lexWords("indefinite_articles")
+
+// personConditionals open a condition only before the speaker ("se eu
+// me inscrever").
+var personConditionals = lexWords("person_conditionals")
+
+// supposes reports a conditional in the message ("if", "si"), or a word
+// that is one only before the speaker ("se eu me inscrever": Portuguese
+// "se" is also the reflexive pronoun).
+func supposes(toks []token) bool {
+	for i, t := range toks {
+		if conditionals[t.fold] || personConditionals[t.fold] && i+1 < len(toks) && firstPerson[toks[i+1].fold] {
+			return true
+		}
+	}
+	return false
+}
+
 // howWords ask the way something is done; triedWords tell of a problem
 // already tried to fix, or of a charge made twice.
 var (
@@ -1858,11 +1890,15 @@ func (r *run) namesToolAndVerb(t *toolDef, text string) bool {
 	if verb == "" {
 		return false
 	}
-	// The thing right after the verb ("open a billing ticket"), not
-	// anywhere ("registra um lead: … quer o curso de IA" names a course,
-	// and enrols no one).
+	// A thing right after the verb and an indefinite article ("open a
+	// billing ticket", "abre um chamado"): one to be made, not one the person is
+	// in ("tô matriculada em algum curso?"), nor one named anywhere
+	// ("registra um lead: … quer o curso de IA" enrols no one).
 	for i, w := range ws {
-		if w.concept == verb && r.namesTool(t, ws[i+1:min(len(ws), i+4)]) {
+		if w.concept != verb || i+2 >= len(ws) || !indefiniteArticles[ws[i+1].fold] {
+			continue
+		}
+		if r.namesTool(t, ws[i+2:min(len(ws), i+4)]) {
 			return true
 		}
 	}
