@@ -1126,9 +1126,11 @@ func enumScores(values []string, phrases [][][]word, ws []word) []float64 {
 		// The value written as is ("mrr", "pdf", "course_content").
 		// Two-letter codes ("es", "en") are common words: only their
 		// labels count.
+		// Denied, it is the value not wanted ("html version pls, not
+		// pdf").
 		if utf8.RuneCountInString(fv) > 2 {
-			for _, w := range ws {
-				if w.fold == fv || w.fold == strings.ReplaceAll(fv, "_", "") {
+			for j, w := range ws {
+				if (w.fold == fv || w.fold == strings.ReplaceAll(fv, "_", "")) && !negatedAt(ws, j) {
 					scores[i] = 1.1
 				}
 			}
