@@ -707,3 +707,31 @@ turns:
 `)
 	}
 }
+
+// "not a pdf, the html one": a value of an enum written and denied is the
+// one not wanted. And the course's title ("AI Strategy for Managers") is
+// no one's name: the certificate was refused as being for "AI Strategy".
+func TestEngineDeniedEnumValue(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ text, lang string }{
+		{"could I get my certificate for AI Strategy for Managers? not pdf, I need the html one for my website", "en"},
+		{"me generas el certificado de Estrategia de IA para directivos? no en pdf, lo quiero en html para mi web", "es"},
+	} {
+		engineCase(t, `
+name: denied-enum-value
+role: student
+channel: web
+contact: {name: Irene Salas, email: irene.salas@example.com}
+fixtures:
+  enrollments:
+    - {course: ai-for-managers, progress: 100}
+turns:
+  - user: "`+c.text+`"
+    expect:
+      tool: generate_document
+      args: {template: certificate, format: html}
+      reply_contains: ["http"]
+      reply_language: `+c.lang+`
+`)
+	}
+}

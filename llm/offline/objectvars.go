@@ -254,17 +254,29 @@ func (r *run) objectValues(vars map[string][]subVar, chosen, text string, answer
 			set(subCurrency, currencyCode(g[1]))
 		}
 	}
-	if want(subCourse) {
-		if slug, ok := r.matchCourse(text, false); ok {
-			for _, c := range r.courses() {
-				if c.Slug == slug {
-					set(subCourse, c.Title(r.lang))
+	// The course's title as written is no one's name ("my certificate
+	// for AI Strategy for Managers" is not for "AI Strategy").
+	partiesText, partiesToks := text, toks
+	if slug, ok := r.matchCourse(text, false); ok {
+		for _, c := range r.courses() {
+			if c.Slug != slug {
+				continue
+			}
+			if want(subCourse) {
+				set(subCourse, c.Title(r.lang))
+			}
+			for _, title := range c.Titles {
+				if i := strings.Index(strings.ToLower(partiesText), strings.ToLower(title)); i >= 0 && title != "" {
+					partiesText = partiesText[:i] + strings.Repeat(" ", len(title)) + partiesText[i+len(title):]
 				}
 			}
 		}
+		if partiesText != text {
+			partiesToks = tokenize(partiesText)
+		}
 	}
 	if want(subPerson) || want(subCompany) {
-		person, company, _ := docParties(r.m.an, text, toks, answering)
+		person, company, _ := docParties(r.m.an, partiesText, partiesToks, answering)
 		// Whom it is for is not an item: cut off, the names leave
 		// the lines around them apart.
 		if person != "" {
