@@ -735,3 +735,26 @@ turns:
 `)
 	}
 }
+
+// "we're a two-person bakery, a monthly newsletter … which plan fits
+// us?" with the lead's details: the lead is saved, and what the message
+// told (a very small shop, a newsletter) picks the plan among the
+// documents' sentences about plans.
+func TestEngineLeadQuestionReadWithItsStory(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ text, lang string }{
+		{"Hi! I'm Ana Ruiz from Pan de Casa, a tiny bakery, just 2 of us. We'd use Pulse to send customers a monthly newsletter, budget about 400 USD a year. ana@pandecasa.example. Which plan fits us?", "en"},
+	} {
+		engineCase(t, `
+name: lead-question-read-with-its-story
+role: prospect
+channel: web
+turns:
+  - user: "`+c.text+`"
+    expect:
+      tool: qualify_lead
+      reply_contains: ["Starter"]
+      reply_language: `+c.lang+`
+`)
+	}
+}

@@ -1055,6 +1055,22 @@ func (r *run) answer(ps []passage, question string) (string, bool) {
 	return a.text, a.ok
 }
 
+// answerStory is answer with the story the question came with (what the
+// message said before or around it), which weighs as little as a story
+// does; without one, answer.
+func (r *run) answerStory(ps []passage, question, story string) (string, bool) {
+	if strings.TrimSpace(story) == "" {
+		return r.answer(ps, question)
+	}
+	rk, picked, ok := r.rankAndPick(ps, question, story)
+	if rk == nil || !ok {
+		return "", false
+	}
+	readingOrder(rk.sents, picked)
+	a := r.render(ps, rk.sents, picked, rk.followUp(true))
+	return a.text, a.ok
+}
+
 // answerFull is answer with the query that could complete it, from the
 // memo when the same question met the same passages in the same language
 // before (see answerMemo).

@@ -633,7 +633,15 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 			q = leftUnanswered(r.m.an, human, text+"\n"+argumentWords(&call), nameConcepts(r.m.an, name))
 		}
 		if q != "" {
-			if ans, ok := r.answer(r.conv.tc.Passages, q); ok {
+			// "… a small online store, newsletter and abandoned carts …
+			// Which plan makes sense for us?": what the message told
+			// along with its question is the story that picks among the
+			// plans.
+			story := ""
+			if t != nil && t.mutating {
+				story = strings.Replace(human, strings.TrimSuffix(q, "?"), " ", 1)
+			}
+			if ans, ok := r.answerStory(r.conv.tc.Passages, q, story); ok {
 				text += "\n\n" + ans
 			}
 		} else if name == toolOpenTicket {
