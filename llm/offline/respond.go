@@ -188,8 +188,10 @@ func (r *run) knowledgeReply(a action) reply {
 	}
 	// "how much is the beginners salsa course?" when no passage prices
 	// it: the catalogue's listing does (see afterTool).
-	if slug, _ := r.unstatedFact(q, r.conv.tc.Passages); line == "" && slug != "" && len(r.conv.tc.Passages) > 0 {
-		return r.callReply(r.browseTool().name, map[string]any{})
+	if line == "" && len(r.conv.tc.Passages) > 0 {
+		if slug, _ := r.unstatedFact(q, r.conv.tc.Passages); slug != "" {
+			return r.callReply(r.browseTool().name, map[string]any{})
+		}
 	}
 	// The passages retrieved for the message miss the answer, or part of
 	// it: search again, for what is missing.
