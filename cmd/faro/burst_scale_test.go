@@ -37,16 +37,35 @@ func TestScaleBurstAcrossServers(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	require.NoError(t, b.send(map[string]any{"type": "message", "client_msg_id": "burst-0003", "text": "¿cuánto cuestan?"}))
 
-	// Each socket: the acks it is owed, and every reply until quiet.
-	collect := func(v *scaleVisitor) (acks map[string]int64, replies []wsFrame) {
+	// Each socket: the ack it is owed and a reply, however slow a loaded
+	// machine makes them (a quiet spell alone ended the wait once, under
+	// -race in CI, before either came), then every frame until quiet, so
+	// that a second reply would be seen.
+	collect := func(v *scaleVisitor, owed string) (acks map[string]int64, replies []wsFrame) {
 		acks = map[string]int64{}
-		for _, f := range v.drain(3 * time.Second) {
+		take := func(f wsFrame) {
 			switch f.Type {
 			case "ack":
 				acks[f.ClientMsgID] = f.Seq
 			case "reply":
 				replies = append(replies, f)
 			}
+		}
+		deadline := time.After(30 * time.Second)
+	wait:
+		for _, ok := acks[owed]; !ok || len(replies) == 0; _, ok = acks[owed] {
+			select {
+			case f, open := <-v.frames:
+				if !open {
+					break wait
+				}
+				take(f)
+			case <-deadline:
+				break wait
+			}
+		}
+		for _, f := range v.drain(3 * time.Second) {
+			take(f)
 		}
 		return acks, replies
 	}
@@ -55,9 +74,9 @@ func TestScaleBurstAcrossServers(t *testing.T) {
 		replies []wsFrame
 	}
 	got := make(chan seen, 2)
-	for _, v := range []*scaleVisitor{a, b} {
+	for v, owed := range map[*scaleVisitor]string{a: "burst-0002", b: "burst-0003"} {
 		go func() {
-			acks, replies := collect(v)
+			acks, replies := collect(v, owed)
 			got <- seen{acks, replies}
 		}()
 	}
@@ -85,7 +104,7 @@ func TestScaleBurstAcrossServers(t *testing.T) {
 	require.NoError(t, err, c.logs())
 	require.Len(t, later.Answers, 1, "only the new message: %+v", later)
 	require.Greater(t, later.Answers[0], s1.replies[0].Seq, "only the new message: %+v", later)
-	other, err := a.next("reply", 5*time.Second)
+	other, err := a.next("reply", 30*time.Second)
 	require.NoError(t, err)
 	require.Equal(t, later.Seq, other.Seq, "A's tab has it too")
 	require.Equal(t, 2, countReplies(t, c, a.conv, both[0]), "a second reply, for the message after the window")
