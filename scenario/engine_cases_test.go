@@ -758,3 +758,64 @@ turns:
 `)
 	}
 }
+
+// "¿tienen torno para principiantes? ¿hay que llevar delantal? ¿cuánto
+// sale?": the last question names nothing but a price, and the price
+// asked is the pottery course's, which the first question named, not the
+// demo catalogue's prices of courses for beginners.
+func TestEngineBareQuestionAsksOfTheCourseNamedBefore(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: bare-question-asks-of-the-course-named-before
+role: prospect
+channel: web
+fixtures:
+  knowledge:
+    - source: alfar/talleres.md
+      language: es
+      text: |
+        # Taller de Cerámica Alfar (Montevideo)
+
+        ## Torno para principiantes
+
+        Seis sábados de 3 horas en el taller de Ciudad Vieja, con arcilla y horno incluidos. Precio: 210 USD. Grupos de 6 personas como máximo.
+
+        ## Qué traer
+
+        Ropa que se pueda manchar y el pelo recogido.
+  courses:
+    - slug: alfar-torno-inicial
+      title: {es: "Torno para principiantes", en: "Pottery wheel for beginners"}
+      language: es
+      level: beginner
+      price: {amount: 210, currency: USD}
+      seats: 6
+      start: 2027-04-03
+      duration_weeks: 6
+      topics: [ceramica, torno]
+turns:
+  - user: "hola! tienen torno para principiantes? hay que llevar delantal? cuanto sale?"
+    expect:
+      reply_contains: ["210"]
+      reply_not_contains: ["249", "199"]
+      reply_language: es
+`)
+}
+
+// "whats the price and when does it start": a date that says what starts
+// then ("Starts: 15 February") answers, not any date on the same page
+// ("another course's early-bird deadline: 30 Jan").
+func TestEngineStartAnsweredByTheStartDate(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: start-answered-by-the-start-date
+role: prospect
+channel: web
+turns:
+  - user: "anything for people who want to get better at prompting? whats the price and when does it start"
+    expect:
+      reply_contains: ["15 February"]
+      reply_not_contains: ["279", "30 Jan"]
+      reply_language: en
+`)
+}

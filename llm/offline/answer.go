@@ -175,6 +175,11 @@ func (s *sentence) match1(qw word) float64 {
 		// A question for a fact is answered by the fact: "¿cuándo
 		// empieza?" by a date, not by "empieza por Fundamentos".
 		if s.kinds&k != 0 && (qw.of == nil || bestMatch(*qw.of, s.words) >= 0.8) {
+			if qw.concept == "start" && m < 0.8 {
+				// A date that says what starts then ("Inicio: 10 de
+				// mayo") over another date ("paga antes del 10 de abril").
+				return 0.8
+			}
 			return 1
 		}
 		if qw.concept == "count" || qw.concept == "when" {
@@ -235,8 +240,9 @@ type ranking struct {
 func (rk *ranking) match(i, qi int) float64 { return rk.matches[i*len(rk.qws)+qi] }
 
 // rank scores every sentence of the passages against the question; nil
-// when there is nothing to rank.
-func (r *run) rank(ps []passage, question, story string) *ranking {
+// when there is nothing to rank. story is what the question comes with;
+// earlier, the questions before it in the same message.
+func (r *run) rank(ps []passage, question, story, earlier string) *ranking {
 	if len(ps) == 0 {
 		return nil
 	}
@@ -245,7 +251,7 @@ func (r *run) rank(ps []passage, question, story string) *ranking {
 	// message of several) counts as a story does.
 	// A question that names nothing but what it asks for ("¿y cuándo
 	// arranca?") is about what the story names.
-	bare := !slices.ContainsFunc(qws, func(w word) bool { return askedKind(w) == 0 })
+	bare := bareWords(qws)
 	for _, w := range answerWords(r.m.an.analyze(story)) {
 		if !slices.ContainsFunc(qws, func(q word) bool { return q.fold == w.fold }) {
 			qws, focus = append(qws, w), append(focus, bare && askedKind(w) == 0)
@@ -501,7 +507,14 @@ func (r *run) rank(ps []passage, question, story string) *ranking {
 			r.m.rankHook(question, ordered)
 		}()
 	}
-	r.preferAskedCourse(question, ps, sents, rk)
+	// A bare question ("¿cuánto cuesta?") asks of the course named
+	// before it: in "¿tienen clases de surf? ¿hay que llevar tabla?
+	// ¿cuánto cuesta?", the surf class's price.
+	courseText := question
+	if bare {
+		courseText = earlier + " " + question
+	}
+	r.preferAskedCourse(courseText, ps, sents, rk)
 	rk.order = make([]int, len(sents))
 	for i := range rk.order {
 		rk.order[i] = i
@@ -516,6 +529,12 @@ func (r *run) rank(ps []passage, question, story string) *ranking {
 		return 0
 	})
 	return rk
+}
+
+// bareWords reports whether a question's words name nothing but what it
+// asks for ("¿y cuándo arranca?").
+func bareWords(qws []word) bool {
+	return !slices.ContainsFunc(qws, func(w word) bool { return askedKind(w) == 0 })
 }
 
 // RankRow is one ranked sentence with the parts of its score, for tests
@@ -1062,7 +1081,7 @@ func (r *run) answerStory(ps []passage, question, story string) (string, bool) {
 	if strings.TrimSpace(story) == "" {
 		return r.answer(ps, question)
 	}
-	rk, picked, ok := r.rankAndPick(ps, question, story)
+	rk, picked, ok := r.rankAndPick(ps, question, story, story)
 	if rk == nil || !ok {
 		return "", false
 	}
@@ -1115,7 +1134,7 @@ func (r *run) answerKey(ps []passage, question string) uint64 {
 
 // answerFresh is answerFull worked out.
 func (r *run) answerFresh(ps []passage, question string) answered {
-	rk, picked, ok := r.rankAndPick(ps, question, "")
+	rk, picked, ok := r.rankAndPick(ps, question, "", "")
 	if rk == nil {
 		return answered{followUp: strings.Join(folds(question), " ")}
 	}
@@ -1161,8 +1180,8 @@ func answersParts(rks []*ranking, picked []int) float64 {
 
 // rankAndPick ranks the passages' sentences for the question and picks
 // the answer's; rk is nil when there is nothing to rank.
-func (r *run) rankAndPick(ps []passage, question, story string) (rk *ranking, picked []int, ok bool) {
-	rk = r.rank(ps, question, story)
+func (r *run) rankAndPick(ps []passage, question, story, earlier string) (rk *ranking, picked []int, ok bool) {
+	rk = r.rank(ps, question, story, earlier)
 	if rk == nil {
 		return nil, nil, false
 	}
@@ -1211,7 +1230,7 @@ func (r *run) answerParts(ps []passage, parts []string) (answered, []*ranking, [
 		if i > 0 {
 			story = parts[i-1]
 		}
-		rk, got, ok := r.rankAndPick(ps, part, story)
+		rk, got, ok := r.rankAndPick(ps, part, story, strings.Join(parts[:i], " "))
 		if rk == nil {
 			return answered{}, nil, nil, false
 		}

@@ -116,7 +116,7 @@ func TestCalib(t *testing.T) {
 			ps = append(ps, passage{Ref: strconv.Itoa(i + 1), Source: r.Citation.Source, Title: r.Citation.Title, Heading: r.Citation.Heading, Text: r.Chunk.Text})
 		}
 		r := m.newRun(ctx, []llms.MessageContent{llms.TextParts(llms.ChatMessageTypeHuman, c.q)}, llms.CallOptions{})
-		rk := r.rank(ps, c.q, "")
+		rk := r.rank(ps, c.q, "", "")
 		if rk == nil {
 			fmt.Printf("NIL %q\n", c.q)
 			continue
@@ -133,7 +133,7 @@ func TestCalib(t *testing.T) {
 				more = append(more, passage{Ref: "s" + strconv.Itoa(i+1), Source: x.Citation.Source, Title: x.Citation.Title, Heading: x.Citation.Heading, Text: x.Chunk.Text})
 			}
 			ps = mergePassages(ps, more)
-			rk = r.rank(ps, c.q, "")
+			rk = r.rank(ps, c.q, "", "")
 			picked, cov, ok = rk.pick()
 		}
 		if fq := os.Getenv("FARO_CALIB_Q"); fq != "" && strings.Contains(c.q, fq) {
