@@ -819,3 +819,28 @@ turns:
       reply_language: en
 `)
 }
+
+// "tell me about the prompt engineering course", "me fala do curso de
+// agentes": asked to be told about a course, not to be enrolled in it nor
+// to open a ticket, so no email is asked for.
+func TestEngineToldAboutACourseAsksNoEmail(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ ask, lang, emailAsk string }{
+		{"tell me about the prompt engineering course", "en", "What's your email"},
+		{"info on the RAG course pls", "en", "What's your email"},
+		{"contame del curso de agentes", "es", "Cuál es tu correo"},
+		{"me fala do curso de agentes", "pt", "Qual é o seu e-mail"},
+	} {
+		engineCase(t, `
+name: told-about-a-course-asks-no-email
+role: prospect
+channel: web
+turns:
+  - user: "`+c.ask+`"
+    expect:
+      tools_not_called: [enroll_course, open_ticket]
+      reply_not_contains: ["`+c.emailAsk+`"]
+      reply_language: `+c.lang+`
+`)
+	}
+}

@@ -975,7 +975,7 @@ func (r *run) fresh(text string, toks []token) action {
 	// else asked, is asked for.
 	courteous := !f.question && slices.ContainsFunc(toks, func(t token) bool { return switchPolite[t.fold] })
 	if isRequest(r.m.an, text) || (!f.question && slices.ContainsFunc(f.words, wantsOrNeeds)) || asksToReceive(toks) || courteous {
-		if t := r.namesWhatItMakes(text, scores); t != nil {
+		if t := r.namesWhatItMakes(text, scores); t != nil && !(t.mutating && r.asksToBeTold(t, text, toks, f.all)) {
 			a := r.startTask(t, []taskMsg{{text: text}})
 			a.greet = greet
 			return a
@@ -1058,6 +1058,12 @@ func (r *run) fresh(text string, toks []token) action {
 				a.greet = greet
 				return a
 			}
+		}
+		// "tell me about the prompt engineering course", "contame del
+		// de datos": asked to be told about a course, not to be enrolled
+		// in it, unless the message says the tool's verb.
+		if s.tool.mutating && r.asksToBeTold(s.tool, text, toks, f.all) {
+			break
 		}
 		// A question for information does not change data unless it
 		// clearly asks to.
@@ -1149,6 +1155,25 @@ func (r *run) fresh(text string, toks []token) action {
 		return action{kind: actTalk, talk: talkThanks}
 	}
 	return action{kind: actKnowledge, query: text, greet: greet, fallback: fallback}
+}
+
+// infoRequests ask to be told about something ("contame", "info").
+var infoRequests = lexWords("info_requests")
+
+// asksToBeTold reports a message that asks to be told about a course
+// ("me fala do curso de marketing", "info on the RAG course pls") with no
+// word of what tool t does ("enroll"): t takes a course, or the message
+// names one, and the person wants to know of it.
+func (r *run) asksToBeTold(t *toolDef, text string, toks []token, ws []word) bool {
+	if !slices.ContainsFunc(toks, func(k token) bool { return infoRequests[k.fold] }) {
+		return false
+	}
+	if _, named := r.matchCourse(text, false); !named &&
+		!slices.ContainsFunc(t.schema.fields, func(f field) bool { return f.kind == kindCourse }) {
+		return false
+	}
+	verb := t.does()
+	return verb != "" && !slices.ContainsFunc(ws, func(w word) bool { return w.concept == verb })
 }
 
 // continueTask reads a message as the answer to the question the engine
