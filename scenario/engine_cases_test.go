@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -840,6 +841,34 @@ turns:
     expect:
       tools_not_called: [enroll_course, open_ticket]
       reply_not_contains: ["`+c.emailAsk+`"]
+      reply_language: `+c.lang+`
+`)
+	}
+}
+
+// "¿de qué trata el curso de datos?", "tell me about the prompt engineering
+// course": what the course is, as its page opens by saying, not a price
+// list nor another document that shares a word ("datos" of a privacy
+// policy).
+func TestEngineAskedAboutACourseGetsItsIntro(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		ask, lang string
+		want      []string
+	}{
+		{"de que trata el curso de datos?", "es", []string{"Excel", "limpiar"}},
+		{"tell me about the prompt engineering course", "en", []string{"hands-on"}},
+		{"quero saber mais sobre o curso de agentes", "pt", []string{"avançado", "avanzado"}},
+	} {
+		engineCase(t, `
+name: asked-about-a-course-gets-its-intro
+role: prospect
+channel: web
+turns:
+  - user: "`+c.ask+`"
+    expect:
+      reply_contains_any: ["`+strings.Join(c.want, `", "`)+`"]
+      reply_not_contains: ["email address", "correo electrónico", "e-mail?"]
       reply_language: `+c.lang+`
 `)
 	}

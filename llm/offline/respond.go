@@ -152,6 +152,17 @@ func (r *run) knowledgeReply(a action) reply {
 		// base: say so and offer a person, rather than quote a policy.
 		return reply{text: prefix + phNoAnswer.in(r.lang) + " " + r.offer()}
 	}
+	// "tell me about the prompt engineering course", "¿de qué trata el de
+	// datos?": what the course is, as its own page opens by saying.
+	if slug := r.askedAbout(a.query); slug != "" {
+		if intro, ok := r.courseIntro(r.turnPassages(), slug); ok {
+			return reply{text: prefix + intro}
+		}
+		if t := r.tool(toolSearchKnowledge); t != nil && !r.searchedThisTurn() {
+			st := r.startTask(t, []taskMsg{{text: r.titlesOf(slug)}})
+			return r.callReply(t.name, st.args)
+		}
+	}
 	if a.then != nil {
 		// A question in the middle of a task: answer it if the passages
 		// can, then ask what the task still needs.
@@ -570,6 +581,11 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 			} else if slug, _ := r.unstatedFact(r.contextualQuery(q), ps); slug != "" {
 				return r.callReply(r.browseTool().name, map[string]any{})
 			}
+			if slug := r.askedAbout(q); slug != "" {
+				if intro, ok := r.courseIntro(ps, slug); ok {
+					return reply{text: prefix + intro}
+				}
+			}
 			if ans, ok := r.answer(ps, r.contextualQuery(q)); ok {
 				return reply{text: prefix + ans}
 			}
@@ -658,6 +674,67 @@ func (r *run) afterTool(act action, call llms.ToolCall, resp llms.ToolCallRespon
 	return reply{text: text}
 }
 
+// aboutWords ask what something is like ("de qué trata", "know more
+// about").
+var aboutWords = lexWords("about_words")
+
+// askedAbout is the course a message asks to be told about and nothing
+// else ("tell me about the prompt engineering course", "¿de qué trata el
+// curso de datos?"), or "".
+func (r *run) askedAbout(text string) string {
+	slug, named := r.matchCourse(text, false)
+	if !named {
+		return ""
+	}
+	toks := tokenize(text)
+	if !slices.ContainsFunc(toks, func(t token) bool { return infoRequests[t.fold] || aboutWords[t.fold] }) {
+		return ""
+	}
+	ci := slices.IndexFunc(r.courseIx.courses, func(c Named) bool { return c.Slug == slug })
+	if ci < 0 {
+		return ""
+	}
+	for _, w := range r.m.an.analyze(text) {
+		if w.stop || w.concept == "course" || infoRequests[w.fold] || aboutWords[w.fold] || questionWords[w.fold] ||
+			chatter[w.fold] || greetMarkers[w.fold] || switchPolite[w.fold] || knowVerbs[w.fold] || wantsOrNeeds(w) {
+			continue
+		}
+		if slices.ContainsFunc(r.courseIx.names[ci], func(name []word) bool { return strictMatch(w, name) }) ||
+			slices.ContainsFunc(r.courseIx.keywords[ci], func(kw []word) bool { return strictMatch(w, kw) }) {
+			continue
+		}
+		// "is the RAG course hard?" asks something of it.
+		return ""
+	}
+	return slug
+}
+
+// courseIntro is what a course's own page says first, under its title:
+// what the course is. ok is false when no passage is that part of its
+// page.
+func (r *run) courseIntro(ps []passage, slug string) (string, bool) {
+	for i, p := range ps {
+		if p.Heading != "" && p.Heading != p.Title {
+			continue
+		}
+		if c, named := r.matchCourse(p.Title, false); !named || c != slug {
+			continue
+		}
+		sents := r.m.sentencesOf(p, i)
+		var picked []int
+		for k := range sents {
+			if len(picked) < 2 && !sents[k].pointer {
+				picked = append(picked, k)
+			}
+		}
+		if len(picked) == 0 {
+			continue
+		}
+		return r.render(ps, sents, picked, "").text, true
+	}
+	return "", false
+}
+
 // catalogueAnswer answers a question of a course's price or date that the
 // passages did not state (see unstatedFact) with the listing's line of
 // that course, and what else the question asks from the turn's passages
@@ -701,6 +778,23 @@ func (r *run) catalogueAnswer(act action, listing string) (text string, ok bool,
 		}
 	}
 	return text, true, reply{}
+}
+
+// titlesOf is the course's titles in every language, for a search
+// that must find its page in whichever language it is written.
+func (r *run) titlesOf(slug string) string {
+	for _, c := range r.courses() {
+		if c.Slug == slug {
+			var ts []string
+			for _, l := range slices.Sorted(maps.Keys(c.Titles)) {
+				if t := c.Titles[l]; !slices.Contains(ts, t) {
+					ts = append(ts, t)
+				}
+			}
+			return strings.Join(ts, " ")
+		}
+	}
+	return ""
 }
 
 // courseTitle is the course's title in the reply's language.

@@ -1165,7 +1165,7 @@ var infoRequests = lexWords("info_requests")
 // word of what tool t does ("enroll"): t takes a course, or the message
 // names one, and the person wants to know of it.
 func (r *run) asksToBeTold(t *toolDef, text string, toks []token, ws []word) bool {
-	if !slices.ContainsFunc(toks, func(k token) bool { return infoRequests[k.fold] }) {
+	if !slices.ContainsFunc(toks, func(k token) bool { return infoRequests[k.fold] || aboutWords[k.fold] }) {
 		return false
 	}
 	if _, named := r.matchCourse(text, false); !named &&
