@@ -873,3 +873,20 @@ turns:
 `)
 	}
 }
+
+// "ok perfect, and how much is it?" is all common words and an "ok", but
+// it asks: it is answered, not thanked.
+func TestEngineQuestionAfterAnOkIsAnswered(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: question-after-an-ok-is-answered
+role: prospect
+channel: web
+turns:
+  - user: "tell me about the prompt engineering course"
+  - user: "ok perfect, and how much is it?"
+    expect:
+      reply_contains: ["199"]
+      reply_language: en
+`)
+}

@@ -48,9 +48,13 @@ var (
 // talkNone when it says anything else.
 func classifySmallTalk(toks []token) smallTalk {
 	var greet, thanks, bye bool
-	for _, t := range toks {
+	for i, t := range toks {
 		w := t.fold
 		switch {
+		case questionWords[w] && !(greetingSet[w] && (i+1 == len(toks) || greetingSet[toks[i+1].fold])):
+			// "ok perfect, and how much is it?" asks, in words that are
+			// all common ones; "how are you?" greets.
+			return talkNone
 		case thanksMarkers[w]:
 			thanks = true
 		case byeMarkers[w]:
