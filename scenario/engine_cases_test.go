@@ -890,3 +890,26 @@ turns:
       reply_language: en
 `)
 }
+
+// "legal, e quando começa?": the acknowledgement that opens it says
+// nothing of its own, so the question leans on the course asked about
+// before, as "e quando começa?" would.
+func TestEngineFollowUpAfterAnAcknowledgement(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ first, then, want, lang string }{
+		{"quero saber mais sobre o curso de marketing", "legal, e quando começa?", "8 de fevereiro", "pt"},
+		{"contame del curso de datos", "genial, y cuando arranca?", "15 de marzo", "es"},
+	} {
+		engineCase(t, `
+name: follow-up-after-an-acknowledgement
+role: prospect
+channel: web
+turns:
+  - user: "`+c.first+`"
+  - user: "`+c.then+`"
+    expect:
+      reply_contains: ["`+c.want+`"]
+      reply_language: `+c.lang+`
+`)
+	}
+}

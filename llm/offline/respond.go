@@ -357,8 +357,13 @@ func (r *run) contextualQuery(q string) string {
 	// leans on the question before as much. "can I split that into
 	// payments?" points back at what was asked or read before; after a
 	// change made ("¿y cómo va eso?" once a ticket is open), at the change.
+	// "legal, e quando começa?": an acknowledgement before it says
+	// nothing of its own, and what follows it opens the question.
 	toks := tokenize(q)
-	rws := routeWords(r.m.an.analyze(q))
+	for len(toks) > 0 && ackSet[toks[0].fold] {
+		toks = toks[1:]
+	}
+	rws := slices.DeleteFunc(routeWords(r.m.an.analyze(q)), func(w word) bool { return ackSet[w.fold] })
 	own := slices.ContainsFunc(rws, func(w word) bool { return !asksFact(w) && askedKind(w) == 0 })
 	points := slices.ContainsFunc(toks, func(t token) bool { return demonstratives[t.fold] }) && !r.changedLastTurn()
 	if len(rws) > 1 && own && !points && (len(toks) == 0 || !conjunctions[toks[0].fold]) {
