@@ -913,3 +913,22 @@ turns:
 `)
 	}
 }
+
+// "do i need python for it?" after asking about the RAG course: a
+// question about the course pointed at, for the knowledge base, not a
+// listing of the courses whose topic is Python.
+func TestEngineQuestionAboutTheCoursePointedAt(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: question-about-the-course-pointed-at
+role: prospect
+channel: web
+turns:
+  - user: "tell me about the RAG course"
+  - user: "do i need python for it?"
+    expect:
+      tools_not_called: [list_courses]
+      reply_contains_any: ["TypeScript"]
+      reply_language: en
+`)
+}

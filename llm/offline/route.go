@@ -878,6 +878,11 @@ func (r *run) fresh(text string, toks []token) action {
 	// browse's; nor is it a request to enrol that follows a browse.
 	_, named := r.matchCourse(text, false)
 	oneCourse := f.question && named && r.oneCourseAsked(text)
+	// "do i need python for it?" after "tell me about the RAG course":
+	// the course the conversation is about, pointed at.
+	if f.question && !named && r.known.course != "" && slices.ContainsFunc(toks, func(t token) bool { return demonstratives[t.fold] }) {
+		oneCourse = true
+	}
 	if f.question && r.faqAsks(text) {
 		// "¿me devuelven la plata?" when the knowledge base has "¿Me
 		// devuelven el dinero si el curso no me convence?": a question the
