@@ -932,3 +932,25 @@ turns:
       reply_language: en
 `)
 }
+
+// "How much is the Growth plan?": the price asked is the Growth plan's;
+// the list of every course's prices states prices but not of it.
+func TestEnginePriceOfTheThingAsked(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ ask, lang string }{
+		{"How much is the Growth plan?", "en"},
+		{"quanto custa o plano Growth?", "pt"},
+	} {
+		engineCase(t, `
+name: price-of-the-thing-asked
+role: prospect
+channel: web
+turns:
+  - user: "`+c.ask+`"
+    expect:
+      reply_contains: ["Growth", "99"]
+      reply_not_contains: ["Prompt Engineering", "199"]
+      reply_language: `+c.lang+`
+`)
+	}
+}

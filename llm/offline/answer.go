@@ -174,10 +174,13 @@ func (s *sentence) match1(qw word) float64 {
 	if k := askedKind(qw); k != 0 {
 		// A question for a fact is answered by the fact: "¿cuándo
 		// empieza?" by a date, not by "empieza por Fundamentos".
-		if s.kinds&k != 0 && (qw.of == nil || bestMatch(*qw.of, s.words) >= 0.8) {
-			if qw.concept == "start" && m < 0.8 {
+		if s.kinds&k != 0 && (qw.of == nil || bestMatch(*qw.of, s.words) >= 0.8 ||
+			k == hasPrice && max(bestMatch(*qw.of, s.context), bestMatch(*qw.of, s.section)) >= 0.8) {
+			if (qw.concept == "start" || k == hasPrice) && m < 0.8 {
 				// A date that says what starts then ("Inicio: 10 de
-				// mayo") over another date ("paga antes del 10 de abril").
+				// mayo") over another date ("paga antes del 10 de abril");
+				// a price that says it is one ("Precio: 300 USD") over
+				// another amount ("3 pagos de 100 USD").
 				return 0.8
 			}
 			return 1
@@ -266,6 +269,20 @@ func (r *run) rank(ps []passage, question, story, earlier string) *ranking {
 	}
 	if len(sents) == 0 {
 		return nil
+	}
+	// A price asked of a thing no passage names ("la formación de profes
+	// de yoga" against a page titled "Formación de profesores") is asked
+	// of whatever the passages price.
+	for qi, qw := range qws {
+		if qw.of == nil || askedKind(qw) != hasPrice {
+			continue
+		}
+		of := *qw.of
+		if !slices.ContainsFunc(sents, func(s sentence) bool {
+			return max(bestMatch(of, s.words), bestMatch(of, s.context), bestMatch(of, s.section)) >= 0.8
+		}) {
+			qws[qi].of = nil
+		}
 	}
 	rk := &ranking{ps: ps, sents: sents, qws: qws, focus: focus, lang: r.lang, weights: make([]float64, len(qws)), cos: make([]float64, len(sents))}
 	// A question word found in few sentences tells them apart; one found
@@ -476,7 +493,9 @@ func (r *run) rank(ps []passage, question, story, earlier string) *ranking {
 		}
 		s.cover = ctxGot / total
 		s.score = 0.45*(got/total) + 0.15*s.cover + 0.3*rk.cos[i] + 0.15*prior + bonus
-		if n := len(s.words); n < 3 {
+		if n := len(s.words); n < 3 && s.kinds&hasPrice == 0 {
+			// Too short to say anything, unless it states a price
+			// ("Precio: 300 USD.").
 			s.score -= 0.1
 		} else if n > 60 {
 			s.score -= 0.05
@@ -1471,9 +1490,36 @@ func answerWords(ws []word) []word {
 			// not ask for an hour: the word is itself, not a question.
 			w.concept = ""
 		}
+		if askedKind(w) == hasPrice && w.of == nil {
+			// "how much is the Growth plan?": the price asked is the
+			// Growth plan's, not any price (see sentence.match1).
+			w.of = priceOf(ws[i+1:])
+		}
 		out = append(out, w)
 	}
 	return out
+}
+
+// priceOf is the thing a price is asked of, among the words after the
+// word that asks it: the first that names something of its own, not a
+// kind of thing ("course", "plan") nor another asked fact; nil when none
+// comes within a few words.
+func priceOf(after []word) *word {
+	for k, n := range after {
+		if k >= 4 {
+			break
+		}
+		if questionWords[n.fold] {
+			// "how much & when's the next start": another question.
+			return nil
+		}
+		if n.stop || askedKind(n) != 0 || isDigits(n.fold) || genericAnswerConcepts[n.concept] ||
+			n.concept == "subscription" || chatter[n.fold] {
+			continue
+		}
+		return &n
+	}
+	return nil
 }
 
 // leadIns open a clause before its question word ("also how long…").
