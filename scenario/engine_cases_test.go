@@ -954,3 +954,38 @@ turns:
 `)
 	}
 }
+
+// A lead saved without a name asks for it once: "thanks! is there a free
+// trial?" moves on, and is answered without asking the name again; the
+// name given when asked still completes the lead.
+func TestEngineNameAskedAfterALeadIsAskedOnce(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: name-asked-after-a-lead-is-asked-once
+role: prospect
+channel: web
+turns:
+  - user: "we're a team of 12 at Brightwave, budget about 300 a month for email and whatsapp campaigns, can someone contact me? jo@brightwave.example"
+    expect:
+      tool: qualify_lead
+      reply_contains: ["name"]
+  - user: "thanks! is there a free trial?"
+    expect:
+      tools_not_called: [qualify_lead]
+      reply_contains: ["14"]
+      reply_not_contains: ["full name"]
+`)
+	engineCase(t, `
+name: name-given-when-asked-after-a-lead
+role: prospect
+channel: web
+turns:
+  - user: "we're a team of 12 at Brightwave, budget about 300 a month for email and whatsapp campaigns, can someone contact me? jo@brightwave.example"
+    expect:
+      tool: qualify_lead
+  - user: "Jo Marsh"
+    expect:
+      tool: qualify_lead
+      args: {name: Jo Marsh, email: jo@brightwave.example}
+`)
+}

@@ -291,6 +291,9 @@ func writeState(h *maphash.Hash, st state) {
 	h.WriteString(st.offerTool)
 	h.WriteByte(0)
 	writeMsgs(h, st.offerMsgs)
+	if st.optional {
+		h.WriteByte(1)
+	}
 }
 
 func writeMsgs(h *maphash.Hash, msgs []taskMsg) {

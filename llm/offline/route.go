@@ -735,6 +735,10 @@ type state struct {
 	// offerTool is the tool a yes to the offer calls, about offerMsgs.
 	offerTool string
 	offerMsgs []taskMsg
+	// optional: the task is done, and what is asked (the caller's name a
+	// lead was saved without) may be left unsaid; a message about
+	// something else moves on without asking it again.
+	optional bool
 }
 
 // actionKind is what the engine does with a message.
@@ -1203,6 +1207,11 @@ func (r *run) continueTask(text string, toks []token, st state) (action, bool) {
 	if !res.caught && len(scores) > 0 && scores[0].tool != st.tool && scores[0].tool.name != toolSearchKnowledge && scores[0].score >= toolMin {
 		return action{}, false
 	}
+	// "thanks! is there a free trial?" after a lead was saved and its
+	// name asked: the person moved on, and is not asked again.
+	if st.optional && !res.caught {
+		return action{}, false
+	}
 	// A question in the middle of the task ("el de datos, ¿cuánto
 	// cuesta?") is answered, and the task goes on.
 	if strings.ContainsAny(text, "?¿") && len(answerWords(r.m.an.analyze(text))) >= 1 {
@@ -1444,7 +1453,7 @@ func (r *run) after(act action, t turn) state {
 				prior := priorArgs(t.calls, resp, errorResult{})
 				if raw, err := json.Marshal(prior); err == nil && strings.Contains(t.reply, "\n\n") {
 					if f, ok := r.askedAfter(tool, string(raw)); ok {
-						return state{kind: statePending, tool: tool, msgs: act.msgs, asked: f.name, prior: prior}
+						return state{kind: statePending, tool: tool, msgs: act.msgs, asked: f.name, prior: prior, optional: true}
 					}
 				}
 			}
