@@ -989,3 +989,29 @@ turns:
       args: {name: Jo Marsh, email: jo@brightwave.example}
 `)
 }
+
+// "y el de datos cuándo termina?" after a certificate was made for
+// another course names another course, as "y el de datos?" would, but it
+// asks when: it is a question, not the certificate asked again.
+func TestEngineFollowUpThatAsksAFactIsNoRepeat(t *testing.T) {
+	t.Parallel()
+	engineCase(t, `
+name: follow-up-that-asks-a-fact-is-no-repeat
+role: student
+channel: web
+contact: {name: Laura Gómez, email: laura.gomez@example.com}
+fixtures:
+  enrollments:
+    - {course: ia-marketing, progress: 100}
+    - {course: datos-ia, progress: 30}
+turns:
+  - user: "me pasas el certificado del de marketing?"
+    expect:
+      tool: generate_document
+  - user: "y el de datos cuando termina?"
+    expect:
+      tools_not_called: [generate_document]
+      reply_contains: ["25 de abril"]
+      reply_language: es
+`)
+}

@@ -1602,7 +1602,9 @@ func (r *run) continuePrevious(text string, f msgFeatures, scores []toolScore) (
 	// counting what the tool reports ("e quantos clientes novos no mesmo
 	// período?" after a KPI report: one of its metrics) asks it again.
 	counts := slices.ContainsFunc(t.schema.fields, func(fd field) bool { return fd.kind == kindEnumList && fresh[fd.name] })
-	if slices.ContainsFunc(f.words, func(w word) bool { return asksFact(w) && !(counts && countWord(w)) }) {
+	// "y el de datos cuándo termina?" asks when, though "cuándo" is a
+	// function word: all the words count.
+	if slices.ContainsFunc(f.all, func(w word) bool { return asksFact(w) && !(counts && countWord(w)) }) {
 		return action{}, false
 	}
 	// Another tool the message gives more values to ("quero o de torno
