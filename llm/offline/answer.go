@@ -175,7 +175,7 @@ func (s *sentence) match1(qw word) float64 {
 		// A question for a fact is answered by the fact: "¿cuándo
 		// empieza?" by a date, not by "empieza por Fundamentos".
 		if s.kinds&k != 0 && (qw.of == nil || bestMatch(*qw.of, s.words) >= 0.8 ||
-			k == hasPrice && max(bestMatch(*qw.of, s.context), bestMatch(*qw.of, s.section)) >= 0.8) {
+			k == hasPrice && max(bestMatch(*qw.of, s.context), bestMatch(*qw.of, s.section), bestMatch(*qw.of, s.asked)) >= 0.8) {
 			if (qw.concept == "start" || k == hasPrice) && m < 0.8 {
 				// A date that says what starts then ("Inicio: 10 de
 				// mayo") over another date ("paga antes del 10 de abril");
@@ -279,7 +279,7 @@ func (r *run) rank(ps []passage, question, story, earlier string) *ranking {
 		}
 		of := *qw.of
 		if !slices.ContainsFunc(sents, func(s sentence) bool {
-			return max(bestMatch(of, s.words), bestMatch(of, s.context), bestMatch(of, s.section)) >= 0.8
+			return max(bestMatch(of, s.words), bestMatch(of, s.context), bestMatch(of, s.section), bestMatch(of, s.asked)) >= 0.8
 		}) {
 			qws[qi].of = nil
 		}
